@@ -1,0 +1,127 @@
+"""The ``recouvra`` command line.
+
+Each subcommand is a thin wrapper over one function of the domain package; heavy modules are imported
+inside the handlers so that ``recouvra --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from recouvra.errors import RecouvraError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from recouvra.config import load_settings
+
+    return load_settings(args.config)
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    print(
+        json.dumps(
+            {
+                "config": "ok",
+                "agencies": [a.code for a in settings.agencies],
+                "dossiers_per_month": settings.programme.dossiers_per_month,
+                "source_url": _redact(settings.source_url),
+                "warehouse_url": _redact(settings.warehouse_url),
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
+def _redact(url: str) -> str:
+    """A URL fit for logs: any password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a SQLAlchemy URL: print nothing of it that could be secret
+        return url.split("://", 1)[0] + "://…"
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from recouvra.generator import seed_source
+
+    settings = _settings(args)
+    url = settings.resolve_url(args.url) if args.url else settings.source_url
+    truth_dir = Path(args.truth_dir) if args.truth_dir else settings.path(settings.storage.truth_dir)
+    report = seed_source(
+        settings,
+        scale=args.scale,
+        seed=args.seed,
+        url=url,
+        truth_dir=truth_dir,
+        progress=not args.quiet,
+        force=args.force,
+    )
+    print(report.summary())
+    return 0
+
+
+def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
+    from recouvra.warehouse import migrate
+
+    settings = _settings(args)
+    url = settings.resolve_url(args.url) if args.url else settings.warehouse_url
+    applied = migrate(url)
+    print(json.dumps({"warehouse": _redact(url), "applied": applied}, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recouvra", description="CNSS amicable-recovery pipeline: domain commands."
+    )
+    parser.add_argument(
+        "--config", help="configuration file (default: $RECOUVRA_CONFIG or config/recouvra.yaml)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("config", help="configuration")
+    psub = p.add_subparsers(dest="config_command", required=True)
+    c = psub.add_parser("check", help="validate the configuration and print its essentials")
+    c.set_defaults(handler=_cmd_config_check)
+
+    s = sub.add_parser("seed", help="create and fill the synthetic fund database (the operational source)")
+    s.add_argument("--scale", choices=["S", "M", "L"], default="S",
+                   help="S ≈ 5,000 employers, M ≈ 100,000, L ≈ 1,000,000")
+    s.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
+    s.add_argument("--url", help="SQLAlchemy URL of the source (default: storage.source_url)")
+    s.add_argument("--truth-dir", help="where the duplicates truth is written (default: storage.truth_dir)")
+    s.add_argument("--force", action="store_true",
+                   help="re-seed even if the source already holds this scale and seed")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(handler=_cmd_seed)
+
+    w = sub.add_parser("warehouse", help="warehouse schema")
+    wsub = w.add_subparsers(dest="warehouse_command", required=True)
+    m = wsub.add_parser("migrate", help="create or migrate the warehouse schema (idempotent)")
+    m.add_argument("--url", help="warehouse URL (default: storage.warehouse_url)")
+    m.set_defaults(handler=_cmd_warehouse_migrate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except RecouvraError as exc:
+        print(f"recouvra: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,325 @@
+"""One validated configuration for the whole pipeline.
+
+Loaded from ``config/recouvra.yaml`` (or the file named by ``RECOUVRA_CONFIG``) and overridden by
+environment variables ``RECOUVRA__<SECTION>__<KEY>`` (nested keys joined by ``__``). A bad value fails
+at start with :class:`ConfigError`, which names the key and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from recouvra.errors import ConfigError
+
+ENV_PREFIX = "RECOUVRA__"
+CONFIG_ENV = "RECOUVRA_CONFIG"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "recouvra.yaml"
+
+REGIONS: tuple[str, ...] = (
+    "Tanger-Tétouan-Al Hoceïma",
+    "L'Oriental",
+    "Fès-Meknès",
+    "Rabat-Salé-Kénitra",
+    "Béni Mellal-Khénifra",
+    "Casablanca-Settat",
+    "Marrakech-Safi",
+    "Drâa-Tafilalet",
+    "Souss-Massa",
+    "Guelmim-Oued Noun",
+    "Laâyoune-Sakia El Hamra",
+    "Dakhla-Oued Ed-Dahab",
+)
+
+Rate = Annotated[Decimal, Field(ge=0, le=1)]
+Money = Annotated[Decimal, Field(ge=0, decimal_places=2)]
+Share = Annotated[Decimal, Field(ge=0, le=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Eligibility(_Model):
+    exclude_legal_proceeding: bool = True
+    exclude_honoured_plan: bool = True
+    exclude_insolvent_or_liquidation: bool = True
+    exclude_disputed: bool = True
+    exclude_already_placed: bool = True
+    recall_cooling_off_months: int = Field(6, ge=0, le=60)
+    fresh_max_age_months: int = Field(6, ge=1, le=60)
+    title_limit_years: int = Field(4, ge=1, le=30)
+    title_near_limit_days: int = Field(120, ge=0, le=3650)
+    title_near_limit_rule: Literal["exclude", "prioritise"] = "exclude"
+
+
+class Programme(_Model):
+    dossiers_per_month: int = Field(500, ge=1, le=100_000)
+    assignment_window_months: int = Field(6, ge=1, le=24)
+    minimum_total_due: Money = Decimal("5000.00")
+    default_commission_cap: Money = Decimal("30000.00")
+    max_commission_rate: Rate = Decimal("0.03")
+    eligibility: Eligibility = Eligibility()
+
+
+class Agency(_Model):
+    code: str = Field(pattern=r"^[A-Z0-9]{2,16}$")
+    name: str = Field(min_length=1)
+    regions: list[str] = Field(min_length=1)
+    monthly_capacity: int = Field(ge=1)
+    commission_rate: Rate
+    commission_cap: Money | None = None
+    sftp_conn_id: str = Field(pattern=r"^[a-z0-9_]+$")
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, regions: list[str]) -> list[str]:
+        unknown = [r for r in regions if r not in REGIONS]
+        if unknown:
+            raise ValueError(f"unknown region(s) {unknown}; expected one of {list(REGIONS)}")
+        if len(set(regions)) != len(regions):
+            raise ValueError("a region is listed twice")
+        return regions
+
+
+class ContributionRate(_Model):
+    branch: str = Field(pattern=r"^[a-z_]+$")
+    valid_from: dt.date
+    employer: Rate
+    employee: Rate
+    ceiling: Money | None = None  # monthly salary ceiling per employee, None = no ceiling
+
+
+class SurchargeRate(_Model):
+    valid_from: dt.date
+    first_month: Rate
+    further_month: Rate
+
+
+class PenaltyRate(_Model):
+    valid_from: dt.date
+    formal_demand_fee: Rate
+    damancom_fine_per_employee: Money
+    damancom_fine_cap: Money
+
+
+def _effective(rows: list[Any], on: dt.date) -> Any:
+    """The row in force on a date: the latest ``valid_from`` not after it."""
+    current = None
+    for row in rows:  # rows are sorted by valid_from (checked at load)
+        if row.valid_from <= on:
+            current = row
+    if current is None:
+        raise LookupError(f"no rate in force on {on.isoformat()}")
+    return current
+
+
+class Rates(_Model):
+    contributions: list[ContributionRate] = Field(min_length=1)
+    surcharges: list[SurchargeRate] = Field(min_length=1)
+    penalties: list[PenaltyRate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sorted_and_unique(self) -> Rates:
+        for name in ("surcharges", "penalties"):
+            dates = [r.valid_from for r in getattr(self, name)]
+            if dates != sorted(dates) or len(set(dates)) != len(dates):
+                raise ValueError(f"{name}: valid_from dates must be strictly increasing")
+        seen: dict[str, dt.date] = {}
+        for row in self.contributions:
+            if row.branch in seen and row.valid_from <= seen[row.branch]:
+                raise ValueError(f"contributions: branch {row.branch} valid_from dates must increase")
+            seen[row.branch] = row.valid_from
+        return self
+
+    def contributions_on(self, on: dt.date) -> list[ContributionRate]:
+        """Every branch's rate in force on a date."""
+        branches = dict.fromkeys(r.branch for r in self.contributions)
+        out = []
+        for branch in branches:
+            rows = [r for r in self.contributions if r.branch == branch and r.valid_from <= on]
+            if rows:
+                out.append(rows[-1])
+        return out
+
+    def surcharge_on(self, on: dt.date) -> SurchargeRate:
+        return _effective(self.surcharges, on)  # type: ignore[no-any-return]
+
+    def penalty_on(self, on: dt.date) -> PenaltyRate:
+        return _effective(self.penalties, on)  # type: ignore[no-any-return]
+
+
+_LOCAL_URL = re.compile(r"^(sqlite|duckdb)(\+\w+)?:///(?!/)(.+)$")
+
+
+class Storage(_Model):
+    source_url: str = "sqlite:///data/source.db"
+    source_conn_id: str = "recouvra_source"
+    warehouse_url: str = "duckdb:///data/warehouse.duckdb"
+    warehouse_conn_id: str = "recouvra_warehouse"
+    lake_dir: Path = Path("data/lake")
+    truth_dir: Path = Path("data/truth")
+    reports_dir: Path = Path("data/reports")
+    sftp_root: Path = Path("data/sftp")
+
+    @field_validator("source_url", "warehouse_url")
+    @classmethod
+    def _url_shape(cls, url: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9+]*://", url):
+            raise ValueError(f"not a database URL: {url!r} (expected e.g. sqlite:///data/source.db)")
+        return url
+
+
+class Seed(_Model):
+    history_months: int = Field(24, ge=6, le=120)
+    end_month: str = Field("2026-10", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    debtor_share: Share = Decimal("0.40")
+    duplicate_entity_share: Share = Decimal("0.10")
+    missing_ice_share: Share = Decimal("0.30")
+    malformed_ice_share: Share = Decimal("0.03")
+    missing_rc_share: Share = Decimal("0.20")
+    missing_phone_share: Share = Decimal("0.15")
+    missing_email_share: Share = Decimal("0.35")
+    name_variant_share: Share = Decimal("0.60")
+    address_variant_share: Share = Decimal("0.50")
+    city_variant_share: Share = Decimal("0.30")
+    natural_person_share: Share = Decimal("0.12")
+
+
+class Settings(_Model):
+    programme: Programme = Programme()
+    agencies: list[Agency] = Field(min_length=1)
+    rates: Rates
+    storage: Storage = Storage()
+    seed: Seed = Seed()
+    # Where relative paths resolve; set by load_settings, not by the file.
+    root: Path = Field(default=PROJECT_ROOT, exclude=True)
+
+    @model_validator(mode="after")
+    def _programme_can_be_met(self) -> Settings:
+        codes = [a.code for a in self.agencies]
+        if len(set(codes)) != len(codes):
+            raise ValueError("agencies: an agency code is listed twice")
+        conns = [a.sftp_conn_id for a in self.agencies]
+        if len(set(conns)) != len(conns):
+            raise ValueError("agencies: two agencies share an sftp_conn_id")
+        capacity = sum(a.monthly_capacity for a in self.agencies)
+        if capacity < self.programme.dossiers_per_month:
+            raise ValueError(
+                f"agencies: total monthly_capacity {capacity} is below "
+                f"programme.dossiers_per_month {self.programme.dossiers_per_month}"
+            )
+        for a in self.agencies:
+            if a.commission_rate > self.programme.max_commission_rate:
+                raise ValueError(
+                    f"agencies: {a.code} commission_rate {a.commission_rate} is above "
+                    f"programme.max_commission_rate {self.programme.max_commission_rate}"
+                )
+            if a.commission_cap is not None and a.commission_cap > self.programme.default_commission_cap:
+                raise ValueError(
+                    f"agencies: {a.code} commission_cap {a.commission_cap} is above the contract's "
+                    f"{self.programme.default_commission_cap}"
+                )
+        return self
+
+    def agency(self, code: str) -> Agency:
+        for a in self.agencies:
+            if a.code == code:
+                return a
+        raise KeyError(f"unknown agency {code!r}; configured: {[a.code for a in self.agencies]}")
+
+    def commission_cap(self, agency: Agency) -> Decimal:
+        return agency.commission_cap if agency.commission_cap is not None else (
+            self.programme.default_commission_cap
+        )
+
+    def path(self, p: Path) -> Path:
+        """A configured path, resolved against the project root when relative."""
+        return p if p.is_absolute() else (self.root / p)
+
+    def resolve_url(self, url: str) -> str:
+        """A database URL with a relative SQLite/DuckDB file path made absolute against the root."""
+        m = _LOCAL_URL.match(url)
+        if not m or m.group(3).startswith(":memory:"):
+            return url
+        return f"{m.group(1)}{m.group(2) or ''}:///{(self.root / m.group(3)).as_posix()}"
+
+    @cached_property
+    def source_url(self) -> str:
+        return self.resolve_url(self.storage.source_url)
+
+    @cached_property
+    def warehouse_url(self) -> str:
+        return self.resolve_url(self.storage.warehouse_url)
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``RECOUVRA__A__B=v`` as ``{"a": {"b": v}}``; values are read as YAML scalars or lists."""
+    out: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        parts = [p.lower() for p in key[len(ENV_PREFIX):].split("__") if p]
+        if not parts:
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            value = raw
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = raw  # keep the digits as written: Decimal fields must not pass through float
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    return out
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(merged.get(k), dict):
+            merged[k] = _merge(merged[k], v)
+        else:
+            merged[k] = v
+    return merged
+
+
+def _describe(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"{key}: {e['msg']} (got {e.get('input')!r})"[:400])
+    return f"invalid configuration in {source}:\n  " + "\n  ".join(lines)
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read, merge and validate the configuration; raise :class:`ConfigError` naming key and reason."""
+    environ = os.environ if environ is None else environ
+    cfg_path = Path(path or environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    try:
+        raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {cfg_path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"configuration file {cfg_path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"configuration file {cfg_path} must hold a mapping at top level")
+    merged = _merge(raw, _env_overrides(environ))
+    root = cfg_path.resolve().parent.parent
+    try:
+        return Settings.model_validate({**merged, "root": root})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(cfg_path))) from None

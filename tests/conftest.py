@@ -1,0 +1,79 @@
+"""Shared fixtures: real services, or a clear skip (a failure under CI=true) when one is missing."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_ADMIN_URL = os.environ.get(
+    "RECOUVRA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def missing_component(what: str, how: str) -> None:
+    """Skip locally with instructions; under CI=true a missing component is a failure, never a skip."""
+    message = f"{what} is not available: {how}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def _pg_connect(url: str):  # type: ignore[no-untyped-def]
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return psycopg.connect(
+        host=u.host or "127.0.0.1",
+        port=u.port or 5432,
+        user=u.username or "postgres",
+        password=u.password,
+        dbname=u.database or "postgres",
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """URL of a reachable PostgreSQL server (admin database), or skip/fail with how to get one."""
+    try:
+        with _pg_connect(PG_ADMIN_URL) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        missing_component(
+            f"PostgreSQL at {PG_ADMIN_URL} ({type(exc).__name__}: {str(exc).strip()[:120]})",
+            "start one (`sudo pg_ctlcluster 15 main start` on Debian, or `make pg-start`) or point "
+            "RECOUVRA_TEST_PG_URL at one",
+        )
+    return PG_ADMIN_URL
+
+
+@pytest.fixture()
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    from sqlalchemy.engine import make_url
+
+    name = f"recouvra_test_{uuid.uuid4().hex[:12]}"
+    with _pg_connect(pg_admin_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with _pg_connect(pg_admin_url) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test carries the marker of its folder (unit, dags, integration)."""
+    for item in items:
+        folder = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        if folder in {"unit", "dags", "integration"}:
+            item.add_marker(getattr(pytest.mark, folder))
