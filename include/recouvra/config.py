@@ -298,8 +298,12 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 def _describe(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"{key}: {e['msg']} (got {e.get('input')!r})"[:400])
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["loc"]:
+            key = ".".join(str(p) for p in e["loc"])
+            lines.append(f"{key}: {msg} (got {e.get('input')!r})"[:400])
+        else:  # cross-field rules: the message starts with the key it concerns
+            lines.append(msg)
     return f"invalid configuration in {source}:\n  " + "\n  ".join(lines)
 
 

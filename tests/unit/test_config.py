@@ -1,0 +1,128 @@
+"""The configuration model: the shipped file is valid, bad values fail naming key and reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from recouvra.config import DEFAULT_CONFIG, load_settings
+from recouvra.errors import ConfigError
+
+
+def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    mutate(raw)
+    cfg_dir = tmp_path / "config"
+    cfg_dir.mkdir(exist_ok=True)
+    path = cfg_dir / "recouvra.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_shipped_configuration_is_valid() -> None:
+    s = load_settings(DEFAULT_CONFIG, environ={})
+    assert s.programme.dossiers_per_month == 500
+    assert s.programme.assignment_window_months == 6
+    assert len(s.agencies) >= 4
+    assert all(a.commission_rate <= Decimal("0.03") for a in s.agencies)
+    assert s.commission_cap(s.agency("AG01")) == Decimal("30000.00")
+    assert s.commission_cap(s.agency("AG04")) == Decimal("25000.00")
+    # Money stays Decimal from the file on: no binary float anywhere.
+    assert isinstance(s.programme.minimum_total_due, Decimal)
+
+
+def test_surcharge_rates_are_effective_dated() -> None:
+    s = load_settings(DEFAULT_CONFIG, environ={})
+    assert s.rates.surcharge_on(dt.date(2025, 6, 30)).further_month == Decimal("0.01")
+    assert s.rates.surcharge_on(dt.date(2025, 7, 1)).further_month == Decimal("0.005")
+    assert s.rates.surcharge_on(dt.date(2025, 7, 1)).first_month == Decimal("0.03")
+    with pytest.raises(LookupError):
+        s.rates.surcharge_on(dt.date(1990, 1, 1))
+
+
+def test_contribution_rates_follow_their_branch_history() -> None:
+    s = load_settings(DEFAULT_CONFIG, environ={})
+    amo_2021 = {r.branch: r for r in s.rates.contributions_on(dt.date(2021, 6, 1))}["amo"]
+    amo_2024 = {r.branch: r for r in s.rates.contributions_on(dt.date(2024, 1, 1))}["amo"]
+    assert (amo_2021.employer, amo_2024.employer) == (Decimal("0.0200"), Decimal("0.0226"))
+    branches = {r.branch for r in s.rates.contributions_on(dt.date(2024, 1, 1))}
+    assert branches == {
+        "short_term", "pension", "family_allowances", "amo", "amo_solidarity", "vocational_training"
+    }
+
+
+def test_relative_paths_resolve_against_the_project_root(tmp_path: Path) -> None:
+    path = _write(tmp_path, lambda raw: None)
+    s = load_settings(path, environ={})
+    assert s.source_url == f"sqlite:///{tmp_path.as_posix()}/data/source.db"
+    assert s.warehouse_url == f"duckdb:///{tmp_path.as_posix()}/data/warehouse.duckdb"
+    assert s.path(s.storage.lake_dir) == tmp_path / "data" / "lake"
+
+
+def test_environment_overrides_nested_keys() -> None:
+    env = {
+        "RECOUVRA__PROGRAMME__DOSSIERS_PER_MONTH": "400",
+        "RECOUVRA__PROGRAMME__MINIMUM_TOTAL_DUE": "1234.50",
+        "RECOUVRA__STORAGE__WAREHOUSE_URL": "postgresql+psycopg://u@db:5432/wh",
+    }
+    s = load_settings(DEFAULT_CONFIG, environ=env)
+    assert s.programme.dossiers_per_month == 400
+    assert s.programme.minimum_total_due == Decimal("1234.50")
+    assert s.warehouse_url == "postgresql+psycopg://u@db:5432/wh"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key", "reason"),
+    [
+        (lambda r: r["programme"].update(dossiers_per_month=0), "programme.dossiers_per_month",
+         "greater than or equal to 1"),
+        (lambda r: r["agencies"][0].update(commission_rate="1.5"), "agencies.0.commission_rate",
+         "less than or equal to 1"),
+        (lambda r: r["agencies"][0].update(commission_rate="0.05"), "agencies",
+         "AG01 commission_rate 0.05 is above programme.max_commission_rate 0.03"),
+        (lambda r: r["agencies"][0].update(regions=[]), "agencies.0.regions", "at least 1"),
+        (lambda r: r["agencies"][0].update(regions=["Atlantis"]), "agencies.0.regions",
+         "unknown region"),
+        (lambda r: r["agencies"][1].update(code="AG01"), "agencies", "listed twice"),
+        (lambda r: r["programme"].update(dossiers_per_month=5000), "agencies",
+         "total monthly_capacity 675 is below programme.dossiers_per_month 5000"),
+        (lambda r: r["agencies"][0].update(commission_cap="40000.00"), "agencies",
+         "AG01 commission_cap"),
+        (lambda r: r["storage"].update(source_url="data/source.db"), "storage.source_url",
+         "not a database URL"),
+        (lambda r: r["rates"]["surcharges"].reverse(), "rates", "strictly increasing"),
+        (lambda r: r["programme"].update(typo_key=1), "programme.typo_key", "Extra inputs"),
+    ],
+)
+def test_bad_values_fail_naming_key_and_reason(tmp_path: Path, mutate, key: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    path = _write(tmp_path, mutate)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={})
+    text = str(err.value)
+    assert key in text
+    assert reason in text
+    assert str(path) in text
+
+
+def test_commission_rate_above_programme_maximum_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, lambda r: r["agencies"][0].update(commission_rate="0.035"))
+    with pytest.raises(ConfigError, match=r"AG01 commission_rate 0.035 is above"):
+        load_settings(path, environ={})
+
+
+def test_bad_environment_override_names_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"programme.dossiers_per_month"):
+        load_settings(DEFAULT_CONFIG, environ={"RECOUVRA__PROGRAMME__DOSSIERS_PER_MONTH": "many"})
+
+
+def test_missing_and_unreadable_files_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.yaml", environ={})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("programme: [unclosed", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(bad, environ={})
