@@ -1,0 +1,81 @@
+"""The one place where the domain package meets Airflow.
+
+Turns Airflow connections into the plain values the core needs (database URLs, SFTP parameters) and
+holds the defaults every DAG shares. Everything else in :mod:`recouvra` runs without Airflow.
+Imported at DAG parse time: keep it light (no pandas, pyarrow, duckdb, sqlalchemy at module level).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+
+if TYPE_CHECKING:
+    from recouvra.config import Settings
+
+log = logging.getLogger(__name__)
+
+#: Connection ids are constants: production sets them as AIRFLOW_CONN_<ID> (see .env.example).
+SOURCE_CONN_ID = "recouvra_source"
+WAREHOUSE_CONN_ID = "recouvra_warehouse"
+
+#: The fund works in Morocco's local time; schedules and "today" follow it.
+LOCAL_TZ = pendulum.timezone("Africa/Casablanca")
+# Before any month the programme may back-fill: a logical date before start_date runs no task.
+START_DATE = pendulum.datetime(2024, 1, 1, tz=LOCAL_TZ)
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "recouvra",
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=30),
+    "execution_timeout": dt.timedelta(hours=1),
+}
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The validated configuration, loaded once per process (fails at start with the key and reason)."""
+    from recouvra.config import load_settings
+
+    return load_settings()
+
+
+def _sqlalchemy_url(uri: str) -> str:
+    """Airflow's ``postgres://`` URIs as SQLAlchemy URLs for the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri[len(prefix):]
+    return uri
+
+
+def connection_url(conn_id: str, default: str) -> str:
+    """The URL of an Airflow connection when it exists, else the configured default.
+
+    Production defines the connection (its password never leaves it); the embedded default has none
+    and uses the configuration's SQLite/DuckDB file.
+    """
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.sdk import BaseHook
+
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        log.info("connection %s not defined: using the configured embedded default", conn_id)
+        return default
+    return _sqlalchemy_url(conn.get_uri())
+
+
+def source_url() -> str:
+    s = settings()
+    return connection_url(s.storage.source_conn_id, s.source_url)
+
+
+def warehouse_url() -> str:
+    s = settings()
+    return connection_url(s.storage.warehouse_conn_id, s.warehouse_url)
