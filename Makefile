@@ -1,0 +1,69 @@
+# The user interface of the project: `make demo`, `make test`, `make lint`, `make bench`.
+# Every target is idempotent: a second run reuses the virtual environment and the seeded data.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ENV := source scripts/env.sh &&
+SCALE ?= S
+SEED ?= 42
+
+.PHONY: help install demo test test-unit test-integration lint bench seed airflow-init clean system-deps services pg-start
+
+help:
+	@echo "make demo   install, seed the synthetic fund database, run the DAGs through the embedded Airflow"
+	@echo "make test   install, then the whole test suite (unit, DAG integrity, integration)"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  benchmarks (figures go to docs/benchmarks.md)"
+
+# The venv is rebuilt only when the pins or the package metadata change.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (apt-get install python3.11 python3.11-venv)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(STAMP)
+
+# Debian packages the integration tests use; installed when we are root and they are missing.
+system-deps:
+	@bash scripts/system-deps.sh
+
+# Local services of the integration tests (PostgreSQL), started when installed but stopped.
+services pg-start:
+	@bash scripts/services.sh
+
+airflow-init: install
+	@mkdir -p data/airflow
+	@$(ENV) airflow db migrate >data/airflow/db-migrate.log 2>&1 || { cat data/airflow/db-migrate.log; exit 1; }
+	@echo "embedded Airflow ready: AIRFLOW_HOME=data/airflow (SQLite metadata, LocalExecutor)"
+
+seed: install
+	$(BIN)/recouvra seed --scale $(SCALE) --seed $(SEED)
+
+demo: airflow-init
+	@$(BIN)/recouvra config check >/dev/null
+	$(BIN)/recouvra seed --scale $(SCALE) --seed $(SEED)
+	@bash scripts/demo.sh
+
+test: install system-deps services
+	$(BIN)/pytest
+
+test-unit: install
+	$(BIN)/pytest tests/unit tests/dags
+
+test-integration: install system-deps services
+	$(BIN)/pytest tests/integration
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/bench_seed.py
+
+clean:
+	rm -rf data

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the integration tests use, when they are missing and we may (root).
+# Elsewhere it only says what is missing: those tests then skip with the same advice (fail under CI=true).
+set -euo pipefail
+need=()
+command -v sftp >/dev/null 2>&1 || need+=(openssh-client)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian packages: ${need[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "note: missing Debian packages ${need[*]} (sudo apt-get install ${need[*]}); the tests needing them will skip"
+fi
