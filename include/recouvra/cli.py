@@ -79,6 +79,13 @@ def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    from recouvra.status import report
+
+    print(report(_settings(args)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="recouvra", description="CNSS amicable-recovery pipeline: domain commands."
@@ -109,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     m = wsub.add_parser("migrate", help="create or migrate the warehouse schema (idempotent)")
     m.add_argument("--url", help="warehouse URL (default: storage.warehouse_url)")
     m.set_defaults(handler=_cmd_warehouse_migrate)
+
+    st = sub.add_parser("status", help="what the pipeline produced and where (source, warehouse, files)")
+    st.set_defaults(handler=_cmd_status)
     return parser
 
 

@@ -1,0 +1,80 @@
+"""What the pipeline has produced and where: the closing summary of `make demo` (`recouvra status`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recouvra.config import Settings
+
+
+def source_counts(url: str) -> dict[str, int]:
+    """Row count of every table in the operational source (any SQLAlchemy URL)."""
+    from sqlalchemy import create_engine, func, inspect, select, table
+
+    engine = create_engine(url)
+    try:
+        names = sorted(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            return {
+                n: int(conn.execute(select(func.count()).select_from(table(n))).scalar_one())
+                for n in names
+            }
+    finally:
+        engine.dispose()
+
+
+def warehouse_counts(url: str) -> dict[str, int]:
+    """Row count of every table of the warehouse's schemas, keyed ``schema.table``."""
+    from recouvra.warehouse import connect
+
+    with connect(url) as wh:
+        names = [
+            f"{s}.{t}"
+            for s, t in wh.query(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('staging', 'core', 'marts', 'meta') "
+                "AND table_type = 'BASE TABLE' ORDER BY 1, 2"
+            )
+        ]
+        return {n: int(wh.query(f"SELECT count(*) FROM {n}")[0][0]) for n in names}
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def report(settings: Settings, source_url: str | None = None, warehouse_url: str | None = None) -> str:
+    """A readable report of the source, the warehouse and the files under the data folders."""
+    from recouvra.cli import _redact
+
+    src = source_url or settings.source_url
+    wh = warehouse_url or settings.warehouse_url
+    lines = [f"source     {_redact(src)}"]
+    try:
+        for name, n in source_counts(src).items():
+            lines.append(f"  {name:<32} {n:>12,} rows")
+    except Exception as exc:  # a missing source is worth a line, not a traceback
+        lines.append(f"  unavailable: {type(exc).__name__}: {exc}")
+    lines.append(f"warehouse  {_redact(wh)}")
+    try:
+        counts = warehouse_counts(wh)
+        for name, n in counts.items():
+            if n:
+                lines.append(f"  {name:<32} {n:>12,} rows")
+        empty = sum(1 for n in counts.values() if not n)
+        lines.append(f"  ({len(counts)} tables, {empty} still empty)")
+    except Exception as exc:
+        lines.append(f"  unavailable: {type(exc).__name__}: {exc}")
+    for label, folder in (
+        ("lake", settings.path(settings.storage.lake_dir)),
+        ("truth", settings.path(settings.storage.truth_dir)),
+        ("reports", settings.path(settings.storage.reports_dir)),
+        ("sftp", settings.path(settings.storage.sftp_root)),
+    ):
+        files = _files(folder)
+        if files:
+            size = sum(p.stat().st_size for p in files)
+            lines.append(f"{label:<10} {folder}  ({len(files)} files, {size / 1e6:.1f} MB)")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Airflow plugins of Recouvra (hooks, operators, listeners, UI views). None are needed yet."""
