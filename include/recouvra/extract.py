@@ -1,0 +1,271 @@
+"""Incremental extraction of the fund's operational source into Parquet snapshots in the lake.
+
+Each table has a watermark on ``updated_at``: a snapshot holds the rows changed in ``(low, high]``,
+where ``low`` is the ``high`` of the table's latest snapshot before this one and ``high`` is the end of
+the run's data interval. Rows are streamed from the source in chunks and written chunk by chunk with
+pyarrow, so no table is ever held whole in memory.
+
+Write, audit, publish: a snapshot is first written under ``_incoming/<run_id>/``; only after the quality
+gate passes is it published to ``<table>/snapshot_date=YYYY-MM-DD/`` (replacing an earlier run of the
+same date, so re-running a day reproduces it); a failed snapshot goes to ``_quarantine/``. The
+watermark lives in the published partition's ``_manifest.json``: nothing else keeps state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recouvra.errors import SourceError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    import pyarrow as pa
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "source"
+#: Tables extracted, in dependency order (referenced tables first), with their primary keys.
+TABLES: dict[str, tuple[str, ...]] = {
+    "employers": ("affiliation_no",),
+    "declarations": ("declaration_id",),
+    "titles": ("title_id",),
+    "receivables": ("receivable_id",),
+    "ledger_payments": ("payment_id",),
+    "payment_plans": ("plan_id",),
+    "plan_installments": ("plan_id", "seq"),
+    "legal_proceedings": ("proceeding_id",),
+    "disputes": ("dispute_id",),
+}
+EPOCH = dt.datetime(1970, 1, 1)
+MANIFEST = "_manifest.json"
+DEFAULT_CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One table's snapshot: where it is, its watermark window and what it holds."""
+
+    table: str
+    snapshot_date: str
+    low: str
+    high: str
+    rows: int
+    files: list[str]
+    path: str
+    run_id: str
+    sums: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+
+# --- the lake's schema, read from the source DDL (one source of truth for column types) ----------
+
+_DDL_TYPES = (
+    (re.compile(r"^(BIGINT|INTEGER|INT|SMALLINT)"), "int64"),
+    (re.compile(r"^TIMESTAMP"), "timestamp"),
+    (re.compile(r"^DATE"), "date"),
+    (re.compile(r"^(VARCHAR|CHAR|TEXT)"), "string"),
+)
+
+
+@cache
+def source_columns() -> dict[str, list[tuple[str, str]]]:
+    """``{table: [(column, kind)]}`` from create_source_tables.sql; kind is int64/date/timestamp/string."""
+    ddl = (SQL_DIR / "create_source_tables.sql").read_text(encoding="utf-8")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for m in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\);", ddl, re.S):
+        cols = []
+        for line in m.group(2).splitlines():
+            parts = line.split("--")[0].strip().split()
+            if len(parts) < 2 or parts[0] in {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT"}:
+                continue
+            kind = next((k for rx, k in _DDL_TYPES if rx.match(parts[1].upper())), None)
+            if kind is None:
+                raise SourceError(f"create_source_tables.sql: {m.group(1)}.{parts[0]}: type {parts[1]}")
+            cols.append((parts[0], kind))
+        out[m.group(1)] = cols
+    return out
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    import pyarrow as pa
+
+    types = {"int64": pa.int64(), "date": pa.date32(), "timestamp": pa.timestamp("us"),
+             "string": pa.string()}
+    return pa.schema([(c, types[k]) for c, k in source_columns()[table]])
+
+
+def money_columns(table: str) -> list[str]:
+    return [c for c, _ in source_columns()[table] if c.endswith("_centimes")]
+
+
+def extract_sql(table: str) -> str:
+    if table not in TABLES:
+        raise SourceError(f"unknown source table {table!r}; extracted tables: {list(TABLES)}")
+    return (SQL_DIR / f"extract_{table}.sql").read_text(encoding="utf-8")
+
+
+# --- watermarks --------------------------------------------------------------------------------
+
+def _ts(value: dt.datetime) -> str:
+    # One textual form for every engine: SQLite compares timestamps as text, PostgreSQL casts it.
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def published_snapshots(lake: Path, table: str) -> list[Snapshot]:
+    """The table's published snapshots, oldest first."""
+    out = []
+    for manifest in sorted((lake / table).glob(f"snapshot_date=*/{MANIFEST}")):
+        out.append(Snapshot(**json.loads(manifest.read_text(encoding="utf-8"))))
+    return out
+
+
+def low_watermark(lake: Path, table: str, snapshot_date: dt.date) -> str:
+    """The high watermark of the latest snapshot strictly before this date (the epoch if none)."""
+    earlier = [s for s in published_snapshots(lake, table) if s.snapshot_date < snapshot_date.isoformat()]
+    return earlier[-1].high if earlier else _ts(EPOCH)
+
+
+# --- streaming extraction --------------------------------------------------------------------
+
+def _batches(url: str, sql: str, params: dict[str, Any], chunk_rows: int) -> Iterator[list[tuple[Any, ...]]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(
+                text(sql), params
+            )
+            for part in result.partitions(chunk_rows):
+                yield [tuple(r) for r in part]
+    finally:
+        engine.dispose()
+
+
+def _to_arrow(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    """Rows as an Arrow table of the lake schema (SQLite hands dates and timestamps over as text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for i, f in enumerate(schema):
+        values = [r[i] for r in rows]
+        if pa.types.is_string(f.type) or pa.types.is_integer(f.type):
+            arrays.append(pa.array(values, type=f.type))
+            continue
+        try:
+            arrays.append(pa.array(values, type=f.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            as_text = pa.array(values, type=pa.string())
+            if pa.types.is_date(f.type):
+                arrays.append(pc.cast(pc.strptime(as_text, "%Y-%m-%d", "s"), pa.date32()))
+            else:
+                arrays.append(pc.cast(pc.replace_substring(as_text, "T", " "), f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def extract_table(
+    source_url: str,
+    lake: Path,
+    table: str,
+    snapshot_date: dt.date,
+    high: dt.datetime,
+    run_id: str,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> Snapshot:
+    """Stream the table's changed rows into ``_incoming/<run_id>/<table>/`` (not yet published)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    low = low_watermark(lake, table, snapshot_date)
+    high_s = _ts(high)
+    if high_s <= low:
+        raise SourceError(f"{table}: high watermark {high_s} is not after the low watermark {low}")
+    schema = arrow_schema(table)
+    money = money_columns(table)
+    out_dir = lake / "_incoming" / run_id / table
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    target = out_dir / "part-00000.parquet"
+    rows = 0
+    sums = dict.fromkeys(money, 0)
+    writer = pq.ParquetWriter(target, schema, compression="zstd")
+    try:
+        for batch in _batches(source_url, extract_sql(table), {"low": low, "high": high_s}, chunk_rows):
+            tbl = _to_arrow(batch, schema)
+            for c in money:
+                sums[c] += int(pc.sum(tbl.column(c)).as_py() or 0)
+            writer.write_table(tbl, row_group_size=chunk_rows)
+            rows += tbl.num_rows
+    except Exception as exc:
+        writer.close()
+        raise SourceError(f"{table}: extraction failed after {rows} rows: {exc}") from exc
+    writer.close()
+    return Snapshot(table, snapshot_date.isoformat(), low, high_s, rows, [target.name],
+                    str(out_dir), run_id, sums)
+
+
+def source_totals(source_url: str, table: str, low: str, high: str) -> dict[str, int]:
+    """What the source itself sums over the same window: the gate compares the snapshot with it."""
+    from sqlalchemy import create_engine, text
+
+    cols = ["count(*)"] + [f"coalesce(sum({c}), 0)" for c in money_columns(table)]
+    sql = f"SELECT {', '.join(cols)} FROM {table} WHERE updated_at > :low AND updated_at <= :high"
+    engine = create_engine(source_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text(sql), {"low": low, "high": high}).one()
+    finally:
+        engine.dispose()
+    return {"rows": int(row[0]), **{c: int(v) for c, v in zip(money_columns(table), row[1:], strict=True)}}
+
+
+# --- publish or quarantine -------------------------------------------------------------------
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Move src to dst, replacing dst; a reader never sees a half-written partition under dst."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    old = dst.with_name(dst.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if dst.exists():
+        dst.rename(old)
+    src.rename(dst)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def publish(lake: Path, snap: Snapshot) -> Snapshot:
+    """Move an audited snapshot to its partition; its manifest (the watermark) is written last."""
+    dst = lake / snap.table / f"snapshot_date={snap.snapshot_date}"
+    _replace_dir(Path(snap.path), dst)
+    published = Snapshot(**{**asdict(snap), "path": str(dst)})
+    tmp = dst / (MANIFEST + ".part")
+    tmp.write_text(published.to_json(), encoding="utf-8")
+    tmp.rename(dst / MANIFEST)
+    return published
+
+
+def quarantine(lake: Path, snap: Snapshot, reason: str) -> Path:
+    """Keep a failed snapshot for inspection, with the reason; it never reaches the published lake."""
+    dst = lake / "_quarantine" / snap.table / f"snapshot_date={snap.snapshot_date}" / snap.run_id
+    _replace_dir(Path(snap.path), dst)
+    (dst / "_quarantine.json").write_text(
+        json.dumps({**asdict(snap), "path": str(dst), "reason": reason}, indent=2), encoding="utf-8"
+    )
+    return dst
+
+
+def current_glob(lake: Path, table: str) -> str:
+    """Glob of every published file of a table (readers keep the latest row per primary key)."""
+    return str(lake / table / "snapshot_date=*" / "*.parquet")

@@ -1,0 +1,213 @@
+"""The data-quality gate of the extracted snapshots, with Great Expectations (GX Core).
+
+Two suites per table, so that no snapshot is ever loaded whole into one DataFrame:
+
+- ``<table>.rows``: row-level expectations (keys present, amounts non-negative, months valid, codes
+  known), validated batch by batch over the snapshot's Parquet file;
+- ``<table>.snapshot``: whole-snapshot expectations (keys unique, every row's employer known, row count
+  and money totals equal to the source's own over the same watermark window), validated on a one-row
+  table of figures that DuckDB computes over the Parquet files.
+
+Results and readable Data Docs go to a file-backed GX project per run (``<docs_root>/<run_id>/``).
+GX is imported inside functions: it takes seconds to import.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recouvra.extract import TABLES, Snapshot, current_glob, money_columns, source_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PERIOD_REGEX = r"^\d{4}-(?:0[1-9]|1[0-2])$"
+CODES: dict[tuple[str, str], list[str]] = {
+    ("receivables", "kind"): ["PRINCIPAL", "SURCHARGE", "PENALTY"],
+    ("ledger_payments", "kind"): ["PAYMENT", "REVERSAL"],
+    ("ledger_payments", "channel"): ["BANK_TRANSFER", "CHEQUE", "FUND_COUNTER", "ONLINE"],
+    ("payment_plans", "status"): ["ACTIVE", "HONOURED", "BROKEN"],
+}
+#: Tables whose rows must name a known employer (referential integrity).
+REFERS_TO_EMPLOYER = [t for t in TABLES if t != "employers" and t != "plan_installments"]
+BATCH_ROWS = 200_000
+
+
+@dataclass
+class TableResult:
+    table: str
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GateResult:
+    run_id: str
+    success: bool
+    tables: list[TableResult]
+    docs_index: str | None
+
+    def summary(self) -> str:
+        lines = [f"quality gate {self.run_id}: {'PASSED' if self.success else 'FAILED'}"]
+        for t in self.tables:
+            lines.append(f"  {t.table:<20} {'ok' if t.success else 'FAILED'}"
+                         + ("" if t.success else ": " + "; ".join(t.failures)))
+        if self.docs_index:
+            lines.append(f"  data docs: {self.docs_index}")
+        return "\n".join(lines)
+
+
+def _row_expectations(table: str) -> list[Any]:
+    import great_expectations as gx
+
+    exp = gx.expectations
+    out: list[Any] = [exp.ExpectColumnValuesToNotBeNull(column=c) for c in TABLES[table]]
+    out.append(exp.ExpectColumnValuesToNotBeNull(column="updated_at"))
+    for col, _ in source_columns()[table]:
+        if col.endswith("_centimes") and not (table == "ledger_payments" and col == "amount_centimes"):
+            out.append(exp.ExpectColumnValuesToBeBetween(column=col, min_value=0))
+        if col in {"period", "settles_period"}:
+            out.append(exp.ExpectColumnValuesToMatchRegex(column=col, regex=PERIOD_REGEX))
+        if (table, col) in CODES:
+            out.append(exp.ExpectColumnValuesToBeInSet(column=col, value_set=CODES[(table, col)]))
+    if table == "ledger_payments":
+        # A payment is never of zero; only reversals are negative (checked on the snapshot).
+        out.append(exp.ExpectColumnValuesToNotBeInSet(column="amount_centimes", value_set=[0]))
+    if table == "employers":
+        out.append(exp.ExpectColumnValuesToMatchRegex(column="affiliation_no", regex=r"^\d+$"))
+    return out
+
+
+def snapshot_figures(snap: Snapshot, lake: Path, source: dict[str, int]) -> dict[str, Any]:
+    """Whole-snapshot figures computed by DuckDB over Parquet, beside the source's own figures."""
+    import duckdb
+
+    files = f"'{Path(snap.path).as_posix()}/*.parquet'"
+    keys = ", ".join(TABLES[snap.table])
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchone()[0]  # type: ignore[index]
+        dup = con.execute(
+            f"SELECT count(*) FROM (SELECT {keys} FROM read_parquet({files}) "
+            f"GROUP BY {keys} HAVING count(*) > 1)"
+        ).fetchone()[0]  # type: ignore[index]
+        figures: dict[str, Any] = {"rows": rows, "source_rows": source["rows"], "duplicate_keys": dup}
+        for c in money_columns(snap.table):
+            got = con.execute(f"SELECT coalesce(sum({c}), 0) FROM read_parquet({files})").fetchone()
+            figures[f"sum_{c}"] = int(got[0])  # type: ignore[index]
+            figures[f"source_sum_{c}"] = source[c]
+        if snap.table in REFERS_TO_EMPLOYER:
+            # Known employers: every published snapshot plus this run's own employers snapshot.
+            sources = [current_glob(lake, "employers")] if list(lake.glob("employers/*/*.parquet")) else []
+            incoming = Path(snap.path).parent / "employers"
+            if list(incoming.glob("*.parquet")):
+                sources.append(f"{incoming.as_posix()}/*.parquet")
+            known = " UNION ALL ".join(f"SELECT affiliation_no FROM read_parquet('{g}')" for g in sources)
+            figures["orphans"] = con.execute(
+                f"SELECT count(*) FROM read_parquet({files}) r WHERE r.affiliation_no NOT IN ("
+                + (known or "SELECT NULL::VARCHAR WHERE false") + ")"
+            ).fetchone()[0]  # type: ignore[index]
+        if snap.table == "ledger_payments":
+            figures["misdirected_signs"] = con.execute(
+                f"SELECT count(*) FROM read_parquet({files}) "
+                "WHERE (kind = 'PAYMENT' AND amount_centimes <= 0)"
+                " OR (kind = 'REVERSAL' AND amount_centimes >= 0)"
+            ).fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    return figures
+
+
+def _snapshot_expectations(figures: dict[str, Any]) -> list[Any]:
+    import great_expectations as gx
+
+    exp = gx.expectations
+    out: list[Any] = [
+        exp.ExpectColumnPairValuesToBeEqual(column_A="rows", column_B="source_rows"),
+        exp.ExpectColumnValuesToBeBetween(column="duplicate_keys", min_value=0, max_value=0),
+    ]
+    for name in figures:
+        if name.startswith("sum_"):
+            out.append(exp.ExpectColumnPairValuesToBeEqual(column_A=name, column_B=f"source_{name}"))
+    for zero in ("orphans", "misdirected_signs"):
+        if zero in figures:
+            out.append(exp.ExpectColumnValuesToBeBetween(column=zero, min_value=0, max_value=0))
+    return out
+
+
+def _describe_failure(res: Any) -> str:
+    cfg = res.expectation_config
+    kwargs = {k: v for k, v in cfg.kwargs.items() if k in {"column", "column_A", "column_B"}}
+    detail = res.result or {}
+    extra = ""
+    if "unexpected_count" in detail:
+        extra = f", {detail['unexpected_count']} unexpected"
+        if detail.get("partial_unexpected_list"):
+            extra += f" e.g. {detail['partial_unexpected_list'][:3]}"
+    if res.exception_info and res.exception_info.get("raised_exception"):
+        extra += f", error: {res.exception_info.get('exception_message')}"
+    return f"{cfg.type} {kwargs}{extra}"
+
+
+def validate_snapshots(
+    snapshots: list[Snapshot], lake: Path, sources: dict[str, dict[str, int]], docs_root: Path, run_id: str
+) -> GateResult:
+    """Run both suites on every snapshot of a run; Data Docs for the run under ``docs_root/run_id``."""
+    import great_expectations as gx
+    import pandas as pd
+    import pyarrow.parquet as pq
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    project = docs_root / re.sub(r"[^\w.-]", "_", run_id)
+    ctx = gx.get_context(mode="file", project_root_dir=str(project))
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = ctx.data_sources.add_or_update_pandas("lake")
+    gx_run = gx.RunIdentifier(run_name=run_id)
+    results = []
+    for snap in snapshots:
+        failures: list[str] = []
+        # Row-level suite, one Parquet batch at a time.
+        rows_cp = _checkpoint(ctx, source, f"{snap.table}.rows", _row_expectations(snap.table))
+        parquet = pq.ParquetFile(Path(snap.path) / snap.files[0])
+        for i, batch in enumerate(parquet.iter_batches(batch_size=BATCH_ROWS)):
+            df: pd.DataFrame = batch.to_pandas()
+            res = rows_cp.run(batch_parameters={"dataframe": df}, run_id=gx_run)
+            if not res.success:
+                for vr in res.run_results.values():
+                    failures += [f"batch {i}: {_describe_failure(r)}" for r in vr.results if not r.success]
+        # Whole-snapshot suite on DuckDB's figures.
+        figures = snapshot_figures(snap, lake, sources[snap.table])
+        snap_cp = _checkpoint(ctx, source, f"{snap.table}.snapshot", _snapshot_expectations(figures))
+        res = snap_cp.run(batch_parameters={"dataframe": pd.DataFrame([figures])}, run_id=gx_run)
+        if not res.success:
+            for vr in res.run_results.values():
+                failures += [_describe_failure(r) for r in vr.results if not r.success]
+        results.append(TableResult(snap.table, not failures, failures, figures))
+    ctx.build_data_docs()  # once per run, outside the validation loop
+    docs = project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return GateResult(run_id, all(r.success for r in results), results,
+                      str(docs) if docs.exists() else None)
+
+
+def _checkpoint(ctx: Any, source: Any, name: str, expectations: list[Any]) -> Any:
+    import great_expectations as gx
+
+    asset = source.add_dataframe_asset(name)
+    bd = asset.add_batch_definition_whole_dataframe("batch")
+    suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=name))
+    for e in expectations:
+        suite.add_expectation(e)
+    suite.save()
+    vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=bd, suite=suite))
+    return ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[vd],
+            actions=[],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )

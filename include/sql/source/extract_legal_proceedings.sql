@@ -1,0 +1,12 @@
+-- Rows of legal_proceedings changed in the watermark window (low, high]: one incremental snapshot.
+-- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
+SELECT proceeding_id,
+       affiliation_no,
+       kind,
+       opened_on,
+       closed_on,
+       updated_at
+FROM legal_proceedings
+WHERE updated_at > :low
+  AND updated_at <= :high
+ORDER BY updated_at, proceeding_id

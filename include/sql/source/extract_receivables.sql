@@ -1,0 +1,15 @@
+-- Rows of receivables changed in the watermark window (low, high]: one incremental snapshot.
+-- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
+SELECT receivable_id,
+       affiliation_no,
+       period,
+       kind,
+       basis,
+       amount_centimes,
+       established_on,
+       title_id,
+       updated_at
+FROM receivables
+WHERE updated_at > :low
+  AND updated_at <= :high
+ORDER BY updated_at, receivable_id

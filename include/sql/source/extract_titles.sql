@@ -1,0 +1,14 @@
+-- Rows of titles changed in the watermark window (low, high]: one incremental snapshot.
+-- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
+SELECT title_id,
+       affiliation_no,
+       issued_on,
+       notified_on,
+       formal_demand_on,
+       amount_centimes,
+       status,
+       updated_at
+FROM titles
+WHERE updated_at > :low
+  AND updated_at <= :high
+ORDER BY updated_at, title_id

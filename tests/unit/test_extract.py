@@ -1,0 +1,124 @@
+"""Incremental extraction to the lake and its Great Expectations gate, on a small SQLite source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from recouvra.extract import TABLES, published_snapshots
+from recouvra.portfolio import QualityGateError, extract_snapshot, gate_and_publish
+
+DDL = Path(__file__).resolve().parents[2] / "include" / "sql" / "source" / "create_source_tables.sql"
+D1 = dt.date(2026, 11, 1)
+D2 = dt.date(2026, 11, 2)
+
+
+def _source(tmp_path: Path) -> tuple[str, sqlite3.Connection]:
+    path = tmp_path / "source.db"
+    con = sqlite3.connect(path)
+    con.executescript(DDL.read_text(encoding="utf-8"))
+    con.executemany(
+        "INSERT INTO employers (affiliation_no, legal_name, status, registered_on, updated_at) "
+        "VALUES (?, ?, 'ACTIVE', '2015-03-01', ?)",
+        [("1000001", "STE ATLAS TRANSPORT SARL", "2026-10-01 09:00:00"),
+         ("1000002", "Ets Benali", "2026-10-15 10:30:00")],
+    )
+    con.executemany(
+        "INSERT INTO receivables (receivable_id, affiliation_no, period, kind, basis, amount_centimes, "
+        "established_on, updated_at) VALUES (?, ?, ?, ?, 'CONTRIBUTIONS', ?, '2026-09-10', ?)",
+        [(1, "1000001", "2026-08", "PRINCIPAL", 1234567, "2026-10-01 09:00:00"),
+         (2, "1000001", "2026-08", "SURCHARGE", 37037, "2026-10-01 09:00:00"),
+         (3, "1000002", "2026-09", "PRINCIPAL", 500000, "2026-10-31 23:59:59")],
+    )
+    con.commit()
+    return f"sqlite:///{path}", con
+
+
+def _run(url: str, lake: Path, day: dt.date, run_id: str) -> dict:
+    high = dt.datetime.combine(day, dt.time())
+    snaps = [extract_snapshot(url, lake, t, day, high, run_id) for t in TABLES]
+    return gate_and_publish(url, lake, lake.parent / "gx", snaps, run_id)
+
+
+def _rows(lake: Path, table: str, day: dt.date) -> list[dict]:
+    return pq.read_table(lake / table / f"snapshot_date={day.isoformat()}").to_pylist()
+
+
+def test_first_snapshot_holds_everything_and_matches_the_source(tmp_path: Path) -> None:
+    url, _ = _source(tmp_path)
+    lake = tmp_path / "lake"
+    out = _run(url, lake, D1, "manual__1")
+    assert out["tables"]["employers"]["rows"] == 2
+    assert out["tables"]["receivables"]["rows"] == 3
+    assert out["tables"]["ledger_payments"]["rows"] == 0
+    rows = _rows(lake, "receivables", D1)
+    assert sum(r["amount_centimes"] for r in rows) == 1234567 + 37037 + 500000
+    assert rows[0]["established_on"] == dt.date(2026, 9, 10)  # typed, not text
+    assert out["data_docs"] and Path(out["data_docs"]).exists()
+    manifest = json.loads((lake / "receivables" / "snapshot_date=2026-11-01" / "_manifest.json").read_text())
+    assert manifest["high"] == "2026-11-01 00:00:00.000000"
+    assert not (lake / "_incoming").exists() or not any((lake / "_incoming").rglob("*.parquet"))
+
+
+def test_next_snapshot_holds_only_the_changes_and_reruns_reproduce_it(tmp_path: Path) -> None:
+    url, con = _source(tmp_path)
+    lake = tmp_path / "lake"
+    _run(url, lake, D1, "manual__1")
+    con.execute("UPDATE receivables SET amount_centimes = 400000, updated_at = '2026-11-01 08:00:00' "
+                "WHERE receivable_id = 3")
+    con.execute("INSERT INTO ledger_payments VALUES (10, 'R-10', '1000002', '2026-11-01', 100000, "
+                "'2026-09', 'PAYMENT', NULL, 'CHEQUE', '2026-11-01 08:05:00', '2026-11-01 08:05:00')")
+    con.commit()
+    first = _run(url, lake, D2, "scheduled__2")
+    assert first["tables"]["receivables"]["rows"] == 1
+    assert first["tables"]["employers"]["rows"] == 0
+    assert first["tables"]["ledger_payments"]["rows"] == 1
+    before = _rows(lake, "receivables", D2)
+    # Re-running the same day starts from the same watermark and replaces the partition.
+    again = _run(url, lake, D2, "scheduled__2_retry")
+    assert again["tables"] == first["tables"]
+    assert _rows(lake, "receivables", D2) == before
+    assert [s.snapshot_date for s in published_snapshots(lake, "receivables")] == ["2026-11-01", "2026-11-02"]
+
+
+def test_corrupted_snapshot_is_quarantined_and_nothing_is_published(tmp_path: Path) -> None:
+    url, con = _source(tmp_path)
+    lake = tmp_path / "lake"
+    # An orphan receivable, a negative amount and an impossible month: the source itself is corrupt.
+    con.execute("INSERT INTO receivables VALUES (4, '9999999', '2026-13', 'PRINCIPAL', 'CONTRIBUTIONS', "
+                "-5, '2026-09-10', NULL, '2026-10-20 10:00:00')")
+    con.commit()
+    with pytest.raises(QualityGateError) as err:
+        _run(url, lake, D1, "manual__bad")
+    text = str(err.value)
+    assert "receivables" in text and "FAILED" in text
+    assert "expect_column_values_to_be_between" in text  # negative amount
+    assert "expect_column_values_to_match_regex" in text  # month 13
+    assert "orphans" in text
+    assert "data docs:" in text
+    assert list((lake / "_quarantine" / "receivables").rglob("*.parquet"))
+    assert published_snapshots(lake, "receivables") == []
+    assert published_snapshots(lake, "employers") == []  # all or nothing
+
+
+def test_snapshot_altered_after_extraction_fails_the_totals(tmp_path: Path) -> None:
+    url, _ = _source(tmp_path)
+    lake = tmp_path / "lake"
+    high = dt.datetime.combine(D1, dt.time())
+    snaps = [extract_snapshot(url, lake, t, D1, high, "manual__x") for t in TABLES]
+    rec = next(s for s in snaps if s["table"] == "receivables")
+    path = Path(rec["path"]) / rec["files"][0]
+    tbl = pq.read_table(path)
+    amounts = tbl.column("amount_centimes").to_pylist()
+    amounts[0] += 1  # one centime
+    tbl = tbl.set_column(tbl.schema.get_field_index("amount_centimes"), "amount_centimes",
+                         pa.array(amounts, pa.int64()))
+    pq.write_table(tbl, path)
+    with pytest.raises(QualityGateError, match=r"sum_amount_centimes"):
+        gate_and_publish(url, lake, tmp_path / "gx", snaps, "manual__x")
