@@ -7,6 +7,7 @@ inside the handlers so that ``recouvra --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from pathlib import Path
 from recouvra.errors import RecouvraError
 
 Handler = Callable[[argparse.Namespace], int]
+#: Modules whose ``register(subparsers)`` adds subcommands (argparse only at import: keep them light).
+SUBCOMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -119,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", help="what the pipeline produced and where (source, warehouse, files)")
     st.set_defaults(handler=_cmd_status)
+
+    # Stage modules add their own subcommands: each exposes register(subparsers), light to import.
+    for module in SUBCOMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
