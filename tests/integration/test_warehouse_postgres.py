@@ -1,0 +1,165 @@
+"""The same warehouse migrations on a real PostgreSQL: identical schema, COPY loads, concurrent migrators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from recouvra.errors import WarehouseError
+from recouvra.warehouse import connect, describe, discover_migrations, list_columns, migrate
+
+pytestmark = pytest.mark.postgres
+
+ALL_VERSIONS = [m.version for m in discover_migrations()]
+
+
+def history(url: str) -> list[tuple[object, ...]]:
+    with connect(url) as wh:
+        return wh.query("SELECT version, name, checksum, applied_at FROM meta.schema_migrations ORDER BY 1")
+
+
+def test_postgres_schema_is_identical_to_duckdb(pg_url: str, tmp_path: Path) -> None:
+    duck_url = f"duckdb:///{(tmp_path / 'warehouse.duckdb').as_posix()}"
+
+    assert migrate(pg_url) == ALL_VERSIONS
+    assert migrate(duck_url) == ALL_VERSIONS
+
+    with connect(pg_url) as wh:
+        assert wh.dialect == "postgresql"
+        pg_columns = list_columns(wh)
+    with connect(duck_url) as wh:
+        duck_columns = list_columns(wh)
+    # Same tables, columns, normalised types, nullability, primary keys and comments, in order.
+    assert len({(c.schema, c.table) for c in pg_columns}) == 38
+    assert pg_columns == duck_columns
+    assert describe(pg_url) == describe(duck_url) == {"staging": 9, "core": 22, "marts": 5, "meta": 2}
+    assert [(v, n, c) for v, n, c, _ in history(pg_url)] == [
+        (v, n, c) for v, n, c, _ in history(duck_url)
+    ]
+
+
+def test_postgres_rerun_applies_nothing_and_changes_nothing(pg_url: str) -> None:
+    migrate(pg_url)
+    with connect(pg_url) as wh:
+        before = list_columns(wh)
+    recorded = history(pg_url)
+
+    assert migrate(pg_url) == []
+
+    with connect(pg_url) as wh:
+        assert list_columns(wh) == before
+    assert history(pg_url) == recorded
+
+
+def test_postgres_failing_statement_rolls_back_its_whole_file(pg_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V001__create_things.sql").write_text(
+        "CREATE SCHEMA IF NOT EXISTS core;\nCREATE TABLE core.thing (id BIGINT PRIMARY KEY);\n",
+        encoding="utf-8",
+    )
+    (folder / "V002__add_more.sql").write_text(
+        "CREATE TABLE core.more (id BIGINT PRIMARY KEY);\nCOMMENT ON TABLE core.nothing IS 'x';\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(WarehouseError, match=r"^V002__add_more\.sql: statement 2 of 2 failed.*core\.nothing"):
+        migrate(pg_url, folder)
+
+    assert [v for v, *_ in history(pg_url)] == ["V001"]
+    with connect(pg_url) as wh:
+        assert wh.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' ORDER BY 1"
+        ) == [("thing",)]
+
+
+def test_load_arrow_copies_money_and_text_exactly(pg_url: str) -> None:
+    migrate(pg_url)
+    amounts = [Decimal("0.01"), Decimal("0.10"), Decimal("1234.56"), Decimal("9999999999999999.99")]
+    periods = pa.table({
+        "dossier_id": ["D202611-000123"] * 4,
+        "period": pa.array([dt.date(2026, m, 1) for m in (1, 2, 3, 4)], pa.date32()),
+        "kind": ["PRINCIPAL", "SURCHARGE", "PENALTY", "PRINCIPAL"],
+        "amount_due": pa.array(amounts, pa.decimal128(18, 2)),
+    })
+    raw_lines = ['D1;"a;b";x', "two\nlines", "\\.", "", "naïve 'quote' \"double\" %s ?", "=1+1"]
+    rejects = pa.table({
+        "return_file_id": pa.array([7] * 6, pa.int64()),
+        "line_no": pa.array([2, 3, 5, 6, 7, 8], pa.int32()),
+        "record_id": [None, "", "A-1", "A-2", None, "A-3"],
+        "reason_code": ["E001", "E010", "E004", "E005", "E006", "E007"],
+        "detail": ["unknown dossier"] * 6,
+        "raw_line": raw_lines,
+    })
+
+    with connect(pg_url) as wh:
+        assert wh.load_arrow("core.dossier_period", periods) == 4
+        assert wh.load_arrow("core.return_reject", rejects) == 6
+        assert wh.query("SELECT count(*), sum(amount_due) FROM core.dossier_period") == [
+            (4, sum(amounts))
+        ]
+        stored_amounts = wh.query("SELECT amount_due FROM core.dossier_period ORDER BY period")
+        assert [r[0] for r in stored_amounts] == amounts
+        stored = wh.query("SELECT record_id, raw_line FROM core.return_reject ORDER BY line_no")
+    assert [r[0] for r in stored] == [None, "", "A-1", "A-2", None, "A-3"]
+    assert [r[1] for r in stored] == raw_lines
+
+
+def test_load_arrow_failure_leaves_nothing_on_postgres(pg_url: str) -> None:
+    migrate(pg_url)
+    now = dt.datetime(2026, 11, 1, 6, 0)
+    rows = pa.table({
+        "agency_code": ["AG01", "AG01"],
+        "file_name": ["CNSS_ASSIGN_AG01_202611_01.csv", "CNSS_ASSIGN_AG01_202611_01.csv"],
+        "file_type": ["ASSIGN", "ASSIGN"],
+        "period_label": ["202611", "202611"],
+        "seq": pa.array([1, 1], pa.int32()),
+        "remote_path": ["outbox/CNSS_ASSIGN_AG01_202611_01.csv"] * 2,
+        "sha256": ["a" * 64] * 2,
+        "row_count": pa.array([125, 125], pa.int64()),
+        "control_total": pa.array([Decimal("8412345.67")] * 2, pa.decimal128(18, 2)),
+        "published_at": pa.array([now, now], pa.timestamp("us")),
+    })
+    with connect(pg_url) as wh:
+        with pytest.raises(WarehouseError, match=r"load into core\.publication_log failed"):
+            wh.load_arrow("core.publication_log", rows)  # the same file twice: primary key
+        assert wh.query("SELECT count(*) FROM core.publication_log") == [(0,)]
+        assert wh.load_arrow("core.publication_log", rows.slice(0, 1)) == 1
+        assert wh.query("SELECT control_total, published_at FROM core.publication_log") == [
+            (Decimal("8412345.67"), now)
+        ]
+
+
+def test_placeholders_on_postgres(pg_url: str) -> None:
+    with connect(pg_url) as wh:
+        assert wh.query("SELECT ? || '%?', CAST(? AS INTEGER) + 1", ["a", 41]) == [("a%?", 42)]
+
+
+def test_concurrent_migrators_apply_each_version_once(pg_url: str) -> None:
+    start = threading.Barrier(2)
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(migrate(pg_url))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    assert errors == []
+    assert len(results) == 2
+    assert sorted(results[0] + results[1]) == ALL_VERSIONS
+    assert [] in results  # the second migrator found nothing left to do
+    assert [v for v, *_ in history(pg_url)] == ALL_VERSIONS

@@ -1,0 +1,361 @@
+"""The warehouse schema and its migration step on embedded DuckDB; the access layer's contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from recouvra.errors import WarehouseError
+from recouvra.warehouse import (
+    DATA_DICTIONARY,
+    SQL_DIR,
+    connect,
+    data_dictionary,
+    describe,
+    discover_migrations,
+    list_columns,
+    migrate,
+    normalise_type,
+    parse_url,
+    split_statements,
+)
+
+EXPECTED_TABLES = {
+    "meta": {"schema_migrations", "staging_load"},
+    "staging": {
+        "employers", "declarations", "titles", "receivables", "ledger_payments", "payment_plans",
+        "plan_installments", "legal_proceedings", "disputes",
+    },
+    "core": {
+        "dim_debtor", "debtor_history", "bridge_affiliation_debtor", "debtor_match_evidence",
+        "dim_agency", "selection_decision", "dossier", "dossier_period", "dossier_recall",
+        "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
+        "agency_payment", "agency_plan", "agency_closure", "ledger_payment", "ledger_payment_notice",
+        "payment_match", "attribution", "commission_statement",
+    },
+    "marts": {
+        "fact_dossier_month", "kpi_recovery_vintage", "kpi_cohort_outcome", "kpi_agency_month",
+        "kpi_portfolio_month",
+    },
+}
+ALL_VERSIONS = [m.version for m in discover_migrations()]
+
+
+@pytest.fixture()
+def url(tmp_path: Path) -> str:
+    return f"duckdb:///{(tmp_path / 'warehouse.duckdb').as_posix()}"
+
+
+@pytest.fixture()
+def migrations_copy(tmp_path: Path) -> Path:
+    """The project's migration files copied to a folder a test may edit."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in SQL_DIR.glob("V*.sql"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def tables(url: str) -> dict[str, set[str]]:
+    with connect(url) as wh:
+        rows = wh.query(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('staging', 'core', 'marts', 'meta') AND table_type = 'BASE TABLE'"
+        )
+    out: dict[str, set[str]] = {}
+    for schema, table in rows:
+        out.setdefault(schema, set()).add(table)
+    return out
+
+
+def history(url: str) -> list[tuple[object, ...]]:
+    with connect(url) as wh:
+        return wh.query("SELECT version, name, checksum, applied_at FROM meta.schema_migrations ORDER BY 1")
+
+
+# --- migrations -------------------------------------------------------------------------------------
+
+def test_migrate_creates_every_schema_and_table(url: str) -> None:
+    applied = migrate(url)
+
+    assert applied == ALL_VERSIONS == [f"V{i:03d}" for i in range(1, len(ALL_VERSIONS) + 1)]
+    with connect(url) as wh:
+        schemas = {s for (s,) in wh.query("SELECT schema_name FROM information_schema.schemata")}
+    assert {"staging", "core", "marts", "meta"} <= schemas
+    assert tables(url) == EXPECTED_TABLES
+    recorded = history(url)
+    assert [(v, n, c) for v, n, c, _ in recorded] == [
+        (m.version, m.name, m.checksum) for m in discover_migrations()
+    ]
+
+
+def test_every_table_and_column_is_commented_and_money_is_decimal(url: str) -> None:
+    migrate(url)
+    with connect(url) as wh:
+        columns = list_columns(wh)
+    assert len({(c.schema, c.table) for c in columns}) == sum(len(t) for t in EXPECTED_TABLES.values())
+    assert [f"{c.schema}.{c.table}.{c.name}" for c in columns if not (c.comment and c.table_comment)] == []
+    types = {c.data_type for c in columns}
+    assert types <= {"VARCHAR", "BIGINT", "INTEGER", "DATE", "TIMESTAMP", "BOOLEAN", "DECIMAL(18,2)",
+                     "DECIMAL(6,4)", "DECIMAL(7,4)", "DECIMAL(9,6)", "DECIMAL(12,4)"}
+    money = re.compile(r"(amount|_due|total|_cap|_to_date|_this_month|_in_month|^recovered_\d+d)$")
+    amounts = [c for c in columns if c.schema != "staging" and money.search(c.name)]
+    assert len(amounts) > 45 and {c.data_type for c in amounts} == {"DECIMAL(18,2)"}
+    centimes = [c for c in columns if c.name.endswith("_centimes")]
+    assert centimes and {(c.schema, c.data_type) for c in centimes} == {("staging", "BIGINT")}
+
+
+def test_describe_counts_tables_per_schema_and_names_missing_ones(url: str) -> None:
+    with pytest.raises(WarehouseError, match=r"schema\(s\) staging, core, marts, meta missing"):
+        describe(url)
+    migrate(url)
+    assert describe(url) == {s: len(EXPECTED_TABLES[s]) for s in ("staging", "core", "marts", "meta")}
+    assert describe(url, required_schemas=("core",)) == {"core": len(EXPECTED_TABLES["core"])}
+
+
+def test_staging_mirrors_the_source_tables(url: str) -> None:
+    from recouvra.extract import TABLES, source_columns
+
+    migrate(url)
+    with connect(url) as wh:
+        columns = list_columns(wh)
+    kinds = {"BIGINT": "int64", "INTEGER": "int64", "DATE": "date", "TIMESTAMP": "timestamp",
+             "VARCHAR": "string"}
+    for table in TABLES:
+        staged = [(c.name, kinds[c.data_type]) for c in columns
+                  if (c.schema, c.table) == ("staging", table) and c.name != "snapshot_date"]
+        assert staged == source_columns()[table], table
+    assert EXPECTED_TABLES["staging"] == set(TABLES)
+
+
+def test_rerun_applies_nothing_and_changes_nothing(url: str) -> None:
+    migrate(url)
+    with connect(url) as wh:
+        before = list_columns(wh)
+    recorded = history(url)
+
+    assert migrate(url) == []
+    assert migrate(url) == []
+
+    with connect(url) as wh:
+        assert list_columns(wh) == before
+    assert history(url) == recorded
+
+
+def test_tampered_applied_migration_raises_naming_it(url: str, migrations_copy: Path) -> None:
+    assert migrate(url, migrations_copy) == ALL_VERSIONS
+    target = migrations_copy / "V003__create_debtor_tables.sql"
+    target.write_text(target.read_text(encoding="utf-8").replace("legal_name", "name"), encoding="utf-8")
+
+    with pytest.raises(WarehouseError) as err:
+        migrate(url, migrations_copy)
+    assert str(err.value).startswith("V003__create_debtor_tables.sql: changed after it was applied")
+
+
+def test_line_end_conversion_is_not_tampering(url: str, migrations_copy: Path) -> None:
+    migrate(url, migrations_copy)
+    target = migrations_copy / "V001__create_schemas.sql"
+    target.write_bytes(target.read_bytes().replace(b"\n", b"\r\n"))
+
+    assert migrate(url, migrations_copy) == []
+
+
+def test_failing_statement_leaves_no_partial_migration(url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V001__create_things.sql").write_text(
+        "CREATE SCHEMA IF NOT EXISTS core;\nCREATE TABLE core.thing (id BIGINT PRIMARY KEY);\n",
+        encoding="utf-8",
+    )
+    broken = folder / "V002__add_more.sql"
+    broken.write_text(
+        "CREATE TABLE core.more (id BIGINT PRIMARY KEY);\n"
+        "INSERT INTO core.more VALUES (1);\n"
+        "INSERT INTO core.no_such_table SELECT id FROM core.more;\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(WarehouseError) as err:
+        migrate(url, folder)
+
+    message = str(err.value)
+    assert message.startswith("V002__add_more.sql: statement 3 of 3 failed")
+    assert "INSERT INTO core.no_such_table" in message
+    assert [v for v, *_ in history(url)] == ["V001"]
+    assert tables(url)["core"] == {"thing"}
+
+    broken.write_text("CREATE TABLE core.more (id BIGINT PRIMARY KEY);\n", encoding="utf-8")
+    assert migrate(url, folder) == ["V002"]
+    assert tables(url)["core"] == {"thing", "more"}
+
+
+def test_migration_history_errors_are_explained(url: str, migrations_copy: Path) -> None:
+    migrate(url, migrations_copy)
+    (migrations_copy / "V002__create_staging_tables.sql").rename(migrations_copy / "v2_staging.sql")
+    with pytest.raises(WarehouseError, match=r"v2_staging\.sql: not a migration file name"):
+        migrate(url, migrations_copy)
+    (migrations_copy / "v2_staging.sql").unlink()
+    with pytest.raises(WarehouseError, match=r"migration V002 is applied but no file"):
+        migrate(url, migrations_copy)
+
+
+def test_a_migration_numbered_below_the_latest_applied_is_refused(url: str, migrations_copy: Path) -> None:
+    migrate(url, migrations_copy)
+    shutil.copy(migrations_copy / "V001__create_schemas.sql", migrations_copy / "V000__late.sql")
+    with pytest.raises(WarehouseError, match=r"V000__late\.sql: older than V007"):
+        migrate(url, migrations_copy)
+
+
+def test_data_dictionary_is_current() -> None:
+    assert DATA_DICTIONARY.read_text(encoding="utf-8") == data_dictionary(), (
+        "docs/data-dictionary.md is stale: regenerate it with recouvra.warehouse.write_data_dictionary()"
+    )
+
+
+# --- rules the schema enforces ----------------------------------------------------------------------
+
+def test_money_integrity_is_enforced_per_dossier_month(url: str) -> None:
+    migrate(url)
+    insert = (
+        "INSERT INTO marts.fact_dossier_month VALUES "
+        "(DATE '2026-12-01', 'D202611-000001', 'AG01', 1, 'FRESH', 'Casablanca-Settat', DATE '2026-11-01', "
+        "1, ?, 0.00, ?, 0.00, 0.00, 0.00, ?, 0.00)"
+    )
+    with connect(url) as wh:
+        wh.execute(insert, [Decimal("1000.00"), Decimal("250.10"), Decimal("749.90")])
+        with pytest.raises(WarehouseError, match="CHECK"):
+            wh.execute(insert.replace("'D202611-000001'", "'D202611-000002'"),
+                       [Decimal("1000.00"), Decimal("250.10"), Decimal("749.89")])
+        assert wh.query("SELECT count(*) FROM marts.fact_dossier_month") == [(1,)]
+
+
+def test_ids_come_from_sequences(url: str) -> None:
+    migrate(url)
+    now = dt.datetime(2026, 11, 1, 6, 0)
+    with connect(url) as wh:
+        for no in ("1000001", "1000002"):
+            wh.execute(
+                "INSERT INTO core.dim_debtor (primary_affiliation_no, legal_name, is_natural_person, "
+                "activity_status, affiliations_count, status, created_at, updated_at) "
+                "VALUES (?, 'Atlas SARL', false, 'ACTIVE', 1, 'ACTIVE', ?, ?)",
+                [no, now, now],
+            )
+        assert wh.query("SELECT debtor_id, primary_affiliation_no FROM core.dim_debtor ORDER BY 1") == [
+            (1, "1000001"), (2, "1000002"),
+        ]
+
+
+# --- access layer -----------------------------------------------------------------------------------
+
+def dossier_periods() -> pa.Table:
+    amounts = [Decimal("0.01"), Decimal("0.10"), Decimal("1234.56"), Decimal("9999999999999999.99"),
+               Decimal("30000.00")]
+    return pa.table({
+        "dossier_id": ["D202611-000123"] * 5,
+        "period": pa.array([dt.date(2026, m, 1) for m in (1, 2, 3, 4, 5)], pa.date32()),
+        "kind": ["PRINCIPAL", "SURCHARGE", "PENALTY", "PRINCIPAL", "SURCHARGE"],
+        "amount_due": pa.array(amounts, pa.decimal128(18, 2)),
+        "title_id": [None, "T-1", "", None, "T;2"],
+    })
+
+
+def test_load_arrow_round_trips_decimal_money_exactly(url: str) -> None:
+    migrate(url)
+    data = dossier_periods()
+    with connect(url) as wh:
+        assert wh.load_arrow("core.dossier_period", data) == 5
+        rows = wh.query("SELECT period, kind, amount_due, title_id FROM core.dossier_period ORDER BY period")
+        total = wh.query("SELECT sum(amount_due) FROM core.dossier_period")[0][0]
+    assert [r[2] for r in rows] == data.column("amount_due").to_pylist()
+    assert all(isinstance(r[2], Decimal) for r in rows)
+    assert total == sum(data.column("amount_due").to_pylist()) == Decimal("10000000000031234.66")
+    assert [r[3] for r in rows] == [None, "T-1", "", None, "T;2"]
+
+
+def test_load_arrow_is_all_or_nothing(url: str) -> None:
+    migrate(url)
+    data = dossier_periods()
+    with connect(url) as wh:
+        wh.load_arrow("core.dossier_period", data.slice(0, 2))
+        with pytest.raises(WarehouseError, match=r"load into core\.dossier_period failed"):
+            wh.load_arrow("core.dossier_period", data)  # rows 1-2 collide with the primary key
+        assert wh.query("SELECT count(*), sum(amount_due) FROM core.dossier_period") == [(2, Decimal("0.11"))]
+
+
+def test_load_arrow_refuses_floats_and_odd_table_names(url: str) -> None:
+    migrate(url)
+    data = dossier_periods().set_column(3, "amount_due", pa.array([0.1] * 5, pa.float64()))
+    with connect(url) as wh:
+        with pytest.raises(WarehouseError, match="binary floating point"):
+            wh.load_arrow("core.dossier_period", data)
+        with pytest.raises(WarehouseError, match="not a schema-qualified table name"):
+            wh.load_arrow("core.dossier_period; DROP TABLE core.dossier", dossier_periods())
+        assert wh.query("SELECT count(*) FROM core.dossier_period") == [(0,)]
+
+
+def test_query_placeholders_and_transactions(url: str) -> None:
+    with connect(url) as wh:
+        assert wh.dialect == "duckdb"
+        assert wh.query("SELECT ? || '%?', ? + 1", ["a", 41]) == [("a%?", 42)]
+        wh.executescript("CREATE SCHEMA s; CREATE TABLE s.t (v VARCHAR); -- a; comment\n")
+        with pytest.raises(RuntimeError), wh.transaction():
+            wh.execute("INSERT INTO s.t VALUES (?)", ["kept?"])
+            raise RuntimeError("abort")
+        with wh.transaction():
+            wh.execute("INSERT INTO s.t VALUES (?)", ["kept"])
+            with wh.transaction():  # nested: joins the outer transaction
+                wh.execute("INSERT INTO s.t VALUES (?)", ["also kept"])
+        assert wh.query("SELECT v FROM s.t ORDER BY v") == [("also kept",), ("kept",)]
+
+
+@pytest.mark.parametrize(
+    ("script", "statements"),
+    [
+        ("SELECT 1; SELECT 2;", ["SELECT 1", "SELECT 2"]),
+        ("COMMENT ON TABLE a.b IS 'x; y -- z';\n-- c; d\nSELECT 'it''s';", [
+            "COMMENT ON TABLE a.b IS 'x; y -- z'", "SELECT 'it''s'"]),
+        ('SELECT "a;b" /* ; */ FROM t', ['SELECT "a;b"   FROM t']),
+        ("-- only a comment;\n;;", []),
+    ],
+)
+def test_split_statements(script: str, statements: list[str]) -> None:
+    assert split_statements(script) == statements
+
+
+def test_split_statements_rejects_unterminated_quotes() -> None:
+    with pytest.raises(WarehouseError, match="unterminated ' quote"):
+        split_statements("SELECT 'oops;")
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [("numeric(18,2)", "DECIMAL(18,2)"), ("DECIMAL(18,2)", "DECIMAL(18,2)"), ("text", "VARCHAR"),
+     ("character varying(20)", "VARCHAR"), ("timestamp without time zone", "TIMESTAMP"),
+     ("bigint", "BIGINT"), ("INTEGER", "INTEGER"), ("boolean", "BOOLEAN")],
+)
+def test_normalise_type(raw: str, normal: str) -> None:
+    assert normalise_type(raw) == normal
+
+
+def test_urls_are_read_and_passwords_never_shown() -> None:
+    assert parse_url("duckdb:///:memory:").database == ":memory:"
+    assert parse_url("duckdb:////srv/data/warehouse.duckdb").database == "/srv/data/warehouse.duckdb"
+    pg = parse_url("postgresql+psycopg://cnss:s3cr3t@db.example:6543/recouvra?sslmode=require")
+    assert (pg.dialect, pg.options["host"], pg.options["port"], pg.options["sslmode"]) == (
+        "postgresql", "db.example", 6543, "require")
+    assert "s3cr3t" not in pg.label
+    with pytest.raises(WarehouseError, match="unsupported warehouse engine 'mysql'") as err:
+        parse_url("mysql://root:s3cr3t@localhost/db")
+    assert "s3cr3t" not in str(err.value)
+    # Nothing listens on port 1: the connection error names the target without its password.
+    with pytest.raises(WarehouseError, match="cannot open warehouse") as err, connect(
+        "postgresql://cnss:s3cr3t@127.0.0.1:1/recouvra?connect_timeout=2"
+    ):
+        pass
+    assert "s3cr3t" not in str(err.value)
