@@ -1,0 +1,46 @@
+"""The SFTP client from an Airflow connection: the only module of :mod:`recouvra.sftp` that imports Airflow.
+
+``with sftp_client("sftp_ag01", agency="AG01") as c: c.publish_package(...)`` opens one managed
+paramiko connection through the sftp provider's ``SFTPHook`` (so production keeps its credentials in
+the connection) and wraps it in :class:`~recouvra.sftp.client.ParamikoSftpClient`. The connection
+must pin the server's host key (``host_key`` extra); ``no_host_key_check`` is refused.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
+
+from recouvra.sftp.client import ParamikoSftpClient, classify_connect_error
+from recouvra.sftp.errors import Endpoint, SftpHostKeyError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import paramiko
+
+
+@contextmanager
+def sftp_client(conn_id: str, agency: str | None = None) -> Iterator[ParamikoSftpClient]:
+    """One SSH connection of the Airflow connection ``conn_id``, for a group of operations."""
+    from airflow.providers.sftp.hooks.sftp import SFTPHook
+
+    hook = SFTPHook(ssh_conn_id=conn_id)
+    endpoint = Endpoint(agency or conn_id, hook.remote_host, int(hook.port or 22), str(hook.username))
+    if hook.no_host_key_check or hook.host_key is None:
+        raise SftpHostKeyError(
+            f"connection {conn_id} must pin the server's host key (extra host_key) and must not set "
+            "no_host_key_check", endpoint,
+        )
+
+    @contextmanager
+    def reconnect() -> Iterator[paramiko.SFTPClient]:
+        with SFTPHook(ssh_conn_id=conn_id, conn_retry_attempts=1).get_managed_conn() as fresh:
+            yield fresh
+
+    with ExitStack() as stack:
+        try:
+            sftp = stack.enter_context(hook.get_managed_conn())
+        except Exception as exc:  # paramiko/socket errors, after the hook's own retries
+            raise classify_connect_error(exc, endpoint) from exc
+        yield ParamikoSftpClient(sftp, endpoint, reconnect=reconnect)

@@ -1,0 +1,100 @@
+"""``recouvra sftp ...``: run the embedded SFTP server and hand its connections to Airflow.
+
+``serve [--daemon]`` starts it (daemon: detached, ``server.pid``/``server.port`` under sftp_root,
+idempotent), ``stop`` ends it by its PID, ``env`` prints ``export AIRFLOW_CONN_...`` lines for every
+agency (``eval "$(recouvra sftp env)"``), ``known-hosts`` prints the pinned line for OpenSSH clients.
+Only argparse at import time: the handlers import what they need.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from recouvra.config import load_settings
+
+    return load_settings(args.config)
+
+
+def _faults(args: argparse.Namespace) -> Any:
+    from recouvra.sftp.server import Faults
+
+    if args.fault_disk_full_after is None and args.fault_drop_after is None:
+        return None
+    return Faults(disk_full_after=args.fault_disk_full_after, drop_after=args.fault_drop_after)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from recouvra.sftp.server import serve_forever, sftp_root, start_daemon
+
+    settings = _settings(args)
+    root = sftp_root(settings)
+    agencies = [a.code for a in settings.agencies]
+    if args.daemon:
+        port = start_daemon(root, agencies, port=args.port, faults=_faults(args))
+        print(f"embedded SFTP server on 127.0.0.1:{port} (root {root}; stop: recouvra sftp stop)")
+        return 0
+    serve_forever(root, agencies, port=args.port, faults=_faults(args))
+    return 0
+
+
+def _cmd_stop(args: argparse.Namespace) -> int:
+    from recouvra.sftp.server import sftp_root, stop_daemon
+
+    root = sftp_root(_settings(args))
+    print("embedded SFTP server stopped" if stop_daemon(root) else "embedded SFTP server was not running")
+    return 0
+
+
+def _cmd_env(args: argparse.Namespace) -> int:
+    import shlex
+
+    from recouvra.sftp.server import airflow_connection_env
+
+    for name, value in airflow_connection_env(_settings(args), port=args.port).items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def _cmd_known_hosts(args: argparse.Namespace) -> int:
+    from recouvra.sftp.keys import known_hosts_line
+    from recouvra.sftp.server import HOST, running_port, sftp_root
+
+    root = sftp_root(_settings(args))
+    port = args.port or running_port(root)
+    if port is None:
+        from recouvra.sftp.errors import SftpServerError
+
+        raise SftpServerError("the embedded SFTP server is not running: give --port")
+    print(known_hosts_line(root, HOST, port))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``sftp`` and its subcommands to the ``recouvra`` parser."""
+    p = subparsers.add_parser("sftp", help="embedded SFTP server of the agency exchange")
+    sub = p.add_subparsers(dest="sftp_command", required=True)
+
+    s = sub.add_parser("serve", help="run the embedded SFTP server (one chrooted account per agency)")
+    s.add_argument("--daemon", action="store_true", help="detach; write server.pid and server.port")
+    s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    s.add_argument("--fault-disk-full-after", type=int, metavar="BYTES",
+                   help="debug: writes fail with 'No space left on device' after BYTES")
+    s.add_argument("--fault-drop-after", type=int, metavar="BYTES",
+                   help="debug: cut a connection after it wrote BYTES")
+    s.set_defaults(handler=_cmd_serve)
+
+    t = sub.add_parser("stop", help="stop the daemon started by `serve --daemon` (by its PID)")
+    t.set_defaults(handler=_cmd_stop)
+
+    e = sub.add_parser("env", help="print export AIRFLOW_CONN_<SFTP_CONN_ID>=... for every agency")
+    e.add_argument("--port", type=int, help="port (default: the running daemon's)")
+    e.set_defaults(handler=_cmd_env)
+
+    k = sub.add_parser("known-hosts", help="print the pinned known_hosts line of the embedded server")
+    k.add_argument("--port", type=int, help="port (default: the running daemon's)")
+    k.set_defaults(handler=_cmd_known_hosts)

@@ -1,0 +1,514 @@
+"""The embedded SFTP server: one chrooted, key-only account per agency on 127.0.0.1 (asyncssh).
+
+It stands in for the agencies' real SFTP host in ``make demo`` and in the integration tests, so the
+fund's client talks to a real SSH peer, and an agency's OpenSSH ``sftp`` can fetch what the fund wrote.
+
+* Accounts: username = agency code in lower case (``AG01`` -> ``ag01``), public-key login only, the
+  key pairs and the host key under ``<sftp_root>/keys/`` (see :mod:`recouvra.sftp.keys`).
+* Homes: ``<sftp_root>/home/<AGENCY>/`` with ``outbox/``, ``outbox/acks/``, ``inbox/``,
+  ``inbox/processed/``. Every path is mapped inside the home and checked after resolving symlinks;
+  the account cannot create links; shell, exec, scp and forwarding are refused.
+* Faults (debug/test knob): a full disk (writes fail with SSH_FX_FAILURE "No space left on device")
+  and a connection cut after N bytes written, to prove the client never leaves a partial file.
+* Modes: :class:`EmbeddedSftpServer` runs in a background thread with its own event loop (tests,
+  ``with EmbeddedSftpServer(...) as server``); :func:`serve_forever` / :func:`start_daemon` /
+  :func:`stop_daemon` run it as a process that writes ``server.pid`` and ``server.port`` under
+  ``sftp_root`` (``recouvra sftp serve --daemon``, ``recouvra sftp stop``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncssh
+
+from recouvra.sftp.errors import SftpServerError
+from recouvra.sftp.keys import (
+    agency_key_path,
+    connection_extras,
+    ensure_agency_key,
+    ensure_host_key,
+    host_key_line,
+    known_hosts_line,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from recouvra.config import Settings
+    from recouvra.sftp.client import SftpParams
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+#: Folders of every agency home (agency-exchange v1, "Accounts and folders").
+HOME_FOLDERS: tuple[str, ...] = ("outbox", "outbox/acks", "inbox", "inbox/processed")
+PID_FILE = "server.pid"
+PORT_FILE = "server.port"
+LOG_FILE = "server.log"
+
+
+# --------------------------------------------------------------------------------------- accounts
+@dataclass(frozen=True)
+class Account:
+    """One agency's account on the embedded server."""
+
+    agency: str
+    username: str
+    home: Path
+    key_file: Path  # the agency's private key (what its client, or the fund in tests, logs in with)
+
+    @property
+    def public_key(self) -> Path:
+        return self.key_file.with_name(self.key_file.name + ".pub")
+
+
+def username_for(agency: str) -> str:
+    """Default login of an agency: its code in lower case (``AG01`` -> ``ag01``)."""
+    return agency.lower()
+
+
+def prepare_root(
+    root: Path, agencies: Iterable[str], usernames: Mapping[str, str] | None = None
+) -> list[Account]:
+    """Create (idempotently) the host key, each agency's key pair and home folders; return the accounts."""
+    root = root.resolve()
+    ensure_host_key(root)
+    accounts = []
+    for agency in agencies:
+        home = root / "home" / agency
+        for folder in HOME_FOLDERS:
+            (home / folder).mkdir(parents=True, exist_ok=True)
+        ensure_agency_key(root, agency)
+        username = (usernames or {}).get(agency, username_for(agency))
+        accounts.append(Account(agency, username, home, agency_key_path(root, agency)))
+    names = [a.username for a in accounts]
+    if len(set(names)) != len(names):
+        raise SftpServerError(f"two agencies share an SFTP username: {names}")
+    return accounts
+
+
+def sftp_root(settings: Settings) -> Path:
+    """``storage.sftp_root`` resolved against the project root."""
+    return settings.path(settings.storage.sftp_root).resolve()
+
+
+def accounts_from_settings(settings: Settings) -> list[Account]:
+    return prepare_root(sftp_root(settings), [a.code for a in settings.agencies])
+
+
+# ----------------------------------------------------------------------------------------- faults
+@dataclass
+class Faults:
+    """Faults the server simulates, changeable while it runs (tests flip them between uploads).
+
+    ``disk_full_after``: bytes the "disk" still accepts, counted over all accounts from now on;
+    ``0`` means full. Further writes fail with SSH_FX_FAILURE "No space left on device".
+    ``drop_after``: bytes one SSH session may write; the write that crosses it is cut short and
+    the connection is aborted, as when the network fails mid-upload.
+    """
+
+    disk_full_after: int | None = None
+    drop_after: int | None = None
+    _written: int = field(default=0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.disk_full_after = None
+            self.drop_after = None
+            self._written = 0
+
+    def set(self, *, disk_full_after: int | None = None, drop_after: int | None = None) -> None:
+        with self._lock:
+            self.disk_full_after = disk_full_after
+            self.drop_after = drop_after
+            self._written = 0
+
+    def reserve(self, size: int) -> bool:
+        """Account for a write of ``size`` bytes; False when the simulated disk cannot take it."""
+        with self._lock:
+            if self.disk_full_after is not None and self._written + size > self.disk_full_after:
+                return False
+            self._written += size
+            return True
+
+
+# ------------------------------------------------------------------------------------- the server
+class _AgencySftp(asyncssh.SFTPServer):
+    """SFTP session of one agency, confined to its home even through symlinks."""
+
+    def __init__(self, chan: asyncssh.SSHServerChannel, home: Path, faults: Faults) -> None:
+        super().__init__(chan, chroot=str(home).encode())
+        self._home = os.path.realpath(home).encode()
+        self._faults = faults
+        self._session_written = 0
+        self._dropped = False
+
+    def map_path(self, path: bytes) -> bytes:
+        # asyncssh's chroot normalises "..", "/" and absolute paths into the home, but follows
+        # symlinks that already exist there: resolve them and refuse anything that lands outside.
+        local = super().map_path(path)
+        real = os.path.realpath(local)
+        if real != self._home and not real.startswith(self._home + b"/"):
+            raise asyncssh.SFTPPermissionDenied("Permission denied: outside the account's home")
+        return local
+
+    def symlink(self, oldpath: bytes, newpath: bytes) -> None:
+        raise asyncssh.SFTPPermissionDenied("Permission denied: links are not allowed")
+
+    def link(self, oldpath: bytes, newpath: bytes) -> None:
+        raise asyncssh.SFTPPermissionDenied("Permission denied: links are not allowed")
+
+    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        faults = self._faults
+        if faults.drop_after is not None and self._session_written + len(data) > faults.drop_after:
+            keep = max(0, faults.drop_after - self._session_written)
+            if keep:
+                super().write(file_obj, offset, data[:keep])
+            self._session_written += keep
+            if self._dropped:
+                raise asyncssh.SFTPConnectionLost("Connection dropped (simulated fault)")
+            self._dropped = True
+            log.warning("fault: dropping the connection after %d bytes", self._session_written)
+            self.connection.abort()
+            raise asyncssh.SFTPConnectionLost("Connection dropped (simulated fault)")
+        if not faults.reserve(len(data)):
+            raise asyncssh.SFTPFailure("No space left on device")
+        self._session_written += len(data)
+        return super().write(file_obj, offset, data)  # type: ignore[return-value]
+
+
+class _SshServer(asyncssh.SSHServer):
+    """Public-key authentication only; each user's authorized key is read at login (rotation = edit .pub)."""
+
+    def __init__(self, accounts: Mapping[str, Account]) -> None:
+        self._accounts = accounts
+        self._conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+
+    def begin_auth(self, username: str) -> bool:
+        account = self._accounts.get(username)
+        if account is not None and self._conn is not None:
+            self._conn.set_authorized_keys(asyncssh.read_authorized_keys(str(account.public_key)))
+        return True  # unknown users get no authorized keys, hence fail like a wrong key
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return False
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+
+class EmbeddedSftpServer:
+    """The embedded server; ``with EmbeddedSftpServer(root, agencies) as s:`` runs it in a thread.
+
+    ``port=0`` picks a free port (read it from :attr:`port` once started). Keys and homes are
+    created under ``root`` on construction.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        agencies: Iterable[str],
+        *,
+        host: str = HOST,
+        port: int = 0,
+        usernames: Mapping[str, str] | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        self.root = root.resolve()
+        self.host = host
+        self._requested_port = port
+        self.accounts = prepare_root(self.root, agencies, usernames)
+        self.faults = faults or Faults()
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+
+    # -- what clients need
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise SftpServerError("the embedded SFTP server is not started")
+        return self._port
+
+    def account(self, agency: str) -> Account:
+        for a in self.accounts:
+            if a.agency == agency:
+                return a
+        raise KeyError(f"no SFTP account for agency {agency!r}")
+
+    def host_key(self) -> str:
+        return host_key_line(self.root)
+
+    def known_hosts_line(self) -> str:
+        return known_hosts_line(self.root, self.host, self.port)
+
+    def params(self, agency: str) -> SftpParams:
+        """Connection parameters of an agency's account, host key pinned (for the fund's client)."""
+        from recouvra.sftp.client import SftpParams
+
+        a = self.account(agency)
+        return SftpParams(
+            host=self.host, port=self.port, username=a.username, key_file=a.key_file,
+            host_key=self.host_key(), agency=agency,
+        )
+
+    # -- asyncio side
+    async def start_async(self) -> int:
+        """Start listening on the current event loop; return the port."""
+        by_user = {a.username: a for a in self.accounts}
+        homes = {a.username: a.home for a in self.accounts}
+        faults = self.faults
+
+        def sftp_factory(chan: asyncssh.SSHServerChannel) -> asyncssh.SFTPServer:
+            return _AgencySftp(chan, homes[chan.get_extra_info("username")], faults)
+
+        self._acceptor = await asyncssh.listen(
+            self.host,
+            self._requested_port,
+            server_factory=lambda: _SshServer(by_user),
+            server_host_keys=[str(ensure_host_key(self.root))],
+            sftp_factory=sftp_factory,
+            allow_scp=False,
+            agent_forwarding=False,
+            login_timeout=30,
+            reuse_address=True,
+        )
+        self._port = int(self._acceptor.sockets[0].getsockname()[1])
+        log.info("embedded SFTP server listening on %s:%d, root %s", self.host, self._port, self.root)
+        return self._port
+
+    async def stop_async(self) -> None:
+        if self._acceptor is not None:
+            self._acceptor.close()
+            await self._acceptor.wait_closed()
+            self._acceptor = None
+
+    # -- background thread
+    def start(self) -> EmbeddedSftpServer:
+        """Run the server in a daemon thread with its own event loop; return once it listens."""
+        if self._thread is not None:
+            return self
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="recouvra-sftp", daemon=True)
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self.start_async(), loop).result(timeout=30)
+        except Exception as exc:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=5)
+            loop.close()
+            raise SftpServerError(f"embedded SFTP server did not start on {self.host}: {exc}") from exc
+        self._loop, self._thread = loop, thread
+        return self
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self.stop_async(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+        self._loop = self._thread = None
+        self._port = None
+
+    def __enter__(self) -> EmbeddedSftpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# ------------------------------------------------------------------------------ long-running mode
+def _state_files(root: Path) -> tuple[Path, Path]:
+    return root / PID_FILE, root / PORT_FILE
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():  # a recycled PID is not our server
+        return b"recouvra.sftp.server" in cmdline.read_bytes()
+    return True
+
+
+def running_port(root: Path) -> int | None:
+    """Port of the daemon serving ``root`` when it runs, else None (stale state files are ignored)."""
+    pid_file, port_file = _state_files(root)
+    try:
+        pid = int(pid_file.read_text().strip())
+        port = int(port_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return port if _alive(pid) else None
+
+
+def serve_forever(
+    root: Path, agencies: Sequence[str], *, host: str = HOST, port: int = 0, faults: Faults | None = None
+) -> None:
+    """Serve in the foreground until SIGTERM/SIGINT, with ``server.pid``/``server.port`` under root."""
+    server = EmbeddedSftpServer(root, agencies, host=host, port=port, faults=faults)
+    pid_file, port_file = _state_files(server.root)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        chosen = await server.start_async()
+        port_file.write_text(f"{chosen}\n")
+        pid_file.write_text(f"{os.getpid()}\n")  # written last: its presence means "ready"
+        try:
+            await stop.wait()
+        finally:
+            await server.stop_async()
+            for f in (pid_file, port_file):
+                f.unlink(missing_ok=True)
+
+    asyncio.run(main())
+
+
+def start_daemon(
+    root: Path,
+    agencies: Sequence[str],
+    *,
+    host: str = HOST,
+    port: int = 0,
+    faults: Faults | None = None,
+    timeout: float = 20.0,
+) -> int:
+    """Start the server as a detached process (idempotent: reuse a running one); return its port."""
+    root = root.resolve()
+    existing = running_port(root)
+    if existing is not None:
+        return existing
+    root.mkdir(parents=True, exist_ok=True)
+    prepare_root(root, agencies)  # keys and homes before the child starts: errors show here
+    pid_file, port_file = _state_files(root)
+    for f in (pid_file, port_file):
+        f.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "recouvra.sftp.server", "--root", str(root), "--host", host,
+           "--port", str(port), *[f"--agency={a}" for a in agencies]]
+    if faults is not None and faults.disk_full_after is not None:
+        cmd += ["--fault-disk-full-after", str(faults.disk_full_after)]
+    if faults is not None and faults.drop_after is not None:
+        cmd += ["--fault-drop-after", str(faults.drop_after)]
+    with open(root / LOG_FILE, "ab") as logf:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SftpServerError(
+                f"embedded SFTP server exited with code {proc.returncode}: see {root / LOG_FILE}"
+            )
+        found = running_port(root)
+        if found is not None:
+            return found
+        time.sleep(0.1)
+    proc.terminate()
+    raise SftpServerError(f"embedded SFTP server did not start within {timeout:.0f} s: see {root / LOG_FILE}")
+
+
+def stop_daemon(root: Path, timeout: float = 10.0) -> bool:
+    """Stop the daemon serving ``root`` by its PID; True when one was running."""
+    pid_file, port_file = _state_files(root.resolve())
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return False
+    if not _alive(pid):
+        for f in (pid_file, port_file):
+            f.unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    if _alive(pid):
+        raise SftpServerError(f"embedded SFTP server (pid {pid}) did not stop within {timeout:.0f} s")
+    for f in (pid_file, port_file):
+        f.unlink(missing_ok=True)
+    return True
+
+
+# ------------------------------------------------------------------------- Airflow's connections
+def airflow_connection_env(
+    settings: Settings, port: int | None = None, host: str = HOST
+) -> dict[str, str]:
+    """``AIRFLOW_CONN_<SFTP_CONN_ID>`` JSON values pointing every agency at the embedded server.
+
+    ``port`` defaults to the running daemon's (``server.port`` under ``sftp_root``). Each connection
+    pins the host key and names the agency's key file: ``airflow dags test`` then needs no manual step.
+    """
+    root = sftp_root(settings)
+    accounts = {a.agency: a for a in accounts_from_settings(settings)}
+    if port is None:
+        port = running_port(root)
+        if port is None:
+            raise SftpServerError(
+                f"the embedded SFTP server for {root} is not running: start it with "
+                "`recouvra sftp serve --daemon`"
+            )
+    env: dict[str, str] = {}
+    for agency in settings.agencies:
+        account = accounts[agency.code]
+        value: dict[str, Any] = {
+            "conn_type": "sftp",
+            "host": host,
+            "port": port,
+            "login": account.username,
+            "extra": connection_extras(root, agency.code),
+        }
+        env[f"AIRFLOW_CONN_{agency.sftp_conn_id.upper()}"] = json.dumps(value)
+    return env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m recouvra.sftp.server``: the foreground process :func:`start_daemon` launches."""
+    p = argparse.ArgumentParser(prog="python -m recouvra.sftp.server")
+    p.add_argument("--root", required=True, type=Path)
+    p.add_argument("--host", default=HOST)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--agency", action="append", required=True)
+    p.add_argument("--fault-disk-full-after", type=int)
+    p.add_argument("--fault-drop-after", type=int)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    faults = Faults(disk_full_after=args.fault_disk_full_after, drop_after=args.fault_drop_after)
+    serve_forever(args.root, args.agency, host=args.host, port=args.port, faults=faults)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
