@@ -153,10 +153,10 @@ class Rates(_Model):
         return out
 
     def surcharge_on(self, on: dt.date) -> SurchargeRate:
-        return _effective(self.surcharges, on)  # type: ignore[no-any-return]
+        return _effective(self.surcharges, on)
 
     def penalty_on(self, on: dt.date) -> PenaltyRate:
-        return _effective(self.penalties, on)  # type: ignore[no-any-return]
+        return _effective(self.penalties, on)
 
 
 _LOCAL_URL = re.compile(r"^(sqlite|duckdb)(\+\w+)?:///(?!/)(.+)$")

@@ -1,0 +1,393 @@
+"""The debtor master: one legal entity, one debtor, built from the lake into the warehouse.
+
+On a date ``as_of`` it (1) reads the current employers from the lake, (2) groups their affiliation
+numbers into legal entities (:mod:`recouvra.matching`), (3) builds each entity's golden record,
+(4) gives each entity a stable ``debtor_id`` (an entity keeps the id most of its affiliation numbers
+had; new entities draw from ``core.debtor_id_seq``; an id whose affiliations all moved is marked
+MERGED into the one that took most of them), and (5) writes ``core.dim_debtor`` with its history,
+``core.bridge_affiliation_debtor``, ``core.debtor_match_evidence`` and the portfolio features of each
+debtor (``core.debtor_portfolio``), all in one transaction. Re-running the same date changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from recouvra.lake import lake_sql, open_lake
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from recouvra.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+#: Entity activity from the source statuses of its affiliations: the first that applies wins.
+ACTIVITY_PRIORITY = (("LIQUIDATION", {"LIQUIDATION"}), ("INSOLVENT", {"INSOLVENT"}),
+                     ("ACTIVE", {"ACTIVE"}), ("SUSPENDED", {"SUSPENDED"}), ("CEASED", {"CEASED"}))
+STRONG_RULES_SCORE = 1.0
+GOLDEN_COLUMNS = ("legal_name", "legal_form", "is_natural_person", "ice", "rc_number", "rc_court",
+                  "if_number", "cin", "address", "city", "region", "phone_1", "phone_2", "email",
+                  "legal_rep_name", "sector", "activity_status", "primary_affiliation_no",
+                  "affiliations_count")
+FEATURE_COLUMNS = ("principal_open", "surcharge_open", "penalty_open", "total_open", "unpaid_periods",
+                   "oldest_unpaid_period", "newest_unpaid_period", "oldest_title_notified_on",
+                   "title_days_left", "payments_12m", "paid_12m", "reversals", "last_payment_date",
+                   "plans", "broken_plans", "active_plans", "honoured_plans", "in_legal_proceeding",
+                   "in_insolvency", "open_disputes")
+
+
+@dataclass
+class MasterReport:
+    as_of: str
+    affiliations: int
+    debtors: int
+    merged_records: int
+    new_debtors: int
+    changed_debtors: int
+    retired_debtors: int
+    moved_affiliations: int
+    evidence_pairs: int
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"debtor master {self.as_of}: {self.affiliations:,} affiliation numbers -> "
+                f"{self.debtors:,} debtors ({self.merged_records:,} merged records; new "
+                f"{self.new_debtors:,}, changed {self.changed_debtors:,}, retired {self.retired_debtors:,}, "
+                f"affiliations moved {self.moved_affiliations:,}); merges by rule {self.by_rule}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_inputs(lake: Path, as_of: dt.date, title_limit_years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Current employers (as matching records) and their portfolio features on ``as_of``."""
+    with open_lake(lake) as con:
+        records = con.execute(
+            "SELECT affiliation_no AS record_id, affiliation_no, legal_name AS name, legal_form, ice, "
+            "rc_number, rc_court, cin, address, city, phone, phone_2, email, legal_rep_name, "
+            "if_number, sector, status, CAST(updated_at AS VARCHAR) AS recency FROM employers "
+            "ORDER BY affiliation_no"
+        ).df()
+        params = {"as_of": as_of}
+        con.execute("CREATE TEMP TABLE outstanding AS " + lake_sql("build_outstanding_by_period"), params)
+        features = con.execute(lake_sql("build_affiliation_features"),
+                               {**params, "title_limit_years": title_limit_years}).df()
+    return records, features
+
+
+def _score01(rule: str, raw: float, accept: float) -> float:
+    """Evidence score in [0, 1]: strong-key rules are certain; a fuzzy score is scaled so that the
+    acceptance threshold maps to 0.5 and twice the threshold (or more) to 1."""
+    if not rule.lower().startswith("fuzzy"):
+        return STRONG_RULES_SCORE
+    return round(max(0.0, min(1.0, raw / (2 * accept))), 4)
+
+
+def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd.DataFrame,
+                  golden: pd.DataFrame) -> pd.DataFrame:
+    """One row per entity: golden fields, primary affiliation, activity, summed features."""
+    import pandas as pd
+
+    from recouvra.normalize import normalize_phone
+
+    rec = records.merge(assignments, on="record_id").merge(
+        features, left_on="affiliation_no", right_on="affiliation_no", how="left"
+    )
+    rec["total_open"] = rec["total_open"].fillna(0).astype("int64")
+    # Primary affiliation: the one owing most, then the oldest number.
+    primary = rec.sort_values(["entity_id", "total_open", "affiliation_no"], ascending=[True, False, True])
+    primary = primary.drop_duplicates("entity_id").set_index("entity_id")
+    statuses = rec.groupby("entity_id")["status"].agg(set)
+
+    def activity(s: set[str]) -> str:
+        for label, members in ACTIVITY_PRIORITY:
+            if s & members:
+                return label
+        return "UNKNOWN"
+
+    sums = rec.groupby("entity_id")[[
+        "principal_open", "surcharge_open", "penalty_open", "total_open", "unpaid_periods", "payments_12m",
+        "paid_12m", "reversals", "plans", "broken_plans", "active_plans", "honoured_plans", "open_disputes",
+    ]].sum()
+    agg = rec.groupby("entity_id").agg(
+        affiliations_count=("affiliation_no", "size"),
+        oldest_unpaid_period=("oldest_unpaid_period", "min"),
+        newest_unpaid_period=("newest_unpaid_period", "max"),
+        oldest_title_notified_on=("oldest_title_notified_on", "min"),
+        title_days_left=("title_days_left", "min"),
+        last_payment_date=("last_payment_date", "max"),
+        in_legal_proceeding=("in_legal_proceeding", "max"),
+        in_insolvency=("in_insolvency", "max"),
+    )
+    # A second phone: any normalised phone of the entity's records other than the golden one.
+    phones = pd.concat([rec[["entity_id", "phone"]],
+                        rec[["entity_id", "phone_2"]].rename(columns={"phone_2": "phone"})])
+    phones["e164"] = [normalize_phone(p) for p in phones["phone"]]
+    phones = phones.dropna(subset=["e164"]).drop_duplicates(["entity_id", "e164"])
+
+    g = golden.set_index("entity_id")
+    out = pd.DataFrame(index=g.index)
+    out["legal_name"] = g["name"].fillna(primary["name"]).fillna("(unnamed)")
+    out["legal_form"] = g["legal_form"]
+    out["ice"] = g["ice"]
+    out["rc_number"] = g["rc_number"]
+    out["rc_court"] = g["rc_court"]
+    out["if_number"] = primary["if_number"]
+    out["sector"] = primary["sector"]
+    out["cin"] = g["cin"]
+    out["is_natural_person"] = (g["legal_form"].fillna("").str.upper().isin(["EI"])
+                                | (g["cin"].notna() & g["ice"].isna() & g["rc_number"].isna()))
+    out["address"] = g["address"]
+    out["city"] = g["city"]
+    out["region"] = g["region"]
+    out["phone_1"] = g["phone"]
+    second = phones.merge(out[["phone_1"]], left_on="entity_id", right_index=True)
+    second = second[second["e164"] != second["phone_1"]].drop_duplicates("entity_id").set_index("entity_id")
+    out["phone_2"] = second["e164"]
+    out["email"] = g["email"]
+    out["legal_rep_name"] = g["legal_rep_name"]
+    out["activity_status"] = statuses.map(activity)
+    out["primary_affiliation_no"] = primary["affiliation_no"]
+    out = out.join(agg).join(sums)
+    return out.reset_index()
+
+
+def _stable_ids(wh: Warehouse, assignments: pd.DataFrame) -> tuple[pd.Series, dict[int, int]]:
+    """debtor_id per entity_id, and {retired debtor_id: debtor_id that absorbed it}."""
+    import pandas as pd
+
+    bridge = pd.DataFrame(
+        wh.query("SELECT affiliation_no, debtor_id FROM core.bridge_affiliation_debtor WHERE is_current"),
+        columns=["record_id", "debtor_id"],
+    )
+    m = assignments.merge(bridge, on="record_id", how="left")
+    votes = (m.dropna(subset=["debtor_id"]).groupby(["entity_id", "debtor_id"]).size()
+             .reset_index(name="n"))
+    # Each old id goes to the entity holding most of its affiliations; each entity keeps its best id.
+    won = votes.sort_values(["debtor_id", "n", "entity_id"], ascending=[True, False, True])
+    won = won.drop_duplicates("debtor_id")
+    kept = won.sort_values(["entity_id", "n", "debtor_id"], ascending=[True, False, True])
+    kept = kept.drop_duplicates("entity_id").set_index("entity_id")["debtor_id"].astype("int64")
+    entities = pd.Index(sorted(assignments["entity_id"].unique()))
+    missing = [e for e in entities if e not in kept.index]
+    fresh: list[int] = []
+    if missing:
+        fresh = [int(r[0]) for r in wh.query(
+            "SELECT nextval('core.debtor_id_seq') FROM generate_series(1, ?)", [len(missing)]
+        )]
+    ids = pd.concat([kept, pd.Series(sorted(fresh), index=missing, dtype="int64")]).reindex(entities)
+    # Old ids no entity kept: retired into the id of the entity that took most of their affiliations.
+    retired: dict[int, int] = {}
+    for old, grp in votes[~votes["debtor_id"].isin(ids.to_numpy())].groupby("debtor_id"):
+        best = grp.sort_values(["n", "entity_id"], ascending=[False, True]).iloc[0]["entity_id"]
+        retired[int(old)] = int(ids[best])
+    return ids, retired
+
+
+def _load(wh: Warehouse, table: str, frame: pd.DataFrame) -> None:
+    import pyarrow as pa
+
+    wh.execute(f"DELETE FROM {table}")
+    if len(frame):
+        wh.load_arrow(table, pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def build_debtor_master(
+    wh: Warehouse, lake: Path, as_of: dt.date, *, title_limit_years: int = 4,
+    progress: Any = None,
+) -> MasterReport:
+    """Resolve entities on ``as_of`` and write the debtor master; idempotent for a date."""
+
+    from recouvra.matching import MatchConfig, build_golden_records, resolve
+
+    records, features = read_inputs(lake, as_of, title_limit_years)
+    config = MatchConfig()
+    resolution = resolve(records, config, progress=progress)
+    assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
+    golden = build_golden_records(records, assignments, recency_column="recency")
+    entities = _entity_frame(records, features, assignments, golden)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+    with wh.transaction():
+        ids, retired = _stable_ids(wh, assignments)
+        entities["debtor_id"] = entities["entity_id"].map(ids).astype("int64")
+        # --- dim_debtor and its history -----------------------------------------------------
+        work = entities[["debtor_id", *GOLDEN_COLUMNS]].copy()
+        work["affiliations_count"] = work["affiliations_count"].astype("int32")
+        wh.execute("CREATE TABLE IF NOT EXISTS core.load_debtor AS "
+                   f"SELECT debtor_id, {', '.join(GOLDEN_COLUMNS)} FROM core.dim_debtor WHERE 1 = 0")
+        _load(wh, "core.load_debtor", work)
+        differs = " OR ".join(f"d.{c} IS DISTINCT FROM l.{c}" for c in GOLDEN_COLUMNS)
+        changed = wh.query(
+            "SELECT count(*) FROM core.load_debtor l JOIN core.dim_debtor d USING (debtor_id) "
+            f"WHERE d.status = 'MERGED' OR {differs}"
+        )[0][0]
+        new = wh.query("SELECT count(*) FROM core.load_debtor l WHERE NOT EXISTS "
+                       "(SELECT 1 FROM core.dim_debtor d WHERE d.debtor_id = l.debtor_id)")[0][0]
+        # Close the current history version of every debtor whose golden record changes.
+        wh.execute(
+            "UPDATE core.debtor_history SET valid_to = ?, is_current = false WHERE is_current AND "
+            "debtor_id IN (SELECT l.debtor_id FROM core.load_debtor l JOIN core.dim_debtor d "
+            f"USING (debtor_id) WHERE d.status = 'MERGED' OR {differs})",
+            [now],
+        )
+        sets = ", ".join(f"{c} = l.{c}" for c in GOLDEN_COLUMNS)
+        wh.execute(
+            f"UPDATE core.dim_debtor SET {sets}, status = 'ACTIVE', merged_into_debtor_id = NULL, "
+            "updated_at = ? FROM core.load_debtor l WHERE core.dim_debtor.debtor_id = l.debtor_id AND ("
+            + differs.replace("d.", "core.dim_debtor.") + " OR core.dim_debtor.status = 'MERGED')",
+            [now],
+        )
+        cols = ", ".join(GOLDEN_COLUMNS)
+        wh.execute(
+            f"INSERT INTO core.dim_debtor (debtor_id, {cols}, status, created_at, updated_at) "
+            f"SELECT debtor_id, {cols}, 'ACTIVE', ?, ? FROM core.load_debtor l WHERE NOT EXISTS "
+            "(SELECT 1 FROM core.dim_debtor d WHERE d.debtor_id = l.debtor_id)",
+            [now, now],
+        )
+        hist_cols = [c for c in GOLDEN_COLUMNS if c != "affiliations_count"]
+        wh.execute(
+            f"INSERT INTO core.debtor_history (debtor_id, valid_from, valid_to, is_current, "
+            f"{', '.join(hist_cols)}, change_source, change_ref) "
+            f"SELECT d.debtor_id, ?, NULL, true, {', '.join('d.' + c for c in hist_cols)}, 'SOURCE', ? "
+            "FROM core.dim_debtor d WHERE d.status = 'ACTIVE' AND NOT EXISTS "
+            "(SELECT 1 FROM core.debtor_history h WHERE h.debtor_id = d.debtor_id AND h.is_current)",
+            [now, as_of.isoformat()],
+        )
+        for old, into in retired.items():
+            wh.execute("UPDATE core.debtor_history SET valid_to = ?, is_current = false "
+                       "WHERE debtor_id = ? AND is_current", [now, old])
+            wh.execute("UPDATE core.dim_debtor SET status = 'MERGED', merged_into_debtor_id = ?, "
+                       "updated_at = ? WHERE debtor_id = ? AND status <> 'MERGED'", [into, now, old])
+        wh.execute("DROP TABLE core.load_debtor")
+
+        # --- bridge from affiliation number to debtor, with history ---------------------------
+        moved = _write_bridge(wh, assignments, ids, resolution.evidence, config.accept_score, as_of)
+        # --- evidence of every merge of this run ----------------------------------------------
+        evidence = _evidence_frame(resolution.evidence, config.accept_score, as_of)
+        wh.execute("DELETE FROM core.debtor_match_evidence WHERE resolved_on = ?", [as_of])
+        if len(evidence):
+            import pyarrow as pa
+
+            wh.load_arrow("core.debtor_match_evidence", pa.Table.from_pandas(evidence, preserve_index=False))
+        # --- portfolio features per debtor on as_of --------------------------------------------
+        _write_portfolio(wh, entities, as_of)
+
+    report = MasterReport(
+        as_of=as_of.isoformat(), affiliations=len(records), debtors=len(entities),
+        merged_records=len(records) - len(entities), new_debtors=int(new), changed_debtors=int(changed),
+        retired_debtors=len(retired), moved_affiliations=moved, evidence_pairs=len(evidence),
+        by_rule=resolution.by_rule(),
+    )
+    log.info(report.summary())
+    return report
+
+
+def _evidence_frame(evidence: pd.DataFrame, accept: float, as_of: dt.date) -> pd.DataFrame:
+    import pandas as pd
+
+    if evidence.empty:
+        return pd.DataFrame()
+    a = evidence["left_record_id"].astype("str")
+    b = evidence["right_record_id"].astype("str")
+    out = pd.DataFrame({
+        "resolved_on": as_of,
+        "affiliation_no_a": a.where(a < b, b),
+        "affiliation_no_b": b.where(a < b, a),
+        "rule": evidence["rule"].astype("str"),
+        "fields_matched": evidence["matched_fields"].astype("str"),
+        "score": [_decimal4(_score01(r, float(s), accept)) for r, s in
+                  zip(evidence["rule"], evidence["score"], strict=True)],
+        "decision": "MATCH",
+    })
+    return out.drop_duplicates(["affiliation_no_a", "affiliation_no_b"])
+
+
+def _decimal4(x: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(f"{x:.4f}")
+
+
+def _write_bridge(wh: Warehouse, assignments: pd.DataFrame, ids: pd.Series, evidence: pd.DataFrame,
+                  accept: float, as_of: dt.date) -> int:
+    """Close the bridge rows whose debtor changed, open new ones; returns affiliations moved."""
+    import pandas as pd
+
+    rule = pd.Series("SINGLETON", index=assignments["record_id"])
+    score = pd.Series([None] * len(assignments), index=assignments["record_id"], dtype="object")
+    if not evidence.empty:
+        ev = pd.concat([
+            evidence.rename(columns={"left_record_id": "record_id"})[["record_id", "rule", "score"]],
+            evidence.rename(columns={"right_record_id": "record_id"})[["record_id", "rule", "score"]],
+        ])
+        ev["record_id"] = ev["record_id"].astype("str")
+        ev["s01"] = [_score01(r, float(s), accept) for r, s in zip(ev["rule"], ev["score"], strict=True)]
+        best = ev.sort_values(["record_id", "s01"], ascending=[True, False]).drop_duplicates("record_id")
+        best = best.set_index("record_id")
+        rule.loc[best.index] = best["rule"].astype("str")
+        score.loc[best.index] = [_decimal4(x) for x in best["s01"]]
+    new = pd.DataFrame({
+        "affiliation_no": assignments["record_id"].to_numpy(),
+        "debtor_id": assignments["entity_id"].map(ids).astype("int64").to_numpy(),
+        "match_rule": rule.reindex(assignments["record_id"]).to_numpy(),
+        "match_score": score.reindex(assignments["record_id"]).to_numpy(),
+    })
+    current = pd.DataFrame(
+        wh.query("SELECT affiliation_no, debtor_id, valid_from FROM core.bridge_affiliation_debtor "
+                 "WHERE is_current"),
+        columns=["affiliation_no", "old_debtor_id", "valid_from"],
+    )
+    m = new.merge(current, on="affiliation_no", how="left")
+    changed = m[m["old_debtor_id"].isna() | (m["old_debtor_id"] != m["debtor_id"])]
+    moved = int(m["old_debtor_id"].notna().sum() - (m["old_debtor_id"] == m["debtor_id"]).sum())
+    if changed.empty:
+        return moved
+    wh.execute("CREATE TABLE IF NOT EXISTS core.load_bridge AS SELECT affiliation_no, debtor_id, "
+               "match_rule, match_score FROM core.bridge_affiliation_debtor WHERE 1 = 0")
+    _load(wh, "core.load_bridge", changed[["affiliation_no", "debtor_id", "match_rule", "match_score"]])
+    # A row opened today (an earlier run of the same date) is replaced, not closed.
+    wh.execute("DELETE FROM core.bridge_affiliation_debtor WHERE valid_from = ? AND affiliation_no IN "
+               "(SELECT affiliation_no FROM core.load_bridge)", [as_of])
+    wh.execute("UPDATE core.bridge_affiliation_debtor SET valid_to = ?, is_current = false "
+               "WHERE is_current AND affiliation_no IN (SELECT affiliation_no FROM core.load_bridge)",
+               [as_of])
+    wh.execute("INSERT INTO core.bridge_affiliation_debtor (affiliation_no, valid_from, valid_to, "
+               "is_current, debtor_id, match_rule, match_score) SELECT affiliation_no, ?, NULL, true, "
+               "debtor_id, match_rule, match_score FROM core.load_bridge", [as_of])
+    wh.execute("DROP TABLE core.load_bridge")
+    return moved
+
+
+def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, as_of: dt.date) -> None:
+    """Portfolio features of every debtor owing something on ``as_of`` (replaces that date)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    owing = entities[entities["total_open"] > 0].copy()
+    frame = owing[["debtor_id", *FEATURE_COLUMNS, "activity_status", "region", "affiliations_count"]].copy()
+    frame.insert(0, "as_of_date", as_of)
+    for c in ("principal_open", "surcharge_open", "penalty_open", "total_open", "paid_12m"):
+        frame[c] = frame[c].astype("int64")
+    for c in ("unpaid_periods", "payments_12m", "reversals", "plans", "broken_plans", "active_plans",
+              "honoured_plans", "open_disputes", "affiliations_count"):
+        frame[c] = frame[c].fillna(0).astype("int32")
+    frame["title_days_left"] = frame["title_days_left"].astype("Int32")
+    frame["in_legal_proceeding"] = frame["in_legal_proceeding"].fillna(False).astype("bool")
+    frame["in_insolvency"] = frame["in_insolvency"].fillna(False).astype("bool")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for c in ("principal_open", "surcharge_open", "penalty_open", "total_open", "paid_12m"):
+        # Centimes to MAD, exactly: int64 -> decimal, times 0.01.
+        cents = table[c].cast(pa.decimal128(19, 0))
+        mad = pc.multiply(cents, pa.scalar(Decimal("0.01"), pa.decimal128(3, 2)))
+        table = table.set_column(table.schema.get_field_index(c), c, mad.cast(pa.decimal128(18, 2)))
+    wh.execute("DELETE FROM core.debtor_portfolio WHERE as_of_date = ?", [as_of])
+    if table.num_rows:
+        wh.load_arrow("core.debtor_portfolio", table)
