@@ -1,0 +1,450 @@
+"""Employers of one chunk: legal entities, the affiliation records under which the fund knows them,
+and the truth of which records belong to the same entity.
+
+Entities are drawn first (canonical name, identifiers, address, contacts, size, payment behaviour);
+then each entity gets one affiliation record, or two to four for the configured share of duplicated
+entities, each record a noisy copy (see docs/synthetic-data.md for every kind of dirt and its rate).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from recouvra.generator import dirt
+from recouvra.generator import vocab as V
+from recouvra.generator.timeline import NULL_DAY, Timeline, month_start_days
+
+if TYPE_CHECKING:
+    from recouvra.config import Seed
+
+# Shares that are generator design choices rather than configuration (documented in synthetic-data.md).
+DUP_SIZE_P = (0.80, 0.15, 0.05)  # a duplicated entity has 2, 3 or 4 records
+DUP_KINDS = ("RE_REGISTERED", "BRANCH", "CLERICAL")
+DUP_KIND_P = (0.40, 0.30, 0.30)
+NO_STRONG_ID_SHARE = 0.25  # of duplicated entities: no identifier shared between their records
+LOOKALIKE_SHARE = 0.03  # entities that copy a neighbour's address, phone and name stem (hard negatives)
+COMMON_NAME_SHARE = 0.08  # entities named from the small pool of very common trade names
+ARABIC_NAME_SHARE = 0.02
+ARABIC_REP_SHARE = 0.04
+MISSING_IF_SHARE = 0.12
+RC_COURT_VARIANT_SHARE = 0.10
+PHONE_2_SHARE = 0.30
+SETTLED_LATE_SHARE = 0.15  # employers that paid late at least once but owe nothing at the as-of date
+OLD_ARREARS_SHARE = 0.15  # of debtors: a block of old months under a title notified 2.4 to 4.3 years ago
+NON_DAMANCOM_SHARE = 0.06  # of late payers: declare at the counter, which draws the Damancom fine
+DUP_PHONE_CHANGED = 0.25
+DUP_EMAIL_CHANGED = 0.20
+
+_SYLLABLES = ("so", "ma", "tra", "co", "ri", "ba", "del", "ti", "na", "mar", "lu", "pro", "ka", "zi",
+              "fa", "mo", "ne", "sa", "bel", "ta", "go", "dar", "vi", "al", "ex", "or", "me", "tec")
+
+
+@dataclass
+class EmployerChunk:
+    """Employer records of a chunk: text columns for the source, numeric columns for the ledger."""
+
+    n: int
+    columns: dict[str, list[Any]]  # source columns of `employers`
+    truth: dict[str, Any]  # truth columns (never written to the source)
+    headcount: np.ndarray
+    salary_centimes: np.ndarray  # average monthly gross salary
+    active_from: np.ndarray  # month index of registration
+    active_to: np.ndarray  # last active month index (large when still active)
+    behaviour: np.ndarray  # 0 compliant, 1 paid late but settled, 2 debtor
+    old_arrears_end: np.ndarray  # last month of an old unpaid block (-1 when none)
+    old_arrears_len: np.ndarray
+    old_notified_day: np.ndarray
+    counter_declarant: np.ndarray  # declares outside Damancom
+    status: np.ndarray  # index into STATUSES
+    ceased_day: np.ndarray
+    registered_day: np.ndarray
+
+
+_CITY_BY_NAME = {c.name: c for c in V.CITIES}
+STATUSES = ("ACTIVE", "CEASED", "SUSPENDED", "LIQUIDATION", "INSOLVENT")
+
+
+def affiliation_numbers(record_index: np.ndarray, seed: int) -> np.ndarray:
+    """7-digit affiliation numbers, a bijection of the global record index (no collision up to 9M)."""
+    offset = (seed * 1_000_003) % 9_000_000
+    return 1_000_000 + (7_654_321 * record_index.astype(np.int64) + offset) % 9_000_000
+
+
+def _company_roots(entity_gid: np.ndarray, seed: int) -> np.ndarray:
+    """9-digit ICE company roots, a bijection of the global entity index (no collision up to 3M)."""
+    return (1_234_567 * entity_gid.astype(np.int64) + (seed * 7_777_777) % 3_000_000) % 3_000_000 + 1_000
+
+
+def _weights(pairs: tuple[tuple[str, int], ...]) -> tuple[list[str], np.ndarray]:
+    names = [p[0] for p in pairs]
+    w = np.array([p[1] for p in pairs], dtype=float)
+    return names, w / w.sum()
+
+
+def _coined(rnd: random.Random) -> str:
+    return "".join(rnd.choice(_SYLLABLES) for _ in range(rnd.choice((2, 3, 3)))).capitalize()
+
+
+def _canonical_name(kind: int, form: str, rnd: random.Random, common: bool) -> tuple[str, str]:
+    """(legal name, stem) of an entity. ``kind`` 0: company, 1: natural person."""
+    if kind == 1:
+        person = f"{rnd.choice(V.FIRST_NAMES)} {rnd.choice(V.LAST_NAMES)}"
+        style = rnd.randrange(4)
+        if style == 0:
+            return person, person
+        if style == 1:
+            return f"Ets {person}", person
+        trade = f"{rnd.choice(V.NAME_STEMS)} {rnd.choice(V.ACTIVITY_WORDS)}"
+        return (f"{trade} ({person})" if style == 2 else trade), trade
+    if common:
+        stem = rnd.choice(V.COMMON_NAMES)
+    else:
+        style = rnd.randrange(10)
+        if style < 4:
+            stem = f"{_coined(rnd)} {rnd.choice(V.ACTIVITY_WORDS)}"
+        elif style < 6:
+            stem = _coined(rnd)
+        elif style < 8:
+            stem = f"{rnd.choice(V.NAME_STEMS)} {rnd.choice(V.ACTIVITY_WORDS)} {_coined(rnd)}"
+        else:
+            stem = f"{rnd.choice(V.ACTIVITY_WORDS)} {rnd.choice(V.LAST_NAMES)}"
+    if form == "cooperative":
+        return f"{rnd.choice(V.COOP_PREFIXES)} {stem}", stem
+    if form == "association":
+        return f"{rnd.choice(V.ASSOC_PREFIXES)} {stem}", stem
+    prefix = rnd.choice(V.COMPANY_PREFIXES)
+    return " ".join(p for p in (prefix, stem, form) if p), stem
+
+
+def _address(rnd: random.Random) -> str:
+    num = rnd.randint(1, 350)
+    street = f"{rnd.choice(V.STREET_TYPES)} {rnd.choice(V.STREET_NAMES)}"
+    extra = rnd.randrange(4)
+    if extra == 0:
+        return f"{num} {street}, {rnd.choice(V.DISTRICTS)}"
+    if extra == 1:
+        return f"{num} {street}, Etage {rnd.randint(1, 9)}"
+    if extra == 2:
+        return f"Lot {rnd.randint(1, 900)} {rnd.choice(V.DISTRICTS)}"
+    return f"{num} {street}"
+
+
+def _person(rnd: random.Random) -> str:
+    return f"{rnd.choice(V.FIRST_NAMES)} {rnd.choice(V.LAST_NAMES)}"
+
+
+def generate_employers(
+    rng: np.random.Generator, cfg: Seed, timeline: Timeline, chunk_index: int, chunk_size: int,
+    n: int, seed: int,
+) -> EmployerChunk:
+    """``n`` employer records of chunk ``chunk_index`` (global record index ``chunk_index*chunk_size+i``)."""
+    rnd = random.Random(int(rng.integers(0, 2**63)))
+    dup_share = float(cfg.duplicate_entity_share)
+
+    # --- entities and their number of records, exactly n records in all
+    is_dup = rng.random(n) < dup_share
+    sizes = np.where(is_dup, rng.choice([2, 3, 4], size=n, p=DUP_SIZE_P), 1)
+    cum = np.cumsum(sizes)
+    n_ent = int(np.searchsorted(cum, n) + 1)
+    sizes = sizes[:n_ent].copy()
+    sizes[-1] -= int(cum[n_ent - 1] - n)
+    ent_gid = chunk_index * chunk_size + np.arange(n_ent, dtype=np.int64)
+    ent_dup_kind = np.where(sizes > 1, rng.choice(3, size=n_ent, p=DUP_KIND_P), -1)
+    ent_no_strong = (sizes > 1) & (rng.random(n_ent) < NO_STRONG_ID_SHARE)
+    natural = rng.random(n_ent) < float(cfg.natural_person_share)
+    forms, fw = _weights(V.LEGAL_FORMS)
+    form_idx = rng.choice(len(forms), size=n_ent, p=fw)
+    ent_form = np.where(natural, "EI", np.array(forms, dtype=object)[form_idx])
+    cw = np.array([c.weight for c in V.CITIES], dtype=float)
+    ent_city = rng.choice(len(V.CITIES), size=n_ent, p=cw / cw.sum())
+    sectors, sw = _weights(V.SECTORS)
+    ent_sector = rng.choice(len(sectors), size=n_ent, p=sw)
+    common = rng.random(n_ent) < COMMON_NAME_SHARE
+    arabic = rng.random(n_ent) < ARABIC_NAME_SHARE
+    lookalike = (rng.random(n_ent) < LOOKALIKE_SHARE) & (np.arange(n_ent) > 0)
+
+    # size and pay: log-normal, most employers small, a few very large
+    ent_head = np.where(
+        natural, 1 + np.floor(rng.lognormal(0.0, 0.9, n_ent)), np.ceil(rng.lognormal(1.3, 1.25, n_ent))
+    ).clip(1, 25_000).astype(np.int64)
+    ent_salary = (rng.lognormal(np.log(4_600.0), 0.45, n_ent).clip(3_100, 60_000) * 100).astype(np.int64)
+
+    # behaviour: debtors, settled late payers, compliant
+    u = rng.random(n_ent)
+    debtor_share = float(cfg.debtor_share)
+    ent_behaviour = np.where(u < debtor_share, 2, np.where(u < debtor_share + SETTLED_LATE_SHARE, 1, 0))
+    ent_counter = (ent_behaviour > 0) & (rng.random(n_ent) < NON_DAMANCOM_SHARE)
+
+    # lifetime: registration month (a third within the window), fate
+    end_m, start_m = timeline.end_month, timeline.start_month
+    age = np.where(rng.random(n_ent) < 0.25, rng.integers(0, timeline.history_months + 6, n_ent),
+                   (rng.exponential(110, n_ent) + 30).astype(np.int64)).clip(0, 12 * 60)
+    ent_reg = end_m - age
+    fate = rng.random(n_ent)
+    fate_cut = np.array([0.0, 0.07, 0.08, 0.095, 0.105])  # CEASED, SUSPENDED, LIQUIDATION, INSOLVENT
+    debtor_boost = np.where(ent_behaviour == 2, 1.8, 1.0)
+    ent_status = np.zeros(n_ent, dtype=np.int64)
+    for s in (1, 2, 3, 4):
+        lo, hi = fate_cut[s - 1] * debtor_boost, (fate_cut[s] if s < 4 else 0.105) * debtor_boost
+        ent_status = np.where((fate >= lo) & (fate < hi), s, ent_status)
+    end_candidates = rng.integers(start_m + 1, end_m + 1, n_ent)
+    ent_end = np.where(ent_status == 0, 10**7, np.maximum(end_candidates, ent_reg + 1))
+
+    # old arrears: a block of old unpaid months under a title notified 2.4 to 4.3 years before as-of
+    old = (ent_behaviour == 2) & (rng.random(n_ent) < OLD_ARREARS_SHARE)
+    as_of = timeline.as_of_day
+    old_notified = np.where(old, as_of - rng.integers(int(2.4 * 365), int(4.3 * 365), n_ent), NULL_DAY)
+    old_end = np.where(old, ((old_notified - rng.integers(70, 210, n_ent)).astype("datetime64[D]")
+                             .astype("datetime64[M]").astype(np.int64) + 1970 * 12) - 1, -1)
+    old_len = np.where(old, rng.integers(1, 7, n_ent), 0)
+    ent_reg = np.where(old, np.minimum(ent_reg, old_end - old_len - 3), ent_reg)
+    ent_end = np.where(old & (ent_end < 10**7), np.maximum(ent_end, start_m + 2), ent_end)
+
+    # --- records
+    rec_ent = np.repeat(np.arange(n_ent), sizes)
+    first_of_set = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    role = np.arange(n) - np.repeat(first_of_set, sizes)
+    kind = ent_dup_kind[rec_ent]
+    # numbers are handed out in a shuffled order within the chunk (own stream, so nothing else moves):
+    # the records of one entity must not get numbers in an arithmetic pattern a matcher could exploit
+    order = np.random.default_rng([seed, chunk_index, 7]).permutation(n)
+    rec_gid = chunk_index * chunk_size + order.astype(np.int64)
+    aff = affiliation_numbers(rec_gid, seed)
+
+    # activity windows per record
+    reg = ent_reg[rec_ent].copy()
+    end = ent_end[rec_ent].copy()
+    status = ent_status[rec_ent].copy()
+    move = rng.integers(start_m + 2, end_m - 1, n)
+    rereg = kind == 0
+    # re-registered after a move: the earlier record ceased at the move, the later one starts there
+    prev_end = np.where(rereg & (role < sizes[rec_ent] - 1),
+                        np.maximum(move - (sizes[rec_ent] - 2 - role) * 3, reg + 1), end)
+    reg = np.where(rereg & (role > 0), np.maximum(move - (sizes[rec_ent] - 1 - role) * 3, reg + 1), reg)
+    end = np.where(rereg & (role < sizes[rec_ent] - 1), prev_end, end)
+    status = np.where(rereg & (role < sizes[rec_ent] - 1), 1, status)
+    later = (kind >= 1) & (role > 0)  # branches and clerical re-registrations come later
+    reg = np.where(later, np.minimum(reg + rng.integers(1, 60, n), end_m), reg)
+    end = np.maximum(end, reg)
+    headcount = ent_head[rec_ent].copy()
+    split = (kind >= 1) & (sizes[rec_ent] > 1)
+    share = rng.uniform(0.2, 0.8, n)
+    headcount = np.where(split, np.maximum(1, np.round(headcount * np.where(role == 0, share, 1 - share)
+                                                       / np.maximum(1, sizes[rec_ent] - 1))), headcount)
+    headcount = headcount.astype(np.int64)
+    salary = (ent_salary[rec_ent] * rng.uniform(0.95, 1.05, n)).astype(np.int64)
+    behaviour = ent_behaviour[rec_ent]
+    old_end_r = np.where(role == 0, old_end[rec_ent], -1)
+    old_len_r = np.where(role == 0, old_len[rec_ent], 0)
+    old_not_r = np.where(role == 0, old_notified[rec_ent], NULL_DAY)
+    counter = ent_counter[rec_ent]
+    reg_day = month_start_days(reg) + rng.integers(0, 28, n)
+    ceased_day = np.where(status == 1, month_start_days(np.minimum(end, end_m) + 1) - rng.integers(1, 20, n),
+                          NULL_DAY)
+    ceased_day = np.where((status == 1) & (ceased_day <= reg_day), reg_day + 1, ceased_day)
+
+    # identifiers of the entity
+    roots = _company_roots(ent_gid, seed)
+    estab = np.where((kind == 1) & (role > 0), rng.integers(1, 60, n), 0)
+    ice_valid = dirt.ice_text(dirt.ice_numbers(roots[rec_ent], estab))
+    ice_draw = rng.random(n)
+    missing_ice, malformed_ice = float(cfg.missing_ice_share), float(cfg.malformed_ice_share)
+    no_strong = ent_no_strong[rec_ent] & (role > 0)
+    rc_num = rng.integers(1, 650_000, n_ent)
+    if_num = (rng.integers(1_000_000, 60_000_000, n_ent)).astype(np.int64)
+    rc_draw = rng.random(n)
+    if_draw = rng.random(n)
+    phone_fmt = rng.integers(0, len(dirt.PHONE_FORMATS), n)
+    phone2_fmt = rng.integers(0, len(dirt.PHONE_FORMATS), n)
+    ph_draw = rng.random(n)
+    em_draw = rng.random(n)
+    var_draw = rng.random((n, 6))
+    has_phone_2 = rng.random(n) < PHONE_2_SHARE
+    ent_mobile = rng.random(n_ent) < 0.55
+
+    # --- per-entity text (Python, one pass over entities)
+    e_name: list[str] = []
+    e_stem: list[str] = []
+    e_addr: list[str] = []
+    e_phone: list[str] = []
+    e_email: list[str | None] = []
+    e_rep: list[str] = []
+    e_cin: list[str | None] = []
+    e_lookalike: list[int] = []
+    for i in range(n_ent):
+        form = str(ent_form[i])
+        city = V.CITIES[int(ent_city[i])]
+        if lookalike[i]:  # a sister company or a namesake: same address, phone and representative
+            j = i - 1
+            ent_city[i] = ent_city[j]
+            city = V.CITIES[int(ent_city[i])]
+            stem = e_stem[j].split()[0] + " " + rnd.choice(V.ACTIVITY_WORDS)
+            name = f"{rnd.choice(V.COMPANY_PREFIXES)} {stem} {form}".strip() if not natural[i] else stem
+            e_name.append(" ".join(name.split()))
+            e_stem.append(stem)
+            e_addr.append(e_addr[j] if rnd.random() < 0.7 else _address(rnd))
+            e_phone.append(e_phone[j] if rnd.random() < 0.5 else
+                           ("6" if ent_mobile[i] else city.fixed_prefix[0]) + f"{rnd.randrange(10**8):08d}")
+            e_rep.append(e_rep[j] if rnd.random() < 0.6 else _person(rnd))
+            e_lookalike.append(int(ent_gid[j]))
+        else:
+            if arabic[i]:
+                name = stem = rnd.choice(V.ARABIC_COMPANY_NAMES)
+            else:
+                name, stem = _canonical_name(1 if natural[i] else 0, form, rnd, bool(common[i]))
+            e_name.append(name)
+            e_stem.append(stem)
+            e_addr.append(_address(rnd))
+            if ent_mobile[i]:
+                e_phone.append(rnd.choice("67") + f"{rnd.randrange(10**8):08d}")
+            else:
+                e_phone.append(city.fixed_prefix + f"{rnd.randrange(10**6):06d}")
+            rep = rnd.choice(V.ARABIC_PERSON_NAMES) if rnd.random() < ARABIC_REP_SHARE else _person(rnd)
+            if natural[i] and not arabic[i]:
+                rep = stem if stem.count(" ") == 1 and stem.split()[0] in V.FIRST_NAMES else rep
+            e_rep.append(rep)
+            e_lookalike.append(-1)
+        base = dirt.slug(e_stem[-1] if not arabic[i] else e_rep[-1]) or "contact"
+        suffix = rnd.randrange(100) if rnd.random() < 0.3 else ""
+        e_email.append(f"{base}{suffix}@{rnd.choice(V.EMAIL_DOMAINS)}")
+        cin = f"{rnd.choice(city.cin_prefixes)}{rnd.randrange(10_000, 999_999)}" if natural[i] else None
+        e_cin.append(cin)
+
+    # --- per-record text with dirt
+    name_share, addr_share = float(cfg.name_variant_share), float(cfg.address_variant_share)
+    city_share = float(cfg.city_variant_share)
+    miss_phone, miss_email, miss_rc = (float(cfg.missing_phone_share), float(cfg.missing_email_share),
+                                       float(cfg.missing_rc_share))
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "legal_name", "legal_form", "ice", "rc_number", "rc_court", "if_number", "cin", "address", "city",
+        "phone", "phone_2", "email", "legal_rep_name")}
+    t_ice_state: list[str] = []
+    t_name_v: list[bool] = []
+    t_addr_v: list[bool] = []
+    t_city_v: list[bool] = []
+    t_phone_changed: list[bool] = []
+    t_rc_state: list[str] = []
+    for r in range(n):
+        e = int(rec_ent[r])
+        dup_rec = bool(role[r] > 0)
+        form = str(ent_form[e])
+        city = V.CITIES[int(ent_city[e])]
+        vd = var_draw[r]
+        name = e_name[e]
+        nv = dup_rec and vd[0] < name_share and not arabic[e]
+        if nv:
+            name = dirt.name_variant(name, form, rnd)
+        elif rnd.random() < 0.5:
+            name = name.upper()
+        addr = e_addr[e]
+        av = dup_rec and vd[1] < addr_share
+        if dup_rec and kind[r] in (0, 1) and vd[5] < 0.7:  # moved or a branch: another address
+            addr = _address(rnd)
+        if av:
+            addr = dirt.address_variant(addr, rnd)
+        cv = vd[2] < city_share
+        city_txt = rnd.choice(city.variants) if cv else city.name
+        if dup_rec and kind[r] in (0, 1) and vd[5] < 0.25:  # moved to / branch in another city
+            city_txt = rnd.choice(V.CITIES[:10]).name
+        # ICE
+        if no_strong[r] or ice_draw[r] < missing_ice:
+            ice, state = None, "MISSING"
+        elif ice_draw[r] < missing_ice + malformed_ice:
+            state = rnd.choice(dirt.MALFORMED_ICE_KINDS)
+            ice = dirt.malform_ice(ice_valid[r], state, rnd)
+        else:
+            ice, state = ice_valid[r], "VALID"
+        # RC: none for associations and cooperatives; missing; court typed differently
+        if form in ("association", "cooperative") or no_strong[r] or rc_draw[r] < miss_rc:
+            rc, court, rcs = None, None, "MISSING"
+        else:
+            rc = str(int(rc_num[e]) + (int(rnd.randrange(1, 9999)) if kind[r] == 0 and dup_rec else 0))
+            court_city = _CITY_BY_NAME[city.court]
+            if rnd.random() < RC_COURT_VARIANT_SHARE:
+                court, rcs = rnd.choice(court_city.variants), "COURT_VARIANT"
+            else:
+                court, rcs = court_city.name, "PRESENT"
+            if kind[r] == 0 and dup_rec:
+                rcs = "NEW_NUMBER"  # re-registered at another court or under a new number
+        if_no = None if (no_strong[r] or if_draw[r] < MISSING_IF_SHARE) else str(int(if_num[e]))
+        cin = None if no_strong[r] else e_cin[e]
+        # contacts
+        nsn = e_phone[e]
+        changed = dup_rec and ph_draw[r] < DUP_PHONE_CHANGED
+        if changed:
+            nsn = rnd.choice("67") + f"{rnd.randrange(10**8):08d}"
+        phone = None if ph_draw[r] > 1 - miss_phone else dirt.format_phone(nsn, int(phone_fmt[r]))
+        phone_2 = (dirt.format_phone(rnd.choice("67") + f"{rnd.randrange(10**8):08d}", int(phone2_fmt[r]))
+                   if has_phone_2[r] and phone is not None else None)
+        email = e_email[e]
+        if email is not None and dup_rec:
+            if em_draw[r] < DUP_EMAIL_CHANGED:
+                email = f"contact{rnd.randrange(1000)}@{rnd.choice(V.EMAIL_DOMAINS)}"
+            elif em_draw[r] < 0.7:
+                email = dirt.email_variant(email, rnd)
+        if em_draw[r] > 1 - miss_email:
+            email = None
+        rep = e_rep[e]
+        if dup_rec and vd[3] < 0.3 and not rep[0] >= "\u0600":
+            rep = dirt.name_variant(rep, "EI", rnd)
+        legal_form: str | None = rnd.choice(V.LEGAL_FORM_VARIANTS[form]) if vd[4] < 0.3 else form
+        if vd[4] > 0.95:
+            legal_form = None
+        cols["legal_name"].append(name)
+        cols["legal_form"].append(legal_form)
+        cols["ice"].append(ice)
+        cols["rc_number"].append(rc)
+        cols["rc_court"].append(court)
+        cols["if_number"].append(if_no)
+        cols["cin"].append(cin)
+        cols["address"].append(addr)
+        cols["city"].append(city_txt)
+        cols["phone"].append(phone)
+        cols["phone_2"].append(phone_2)
+        cols["email"].append(email)
+        cols["legal_rep_name"].append(rep)
+        t_ice_state.append(state)
+        t_name_v.append(nv)
+        t_addr_v.append(av)
+        t_city_v.append(cv)
+        t_phone_changed.append(changed)
+        t_rc_state.append(rcs)
+
+    cols["affiliation_no"] = [str(a) for a in aff.tolist()]
+    cols["sector"] = np.array(sectors, dtype=object)[ent_sector[rec_ent]].tolist()
+    cols["status"] = np.array(STATUSES, dtype=object)[status].tolist()
+    cols["registered_on"] = timeline.dates(reg_day)
+    cols["ceased_on"] = timeline.dates(ceased_day)
+    upd = reg_day + ((as_of - reg_day) * rng.random(n)).astype(np.int64)
+    upd = np.where(ceased_day != NULL_DAY, np.maximum(upd, ceased_day), upd)
+    cols["updated_at"] = timeline.timestamps(np.minimum(upd, as_of), rng.integers(0, 86400, n))
+
+    truth = {
+        "affiliation_no": cols["affiliation_no"],
+        "entity_id": ent_gid[rec_ent],
+        "set_size": sizes[rec_ent],
+        "role": role,
+        "dup_kind": np.array(("NONE",) + DUP_KINDS, dtype=object)[kind + 1].tolist(),
+        "shares_strong_id": ~ent_no_strong[rec_ent] & (sizes[rec_ent] > 1),
+        "ice_state": t_ice_state,
+        "rc_state": t_rc_state,
+        "name_variant": t_name_v,
+        "address_variant": t_addr_v,
+        "city_variant": t_city_v,
+        "phone_changed": t_phone_changed,
+        "natural_person": natural[rec_ent],
+        "common_name": common[rec_ent],
+        "arabic_name": arabic[rec_ent],
+        "lookalike_of": np.array(e_lookalike, dtype=np.int64)[rec_ent],
+        "behaviour": np.array(("COMPLIANT", "SETTLED_LATE", "DEBTOR"), dtype=object)[behaviour].tolist(),
+    }
+    return EmployerChunk(
+        n=n, columns=cols, truth=truth, headcount=headcount, salary_centimes=salary,
+        active_from=reg, active_to=end, behaviour=behaviour, old_arrears_end=old_end_r,
+        old_arrears_len=old_len_r, old_notified_day=old_not_r, counter_declarant=counter,
+        status=status, ceased_day=ceased_day, registered_day=reg_day,
+    )
