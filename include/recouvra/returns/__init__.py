@@ -1,0 +1,60 @@
+"""Agency return files: the contract's validation core (agency-exchange/1) and its command line.
+
+The judge (:func:`judge_file`) is the one implementation shared by ``recouvra returns check`` (what an
+agency runs before sending) and the ingestion DAG (what the fund runs on receipt).
+"""
+
+from __future__ import annotations
+
+from recouvra.returns.ack import write_acknowledgement
+from recouvra.returns.context import Dossier, ExchangeContext, load_context
+from recouvra.returns.errors import (
+    CsvSyntaxError,
+    ExchangeContextError,
+    ExchangeFileError,
+    ReturnFileError,
+)
+from recouvra.returns.history import InMemoryReturnHistory, ReturnHistory
+from recouvra.returns.judge import (
+    DuplicateRecord,
+    FileError,
+    Judgement,
+    Reject,
+    judge_bytes,
+    judge_file,
+)
+from recouvra.returns.records import (
+    ActionRecord,
+    ClosureRecord,
+    ContactRecord,
+    PaymentRecord,
+    PlanRecord,
+    ReturnRecord,
+)
+from recouvra.returns.spec import Status
+
+__all__ = [
+    "ActionRecord",
+    "ClosureRecord",
+    "ContactRecord",
+    "CsvSyntaxError",
+    "Dossier",
+    "DuplicateRecord",
+    "ExchangeContext",
+    "ExchangeContextError",
+    "ExchangeFileError",
+    "FileError",
+    "InMemoryReturnHistory",
+    "Judgement",
+    "PaymentRecord",
+    "PlanRecord",
+    "Reject",
+    "ReturnFileError",
+    "ReturnHistory",
+    "ReturnRecord",
+    "Status",
+    "judge_bytes",
+    "judge_file",
+    "load_context",
+    "write_acknowledgement",
+]

@@ -1,0 +1,43 @@
+"""Write the fund's answer to a return file: ``<stem>.ack.json`` and, when rows were rejected,
+``<stem>.rejects.csv``, each under a ``.part`` name renamed when complete (the exchange's rule).
+
+The rejects file is written first, so an agency that sees an acknowledgement finds its rejects next
+to it. The ingestion DAG calls this, then ``history.remember(judgement)``, then moves the file to
+``inbox/processed/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from recouvra.returns.judge import Judgement
+
+
+def _write_complete(path: Path, text: str) -> None:
+    """Write ``text`` to ``path.part``, flush it to disk, then rename it to ``path``."""
+    part = path.with_name(path.name + ".part")
+    with part.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(part, path)
+
+
+def write_acknowledgement(judgement: Judgement, acks_dir: Path) -> list[Path]:
+    """Write the acknowledgement files of ``judgement`` into ``acks_dir``; return their paths."""
+    acks_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    rejects = judgement.rejects_csv()
+    if rejects:
+        path = acks_dir / f"{judgement.stem}.rejects.csv"
+        _write_complete(path, rejects)
+        written.append(path)
+    path = acks_dir / f"{judgement.stem}.ack.json"
+    _write_complete(path, json.dumps(judgement.ack, ensure_ascii=False, indent=2) + "\n")
+    written.append(path)
+    return written

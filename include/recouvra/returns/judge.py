@@ -1,0 +1,702 @@
+"""Judge one agency return file against the contract: the single implementation behind the
+``recouvra returns check`` command and the ingestion DAG.
+
+:func:`judge_file` reads a file (and its ``.sha256`` sidecar), :func:`judge_bytes` does the work on
+bytes, so tests and fuzzers need no disk. The result, a :class:`Judgement`, holds the acknowledgement
+(the contract's ``ack.json``), the rejected rows (``rejects.csv``), the accepted records typed per
+file type, and the duplicates. Nothing is lost: every data record of the file is in exactly one of
+accepted, rejects and duplicates, so ``rows_received = accepted + rejected + duplicate`` always.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from recouvra.returns.csvparse import CsvRow, decode_utf8, formula_guard, iter_rows, quote_cell
+from recouvra.returns.errors import CsvSyntaxError, ReturnFileError
+from recouvra.returns.records import KEY_SEPARATOR, RECORD_CLASSES, ReturnRecord
+from recouvra.returns.spec import (
+    ACTIVITY_STATUSES,
+    AMOUNT_RE,
+    EMAIL_RE,
+    INSTALLMENTS_MAX,
+    INSTALLMENTS_MIN,
+    INTEGER_RE,
+    MAX_CELL_CHARS,
+    MAX_FILE_BYTES,
+    PHONE_CHARS_RE,
+    PROMISE_TO_PAY,
+    RETURN_TYPES,
+    SPEC,
+    Column,
+    Kind,
+    ReturnType,
+    Status,
+    parse_iso_date,
+    parse_return_name,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from recouvra.returns.context import Dossier, ExchangeContext
+    from recouvra.returns.history import ReturnHistory
+
+SIDECAR_SUFFIX = ".sha256"
+#: A file refused for its size is still read to count its records, up to this many bytes.
+_COUNT_LIMIT = 4 * MAX_FILE_BYTES
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file-level error of the acknowledgement: ``{"code": "F003", "detail": "..."}``."""
+
+    code: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One line of ``rejects.csv``: where the record starts, its id, why it was rejected.
+
+    When the whole file is rejected, each record it holds is listed with the file-level code, so
+    that ``rows_rejected`` always equals the number of rejects.
+    """
+
+    line_no: int
+    record_id: str
+    reason_code: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line_no": self.line_no,
+            "record_id": self.record_id,
+            "reason_code": self.reason_code,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class DuplicateRecord:
+    """A record ignored because it was received before with the same id and content."""
+
+    line_no: int
+    record_id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Everything the fund decides about one received file."""
+
+    file_name: str
+    agency: str
+    record_type: str | None
+    sha256: str
+    received_at: dt.datetime
+    status: Status
+    file_errors: tuple[FileError, ...] = ()
+    warnings: tuple[str, ...] = ()
+    accepted: tuple[ReturnRecord, ...] = ()
+    rejects: tuple[Reject, ...] = ()
+    duplicates: tuple[DuplicateRecord, ...] = ()
+
+    @property
+    def rows_received(self) -> int:
+        return len(self.accepted) + len(self.rejects) + len(self.duplicates)
+
+    @property
+    def ack(self) -> dict[str, Any]:
+        """The acknowledgement, key for key as the contract's ``<stem>.ack.json``."""
+        return {
+            "spec": SPEC,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "received_at": format_timestamp(self.received_at),
+            "status": self.status.value,
+            "rows_received": self.rows_received,
+            "rows_accepted": len(self.accepted),
+            "rows_rejected": len(self.rejects),
+            "rows_duplicate": len(self.duplicates),
+            "file_errors": [e.as_dict() for e in self.file_errors],
+            "warnings": list(self.warnings),
+        }
+
+    def report(self) -> dict[str, Any]:
+        """The ack plus ``rejects`` (the rows of rejects.csv): what ``recouvra returns check`` prints."""
+        return {**self.ack, "rejects": [r.as_dict() for r in self.rejects]}
+
+    @property
+    def stem(self) -> str:
+        """The file name without ``.csv``: acks are ``<stem>.ack.json`` and ``<stem>.rejects.csv``."""
+        return self.file_name[:-4] if self.file_name.endswith(".csv") else self.file_name
+
+    def rejects_csv(self) -> str:
+        """``rejects.csv`` text (``line_no;record_id;reason_code;detail``), or "" when nothing was rejected.
+
+        The detail is the fund's free text, so it gets the spreadsheet-formula guard; the record id
+        is an identifier and is written as received.
+        """
+        if not self.rejects:
+            return ""
+        lines = ["line_no;record_id;reason_code;detail"]
+        for r in self.rejects:
+            lines.append(";".join((
+                str(r.line_no), quote_cell(r.record_id), r.reason_code, quote_cell(formula_guard(r.detail))
+            )))
+        return "\n".join(lines) + "\n"
+
+
+def format_timestamp(moment: dt.datetime) -> str:
+    """``moment`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (as in the manifests); naive means UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def _show(value: str, limit: int = 60) -> str:
+    """A cell value fit for a detail sentence (long values cut)."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+# --------------------------------------------------------------------------------------------------
+# File level
+
+
+def judge_file(
+    path: Path,
+    agency: str,
+    context: ExchangeContext,
+    history: ReturnHistory,
+    as_of: dt.date,
+    received_at: dt.datetime,
+) -> Judgement:
+    """Judge the return file at ``path``, received on ``agency``'s account, as of the day ``as_of``.
+
+    Reads ``<path>.sha256`` when it exists. Does not record anything in ``history``: the caller
+    calls ``history.remember(judgement)`` once the acknowledgement is written. Raises OSError only
+    when ``path`` itself cannot be read.
+    """
+    data = path.read_bytes()
+    sidecar_path = path.with_name(path.name + SIDECAR_SUFFIX)
+    try:
+        sidecar: bytes | None = sidecar_path.read_bytes()
+    except FileNotFoundError:
+        sidecar = None
+    except OSError as exc:  # present but unreadable: the check it stands for fails
+        sidecar = f"<unreadable: {exc.strerror or exc}>".encode()
+    return judge_bytes(
+        path.name, data, agency, context, history, as_of=as_of, received_at=received_at, sidecar=sidecar
+    )
+
+
+@dataclass
+class _Parsed:
+    """The file as far as it could be read: text, rows, header positions."""
+
+    text: str | None = None
+    rows: list[CsvRow] | None = None
+    syntax_error: CsvSyntaxError | None = None
+    decode_error: UnicodeDecodeError | None = None
+
+
+def _parse(data: bytes, file_name: str) -> _Parsed:
+    """Decode and read ``data`` as far as possible (errors kept for the file checks)."""
+    parsed = _Parsed()
+    if len(data) > _COUNT_LIMIT:
+        return parsed  # far beyond the size limit (F005): its records are not counted
+    try:
+        parsed.text = decode_utf8(data)
+    except UnicodeDecodeError as exc:
+        parsed.decode_error = exc
+        return parsed
+    try:
+        parsed.rows = list(iter_rows(parsed.text, file=file_name))
+    except CsvSyntaxError as exc:
+        parsed.syntax_error = exc
+    return parsed
+
+
+@dataclass
+class _Header:
+    """The header row read against a return type."""
+
+    names: tuple[str, ...]
+    positions: dict[str, int] = field(default_factory=dict)  # known column -> index
+    unknown: list[str] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)
+
+
+def _read_header(cells: tuple[str, ...], rtype: ReturnType | None) -> _Header:
+    header = _Header(cells)
+    known = set(rtype.column_names) if rtype else set()
+    seen: set[str] = set()
+    for i, name in enumerate(cells):
+        if name in seen and name not in header.repeated:
+            header.repeated.append(name)
+        seen.add(name)
+        if name in known:
+            header.positions.setdefault(name, i)
+        else:
+            header.unknown.append(name)
+    return header
+
+
+def _records(rows: list[CsvRow], header_recognised: bool) -> list[CsvRow]:
+    """The data records: non-blank rows after the header on line 1.
+
+    When line 1 is blank or names no column of the type, the file has no header, and every
+    non-blank row is counted as a record (none is lost silently).
+    """
+    if not rows:
+        return []
+    if rows[0].blank or not header_recognised:
+        return [r for r in rows if not r.blank]
+    return [r for r in rows[1:] if not r.blank]
+
+
+def _check_sidecar(sidecar: bytes, file_name: str, sha256: str) -> str | None:
+    """Why the sidecar does not match (an F004 detail), or None when it does."""
+    try:
+        text = decode_utf8(sidecar)
+    except UnicodeDecodeError:
+        return f"sidecar {file_name}{SIDECAR_SUFFIX} is not valid UTF-8"
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return f"sidecar {file_name}{SIDECAR_SUFFIX} is empty"
+    tokens = lines[0].split()
+    digest = tokens[0].lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        return f"sidecar {file_name}{SIDECAR_SUFFIX} does not start with a sha256 hex digest"
+    if len(tokens) > 1:
+        named = " ".join(tokens[1:]).lstrip("*")  # sha256sum writes "*name" in binary mode
+        named = named.replace("\\", "/").rsplit("/", 1)[-1]
+        if named not in (file_name, file_name + ".part"):
+            return f"sidecar names file {named!r}, not {file_name!r}"
+    if digest != sha256:
+        return f"sidecar gives sha256 {digest}, the file's sha256 is {sha256}"
+    return None
+
+
+def judge_bytes(
+    file_name: str,
+    data: bytes,
+    agency: str,
+    context: ExchangeContext,
+    history: ReturnHistory,
+    *,
+    as_of: dt.date,
+    received_at: dt.datetime,
+    sidecar: bytes | None = None,
+) -> Judgement:
+    """Judge the content ``data`` of a file named ``file_name`` received on ``agency``'s account.
+
+    File-level errors are checked in the contract's order (F001 with F007, F005, F004, F002, F008,
+    F003, F006) and only the first is reported; the status is the first that applies of DUPLICATE,
+    REJECTED, ACCEPTED, PARTIAL. Never raises on any content.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    rtype: ReturnType | None = None
+    name_error: str | None = None
+    try:
+        name = parse_return_name(file_name)
+        rtype = RETURN_TYPES[name.record_type]
+        if name.agency != agency:
+            name_error = f"file name names agency {name.agency}, but it was received from agency {agency}"
+    except ValueError as exc:
+        name_error = str(exc)
+
+    record_type = rtype.name if rtype else None
+    parsed = _parse(data, file_name)
+
+    def judgement(status: Status, **parts: Any) -> Judgement:
+        return Judgement(
+            file_name=file_name, agency=agency, record_type=record_type, sha256=sha256,
+            received_at=received_at, status=status, **parts,
+        )
+
+    if history.file_seen(agency, sha256):
+        # Already processed, whatever its name: its records are counted as duplicates.
+        seen = _header_of(parsed, rtype)
+        return judgement(Status.DUPLICATE, duplicates=tuple(
+            DuplicateRecord(r.line_no, _record_id(r, seen, rtype), "")
+            for r in _countable(parsed, seen, rtype)
+        ))
+
+    try:
+        header = _file_checks(parsed, data, file_name, sha256, rtype, name_error, history, agency, sidecar)
+    except ReturnFileError as exc:
+        error = FileError(exc.code or "F003", exc.detail)
+        whole = _header_of(parsed, rtype)
+        return judgement(
+            Status.REJECTED,
+            file_errors=(error,),
+            warnings=_warnings(whole),
+            rejects=tuple(
+                Reject(r.line_no, _record_id(r, whole, rtype), error.code, f"file rejected: {error.detail}")
+                for r in _countable(parsed, whole, rtype)
+            ),
+        )
+
+    assert rtype is not None and parsed.rows is not None
+    accepted, rejects, dups = _judge_rows(parsed.rows, header, rtype, agency, context, history, as_of)
+    if rejects and not accepted:
+        status = Status.REJECTED
+    elif not rejects:
+        status = Status.ACCEPTED
+    else:
+        status = Status.PARTIAL
+    return judgement(
+        status, warnings=_warnings(header),
+        accepted=tuple(accepted), rejects=tuple(rejects), duplicates=tuple(dups),
+    )
+
+
+def _header_of(parsed: _Parsed, rtype: ReturnType | None) -> _Header | None:
+    if not parsed.rows or parsed.rows[0].blank:
+        return None
+    return _read_header(parsed.rows[0].cells, rtype)
+
+
+def _countable(parsed: _Parsed, header: _Header | None, rtype: ReturnType | None) -> list[CsvRow]:
+    """Records of a file judged whole, as far as they can be counted (none if undecodable/unparsable).
+
+    Line 1 is the header when it names a column of the type (any non-blank line 1 when the type is
+    unknown); otherwise the file has no header and line 1 is counted as a record too.
+    """
+    if parsed.rows is None:
+        return []
+    recognised = header is not None and (rtype is None or bool(header.positions))
+    return _records(parsed.rows, recognised)
+
+
+def _record_id(row: CsvRow, header: _Header | None, rtype: ReturnType | None) -> str:
+    if header is None or rtype is None or row.line_no == 1:
+        return ""
+    i = header.positions.get(rtype.id_column)
+    return row.cells[i] if i is not None and i < len(row.cells) else ""
+
+
+def _warnings(header: _Header | None) -> tuple[str, ...]:
+    """One sentence per ignored column, when line 1 reads as a header of the file's type."""
+    if header is None or not header.positions:
+        return ()
+    return tuple(f"column {name} ignored" if name else "unnamed column ignored" for name in header.unknown)
+
+
+def _file_checks(
+    parsed: _Parsed,
+    data: bytes,
+    file_name: str,
+    sha256: str,
+    rtype: ReturnType | None,
+    name_error: str | None,
+    history: ReturnHistory,
+    agency: str,
+    sidecar: bytes | None,
+) -> _Header:
+    """Raise ReturnFileError with the first file-level error in the contract's order; else the header."""
+
+    def fail(code: str, detail: str, line: int | None = None) -> ReturnFileError:
+        return ReturnFileError(detail, file=file_name, code=code, line=line)
+
+    if name_error is not None:
+        raise fail("F001", name_error)
+    earlier = history.sha256_for_name(agency, file_name)
+    if earlier is not None and earlier.lower() != sha256:
+        raise fail(
+            "F007",
+            f"a file named {file_name} was already received with other content (sha256 {earlier}); "
+            "send a correction under a new SEQ",
+        )
+    if len(data) > MAX_FILE_BYTES:
+        raise fail("F005", f"{len(data):,} bytes, more than the 50 MiB ({MAX_FILE_BYTES:,} bytes) accepted")
+    if sidecar is not None:
+        mismatch = _check_sidecar(sidecar, file_name, sha256)
+        if mismatch is not None:
+            raise fail("F004", mismatch)
+    if parsed.decode_error is not None:
+        exc = parsed.decode_error
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise fail("F002", f"not valid UTF-8: byte {exc.start} (line {line}): {exc.reason}", line)
+    if parsed.syntax_error is not None:
+        raise fail("F008", f"line {parsed.syntax_error.line}: {parsed.syntax_error.detail}",
+                   parsed.syntax_error.line)
+    assert rtype is not None and parsed.rows is not None
+    rows = parsed.rows
+    if not rows:
+        raise fail("F003", "empty file: no header", 1)
+    if rows[0].blank:
+        raise fail("F003", "header missing: line 1 is blank", 1)
+    header = _read_header(rows[0].cells, rtype)
+    if header.repeated:
+        raise fail("F003", f"header names column(s) twice: {', '.join(header.repeated)}", 1)
+    absent = [c for c in rtype.required if c not in header.positions]
+    if not header.positions:
+        raise fail(
+            "F003",
+            f"header missing: line 1 names no column of a {rtype.name} file "
+            f"(expected {';'.join(rtype.column_names)})",
+            1,
+        )
+    if absent:
+        raise fail("F003", f"required column(s) absent from the header: {', '.join(absent)} "
+                           "(column names must match exactly)", 1)
+    if not any(not r.blank for r in rows[1:]):
+        raise fail("F006", "no data row after the header", None)
+    return header
+
+
+# --------------------------------------------------------------------------------------------------
+# Row level
+
+
+@dataclass
+class _RowFault(Exception):
+    """The first fault of a row: its E-code and a sentence for the agency."""
+
+    code: str
+    detail: str
+
+
+def _present(value: str) -> bool:
+    """A cell holds a value unless it is empty (a cell of white space only counts as empty)."""
+    return bool(value) and not value.isspace()
+
+
+class _RowJudge:
+    """Judges the rows of one file; the column plan is worked out once from the header."""
+
+    def __init__(
+        self, header: _Header, rtype: ReturnType, agency: str, context: ExchangeContext, as_of: dt.date
+    ) -> None:
+        self.rtype = rtype
+        self.agency = agency
+        self.context = context
+        self.as_of = as_of
+        self.ncols = len(header.names)
+        # Known columns in the file's order: E004/E005/E006/E012 are tried in that order.
+        self.ordered: list[tuple[str, int, Column]] = sorted(
+            ((name, i, rtype.column(name)) for name, i in header.positions.items()), key=lambda t: t[1]
+        )
+        self.required = [name for name, _, col in self.ordered if col.required]
+        self.has_outcome = "outcome" in header.positions
+        self.id_pos = header.positions[rtype.id_column]
+        self.key_pos = [header.positions[c] for c in rtype.key_columns]
+        self.event_columns = [c.name for c in rtype.columns if c.kind is Kind.EVENT_DATE]
+        self.amount_columns = [c.name for c in rtype.columns if c.kind is Kind.AMOUNT]
+        self.record_class = RECORD_CLASSES[rtype.name]
+        self.all_columns = rtype.column_names
+
+    def key_of(self, cells: tuple[str, ...]) -> str | None:
+        """The record's identity, when every cell of it is present."""
+        parts = [cells[i] for i in self.key_pos]
+        return KEY_SEPARATOR.join(parts) if all(_present(p) for p in parts) else None
+
+    def describe_key(self, cells: tuple[str, ...]) -> str:
+        pairs = zip(self.rtype.key_columns, self.key_pos, strict=True)
+        return " with ".join(f"{c} {cells[i]}" for c, i in pairs)
+
+    def judge(self, line_no: int, cells: tuple[str, ...]) -> ReturnRecord:
+        """The typed record of a row with the right number of cells, or :class:`_RowFault` (first fault)."""
+        values = {name: cells[i] for name, i, _ in self.ordered}
+        # E007: required values, and the promise PROMISE_TO_PAY needs (an absent column is missing).
+        missing = [c for c in self.required if not values[c] or values[c].isspace()]
+        if self.has_outcome and values["outcome"] == PROMISE_TO_PAY:
+            missing += [c for c in ("promise_amount", "promise_date") if not _present(values.get(c, ""))]
+        if missing:
+            why = " (an outcome PROMISE_TO_PAY needs promise_amount and promise_date)" if any(
+                c.startswith("promise_") for c in missing) else ""
+            raise _RowFault("E007", f"required value missing: {', '.join(missing)}{why}")
+
+        # E004, E005, E006, E012: each present value's form, in the file's column order.
+        typed: dict[str, Any] = dict.fromkeys(self.all_columns)
+        for name, _, column in self.ordered:
+            raw = values[name]
+            if raw and not raw.isspace():
+                typed[name] = _typed_value(column, raw, values, self.as_of)
+
+        # E001, E002: the dossier.
+        dossier = self.context.get(values["dossier_id"])
+        if dossier is None:
+            raise _RowFault("E001", f"dossier {_show(values['dossier_id'])} is not one the fund assigned")
+        if dossier.agency != self.agency:
+            raise _RowFault("E002", f"dossier {dossier.dossier_id} is assigned to another agency")
+        # E003: event dates within the window, not after a recall.
+        for name in self.event_columns:
+            if typed[name] is not None:
+                _check_window(name, typed[name], dossier)
+        # E009: amounts not above total_due as assigned.
+        for name in self.amount_columns:
+            amount = typed[name]
+            if amount is not None and amount > dossier.total_due:
+                raise _RowFault(
+                    "E009", f"{name} {amount} is above the dossier's total_due {dossier.total_due}"
+                )
+        return self.record_class(line_no=line_no, **typed)
+
+
+def _judge_rows(
+    rows: list[CsvRow],
+    header: _Header,
+    rtype: ReturnType,
+    agency: str,
+    context: ExchangeContext,
+    history: ReturnHistory,
+    as_of: dt.date,
+) -> tuple[list[ReturnRecord], list[Reject], list[DuplicateRecord]]:
+    """Every data row judged: E010 to E008 here, then duplicates and E011 against the history.
+
+    An id is taken by the first row that carries it (whatever that row's fate, unless it has the
+    wrong number of cells): a later row with the same id is E008.
+    """
+    judge = _RowJudge(header, rtype, agency, context, as_of)
+    seen_keys: dict[str, int] = {}
+    outcomes: list[ReturnRecord | Reject] = []
+    for row in _records(rows, True):
+        cells = row.cells
+        if len(cells) != judge.ncols:
+            rid = cells[judge.id_pos] if judge.id_pos < len(cells) else ""
+            outcomes.append(Reject(
+                row.line_no, rid, "E010", f"{len(cells)} cells where the header has {judge.ncols}"
+            ))
+            continue
+        key = judge.key_of(cells)
+        try:
+            record = judge.judge(row.line_no, cells)
+            if key is not None and key in seen_keys:
+                raise _RowFault(
+                    "E008",
+                    f"{judge.describe_key(cells)} already on line {seen_keys[key]}; "
+                    "the first occurrence stands",
+                )
+            outcomes.append(record)
+        except _RowFault as fault:
+            outcomes.append(Reject(row.line_no, cells[judge.id_pos], fault.code, fault.detail))
+        if key is not None:
+            seen_keys.setdefault(key, row.line_no)
+
+    candidates = [o for o in outcomes if isinstance(o, ReturnRecord)]
+    before = history.fingerprints(agency, rtype.name, {r.key for r in candidates}) if candidates else {}
+    accepted: list[ReturnRecord] = []
+    rejects: list[Reject] = []
+    dups: list[DuplicateRecord] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Reject):
+            rejects.append(outcome)
+            continue
+        earlier = before.get(outcome.key)
+        if earlier is None:
+            accepted.append(outcome)
+        elif earlier == outcome.fingerprint:
+            dups.append(DuplicateRecord(outcome.line_no, outcome.record_id, outcome.key))
+        else:
+            rejects.append(Reject(
+                outcome.line_no, outcome.record_id, "E011",
+                f"{' with '.join(f'{c} {getattr(outcome, c)}' for c in rtype.key_columns)} "
+                "was received before with other content; a record cannot be changed by sending it again",
+            ))
+    return accepted, rejects, dups
+
+
+def _check_window(column: str, day: dt.date, dossier: Dossier) -> None:
+    if day < dossier.assignment_start or day > dossier.assignment_end:
+        raise _RowFault(
+            "E003",
+            f"{column} {day} is outside the assignment window of dossier {dossier.dossier_id} "
+            f"({dossier.assignment_start} to {dossier.assignment_end})",
+        )
+    if dossier.recall_date is not None and day > dossier.recall_date:
+        raise _RowFault(
+            "E003",
+            f"{column} {day} is after the recall of dossier {dossier.dossier_id} on {dossier.recall_date}",
+        )
+
+
+_CENT = Decimal("0.01")
+
+
+@functools.lru_cache(maxsize=4096)
+def _amount(raw: str) -> Decimal:
+    """An amount already matched against AMOUNT_RE, to the centime (cached: amounts repeat)."""
+    return Decimal(raw).quantize(_CENT)
+
+
+def _typed_value(column: Column, raw: str, values: dict[str, str], as_of: dt.date) -> Any:
+    """The typed value of one present cell, or :class:`_RowFault` (E004, E005, E006 or E012)."""
+    name = column.name
+    if len(raw) > MAX_CELL_CHARS:
+        raise _RowFault("E012", f"{name}: {len(raw):,} characters, more than the {MAX_CELL_CHARS:,} allowed")
+    kind = column.kind
+    if kind is Kind.EVENT_DATE or kind is Kind.DATE:
+        day = parse_iso_date(raw)
+        if day is None:
+            raise _RowFault("E004", f"{name} {_show(raw)} is not a real date YYYY-MM-DD")
+        if kind is Kind.EVENT_DATE and day > as_of:
+            raise _RowFault("E004", f"{name} {day} is after the day the file is judged ({as_of})")
+        return day
+    if kind is Kind.AMOUNT:
+        if AMOUNT_RE.fullmatch(raw) is None:
+            raise _RowFault(
+                "E005", f"{name} {_show(raw)} is not an amount like 1234.56 (digits, '.', at most 2 decimals)"
+            )
+        amount = _amount(raw)
+        if amount <= 0:
+            raise _RowFault("E005", f"{name} {_show(raw)} must be above zero")
+        return amount
+    if kind is Kind.CODE:
+        if raw not in column.codes:
+            raise _RowFault("E006", f"{name} {_show(raw)} is not one of {', '.join(sorted(column.codes))}")
+        return raw
+    if kind is Kind.INSTALLMENTS:
+        if INTEGER_RE.fullmatch(raw) is None or not INSTALLMENTS_MIN <= int(raw) <= INSTALLMENTS_MAX:
+            raise _RowFault(
+                "E012",
+                f"{name} {_show(raw)} is not a whole number from {INSTALLMENTS_MIN} to {INSTALLMENTS_MAX}",
+            )
+        return int(raw)
+    if kind is Kind.CONTACT_VALUE:
+        return _contact_value(values.get("field", ""), raw)
+    return raw  # DOSSIER, ID, TEXT: as received
+
+
+def _contact_value(contact_field: str, raw: str) -> str:
+    """A CONTACTS value checked against its field: PHONE to E.164, EMAIL form, ACTIVITY_STATUS code."""
+    if contact_field == "PHONE":
+        e164 = normalise_phone(raw)
+        if e164 is None:
+            raise _RowFault("E012", f"value {_show(raw)} is not a valid Moroccan phone number")
+        return e164
+    if contact_field == "EMAIL":
+        if len(raw) > 254 or EMAIL_RE.fullmatch(raw) is None:
+            raise _RowFault("E012", f"value {_show(raw)} is not one e-mail address of the usual form")
+        return raw
+    if contact_field == "ACTIVITY_STATUS" and raw not in ACTIVITY_STATUSES:
+        raise _RowFault(
+            "E006", f"value {_show(raw)} is not an activity status ({', '.join(sorted(ACTIVITY_STATUSES))})"
+        )
+    return raw  # ADDRESS, CITY, LEGAL_REP, ASSET: free text; an unknown field is E006 on its own column
+
+
+def normalise_phone(raw: str) -> str | None:
+    """``raw`` in E.164 when it is any written form of a valid Moroccan number (+212), else None."""
+    import phonenumbers  # imported here: the command line's --help stays fast
+
+    if PHONE_CHARS_RE.fullmatch(raw) is None or sum(ch.isdigit() for ch in raw) > 20:
+        return None
+    try:
+        number = phonenumbers.parse(raw, "MA")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 212 or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
