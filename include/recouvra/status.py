@@ -42,6 +42,24 @@ def warehouse_counts(url: str) -> dict[str, int]:
         return {n: int(wh.query(f"SELECT count(*) FROM {n}")[0][0]) for n in names}
 
 
+def debtor_master_line(url: str) -> str:
+    """Entities and merges of the debtor master, in one sentence."""
+    from recouvra.warehouse import connect
+
+    with connect(url) as wh:
+        debtors, affiliations = wh.query(
+            "SELECT count(*), coalesce(sum(affiliations_count), 0) FROM core.dim_debtor "
+            "WHERE status = 'ACTIVE'"
+        )[0]
+        rules = wh.query(
+            "SELECT match_rule, count(*) FROM core.bridge_affiliation_debtor WHERE is_current "
+            "AND match_rule <> 'SINGLETON' GROUP BY 1 ORDER BY 2 DESC"
+        )
+    return (f"debtor master: {affiliations:,} affiliation numbers -> {debtors:,} debtors "
+            f"({affiliations - debtors:,} merged; linked by " + ", ".join(f"{r} {n:,}" for r, n in rules)
+            + ")")
+
+
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
@@ -66,6 +84,8 @@ def report(settings: Settings, source_url: str | None = None, warehouse_url: str
                 lines.append(f"  {name:<32} {n:>12,} rows")
         empty = sum(1 for n in counts.values() if not n)
         lines.append(f"  ({len(counts)} tables, {empty} still empty)")
+        if counts.get("core.dim_debtor"):
+            lines.append("  " + debtor_master_line(wh))
     except Exception as exc:
         lines.append(f"  unavailable: {type(exc).__name__}: {exc}")
     for label, folder in (
