@@ -1,0 +1,305 @@
+"""Benchmark of debtor entity resolution: pair precision / recall / F1, time and peak memory.
+
+Three runs on the same labelled records:
+- ``recouvra``: :func:`recouvra.matching.dedupe_file` (the CLI path: read, resolve, write);
+- ``exact ICE``: records joined only when their ICE text (spaces removed) is identical;
+- ``ICE root``: records joined only when their valid ICE shares the 9-digit company root.
+
+Inputs, one of:
+  python bench/bench_dedupe.py --input records.csv --truth truth.csv      (truth: record_id;entity_id)
+  python bench/bench_dedupe.py --synthetic 1000000 [--seed 7]             (labelled set built here)
+  python bench/bench_dedupe.py --generator-scale M                        (recouvra.generator export)
+
+The dedupe run happens in a child process so that its peak RSS is measured alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recouvra.matching import pair_metrics, read_records
+from recouvra.normalize import ice_series
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# ---------------------------------------------------------------------- self-contained labelled set
+
+_FIRST = ("Mohammed Mohamed Ahmed Youssef Hassan Rachid Said Karim Omar Hamza Mehdi Khalid Fatima Khadija "
+          "Aicha Naima Latifa Imane Salma Zineb Abdellah Abderrahim Brahim Driss Mustapha Othmane").split()
+_FIRST_VARIANTS = {"Mohammed": ["Mohamed", "Mhamed", "Mohamad"], "Youssef": ["Yousef", "Youssouf"],
+                   "Mustapha": ["Mustafa", "Moustapha"], "Brahim": ["Ibrahim"], "Abdellah": ["Abdallah"]}
+_LAST = ("Alaoui Bennani Tazi Fassi Berrada Amrani Idrissi Chraibi Benjelloun Lahlou Kettani Ouazzani Sqalli "
+         "Benkirane Cherkaoui Naciri Filali Ziani Bouzidi Mouline Saidi Lamrani Hajji Jabri Tahiri").split()
+_STEMS = ("Atlas Maghreb Sahara Anfa Chaouia Souss Rif Nour Amal Karam Wafa Fath Baraka Najah Yasmine Argane "
+          "Oasis Noor Tadla Doukkala Massa Ziz Draa Toubkal Ifrane Zagora").split()
+_ACTIVITY = ("Transport Travaux Distribution Textile Immobilier Services Négoce Agro Pêche Construction "
+             "Médical Informatique Conseil Logistique Hôtellerie Boulangerie Pharma Sécurité Froid Plomberie "
+             "Matériaux Télécom Confection Trading Import Export").split()
+_FORMS = {"SARL": ["SARL", "S.A.R.L.", "Sarl"], "SARL AU": ["SARL AU", "SARLAU", "S.A.R.L. A.U."],
+          "SA": ["SA", "S.A."], "SNC": ["SNC", "S.N.C."], "EI": ["EI", "E.I."]}
+_PREFIX = ["Sté", "Ste", "Société", "Ets", "Etablissements", "STE", ""]
+_CITIES = [("Casablanca", ["Casa", "Dar El Beida", "CASABLANCA"], "5", 30), ("Rabat", ["RABAT"], "537", 8),
+           ("Fès", ["Fes", "Fez"], "535", 8), ("Tanger", ["Tangier", "Tangér"], "539", 8),
+           ("Marrakech", ["Marrakesh"], "524", 8), ("Salé", ["Sale"], "537", 5),
+           ("Meknès", ["Meknes"], "535", 5), ("Agadir", ["AGADIR"], "528", 5),
+           ("Oujda", ["OUJDA"], "536", 4), ("Kénitra", ["Kenitra"], "537", 4),
+           ("Tétouan", ["Tetouan"], "539", 4), ("El Jadida", ["Mazagan", "Jadida"], "523", 3),
+           ("Laâyoune", ["Laayoune", "El Aaiun"], "528", 2), ("Safi", ["SAFI"], "524", 3)]
+_STREETS = ["Bd Zerktouni", "Boulevard Mohammed V", "Avenue Hassan II", "Rue Allal Ben Abdellah",
+            "Av. des FAR", "Rue Ibn Sina", "Bd Anfa", "Rue Oued Sebou", "Avenue Al Massira", "Rue Al Qods"]
+_ADDR_SWAPS = [("Boulevard", "Bd"), ("Bd", "Boulevard"), ("Avenue", "Av."), ("Av.", "Avenue"), ("Rue", "R.")]
+
+
+def _ice(root: int, estab: int) -> str:
+    base = root * 10_000 + estab
+    return f"{base * 100 + (97 - (base * 100) % 97) % 97:015d}"
+
+
+def _phone_text(nsn: str, rnd: random.Random) -> str:
+    local = "0" + nsn
+    fmt = rnd.randrange(6)
+    if fmt == 0:
+        return " ".join(local[i:i + 2] for i in range(0, 10, 2))
+    if fmt == 1:
+        return local
+    if fmt == 2:
+        return "+212" + nsn
+    if fmt == 3:
+        return "00212" + nsn
+    if fmt == 4:
+        return f"+212 (0){nsn[0]} {nsn[1:3]} {nsn[3:5]} {nsn[5:7]} {nsn[7:]}"
+    return "212" + nsn
+
+
+def _typo(text: str, rnd: random.Random) -> str:
+    if len(text) < 6:
+        return text
+    i = rnd.randrange(1, len(text) - 1)
+    op = rnd.randrange(3)
+    if op == 0:
+        return text[:i] + text[i + 1:]
+    if op == 1:
+        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+    return text[:i] + text[i] + text[i:]
+
+
+def synthetic_records(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """About ``n`` labelled debtor records: entities with 1 to 4 noisy records, namesakes with common
+    names in the same city, and sister companies that share address, phone and manager."""
+    rnd = random.Random(seed)
+    city_weights = [c[3] for c in _CITIES]
+    rows: list[dict[str, Any]] = []
+    entity = 0
+    root_pool = rnd.sample(range(1_000_000, 300_000_000), k=n + 10)
+    prev: dict[str, Any] | None = None
+    while len(rows) < n:
+        entity += 1
+        city, variants, prefix, _ = rnd.choices(_CITIES, weights=city_weights)[0]
+        natural = rnd.random() < 0.12
+        form = "EI" if natural else rnd.choice(["SARL", "SARL", "SARL AU", "SA", "SNC"])
+        rep = f"{rnd.choice(_FIRST)} {rnd.choice(_LAST)}"
+        if prev is not None and rnd.random() < 0.03:  # sister company: same address, phone, manager
+            stem = prev["stem"].split()[0] + " " + rnd.choice(_ACTIVITY)
+            city, variants, addr = prev["city"], prev["variants"], prev["addr"]
+            nsn, rep = prev["nsn"], prev["rep"]
+        else:
+            if natural:
+                stem = rep
+            elif rnd.random() < 0.08:  # a very common trade name: namesakes exist in the same city
+                stem = f"{rnd.choice(_STEMS[:6])} {rnd.choice(_ACTIVITY[:6])}"
+            else:
+                stem = f"{rnd.choice(_STEMS)} {rnd.choice(_ACTIVITY)} {rnd.choice(_LAST)}"
+            addr = f"{rnd.randint(1, 350)} {rnd.choice(_STREETS)}"
+            nsn = ("6" if rnd.random() < 0.6 else prefix) + "".join(
+                str(rnd.randrange(10)) for _ in range(9 - (1 if rnd.random() < 0.6 else len(prefix))))
+            nsn = nsn[:9].ljust(9, "0")
+        name = f"{rnd.choice(_PREFIX)} {stem} {rnd.choice(_FORMS[form])}".strip() if not natural else (
+            f"Ets {stem}" if rnd.random() < 0.5 else stem)
+        root = root_pool[entity]
+        cin = f"{rnd.choice(['BE', 'BK', 'A', 'J', 'CD'])}{rnd.randrange(10_000, 999_999)}" if natural else ""
+        rc = str(rnd.randrange(1, 650_000))
+        email = (stem.split()[0] + stem.split()[-1]).lower() + f"{rnd.randrange(100)}@gmail.com"
+        prev = {"stem": stem, "city": city, "variants": variants, "addr": addr, "nsn": nsn, "rep": rep}
+        size = rnd.choices([1, 2, 3, 4], weights=[80, 14, 4, 2])[0]
+        for k in range(size):
+            dup = k > 0
+            r_name = name
+            if dup and rnd.random() < 0.6:
+                words = r_name.split()
+                for _ in range(rnd.choice([1, 2])):
+                    op = rnd.randrange(5)
+                    if op == 0 and words:
+                        words[0] = rnd.choice(_PREFIX) or words[0]
+                    elif op == 1:
+                        forms = {"SARL", "SA", "SNC", "EI"}
+                        words = [w for w in words if w.replace(".", "").upper() not in forms]
+                    elif op == 2:
+                        words = [rnd.choice(_FIRST_VARIANTS.get(w, [w])) for w in words]
+                    elif op == 3:
+                        words = _typo(" ".join(words), rnd).split()
+                    else:
+                        words = " ".join(words).upper().split()
+                r_name = " ".join(words)
+            r_addr = addr
+            if dup and rnd.random() < 0.5:
+                for a, b in _ADDR_SWAPS:
+                    if a in r_addr:
+                        r_addr = r_addr.replace(a, b)
+                        break
+                r_addr = r_addr.replace(",", "") if rnd.random() < 0.5 else r_addr.upper()
+            if dup and rnd.random() < 0.15:  # moved
+                r_addr = f"{rnd.randint(1, 350)} {rnd.choice(_STREETS)}"
+            r_nsn = nsn if not (dup and rnd.random() < 0.25) else "6" + f"{rnd.randrange(10**8):08d}"
+            ice = _ice(root, rnd.randrange(1, 60) if dup and rnd.random() < 0.2 else 0)
+            u = rnd.random()
+            ice = "" if u < 0.3 else (ice[:-1] + str((int(ice[-1]) + 1) % 10) if u < 0.33 else ice)
+            rows.append({
+                "record_id": f"S{len(rows) + 1:08d}",
+                "affiliation_no": f"{rnd.randrange(1_000_000, 9_999_999)}",
+                "name": r_name,
+                "legal_form": rnd.choice(_FORMS[form]) if rnd.random() < 0.9 else "",
+                "ice": ice,
+                "rc_number": rc if rnd.random() < 0.8 else "",
+                "rc_court": city if rnd.random() < 0.7 else rnd.choice(variants),
+                "cin": cin,
+                "address": r_addr,
+                "city": city if rnd.random() < 0.7 else rnd.choice(variants),
+                "phone": _phone_text(r_nsn, rnd) if rnd.random() < 0.85 else "",
+                "email": email if rnd.random() < 0.65 else "",
+                "legal_rep_name": rep if not (dup and rnd.random() < 0.3) else rep.upper(),
+                "_entity": f"T{entity}",
+            })
+            if len(rows) >= n:
+                break
+    df = pd.DataFrame(rows)
+    truth = df[["record_id", "_entity"]].rename(columns={"_entity": "entity_id"})
+    return df.drop(columns="_entity"), truth
+
+
+# -------------------------------------------------------------------------------------- baselines
+
+
+def baselines(records: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Entity ids of the two baselines (a record without the key stays alone)."""
+    rid = records["record_id"].to_numpy(dtype=object)
+    exact = records["ice"].str.replace(r"\s+", "", regex=True)
+    roots = ice_series(records["ice"])["ice_root"]
+    return {
+        "exact ICE": np.where(exact != "", "I" + exact.to_numpy(dtype=object), rid),
+        "ICE root": np.where(roots.notna(), "R" + roots.fillna("").to_numpy(dtype=object), rid),
+    }
+
+
+_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from recouvra.matching import dedupe_file
+t = time.perf_counter()
+rep = dedupe_file(Path(sys.argv[1]), Path(sys.argv[2]), evidence_path=Path(sys.argv[3]), progress=True)
+out = rep.as_dict(); out["wall_s"] = time.perf_counter() - t
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# normalisation forks one worker per core; the largest of them (copy-on-write, mostly shared pages)
+out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def run(records_path: Path, truth_path: Path, label: str) -> list[dict[str, Any]]:
+    """Dedupe in a child process, then score it and the baselines against the truth."""
+    work = Path(tempfile.mkdtemp(prefix="bench_dedupe_"))
+    out_path, ev_path = work / "entities.csv", work / "evidence.csv"
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(records_path), str(out_path), str(ev_path)],
+                          check=True, capture_output=True, text=True)
+    child = json.loads(proc.stdout.strip().splitlines()[-1])
+    wall = time.perf_counter() - started
+    records = read_records(records_path)
+    truth = pd.read_csv(truth_path, sep=";", dtype=str, keep_default_na=False)
+    truth = truth.set_index("record_id")["entity_id"]
+    t = truth.loc[records["record_id"]].to_numpy()
+    predicted = pd.read_csv(out_path, sep=";", dtype=str, keep_default_na=False).set_index("record_id")
+    results = [{"data": label, "method": "recouvra", **pair_metrics(t, predicted.loc[records["record_id"],
+                                                                                    "entity_id"].to_numpy()),
+                "seconds": round(child["wall_s"], 1), "process_s": round(wall, 1),
+                "peak_rss_mb": round(child["peak_rss_mb"]),
+                "worker_peak_rss_mb": round(child["worker_peak_rss_mb"]), "by_rule": child["by_rule"]}]
+    for name, ids in baselines(records).items():
+        results.append({"data": label, "method": name, **pair_metrics(t, ids)})
+    for r in results:
+        r["records"] = len(records)
+    return results
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    head = (f"{'data':<28} {'method':<10} {'records':>9} {'P':>7} {'R':>7} {'F1':>7} "
+            f"{'time s':>7} {'RSS MB':>7}")
+    print(head)
+    print("-" * len(head))
+    rows = sorted(rows, key=lambda r: r["data"])
+    for r in rows:
+        print(f"{r['data']:<28} {r['method']:<10} {r.get('records', ''):>9} {r['precision']:>7.4f} "
+              f"{r['recall']:>7.4f} {r['f1']:>7.4f} {r.get('seconds', ''):>7} {r.get('peak_rss_mb', ''):>7}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--input", type=Path, help="labelled records (CSV ; or Parquet)")
+    ap.add_argument("--truth", type=Path, help="record_id;entity_id of the input")
+    ap.add_argument("--synthetic", type=int, help="build N labelled records here")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--generator-scale", help="seed recouvra.generator at this scale (S, M, L) and export")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args(argv)
+    rows: list[dict[str, Any]] = []
+    work = Path(tempfile.mkdtemp(prefix="bench_dedupe_data_"))
+    if args.input:
+        if not args.truth:
+            ap.error("--input needs --truth")
+        rows += run(args.input, args.truth, args.input.name)
+    if args.synthetic:
+        t = time.perf_counter()
+        records, truth = synthetic_records(args.synthetic, args.seed)
+        rp, tp = work / "synthetic.csv", work / "synthetic_truth.csv"
+        records.to_csv(rp, sep=";", index=False)
+        truth.to_csv(tp, sep=";", index=False)
+        print(f"built {len(records):,} synthetic records in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        rows += run(rp, tp, f"synthetic {len(records):,}")
+    if args.generator_scale:
+        from recouvra.config import load_settings
+        from recouvra.generator import seed_source
+        from recouvra.generator.export import export_dedupe_sample
+
+        url = f"sqlite:///{work}/source.db"
+        seed_source(load_settings(), scale=args.generator_scale, seed=args.seed, url=url,
+                    truth_dir=work / "truth", progress=False)
+        rp, tp = work / "gen.csv", work / "gen_truth.csv"
+        export_dedupe_sample(url, work / "truth", rp, tp)
+        rows += run(rp, tp, f"generator {args.generator_scale}")
+    if not rows:
+        ap.error("give --input/--truth, --synthetic N or --generator-scale S|M|L")
+    print_table(rows)
+    for r in rows:
+        if r["method"] == "recouvra":
+            print(f"{r['data']}: merges by rule {r['by_rule']}; peak RSS {r['peak_rss_mb']} MB "
+                  f"(+ normalisation worker peak {r['worker_peak_rss_mb']} MB each, shared pages counted)")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, default=str))
+    print(f"peak RSS of this driver: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,889 @@
+"""Normalisers and validators of debtor records: names, identifiers, phones, e-mails, addresses, cities.
+
+Every scalar function is pure, never raises on garbage (it returns ``None`` or an empty form plus a
+reason) and is the reference of its behaviour. Entity resolution needs the same results on a million
+rows, so the ``*_series`` functions give identical answers in bulk: cheap rules run vectorised on
+Arrow-backed pandas strings, costly ones run once per distinct value (a debtor file repeats the same
+names, cities and courts many times). ``tests/unit/test_normalize.py`` checks that both paths agree.
+
+Arabic script is kept, not transliterated: a romanisation such as ``shrk@ l'Tls`` helps nobody, and
+the same company written in Arabic and in Latin letters is joined by its identifiers instead. Arabic
+letters are folded (hamza forms, ta marbuta, diacritics, tatweel) and the result is flagged
+``script="arabic"``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import phonenumbers
+import yaml
+from phonenumbers.phonemetadata import PhoneMetadata
+from rapidfuzz import fuzz, process
+from stdnum.ma import ice as stdnum_ice
+from text_unidecode import unidecode
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CityInfo",
+    "IceCheck",
+    "NormalizedName",
+    "PhoneCheck",
+    "canonical_city",
+    "city_series",
+    "email_series",
+    "fold",
+    "ice_series",
+    "load_city_table",
+    "normalize_address",
+    "normalize_cin",
+    "normalize_company_name",
+    "normalize_email",
+    "normalize_ice",
+    "normalize_person_name",
+    "normalize_phone",
+    "normalize_rc",
+    "parse_phone",
+    "phone_series",
+]
+
+Script = Literal["empty", "latin", "arabic", "mixed"]
+
+# --------------------------------------------------------------------------------------- folding
+
+_ARABIC_RE = re.compile(r"[\u0600-\u06FF]")
+_ARABIC_TABLE = str.maketrans(
+    {
+        "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # alef forms
+        "\u0629": "\u0647",  # ta marbuta -> ha
+        "\u0649": "\u064A",  # alef maqsura -> ya
+        "\u0624": "\u0648", "\u0626": "\u064A",  # hamza on waw / ya
+        "\u0640": None,  # tatweel
+        **{chr(c): None for c in range(0x064B, 0x0653)},  # harakat
+        "\u0670": None,
+        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Eastern Arabic-Indic digits
+    }
+)
+_LATIN_RUN = re.compile(r"[^\u0600-\u06FF]+")
+# unidecode costs ~10 µs a call; the accented letters and typographic signs of French and Spanish
+# text are folded by one C-level translate first, and unidecode only sees what is left
+_LATIN_FOLD = str.maketrans(
+    {chr(c): unidecode(chr(c)) for c in [*range(0x00A0, 0x0180), *range(0x2010, 0x2027)]}
+)
+
+
+def _is_blank(value: object) -> bool:
+    """True for None, NaN, pandas NA and whitespace-only strings."""
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    if not isinstance(value, str):
+        return str(value).strip() in {"", "<NA>", "nan", "NaT"}
+    return not value.strip()
+
+
+def _text(value: object) -> str:
+    """Any cell as a string ('' for missing values), NFKC-normalised."""
+    if _is_blank(value):
+        return ""
+    return unicodedata.normalize("NFKC", value if isinstance(value, str) else str(value))
+
+
+def fold(value: object) -> str:
+    """Lower-case ASCII form of Latin text (accents removed), Arabic letters folded but kept.
+
+    Punctuation is left in place: each normaliser decides what its punctuation means.
+    """
+    text = _text(value)
+    if not text:
+        return ""
+    text = text.translate(_ARABIC_TABLE).translate(_LATIN_FOLD)
+    if text.isascii():
+        return text.lower()
+    if _ARABIC_RE.search(text) is None:
+        return unidecode(text).lower()
+    return _LATIN_RUN.sub(lambda m: unidecode(m.group()), text).lower()
+
+
+def _script(text: str) -> Script:
+    has_arabic = _ARABIC_RE.search(text) is not None
+    has_latin = re.search(r"[a-z]", text) is not None
+    if has_arabic and has_latin:
+        return "mixed"
+    if has_arabic:
+        return "arabic"
+    return "latin" if text.strip() else "empty"
+
+
+_DOTTED = re.compile(r"(?<=\w)\.(?=\w)")  # S.A.R.L -> SARL, keep "Bd. X" -> "Bd X"
+_NON_WORD = re.compile(r"[^a-z0-9\u0600-\u06FF]+")
+
+
+def _tokens(folded: str) -> list[str]:
+    folded = folded.replace("&", " et ").replace("@", " at ")
+    folded = _DOTTED.sub("", folded)
+    return _NON_WORD.sub(" ", folded).split()
+
+
+# ------------------------------------------------------------------------------ company names
+
+# Legal forms, longest phrases first; value = canonical form returned separately.
+_LEGAL_FORM_PHRASES: dict[tuple[str, ...], str] = {}
+for _form, _phrases in {
+    "SARL AU": [
+        "sarl au", "sarlau", "sarl a u", "sarl d au", "sarlu", "sarl associe unique",
+        "sarl a associe unique", "sarl d associe unique", "sarl unipersonnelle",
+        "societe a responsabilite limitee a associe unique",
+        "societe a responsabilite limitee d associe unique",
+        "societe a responsabilite limitee associe unique",
+        "شركه ذات المسووليه المحدوده ذات الشريك الوحيد", "شمم شو",
+    ],
+    "SARL": [
+        "sarl", "s a r l", "societe a responsabilite limitee", "شمم", "ش م م",
+        "شركه ذات المسووليه المحدوده",
+    ],
+    "SAS": ["sas", "s a s", "societe par actions simplifiee"],
+    "SA": ["sa", "s a", "societe anonyme", "شم", "ش م", "شركه مساهمه"],
+    "SNC": ["snc", "s n c", "societe en nom collectif"],
+    "SCS": ["scs", "s c s", "societe en commandite simple"],
+    "SCA": ["sca", "s c a", "societe en commandite par actions"],
+    "GIE": ["gie", "g i e", "groupement d interet economique", "groupement interet economique"],
+    "EI": ["ei", "e i", "entreprise individuelle", "entrepreneur individuel", "personne physique"],
+    "COOPERATIVE": ["cooperative", "coop", "cooperatives", "cooperative agricole", "تعاونيه"],
+    "ASSOCIATION": ["association", "assoc", "asso", "asoc", "jamiat", "جمعيه"],
+}.items():
+    for _p in _phrases:
+        _LEGAL_FORM_PHRASES[tuple(_p.split())] = _form
+
+# Designations ("Sté", "Ets"...) say "this is a business" but not which legal form: stripped, dropped.
+_DESIGNATORS: set[tuple[str, ...]] = {
+    tuple(p.split())
+    for p in [
+        "ste", "sste", "stes", "societe", "societes", "soc", "ets", "etablissement", "etablissements",
+        "etab", "ent", "entreprise", "entreprises", "ese", "cie", "compagnie", "et cie", "co",
+        "شركه", "موسسه", "مقاوله", "الشركه", "موسسات",
+    ]
+}
+_PHRASE_MAX = max(len(p) for p in [*_LEGAL_FORM_PHRASES, *_DESIGNATORS])
+
+
+def _deletions(word: str) -> set[str]:
+    """Typos of a long word by one lost letter (``etablisseents``); safe only for long words."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))} - {word}
+
+
+def _insertions_and_swaps(word: str) -> set[str]:
+    """Typos of a legal-form word by one inserted letter or two letters swapped (``sarrl``, ``asrl``).
+
+    Substitutions and deletions are left out on purpose: they turn ``sarl`` into real names
+    (``sara``, ``sal``).
+    """
+    out = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in "abcdefghijklmnopqrstuvwxyz"}
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    out.discard(word)
+    return out
+
+
+# typed legal forms -> the word they stand for, applied before phrase matching
+_FORM_TYPOS: dict[str, str] = {}
+for _w in ("sarlau", "sarl", "association", "cooperative", "societe", "etablissements", "entreprise"):
+    for _t in _insertions_and_swaps(_w) | (_deletions(_w) if len(_w) >= 7 else set()):
+        _FORM_TYPOS.setdefault(_t, _w)
+# a letter lost from "SARL" is only read as SARL at the end of a name ("Mari SAL"), never inside it
+_TRAILING_SARL = frozenset({"sal", "srl", "arl", "sar"})
+for _p in ("sarl aau", "sarl auu", "sarl ua", "sarl aus"):
+    _LEGAL_FORM_PHRASES[tuple(_p.split())] = "SARL AU"
+
+_STOP_WORDS = frozenset(
+    "de du des la le les l d et en au aux a pour par sur of the and".split() + ["و", "ل"]
+)
+
+# Transliteration variants of Arabic given names and particles, folded to one spelling.
+_VARIANTS: dict[str, str] = {}
+for _canon, _forms in {
+    "mohamed": "mohammed mohamad mohammad muhammad mohamet mhamed mohmed mouhamed med mhd mohd mohamd",
+    "ahmed": "ahmad ahmet hmed",
+    "abdellah": "abdallah abdullah abdelah abdulah",
+    "abderrahmane": "abderrahman abdurrahman abderahmane abderahman abdelrahman",
+    "youssef": "yousef youssouf yusuf yousseff yusef youcef",
+    "mustapha": "mustafa moustapha moustafa mostafa",
+    "hassan": "hasan",
+    "houssein": "hussein hossein hocine houcine husein",
+    "brahim": "ibrahim ebrahim",
+    "driss": "idriss idris",
+    "moulay": "mulay moulai",
+    "othmane": "otmane othman osman outhmane",
+    "boubker": "boubaker aboubakr aboubaker",
+    "rachid": "rashid",
+    "said": "saeed saaid",
+    "khalid": "khaled",
+    "hicham": "hisham",
+    "karim": "kareem",
+    "zakaria": "zakariya zakariae zakariyae",
+    "fatima": "fatma fatim",
+    "khadija": "khadidja khadouj",
+    "aicha": "aisha aysha",
+    "mehdi": "mahdi",
+    "omar": "oumar",
+    "ouled": "oulad ould awlad ou",
+    "ben": "bin ibn bn",
+    "ait": "aitt",
+    "el": "al",
+    "transport": "transports trans",
+    "service": "services serv",
+    "international": "internationale intl inter",
+    "import": "imp",
+    "export": "exp",
+    "distribution": "distrib",
+    "construction": "constructions const",
+    "travaux": "trvx trav",
+    "industrie": "industries industriel industrielle",
+    "commerce": "commercial commerciale",
+    "maroc": "morocco marocaine marocain",
+    "general": "generale generaux",
+    "immobilier": "immobiliere immo",
+}.items():
+    for _f in _forms.split():
+        _VARIANTS[_f] = _canon
+
+_ABD_PREFIX = re.compile(r"^(?:abd[aeiou]?l|abdoul|abdul)(?=[a-z]{3})")
+_DOUBLE = re.compile(r"([a-z])\1+")
+
+
+class NormalizedName(NamedTuple):
+    """A company or person name ready for matching.
+
+    ``clean`` is for scoring (tokens in their order), ``key`` for blocking (sorted, de-duplicated tokens
+    folded further: doubled letters, ``ou``/``u``). ``legal_form`` is the canonical form found (``SARL``,
+    ``SARL AU``, ``SA``, ...), ``script`` says whether Arabic letters were kept.
+    """
+
+    clean: str
+    key: str
+    legal_form: str | None
+    script: Script
+
+
+def _phonetic(token: str) -> str:
+    """A loose spelling key for blocking: doubled letters collapsed, ou->u, trailing s/e dropped."""
+    if _ARABIC_RE.search(token):
+        return token
+    t = _DOUBLE.sub(r"\1", token).replace("ou", "u").replace("kh", "k").replace("q", "k")
+    if len(t) > 4 and t[-1] in "se":
+        t = t[:-1]
+    return t
+
+
+def _fold_tokens(tokens: list[str]) -> list[str]:
+    """Transliteration variants folded; standalone articles (el/al) dropped, abd-el glued."""
+    out: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = _VARIANTS.get(tokens[i], tokens[i])
+        nxt = tokens[i + 1] if i + 1 < n else None
+        if tok == "abd" and nxt in {"el", "al"} and i + 2 < n:
+            out.append("abdel" + tokens[i + 2])
+            i += 3
+            continue
+        if tok in {"abdel", "abdal", "abdul", "abdoul"} and nxt is not None and nxt not in _STOP_WORDS:
+            out.append("abdel" + _VARIANTS.get(nxt, nxt))
+            i += 2
+            continue
+        if tok == "el" and nxt is not None:  # "El Amrani" = "Al Amrani" = "Amrani" for matching
+            i += 1
+            continue
+        m = _ABD_PREFIX.match(tok)
+        if m:
+            tok = "abdel" + tok[m.end():]
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _strip_phrases(tokens: list[str]) -> tuple[list[str], str | None]:
+    """Remove legal-form phrases and designators; return the remaining tokens and the legal form."""
+    kept: list[str] = []
+    form: str | None = None
+    tokens = [_FORM_TYPOS.get(t, t) for t in tokens]
+    if len(tokens) >= 2 and tokens[-1] in _TRAILING_SARL:
+        tokens[-1] = "sarl"
+    i = 0
+    n = len(tokens)
+    while i < n:
+        for size in range(min(_PHRASE_MAX, n - i), 0, -1):
+            phrase = tuple(tokens[i : i + size])
+            found = _LEGAL_FORM_PHRASES.get(phrase)
+            if found is not None:
+                form = form or found
+                i += size
+                break
+            if phrase in _DESIGNATORS:
+                i += size
+                break
+        else:
+            kept.append(tokens[i])
+            i += 1
+    return kept, form
+
+
+@lru_cache(maxsize=200_000)
+def normalize_company_name(value: object) -> NormalizedName:
+    """Company name -> clean form, blocking key and legal form (``Sté ATLAS Transports S.A.R.L.`` ->
+    ``atlas transport`` / ``SARL``).
+
+    Case, accents and punctuation are folded, legal forms and designations (Sté, Ets, Entreprise)
+    stripped, stop-words dropped and transliteration variants (Mohammed/Mohamed, Al/El, Ould/Ouled)
+    folded so that spellings of one name compare equal. A name made only of legal words keeps them.
+    """
+    folded = fold(value)
+    tokens = _tokens(folded)
+    if not tokens:
+        return NormalizedName("", "", None, "empty")
+    kept, form = _strip_phrases(tokens)
+    kept = [t for t in kept if t not in _STOP_WORDS]
+    if not kept:  # "Société Anonyme" alone: keep what there is rather than an empty name
+        kept = [t for t in tokens if t not in _STOP_WORDS] or tokens
+    folded_tokens = _fold_tokens(kept)
+    clean = " ".join(folded_tokens)
+    key = " ".join(sorted({_phonetic(t) for t in folded_tokens}))
+    return NormalizedName(clean, key, form, _script(clean))
+
+
+_PERSON_TITLES = frozenset(
+    "m mr mme mlle monsieur madame mademoiselle dr docteur me maitre si hadj haj elhadj elhaj".split()
+)
+
+
+@lru_cache(maxsize=200_000)
+def normalize_person_name(value: object) -> str:
+    """Person name (legal representative) -> folded tokens without titles (M., Mme, Hadj, Dr)."""
+    tokens = [t for t in _tokens(fold(value)) if t not in _STOP_WORDS]
+    return " ".join(t for t in _fold_tokens(tokens) if t not in _PERSON_TITLES)
+
+
+# ------------------------------------------------------------------------------------------ ICE
+
+
+@dataclass(frozen=True, slots=True)
+class IceCheck:
+    """Outcome of ICE validation: the 15-digit ICE and its 9-digit company root, or a reason.
+
+    ``reason`` is one of ``empty``, ``format``, ``length``, ``checksum``, ``placeholder`` when
+    invalid; ``padded`` tells that leading zeros lost by a spreadsheet were restored.
+    """
+
+    ice: str | None
+    root: str | None
+    reason: str | None = None
+    padded: bool = False
+
+
+_ICE_NOISE = re.compile(r"[\s.\-_/,:]+")
+_ICE_PREFIX = re.compile(r"^(?:ice|n|no|num)+", re.IGNORECASE)
+_FLOAT_TAIL = re.compile(r"^(\d+)\.0+$")  # a number that went through a float: "1561191000066.0"
+
+
+def _placeholder_root(root: str) -> bool:
+    """A root of one repeated digit (000000000, 999999999) is a filler, not a company."""
+    return len(set(root)) == 1
+
+
+def normalize_ice(value: object) -> IceCheck:
+    """Validate an ICE with python-stdnum (15 digits, divisible by 97) and expose its company root.
+
+    Spaces, dots and dashes are removed; a 13- or 14-digit number is left-padded with zeros (a
+    spreadsheet ate them; padding keeps the mod-97 check meaningful). Roots made of one repeated digit
+    are placeholders and rejected.
+    """
+    text = _text(value).translate(_ARABIC_TABLE).strip()
+    if not text:
+        return IceCheck(None, None, "empty")
+    text = _FLOAT_TAIL.sub(r"\1", text)
+    text = _ICE_NOISE.sub("", _ICE_PREFIX.sub("", text))
+    if not text.isascii() or not text.isdigit():
+        return IceCheck(None, None, "format")
+    padded = False
+    if len(text) in (13, 14):
+        text, padded = text.zfill(15), True
+    try:
+        number = stdnum_ice.validate(text)
+    except stdnum_ice.InvalidLength:
+        return IceCheck(None, None, "length")
+    except stdnum_ice.InvalidFormat:
+        return IceCheck(None, None, "format")
+    except stdnum_ice.InvalidChecksum:
+        return IceCheck(None, None, "checksum")
+    if _placeholder_root(number[:9]):
+        return IceCheck(None, None, "placeholder")
+    return IceCheck(number, number[:9], None, padded)
+
+
+# ------------------------------------------------------------------------------------ RC and CIN
+
+
+class RcNumber(NamedTuple):
+    """A trade-register number and the canonical city of its commercial court (the key is both)."""
+
+    number: str | None
+    court: str | None
+
+
+_RC_PREFIX = re.compile(r"^(?:r\s*\.?\s*c\s*\.?|registre\s+(?:de\s+|du\s+)?commerce)\s*", re.IGNORECASE)
+_RC_NUMBER_WORD = re.compile(r"^(?:n\s*[°º]?|no\.?|num(?:ero)?\.?)\s*(?=\d)", re.IGNORECASE)
+_COURT_WORDS = frozenset(
+    "tribunal tribunaux commerce commercial commerciale de du d la le premiere instance tc tpi rc "
+    "court cour appel registre".split()
+)
+
+
+def normalize_rc(number: object, court: object = None) -> RcNumber:
+    """RC number -> digits without leading zeros (``RC N° 012.345`` -> ``12345``); court -> canonical city.
+
+    The court text may be a bare city or ``Tribunal de commerce de Casablanca``. A number with
+    letters keeps them upper-cased without separators; one with no digit is ``None``.
+    """
+    text = _text(number).translate(_ARABIC_TABLE).strip()
+    text = _FLOAT_TAIL.sub(r"\1", text)
+    text = _RC_NUMBER_WORD.sub("", _RC_PREFIX.sub("", text)).strip(" :#")
+    compact = re.sub(r"[\s.,\-_:#]+", "", text).upper()
+    if not compact or not any(c.isdigit() for c in compact) or not compact.isascii():
+        rc = None
+    elif compact.isdigit():
+        rc = compact.lstrip("0") or None
+    else:
+        rc = compact if re.fullmatch(r"[A-Z0-9/]+", compact) else None
+    court_tokens = [t for t in _tokens(fold(court)) if t not in _COURT_WORDS]
+    info = canonical_city(" ".join(court_tokens)) if court_tokens else None
+    return RcNumber(rc, info.city if info else None)
+
+
+_CIN_RE = re.compile(r"^([A-Z]{1,2})(\d{1,6})$")
+
+
+def normalize_cin(value: object) -> str | None:
+    """Moroccan national id (1-2 letters then up to 6 digits, ``be 123 456`` -> ``BE123456``) or None."""
+    text = _text(value).translate(_ARABIC_TABLE)
+    compact = re.sub(r"[\s.\-_/]+", "", text).upper()
+    m = _CIN_RE.match(compact) if compact.isascii() else None
+    return compact if m else None
+
+
+# --------------------------------------------------------------------------------------- phones
+
+
+class PhoneCheck(NamedTuple):
+    """A phone in E.164 with its kind (``mobile``, ``fixed``, ``voip``, ``other``), or None + reason."""
+
+    e164: str | None
+    kind: str | None
+    reason: str | None = None
+
+
+_PHONE_SPLIT = re.compile(r"[/;,|]|\s+(?:ou|or|et)\s+", re.IGNORECASE)
+_TRUNK_IN_BRACKETS = re.compile(r"\(\s*0\s*\)")
+_PNT = phonenumbers.PhoneNumberType
+_KINDS = {
+    _PNT.MOBILE: "mobile",
+    _PNT.FIXED_LINE: "fixed",
+    _PNT.FIXED_LINE_OR_MOBILE: "fixed",
+    _PNT.VOIP: "voip",
+}
+
+
+def _phone_candidate(text: str) -> str:
+    """Local spellings rewritten so that phonenumbers parses them: 00212 / 212 / (0) / 2120."""
+    text = _TRUNK_IN_BRACKETS.sub("", text.translate(_ARABIC_TABLE)).strip()
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("00"):
+        text, digits = "+" + digits[2:], digits[2:]
+    if text.startswith("+"):
+        if digits.startswith("2120") and len(digits) == 13:
+            return "+212" + digits[4:]
+        return "+" + digits
+    if digits.startswith("212") and len(digits) == 12:
+        return "+" + digits
+    if digits.startswith("2120") and len(digits) == 13:
+        return "+212" + digits[4:]
+    return digits
+
+
+@lru_cache(maxsize=100_000)
+def parse_phone(value: object) -> PhoneCheck:
+    """Phone -> E.164 (region MA by default) and kind, with phonenumbers' validity rules.
+
+    Accepts ``06 12 34 56 78``, ``+212 (0)6...``, ``00212...``, ``212612345678``, ``0522-12-34-56``;
+    when a cell holds several numbers (``/``, ``;``, ``ou``) the first valid one is kept.
+    """
+    text = _text(value)
+    if not text:
+        return PhoneCheck(None, None, "empty")
+    for part in _PHONE_SPLIT.split(text):
+        candidate = _phone_candidate(part)
+        if len(candidate.lstrip("+")) < 6:
+            continue
+        try:
+            parsed = phonenumbers.parse(candidate, "MA")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            kind = _KINDS.get(phonenumbers.number_type(parsed), "other")
+            return PhoneCheck(
+                phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), kind
+            )
+    return PhoneCheck(None, None, "invalid")
+
+
+def normalize_phone(value: object) -> str | None:
+    """Phone -> E.164 string (``'06 12 34 56 78'`` -> ``'+212612345678'``) or None when invalid."""
+    return parse_phone(value).e164
+
+
+# --------------------------------------------------------------------------------------- e-mails
+
+_EMAIL_RE = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
+)
+_EMAIL_WRAP = re.compile(r"^(?:mailto:)?<?\s*|\s*>?[.;,]?$", re.IGNORECASE)
+
+
+def normalize_email(value: object) -> str | None:
+    """E-mail trimmed and lower-cased (``' Contact@Atlas.MA '`` -> ``'contact@atlas.ma'``) or None.
+
+    A syntax check only (no DNS): one ``@``, a dotted domain, a 2+ letter top-level domain.
+    """
+    text = _EMAIL_WRAP.sub("", _text(value).strip()).strip().lower()
+    if not text or len(text) > 254 or not _EMAIL_RE.match(text):
+        return None
+    return text
+
+
+# ------------------------------------------------------------------------------------ addresses
+
+_ADDRESS_WORDS: dict[str, str] = {}
+for _canon, _forms in {
+    "bd": "bd bld blvd bvd boulevard boul",
+    "av": "av ave avn avenue",
+    "rue": "rue r",
+    "": "n no num numero nr",  # "N° 12" and "12" are the same number
+    "hay": "hay hai hayy",
+    "lot": "lot lotissement lots lt",
+    "imm": "imm immeuble immeub im",
+    "appt": "appt app apt appartement",
+    "qr": "qu qrt qt quartier",
+    "res": "res residence resid",
+    "etage": "etage etg et",
+    "rte": "rte route",
+    "zi": "zi",
+    "bp": "bp",
+    "km": "km kilometre",
+    "angle": "angle angl",
+    "mag": "mag magasin",
+    "cite": "cite",
+    "place": "place pl",
+    "derb": "derb drb",
+    "douar": "douar dr",
+    "mohamed": "mohammed med",
+    "1": "i 1er",
+    "2": "ii",
+    "3": "iii",
+    "4": "iv",
+    "5": "v",
+    "6": "vi",
+}.items():
+    for _f in _forms.split():
+        _ADDRESS_WORDS[_f] = _canon
+_ADDRESS_PHRASES = {
+    ("zone", "industrielle"): "zi",
+    ("boite", "postale"): "bp",
+    ("b", "p"): "bp",
+    ("z", "i"): "zi",
+}
+_ADDRESS_STOP = frozenset("de du des la le les l d a au aux".split())
+_NUMERO_SIGN = re.compile(r"\bn\s*[°º]|\bn°|№", re.IGNORECASE)
+
+
+@lru_cache(maxsize=200_000)
+def normalize_address(value: object) -> str:
+    """Street address -> folded tokens with abbreviations unified (``Bd.``/``Boulevard`` -> ``bd``,
+    ``N°``/``numéro`` -> ``n``, ``Imm.`` -> ``imm``), punctuation and stop-words removed."""
+    text = _NUMERO_SIGN.sub(" n ", _text(value))
+    tokens = _tokens(fold(text))
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = tuple(tokens[i : i + 2])
+        if pair in _ADDRESS_PHRASES:
+            out.append(_ADDRESS_PHRASES[pair])
+            i += 2
+            continue
+        tok = tokens[i]
+        # "et" is "étage" only after a number ("2 et", "2eme et"); otherwise a stop-word
+        if tok == "et" and not (out and out[-1][:1].isdigit()):
+            i += 1
+            continue
+        if tok not in _ADDRESS_STOP:
+            tok = _ADDRESS_WORDS.get(tok, tok)
+            if tok:
+                out.append(tok)
+        i += 1
+    return " ".join(_fold_tokens(out))
+
+
+# ---------------------------------------------------------------------------------------- cities
+
+CITIES_ENV = "RECOUVRA_CITIES"
+DEFAULT_CITIES = Path(__file__).resolve().parents[2] / "config" / "cities.yaml"
+
+
+class CityInfo(NamedTuple):
+    """A canonical city with its region (one of ``recouvra.config.REGIONS``) and directorate."""
+
+    city: str
+    region: str
+    directorate: str
+
+
+@dataclass(frozen=True)
+class CityTable:
+    """Folded spelling -> city, with the list of spellings for the fuzzy fallback."""
+
+    by_key: dict[str, CityInfo]
+    keys: tuple[str, ...]
+
+
+def _city_key(text: str) -> str:
+    return " ".join(_tokens(fold(text).replace("'", "")))
+
+
+@lru_cache(maxsize=8)
+def load_city_table(path: str | Path | None = None) -> CityTable:
+    """Read ``config/cities.yaml`` (or ``$RECOUVRA_CITIES``) and check every region is a known one."""
+    from recouvra.config import REGIONS
+
+    cfg = Path(path or os.environ.get(CITIES_ENV) or DEFAULT_CITIES)
+    raw: dict[str, Any] = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    regions: dict[str, Any] = raw.get("regions") or {}
+    unknown = sorted(set(regions) - set(REGIONS))
+    if unknown:
+        raise ValueError(f"{cfg}: unknown region(s) {unknown}; expected one of {list(REGIONS)}")
+    by_key: dict[str, CityInfo] = {}
+    for city, spec in (raw.get("cities") or {}).items():
+        region = spec.get("region")
+        if region not in REGIONS:
+            raise ValueError(f"{cfg}: city {city!r} has unknown region {region!r}")
+        directorate = spec.get("directorate") or (regions.get(region) or {}).get("directorate")
+        if not directorate:
+            raise ValueError(f"{cfg}: no directorate for city {city!r} nor for region {region!r}")
+        info = CityInfo(city, region, directorate)
+        for spelling in [city, *(spec.get("variants") or [])]:
+            key = _city_key(str(spelling))
+            for k in {key, key.replace(" ", "")}:
+                previous = by_key.setdefault(k, info)
+                if previous.city != city:
+                    raise ValueError(f"{cfg}: spelling {spelling!r} names both {previous.city} and {city}")
+    return CityTable(by_key, tuple(sorted(by_key)))
+
+
+@lru_cache(maxsize=50_000)
+def canonical_city(value: object, path: str | None = None) -> CityInfo | None:
+    """City text -> (city, region, directorate), or None when nothing fits.
+
+    Exact spellings first (``Casa``, ``Dar el Baida``, ``Fez``), then a known city inside a longer text
+    (``Hay Hassani Casablanca``, ``20250 Casablanca``), then a fuzzy match (rapidfuzz ratio >= 88, texts
+    of 4+ letters) for typos such as ``Casablnca``.
+    """
+    table = load_city_table(path)
+    key = _city_key(_text(value))
+    if not key:
+        return None
+    hit = table.by_key.get(key) or table.by_key.get(key.replace(" ", ""))
+    if hit:
+        return hit
+    tokens = [t for t in key.split() if not t.isdigit()]
+    for size in range(min(4, len(tokens)), 0, -1):  # longest known spelling inside the text
+        for i in range(len(tokens) - size + 1):
+            hit = table.by_key.get(" ".join(tokens[i : i + size]))
+            if hit and (size > 1 or len(tokens[i]) >= 3):
+                return hit
+    letters = " ".join(tokens)
+    if len(letters.replace(" ", "")) < 4:
+        return None
+    best = process.extractOne(letters, table.keys, scorer=fuzz.ratio, score_cutoff=88)
+    return table.by_key[best[0]] if best else None
+
+
+# ---------------------------------------------------------------------------------- bulk forms
+
+
+def _none_for_missing(values: pd.Series) -> pd.Series:
+    """Object column with ``None`` (not NaN) for missing values, as the scalar functions return."""
+    out = values.astype("object")
+    out[out.isna()] = None
+    return out
+
+
+def _as_str_series(values: pd.Series) -> pd.Series:
+    return values.astype("str").fillna("") if values.dtype != "str" else values.fillna("")
+
+
+PARALLEL_MIN_VALUES = 50_000  # below this, starting worker processes costs more than it saves
+_WORK: tuple[Any, list[Any]] | None = None  # what forked workers apply (inherited, never pickled)
+
+
+def _work_chunk(bounds: tuple[int, int]) -> list[Any]:
+    assert _WORK is not None
+    func, items = _WORK
+    return [func(u) for u in items[bounds[0] : bounds[1]]]
+
+
+def _apply(func: Any, items: list[Any]) -> list[Any]:
+    """``[func(x) for x in items]``, on every core for long lists (fork: workers inherit the data)."""
+    import multiprocessing as mp
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_MIN_VALUES or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [func(u) for u in items]
+    global _WORK
+    _WORK = (func, items)
+    try:
+        step = -(-len(items) // (workers * 4))
+        chunks = [(a, min(a + step, len(items))) for a in range(0, len(items), step)]
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_work_chunk, chunks)
+    finally:
+        _WORK = None
+    return [x for part in parts for x in part]
+
+
+def _map_unique(values: pd.Series, func: Any) -> pd.Series:
+    """Apply a scalar normaliser once per distinct value (debtor files repeat values a lot)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    results = _apply(func, list(uniques))
+    mapped = np.empty(len(uniques), dtype=object)
+    for i, r in enumerate(results):  # element-wise: tuples must not be broadcast into columns
+        mapped[i] = r
+    return pd.Series(mapped[codes], index=values.index, dtype="object")
+
+
+def ice_series(values: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`normalize_ice`: columns ``ice``, ``ice_root`` (None when invalid) and
+    ``ice_padded`` (13-14 digits made valid by restoring leading zeros)."""
+    import numpy as np
+    import pandas as pd
+
+    s = _as_str_series(values).str.strip()
+    s = s.str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True)
+    s = s.str.replace(r"^(?i:ice|n|no|num)+", "", regex=True)
+    s = s.str.replace(r"[\s.\-_/,:]+", "", regex=True)
+    ok = s.str.fullmatch(r"[0-9]{13,15}").fillna(False).to_numpy(dtype=bool).copy()
+    was_padded = (s.str.len() < 15).fillna(False).to_numpy(dtype=bool)
+    padded = s.str.pad(15, side="left", fillchar="0")
+    numbers = np.zeros(len(s), dtype=np.int64)
+    if ok.any():
+        numbers[ok] = padded[ok].astype("int64").to_numpy()
+    ok &= numbers % 97 == 0
+    roots = padded.str.slice(0, 9)
+    filler = roots.str.fullmatch("|".join(str(i) * 9 for i in range(10))).fillna(False)
+    ok &= ~filler.to_numpy(dtype=bool)
+    ice = _none_for_missing(padded.where(ok, None))
+    root = _none_for_missing(roots.where(ok, None))
+    return pd.DataFrame({"ice": ice, "ice_root": root, "ice_padded": ok & was_padded}, index=values.index)
+
+
+_MA = PhoneMetadata.metadata_for_region("MA")
+_MA_VALID_TYPES = [
+    (name, getattr(_MA, name).national_number_pattern)
+    for name in (
+        "mobile", "fixed_line", "voip", "toll_free", "premium_rate", "shared_cost", "personal_number",
+        "pager", "uan", "voicemail",
+    )
+    if getattr(_MA, name, None) is not None and getattr(_MA, name).national_number_pattern
+]
+
+
+def phone_series(values: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`parse_phone`: columns ``phone`` (E.164) and ``phone_kind``.
+
+    Moroccan numbers are checked in bulk against phonenumbers' own MA patterns; anything else (foreign
+    numbers, several numbers in one cell) falls back to the scalar parser once per distinct value.
+    """
+    import numpy as np
+    import pandas as pd
+
+    s = _as_str_series(values).str.strip()
+    s = s.str.replace(r"\(\s*0\s*\)", "", regex=True)
+    simple = s.str.fullmatch(r"\+?[0-9 .\-]{6,24}").fillna(False).to_numpy(dtype=bool)
+    plus = s.str.startswith("+").fillna(False).to_numpy(dtype=bool)
+    digits = s.str.replace(r"\D", "", regex=True)
+    n = digits.str.len().fillna(0).to_numpy()
+    d = digits.fillna("")
+    national = pd.Series([None] * len(s), index=s.index, dtype="str")
+    rules = [
+        (~plus & d.str.startswith("00212").to_numpy() & (n == 14), 5),
+        (~plus & d.str.startswith("002120").to_numpy() & (n == 15), 6),
+        (plus & d.str.startswith("212").to_numpy() & (n == 12), 3),
+        (plus & d.str.startswith("2120").to_numpy() & (n == 13), 4),
+        (~plus & d.str.startswith("212").to_numpy() & (n == 12), 3),
+        (~plus & d.str.startswith("2120").to_numpy() & (n == 13), 4),
+        (~plus & d.str.startswith("0").to_numpy() & ~d.str.startswith("00").to_numpy() & (n == 10), 1),
+    ]
+    handled = np.zeros(len(s), dtype=bool)
+    for mask, cut in rules:
+        m = mask & simple & ~handled
+        if m.any():
+            national[m] = d[m].str.slice(cut)
+            handled |= m
+    kind = pd.Series([None] * len(s), index=s.index, dtype="object")
+    nat = national.fillna("")
+    valid = np.zeros(len(s), dtype=bool)
+    for name, pattern in _MA_VALID_TYPES:
+        hit = nat.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool) & handled & ~valid
+        if hit.any():
+            kind[hit] = {"mobile": "mobile", "fixed_line": "fixed", "voip": "voip"}.get(name, "other")
+            valid |= hit
+    phone = ("+212" + nat).where(valid, None).astype("object")
+    rest = ~handled & (s.fillna("") != "").to_numpy()
+    if rest.any():
+        parsed = _map_unique(s[rest], parse_phone)
+        phone[rest] = [p.e164 for p in parsed]
+        kind[rest] = [p.kind for p in parsed]
+    return pd.DataFrame({"phone": _none_for_missing(phone), "phone_kind": _none_for_missing(kind)},
+                        index=values.index)
+
+
+def email_series(values: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalize_email` (None when invalid)."""
+    s = _as_str_series(values).str.strip()
+    s = s.str.replace(r"^(?i:mailto:)?<?\s*", "", regex=True).str.replace(r"\s*>?[.;,]?$", "", regex=True)
+    s = s.str.strip().str.lower()
+    ok = s.str.fullmatch(_EMAIL_RE.pattern.strip("^$")).fillna(False) & (s.str.len() <= 254)
+    return _none_for_missing(s.where(ok, None))
+
+
+def city_series(values: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`canonical_city`: columns ``city``, ``region``, ``directorate``."""
+    import pandas as pd
+
+    infos = _map_unique(_as_str_series(values), canonical_city)
+    return pd.DataFrame(
+        {
+            "city": pd.Series([i.city if i else None for i in infos], dtype="object"),
+            "region": pd.Series([i.region if i else None for i in infos], dtype="object"),
+            "directorate": pd.Series([i.directorate if i else None for i in infos], dtype="object"),
+        }
+    ).set_index(values.index)

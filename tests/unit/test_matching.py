@@ -1,0 +1,242 @@
+"""Entity resolution on a small hand-labelled sample: hard positives, hard negatives, chaining traps,
+evidence, determinism, and the file contract of ``dedupe_file``."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recouvra.matching import (
+    COLUMNS,
+    DedupeInputError,
+    build_golden_records,
+    dedupe_file,
+    pair_metrics,
+    read_records,
+    resolve,
+)
+
+# truth = the entity a person would give each record; "why" says what the case tests
+SAMPLE = [
+    # --- hard positives
+    dict(record_id="001", truth="A", name="Sté Atlas Transport SARL", legal_form="SARL",
+         ice="001561191000066", city="Casablanca", address="12 Bd Zerktouni", phone="0612345678",
+         legal_rep_name="Mohammed Alaoui"),
+    dict(record_id="002", truth="A", name="ATLAS TRANSPORTS", legal_form="S.A.R.L.", city="Casa",
+         address="12, Boulevard Zerktouni", phone="+212 (0)6 12 34 56 78", legal_rep_name="Mohamed Alaoui"),
+    dict(record_id="003", truth="A", name="Atlas Transport", ice="001561191000123", city="Marrakech",
+         address="Zone industrielle Sidi Ghanem"),  # another establishment of the same company (same root)
+    dict(record_id="004", truth="B", name="Ets Mohammed Benali", legal_form="EI", cin="BE123456", city="Fès",
+         phone="0535123456"),
+    dict(record_id="005", truth="B", name="Mohamed Benali", cin="be 123456", city="Fez"),
+    dict(record_id="006", truth="C", name="Société Nour Textile SA", legal_form="SA", rc_number="RC 45678",
+         rc_court="Tribunal de commerce de Tanger", city="Tanger", legal_rep_name="Youssef Tazi"),
+    dict(record_id="007", truth="C", name="NOUR TEXTILE S.A.", legal_form="SA", rc_number="45678",
+         rc_court="Tangier", city="Tangier", email="contact@nourtextile.ma"),
+    dict(record_id="008", truth="C", name="Nour Textil", legal_form="SA", city="Tanger",
+         email=" Contact@NourTextile.MA ", legal_rep_name="YOUSSEF TAZI", address="45 Av. Mohammed V"),
+    dict(record_id="009", truth="D", name="شركة الأطلس للنقل", ice="002136093000040", city="الدار البيضاء"),
+    dict(record_id="010", truth="D", name="Atlas Naql SARL", ice="00 21 36 09 30 00 040", city="Casablanca"),
+    # --- hard negatives: common names in the same city, different everything else
+    dict(record_id="011", truth="E", name="Ste Atlas Transport", city="Casablanca",
+         address="45 Rue Allal Ben Abdellah", phone="0661000000", legal_rep_name="Karim Berrada"),
+    dict(record_id="012", truth="F", name="Atlas Transport SARL", city="Casablanca", address="3 Rue Ibn Sina",
+         phone="0662000000", legal_rep_name="Naima Ziani"),
+    # a sister company: same address, phone and manager, other legal form and another ICE
+    dict(record_id="013", truth="G", name="Atlas Transport SA", legal_form="SA", ice="set below",
+         city="Casablanca", address="12 Bd Zerktouni", phone="0612345678", legal_rep_name="Mohammed Alaoui"),
+    # same RC number at another court: a different company
+    dict(record_id="014", truth="H", name="Sahara Négoce", rc_number="45678", rc_court="Agadir",
+         city="Agadir"),
+    # --- chaining trap: 015~016 share a phone, 016~017 share an e-mail, but 015 and 017 hold two ICE roots
+    dict(record_id="015", truth="I", name="Maghreb Services SARL", legal_form="SARL", ice="set below",
+         city="Rabat", phone="0537111111", address="5 Av. Allal El Fassi",
+         legal_rep_name="Said Idrissi"),
+    dict(record_id="016", truth="I", name="Maghreb Services", legal_form="SARL", city="Rabat",
+         phone="05 37 11 11 11", email="maghreb.services@gmail.com", address="5 Avenue Allal El Fassi",
+         legal_rep_name="Said Idrissi"),
+    dict(record_id="017", truth="J", name="Maghreb Services", legal_form="SARL", ice="002345678000000",
+         city="Rabat", email="maghreb.services@gmail.com", address="5 Avenue Allal El Fassi",
+         legal_rep_name="Said Idrissi"),
+    # --- a lone record with nothing but an id and garbage
+    dict(record_id="018", truth="K", name="!!!", ice="not an ice", phone="12", email="@"),
+]
+
+
+def _frame(rows: list[dict[str, str]]) -> tuple[pd.DataFrame, pd.Series]:
+    df = pd.DataFrame(rows).fillna("")
+    truth = df.pop("truth")
+    return df, truth
+
+
+def _valid_ice(prefix9: str, estab: str = "0000") -> str:
+    base = int(prefix9 + estab)
+    return f"{base * 100 + (97 - (base * 100) % 97) % 97:015d}"
+
+
+@pytest.fixture()
+def sample() -> tuple[pd.DataFrame, pd.Series]:
+    rows = [dict(r) for r in SAMPLE]
+    # the ICE of the sample are made valid here so the table above stays readable
+    fixes = {"003": _valid_ice("001561191", "0012"), "013": _valid_ice("003333333"),
+             "015": _valid_ice("001234567"), "017": _valid_ice("002345678")}
+    for r in rows:
+        if r["record_id"] in fixes:
+            r["ice"] = fixes[r["record_id"]]
+    return _frame(rows)
+
+
+def test_hand_labelled_sample_precision_and_recall(sample: tuple[pd.DataFrame, pd.Series]) -> None:
+    records, truth = sample
+    res = resolve(records)
+    m = pair_metrics(truth.tolist(), res.assignments["entity_id"].tolist())
+    assert m["precision"] == 1.0, res.evidence
+    assert m["recall"] >= 0.85, res.evidence
+    ent = dict(zip(res.assignments["record_id"], res.assignments["entity_id"], strict=True))
+    assert ent["011"] != ent["001"] and ent["012"] != ent["001"] and ent["011"] != ent["012"]
+    assert ent["013"] != ent["001"]  # sister company
+    assert ent["014"] != ent["006"]  # same RC number, other court
+    assert ent["015"] != ent["017"]  # no chaining through 016
+    assert ent["001"] == ent["003"]  # establishments of one company
+
+
+def test_every_record_gets_one_entity_and_ids_are_deterministic(
+    sample: tuple[pd.DataFrame, pd.Series],
+) -> None:
+    records, _ = sample
+    first = resolve(records)
+    shuffled = records.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    second = resolve(shuffled)
+    assert first.assignments["record_id"].tolist() == records["record_id"].tolist()
+    assert first.assignments["entity_id"].notna().all()
+    a = dict(zip(first.assignments.record_id, first.assignments.entity_id, strict=True))
+    b = dict(zip(second.assignments.record_id, second.assignments.entity_id, strict=True))
+    assert a == b
+    # entity id = 'E' + smallest record_id of the cluster
+    for ent, grp in first.assignments.groupby("entity_id"):
+        assert ent == "E" + min(grp["record_id"])
+    pd.testing.assert_frame_equal(
+        first.evidence.sort_values(["left_record_id", "right_record_id"]).reset_index(drop=True),
+        second.evidence.sort_values(["left_record_id", "right_record_id"]).reset_index(drop=True),
+    )
+
+
+def test_evidence_explains_every_merge(sample: tuple[pd.DataFrame, pd.Series]) -> None:
+    records, _ = sample
+    res = resolve(records)
+    ev = res.evidence
+    assert list(ev.columns) == ["left_record_id", "right_record_id", "rule", "score", "matched_fields"]
+    assert (ev["matched_fields"].str.len() > 0).all()
+    assert set(ev["rule"]) <= {"ice_root", "rc_court", "cin", "affiliation_no", "fuzzy"}
+    # the evidence edges alone rebuild the clusters: records - entities merges, each explained
+    n_entities = res.assignments["entity_id"].nunique()
+    assert len(ev) == len(records) - n_entities
+    ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
+    for left, right in zip(ev.left_record_id, ev.right_record_id, strict=True):
+        assert ent[left] == ent[right]
+    assert {"ice_root", "cin", "rc_court", "fuzzy"} <= set(ev["rule"])
+
+
+def test_conflicting_identifiers_veto_even_identical_contacts() -> None:
+    rows = [
+        dict(record_id="1", name="Atlas Transport", ice=_valid_ice("001111111"), city="Casablanca",
+             phone="0612345678", email="a@atlas.ma", address="1 Rue X", legal_rep_name="Ali Tazi"),
+        dict(record_id="2", name="Atlas Transport", ice=_valid_ice("002222222"), city="Casablanca",
+             phone="0612345678", email="a@atlas.ma", address="1 Rue X", legal_rep_name="Ali Tazi"),
+        dict(record_id="3", name="Atlas Transport", cin="A12345", city="Casablanca", phone="0612345678"),
+        dict(record_id="4", name="Atlas Transport", cin="B67890", city="Casablanca", phone="0612345678"),
+    ]
+    res = resolve(pd.DataFrame(rows))
+    ents = res.assignments["entity_id"].tolist()
+    assert ents[0] != ents[1] and ents[2] != ents[3]
+    assert res.vetoed >= 1
+
+
+def test_golden_record_prefers_valid_identifiers(sample: tuple[pd.DataFrame, pd.Series]) -> None:
+    records, _ = sample
+    res = resolve(records)
+    golden = build_golden_records(records, res.assignments).set_index("entity_id")
+    ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
+    a = golden.loc[ent["001"]]
+    assert a["ice"] == "001561191000066" and a["ice_source"] == "001"
+    assert a["phone"] == "+212612345678"
+    assert a["city"] == "Casablanca" and a["region"] == "Casablanca-Settat"
+    assert a["directorate"] == "DR Casablanca"
+    c = golden.loc[ent["006"]]
+    assert (c["rc_number"], c["rc_court"]) == ("45678", "Tanger")
+    assert c["email"] == "contact@nourtextile.ma"
+    assert len(golden) == res.assignments["entity_id"].nunique()
+
+
+# ------------------------------------------------------------------------------ file contract
+
+
+def _write_csv(path: Path, df: pd.DataFrame, *, bom: bool, crlf: bool) -> None:
+    text = df.to_csv(sep=";", index=False, lineterminator="\r\n" if crlf else "\n")
+    path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(("bom", "crlf"), [(False, False), (True, True), (True, False)])
+def test_dedupe_file_csv(
+    tmp_path: Path, sample: tuple[pd.DataFrame, pd.Series], bom: bool, crlf: bool
+) -> None:
+    records, _ = sample
+    records = records.copy()
+    records.loc[0, "name"] = 'Sté "Atlas"; Transport'  # quotes and the delimiter inside a field
+    src = tmp_path / "in.csv"
+    _write_csv(src, records, bom=bom, crlf=crlf)
+    out, ev = tmp_path / "out.csv", tmp_path / "evidence.csv"
+    report = dedupe_file(src, out, evidence_path=ev, progress=False)
+    got = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False)
+    assert list(got.columns) == ["record_id", "entity_id"]
+    assert got["record_id"].tolist() == records["record_id"].tolist()  # leading zeros kept
+    assert report.records == len(records) and report.entities == got["entity_id"].nunique()
+    assert report.merges == report.records - report.entities
+    assert sum(report.by_rule.values()) == report.merges
+    assert len(pd.read_csv(ev, sep=";", dtype=str)) == report.merges
+
+
+def test_dedupe_file_parquet_in_and_out(tmp_path: Path, sample: tuple[pd.DataFrame, pd.Series]) -> None:
+    records, _ = sample
+    src = tmp_path / "records.data"  # no extension: recognised by its magic bytes
+    records.drop(columns=["legal_rep_name", "email"]).to_parquet(src, index=False)
+    out = tmp_path / "entities.parquet"
+    report = dedupe_file(src, out, progress=False)
+    got = pd.read_parquet(out)
+    assert got["record_id"].tolist() == records["record_id"].tolist()
+    assert report.records == len(records)
+
+
+def test_missing_columns_are_empty_and_only_record_id_is_required(tmp_path: Path) -> None:
+    src = tmp_path / "ids.csv"
+    src.write_text("record_id\n007\n008\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    dedupe_file(src, out, progress=False)
+    assert out.read_text(encoding="utf-8") == "record_id;entity_id\n007;E007\n008;E008\n"
+    assert list(read_records(src).columns) == list(COLUMNS)
+
+
+def test_missing_record_id_column_is_a_clear_error(tmp_path: Path) -> None:
+    src = tmp_path / "bad.csv"
+    src.write_text("id;name\n1;Atlas\n", encoding="utf-8")
+    with pytest.raises(DedupeInputError, match=r"bad\.csv, line 1: no record_id column") as err:
+        dedupe_file(src, tmp_path / "out.csv", progress=False)
+    assert err.value.field == "record_id"
+
+
+def test_duplicate_record_id_names_the_line(tmp_path: Path) -> None:
+    src = tmp_path / "dup.csv"
+    src.write_text("record_id;name\nA1;x\nA2;y\nA1;z\n", encoding="utf-8")
+    expected = r"dup\.csv, line 4: duplicate record_id 'A1' \(first seen on line 2\)"
+    with pytest.raises(DedupeInputError, match=expected):
+        dedupe_file(src, tmp_path / "out.csv", progress=False)
+
+
+def test_pair_metrics() -> None:
+    m = pair_metrics(["a", "a", "a", "b"], ["x", "x", "y", "y"])
+    true_pairs = {p for p in itertools.combinations(range(4), 2) if "aaab"[p[0]] == "aaab"[p[1]]}
+    assert m["true_pairs"] == len(true_pairs) == 3
+    assert m["precision"] == 0.5 and m["recall"] == pytest.approx(1 / 3)

@@ -1,0 +1,257 @@
+"""Normalisers and validators on tables of real-world forms, including Arabic, empty and garbage input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recouvra.config import REGIONS
+from recouvra.normalize import (
+    canonical_city,
+    city_series,
+    email_series,
+    ice_series,
+    load_city_table,
+    normalize_address,
+    normalize_cin,
+    normalize_company_name,
+    normalize_email,
+    normalize_ice,
+    normalize_person_name,
+    normalize_phone,
+    normalize_rc,
+    parse_phone,
+    phone_series,
+)
+
+GARBAGE = [None, "", "   ", float("nan"), "!!!", "N/A", "\u200b", "٠٠٠"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean", "form"),
+    [
+        ("Sté ATLAS Transports S.A.R.L.", "atlas transport", "SARL"),
+        ("STE ATLAS TRANSPORT SARL AU", "atlas transport", "SARL AU"),
+        ("Société Atlas Transport SARL-AU", "atlas transport", "SARL AU"),
+        ("Ste. Atlas Transport S.A.R.L. A.U.", "atlas transport", "SARL AU"),
+        ("ATLAS TRANSPORT SARLAU", "atlas transport", "SARL AU"),
+        ("Atlas Transport SARRL", "atlas transport", "SARL"),
+        ("Atlas Transport ASRL", "atlas transport", "SARL"),
+        ("Société Anonyme Marocaine de l'Industrie", "maroc industrie", "SA"),
+        ("Maghreb Négoce S.A.", "maghreb negoce", "SA"),
+        ("Ets Mohammed Benali", "mohamed benali", None),
+        ("Etablissements MHAMED BENALI", "mohamed benali", None),
+        ("Entreprise Mohamad Ben Ali EI", "mohamed ben ali", "EI"),
+        ("Société Al Amrani & Cie SNC", "amrani", "SNC"),
+        ("Ste El Amrani SCS", "amrani", "SCS"),
+        ("Coopérative Agricole Oulad Said", "ouled said", "COOPERATIVE"),
+        ("ASSSOCIATION Nour", "nour", "ASSOCIATION"),
+        ("Abd El Kader Trading GIE", "abdelkader trading", "GIE"),
+        ("Sara Textile", "sara textile", None),  # a name one letter from "sarl" stays a name
+        ("SARL", "sarl", "SARL"),  # nothing else: keep what there is
+    ],
+)
+def test_company_names(raw: str, clean: str, form: str | None) -> None:
+    n = normalize_company_name(raw)
+    assert (n.clean, n.legal_form) == (clean, form)
+    assert n.script == "latin"
+
+
+def test_company_name_variants_share_the_key() -> None:
+    variants = ("Sté Atlas Transports SARL", "ATLAS TRANSPORT", "Société Transport Atlas S.A.R.L",
+                "atlas  transport.")
+    keys = {normalize_company_name(v).key for v in variants}
+    assert len(keys) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean", "form", "script"),
+    [
+        ("شركة الأطلس للنقل ش.م.م", "الاطلس للنقل", "SARL", "arabic"),
+        ("مؤسسة النور", "النور", None, "arabic"),
+        ("تعاونية الأمل", "الامل", "COOPERATIVE", "arabic"),
+        ("Ste Nour النور SARL", "nour النور", "SARL", "mixed"),
+    ],
+)
+def test_company_names_in_arabic_are_kept_and_flagged(
+    raw: str, clean: str, form: str | None, script: str
+) -> None:
+    n = normalize_company_name(raw)
+    assert (n.clean, n.legal_form, n.script) == (clean, form, script)
+
+
+@pytest.mark.parametrize("raw", GARBAGE)
+def test_company_names_never_crash(raw: object) -> None:
+    n = normalize_company_name(raw)
+    assert isinstance(n.clean, str) and isinstance(n.key, str)
+
+
+@pytest.mark.parametrize(
+    ("raw", "ice", "root", "reason"),
+    [
+        ("001561191000066", "001561191000066", "001561191", None),
+        ("00 21 36 09 30 00 040", "002136093000040", "002136093", None),
+        ("001.561.191.000.066", "001561191000066", "001561191", None),
+        ("ICE: 001561191000066", "001561191000066", "001561191", None),
+        ("1561191000066", "001561191000066", "001561191", None),  # leading zeros eaten by a spreadsheet
+        ("1561191000066.0", "001561191000066", "001561191", None),
+        ("001561191000065", None, None, "checksum"),
+        ("12345", None, None, "length"),
+        ("0015611910000666", None, None, "length"),
+        ("00156119100006A", None, None, "format"),
+        ("000000000000000", None, None, "placeholder"),
+        ("", None, None, "empty"),
+        (None, None, None, "empty"),
+    ],
+)
+def test_ice(raw: object, ice: str | None, root: str | None, reason: str | None) -> None:
+    got = normalize_ice(raw)
+    assert (got.ice, got.root, got.reason) == (ice, root, reason)
+
+
+def test_ice_series_agrees_with_scalar() -> None:
+    raw = ["001561191000066", "00 21 36 09 30 00 040", "1561191000066", "001561191000065", "", "abc",
+           "000000000000000", "ICE 002136093000040", "1561191000066.0"]
+    got = ice_series(pd.Series(raw, dtype="str"))
+    assert got["ice"].tolist() == [normalize_ice(r).ice for r in raw]
+    assert got["ice_root"].tolist() == [normalize_ice(r).root for r in raw]
+
+
+@pytest.mark.parametrize(
+    ("number", "court", "expected"),
+    [
+        ("RC 12345", "Casablanca", ("12345", "Casablanca")),
+        ("R.C. N° 012.345", "Tribunal de Commerce de Casablanca", ("12345", "Casablanca")),
+        ("12345.0", "TC Fes", ("12345", "Fès")),
+        ("  7788 ", "Tangier", ("7788", "Tanger")),
+        ("abc", "nowhere", (None, None)),
+        ("", "", (None, None)),
+    ],
+)
+def test_rc(number: str, court: str, expected: tuple[str | None, str | None]) -> None:
+    assert tuple(normalize_rc(number, court)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("BE123456", "BE123456"), ("be 123 456", "BE123456"), ("A12345", "A12345"), ("BE-123.456", "BE123456"),
+     ("123456", None), ("ABC123", None), ("A1234567", None), ("", None), (None, None), ("ب123", None)],
+)
+def test_cin(raw: object, expected: str | None) -> None:
+    assert normalize_cin(raw) == expected
+
+
+PHONES = [
+    ("06 12 34 56 78", "+212612345678", "mobile"),
+    ("0612345678", "+212612345678", "mobile"),
+    ("+212612345678", "+212612345678", "mobile"),
+    ("00212612345678", "+212612345678", "mobile"),
+    ("+212 (0)6 12 34 56 78", "+212612345678", "mobile"),
+    ("0522-12-34-56", "+212522123456", "fixed"),
+    ("212612345678", "+212612345678", "mobile"),
+    ("06.12.34.56.78", "+212612345678", "mobile"),
+    ("+212 6 12 34 56 78", "+212612345678", "mobile"),
+    ("07 60 40 89 38", "+212760408938", "mobile"),
+    ("06 12 34 56 78 / 0522 12 34 56", "+212612345678", "mobile"),
+    ("+33 6 12 34 56 78", "+33612345678", "mobile"),
+    ("0612", None, None),
+    ("0412345678", None, None),
+    ("abc", None, None),
+    ("", None, None),
+]
+
+
+@pytest.mark.parametrize(("raw", "e164", "kind"), PHONES)
+def test_phones(raw: str, e164: str | None, kind: str | None) -> None:
+    assert normalize_phone(raw) == e164
+    assert parse_phone(raw).kind == kind
+
+
+def test_phone_series_agrees_with_scalar() -> None:
+    raw = [p[0] for p in PHONES] + ["612345678", "0033612345678", None]
+    got = phone_series(pd.Series(raw, dtype="str"))
+    assert got["phone"].tolist() == [parse_phone(r).e164 for r in raw]
+    assert got["phone_kind"].tolist() == [parse_phone(r).kind for r in raw]
+
+
+EMAILS = [
+    (" Contact@Atlas.MA ", "contact@atlas.ma"),
+    ("mailto:<x.y@gmail.com>", "x.y@gmail.com"),
+    ("first.last+tag@sub.example.co.ma", "first.last+tag@sub.example.co.ma"),
+    ("bad@", None),
+    ("a@b", None),
+    ("a..b@x.ma", None),
+    ("no at sign", None),
+    ("two@@signs.ma", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), EMAILS)
+def test_emails(raw: str, expected: str | None) -> None:
+    assert normalize_email(raw) == expected
+
+
+def test_email_series_agrees_with_scalar() -> None:
+    raw = [e[0] for e in EMAILS]
+    assert email_series(pd.Series(raw, dtype="str")).tolist() == [normalize_email(r) for r in raw]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("N° 12, Bd. Mohammed V, Imm. Atlas, Appt 5", "12 Boulevard Mohamed 5 immeuble atlas app 5"),
+        ("Av. Hassan II, Qu. Maarif", "Avenue Hassan 2 Quartier Maarif"),
+        ("Lot. Al Wifaq, Zone Industrielle", "lotissement el wifaq Z.I."),
+        ("Hay Riad, Rés. Nour, Etg 3", "hay riad residence nour etage 3"),
+    ],
+)
+def test_address_variants_normalise_alike(a: str, b: str) -> None:
+    assert normalize_address(a) == normalize_address(b)
+
+
+@pytest.mark.parametrize("raw", GARBAGE)
+def test_address_and_person_never_crash(raw: object) -> None:
+    assert isinstance(normalize_address(raw), str)
+    assert isinstance(normalize_person_name(raw), str)
+
+
+def test_person_names() -> None:
+    assert normalize_person_name("M. El Hadj Mohammed Abd El Kader") == normalize_person_name(
+        "MOHAMED ABDELKADER")
+
+
+@pytest.mark.parametrize(
+    ("raw", "city"),
+    [
+        ("Casablanca", "Casablanca"), ("Casa", "Casablanca"), ("Dar El Beida", "Casablanca"),
+        ("Dar el Baida", "Casablanca"), ("الدار البيضاء", "Casablanca"), ("Casablnca", "Casablanca"),
+        ("20250 Casablanca", "Casablanca"), ("Fès", "Fès"), ("FES", "Fès"), ("Fez", "Fès"),
+        ("Tanger", "Tanger"), ("Tangier", "Tanger"), ("Tangér", "Tanger"), ("Marrakesh", "Marrakech"),
+        ("Meknes", "Meknès"), ("Sale", "Salé"), ("Kenitra", "Kénitra"), ("Tetouan", "Tétouan"),
+        ("Mazagan", "El Jadida"), ("El Aaiun", "Laâyoune"), ("Laayoune", "Laâyoune"), ("Safi", "Safi"),
+        ("Ad Dakhla", "Dakhla"),
+    ],
+)
+def test_cities(raw: str, city: str) -> None:
+    info = canonical_city(raw)
+    assert info is not None and info.city == city
+    assert info.region in REGIONS and info.directorate.startswith("DR ")
+
+
+@pytest.mark.parametrize("raw", [None, "", "xyz", "Paris", "12345", "Sa"])
+def test_unknown_cities(raw: object) -> None:
+    assert canonical_city(raw) is None
+
+
+def test_city_table_covers_forty_cities_and_all_regions() -> None:
+    table = load_city_table()
+    cities = {i.city for i in table.by_key.values()}
+    assert len(cities) >= 40
+    assert {i.region for i in table.by_key.values()} == set(REGIONS)
+
+
+def test_city_series() -> None:
+    got = city_series(pd.Series(["Casa", "Fez", "", "zzz"], dtype="str"))
+    assert got["city"].tolist() == ["Casablanca", "Fès", None, None]
+    assert got["region"].tolist()[:2] == ["Casablanca-Settat", "Fès-Meknès"]
