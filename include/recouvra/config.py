@@ -92,6 +92,73 @@ class Agency(_Model):
         return regions
 
 
+class KindWeights(_Model):
+    """How much of each kind of open amount the score counts as recoverable (selection.kind_weights):
+    principal is paid first and is rarely remitted; surcharges and penalties are often remitted."""
+
+    principal: Share = Decimal("1.0")
+    surcharge: Share = Decimal("0.6")
+    penalty: Share = Decimal("0.3")
+
+
+class LikelihoodPrior(_Model):
+    """Prior coefficients of the logistic likelihood of recovery (docs/selection.md): the linear
+    predictor is ``intercept + sum(coefficient * feature)``, features scaled as documented there."""
+
+    intercept: float = Field(-2.0, ge=-20, le=20)
+    payments_12m: float = Field(1.5, ge=-20, le=20)      # x = min(payments in 12 months, 12) / 12
+    broken_plans: float = Field(-0.4, ge=-20, le=20)     # x = min(broken plans, 3)
+    age_years: float = Field(-0.35, ge=-20, le=20)       # x = min(age of oldest unpaid month, 60) / 12
+    reversals: float = Field(-0.3, ge=-20, le=20)        # x = min(reversed payments, 3)
+    contact: float = Field(1.0, ge=-20, le=20)           # x = (valid phone + email + address) / 3
+    ceased: float = Field(-0.8, ge=-20, le=20)           # x = 1 when activity_status is CEASED
+    suspended: float = Field(-0.5, ge=-20, le=20)        # x = 1 when SUSPENDED
+    unknown_activity: float = Field(-0.5, ge=-20, le=20)  # x = 1 when UNKNOWN
+    insolvent: float = Field(-1.5, ge=-20, le=20)        # x = 1 when INSOLVENT or LIQUIDATION
+
+
+class Calibration(_Model):
+    """When and how past dossiers' results replace the prior likelihood."""
+
+    min_results_months: int = Field(3, ge=1, le=60)       # placement months with results needed
+    results_horizon_months: int = Field(3, ge=1, le=24)   # recoveries counted within this horizon
+    min_dossiers: int = Field(200, ge=10)                 # and at least this many dossiers
+    prior_strength: float = Field(10.0, ge=0, le=1e6)     # ridge pull towards the prior coefficients
+
+
+class Selection(_Model):
+    kind_weights: KindWeights = KindWeights()
+    likelihood: LikelihoodPrior = LikelihoodPrior()
+    calibration: Calibration = Calibration()
+
+
+class Performance(_Model):
+    """Shares of the monthly dossiers among agencies: capacity-weighted, then shifted towards the
+    agencies that recover more once enough months of results exist (champion/challenger)."""
+
+    rule: Literal["capacity", "recovery_rate"] = "recovery_rate"
+    min_results_months: int = Field(3, ge=1, le=60)
+    results_horizon_months: int = Field(3, ge=1, le=24)
+    min_share: Share = Decimal("0.10")
+    max_share: Share = Decimal("0.50")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Performance:
+        if self.min_share > self.max_share:
+            raise ValueError(
+                f"allocation.performance: min_share {self.min_share} is above max_share {self.max_share}"
+            )
+        return self
+
+
+class Allocation(_Model):
+    score_bands: int = Field(4, ge=1, le=20)              # strata: region x segment x score band
+    balance_tolerance: Share = Decimal("0.10")            # agency means within 10% of the month's
+    max_draws: int = Field(200, ge=1, le=10_000)          # re-randomisations to meet the balance
+    unserved_region: Literal["warn", "fail"] = "warn"     # eligible debtors in a region no agency serves
+    performance: Performance = Performance()
+
+
 class ContributionRate(_Model):
     branch: str = Field(pattern=r"^[a-z_]+$")
     valid_from: dt.date
@@ -202,6 +269,8 @@ class Settings(_Model):
     rates: Rates
     storage: Storage = Storage()
     seed: Seed = Seed()
+    selection: Selection = Selection()
+    allocation: Allocation = Allocation()
     # Where relative paths resolve; set by load_settings, not by the file.
     root: Path = Field(default=PROJECT_ROOT, exclude=True)
 
@@ -218,6 +287,22 @@ class Settings(_Model):
             raise ValueError(
                 f"agencies: total monthly_capacity {capacity} is below "
                 f"programme.dossiers_per_month {self.programme.dossiers_per_month}"
+            )
+        n = len(self.agencies)
+        perf = self.allocation.performance
+        if perf.min_share * n > 1:
+            raise ValueError(
+                f"allocation.performance: min_share {perf.min_share} for {n} agencies adds up to more "
+                "than the whole month"
+            )
+        if perf.max_share * n < 1:
+            raise ValueError(
+                f"allocation.performance: max_share {perf.max_share} for {n} agencies cannot cover the month"
+            )
+        if not self.programme.eligibility.exclude_already_placed:
+            raise ValueError(
+                "programme.eligibility.exclude_already_placed: must be true, a debtor is never placed "
+                "twice (one open dossier per debtor)"
             )
         for a in self.agencies:
             if a.commission_rate > self.programme.max_commission_rate:

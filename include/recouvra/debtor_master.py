@@ -125,6 +125,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
         last_payment_date=("last_payment_date", "max"),
         in_legal_proceeding=("in_legal_proceeding", "max"),
         in_insolvency=("in_insolvency", "max"),
+        source_updated_on=("recency", "max"),
     )
     # A second phone: any normalised phone of the entity's records other than the golden one.
     phones = pd.concat([rec[["entity_id", "phone"]],
@@ -156,6 +157,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
     out["activity_status"] = statuses.map(activity)
     out["primary_affiliation_no"] = primary["affiliation_no"]
     out = out.join(agg).join(sums)
+    out["source_updated_on"] = pd.to_datetime(out["source_updated_on"]).dt.date
     return out.reset_index()
 
 
@@ -218,6 +220,9 @@ def build_debtor_master(
     with wh.transaction():
         ids, retired = _stable_ids(wh, assignments)
         entities["debtor_id"] = entities["entity_id"].map(ids).astype("int64")
+        source_golden = entities[["debtor_id", *SOURCE_TRACKED]].copy()
+        entities = _overlay_agency_findings(wh, entities, retired)
+        _store_source_golden(wh, source_golden, entities, as_of)
         # --- dim_debtor and its history -----------------------------------------------------
         work = entities[["debtor_id", *GOLDEN_COLUMNS]].copy()
         work["affiliations_count"] = work["affiliations_count"].astype("int32")
@@ -288,6 +293,96 @@ def build_debtor_master(
     )
     log.info(report.summary())
     return report
+
+
+#: Golden columns that agency findings may change (recouvra.ingest.master feeds them).
+SOURCE_TRACKED = ("address", "city", "region", "phone_1", "phone_2", "email", "legal_rep_name",
+                  "activity_status")
+_FIELD_COLUMN = {"ADDRESS": "address", "CITY": "city", "PHONE": "phone_1", "EMAIL": "email",
+                 "LEGAL_REP": "legal_rep_name", "ACTIVITY_STATUS": "activity_status"}
+_LEGAL_STATES = {"LIQUIDATION", "INSOLVENT"}
+
+
+def _agency_findings(wh: Warehouse, retired: dict[int, int]) -> pd.DataFrame:
+    """The latest applied agency finding per debtor and field (closures count as ACTIVITY_STATUS),
+    on the debtor ids of this build (merged debtors followed to the one that absorbed them)."""
+    import pandas as pd
+
+    rows = wh.query(
+        "SELECT debtor_id, field, value_normalised, observed_date, return_file_id, line_no "
+        "FROM core.agency_contact_update WHERE apply_status = 'APPLIED' "
+        "UNION ALL SELECT d.debtor_id, 'ACTIVITY_STATUS', CASE c.reason WHEN 'INSOLVENT' THEN 'INSOLVENT' "
+        "ELSE 'CEASED' END, c.closure_date, c.return_file_id, c.line_no FROM core.agency_closure c "
+        "JOIN core.dossier d USING (dossier_id) WHERE c.reason IN ('INSOLVENT', 'CEASED_NO_ASSETS')"
+    )
+    found = pd.DataFrame(rows, columns=["debtor_id", "field", "value", "observed", "file", "line"])
+    if found.empty:
+        return found
+    merged = dict(wh.query("SELECT debtor_id, merged_into_debtor_id FROM core.dim_debtor "
+                           "WHERE status = 'MERGED'"))
+    merged.update(retired)
+
+    def current(debtor: int) -> int:
+        for _ in range(20):  # merge chains are short; bounded against a cycle
+            if debtor not in merged:
+                break
+            debtor = int(merged[debtor])
+        return debtor
+
+    found["debtor_id"] = [current(int(d)) for d in found["debtor_id"]]
+    found = found[found["field"].isin(list(_FIELD_COLUMN))]
+    found = found.sort_values(["debtor_id", "field", "observed", "file", "line"])
+    return found.drop_duplicates(["debtor_id", "field"], keep="last")
+
+
+def _overlay_agency_findings(wh: Warehouse, entities: pd.DataFrame, retired: dict[int, int]) -> pd.DataFrame:
+    """Keep agency findings in the golden record unless the source changed the field since.
+
+    The source wins only when its value differs from the one it gave at the previous build and its
+    records changed after the agency's observation; otherwise the agency's latest applied finding
+    stays (so a rebuild never undoes what agencies found). Legal states (liquidation, insolvency)
+    from the source are never lifted by an agency.
+    """
+    import pandas as pd
+
+    from recouvra.normalize import canonical_city
+
+    found = _agency_findings(wh, retired)
+    if found.empty:
+        return entities
+    prev = pd.DataFrame(
+        wh.query(f"SELECT debtor_id, {', '.join(SOURCE_TRACKED)} FROM core.debtor_source_golden"),
+        columns=["debtor_id", *SOURCE_TRACKED],
+    ).set_index("debtor_id")
+    out = entities.set_index("debtor_id")
+    for row in found.itertuples(index=False):
+        debtor = int(row.debtor_id)
+        if debtor not in out.index:
+            continue
+        column = _FIELD_COLUMN[row.field]
+        src_value = out.at[debtor, column]
+        changed = debtor in prev.index and prev.at[debtor, column] != src_value
+        source_date = out.at[debtor, "source_updated_on"]
+        if changed and source_date is not None and source_date > row.observed:
+            continue  # the fund's own source changed it after the agency saw it
+        if column == "activity_status" and src_value in _LEGAL_STATES and row.value not in _LEGAL_STATES:
+            continue
+        if column == "phone_1" and src_value != row.value:
+            out.at[debtor, "phone_2"] = src_value if src_value is not None else out.at[debtor, "phone_2"]
+        if column == "city":
+            known = canonical_city(row.value)
+            if known:
+                out.at[debtor, "region"] = known.region
+        out.at[debtor, column] = row.value
+    return out.reset_index()
+
+
+def _store_source_golden(wh: Warehouse, source: pd.DataFrame, entities: pd.DataFrame,
+                         as_of: dt.date) -> None:
+    frame = source.merge(entities[["debtor_id", "source_updated_on"]], on="debtor_id")
+    frame.insert(1, "built_on", as_of)
+    _load(wh, "core.debtor_source_golden", frame[["debtor_id", "built_on", "source_updated_on",
+                                                  *SOURCE_TRACKED]])
 
 
 def _evidence_frame(evidence: pd.DataFrame, accept: float, as_of: dt.date) -> pd.DataFrame:

@@ -1,0 +1,12 @@
+-- Each dossier of a placement month with what was attributed to it before a cutoff (the end of the
+-- results horizon), and its score card. Parameters: cutoff date (exclusive), placement month.
+SELECT d.dossier_id, d.agency_code, d.total_due,
+       coalesce((SELECT sum(a.amount) FROM core.attribution AS a
+                 WHERE a.dossier_id = d.dossier_id AND a.payment_date < ?), 0) AS recovered,
+       s.payments_12m, s.broken_plans, s.oldest_unpaid_age_months, s.reversals, s.activity_status,
+       s.has_phone, s.has_email, s.has_address, s.weighted_due
+FROM core.dossier AS d
+LEFT JOIN core.selection_score AS s
+       ON s.selection_month = d.assignment_month AND s.debtor_id = d.debtor_id
+WHERE d.assignment_month = ?
+ORDER BY d.dossier_id

@@ -1,0 +1,15 @@
+-- One configured agency into core.dim_agency (insert or refresh, active).
+-- Parameters: agency_code, name, regions, monthly_capacity, commission_rate, commission_cap,
+-- sftp_conn_id, updated_at.
+INSERT INTO core.dim_agency (agency_code, name, regions, monthly_capacity, commission_rate,
+                             commission_cap, sftp_conn_id, is_active, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, true, ?)
+ON CONFLICT (agency_code) DO UPDATE SET
+    name = EXCLUDED.name,
+    regions = EXCLUDED.regions,
+    monthly_capacity = EXCLUDED.monthly_capacity,
+    commission_rate = EXCLUDED.commission_rate,
+    commission_cap = EXCLUDED.commission_cap,
+    sftp_conn_id = EXCLUDED.sftp_conn_id,
+    is_active = true,
+    updated_at = EXCLUDED.updated_at
