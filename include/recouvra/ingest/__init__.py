@@ -1,0 +1,45 @@
+"""Agency returns into the warehouse: fetch, ingest, acknowledge (agency-exchange/1).
+
+Three steps, shaped for Airflow's dynamic task mapping with a single warehouse writer:
+
+- A :func:`fetch_inbox` (mapped per agency, no warehouse): ``inbox/`` -> local spool
+  ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`), file and ``.sha256`` sidecar;
+- B :func:`ingest_fetched` / :func:`ingest_file` (one task, the only warehouse writer, one transaction
+  per file): judge with the shared judge, register in ``core.return_file``, load accepted records,
+  quarantine rejects verbatim, update the debtor master (:mod:`recouvra.ingest.master`), write the
+  acknowledgement locally. One file's failure is recorded in its item and stops no other file;
+- C :func:`deliver_acks` (mapped per agency, no warehouse): acknowledgement to ``outbox/acks/``
+  atomically, THEN the file to ``inbox/processed/``.
+
+Exactly once: a file is identified by (agency, name, sha256, received_at = when its upload completed).
+B finding that identity registered replays: it loads nothing and regenerates the same acknowledgement
+from the registry, so a crash between B's commit and C's move only delays the acknowledgement. The
+same bytes uploaded again later are a new identity: DUPLICATE, as the contract says.
+"""
+
+from __future__ import annotations
+
+from recouvra.ingest.load import (
+    IngestError,
+    context_from_warehouse,
+    ingest_fetched,
+    ingest_file,
+    stored_acknowledgement,
+    write_ack_files,
+)
+from recouvra.ingest.master import apply_closures, apply_contact_updates
+from recouvra.ingest.spool import deliver_acks, fetch_inbox, spool_dir
+
+__all__ = [
+    "IngestError",
+    "apply_closures",
+    "apply_contact_updates",
+    "context_from_warehouse",
+    "deliver_acks",
+    "fetch_inbox",
+    "ingest_fetched",
+    "ingest_file",
+    "spool_dir",
+    "stored_acknowledgement",
+    "write_ack_files",
+]

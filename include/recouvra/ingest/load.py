@@ -1,0 +1,507 @@
+"""Step B of the ingestion, the single warehouse writer: judge a spooled return file and load it.
+
+:func:`ingest_file` does, in ONE transaction per file: judge the file with the shared judge
+(:func:`~recouvra.returns.judge.judge_file`) against the warehouse's dossiers
+(:func:`context_from_warehouse`) and memory
+(:class:`~recouvra.returns.warehouse_history.WarehouseReturnHistory`);
+register it in ``core.return_file`` with its counts; load the accepted records into the
+``core.agency_*`` table of its type (amounts as DECIMAL(18,2)); quarantine every rejected record
+verbatim in ``core.return_reject``; apply contact updates and closures to the debtor master
+(:mod:`recouvra.ingest.master`); and write the acknowledgement files into the local spool. A crash
+before the commit leaves nothing in the warehouse; the local ack files it may have left are
+rewritten by the next attempt.
+
+Re-running the same processing replays it: a file is identified by (agency, file name, sha256,
+received_at), ``received_at`` being the moment the upload completed in ``inbox/`` (the remote
+modification time, read by step A). When the registry already holds that identity the file was
+loaded by an earlier attempt whose acknowledgement may never have reached the agency: nothing is
+loaded again and the acknowledgement is regenerated from the registry, byte for byte the same. The
+same bytes uploaded again after the first upload was processed have another ``received_at``: that
+is a re-delivery, judged afresh, hence DUPLICATE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recouvra.errors import RecouvraError
+from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalised_value
+from recouvra.returns.context import Dossier, ExchangeContext
+from recouvra.returns.csvparse import decode_utf8, iter_rows
+from recouvra.returns.judge import Judgement, Reject, format_timestamp, judge_file
+from recouvra.returns.records import (
+    ActionRecord,
+    ClosureRecord,
+    ContactRecord,
+    PaymentRecord,
+    PlanRecord,
+    ReturnRecord,
+)
+from recouvra.returns.spec import SPEC, Status, parse_return_name
+from recouvra.returns.warehouse_history import WarehouseReturnHistory
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    import pyarrow as pa
+
+    from recouvra.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+ACKS_FOLDER = "acks"
+
+
+class IngestError(RecouvraError):
+    """A return file could not be ingested (left in ``inbox/`` for the next run); names file and agency."""
+
+    def __init__(self, message: str, *, agency: str, file: str) -> None:
+        super().__init__(f"{agency} {file}: {message}")
+        self.agency = agency
+        self.file = file
+
+
+# --- the context: what the fund told the agencies -----------------------------------------------
+
+def context_from_warehouse(wh: Warehouse) -> ExchangeContext:
+    """Every dossier the fund published (of every agency, for E002), with its window, ``total_due``
+    as assigned and its recall date; dossiers still ALLOCATED were never told to an agency (E001)."""
+    rows = wh.query(
+        "SELECT d.dossier_id, d.agency_code, d.assignment_start, d.assignment_end, d.total_due, "
+        "r.recall_date FROM core.dossier d LEFT JOIN core.dossier_recall r USING (dossier_id) "
+        "WHERE d.status <> 'ALLOCATED'"
+    )
+    return ExchangeContext({
+        r[0]: Dossier(r[0], r[1], r[2], r[3], Decimal(r[4]), r[5]) for r in rows
+    })
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+def utc_seconds(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive UTC to the second: how received_at is stored and compared (naive = UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+# --- the registry and the acknowledgement rendered from it ----------------------------------------
+
+_REGISTRY_COLUMNS = (
+    "return_file_id, agency_code, file_name, file_type, sha256, received_at, status, rows_received, "
+    "rows_accepted, rows_rejected, rows_duplicate, file_error_code, file_error_detail, warnings, "
+    "ack_file_name"
+)
+
+
+def _pack_warnings(warnings: Iterable[str]) -> str | None:
+    """Warnings one per line (``\\``, CR and LF inside a warning escaped, so that they read back exactly)."""
+    lines = [w.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r") for w in warnings]
+    return "\n".join(lines) if lines else None
+
+
+def _unpack_warnings(text: str | None) -> list[str]:
+    if not text:
+        return []
+    out = []
+    for line in text.split("\n"):
+        chars: list[str] = []
+        i = 0
+        while i < len(line):
+            if line[i] == "\\" and i + 1 < len(line):
+                chars.append({"n": "\n", "r": "\r"}.get(line[i + 1], line[i + 1]))
+                i += 2
+            else:
+                chars.append(line[i])
+                i += 1
+        out.append("".join(chars))
+    return out
+
+
+def _registered(wh: Warehouse, agency: str, file_name: str, sha256: str,
+                received_at: dt.datetime) -> dict[str, Any] | None:
+    rows = wh.query(
+        f"SELECT {_REGISTRY_COLUMNS} FROM core.return_file WHERE agency_code = ? AND file_name = ? "
+        "AND sha256 = ? AND received_at = ?",
+        [agency, file_name, sha256, received_at],
+    )
+    if not rows:
+        return None
+    names = [c.strip() for c in _REGISTRY_COLUMNS.split(",")]
+    return dict(zip(names, rows[0], strict=True))
+
+
+class _ReplayHistory:
+    """The judge's memory as it stood for a file rejected whole: only the name's first sha256 (F007).
+
+    A file rejected whole was judged on its bytes, name, sidecar and that one fact; judging it again
+    with them gives the same file error and the same list of records, which the registry cannot hold
+    (``core.return_reject`` keeps row-level rejects only).
+    """
+
+    def __init__(self, first_sha256: str | None) -> None:
+        self.first_sha256 = first_sha256
+
+    def file_seen(self, agency: str, sha256: str) -> bool:
+        return False
+
+    def sha256_for_name(self, agency: str, file_name: str) -> str | None:
+        return self.first_sha256
+
+    def fingerprints(self, agency: str, record_type: str, keys: Collection[str]) -> Mapping[str, str]:
+        return {}
+
+    def remember(self, judgement: Judgement) -> None:
+        """Nothing to remember: a replay changes nothing."""
+
+
+def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
+    """The rejects of a registered file: from the quarantine, or, for a file rejected whole, the
+    records of the file judged again (checked to give the registered file error)."""
+    agency, name = row["agency_code"], row["file_name"]
+    if row["file_error_code"] is None:
+        return [
+            Reject(int(line_no), record_id or "", code, detail)
+            for line_no, record_id, code, detail in wh.query(
+                "SELECT line_no, record_id, reason_code, detail FROM core.return_reject "
+                "WHERE return_file_id = ? ORDER BY line_no",
+                [row["return_file_id"]],
+            )
+        ]
+    earlier = wh.query(
+        "SELECT sha256 FROM core.return_file WHERE agency_code = ? AND file_name = ? AND return_file_id < ? "
+        "AND (file_error_code IS NULL OR file_error_code <> 'F001') ORDER BY return_file_id LIMIT 1",
+        [agency, name, row["return_file_id"]],
+    )
+    again = judge_file(
+        path, agency, ExchangeContext(), _ReplayHistory(str(earlier[0][0]) if earlier else None),
+        as_of=dt.date.today(), received_at=row["received_at"],
+    )
+    error = again.file_errors[0] if again.file_errors else None
+    if error is None or (error.code, error.detail) != (row["file_error_code"], row["file_error_detail"]):
+        raise IngestError(
+            f"the file judged again gives {error and error.code or again.status.value}, the registry "
+            f"says {row['file_error_code']}: its sidecar or its spool copy changed; not acknowledged",
+            agency=agency, file=name,
+        )
+    return list(again.rejects)
+
+
+def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path) -> tuple[dict[str, Any], str]:
+    """The acknowledgement (``ack.json`` object) and ``rejects.csv`` text of a registered file.
+
+    Both are rendered from the registry, in the judge's key order and format, so that the first
+    processing and any replay write the same bytes.
+    """
+    received_at = row["received_at"]
+    error_code = row["file_error_code"]
+    ack: dict[str, Any] = {
+        "spec": SPEC,
+        "file": row["file_name"],
+        "sha256": row["sha256"],
+        "received_at": format_timestamp(received_at),
+        "status": row["status"],
+        "rows_received": int(row["rows_received"]),
+        "rows_accepted": int(row["rows_accepted"]),
+        "rows_rejected": int(row["rows_rejected"]),
+        "rows_duplicate": int(row["rows_duplicate"]),
+        "file_errors": [{"code": error_code, "detail": row["file_error_detail"]}] if error_code else [],
+        "warnings": _unpack_warnings(row["warnings"]),
+    }
+    rejects = _rejects(wh, dict(row), path)
+    if len(rejects) != ack["rows_rejected"]:
+        raise IngestError(f"{len(rejects)} rejects found for {ack['rows_rejected']} registered",
+                          agency=row["agency_code"], file=row["file_name"])
+    text = Judgement(
+        file_name=row["file_name"], agency=row["agency_code"], record_type=row["file_type"],
+        sha256=row["sha256"], received_at=received_at, status=Status(row["status"]), rejects=tuple(rejects),
+    ).rejects_csv()
+    return ack, text
+
+
+def _write_complete(path: Path, text: str) -> None:
+    """``text`` to ``path.part``, flushed to disk, renamed to ``path`` (as recouvra.returns.ack does)."""
+    part = path.with_name(path.name + ".part")
+    with part.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(part, path)
+
+
+def write_ack_files(
+    stem: str, ack: Mapping[str, Any], rejects_csv: str, acks_dir: Path
+) -> tuple[Path, Path | None]:
+    """Write ``<stem>.rejects.csv`` (when any) then ``<stem>.ack.json`` into ``acks_dir``; a stale
+    rejects file of the same stem is removed. Same format as ``recouvra.returns.write_acknowledgement``."""
+    acks_dir.mkdir(parents=True, exist_ok=True)
+    rejects_path: Path | None = acks_dir / f"{stem}.rejects.csv"
+    if rejects_csv:
+        _write_complete(acks_dir / f"{stem}.rejects.csv", rejects_csv)
+    else:
+        (acks_dir / f"{stem}.rejects.csv").unlink(missing_ok=True)
+        rejects_path = None
+    ack_path = acks_dir / f"{stem}.ack.json"
+    _write_complete(ack_path, json.dumps(ack, ensure_ascii=False, indent=2) + "\n")
+    return ack_path, rejects_path
+
+
+# --- loading a judged file --------------------------------------------------------------------------
+
+def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
+    try:
+        name = parse_return_name(j.file_name)
+        file_date, seq = name.file_date, name.seq
+    except ValueError:
+        file_date, seq = None, None
+    error = j.file_errors[0] if j.file_errors else None
+    return int(wh.query(
+        "INSERT INTO core.return_file (agency_code, file_name, file_type, file_date, seq, sha256, "
+        "size_bytes, received_at, processed_at, status, rows_received, rows_accepted, rows_rejected, "
+        "rows_duplicate, file_error_code, file_error_detail, warnings, ack_file_name) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING return_file_id",
+        [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_seconds(j.received_at),
+         now, j.status.value, j.rows_received, len(j.accepted), len(j.rejects), len(j.duplicates),
+         error.code if error else None, error.detail if error else None, _pack_warnings(j.warnings),
+         f"{j.stem}.ack.json"],
+    )[0][0])
+
+
+def _physical_records(text: str) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Each row of the text by its first line: (the record's physical lines verbatim, its cells).
+
+    A record spans from its line to the line before the next row (every physical line belongs to
+    exactly one row); the line end that closes it (``\\n`` or ``\\r\\n``) is not part of it.
+    """
+    rows = list(iter_rows(text))
+    lines = text.split("\n")
+    out: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for i, row in enumerate(rows):
+        stop = rows[i + 1].line_no - 1 if i + 1 < len(rows) else len(lines)
+        raw = "\n".join(lines[row.line_no - 1 : stop])
+        if i + 1 == len(rows) and text.endswith("\n"):
+            raw = raw.removesuffix("\n")  # the empty piece after the last line end
+        out[row.line_no] = (raw.removesuffix("\r"), row.cells)
+    return out
+
+
+def _column(values: list[Any], kind: str) -> pa.Array:
+    import pyarrow as pa
+
+    types = {"str": pa.string(), "date": pa.date32(), "money": pa.decimal128(18, 2), "int": pa.int64(),
+             "ts": pa.timestamp("us")}
+    return pa.array(values, type=types[kind])
+
+
+def _load(wh: Warehouse, table: str, columns: dict[str, tuple[str, list[Any]]]) -> None:
+    import pyarrow as pa
+
+    data = pa.table({name: _column(values, kind) for name, (kind, values) in columns.items()})
+    if data.num_rows:
+        wh.load_arrow(table, data)
+
+
+def _common(records: list[ReturnRecord], agency: str, file_id: int) -> dict[str, tuple[str, list[Any]]]:
+    return {
+        "agency_code": ("str", [agency] * len(records)),
+        "dossier_id": ("str", [r.dossier_id for r in records]),
+        "return_file_id": ("int", [file_id] * len(records)),
+        "line_no": ("int", [r.line_no for r in records]),
+    }
+
+
+def _load_accepted(
+    wh: Warehouse, j: Judgement, file_id: int, physical: dict[int, tuple[str, tuple[str, ...]]]
+) -> None:
+    """Accepted records into the ``core.agency_*`` table of the file's type (bulk, one load)."""
+    records = list(j.accepted)
+    if not records:
+        return
+    base = _common(records, j.agency, file_id)
+    if j.record_type == "ACTIONS":
+        acts = [r for r in records if isinstance(r, ActionRecord)]
+        _load(wh, "core.agency_action", {**base,
+            "action_id": ("str", [r.action_id for r in acts]),
+            "action_date": ("date", [r.action_date for r in acts]),
+            "action_type": ("str", [r.action_type for r in acts]),
+            "outcome": ("str", [r.outcome for r in acts]),
+            "promise_amount": ("money", [r.promise_amount for r in acts]),
+            "promise_date": ("date", [r.promise_date for r in acts]),
+            "comment": ("str", [r.comment for r in acts])})
+    elif j.record_type == "PAYMENTS":
+        pays = [r for r in records if isinstance(r, PaymentRecord)]
+        _load(wh, "core.agency_payment", {**base,
+            "payment_id": ("str", [r.payment_id for r in pays]),
+            "payment_date": ("date", [r.payment_date for r in pays]),
+            "amount": ("money", [r.amount for r in pays]),
+            "channel": ("str", [r.channel for r in pays]),
+            "receipt_ref": ("str", [r.receipt_ref for r in pays])})
+    elif j.record_type == "PLANS":
+        plans = [r for r in records if isinstance(r, PlanRecord)]
+        _load(wh, "core.agency_plan", {**base,
+            "plan_id": ("str", [r.plan_id for r in plans]),
+            "status": ("str", [r.status for r in plans]),
+            "request_date": ("date", [r.request_date for r in plans]),
+            "installments": ("int", [r.installments for r in plans]),
+            "first_due_date": ("date", [r.first_due_date for r in plans]),
+            "total_amount": ("money", [r.total_amount for r in plans])})
+    elif j.record_type == "CLOSURES":
+        closures = [r for r in records if isinstance(r, ClosureRecord)]
+        _load(wh, "core.agency_closure", {**base,
+            "closure_id": ("str", [r.closure_id for r in closures]),
+            "closure_date": ("date", [r.closure_date for r in closures]),
+            "reason": ("str", [r.reason for r in closures]),
+            "comment": ("str", [r.comment for r in closures])})
+    elif j.record_type == "CONTACTS":
+        contacts = [r for r in records if isinstance(r, ContactRecord)]
+        header = physical[min(physical)][1]
+        value_at = header.index("value")
+        debtors = {d: current_debtor(wh, int(i)) for d, i in wh.query(
+            "SELECT dossier_id, debtor_id FROM core.dossier WHERE dossier_id IN "
+            f"({', '.join('?' for _ in {r.dossier_id for r in contacts})})",
+            sorted({r.dossier_id for r in contacts}),
+        )}
+        _load(wh, "core.agency_contact_update", {**base,
+            "update_id": ("str", [r.update_id for r in contacts]),
+            "debtor_id": ("int", [debtors[r.dossier_id] for r in contacts]),
+            "field": ("str", [r.field for r in contacts]),
+            # as sent: the cell of the file (the record holds a PHONE in E.164 already)
+            "value": ("str", [physical[r.line_no][1][value_at] for r in contacts]),
+            "value_normalised": ("str", [normalised_value(r.field, r.value) for r in contacts]),
+            "observed_date": ("date", [r.observed_date for r in contacts]),
+            "evidence": ("str", [r.evidence for r in contacts]),
+            "apply_status": ("str", ["PENDING"] * len(contacts))})
+    else:  # pragma: no cover - the judge accepts records only of the five types
+        raise ValueError(f"no table for records of type {j.record_type}")
+
+
+def _quarantine(
+    wh: Warehouse, j: Judgement, file_id: int, physical: dict[int, tuple[str, tuple[str, ...]]]
+) -> None:
+    """Rejected rows verbatim into ``core.return_reject`` (row-level codes; a file rejected whole
+    loaded nothing and its records are listed in its rejects file only)."""
+    if j.file_errors or not j.rejects:
+        return
+    _load(wh, "core.return_reject", {
+        "return_file_id": ("int", [file_id] * len(j.rejects)),
+        "line_no": ("int", [r.line_no for r in j.rejects]),
+        "record_id": ("str", [r.record_id or None for r in j.rejects]),
+        "reason_code": ("str", [r.reason_code for r in j.rejects]),
+        "detail": ("str", [r.detail for r in j.rejects]),
+        "raw_line": ("str", [physical[r.line_no][0] for r in j.rejects]),
+    })
+
+
+def ingest_file(
+    wh: Warehouse,
+    path: Path,
+    agency: str,
+    as_of: dt.date,
+    received_at: dt.datetime,
+    *,
+    context: ExchangeContext | None = None,
+    acks_dir: Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Judge, load and acknowledge one spooled return file in one transaction (see the module doc).
+
+    ``received_at`` is when the upload completed in ``inbox/`` (with the file name and sha256, the
+    file's identity: the same identity again is a replay). The acknowledgement files are written to
+    ``acks_dir`` (default: ``<path's folder>/acks``). Returns a JSON-ready summary: file name, status,
+    counts, ``return_file_id``, ``replayed``, ``ack_path`` and ``rejects_path`` (None without rejects).
+    Raises :class:`IngestError` or a warehouse error, in which case nothing was committed.
+    """
+    path = Path(path)
+    acks_dir = acks_dir if acks_dir is not None else path.parent / ACKS_FOLDER
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    received = utc_seconds(received_at)
+    processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
+    stem = path.name[:-4] if path.name.endswith(".csv") else path.name
+    with wh.transaction():
+        row = _registered(wh, agency, path.name, sha256, received)
+        replayed = row is not None
+        if row is None:
+            judgement = judge_file(
+                path, agency, context if context is not None else context_from_warehouse(wh),
+                WarehouseReturnHistory(wh), as_of, received.replace(tzinfo=dt.UTC),
+            )
+            file_id = _register(wh, judgement, len(data), processed_at)
+            if judgement.accepted or (judgement.rejects and not judgement.file_errors):
+                physical = _physical_records(decode_utf8(data))
+                _load_accepted(wh, judgement, file_id, physical)
+                _quarantine(wh, judgement, file_id, physical)
+            if judgement.record_type == "CONTACTS" and judgement.accepted:
+                apply_contact_updates(wh, file_id, processed_at)
+            if judgement.record_type == "CLOSURES" and judgement.accepted:
+                apply_closures(wh, file_id, processed_at)
+            row = _registered(wh, agency, path.name, sha256, received)
+            assert row is not None
+            ack, rejects_csv = stored_acknowledgement(wh, row, path)
+            if ack != judgement.ack or rejects_csv != judgement.rejects_csv():
+                raise IngestError("the acknowledgement rendered from the registry differs from the judge's",
+                                  agency=agency, file=path.name)
+        else:
+            log.info("%s %s: already loaded (return_file_id %s): acknowledgement replayed",
+                     agency, path.name, row["return_file_id"])
+            ack, rejects_csv = stored_acknowledgement(wh, row, path)
+        ack_path, rejects_path = write_ack_files(stem, ack, rejects_csv, acks_dir)
+    return {
+        "agency": agency,
+        "file_name": path.name,
+        "sha256": sha256,
+        "return_file_id": int(row["return_file_id"]),
+        "status": ack["status"],
+        "rows_received": ack["rows_received"],
+        "rows_accepted": ack["rows_accepted"],
+        "rows_rejected": ack["rows_rejected"],
+        "rows_duplicate": ack["rows_duplicate"],
+        "replayed": replayed,
+        "ack_path": str(ack_path),
+        "rejects_path": str(rejects_path) if rejects_path else None,
+    }
+
+
+def ingest_fetched(
+    wh: Warehouse, fetched: Iterable[Mapping[str, Any] | Iterable[Mapping[str, Any]]], as_of: dt.date,
+    *, now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Step B over what step A fetched for every agency: one transaction per file, one file's
+    failure recorded in its result (``error``) and never stopping the others.
+
+    ``fetched`` holds the items of :func:`recouvra.ingest.fetch_inbox` (a list per agency, as mapped
+    tasks return them, or one flat list). Files are taken per agency in the order they were
+    received. Returns one group per agency, ``{"agency": ..., "items": [...]}``, each item the
+    fetched item updated with :func:`ingest_file`'s summary or with ``error``: ready to be mapped
+    again for :func:`recouvra.ingest.deliver_acks`.
+    """
+    items: list[dict[str, Any]] = []
+    for entry in fetched:
+        if isinstance(entry, Mapping):
+            items.append(dict(entry))
+        else:
+            items.extend(dict(e) for e in entry)
+    items.sort(key=lambda i: (i["agency"], i["received_at"], i["file_name"]))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    context = context_from_warehouse(wh) if items else ExchangeContext()
+    for item in items:
+        agency = item["agency"]
+        try:
+            outcome = ingest_file(
+                wh, Path(item["local_path"]), agency, as_of, dt.datetime.fromisoformat(item["received_at"]),
+                context=context, now=now,
+            )
+            item.update(outcome, error=None)
+        except Exception as exc:  # one file's failure is reported, the others go on
+            log.exception("%s %s: not ingested, left in inbox/ for the next run", agency, item["file_name"])
+            item.update(status="ERROR", error=f"{type(exc).__name__}: {exc}")
+        groups.setdefault(agency, []).append(item)
+    return [{"agency": agency, "items": group} for agency, group in groups.items()]

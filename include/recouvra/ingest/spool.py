@@ -1,0 +1,163 @@
+"""Steps A and C of the ingestion, one agency's SFTP account each (mapped per agency), no warehouse.
+
+A, :func:`fetch_inbox`: list the complete files of ``inbox/`` (``.part`` files are skipped by the
+client), download each return file, and its ``.sha256`` sidecar when one is there, into the local
+spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where the file came from, its
+size, sha256 and ``received_at``: the remote modification time, i.e. when the agency's upload
+completed, which with the name and sha256 identifies this upload (see :mod:`recouvra.ingest.load`).
+
+C, :func:`deliver_acks`: for each file step B ingested, upload ``outbox/acks/<stem>.rejects.csv``
+(when any) then ``outbox/acks/<stem>.ack.json``, each atomically (``.part`` then rename, verified),
+THEN move the file, then its sidecar, to ``inbox/processed/``. A crash anywhere in C leaves the file in
+``inbox/``: the next run fetches it again, step B replays it (same acknowledgement) and C finishes.
+A file the agency replaced after step A fetched it is acknowledged (its first content was loaded)
+but not moved: its new content is judged by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import posixpath
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recouvra.returns.judge import SIDECAR_SUFFIX
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from recouvra.sftp.client import RemoteFile, SftpClient
+
+log = logging.getLogger(__name__)
+
+INBOX = "inbox"
+PROCESSED = "inbox/processed"
+ACKS = "outbox/acks"
+
+
+def spool_dir(root: Path, agency: str, run: str) -> Path:
+    """The local spool of one agency and run: ``<root>/<AGENCY>/<run>`` (``root`` = ``data/inbox``).
+
+    ``run`` is the Airflow run id or any label; characters unfit for a folder name are replaced.
+    """
+    safe = "".join(c if c.isalnum() or c in "-_.+" else "_" for c in run)
+    return Path(root) / agency / safe
+
+
+def _received_at(remote: RemoteFile) -> str:
+    """When the upload completed (the remote mtime), ISO 8601 UTC; now when the server gives none."""
+    moment = (dt.datetime.fromtimestamp(remote.mtime, dt.UTC) if remote.mtime > 0
+              else dt.datetime.now(dt.UTC))
+    return moment.replace(microsecond=0).isoformat()
+
+
+def fetch_inbox(client: SftpClient, agency: str, local_dir: Path) -> list[dict[str, Any]]:
+    """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
+
+    Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
+    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path``. A sidecar whose file is
+    not in ``inbox/`` is left alone (its file may still be on its way). Raises the client's
+    :class:`~recouvra.sftp.errors.SftpError` when the account cannot be read: that agency's task
+    fails, no other's.
+    """
+    local_dir = Path(local_dir)
+    local_dir.mkdir(parents=True, exist_ok=True)
+    entries = client.list_ready(INBOX)
+    by_name = {e.name: e for e in entries}
+    items: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry.name.endswith(SIDECAR_SUFFIX):
+            if entry.name.removesuffix(SIDECAR_SUFFIX) not in by_name:
+                log.info("%s: sidecar %s has no file in inbox/ yet; left alone", agency, entry.name)
+            continue
+        local = local_dir / entry.name
+        got = client.download(entry.path, local)
+        sidecar = by_name.get(entry.name + SIDECAR_SUFFIX)
+        local_sidecar = local_dir / (entry.name + SIDECAR_SUFFIX)
+        if sidecar is not None:
+            client.download(sidecar.path, local_sidecar)
+        else:
+            local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool
+        items.append({
+            "agency": agency,
+            "file_name": entry.name,
+            "remote_path": entry.path,
+            "size": got.size,
+            "mtime": entry.mtime,
+            "received_at": _received_at(entry),
+            "sha256": got.sha256,
+            "local_path": str(local),
+            "sidecar_remote": sidecar.path if sidecar is not None else None,
+            "sidecar_path": str(local_sidecar) if sidecar is not None else None,
+        })
+    log.info("%s: %d file(s) fetched from inbox/ into %s", agency, len(items), local_dir)
+    return items
+
+
+def _free_name(name: str, taken: set[str], received_at: str) -> str:
+    """``name``, or ``name.<received stamp>`` when ``inbox/processed/`` already holds one of that name
+    (an earlier file is evidence: never overwritten)."""
+    if name not in taken:
+        return name
+    stamp = received_at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    candidate, n = f"{name}.{stamp}", 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}.{stamp}.{n}"
+    return candidate
+
+
+def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Step C: upload the acknowledgements of ``agency``'s ingested files, then move the files away.
+
+    ``items`` are step B's results for this agency; an item with an ``error`` is skipped (its file
+    stays in ``inbox/`` and is tried again next run). Returns per item: ``file_name``, ``delivered``
+    (ack uploaded), ``moved_to`` (or None) and a ``note``. SFTP failures raise (this agency's task
+    fails; a retry is safe: uploads replace identical files, a file already moved is not moved again).
+    """
+    items = [dict(i) for i in items]
+    if not items:
+        return []
+    inbox = {f.name: f for f in client.list_ready(INBOX)}
+    processed = {f.name for f in client.list_ready(PROCESSED)}
+    acks = {f.name for f in client.list_ready(ACKS)}
+    report: list[dict[str, Any]] = []
+    for item in items:
+        name = item["file_name"]
+        if item.get("agency", agency) != agency:
+            raise ValueError(f"item of agency {item.get('agency')} given to the delivery of {agency}")
+        if item.get("error") or not item.get("ack_path"):
+            report.append({"file_name": name, "delivered": False, "moved_to": None,
+                           "note": f"not ingested: {item.get('error') or 'no acknowledgement'}"})
+            continue
+        ack = Path(item["ack_path"])
+        stem = ack.name.removesuffix(".ack.json")
+        rejects_name = f"{stem}.rejects.csv"
+        if item.get("rejects_path"):
+            client.upload_atomic(Path(item["rejects_path"]), posixpath.join(ACKS, rejects_name))
+        elif rejects_name in acks:
+            client.remove(posixpath.join(ACKS, rejects_name))  # an earlier file's, under the same stem
+        client.upload_atomic(ack, posixpath.join(ACKS, ack.name))
+        remote = inbox.get(name)
+        moved_to: str | None = None
+        if remote is None:
+            note = "acknowledged; file already moved by an earlier attempt"
+        elif (remote.size, remote.mtime) != (item.get("size"), item.get("mtime")):
+            note = "acknowledged; the file was replaced since it was fetched: left in inbox/ for the next run"
+        else:
+            target = _free_name(name, processed, item["received_at"])
+            sidecar = inbox.get(name + SIDECAR_SUFFIX) if item.get("sidecar_remote") else None
+            # The file first, then its sidecar: while the file is in inbox/, so is its sidecar.
+            moved_to = posixpath.join(PROCESSED, target)
+            client.move(remote.path, moved_to)
+            processed.add(target)
+            if sidecar is not None:
+                side_target = target + SIDECAR_SUFFIX
+                client.move(sidecar.path, posixpath.join(PROCESSED, side_target))
+                processed.add(side_target)
+            note = "acknowledged and moved"
+        report.append({"file_name": name, "delivered": True, "moved_to": moved_to, "note": note,
+                       "status": item.get("status")})
+        log.info("%s %s: %s (%s)", agency, name, note, item.get("status"))
+    return report

@@ -1,0 +1,203 @@
+"""Agency returns end to end through a real SFTP server (the embedded one, on loopback).
+
+Agencies drop files with the OpenSSH ``sftp`` client, as they would in production; the fund runs
+fetch (A, per agency) -> ingest (B, the single warehouse writer) -> deliver_acks (C, per agency) and
+the agency then finds its acknowledgements in ``outbox/acks/`` and its files in ``inbox/processed/``.
+Also checked: a re-run after a crash between the load and the acknowledgement gives the same end
+state, and one agency's bad file stops nothing of another's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, spool_dir
+from recouvra.returns.samples import return_csv
+from recouvra.sftp.client import connect as sftp_connect
+from recouvra.sftp.server import EmbeddedSftpServer
+from recouvra.warehouse import Warehouse, connect, migrate_connection
+
+pytestmark = [pytest.mark.integration]
+
+AS_OF = dt.date(2026, 11, 25)
+BUILT = dt.datetime(2026, 11, 1, 6, 0)
+PAYMENTS = ["dossier_id", "payment_id", "payment_date", "amount", "channel", "receipt_ref"]
+CONTACTS = ["dossier_id", "update_id", "field", "value", "observed_date", "evidence"]
+DOSSIERS = {"D202611-000001": (1, "AG01"), "D202611-000002": (2, "AG02")}
+
+
+@pytest.fixture()
+def wh(tmp_path: Path) -> Iterator[Warehouse]:
+    """A DuckDB warehouse with one debtor and one published dossier per agency."""
+    with connect(f"duckdb:///{(tmp_path / 'wh.duckdb').as_posix()}") as conn:
+        migrate_connection(conn)
+        for dossier_id, (debtor_id, agency) in DOSSIERS.items():
+            conn.execute(
+                "INSERT INTO core.dim_debtor (debtor_id, primary_affiliation_no, legal_name, "
+                "is_natural_person, phone_1, activity_status, affiliations_count, status, created_at, "
+                "updated_at) VALUES (?, ?, 'Atlas SARL', false, '+212522123456', 'ACTIVE', 1, 'ACTIVE', "
+                "?, ?)",
+                [debtor_id, str(debtor_id), BUILT, BUILT])
+            conn.execute(
+                "INSERT INTO core.debtor_history (debtor_id, valid_from, valid_to, is_current, "
+                "primary_affiliation_no, legal_name, is_natural_person, phone_1, activity_status, "
+                "change_source, change_ref) VALUES (?, ?, NULL, true, ?, 'Atlas SARL', false, "
+                "'+212522123456', 'ACTIVE', 'SOURCE', '2026-11-01')", [debtor_id, BUILT, str(debtor_id)])
+            conn.execute(
+                "INSERT INTO core.dossier (dossier_id, assignment_month, debtor_id, affiliation_no, "
+                "agency_code, segment, assignment_start, assignment_end, commission_rate, commission_cap, "
+                "periods_count, oldest_period, newest_period, principal_due, surcharges_due, penalties_due, "
+                "total_due, status, status_date, created_at) VALUES (?, DATE '2026-11-01', ?, ?, ?, 'FRESH', "
+                "DATE '2026-11-01', DATE '2027-04-30', 0.03, 30000, 1, DATE '2026-01-01', DATE '2026-01-01', "
+                "10000, 0, 0, 10000, 'PUBLISHED', DATE '2026-11-01', ?)",
+                [dossier_id, debtor_id, str(debtor_id), agency, BUILT])
+        yield conn
+
+
+def drop(agency_sftp: Any, tmp_path: Path, agency: str, files: dict[str, bytes]) -> None:
+    """The agency uploads files as the contract says: under ``.part``, then renamed."""
+    folder = tmp_path / "agency" / agency / "out"
+    folder.mkdir(parents=True, exist_ok=True)
+    batch = []
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        batch += [f"put {folder / name} inbox/{name}.part", f"rename inbox/{name}.part inbox/{name}"]
+    run = agency_sftp(agency, "\n".join(batch) + "\n")
+    assert run.returncode == 0, run.stderr
+
+
+def run_pipeline(server: EmbeddedSftpServer, wh: Warehouse, spool: Path, run: str, *, deliver: bool = True
+                 ) -> list[dict[str, Any]]:
+    """A (per agency) -> B (one writer) -> C (per agency); returns B's groups."""
+    fetched = []
+    for agency in ("AG01", "AG02"):
+        with sftp_connect(server.params(agency)) as client:
+            fetched.append(fetch_inbox(client, agency, spool_dir(spool, agency, run)))
+    groups = ingest_fetched(wh, fetched, AS_OF)
+    if deliver:
+        for group in groups:
+            with sftp_connect(server.params(group["agency"])) as client:
+                deliver_acks(client, group["agency"], group["items"])
+    return groups
+
+
+def listing(agency_sftp: Any, agency: str, folder: str) -> set[str]:
+    run = agency_sftp(agency, f"ls -1 {folder}\n")
+    assert run.returncode == 0, run.stderr
+    return {ln.strip().rsplit("/", 1)[-1] for ln in run.stdout.splitlines()
+            if ln.strip() and not ln.startswith("sftp>")}
+
+
+def test_agencies_upload_fund_ingests_and_acknowledges(
+    sftp_server: EmbeddedSftpServer, agency_sftp: Any, wh: Warehouse, tmp_path: Path
+) -> None:
+    good = return_csv(PAYMENTS, [["D202611-000001", "P1", "2026-11-10", "1500.50", "CHEQUE", "R-1"],
+                                 ["D202611-000001", "P2", "2026-11-11", "-3", "CHEQUE", ""]])
+    contacts = return_csv(CONTACTS, [
+        ["D202611-000001", "C1", "PHONE", "06 12 34 56 78", "2026-11-10", "call"]])
+    drop(agency_sftp, tmp_path, "AG01", {
+        "AG01_PAYMENTS_20261125_01.csv": good,
+        "AG01_PAYMENTS_20261125_01.csv.sha256": f"{hashlib.sha256(good).hexdigest()}  "
+                                                "AG01_PAYMENTS_20261125_01.csv\n".encode(),
+        "AG01_CONTACTS_20261125_01.csv": contacts,
+    })
+    # AG02 sends one bad file (not UTF-8) and one good one; a half-written upload stays invisible.
+    drop(agency_sftp, tmp_path, "AG02", {
+        "AG02_PAYMENTS_20261125_01.csv": "dossier_id;payment_id\n\xe9\n".encode("latin-1"),
+        "AG02_PAYMENTS_20261125_02.csv": return_csv(PAYMENTS, [
+            ["D202611-000002", "P1", "2026-11-10", "20.00", "ONLINE", ""]]),
+    })
+    (sftp_server.account("AG02").home / "inbox" / "AG02_ACTIONS_20261125_01.csv.part").write_text("x")
+
+    groups = run_pipeline(sftp_server, wh, tmp_path / "spool", "run1")
+
+    status = {i["file_name"]: i["status"] for g in groups for i in g["items"]}
+    assert status == {
+        "AG01_PAYMENTS_20261125_01.csv": "PARTIAL", "AG01_CONTACTS_20261125_01.csv": "ACCEPTED",
+        "AG02_PAYMENTS_20261125_01.csv": "REJECTED", "AG02_PAYMENTS_20261125_02.csv": "ACCEPTED"}
+    assert wh.query("SELECT agency_code, payment_id, amount FROM core.agency_payment ORDER BY 1, 2") == [
+        ("AG01", "P1", Decimal("1500.50")), ("AG02", "P1", Decimal("20.00"))]
+    assert wh.query("SELECT phone_1 FROM core.dim_debtor WHERE debtor_id = 1") == [("+212612345678",)]
+
+    # What each agency sees on its own account.
+    assert listing(agency_sftp, "AG01", "outbox/acks") == {
+        "AG01_PAYMENTS_20261125_01.ack.json", "AG01_PAYMENTS_20261125_01.rejects.csv",
+        "AG01_CONTACTS_20261125_01.ack.json"}
+    assert listing(agency_sftp, "AG01", "inbox/processed") == {
+        "AG01_PAYMENTS_20261125_01.csv", "AG01_PAYMENTS_20261125_01.csv.sha256",
+        "AG01_CONTACTS_20261125_01.csv"}
+    assert listing(agency_sftp, "AG01", "inbox") == {"processed"}
+    assert listing(agency_sftp, "AG02", "inbox") == {"processed", "AG02_ACTIONS_20261125_01.csv.part"}
+    got = tmp_path / "agency" / "AG02" / "got"
+    got.mkdir(parents=True)
+    run = agency_sftp("AG02", f"lcd {got}\nget outbox/acks/AG02_PAYMENTS_20261125_01.ack.json\n")
+    assert run.returncode == 0, run.stderr
+    ack = json.loads((got / "AG02_PAYMENTS_20261125_01.ack.json").read_text(encoding="utf-8"))
+    assert (ack["status"], ack["file_errors"][0]["code"]) == ("REJECTED", "F002")
+
+
+def test_rerun_after_crash_between_load_and_ack_gives_the_same_end_state(
+    sftp_server: EmbeddedSftpServer, agency_sftp: Any, wh: Warehouse, tmp_path: Path
+) -> None:
+    name = "AG01_PAYMENTS_20261125_01.csv"
+    drop(agency_sftp, tmp_path, "AG01", {name: return_csv(PAYMENTS, [
+        ["D202611-000001", "P1", "2026-11-10", "10.00", "CHEQUE", ""],
+        ["D202611-000099", "P2", "2026-11-10", "10.00", "CHEQUE", ""]])})
+    first = run_pipeline(sftp_server, wh, tmp_path / "spool", "run1", deliver=False)  # crash after B
+    home = sftp_server.account("AG01").home
+    assert (home / "inbox" / name).exists() and not list((home / "outbox" / "acks").iterdir())
+
+    second = run_pipeline(sftp_server, wh, tmp_path / "spool", "run2")
+    (item,) = [i for g in second for i in g["items"]]
+    assert item["replayed"] is True and item["status"] == "PARTIAL"
+    (before,) = [i for g in first for i in g["items"]]
+    assert Path(item["ack_path"]).read_bytes() == Path(before["ack_path"]).read_bytes()
+    assert (home / "outbox" / "acks" / "AG01_PAYMENTS_20261125_01.ack.json").read_bytes() == Path(
+        before["ack_path"]).read_bytes()
+    assert (home / "inbox" / "processed" / name).exists() and not (home / "inbox" / name).exists()
+    assert wh.query("SELECT count(*) FROM core.return_file") == [(1,)]
+    assert wh.query("SELECT count(*) FROM core.agency_payment") == [(1,)]
+    assert wh.query("SELECT count(*) FROM core.return_reject") == [(1,)]
+
+    # A third run finds nothing; the same bytes uploaded again later are DUPLICATE.
+    assert run_pipeline(sftp_server, wh, tmp_path / "spool", "run3") == []
+    drop(agency_sftp, tmp_path, "AG01", {name: (home / "inbox" / "processed" / name).read_bytes()})
+    later = (home / "inbox" / name).stat().st_mtime + 60  # a later upload, whatever this machine's speed
+    os.utime(home / "inbox" / name, (later, later))
+    (again,) = [i for g in run_pipeline(sftp_server, wh, tmp_path / "spool", "run4") for i in g["items"]]
+    assert (again["status"], again["replayed"]) == ("DUPLICATE", False)
+    processed = sorted(p.name for p in (home / "inbox" / "processed").iterdir())
+    assert processed[0] == name and len(processed) == 2  # the first file kept, the second beside it
+
+
+def test_a_file_that_fails_ingestion_stays_in_inbox_and_stops_no_other(
+    sftp_server: EmbeddedSftpServer, agency_sftp: Any, wh: Warehouse, tmp_path: Path
+) -> None:
+    drop(agency_sftp, tmp_path, "AG01", {"AG01_PAYMENTS_20261125_01.csv": return_csv(PAYMENTS, [
+        ["D202611-000001", "P1", "2026-11-10", "10.00", "CHEQUE", ""]])})
+    drop(agency_sftp, tmp_path, "AG02", {"AG02_PAYMENTS_20261125_01.csv": return_csv(PAYMENTS, [
+        ["D202611-000002", "P1", "2026-11-10", "10.00", "CHEQUE", ""]])})
+    fetched = []
+    for agency in ("AG01", "AG02"):
+        with sftp_connect(sftp_server.params(agency)) as client:
+            fetched.append(fetch_inbox(client, agency, spool_dir(tmp_path / "spool", agency, "run1")))
+    Path(fetched[0][0]["local_path"]).unlink()  # AG01's spool copy is lost before B
+    groups = ingest_fetched(wh, fetched, AS_OF)
+    for group in groups:
+        with sftp_connect(sftp_server.params(group["agency"])) as client:
+            report = deliver_acks(client, group["agency"], group["items"])
+        if group["agency"] == "AG01":
+            assert report[0]["delivered"] is False and "not ingested" in report[0]["note"]
+    assert (sftp_server.account("AG01").home / "inbox" / "AG01_PAYMENTS_20261125_01.csv").exists()
+    processed = sftp_server.account("AG02").home / "inbox" / "processed"
+    assert (processed / "AG02_PAYMENTS_20261125_01.csv").exists()
+    assert wh.query("SELECT agency_code FROM core.agency_payment") == [("AG02",)]

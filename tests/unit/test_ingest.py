@@ -1,0 +1,437 @@
+"""Ingestion of agency return files into the warehouse (step B), on an embedded DuckDB warehouse.
+
+Checked on outcomes: rows in the record tables (Decimal amounts), rejects kept verbatim with their
+codes, counts that add up, DUPLICATE and E011 across files through the warehouse's memory, a replay
+after a crash between load and acknowledgement that changes nothing and gives the same bytes, and the
+debtor master fed by contact updates and closures with history and provenance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import recouvra.ingest.load as load_module
+from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file
+from recouvra.returns import InMemoryReturnHistory, judge_bytes
+from recouvra.returns.samples import return_csv
+from recouvra.returns.warehouse_history import WarehouseReturnHistory
+from recouvra.warehouse import Warehouse, connect, migrate_connection
+
+pytestmark = [pytest.mark.unit]
+
+AS_OF = dt.date(2026, 11, 25)
+T0 = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
+START, END = dt.date(2026, 11, 1), dt.date(2027, 4, 30)
+BUILT = dt.datetime(2026, 11, 1, 6, 0)
+
+HEADERS = {
+    "PAYMENTS": ["dossier_id", "payment_id", "payment_date", "amount", "channel", "receipt_ref"],
+    "CONTACTS": ["dossier_id", "update_id", "field", "value", "observed_date", "evidence"],
+    "CLOSURES": ["dossier_id", "closure_id", "closure_date", "reason", "comment"],
+    "ACTIONS": ["dossier_id", "action_id", "action_date", "action_type", "outcome", "promise_amount",
+                "promise_date", "comment"],
+    "PLANS": ["dossier_id", "plan_id", "request_date", "installments", "first_due_date", "total_amount",
+              "status"],
+}
+D1, D2, D3 = "D202611-000001", "D202611-000002", "D202611-000003"
+
+
+def seed(wh: Warehouse) -> None:
+    """Three debtors with a SOURCE version each; D1, D3 with AG01, D2 with AG02; D3 recalled."""
+    for debtor_id, phone in ((1, "+212522123456"), (2, None), (3, None)):
+        values = [debtor_id, f"100000{debtor_id}", f"Debtor {debtor_id} SARL", "12 Rue Ibn Battouta",
+                  "Casablanca", "Casablanca-Settat", phone, "contact@atlas.ma", "Karim Benali"]
+        wh.execute(
+            "INSERT INTO core.dim_debtor (debtor_id, primary_affiliation_no, legal_name, is_natural_person, "
+            "address, city, region, phone_1, email, legal_rep_name, activity_status, affiliations_count, "
+            "status, created_at, updated_at) "
+            "VALUES (?, ?, ?, false, ?, ?, ?, ?, ?, ?, 'ACTIVE', 1, 'ACTIVE', ?, ?)", [*values, BUILT, BUILT])
+        wh.execute(
+            "INSERT INTO core.debtor_history (debtor_id, valid_from, valid_to, is_current, "
+            "primary_affiliation_no, legal_name, is_natural_person, address, city, region, phone_1, email, "
+            "legal_rep_name, activity_status, change_source, change_ref) VALUES (?, ?, NULL, true, ?, ?, "
+            "false, ?, ?, ?, ?, ?, ?, 'ACTIVE', 'SOURCE', '2026-11-01')", [values[0], BUILT, *values[1:]])
+    for dossier_id, debtor_id, agency, total in ((D1, 1, "AG01", "10000.00"), (D2, 2, "AG02", "5000.00"),
+                                                 (D3, 3, "AG01", "8000.00")):
+        wh.execute(
+            "INSERT INTO core.dossier (dossier_id, assignment_month, debtor_id, affiliation_no, agency_code, "
+            "segment, assignment_start, assignment_end, commission_rate, commission_cap, periods_count, "
+            "oldest_period, newest_period, principal_due, surcharges_due, penalties_due, total_due, status, "
+            "status_date, created_at) VALUES (?, DATE '2026-11-01', ?, ?, ?, 'FRESH', ?, ?, 0.03, 30000, 1, "
+            "DATE '2026-01-01', DATE '2026-01-01', ?, 0, 0, ?, 'PUBLISHED', DATE '2026-11-01', ?)",
+            [dossier_id, debtor_id, f"100000{debtor_id}", agency, START, END, Decimal(total), Decimal(total),
+             BUILT])
+    wh.execute("INSERT INTO core.dossier_recall VALUES (?, DATE '2026-11-20', 'FUND_DECISION', 8000, ?, "
+               "NULL)", [D3, BUILT])
+
+
+@pytest.fixture()
+def wh(tmp_path: Path) -> Iterator[Warehouse]:
+    with connect(f"duckdb:///{(tmp_path / 'wh.duckdb').as_posix()}") as conn:
+        migrate_connection(conn)
+        seed(conn)
+        yield conn
+
+
+def write(folder: Path, name: str, rtype: str, rows: list[list[str]], *, line_end: str = "\n") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(return_csv(HEADERS[rtype], rows, line_end=line_end))
+    return path
+
+
+def ingest(wh: Warehouse, path: Path, received_at: dt.datetime = T0, agency: str = "AG01") -> dict[str, Any]:
+    return ingest_file(wh, path, agency, AS_OF, received_at)
+
+
+def count(wh: Warehouse, table: str) -> int:
+    return int(wh.query(f"SELECT count(*) FROM {table}")[0][0])
+
+
+def state(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything ingestion writes, for before/after comparisons."""
+    tables = {
+        "core.return_file": "return_file_id", "core.return_reject": "return_file_id, line_no",
+        "core.agency_payment": "payment_id", "core.agency_contact_update": "update_id",
+        "core.agency_closure": "closure_id", "core.dim_debtor": "debtor_id",
+        "core.debtor_history": "debtor_id, valid_from",
+    }
+    return {t: wh.query(f"SELECT * FROM {t} ORDER BY {k}") for t, k in tables.items()}
+
+
+# --- loading ------------------------------------------------------------------------------------------
+
+def test_partial_payments_file_loads_accepted_rows_with_decimal_and_quarantines_rejects(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "spool", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "1500.5", "BANK_TRANSFER", "R-1"],
+        [D1, "P2", "2026-11-11", "12,50", "CHEQUE", ""],           # E005
+        [D2, "P3", "2026-11-11", "10.00", "CHEQUE", ""],           # E002: AG02's dossier
+        [D1, "P4", "2026-11-12", "99.99", "ONLINE", ""],
+    ])
+    result = ingest(wh, path)
+
+    assert (result["status"], result["rows_received"], result["rows_accepted"], result["rows_rejected"],
+            result["rows_duplicate"]) == ("PARTIAL", 4, 2, 2, 0)
+    rows = wh.query("SELECT payment_id, amount, payment_date, line_no FROM core.agency_payment ORDER BY 1")
+    assert rows == [("P1", Decimal("1500.50"), dt.date(2026, 11, 10), 2),
+                    ("P4", Decimal("99.99"), dt.date(2026, 11, 12), 5)]
+    assert all(isinstance(r[1], Decimal) for r in rows)
+    quarantine = wh.query(
+        "SELECT line_no, record_id, reason_code, raw_line FROM core.return_reject ORDER BY 1")
+    assert quarantine == [
+        (3, "P2", "E005", f"{D1};P2;2026-11-11;12,50;CHEQUE;"),
+        (4, "P3", "E002", f"{D2};P3;2026-11-11;10.00;CHEQUE;"),
+    ]
+    registry = wh.query("SELECT file_type, file_date, seq, status, rows_received, rows_accepted, "
+                        "rows_rejected, rows_duplicate, ack_file_name, sha256 FROM core.return_file")
+    assert registry == [("PAYMENTS", dt.date(2026, 11, 25), 1, "PARTIAL", 4, 2, 2, 0,
+                         "AG01_PAYMENTS_20261125_01.ack.json", hashlib.sha256(path.read_bytes()).hexdigest())]
+    ack = json.loads(Path(result["ack_path"]).read_text(encoding="utf-8"))
+    assert ack["status"] == "PARTIAL" and ack["received_at"] == "2026-11-25T09:30:00Z"
+    assert ack["rows_received"] == ack["rows_accepted"] + ack["rows_rejected"] + ack["rows_duplicate"]
+    rejects = Path(result["rejects_path"]).read_text(encoding="utf-8").splitlines()
+    assert [line.split(";")[:3] for line in rejects] == [
+        ["line_no", "record_id", "reason_code"], ["3", "P2", "E005"], ["4", "P3", "E002"]]
+
+
+def test_rejected_record_spanning_lines_is_kept_verbatim_with_crlf_line_ends(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "AG01_ACTIONS_20261125_01.csv", "ACTIONS", [
+        [D1, "A1", "2026-11-10", "CALL", "NO_ANSWER", "", "", "ok"],
+        [D1, "A2", "2026-11-10", "SHOUT", "NO_ANSWER", "", "", "two\r\nlines; \"quoted\""],  # E006
+        [D1, "A3", "2026-11-10", "CALL", "PROMISE_TO_PAY", "", "", ""],                       # E007
+    ], line_end="\r\n")
+    result = ingest(wh, path)
+
+    assert result["status"] == "PARTIAL"
+    raw = dict(wh.query("SELECT line_no, raw_line FROM core.return_reject"))
+    assert raw == {3: f'{D1};A2;2026-11-10;SHOUT;NO_ANSWER;;;"two\r\nlines; ""quoted"""',
+                   5: f"{D1};A3;2026-11-10;CALL;PROMISE_TO_PAY;;;"}
+    assert wh.query("SELECT reason_code FROM core.return_reject ORDER BY line_no") == [("E006",), ("E007",)]
+    assert wh.query("SELECT action_id, comment FROM core.agency_action") == [("A1", "ok")]
+
+
+def test_file_rejected_whole_loads_nothing_and_counts_its_records(wh: Warehouse, tmp_path: Path) -> None:
+    path = write(tmp_path, "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""], [D1, "P2", "2026-11-10", "20.00", "CHEQUE", ""]])
+    (tmp_path / (path.name + ".sha256")).write_text("0" * 64 + "\n", encoding="utf-8")  # F004
+    result = ingest(wh, path)
+
+    assert (result["status"], result["rows_received"], result["rows_rejected"]) == ("REJECTED", 2, 2)
+    assert count(wh, "core.agency_payment") == count(wh, "core.return_reject") == 0
+    assert wh.query("SELECT file_error_code FROM core.return_file") == [("F004",)]
+    lines = Path(result["rejects_path"]).read_text().splitlines()[1:]
+    assert [ln.split(";")[2] for ln in lines] == ["F004"] * 2
+
+
+# --- memory across files: DUPLICATE, duplicates, E011, F007 -----------------------------------------------
+
+def test_redelivered_file_is_duplicate_whatever_its_name(wh: Warehouse, tmp_path: Path) -> None:
+    rows = [[D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""], [D1, "P2", "2026-11-10", "20.00", "CHEQUE", ""]]
+    first = ingest(wh, write(tmp_path / "run1", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", rows))
+    # The same bytes uploaded again after processing: a new upload (another received_at), same name...
+    again = ingest(wh, write(tmp_path / "run2", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", rows),
+                   received_at=T0 + dt.timedelta(hours=2))
+    # ... and under another name.
+    renamed = ingest(wh, write(tmp_path / "run3", "AG01_PAYMENTS_20261125_02.csv", "PAYMENTS", rows),
+                     received_at=T0 + dt.timedelta(hours=3))
+
+    assert first["status"] == "ACCEPTED"
+    for result in (again, renamed):
+        assert (result["status"], result["rows_received"], result["rows_duplicate"], result["replayed"]) == (
+            "DUPLICATE", 2, 2, False)
+    assert count(wh, "core.agency_payment") == 2
+    assert count(wh, "core.return_file") == 3
+
+
+def test_resent_record_is_a_duplicate_and_changed_record_is_e011_across_files(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    ingest(wh, write(tmp_path, "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]]))
+    result = ingest(wh, write(tmp_path, "AG01_PAYMENTS_20261125_02.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10", "CHEQUE", ""],        # same content (10 = 10.00): duplicate
+        [D1, "P2", "2026-11-11", "30.00", "CHEQUE", ""],
+    ]), received_at=T0 + dt.timedelta(minutes=5))
+    changed = ingest(wh, write(tmp_path, "AG01_PAYMENTS_20261125_03.csv", "PAYMENTS", [
+        [D1, "P2", "2026-11-11", "31.00", "CHEQUE", ""],     # other content: E011
+    ]), received_at=T0 + dt.timedelta(minutes=10))
+
+    assert (result["status"], result["rows_accepted"], result["rows_duplicate"]) == ("ACCEPTED", 1, 1)
+    assert (changed["status"], changed["rows_rejected"]) == ("REJECTED", 1)
+    assert wh.query("SELECT reason_code, record_id FROM core.return_reject") == [("E011", "P2")]
+    assert wh.query("SELECT payment_id, amount FROM core.agency_payment ORDER BY 1") == [
+        ("P1", Decimal("10.00")), ("P2", Decimal("30.00"))]
+
+
+def test_name_reused_with_other_content_is_f007(wh: Warehouse, tmp_path: Path) -> None:
+    ingest(wh, write(tmp_path / "a", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]]))
+    result = ingest(wh, write(tmp_path / "b", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P9", "2026-11-10", "10.00", "CHEQUE", ""]]), received_at=T0 + dt.timedelta(hours=1))
+    assert result["status"] == "REJECTED"
+    codes = wh.query("SELECT file_error_code FROM core.return_file ORDER BY return_file_id")
+    assert codes == [(None,), ("F007",)]
+
+
+def test_warehouse_history_judges_like_the_in_memory_history(wh: Warehouse, tmp_path: Path) -> None:
+    """The same sequence of files judged with both memories gives the same judgements."""
+    DAY = "2026-11-10"
+    requested = [D1, "PL1", "2026-11-10", "6", "2026-12-05", "6000", "REQUESTED"]
+    signed = [D1, "PL1", "2026-11-10", "6", "2026-12-05", "6000", "SIGNED"]
+    files = [
+        ("AG01_PLANS_20261125_01.csv", "PLANS", [requested]),
+        ("AG01_PLANS_20261125_02.csv", "PLANS", [requested, signed]),
+        ("AG01_PLANS_20261125_03.csv", "PLANS", [[*signed[:3], "7", *signed[4:]]]),   # E011
+        ("AG01_CONTACTS_20261125_01.csv", "CONTACTS", [[D1, "C1", "PHONE", "06 12 34 56 78", DAY, ""]]),
+        ("AG01_CONTACTS_20261125_02.csv", "CONTACTS", [[D1, "C1", "PHONE", "+212612345678", DAY, ""],
+                                                        [D1, "C2", "EMAIL", "A@b.ma", DAY, "x"]]),
+        ("AG01_CONTACTS_20261125_01.csv", "CONTACTS", [[D1, "C3", "CITY", "Rabat", DAY, ""]]),  # F007
+    ]
+    memory = InMemoryReturnHistory()
+    context = context_from_warehouse(wh)
+    for i, (name, rtype, rows) in enumerate(files):
+        path = write(tmp_path / str(i), name, rtype, rows)
+        received = T0 + dt.timedelta(minutes=i)
+        expected = judge_bytes(name, path.read_bytes(), "AG01", context, memory, as_of=AS_OF,
+                               received_at=received)
+        memory.remember(expected)
+        seen = judge_bytes(name, path.read_bytes(), "AG01", context, WarehouseReturnHistory(wh), as_of=AS_OF,
+                           received_at=received)
+        assert seen.report() == expected.report(), name
+        ingest(wh, path, received_at=received)
+    assert [r[0] for r in wh.query("SELECT status FROM core.return_file ORDER BY return_file_id")] == [
+        "ACCEPTED", "ACCEPTED", "REJECTED", "ACCEPTED", "ACCEPTED", "REJECTED"]
+    assert wh.query("SELECT reason_code FROM core.return_reject") == [("E011",)]
+
+
+def test_context_from_warehouse_has_windows_totals_and_recalls(wh: Warehouse) -> None:
+    context = context_from_warehouse(wh)
+    d3 = context.get(D3)
+    assert d3 is not None and (d3.agency, d3.total_due, d3.recall_date) == (
+        "AG01", Decimal("8000.00"), dt.date(2026, 11, 20))
+    assert context.get(D2) is not None and context.get(D2).agency == "AG02"  # type: ignore[union-attr]
+
+
+# --- exactly once -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", ["partial", "rejected_whole", "duplicate"])
+def test_rerun_after_crash_between_load_and_ack_changes_nothing_and_gives_the_same_ack(
+    wh: Warehouse, tmp_path: Path, case: str
+) -> None:
+    rows = [[D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""], [D1, "P2", "2026-11-10", "0", "CHEQUE", ""]]
+    if case == "duplicate":
+        ingest(wh, write(tmp_path / "earlier", "AG01_PAYMENTS_20261124_01.csv", "PAYMENTS", rows),
+               received_at=T0 - dt.timedelta(days=1))
+    path = write(tmp_path / "run1", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", rows)
+    if case == "rejected_whole":
+        (path.parent / (path.name + ".sha256")).write_text("f" * 64, encoding="utf-8")
+    first = ingest(wh, path)                                    # B commits ...
+    acks = {p.name: p.read_bytes() for p in Path(first["ack_path"]).parent.iterdir()}
+    before = state(wh)
+    # ... C never runs: the next run fetches the same upload again into a new spool and replays it.
+    spool = tmp_path / "run2"
+    spool.mkdir()
+    for p in path.parent.glob(path.name + "*"):
+        (spool / p.name).write_bytes(p.read_bytes())
+    second = ingest(wh, spool / path.name)
+
+    assert second["replayed"] is True and first["replayed"] is False
+    assert {k: v for k, v in second.items() if k not in ("ack_path", "rejects_path", "replayed")} == {
+        k: v for k, v in first.items() if k not in ("ack_path", "rejects_path", "replayed")}
+    assert state(wh) == before
+    assert {p.name: p.read_bytes() for p in Path(second["ack_path"]).parent.iterdir()} == acks
+    expected = {"partial": "PARTIAL", "rejected_whole": "REJECTED", "duplicate": "DUPLICATE"}
+    assert first["status"] == expected[case]
+
+
+def test_crash_before_commit_leaves_nothing(
+    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
+        [D1, "C1", "PHONE", "0612345678", "2026-11-10", ""]])
+    before = state(wh)
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(load_module, "apply_contact_updates", crash)
+    with pytest.raises(RuntimeError):
+        ingest(wh, path)
+    assert state(wh) == before
+    monkeypatch.undo()
+    assert ingest(wh, path)["status"] == "ACCEPTED"  # and the file is judged afresh, not DUPLICATE
+
+
+def test_one_bad_file_does_not_stop_the_others(wh: Warehouse, tmp_path: Path) -> None:
+    good = write(tmp_path / "AG02", "AG02_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D2, "P1", "2026-11-10", "10.00", "CHEQUE", ""]])
+    item = {"received_at": T0.isoformat(), "size": 1, "mtime": 1}
+    groups = ingest_fetched(wh, [
+        [{**item, "agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_01.csv",
+          "local_path": str(tmp_path / "AG01" / "gone.csv")}],           # the spool lost it
+        [{**item, "agency": "AG02", "file_name": good.name, "local_path": str(good)}],
+    ], AS_OF)
+
+    by_agency = {g["agency"]: g["items"] for g in groups}
+    assert by_agency["AG01"][0]["status"] == "ERROR" and "gone.csv" in by_agency["AG01"][0]["error"]
+    assert by_agency["AG02"][0]["status"] == "ACCEPTED" and by_agency["AG02"][0]["error"] is None
+    assert wh.query("SELECT agency_code, payment_id FROM core.agency_payment") == [("AG02", "P1")]
+
+
+# --- the debtor master ------------------------------------------------------------------------------------
+
+def golden(wh: Warehouse, debtor_id: int = 1) -> dict[str, Any]:
+    cols = ["address", "city", "region", "phone_1", "phone_2", "email", "legal_rep_name", "activity_status"]
+    row = wh.query(f"SELECT {', '.join(cols)} FROM core.dim_debtor WHERE debtor_id = ?", [debtor_id])[0]
+    return dict(zip(cols, row, strict=True))
+
+
+def versions(wh: Warehouse, debtor_id: int = 1) -> list[tuple[Any, ...]]:
+    return wh.query("SELECT change_source, change_ref, is_current, phone_1, activity_status FROM "
+                    "core.debtor_history WHERE debtor_id = ? ORDER BY valid_from", [debtor_id])
+
+
+def test_contact_updates_feed_the_golden_record_with_history_and_provenance(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    result = ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
+        [D1, "C1", "PHONE", "06 12 34 56 78", "2026-11-10", "called the manager"],
+        [D1, "C2", "EMAIL", "Compta@Atlas.MA", "2026-11-10", ""],
+        [D1, "C3", "ASSET", "Land title 12345/C, Berrechid", "2026-11-11", "land registry"],
+        [D1, "C4", "ADDRESS", "  45 Bd  Zerktouni ", "2026-11-12", "visit"],
+        [D1, "C5", "ACTIVITY_STATUS", "LIQUIDATION", "2026-11-12", "court notice"],
+    ]))
+
+    assert result["status"] == "ACCEPTED"
+    g = golden(wh)
+    assert (g["phone_1"], g["phone_2"], g["email"], g["address"], g["activity_status"]) == (
+        "+212612345678", "+212522123456", "compta@atlas.ma", "45 Bd Zerktouni", "LIQUIDATION")
+    updates = wh.query("SELECT update_id, value, value_normalised, apply_status, applied_at IS NOT NULL, "
+                       "evidence, debtor_id FROM core.agency_contact_update ORDER BY update_id")
+    assert updates == [
+        ("C1", "06 12 34 56 78", "+212612345678", "APPLIED", True, "called the manager", 1),
+        ("C2", "Compta@Atlas.MA", "compta@atlas.ma", "APPLIED", True, None, 1),
+        ("C3", "Land title 12345/C, Berrechid", "Land title 12345/C, Berrechid", "NOT_APPLICABLE", False,
+         "land registry", 1),
+        ("C4", "  45 Bd  Zerktouni ", "45 Bd Zerktouni", "APPLIED", True, "visit", 1),
+        ("C5", "LIQUIDATION", "LIQUIDATION", "APPLIED", True, "court notice", 1),
+    ]
+    history = versions(wh)
+    assert [(s, ref, cur) for s, ref, cur, _, _ in history] == [
+        ("SOURCE", "2026-11-01", False), ("AGENCY", "AG01:C1", False), ("AGENCY", "AG01:C2", False),
+        ("AGENCY", "AG01:C4", False), ("AGENCY", "AG01:C5", True)]
+    assert history[-1][3:] == ("+212612345678", "LIQUIDATION")
+    # the current version equals the golden record; versions are contiguous
+    spans = wh.query("SELECT valid_from, valid_to FROM core.debtor_history WHERE debtor_id = 1 ORDER BY 1")
+    assert all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1)) and spans[-1][1] is None
+
+
+def test_an_older_observation_does_not_overwrite_a_newer_one(wh: Warehouse, tmp_path: Path) -> None:
+    ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
+        [D1, "C1", "PHONE", "0612345678", "2026-11-15", ""],
+        [D1, "C2", "PHONE", "0661000000", "2026-11-05", ""],   # older, later in the file
+    ]))
+    assert golden(wh)["phone_1"] == "+212612345678"
+    later = ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_02.csv", "CONTACTS", [
+        [D1, "C3", "PHONE", "0662000000", "2026-11-14", ""],   # older than C1, received later
+    ]), received_at=T0 + dt.timedelta(hours=1))
+
+    assert later["status"] == "ACCEPTED"
+    assert golden(wh)["phone_1"] == "+212612345678"
+    assert wh.query("SELECT update_id, apply_status FROM core.agency_contact_update ORDER BY 1") == [
+        ("C1", "APPLIED"), ("C2", "SUPERSEDED"), ("C3", "SUPERSEDED")]
+    assert [ref for _, ref, _, _, _ in versions(wh)] == ["2026-11-01", "AG01:C1"]
+
+
+def test_a_newer_source_value_wins_over_an_older_agency_observation(wh: Warehouse, tmp_path: Path) -> None:
+    # The fund's extract of 2026-11-20 changed the e-mail: an agency observation of 2026-11-12 is older.
+    wh.execute("UPDATE core.debtor_history SET valid_to = ?, is_current = false WHERE debtor_id = 1",
+               [dt.datetime(2026, 11, 20, 6)])
+    wh.execute("INSERT INTO core.debtor_history SELECT debtor_id, TIMESTAMP '2026-11-20 06:00:00', NULL, "
+               "true, primary_affiliation_no, legal_name, legal_form, is_natural_person, ice, rc_number, "
+               "rc_court, if_number, cin, address, city, region, phone_1, phone_2, 'new@atlas.ma', "
+               "legal_rep_name, sector, activity_status, 'SOURCE', '2026-11-20' FROM core.debtor_history "
+               "WHERE debtor_id = 1 AND valid_from = ?", [BUILT])
+    wh.execute("UPDATE core.dim_debtor SET email = 'new@atlas.ma' WHERE debtor_id = 1")
+    ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
+        [D1, "C1", "EMAIL", "old@atlas.ma", "2026-11-12", ""],
+        [D1, "C2", "LEGAL_REP", "Salma  Idrissi", "2026-11-12", ""],
+    ]))
+    assert (golden(wh)["email"], golden(wh)["legal_rep_name"]) == ("new@atlas.ma", "Salma Idrissi")
+    assert wh.query("SELECT apply_status FROM core.agency_contact_update ORDER BY update_id") == [
+        ("SUPERSEDED",), ("APPLIED",)]
+
+
+def test_insolvent_closure_reaches_the_activity_status_the_selection_reads(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    result = ingest(wh, write(tmp_path, "AG01_CLOSURES_20261125_01.csv", "CLOSURES", [
+        [D1, "K1", "2026-11-20", "INSOLVENT", "receivership opened"],
+    ]))
+    assert result["status"] == "ACCEPTED"
+    assert golden(wh)["activity_status"] == "INSOLVENT"
+    assert versions(wh)[-1][:3] == ("AGENCY", "AG01:K1", True)
+    # an agency's later ACTIVE does not lift a legal state
+    ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
+        [D1, "C1", "ACTIVITY_STATUS", "ACTIVE", "2026-11-24", ""]]), received_at=T0 + dt.timedelta(hours=1))
+    assert golden(wh)["activity_status"] == "INSOLVENT"
+    assert wh.query("SELECT apply_status FROM core.agency_contact_update") == [("NOT_APPLICABLE",)]
+
+
+def test_ceased_no_assets_closure_marks_the_debtor_ceased(wh: Warehouse, tmp_path: Path) -> None:
+    ingest(wh, write(tmp_path, "AG01_CLOSURES_20261125_01.csv", "CLOSURES", [
+        [D1, "K1", "2026-11-20", "CEASED_NO_ASSETS", ""], [D1, "K2", "2026-11-21", "UNREACHABLE", ""]]))
+    assert golden(wh)["activity_status"] == "CEASED"
+    assert count(wh, "core.agency_closure") == 2
