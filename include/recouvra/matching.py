@@ -657,10 +657,13 @@ def resolve(
 
     step("candidate pairs")
     pairs = candidate_pairs(feats, config)
+    # pairs the strong keys already joined need no score
+    strong_root = np.fromiter((clusters.find(x) for x in range(len(recs))), dtype=np.int64, count=len(recs))
+    pairs = pairs[strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]]] if len(pairs) else pairs
     step(f"score {len(pairs):,} pairs")
     scored = score_pairs(feats, pairs, config)
     accept = _fuzzy_accept(scored, feats, config)
-    vetoed += int((scored.score >= config.accept_score).sum() - accept.sum()) if len(pairs) else 0
+    vetoed += int(((scored.score >= config.accept_score) & ~accept).sum()) if len(pairs) else 0
     keep = np.flatnonzero(accept)
     # strongest evidence first, ties broken by record position: deterministic
     keep = keep[np.lexsort((pairs[keep, 1], pairs[keep, 0], -scored.score[keep]))]

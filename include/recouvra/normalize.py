@@ -752,7 +752,8 @@ def _apply(func: Any, items: list[Any]) -> list[Any]:
     """``[func(x) for x in items]``, on every core for long lists (fork: workers inherit the data)."""
     import multiprocessing as mp
 
-    workers = min(os.cpu_count() or 1, 8)
+    # RECOUVRA_NORMALIZE_WORKERS=1 turns forking off (e.g. inside a process that must not fork)
+    workers = int(os.environ.get("RECOUVRA_NORMALIZE_WORKERS") or min(os.cpu_count() or 1, 8))
     if len(items) < PARALLEL_MIN_VALUES or workers < 2 or "fork" not in mp.get_all_start_methods():
         return [func(u) for u in items]
     global _WORK
