@@ -23,10 +23,17 @@ run_dag() {  # run_dag DAG_ID LOGICAL_DATE
 # The demo's first month: the day after the seed's as-of date (its history ends with October 2026).
 month_start="${DEMO_START:-2026-11-01}"
 
+# The agencies' SFTP drops: the project's own server on loopback, one chrooted account per agency, a
+# pinned host key; Airflow reaches it through one connection per agency (AIRFLOW_CONN_SFTP_AGxx).
+recouvra sftp serve --daemon
+eval "$(recouvra sftp env)"
+airflow pools set sftp_agencies 4 "SFTP connections to agency servers" >/dev/null
+
 echo "== DAG runs through the embedded Airflow (logs: $logs)"
 run_dag warehouse_setup "$month_start"
 run_dag portfolio_extract "$month_start"
 run_dag debtor_master "$month_start"
+run_dag assignment_monthly "$month_start"
 
 echo
 echo "== What the demo produced"

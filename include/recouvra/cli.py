@@ -17,7 +17,7 @@ from recouvra.errors import RecouvraError
 
 Handler = Callable[[argparse.Namespace], int]
 #: Modules whose ``register(subparsers)`` adds subcommands (argparse only at import: keep them light).
-SUBCOMMAND_MODULES: tuple[str, ...] = ("recouvra.sftp.cli", "recouvra.returns.cli")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("recouvra.sftp.cli", "recouvra.returns.cli", "recouvra.simulator.cli")
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]

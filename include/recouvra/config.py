@@ -152,6 +152,7 @@ class Performance(_Model):
 
 
 class Allocation(_Model):
+    seed: int = Field(42, ge=0)                           # the split is deterministic for a seed
     score_bands: int = Field(4, ge=1, le=20)              # strata: region x segment x score band
     balance_tolerance: Share = Decimal("0.10")            # agency means within 10% of the month's
     max_draws: int = Field(200, ge=1, le=10_000)          # re-randomisations to meet the balance
@@ -263,6 +264,43 @@ class Seed(_Model):
     natural_person_share: Share = Decimal("0.12")
 
 
+class AgencyBehaviour(_Model):
+    """How one simulated agency works its dossiers (``recouvra simulate-agencies``, docs/simulator.md).
+
+    Shares are probabilities: per dossier (contact, promise, plan, data update), per promise (pay),
+    per reported payment (ledger fates, receipt reference) or per row and file (malformed).
+    """
+
+    contact_rate: Share = Decimal("0.60")        # dossiers whose debtor is ever reached
+    promise_rate: Share = Decimal("0.45")        # reached debtors who promise to pay (or ask a plan)
+    pay_rate: Share = Decimal("0.70")            # promises and plan installments actually paid
+    plan_rate: Share = Decimal("0.30")           # of promisers: a payment plan instead of a lump sum
+    speed: float = Field(1.0, gt=0, le=5)        # 1 = an action about every 10 days; 2 = twice as often
+    data_update_rate: Share = Decimal("0.35")    # dossiers with new contact data (phone, address, ...)
+    malformed_share: Share = Decimal("0.03")     # rows sent malformed (each rejected with an E-code)
+    malformed_file_share: Share = Decimal("0.05")  # files sent broken (F-codes, identical re-send)
+    correction_rate: Share = Decimal("0.80")     # files with rejected rows re-sent corrected (new SEQ)
+    sidecar_share: Share = Decimal("0.50")       # files sent with a .sha256 sidecar
+    receipt_ref_share: Share = Decimal("0.60")   # reported payments carrying the fund's receipt number
+    ledger_missing_share: Share = Decimal("0.05")  # reported payments the fund's ledger never receives
+    reversal_share: Share = Decimal("0.03")      # payments reversed later in the ledger (bounced cheque)
+    wrong_amount_share: Share = Decimal("0.04")  # payments reported with a lower amount than the ledger's
+    wrong_date_share: Share = Decimal("0.06")    # payments reported 1 to 8 days off the ledger's date
+    send_weekday: int = Field(4, ge=0, le=6)     # day the weekly return files are sent (0 Monday)
+    crlf: bool = False                           # write \r\n line ends (the contract accepts both)
+
+
+class Simulator(_Model):
+    """The agency simulator of the demo and the tests: a seed and each agency's behaviour."""
+
+    seed: int = Field(2026, ge=0)
+    agencies: dict[str, AgencyBehaviour] = Field(default_factory=dict)
+
+    def behaviour(self, agency: str) -> AgencyBehaviour:
+        """The agency's behaviour; the defaults of :class:`AgencyBehaviour` when it has none."""
+        return self.agencies.get(agency, AgencyBehaviour())
+
+
 class Settings(_Model):
     programme: Programme = Programme()
     agencies: list[Agency] = Field(min_length=1)
@@ -271,6 +309,7 @@ class Settings(_Model):
     seed: Seed = Seed()
     selection: Selection = Selection()
     allocation: Allocation = Allocation()
+    simulator: Simulator = Simulator()
     # Where relative paths resolve; set by load_settings, not by the file.
     root: Path = Field(default=PROJECT_ROOT, exclude=True)
 
@@ -315,6 +354,14 @@ class Settings(_Model):
                     f"agencies: {a.code} commission_cap {a.commission_cap} is above the contract's "
                     f"{self.programme.default_commission_cap}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _simulated_agencies_known(self) -> Settings:
+        codes = {a.code for a in self.agencies}
+        unknown = sorted(set(self.simulator.agencies) - codes)
+        if unknown:
+            raise ValueError(f"simulator.agencies: {unknown} are not configured agencies {sorted(codes)}")
         return self
 
     def agency(self, code: str) -> Agency:

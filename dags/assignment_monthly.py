@@ -1,0 +1,125 @@
+"""
+### assignment_monthly
+
+The heart of the programme: on the first day of each month, choose the month's dossiers, hand each to
+one agency, and drop each agency's package on its own SFTP account. The month processed is the run's
+logical month (Africa/Casablanca), so a backfill of a past month reproduces it.
+
+1. `check_configuration`: capacity, regions and agencies can meet the programme (fails at start).
+2. `refresh_lifecycle`: dossiers whose window ended are recalled `EXPIRED`; paid in full, legal
+   proceeding, plan with the fund, merged duplicate are recalled too (`core.dossier_recall`).
+3. `select_and_allocate`: eligibility, transparent score, selection of the month's N dossiers and a
+   stratified, seeded split among agencies (capacity and regions respected); every decision and its
+   reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
+4. `build_files`: assignment + detail + manifest per agency, and recall files, written locally
+   (same bytes on a re-run; only a manifest's `generated_at` may differ).
+5. `publish` (one mapped task per file set, pool `sftp_agencies`): `.part` then rename, remote size and
+   sha256 verified, the manifest last, through the agency's own SFTP connection (pinned host key).
+6. `record_publication`: `core.publication_log`, dossiers marked PUBLISHED (the one warehouse writer).
+
+**On failure**: an SFTP fault (missing connection, full disk, dropped link) fails only that agency's
+`publish` task, which retries; nothing is ever visible under a final name before it is complete.
+Clear the failed mapped task once the agency's server is back.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+
+DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
+ASSIGNMENTS = Asset("recouvra://sftp/outbox/assignments")
+
+
+def _month():  # type: ignore[no-untyped-def]
+    """First day of the run's logical month, in the fund's time zone."""
+    ctx = get_current_context()
+    when = ctx.get("logical_date") or ctx["dag_run"].run_after
+    return when.in_timezone(LOCAL_TZ).date().replace(day=1)
+
+
+@dag(
+    schedule="0 6 1 * *",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=["recouvra", "assignment", "publication", "sftp"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def assignment_monthly() -> None:
+    @task
+    def check_configuration() -> list[str]:
+        """Fail now, with the reason, if the configuration cannot meet the programme."""
+        from recouvra.airflow_adapter import settings
+        from recouvra.selection import check_settings
+
+        return check_settings(settings())
+
+    @task
+    def refresh_lifecycle(_: list[str]) -> dict:
+        """Recall expired and settled dossiers as of the month's first day."""
+        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.selection import refresh_dossiers
+        from recouvra.warehouse import connect
+
+        s = settings()
+        with connect(warehouse_url()) as wh:
+            return refresh_dossiers(wh, s.path(s.storage.lake_dir), s, _month()).as_dict()
+
+    @task
+    def select_and_allocate(_: dict) -> dict:
+        """Choose and allocate the month's dossiers (deterministic for the month)."""
+        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.selection import select_and_allocate as run
+        from recouvra.warehouse import connect
+
+        s = settings()
+        month = _month()
+        with connect(warehouse_url()) as wh:
+            report = run(wh, s.path(s.storage.lake_dir), s, month, seed=s.allocation.seed)
+        print(report.summary())
+        return report.as_dict()
+
+    @task
+    def build_files(_: dict) -> list[dict]:
+        """Write every agency's package and recall file locally; returns one entry per file set."""
+        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.publication import build_packages, build_recall_files
+        from recouvra.warehouse import connect
+
+        s = settings()
+        month = _month()
+        out = s.path(s.storage.lake_dir).parent / "outbox"
+        with connect(warehouse_url()) as wh:
+            packages = build_packages(wh, month, out) + build_recall_files(wh, month, out)
+        return [p.to_dict() for p in packages]
+
+    @task(pool="sftp_agencies", map_index_template="{{ task.op_kwargs['package']['agency'] }}")
+    def publish(package: dict) -> dict:
+        """Upload one agency's files over its own SFTP connection, verified, manifest last."""
+        from recouvra.airflow_adapter import settings
+        from recouvra.publication import Package, publish_with_connection
+
+        pkg = Package.from_dict(package)
+        conn_id = settings().agency(pkg.agency).sftp_conn_id
+        return publish_with_connection(conn_id, pkg).to_dict()
+
+    @task(outlets=[ASSIGNMENTS])
+    def record_publication(published: list[dict]) -> dict:
+        """Log what went where and mark the dossiers PUBLISHED (single warehouse writer)."""
+        from dataclasses import asdict
+
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.publication import record_publication as record
+        from recouvra.warehouse import connect
+
+        with connect(warehouse_url()) as wh:
+            return asdict(record(wh, list(published)))
+
+    files = build_files(select_and_allocate(refresh_lifecycle(check_configuration())))
+    record_publication(publish.expand(package=files))
+
+
+assignment_monthly()
