@@ -29,11 +29,26 @@ recouvra sftp serve --daemon
 eval "$(recouvra sftp env)"
 airflow pools set sftp_agencies 4 "SFTP connections to agency servers" >/dev/null
 
+month_end() { date -d "$1 +1 month -1 day" +%Y-%m-%d; }
+next_month() { date -d "$1 +1 month" +%Y-%m-%d; }
+
 echo "== DAG runs through the embedded Airflow (logs: $logs)"
 run_dag warehouse_setup "$month_start"
-run_dag portfolio_extract "$month_start"
-run_dag debtor_master "$month_start"
-run_dag assignment_monthly "$month_start"
+month="$month_start"
+for _ in $(seq 1 "${DEMO_MONTHS:-3}"); do
+  echo "-- month ${month:0:7}"
+  run_dag portfolio_extract "$month"     # the fund's ledger and portfolio up to the 1st
+  run_dag debtor_master "$month"         # one legal entity, one debtor
+  run_dag assignment_monthly "$month"    # select, allocate, publish the packages and recalls
+  run_dag payments_weekly "$month"       # what the ledger received for open dossiers
+  end="$(month_end "$month")"
+  printf '  %-28s %-12s ' "agencies (simulated)" "$end"
+  recouvra simulate-agencies --until "$end" --quiet >"$logs/simulate_$end.log" 2>&1 \
+    && echo "ok (files in each agency's inbox/)" || { echo FAILED; tail -n 30 "$logs/simulate_$end.log"; exit 1; }
+  run_dag returns_ingest "${end}T23:00:00"   # judge, load, acknowledge
+  month="$(next_month "$month")"
+done
+recouvra sftp stop >/dev/null
 
 echo
 echo "== What the demo produced"

@@ -60,6 +60,23 @@ def debtor_master_line(url: str) -> str:
             + ")")
 
 
+def returns_lines(url: str) -> list[str]:
+    """Agency return files received so far, per agency: files and rows by outcome."""
+    from recouvra.warehouse import connect
+
+    with connect(url) as wh:
+        rows = wh.query(
+            "SELECT agency_code, count(*), sum(rows_received), sum(rows_accepted), sum(rows_rejected), "
+            "sum(rows_duplicate), count(*) FILTER (WHERE status = 'REJECTED'), "
+            "count(*) FILTER (WHERE status = 'DUPLICATE') FROM core.return_file GROUP BY 1 ORDER BY 1"
+        )
+    out = ["returns received (agency: files, rows received = accepted + rejected + duplicate):"]
+    for agency, files, received, accepted, rejected, duplicate, f_rej, f_dup in rows:
+        out.append(f"  {agency}: {files} files ({f_rej} rejected whole, {f_dup} duplicate); "
+                   f"{received:,} rows = {accepted:,} + {rejected:,} + {duplicate:,}")
+    return out
+
+
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
@@ -86,6 +103,8 @@ def report(settings: Settings, source_url: str | None = None, warehouse_url: str
         lines.append(f"  ({len(counts)} tables, {empty} still empty)")
         if counts.get("core.dim_debtor"):
             lines.append("  " + debtor_master_line(wh))
+        if counts.get("core.return_file"):
+            lines.extend("  " + line for line in returns_lines(wh))
     except Exception as exc:
         lines.append(f"  unavailable: {type(exc).__name__}: {exc}")
     for label, folder in (

@@ -1,0 +1,72 @@
+"""
+### payments_weekly
+
+Every Monday, tells each agency what the fund's own ledger received for its open dossiers since the
+last such file, reversals included, so that the agency stops chasing what is paid
+(`outbox/CNSS_PAYMENTS_<AGENCY>_<YYYYMMDD>_<SEQ>.csv` with its manifest, written last).
+
+1. `build_notices`: ledger payments and reversals of each published dossier's debtor (every
+   affiliation number of the debtor), recorded since the last notice, read from the lake.
+2. `publish` (mapped per agency, pool `sftp_agencies`): verified upload, manifest last.
+3. `record_publication`: `core.publication_log` and `core.ledger_payment_notice` (so nothing is
+   notified twice), the one warehouse writer.
+
+Runs after `portfolio_extract` has brought the week's ledger into the lake.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import dag, get_current_context, task
+
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+
+
+@dag(
+    schedule="0 7 * * 1",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=["recouvra", "publication", "sftp", "payments"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def payments_weekly() -> None:
+    @task
+    def build_notices() -> list[dict]:
+        """Write each agency's payments file locally; one entry per agency with something to tell."""
+        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.lake import open_lake
+        from recouvra.publication import build_payment_notices
+        from recouvra.warehouse import connect
+
+        s = settings()
+        ctx = get_current_context()
+        on = (ctx.get("logical_date") or ctx["dag_run"].run_after).in_timezone(LOCAL_TZ).date()
+        lake = s.path(s.storage.lake_dir)
+        with connect(warehouse_url()) as wh, open_lake(lake) as con:
+            packages = build_payment_notices(wh, con, on, lake.parent / "outbox")
+        return [p.to_dict() for p in packages]
+
+    @task(pool="sftp_agencies")
+    def publish(package: dict) -> dict:
+        from recouvra.airflow_adapter import settings
+        from recouvra.publication import Package, publish_with_connection
+
+        pkg = Package.from_dict(package)
+        return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
+
+    @task
+    def record_publication(published: list[dict]) -> dict:
+        from dataclasses import asdict
+
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.publication import record_publication as record
+        from recouvra.warehouse import connect
+
+        with connect(warehouse_url()) as wh:
+            return asdict(record(wh, list(published)))
+
+    record_publication(publish.expand(package=build_notices()))
+
+
+payments_weekly()
