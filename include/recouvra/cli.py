@@ -82,6 +82,17 @@ def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dedupe(args: argparse.Namespace) -> int:
+    from recouvra.matching import dedupe_file
+
+    report = dedupe_file(
+        Path(args.input), Path(args.output),
+        evidence_path=Path(args.evidence) if args.evidence else None, progress=not args.quiet,
+    )
+    print(json.dumps(report.as_dict(), indent=2), file=sys.stderr)
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from recouvra.status import report
 
@@ -119,6 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
     m = wsub.add_parser("migrate", help="create or migrate the warehouse schema (idempotent)")
     m.add_argument("--url", help="warehouse URL (default: storage.warehouse_url)")
     m.set_defaults(handler=_cmd_warehouse_migrate)
+
+    d = sub.add_parser(
+        "dedupe",
+        help="group debtor records into legal entities: writes record_id;entity_id for every record",
+        description="Read records (CSV UTF-8 ';' or Parquet) with the columns record_id; affiliation_no; "
+        "name; legal_form; ice; rc_number; rc_court; cin; address; city; phone; email; legal_rep_name "
+        "(any may be empty but record_id) and write record_id;entity_id for every input record.",
+    )
+    d.add_argument("--input", required=True, help="records, .csv (';') or .parquet")
+    d.add_argument("--output", required=True, help="record_id;entity_id, .csv or .parquet")
+    d.add_argument("--evidence", help="also write the evidence of every merge (pairs, rule, score, fields)")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
+    d.set_defaults(handler=_cmd_dedupe)
 
     st = sub.add_parser("status", help="what the pipeline produced and where (source, warehouse, files)")
     st.set_defaults(handler=_cmd_status)
