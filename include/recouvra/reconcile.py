@@ -1,0 +1,801 @@
+"""Reconciliation (agency-exchange v1, "Attribution and commission"): the fund's ledger, matching of
+agency-reported payments, attribution of ledger payments to dossiers, and the money-integrity audit.
+
+Three steps, each a function over the warehouse (the single writer), idempotent per run date:
+
+1. :func:`load_ledger` upserts the lake's current ledger (entries recorded by the end of ``on``) into
+   ``core.ledger_payment``: centimes to exact MAD, the debtor resolved through the bridge, reversals
+   linked to the payment they reverse.
+2. :func:`reconcile` re-evaluates every agency-reported payment against the ledger
+   (``core.payment_match``; an agency payment with no match is *unconfirmed* and earns nothing) and
+   recomputes the attribution of ledger entries dated up to ``on`` (``core.attribution``). Commission
+   depends on attribution only, never on what agencies report.
+3. :func:`check_integrity` recomputes each dossier's position from the ledger at the end of every month
+   and names the dossier whose stored numbers disagree.
+
+Rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md`` explains them):
+
+* **Debtor's affiliation numbers** of a dossier: its own ``affiliation_no`` and every number bridged to
+  its debtor (``core.bridge_affiliation_debtor``) at some time during the assignment window.
+* **Matching** (pure: :func:`match_payments`). Pass 1, ``RECEIPT_REF``: the agency's ``receipt_ref``
+  equals a ledger PAYMENT's ``receipt_no`` (exact after trimming; any date gap). Agency payments are
+  taken by (payment_date, agency_code, payment_id). Pass 2, ``DEBTOR_AMOUNT_DATE``, for those still
+  unmatched (no receipt_ref, or one that finds no free entry): a ledger PAYMENT of one of the dossier's
+  debtor's affiliation numbers, with the same amount and at most 5 days apart. All candidate pairs are
+  taken greedily in order (day gap, agency payment_date, agency_code, payment_id, ledger_payment_id):
+  the closest dates first, ties broken by ids. One-to-one: a ledger entry confirms at most one agency
+  payment, across agencies.
+* **Attribution** (pure: :func:`attribute`). A ledger PAYMENT counts for a dossier when its
+  affiliation number is the dossier's debtor's, its date lies in ``[assignment_start, last day]``
+  (last day = ``assignment_end``, or ``recall_date`` when earlier: the recall date is the agency's last
+  working day, so it is included) and it settles one of the dossier's assigned months, whether or not
+  the agency reported it. When two dossiers qualify, the one with the earliest ``assignment_start``
+  (then the smaller dossier_id) takes it, whole: a payment is never attributed to two dossiers.
+* **Never above what is owed**, per assigned month (all kinds together). For each dossier and month,
+  events are replayed by (payment_date, ledger_payment_id): entries dated after the selection's
+  portfolio date and before the window (and their reversals) *settle otherwise*; in-window payments and
+  their reversals (whatever the reversal's date) form the agency's net collections ``W``. At every
+  event, ``settled_other = min(owed, max(0, pre-window net))`` and ``attributed = min(owed -
+  settled_other, max(0, W))``; an event's attribution row is the change it causes. So a partial
+  payment is attributed whole, an over-payment only up to what the month still owes (the excess is
+  not attributed, to this or any dossier), and a reversal is attributed negatively to the same dossier
+  by what it really takes back: all of the reversed payment's attribution unless later in-window
+  payments still cover the month. A reversal of a pre-window payment that frees room for in-window
+  collections already received is attributed positively (the agency's payment now settles the month).
+* **attribution_month**: the month of the payment date, or, when the agency already received a
+  statement for that month or later, the month after its latest published statement; kept once set,
+  so a statement already sent never changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recouvra.errors import RecouvraError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    import duckdb
+
+    from recouvra.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "reconcile"
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MATCH_WINDOW_DAYS = 5
+RECEIPT_REF = "RECEIPT_REF"
+DEBTOR_AMOUNT_DATE = "DEBTOR_AMOUNT_DATE"
+
+
+class ReconcileError(RecouvraError):
+    """The ledger or the warehouse cannot be reconciled as asked; the message names what and why."""
+
+
+def sql(name: str) -> str:
+    """A query of include/sql/reconcile/."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------ small helpers
+def as_date(value: Any) -> dt.date:
+    """A date from a driver value (date, datetime or ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def money(value: Any) -> Decimal:
+    """An exact MAD amount with two decimals (never through binary float)."""
+    if isinstance(value, float):
+        raise ReconcileError(f"amount {value!r} arrived as binary float")
+    return Decimal(value).quantize(CENT)
+
+
+def month_of(day: dt.date) -> dt.date:
+    """The month of a day, as its first day."""
+    return day.replace(day=1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    """First day of the following month."""
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    """Last day of the month of ``month``."""
+    return next_month(month_of(month)) - dt.timedelta(days=1)
+
+
+def months_from(first: dt.date, last: dt.date) -> list[dt.date]:
+    """First days of every month from ``first``'s to ``last``'s, inclusive."""
+    out, m = [], month_of(first)
+    while m <= month_of(last):
+        out.append(m)
+        m = next_month(m)
+    return out
+
+
+# ------------------------------------------------------------------------------------ the records
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One entry of the fund's ledger (core.ledger_payment): PAYMENT > 0, REVERSAL < 0."""
+
+    ledger_payment_id: int
+    receipt_no: str
+    affiliation_no: str
+    payment_date: dt.date
+    amount: Decimal
+    kind: str
+    settles_period: dt.date
+    reverses_payment_id: int | None = None
+    channel: str = "BANK_TRANSFER"
+    debtor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DossierTerms:
+    """A dossier as attribution sees it: debtor's numbers, window, recall, what each month owes."""
+
+    dossier_id: str
+    agency_code: str
+    affiliation_nos: frozenset[str]
+    assignment_start: dt.date
+    assignment_end: dt.date
+    owed: Mapping[dt.date, Decimal]
+    recall_date: dt.date | None = None
+    portfolio_date: dt.date | None = None
+    debtor_id: int | None = None
+    assignment_month: dt.date | None = None
+    commission_rate: Decimal = Decimal("0.03")
+    commission_cap: Decimal = Decimal("30000.00")
+    total_due: Decimal | None = None
+    status: str = "PUBLISHED"
+    status_date: dt.date | None = None
+    recalled_amount: Decimal | None = None
+
+    @property
+    def last_day(self) -> dt.date:
+        """Last day a payment counts: the window's end, or the recall date when earlier."""
+        if self.recall_date is not None and self.recall_date < self.assignment_end:
+            return self.recall_date
+        return self.assignment_end
+
+    @property
+    def settles_from(self) -> dt.date:
+        """First day a ledger entry reduces what the dossier assigns: after the portfolio date of the
+        selection (earlier payments are already out of ``total_due``)."""
+        if self.portfolio_date is None or self.portfolio_date >= self.assignment_start:
+            return self.assignment_start
+        return self.portfolio_date + dt.timedelta(days=1)
+
+    @property
+    def assigned(self) -> Decimal:
+        """Sum of what the assigned months owe."""
+        return sum(self.owed.values(), ZERO)
+
+
+@dataclass(frozen=True)
+class AgencyPayment:
+    """A payment an agency reported (core.agency_payment)."""
+
+    agency_code: str
+    payment_id: str
+    dossier_id: str
+    payment_date: dt.date
+    amount: Decimal
+    receipt_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentMatch:
+    """An agency payment confirmed by a ledger entry (core.payment_match)."""
+
+    agency_code: str
+    payment_id: str
+    ledger_payment_id: int
+    match_rule: str
+    day_gap: int
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The change one ledger entry makes to what a dossier has attributed (core.attribution)."""
+
+    ledger_payment_id: int
+    dossier_id: str
+    agency_code: str
+    amount: Decimal
+    payment_date: dt.date
+    settles_period: dt.date
+
+
+@dataclass(frozen=True)
+class Position:
+    """A dossier's money at the end of a day, per the ledger: assigned = attributed + settled_other +
+    remaining (remaining is open while with the agency, recalled or closed afterwards)."""
+
+    assigned: Decimal
+    settled_other: Decimal
+    attributed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.assigned - self.settled_other - self.attributed
+
+
+@dataclass
+class ReconcileReport:
+    """What :func:`reconcile` found on a run date (small, for XCom and logs)."""
+
+    on: str
+    ledger_entries: int = 0
+    agency_payments: int = 0
+    matched_by_receipt: int = 0
+    matched_by_debtor: int = 0
+    unconfirmed: int = 0
+    unconfirmed_amount: str = "0.00"
+    unconfirmed_ids: list[tuple[str, str]] = field(default_factory=list)
+    attributions: int = 0
+    attributed_amount: str = "0.00"
+    reversal_attributions: int = 0
+    unlinked_reversals: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        d = dict(vars(self))
+        d["unconfirmed_ids"] = [list(p) for p in self.unconfirmed_ids]
+        return d
+
+    def summary(self) -> str:
+        return (f"reconcile {self.on}: {self.agency_payments} agency payments, {self.matched_by_receipt} "
+                f"matched by receipt, {self.matched_by_debtor} by debtor/amount/date, {self.unconfirmed} "
+                f"unconfirmed ({self.unconfirmed_amount} MAD); {self.attributions} attributions, net "
+                f"{self.attributed_amount} MAD")
+
+
+# ------------------------------------------------------------------------------------ pure: matching
+def match_payments(
+    reported: Iterable[AgencyPayment], ledger: Iterable[LedgerEntry],
+    affiliations: Mapping[str, frozenset[str]], *, window_days: int = MATCH_WINDOW_DAYS,
+) -> list[PaymentMatch]:
+    """One-to-one matches of agency payments to ledger PAYMENTs (module docstring: the two passes and
+    their tie-breaking). ``affiliations`` gives each dossier's debtor's affiliation numbers."""
+    payments = [e for e in ledger if e.kind == "PAYMENT"]
+    taken: set[int] = set()
+    matches: dict[tuple[str, str], PaymentMatch] = {}
+    order = sorted(reported, key=lambda p: (p.payment_date, p.agency_code, p.payment_id))
+
+    by_receipt: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for e in payments:
+        by_receipt[e.receipt_no.strip()].append(e)
+    for p in order:
+        ref = (p.receipt_ref or "").strip()
+        if not ref:
+            continue
+        free = [e for e in by_receipt.get(ref, []) if e.ledger_payment_id not in taken]
+        if not free:
+            continue
+        e = min(free, key=lambda x: (abs((x.payment_date - p.payment_date).days), x.ledger_payment_id))
+        taken.add(e.ledger_payment_id)
+        matches[(p.agency_code, p.payment_id)] = PaymentMatch(
+            p.agency_code, p.payment_id, e.ledger_payment_id, RECEIPT_REF,
+            abs((e.payment_date - p.payment_date).days))
+
+    by_aff_amount: dict[tuple[str, Decimal], list[LedgerEntry]] = defaultdict(list)
+    for e in payments:
+        if e.ledger_payment_id not in taken:
+            by_aff_amount[(e.affiliation_no, money(e.amount))].append(e)
+    candidates: list[tuple[int, dt.date, str, str, int]] = []
+    for p in order:
+        if (p.agency_code, p.payment_id) in matches:
+            continue
+        for aff in sorted(affiliations.get(p.dossier_id, frozenset())):
+            for e in by_aff_amount.get((aff, money(p.amount)), []):
+                gap = abs((e.payment_date - p.payment_date).days)
+                if gap <= window_days:
+                    candidates.append((gap, p.payment_date, p.agency_code, p.payment_id, e.ledger_payment_id))
+    for gap, _, agency, payment_id, ledger_id in sorted(candidates):
+        if (agency, payment_id) in matches or ledger_id in taken:
+            continue
+        taken.add(ledger_id)
+        matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, DEBTOR_AMOUNT_DATE, gap)
+    return [matches[k] for k in sorted(matches)]
+
+
+# ------------------------------------------------------------------------------ pure: attribution
+@dataclass(frozen=True)
+class _Event:
+    entry: LedgerEntry
+    in_window: bool
+
+
+@dataclass
+class Streams:
+    """Per (dossier, assigned month): the ledger events that settle it, in (date, id) order."""
+
+    dossiers: dict[str, DossierTerms]
+    events: dict[tuple[str, dt.date], list[_Event]]
+    owner: dict[int, str]
+    unlinked_reversals: list[int]
+
+
+def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry], on: dt.date) -> Streams:
+    """Sort the ledger entries dated up to ``on`` into each dossier's per-month event streams."""
+    terms = {d.dossier_id: d for d in dossiers}
+    entries = sorted((e for e in ledger if e.payment_date <= on),
+                     key=lambda e: (e.payment_date, e.ledger_payment_id))
+    by_id = {e.ledger_payment_id: e for e in entries}
+    by_aff: dict[str, list[DossierTerms]] = defaultdict(list)
+    for d in sorted(terms.values(), key=lambda d: (d.assignment_start, d.dossier_id)):
+        if d.assignment_start > on:
+            continue
+        for aff in d.affiliation_nos:
+            by_aff[aff].append(d)
+    owner: dict[int, str] = {}  # in-window PAYMENT -> the one dossier it counts for
+    pre: dict[int, list[str]] = defaultdict(list)  # PAYMENT settling otherwise -> dossiers concerned
+    events: dict[tuple[str, dt.date], list[_Event]] = defaultdict(list)
+    unlinked: list[int] = []
+    for e in entries:
+        if e.kind != "PAYMENT":
+            continue
+        for d in by_aff.get(e.affiliation_no, []):
+            if e.settles_period not in d.owed:
+                continue
+            if d.assignment_start <= e.payment_date <= d.last_day and e.ledger_payment_id not in owner:
+                owner[e.ledger_payment_id] = d.dossier_id
+                events[(d.dossier_id, e.settles_period)].append(_Event(e, True))
+            elif d.settles_from <= e.payment_date < d.assignment_start:
+                pre[e.ledger_payment_id].append(d.dossier_id)
+                events[(d.dossier_id, e.settles_period)].append(_Event(e, False))
+    for e in entries:
+        if e.kind != "REVERSAL":
+            continue
+        target = by_id.get(e.reverses_payment_id) if e.reverses_payment_id is not None else None
+        if target is None or target.kind != "PAYMENT":
+            unlinked.append(e.ledger_payment_id)
+            continue
+        if target.ledger_payment_id in owner:
+            events[(owner[target.ledger_payment_id], target.settles_period)].append(_Event(e, True))
+        for dossier_id in pre.get(target.ledger_payment_id, []):
+            events[(dossier_id, target.settles_period)].append(_Event(e, False))
+    for stream in events.values():
+        stream.sort(key=lambda ev: (ev.entry.payment_date, ev.entry.ledger_payment_id))
+    return Streams(terms, dict(events), owner, unlinked)
+
+
+def _replay(owed: Decimal, stream: Sequence[_Event], until: dt.date | None = None
+            ) -> Iterable[tuple[_Event, Decimal, Decimal]]:
+    """(event, settled_other, attributed) after each event dated up to ``until``."""
+    pre_net = ZERO
+    window_net = ZERO
+    for ev in stream:
+        if until is not None and ev.entry.payment_date > until:
+            break
+        if ev.in_window:
+            window_net += ev.entry.amount
+        else:
+            pre_net += ev.entry.amount
+        settled = min(owed, max(ZERO, pre_net))
+        yield ev, settled, min(owed - settled, max(ZERO, window_net))
+
+
+def attribute(
+    dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry], on: dt.date
+) -> list[Attribution]:
+    """The attribution rows of the ledger entries dated up to ``on`` (module docstring: the rule)."""
+    streams = build_streams(dossiers, ledger, on)
+    out: list[Attribution] = []
+    for (dossier_id, period), stream in sorted(streams.events.items()):
+        d = streams.dossiers[dossier_id]
+        before = ZERO
+        for ev, _, attributed in _replay(d.owed[period], stream):
+            delta = attributed - before
+            before = attributed
+            if delta != 0:
+                out.append(Attribution(ev.entry.ledger_payment_id, dossier_id, d.agency_code, delta,
+                                       ev.entry.payment_date, period))
+    return out
+
+
+def position(streams: Streams, dossier_id: str, day: dt.date) -> Position:
+    """A dossier's position at the end of ``day`` per the ledger (see :class:`Position`)."""
+    d = streams.dossiers[dossier_id]
+    settled = attributed = ZERO
+    for period, owed in d.owed.items():
+        s = a = ZERO
+        for _, s_after, a_after in _replay(owed, streams.events.get((dossier_id, period), []), day):
+            s, a = s_after, a_after
+        settled += s
+        attributed += a
+    return Position(d.assigned, settled, attributed)
+
+
+# ------------------------------------------------------------------------------ warehouse reads
+def _bridge(wh: Warehouse) -> dict[int, list[tuple[str, dt.date, dt.date | None]]]:
+    held: dict[int, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
+    for aff, debtor, valid_from, valid_to in wh.query(sql("select_bridge_history")):
+        until = None if valid_to is None else as_date(valid_to)
+        held[int(debtor)].append((str(aff), as_date(valid_from), until))
+    return held
+
+
+def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
+    """Every dossier whose window has begun by ``on``, with its debtor's affiliation numbers."""
+    owed: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+    for dossier_id, period, amount in wh.query(sql("select_dossier_owed")):
+        owed[str(dossier_id)][as_date(period)] = money(amount)
+    held = _bridge(wh)
+    out = []
+    for (dossier_id, agency, debtor, aff, month, start, end, rate, cap, total, status, status_date,
+         recall_date, recalled_amount, as_of) in wh.query(sql("select_dossier_terms"), [on]):
+        start_d, end_d = as_date(start), as_date(end)
+        affs = {str(aff)} | {a for a, vf, vt in held.get(int(debtor), [])
+                            if vf <= end_d and (vt is None or vt > start_d)}
+        out.append(DossierTerms(
+            str(dossier_id), str(agency), frozenset(affs), start_d, end_d, owed.get(str(dossier_id), {}),
+            None if recall_date is None else as_date(recall_date), None if as_of is None else as_date(as_of),
+            int(debtor), as_date(month), Decimal(rate), money(cap), money(total), str(status),
+            as_date(status_date), None if recalled_amount is None else money(recalled_amount),
+        ))
+    return out
+
+
+def read_ledger(wh: Warehouse, on: dt.date | None = None) -> list[LedgerEntry]:
+    """core.ledger_payment (entries dated up to ``on`` when given)."""
+    out = []
+    for (pid, receipt, aff, debtor, pdate, amount, kind, reverses, period, channel, _) in wh.query(
+            sql("select_ledger_payments")):
+        day = as_date(pdate)
+        if on is not None and day > on:
+            continue
+        out.append(LedgerEntry(int(pid), str(receipt), str(aff), day, money(amount), str(kind),
+                               as_date(period), None if reverses is None else int(reverses), str(channel),
+                               None if debtor is None else int(debtor)))
+    return out
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# ------------------------------------------------------------------------------------ load_ledger
+@dataclass
+class LedgerLoadReport:
+    """What :func:`load_ledger` wrote."""
+
+    on: str
+    entries: int = 0
+    inserted: int = 0
+    updated: int = 0
+    skipped: list[int] = field(default_factory=list)
+    unlinked_reversals: list[int] = field(default_factory=list)
+
+
+def _debtor_on(held: Sequence[tuple[int, dt.date, dt.date | None]], day: dt.date) -> int | None:
+    """Debtor an affiliation number belonged to on ``day``; before its first link, its first debtor."""
+    for debtor, vf, vt in held:
+        if vf <= day and (vt is None or vt > day):
+            return debtor
+    later = [(vf, debtor) for debtor, vf, _ in held if vf > day]
+    return min(later)[1] if later else None
+
+
+def _local_day_end_utc(on: dt.date) -> dt.datetime:
+    from recouvra.publication import LOCAL_TZ
+
+    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def load_ledger(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> LedgerLoadReport:
+    """Upsert the ledger entries the lake holds, recorded by the end of ``on`` (local), into
+    ``core.ledger_payment``: amounts from centimes to exact MAD, debtor resolved through the bridge on
+    the payment date, ``first_seen_on`` the earliest run date that saw the entry. Entries that break the
+    ledger's rules (sign, kind, settles_period) are skipped with a warning; only new or changed rows are
+    written, so a re-run changes nothing. ``lake``: an :func:`recouvra.lake.open_lake` connection."""
+    import pyarrow as pa
+
+    report = LedgerLoadReport(on.isoformat())
+    links: dict[str, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
+    for debtor, rows in _bridge(wh).items():
+        for aff, vf, vt in rows:
+            links[aff].append((debtor, vf, vt))
+    existing = {int(r[0]): r for r in wh.query(sql("select_ledger_payments"))}
+    wanted: list[tuple[Any, ...]] = []
+    raw = lake.execute(sql("select_ledger_payments_lake"), [_local_day_end_utc(on)]).fetchall()
+    ids = {int(r[0]) for r in raw}
+    for pid, receipt, aff, pdate, centimes, period, kind, reverses, channel in raw:
+        pid = int(pid)
+        try:
+            amount = (Decimal(int(centimes)) * CENT).quantize(CENT)
+            settles = dt.date(int(str(period)[:4]), int(str(period)[5:7]), 1)
+            if len(str(period)) != 7 or str(period)[4] != "-":
+                raise ValueError(period)
+        except (ValueError, TypeError):
+            log.warning("ledger entry %s: settles_period %r or amount %r unreadable; skipped",
+                        pid, period, centimes)
+            report.skipped.append(pid)
+            continue
+        ok = (kind == "PAYMENT" and amount > 0 and reverses is None) or (
+            kind == "REVERSAL" and amount < 0 and reverses is not None)
+        if not ok:
+            log.warning("ledger entry %s (%s %s, reverses %s) breaks the ledger's rules; skipped",
+                        pid, kind, amount, reverses)
+            report.skipped.append(pid)
+            continue
+        if kind == "REVERSAL" and int(reverses) not in ids and int(reverses) not in existing:
+            report.unlinked_reversals.append(pid)
+        day = as_date(pdate)
+        old = existing.get(pid)
+        first_seen = on if old is None else min(as_date(old[10]), on)
+        row = (pid, str(receipt), str(aff), _debtor_on(links.get(str(aff), []), day), day, amount, str(kind),
+               None if reverses is None else int(reverses), settles, str(channel), first_seen)
+        if old is None:
+            report.inserted += 1
+        elif (old[0], old[1], old[2], old[3], as_date(old[4]), money(old[5]), old[6], old[7], as_date(old[8]),
+              old[9], as_date(old[10])) != row:
+            report.updated += 1
+        else:
+            continue
+        wanted.append(row)
+    report.entries = len(raw)
+    if report.unlinked_reversals:
+        log.warning("%d reversal(s) name a payment the ledger does not hold: %s",
+                    len(report.unlinked_reversals), report.unlinked_reversals[:10])
+    if wanted:
+        cols = list(zip(*wanted, strict=True))
+        table = pa.table({
+            "ledger_payment_id": pa.array(cols[0], pa.int64()),
+            "receipt_no": pa.array(cols[1], pa.string()),
+            "affiliation_no": pa.array(cols[2], pa.string()),
+            "debtor_id": pa.array(cols[3], pa.int64()),
+            "payment_date": pa.array(cols[4], pa.date32()),
+            "amount": pa.array(cols[5], pa.decimal128(18, 2)),
+            "kind": pa.array(cols[6], pa.string()),
+            "reverses_payment_id": pa.array(cols[7], pa.int64()),
+            "settles_period": pa.array(cols[8], pa.date32()),
+            "channel": pa.array(cols[9], pa.string()),
+            "first_seen_on": pa.array(cols[10], pa.date32()),
+        })
+        with wh.transaction():
+            wh.execute(sql("delete_ledger_payments"), [[r[0] for r in wanted if r[0] in existing]])
+            wh.load_arrow("core.ledger_payment", table)
+    log.info("ledger %s: %d entries, %d new, %d changed, %d skipped", on, report.entries, report.inserted,
+             report.updated, len(report.skipped))
+    return report
+
+
+# -------------------------------------------------------------------------------------- reconcile
+def _published_months(wh: Warehouse) -> dict[str, dt.date]:
+    return {str(a): as_date(m) for a, m in wh.query(sql("select_published_statement_months"))}
+
+
+def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
+    """Match agency payments to the ledger and attribute ledger entries dated up to ``on`` to dossiers;
+    replace ``core.payment_match`` and those ``core.attribution`` rows in one transaction (unchanged
+    rows keep their timestamps and attribution month: a re-run changes nothing)."""
+    import pyarrow as pa
+
+    report = ReconcileReport(on.isoformat())
+    dossiers = read_dossiers(wh, on)
+    ledger = read_ledger(wh, on)
+    report.ledger_entries = len(ledger)
+    reported = [AgencyPayment(str(a), str(p), str(d), as_date(day), money(amt), None if r is None else str(r))
+                for a, p, d, day, amt, r in wh.query(sql("select_agency_payments"))]
+    report.agency_payments = len(reported)
+    affs = {d.dossier_id: d.affiliation_nos for d in dossiers}
+    matches = match_payments(reported, ledger, affs)
+    matched = {(m.agency_code, m.payment_id) for m in matches}
+    report.matched_by_receipt = sum(m.match_rule == RECEIPT_REF for m in matches)
+    report.matched_by_debtor = sum(m.match_rule == DEBTOR_AMOUNT_DATE for m in matches)
+    unconfirmed = [p for p in reported if (p.agency_code, p.payment_id) not in matched]
+    report.unconfirmed = len(unconfirmed)
+    report.unconfirmed_amount = f"{sum((p.amount for p in unconfirmed), ZERO):.2f}"
+    report.unconfirmed_ids = [(p.agency_code, p.payment_id) for p in unconfirmed]
+
+    streams = build_streams(dossiers, ledger, on)
+    report.unlinked_reversals = streams.unlinked_reversals
+    attributions = attribute(dossiers, ledger, on)
+    kinds = {e.ledger_payment_id: e.kind for e in ledger}
+    report.attributions = len(attributions)
+    report.attributed_amount = f"{sum((a.amount for a in attributions), ZERO):.2f}"
+    report.reversal_attributions = sum(kinds.get(a.ledger_payment_id) == "REVERSAL" for a in attributions)
+
+    now = _now()
+    old_matches = {(str(a), str(p)): (int(lid), str(rule), int(gap), m)
+                   for a, p, lid, rule, gap, m in wh.query(sql("select_payment_matches"))}
+    old_attr = {(int(r[0]), str(r[1])): r for r in wh.query(sql("select_attributions"))}
+    published = _published_months(wh)
+
+    def matched_at(m: PaymentMatch) -> dt.datetime:
+        old = old_matches.get((m.agency_code, m.payment_id))
+        return old[3] if old and old[:3] == (m.ledger_payment_id, m.match_rule, m.day_gap) else now
+
+    def attr_month(a: Attribution) -> tuple[dt.date, dt.datetime]:
+        old = old_attr.get((a.ledger_payment_id, a.dossier_id))
+        if old is not None:
+            same = money(old[3]) == a.amount and as_date(old[4]) == a.payment_date
+            return as_date(old[6]), (old[7] if same else now)
+        month = month_of(a.payment_date)
+        closed = published.get(a.agency_code)
+        if closed is not None and month <= closed:
+            month = next_month(closed)
+        return month, now
+
+    placed = [attr_month(a) for a in attributions]
+    with wh.transaction():
+        wh.execute(sql("delete_payment_matches"))
+        if matches:
+            wh.load_arrow("core.payment_match", pa.table({
+                "agency_code": pa.array([m.agency_code for m in matches], pa.string()),
+                "payment_id": pa.array([m.payment_id for m in matches], pa.string()),
+                "ledger_payment_id": pa.array([m.ledger_payment_id for m in matches], pa.int64()),
+                "match_rule": pa.array([m.match_rule for m in matches], pa.string()),
+                "day_gap": pa.array([m.day_gap for m in matches], pa.int32()),
+                "matched_at": pa.array([matched_at(m) for m in matches], pa.timestamp("us")),
+            }))
+        wh.execute(sql("delete_attributions"), [on])
+        if attributions:
+            wh.load_arrow("core.attribution", pa.table({
+                "ledger_payment_id": pa.array([a.ledger_payment_id for a in attributions], pa.int64()),
+                "dossier_id": pa.array([a.dossier_id for a in attributions], pa.string()),
+                "agency_code": pa.array([a.agency_code for a in attributions], pa.string()),
+                "amount": pa.array([a.amount for a in attributions], pa.decimal128(18, 2)),
+                "payment_date": pa.array([a.payment_date for a in attributions], pa.date32()),
+                "settles_period": pa.array([a.settles_period for a in attributions], pa.date32()),
+                "attribution_month": pa.array([p[0] for p in placed], pa.date32()),
+                "attributed_at": pa.array([p[1] for p in placed], pa.timestamp("us")),
+            }))
+    log.info(report.summary())
+    return report
+
+
+# -------------------------------------------------------------------------------- money integrity
+@dataclass(frozen=True)
+class Violation:
+    """A broken money rule, naming the dossier (or agency) and month."""
+
+    code: str
+    month: str
+    detail: str
+    dossier_id: str | None = None
+    agency_code: str | None = None
+
+    def __str__(self) -> str:
+        who = self.dossier_id or self.agency_code or "warehouse"
+        return f"{self.code} {who} {self.month}: {self.detail}"
+
+
+def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
+    """Audit money up to the end of ``month``; an empty list when every rule holds.
+
+    For every dossier and every month from its assignment to ``month`` (positions recomputed from
+    ``core.ledger_payment``):
+
+    * ``ASSIGNED``: total_due = the sum of its detail rows (core.dossier_period);
+    * ``ATTRIBUTION``: the net of its ``core.attribution`` rows dated by the month's end equals what the
+      ledger gives, and every row points at a ledger entry of the same date and month, never larger;
+    * ``IDENTITY``: assigned = attributed + settled otherwise + open + recalled + closed, each term
+      non-negative (open while with the agency; recalled after a recall; closed once CLOSED);
+    * ``RECALLED``: the recalled amount equals what the ledger leaves open on the recall date;
+    * ``CAP`` and ``STATEMENT``: each statement row follows the contract's formulas from the attributions,
+      commission_paid_to_date never above the cap, and the months' commission_this_month add up to it;
+    * ``FILE``: a published commission file's control total equals the warehouse's total.
+    """
+    from recouvra.commission import statement_line
+
+    month = month_of(month)
+    eom = month_end(month)
+    out: list[Violation] = []
+    label = f"{month:%Y-%m}"
+    dossiers = read_dossiers(wh, eom)
+    ledger = read_ledger(wh, eom)
+    streams = build_streams(dossiers, ledger, eom)
+    by_id = {e.ledger_payment_id: e for e in read_ledger(wh)}
+    stored: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in wh.query(sql("select_attributions")):
+        stored[str(row[1])].append(row)
+
+    for d in dossiers:
+        if d.total_due is not None and d.total_due != d.assigned:
+            out.append(Violation("ASSIGNED", label,
+                                 f"total_due {d.total_due} but its months sum to {d.assigned}",
+                                 d.dossier_id, d.agency_code))
+        for row in stored.get(d.dossier_id, []):
+            lid, amount, pdate, period = int(row[0]), money(row[3]), as_date(row[4]), as_date(row[5])
+            e = by_id.get(lid)
+            if e is None:
+                out.append(Violation("ATTRIBUTION", label,
+                                     f"ledger entry {lid} attributed but not in the ledger",
+                                     d.dossier_id, d.agency_code))
+            elif e.payment_date != pdate or (e.kind == "PAYMENT" and e.settles_period != period) or \
+                    abs(amount) > abs(e.amount):
+                out.append(Violation("ATTRIBUTION", label, f"ledger entry {lid} attributed {amount} dated "
+                                     f"{pdate} but the ledger says {e.amount} dated {e.payment_date}",
+                                     d.dossier_id, d.agency_code))
+        recall_open = position(streams, d.dossier_id, d.recall_date).remaining if d.recall_date else None
+        if d.recall_date is not None and d.recall_date <= eom and d.recalled_amount is not None \
+                and d.recalled_amount != recall_open:
+            out.append(Violation("RECALLED", label, f"recalled_amount {d.recalled_amount} but the ledger "
+                                 f"leaves {recall_open} open on {d.recall_date}",
+                                 d.dossier_id, d.agency_code))
+        for m in months_from(d.assignment_start, month):
+            end = month_end(m)
+            pos = position(streams, d.dossier_id, end)
+            got = sum((money(r[3]) for r in stored.get(d.dossier_id, []) if as_date(r[4]) <= end), ZERO)
+            where = f"{m:%Y-%m}"
+            if got != pos.attributed:
+                out.append(Violation("ATTRIBUTION", where, f"attributed {got} but the ledger gives "
+                                     f"{pos.attributed}", d.dossier_id, d.agency_code))
+            remaining = pos.assigned - got - pos.settled_other
+            recalled = remaining if d.recall_date is not None and d.recall_date <= end else ZERO
+            closed = remaining if not recalled and d.status == "CLOSED" and d.status_date \
+                and d.status_date <= end else ZERO
+            open_ = remaining - recalled - closed
+            if min(open_, recalled, closed, pos.settled_other, got) < 0 or \
+                    pos.assigned != got + pos.settled_other + open_ + recalled + closed:
+                out.append(Violation("IDENTITY", where,
+                                     f"assigned {pos.assigned} != attributed {got} + settled otherwise "
+                                     f"{pos.settled_other} + open {open_} + recalled {recalled} + "
+                                     f"closed {closed}", d.dossier_id, d.agency_code))
+    out += _check_statements(wh, month, dossiers, statement_line)
+    return out
+
+
+def _check_statements(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierTerms],
+                      statement_line: Any) -> list[Violation]:
+    terms = {d.dossier_id: d for d in dossiers}
+    by_month: dict[str, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for dossier_id, amonth, amount in wh.query(sql("select_attributed_by_month")):
+        by_month[str(dossier_id)][as_date(amonth)] += money(amount)
+    out: list[Violation] = []
+    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    totals: dict[tuple[str, dt.date], Decimal] = defaultdict(lambda: ZERO)
+    for (smonth, dossier_id, agency, attributed, rate, cap, before, paid_to_date, this_month, reached, _, _) \
+            in wh.query(sql("select_commission_statements")):
+        sm = as_date(smonth)
+        if sm > month:
+            continue
+        did, where = str(dossier_id), f"{sm:%Y-%m}"
+        d = terms.get(did)
+        expect_attr = sum((v for k, v in by_month[did].items() if k <= sm), ZERO)
+        line = statement_line(expect_attr, Decimal(rate), money(cap), paid[did])
+        got = (money(attributed), money(before), money(paid_to_date), money(this_month), bool(reached))
+        want = (line.attributed_amount, line.commission_before_cap, line.commission_paid_to_date,
+                line.commission_this_month, line.cap_reached)
+        if money(paid_to_date) > money(cap):
+            out.append(Violation("CAP", where, f"commission_paid_to_date {paid_to_date} above the cap {cap}",
+                                 did, str(agency)))
+        if d is not None and (Decimal(rate) != d.commission_rate or money(cap) != d.commission_cap):
+            out.append(Violation("STATEMENT", where, f"rate {rate} / cap {cap} differ from the dossier's",
+                                 did, str(agency)))
+        if got != want:
+            out.append(Violation("STATEMENT", where, f"statement says (attributed, before cap, paid to date, "
+                                 f"this month, cap) {got}, the attributions give {want}", did, str(agency)))
+        paid[did] += money(this_month)
+        if paid[did] != money(paid_to_date):
+            out.append(Violation("STATEMENT", where,
+                                 f"commission_this_month over the months sums to {paid[did]}, not "
+                                 f"commission_paid_to_date {paid_to_date}", did, str(agency)))
+            paid[did] = money(paid_to_date)
+        totals[(str(agency), sm)] += money(this_month)
+    for agency, label, name, control, _ in wh.query(sql("select_commission_file_totals")):
+        sm = dt.date(int(str(label)[:4]), int(str(label)[4:6]), 1)
+        if sm > month or control is None:
+            continue
+        if money(control) != totals.get((str(agency), sm), ZERO):
+            out.append(Violation("FILE", f"{sm:%Y-%m}", f"{name} control_total {control} but the warehouse's "
+                                 f"commission_this_month total is {totals.get((str(agency), sm), ZERO)}",
+                                 agency_code=str(agency)))
+    return out

@@ -1,0 +1,24 @@
+-- Every dossier with what attribution and commission need: window, recall, portfolio date of its
+-- selection (NULL when no selection run is recorded), rate and cap. Parameter: a day; only dossiers
+-- whose window has begun by then.
+SELECT
+    d.dossier_id,
+    d.agency_code,
+    d.debtor_id,
+    d.affiliation_no,
+    d.assignment_month,
+    d.assignment_start,
+    d.assignment_end,
+    d.commission_rate,
+    d.commission_cap,
+    d.total_due,
+    d.status,
+    d.status_date,
+    r.recall_date,
+    r.recalled_amount,
+    s.as_of_date
+FROM core.dossier AS d
+LEFT JOIN core.dossier_recall AS r ON r.dossier_id = d.dossier_id
+LEFT JOIN core.selection_run AS s ON s.selection_month = d.assignment_month
+WHERE d.assignment_start <= ?
+ORDER BY d.dossier_id

@@ -1,0 +1,40 @@
+"""Reconciliation and commission on PostgreSQL give exactly what they give on DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from recouvra.commission import build_commission_files
+from recouvra.reconcile import check_integrity, reconcile
+from recouvra.warehouse import connect, migrate_connection
+
+_spec = importlib.util.spec_from_file_location(
+    "reconcile_world", Path(__file__).resolve().parents[1] / "unit" / "test_reconcile.py"
+)
+assert _spec and _spec.loader
+world = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(world)
+
+FEB27 = dt.date(2027, 2, 1)
+
+
+@pytest.mark.postgres
+def test_postgres_and_duckdb_reconcile_alike(pg_url: str, tmp_path: Path) -> None:
+    results = {}
+    for name, url in (("duckdb", "duckdb:///:memory:"), ("postgresql", pg_url)):
+        with connect(url) as wh:
+            migrate_connection(wh)
+            world.run_world(wh)
+            report = reconcile(wh, world.ON)  # a re-run changes nothing
+            now = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+            files = build_commission_files(wh, FEB27, tmp_path / name, now=now)
+            results[name] = (world.snapshot(wh), report.as_dict(), check_integrity(wh, FEB27),
+                             [(p.files[0].name, p.files[0].sha256, p.files[0].control_total) for p in files])
+    assert results["postgresql"] == results["duckdb"]
+    snapshot, report, violations, files = results["duckdb"]
+    assert violations == [] and len(snapshot["attribution"]) == 7 and report["unconfirmed"] == 2
+    assert [f[0] for f in files] == ["CNSS_COMMISSION_AG01_202702.csv", "CNSS_COMMISSION_AG02_202702.csv"]

@@ -1,0 +1,378 @@
+"""Reconciliation: ledger load, matching of agency payments, attribution to dossiers, money integrity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from recouvra.commission import compute_statements
+from recouvra.reconcile import (
+    DEBTOR_AMOUNT_DATE,
+    RECEIPT_REF,
+    AgencyPayment,
+    DossierTerms,
+    LedgerEntry,
+    attribute,
+    check_integrity,
+    load_ledger,
+    match_payments,
+    reconcile,
+)
+from recouvra.warehouse import Warehouse, connect, migrate_connection
+
+D = Decimal
+JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
+NOV = dt.date(2026, 11, 1)
+END = dt.date(2027, 4, 30)
+ON = dt.date(2027, 2, 28)
+D1, D2, D3 = "D202611-000001", "D202611-000002", "D202611-000003"
+
+
+def day(y: int, m: int, d: int) -> dt.date:
+    return dt.date(y, m, d)
+
+
+# ------------------------------------------------------------------------------------------ the world
+def add_dossier(
+    wh: Warehouse, dossier_id: str, debtor_id: int, agency: str, periods: dict[dt.date, str], *,
+    rate: str = "0.0300", cap: str = "30000.00", status: str = "PUBLISHED", start: dt.date = NOV,
+    end: dt.date = END,
+) -> None:
+    """A dossier of November 2026 whose months are all PRINCIPAL (one detail row per month)."""
+    for period, amount in periods.items():
+        wh.execute("INSERT INTO core.dossier_period VALUES (?, ?, 'PRINCIPAL', ?, NULL)",
+                   [dossier_id, period, D(amount)])
+    total = sum((D(a) for a in periods.values()), D("0"))
+    months = sorted(periods)
+    wh.execute(
+        "INSERT INTO core.dossier VALUES (?, ?, ?, ?, ?, 'FRESH', NULL, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, "
+        "?, ?, ?, ?)",
+        [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, start, end, D(rate), D(cap), len(months),
+         months[0], months[-1], total, total, status, start, dt.datetime(2026, 10, 25, 6)],
+    )
+
+
+BRIDGED = dt.date(2026, 6, 1)
+
+
+def add_bridge(wh: Warehouse, affiliation_no: str, debtor_id: int, valid_from: dt.date = BRIDGED) -> None:
+    wh.execute("INSERT INTO core.bridge_affiliation_debtor VALUES (?, ?, NULL, true, ?, 'SINGLETON', NULL)",
+               [affiliation_no, valid_from, debtor_id])
+
+
+def add_agency_payment(
+    wh: Warehouse, agency: str, payment_id: str, dossier_id: str, on: dt.date, amount: str,
+    receipt_ref: str | None = None, line_no: int = 2,
+) -> None:
+    wh.execute("INSERT INTO core.agency_payment VALUES (?, ?, ?, ?, ?, 'CHEQUE', ?, 1, ?)",
+               [agency, payment_id, dossier_id, on, D(amount), receipt_ref, line_no])
+
+
+#: (payment_id, receipt_no, affiliation_no, payment_date, centimes, settles_period, kind, reverses)
+LEDGER: list[tuple[object, ...]] = [
+    (101, "R101", "0000001", day(2026, 11, 10), 40000, "2026-01", "PAYMENT", None),
+    (102, "R102", "0000011", day(2026, 11, 20), 80000, "2026-01", "PAYMENT", None),  # other number
+    (103, "R103", "0000001", day(2026, 10, 31), 10000, "2026-02", "PAYMENT", None),  # before the window
+    (104, "R104", "0000001", day(2026, 12, 2), 50000, "2026-02", "PAYMENT", None),
+    (105, "R105", "0000001", day(2026, 12, 20), -40000, "2026-01", "REVERSAL", 101),
+    (201, "R201", "0000002", day(2026, 12, 15), 200000, "2026-01", "PAYMENT", None),  # on the recall date
+    (202, "R202", "0000002", day(2026, 12, 16), 5000, "2026-01", "PAYMENT", None),  # after the recall
+    (301, "R301", "0000003", day(2027, 1, 5), 30000, "2026-03", "PAYMENT", None),
+    (302, "R302", "0000003", day(2027, 2, 10), -30000, "2026-03", "REVERSAL", 301),
+    (303, "R303", "0000003", day(2027, 1, 6), 1234, "2026-07", "PAYMENT", None),  # month not assigned
+]
+
+
+def lake_with(rows: list[tuple[object, ...]]) -> duckdb.DuckDBPyConnection:
+    """A lake connection whose view ledger_payments holds ``rows`` (recorded on their payment date)."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE ledger_payments (payment_id BIGINT, receipt_no VARCHAR, affiliation_no VARCHAR, "
+        "payment_date DATE, amount_centimes BIGINT, settles_period VARCHAR, kind VARCHAR, "
+        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP)"
+    )
+    for r in rows:
+        at = dt.datetime.combine(r[3], dt.time(12))  # type: ignore[arg-type]
+        con.execute("INSERT INTO ledger_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?)",
+                    [*r, at, at])
+    return con
+
+
+def build_world(wh: Warehouse) -> None:
+    """Three dossiers (two agencies), a recall, a debtor with two affiliation numbers, agency payments."""
+    add_bridge(wh, "0000001", 1)
+    add_bridge(wh, "0000011", 1)
+    add_bridge(wh, "0000002", 2)
+    add_bridge(wh, "0000003", 3)
+    add_dossier(wh, D1, 1, "AG01", {JAN: "1000.00", FEB: "500.00"})
+    add_dossier(wh, D2, 2, "AG01", {JAN: "2000.00"}, status="RECALLED")
+    add_dossier(wh, D3, 3, "AG02", {MAR: "300.00"}, rate="0.0500", cap="10.00")
+    wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'PAID_IN_FULL', 0.00, ?, NULL)",
+               [D2, day(2026, 12, 15), dt.datetime(2026, 12, 15, 20)])
+    add_agency_payment(wh, "AG01", "P1", D1, day(2026, 11, 9), "400.00", "R101")  # receipt, 1 day apart
+    add_agency_payment(wh, "AG01", "P2", D1, day(2026, 12, 7), "500.00")  # debtor/amount, 5 days
+    add_agency_payment(wh, "AG01", "P3", D1, day(2026, 12, 8), "500.00")  # 104 taken (and 6 days)
+    add_agency_payment(wh, "AG01", "P4", D2, day(2026, 12, 15), "2000.00", "NOPE")  # wrong receipt: fallback
+    add_agency_payment(wh, "AG02", "Q1", D3, day(2027, 1, 11), "300.00")  # 6 days: unconfirmed
+
+
+def run_world(wh: Warehouse) -> None:
+    """Load the ledger, reconcile and compute statements November 2026 to February 2027."""
+    build_world(wh)
+    with lake_with(LEDGER) as lake:
+        load_ledger(wh, lake, ON)
+    reconcile(wh, ON)
+    for m in (NOV, day(2026, 12, 1), day(2027, 1, 1), day(2027, 2, 1)):
+        compute_statements(wh, m)
+
+
+def snapshot(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
+    """The reconciliation tables as plain values (for comparing runs and engines)."""
+    return {
+        "ledger": wh.query("SELECT ledger_payment_id, debtor_id, payment_date, amount, kind, "
+                           "reverses_payment_id, settles_period, first_seen_on "
+                           "FROM core.ledger_payment ORDER BY 1"),
+        "match": wh.query("SELECT agency_code, payment_id, ledger_payment_id, match_rule, day_gap "
+                          "FROM core.payment_match ORDER BY 1, 2"),
+        "attribution": wh.query("SELECT ledger_payment_id, dossier_id, agency_code, amount, payment_date, "
+                                "settles_period, attribution_month FROM core.attribution ORDER BY 2, 5, 1"),
+        "statement": wh.query("SELECT statement_month, dossier_id, agency_code, attributed_amount, "
+                              "commission_rate, commission_cap, commission_before_cap, "
+                              "commission_paid_to_date, commission_this_month, cap_reached "
+                              "FROM core.commission_statement ORDER BY 1, 2"),
+    }
+
+
+@pytest.fixture()
+def wh() -> Iterator[Warehouse]:
+    with connect("duckdb:///:memory:") as w:
+        migrate_connection(w)
+        yield w
+
+
+# -------------------------------------------------------------------------------------- load_ledger
+def test_load_ledger_converts_centimes_exactly_resolves_debtors_and_is_idempotent(wh: Warehouse) -> None:
+    build_world(wh)
+    bad = [(900, "R900", "0000001", day(2026, 11, 3), -100, "2026-01", "PAYMENT", None),
+           (901, "R901", "0000001", day(2026, 11, 3), 100, "2026-1", "PAYMENT", None)]
+    with lake_with(LEDGER + bad) as lake:
+        first = load_ledger(wh, lake, ON)
+        again = load_ledger(wh, lake, ON)
+    assert (first.entries, first.inserted, first.updated, sorted(first.skipped)) == (12, 10, 0, [900, 901])
+    assert (again.inserted, again.updated) == (0, 0)
+    rows = {r[0]: r for r in snapshot(wh)["ledger"]}
+    assert rows[101][1:4] == (1, day(2026, 11, 10), D("400.00"))
+    assert rows[102][1] == 1  # the debtor's other affiliation number
+    assert rows[105][3:6] == (D("-400.00"), "REVERSAL", 101)
+    assert rows[303][3] == D("12.34") and rows[303][6] == dt.date(2026, 7, 1)
+    assert {r[7] for r in rows.values()} == {ON}
+
+
+def test_load_ledger_takes_only_entries_recorded_by_the_run_date_and_keeps_first_seen(wh: Warehouse) -> None:
+    with lake_with(LEDGER) as lake:
+        load_ledger(wh, lake, day(2026, 11, 30))
+        assert [r[0] for r in snapshot(wh)["ledger"]] == [101, 102, 103]
+        load_ledger(wh, lake, ON)
+    rows = {r[0]: r for r in snapshot(wh)["ledger"]}
+    assert len(rows) == 10
+    assert rows[101][7] == day(2026, 11, 30) and rows[104][7] == ON
+
+
+# ----------------------------------------------------------------------------------------- matching
+def entry(pid: int, on: dt.date, amount: str, *, aff: str = "A1", receipt: str | None = None,
+          period: dt.date = JAN, kind: str = "PAYMENT", reverses: int | None = None) -> LedgerEntry:
+    return LedgerEntry(pid, receipt or f"R{pid}", aff, on, D(amount), kind, period, reverses)
+
+
+def reported(pid: str, on: dt.date, amount: str, receipt: str | None = None, dossier: str = D1,
+             agency: str = "AG01") -> AgencyPayment:
+    return AgencyPayment(agency, pid, dossier, on, D(amount), receipt)
+
+
+AFFS = {D1: frozenset({"A1", "A2"})}
+
+
+def test_receipt_ref_matches_first_whatever_the_amount_and_date() -> None:
+    ledger = [entry(1, day(2026, 11, 10), "100.00"), entry(2, day(2026, 11, 30), "999.00", receipt="RX")]
+    m = match_payments([reported("P", day(2026, 11, 10), "100.00", receipt="RX")], ledger, AFFS)
+    assert [(x.ledger_payment_id, x.match_rule, x.day_gap) for x in m] == [(2, RECEIPT_REF, 20)]
+
+
+@pytest.mark.parametrize(("gap", "matched"), [(-6, False), (-5, True), (0, True), (5, True), (6, False)])
+def test_debtor_amount_date_window_is_five_days_inclusive(gap: int, matched: bool) -> None:
+    ledger = [entry(1, day(2026, 11, 15) + dt.timedelta(days=gap), "100.00", aff="A2")]
+    m = match_payments([reported("P", day(2026, 11, 15), "100.00")], ledger, AFFS)
+    assert bool(m) is matched
+    if matched:
+        assert (m[0].match_rule, m[0].day_gap) == (DEBTOR_AMOUNT_DATE, abs(gap))
+
+
+def test_debtor_rule_needs_the_same_amount_and_the_debtors_number() -> None:
+    ledger = [entry(1, day(2026, 11, 15), "100.01"), entry(2, day(2026, 11, 15), "100.00", aff="OTHER")]
+    assert match_payments([reported("P", day(2026, 11, 15), "100.00")], ledger, AFFS) == []
+
+
+def test_matching_is_one_to_one_closest_dates_first_then_ids() -> None:
+    ledger = [entry(1, day(2026, 11, 10), "100.00"), entry(2, day(2026, 11, 14), "100.00")]
+    claims = [reported("P1", day(2026, 11, 13), "100.00"), reported("P2", day(2026, 11, 12), "100.00"),
+              reported("P3", day(2026, 11, 12), "100.00")]
+    m = {(x.payment_id, x.ledger_payment_id, x.day_gap) for x in match_payments(claims, ledger, AFFS)}
+    # P1-2 (gap 1) first; then P2 and P3 both 2 days from entry 1: P2 (smaller id) takes it.
+    assert m == {("P1", 2, 1), ("P2", 1, 2)}
+
+
+def test_receipt_taken_falls_back_to_debtor_rule_and_a_ledger_entry_confirms_once() -> None:
+    ledger = [entry(1, day(2026, 11, 10), "100.00", receipt="R"), entry(2, day(2026, 11, 11), "100.00")]
+    claims = [reported("P1", day(2026, 11, 10), "100.00", "R"),
+              reported("P2", day(2026, 11, 10), "100.00", "R"),
+              reported("Q1", day(2026, 11, 10), "100.00", "R", agency="AG02")]
+    m = match_payments(claims, ledger, AFFS)
+    assert [(x.agency_code, x.payment_id, x.ledger_payment_id, x.match_rule) for x in m] == [
+        ("AG01", "P1", 1, RECEIPT_REF), ("AG01", "P2", 2, DEBTOR_AMOUNT_DATE)]
+
+
+def test_reversals_never_confirm_an_agency_payment() -> None:
+    ledger = [entry(5, day(2026, 11, 10), "-100.00", kind="REVERSAL", reverses=4, receipt="R")]
+    assert match_payments([reported("P", day(2026, 11, 10), "100.00", "R")], ledger, AFFS) == []
+
+
+# -------------------------------------------------------------------------------------- attribution
+def terms(dossier_id: str = D1, owed: dict[dt.date, str] | None = None, *, affs: tuple[str, ...] = ("A1",),
+          start: dt.date = NOV, end: dt.date = END, recall: dt.date | None = None,
+          portfolio: dt.date | None = None) -> DossierTerms:
+    return DossierTerms(dossier_id, "AG01", frozenset(affs), start, end,
+                        {k: D(v) for k, v in (owed or {JAN: "1000.00"}).items()}, recall, portfolio)
+
+
+def attributed(
+    ds: list[DossierTerms], ledger: list[LedgerEntry], on: dt.date = ON
+) -> list[tuple[int, str, str]]:
+    return [(a.ledger_payment_id, a.dossier_id, str(a.amount)) for a in attribute(ds, ledger, on)]
+
+
+@pytest.mark.parametrize(("when", "counts"), [
+    (day(2026, 10, 31), False), (NOV, True), (END, True), (day(2027, 5, 1), False)])
+def test_window_bounds_are_inclusive(when: dt.date, counts: bool) -> None:
+    got = attributed([terms()], [entry(1, when, "10.00")], on=day(2027, 6, 1))
+    assert got == ([(1, D1, "10.00")] if counts else [])
+
+
+def test_recall_date_is_the_last_day_that_counts() -> None:
+    ledger = [entry(1, day(2026, 12, 15), "10.00"), entry(2, day(2026, 12, 16), "20.00")]
+    assert attributed([terms(recall=day(2026, 12, 15))], ledger) == [(1, D1, "10.00")]
+
+
+def test_only_assigned_months_of_the_debtors_numbers_count_reported_or_not() -> None:
+    ledger = [entry(1, day(2026, 11, 5), "10.00", period=FEB), entry(2, day(2026, 11, 5), "20.00", aff="B"),
+              entry(3, day(2026, 11, 6), "30.00", aff="A2")]
+    assert attributed([terms(affs=("A1", "A2"))], ledger) == [(3, D1, "30.00")]
+
+
+def test_partial_and_over_payments_never_exceed_what_the_month_still_owes() -> None:
+    ledger = [entry(1, day(2026, 11, 5), "300.00"), entry(2, day(2026, 11, 6), "900.00"),
+              entry(3, day(2026, 11, 7), "50.00")]
+    assert attributed([terms()], ledger) == [(1, D1, "300.00"), (2, D1, "700.00")]
+
+
+def test_pre_window_payments_settle_otherwise_and_reduce_what_can_be_attributed() -> None:
+    ledger = [entry(1, day(2026, 10, 20), "400.00"), entry(2, day(2026, 11, 6), "900.00")]
+    assert attributed([terms(portfolio=day(2026, 10, 15))], ledger) == [(2, D1, "600.00")]
+    # Paid before the portfolio date: already out of total_due, so it does not reduce the room.
+    assert attributed([terms(portfolio=day(2026, 10, 25))], ledger) == [(2, D1, "900.00")]
+
+
+def test_reversal_is_attributed_negatively_to_the_same_dossier_even_after_the_window() -> None:
+    ledger = [entry(1, day(2026, 11, 5), "300.00"),
+              entry(2, day(2027, 6, 3), "-300.00", kind="REVERSAL", reverses=1)]
+    assert attributed([terms()], ledger, on=day(2027, 7, 1)) == [(1, D1, "300.00"), (2, D1, "-300.00")]
+
+
+def test_reversal_takes_back_only_what_later_payments_do_not_cover() -> None:
+    ledger = [entry(1, day(2026, 11, 5), "600.00"), entry(2, day(2026, 11, 6), "800.00"),
+              entry(3, day(2026, 11, 20), "-600.00", kind="REVERSAL", reverses=1)]
+    assert attributed([terms()], ledger) == [(1, D1, "600.00"), (2, D1, "400.00"), (3, D1, "-200.00")]
+
+
+def test_a_payment_is_never_attributed_to_two_dossiers_the_earliest_window_takes_it() -> None:
+    first = terms(D1, start=NOV)
+    second = terms("D202612-000001", start=day(2026, 12, 1))
+    ledger = [entry(1, day(2026, 12, 5), "10.00")]
+    assert attributed([second, first], ledger) == [(1, D1, "10.00")]
+
+
+def test_entries_dated_after_the_run_date_wait() -> None:
+    assert attributed([terms()], [entry(1, day(2026, 11, 5), "10.00")], on=day(2026, 11, 4)) == []
+
+
+# ------------------------------------------------------------------------------- reconcile, end to end
+def test_reconcile_matches_reports_unconfirmed_and_attributes_unreported_payments(wh: Warehouse) -> None:
+    build_world(wh)
+    with lake_with(LEDGER) as lake:
+        load_ledger(wh, lake, ON)
+    report = reconcile(wh, ON)
+    assert (report.matched_by_receipt, report.matched_by_debtor, report.unconfirmed) == (1, 2, 2)
+    assert report.unconfirmed_ids == [("AG01", "P3"), ("AG02", "Q1")]
+    assert report.unconfirmed_amount == "800.00"
+    assert snapshot(wh)["match"] == [
+        ("AG01", "P1", 101, RECEIPT_REF, 1), ("AG01", "P2", 104, DEBTOR_AMOUNT_DATE, 5),
+        ("AG01", "P4", 201, DEBTOR_AMOUNT_DATE, 0)]
+    assert [(r[0], r[1], r[3]) for r in snapshot(wh)["attribution"]] == [
+        (101, D1, D("400.00")), (102, D1, D("600.00")), (104, D1, D("500.00")), (105, D1, D("-200.00")),
+        (201, D2, D("2000.00")), (301, D3, D("300.00")), (302, D3, D("-300.00"))]
+    assert report.attributed_amount == "3300.00" and report.reversal_attributions == 2
+
+
+def test_reconcile_is_idempotent_and_reevaluates_unconfirmed_claims(wh: Warehouse) -> None:
+    build_world(wh)
+    with lake_with(LEDGER) as lake:
+        load_ledger(wh, lake, ON)
+    reconcile(wh, ON)
+    stamps = wh.query("SELECT * FROM core.attribution ORDER BY 1, 2")
+    matches = wh.query("SELECT * FROM core.payment_match ORDER BY 1, 2")
+    reconcile(wh, ON)
+    assert wh.query("SELECT * FROM core.attribution ORDER BY 1, 2") == stamps
+    assert wh.query("SELECT * FROM core.payment_match ORDER BY 1, 2") == matches
+    # The ledger later holds Q1's payment: the next run confirms it.
+    late = (304, "R304", "0000003", day(2027, 1, 12), 30000, "2026-03", "PAYMENT", None)
+    with lake_with([*LEDGER, late]) as lake:
+        load_ledger(wh, lake, ON)
+    assert reconcile(wh, ON).unconfirmed_ids == [("AG01", "P3")]
+
+
+def test_attribution_month_moves_past_a_published_statement(wh: Warehouse) -> None:
+    build_world(wh)
+    with lake_with(LEDGER[:2]) as lake:
+        load_ledger(wh, lake, ON)
+    reconcile(wh, ON)
+    compute_statements(wh, NOV)
+    wh.execute("UPDATE core.commission_statement SET file_name = 'CNSS_COMMISSION_AG01_202611.csv'")
+    late = (106, "R106", "0000001", day(2026, 11, 28), 1000, "2026-02", "PAYMENT", None)
+    with lake_with([*LEDGER[:2], late]) as lake:
+        load_ledger(wh, lake, ON)
+    reconcile(wh, ON)
+    months = {r[0]: r[6] for r in snapshot(wh)["attribution"]}
+    assert months == {101: NOV, 102: NOV, 106: day(2026, 12, 1)}  # November was already sent
+
+
+# --------------------------------------------------------------------------------------- integrity
+def test_integrity_holds_on_the_world_and_catches_a_corrupted_ledger_row(wh: Warehouse) -> None:
+    run_world(wh)
+    assert check_integrity(wh, day(2027, 2, 1)) == []
+    wh.execute("UPDATE core.ledger_payment SET amount = 350.00 WHERE ledger_payment_id = 101")
+    found = check_integrity(wh, day(2027, 2, 1))
+    assert found and {v.dossier_id for v in found} == {D1}
+    assert {v.code for v in found} >= {"ATTRIBUTION"}
+    assert any("ledger gives" in v.detail for v in found)
+
+
+def test_integrity_catches_a_wrong_recalled_amount_and_an_over_attribution(wh: Warehouse) -> None:
+    run_world(wh)
+    wh.execute("UPDATE core.dossier_recall SET recalled_amount = 5.00")
+    wh.execute("UPDATE core.attribution SET amount = 2500.00 WHERE ledger_payment_id = 201")
+    found = check_integrity(wh, day(2027, 2, 1))
+    codes = {(v.code, v.dossier_id) for v in found}
+    assert codes >= {("RECALLED", D2), ("ATTRIBUTION", D2), ("IDENTITY", D2)}
