@@ -5,6 +5,8 @@ set -euo pipefail
 need=()
 command -v sftp >/dev/null 2>&1 || need+=(openssh-client)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)              # the monthly report's rendering test
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)  # validates docker-compose.yaml
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,0 +1,105 @@
+"""
+### commission_monthly
+
+On the 2nd of each month, the commission statements of the month just ended: per dossier,
+`commission_rate × attributed amount`, cumulated over the dossier's life, never above its cap
+(30,000 DH unless the contract says less), reversals taking commission back.
+
+1. `compute_statements`: `core.commission_statement` for the month (a re-run replaces it and re-chains
+   any later month already stored).
+2. `check_integrity`: for every dossier, assigned = attributed + still open + recalled or closed, to the
+   centime; no dossier above its cap; statement formulas hold. **Fails the run naming each dossier**
+   that breaks a rule: nothing is sent to agencies then.
+3. `build_files`: `outbox/CNSS_COMMISSION_<AGENCY>_<YYYYMM>.csv` with its manifest, per agency.
+4. `publish` (mapped per agency, pool `sftp_agencies`): verified upload, manifest last.
+5. `record_publication`: `core.publication_log` and the statement rows' file name.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+
+COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
+
+
+def _statement_month():  # type: ignore[no-untyped-def]
+    """The month just ended before the run's logical date (Africa/Casablanca)."""
+    ctx = get_current_context()
+    when = (ctx.get("logical_date") or ctx["dag_run"].run_after).in_timezone(LOCAL_TZ)
+    return when.subtract(months=1).date().replace(day=1)
+
+
+@dag(
+    schedule="0 8 2 * *",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=["recouvra", "commission", "sftp"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def commission_monthly() -> None:
+    @task
+    def compute_statements() -> dict:
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.commission import compute_statements as compute
+        from recouvra.warehouse import connect
+
+        with connect(warehouse_url()) as wh:
+            report = compute(wh, _statement_month())
+        totals = {a: str(v) for a, v in sorted(report.totals().items())}
+        print(f"commission {report.month}: {len(report.lines)} lines; this month by agency {totals}")
+        return {"month": report.month, "lines": len(report.lines), "totals": totals}
+
+    @task
+    def check_integrity(computed: dict) -> dict:
+        from airflow.exceptions import AirflowFailException
+
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.reconcile import check_integrity as check
+        from recouvra.warehouse import connect
+
+        with connect(warehouse_url()) as wh:
+            violations = check(wh, _statement_month())
+        if violations:  # AirflowFailException: no retry, the data will not mend itself
+            raise AirflowFailException(
+                f"money integrity broken for {computed['month']} ({len(violations)}):\n"
+                + "\n".join(str(v) for v in violations[:200])
+            )
+        return {"month": computed["month"], "violations": 0}
+
+    @task
+    def build_files(_: dict) -> list[dict]:
+        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.commission import build_commission_files
+        from recouvra.warehouse import connect
+
+        s = settings()
+        out = s.path(s.storage.lake_dir).parent / "outbox"
+        with connect(warehouse_url()) as wh:
+            packages = build_commission_files(wh, _statement_month(), out)
+        return [p.to_dict() for p in packages]
+
+    @task(pool="sftp_agencies")
+    def publish(package: dict) -> dict:
+        from recouvra.airflow_adapter import settings
+        from recouvra.publication import Package, publish_with_connection
+
+        pkg = Package.from_dict(package)
+        return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
+
+    @task(outlets=[COMMISSIONS])
+    def record_publication(published: list[dict]) -> int:
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.commission import record_commission_publication
+        from recouvra.warehouse import connect
+
+        with connect(warehouse_url()) as wh:
+            return record_commission_publication(wh, list(published))
+
+    record_publication(publish.expand(package=build_files(check_integrity(compute_statements()))))
+
+
+commission_monthly()

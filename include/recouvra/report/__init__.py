@@ -1,0 +1,357 @@
+"""The monthly programme report: one self-contained HTML page read from the KPI marts.
+
+:func:`render_report` reads the marts of a month (and the months before it, for curves and trends),
+draws inline SVG charts (no script library, no font or style fetched: it opens offline and prints)
+and writes ``report_<YYYY-MM>.html`` atomically (a ``.part`` file renamed). :func:`publish_report`
+does it for the configured warehouse into ``storage.reports_dir``.
+
+Sections: headline figures; recovery curves per agency (one line per vintage); the agency league
+(recovery rate, cost to collect, right-party contact, promises kept, plans, location, assets); the
+funnel from assigned to recovered; the amount remaining to recover over time. Load the month's KPIs
+first (:func:`recouvra.kpi.load_kpis`); definitions are in ``docs/kpi.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from recouvra.errors import RecouvraError
+from recouvra.kpi import rate, sql
+from recouvra.report.svg import PALETTE, Series, funnel_chart, line_chart, nice_max, rate_bar
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from recouvra.config import Settings
+    from recouvra.warehouse import Warehouse
+
+STYLE = """
+body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px auto;max-width:1000px;color:#1d2733;
+ background:#fff;line-height:1.35}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:2px solid #dfe5ec;
+ padding-bottom:4px}.sub{color:#5b6b7c;font-size:13px;margin:0 0 14px}
+.cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 150px;border:1px solid #dfe5ec;border-radius:6px;
+ padding:8px 10px}.card .k{font-size:12px;color:#5b6b7c}.card .v{font-size:20px;font-weight:bold}
+.grid2{display:flex;flex-wrap:wrap;gap:12px}.grid2 > div{flex:1 1 460px;min-width:320px}
+svg.chart{width:100%;height:auto;display:block}svg .title{font-size:13px;font-weight:bold;fill:#1d2733}
+svg .tick,svg .legend,svg .value{font-size:11px;fill:#4a5868}svg .label{font-size:12px;fill:#1d2733}
+svg .grid{stroke:#e6ebf0;stroke-width:1}svg .axis{stroke:#8a99a8;stroke-width:1}
+table{border-collapse:collapse;width:100%;font-size:12px}
+th,td{padding:4px 5px;border-bottom:1px solid #e6ebf0;
+ text-align:right;white-space:nowrap}th{background:#f4f6f9;font-weight:bold;white-space:normal;vertical-align:bottom}td.l,th.l{text-align:left}
+.note{font-size:11.5px;color:#5b6b7c}.empty{color:#8a99a8;font-style:italic}
+"""
+
+
+class ReportError(RecouvraError):
+    """The report cannot be rendered as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the report shows, read from the marts."""
+
+    month: dt.date
+    vintage: list[tuple[str, dt.date, int, Decimal, Decimal]]
+    league: list[dict[str, Any]]
+    trend: list[tuple[dt.date, Decimal, Decimal, Decimal, Decimal]]
+
+
+LEAGUE_FIELDS = (
+    "agency_code",
+    "league_rank",
+    "dossiers_count",
+    "assigned_amount",
+    "recovered_to_date",
+    "recovery_rate",
+    "recovery_rate_90d",
+    "open_amount",
+    "commission_to_date",
+    "cost_to_collect",
+    "dossiers_worked",
+    "dossiers_right_party_contact",
+    "right_party_contact_rate",
+    "dossiers_committed",
+    "promises_count",
+    "promises_kept",
+    "promise_kept_rate",
+    "plan_activation_rate",
+    "plan_kept_rate",
+    "located_rate",
+    "assets_found_rate",
+    "data_update_rate",
+    "dossiers_paying",
+    "dossiers_paid_in_full",
+)
+
+
+def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
+    """The marts the report of ``month`` (first day) reads; refuses a month whose KPIs are not loaded."""
+    if month.day != 1:
+        raise ReportError(f"month {month.isoformat()} is not the first day of a month")
+    league = [
+        dict(zip(LEAGUE_FIELDS, r, strict=True)) for r in wh.query(sql("select_report_league"), [month])
+    ]
+    if not league:
+        raise ReportError(
+            f"no KPIs loaded for {month:%Y-%m} on {wh.label}: run recouvra.kpi.load_kpis for that month first"
+        )
+    vintage = [
+        (str(a), p, int(m), Decimal(s), Decimal(r))
+        for a, p, m, s, r in wh.query(sql("select_report_vintage"), [month.year * 12 + month.month])
+    ]
+    trend = [
+        (m, Decimal(p), Decimal(pl), Decimal(o), Decimal(r))
+        for m, p, pl, o, r in wh.query(sql("select_report_trend"), [month])
+    ]
+    return ReportData(month, vintage, league, trend)
+
+
+# --- formatting -------------------------------------------------------------------------------------
+
+
+def _mad(v: Decimal | None) -> str:
+    """Money as the fund writes it in reports: thin-space thousands, two decimals, MAD."""
+    return "–" if v is None else f"{v:,.2f}".replace(",", "\u202f") + " MAD"
+
+
+def _mad_short(v: Decimal) -> str:
+    for size, unit in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
+        if abs(v) >= size:
+            return f"{v / size:.1f} {unit}"
+    return f"{v:.0f}"
+
+
+def _pct(v: Decimal | None, places: int = 1) -> str:
+    return "–" if v is None else f"{v * 100:.{places}f} %"
+
+
+def _month_label(m: dt.date) -> str:
+    return f"{m:%Y-%m}"
+
+
+def _sum(rows: Sequence[dict[str, Any]], key: str) -> Decimal:
+    return sum((Decimal(r[key]) for r in rows if r[key] is not None), Decimal(0))
+
+
+# --- sections ---------------------------------------------------------------------------------------
+
+
+def _headline(data: ReportData) -> str:
+    lg = data.league
+    assigned, recovered = _sum(lg, "assigned_amount"), _sum(lg, "recovered_to_date")
+    commission, open_amount = _sum(lg, "commission_to_date"), _sum(lg, "open_amount")
+    latest = data.trend[-1] if data.trend and data.trend[-1][0] == data.month else None
+    coverage = rate(latest[3], latest[1]) if latest else None
+    cards = [
+        ("Dossiers placed", f"{int(_sum(lg, 'dossiers_count')):,}".replace(",", "\u202f")),
+        ("Assigned", _mad(assigned)),
+        ("Recovered (attributed)", _mad(recovered)),
+        ("Recovery rate", _pct(rate(recovered, assigned))),
+        ("Remaining with agencies", _mad(open_amount)),
+        ("Cost to collect", _pct(rate(commission, recovered), 2)),
+        ("Portfolio coverage", _pct(coverage)),
+    ]
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><div class="k">{escape(k)}</div><div class="v">{escape(v)}</div></div>'
+            for k, v in cards
+        )
+        + "</div>"
+    )
+
+
+def _vintage_section(data: ReportData) -> str:
+    agencies = sorted({a for a, *_ in data.vintage})
+    if not agencies:
+        return '<p class="empty">No dossier placed yet.</p>'
+    vintages = sorted({p for _, p, *_ in data.vintage})
+    colour = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(vintages)}
+    top = max((float(rate(r, s) or 0) for *_, s, r in data.vintage), default=0.0)
+    # Quarter gridlines on round percentages: 5 %, 10 %, 15 %, 20 % or 25 % apart.
+    y_max = next((v for v in (0.2, 0.4, 0.6, 0.8) if top <= v), 1.0)
+    max_m = max(m for _, _, m, _, _ in data.vintage)
+    x_labels = {float(m): str(m) for m in range(0, max_m + 1)}
+    panels = []
+    for agency in agencies:
+        series = []
+        for p in vintages:
+            pts = [
+                (float(m), float(rate(r, s) or 0))
+                for a, pv, m, s, r in data.vintage
+                if a == agency and pv == p
+            ]
+            if pts:
+                series.append(Series(f"placed {_month_label(p)}", colour[p], pts))
+        panels.append(
+            "<div>"
+            + line_chart(
+                series,
+                title=f"{agency}: recovery rate by month since placement",
+                x_labels=x_labels,
+                y_max=y_max,
+            )
+            + "</div>"
+        )
+    return (
+        '<div class="grid2">' + "".join(panels) + "</div>"
+        '<p class="note">Each line is a placement month (vintage); x = months since placement (0 = the '
+        "placement month); y = cumulative amount attributed to the agency, net of reversals, over the "
+        "amount assigned.</p>"
+    )
+
+
+def _league_section(data: ReportData) -> str:
+    best = max((r["recovery_rate"] for r in data.league if r["recovery_rate"] is not None), default=None)
+    head = (
+        "<tr><th>#</th><th class=l>Agency</th><th>Dossiers</th><th>Assigned</th><th>Recovered</th>"
+        "<th class=l>Recovery rate</th><th>Within 90 d</th><th>Cost to collect</th>"
+        "<th>Right-party contact</th>"
+        "<th>Promises kept</th><th>Plans signed</th><th>Plans kept</th><th>Located</th><th>Assets found</th>"
+        "<th>Data updated</th></tr>"
+    )
+    rows = []
+    for r in data.league:
+        rows.append(
+            f"<tr><td>{r['league_rank']}</td><td class=l><b>{escape(r['agency_code'])}</b></td>"
+            f"<td>{r['dossiers_count']}</td><td>{_mad_short(Decimal(r['assigned_amount']))}</td>"
+            f"<td>{_mad_short(Decimal(r['recovered_to_date']))}</td>"
+            f"<td class=l>{rate_bar(r['recovery_rate'], scale=best or Decimal(1))} "
+            f"{_pct(r['recovery_rate'])}</td>"
+            f"<td>{_pct(r['recovery_rate_90d'])}</td><td>{_pct(r['cost_to_collect'], 2)}</td>"
+            f"<td>{_pct(r['right_party_contact_rate'])}</td>"
+            f"<td>{_pct(r['promise_kept_rate'])} "
+            f"<span class=note>({r['promises_kept']}/{r['promises_count']})</span></td>"
+            f"<td>{_pct(r['plan_activation_rate'])}</td><td>{_pct(r['plan_kept_rate'])}</td>"
+            f"<td>{_pct(r['located_rate'])}</td><td>{_pct(r['assets_found_rate'])}</td>"
+            f"<td>{_pct(r['data_update_rate'])}</td></tr>"
+        )
+    return (
+        f"<table>{head}{''.join(rows)}</table>"
+        '<p class="note">All vintages to date. Cost to collect = commission paid ÷ amount attributed. '
+        "Right-party contact over dossiers worked; promises kept over promises due (grace included); "
+        "plans signed over plans requested; plans kept over signed plans with an instalment due. "
+        "A dash: no base yet.</p>"
+    )
+
+
+def _funnel_section(data: ReportData) -> str:
+    lg = data.league
+    stages = [
+        ("Assigned", int(_sum(lg, "dossiers_count"))),
+        ("Worked (an action reported)", int(_sum(lg, "dossiers_worked"))),
+        ("Debtor reached (right party)", int(_sum(lg, "dossiers_right_party_contact"))),
+        ("Promise or plan obtained", int(_sum(lg, "dossiers_committed"))),
+        ("Paying (something recovered)", int(_sum(lg, "dossiers_paying"))),
+        ("Recovered in full", int(_sum(lg, "dossiers_paid_in_full"))),
+    ]
+    return funnel_chart(
+        stages, title=f"Dossiers placed up to {_month_label(data.month)}, by furthest stage reached"
+    )
+
+
+def _trend_section(data: ReportData) -> str:
+    if not data.trend:
+        return '<p class="empty">No portfolio month loaded.</p>'
+    index = {m: i for i, (m, *_) in enumerate(data.trend)}
+    step = max(1, len(data.trend) // 12)
+    x_labels = {float(i): _month_label(m) for m, i in index.items() if i % step == 0 or i == len(index) - 1}
+    remaining = Series(
+        "Remaining with agencies (open)",
+        PALETTE[1],
+        [(float(index[m]), float(o)) for m, _, _, o, _ in data.trend],
+    )
+    recovered = Series(
+        "Recovered to date (attributed)",
+        PALETTE[2],
+        [(float(index[m]), float(r)) for m, _, _, _, r in data.trend],
+    )
+    top = max([float(o) for *_, o, _ in data.trend] + [float(r) for *_, r in data.trend] + [1.0])
+    chart = line_chart(
+        [remaining, recovered],
+        title="Amount remaining to recover and recovered, MAD",
+        x_labels=x_labels,
+        y_format=lambda v: _mad_short(Decimal(v)),
+        width=940,
+        height=280,
+        area=True,
+        y_max=nice_max(top),
+    )
+    rows = "".join(
+        f"<tr><td class=l>{_month_label(m)}</td><td>{_mad(p)}</td><td>{_mad(pl)}</td><td>{_mad(o)}</td>"
+        f"<td>{_pct(rate(o, p))}</td><td>{_mad(r)}</td></tr>"
+        for m, p, pl, o, r in data.trend[-6:]
+    )
+    table = (
+        "<table><tr><th class=l>Month</th><th>Portfolio (selection)</th><th>Placed (open dossiers)</th>"
+        "<th>Remaining with agencies</th><th>Coverage</th><th>Recovered to date</th></tr>" + rows + "</table>"
+    )
+    return (
+        chart
+        + table
+        + (
+            '<p class="note">Coverage = amount open on placed dossiers ÷ amount owed by the '
+            "debtors of the month's selection.</p>"
+        )
+    )
+
+
+def render_html(data: ReportData, *, generated_at: dt.datetime | None = None) -> str:
+    """The report page as text."""
+    stamp = (generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)).strftime("%Y-%m-%d %H:%M UTC")
+    month = _month_label(data.month)
+    body = [
+        f"<h1>Recouvra: amicable recovery programme, {month}</h1>",
+        f'<p class="sub">CNSS monthly report, as of the end of {month}. Generated {stamp} from the KPI marts '
+        "(definitions: docs/kpi.md). Amounts in MAD; recovered = ledger payments attributed to the agency, "
+        "net of reversals.</p>",
+        _headline(data),
+        "<h2>Recovery curves per agency</h2>",
+        _vintage_section(data),
+        "<h2>Agency league</h2>",
+        _league_section(data),
+        "<h2>From assigned to recovered</h2>",
+        _funnel_section(data),
+        "<h2>Remaining to recover over time</h2>",
+        _trend_section(data),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Recouvra report {month}</title><style>{STYLE}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
+
+
+def report_path(out_dir: Path, month: dt.date) -> Path:
+    """Where the report of a month is published: ``<out_dir>/report_<YYYY-MM>.html``."""
+    return out_dir / f"report_{month:%Y-%m}.html"
+
+
+def render_report(
+    wh: Warehouse, month: dt.date, out_dir: Path, *, generated_at: dt.datetime | None = None
+) -> Path:
+    """Render the report of ``month`` (first day) from the marts to ``out_dir/report_<YYYY-MM>.html``;
+    the file appears complete or not at all (written as ``.part`` and renamed). A re-run replaces it."""
+    html = render_html(read_report_data(wh, month), generated_at=generated_at)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = report_path(out_dir, month)
+    part = target.with_name(target.name + ".part")
+    part.write_text(html, encoding="utf-8")
+    os.replace(part, target)
+    return target
+
+
+def publish_report(settings: Settings, month: dt.date) -> Path:
+    """:func:`render_report` on the configured warehouse into ``storage.reports_dir``."""
+    from recouvra.warehouse import connect
+
+    with connect(settings.warehouse_url) as wh:
+        return render_report(wh, month, settings.path(settings.storage.reports_dir))
