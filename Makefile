@@ -10,13 +10,15 @@ ENV := source scripts/env.sh &&
 SCALE ?= S
 SEED ?= 42
 
-.PHONY: help install demo test test-unit test-integration lint bench seed airflow-init clean system-deps services pg-start
+.PHONY: help install demo test test-unit test-integration lint bench seed airflow-init clean system-deps services pg-start \
+	stack stack-stop stack-status
 
 help:
 	@echo "make demo   install, seed the synthetic fund database, run the DAGs through the embedded Airflow"
 	@echo "make test   install, then the whole test suite (unit, DAG integrity, integration)"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  benchmarks (figures go to docs/benchmarks.md)"
+	@echo "make stack  the production topology natively (Celery executor); make stack-stop stops it by PID"
 
 # The venv is rebuilt only when the pins or the package metadata change.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -39,7 +41,10 @@ services pg-start:
 airflow-init: install
 	@mkdir -p data/airflow
 	@$(ENV) airflow db migrate >data/airflow/db-migrate.log 2>&1 || { cat data/airflow/db-migrate.log; exit 1; }
-	@echo "embedded Airflow ready: AIRFLOW_HOME=data/airflow (SQLite metadata, LocalExecutor)"
+	@# Pools of recouvra.operations.POOLS (sftp_agencies, warehouse_writer): idempotent.
+	@$(BIN)/python -m recouvra.operations pools >data/airflow/pools.json
+	@$(ENV) airflow pools import data/airflow/pools.json >data/airflow/pools.log 2>&1 || { cat data/airflow/pools.log; exit 1; }
+	@echo "embedded Airflow ready: AIRFLOW_HOME=data/airflow (SQLite metadata, LocalExecutor, pools)"
 
 seed: install
 	$(BIN)/recouvra seed --scale $(SCALE) --seed $(SEED)
@@ -64,6 +69,18 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/bench_seed.py
+
+# The production topology natively (CeleryExecutor; PostgreSQL metadata, Redis broker): api-server,
+# scheduler, dag-processor, triggerer, Celery worker. Prints the UI URL and credentials. docker-compose.yaml
+# runs the same components in containers.
+stack: install services
+	@bash scripts/stack.sh start
+
+stack-stop:
+	@bash scripts/stack.sh stop
+
+stack-status:
+	@bash scripts/stack.sh status
 
 clean:
 	rm -rf data

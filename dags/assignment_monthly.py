@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
 ASSIGNMENTS = Asset("recouvra://sftp/outbox/assignments")
@@ -57,7 +57,7 @@ def assignment_monthly() -> None:
 
         return check_settings(settings())
 
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def refresh_lifecycle(_: list[str]) -> dict:
         """Recall expired and settled dossiers as of the month's first day."""
         from recouvra.airflow_adapter import settings, warehouse_url
@@ -68,7 +68,7 @@ def assignment_monthly() -> None:
         with connect(warehouse_url()) as wh:
             return refresh_dossiers(wh, s.path(s.storage.lake_dir), s, _month()).as_dict()
 
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def select_and_allocate(_: dict) -> dict:
         """Choose and allocate the month's dossiers (deterministic for the month)."""
         from recouvra.airflow_adapter import settings, warehouse_url
@@ -96,7 +96,7 @@ def assignment_monthly() -> None:
             packages = build_packages(wh, month, out) + build_recall_files(wh, month, out)
         return [p.to_dict() for p in packages]
 
-    @task(pool="sftp_agencies", map_index_template="{{ task.op_kwargs['package']['agency'] }}")
+    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['package']['agency'] }}")
     def publish(package: dict) -> dict:
         """Upload one agency's files over its own SFTP connection, verified, manifest last."""
         from recouvra.airflow_adapter import settings
@@ -106,7 +106,7 @@ def assignment_monthly() -> None:
         conn_id = settings().agency(pkg.agency).sftp_conn_id
         return publish_with_connection(conn_id, pkg).to_dict()
 
-    @task(outlets=[ASSIGNMENTS])
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[ASSIGNMENTS])
     def record_publication(published: list[dict]) -> dict:
         """Log what went where and mark the dossiers PUBLISHED (single warehouse writer)."""
         from dataclasses import asdict

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
 RETURNS = Asset("recouvra://warehouse/core/return_file")
@@ -43,7 +43,7 @@ def _today():  # type: ignore[no-untyped-def]
     doc_md=__doc__,
 )
 def collections_reconcile() -> None:
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def load_ledger() -> dict:
         from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.lake import open_lake
@@ -55,7 +55,7 @@ def collections_reconcile() -> None:
             report = load(wh, con, _today())
         return {"entries": report.entries, "inserted": report.inserted, "updated": report.updated}
 
-    @task(outlets=[ATTRIBUTION])
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[ATTRIBUTION])
     def reconcile(_: dict) -> dict:
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.reconcile import reconcile as run

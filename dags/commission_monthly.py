@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
 
@@ -41,7 +41,7 @@ def _statement_month():  # type: ignore[no-untyped-def]
     doc_md=__doc__,
 )
 def commission_monthly() -> None:
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def compute_statements() -> dict:
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.commission import compute_statements as compute
@@ -82,7 +82,7 @@ def commission_monthly() -> None:
             packages = build_commission_files(wh, _statement_month(), out)
         return [p.to_dict() for p in packages]
 
-    @task(pool="sftp_agencies")
+    @task(pool=SFTP_POOL)
     def publish(package: dict) -> dict:
         from recouvra.airflow_adapter import settings
         from recouvra.publication import Package, publish_with_connection
@@ -90,7 +90,7 @@ def commission_monthly() -> None:
         pkg = Package.from_dict(package)
         return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
 
-    @task(outlets=[COMMISSIONS])
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[COMMISSIONS])
     def record_publication(published: list[dict]) -> int:
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.commission import record_commission_publication

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
 DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
@@ -43,7 +43,7 @@ def _as_of():  # type: ignore[no-untyped-def]
     doc_md=__doc__,
 )
 def debtor_master() -> None:
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def load_staging() -> dict[str, int]:
         """Merge new lake snapshots into staging; rows merged per table."""
         from recouvra.airflow_adapter import settings, warehouse_url
@@ -54,7 +54,7 @@ def debtor_master() -> None:
         with connect(warehouse_url()) as wh:
             return merge(wh, s.path(s.storage.lake_dir))
 
-    @task(outlets=[DEBTOR_MASTER])
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[DEBTOR_MASTER])
     def build_debtor_master(merged: dict[str, int]) -> dict:
         """Resolve entities and write the debtor master; returns the counts (entities, merges)."""
         from recouvra.airflow_adapter import settings, warehouse_url

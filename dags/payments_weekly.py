@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 
 @dag(
@@ -47,7 +47,7 @@ def payments_weekly() -> None:
             packages = build_payment_notices(wh, con, on, lake.parent / "outbox")
         return [p.to_dict() for p in packages]
 
-    @task(pool="sftp_agencies")
+    @task(pool=SFTP_POOL)
     def publish(package: dict) -> dict:
         from recouvra.airflow_adapter import settings
         from recouvra.publication import Package, publish_with_connection
@@ -55,7 +55,7 @@ def payments_weekly() -> None:
         pkg = Package.from_dict(package)
         return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
 
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def record_publication(published: list[dict]) -> dict:
         from dataclasses import asdict
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 RETURNS = Asset("recouvra://warehouse/core/return_file")
 
@@ -55,7 +55,7 @@ def returns_ingest() -> None:
 
         return [a.code for a in settings().agencies]
 
-    @task(pool="sftp_agencies")
+    @task(pool=SFTP_POOL)
     def fetch_inbox(agency: str) -> list[dict]:
         """Download one agency's complete return files to the local spool."""
         from recouvra.airflow_adapter import settings
@@ -69,7 +69,7 @@ def returns_ingest() -> None:
         with sftp_client(s.agency(agency).sftp_conn_id, agency=agency) as client:
             return fetch(client, agency, local)
 
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def ingest(fetched: list[list[dict]]) -> list[dict]:
         """Judge, load and acknowledge every fetched file (single warehouse writer)."""
         from recouvra.airflow_adapter import warehouse_url
@@ -79,7 +79,7 @@ def returns_ingest() -> None:
         with connect(warehouse_url()) as wh:
             return ingest_fetched(wh, list(fetched), _today())
 
-    @task(pool="sftp_agencies")
+    @task(pool=SFTP_POOL)
     def deliver_acks(batch: dict) -> list[dict]:
         """Upload the agency's acknowledgements, then move its files to inbox/processed/."""
         from recouvra.airflow_adapter import settings

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL
 
 
 @dag(
@@ -29,7 +29,7 @@ from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE
     doc_md=__doc__,
 )
 def warehouse_setup() -> None:
-    @task
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def migrate_warehouse() -> list[str]:
         """Apply pending migrations; returns the versions applied by this run."""
         from recouvra.airflow_adapter import warehouse_url

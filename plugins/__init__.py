@@ -1,1 +1,1 @@
-"""Airflow plugins of Recouvra (hooks, operators, listeners, UI views). None are needed yet."""
+"""Airflow plugins of Recouvra: ``recouvra_operations`` (the run-summary listener)."""

@@ -27,7 +27,7 @@ month_start="${DEMO_START:-2026-11-01}"
 # pinned host key; Airflow reaches it through one connection per agency (AIRFLOW_CONN_SFTP_AGxx).
 recouvra sftp serve --daemon
 eval "$(recouvra sftp env)"
-airflow pools set sftp_agencies 4 "SFTP connections to agency servers" >/dev/null
+
 
 month_end() { date -d "$1 +1 month -1 day" +%Y-%m-%d; }
 next_month() { date -d "$1 +1 month" +%Y-%m-%d; }
@@ -35,17 +35,24 @@ next_month() { date -d "$1 +1 month" +%Y-%m-%d; }
 echo "== DAG runs through the embedded Airflow (logs: $logs)"
 run_dag warehouse_setup "$month_start"
 month="$month_start"
-for _ in $(seq 1 "${DEMO_MONTHS:-3}"); do
-  echo "-- month ${month:0:7}"
-  run_dag portfolio_extract "$month"     # the fund's ledger and portfolio up to the 1st
-  run_dag debtor_master "$month"         # one legal entity, one debtor
-  run_dag assignment_monthly "$month"    # select, allocate, publish the packages and recalls
-  run_dag payments_weekly "$month"       # what the ledger received for open dossiers
+months="${DEMO_MONTHS:-3}"
+for i in $(seq 0 "$months"); do
+  echo "-- ${month:0:7}"
+  run_dag portfolio_extract "$month"       # the fund's ledger and portfolio up to the 1st
+  run_dag debtor_master "$month"           # one legal entity, one debtor
+  run_dag collections_reconcile "$month"   # ledger payments matched and attributed to dossiers
+  if [ "$i" -gt 0 ]; then
+    run_dag commission_monthly "$month"    # last month's statements, integrity checked, published
+    run_dag kpi_load "$month"              # KPI marts and the monthly report
+  fi
+  [ "$i" -eq "$months" ] && break
+  run_dag assignment_monthly "$month"      # select, allocate, publish the packages and recalls
+  run_dag payments_weekly "$month"         # what the ledger received for open dossiers
   end="$(month_end "$month")"
   printf '  %-28s %-12s ' "agencies (simulated)" "$end"
   recouvra simulate-agencies --until "$end" --quiet >"$logs/simulate_$end.log" 2>&1 \
     && echo "ok (files in each agency's inbox/)" || { echo FAILED; tail -n 30 "$logs/simulate_$end.log"; exit 1; }
-  run_dag returns_ingest "${end}T23:00:00"   # judge, load, acknowledge
+  run_dag returns_ingest "${end}T23:00:00" # judge, load, acknowledge
   month="$(next_month "$month")"
 done
 recouvra sftp stop >/dev/null

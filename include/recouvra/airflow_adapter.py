@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import pendulum
 
+from recouvra.operations import SFTP_POOL as SFTP_POOL
+from recouvra.operations import WAREHOUSE_WRITER_POOL as WAREHOUSE_WRITER_POOL
+from recouvra.operations import notify_failure, notify_retry
+
 if TYPE_CHECKING:
     from recouvra.config import Settings
 
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 #: Connection ids are constants: production sets them as AIRFLOW_CONN_<ID> (see .env.example).
 SOURCE_CONN_ID = "recouvra_source"
 WAREHOUSE_CONN_ID = "recouvra_warehouse"
+# Pools SFTP_POOL ("sftp_agencies", 4 slots) and WAREHOUSE_WRITER_POOL ("warehouse_writer", 1 slot) are
+# re-exported above from recouvra.operations, which creates them: tasks opt in with pool=SFTP_POOL.
 
 #: The fund works in Morocco's local time; schedules and "today" follow it.
 LOCAL_TZ = pendulum.timezone("Africa/Casablanca")
@@ -34,7 +40,11 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_delay": dt.timedelta(minutes=2),
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=30),
+    # A task stuck longer than this fails (and alerts) instead of holding a worker slot for ever.
     "execution_timeout": dt.timedelta(hours=1),
+    # Retries exhausted: alerts log + the recouvra_alerts channel; each retry: the alerts log.
+    "on_failure_callback": notify_failure,
+    "on_retry_callback": notify_retry,
 }
 
 

@@ -1,0 +1,73 @@
+"""
+### kpi_load
+
+Loads the KPI marts BI users query (recovery rate per agency × placement month × months since
+placement, recovery within 30/60/90 days, right-party contact, promises kept, plan activation and
+plans kept, debtors located and assets found, data updates, cost to collect, coverage and the
+remaining amount to recover; by segment, region and agency), then renders the month's report.
+
+Runs monthly on the 3rd (the month just ended, once its commission statements exist) and whenever
+`commission_monthly` publishes statements. Idempotent per month: a re-run replaces the month's rows.
+
+1. `load_kpis`: the month's rows of every mart, in one transaction, by bulk paths.
+2. `render_report`: `report_<YYYY-MM>.html`, self-contained (vintage curves per agency, agency league
+   table, funnel from assigned to recovered, remaining-to-recover trend), in the reports folder.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL
+
+COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
+KPIS = Asset("recouvra://warehouse/marts")
+
+
+def _kpi_month():  # type: ignore[no-untyped-def]
+    """The month just ended before the run's date (Africa/Casablanca)."""
+    ctx = get_current_context()
+    when = (ctx.get("logical_date") or ctx["dag_run"].run_after).in_timezone(LOCAL_TZ)
+    return when.subtract(months=1).date().replace(day=1)
+
+
+@dag(
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 9 3 * *", timezone=LOCAL_TZ), assets=[COMMISSIONS]
+    ),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=["recouvra", "kpi", "report"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def kpi_load() -> None:
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[KPIS])
+    def load_kpis() -> dict:
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.kpi import load_kpis as load
+        from recouvra.warehouse import connect
+
+        with connect(warehouse_url()) as wh:
+            report = load(wh, _kpi_month())
+        return {k: str(v) for k, v in vars(report).items()}
+
+    @task
+    def render_report(_: dict) -> str:
+        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.report import render_report as render
+        from recouvra.warehouse import connect
+
+        s = settings()
+        with connect(warehouse_url()) as wh:
+            path = render(wh, _kpi_month(), s.path(s.storage.reports_dir))
+        print(f"report: {path}")
+        return str(path)
+
+    render_report(load_kpis())
+
+
+kpi_load()

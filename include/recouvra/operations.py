@@ -1,0 +1,559 @@
+"""Operations of the pipeline: failure alerts, the run summary, the pools.
+
+Pure part (no Airflow): :class:`Alert` and its channels (the alerts log file, SMTP, a Slack webhook),
+:class:`RunFacts` and :func:`render_run_summary` (files published, rows ingested, GX results and
+Data Docs, integrity checks, failed tasks with their logs), :data:`POOLS`.
+
+Thin Airflow part, imported lazily: :func:`notify_failure` / :func:`notify_retry` are the tasks'
+``on_failure_callback`` / ``on_retry_callback`` (``DEFAULT_ARGS``); ``plugins/recouvra_listener.py``
+calls :func:`summarise_dag_run` when a DAG run ends. Every notification also goes to the alerts log
+(``<data>/alerts.log`` beside the lake: where engineers look first), whatever the channel.
+
+The channel is chosen by the Airflow connection :data:`ALERTS_CONN_ID` (``recouvra_alerts``):
+``conn_type`` ``smtp`` (SMTP provider; recipients in extra ``to``), ``slack``/``slackwebhook``/``http``
+(a Slack incoming webhook: the URL in extra ``webhook_url``, the password or the host); no connection:
+the alerts log alone (the demo). A channel that fails never hides the task's own failure: the log
+records it and the callback returns.
+
+``python -m recouvra.operations pools`` prints the pools as ``airflow pools import`` reads them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Airflow connection choosing the alert channel (absent: the alerts log only).
+ALERTS_CONN_ID = "recouvra_alerts"
+
+#: Pool bounding concurrent SFTP sessions to the agencies' servers (all agencies together).
+SFTP_POOL = "sftp_agencies"
+#: Pool of one slot: DuckDB allows one writer per file, and the warehouse loads must not interleave.
+WAREHOUSE_WRITER_POOL = "warehouse_writer"
+
+#: name -> (slots, description); created by ``make airflow-init``, scripts/stack.sh and the compose init.
+POOLS: dict[str, tuple[int, str]] = {
+    SFTP_POOL: (4, "SFTP sessions to the agencies' servers (publication, returns): at most 4 at once"),
+    WAREHOUSE_WRITER_POOL: (1, "tasks writing the warehouse: one at a time (DuckDB has one writer)"),
+}
+
+ALERTS_LOG_NAME = "alerts.log"
+RUNS_DIR_NAME = "runs"
+# Airflow 3's default [logging] log_filename_template, relative to base_log_folder.
+_DEFAULT_LOG_TEMPLATE_MARK = "dag_id={{ ti.dag_id }}/run_id={{ ti.run_id }}/task_id={{ ti.task_id }}/"
+
+
+def pools_json() -> str:
+    """The pools in the JSON shape of ``airflow pools import``."""
+    return json.dumps(
+        {name: {"slots": slots, "description": desc, "include_deferred": False}
+         for name, (slots, desc) in POOLS.items()},
+        indent=2,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Alerts (pure)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A task that failed (``FAILED``: retries exhausted, someone must act) or will retry (``RETRY``)."""
+
+    kind: str
+    dag_id: str
+    task_id: str
+    run_id: str
+    month: str
+    try_number: int
+    max_tries: int
+    log_url: str
+    log_path: str
+    error: str
+    map_index: int = -1
+    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def task_label(self) -> str:
+        return self.task_id if self.map_index < 0 else f"{self.task_id}[{self.map_index}]"
+
+    @property
+    def subject(self) -> str:
+        verb = "failed" if self.kind == "FAILED" else "will retry"
+        return (f"[recouvra] {self.dag_id}.{self.task_label} {verb} "
+                f"(month {self.month}, try {self.try_number})")
+
+    def line(self) -> str:
+        """One line of the alerts log: greppable by DAG, task, month; the error on the same line."""
+        error = " ".join(self.error.split())[:500]
+        return (
+            f"{self.at:%Y-%m-%dT%H:%M:%SZ} {self.kind} dag={self.dag_id} task={self.task_label} "
+            f"month={self.month} run={self.run_id} try={self.try_number}/{self.max_tries} "
+            f"log={self.log_path} url={self.log_url} error={error}"
+        )
+
+    def body(self) -> str:
+        """The text of an e-mail or a chat message."""
+        action = ("Retries are exhausted: read the log, fix the cause, then clear the task (docs/runbook.md)."
+                  if self.kind == "FAILED" else
+                  "Airflow retries it after an exponential back-off: nothing to do unless it fails.")
+        return "\n".join([
+            self.subject, "",
+            f"DAG:      {self.dag_id}",
+            f"task:     {self.task_label}",
+            f"month:    {self.month}",
+            f"run:      {self.run_id}",
+            f"try:      {self.try_number} of {self.max_tries}",
+            f"log:      {self.log_path}",
+            f"log URL:  {self.log_url}",
+            f"error:    {self.error[:2000]}", "",
+            action,
+        ])
+
+
+def append_alert(alert: Alert, path: Path) -> None:
+    """Add the alert's line to the alerts log (created with its folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(alert.line() + "\n")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A notification channel in plain values (from an Airflow connection)."""
+
+    conn_type: str
+    host: str | None = None
+    port: int | None = None
+    login: str | None = None
+    password: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        t = self.conn_type.lower()
+        if t in {"smtp", "email"}:
+            return "smtp"
+        if t in {"slack", "slackwebhook", "slack_webhook", "http", "https"}:
+            return "slack"
+        return "unknown"
+
+    def webhook_url(self) -> str:
+        for candidate in (self.extra.get("webhook_url"), self.password, self.host):
+            if candidate and str(candidate).startswith("https://"):
+                return str(candidate)
+        if self.host and self.password:  # Slack-webhook form: host + token path
+            return "https://" + self.host.strip("/") + "/" + self.password.lstrip("/")
+        raise ValueError("Slack channel: no webhook URL (extra webhook_url, password or host)")
+
+    def recipients(self) -> list[str]:
+        to = self.extra.get("to") or self.extra.get("recipients") or ""
+        names = to if isinstance(to, list) else str(to).split(",")
+        return [n.strip() for n in names if n.strip()]
+
+
+def post_slack(url: str, alert: Alert, timeout: float = 10.0) -> None:
+    """Post the alert to a Slack incoming webhook (stdlib HTTP: no Slack SDK needed)."""
+    payload = json.dumps({"text": f"*{alert.subject}*\n```{alert.body()}```"}).encode()
+    request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL from config)
+        if response.status >= 300:
+            raise RuntimeError(f"Slack webhook answered HTTP {response.status}")
+
+
+SmtpSender = Callable[[list[str], str, str], None]
+
+
+def deliver(alert: Alert, channel: Channel | None, alerts_log: Path,
+            smtp_sender: SmtpSender | None = None) -> str:
+    """Write the alert to the alerts log, then send it through ``channel``; returns what was done.
+
+    A failing channel is recorded in the alerts log and swallowed: the task's own failure, not the
+    notification's, is what Airflow must report.
+    """
+    append_alert(alert, alerts_log)
+    if channel is None:
+        return "alerts log"
+    try:
+        if channel.kind == "slack":
+            post_slack(channel.webhook_url(), alert)
+        elif channel.kind == "smtp":
+            to = channel.recipients()
+            if not to:
+                raise ValueError("SMTP channel: no recipients (extra 'to')")
+            if smtp_sender is None:
+                raise ValueError("SMTP channel: no sender available")
+            smtp_sender(to, alert.subject, alert.body())
+        else:
+            raise ValueError(f"connection type {channel.conn_type!r} is not an alert channel (smtp, slack)")
+    except Exception as exc:  # the notification must never mask the task's failure
+        log.exception("alert channel %s failed", channel.kind)
+        with alerts_log.open("a", encoding="utf-8") as f:
+            f.write(f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ} CHANNEL_ERROR channel={channel.kind} "
+                    f"dag={alert.dag_id} task={alert.task_label} error={' '.join(str(exc).split())}\n")
+        return f"alerts log (channel {channel.kind} failed: {exc})"
+    return f"alerts log and {channel.kind}"
+
+
+def log_location(base_log_folder: str, template: str, dag_id: str, run_id: str, task_id: str,
+                 map_index: int, try_number: int) -> str:
+    """Where the task's log file is under Airflow 3's default ``log_filename_template``.
+
+    With a custom template only the base folder is given (the URL still leads to the log).
+    """
+    if _DEFAULT_LOG_TEMPLATE_MARK not in template:
+        return base_log_folder
+    mapped = f"map_index={map_index}/" if map_index >= 0 else ""
+    return (f"{base_log_folder.rstrip('/')}/dag_id={dag_id}/run_id={run_id}/task_id={task_id}/"
+            f"{mapped}attempt={try_number}.log")
+
+
+# --------------------------------------------------------------------------------------------------
+# Run summary (pure)
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """One task instance of a run: its state and the small value it returned (its XCom)."""
+
+    task_id: str
+    state: str
+    try_number: int = 0
+    map_index: int = -1
+    duration_s: float | None = None
+    log_url: str = ""
+    value: Any = None
+    end: dt.datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return self.task_id if self.map_index < 0 else f"{self.task_id}[{self.map_index}]"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """A finished DAG run, in plain values."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    month: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    tasks: list[TaskOutcome]
+    note: str = ""
+
+
+def safe_name(run_id: str) -> str:
+    """A run id as a file name (``manual__2026-11-01T00:00:00+00:00`` has ':' and '+')."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id).strip("._") or "run"
+
+
+def _walk(value: Any, path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], Any]]:
+    yield path, value
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _walk(v, (*path, str(k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, (*path, str(i)))
+
+
+@dataclass
+class _Item:
+    name: str
+    task: str
+    rows: int
+    path: str | None
+    end: dt.datetime | None
+
+
+@dataclass
+class _Harvest:
+    items: dict[str, _Item] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    gx: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+
+_ROW_KEYS = ("rows", "rows_loaded", "rows_ingested", "row_count", "records")
+_FILE_LIST_KEYS = {"files", "published_files", "uploaded", "packages"}
+_CHECK_KEYS = {"checks", "integrity", "integrity_checks", "reconciliation", "verified", "errors", "rejected"}
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _item_name(node: Mapping[str, Any], path: tuple[str, ...], task: TaskOutcome) -> str:
+    if isinstance(node.get("table"), str):
+        return str(node["table"])
+    if path and not path[-1].isdigit():
+        return path[-1]
+    if isinstance(node.get("path"), str):
+        return Path(str(node["path"])).name
+    return task.label
+
+
+def _harvest(task: TaskOutcome, h: _Harvest) -> None:
+    """Pick the facts an engineer looks for out of a task's return value, by the keys they carry.
+
+    A mapping with a row count is one item (a table, a file); when several tasks report the same item
+    (extract, then publish) the last to end wins: the summary tells what was finally published.
+    """
+    for path, v in _walk(task.value):
+        key = path[-1] if path else ""
+        if isinstance(v, Mapping):
+            rows = next((v[k] for k in _ROW_KEYS if isinstance(v.get(k), int)
+                         and not isinstance(v.get(k), bool)), None)
+            if rows is not None:
+                name = _item_name(v, path, task)
+                where = v.get("path") or v.get("file")
+                item = _Item(name, task.label, rows, where if isinstance(where, str) else None, task.end)
+                known = h.items.get(name)
+                if known is None or (item.end or _EPOCH) >= (known.end or _EPOCH):
+                    h.items[name] = item
+        elif key in {"data_docs", "data_docs_path", "gx_docs"} and v:
+            h.gx.append(f"{task.label}: Data Docs [{v}]({_link(str(v))})")
+        elif key in {"success", "gx_success", "validation_success"} and isinstance(v, bool):
+            verdict = "passed" if v else "FAILED"
+            h.gx.append(f"{task.label}: {'/'.join(path[:-1]) or 'suite'} validation {verdict}")
+        elif key in _FILE_LIST_KEYS and isinstance(v, list):
+            h.files.extend(f"{task.label}: `{x}`" for x in v if isinstance(x, str) and "/" in x)
+        elif key in _CHECK_KEYS and isinstance(v, bool | int | str):
+            h.checks.append(f"{task.label}: {'/'.join(path)} = {v}")
+    # warehouse_setup's verify task and similar integrity checks return {name: count}
+    checker = task.task_id.startswith(("verify", "check", "integrity", "reconcile"))
+    if checker and isinstance(task.value, Mapping):
+        flat = ", ".join(f"{k} {v}" for k, v in task.value.items() if isinstance(v, int | str | bool))
+        if flat:
+            h.checks.append(f"{task.label}: {flat}")
+
+
+def _link(target: str) -> str:
+    if re.match(r"^[a-z]+://", target) or not target.startswith("/"):
+        return target
+    return Path(target).as_uri()
+
+
+def _fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _compact(value: Any, limit: int = 160) -> str:
+    if value is None:
+        return ""
+    text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_run_summary(run: RunFacts) -> str:
+    """The run's summary in Markdown: outcome, tasks, files, rows, GX, integrity checks, failures."""
+    h = _Harvest()
+    for t in run.tasks:
+        _harvest(t, h)
+    took = (run.end - run.start).total_seconds() if run.start and run.end else None
+    failed = [t for t in run.tasks if t.state in {"failed", "upstream_failed"}]
+    out = [
+        f"# {run.dag_id} — {run.state.upper()}",
+        "",
+        f"- run: `{run.run_id}`",
+        f"- month: {run.month}",
+        f"- started: {run.start:%Y-%m-%d %H:%M:%S %Z}" if run.start else "- started: -",
+        f"- ended: {run.end:%Y-%m-%d %H:%M:%S %Z} ({_fmt_duration(took)})" if run.end else "- ended: -",
+        f"- tasks: {len(run.tasks)}, failed: {len(failed)}",
+    ]
+    if run.note:
+        out.append(f"- note: {run.note}")
+    if failed:
+        out += ["", "## Failed tasks", ""]
+        out += [f"- **{t.label}** ({t.state}, try {t.try_number}): [log]({t.log_url})" for t in failed]
+    items = sorted(h.items.values(), key=lambda i: i.name)
+    out += ["", "## Rows ingested", ""]
+    if items:
+        out += ["| table / item | rows | by task |", "|---|---:|---|"]
+        out += [f"| {i.name} | {i.rows:,} | {i.task} |" for i in items]
+        out += [f"| **total** | **{sum(i.rows for i in items):,}** | |"]
+    else:
+        out.append("none reported")
+    out += ["", "## Files published", ""]
+    files = [f"{i.task}: `{i.path}`" for i in items if i.path] + h.files
+    out += [f"- {f}" for f in files] or ["none reported"]
+    out += ["", "## Great Expectations", ""]
+    out += [f"- {g}" for g in h.gx] or ["no validation in this run"]
+    out += ["", "## Integrity checks", ""]
+    out += [f"- {c}" for c in h.checks] or ["none reported"]
+    out += ["", "## Tasks", "", "| task | state | try | duration | returned |", "|---|---|---:|---:|---|"]
+    for t in sorted(run.tasks, key=lambda t: (t.task_id, t.map_index)):
+        value = _compact(t.value).replace("|", "\\|")
+        out.append(f"| [{t.label}]({t.log_url}) | {t.state} | {t.try_number} | "
+                   f"{_fmt_duration(t.duration_s)} | {value} |")
+    return "\n".join(out) + "\n"
+
+
+def write_run_summary(run: RunFacts, runs_dir: Path) -> Path:
+    """Write ``runs_dir/<dag_id>/<run_id>.md`` (replaced when the run ends again after a clear)."""
+    path = runs_dir / run.dag_id / f"{safe_name(run.run_id)}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".md.part")
+    tmp.write_text(render_run_summary(run), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# The thin Airflow part (imports inside functions: this module is imported at DAG parse time)
+
+
+def data_root() -> Path:
+    """The folder beside the lake (``data/`` by default) that holds alerts.log and runs/."""
+    from recouvra.airflow_adapter import settings
+
+    s = settings()
+    return s.path(s.storage.lake_dir).parent
+
+
+def month_of(when: dt.datetime | None) -> str:
+    """The programme month (YYYY-MM, Morocco's time) of a logical date; '-' for runs without one."""
+    if when is None:
+        return "-"
+    import pendulum
+
+    from recouvra.airflow_adapter import LOCAL_TZ
+
+    return pendulum.instance(when).in_timezone(LOCAL_TZ).strftime("%Y-%m")
+
+
+def _channel() -> Channel | None:
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.sdk import BaseHook
+
+    try:
+        conn = BaseHook.get_connection(ALERTS_CONN_ID)
+    except AirflowNotFoundException:
+        return None
+    except Exception as exc:  # a malformed connection: deliver() records it as a channel error
+        return Channel(conn_type=f"unreadable connection {ALERTS_CONN_ID} ({type(exc).__name__}: {exc})")
+    return Channel(conn.conn_type or "", conn.host, conn.port, conn.login, conn.password,
+                   conn.extra_dejson or {})
+
+
+def _smtp_send(to: list[str], subject: str, body: str) -> None:
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    with SmtpHook(smtp_conn_id=ALERTS_CONN_ID) as hook:
+        hook.send_email_smtp(to=to, subject=subject, html_content=f"<pre>{body}</pre>")
+
+
+def alert_from_context(context: Mapping[str, Any], kind: str) -> Alert:
+    """An :class:`Alert` from a task callback's context (Airflow 3 task SDK)."""
+    from airflow.configuration import conf
+
+    ti = context["ti"]
+    dag_run = context.get("dag_run")
+    when = context.get("logical_date") or getattr(dag_run, "logical_date", None) \
+        or getattr(dag_run, "run_after", None)
+    map_index = getattr(ti, "map_index", -1)
+    map_index = -1 if map_index is None else map_index
+    try_number = getattr(ti, "try_number", 0) or 0
+    task = context.get("task")
+    retries = getattr(task, "retries", 0) or 0
+    path = log_location(conf.get("logging", "base_log_folder"), conf.get("logging", "log_filename_template"),
+                        ti.dag_id, ti.run_id, ti.task_id, map_index, try_number)
+    exc = context.get("exception")
+    return Alert(
+        kind=kind, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, month=month_of(when),
+        try_number=try_number, max_tries=retries + 1, log_url=getattr(ti, "log_url", "") or "",
+        log_path=path, error=f"{type(exc).__name__}: {exc}" if exc else "(no exception in context)",
+        map_index=map_index,
+    )
+
+
+def notify_failure(context: Mapping[str, Any]) -> None:
+    """``on_failure_callback``: retries exhausted. Alerts log plus the ``recouvra_alerts`` channel."""
+    try:
+        alert = alert_from_context(context, "FAILED")
+        done = deliver(alert, _channel(), data_root() / ALERTS_LOG_NAME, _smtp_send)
+        log.warning("alert sent (%s): %s", done, alert.subject)
+    except Exception:  # never let the callback itself crash the task runner
+        log.exception("could not notify the failure")
+
+
+def notify_retry(context: Mapping[str, Any]) -> None:
+    """``on_retry_callback``: the alerts log only (a retry is information, not a page)."""
+    try:
+        alert = alert_from_context(context, "RETRY")
+        append_alert(alert, data_root() / ALERTS_LOG_NAME)
+    except Exception:
+        log.exception("could not record the retry")
+
+
+def summarise_dag_run(dag_run: Any) -> Path | None:
+    """Collect a finished run's tasks and their return values; write its summary; returns the file.
+
+    Called by the listener plugin in the process that ends the run (the scheduler, or ``airflow dags
+    test``). It only reads, through the session the run is bound to: the scheduler forbids commits
+    inside its loop (a new ``create_session`` would be that same thread-local session, and commit it).
+    """
+    from airflow.models.xcom import XComModel
+    from sqlalchemy.orm import object_session
+
+    session = object_session(dag_run)
+    if session is None:
+        from airflow.utils.session import create_session
+
+        with create_session() as fresh:
+            return _summarise_in(dag_run, fresh, XComModel)
+    return _summarise_in(dag_run, session, XComModel)
+
+
+def _summarise_in(dag_run: Any, session: Any, xcom_model: Any) -> Path:
+    values: dict[tuple[str, int], Any] = {}
+    query = xcom_model.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id, key="return_value")
+    for x in session.scalars(query):
+        try:
+            values[(x.task_id, x.map_index)] = xcom_model.deserialize_value(x)
+        except Exception:
+            values[(x.task_id, x.map_index)] = x.value
+    tasks = [
+        TaskOutcome(
+            task_id=ti.task_id, state=str(getattr(ti.state, "value", ti.state)),
+            try_number=ti.try_number or 0, map_index=ti.map_index,
+            duration_s=ti.duration, log_url=getattr(ti, "log_url", "") or "",
+            value=values.get((ti.task_id, ti.map_index)), end=ti.end_date,
+        )
+        for ti in dag_run.get_task_instances(session=session)
+    ]
+    state = str(getattr(dag_run.state, "value", dag_run.state))
+    run = RunFacts(
+        dag_id=dag_run.dag_id, run_id=dag_run.run_id, state=state,
+        month=month_of(dag_run.logical_date or dag_run.run_after),
+        start=dag_run.start_date, end=dag_run.end_date, tasks=tasks,
+    )
+    path = write_run_summary(run, data_root() / RUNS_DIR_NAME)
+    log.warning("run summary of %s %s (%s): %s", run.dag_id, run.run_id, state, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m recouvra.operations pools``: the pools JSON for ``airflow pools import``."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["pools"]:
+        print("usage: python -m recouvra.operations pools", file=sys.stderr)
+        return 2
+    print(pools_json())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,142 @@
+"""docker-compose.yaml, Dockerfile and .env.example agree, and Compose itself accepts the file.
+
+``docker-compose config`` (Debian's ``docker-compose`` package: no Docker engine needed) validates the
+file as a user runs it: ``cp .env.example .env``. The image must install requirements.txt so that its
+pins cannot drift from the tested environment's.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from recouvra.operations import POOLS
+
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
+                    "airflow-triggerer")
+LONG_RUNNING = (*AIRFLOW_SERVICES, "postgres", "warehouse-db", "redis", "sftp")
+
+
+def _missing(pytestconfig: pytest.Config, what: str, how: str) -> None:
+    """tests/conftest.py's ``missing_component``: skip locally, fail under CI=true."""
+    root_conftest = ROOT / "tests" / "conftest.py"
+    for plugin in pytestconfig.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root_conftest:
+            plugin.missing_component(what, how)
+            return
+    raise RuntimeError(f"{root_conftest} is not loaded")
+
+
+def _compose_config(pytestconfig: pytest.Config, folder: Path) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("docker-compose")
+    if exe is None:
+        _missing(pytestconfig, "docker-compose (to validate docker-compose.yaml)",
+                 "apt-get install docker-compose (Debian package; no Docker engine needed)")
+    cmd = [str(exe), "--project-directory", str(folder), "-f", str(folder / "docker-compose.yaml"), "config"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, cwd=folder)
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Path:
+    """The compose file with .env made from .env.example, as the README tells a user to do."""
+    shutil.copy(ROOT / "docker-compose.yaml", tmp_path / "docker-compose.yaml")
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    for folder in ("dags", "plugins"):
+        (tmp_path / folder).mkdir()
+    return tmp_path
+
+
+@pytest.fixture()
+def rendered(project_copy: Path, pytestconfig: pytest.Config) -> dict[str, Any]:
+    done = _compose_config(pytestconfig, project_copy)
+    assert done.returncode == 0, done.stderr
+    return yaml.safe_load(done.stdout)
+
+
+def test_compose_accepts_the_file_and_every_service_is_there(rendered: dict[str, Any]) -> None:
+    services = rendered["services"]
+    assert set(LONG_RUNNING) | {"airflow-init"} <= set(services)
+    for name in LONG_RUNNING:
+        assert "healthcheck" in services[name], f"{name} has no health check"
+    for name in (*AIRFLOW_SERVICES, "airflow-init"):
+        env = services[name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379/"), name
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://"), name
+        assert "@warehouse-db:5432/warehouse" in env["AIRFLOW_CONN_RECOUVRA_WAREHOUSE"], name
+        assert env["RECOUVRA__STORAGE__LAKE_DIR"] == "/opt/airflow/data/lake", name
+    for name in AIRFLOW_SERVICES:
+        deps = services[name]["depends_on"]
+        assert deps["airflow-init"]["condition"] == "service_completed_successfully", name
+        assert deps["postgres"]["condition"] == "service_healthy", name
+    assert services["sftp"]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+
+
+def test_init_migrates_airflow_and_the_warehouse_and_creates_pools_and_connections(
+    rendered: dict[str, Any],
+) -> None:
+    script = "\n".join(rendered["services"]["airflow-init"]["command"])
+    steps = ["airflow db migrate", "python -m recouvra.operations pools", "airflow pools import",
+             "recouvra warehouse migrate", "recouvra seed", "airflow_connection_env", "chown -R"]
+    positions = [script.find(s) for s in steps]
+    assert -1 not in positions, dict(zip(steps, positions, strict=True))
+    assert positions[:4] == sorted(positions[:4]), "migrate Airflow, then pools, then the warehouse"
+    assert 'host="sftp"' in script and "port=22" in script
+    assert POOLS["warehouse_writer"][0] == 1
+
+
+def test_sftp_has_one_chrooted_account_per_configured_agency(rendered: dict[str, Any]) -> None:
+    from recouvra.config import load_settings
+
+    script = "\n".join(rendered["services"]["sftp"]["command"])
+    codes = [a.code for a in load_settings().agencies]
+    assert f"for agency in {' '.join(codes)};" in script, "the SFTP accounts must follow config/recouvra.yaml"
+    assert "outbox,outbox/acks,inbox,inbox/processed" in script
+    assert "ssh_host_ed25519_key" in script, "the server's host key is the one the connections pin"
+
+
+def test_a_missing_secret_stops_compose_with_its_name(
+    project_copy: Path, pytestconfig: pytest.Config
+) -> None:
+    env = project_copy / ".env"
+    env.write_text(re.sub(r"(?m)^POSTGRES_PASSWORD=.*\n", "", env.read_text()))
+    done = _compose_config(pytestconfig, project_copy)
+    assert done.returncode != 0
+    assert "POSTGRES_PASSWORD" in done.stderr
+
+
+def test_every_variable_the_compose_file_needs_is_documented_in_env_example() -> None:
+    compose = (ROOT / "docker-compose.yaml").read_text()
+    example = (ROOT / ".env.example").read_text()
+    documented = {m.group(1) for m in re.finditer(r"(?m)^#?\s*([A-Z_][A-Z0-9_]*)=", example)}
+    # ${NAME} and ${NAME:?...} have no default: .env must set them; $${NAME} is the container's shell.
+    required = {m.group(1) for m in re.finditer(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(?::\?[^}]*)?\}", compose)}
+    with_default = {m.group(1) for m in re.finditer(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*):-", compose)}
+    assert required, "no variable found: the pattern is wrong"
+    assert required - documented == set()
+    assert with_default - documented == set(), "optional settings are documented too"
+
+
+def test_the_image_installs_the_pinned_requirements() -> None:
+    docker = (ROOT / "Dockerfile").read_text()
+    pins = dict(
+        line.split("==", 1) for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    base = re.search(r"(?m)^FROM apache/airflow:(\S+)-python(\d+\.\d+)", docker)
+    assert base, "the image must be built on the official apache/airflow image"
+    assert base.group(1) == pins["apache-airflow"], "the base image's Airflow must be the pinned one"
+    assert base.group(2) == "3.11"
+    assert re.search(r"(?m)^COPY .*requirements\.txt", docker)
+    install = re.search(r"(?m)^RUN pip install .*-r \S*requirements\.txt", docker)
+    assert install, "the image must pip install requirements.txt (the exact pins), not its own list"
+    assert "--no-deps -e" in docker or "--no-deps ." in docker, "the package on top, without new deps"
+    for pinned in ("celery", "apache-airflow-providers-celery", "apache-airflow-providers-smtp"):
+        assert pinned in pins, pinned

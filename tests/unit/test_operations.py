@@ -1,0 +1,290 @@
+"""Alerts, channels and run summaries of recouvra.operations, without Airflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recouvra.operations import (
+    POOLS,
+    SFTP_POOL,
+    WAREHOUSE_WRITER_POOL,
+    Alert,
+    Channel,
+    RunFacts,
+    TaskOutcome,
+    deliver,
+    log_location,
+    main,
+    month_of,
+    pools_json,
+    render_run_summary,
+    safe_name,
+    write_run_summary,
+)
+
+UTC = dt.UTC
+DEFAULT_TEMPLATE = ("dag_id={{ ti.dag_id }}/run_id={{ ti.run_id }}/task_id={{ ti.task_id }}/"
+                    "{% if ti.map_index >= 0 %}map_index={{ ti.map_index }}/{% endif %}"
+                    "attempt={{ try_number|default(ti.try_number) }}.log")
+
+
+def _alert(**kw: Any) -> Alert:
+    base: dict[str, Any] = dict(
+        kind="FAILED", dag_id="assignment_monthly", task_id="publish_agency", run_id="scheduled__2026-11-01",
+        month="2026-11", try_number=3, max_tries=3, log_url="http://airflow:8080/dags/x",
+        log_path="/opt/airflow/logs/x/attempt=3.log", error="SftpAuthError: ag02@sftp:22 refused the key",
+        map_index=1, at=dt.datetime(2026, 11, 3, 2, 5, tzinfo=UTC),
+    )
+    base.update(kw)
+    return Alert(**base)
+
+
+def test_alert_line_names_dag_task_month_try_and_log() -> None:
+    line = _alert(error="line one\n  line two").line()
+    assert line.startswith("2026-11-03T02:05:00Z FAILED dag=assignment_monthly task=publish_agency[1] ")
+    for part in ("month=2026-11", "try=3/3", "log=/opt/airflow/logs/x/attempt=3.log",
+                 "url=http://airflow:8080/dags/x", "error=line one line two"):
+        assert part in line
+    assert "\n" not in line
+
+
+def test_alert_body_tells_what_to_do() -> None:
+    assert "clear the task" in _alert().body()
+    assert "nothing to do" in _alert(kind="RETRY", try_number=1).body()
+    assert _alert(kind="RETRY").subject.endswith("will retry (month 2026-11, try 3)")
+
+
+def test_without_a_channel_the_alert_goes_to_the_log(tmp_path: Path) -> None:
+    log = tmp_path / "data" / "alerts.log"
+    assert deliver(_alert(), None, log) == "alerts log"
+    deliver(_alert(task_id="load"), None, log)
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and "task=load[1]" in lines[1]
+
+
+def test_smtp_channel_sends_to_the_recipients(tmp_path: Path) -> None:
+    sent: list[tuple[list[str], str, str]] = []
+    channel = Channel("smtp", host="smtp.cnss.ma", extra={"to": "a@cnss.ma, b@cnss.ma"})
+    done = deliver(_alert(), channel, tmp_path / "alerts.log",
+                   smtp_sender=lambda to, subject, body: sent.append((to, subject, body)))
+    assert done == "alerts log and smtp"
+    (to, subject, body), = sent
+    assert to == ["a@cnss.ma", "b@cnss.ma"]
+    assert "assignment_monthly.publish_agency[1] failed" in subject
+    assert "month:    2026-11" in body and "/opt/airflow/logs/x/attempt=3.log" in body
+
+
+@pytest.fixture()
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A Slack-like webhook on loopback recording the JSON it receives."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/services/T/B/X", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_slack_channel_posts_the_alert(webhook: tuple[str, list[dict[str, Any]]], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    url, received = webhook
+    # The webhook URL must be https in configuration; the loopback stand-in is http.
+    monkeypatch.setattr(Channel, "webhook_url", lambda self: url)
+    done = deliver(_alert(), Channel("slack", extra={"webhook_url": "https://hooks.slack.com/x"}),
+                   tmp_path / "alerts.log")
+    assert done == "alerts log and slack"
+    assert len(received) == 1
+    assert "assignment_monthly.publish_agency[1] failed" in received[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "url"),
+    [
+        (Channel("slack", extra={"webhook_url": "https://hooks.slack.com/services/A"}),
+         "https://hooks.slack.com/services/A"),
+        (Channel("slackwebhook", password="https://hooks.slack.com/services/B"), "https://hooks.slack.com/services/B"),
+        (Channel("http", host="hooks.slack.com", password="services/C"), "https://hooks.slack.com/services/C"),
+    ],
+)
+def test_webhook_url_forms(channel: Channel, url: str) -> None:
+    assert channel.kind == "slack"
+    assert channel.webhook_url() == url
+
+
+@pytest.mark.parametrize(
+    ("channel", "reason"),
+    [
+        (Channel("smtp", host="smtp"), "no recipients"),
+        (Channel("slack"), "no webhook URL"),
+        (Channel("postgres", host="db"), "not an alert channel"),
+        (Channel("slack", extra={"webhook_url": "https://127.0.0.1:1/unreachable"}), "slack"),
+    ],
+)
+def test_a_failing_channel_is_recorded_and_never_raises(
+    channel: Channel, reason: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "alerts.log"
+    done = deliver(_alert(), channel, log, smtp_sender=lambda *a: None)
+    assert "failed" in done
+    lines = log.read_text().splitlines()
+    assert " FAILED " in lines[0], "the alert itself is written first"
+    assert "CHANNEL_ERROR" in lines[1] and reason in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("map_index", "expected"),
+    [
+        (-1, "/logs/dag_id=d/run_id=r1/task_id=t/attempt=2.log"),
+        (3, "/logs/dag_id=d/run_id=r1/task_id=t/map_index=3/attempt=2.log"),
+    ],
+)
+def test_log_location_follows_the_default_template(map_index: int, expected: str) -> None:
+    assert log_location("/logs", DEFAULT_TEMPLATE, "d", "r1", "t", map_index, 2) == expected
+
+
+def test_log_location_with_a_custom_template_is_the_base_folder() -> None:
+    assert log_location("/logs", "{{ ti.dag_id }}.log", "d", "r", "t", -1, 1) == "/logs"
+
+
+@pytest.mark.parametrize(
+    ("when", "month"),
+    [
+        (dt.datetime(2026, 10, 31, 23, 30, tzinfo=UTC), "2026-11"),  # already November in Casablanca
+        (dt.datetime(2026, 11, 1, 0, 0, tzinfo=UTC), "2026-11"),
+        (dt.datetime(2026, 12, 31, 12, 0, tzinfo=UTC), "2026-12"),
+        (None, "-"),
+    ],
+)
+def test_month_of_is_the_programme_month_in_morocco(when: dt.datetime | None, month: str) -> None:
+    assert month_of(when) == month
+
+
+def _t(minute: int) -> dt.datetime:
+    return dt.datetime(2026, 11, 1, 2, minute, tzinfo=UTC)
+
+
+PORTFOLIO_RUN = RunFacts(
+    dag_id="portfolio_extract", run_id="manual__2026-11-01T00:00:00+00:00", state="success", month="2026-11",
+    start=_t(0), end=_t(3),
+    tasks=[
+        TaskOutcome("extract", "success", 1, 0, 2.0, "http://a/e0", end=_t(1),
+                    value={"path": "/lake/_incoming/r/employers", "rows": 300,
+                           "files": ["part-00000.parquet"]}),
+        TaskOutcome("extract", "success", 1, 1, 2.0, "http://a/e1", end=_t(1),
+                    value={"path": "/lake/_incoming/r/titles", "rows": 111, "files": ["part-00000.parquet"]}),
+        TaskOutcome("quality_gate_and_publish", "success", 1, -1, 11.0, "http://a/q", end=_t(2), value={
+            "run_id": "r", "data_docs": "/data/gx/r/index.html",
+            "tables": {"employers": {"rows": 300, "path": "/lake/employers/snapshot_date=2026-11-01"},
+                       "titles": {"rows": 110, "path": "/lake/titles/snapshot_date=2026-11-01"}}}),
+        TaskOutcome("report", "success", 1, -1, 0.2, "http://a/r", end=_t(3),
+                    value={"employers": 300, "titles": 110}),
+    ],
+)
+
+
+def test_summary_reports_what_was_finally_published_with_the_data_docs() -> None:
+    md = render_run_summary(PORTFOLIO_RUN)
+    assert md.startswith("# portfolio_extract — SUCCESS\n")
+    assert "- month: 2026-11" in md and "(3.0 min)" in md
+    # The publish task ended after the extracts: its figures win (titles 110, not 111), no double count.
+    assert "| employers | 300 | quality_gate_and_publish |" in md
+    assert "| titles | 110 | quality_gate_and_publish |" in md
+    assert "| **total** | **410** | |" in md
+    assert "`/lake/titles/snapshot_date=2026-11-01`" in md and "_incoming" not in md.split("## Tasks")[0]
+    assert "Data Docs [/data/gx/r/index.html](file:///data/gx/r/index.html)" in md
+    assert "| [extract[1]](http://a/e1) | success | 1 | 2.0 s |" in md
+
+
+def test_summary_of_a_failed_run_lists_the_failures_with_their_logs() -> None:
+    run = RunFacts(
+        dag_id="warehouse_setup", run_id="r", state="failed", month="2026-11", start=_t(0), end=_t(1),
+        tasks=[
+            TaskOutcome("migrate_warehouse", "failed", 3, log_url="http://a/m"),
+            TaskOutcome("verify_warehouse", "upstream_failed", 0, log_url="http://a/v"),
+        ],
+    )
+    md = render_run_summary(run)
+    assert "# warehouse_setup — FAILED" in md and "- tasks: 2, failed: 2" in md
+    assert "- **migrate_warehouse** (failed, try 3): [log](http://a/m)" in md
+    assert md.count("none reported") == 3
+
+
+def test_summary_reports_integrity_checks_and_validation_results() -> None:
+    run = RunFacts(
+        dag_id="returns_ingest", run_id="r", state="success", month="2026-11", start=None, end=None,
+        tasks=[
+            TaskOutcome("verify_warehouse", "success", 1, value={"core": 26, "meta": 2}),
+            TaskOutcome("judge_file", "success", 1, 0, value={"file": "RET_AG01_202611_001.csv", "rows": 42,
+                                                              "rejected": 0, "gx": {"success": False}}),
+            TaskOutcome("publish", "success", 1, value={"files": ["/outbox/ASSIGN_AG01_202611.csv", "x"]}),
+        ],
+    )
+    md = render_run_summary(run)
+    assert "- verify_warehouse: core 26, meta 2" in md
+    assert "- judge_file[0]: rejected = 0" in md
+    assert "- judge_file[0]: gx validation FAILED" in md
+    assert "| judge_file[0] | 42 | judge_file[0] |" in md
+    assert "- publish: `/outbox/ASSIGN_AG01_202611.csv`" in md and "`x`" not in md
+
+
+def test_write_run_summary_replaces_the_file_of_the_run(tmp_path: Path) -> None:
+    first = write_run_summary(PORTFOLIO_RUN, tmp_path)
+    assert first == tmp_path / "portfolio_extract" / "manual__2026-11-01T00_00_00_00_00.md"
+    again = write_run_summary(RunFacts(**{**PORTFOLIO_RUN.__dict__, "state": "failed"}), tmp_path)
+    assert again == first and "— FAILED" in first.read_text()
+    assert sorted(p.name for p in first.parent.iterdir()) == [first.name]
+
+
+@pytest.mark.parametrize(
+    ("run_id", "name"),
+    [("manual__2026-11-01T00:00:00+00:00", "manual__2026-11-01T00_00_00_00_00"),
+     ("backfill__2026-10-01T00:00:00+01:00", "backfill__2026-10-01T00_00_00_01_00"),
+     ("stack_extract", "stack_extract"), ("../etc", "etc"), ("..", "run")],
+)
+def test_safe_name(run_id: str, name: str) -> None:
+    assert safe_name(run_id) == name
+
+
+def test_pools_for_airflow_pools_import(capsys: pytest.CaptureFixture[str]) -> None:
+    pools = json.loads(pools_json())
+    assert pools[WAREHOUSE_WRITER_POOL]["slots"] == 1
+    assert 1 < pools[SFTP_POOL]["slots"] <= 8
+    assert set(pools) == set(POOLS)
+    assert all({"slots", "description"} <= set(p) for p in pools.values())
+    assert main(["pools"]) == 0 and json.loads(capsys.readouterr().out) == pools
+    assert main(["nope"]) == 2
+
+
+def test_default_args_alert_retry_with_backoff_and_time_out() -> None:
+    from recouvra.airflow_adapter import DEFAULT_ARGS
+    from recouvra.airflow_adapter import SFTP_POOL as ADAPTER_SFTP_POOL
+    from recouvra.operations import notify_failure, notify_retry
+
+    assert DEFAULT_ARGS["on_failure_callback"] is notify_failure
+    assert DEFAULT_ARGS["on_retry_callback"] is notify_retry
+    assert DEFAULT_ARGS["retries"] >= 2 and DEFAULT_ARGS["retry_exponential_backoff"]
+    assert DEFAULT_ARGS["max_retry_delay"] > DEFAULT_ARGS["retry_delay"]
+    assert dt.timedelta(0) < DEFAULT_ARGS["execution_timeout"] <= dt.timedelta(hours=2)
+    assert ADAPTER_SFTP_POOL == SFTP_POOL == "sftp_agencies"
