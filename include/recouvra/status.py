@@ -77,6 +77,30 @@ def returns_lines(url: str) -> list[str]:
     return out
 
 
+def _pct(rate: object) -> str:
+    return "n/a" if rate is None else f"{float(rate) * 100:.1f}%"  # display only; stored as DECIMAL
+
+
+def league_lines(url: str) -> list[str]:
+    """The agency league table of the latest month loaded in the KPI marts."""
+    from recouvra.warehouse import connect
+
+    with connect(url) as wh:
+        month = wh.query("SELECT max(as_of_month) FROM marts.v_agency_league")[0][0]
+        rows = wh.query(
+            "SELECT league_rank, agency_code, dossiers_count, assigned_amount, recovered_to_date, "
+            "recovery_rate, commission_to_date, cost_to_collect, right_party_contact_rate "
+            "FROM marts.v_agency_league WHERE as_of_month = ? ORDER BY league_rank", [month]
+        )
+    out = [f"agency league table at the end of {str(month)[:7]}:",
+           f"  {'#':>2} {'agency':<6} {'dossiers':>8} {'assigned MAD':>15} {'recovered MAD':>14} "
+           f"{'recovery':>8} {'commission MAD':>14} {'cost to collect':>15} {'RPC rate':>8}"]
+    for rank, agency, n, assigned, recovered, rate, commission, cost, rpc in rows:
+        out.append(f"  {rank:>2} {agency:<6} {n:>8,} {assigned:>15,.2f} {recovered:>14,.2f} "
+                   f"{_pct(rate):>8} {commission:>14,.2f} {_pct(cost):>15} {_pct(rpc):>8}")
+    return out
+
+
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
@@ -105,6 +129,8 @@ def report(settings: Settings, source_url: str | None = None, warehouse_url: str
             lines.append("  " + debtor_master_line(wh))
         if counts.get("core.return_file"):
             lines.extend("  " + line for line in returns_lines(wh))
+        if counts.get("marts.kpi_agency_league"):
+            lines.extend("  " + line for line in league_lines(wh))
     except Exception as exc:
         lines.append(f"  unavailable: {type(exc).__name__}: {exc}")
     for label, folder in (
@@ -117,4 +143,6 @@ def report(settings: Settings, source_url: str | None = None, warehouse_url: str
         if files:
             size = sum(p.stat().st_size for p in files)
             lines.append(f"{label:<10} {folder}  ({len(files)} files, {size / 1e6:.1f} MB)")
+            if label == "reports":
+                lines.extend(f"  report: {p}" for p in files if p.suffix == ".html")
     return "\n".join(lines)
