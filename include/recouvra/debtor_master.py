@@ -41,6 +41,8 @@ FEATURE_COLUMNS = ("principal_open", "surcharge_open", "penalty_open", "total_op
                    "title_days_left", "payments_12m", "paid_12m", "reversals", "last_payment_date",
                    "plans", "broken_plans", "active_plans", "honoured_plans", "in_legal_proceeding",
                    "in_insolvency", "open_disputes")
+#: Placement history columns of core.debtor_portfolio (V012), from the warehouse's own dossiers.
+PLACEMENT_COLUMNS = ("previous_placements", "last_placement_month", "last_placement_outcome")
 
 
 @dataclass
@@ -461,6 +463,29 @@ def _write_bridge(wh: Warehouse, assignments: pd.DataFrame, ids: pd.Series, evid
     return moved
 
 
+def _placements(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
+    """Previous placements per debtor before ``as_of``: how many, the last month, its outcome."""
+    import pandas as pd
+
+    rows = wh.query(
+        "SELECT d.debtor_id, d.assignment_month, d.dossier_id, coalesce(r.reason, d.status) "
+        "FROM core.dossier d LEFT JOIN core.dossier_recall r USING (dossier_id) "
+        "WHERE d.assignment_month < ?", [as_of]
+    )
+    df = pd.DataFrame(rows, columns=["debtor_id", "month", "dossier_id", "outcome"])
+    if df.empty:
+        return pd.DataFrame({"debtor_id": pd.Series(dtype="int64"),
+                             "previous_placements": pd.Series(dtype="int32"),
+                             "last_placement_month": pd.Series(dtype="object"),
+                             "last_placement_outcome": pd.Series(dtype="object")})
+    df = df.sort_values(["debtor_id", "month", "dossier_id"])
+    last = df.drop_duplicates("debtor_id", keep="last").set_index("debtor_id")
+    out = df.groupby("debtor_id").size().rename("previous_placements").to_frame()
+    out["last_placement_month"] = last["month"]
+    out["last_placement_outcome"] = last["outcome"]
+    return out.reset_index()
+
+
 def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, as_of: dt.date) -> None:
     """Portfolio features of every debtor owing something on ``as_of`` (replaces that date)."""
     import pyarrow as pa
@@ -477,6 +502,8 @@ def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, as_of: dt.date) -> N
     frame["title_days_left"] = frame["title_days_left"].astype("Int32")
     frame["in_legal_proceeding"] = frame["in_legal_proceeding"].fillna(False).astype("bool")
     frame["in_insolvency"] = frame["in_insolvency"].fillna(False).astype("bool")
+    frame = frame.merge(_placements(wh, as_of), on="debtor_id", how="left")
+    frame["previous_placements"] = frame["previous_placements"].fillna(0).astype("int32")
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for c in ("principal_open", "surcharge_open", "penalty_open", "total_open", "paid_12m"):
         # Centimes to MAD, exactly: int64 -> decimal, times 0.01.

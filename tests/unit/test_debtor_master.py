@@ -89,3 +89,29 @@ def test_rebuild_keeps_what_an_agency_found(world: dict, tmp_path: Path) -> None
                                   [debtor])[0]
         assert (address, phone) == ("12 Rue Nouvelle", "+212612345678")
         assert report.changed_debtors == 0
+
+
+def test_portfolio_features_carry_previous_placements(world: dict, tmp_path: Path) -> None:
+    with connect(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
+        migrate_connection(wh)
+        build_debtor_master(wh, world["lake"], AS_OF)
+        debtor, affiliation = wh.query(
+            "SELECT debtor_id, primary_affiliation_no FROM core.dim_debtor WHERE debtor_id = "
+            "(SELECT min(debtor_id) FROM core.debtor_portfolio)")[0]
+        wh.execute(
+            "INSERT INTO core.dossier VALUES ('D202611-000001', DATE '2026-11-01', ?, ?, 'AG01', 'FRESH', "
+            "NULL, DATE '2026-11-01', DATE '2027-04-30', 0.03, 30000, 1, DATE '2026-09-01', "
+            "DATE '2026-09-01', 100, 0, 0, 100, 'PUBLISHED', DATE '2026-11-01', "
+            "TIMESTAMP '2026-11-01 06:00:00')",
+            [debtor, affiliation],
+        )
+        wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000001', DATE '2026-11-20', "
+                   "'PAID_IN_FULL', 0, TIMESTAMP '2026-11-20 06:00:00', NULL)")
+        build_debtor_master(wh, world["lake"], dt.date(2026, 12, 1))
+        got = wh.query("SELECT previous_placements, last_placement_month, last_placement_outcome "
+                       "FROM core.debtor_portfolio WHERE as_of_date = DATE '2026-12-01' AND debtor_id = ?",
+                       [debtor])
+        assert got == [(1, dt.date(2026, 11, 1), "PAID_IN_FULL")]
+        others = wh.query("SELECT count(*) FROM core.debtor_portfolio WHERE as_of_date = DATE '2026-12-01' "
+                          "AND debtor_id <> ? AND previous_placements <> 0", [debtor])[0][0]
+        assert others == 0

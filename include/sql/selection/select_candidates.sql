@@ -1,11 +1,13 @@
--- Every debtor owing something on the portfolio date, with the golden record's region and contacts.
+-- Every debtor owing something on the portfolio date, with the golden record's region, contacts and
+-- current activity status.
 -- Debtors merged into another since are left out (their amounts belong to the survivor).
 -- Parameter: as_of_date.
 SELECT p.debtor_id, dd.primary_affiliation_no, p.region,
        p.principal_open, p.surcharge_open, p.penalty_open, p.total_open,
        p.unpaid_periods, p.oldest_unpaid_period, p.oldest_title_notified_on, p.title_days_left,
        p.payments_12m, p.reversals, p.broken_plans, p.active_plans,
-       p.in_legal_proceeding, p.in_insolvency, p.open_disputes, p.activity_status,
+       p.in_legal_proceeding, p.in_insolvency, p.open_disputes,
+       dd.activity_status,  -- current: agency findings (insolvency, closure) since the build count
        dd.phone_1, dd.phone_2, dd.email, dd.address, dd.city
 FROM core.debtor_portfolio AS p
 JOIN core.dim_debtor AS dd ON dd.debtor_id = p.debtor_id
