@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from decimal import Decimal
     from pathlib import Path
 
     from recouvra.config import Settings
@@ -77,8 +78,9 @@ def returns_lines(url: str) -> list[str]:
     return out
 
 
-def _pct(rate: object) -> str:
-    return "n/a" if rate is None else f"{float(rate) * 100:.1f}%"  # display only; stored as DECIMAL
+def _pct(rate: Decimal | None) -> str:
+    """A rate for display (stored as DECIMAL); n/a when there is no base yet."""
+    return "n/a" if rate is None else f"{rate * 100:.1f}%"
 
 
 def league_lines(url: str) -> list[str]:
