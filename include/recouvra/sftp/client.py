@@ -424,8 +424,16 @@ def _drain_writes(sftp: paramiko.SFTPClient, fh: paramiko.SFTPFile) -> None:
         sftp._read_response(pending.popleft())
 
 
+_DROPPED_WORDS = ("socket is closed", "connection lost", "connection reset", "eof", "dropped", "closed by")
+
+
 def _describe(exc: BaseException) -> str:
+    """The error in words an engineer can act on; a lost link is said to be one, whatever paramiko
+    raised for it (EOFError, ConnectionResetError, SSHException('Socket is closed'), ...)."""
     text = str(exc).strip() or "no detail"
+    lowered = text.lower()
+    if isinstance(exc, (EOFError, ConnectionError)) or any(w in lowered for w in _DROPPED_WORDS):
+        return f"connection dropped ({type(exc).__name__}: {text})"
     return f"{type(exc).__name__}: {text}"
 
 
