@@ -24,9 +24,9 @@ Clear the failed mapped task once the agency's server is back.
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
 ASSIGNMENTS = Asset("recouvra://sftp/outbox/assignments")
@@ -34,9 +34,9 @@ ASSIGNMENTS = Asset("recouvra://sftp/outbox/assignments")
 
 def _month():  # type: ignore[no-untyped-def]
     """First day of the run's logical month, in the fund's time zone."""
-    ctx = get_current_context()
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    return when.in_timezone(LOCAL_TZ).date().replace(day=1)
+    from recouvra.airflow_adapter import run_date
+
+    return run_date().replace(day=1)
 
 
 @dag(
@@ -99,12 +99,9 @@ def assignment_monthly() -> None:
     @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['package']['agency'] }}")
     def publish(package: dict) -> dict:
         """Upload one agency's files over its own SFTP connection, verified, manifest last."""
-        from recouvra.airflow_adapter import settings
-        from recouvra.publication import Package, publish_with_connection
+        from recouvra.airflow_adapter import publish_for_agency
 
-        pkg = Package.from_dict(package)
-        conn_id = settings().agency(pkg.agency).sftp_conn_id
-        return publish_with_connection(conn_id, pkg).to_dict()
+        return publish_for_agency(package)
 
     @task(pool=WAREHOUSE_WRITER_POOL, outlets=[ASSIGNMENTS])
     def record_publication(published: list[dict]) -> dict:

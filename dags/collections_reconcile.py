@@ -18,9 +18,9 @@ Re-running a day changes nothing that was right. Commissions are computed by `co
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
 RETURNS = Asset("recouvra://warehouse/core/return_file")
@@ -28,9 +28,10 @@ ATTRIBUTION = Asset("recouvra://warehouse/core/attribution")
 
 
 def _today():  # type: ignore[no-untyped-def]
-    ctx = get_current_context()
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    return when.in_timezone(LOCAL_TZ).date()
+    """The run's date in the fund's time zone."""
+    from recouvra.airflow_adapter import run_date
+
+    return run_date()
 
 
 @dag(

@@ -17,18 +17,20 @@ On the 2nd of each month, the commission statements of the month just ended: per
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
 
 
 def _statement_month():  # type: ignore[no-untyped-def]
-    """The month just ended before the run's logical date (Africa/Casablanca)."""
-    ctx = get_current_context()
-    when = (ctx.get("logical_date") or ctx["dag_run"].run_after).in_timezone(LOCAL_TZ)
-    return when.subtract(months=1).date().replace(day=1)
+    """The month just ended before the run's date (Africa/Casablanca)."""
+    import datetime as dt
+
+    from recouvra.airflow_adapter import run_date
+
+    return (run_date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @dag(
@@ -84,11 +86,9 @@ def commission_monthly() -> None:
 
     @task(pool=SFTP_POOL)
     def publish(package: dict) -> dict:
-        from recouvra.airflow_adapter import settings
-        from recouvra.publication import Package, publish_with_connection
+        from recouvra.airflow_adapter import publish_for_agency
 
-        pkg = Package.from_dict(package)
-        return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
+        return publish_for_agency(package)
 
     @task(pool=WAREHOUSE_WRITER_POOL, outlets=[COMMISSIONS])
     def record_publication(published: list[dict]) -> int:

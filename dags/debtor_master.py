@@ -18,19 +18,19 @@ Both tasks write the warehouse, one after the other (DuckDB allows one writer).
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
 DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
 
 
 def _as_of():  # type: ignore[no-untyped-def]
-    """The run's date in the fund's time zone (asset-triggered runs have no logical date)."""
-    ctx = get_current_context()
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    return when.in_timezone(LOCAL_TZ).date()
+    """The run's date in the fund's time zone."""
+    from recouvra.airflow_adapter import run_date
+
+    return run_date()
 
 
 @dag(

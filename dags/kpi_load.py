@@ -16,7 +16,7 @@ Runs monthly on the 3rd (the month just ended, once its commission statements ex
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -28,9 +28,11 @@ KPIS = Asset("recouvra://warehouse/marts")
 
 def _kpi_month():  # type: ignore[no-untyped-def]
     """The month just ended before the run's date (Africa/Casablanca)."""
-    ctx = get_current_context()
-    when = (ctx.get("logical_date") or ctx["dag_run"].run_after).in_timezone(LOCAL_TZ)
-    return when.subtract(months=1).date().replace(day=1)
+    import datetime as dt
+
+    from recouvra.airflow_adapter import run_date
+
+    return (run_date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @dag(

@@ -16,9 +16,9 @@ Runs after `portfolio_extract` has brought the week's ledger into the lake.
 
 from __future__ import annotations
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 
 @dag(
@@ -34,14 +34,13 @@ def payments_weekly() -> None:
     @task
     def build_notices() -> list[dict]:
         """Write each agency's payments file locally; one entry per agency with something to tell."""
-        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.airflow_adapter import run_date, settings, warehouse_url
         from recouvra.lake import open_lake
         from recouvra.publication import build_payment_notices
         from recouvra.warehouse import connect
 
         s = settings()
-        ctx = get_current_context()
-        on = (ctx.get("logical_date") or ctx["dag_run"].run_after).in_timezone(LOCAL_TZ).date()
+        on = run_date()
         lake = s.path(s.storage.lake_dir)
         with connect(warehouse_url()) as wh, open_lake(lake) as con:
             packages = build_payment_notices(wh, con, on, lake.parent / "outbox")
@@ -49,11 +48,9 @@ def payments_weekly() -> None:
 
     @task(pool=SFTP_POOL)
     def publish(package: dict) -> dict:
-        from recouvra.airflow_adapter import settings
-        from recouvra.publication import Package, publish_with_connection
+        from recouvra.airflow_adapter import publish_for_agency
 
-        pkg = Package.from_dict(package)
-        return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
+        return publish_for_agency(package)
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def record_publication(published: list[dict]) -> dict:

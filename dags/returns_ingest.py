@@ -27,16 +27,16 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
 
 RETURNS = Asset("recouvra://warehouse/core/return_file")
 
 
 def _today():  # type: ignore[no-untyped-def]
-    """The fund's local date of the run: the day files are judged (future-date rule E004)."""
-    ctx = get_current_context()
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    return when.in_timezone(LOCAL_TZ).date()
+    """The run's date in the fund's time zone."""
+    from recouvra.airflow_adapter import run_date
+
+    return run_date()
 
 
 @dag(

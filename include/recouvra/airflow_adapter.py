@@ -89,3 +89,21 @@ def source_url() -> str:
 def warehouse_url() -> str:
     s = settings()
     return connection_url(s.storage.warehouse_conn_id, s.warehouse_url)
+
+
+def run_date() -> dt.date:
+    """The run's date in the fund's time zone: its logical date, or when it was queued for runs that
+    have none (asset-triggered). Month-based DAGs derive their month from it."""
+    from airflow.sdk import get_current_context
+
+    ctx = get_current_context()
+    when = ctx.get("logical_date") or ctx["dag_run"].run_after
+    return when.astimezone(LOCAL_TZ).date()
+
+
+def publish_for_agency(package: dict[str, Any]) -> dict[str, Any]:
+    """Upload one agency's file set through that agency's own SFTP connection (mapped tasks)."""
+    from recouvra.publication import Package, publish_with_connection
+
+    pkg = Package.from_dict(package)
+    return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
