@@ -747,6 +747,11 @@ def _day_end_utc(on: dt.date) -> dt.datetime:
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _day_start_local(on: dt.date) -> dt.datetime:
+    """Start of the fund's local day ``on``, naive: the source's timestamps are the fund's local time."""
+    return dt.datetime.combine(on, dt.time())
+
+
 def build_recall_files(
     wh: Warehouse, on: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
     now: dt.datetime | None = None,
@@ -784,14 +789,16 @@ class _LedgerEntry:
 def _ledger_entries(
     wh: Warehouse, lake: duckdb.DuckDBPyConnection | None, affiliations: Sequence[str], on: dt.date
 ) -> list[_LedgerEntry]:
-    """Ledger entries of the affiliation numbers, recorded by the end of ``on``: from the lake's
-    current-state view ``ledger_payments`` when given, else from ``core.ledger_payment``."""
+    """Ledger entries of the affiliation numbers known on ``on``: from the lake's current-state view
+    ``ledger_payments`` when given (recorded before the start of the fund's local day ``on``: the
+    extraction's watermark of that day, so a re-run of the day after later snapshots landed tells the
+    same entries), else from ``core.ledger_payment`` (first seen by ``on``)."""
     if not affiliations:
         return []
     entries = []
     if lake is not None:
         raw = lake.execute(
-            _sql("select_ledger_payments_lake"), [list(affiliations), _day_end_utc(on)]
+            _sql("select_ledger_payments_lake"), [list(affiliations), _day_start_local(on)]
         ).fetchall()
         for pid, aff, pdate, centimes, period, kind, reverses, recorded in raw:
             m = _MONTH_RE.fullmatch(str(period))
