@@ -415,6 +415,9 @@ def test_weekly_payments_file_with_a_reversal(wh: Warehouse, tmp_path: Path) -> 
         (104, "0000001", day(3, 1), 5_000, "2026-01", "PAYMENT", None, at(3, 1)),
         (105, "0000003", day(11, 15), 7_770, "2026-02", "PAYMENT", None, at(11, 15)),
         (106, "0000001", day(11, 21), 100, "2026-01", "PAYMENT", None, at(11, 21)),
+        # recorded during the day of the notice, after the day's extract: told next week, so that a
+        # re-run of this day tells exactly the same entries whatever landed since
+        (107, "0000001", day(11, 20), 300, "2026-01", "PAYMENT", None, at(11, 20)),
     ])
     on = dt.date(2026, 11, 20)
     packages = {p.agency: p for p in build_payment_notices(wh, lake, on, tmp_path, now=T1)}
@@ -425,7 +428,7 @@ def test_weekly_payments_file_with_a_reversal(wh: Warehouse, tmp_path: Path) -> 
         b"D202611-000002;101;2026-11-12;12000.00;2026-01;PAYMENT\n"
         b"D202611-000002;103;2026-11-14;20.50;2026-02;PAYMENT\n"
         b"D202611-000002;101;2026-11-19;-12000.00;2026-01;REVERSAL\n"
-    )  # 104 predates the assignment, 106 is after `on`, 105 is AG02's debtor
+    )  # 104 predates the assignment, 106 is after `on`, 107 was recorded during `on`, 105 is AG02's
     assert ag01.manifest is not None
     doc = json.loads(Path(ag01.manifest.path).read_text(encoding="utf-8"))
     assert doc["date"] == "2026-11-20" and doc["seq"] == 1
@@ -440,7 +443,8 @@ def test_weekly_payments_file_with_a_reversal(wh: Warehouse, tmp_path: Path) -> 
                     "ORDER BY 1") == [(101,), (102,), (103,)]
     # next week: only what is new
     later = build_payment_notices(wh, lake, dt.date(2026, 11, 27), tmp_path, now=T1)
-    assert [(p.agency, p.notices) for p in later] == [("AG01", ((106, "D202611-000002"),))]
+    assert [(p.agency, sorted(p.notices)) for p in later] == [
+        ("AG01", [(106, "D202611-000002"), (107, "D202611-000002")])]
 
 
 def test_payment_rows_keep_their_sign_rules() -> None:
