@@ -26,7 +26,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import RecouvraError
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalised_value
+from recouvra.returns.ack import write_complete
 from recouvra.returns.context import Dossier, ExchangeContext
 from recouvra.returns.csvparse import decode_utf8, iter_rows
 from recouvra.returns.judge import Judgement, Reject, format_timestamp, judge_file
@@ -227,16 +227,6 @@ def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path) ->
     return ack, text
 
 
-def _write_complete(path: Path, text: str) -> None:
-    """``text`` to ``path.part``, flushed to disk, renamed to ``path`` (as recouvra.returns.ack does)."""
-    part = path.with_name(path.name + ".part")
-    with part.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(part, path)
-
-
 def write_ack_files(
     stem: str, ack: Mapping[str, Any], rejects_csv: str, acks_dir: Path
 ) -> tuple[Path, Path | None]:
@@ -245,12 +235,12 @@ def write_ack_files(
     acks_dir.mkdir(parents=True, exist_ok=True)
     rejects_path: Path | None = acks_dir / f"{stem}.rejects.csv"
     if rejects_csv:
-        _write_complete(acks_dir / f"{stem}.rejects.csv", rejects_csv)
+        write_complete(acks_dir / f"{stem}.rejects.csv", rejects_csv)
     else:
         (acks_dir / f"{stem}.rejects.csv").unlink(missing_ok=True)
         rejects_path = None
     ack_path = acks_dir / f"{stem}.ack.json"
-    _write_complete(ack_path, json.dumps(ack, ensure_ascii=False, indent=2) + "\n")
+    write_complete(ack_path, json.dumps(ack, ensure_ascii=False, indent=2) + "\n")
     return ack_path, rejects_path
 
 

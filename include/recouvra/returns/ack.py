@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from recouvra.returns.judge import Judgement
 
 
-def _write_complete(path: Path, text: str) -> None:
+def write_complete(path: Path, text: str) -> None:
     """Write ``text`` to ``path.part``, flush it to disk, then rename it to ``path``."""
     part = path.with_name(path.name + ".part")
     with part.open("w", encoding="utf-8", newline="") as fh:
@@ -35,9 +35,9 @@ def write_acknowledgement(judgement: Judgement, acks_dir: Path) -> list[Path]:
     rejects = judgement.rejects_csv()
     if rejects:
         path = acks_dir / f"{judgement.stem}.rejects.csv"
-        _write_complete(path, rejects)
+        write_complete(path, rejects)
         written.append(path)
     path = acks_dir / f"{judgement.stem}.ack.json"
-    _write_complete(path, json.dumps(judgement.ack, ensure_ascii=False, indent=2) + "\n")
+    write_complete(path, json.dumps(judgement.ack, ensure_ascii=False, indent=2) + "\n")
     written.append(path)
     return written
