@@ -35,19 +35,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from recouvra.publication import (
     ManifestEntry,
     Package,
     Publication,
-    _out,
-    _stamp,
     amount_cell,
     control_total,
     csv_bytes,
+    generated_stamp,
     month_cell,
     month_label,
+    out_file,
     rate_cell,
     record_publication,
     render_manifest,
@@ -67,7 +67,6 @@ from recouvra.reconcile import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from recouvra.publication import PackageKind
     from recouvra.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -261,15 +260,14 @@ def write_commission_file(
     """Write one agency's statement file and then its manifest under ``out_dir/<AGENCY>/``."""
     name, manifest_name = commission_names(agency, month)
     folder = Path(out_dir) / agency
-    f = _out(folder, name, "COMMISSION", render_commission(lines), len(lines),
+    f = out_file(folder, name, "COMMISSION", render_commission(lines), len(lines),
              control_total(x.commission_this_month for x in lines))
-    generated_at = _stamp(now)
-    manifest = _out(folder, manifest_name, "MANIFEST", render_manifest(
+    generated_at = generated_stamp(now)
+    manifest = out_file(folder, manifest_name, "MANIFEST", render_manifest(
         agency, ("month", month_cell(month)), 1, generated_at,
         [ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00")],
     ), 0, None)
-    kind = cast("PackageKind", "COMMISSION")  # publication.PackageKind predates commission files
-    return Package(kind, agency, month_label(month), 1, generated_at, (f,), manifest,
+    return Package("COMMISSION", agency, month_label(month), 1, generated_at, (f,), manifest,
                    dossier_ids=tuple(sorted(x.dossier_id for x in lines)))
 
 

@@ -103,7 +103,7 @@ RECALL_REASONS = frozenset({
 })
 PAYMENT_KINDS = frozenset({"PAYMENT", "REVERSAL"})
 
-PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS"]
+PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION"]
 FileType = Literal["ASSIGN", "DETAIL", "MANIFEST", "RECALL", "PAYMENTS"]
 
 _AGENCY_RE = re.compile(r"[A-Z0-9]+", re.ASCII)
@@ -575,7 +575,8 @@ class Package:
         )
 
 
-def _stamp(now: dt.datetime | None) -> str:
+def generated_stamp(now: dt.datetime | None) -> str:
+    """A manifest's ``generated_at``: UTC, to the second, ``Z``-suffixed (now when not given)."""
     t = now or dt.datetime.now(dt.UTC)
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
@@ -599,7 +600,8 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
-def _out(folder: Path, name: str, file_type: str, data: bytes, rows: int, total: str | None) -> OutFile:
+def out_file(folder: Path, name: str, file_type: str, data: bytes, rows: int, total: str | None) -> OutFile:
+    """Write one outgoing file atomically in ``folder`` and describe it (sha256, size, rows, total)."""
     path = folder / name
     _write(path, data)
     return OutFile(name, file_type, str(path), hashlib.sha256(data).hexdigest(), len(data), rows, total)
@@ -613,12 +615,12 @@ def write_assignment_package(
     check_assignment(rows, details)
     assign_name, detail_name, manifest_name = assignment_names(agency, month, seq)
     folder = Path(out_dir) / agency
-    assign = _out(folder, assign_name, "ASSIGN", render_assignment(rows), len(rows),
+    assign = out_file(folder, assign_name, "ASSIGN", render_assignment(rows), len(rows),
                   control_total(r.total_due for r in rows))
-    detail = _out(folder, detail_name, "DETAIL", render_detail(details), len(details),
+    detail = out_file(folder, detail_name, "DETAIL", render_detail(details), len(details),
                   control_total(d.amount_due for d in details))
-    generated_at = _stamp(now)
-    manifest = _out(folder, manifest_name, "MANIFEST", render_manifest(
+    generated_at = generated_stamp(now)
+    manifest = out_file(folder, manifest_name, "MANIFEST", render_manifest(
         agency, ("month", month_cell(month)), seq, generated_at,
         [ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00") for f in (assign, detail)],
     ), 0, None)
@@ -632,8 +634,8 @@ def write_recall_file(
 ) -> Package:
     """Write one agency's recall file (no manifest: the contract gives it none)."""
     data = render_recall(rows)
-    f = _out(Path(out_dir) / agency, recall_name(agency, on, seq), "RECALL", data, len(rows), None)
-    return Package("RECALL", agency, f"{on:%Y%m%d}", seq, _stamp(now), (f,),
+    f = out_file(Path(out_dir) / agency, recall_name(agency, on, seq), "RECALL", data, len(rows), None)
+    return Package("RECALL", agency, f"{on:%Y%m%d}", seq, generated_stamp(now), (f,),
                    dossier_ids=tuple(sorted(r.dossier_id for r in rows)))
 
 
@@ -644,10 +646,10 @@ def write_payments_file(
     """Write one agency's weekly payments file and its manifest (written last)."""
     name, manifest_name = payments_names(agency, on, seq)
     folder = Path(out_dir) / agency
-    f = _out(folder, name, "PAYMENTS", render_payments(rows), len(rows),
+    f = out_file(folder, name, "PAYMENTS", render_payments(rows), len(rows),
              control_total(r.amount for r in rows))
-    generated_at = _stamp(now)
-    manifest = _out(folder, manifest_name, "MANIFEST", render_manifest(
+    generated_at = generated_stamp(now)
+    manifest = out_file(folder, manifest_name, "MANIFEST", render_manifest(
         agency, ("date", on.isoformat()), seq, generated_at,
         [ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00")],
     ), 0, None)
@@ -961,7 +963,7 @@ def publish_package(client: SftpClient, package: Package, remote_dir: str = REMO
             raise PublicationError(f"uploaded sha256 {t.sha256} differs from the built {f.sha256}",
                                    agency=package.agency, file=f.name)
         sent.append(PublishedFile(f.name, f.file_type, t.path, t.sha256, f.rows, f.control_total))
-    publication = Publication(package, tuple(sent), _stamp(None))
+    publication = Publication(package, tuple(sent), generated_stamp(None))
     log.info("published %s for agency %s (%d files)", package.files[0].name, package.agency, len(sent))
     return publication
 
