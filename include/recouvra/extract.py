@@ -2,8 +2,10 @@
 
 Each table has a watermark on ``updated_at``: a snapshot holds the rows changed in ``(low, high]``,
 where ``low`` is the ``high`` of the table's latest snapshot before this one and ``high`` is the end of
-the run's data interval. Rows are streamed from the source in chunks and written chunk by chunk with
-pyarrow, so no table is ever held whole in memory.
+the run's data interval. A table's first window (no earlier snapshot) is a full load: it takes every row
+the source holds up to ``high`` whatever its date (rows stamped before 1970 included) and the rows
+with no ``updated_at`` at all, which no later window can see again. Rows are streamed from the source
+in chunks and written chunk by chunk with pyarrow, so no table is ever held whole in memory.
 
 Write, audit, publish: a snapshot is first written under ``_incoming/<run_id>/``; only after the quality
 gate passes is it published to ``<table>/snapshot_date=YYYY-MM-DD/`` (replacing an earlier run of the
@@ -42,7 +44,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "legal_proceedings": ("proceeding_id",),
     "disputes": ("dispute_id",),
 }
-EPOCH = dt.datetime(1970, 1, 1)
+#: The low bound of a table's first window: before any date a source can hold (its rows with no
+#: ``updated_at`` are taken too). Not the Unix epoch: the fund's oldest employers predate 1970.
+FULL_LOAD_LOW = dt.datetime(1, 1, 1)
 MANIFEST = "_manifest.json"
 DEFAULT_CHUNK_ROWS = 200_000
 
@@ -116,7 +120,8 @@ def extract_sql(table: str) -> str:
 
 def _ts(value: dt.datetime) -> str:
     # One textual form for every engine: SQLite compares timestamps as text, PostgreSQL casts it.
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # isoformat pads the year to four digits (strftime's %Y does not: year 1 would read "1-01-01").
+    return value.isoformat(sep=" ", timespec="microseconds")
 
 
 def published_snapshots(lake: Path, table: str) -> list[Snapshot]:
@@ -128,9 +133,20 @@ def published_snapshots(lake: Path, table: str) -> list[Snapshot]:
 
 
 def low_watermark(lake: Path, table: str, snapshot_date: dt.date) -> str:
-    """The high watermark of the latest snapshot strictly before this date (the epoch if none)."""
+    """The high watermark of the latest snapshot strictly before this date (:data:`FULL_LOAD_LOW`,
+    a full load, if none)."""
     earlier = [s for s in published_snapshots(lake, table) if s.snapshot_date < snapshot_date.isoformat()]
-    return earlier[-1].high if earlier else _ts(EPOCH)
+    return earlier[-1].high if earlier else _ts(FULL_LOAD_LOW)
+
+
+def is_full_load(low: str) -> bool:
+    """Whether a window starting at ``low`` is a table's first: it takes undated rows too."""
+    return low == _ts(FULL_LOAD_LOW)
+
+
+def window_params(low: str, high: str) -> dict[str, Any]:
+    """The bind parameters of the extraction and source-total queries for the window ``(low, high]``."""
+    return {"low": low, "high": high, "full_load": 1 if is_full_load(low) else 0}
 
 
 # --- streaming extraction --------------------------------------------------------------------
@@ -201,7 +217,7 @@ def extract_table(
     sums = dict.fromkeys(money, 0)
     writer = pq.ParquetWriter(target, schema, compression="zstd")
     try:
-        for batch in _batches(source_url, extract_sql(table), {"low": low, "high": high_s}, chunk_rows):
+        for batch in _batches(source_url, extract_sql(table), window_params(low, high_s), chunk_rows):
             tbl = _to_arrow(batch, schema)
             for c in money:
                 sums[c] += int(pc.sum(tbl.column(c)).as_py() or 0)
@@ -216,18 +232,25 @@ def extract_table(
 
 
 def source_totals(source_url: str, table: str, low: str, high: str) -> dict[str, int]:
-    """What the source itself sums over the same window: the gate compares the snapshot with it."""
+    """What the source itself sums over the same window: the gate compares the snapshot with it.
+
+    Two branches, as the extraction reads them: the dated rows of the window (by the updated_at
+    index) and, in a full load only, the undated rows.
+    """
     from sqlalchemy import create_engine, text
 
     cols = ["count(*)"] + [f"coalesce(sum({c}), 0)" for c in money_columns(table)]
-    sql = f"SELECT {', '.join(cols)} FROM {table} WHERE updated_at > :low AND updated_at <= :high"
+    select = f"SELECT {', '.join(cols)} FROM {table}"
+    sql = (f"{select} WHERE updated_at > :low AND updated_at <= :high "
+           f"UNION ALL {select} WHERE updated_at IS NULL AND :full_load = 1")
     engine = create_engine(source_url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(text(sql), {"low": low, "high": high}).one()
+            parts = conn.execute(text(sql), window_params(low, high)).all()
     finally:
         engine.dispose()
-    return {"rows": int(row[0]), **{c: int(v) for c, v in zip(money_columns(table), row[1:], strict=True)}}
+    totals = [sum(int(part[i]) for part in parts) for i in range(len(cols))]
+    return {"rows": totals[0], **dict(zip(money_columns(table), totals[1:], strict=True))}
 
 
 # --- publish or quarantine -------------------------------------------------------------------

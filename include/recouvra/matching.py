@@ -231,6 +231,24 @@ def read_records(path: Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------- features
 
 
+# Scalar functions the bulk normalisation maps over distinct values: module-level, so that worker
+# processes can be handed them by name (a lambda does not pickle).
+def _legal_form_of(value: str) -> str | None:
+    return normalize_company_name(value).legal_form
+
+
+def _script_of(value: str | None) -> str:
+    return "arabic" if value and value[:1] >= "\u0600" else "latin"
+
+
+def _first_token(key: str) -> str | None:
+    return key.split(" ")[0] or None
+
+
+def _longest_token(key: str) -> str | None:
+    return max(key.split(" "), key=len) or None
+
+
 def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     """Normalised matching features, one row per record (same index as ``records``).
 
@@ -245,7 +263,7 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out["name_clean"] = [n.clean for n in names]
     out["name_key"] = [n.key for n in names]
     out["name_script"] = [n.script for n in names]
-    forms_from_column = _map_unique(df["legal_form"], lambda v: normalize_company_name(v).legal_form)
+    forms_from_column = _map_unique(df["legal_form"], _legal_form_of)
     from_name = pd.Series([n.legal_form for n in names], index=df.index, dtype="object")
     out["legal_form"] = forms_from_column.where(forms_from_column.notna(), from_name)
     ice = ice_series(df["ice"])
@@ -265,7 +283,7 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out = out.join(phone_series(df["phone"]))
     out["email"] = email_series(df["email"])
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
-    out["rep_script"] = _map_unique(out["rep"], lambda v: "arabic" if v and v[:1] >= "\u0600" else "latin")
+    out["rep_script"] = _map_unique(out["rep"], _script_of)
     for col in ("name_clean", "name_key", "address", "rep"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
@@ -335,8 +353,8 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
 
     # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
     name_order, _ = pd.factorize(features["name_clean"].fillna(""), sort=True)
-    first_token = _map_unique(features["name_key"].fillna(""), lambda k: k.split(" ")[0] or None)
-    longest = _map_unique(features["name_clean"].fillna(""), lambda k: max(k.split(" "), key=len) or None)
+    first_token = _map_unique(features["name_key"].fillna(""), _first_token)
+    longest = _map_unique(features["name_clean"].fillna(""), _longest_token)
     addr_head = features["address"].str.slice(0, 14)
     blocks: list[tuple[np.ndarray, int]] = [
         (_codes(features["phone"]), config.contact_window),

@@ -739,32 +739,58 @@ def _as_str_series(values: pd.Series) -> pd.Series:
 
 
 PARALLEL_MIN_VALUES = 50_000  # below this, starting worker processes costs more than it saves
-_WORK: tuple[Any, list[Any]] | None = None  # what forked workers apply (inherited, never pickled)
+WORKER_START = "forkserver"  # never fork: see _apply
+WORKER_TIMEOUT_S = 600.0  # a chunk that takes longer is a stuck worker, not slow work
 
 
-def _work_chunk(bounds: tuple[int, int]) -> list[Any]:
-    assert _WORK is not None
-    func, items = _WORK
-    return [func(u) for u in items[bounds[0] : bounds[1]]]
+def parallel_min_values() -> int:
+    """The distinct values above which normalisation uses worker processes
+    (``RECOUVRA_NORMALIZE_PARALLEL_MIN``, default :data:`PARALLEL_MIN_VALUES`)."""
+    return int(os.environ.get("RECOUVRA_NORMALIZE_PARALLEL_MIN") or PARALLEL_MIN_VALUES)
+
+
+def _worker_init() -> None:
+    """A worker's own signal handling: the defaults, whatever the starting process installed.
+
+    A worker must die of SIGTERM at once (the pool's terminate, a task's kill) and leave SIGINT to its
+    parent; handlers inherited from a task runner would instead catch them and wait for ever."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work_chunk(work: tuple[Any, list[Any]]) -> list[Any]:
+    func, items = work
+    return [func(u) for u in items]
 
 
 def _apply(func: Any, items: list[Any]) -> list[Any]:
-    """``[func(x) for x in items]``, on every core for long lists (fork: workers inherit the data)."""
+    """``[func(x) for x in items]``, on every core for long lists.
+
+    Workers come from a fork server, never from ``fork`` of this process: the caller may already run
+    threads (DuckDB, logging, Airflow's task runner and its signal handlers), and a forked child of a
+    threaded process can inherit a lock held by another thread and block on it for ever. The server is
+    a fresh interpreter that has only imported this module; each worker resets its signal handlers,
+    chunks travel pickled, and the pool is terminated (not joined) when the work is done, so it ends
+    within seconds. ``RECOUVRA_NORMALIZE_WORKERS=1`` keeps everything in this process.
+    """
     import multiprocessing as mp
 
-    # RECOUVRA_NORMALIZE_WORKERS=1 turns forking off (e.g. inside a process that must not fork)
     workers = int(os.environ.get("RECOUVRA_NORMALIZE_WORKERS") or min(os.cpu_count() or 1, 8))
-    if len(items) < PARALLEL_MIN_VALUES or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if (len(items) < parallel_min_values() or workers < 2
+            or WORKER_START not in mp.get_all_start_methods()):
         return [func(u) for u in items]
-    global _WORK
-    _WORK = (func, items)
+    ctx = mp.get_context(WORKER_START)
+    ctx.set_forkserver_preload([__name__])
+    step = -(-len(items) // (workers * 4))
+    chunks = [(func, items[a : a + step]) for a in range(0, len(items), step)]
+    pool = ctx.Pool(workers, initializer=_worker_init)
     try:
-        step = -(-len(items) // (workers * 4))
-        chunks = [(a, min(a + step, len(items))) for a in range(0, len(items), step)]
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_work_chunk, chunks)
+        parts = pool.map_async(_work_chunk, chunks).get(timeout=WORKER_TIMEOUT_S)
     finally:
-        _WORK = None
+        pool.terminate()
+        pool.join()
     return [x for part in parts for x in part]
 
 

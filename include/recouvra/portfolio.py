@@ -58,12 +58,13 @@ def gate_and_publish(
     sources = {s.table: source_totals(source_url, s.table, s.low, s.high) for s in snaps}
     gate = validate_snapshots(snaps, lake, sources, docs_root, run_key(run_id))
     if not gate.success:
+        hints = _explain_orphans(source_url, snaps, gate.tables)
         kept = []
         for snap, result in zip(snaps, gate.tables, strict=True):
             if not result.success:
                 kept.append(str(quarantine(lake, snap, "; ".join(result.failures))))
         raise QualityGateError(
-            gate.summary() + "\n  quarantined: " + ", ".join(kept)
+            gate.summary() + "".join(f"\n  {h}" for h in hints) + "\n  quarantined: " + ", ".join(kept)
             + "\n  nothing of this run was published; watermarks unchanged"
         )
     published = [publish(lake, s) for s in snaps]
@@ -78,3 +79,32 @@ def gate_and_publish(
         "tables": {p.table: {"rows": p.rows, "low": p.low, "high": p.high, "path": p.path}
                    for p in published},
     }
+
+
+def _explain_orphans(source_url: str, snaps: list[Snapshot], results: list[Any]) -> list[str]:
+    """Where the first employers that rows refer to, but the lake lacks, are in the source: the cause
+    a data engineer needs (an employer outside the window, or absent from the source)."""
+    from sqlalchemy import bindparam, create_engine, text
+
+    wanted = {k for r in results if r.figures.get("first_orphan_employers")
+              for k in r.figures["first_orphan_employers"].split(", ")}
+    if not wanted:
+        return []
+    employers = next((s for s in snaps if s.table == "employers"), None)
+    query = text("SELECT affiliation_no, updated_at FROM employers WHERE affiliation_no IN :keys"
+                 ).bindparams(bindparam("keys", expanding=True))
+    engine = create_engine(source_url)
+    try:
+        with engine.connect() as conn:
+            found = {str(a): u for a, u in conn.execute(query, {"keys": sorted(wanted)})}
+    finally:
+        engine.dispose()
+    window = f"({employers.low}, {employers.high}]" if employers else "(no employers snapshot in this run)"
+    lines = []
+    for key in sorted(wanted):
+        if key not in found:
+            lines.append(f"employer {key}: not in the source's employers table")
+        else:
+            lines.append(f"employer {key}: in the source with updated_at {found[key]}, "
+                         f"outside this run's employers window {window}")
+    return lines

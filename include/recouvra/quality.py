@@ -34,6 +34,7 @@ CODES: dict[tuple[str, str], list[str]] = {
 #: Tables whose rows must name a known employer (referential integrity).
 REFERS_TO_EMPLOYER = [t for t in TABLES if t != "employers" and t != "plan_installments"]
 BATCH_ROWS = 200_000
+FIRST_KEYS = 5  # offending keys a failure message names
 
 
 @dataclass
@@ -65,8 +66,8 @@ def _row_expectations(table: str) -> list[Any]:
     import great_expectations as gx
 
     exp = gx.expectations
+    # updated_at may be missing: a full load takes the source's undated rows on purpose.
     out: list[Any] = [exp.ExpectColumnValuesToNotBeNull(column=c) for c in TABLES[table]]
-    out.append(exp.ExpectColumnValuesToNotBeNull(column="updated_at"))
     for col, _ in source_columns()[table]:
         if col.endswith("_centimes") and not (table == "ledger_payments" and col == "amount_centimes"):
             out.append(exp.ExpectColumnValuesToBeBetween(column=col, min_value=0))
@@ -107,10 +108,15 @@ def snapshot_figures(snap: Snapshot, lake: Path, source: dict[str, int]) -> dict
             if list(incoming.glob("*.parquet")):
                 sources.append(f"{incoming.as_posix()}/*.parquet")
             known = " UNION ALL ".join(f"SELECT affiliation_no FROM read_parquet('{g}')" for g in sources)
-            figures["orphans"] = con.execute(
-                f"SELECT count(*) FROM read_parquet({files}) r WHERE r.affiliation_no NOT IN ("
-                + (known or "SELECT NULL::VARCHAR WHERE false") + ")"
-            ).fetchone()[0]  # type: ignore[index]
+            orphan_rows = (f"FROM read_parquet({files}) r WHERE r.affiliation_no NOT IN ("
+                           + (known or "SELECT NULL::VARCHAR WHERE false") + ")")
+            got = con.execute(f"SELECT count(*), count(DISTINCT affiliation_no) {orphan_rows}").fetchone()
+            figures["orphans"], figures["orphan_employers"] = int(got[0]), int(got[1])  # type: ignore[index]
+            if figures["orphans"]:
+                first = con.execute(
+                    f"SELECT DISTINCT affiliation_no {orphan_rows} ORDER BY affiliation_no LIMIT {FIRST_KEYS}"
+                ).fetchall()
+                figures["first_orphan_employers"] = ", ".join(str(r[0]) for r in first)
         if snap.table == "ledger_payments":
             figures["misdirected_signs"] = con.execute(
                 f"SELECT count(*) FROM read_parquet({files}) "
@@ -139,18 +145,35 @@ def _snapshot_expectations(figures: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _describe_failure(res: Any) -> str:
+def _describe_failure(res: Any, figures: dict[str, Any] | None = None) -> str:
+    """One failed expectation in words a data engineer can act on: what was expected, what was found,
+    and the first offending keys (row suites) or the figures compared (snapshot suite)."""
     cfg = res.expectation_config
-    kwargs = {k: v for k, v in cfg.kwargs.items() if k in {"column", "column_A", "column_B"}}
+    kw = cfg.kwargs
     detail = res.result or {}
-    extra = ""
-    if "unexpected_count" in detail:
-        extra = f", {detail['unexpected_count']} unexpected"
-        if detail.get("partial_unexpected_list"):
-            extra += f" e.g. {detail['partial_unexpected_list'][:3]}"
+    if figures is not None and "column_A" in kw:
+        a, b = kw["column_A"], kw["column_B"]
+        text = f"{a} = {figures.get(a)} but {b} = {figures.get(b)} (expected equal)"
+    elif figures is not None and "column" in kw:
+        col = kw["column"]
+        text = f"{col} = {figures.get(col)} (expected {kw.get('min_value')}..{kw.get('max_value')})"
+        if col == "orphans" and figures.get("orphans"):
+            text = (f"orphans: {figures['orphans']} rows refer to {figures.get('orphan_employers')} "
+                    f"employers the extraction did not take (first: {figures.get('first_orphan_employers')})")
+    else:
+        text = f"{cfg.type} on {kw.get('column')!r}"
+        if "unexpected_count" in detail:
+            text += f": {detail['unexpected_count']} rows"
+            keys = detail.get("partial_unexpected_index_list") or []
+            if keys:
+                text += " (first keys: " + "; ".join(
+                    ", ".join(f"{k}={v}" for k, v in row.items() if k != kw.get("column"))
+                    if isinstance(row, dict) else str(row) for row in keys[:FIRST_KEYS]) + ")"
+            elif detail.get("partial_unexpected_list"):
+                text += f" (first values: {detail['partial_unexpected_list'][:FIRST_KEYS]})"
     if res.exception_info and res.exception_info.get("raised_exception"):
-        extra += f", error: {res.exception_info.get('exception_message')}"
-    return f"{cfg.type} {kwargs}{extra}"
+        text += f"; error: {res.exception_info.get('exception_message')}"
+    return text
 
 
 def validate_snapshots(
@@ -171,7 +194,8 @@ def validate_snapshots(
     for snap in snapshots:
         failures: list[str] = []
         # Row-level suite, one Parquet batch at a time.
-        rows_cp = _checkpoint(ctx, source, f"{snap.table}.rows", _row_expectations(snap.table))
+        rows_cp = _checkpoint(ctx, source, f"{snap.table}.rows", _row_expectations(snap.table),
+                              keys=list(TABLES[snap.table]))
         parquet = pq.ParquetFile(Path(snap.path) / snap.files[0])
         for i, batch in enumerate(parquet.iter_batches(batch_size=BATCH_ROWS)):
             df: pd.DataFrame = batch.to_pandas()
@@ -185,7 +209,7 @@ def validate_snapshots(
         res = snap_cp.run(batch_parameters={"dataframe": pd.DataFrame([figures])}, run_id=gx_run)
         if not res.success:
             for vr in res.run_results.values():
-                failures += [_describe_failure(r) for r in vr.results if not r.success]
+                failures += [_describe_failure(r, figures) for r in vr.results if not r.success]
         results.append(TableResult(snap.table, not failures, failures, figures))
     ctx.build_data_docs()  # once per run, outside the validation loop
     docs = project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
@@ -193,7 +217,9 @@ def validate_snapshots(
                       str(docs) if docs.exists() else None)
 
 
-def _checkpoint(ctx: Any, source: Any, name: str, expectations: list[Any]) -> Any:
+def _checkpoint(
+    ctx: Any, source: Any, name: str, expectations: list[Any], keys: list[str] | None = None
+) -> Any:
     import great_expectations as gx
 
     asset = source.add_dataframe_asset(name)
@@ -208,6 +234,7 @@ def _checkpoint(ctx: Any, source: Any, name: str, expectations: list[Any]) -> An
             name=name,
             validation_definitions=[vd],
             actions=[],
-            result_format={"result_format": "SUMMARY"},
+            result_format={"result_format": "SUMMARY",
+                           **({"unexpected_index_column_names": keys} if keys else {})},
         )
     )

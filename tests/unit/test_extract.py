@@ -122,3 +122,59 @@ def test_snapshot_altered_after_extraction_fails_the_totals(tmp_path: Path) -> N
     pq.write_table(tbl, path)
     with pytest.raises(QualityGateError, match=r"sum_amount_centimes"):
         gate_and_publish(url, lake, tmp_path / "gx", snaps, "manual__x")
+
+
+def test_first_window_takes_rows_dated_before_1970_and_undated_rows(tmp_path: Path) -> None:
+    # The fund's oldest employers were last touched before the Unix epoch; some rows carry no date.
+    url, con = _source(tmp_path)
+    con.executemany(
+        "INSERT INTO employers (affiliation_no, legal_name, status, registered_on, updated_at) "
+        "VALUES (?, ?, 'ACTIVE', '1961-05-02', ?)",
+        [("1000003", "MINOTERIE DU SOUSS", "1966-11-03 02:00:31"), ("1000004", "Ets Alaoui", None)],
+    )
+    con.executemany(
+        "INSERT INTO receivables (receivable_id, affiliation_no, period, kind, basis, amount_centimes, "
+        "established_on, updated_at) VALUES (?, ?, '2026-08', 'PRINCIPAL', 'CONTRIBUTIONS', ?, "
+        "'2026-09-10', ?)",
+        [(5, "1000003", 70000, "2026-10-02 09:00:00"), (6, "1000004", 80000, None)],
+    )
+    con.commit()
+    lake = tmp_path / "lake"
+    out = _run(url, lake, D1, "manual__1")  # the gate passes: no orphan
+    assert out["tables"]["employers"]["rows"] == 4
+    assert out["tables"]["receivables"]["rows"] == 5
+    employers = {r["affiliation_no"]: r["updated_at"] for r in _rows(lake, "employers", D1)}
+    assert employers["1000003"] == dt.datetime(1966, 11, 3, 2, 0, 31)
+    assert employers["1000004"] is None
+    assert out["tables"]["employers"]["low"] < "1900"
+    # The next window is incremental: nothing taken twice, the undated rows included.
+    second = _run(url, lake, D2, "scheduled__2")
+    assert second["tables"]["employers"]["rows"] == 0
+    assert second["tables"]["receivables"]["rows"] == 0
+
+
+def test_gate_failure_names_the_failed_expectations_the_first_keys_and_the_cause(tmp_path: Path) -> None:
+    url, con = _source(tmp_path)
+    lake = tmp_path / "lake"
+    _run(url, lake, D1, "manual__1")
+    # An employer backdated before the last window (so never extracted) and a receivable of it in the
+    # window; another receivable of an employer the source does not hold; one negative amount.
+    con.execute("INSERT INTO employers (affiliation_no, legal_name, status, registered_on, updated_at) "
+                "VALUES ('1000009', 'STE OUBLIEE', 'ACTIVE', '1960-01-01', '1969-12-31 23:00:00')")
+    con.executemany(
+        "INSERT INTO receivables (receivable_id, affiliation_no, period, kind, basis, amount_centimes, "
+        "established_on, updated_at) VALUES (?, ?, '2026-09', 'PRINCIPAL', 'CONTRIBUTIONS', ?, "
+        "'2026-10-10', '2026-11-01 10:00:00')",
+        [(7, "1000009", 1000), (8, "7777777", 2000), (9, "1000001", -3)],
+    )
+    con.commit()
+    with pytest.raises(QualityGateError) as err:
+        _run(url, lake, D2, "scheduled__2")
+    text = str(err.value)
+    assert ("orphans: 2 rows refer to 2 employers the extraction did not take (first: 1000009, 7777777)"
+            in text)
+    assert "employer 1000009: in the source with updated_at 1969-12-31 23:00:00" in text
+    assert "outside this run's employers window (2026-11-01 00:00:00.000000, 2026-11-02" in text
+    assert "employer 7777777: not in the source's employers table" in text
+    assert ("expect_column_values_to_be_between on 'amount_centimes': 1 rows (first keys: receivable_id=9)"
+            in text)

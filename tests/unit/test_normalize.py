@@ -255,3 +255,70 @@ def test_city_series() -> None:
     got = city_series(pd.Series(["Casa", "Fez", "", "zzz"], dtype="str"))
     assert got["city"].tolist() == ["Casablanca", "Fès", None, None]
     assert got["region"].tolist()[:2] == ["Casablanca-Settat", "Fès-Meknès"]
+
+
+# ------------------------------------------------------------------- worker processes (issue: hang at M)
+# Each case runs in a fresh interpreter with a deadline: a hang fails the test instead of hanging it.
+_WORKER_PROBE = r"""
+import os, signal, sys, threading, time
+import multiprocessing as mp
+os.environ["RECOUVRA_NORMALIZE_PARALLEL_MIN"] = "100"
+os.environ["RECOUVRA_NORMALIZE_WORKERS"] = "2"
+from recouvra import normalize
+import probe_funcs
+
+def hold(held):
+    probe_funcs.LOCK.acquire(); held.set(); time.sleep(120)
+
+if __name__ == "__main__":
+    normalize.WORKER_TIMEOUT_S = 60
+    # What a task runner does before the work starts: its own SIGTERM handler, and another thread that
+    # holds a lock (as DuckDB, a log handler or a heartbeat thread may at the moment of a fork).
+    signal.signal(signal.SIGTERM, lambda *_: print("parent handler", flush=True))
+    held = threading.Event()
+    threading.Thread(target=hold, args=(held,), daemon=True).start()
+    held.wait()
+    out = normalize._apply(probe_funcs.WHAT, list(range(400)))
+    print("RESULT", sorted(set(out)), len(out))
+    print("CHILDREN", len(mp.active_children()))
+"""
+
+_PROBE_FUNCS = r"""
+import signal, threading
+LOCK = threading.Lock()
+def uses_lock(x):
+    with LOCK:
+        return x % 3
+def handler_of(x):
+    return "default" if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL else "inherited"
+WHAT = {what}
+"""
+
+
+def _run_probe(tmp_path, what: str) -> str:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    (tmp_path / "probe_funcs.py").write_text(_PROBE_FUNCS.format(what=what), encoding="utf-8")
+    script = tmp_path / "probe.py"
+    script.write_text(_WORKER_PROBE, encoding="utf-8")
+    try:
+        run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=90, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("normalisation workers hung: the run did not end within 90 s")
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+def test_workers_do_not_inherit_locks_held_by_the_callers_threads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A forked worker inherits the lock as held and waits for ever; a worker of the fork server does not.
+    out = _run_probe(tmp_path, "uses_lock")
+    assert "RESULT [0, 1, 2] 400" in out
+    assert "CHILDREN 0" in out  # the pool is gone when the work is done
+
+
+def test_workers_reset_the_callers_signal_handlers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Airflow's task runner catches SIGTERM; a worker must die of it, not run the runner's handler.
+    out = _run_probe(tmp_path, "handler_of")
+    assert "RESULT ['default'] 400" in out

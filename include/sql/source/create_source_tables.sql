@@ -1,7 +1,8 @@
 -- The synthetic fund database (the operational source every pipeline stage extracts from).
 -- Portable DDL: the same file runs on SQLite and PostgreSQL (statements separated by ';').
 -- Money is always integer centimes in BIGINT columns named *_centimes; periods are TEXT 'YYYY-MM';
--- every table carries updated_at for the extractor's per-table watermarks.
+-- every table carries updated_at for the extractor's per-table watermarks; the fund's database does not
+-- enforce it, so it may be NULL: such rows are taken by a table's first (full) extraction only.
 -- Secondary indexes are created after the bulk load (create_source_indexes.sql).
 
 CREATE TABLE employers (
@@ -23,7 +24,7 @@ CREATE TABLE employers (
     status           VARCHAR(16)  NOT NULL,              -- ACTIVE, CEASED, SUSPENDED, LIQUIDATION, INSOLVENT
     registered_on    DATE         NOT NULL,
     ceased_on        DATE,
-    updated_at       TIMESTAMP    NOT NULL
+    updated_at       TIMESTAMP
 );
 
 CREATE TABLE declarations (
@@ -34,7 +35,7 @@ CREATE TABLE declarations (
     payroll_centimes BIGINT       NOT NULL,
     declared_on      DATE         NOT NULL,
     channel          VARCHAR(16)  NOT NULL,              -- DAMANCOM or COUNTER
-    updated_at       TIMESTAMP    NOT NULL
+    updated_at       TIMESTAMP
 );
 
 CREATE TABLE titles (
@@ -45,7 +46,7 @@ CREATE TABLE titles (
     formal_demand_on DATE,                               -- commandement: adds the 2% fee
     amount_centimes  BIGINT       NOT NULL,              -- sum of the receivable lines it carries
     status           VARCHAR(16)  NOT NULL,              -- ISSUED, NOTIFIED, PARTIALLY_PAID
-    updated_at       TIMESTAMP    NOT NULL
+    updated_at       TIMESTAMP
 );
 
 CREATE TABLE receivables (
@@ -57,7 +58,7 @@ CREATE TABLE receivables (
     amount_centimes  BIGINT       NOT NULL,
     established_on   DATE         NOT NULL,
     title_id         VARCHAR(20),
-    updated_at       TIMESTAMP    NOT NULL
+    updated_at       TIMESTAMP
 );
 
 CREATE TABLE ledger_payments (
@@ -71,7 +72,7 @@ CREATE TABLE ledger_payments (
     reverses_payment_id BIGINT,
     channel             VARCHAR(16) NOT NULL,            -- BANK_TRANSFER, CHEQUE, FUND_COUNTER, ONLINE
     recorded_at         TIMESTAMP   NOT NULL,
-    updated_at          TIMESTAMP   NOT NULL
+    updated_at          TIMESTAMP
 );
 
 CREATE TABLE payment_plans (
@@ -81,7 +82,7 @@ CREATE TABLE payment_plans (
     installments     INTEGER      NOT NULL,
     total_centimes   BIGINT       NOT NULL,
     status           VARCHAR(16)  NOT NULL,              -- ACTIVE, HONOURED, BROKEN
-    updated_at       TIMESTAMP    NOT NULL
+    updated_at       TIMESTAMP
 );
 
 CREATE TABLE plan_installments (
@@ -90,7 +91,7 @@ CREATE TABLE plan_installments (
     due_date         DATE         NOT NULL,
     amount_centimes  BIGINT       NOT NULL,
     paid_on          DATE,
-    updated_at       TIMESTAMP    NOT NULL,
+    updated_at       TIMESTAMP,
     PRIMARY KEY (plan_id, seq)
 );
 
@@ -100,7 +101,7 @@ CREATE TABLE legal_proceedings (
     kind             VARCHAR(24)  NOT NULL,              -- FORCED_RECOVERY, RECEIVERSHIP, LIQUIDATION
     opened_on        DATE         NOT NULL,
     closed_on        DATE,
-    updated_at       TIMESTAMP    NOT NULL
+    updated_at       TIMESTAMP
 );
 
 CREATE TABLE disputes (
@@ -110,7 +111,7 @@ CREATE TABLE disputes (
     opened_on        DATE         NOT NULL,
     resolved_on      DATE,
     status           VARCHAR(16)  NOT NULL,              -- OPEN, UPHELD, CANCELLED
-    updated_at       TIMESTAMP    NOT NULL
+    updated_at       TIMESTAMP
 );
 
 CREATE TABLE seed_runs (
@@ -123,5 +124,5 @@ CREATE TABLE seed_runs (
     truth_dir         TEXT,
     started_at        TIMESTAMP   NOT NULL,
     finished_at       TIMESTAMP,
-    updated_at        TIMESTAMP   NOT NULL
+    updated_at        TIMESTAMP
 );

@@ -1,4 +1,6 @@
 -- Rows of disputes changed in the watermark window (low, high]: one incremental snapshot.
+-- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
+-- can see them.
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
 SELECT dispute_id,
        affiliation_no,
@@ -10,4 +12,16 @@ SELECT dispute_id,
 FROM disputes
 WHERE updated_at > :low
   AND updated_at <= :high
+UNION ALL
+SELECT dispute_id,
+       affiliation_no,
+       period,
+       opened_on,
+       resolved_on,
+       status,
+       updated_at
+FROM disputes
+WHERE updated_at IS NULL
+  AND :full_load = 1
 ORDER BY updated_at, dispute_id
+
