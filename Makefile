@@ -9,6 +9,11 @@ STAMP := $(VENV)/.installed
 ENV := source scripts/env.sh &&
 SCALE ?= S
 SEED ?= 42
+MONTHS ?= 3
+# Every file of the embedded default lives under one folder per scale (scripts/env.sh): data/ for the
+# demo's S, data/scale-M for `make demo SCALE=M`, so scales never mix.
+DATA_DIR ?= $(if $(filter S s,$(SCALE)),data,data/scale-$(SCALE))
+export RECOUVRA_DATA_DIR := $(DATA_DIR)
 
 .PHONY: help install demo test test-unit test-integration lint bench seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status
@@ -39,20 +44,20 @@ services pg-start:
 	@bash scripts/services.sh
 
 airflow-init: install
-	@mkdir -p data/airflow
-	@$(ENV) airflow db migrate >data/airflow/db-migrate.log 2>&1 || { cat data/airflow/db-migrate.log; exit 1; }
+	@mkdir -p $(DATA_DIR)/airflow
+	@$(ENV) airflow db migrate >$(DATA_DIR)/airflow/db-migrate.log 2>&1 || { cat $(DATA_DIR)/airflow/db-migrate.log; exit 1; }
 	@# Pools of recouvra.operations.POOLS (sftp_agencies, warehouse_writer): idempotent.
-	@$(BIN)/python -m recouvra.operations pools >data/airflow/pools.json
-	@$(ENV) airflow pools import data/airflow/pools.json >data/airflow/pools.log 2>&1 || { cat data/airflow/pools.log; exit 1; }
-	@echo "embedded Airflow ready: AIRFLOW_HOME=data/airflow (SQLite metadata, LocalExecutor, pools)"
+	@$(BIN)/python -m recouvra.operations pools >$(DATA_DIR)/airflow/pools.json
+	@$(ENV) airflow pools import $(DATA_DIR)/airflow/pools.json >$(DATA_DIR)/airflow/pools.log 2>&1 || { cat $(DATA_DIR)/airflow/pools.log; exit 1; }
+	@echo "embedded Airflow ready: AIRFLOW_HOME=$(DATA_DIR)/airflow (SQLite metadata, LocalExecutor, pools)"
 
 seed: install
-	$(BIN)/recouvra seed --scale $(SCALE) --seed $(SEED)
+	@$(ENV) recouvra seed --scale $(SCALE) --seed $(SEED)
 
 demo: airflow-init
-	@$(BIN)/recouvra config check >/dev/null
-	$(BIN)/recouvra seed --scale $(SCALE) --seed $(SEED)
-	@bash scripts/demo.sh
+	@$(ENV) recouvra config check >/dev/null
+	@$(ENV) recouvra seed --scale $(SCALE) --seed $(SEED)
+	@DEMO_MONTHS=$(MONTHS) bash scripts/demo.sh
 
 test: install system-deps services
 	$(BIN)/pytest

@@ -8,13 +8,17 @@ source scripts/env.sh
 logs="$AIRFLOW_HOME/demo-logs"
 mkdir -p "$logs"
 
+timings="$logs/timings.tsv"  # dag, logical date, seconds, peak MiB: the figures of docs/benchmarks.md
 run_dag() {  # run_dag DAG_ID LOGICAL_DATE
-  local dag="$1" date="$2" log="$logs/$1_$2.log" t0=$SECONDS
-  printf '  %-28s %-12s ' "$dag" "$date"
-  if airflow dags test "$dag" "$date" >"$log" 2>&1; then
-    printf 'ok (%ss)\n' $((SECONDS - t0))
+  local dag="$1" date="$2" log="$logs/$1_$2.log" stats="$logs/.stats" secs mib
+  printf '  %-28s %-20s ' "$dag" "$date"
+  if python scripts/measure.py "$stats" -- airflow dags test "$dag" "$date" >"$log" 2>&1; then
+    read -r secs mib <"$stats"
+    printf 'ok (%ss, peak %s MiB)\n' "$secs" "$mib"
+    printf '%s\t%s\t%s\t%s\n' "$dag" "$date" "$secs" "$mib" >>"$timings"
   else
-    printf 'FAILED (%ss), last lines of %s:\n' $((SECONDS - t0)) "$log"
+    read -r secs mib <"$stats" || true
+    printf 'FAILED (%ss), last lines of %s:\n' "${secs:-?}" "$log"
     tail -n 40 "$log"
     exit 1
   fi
@@ -26,6 +30,7 @@ month_start="${DEMO_START:-2026-11-01}"
 # The agencies' SFTP drops: the project's own server on loopback, one chrooted account per agency, a
 # pinned host key; Airflow reaches it through one connection per agency (AIRFLOW_CONN_SFTP_AGxx).
 recouvra sftp serve --daemon
+trap 'recouvra sftp stop >/dev/null 2>&1 || true' EXIT  # by its PID, also when a run fails
 eval "$(recouvra sftp env)"
 
 
@@ -33,6 +38,7 @@ month_end() { date -d "$1 +1 month -1 day" +%Y-%m-%d; }
 next_month() { date -d "$1 +1 month" +%Y-%m-%d; }
 
 echo "== DAG runs through the embedded Airflow (logs: $logs)"
+: >"$timings"
 run_dag warehouse_setup "$month_start"
 month="$month_start"
 months="${DEMO_MONTHS:-3}"
@@ -55,7 +61,6 @@ for i in $(seq 0 "$months"); do
   run_dag returns_ingest "${end}T23:00:00" # judge, load, acknowledge
   month="$(next_month "$month")"
 done
-recouvra sftp stop >/dev/null
 
 echo
 echo "== What the demo produced"

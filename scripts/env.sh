@@ -3,7 +3,21 @@
 # Variables already set in the environment win, so tests and CI can point elsewhere.
 _recouvra_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
 export RECOUVRA_ROOT="$_recouvra_root"
-export AIRFLOW_HOME="${AIRFLOW_HOME:-$_recouvra_root/data/airflow}"
+# RECOUVRA_DATA_DIR (relative to the project, default data) moves every file of the embedded default at
+# once: `make demo SCALE=M` keeps its source, lake, warehouse, SFTP homes and Airflow under data/scale-M,
+# beside the demo's scale S, so the two never mix.
+if [ -n "${RECOUVRA_DATA_DIR:-}" ] && [ "$RECOUVRA_DATA_DIR" != data ]; then
+  export RECOUVRA__STORAGE__SOURCE_URL="${RECOUVRA__STORAGE__SOURCE_URL:-sqlite:///$RECOUVRA_DATA_DIR/source.db}"
+  export RECOUVRA__STORAGE__WAREHOUSE_URL="${RECOUVRA__STORAGE__WAREHOUSE_URL:-duckdb:///$RECOUVRA_DATA_DIR/warehouse.duckdb}"
+  export RECOUVRA__STORAGE__LAKE_DIR="${RECOUVRA__STORAGE__LAKE_DIR:-$RECOUVRA_DATA_DIR/lake}"
+  export RECOUVRA__STORAGE__TRUTH_DIR="${RECOUVRA__STORAGE__TRUTH_DIR:-$RECOUVRA_DATA_DIR/truth}"
+  export RECOUVRA__STORAGE__REPORTS_DIR="${RECOUVRA__STORAGE__REPORTS_DIR:-$RECOUVRA_DATA_DIR/reports}"
+  export RECOUVRA__STORAGE__SFTP_ROOT="${RECOUVRA__STORAGE__SFTP_ROOT:-$RECOUVRA_DATA_DIR/sftp}"
+fi
+case "${RECOUVRA_DATA_DIR:-data}" in
+  /*) export AIRFLOW_HOME="${AIRFLOW_HOME:-$RECOUVRA_DATA_DIR/airflow}" ;;
+  *) export AIRFLOW_HOME="${AIRFLOW_HOME:-$_recouvra_root/${RECOUVRA_DATA_DIR:-data}/airflow}" ;;
+esac
 export AIRFLOW__CORE__DAGS_FOLDER="${AIRFLOW__CORE__DAGS_FOLDER:-$_recouvra_root/dags}"
 export AIRFLOW__CORE__PLUGINS_FOLDER="${AIRFLOW__CORE__PLUGINS_FOLDER:-$_recouvra_root/plugins}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db}"

@@ -14,9 +14,12 @@ letters are folded (hamza forms, ta marbuta, diacritics, tatweel) and the result
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +33,8 @@ from stdnum.ma import ice as stdnum_ice
 from text_unidecode import unidecode
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import pandas as pd
 
 __all__ = [
@@ -738,6 +743,7 @@ def _as_str_series(values: pd.Series) -> pd.Series:
     return values.astype("str").fillna("") if values.dtype != "str" else values.fillna("")
 
 
+log = logging.getLogger(__name__)
 PARALLEL_MIN_VALUES = 50_000  # below this, starting worker processes costs more than it saves
 WORKER_START = "forkserver"  # never fork: see _apply
 WORKER_TIMEOUT_S = 600.0  # a chunk that takes longer is a stuck worker, not slow work
@@ -758,6 +764,27 @@ def _worker_init() -> None:
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _callers_main_unseen() -> Iterator[None]:
+    """Start workers without re-running the caller's main script in each of them.
+
+    multiprocessing makes every non-forked worker import the parent's ``__main__`` script by path (as
+    ``__mp_main__``) so that functions defined there unpickle. Ours live in modules, and the caller's
+    script may be heavy or unsafe to re-run: under Airflow it is the ``airflow`` command, whose import
+    costs about 4 s of CPU per worker and initialises Airflow's settings in a process that has no use
+    for them. Hiding its path while the pool starts its workers leaves them with the modules alone.
+    """
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = main.__dict__.pop("__file__", None) if main is not None else None
+    try:
+        yield
+    finally:
+        if main is not None and path is not None:
+            main.__file__ = path
 
 
 def _work_chunk(work: tuple[Any, list[Any]]) -> list[Any]:
@@ -785,12 +812,17 @@ def _apply(func: Any, items: list[Any]) -> list[Any]:
     ctx.set_forkserver_preload([__name__])
     step = -(-len(items) // (workers * 4))
     chunks = [(func, items[a : a + step]) for a in range(0, len(items), step)]
-    pool = ctx.Pool(workers, initializer=_worker_init)
+    started = time.monotonic()
+    with _callers_main_unseen():
+        pool = ctx.Pool(workers, initializer=_worker_init)
     try:
         parts = pool.map_async(_work_chunk, chunks).get(timeout=WORKER_TIMEOUT_S)
     finally:
         pool.terminate()
         pool.join()
+    log.info("%s: %d values on %d worker processes (%s) in %.1f s, pool ended",
+             getattr(func, "__qualname__", func), len(items), workers, WORKER_START,
+             time.monotonic() - started)
     return [x for part in parts for x in part]
 
 

@@ -267,6 +267,9 @@ os.environ["RECOUVRA_NORMALIZE_WORKERS"] = "2"
 from recouvra import normalize
 import probe_funcs
 
+with open("main_runs.txt", "a") as runs:  # every process that runs this script as its main
+    runs.write(f"{os.getpid()}\n")
+
 def hold(held):
     probe_funcs.LOCK.acquire(); held.set(); time.sleep(120)
 
@@ -322,3 +325,10 @@ def test_workers_reset_the_callers_signal_handlers(tmp_path) -> None:  # type: i
     # Airflow's task runner catches SIGTERM; a worker must die of it, not run the runner's handler.
     out = _run_probe(tmp_path, "handler_of")
     assert "RESULT ['default'] 400" in out
+
+
+def test_workers_do_not_rerun_the_callers_main_script(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Under Airflow the main script is the `airflow` command: re-running it in each worker imported
+    # Airflow there (4 s of CPU a worker, eight pools a debtor master run at M).
+    _run_probe(tmp_path, "uses_lock")
+    assert len((tmp_path / "main_runs.txt").read_text().split()) == 1

@@ -1,0 +1,74 @@
+"""The cycle above the normalisation's forking threshold, as a new user runs it: `make demo`.
+
+At the fund's size (scale M) name normalisation uses worker processes; the demo's S stays below the
+threshold, so only a larger portfolio meets them. This test runs the README's command on a trimmed M
+(``DEMO_ABOVE_THRESHOLD_EMPLOYERS``, default 60,000 employers: more distinct names than
+``PARALLEL_MIN_VALUES``) for its first month and the next month's monthly runs, inside real Airflow task
+runs (`airflow dags test`), in a private data folder. A hang fails it: the whole run has a deadline and
+its process group is killed when the deadline passes. The outcome checked is what a user sees: the
+gate passed, the workers ran inside the task and ended, debtors and dossiers exist, files went out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from recouvra.normalize import PARALLEL_MIN_VALUES
+from recouvra.warehouse import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+EMPLOYERS = int(os.environ.get("DEMO_ABOVE_THRESHOLD_EMPLOYERS", "60000"))
+DEADLINE_S = 1500  # at 60,000 employers the run takes about 5 min on the 2-core reference machine
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+
+
+def _make_demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RECOUVRA"))}
+    # INFO shows the normalisation's own report of its worker processes in the task logs.
+    env["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO"
+    cmd = ["make", "--no-print-directory", "demo", f"SCALE={EMPLOYERS}", "MONTHS=1", f"DATA_DIR={data_dir}"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=DEADLINE_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"make demo at {EMPLOYERS:,} employers did not end within {DEADLINE_S} s "
+                    f"(a hang): last output:\n{out[-3000:]}")
+    finally:
+        subprocess.run([str(ROOT / ".venv/bin/recouvra"), "sftp", "stop"], cwd=ROOT, check=False,
+                       capture_output=True, env={**env, "RECOUVRA__STORAGE__SFTP_ROOT": str(data_dir / "sftp")})
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, "")
+
+
+def test_first_month_above_the_forking_threshold_completes_under_airflow(tmp_path: Path) -> None:
+    assert EMPLOYERS > PARALLEL_MIN_VALUES
+    data = tmp_path / "data"
+    run = _make_demo(data)
+    assert run.returncode == 0, run.stdout[-4000:]
+    out = run.stdout
+    for dag in ("portfolio_extract", "debtor_master", "collections_reconcile", "assignment_monthly",
+                "payments_weekly", "returns_ingest", "commission_monthly", "kpi_load"):
+        assert f"  {dag}" in out and "FAILED" not in out, out[-3000:]
+
+    # Inside the debtor master's task, normalisation ran on worker processes, and the pool ended.
+    logs = data / "airflow" / "demo-logs"
+    master_log = (logs / "debtor_master_2026-11-01.log").read_text(encoding="utf-8", errors="replace")
+    assert "worker processes (forkserver)" in master_log and "pool ended" in master_log, master_log[-3000:]
+
+    with connect(f"duckdb:///{data / 'warehouse.duckdb'}") as wh:
+        employers = wh.query("SELECT count(*) FROM staging.employers")[0][0]
+        debtors = wh.query("SELECT count(*) FROM core.dim_debtor")[0][0]
+        dossiers = wh.query("SELECT count(*) FROM core.dossier")[0][0]
+    assert employers == EMPLOYERS  # the first window took every employer, whatever its updated_at
+    assert 0.8 * EMPLOYERS < debtors < EMPLOYERS  # duplicates merged, not collapsed
+    assert dossiers > 0
+    # every agency received its package over SFTP
+    outboxes = sorted((data / "sftp").rglob("outbox/CNSS_ASSIGN_*.csv"))
+    assert outboxes, "no assignment file was published"
