@@ -21,7 +21,7 @@ export RECOUVRA_DATA_DIR := $(DATA_DIR)
 help:
 	@echo "make demo   install, seed the synthetic fund database, run the DAGs through the embedded Airflow"
 	@echo "make test   install, then the whole test suite (unit, DAG integrity, integration)"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   ruff, mypy and the import contracts (import-linter)"
 	@echo "make bench  benchmarks (figures go to docs/benchmarks.md)"
 	@echo "make stack  the production topology natively (Celery executor); make stack-stop stops it by PID"
 
@@ -71,6 +71,7 @@ test-integration: install system-deps services
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/bench_seed.py

@@ -60,7 +60,7 @@ def commission_monthly() -> None:
         from airflow.exceptions import AirflowFailException
 
         from recouvra.airflow_adapter import warehouse_url
-        from recouvra.reconcile import check_integrity as check
+        from recouvra.integrity import check_integrity as check
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:

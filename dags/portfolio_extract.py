@@ -24,7 +24,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
-from recouvra.extract import TABLES
+from recouvra.lake import TABLES
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
 

@@ -59,9 +59,9 @@ def returns_ingest() -> None:
     def fetch_inbox(agency: str) -> list[dict]:
         """Download one agency's complete return files to the local spool."""
         from recouvra.airflow_adapter import settings
+        from recouvra.airflow_adapter.sftp import sftp_client
         from recouvra.ingest import fetch_inbox as fetch
         from recouvra.ingest import spool_dir
-        from recouvra.sftp.airflow import sftp_client
 
         s = settings()
         run = get_current_context()["run_id"]
@@ -83,8 +83,8 @@ def returns_ingest() -> None:
     def deliver_acks(batch: dict) -> list[dict]:
         """Upload the agency's acknowledgements, then move its files to inbox/processed/."""
         from recouvra.airflow_adapter import settings
+        from recouvra.airflow_adapter.sftp import sftp_client
         from recouvra.ingest import deliver_acks as deliver
-        from recouvra.sftp.airflow import sftp_client
 
         agency = batch["agency"]
         with sftp_client(settings().agency(agency).sftp_conn_id, agency=agency) as client:

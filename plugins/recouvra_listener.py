@@ -1,4 +1,5 @@
-"""Listener: when a DAG run ends (success or failure), write its summary (``recouvra.operations``).
+"""Listener: when a DAG run ends (success or failure), write its summary
+(``recouvra.airflow_adapter.callbacks``).
 
 Airflow calls these hooks in the process that ends the run: the scheduler, or ``airflow dags test``.
 The summary goes to ``<data>/runs/<dag_id>/<run_id>.md`` and its path to that process's log. A listener
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 def _summarise(dag_run: DagRun) -> None:
     ids = (dag_run.dag_id, dag_run.run_id)  # read first: the error path must not touch the ORM again
     try:
-        from recouvra.operations import summarise_dag_run
+        from recouvra.airflow_adapter.callbacks import summarise_dag_run
 
         summarise_dag_run(dag_run)
     except Exception:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from recouvra.config import redact_url
 from recouvra.errors import RecouvraError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -34,23 +35,13 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
                 "config": "ok",
                 "agencies": [a.code for a in settings.agencies],
                 "dossiers_per_month": settings.programme.dossiers_per_month,
-                "source_url": _redact(settings.source_url),
-                "warehouse_url": _redact(settings.warehouse_url),
+                "source_url": redact_url(settings.source_url),
+                "warehouse_url": redact_url(settings.warehouse_url),
             },
             indent=2,
         )
     )
     return 0
-
-
-def _redact(url: str) -> str:
-    """A URL fit for logs: any password replaced by ***."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a SQLAlchemy URL: print nothing of it that could be secret
-        return url.split("://", 1)[0] + "://…"
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
@@ -78,7 +69,7 @@ def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     url = settings.resolve_url(args.url) if args.url else settings.warehouse_url
     applied = migrate(url)
-    print(json.dumps({"warehouse": _redact(url), "applied": applied}, indent=2))
+    print(json.dumps({"warehouse": redact_url(url), "applied": applied}, indent=2))
     return 0
 
 

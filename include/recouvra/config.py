@@ -391,6 +391,16 @@ class Settings(_Model):
         return self.resolve_url(self.storage.warehouse_url)
 
 
+def redact_url(url: str) -> str:
+    """A database URL fit for logs and screens: any password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a SQLAlchemy URL: show nothing of it that could be secret
+        return url.split("://", 1)[0] + "://…"
+
+
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """``RECOUVRA__A__B=v`` as ``{"a": {"b": v}}``; values are read as YAML scalars or lists."""
     out: dict[str, Any] = {}

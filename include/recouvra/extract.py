@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import shutil
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import SourceError
+from recouvra.lake import TABLES, arrow_schema, money_columns
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -33,17 +32,6 @@ if TYPE_CHECKING:
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "source"
 #: Tables extracted, in dependency order (referenced tables first), with their primary keys.
-TABLES: dict[str, tuple[str, ...]] = {
-    "employers": ("affiliation_no",),
-    "declarations": ("declaration_id",),
-    "titles": ("title_id",),
-    "receivables": ("receivable_id",),
-    "ledger_payments": ("payment_id",),
-    "payment_plans": ("plan_id",),
-    "plan_installments": ("plan_id", "seq"),
-    "legal_proceedings": ("proceeding_id",),
-    "disputes": ("dispute_id",),
-}
 #: The low bound of a table's first window: before any date a source can hold (its rows with no
 #: ``updated_at`` are taken too). Not the Unix epoch: the fund's oldest employers predate 1970.
 FULL_LOAD_LOW = dt.datetime(1, 1, 1)
@@ -67,47 +55,6 @@ class Snapshot:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
-
-
-# --- the lake's schema, read from the source DDL (one source of truth for column types) ----------
-
-_DDL_TYPES = (
-    (re.compile(r"^(BIGINT|INTEGER|INT|SMALLINT)"), "int64"),
-    (re.compile(r"^TIMESTAMP"), "timestamp"),
-    (re.compile(r"^DATE"), "date"),
-    (re.compile(r"^(VARCHAR|CHAR|TEXT)"), "string"),
-)
-
-
-@cache
-def source_columns() -> dict[str, list[tuple[str, str]]]:
-    """``{table: [(column, kind)]}`` from create_source_tables.sql; kind is int64/date/timestamp/string."""
-    ddl = (SQL_DIR / "create_source_tables.sql").read_text(encoding="utf-8")
-    out: dict[str, list[tuple[str, str]]] = {}
-    for m in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\);", ddl, re.S):
-        cols = []
-        for line in m.group(2).splitlines():
-            parts = line.split("--")[0].strip().split()
-            if len(parts) < 2 or parts[0] in {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT"}:
-                continue
-            kind = next((k for rx, k in _DDL_TYPES if rx.match(parts[1].upper())), None)
-            if kind is None:
-                raise SourceError(f"create_source_tables.sql: {m.group(1)}.{parts[0]}: type {parts[1]}")
-            cols.append((parts[0], kind))
-        out[m.group(1)] = cols
-    return out
-
-
-def arrow_schema(table: str) -> pa.Schema:
-    import pyarrow as pa
-
-    types = {"int64": pa.int64(), "date": pa.date32(), "timestamp": pa.timestamp("us"),
-             "string": pa.string()}
-    return pa.schema([(c, types[k]) for c, k in source_columns()[table]])
-
-
-def money_columns(table: str) -> list[str]:
-    return [c for c, _ in source_columns()[table] if c.endswith("_centimes")]
 
 
 def extract_sql(table: str) -> str:
@@ -287,8 +234,3 @@ def quarantine(lake: Path, snap: Snapshot, reason: str) -> Path:
         json.dumps({**asdict(snap), "path": str(dst), "reason": reason}, indent=2), encoding="utf-8"
     )
     return dst
-
-
-def current_glob(lake: Path, table: str) -> str:
-    """Glob of every published file of a table (readers keep the latest row per primary key)."""
-    return str(lake / table / "snapshot_date=*" / "*.parquet")

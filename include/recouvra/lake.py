@@ -1,4 +1,7 @@
-"""Read the lake: the current state of each source table, assembled from its incremental snapshots.
+"""The lake: the source tables it holds, their columns, and their current state.
+
+The tables and their primary keys (:data:`TABLES`) and columns (read from the source DDL, one source of
+truth for column types) are the lake's own layout: extraction writes them, every later stage reads them.
 
 Each published snapshot holds the rows changed in its watermark window; the current state of a table
 is the latest version of each primary key across snapshots. DuckDB reads the Parquet files directly
@@ -7,18 +10,83 @@ is the latest version of each primary key across snapshots. DuckDB reads the Par
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recouvra.extract import TABLES, arrow_schema, current_glob
+from recouvra.errors import SourceError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     import duckdb
+    import pyarrow as pa
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "lake"
+SOURCE_SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "source"
+
+#: The source tables the lake holds, with their primary keys.
+TABLES: dict[str, tuple[str, ...]] = {
+    "employers": ("affiliation_no",),
+    "declarations": ("declaration_id",),
+    "titles": ("title_id",),
+    "receivables": ("receivable_id",),
+    "ledger_payments": ("payment_id",),
+    "payment_plans": ("plan_id",),
+    "plan_installments": ("plan_id", "seq"),
+    "legal_proceedings": ("proceeding_id",),
+    "disputes": ("dispute_id",),
+}
+
+
+# --- the lake's schema, read from the source DDL (one source of truth for column types) ----------
+
+_DDL_TYPES = (
+    (re.compile(r"^(BIGINT|INTEGER|INT|SMALLINT)"), "int64"),
+    (re.compile(r"^TIMESTAMP"), "timestamp"),
+    (re.compile(r"^DATE"), "date"),
+    (re.compile(r"^(VARCHAR|CHAR|TEXT)"), "string"),
+)
+
+
+@cache
+def source_columns() -> dict[str, list[tuple[str, str]]]:
+    """``{table: [(column, kind)]}`` from create_source_tables.sql; kind is int64/date/timestamp/string."""
+    ddl = (SOURCE_SQL_DIR / "create_source_tables.sql").read_text(encoding="utf-8")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for m in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\);", ddl, re.S):
+        cols = []
+        for line in m.group(2).splitlines():
+            parts = line.split("--")[0].strip().split()
+            if len(parts) < 2 or parts[0] in {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT"}:
+                continue
+            kind = next((k for rx, k in _DDL_TYPES if rx.match(parts[1].upper())), None)
+            if kind is None:
+                raise SourceError(f"create_source_tables.sql: {m.group(1)}.{parts[0]}: type {parts[1]}")
+            cols.append((parts[0], kind))
+        out[m.group(1)] = cols
+    return out
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    import pyarrow as pa
+
+    types = {"int64": pa.int64(), "date": pa.date32(), "timestamp": pa.timestamp("us"),
+             "string": pa.string()}
+    return pa.schema([(c, types[k]) for c, k in source_columns()[table]])
+
+
+def money_columns(table: str) -> list[str]:
+    return [c for c, _ in source_columns()[table] if c.endswith("_centimes")]
+
+
+def current_glob(lake: Path, table: str) -> str:
+    """Glob of every published file of a table (readers keep the latest row per primary key)."""
+    return str(lake / table / "snapshot_date=*" / "*.parquet")
+
+
 
 
 def _empty_select(table: str) -> str:

@@ -4,10 +4,11 @@ Pure part (no Airflow): :class:`Alert` and its channels (the alerts log file, SM
 :class:`RunFacts` and :func:`render_run_summary` (files published, rows ingested, GX results and
 Data Docs, integrity checks, failed tasks with their logs), :data:`POOLS`.
 
-Thin Airflow part, imported lazily: :func:`notify_failure` / :func:`notify_retry` are the tasks'
-``on_failure_callback`` / ``on_retry_callback`` (``DEFAULT_ARGS``); ``plugins/recouvra_listener.py``
-calls :func:`summarise_dag_run` when a DAG run ends. Every notification also goes to the alerts log
-(``<data>/alerts.log`` beside the lake: where engineers look first), whatever the channel.
+The Airflow half lives in the adapter, :mod:`recouvra.airflow_adapter.callbacks`: ``notify_failure`` /
+``notify_retry`` are the tasks' ``on_failure_callback`` / ``on_retry_callback`` (``DEFAULT_ARGS``);
+``plugins/recouvra_listener.py`` calls ``summarise_dag_run`` when a DAG run ends. Every notification
+also goes to the alerts log (``<data>/alerts.log`` beside the lake: where engineers look first),
+whatever the channel.
 
 The channel is chosen by the Airflow connection :data:`ALERTS_CONN_ID` (``recouvra_alerts``):
 ``conn_type`` ``smtp`` (SMTP provider; recipients in extra ``to``), ``slack``/``slackwebhook``/``http``
@@ -29,6 +30,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from recouvra.calendar import FUND_TZ
 
 log = logging.getLogger(__name__)
 
@@ -409,138 +412,11 @@ def write_run_summary(run: RunFacts, runs_dir: Path) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------------------------------
-# The thin Airflow part (imports inside functions: this module is imported at DAG parse time)
-
-
-def data_root() -> Path:
-    """The folder beside the lake (``data/`` by default) that holds alerts.log and runs/."""
-    from recouvra.airflow_adapter import settings
-
-    s = settings()
-    return s.path(s.storage.lake_dir).parent
-
-
 def month_of(when: dt.datetime | None) -> str:
-    """The programme month (YYYY-MM, Morocco's time) of a logical date; '-' for runs without one."""
+    """The programme month (YYYY-MM, the fund's local time) of a logical date; '-' for runs without one."""
     if when is None:
         return "-"
-    import pendulum
-
-    from recouvra.airflow_adapter import LOCAL_TZ
-
-    return pendulum.instance(when).in_timezone(LOCAL_TZ).strftime("%Y-%m")
-
-
-def _channel() -> Channel | None:
-    from airflow.exceptions import AirflowNotFoundException
-    from airflow.sdk import BaseHook
-
-    try:
-        conn = BaseHook.get_connection(ALERTS_CONN_ID)
-    except AirflowNotFoundException:
-        return None
-    except Exception as exc:  # a malformed connection: deliver() records it as a channel error
-        return Channel(conn_type=f"unreadable connection {ALERTS_CONN_ID} ({type(exc).__name__}: {exc})")
-    return Channel(conn.conn_type or "", conn.host, conn.port, conn.login, conn.password,
-                   conn.extra_dejson or {})
-
-
-def _smtp_send(to: list[str], subject: str, body: str) -> None:
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-    with SmtpHook(smtp_conn_id=ALERTS_CONN_ID) as hook:
-        hook.send_email_smtp(to=to, subject=subject, html_content=f"<pre>{body}</pre>")
-
-
-def alert_from_context(context: Mapping[str, Any], kind: str) -> Alert:
-    """An :class:`Alert` from a task callback's context (Airflow 3 task SDK)."""
-    from airflow.configuration import conf
-
-    ti = context["ti"]
-    dag_run = context.get("dag_run")
-    when = context.get("logical_date") or getattr(dag_run, "logical_date", None) \
-        or getattr(dag_run, "run_after", None)
-    map_index = getattr(ti, "map_index", -1)
-    map_index = -1 if map_index is None else map_index
-    try_number = getattr(ti, "try_number", 0) or 0
-    task = context.get("task")
-    retries = getattr(task, "retries", 0) or 0
-    path = log_location(conf.get("logging", "base_log_folder"), conf.get("logging", "log_filename_template"),
-                        ti.dag_id, ti.run_id, ti.task_id, map_index, try_number)
-    exc = context.get("exception")
-    return Alert(
-        kind=kind, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, month=month_of(when),
-        try_number=try_number, max_tries=retries + 1, log_url=getattr(ti, "log_url", "") or "",
-        log_path=path, error=f"{type(exc).__name__}: {exc}" if exc else "(no exception in context)",
-        map_index=map_index,
-    )
-
-
-def notify_failure(context: Mapping[str, Any]) -> None:
-    """``on_failure_callback``: retries exhausted. Alerts log plus the ``recouvra_alerts`` channel."""
-    try:
-        alert = alert_from_context(context, "FAILED")
-        done = deliver(alert, _channel(), data_root() / ALERTS_LOG_NAME, _smtp_send)
-        log.warning("alert sent (%s): %s", done, alert.subject)
-    except Exception:  # never let the callback itself crash the task runner
-        log.exception("could not notify the failure")
-
-
-def notify_retry(context: Mapping[str, Any]) -> None:
-    """``on_retry_callback``: the alerts log only (a retry is information, not a page)."""
-    try:
-        alert = alert_from_context(context, "RETRY")
-        append_alert(alert, data_root() / ALERTS_LOG_NAME)
-    except Exception:
-        log.exception("could not record the retry")
-
-
-def summarise_dag_run(dag_run: Any) -> Path | None:
-    """Collect a finished run's tasks and their return values; write its summary; returns the file.
-
-    Called by the listener plugin in the process that ends the run (the scheduler, or ``airflow dags
-    test``). It only reads, through the session the run is bound to: the scheduler forbids commits
-    inside its loop (a new ``create_session`` would be that same thread-local session, and commit it).
-    """
-    from airflow.models.xcom import XComModel
-    from sqlalchemy.orm import object_session
-
-    session = object_session(dag_run)
-    if session is None:
-        from airflow.utils.session import create_session
-
-        with create_session() as fresh:
-            return _summarise_in(dag_run, fresh, XComModel)
-    return _summarise_in(dag_run, session, XComModel)
-
-
-def _summarise_in(dag_run: Any, session: Any, xcom_model: Any) -> Path:
-    values: dict[tuple[str, int], Any] = {}
-    query = xcom_model.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id, key="return_value")
-    for x in session.scalars(query):
-        try:
-            values[(x.task_id, x.map_index)] = xcom_model.deserialize_value(x)
-        except Exception:
-            values[(x.task_id, x.map_index)] = x.value
-    tasks = [
-        TaskOutcome(
-            task_id=ti.task_id, state=str(getattr(ti.state, "value", ti.state)),
-            try_number=ti.try_number or 0, map_index=ti.map_index,
-            duration_s=ti.duration, log_url=getattr(ti, "log_url", "") or "",
-            value=values.get((ti.task_id, ti.map_index)), end=ti.end_date,
-        )
-        for ti in dag_run.get_task_instances(session=session)
-    ]
-    state = str(getattr(dag_run.state, "value", dag_run.state))
-    run = RunFacts(
-        dag_id=dag_run.dag_id, run_id=dag_run.run_id, state=state,
-        month=month_of(dag_run.logical_date or dag_run.run_after),
-        start=dag_run.start_date, end=dag_run.end_date, tasks=tasks,
-    )
-    path = write_run_summary(run, data_root() / RUNS_DIR_NAME)
-    log.warning("run summary of %s %s (%s): %s", run.dag_id, run.run_id, state, path)
-    return path
+    return when.astimezone(FUND_TZ).strftime("%Y-%m")
 
 
 def main(argv: list[str] | None = None) -> int:

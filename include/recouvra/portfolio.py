@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import RecouvraError
 from recouvra.extract import (
-    TABLES,
     Snapshot,
     extract_table,
     publish,
     quarantine,
     source_totals,
 )
+from recouvra.lake import TABLES
 
 if TYPE_CHECKING:
     import datetime as dt

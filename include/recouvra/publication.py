@@ -56,7 +56,6 @@ import posixpath
 import re
 import tempfile
 from collections import defaultdict
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -64,8 +63,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from recouvra.errors import RecouvraError
-from recouvra.returns.csvparse import format_rows, formula_guard
-from recouvra.returns.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, SPEC, TIMEZONE
+from recouvra.exchange.csvparse import format_rows, formula_guard
+from recouvra.exchange.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, SPEC, TIMEZONE
 from recouvra.sftp.client import sha256_file
 
 if TYPE_CHECKING:
@@ -978,26 +977,6 @@ def publish_with_params(params: SftpParams, package: Package, remote_dir: str = 
     if not Path(params.key_file).is_file():
         raise SftpAuthError(f"the agency's private key {params.key_file} does not exist", params.endpoint)
     with connect(params) as client:
-        return publish_package(client, package, remote_dir)
-
-
-def publish_with_connection(conn_id: str, package: Package, remote_dir: str = REMOTE_DIR) -> Publication:
-    """Publish through the Airflow connection ``conn_id`` (inside a task; imports Airflow lazily).
-
-    A connection that does not exist raises :class:`PublicationError` naming the agency and conn id.
-    """
-    from recouvra.sftp.airflow import sftp_client
-    from recouvra.sftp.errors import SftpError
-
-    with ExitStack() as stack:
-        try:
-            client = stack.enter_context(sftp_client(conn_id, agency=package.agency))
-        except SftpError:
-            raise
-        except Exception as exc:  # e.g. AirflowNotFoundException: the connection is not defined
-            raise PublicationError(
-                f"cannot use SFTP connection {conn_id!r}: {type(exc).__name__}: {exc}", agency=package.agency
-            ) from exc
         return publish_package(client, package, remote_dir)
 
 

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recouvra.extract import TABLES, Snapshot, current_glob, money_columns, source_columns
+from recouvra.lake import TABLES, current_glob, money_columns, source_columns
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from recouvra.extract import Snapshot
 
 PERIOD_REGEX = r"^\d{4}-(?:0[1-9]|1[0-2])$"
 CODES: dict[tuple[str, str], list[str]] = {

@@ -1,7 +1,7 @@
 """Reconciliation (agency-exchange v1, "Attribution and commission"): the fund's ledger, matching of
-agency-reported payments, attribution of ledger payments to dossiers, and the money-integrity audit.
+agency-reported payments, attribution of ledger payments to dossiers.
 
-Three steps, each a function over the warehouse (the single writer), idempotent per run date:
+Two steps, each a function over the warehouse (the single writer), idempotent per run date:
 
 1. :func:`load_ledger` upserts the lake's current ledger (entries recorded by the end of ``on``) into
    ``core.ledger_payment``: centimes to exact MAD, the debtor resolved through the bridge, reversals
@@ -10,8 +10,8 @@ Three steps, each a function over the warehouse (the single writer), idempotent 
    (``core.payment_match``; an agency payment with no match is *unconfirmed* and earns nothing) and
    recomputes the attribution of ledger entries dated up to ``on`` (``core.attribution``). Commission
    depends on attribution only, never on what agencies report.
-3. :func:`check_integrity` recomputes each dossier's position from the ledger at the end of every month
-   and names the dossier whose stored numbers disagree.
+The money-integrity audit that recomputes each dossier's position from the ledger lives above both this
+module and commission, in :mod:`recouvra.integrity`.
 
 Rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md`` explains them):
 
@@ -659,143 +659,3 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
             }))
     log.info(report.summary())
     return report
-
-
-# -------------------------------------------------------------------------------- money integrity
-@dataclass(frozen=True)
-class Violation:
-    """A broken money rule, naming the dossier (or agency) and month."""
-
-    code: str
-    month: str
-    detail: str
-    dossier_id: str | None = None
-    agency_code: str | None = None
-
-    def __str__(self) -> str:
-        who = self.dossier_id or self.agency_code or "warehouse"
-        return f"{self.code} {who} {self.month}: {self.detail}"
-
-
-def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
-    """Audit money up to the end of ``month``; an empty list when every rule holds.
-
-    For every dossier and every month from its assignment to ``month`` (positions recomputed from
-    ``core.ledger_payment``):
-
-    * ``ASSIGNED``: total_due = the sum of its detail rows (core.dossier_period);
-    * ``ATTRIBUTION``: the net of its ``core.attribution`` rows dated by the month's end equals what the
-      ledger gives, and every row points at a ledger entry of the same date and month, never larger;
-    * ``IDENTITY``: assigned = attributed + settled otherwise + open + recalled + closed, each term
-      non-negative (open while with the agency; recalled after a recall; closed once CLOSED);
-    * ``RECALLED``: the recalled amount equals what the ledger leaves open on the recall date;
-    * ``CAP`` and ``STATEMENT``: each statement row follows the contract's formulas from the attributions,
-      commission_paid_to_date never above the cap, and the months' commission_this_month add up to it;
-    * ``FILE``: a published commission file's control total equals the warehouse's total.
-    """
-    from recouvra.commission import statement_line
-
-    month = month_of(month)
-    eom = month_end(month)
-    out: list[Violation] = []
-    label = f"{month:%Y-%m}"
-    dossiers = read_dossiers(wh, eom)
-    ledger = read_ledger(wh, eom)
-    streams = build_streams(dossiers, ledger, eom)
-    by_id = {e.ledger_payment_id: e for e in read_ledger(wh)}
-    stored: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in wh.query(sql("select_attributions")):
-        stored[str(row[1])].append(row)
-
-    for d in dossiers:
-        if d.total_due is not None and d.total_due != d.assigned:
-            out.append(Violation("ASSIGNED", label,
-                                 f"total_due {d.total_due} but its months sum to {d.assigned}",
-                                 d.dossier_id, d.agency_code))
-        for row in stored.get(d.dossier_id, []):
-            lid, amount, pdate, period = int(row[0]), money(row[3]), as_date(row[4]), as_date(row[5])
-            e = by_id.get(lid)
-            if e is None:
-                out.append(Violation("ATTRIBUTION", label,
-                                     f"ledger entry {lid} attributed but not in the ledger",
-                                     d.dossier_id, d.agency_code))
-            elif e.payment_date != pdate or (e.kind == "PAYMENT" and e.settles_period != period) or \
-                    abs(amount) > abs(e.amount):
-                out.append(Violation("ATTRIBUTION", label, f"ledger entry {lid} attributed {amount} dated "
-                                     f"{pdate} but the ledger says {e.amount} dated {e.payment_date}",
-                                     d.dossier_id, d.agency_code))
-        recall_open = position(streams, d.dossier_id, d.recall_date).remaining if d.recall_date else None
-        if d.recall_date is not None and d.recall_date <= eom and d.recalled_amount is not None \
-                and d.recalled_amount != recall_open:
-            out.append(Violation("RECALLED", label, f"recalled_amount {d.recalled_amount} but the ledger "
-                                 f"leaves {recall_open} open on {d.recall_date}",
-                                 d.dossier_id, d.agency_code))
-        for m in months_from(d.assignment_start, month):
-            end = month_end(m)
-            pos = position(streams, d.dossier_id, end)
-            got = sum((money(r[3]) for r in stored.get(d.dossier_id, []) if as_date(r[4]) <= end), ZERO)
-            where = f"{m:%Y-%m}"
-            if got != pos.attributed:
-                out.append(Violation("ATTRIBUTION", where, f"attributed {got} but the ledger gives "
-                                     f"{pos.attributed}", d.dossier_id, d.agency_code))
-            remaining = pos.assigned - got - pos.settled_other
-            recalled = remaining if d.recall_date is not None and d.recall_date <= end else ZERO
-            closed = remaining if not recalled and d.status == "CLOSED" and d.status_date \
-                and d.status_date <= end else ZERO
-            open_ = remaining - recalled - closed
-            if min(open_, recalled, closed, pos.settled_other, got) < 0 or \
-                    pos.assigned != got + pos.settled_other + open_ + recalled + closed:
-                out.append(Violation("IDENTITY", where,
-                                     f"assigned {pos.assigned} != attributed {got} + settled otherwise "
-                                     f"{pos.settled_other} + open {open_} + recalled {recalled} + "
-                                     f"closed {closed}", d.dossier_id, d.agency_code))
-    out += _check_statements(wh, month, dossiers, statement_line)
-    return out
-
-
-def _check_statements(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierTerms],
-                      statement_line: Any) -> list[Violation]:
-    terms = {d.dossier_id: d for d in dossiers}
-    by_month: dict[str, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for dossier_id, amonth, amount in wh.query(sql("select_attributed_by_month")):
-        by_month[str(dossier_id)][as_date(amonth)] += money(amount)
-    out: list[Violation] = []
-    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    totals: dict[tuple[str, dt.date], Decimal] = defaultdict(lambda: ZERO)
-    for (smonth, dossier_id, agency, attributed, rate, cap, before, paid_to_date, this_month, reached, _, _) \
-            in wh.query(sql("select_commission_statements")):
-        sm = as_date(smonth)
-        if sm > month:
-            continue
-        did, where = str(dossier_id), f"{sm:%Y-%m}"
-        d = terms.get(did)
-        expect_attr = sum((v for k, v in by_month[did].items() if k <= sm), ZERO)
-        line = statement_line(expect_attr, Decimal(rate), money(cap), paid[did])
-        got = (money(attributed), money(before), money(paid_to_date), money(this_month), bool(reached))
-        want = (line.attributed_amount, line.commission_before_cap, line.commission_paid_to_date,
-                line.commission_this_month, line.cap_reached)
-        if money(paid_to_date) > money(cap):
-            out.append(Violation("CAP", where, f"commission_paid_to_date {paid_to_date} above the cap {cap}",
-                                 did, str(agency)))
-        if d is not None and (Decimal(rate) != d.commission_rate or money(cap) != d.commission_cap):
-            out.append(Violation("STATEMENT", where, f"rate {rate} / cap {cap} differ from the dossier's",
-                                 did, str(agency)))
-        if got != want:
-            out.append(Violation("STATEMENT", where, f"statement says (attributed, before cap, paid to date, "
-                                 f"this month, cap) {got}, the attributions give {want}", did, str(agency)))
-        paid[did] += money(this_month)
-        if paid[did] != money(paid_to_date):
-            out.append(Violation("STATEMENT", where,
-                                 f"commission_this_month over the months sums to {paid[did]}, not "
-                                 f"commission_paid_to_date {paid_to_date}", did, str(agency)))
-            paid[did] = money(paid_to_date)
-        totals[(str(agency), sm)] += money(this_month)
-    for agency, label, name, control, _ in wh.query(sql("select_commission_file_totals")):
-        sm = dt.date(int(str(label)[:4]), int(str(label)[4:6]), 1)
-        if sm > month or control is None:
-            continue
-        if money(control) != totals.get((str(agency), sm), ZERO):
-            out.append(Violation("FILE", f"{sm:%Y-%m}", f"{name} control_total {control} but the warehouse's "
-                                 f"commission_this_month total is {totals.get((str(agency), sm), ZERO)}",
-                                 agency_code=str(agency)))
-    return out

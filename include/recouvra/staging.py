@@ -13,7 +13,8 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from recouvra.extract import TABLES, Snapshot, published_snapshots
+from recouvra.extract import Snapshot, published_snapshots
+from recouvra.lake import TABLES
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -109,17 +109,17 @@ def _files(folder: Path) -> list[Path]:
 
 def report(settings: Settings, source_url: str | None = None, warehouse_url: str | None = None) -> str:
     """A readable report of the source, the warehouse and the files under the data folders."""
-    from recouvra.cli import _redact
+    from recouvra.config import redact_url
 
     src = source_url or settings.source_url
     wh = warehouse_url or settings.warehouse_url
-    lines = [f"source     {_redact(src)}"]
+    lines = [f"source     {redact_url(src)}"]
     try:
         for name, n in source_counts(src).items():
             lines.append(f"  {name:<32} {n:>12,} rows")
     except Exception as exc:  # a missing source is worth a line, not a traceback
         lines.append(f"  unavailable: {type(exc).__name__}: {exc}")
-    lines.append(f"warehouse  {_redact(wh)}")
+    lines.append(f"warehouse  {redact_url(wh)}")
     try:
         counts = warehouse_counts(wh)
         for name, n in counts.items():

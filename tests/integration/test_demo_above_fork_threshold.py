@@ -42,8 +42,9 @@ def _make_demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
         pytest.fail(f"make demo at {EMPLOYERS:,} employers did not end within {DEADLINE_S} s "
                     f"(a hang): last output:\n{out[-3000:]}")
     finally:
+        stop_env = {**env, "RECOUVRA__STORAGE__SFTP_ROOT": str(data_dir / "sftp")}
         subprocess.run([str(ROOT / ".venv/bin/recouvra"), "sftp", "stop"], cwd=ROOT, check=False,
-                       capture_output=True, env={**env, "RECOUVRA__STORAGE__SFTP_ROOT": str(data_dir / "sftp")})
+                       capture_output=True, env=stop_env)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, "")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from recouvra.exchange.csvparse import parse_rows
 from recouvra.publication import (
     Package,
     Publication,
@@ -25,7 +26,6 @@ from recouvra.publication import (
     publish_with_params,
     record_publication,
 )
-from recouvra.returns.csvparse import parse_rows
 from recouvra.sftp.client import connect
 from recouvra.sftp.errors import SftpAuthError, SftpUploadError
 from recouvra.sftp.server import EmbeddedSftpServer

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from recouvra.commission import build_commission_files
-from recouvra.reconcile import check_integrity, reconcile
+from recouvra.integrity import check_integrity
+from recouvra.reconcile import reconcile
 from recouvra.warehouse import connect, migrate_connection
 
 _spec = importlib.util.spec_from_file_location(

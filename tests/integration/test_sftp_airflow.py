@@ -31,7 +31,7 @@ def test_airflow_connections_reach_every_agency_account(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
 
-        from recouvra.sftp.airflow import sftp_client
+        from recouvra.airflow_adapter.sftp import sftp_client
 
         local = tmp_path / "ack.json"
         local.write_text("{}", encoding="utf-8")

@@ -10,8 +10,8 @@ import pytest
 
 from recouvra.config import load_settings
 from recouvra.debtor_master import build_debtor_master
-from recouvra.extract import TABLES
 from recouvra.generator import seed_source
+from recouvra.lake import TABLES
 from recouvra.matching import pair_metrics
 from recouvra.portfolio import extract_snapshot, gate_and_publish
 from recouvra.warehouse import connect, migrate_connection

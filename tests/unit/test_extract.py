@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from recouvra.extract import TABLES, published_snapshots
+from recouvra.extract import published_snapshots
+from recouvra.lake import TABLES
 from recouvra.portfolio import QualityGateError, extract_snapshot, gate_and_publish
 
 DDL = Path(__file__).resolve().parents[2] / "include" / "sql" / "source" / "create_source_tables.sql"

@@ -280,7 +280,7 @@ def test_pools_for_airflow_pools_import(capsys: pytest.CaptureFixture[str]) -> N
 def test_default_args_alert_retry_with_backoff_and_time_out() -> None:
     from recouvra.airflow_adapter import DEFAULT_ARGS
     from recouvra.airflow_adapter import SFTP_POOL as ADAPTER_SFTP_POOL
-    from recouvra.operations import notify_failure, notify_retry
+    from recouvra.airflow_adapter.callbacks import notify_failure, notify_retry
 
     assert DEFAULT_ARGS["on_failure_callback"] is notify_failure
     assert DEFAULT_ARGS["on_retry_callback"] is notify_retry

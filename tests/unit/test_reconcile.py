@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from recouvra.commission import compute_statements
+from recouvra.integrity import check_integrity
 from recouvra.reconcile import (
     DEBTOR_AMOUNT_DATE,
     RECEIPT_REF,
@@ -17,7 +18,6 @@ from recouvra.reconcile import (
     DossierTerms,
     LedgerEntry,
     attribute,
-    check_integrity,
     load_ledger,
     match_payments,
     reconcile,

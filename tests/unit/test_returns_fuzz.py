@@ -12,6 +12,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recouvra.exchange.csvparse import quote_cell
 from recouvra.returns import (
     Dossier,
     ExchangeContext,
@@ -20,7 +21,6 @@ from recouvra.returns import (
     Status,
     judge_bytes,
 )
-from recouvra.returns.csvparse import quote_cell
 
 AS_OF = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)

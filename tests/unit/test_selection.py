@@ -16,7 +16,7 @@ import yaml
 
 from recouvra.config import DEFAULT_CONFIG, REGIONS, Settings, load_settings
 from recouvra.errors import ConfigError
-from recouvra.extract import TABLES, arrow_schema
+from recouvra.lake import TABLES, arrow_schema
 from recouvra.selection import SelectionError, refresh_dossiers, select_and_allocate
 from recouvra.selection.allocation import (
     AgencySlot,

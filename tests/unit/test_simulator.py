@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from recouvra.config import AgencyBehaviour
+from recouvra.exchange.csvparse import parse_rows
 from recouvra.returns.context import Dossier, ExchangeContext
-from recouvra.returns.csvparse import parse_rows
 from recouvra.returns.history import InMemoryReturnHistory
 from recouvra.returns.judge import judge_bytes
 from recouvra.simulator.behaviour import moroccan_phone, plan_dossier

@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from recouvra.extract import TABLES
+from recouvra.lake import TABLES
 from recouvra.portfolio import extract_snapshot, gate_and_publish
 from recouvra.staging import load_staging
 from recouvra.warehouse import connect, migrate_connection

@@ -121,7 +121,7 @@ def test_describe_counts_tables_per_schema_and_names_missing_ones(url: str) -> N
 
 
 def test_staging_mirrors_the_source_tables(url: str) -> None:
-    from recouvra.extract import TABLES, source_columns
+    from recouvra.lake import TABLES, source_columns
 
     migrate(url)
     with connect(url) as wh:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from recouvra.config import redact_url
 from recouvra.errors import ConfigError
 from recouvra.generator.identity import generate_employers
 from recouvra.generator.ledger import RateTables, generate_ledger
@@ -108,15 +109,6 @@ def generate_chunk(
     return out, emp.truth
 
 
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("://", 1)[0] + "://…"
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -178,7 +170,7 @@ def seed_source(
     label, n_total = resolve_scale(scale)
     url = url or settings.source_url
     truth_dir = truth_dir or settings.path(settings.storage.truth_dir)
-    shown = _redact(url)
+    shown = redact_url(url)
     started = time.perf_counter()
     sink = open_sink(url)
     try:

@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import RecouvraError
+from recouvra.exchange.csvparse import decode_utf8, iter_rows
+from recouvra.exchange.spec import SPEC, Status, parse_return_name
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalised_value
 from recouvra.returns.ack import write_complete
 from recouvra.returns.context import Dossier, ExchangeContext
-from recouvra.returns.csvparse import decode_utf8, iter_rows
 from recouvra.returns.judge import Judgement, Reject, format_timestamp, judge_file
 from recouvra.returns.records import (
     ActionRecord,
@@ -45,7 +46,6 @@ from recouvra.returns.records import (
     PlanRecord,
     ReturnRecord,
 )
-from recouvra.returns.spec import SPEC, Status, parse_return_name
 from recouvra.returns.warehouse_history import WarehouseReturnHistory
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
+    from recouvra.returns.history import Judged
     from recouvra.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ class _ReplayHistory:
     def fingerprints(self, agency: str, record_type: str, keys: Collection[str]) -> Mapping[str, str]:
         return {}
 
-    def remember(self, judgement: Judgement) -> None:
+    def remember(self, judgement: Judged) -> None:
         """Nothing to remember: a replay changes nothing."""
 
 

@@ -6,14 +6,15 @@ agency runs before sending) and the ingestion DAG (what the fund runs on receipt
 
 from __future__ import annotations
 
-from recouvra.returns.ack import write_acknowledgement
-from recouvra.returns.context import Dossier, ExchangeContext, load_context
-from recouvra.returns.errors import (
+from recouvra.exchange.errors import (
     CsvSyntaxError,
     ExchangeContextError,
     ExchangeFileError,
     ReturnFileError,
 )
+from recouvra.exchange.spec import Status
+from recouvra.returns.ack import write_acknowledgement
+from recouvra.returns.context import Dossier, ExchangeContext, load_context
 from recouvra.returns.history import InMemoryReturnHistory, ReturnHistory
 from recouvra.returns.judge import (
     DuplicateRecord,
@@ -31,7 +32,6 @@ from recouvra.returns.records import (
     PlanRecord,
     ReturnRecord,
 )
-from recouvra.returns.spec import Status
 
 __all__ = [
     "ActionRecord",

@@ -29,7 +29,7 @@ def _iso_day(text: str) -> dt.date:
 
 
 def _agency_code(text: str) -> str:
-    from recouvra.returns.spec import AGENCY_RE
+    from recouvra.exchange.spec import AGENCY_RE
 
     if AGENCY_RE.fullmatch(text) is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not an agency code (upper-case letters and digits)")
@@ -64,10 +64,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _cmd_check(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
+    from recouvra.exchange.spec import TIMEZONE
     from recouvra.returns.context import load_context
     from recouvra.returns.history import InMemoryReturnHistory
     from recouvra.returns.judge import judge_file
-    from recouvra.returns.spec import TIMEZONE
 
     path = Path(args.file)
     if not path.is_file():

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from recouvra.returns.csvparse import CsvRow, decode_utf8, parse_rows
-from recouvra.returns.errors import CsvSyntaxError, ExchangeContextError
-from recouvra.returns.spec import ASSIGN_NAME_RE, RECALL_NAME_RE, parse_iso_date
+from recouvra.exchange.csvparse import CsvRow, decode_utf8, parse_rows
+from recouvra.exchange.errors import CsvSyntaxError, ExchangeContextError
+from recouvra.exchange.spec import ASSIGN_NAME_RE, RECALL_NAME_RE, parse_iso_date
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -21,9 +21,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection, Mapping, Sequence
 
-    from recouvra.returns.judge import Judgement
+
+class _Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+class _Received(Protocol):
+    @property
+    def record_type(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
+
+
+class Judged(Protocol):
+    """What a history remembers of a judged file (:class:`recouvra.returns.judge.Judgement` is one):
+    the judge reads the history, so the history names only what it needs of a judgement."""
+
+    @property
+    def agency(self) -> str: ...
+    @property
+    def file_name(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def file_errors(self) -> Sequence[_Coded]: ...
+    @property
+    def accepted(self) -> Sequence[_Received]: ...
 
 
 @runtime_checkable
@@ -42,7 +70,7 @@ class ReturnHistory(Protocol):
         """Content fingerprint of each of ``keys`` received before (absent keys are left out)."""
         ...
 
-    def remember(self, judgement: Judgement) -> None:
+    def remember(self, judgement: Judged) -> None:
         """Record a judgement, once its acknowledgement is written (see the module docstring)."""
         ...
 
@@ -69,7 +97,7 @@ class InMemoryReturnHistory:
                 found[key] = fp
         return found
 
-    def remember(self, judgement: Judgement) -> None:
+    def remember(self, judgement: Judged) -> None:
         agency = judgement.agency
         codes = {e.code for e in judgement.file_errors}
         if "F001" not in codes:

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.returns.csvparse import CsvRow, decode_utf8, formula_guard, iter_rows, quote_cell
-from recouvra.returns.errors import CsvSyntaxError, ReturnFileError
-from recouvra.returns.records import KEY_SEPARATOR, RECORD_CLASSES, ReturnRecord
-from recouvra.returns.spec import (
+from recouvra.exchange.csvparse import CsvRow, decode_utf8, formula_guard, iter_rows, quote_cell
+from recouvra.exchange.errors import CsvSyntaxError, ReturnFileError
+from recouvra.exchange.spec import (
     ACTIVITY_STATUSES,
     AMOUNT_RE,
     EMAIL_RE,
@@ -40,6 +39,7 @@ from recouvra.returns.spec import (
     parse_iso_date,
     parse_return_name,
 )
+from recouvra.returns.records import KEY_SEPARATOR, RECORD_CLASSES, ReturnRecord
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from recouvra.returns.csvparse import format_rows, formula_guard
+from recouvra.exchange.csvparse import format_rows, formula_guard
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -37,7 +37,7 @@ from recouvra.returns.records import (
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
 
-    from recouvra.returns.judge import Judgement
+    from recouvra.returns.history import Judged
     from recouvra.warehouse import Warehouse
 
 #: Most keys bound in one ``IN (...)`` list (well under PostgreSQL's 65,535 parameters).
@@ -133,5 +133,5 @@ class WarehouseReturnHistory:
                     found[record.key] = record.fingerprint
         return found
 
-    def remember(self, judgement: Judgement) -> None:
+    def remember(self, judgement: Judged) -> None:
         """Nothing to do: the ingestion's own writes, committed with the load, are the memory."""

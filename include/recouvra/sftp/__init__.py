@@ -5,7 +5,7 @@
 * :mod:`recouvra.sftp.server` — an asyncssh SFTP server on loopback with one chrooted account per
   agency: the embedded default of ``make demo`` and the peer of the integration tests.
 * :mod:`recouvra.sftp.keys` — the key pairs and the pinned host key both sides share.
-* :mod:`recouvra.sftp.airflow` — the only module here that imports Airflow: a client from a connection.
+* a client from an Airflow connection is the adapter's: :mod:`recouvra.airflow_adapter.sftp`.
 
 Importing this package is cheap: nothing heavy is imported until a submodule is used.
 """

@@ -3,7 +3,7 @@
 :class:`SftpClient` is the interface the exchange stages use; :class:`ParamikoSftpClient` implements
 it over one open paramiko SFTP session, so a whole group of operations costs one SSH connection
 (about 0.1 s each). Obtain one with :func:`connect` (plain parameters, host key pinned: an unknown
-or different host key is refused) or, inside Airflow, with :func:`recouvra.sftp.airflow.sftp_client`.
+or different host key is refused) or, inside Airflow, with :func:`recouvra.airflow_adapter.sftp.sftp_client`.
 
 Upload protocol (agency-exchange v1: "written under a temporary name ending in .part and renamed"):
 write ``<path>.part``, fsync when the server offers it, read it back and compare size and sha256

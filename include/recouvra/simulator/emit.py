@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.returns.csvparse import format_rows
-from recouvra.returns.spec import RETURN_TYPES
+from recouvra.exchange.csvparse import format_rows
+from recouvra.exchange.spec import RETURN_TYPES
 from recouvra.simulator.behaviour import plan_dossier
 from recouvra.simulator.model import (
     CENT,

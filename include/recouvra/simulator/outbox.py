@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from recouvra.returns.csvparse import decode_utf8, parse_rows
+from recouvra.exchange.csvparse import decode_utf8, parse_rows
 from recouvra.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The SFTP client from an Airflow connection: the only module of :mod:`recouvra.sftp` that imports Airflow.
+"""The SFTP client from an agency's Airflow connection, and publication through it.
 
 ``with sftp_client("sftp_ag01", agency="AG01") as c: c.publish_package(...)`` opens one managed
 paramiko connection through the sftp provider's ``SFTPHook`` (so production keeps its credentials in
@@ -11,8 +11,9 @@ from __future__ import annotations
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
+from recouvra.publication import REMOTE_DIR, Package, Publication, PublicationError, publish_package
 from recouvra.sftp.client import ParamikoSftpClient, classify_connect_error
-from recouvra.sftp.errors import Endpoint, SftpHostKeyError
+from recouvra.sftp.errors import Endpoint, SftpError, SftpHostKeyError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,3 +45,20 @@ def sftp_client(conn_id: str, agency: str | None = None) -> Iterator[ParamikoSft
         except Exception as exc:  # paramiko/socket errors, after the hook's own retries
             raise classify_connect_error(exc, endpoint) from exc
         yield ParamikoSftpClient(sftp, endpoint, reconnect=reconnect)
+
+
+def publish_with_connection(conn_id: str, package: Package, remote_dir: str = REMOTE_DIR) -> Publication:
+    """Publish through the Airflow connection ``conn_id`` (inside a task; imports Airflow lazily).
+
+    A connection that does not exist raises :class:`PublicationError` naming the agency and conn id.
+    """
+    with ExitStack() as stack:
+        try:
+            client = stack.enter_context(sftp_client(conn_id, agency=package.agency))
+        except SftpError:
+            raise
+        except Exception as exc:  # e.g. AirflowNotFoundException: the connection is not defined
+            raise PublicationError(
+                f"cannot use SFTP connection {conn_id!r}: {type(exc).__name__}: {exc}", agency=package.agency
+            ) from exc
+        return publish_package(client, package, remote_dir)

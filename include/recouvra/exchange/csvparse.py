@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from recouvra.returns.errors import CsvSyntaxError
+from recouvra.exchange.errors import CsvSyntaxError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

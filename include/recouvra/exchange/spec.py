@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from recouvra.calendar import FUND_TZ_NAME
+
 SPEC = "agency-exchange/1"
 MAX_FILE_BYTES = 50 * 1024 * 1024  # 50 MiB: larger is F005
 MAX_CELL_CHARS = 1_000  # longer is E012 (a value that fails its format)
-TIMEZONE = "Africa/Casablanca"  # "today" is the fund's local date
+TIMEZONE = FUND_TZ_NAME  # "today" is the fund's local date
 
 AGENCY_RE = re.compile(r"[A-Z0-9]+", re.ASCII)
 RETURN_NAME_RE = re.compile(

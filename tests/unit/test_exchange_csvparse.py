@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recouvra.returns.csvparse import CsvRow, decode_utf8, format_rows, parse_rows
-from recouvra.returns.errors import CsvSyntaxError
+from recouvra.exchange.csvparse import CsvRow, decode_utf8, format_rows, parse_rows
+from recouvra.exchange.errors import CsvSyntaxError
 
 
 def _cells(text: str) -> list[tuple[int, tuple[str, ...]]]:

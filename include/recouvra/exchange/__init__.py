@@ -1,0 +1,12 @@
+"""The exchange contract with the agencies (agency-exchange/1), used by both directions.
+
+Kernel: the fund's files to the agencies (publication) and the agencies' files to the fund (returns,
+ingestion, the simulated agencies) read and write them through these modules, so each rule is written
+once:
+
+* :mod:`~recouvra.exchange.spec`: the contract's version, file names and their parsing, columns, codes,
+  statuses, limits (file size, cell length) and the fund's time zone;
+* :mod:`~recouvra.exchange.csvparse`: CSV cells as the contract writes and reads them (UTF-8, the
+  formula guard, quoting) with line-and-field errors;
+* :mod:`~recouvra.exchange.errors`: the typed errors naming file, line, field and code.
+"""
