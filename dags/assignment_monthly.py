@@ -26,17 +26,11 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 
 DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
 ASSIGNMENTS = Asset("recouvra://sftp/outbox/assignments")
 
-
-def _month():  # type: ignore[no-untyped-def]
-    """First day of the run's logical month, in the fund's time zone."""
-    from recouvra.airflow_adapter import run_date
-
-    return run_date().replace(day=1)
 
 
 @dag(
@@ -66,7 +60,7 @@ def assignment_monthly() -> None:
 
         s = settings()
         with connect(warehouse_url()) as wh:
-            return refresh_dossiers(wh, s.path(s.storage.lake_dir), s, _month()).as_dict()
+            return refresh_dossiers(wh, s.path(s.storage.lake_dir), s, run_date().month).as_dict()
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def select_and_allocate(_: dict) -> dict:
@@ -76,7 +70,7 @@ def assignment_monthly() -> None:
         from recouvra.warehouse import connect
 
         s = settings()
-        month = _month()
+        month = run_date().month
         with connect(warehouse_url()) as wh:
             report = run(wh, s.path(s.storage.lake_dir), s, month, seed=s.allocation.seed)
         print(report.summary())
@@ -90,7 +84,7 @@ def assignment_monthly() -> None:
         from recouvra.warehouse import connect
 
         s = settings()
-        month = _month()
+        month = run_date().month
         out = s.path(s.storage.lake_dir).parent / "outbox"
         with connect(warehouse_url()) as wh:
             packages = build_packages(wh, month, out) + build_recall_files(wh, month, out)

@@ -20,18 +20,12 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
 RETURNS = Asset("recouvra://warehouse/core/return_file")
 ATTRIBUTION = Asset("recouvra://warehouse/core/attribution")
 
-
-def _today():  # type: ignore[no-untyped-def]
-    """The run's date in the fund's time zone."""
-    from recouvra.airflow_adapter import run_date
-
-    return run_date()
 
 
 @dag(
@@ -53,7 +47,7 @@ def collections_reconcile() -> None:
 
         s = settings()
         with connect(warehouse_url()) as wh, open_lake(s.path(s.storage.lake_dir)) as con:
-            report = load(wh, con, _today())
+            report = load(wh, con, run_date().day)
         return {"entries": report.entries, "inserted": report.inserted, "updated": report.updated}
 
     @task(pool=WAREHOUSE_WRITER_POOL, outlets=[ATTRIBUTION])
@@ -63,7 +57,7 @@ def collections_reconcile() -> None:
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            report = run(wh, _today())
+            report = run(wh, run_date().day)
         print(report.summary())
         return report.as_dict()
 

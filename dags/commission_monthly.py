@@ -19,18 +19,10 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 
 COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
 
-
-def _statement_month():  # type: ignore[no-untyped-def]
-    """The month just ended before the run's date (Africa/Casablanca)."""
-    import datetime as dt
-
-    from recouvra.airflow_adapter import run_date
-
-    return (run_date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @dag(
@@ -50,7 +42,7 @@ def commission_monthly() -> None:
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            report = compute(wh, _statement_month())
+            report = compute(wh, run_date().previous_month)
         totals = {a: str(v) for a, v in sorted(report.totals().items())}
         print(f"commission {report.month}: {len(report.lines)} lines; this month by agency {totals}")
         return {"month": report.month, "lines": len(report.lines), "totals": totals}
@@ -64,7 +56,7 @@ def commission_monthly() -> None:
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            violations = check(wh, _statement_month())
+            violations = check(wh, run_date().previous_month)
         if violations:  # AirflowFailException: no retry, the data will not mend itself
             raise AirflowFailException(
                 f"money integrity broken for {computed['month']} ({len(violations)}):\n"
@@ -81,7 +73,7 @@ def commission_monthly() -> None:
         s = settings()
         out = s.path(s.storage.lake_dir).parent / "outbox"
         with connect(warehouse_url()) as wh:
-            packages = build_commission_files(wh, _statement_month(), out)
+            packages = build_commission_files(wh, run_date().previous_month, out)
         return [p.to_dict() for p in packages]
 
     @task(pool=SFTP_POOL)

@@ -20,17 +20,11 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
 DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
 
-
-def _as_of():  # type: ignore[no-untyped-def]
-    """The run's date in the fund's time zone."""
-    from recouvra.airflow_adapter import run_date
-
-    return run_date()
 
 
 @dag(
@@ -63,7 +57,7 @@ def debtor_master() -> None:
 
         s = settings()
         with connect(warehouse_url()) as wh:
-            report = build(wh, s.path(s.storage.lake_dir), _as_of(),
+            report = build(wh, s.path(s.storage.lake_dir), run_date().day,
                            title_limit_years=s.programme.eligibility.title_limit_years)
         print(report.summary())
         return report.as_dict()

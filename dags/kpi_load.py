@@ -20,19 +20,11 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 
 COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
 KPIS = Asset("recouvra://warehouse/marts")
 
-
-def _kpi_month():  # type: ignore[no-untyped-def]
-    """The month just ended before the run's date (Africa/Casablanca)."""
-    import datetime as dt
-
-    from recouvra.airflow_adapter import run_date
-
-    return (run_date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @dag(
@@ -54,7 +46,7 @@ def kpi_load() -> None:
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            report = load(wh, _kpi_month())
+            report = load(wh, run_date().previous_month)
         return {k: str(v) for k, v in vars(report).items()}
 
     @task
@@ -65,7 +57,7 @@ def kpi_load() -> None:
 
         s = settings()
         with connect(warehouse_url()) as wh:
-            path = render(wh, _kpi_month(), s.path(s.storage.reports_dir))
+            path = render(wh, run_date().previous_month, s.path(s.storage.reports_dir))
         print(f"report: {path}")
         return str(path)
 

@@ -40,7 +40,7 @@ def payments_weekly() -> None:
         from recouvra.warehouse import connect
 
         s = settings()
-        on = run_date()
+        on = run_date().day
         lake = s.path(s.storage.lake_dir)
         with connect(warehouse_url()) as wh, open_lake(lake) as con:
             packages = build_payment_notices(wh, con, on, lake.parent / "outbox")

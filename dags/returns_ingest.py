@@ -27,16 +27,10 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 
 RETURNS = Asset("recouvra://warehouse/core/return_file")
 
-
-def _today():  # type: ignore[no-untyped-def]
-    """The run's date in the fund's time zone."""
-    from recouvra.airflow_adapter import run_date
-
-    return run_date()
 
 
 @dag(
@@ -77,7 +71,7 @@ def returns_ingest() -> None:
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            return ingest_fetched(wh, list(fetched), _today())
+            return ingest_fetched(wh, list(fetched), run_date().day)
 
     @task(pool=SFTP_POOL)
     def deliver_acks(batch: dict) -> list[dict]:

@@ -44,6 +44,17 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scale(value: str) -> str:
+    """``--scale``: S, M, L (any case) or a number of employers, checked before anything is written."""
+    from recouvra.generator.seed import resolve_scale
+
+    try:
+        resolve_scale(value)
+    except RecouvraError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def _cmd_seed(args: argparse.Namespace) -> int:
     from recouvra.generator import seed_source
 
@@ -106,8 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(handler=_cmd_config_check)
 
     s = sub.add_parser("seed", help="create and fill the synthetic fund database (the operational source)")
-    s.add_argument("--scale", choices=["S", "M", "L"], default="S",
-                   help="S ≈ 5,000 employers, M ≈ 100,000, L ≈ 1,000,000")
+    s.add_argument("--scale", type=_scale, default="S",
+                   help="S ≈ 5,000 employers, M ≈ 100,000, L ≈ 1,000,000, or a number of employers")
     s.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
     s.add_argument("--url", help="SQLAlchemy URL of the source (default: storage.source_url)")
     s.add_argument("--truth-dir", help="where the duplicates truth is written (default: storage.truth_dir)")

@@ -37,6 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recouvra.calendar import require_month
 from recouvra.publication import (
     ManifestEntry,
     Package,
@@ -59,7 +60,6 @@ from recouvra.reconcile import (
     as_date,
     money,
     month_end,
-    month_of,
     read_dossiers,
     sql,
 )
@@ -163,7 +163,7 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
     (one transaction; unchanged rows keep their timestamps and file names)."""
     import pyarrow as pa
 
-    first = month_of(month)
+    first = require_month(month)
     existing = wh.query(sql("select_commission_statements"))
     later = sorted({as_date(r[0]) for r in existing if as_date(r[0]) > first})
     months = [first, *later]
@@ -273,7 +273,7 @@ def write_commission_file(
 
 def read_statement(wh: Warehouse, month: dt.date) -> dict[str, list[StatementLine]]:
     """The stored statement lines of a month, by agency."""
-    first = month_of(month)
+    first = require_month(month)
     out: dict[str, list[StatementLine]] = defaultdict(list)
     for r in wh.query(sql("select_commission_statements")):
         if as_date(r[0]) != first:
@@ -290,7 +290,7 @@ def build_commission_files(
     """Each agency's statement file of ``month`` from ``core.commission_statement`` (reads only);
     an agency with no line gets no file."""
     wanted = set(agencies) if agencies is not None else None
-    return [write_commission_file(out_dir, agency, month_of(month), lines, now=now)
+    return [write_commission_file(out_dir, agency, require_month(month), lines, now=now)
             for agency, lines in sorted(read_statement(wh, month).items())
             if wanted is None or agency in wanted]
 

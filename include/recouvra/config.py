@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -221,10 +221,10 @@ class Rates(_Model):
         return out
 
     def surcharge_on(self, on: dt.date) -> SurchargeRate:
-        return _effective(self.surcharges, on)
+        return cast("SurchargeRate", _effective(self.surcharges, on))
 
     def penalty_on(self, on: dt.date) -> PenaltyRate:
-        return _effective(self.penalties, on)
+        return cast("PenaltyRate", _effective(self.penalties, on))
 
 
 _LOCAL_URL = re.compile(r"^(sqlite|duckdb)(\+\w+)?:///(?!/)(.+)$")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from recouvra.calendar import require_month
 from recouvra.commission import statement_line
 from recouvra.reconcile import (
     ZERO,
@@ -23,7 +24,6 @@ from recouvra.reconcile import (
     build_streams,
     money,
     month_end,
-    month_of,
     months_from,
     position,
     read_dossiers,
@@ -68,7 +68,7 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
       commission_paid_to_date never above the cap, and the months' commission_this_month add up to it;
     * ``FILE``: a published commission file's control total equals the warehouse's total.
     """
-    month = month_of(month)
+    month = require_month(month)
     eom = month_end(month)
     out: list[Violation] = []
     label = f"{month:%Y-%m}"

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
 from recouvra.warehouse import list_columns
 
@@ -235,9 +236,7 @@ def month_end(month: dt.date) -> dt.date:
 
 
 def _check_month(month: dt.date) -> dt.date:
-    if isinstance(month, dt.datetime) or month.day != 1:
-        raise KpiError(f"month {month.isoformat()} is not the first day of a month (e.g. 2026-11-01)")
-    return month
+    return require_month(month, error=KpiError)
 
 
 # --- typed bulk rows --------------------------------------------------------------------------------

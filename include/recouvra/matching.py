@@ -26,7 +26,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from recouvra.errors import RecouvraError
 from recouvra.normalize import (
@@ -307,7 +307,7 @@ def _codes(values: pd.Series) -> np.ndarray:
     import pandas as pd
 
     codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes
+    return cast("np.ndarray", codes)
 
 
 def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> np.ndarray:
@@ -372,7 +372,7 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         return allp
     packed = np.unique(allp[:, 0].astype(np.int64) * (len(features) + 1) + allp[:, 1])
     out = np.stack([packed // (len(features) + 1), packed % (len(features) + 1)], axis=1)
-    return out[out[:, 0] != out[:, 1]]
+    return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
 
 
 def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., float]]) -> np.ndarray:
@@ -444,7 +444,7 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig) 
     def common(col: str) -> np.ndarray:
         """Records sharing the value of the pair's more common side."""
         f = features[f"{col}_freq"].to_numpy()
-        return np.maximum(f[i], f[j])
+        return cast("np.ndarray", np.maximum(f[i], f[j]))
 
     name_tf = np.select([common("name_clean") <= 8, common("name_clean") <= 50], [1.0, 0.6], 0.3)
     score = np.zeros(len(pairs))
@@ -512,7 +512,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     veto |= (cin[i] & legal_person[j]) | (cin[j] & legal_person[i])
     if config.veto_on_rc:
         veto |= s.differ["rc_key"]
-    return ok & ~veto
+    return cast("np.ndarray", ok & ~veto)
 
 
 # ---------------------------------------------------------------------------------- clustering

@@ -116,7 +116,7 @@ def fold(value: object) -> str:
     if text.isascii():
         return text.lower()
     if _ARABIC_RE.search(text) is None:
-        return unidecode(text).lower()
+        return str(unidecode(text)).lower()
     return _LATIN_RUN.sub(lambda m: unidecode(m.group()), text).lower()
 
 

@@ -60,11 +60,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
+from recouvra.calendar import FUND_TZ, require_month
 from recouvra.errors import RecouvraError
 from recouvra.exchange.csvparse import format_rows, formula_guard
-from recouvra.exchange.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, SPEC, TIMEZONE
+from recouvra.exchange.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, SPEC
 from recouvra.sftp.client import sha256_file
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "publication"
 REMOTE_DIR = "outbox"
 LINE_END = "\n"
-LOCAL_TZ = ZoneInfo(TIMEZONE)
+
 CENT = Decimal("0.01")
 
 ASSIGNMENT_COLUMNS: tuple[str, ...] = (
@@ -661,15 +661,6 @@ def _sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _month(month: dt.date | str) -> dt.date:
-    if isinstance(month, str):
-        m = _MONTH_RE.fullmatch(month)
-        if m is None:
-            raise PublicationError(f"month {month!r} is not YYYY-MM")
-        return dt.date(int(m.group(1)), int(m.group(2)), 1)
-    return month.replace(day=1)
-
-
 def _published(
     wh: Warehouse, agency: str, period_label: str, types: Sequence[str]
 ) -> list[tuple[int, str, str]]:
@@ -679,11 +670,11 @@ def _published(
 
 
 def read_assignment(
-    wh: Warehouse, month: dt.date | str
+    wh: Warehouse, month: dt.date
 ) -> dict[str, tuple[list[AssignmentRow], list[DetailRow]]]:
     """Assignment and detail rows of a month's dossiers, by agency (every dossier of the month,
     whatever its status since, so that a re-run gives the same bytes)."""
-    first = _month(month)
+    first = require_month(month)
     rows: dict[str, list[AssignmentRow]] = defaultdict(list)
     missing: list[str] = []
     for r in wh.query(_sql("select_assignment_rows"), [first]):
@@ -711,7 +702,7 @@ def read_assignment(
 
 
 def build_packages(
-    wh: Warehouse, month: dt.date | str, out_dir: Path, *, agencies: Iterable[str] | None = None,
+    wh: Warehouse, month: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
     now: dt.datetime | None = None,
 ) -> list[Package]:
     """Build each agency's assignment package of ``month`` under ``out_dir/<AGENCY>/`` (reads only).
@@ -719,7 +710,7 @@ def build_packages(
     Agencies without a dossier that month get no package. The SEQ is chosen by :func:`choose_seq`
     against ``core.publication_log``.
     """
-    first = _month(month)
+    first = require_month(month)
     wanted = set(agencies) if agencies is not None else None
     packages = []
     for agency, (rows, details) in read_assignment(wh, first).items():
@@ -744,7 +735,7 @@ def _digest(data: bytes) -> str:
 
 def _day_end_utc(on: dt.date) -> dt.datetime:
     """End of the fund's local day ``on`` (Africa/Casablanca), as a naive UTC timestamp."""
-    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=FUND_TZ)
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -1012,7 +1003,7 @@ def record_publication(
         for pub in pubs:
             pkg = pub.package
             at = dt.datetime.strptime(pub.published_at, "%Y-%m-%dT%H:%M:%SZ")
-            local_day = at.replace(tzinfo=dt.UTC).astimezone(LOCAL_TZ).date()
+            local_day = at.replace(tzinfo=dt.UTC).astimezone(FUND_TZ).date()
             for f in pub.files:
                 wh.execute(_sql("upsert_publication_log"), [
                     pkg.agency, f.name, f.file_type, pkg.period_label, pkg.seq, f.remote_path, f.sha256,

@@ -492,9 +492,9 @@ def _debtor_on(held: Sequence[tuple[int, dt.date, dt.date | None]], day: dt.date
 
 
 def _local_day_end_utc(on: dt.date) -> dt.datetime:
-    from recouvra.publication import LOCAL_TZ
+    from recouvra.calendar import FUND_TZ
 
-    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=FUND_TZ)
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 

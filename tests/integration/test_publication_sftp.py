@@ -85,7 +85,7 @@ def _outbox(server: EmbeddedSftpServer, agency: str) -> dict[str, bytes]:
 def test_publish_two_agencies_and_each_agency_verifies_its_package(
     wh: Warehouse, sftp_server: EmbeddedSftpServer, agency_sftp, tmp_path: Path
 ) -> None:
-    packages = build_packages(wh, "2026-11", tmp_path / "outbox")
+    packages = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")
     assert [p.agency for p in packages] == ["AG01", "AG02"]
     # mapped tasks: upload only, small metadata back (through XCom as dicts)
     results = [publish_with_params(sftp_server.params(p.agency), Package.from_dict(p.to_dict())).to_dict()
@@ -122,7 +122,7 @@ def test_publish_two_agencies_and_each_agency_verifies_its_package(
         assert peek.returncode != 0 and not (tmp_path / "x.json").exists()
 
     # a re-run republishes the same bytes under the same SEQ, without complaint
-    again = build_packages(wh, "2026-11", tmp_path / "outbox2")
+    again = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox2")
     assert [p.seq for p in again] == [1, 1]
     before = _outbox(sftp_server, "AG01")
     publish_with_params(sftp_server.params("AG01"), again[0])
@@ -139,7 +139,7 @@ def test_publish_two_agencies_and_each_agency_verifies_its_package(
 def test_fault_leaves_no_final_file_and_records_nothing(
     wh: Warehouse, sftp_server: EmbeddedSftpServer, tmp_path: Path, fault: dict[str, int], message: str
 ) -> None:
-    (pkg, _) = build_packages(wh, "2026-11", tmp_path / "outbox")
+    (pkg, _) = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")
     assert pkg.files[0].size > 3_000
     sftp_server.faults.set(**fault)
     with pytest.raises(SftpUploadError) as err:
@@ -159,7 +159,7 @@ def test_fault_leaves_no_final_file_and_records_nothing(
 def test_missing_agency_key_is_a_clear_error(
     wh: Warehouse, sftp_server: EmbeddedSftpServer, tmp_path: Path
 ) -> None:
-    (pkg, _) = build_packages(wh, "2026-11", tmp_path / "outbox")
+    (pkg, _) = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")
     params = dataclasses.replace(sftp_server.params("AG01"), key_file=tmp_path / "no-such-key")
     with pytest.raises(SftpAuthError, match=r"no-such-key.*agency AG01 \(ag01@127\.0\.0\.1"):
         publish_with_params(params, pkg)
@@ -169,7 +169,7 @@ def test_missing_agency_key_is_a_clear_error(
 def test_a_different_file_under_the_same_name_is_never_replaced(
     wh: Warehouse, sftp_server: EmbeddedSftpServer, tmp_path: Path
 ) -> None:
-    (pkg, _) = build_packages(wh, "2026-11", tmp_path / "outbox")
+    (pkg, _) = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")
     outbox = sftp_server.account("AG01").home / "outbox"
     (outbox / pkg.files[0].name).write_bytes(b"published earlier, never recorded\n")
     with pytest.raises(PublicationConflictError, match="already exists with other content"):
@@ -182,7 +182,7 @@ def test_recall_file_is_published_and_recorded(
     wh: Warehouse, sftp_server: EmbeddedSftpServer, agency_sftp, tmp_path: Path
 ) -> None:
     record_publication(wh, [publish_with_params(sftp_server.params(p.agency), p)
-                            for p in build_packages(wh, "2026-11", tmp_path / "outbox")])
+                            for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")])
     wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000041', DATE '2026-12-03', "
                "'FUND_DECISION', 10.00, TIMESTAMP '2026-12-02 10:00:00', NULL)")
     (recall,) = build_recall_files(wh, dt.date(2026, 12, 3), tmp_path / "outbox")
@@ -208,8 +208,8 @@ def test_build_and_record_on_postgresql(pg_url: str, tmp_path: Path) -> None:
         for w in (pg, duck):
             migrate_connection(w)
             _seed(w, per_agency=5)
-        on_pg = build_packages(pg, "2026-11", tmp_path / "pg")
-        on_duck = build_packages(duck, "2026-11", tmp_path / "duck")
+        on_pg = build_packages(pg, dt.date(2026, 11, 1), tmp_path / "pg")
+        on_duck = build_packages(duck, dt.date(2026, 11, 1), tmp_path / "duck")
         assert [f.sha256 for p in on_pg for f in p.files] == [f.sha256 for p in on_duck for f in p.files]
         pubs = [_as_published(p) for p in on_pg]
         summary = record_publication(pg, pubs)
@@ -217,7 +217,7 @@ def test_build_and_record_on_postgresql(pg_url: str, tmp_path: Path) -> None:
         record_publication(pg, pubs)  # an upsert
         assert pg.query("SELECT count(*) FROM core.publication_log") == [(6,)]
         assert pg.query("SELECT DISTINCT status FROM core.dossier") == [("PUBLISHED",)]
-        assert [p.seq for p in build_packages(pg, "2026-11", tmp_path / "pg2")] == [1, 1]
+        assert [p.seq for p in build_packages(pg, dt.date(2026, 11, 1), tmp_path / "pg2")] == [1, 1]
         pg.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000001', DATE '2026-12-03', "
                    "'PAID_IN_FULL', 0, TIMESTAMP '2026-12-02 10:00:00', NULL)")
         (recall,) = build_recall_files(pg, dt.date(2026, 12, 3), tmp_path / "pg")

@@ -49,3 +49,23 @@ def test_config_check_reports_a_bad_override(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("RECOUVRA__PROGRAMME__DOSSIERS_PER_MONTH", "5000")
     assert main(["config", "check"]) == 2
     assert "below programme.dossiers_per_month 5000" in capsys.readouterr().err
+
+
+def test_seed_takes_a_number_of_employers_as_its_scale(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # `make demo SCALE=60000` (a trimmed M): the scale may be any number of employers.
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    truth = str(tmp_path / "truth")
+    assert main(["seed", "--scale", "120", "--url", url, "--truth-dir", truth, "--quiet"]) == 0
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "source.db") as con:
+        assert con.execute("SELECT count(*) FROM employers").fetchone()[0] == 120
+
+
+@pytest.mark.parametrize("scale", ["XL", "0", "-5"])
+def test_seed_refuses_a_scale_that_is_not_one(scale: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["seed", "--scale", scale])
+    assert exited.value.code == 2
+    assert "argument --scale: scale " + scale in capsys.readouterr().err.replace("'", "")

@@ -283,7 +283,7 @@ def published(pkg: Package, at: str = "2026-11-01T06:00:00Z") -> Publication:
 
 
 def test_each_agency_gets_only_its_own_dossiers_and_fields(wh: Warehouse, tmp_path: Path) -> None:
-    packages = {p.agency: p for p in build_packages(wh, "2026-11", tmp_path, now=T0)}
+    packages = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)}
     assert sorted(packages) == ["AG01", "AG02"]
     ag01 = Path(packages["AG01"].files[0].path).read_text(encoding="utf-8").splitlines()
     ag02 = Path(packages["AG02"].files[0].path).read_text(encoding="utf-8").splitlines()
@@ -299,11 +299,11 @@ def test_each_agency_gets_only_its_own_dossiers_and_fields(wh: Warehouse, tmp_pa
 
 
 def test_rerun_gives_the_same_csv_bytes_even_after_the_debtor_changed(wh: Warehouse, tmp_path: Path) -> None:
-    first = {p.agency: p for p in build_packages(wh, "2026-11", tmp_path / "a", now=T0)}
+    first = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path / "a", now=T0)}
     # the debtor moves after the dossier was created: the package keeps the address as assigned
     add_debtor_version(wh, 2, "Beta SA (new name)", valid_from=dt.datetime(2026, 11, 20), address="New st")
     wh.execute("UPDATE core.dossier SET status = 'PUBLISHED' WHERE dossier_id = 'D202611-000001'")
-    second = {p.agency: p for p in build_packages(wh, "2026-11", tmp_path / "b", now=T1)}
+    second = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path / "b", now=T1)}
     for agency in ("AG01", "AG02"):
         a, b = first[agency], second[agency]
         assert [Path(f.path).read_bytes() for f in a.files] == [Path(f.path).read_bytes() for f in b.files]
@@ -320,11 +320,11 @@ def test_missing_debtor_version_at_creation_is_an_error(wh: Warehouse, tmp_path:
     add_debtor_version(wh, 9, "Late SARL", valid_from=dt.datetime(2026, 12, 1))
     add_dossier(wh, "D202611-000009", 9, "AG01", [(dt.date(2026, 1, 1), "PRINCIPAL", "10.00")])
     with pytest.raises(PublicationError, match="D202611-000009"):
-        build_packages(wh, "2026-11", tmp_path)
+        build_packages(wh, dt.date(2026, 11, 1), tmp_path)
 
 
 def test_record_marks_published_and_seq_follows_content(wh: Warehouse, tmp_path: Path) -> None:
-    packages = build_packages(wh, "2026-11", tmp_path, now=T0)
+    packages = build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)
     summary = record_publication(wh, [published(p).to_dict() for p in packages])
     assert summary.files_logged == 6 and summary.dossiers_published == 3
     assert wh.query("SELECT DISTINCT status, status_date FROM core.dossier") == [("PUBLISHED", NOV)]
@@ -337,18 +337,18 @@ def test_record_marks_published_and_seq_follows_content(wh: Warehouse, tmp_path:
     assert wh.query("SELECT count(*) FROM core.publication_log") == [(6,)]
 
     # same content: same SEQ (republish); a dossier added to the month: the next SEQ, complete package
-    again = {p.agency: p for p in build_packages(wh, "2026-11", tmp_path, now=T1)}
+    again = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
     assert again["AG01"].seq == 1
     add_debtor_version(wh, 4, "Delta", valid_from=dt.datetime(2026, 6, 1))
     add_dossier(wh, "D202611-000004", 4, "AG01", [(dt.date(2026, 3, 1), "PRINCIPAL", "5.00")])
-    after = {p.agency: p for p in build_packages(wh, "2026-11", tmp_path, now=T1)}
+    after = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
     assert after["AG01"].seq == 2 and after["AG02"].seq == 1
     assert after["AG01"].files[0].name == "CNSS_ASSIGN_AG01_202611_02.csv"
     assert after["AG01"].dossier_ids == ("D202611-000001", "D202611-000002", "D202611-000004")
 
 
 def test_assignment_and_recall_files_load_in_the_returns_validator(wh: Warehouse, tmp_path: Path) -> None:
-    packages = build_packages(wh, "2026-11", tmp_path, now=T0)
+    packages = build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)
     record_publication(wh, [published(p) for p in packages])
     wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000002', DATE '2026-12-03', 'PAID_IN_FULL', "
                "0, TIMESTAMP '2026-12-02 10:00:00', NULL)")
@@ -397,7 +397,7 @@ def _lake(rows: list[tuple[object, ...]]) -> duckdb.DuckDBPyConnection:
 
 
 def test_weekly_payments_file_with_a_reversal(wh: Warehouse, tmp_path: Path) -> None:
-    record_publication(wh, [published(p) for p in build_packages(wh, "2026-11", tmp_path, now=T0)])
+    record_publication(wh, [published(p) for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)])
     # debtor 1 also pays under a second affiliation number bridged to it
     wh.execute("INSERT INTO core.bridge_affiliation_debtor VALUES ('9999999', DATE '2026-06-01', NULL, true, "
                "1, 'ICE_EXACT', 1.0)")

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 import pendulum
 
-from recouvra.calendar import FUND_TZ_NAME
+from recouvra.calendar import FUND_TZ_NAME, RunDate
 
 if TYPE_CHECKING:
-    import datetime as dt
 
     from recouvra.config import Settings
 
@@ -71,11 +70,12 @@ def warehouse_url() -> str:
     return connection_url(s.storage.warehouse_conn_id, s.warehouse_url)
 
 
-def run_date() -> dt.date:
-    """The run's date in the fund's time zone: its logical date, or when it was queued for runs that
-    have none (asset-triggered). Month-based DAGs derive their month from it."""
+def run_date() -> RunDate:
+    """The run's date (:class:`~recouvra.calendar.RunDate`: its day, month, previous month and data cut
+    in the fund's time zone), derived once here from the Airflow context: its logical date, or when it
+    was queued for runs that have none (asset-triggered). Tasks pass its parts down, typed."""
     from airflow.sdk import get_current_context
 
     ctx = get_current_context()
     when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    return when.astimezone(LOCAL_TZ).date()
+    return RunDate.at(when)

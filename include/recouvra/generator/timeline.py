@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def month_of_day(days: np.ndarray) -> np.ndarray:
 
 def day_of_month(days: np.ndarray) -> np.ndarray:
     d = days.astype("datetime64[D]")
-    return (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    return cast("np.ndarray", (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1)
 
 
 def month_start_days(months: np.ndarray) -> np.ndarray:
@@ -110,11 +111,11 @@ class Timeline:
         """Day numbers as ISO text (NULL_DAY as None)."""
         idx = days - _FIRST_ORD + 1
         idx = np.where(days == NULL_DAY, 0, idx)
-        return self.day_text[idx].tolist()
+        return cast("list[str | None]", self.day_text[idx].tolist())
 
     def timestamps(self, days: np.ndarray, seconds: np.ndarray) -> list[str]:
         """Day numbers plus seconds of the day as 'YYYY-MM-DD HH:MM:SS'."""
-        return (self.day_text[days - _FIRST_ORD + 1] + self.time_text[seconds]).tolist()
+        return cast("list[str]", (self.day_text[days - _FIRST_ORD + 1] + self.time_text[seconds]).tolist())
 
     def periods(self, months: np.ndarray) -> list[str]:
-        return self.period_text[months - month_index(1940, 1)].tolist()
+        return cast("list[str]", self.period_text[months - month_index(1940, 1)].tolist())

@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from recouvra.debtor_master import GOLDEN_COLUMNS
 
@@ -168,7 +168,7 @@ def _last_agency_observation(wh: Warehouse, debtor_id: int, field: str) -> dt.da
             [debtor_id],
         )[0][0]
         found = max((d for d in (found, closed) if d is not None), default=None)
-    return found
+    return cast("dt.date | None", found)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
 from recouvra.kpi import rate, sql
 from recouvra.report.svg import PALETTE, Series, funnel_chart, line_chart, nice_max, rate_bar
@@ -93,8 +94,7 @@ LEAGUE_FIELDS = (
 
 def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
     """The marts the report of ``month`` (first day) reads; refuses a month whose KPIs are not loaded."""
-    if month.day != 1:
-        raise ReportError(f"month {month.isoformat()} is not the first day of a month")
+    require_month(month, error=ReportError)
     league = [
         dict(zip(LEAGUE_FIELDS, r, strict=True)) for r in wh.query(sql("select_report_league"), [month])
     ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
 
 if TYPE_CHECKING:
@@ -30,9 +31,7 @@ def sql(name: str) -> str:
 
 def first_day(month: dt.date) -> dt.date:
     """The month as its first day; any other day is refused (months are first days everywhere)."""
-    if month.day != 1:
-        raise SelectionError(f"month {month.isoformat()} is not the first day of a month")
-    return month
+    return require_month(month, error=SelectionError)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

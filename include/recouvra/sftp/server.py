@@ -151,7 +151,7 @@ class Faults:
 class _AgencySftp(asyncssh.SFTPServer):
     """SFTP session of one agency, confined to its home even through symlinks."""
 
-    def __init__(self, chan: asyncssh.SSHServerChannel, home: Path, faults: Faults) -> None:
+    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], home: Path, faults: Faults) -> None:
         super().__init__(chan, chroot=str(home).encode())
         self._home = os.path.realpath(home).encode()
         self._faults = faults
@@ -281,7 +281,7 @@ class EmbeddedSftpServer:
         homes = {a.username: a.home for a in self.accounts}
         faults = self.faults
 
-        def sftp_factory(chan: asyncssh.SSHServerChannel) -> asyncssh.SFTPServer:
+        def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
             return _AgencySftp(chan, homes[chan.get_extra_info("username")], faults)
 
         self._acceptor = await asyncssh.listen(
