@@ -25,11 +25,12 @@ help:
 	@echo "make bench  benchmarks (figures go to docs/benchmarks.md)"
 	@echo "make stack  the production topology natively (Celery executor); make stack-stop stops it by PID"
 
-# The venv is rebuilt only when the pins or the package metadata change.
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# The venv is rebuilt only when the pins or the package metadata change. constraints.txt is the runtime's
+# full freeze (no dev tools): the same file constrains the Docker image.
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (apt-get install python3.11 python3.11-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps -e .
 	@touch $@
 

@@ -135,8 +135,21 @@ def test_the_image_installs_the_pinned_requirements() -> None:
     assert base.group(1) == pins["apache-airflow"], "the base image's Airflow must be the pinned one"
     assert base.group(2) == "3.11"
     assert re.search(r"(?m)^COPY .*requirements\.txt", docker)
-    install = re.search(r"(?m)^RUN pip install .*-r \S*requirements\.txt", docker)
-    assert install, "the image must pip install requirements.txt (the exact pins), not its own list"
+    install = re.search(r"(?m)^RUN pip install .*-r \S*requirements\.txt -c \S*constraints\.txt", docker)
+    assert install, ("the image must pip install requirements.txt (the exact pins) constrained by "
+                     "constraints.txt (the runtime's freeze), not its own list")
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
+
+    constraints = {
+        norm(name): version for name, version in (
+            line.split("==", 1) for line in (ROOT / "constraints.txt").read_text().splitlines()
+            if "==" in line and not line.startswith("#"))
+    }
+    differ = {name: (version, constraints.get(norm(name))) for name, version in pins.items()
+              if constraints.get(norm(name)) != version}
+    assert not differ, f"constraints.txt must hold every pin of requirements.txt at its version: {differ}"
+    assert not {"pytest", "ruff", "mypy", "import-linter"} & set(constraints), "runtime only: no dev tools"
     assert "--no-deps -e" in docker or "--no-deps ." in docker, "the package on top, without new deps"
     for pinned in ("celery", "apache-airflow-providers-celery", "apache-airflow-providers-smtp"):
         assert pinned in pins, pinned
