@@ -8,7 +8,7 @@ Three runs on the same labelled records:
 Inputs, one of:
   python bench/bench_dedupe.py --input records.csv --truth truth.csv      (truth: record_id;entity_id)
   python bench/bench_dedupe.py --synthetic 1000000 [--seed 7]             (labelled set built here)
-  python bench/bench_dedupe.py --generator-scale M                        (recouvra.generator export)
+  python bench/bench_dedupe.py --generator-scale M                        (recouvra.standins.generator export)
 
 The dedupe run happens in a child process so that its peak RSS is measured alone.
 """
@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--truth", type=Path, help="record_id;entity_id of the input")
     ap.add_argument("--synthetic", type=int, help="build N labelled records here")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--generator-scale", help="seed recouvra.generator at this scale (S, M, L) and export")
+    ap.add_argument("--generator-scale",
+                    help="seed recouvra.standins.generator at this scale (S, M, L) and export")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
     rows: list[dict[str, Any]] = []
@@ -278,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += run(rp, tp, f"synthetic {len(records):,}")
     if args.generator_scale:
         from recouvra.config import load_settings
-        from recouvra.generator import seed_source
-        from recouvra.generator.export import export_dedupe_sample
+        from recouvra.standins.generator import seed_source
+        from recouvra.standins.generator.export import export_dedupe_sample
 
         url = f"sqlite:///{work}/source.db"
         seed_source(load_settings(), scale=args.generator_scale, seed=args.seed, url=url,

@@ -18,7 +18,9 @@ from recouvra.errors import RecouvraError
 
 Handler = Callable[[argparse.Namespace], int]
 #: Modules whose ``register(subparsers)`` adds subcommands (argparse only at import: keep them light).
-SUBCOMMAND_MODULES: tuple[str, ...] = ("recouvra.sftp.cli", "recouvra.returns.cli", "recouvra.simulator.cli")
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "recouvra.standins.sftp_cli", "recouvra.returns.cli", "recouvra.standins.simulator.cli",
+)
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -46,7 +48,7 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
 
 def _scale(value: str) -> str:
     """``--scale``: S, M, L (any case) or a number of employers, checked before anything is written."""
-    from recouvra.generator.seed import resolve_scale
+    from recouvra.standins.generator.seed import resolve_scale
 
     try:
         resolve_scale(value)
@@ -56,7 +58,7 @@ def _scale(value: str) -> str:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from recouvra.generator import seed_source
+    from recouvra.standins.generator import seed_source
 
     settings = _settings(args)
     url = settings.resolve_url(args.url) if args.url else settings.source_url

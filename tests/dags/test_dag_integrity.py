@@ -20,7 +20,7 @@ REQUIRED_KWARGS = {"schedule", "start_date", "catchup", "tags", "default_args", 
 # Parse-time imports that would slow every scheduler loop (CONVENTIONS.md: nothing heavy at parse time).
 HEAVY = (
     "pandas", "pyarrow", "great_expectations", "duckdb", "numpy", "psycopg", "rapidfuzz",
-    "phonenumbers", "stdnum", "splink", "recouvra.generator", "recouvra.warehouse",
+    "phonenumbers", "stdnum", "splink", "recouvra.standins.generator", "recouvra.warehouse",
 )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from recouvra.sftp.keys import write_known_hosts
-from recouvra.sftp.server import EmbeddedSftpServer
+from recouvra.standins.sftp_server import EmbeddedSftpServer
 
 AGENCIES = ("AG01", "AG02")
 ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"

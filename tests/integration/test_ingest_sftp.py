@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, spool_dir
-from recouvra.returns.samples import return_csv
 from recouvra.sftp.client import connect as sftp_connect
-from recouvra.sftp.server import EmbeddedSftpServer
+from recouvra.standins.return_samples import return_csv
+from recouvra.standins.sftp_server import EmbeddedSftpServer
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 pytestmark = [pytest.mark.integration]

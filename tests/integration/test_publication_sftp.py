@@ -28,7 +28,7 @@ from recouvra.publication import (
 )
 from recouvra.sftp.client import connect
 from recouvra.sftp.errors import SftpAuthError, SftpUploadError
-from recouvra.sftp.server import EmbeddedSftpServer
+from recouvra.standins.sftp_server import EmbeddedSftpServer
 from recouvra.warehouse import Warehouse, migrate_connection
 from recouvra.warehouse import connect as wh_connect
 

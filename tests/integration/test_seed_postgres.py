@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from recouvra.config import load_settings
-from recouvra.generator import seed_source
-from recouvra.generator.seed import TABLES
+from recouvra.standins.generator import seed_source
+from recouvra.standins.generator.seed import TABLES
 
 pytestmark = pytest.mark.postgres
 

@@ -13,7 +13,7 @@ import pytest
 
 from recouvra.config import load_settings
 from recouvra.sftp.errors import SftpHostKeyError
-from recouvra.sftp.server import EmbeddedSftpServer, airflow_connection_env, sftp_root
+from recouvra.standins.sftp_server import EmbeddedSftpServer, airflow_connection_env, sftp_root
 
 pytestmark = [pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from recouvra.sftp.errors import (
     SftpUploadError,
 )
 from recouvra.sftp.keys import ensure_key_pair, public_key_line
-from recouvra.sftp.server import EmbeddedSftpServer, start_daemon, stop_daemon
+from recouvra.standins.sftp_server import EmbeddedSftpServer, start_daemon, stop_daemon
 
 pytestmark = [pytest.mark.integration]
 

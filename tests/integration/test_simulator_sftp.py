@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from recouvra.config import load_settings
-from recouvra.generator.sinks import sql_statements
 from recouvra.publication import (
     AssignmentRow,
     DetailRow,
@@ -25,9 +24,10 @@ from recouvra.returns.context import load_context
 from recouvra.returns.history import InMemoryReturnHistory
 from recouvra.returns.judge import judge_file
 from recouvra.sftp.client import connect
-from recouvra.sftp.server import EmbeddedSftpServer
-from recouvra.simulator import simulate_agencies
-from recouvra.simulator.model import LEDGER_ID_BASE
+from recouvra.standins.generator.sinks import sql_statements
+from recouvra.standins.sftp_server import EmbeddedSftpServer
+from recouvra.standins.simulator import simulate_agencies
+from recouvra.standins.simulator.model import LEDGER_ID_BASE
 
 pytestmark = [pytest.mark.integration]
 
@@ -191,8 +191,8 @@ def test_ledger_rows_on_postgresql_once(pg_url: str) -> None:
     """The same ledger rows on PostgreSQL: typed values, and writing them twice adds nothing."""
     from sqlalchemy import create_engine, text
 
-    from recouvra.simulator.ledger import write_ledger
-    from recouvra.simulator.model import LedgerRow
+    from recouvra.standins.simulator.ledger import write_ledger
+    from recouvra.standins.simulator.model import LedgerRow
 
     engine = create_engine(pg_url)
     with engine.begin() as conn:

@@ -177,7 +177,7 @@ def test_celery_stack_runs_the_dags(pg_url: str, tmp_path: Path, pytestconfig: p
     import redis
 
     from recouvra.config import load_settings
-    from recouvra.generator.seed import seed_source
+    from recouvra.standins.generator.seed import seed_source
 
     broker = f"redis://127.0.0.1:6379/{BROKER_DB}"
     try:

@@ -37,7 +37,8 @@ def test_the_package_keeps_every_contract() -> None:
     ("kpi.py", "import airflow.sdk", "Only the Airflow adapter imports Airflow"),
     ("warehouse.py", "def _late():\n    from recouvra import kpi", "Stages import only earlier stages"),
     ("selection/scoring.py", "from recouvra.selection import monthly", "No import cycle"),
-    ("publication.py", "from recouvra.generator import seed", "Production code never imports the stand-ins"),
+    ("publication.py", "from recouvra.standins.generator import seed",
+     "Production code never imports the stand-ins"),
 ])
 def test_a_breach_fails_the_lint_naming_its_contract(tmp_path: Path, module: str, line: str,
                                                       contract: str) -> None:

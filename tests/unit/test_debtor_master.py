@@ -10,10 +10,10 @@ import pytest
 
 from recouvra.config import load_settings
 from recouvra.debtor_master import build_debtor_master
-from recouvra.generator import seed_source
 from recouvra.lake import TABLES
 from recouvra.matching import pair_metrics
 from recouvra.portfolio import extract_snapshot, gate_and_publish
+from recouvra.standins.generator import seed_source
 from recouvra.warehouse import connect, migrate_connection
 
 AS_OF = dt.date(2026, 11, 1)

@@ -17,10 +17,10 @@ import pytest
 from stdnum.ma import ice as stdnum_ice
 
 from recouvra.config import Settings, load_settings
-from recouvra.generator import export_dedupe_sample, seed_source
-from recouvra.generator.ledger import RateTables, surcharge_centimes
-from recouvra.generator.seed import TABLES, TRUTH_FILE, resolve_scale, timeline_of
-from recouvra.generator.timeline import day_number, month_index
+from recouvra.standins.generator import export_dedupe_sample, seed_source
+from recouvra.standins.generator.ledger import RateTables, surcharge_centimes
+from recouvra.standins.generator.seed import TABLES, TRUTH_FILE, resolve_scale, timeline_of
+from recouvra.standins.generator.timeline import day_number, month_index
 
 N = 2000
 SEED = 7

@@ -21,8 +21,8 @@ import pytest
 import recouvra.ingest.load as load_module
 from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file
 from recouvra.returns import InMemoryReturnHistory, judge_bytes
-from recouvra.returns.samples import return_csv
 from recouvra.returns.warehouse_history import WarehouseReturnHistory
+from recouvra.standins.return_samples import return_csv
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 pytestmark = [pytest.mark.unit]

@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # import name -> distribution name, where they differ
 DISTRIBUTION = {
-    "yaml": "pyyaml", "sqlalchemy": "sqlalchemy", "stdnum": "python-stdnum", "text_unidecode": "text-unidecode",
+    "yaml": "pyyaml", "sqlalchemy": "sqlalchemy", "stdnum": "python-stdnum",
+    "text_unidecode": "text-unidecode",
     "great_expectations": "great-expectations", "airflow": "apache-airflow",
 }
 
@@ -43,7 +44,8 @@ def _imported_distributions() -> dict[str, str]:
 def test_every_imported_package_is_declared_and_pinned() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = _requirement_names(project["dependencies"])
-    extras = {_norm(n) for deps in project["optional-dependencies"].values() for n in _requirement_names(deps)}
+    extras = {_norm(n) for deps in project["optional-dependencies"].values()
+              for n in _requirement_names(deps)}
     pinned = _requirement_names((ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines())
     imported = _imported_distributions()
     assert imported, "no import found: the scan is broken"

@@ -38,7 +38,7 @@ from recouvra.publication import (
     write_recall_file,
 )
 from recouvra.returns.context import load_context
-from recouvra.returns.samples import ASSIGNMENT_HEADER
+from recouvra.standins.return_samples import ASSIGNMENT_HEADER
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 NOV = dt.date(2026, 11, 1)

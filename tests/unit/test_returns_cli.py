@@ -14,7 +14,7 @@ import pytest
 
 from recouvra.cli import main
 from recouvra.returns import ExchangeContextError, load_context
-from recouvra.returns.samples import (
+from recouvra.standins.return_samples import (
     SampleDossier,
     return_csv,
     write_assignment_csv,

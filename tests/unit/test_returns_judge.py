@@ -23,7 +23,7 @@ from recouvra.returns import (
     judge_bytes,
     judge_file,
 )
-from recouvra.returns.samples import return_csv
+from recouvra.standins.return_samples import return_csv
 
 AS_OF = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ from recouvra.config import load_settings
 from recouvra.sftp.client import _check_manifest, parse_host_key, sha256_file
 from recouvra.sftp.errors import Endpoint, SftpPackageError, SftpServerError
 from recouvra.sftp.keys import connection_extras, host_key_line, known_hosts_line
-from recouvra.sftp.server import Faults, airflow_connection_env, prepare_root
+from recouvra.standins.sftp_server import Faults, airflow_connection_env, prepare_root
 
 pytestmark = [pytest.mark.unit]
 ROOT = Path(__file__).resolve().parents[2]

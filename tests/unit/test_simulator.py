@@ -16,10 +16,10 @@ from recouvra.exchange.csvparse import parse_rows
 from recouvra.returns.context import Dossier, ExchangeContext
 from recouvra.returns.history import InMemoryReturnHistory
 from recouvra.returns.judge import judge_bytes
-from recouvra.simulator.behaviour import moroccan_phone, plan_dossier
-from recouvra.simulator.emit import AgencyState, emit_agency, sending_days
-from recouvra.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
-from recouvra.simulator.outbox import read_outbox
+from recouvra.standins.simulator.behaviour import moroccan_phone, plan_dossier
+from recouvra.standins.simulator.emit import AgencyState, emit_agency, sending_days
+from recouvra.standins.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
+from recouvra.standins.simulator.outbox import read_outbox
 
 pytestmark = [pytest.mark.unit]
 
@@ -229,7 +229,7 @@ def test_plan_is_independent_of_other_dossiers_and_of_until() -> None:
 
 
 def test_read_outbox_ignores_part_files_and_bad_manifests(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from recouvra.returns.samples import SampleDossier, write_assignment_csv
+    from recouvra.standins.return_samples import SampleDossier, write_assignment_csv
 
     (tmp_path / "CNSS_ASSIGN_AG01_202611_01.csv.part").write_text("partial", encoding="utf-8")
     assign = write_assignment_csv(

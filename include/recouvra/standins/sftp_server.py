@@ -356,7 +356,7 @@ def _alive(pid: int) -> bool:
         return True
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.exists():  # a recycled PID is not our server
-        return b"recouvra.sftp.server" in cmdline.read_bytes()
+        return b"recouvra.standins.sftp_server" in cmdline.read_bytes()
     return True
 
 
@@ -415,7 +415,7 @@ def start_daemon(
     pid_file, port_file = _state_files(root)
     for f in (pid_file, port_file):
         f.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "recouvra.sftp.server", "--root", str(root), "--host", host,
+    cmd = [sys.executable, "-m", "recouvra.standins.sftp_server", "--root", str(root), "--host", host,
            "--port", str(port), *[f"--agency={a}" for a in agencies]]
     if faults is not None and faults.disk_full_after is not None:
         cmd += ["--fault-disk-full-after", str(faults.disk_full_after)]
@@ -494,8 +494,8 @@ def airflow_connection_env(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m recouvra.sftp.server``: the foreground process :func:`start_daemon` launches."""
-    p = argparse.ArgumentParser(prog="python -m recouvra.sftp.server")
+    """``python -m recouvra.standins.sftp_server``: the foreground process :func:`start_daemon` launches."""
+    p = argparse.ArgumentParser(prog="python -m recouvra.standins.sftp_server")
     p.add_argument("--root", required=True, type=Path)
     p.add_argument("--host", default=HOST)
     p.add_argument("--port", type=int, default=0)

@@ -26,7 +26,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from recouvra.config import load_settings
-    from recouvra.simulator import simulate_agencies
+    from recouvra.standins.simulator import simulate_agencies
 
     settings = load_settings(args.config)
     report = simulate_agencies(

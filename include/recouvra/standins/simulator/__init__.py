@@ -3,6 +3,6 @@ and the tests, answering the fund's files over SFTP as real agencies would (docs
 
 from __future__ import annotations
 
-from recouvra.simulator.run import AgencyReport, SimulationReport, SimulatorError, simulate_agencies
+from recouvra.standins.simulator.run import AgencyReport, SimulationReport, SimulatorError, simulate_agencies
 
 __all__ = ["AgencyReport", "SimulationReport", "SimulatorError", "simulate_agencies"]

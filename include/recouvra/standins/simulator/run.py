@@ -3,7 +3,7 @@ dossiers and sends its return files; the payments it reports reach the fund's so
 
 One agency at a time: connect with the agency's key, download ``outbox/`` (``.part`` ignored,
 packages checked against their manifests) and ``outbox/acks/``, plan and build the week's files
-(:mod:`recouvra.simulator.emit`), write the ledger rows recorded by ``until``, upload each file
+(:mod:`recouvra.standins.simulator.emit`), write the ledger rows recorded by ``until``, upload each file
 (``.sha256`` sidecar first, every file as ``.part`` then renamed), then save the agency's state
 (``<work_dir>/<AGENCY>.state.json``). A second run with the same ``until`` sends nothing.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import RecouvraError
-from recouvra.simulator.emit import AgencyState, emit_agency
-from recouvra.simulator.ledger import write_ledger
-from recouvra.simulator.outbox import read_outbox
+from recouvra.standins.simulator.emit import AgencyState, emit_agency
+from recouvra.standins.simulator.ledger import write_ledger
+from recouvra.standins.simulator.outbox import read_outbox
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -101,7 +101,7 @@ class SimulationReport:
 def _params_from_root(root: Path, agencies: list[str], port: int | None) -> dict[str, SftpParams]:
     from recouvra.sftp.client import SftpParams
     from recouvra.sftp.keys import agency_key_path, host_key_line
-    from recouvra.sftp.server import HOST, running_port, username_for
+    from recouvra.standins.sftp_server import HOST, running_port, username_for
 
     port = port or running_port(root)
     if port is None:

@@ -4,7 +4,7 @@ plans, payments and closures over the assignment window.
 :func:`plan_dossier` is pure: the same seed, agency behaviour and dossier give the same plan, whatever
 ``--until`` is, so that a run up to a later day only adds what happened since. Dates never leave the
 assignment window; what happens after a recall or after the fund says the debtor paid is cut when
-the records are sent (:mod:`recouvra.simulator.emit`), since the agency learns those later.
+the records are sent (:mod:`recouvra.standins.simulator.emit`), since the agency learns those later.
 
 The debtor draws one profile: ``unreachable``, ``promiser`` (pays by promises, month by month),
 ``plan`` (asks a payment plan, pays installments), ``refuser``, ``disputer``, ``ceased`` or
@@ -18,7 +18,7 @@ import random
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
-from recouvra.simulator.model import CENT, DossierFacts, DossierPlan, PlannedPayment, ReturnEvent
+from recouvra.standins.simulator.model import CENT, DossierFacts, DossierPlan, PlannedPayment, ReturnEvent
 
 if TYPE_CHECKING:
     from recouvra.config import AgencyBehaviour

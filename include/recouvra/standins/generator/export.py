@@ -32,7 +32,7 @@ def export_dedupe_sample(
     import pandas as pd
     import sqlalchemy as sa
 
-    from recouvra.generator.seed import TRUTH_FILE
+    from recouvra.standins.generator.seed import TRUTH_FILE
 
     engine = sa.create_engine(url)
     try:

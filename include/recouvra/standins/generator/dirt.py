@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from recouvra.generator.vocab import ADDRESS_ABBREVIATIONS, LEGAL_FORM_VARIANTS, TRANSLITERATIONS
+from recouvra.standins.generator.vocab import ADDRESS_ABBREVIATIONS, LEGAL_FORM_VARIANTS, TRANSLITERATIONS
 
 if TYPE_CHECKING:
     import random

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.exchange.csvparse import format_rows
 from recouvra.exchange.spec import RETURN_TYPES
-from recouvra.simulator.behaviour import plan_dossier
-from recouvra.simulator.model import (
+from recouvra.standins.simulator.behaviour import plan_dossier
+from recouvra.standins.simulator.model import (
     CENT,
     LEDGER_ID_BASE,
     RETURN_TYPE_ORDER,

@@ -1,7 +1,7 @@
 """What a simulated agency reads from its ``outbox/``: complete packages only, checked against their
 manifests, then its dossiers (assignment + detail), recalls and the fund's payments notices.
 
-The agency downloads into a local folder first (:func:`recouvra.simulator.run.simulate_agencies`);
+The agency downloads into a local folder first (:func:`recouvra.standins.simulator.run.simulate_agencies`);
 everything here reads that folder, so the parsing is tested without a server.
 """
 
@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from recouvra.exchange.csvparse import decode_utf8, parse_rows
-from recouvra.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
+from recouvra.standins.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
 
 if TYPE_CHECKING:
     from pathlib import Path

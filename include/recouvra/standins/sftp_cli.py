@@ -21,7 +21,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _faults(args: argparse.Namespace) -> Any:
-    from recouvra.sftp.server import Faults
+    from recouvra.standins.sftp_server import Faults
 
     if args.fault_disk_full_after is None and args.fault_drop_after is None:
         return None
@@ -29,7 +29,7 @@ def _faults(args: argparse.Namespace) -> Any:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from recouvra.sftp.server import serve_forever, sftp_root, start_daemon
+    from recouvra.standins.sftp_server import serve_forever, sftp_root, start_daemon
 
     settings = _settings(args)
     root = sftp_root(settings)
@@ -43,7 +43,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:
-    from recouvra.sftp.server import sftp_root, stop_daemon
+    from recouvra.standins.sftp_server import sftp_root, stop_daemon
 
     root = sftp_root(_settings(args))
     print("embedded SFTP server stopped" if stop_daemon(root) else "embedded SFTP server was not running")
@@ -53,7 +53,7 @@ def _cmd_stop(args: argparse.Namespace) -> int:
 def _cmd_env(args: argparse.Namespace) -> int:
     import shlex
 
-    from recouvra.sftp.server import airflow_connection_env
+    from recouvra.standins.sftp_server import airflow_connection_env
 
     for name, value in airflow_connection_env(_settings(args), port=args.port).items():
         print(f"export {name}={shlex.quote(value)}")
@@ -62,7 +62,7 @@ def _cmd_env(args: argparse.Namespace) -> int:
 
 def _cmd_known_hosts(args: argparse.Namespace) -> int:
     from recouvra.sftp.keys import known_hosts_line
-    from recouvra.sftp.server import HOST, running_port, sftp_root
+    from recouvra.standins.sftp_server import HOST, running_port, sftp_root
 
     root = sftp_root(_settings(args))
     port = args.port or running_port(root)

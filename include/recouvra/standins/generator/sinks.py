@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql" / "source"
+SQL_DIR = Path(__file__).resolve().parents[3] / "sql" / "source"
 
 
 def sql_statements(name: str) -> list[str]:

@@ -1,7 +1,7 @@
 """What a simulated agency knows and does: its dossiers (from the fund's files) and its planned events.
 
-Plain frozen dataclasses, no I/O: the behaviour functions (:mod:`recouvra.simulator.behaviour`) and
-the file builder (:mod:`recouvra.simulator.emit`) work on them, so the unit tests need no server.
+Plain frozen dataclasses, no I/O: the behaviour functions (:mod:`recouvra.standins.simulator.behaviour`) and
+the file builder (:mod:`recouvra.standins.simulator.emit`) work on them, so the unit tests need no server.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class ReturnEvent:
 
     ``payment`` is set for PAYMENTS records: the cells ``amount``, ``payment_date`` and
     ``receipt_ref`` are then computed when the record is sent (the amount is capped by what is
-    still owed at that moment, see :func:`recouvra.simulator.emit.settle_payment`).
+    still owed at that moment, see :func:`recouvra.standins.simulator.emit.settle_payment`).
     """
 
     record_type: str

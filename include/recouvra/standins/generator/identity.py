@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recouvra.generator import dirt
-from recouvra.generator import vocab as V
-from recouvra.generator.timeline import NULL_DAY, Timeline, month_start_days
+from recouvra.standins.generator import dirt
+from recouvra.standins.generator import vocab as V
+from recouvra.standins.generator.timeline import NULL_DAY, Timeline, month_start_days
 
 if TYPE_CHECKING:
     from recouvra.config import Seed

@@ -20,10 +20,10 @@ import numpy as np
 
 from recouvra.config import redact_url
 from recouvra.errors import ConfigError
-from recouvra.generator.identity import generate_employers
-from recouvra.generator.ledger import RateTables, generate_ledger
-from recouvra.generator.sinks import Sink, open_sink, sql_statements
-from recouvra.generator.timeline import Timeline, parse_month
+from recouvra.standins.generator.identity import generate_employers
+from recouvra.standins.generator.ledger import RateTables, generate_ledger
+from recouvra.standins.generator.sinks import Sink, open_sink, sql_statements
+from recouvra.standins.generator.timeline import Timeline, parse_month
 
 if TYPE_CHECKING:
     from pathlib import Path

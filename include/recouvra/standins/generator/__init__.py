@@ -8,7 +8,7 @@ See docs/synthetic-data.md.
 
 from __future__ import annotations
 
-from recouvra.generator.export import export_dedupe_sample
-from recouvra.generator.seed import GENERATOR_VERSION, SCALES, SeedReport, seed_source
+from recouvra.standins.generator.export import export_dedupe_sample
+from recouvra.standins.generator.seed import GENERATOR_VERSION, SCALES, SeedReport, seed_source
 
 __all__ = ["GENERATOR_VERSION", "SCALES", "SeedReport", "export_dedupe_sample", "seed_source"]

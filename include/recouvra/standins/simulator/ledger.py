@@ -1,7 +1,7 @@
 """The fund's side of a simulated payment: rows in the source database's ``ledger_payments``.
 
 Any SQLAlchemy URL (SQLite for the embedded demo, PostgreSQL, ...). Ids come from a range of their
-own (:data:`~recouvra.simulator.model.LEDGER_ID_BASE` and up) and rows already present are skipped,
+own (:data:`~recouvra.standins.simulator.model.LEDGER_ID_BASE` and up) and rows already present are skipped,
 so writing the same rows twice changes nothing.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from recouvra.simulator.model import LEDGER_ID_BASE
+from recouvra.standins.simulator.model import LEDGER_ID_BASE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from recouvra.simulator.model import LedgerRow
+    from recouvra.standins.simulator.model import LedgerRow
 
 COLUMNS = (
     "payment_id",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from recouvra.errors import ConfigError
-from recouvra.generator.timeline import (
+from recouvra.standins.generator.timeline import (
     NULL_DAY,
     Timeline,
     day_of_month,
@@ -28,7 +28,7 @@ from recouvra.generator.timeline import (
 
 if TYPE_CHECKING:
     from recouvra.config import Rates
-    from recouvra.generator.identity import EmployerChunk
+    from recouvra.standins.generator.identity import EmployerChunk
 
 PPM = 1_000_000
 TABLE_YEARS = 12  # rate tables cover this many years before the end month (old arrears are younger)
