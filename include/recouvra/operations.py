@@ -283,12 +283,15 @@ class _Item:
 @dataclass
 class _Harvest:
     items: dict[str, _Item] = field(default_factory=dict)
+    published: dict[str, _Item] = field(default_factory=dict)
+    received: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     gx: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
 
 
 _ROW_KEYS = ("rows", "rows_loaded", "rows_ingested", "row_count", "records")
+_RECEIVED_KEYS = ("rows_received", "rows_accepted", "rows_rejected", "rows_duplicate")
 _FILE_LIST_KEYS = {"files", "published_files", "uploaded", "packages"}
 _CHECK_KEYS = {"checks", "integrity", "integrity_checks", "reconciliation", "verified", "errors", "rejected"}
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -304,24 +307,51 @@ def _item_name(node: Mapping[str, Any], path: tuple[str, ...], task: TaskOutcome
     return task.label
 
 
+def _file_name(node: Mapping[str, Any]) -> str | None:
+    """The name of a file a task wrote or sent (it carries a sha256), else None."""
+    if not isinstance(node.get("sha256"), str):
+        return None
+    for key in ("name", "file_name"):
+        if isinstance(node.get(key), str):
+            return str(node[key])
+    for key in ("remote_path", "path"):
+        if isinstance(node.get(key), str):
+            return Path(str(node[key])).name
+    return None
+
+
+def _keep_latest(found: dict[str, _Item], item: _Item) -> None:
+    known = found.get(item.name)
+    if known is None or (item.end or _EPOCH) >= (known.end or _EPOCH):
+        found[item.name] = item
+
+
 def _harvest(task: TaskOutcome, h: _Harvest) -> None:
     """Pick the facts an engineer looks for out of a task's return value, by the keys they carry.
 
-    A mapping with a row count is one item (a table, a file); when several tasks report the same item
-    (extract, then publish) the last to end wins: the summary tells what was finally published.
+    A file the fund wrote or sent (a mapping with a sha256 and a name: data files and manifests alike)
+    is a published file, named by its own name; a file an agency sent (rows received, accepted,
+    rejected, duplicate) a received one; any other mapping with a row count (a table) is rows
+    ingested. When several tasks report the same item (extract then publish, build then upload) the last
+    to end wins: the summary tells what was finally published.
     """
     for path, v in _walk(task.value):
         key = path[-1] if path else ""
         if isinstance(v, Mapping):
+            if all(isinstance(v.get(k), int) for k in _RECEIVED_KEYS) and isinstance(v.get("file_name"), str):
+                h.received[f"{v.get('agency') or ''}/{v['file_name']}"] = {**v, "task": task.label}
+                continue
             rows = next((v[k] for k in _ROW_KEYS if isinstance(v.get(k), int)
                          and not isinstance(v.get(k), bool)), None)
-            if rows is not None:
-                name = _item_name(v, path, task)
+            name = _file_name(v)
+            if name is not None:
+                where = v.get("remote_path") or v.get("path")
+                _keep_latest(h.published, _Item(name, task.label, rows if rows is not None else 0,
+                                                where if isinstance(where, str) else None, task.end))
+            elif rows is not None:
                 where = v.get("path") or v.get("file")
-                item = _Item(name, task.label, rows, where if isinstance(where, str) else None, task.end)
-                known = h.items.get(name)
-                if known is None or (item.end or _EPOCH) >= (known.end or _EPOCH):
-                    h.items[name] = item
+                _keep_latest(h.items, _Item(_item_name(v, path, task), task.label, rows,
+                                            where if isinstance(where, str) else None, task.end))
         elif key in {"data_docs", "data_docs_path", "gx_docs"} and v:
             h.gx.append(f"{task.label}: Data Docs [{v}]({_link(str(v))})")
         elif key in {"success", "gx_success", "validation_success"} and isinstance(v, bool):
@@ -337,6 +367,24 @@ def _harvest(task: TaskOutcome, h: _Harvest) -> None:
         flat = ", ".join(f"{k} {v}" for k, v in task.value.items() if isinstance(v, int | str | bool))
         if flat:
             h.checks.append(f"{task.label}: {flat}")
+
+
+def run_window(run: RunFacts) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When the run really started and ended: the run's own dates, unless they contradict its tasks.
+
+    A run tested ahead of its logical date (``airflow dags test`` of a future month) may carry that
+    date as its start: the earliest task start (its end less its duration) is then the start, so a
+    duration is never negative.
+    """
+    starts = [t.end - dt.timedelta(seconds=t.duration_s) for t in run.tasks
+              if t.end is not None and t.duration_s is not None]
+    ends = [t.end for t in run.tasks if t.end is not None]
+    start, end = run.start, run.end or (max(ends) if ends else None)
+    if starts and (start is None or (end is not None and start > end) or start > min(starts)):
+        start = min(starts)
+    if start is not None and end is not None and end < start:
+        end = max(ends) if ends and max(ends) >= start else start
+    return start, end
 
 
 def _link(target: str) -> str:
@@ -363,15 +411,16 @@ def render_run_summary(run: RunFacts) -> str:
     h = _Harvest()
     for t in run.tasks:
         _harvest(t, h)
-    took = (run.end - run.start).total_seconds() if run.start and run.end else None
+    start, end = run_window(run)
+    took = (end - start).total_seconds() if start and end else None
     failed = [t for t in run.tasks if t.state in {"failed", "upstream_failed"}]
     out = [
         f"# {run.dag_id} — {run.state.upper()}",
         "",
         f"- run: `{run.run_id}`",
         f"- month: {run.month}",
-        f"- started: {run.start:%Y-%m-%d %H:%M:%S %Z}" if run.start else "- started: -",
-        f"- ended: {run.end:%Y-%m-%d %H:%M:%S %Z} ({_fmt_duration(took)})" if run.end else "- ended: -",
+        f"- started: {start:%Y-%m-%d %H:%M:%S %Z}" if start else "- started: -",
+        f"- ended: {end:%Y-%m-%d %H:%M:%S %Z} ({_fmt_duration(took)})" if end else "- ended: -",
         f"- tasks: {len(run.tasks)}, failed: {len(failed)}",
     ]
     if run.note:
@@ -387,9 +436,20 @@ def render_run_summary(run: RunFacts) -> str:
         out += [f"| **total** | **{sum(i.rows for i in items):,}** | |"]
     else:
         out.append("none reported")
+    if h.received:
+        out += ["", "## Files received", "",
+                "| agency / file | received | accepted | rejected | duplicate | status | by task |",
+                "|---|---:|---:|---:|---:|---|---|"]
+        for name, r in sorted(h.received.items()):
+            out.append(f"| {name} | {r['rows_received']:,} | {r['rows_accepted']:,} | "
+                       f"{r['rows_rejected']:,} | {r['rows_duplicate']:,} | {r.get('status', '')} | {r['task']} |")
     out += ["", "## Files published", ""]
+    published = sorted(h.published.values(), key=lambda i: i.name)
+    if published:
+        out += ["| file | rows | where | by task |", "|---|---:|---|---|"]
+        out += [f"| {i.name} | {i.rows:,} | `{i.path or ''}` | {i.task} |" for i in published]
     files = [f"{i.task}: `{i.path}`" for i in items if i.path] + h.files
-    out += [f"- {f}" for f in files] or ["none reported"]
+    out += [f"- {f}" for f in files] or ([] if published else ["none reported"])
     out += ["", "## Great Expectations", ""]
     out += [f"- {g}" for g in h.gx] or ["no validation in this run"]
     out += ["", "## Integrity checks", ""]

@@ -288,3 +288,50 @@ def test_default_args_alert_retry_with_backoff_and_time_out() -> None:
     assert DEFAULT_ARGS["max_retry_delay"] > DEFAULT_ARGS["retry_delay"]
     assert dt.timedelta(0) < DEFAULT_ARGS["execution_timeout"] <= dt.timedelta(hours=2)
     assert ADAPTER_SFTP_POOL == SFTP_POOL == "sftp_agencies"
+
+
+def _out_file(name: str, rows: int, kind: str = "ASSIGNMENT") -> dict[str, Any]:
+    return {"name": name, "file_type": kind, "path": f"/data/outbox/AG01/{name}", "sha256": "ab" * 32,
+            "size": 100, "rows": rows, "control_total": None}
+
+
+def test_summary_of_a_publication_names_every_file_and_manifest_and_ingests_nothing() -> None:
+    # assignment_monthly as `airflow dags test` ran it for a month ahead: the run's start_date was
+    # the logical date (a month after the tasks ended), which gave a negative duration.
+    package = {"kind": "ASSIGNMENT", "agency": "AG01", "period_label": "202701", "seq": 1,
+               "files": [_out_file("CNSS_ASSIGN_AG01_202701_01.csv", 148),
+                         _out_file("CNSS_DETAIL_AG01_202701_01.csv", 4989)],
+               "manifest": _out_file("CNSS_ASSIGN_AG01_202701_01.manifest.json", 0, "MANIFEST")}
+    published = {"package": package, "published_at": "2026-12-02T16:48:48Z", "files": [
+        {"name": f["name"], "file_type": f["file_type"], "remote_path": f"outbox/{f['name']}",
+         "sha256": f["sha256"], "rows": f["rows"], "control_total": None}
+        for f in [*package["files"], package["manifest"]]]}
+    run = RunFacts(
+        dag_id="assignment_monthly", run_id="manual__x", state="success", month="2027-01",
+        start=dt.datetime(2026, 12, 31, 23, 0, tzinfo=UTC), end=_t(10),
+        tasks=[TaskOutcome("build_files", "success", 1, -1, 60.0, "http://a/b", end=_t(8), value=[package]),
+               TaskOutcome("publish", "success", 1, 0, 30.0, "http://a/p", end=_t(9), value=published)],
+    )
+    md = render_run_summary(run)
+    assert "- started: 2026-11-01 02:07:00 UTC" in md and "(3.0 min)" in md and "(-" not in md
+    rows_ingested = md.split("## Rows ingested")[1].split("##")[0]
+    assert "none reported" in rows_ingested and "CNSS_" not in rows_ingested
+    files = md.split("## Files published")[1].split("##")[0]
+    for name, rows in (("CNSS_ASSIGN_AG01_202701_01.csv", "148"), ("CNSS_DETAIL_AG01_202701_01.csv", "4,989"),
+                       ("CNSS_ASSIGN_AG01_202701_01.manifest.json", "0")):
+        assert f"| {name} | {rows} | `outbox/{name}` | publish[0] |" in files, files
+    assert "| manifest |" not in md and "| publish[0] | 0 |" not in md
+
+
+def test_summary_of_an_ingestion_lists_the_files_received_with_their_rows() -> None:
+    received = [{"agency": "AG02", "file_name": "AG02_PAYMENTS_20270104_01.csv", "sha256": "cd" * 32,
+                 "return_file_id": 7, "status": "PARTIALLY_ACCEPTED", "rows_received": 12,
+                 "rows_accepted": 9, "rows_rejected": 2, "rows_duplicate": 1, "replayed": False,
+                 "ack_path": "/data/acks/x.ack.json", "rejects_path": None}]
+    run = RunFacts(dag_id="returns_ingest", run_id="r", state="success", month="2027-01", start=_t(0),
+                   end=_t(1), tasks=[TaskOutcome("ingest", "success", 1, -1, 5.0, "http://a/i", end=_t(1),
+                                                 value=[{"agency": "AG02", "items": received}])])
+    md = render_run_summary(run)
+    assert ("| AG02/AG02_PAYMENTS_20270104_01.csv | 12 | 9 | 2 | 1 | PARTIALLY_ACCEPTED | ingest |"
+            in md.split("## Files received")[1])
+    assert "AG02_PAYMENTS" not in md.split("## Files published")[1].split("## Tasks")[0]
