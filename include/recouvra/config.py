@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from recouvra.errors import ConfigError
+from recouvra.exchange.spec import MAX_COMMISSION_CAP, MAX_COMMISSION_RATE
 
 ENV_PREFIX = "RECOUVRA__"
 CONFIG_ENV = "RECOUVRA_CONFIG"
@@ -44,6 +45,9 @@ REGIONS: tuple[str, ...] = (
 Rate = Annotated[Decimal, Field(ge=0, le=1)]
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 Share = Annotated[Decimal, Field(ge=0, le=1)]
+# The contract's ceilings (recouvra.exchange.spec): a value above them fails at start, naming the key.
+CommissionRate = Annotated[Decimal, Field(ge=0, le=MAX_COMMISSION_RATE)]
+CommissionCap = Annotated[Decimal, Field(ge=0, decimal_places=2, le=MAX_COMMISSION_CAP)]
 
 
 class _Model(BaseModel):
@@ -67,8 +71,8 @@ class Programme(_Model):
     dossiers_per_month: int = Field(500, ge=1, le=100_000)
     assignment_window_months: int = Field(6, ge=1, le=24)
     minimum_total_due: Money = Decimal("5000.00")
-    default_commission_cap: Money = Decimal("30000.00")
-    max_commission_rate: Rate = Decimal("0.03")
+    default_commission_cap: CommissionCap = MAX_COMMISSION_CAP
+    max_commission_rate: CommissionRate = MAX_COMMISSION_RATE
     eligibility: Eligibility = Eligibility()
 
 
@@ -423,14 +427,35 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def _merge(base: dict[str, Any], over: Mapping[str, Any], where: str = "") -> dict[str, Any]:
     merged = dict(base)
     for k, v in over.items():
         if isinstance(v, Mapping) and isinstance(merged.get(k), dict):
-            merged[k] = _merge(merged[k], v)
+            merged[k] = _merge(merged[k], v, f"{where}{k}.")
+        elif isinstance(v, Mapping) and isinstance(merged.get(k), list):
+            merged[k] = _merge_items(merged[k], v, f"{where}{k}")
         else:
             merged[k] = v
     return merged
+
+
+def _merge_items(items: list[Any], over: Mapping[str, Any], where: str) -> list[Any]:
+    """Override fields of some items of a list (``RECOUVRA__AGENCIES__AG01__COMMISSION_RATE`` or
+    ``RECOUVRA__AGENCIES__0__...``: by the item's code or its index) without restating the list."""
+    out = list(items)
+    for key, fields in over.items():
+        if key.isdigit() and int(key) < len(out):
+            index = int(key)
+        else:
+            index = next((i for i, item in enumerate(out) if isinstance(item, Mapping)
+                          and str(item.get("code", "")).lower() == key.lower()), -1)
+        if index < 0 or not isinstance(fields, Mapping) or not isinstance(out[index], dict):
+            codes = [str(item.get("code")) for item in out if isinstance(item, Mapping)]
+            raise ConfigError(f"{where}.{key}: no such item to override (give an index below {len(out)} "
+                              f"or a code among {codes}, then a field: {ENV_PREFIX}"
+                              f"{where.upper().replace('.', '__')}__<ITEM>__<FIELD>)")
+        out[index] = _merge(out[index], fields, f"{where}.{key}.")
+    return out
 
 
 def _describe(err: ValidationError, source: str) -> str:

@@ -441,8 +441,8 @@ def render_run_summary(run: RunFacts) -> str:
                 "| agency / file | received | accepted | rejected | duplicate | status | by task |",
                 "|---|---:|---:|---:|---:|---|---|"]
         for name, r in sorted(h.received.items()):
-            out.append(f"| {name} | {r['rows_received']:,} | {r['rows_accepted']:,} | "
-                       f"{r['rows_rejected']:,} | {r['rows_duplicate']:,} | {r.get('status', '')} | {r['task']} |")
+            counts = " | ".join(f"{r[k]:,}" for k in _RECEIVED_KEYS)
+            out.append(f"| {name} | {counts} | {r.get('status', '')} | {r['task']} |")
     out += ["", "## Files published", ""]
     published = sorted(h.published.values(), key=lambda i: i.name)
     if published:

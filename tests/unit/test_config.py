@@ -126,3 +126,40 @@ def test_missing_and_unreadable_files_are_clear(tmp_path: Path) -> None:
     bad.write_text("programme: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_settings(bad, environ={})
+
+
+@pytest.mark.parametrize(("env", "key", "reason"), [
+    ({"RECOUVRA__PROGRAMME__MAX_COMMISSION_RATE": "0.5"}, "programme.max_commission_rate",
+     "less than or equal to 0.03"),
+    ({"RECOUVRA__PROGRAMME__DEFAULT_COMMISSION_CAP": "50000.00"}, "programme.default_commission_cap",
+     "less than or equal to 30000.00"),
+])
+def test_the_contracts_ceilings_cannot_be_lifted(env: dict[str, str], key: str, reason: str) -> None:
+    # 3 % and 30,000 DH are the programme's terms: configuration may lower them, never raise them.
+    with pytest.raises(ConfigError) as err:
+        load_settings(DEFAULT_CONFIG, environ=env)
+    assert key in str(err.value) and reason in str(err.value)
+
+
+def test_the_ceilings_can_be_lowered() -> None:
+    s = load_settings(DEFAULT_CONFIG, environ={"RECOUVRA__PROGRAMME__DEFAULT_COMMISSION_CAP": "20000.00",
+                                                "RECOUVRA__AGENCIES__AG04__COMMISSION_CAP": "15000.00",
+                                                "RECOUVRA__AGENCIES__AG01__COMMISSION_RATE": "0.025"})
+    assert s.programme.default_commission_cap == Decimal("20000.00")
+    assert s.commission_cap(s.agency("AG04")) == Decimal("15000.00")
+    assert s.agency("AG01").commission_rate == Decimal("0.025")
+
+
+def test_one_agency_is_overridden_by_code_or_index_without_restating_the_list() -> None:
+    s = load_settings(DEFAULT_CONFIG, environ={"RECOUVRA__AGENCIES__AG02__MONTHLY_CAPACITY": "90",
+                                                "RECOUVRA__AGENCIES__0__NAME": "Recouvrement Atlas"})
+    base = load_settings(DEFAULT_CONFIG, environ={})
+    assert s.agency("AG02").monthly_capacity == 90
+    assert s.agencies[0].name == "Recouvrement Atlas"
+    assert [a.code for a in s.agencies] == [a.code for a in base.agencies]  # nothing else changed
+    assert s.agency("AG03") == base.agency("AG03")
+    # an override still meets every rule: a rate above the ceiling names the agency
+    with pytest.raises(ConfigError, match="AG02 commission_rate 0.04 is above"):
+        load_settings(DEFAULT_CONFIG, environ={"RECOUVRA__AGENCIES__AG02__COMMISSION_RATE": "0.04"})
+    with pytest.raises(ConfigError, match=r"agencies.ag09: no such item to override .*AG01"):
+        load_settings(DEFAULT_CONFIG, environ={"RECOUVRA__AGENCIES__AG09__COMMISSION_RATE": "0.02"})

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from recouvra.calendar import FUND_TZ_NAME
@@ -18,6 +19,11 @@ SPEC = "agency-exchange/1"
 MAX_FILE_BYTES = 50 * 1024 * 1024  # 50 MiB: larger is F005
 MAX_CELL_CHARS = 1_000  # longer is E012 (a value that fails its format)
 TIMEZONE = FUND_TZ_NAME  # "today" is the fund's local date
+#: The programme's ceilings, terms of every agency's contract: a commission of at most 3 % of what the
+#: agency recovers, never above 30,000 DH per dossier ("30,000 DH unless the contract says less").
+#: Configuration may set lower values, never higher ones.
+MAX_COMMISSION_RATE = Decimal("0.03")
+MAX_COMMISSION_CAP = Decimal("30000.00")
 
 AGENCY_RE = re.compile(r"[A-Z0-9]+", re.ASCII)
 RETURN_NAME_RE = re.compile(
