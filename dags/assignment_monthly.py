@@ -11,15 +11,14 @@ logical month (Africa/Casablanca), so a backfill of a past month reproduces it.
 3. `select_and_allocate`: eligibility, transparent score, selection of the month's N dossiers and a
    stratified, seeded split among agencies (capacity and regions respected); every decision and its
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
+   A month that selects nothing fails at once and alerts, with the count of each exclusion reason.
 4. `build_files`: assignment + detail + manifest per agency, and recall files, written locally
    (same bytes on a re-run; only a manifest's `generated_at` may differ).
 5. `publish` (one mapped task per file set, pool `sftp_agencies`): `.part` then rename, remote size and
    sha256 verified, the manifest last, through the agency's own SFTP connection (pinned host key).
 6. `record_publication`: `core.publication_log`, dossiers marked PUBLISHED (the one warehouse writer).
 
-**On failure**: an SFTP fault (missing connection, full disk, dropped link) fails only that agency's
-`publish` task, which retries; nothing is ever visible under a final name before it is complete.
-Clear the failed mapped task once the agency's server is back.
+**On failure**: an SFTP fault fails only that agency's `publish` task, which retries (no partial file).
 """
 
 from __future__ import annotations
@@ -65,16 +64,21 @@ def assignment_monthly() -> None:
     @task(pool=WAREHOUSE_WRITER_POOL)
     def select_and_allocate(_: dict) -> dict:
         """Choose and allocate the month's dossiers (deterministic for the month)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
         from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.selection import EmptySelectionError, require_dossiers
         from recouvra.selection import select_and_allocate as run
         from recouvra.warehouse import connect
 
         s = settings()
-        month = run_date().month
         with connect(warehouse_url()) as wh:
-            report = run(wh, s.path(s.storage.lake_dir), s, month, seed=s.allocation.seed)
+            report = run(wh, s.path(s.storage.lake_dir), s, run_date().month, seed=s.allocation.seed)
         print(report.summary())
-        return report.as_dict()
+        try:  # an empty month fails at once (no retry: the same data select nothing again) and alerts
+            return require_dossiers(report).as_dict()
+        except EmptySelectionError as exc:
+            raise AirflowFailException(str(exc)) from exc
 
     @task
     def build_files(_: dict) -> list[dict]:

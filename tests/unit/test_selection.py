@@ -17,7 +17,13 @@ import yaml
 from recouvra.config import DEFAULT_CONFIG, REGIONS, Settings, load_settings
 from recouvra.errors import ConfigError
 from recouvra.lake import TABLES, arrow_schema
-from recouvra.selection import SelectionError, refresh_dossiers, select_and_allocate
+from recouvra.selection import (
+    EmptySelectionError,
+    SelectionError,
+    refresh_dossiers,
+    require_dossiers,
+    select_and_allocate,
+)
 from recouvra.selection.allocation import (
     AgencySlot,
     Candidate,
@@ -172,6 +178,7 @@ def test_every_exclusion_rule_has_its_reason_and_ceased_activity_is_not_one(worl
     }
     assert got[8][0] == got[9][0] == "SELECTED"
     assert report.considered == 9 and report.eligible == 2 and report.selected == 2
+    assert require_dossiers(report) is report  # a month with dossiers goes on
     seg = dict(wh.query("SELECT debtor_id, segment FROM core.dossier"))
     assert seg == {8: "FRESH", 9: "UNPAID_TITLE"}  # 3 months old without title / notified title
     # Excluded debtors have no rank; every row is queryable with a reason.
@@ -519,3 +526,18 @@ def test_seeded_S_data_is_selected_allocated_and_balanced(tmp_path: Path) -> Non
         before = _dossiers(wh)
         select_and_allocate(wh, lake, settings, NOV, seed=2026)
         assert _dossiers(wh) == before
+
+
+def test_a_month_that_selects_nothing_fails_naming_the_exclusions(world, tmp_path: Path) -> None:
+    wh, lake = world
+    _build(wh, lake, [_debtor(1, 50_000, in_proc=True), _debtor(2, 50_000, disputes=1),
+                      _debtor(3, 4_000, surcharge=500), _debtor(4, 3_000)])
+    report = select_and_allocate(wh, lake, _settings(tmp_path, per_month=5), NOV, seed=1)
+    assert report.selected == 0 and report.considered == 4
+    with pytest.raises(EmptySelectionError) as err:
+        require_dossiers(report)
+    text = str(err.value)
+    assert "selection 2026-11-01: no dossier selected out of 4 debtors (0 eligible)" in text
+    assert "excluded: BELOW_MINIMUM 2, DISPUTED 1, LEGAL_PROCEEDING 1" in text
+    # the decisions are recorded all the same, for the engineer who reads the alert
+    assert wh.query("SELECT count(*) FROM core.selection_decision WHERE decision = 'EXCLUDED'") == [(4,)]

@@ -16,14 +16,23 @@ from __future__ import annotations
 
 from recouvra.selection.common import SelectionError
 from recouvra.selection.lifecycle import LifecycleReport, refresh_dossiers
-from recouvra.selection.monthly import SelectionReport, check_settings, select_and_allocate, sync_agencies
+from recouvra.selection.monthly import (
+    EmptySelectionError,
+    SelectionReport,
+    check_settings,
+    require_dossiers,
+    select_and_allocate,
+    sync_agencies,
+)
 
 __all__ = [
+    "EmptySelectionError",
     "LifecycleReport",
     "SelectionError",
     "SelectionReport",
     "check_settings",
     "refresh_dossiers",
+    "require_dossiers",
     "select_and_allocate",
     "sync_agencies",
 ]

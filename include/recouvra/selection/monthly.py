@@ -110,6 +110,29 @@ class SelectionReport:
         return asdict(self)
 
 
+class EmptySelectionError(SelectionError):
+    """A month that selected no dossier: the run fails and alerts, naming why (never a silent month)."""
+
+
+def require_dossiers(report: SelectionReport) -> SelectionReport:
+    """``report`` when the month selected at least one dossier; otherwise :class:`EmptySelectionError`
+    naming the debtors considered and eligible and the counts of every exclusion and non-selection
+    reason. The selection itself is recorded (``core.selection_run`` and ``core.selection_decision``) so
+    that the reasons can be read there."""
+    if report.selected > 0 or report.frozen:
+        return report
+
+    def counts(by_reason: dict[str, int]) -> str:
+        ranked = sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ", ".join(f"{reason} {n:,}" for reason, n in ranked) or "none"
+
+    raise EmptySelectionError(
+        f"selection {report.month}: no dossier selected out of {report.considered:,} debtors "
+        f"({report.eligible:,} eligible); excluded: {counts(report.excluded)}; not selected: "
+        f"{counts(report.not_selected)}. Nothing to publish: check the eligibility rules and the debtor "
+        f"master (core.selection_decision holds each debtor's reason)")
+
+
 @dataclass
 class _Debtor:
     """One debtor of the month with everything the decision needs."""
