@@ -181,22 +181,21 @@ def extract_table(
 def source_totals(source_url: str, table: str, low: str, high: str) -> dict[str, int]:
     """What the source itself sums over the same window: the gate compares the snapshot with it.
 
-    Two branches, as the extraction reads them: the dated rows of the window (by the updated_at
-    index) and, in a full load only, the undated rows.
+    The same window as the extraction's: the dated rows of ``(low, high]`` and, in a full load only,
+    the undated rows.
     """
     from sqlalchemy import create_engine, text
 
     cols = ["count(*)"] + [f"coalesce(sum({c}), 0)" for c in money_columns(table)]
-    select = f"SELECT {', '.join(cols)} FROM {table}"
-    sql = (f"{select} WHERE updated_at > :low AND updated_at <= :high "
-           f"UNION ALL {select} WHERE updated_at IS NULL AND :full_load = 1")
+    sql = (f"SELECT {', '.join(cols)} FROM {table} WHERE (updated_at > :low AND updated_at <= :high) "
+           "OR (updated_at IS NULL AND :full_load = 1)")
     engine = create_engine(source_url)
     try:
         with engine.connect() as conn:
-            parts = conn.execute(text(sql), window_params(low, high)).all()
+            row = conn.execute(text(sql), window_params(low, high)).one()
     finally:
         engine.dispose()
-    totals = [sum(int(part[i]) for part in parts) for i in range(len(cols))]
+    totals = [int(v) for v in row]
     return {"rows": totals[0], **dict(zip(money_columns(table), totals[1:], strict=True))}
 
 

@@ -1,6 +1,6 @@
 -- Rows of employers changed in the watermark window (low, high]: one incremental snapshot.
 -- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
--- can see them.
+-- can see them. Both terms use the updated_at index (SQLite: MULTI-INDEX OR; PostgreSQL: BitmapOr).
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
 SELECT affiliation_no,
        legal_name,
@@ -22,30 +22,6 @@ SELECT affiliation_no,
        ceased_on,
        updated_at
 FROM employers
-WHERE updated_at > :low
-  AND updated_at <= :high
-UNION ALL
-SELECT affiliation_no,
-       legal_name,
-       legal_form,
-       ice,
-       rc_number,
-       rc_court,
-       if_number,
-       cin,
-       address,
-       city,
-       phone,
-       phone_2,
-       email,
-       legal_rep_name,
-       sector,
-       status,
-       registered_on,
-       ceased_on,
-       updated_at
-FROM employers
-WHERE updated_at IS NULL
-  AND :full_load = 1
+WHERE (updated_at > :low AND updated_at <= :high)
+   OR (updated_at IS NULL AND :full_load = 1)
 ORDER BY updated_at, affiliation_no
-

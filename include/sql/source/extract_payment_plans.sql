@@ -1,6 +1,6 @@
 -- Rows of payment_plans changed in the watermark window (low, high]: one incremental snapshot.
 -- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
--- can see them.
+-- can see them. Both terms use the updated_at index (SQLite: MULTI-INDEX OR; PostgreSQL: BitmapOr).
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
 SELECT plan_id,
        affiliation_no,
@@ -10,18 +10,6 @@ SELECT plan_id,
        status,
        updated_at
 FROM payment_plans
-WHERE updated_at > :low
-  AND updated_at <= :high
-UNION ALL
-SELECT plan_id,
-       affiliation_no,
-       signed_on,
-       installments,
-       total_centimes,
-       status,
-       updated_at
-FROM payment_plans
-WHERE updated_at IS NULL
-  AND :full_load = 1
+WHERE (updated_at > :low AND updated_at <= :high)
+   OR (updated_at IS NULL AND :full_load = 1)
 ORDER BY updated_at, plan_id
-

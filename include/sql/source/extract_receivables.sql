@@ -1,6 +1,6 @@
 -- Rows of receivables changed in the watermark window (low, high]: one incremental snapshot.
 -- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
--- can see them.
+-- can see them. Both terms use the updated_at index (SQLite: MULTI-INDEX OR; PostgreSQL: BitmapOr).
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
 SELECT receivable_id,
        affiliation_no,
@@ -12,20 +12,6 @@ SELECT receivable_id,
        title_id,
        updated_at
 FROM receivables
-WHERE updated_at > :low
-  AND updated_at <= :high
-UNION ALL
-SELECT receivable_id,
-       affiliation_no,
-       period,
-       kind,
-       basis,
-       amount_centimes,
-       established_on,
-       title_id,
-       updated_at
-FROM receivables
-WHERE updated_at IS NULL
-  AND :full_load = 1
+WHERE (updated_at > :low AND updated_at <= :high)
+   OR (updated_at IS NULL AND :full_load = 1)
 ORDER BY updated_at, receivable_id
-

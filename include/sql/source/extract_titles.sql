@@ -1,6 +1,6 @@
 -- Rows of titles changed in the watermark window (low, high]: one incremental snapshot.
 -- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
--- can see them.
+-- can see them. Both terms use the updated_at index (SQLite: MULTI-INDEX OR; PostgreSQL: BitmapOr).
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
 SELECT title_id,
        affiliation_no,
@@ -11,19 +11,6 @@ SELECT title_id,
        status,
        updated_at
 FROM titles
-WHERE updated_at > :low
-  AND updated_at <= :high
-UNION ALL
-SELECT title_id,
-       affiliation_no,
-       issued_on,
-       notified_on,
-       formal_demand_on,
-       amount_centimes,
-       status,
-       updated_at
-FROM titles
-WHERE updated_at IS NULL
-  AND :full_load = 1
+WHERE (updated_at > :low AND updated_at <= :high)
+   OR (updated_at IS NULL AND :full_load = 1)
 ORDER BY updated_at, title_id
-
