@@ -15,7 +15,7 @@ from recouvra.sftp.keys import connection_extras, host_key_line, known_hosts_lin
 from recouvra.standins.sftp_server import Faults, airflow_connection_env, prepare_root
 
 pytestmark = [pytest.mark.unit]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_prepare_root_creates_private_keys_and_agency_homes(tmp_path: Path) -> None:
