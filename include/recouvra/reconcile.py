@@ -330,18 +330,24 @@ class Streams:
     unlinked_reversals: list[int]
 
 
+def _dossiers_by_affiliation(dossiers: Iterable[DossierTerms], on: dt.date) -> dict[str, list[DossierTerms]]:
+    """The dossiers started by ``on`` under each of their debtor's affiliation numbers, earliest
+    assignment first (the order in which a payment is offered to them)."""
+    by_aff: dict[str, list[DossierTerms]] = defaultdict(list)
+    for d in sorted(dossiers, key=lambda d: (d.assignment_start, d.dossier_id)):
+        if d.assignment_start <= on:
+            for aff in d.affiliation_nos:
+                by_aff[aff].append(d)
+    return by_aff
+
+
 def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry], on: dt.date) -> Streams:
     """Sort the ledger entries dated up to ``on`` into each dossier's per-month event streams."""
     terms = {d.dossier_id: d for d in dossiers}
     entries = sorted((e for e in ledger if e.payment_date <= on),
                      key=lambda e: (e.payment_date, e.ledger_payment_id))
     by_id = {e.ledger_payment_id: e for e in entries}
-    by_aff: dict[str, list[DossierTerms]] = defaultdict(list)
-    for d in sorted(terms.values(), key=lambda d: (d.assignment_start, d.dossier_id)):
-        if d.assignment_start > on:
-            continue
-        for aff in d.affiliation_nos:
-            by_aff[aff].append(d)
+    by_aff = _dossiers_by_affiliation(terms.values(), on)
     owner: dict[int, str] = {}  # in-window PAYMENT -> the one dossier it counts for
     pre: dict[int, list[str]] = defaultdict(list)  # PAYMENT settling otherwise -> dossiers concerned
     events: dict[tuple[str, dt.date], list[_Event]] = defaultdict(list)
