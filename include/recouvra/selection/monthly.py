@@ -114,6 +114,39 @@ class EmptySelectionError(SelectionError):
     """A month that selected no dossier: the run fails and alerts, naming why (never a silent month)."""
 
 
+def _apply_placement_rules(wh: Warehouse, debtors: list[_Debtor], month: dt.date, end: dt.date,
+                           cooling_off_months: int) -> None:
+    """Placement rules: a debtor with an open dossier whose window overlaps the new one is
+    ``ALREADY_PLACED``; one recalled within the cooling-off period is ``RECALL_COOLING_OFF``."""
+    merged, bridge = debtor_resolver(wh)
+    placed = current_debtors(wh.query(sql("select_open_dossiers"), [month, month, end]), merged, bridge)
+    cooling_from = add_months(month, -cooling_off_months)
+    cooling = current_debtors(wh.query(sql("select_recent_recalls"), [month, cooling_from]), merged, bridge) \
+        if cooling_off_months > 0 else set()
+    for d in debtors:
+        if d.debtor_id in placed:
+            d.reason = "ALREADY_PLACED"
+        elif d.debtor_id in cooling:
+            d.reason = "RECALL_COOLING_OFF"
+
+
+def _select_in_rank_order(eligible: list[_Debtor], slots: list[AgencySlot], quota: int) -> list[_Debtor]:
+    """Select the ranked eligible debtors in order while the quota lasts and a feasible allocation
+    exists; every one gets its rank and its decision."""
+    flow = RegionFlow(slots)
+    chosen: list[_Debtor] = []
+    for rank, d in enumerate(eligible, start=1):
+        d.rank = rank
+        if len(chosen) >= quota:
+            d.decision, d.reason = "NOT_SELECTED", QUOTA
+        elif flow.add(d.region):
+            d.decision, d.reason = "SELECTED", SELECTED_REASON
+            chosen.append(d)
+        else:
+            d.decision, d.reason = "NOT_SELECTED", NO_AGENCY_CAPACITY
+    return chosen
+
+
 def require_dossiers(report: SelectionReport) -> SelectionReport:
     """``report`` when the month selected at least one dossier; otherwise :class:`EmptySelectionError`
     naming the debtors considered and eligible and the counts of every exclusion and non-selection
@@ -339,17 +372,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     rates, _ = recovery_rates(wh, settings, month)
     debtors = _read_debtors(wh, settings, month, as_of, model)
 
-    # Placement rules: an open dossier whose window overlaps the new one, or a recent recall.
-    merged, bridge = debtor_resolver(wh)
-    placed = current_debtors(wh.query(sql("select_open_dossiers"), [month, month, end]), merged, bridge)
-    cooling_from = add_months(month, -programme.eligibility.recall_cooling_off_months)
-    cooling = current_debtors(wh.query(sql("select_recent_recalls"), [month, cooling_from]), merged, bridge) \
-        if programme.eligibility.recall_cooling_off_months > 0 else set()
-    for d in debtors:
-        if d.debtor_id in placed:
-            d.reason = "ALREADY_PLACED"
-        elif d.debtor_id in cooling:
-            d.reason = "RECALL_COOLING_OFF"
+    _apply_placement_rules(wh, debtors, month, end, programme.eligibility.recall_cooling_off_months)
 
     # Rank the eligible, then select in rank order while a feasible allocation exists.
     slots = agency_slots(settings)
@@ -362,17 +385,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
         if settings.allocation.unserved_region == "fail":
             raise SelectionError(message + "; allocation.unserved_region is fail")
         warnings.append(message)
-    flow = RegionFlow(slots)
-    chosen: list[_Debtor] = []
-    for rank, d in enumerate(eligible, start=1):
-        d.rank = rank
-        if len(chosen) >= programme.dossiers_per_month:
-            d.decision, d.reason = "NOT_SELECTED", QUOTA
-        elif flow.add(d.region):
-            d.decision, d.reason = "SELECTED", SELECTED_REASON
-            chosen.append(d)
-        else:
-            d.decision, d.reason = "NOT_SELECTED", NO_AGENCY_CAPACITY
+    chosen = _select_in_rank_order(eligible, slots, programme.dossiers_per_month)
     if len(chosen) < programme.dossiers_per_month:
         warnings.append(f"{len(chosen)} dossiers selected, below programme.dossiers_per_month "
                         f"{programme.dossiers_per_month}")
