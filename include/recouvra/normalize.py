@@ -32,6 +32,8 @@ from rapidfuzz import fuzz, process
 from stdnum.ma import ice as stdnum_ice
 from text_unidecode import unidecode
 
+from recouvra.exchange.spec import EMAIL_RE
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -556,10 +558,8 @@ def normalize_phone(value: object) -> str | None:
 
 # --------------------------------------------------------------------------------------- e-mails
 
-_EMAIL_RE = re.compile(
-    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
-)
+# The contract's rule for an address (recouvra.exchange.spec.EMAIL_RE), the same for an agency's
+# CONTACTS update and for the fund's own records: one rule, applied after cleaning.
 _EMAIL_WRAP = re.compile(r"^(?:mailto:)?<?\s*|\s*>?[.;,]?$", re.IGNORECASE)
 
 
@@ -569,7 +569,7 @@ def normalize_email(value: object) -> str | None:
     A syntax check only (no DNS): one ``@``, a dotted domain, a 2+ letter top-level domain.
     """
     text = _EMAIL_WRAP.sub("", _text(value).strip()).strip().lower()
-    if not text or len(text) > 254 or not _EMAIL_RE.match(text):
+    if not text or len(text) > 254 or not EMAIL_RE.fullmatch(text):
         return None
     return text
 
@@ -930,7 +930,7 @@ def email_series(values: pd.Series) -> pd.Series:
     s = _as_str_series(values).str.strip()
     s = s.str.replace(r"^(?i:mailto:)?<?\s*", "", regex=True).str.replace(r"\s*>?[.;,]?$", "", regex=True)
     s = s.str.strip().str.lower()
-    ok = s.str.fullmatch(_EMAIL_RE.pattern.strip("^$")).fillna(False) & (s.str.len() <= 254)
+    ok = s.str.fullmatch(EMAIL_RE.pattern).fillna(False) & (s.str.len() <= 254)
     return _none_for_missing(s.where(ok, None))
 
 
