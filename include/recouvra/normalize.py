@@ -33,6 +33,7 @@ from stdnum.ma import ice as stdnum_ice
 from text_unidecode import unidecode
 
 from recouvra.exchange.spec import EMAIL_RE
+from recouvra.exchange.values import is_email, moroccan_number
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -539,11 +540,8 @@ def parse_phone(value: object) -> PhoneCheck:
         candidate = _phone_candidate(part)
         if len(candidate.lstrip("+")) < 6:
             continue
-        try:
-            parsed = phonenumbers.parse(candidate, "MA")
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(parsed):
+        parsed = moroccan_number(candidate)  # the contract's rule: a valid Moroccan number
+        if parsed is not None:
             kind = _KINDS.get(phonenumbers.number_type(parsed), "other")
             return PhoneCheck(
                 phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), kind
@@ -569,7 +567,7 @@ def normalize_email(value: object) -> str | None:
     A syntax check only (no DNS): one ``@``, a dotted domain, a 2+ letter top-level domain.
     """
     text = _EMAIL_WRAP.sub("", _text(value).strip()).strip().lower()
-    if not text or len(text) > 254 or not EMAIL_RE.fullmatch(text):
+    if not text or not is_email(text):
         return None
     return text
 

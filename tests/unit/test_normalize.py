@@ -153,7 +153,10 @@ PHONES = [
     ("+212 6 12 34 56 78", "+212612345678", "mobile"),
     ("07 60 40 89 38", "+212760408938", "mobile"),
     ("06 12 34 56 78 / 0522 12 34 56", "+212612345678", "mobile"),
-    ("+33 6 12 34 56 78", "+33612345678", "mobile"),
+    # The contract's rule (exchange.values): a valid Moroccan number only; the assignment's phones are
+    # +212 and an agency's CONTACTS phone too. A foreign number is not a usable contact here.
+    ("+33 6 12 34 56 78", None, None),
+    ("+33 6 12 34 56 78 / 06 12 34 56 78", "+212612345678", "mobile"),
     ("0612", None, None),
     ("0412345678", None, None),
     ("abc", None, None),
@@ -345,3 +348,13 @@ def test_emails_follow_the_exchange_contracts_rule(address: str) -> None:
 
     assert (normalize_email(address) is not None) == (EMAIL_RE.fullmatch(address) is not None)
     assert email_series(pd.Series([address])).iloc[0] == normalize_email(address)
+
+
+@pytest.mark.parametrize("raw", [r for r, _, _ in PHONES if r and "/" not in r] + [
+    "06-12-34-56-78", "(0)5 22 12 34 56", "+212 (0)6 12 34 56 78", "0033612345678", "06 12 34 56 7X"])
+def test_phones_follow_the_exchange_contracts_rule(raw: str) -> None:
+    # One rule for a phone: the debtor master keeps exactly the numbers the judge of an agency's
+    # CONTACTS update accepts, in the same E.164 form.
+    from recouvra.exchange.values import phone_e164
+
+    assert normalize_phone(raw) == phone_e164(raw)

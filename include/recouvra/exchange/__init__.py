@@ -6,6 +6,8 @@ once:
 
 * :mod:`~recouvra.exchange.spec`: the contract's version, file names and their parsing, columns, codes,
   statuses, limits (file size, cell length) and the fund's time zone;
+* :mod:`~recouvra.exchange.values`: the formats of phones (a valid Moroccan number, in E.164) and
+  e-mails, checked one way by the judge of return files and the debtor master's normalisers;
 * :mod:`~recouvra.exchange.csvparse`: CSV cells as the contract writes and reads them (UTF-8, the
   formula guard, quoting) with line-and-field errors;
 * :mod:`~recouvra.exchange.errors`: the typed errors naming file, line, field and code.

@@ -22,13 +22,11 @@ from recouvra.exchange.errors import CsvSyntaxError, ReturnFileError
 from recouvra.exchange.spec import (
     ACTIVITY_STATUSES,
     AMOUNT_RE,
-    EMAIL_RE,
     INSTALLMENTS_MAX,
     INSTALLMENTS_MIN,
     INTEGER_RE,
     MAX_CELL_CHARS,
     MAX_FILE_BYTES,
-    PHONE_CHARS_RE,
     PROMISE_TO_PAY,
     RETURN_TYPES,
     SPEC,
@@ -39,6 +37,7 @@ from recouvra.exchange.spec import (
     parse_iso_date,
     parse_return_name,
 )
+from recouvra.exchange.values import is_email, phone_e164
 from recouvra.returns.records import KEY_SEPARATOR, RECORD_CLASSES, ReturnRecord
 
 if TYPE_CHECKING:
@@ -677,7 +676,7 @@ def _contact_value(contact_field: str, raw: str) -> str:
             raise _RowFault("E012", f"value {_show(raw)} is not a valid Moroccan phone number")
         return e164
     if contact_field == "EMAIL":
-        if len(raw) > 254 or EMAIL_RE.fullmatch(raw) is None:
+        if not is_email(raw):
             raise _RowFault("E012", f"value {_show(raw)} is not one e-mail address of the usual form")
         return raw
     if contact_field == "ACTIVITY_STATUS" and raw not in ACTIVITY_STATUSES:
@@ -688,15 +687,6 @@ def _contact_value(contact_field: str, raw: str) -> str:
 
 
 def normalise_phone(raw: str) -> str | None:
-    """``raw`` in E.164 when it is any written form of a valid Moroccan number (+212), else None."""
-    import phonenumbers  # imported here: the command line's --help stays fast
-
-    if PHONE_CHARS_RE.fullmatch(raw) is None or sum(ch.isdigit() for ch in raw) > 20:
-        return None
-    try:
-        number = phonenumbers.parse(raw, "MA")
-    except phonenumbers.NumberParseException:
-        return None
-    if number.country_code != 212 or not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    """``raw`` in E.164 when it is any written form of a valid Moroccan number (+212), else None
+    (the contract's rule, :func:`recouvra.exchange.values.phone_e164`)."""
+    return phone_e164(raw)
