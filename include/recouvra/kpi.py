@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recouvra.calendar import month_end as month_end
 from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
 from recouvra.warehouse import list_columns
@@ -227,12 +228,6 @@ def rate(numerator: Any, denominator: Any) -> Decimal | None:
     with localcontext() as ctx:
         ctx.prec = 50
         return (Decimal(numerator) / den).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
-
-
-def month_end(month: dt.date) -> dt.date:
-    """Last day of the month starting on ``month``."""
-    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
 
 
 def _check_month(month: dt.date) -> dt.date:

@@ -33,7 +33,7 @@ from stdnum.ma import ice as stdnum_ice
 from text_unidecode import unidecode
 
 from recouvra.exchange.spec import EMAIL_RE
-from recouvra.exchange.values import is_email, moroccan_number
+from recouvra.exchange.values import MAX_EMAIL_CHARS, is_email, moroccan_number
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -928,7 +928,7 @@ def email_series(values: pd.Series) -> pd.Series:
     s = _as_str_series(values).str.strip()
     s = s.str.replace(r"^(?i:mailto:)?<?\s*", "", regex=True).str.replace(r"\s*>?[.;,]?$", "", regex=True)
     s = s.str.strip().str.lower()
-    ok = s.str.fullmatch(EMAIL_RE.pattern).fillna(False) & (s.str.len() <= 254)
+    ok = s.str.fullmatch(EMAIL_RE.pattern).fillna(False) & (s.str.len() <= MAX_EMAIL_CHARS)
     return _none_for_missing(s.where(ok, None))
 
 

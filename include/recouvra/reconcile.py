@@ -57,6 +57,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The fund's month arithmetic, re-exported for the stages that read it from here.
+from recouvra.calendar import add_months
+from recouvra.calendar import month_end as month_end
+from recouvra.calendar import month_of as month_of
 from recouvra.errors import RecouvraError
 
 if TYPE_CHECKING:
@@ -102,27 +106,12 @@ def money(value: Any) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
-def month_of(day: dt.date) -> dt.date:
-    """The month of a day, as its first day."""
-    return day.replace(day=1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    """First day of the following month."""
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    """Last day of the month of ``month``."""
-    return next_month(month_of(month)) - dt.timedelta(days=1)
-
-
 def months_from(first: dt.date, last: dt.date) -> list[dt.date]:
     """First days of every month from ``first``'s to ``last``'s, inclusive."""
     out, m = [], month_of(first)
     while m <= month_of(last):
         out.append(m)
-        m = next_month(m)
+        m = add_months(m, 1)
     return out
 
 
@@ -636,7 +625,7 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
         month = month_of(a.payment_date)
         closed = published.get(a.agency_code)
         if closed is not None and month <= closed:
-            month = next_month(closed)
+            month = add_months(closed, 1)
         return month, now
 
     placed = [attr_month(a) for a in attributions]

@@ -671,7 +671,7 @@ def _typed_value(column: Column, raw: str, values: dict[str, str], as_of: dt.dat
 def _contact_value(contact_field: str, raw: str) -> str:
     """A CONTACTS value checked against its field: PHONE to E.164, EMAIL form, ACTIVITY_STATUS code."""
     if contact_field == "PHONE":
-        e164 = normalise_phone(raw)
+        e164 = phone_e164(raw)
         if e164 is None:
             raise _RowFault("E012", f"value {_show(raw)} is not a valid Moroccan phone number")
         return e164
@@ -685,8 +685,3 @@ def _contact_value(contact_field: str, raw: str) -> str:
         )
     return raw  # ADDRESS, CITY, LEGAL_REP, ASSET: free text; an unknown field is E006 on its own column
 
-
-def normalise_phone(raw: str) -> str | None:
-    """``raw`` in E.164 when it is any written form of a valid Moroccan number (+212), else None
-    (the contract's rule, :func:`recouvra.exchange.values.phone_e164`)."""
-    return phone_e164(raw)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from recouvra.returns.judge import normalise_phone
+from recouvra.exchange.values import phone_e164
 from recouvra.returns.records import (
     KEY_SEPARATOR,
     ActionRecord,
@@ -53,7 +53,7 @@ def _contact(r: tuple[Any, ...]) -> ReturnRecord:
     # The judge's record holds PHONE values in E.164 and every other value as sent; the table keeps
     # the value as sent (``value``), so the E.164 form is derived again the same way.
     field, sent = r[2], r[3]
-    value = (normalise_phone(sent) or sent) if field == "PHONE" else sent
+    value = (phone_e164(sent) or sent) if field == "PHONE" else sent
     return ContactRecord(line_no=0, dossier_id=r[0], update_id=r[1], field=field, value=value,
                          observed_date=r[4], evidence=r[5])
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from recouvra.calendar import add_months as add_months
 from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
 
@@ -32,12 +33,6 @@ def sql(name: str) -> str:
 def first_day(month: dt.date) -> dt.date:
     """The month as its first day; any other day is refused (months are first days everywhere)."""
     return require_month(month, error=SelectionError)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after the month of ``day``."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def months_between(period: str | None, month: dt.date) -> int | None:

@@ -64,7 +64,7 @@ _EMAIL_DOMAINS = ("gmail.com", "menara.ma", "yahoo.fr", "outlook.com")
 
 def moroccan_phone(rng: random.Random) -> str:
     """A valid Moroccan number written as agents type it: ``06 12 34 56 78``, ``0522-45-67-89``, ..."""
-    from recouvra.returns.judge import normalise_phone
+    from recouvra.exchange.values import phone_e164
 
     while True:
         if rng.random() < 0.7:
@@ -82,7 +82,7 @@ def moroccan_phone(rng: random.Random) -> str:
             if form == 2
             else ".".join(pairs)
         )
-        if normalise_phone(text) is not None:
+        if phone_e164(text) is not None:
             return text
 
 
