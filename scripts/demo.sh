@@ -12,6 +12,7 @@ timings="$logs/timings.tsv"  # dag, logical date, seconds, peak MiB: the figures
 run_dag() {  # run_dag DAG_ID LOGICAL_DATE
   local dag="$1" date="$2" log="$logs/$1_$2.log" stats="$logs/.stats" secs mib
   printf '  %-28s %-20s ' "$dag" "$date"
+  rm -f "$stats"  # a failure to start must not report the previous run's figures
   if python scripts/measure.py "$stats" -- airflow dags test "$dag" "$date" >"$log" 2>&1; then
     read -r secs mib <"$stats"
     printf 'ok (%ss, peak %s MiB)\n' "$secs" "$mib"
