@@ -24,8 +24,31 @@ from recouvra.exchange.spec import MAX_COMMISSION_CAP, MAX_COMMISSION_RATE
 
 ENV_PREFIX = "RECOUVRA__"
 CONFIG_ENV = "RECOUVRA_CONFIG"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "recouvra.yaml"
+HOME_ENV = "RECOUVRA_HOME"
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
+#: A plain ``pip install .`` ships ``config/`` inside the package as ``recouvra/_config``.
+PACKAGED_CONFIG_DIR = Path(__file__).resolve().parent / "_config"
+
+
+def config_dir() -> Path:
+    """The folder of the default configuration files: the checkout's ``config/``, else the packaged copy."""
+    source = _SOURCE_ROOT / "config"
+    return source if (source / "recouvra.yaml").is_file() else PACKAGED_CONFIG_DIR
+
+
+def project_root(environ: Mapping[str, str] | None = None) -> Path:
+    """Where relative paths (``data/...``) resolve when the configuration does not say: the source
+    checkout, or for an installed package ``$RECOUVRA_HOME`` (else the current directory)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(HOME_ENV):
+        return Path(environ[HOME_ENV]).resolve()
+    if (_SOURCE_ROOT / "config" / "recouvra.yaml").is_file():
+        return _SOURCE_ROOT
+    return Path.cwd()
+
+
+PROJECT_ROOT = project_root({})
+DEFAULT_CONFIG = config_dir() / "recouvra.yaml"
 
 REGIONS: tuple[str, ...] = (
     "Tanger-Tétouan-Al Hoceïma",
@@ -485,7 +508,9 @@ def load_settings(
     if not isinstance(raw, dict):
         raise ConfigError(f"configuration file {cfg_path} must hold a mapping at top level")
     merged = _merge(raw, _env_overrides(environ))
-    root = cfg_path.resolve().parent.parent
+    # A checkout's config/<file> resolves against the checkout; the packaged default against the home.
+    packaged = cfg_path.resolve().parent == PACKAGED_CONFIG_DIR
+    root = project_root(environ) if packaged or environ.get(HOME_ENV) else cfg_path.resolve().parent.parent
     try:
         return Settings.model_validate({**merged, "root": root})
     except ValidationError as exc:

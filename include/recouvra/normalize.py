@@ -32,6 +32,7 @@ from rapidfuzz import fuzz, process
 from stdnum.ma import ice as stdnum_ice
 from text_unidecode import unidecode
 
+from recouvra.config import config_dir
 from recouvra.exchange.spec import EMAIL_RE
 from recouvra.exchange.values import MAX_EMAIL_CHARS, is_email, moroccan_number
 
@@ -647,7 +648,7 @@ def normalize_address(value: object) -> str:
 # ---------------------------------------------------------------------------------------- cities
 
 CITIES_ENV = "RECOUVRA_CITIES"
-DEFAULT_CITIES = Path(__file__).resolve().parents[2] / "config" / "cities.yaml"
+DEFAULT_CITIES = config_dir() / "cities.yaml"
 
 
 class CityInfo(NamedTuple):

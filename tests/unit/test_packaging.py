@@ -55,3 +55,22 @@ def test_every_imported_package_is_declared_and_pinned() -> None:
     assert not unpinned, f"declared but not pinned in requirements.txt: {sorted(unpinned)}"
     # only the Airflow adapter needs Airflow: the core's own dependencies never name it
     assert "apache-airflow" not in declared and "apache-airflow" in extras
+
+
+def test_the_package_list_names_every_package_and_ships_sql_and_configuration() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools_cfg = pyproject["tool"]["setuptools"]
+    on_disk = {
+        ".".join(p.parent.relative_to(ROOT / "include").parts)
+        for p in (ROOT / "include" / "recouvra").rglob("__init__.py")
+    }
+    listed = set(setuptools_cfg["packages"])
+    assert on_disk <= listed, f"packages missing from pyproject.toml: {sorted(on_disk - listed)}"
+    data = {"recouvra._sql": "include/sql", "recouvra._config": "config"}
+    assert listed - on_disk == set(data)
+    for package, folder in data.items():
+        assert setuptools_cfg["package-dir"][package] == folder
+        patterns = setuptools_cfg["package-data"][package]
+        shipped = {p for pattern in patterns for p in (ROOT / folder).glob(pattern)}
+        wanted = {p for p in (ROOT / folder).rglob("*") if p.suffix in (".sql", ".yaml")}
+        assert wanted and shipped == wanted, f"{folder}: not shipped: {sorted(map(str, wanted - shipped))}"
