@@ -88,3 +88,11 @@ class RunDate:
 
     def __str__(self) -> str:
         return self.day.isoformat()
+
+
+def month_label(when: dt.datetime | None) -> str:
+    """The programme month of an instant as text (YYYY-MM, the fund's local time), for file names,
+    messages and alerts; '-' for runs without one. Code passes months as dates (:func:`month_of`)."""
+    if when is None:
+        return "-"
+    return when.astimezone(FUND_TZ).strftime("%Y-%m")

@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recouvra.calendar import FUND_TZ
-
 log = logging.getLogger(__name__)
 
 #: Airflow connection choosing the alert channel (absent: the alerts log only).
@@ -470,13 +468,6 @@ def write_run_summary(run: RunFacts, runs_dir: Path) -> Path:
     tmp.write_text(render_run_summary(run), encoding="utf-8")
     tmp.replace(path)
     return path
-
-
-def month_of(when: dt.datetime | None) -> str:
-    """The programme month (YYYY-MM, the fund's local time) of a logical date; '-' for runs without one."""
-    if when is None:
-        return "-"
-    return when.astimezone(FUND_TZ).strftime("%Y-%m")
 
 
 def main(argv: list[str] | None = None) -> int:

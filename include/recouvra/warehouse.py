@@ -513,7 +513,7 @@ _TYPE_NAMES = {
 }
 
 
-def normalise_type(raw: str) -> str:
+def normalize_type(raw: str) -> str:
     """One spelling per type on both engines: ``numeric(18,2)`` and ``DECIMAL(18,2)`` are
     ``DECIMAL(18,2)``, ``character varying(n)``, ``text`` and ``VARCHAR`` are ``VARCHAR``."""
     t = " ".join(raw.lower().split())
@@ -527,7 +527,7 @@ def list_columns(wh: Warehouse) -> list[Column]:
     """Every column of the warehouse's schemas, ordered by schema, table and position."""
     sql = (SUPPORT_DIR / f"list_columns_{wh.dialect}.sql").read_text(encoding="utf-8")
     return [
-        Column(s, t, c, normalise_type(str(typ)), bool(nullable), bool(pk), tc, cc)
+        Column(s, t, c, normalize_type(str(typ)), bool(nullable), bool(pk), tc, cc)
         for s, t, c, _, typ, nullable, pk, tc, cc in wh.query(sql)
     ]
 

@@ -6,7 +6,16 @@ import datetime as dt
 
 import pytest
 
-from recouvra.calendar import FUND_TZ, CalendarError, RunDate, add_months, month_end, month_of, require_month
+from recouvra.calendar import (
+    FUND_TZ,
+    CalendarError,
+    RunDate,
+    add_months,
+    month_end,
+    month_label,
+    month_of,
+    require_month,
+)
 from recouvra.errors import RecouvraError
 
 
@@ -60,3 +69,16 @@ def test_month_arithmetic() -> None:
     assert add_months(dt.date(2026, 12, 1), 1) == dt.date(2027, 1, 1)
     assert add_months(dt.date(2026, 1, 1), -13) == dt.date(2024, 12, 1)
     assert month_end(dt.date(2028, 2, 1)) == dt.date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("when", "month"),
+    [
+        (dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC), "2026-11"),  # already November in Casablanca
+        (dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.UTC), "2026-11"),
+        (dt.datetime(2026, 12, 31, 12, 0, tzinfo=dt.UTC), "2026-12"),
+        (None, "-"),
+    ],
+)
+def test_month_label_is_the_programme_month_in_morocco(when: dt.datetime | None, month: str) -> None:
+    assert month_label(when) == month

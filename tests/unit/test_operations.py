@@ -23,7 +23,6 @@ from recouvra.operations import (
     deliver,
     log_location,
     main,
-    month_of,
     pools_json,
     render_run_summary,
     safe_name,
@@ -166,19 +165,6 @@ def test_log_location_follows_the_default_template(map_index: int, expected: str
 
 def test_log_location_with_a_custom_template_is_the_base_folder() -> None:
     assert log_location("/logs", "{{ ti.dag_id }}.log", "d", "r", "t", -1, 1) == "/logs"
-
-
-@pytest.mark.parametrize(
-    ("when", "month"),
-    [
-        (dt.datetime(2026, 10, 31, 23, 30, tzinfo=UTC), "2026-11"),  # already November in Casablanca
-        (dt.datetime(2026, 11, 1, 0, 0, tzinfo=UTC), "2026-11"),
-        (dt.datetime(2026, 12, 31, 12, 0, tzinfo=UTC), "2026-12"),
-        (None, "-"),
-    ],
-)
-def test_month_of_is_the_programme_month_in_morocco(when: dt.datetime | None, month: str) -> None:
-    assert month_of(when) == month
 
 
 def _t(minute: int) -> dt.datetime:

@@ -21,7 +21,7 @@ from recouvra.warehouse import (
     discover_migrations,
     list_columns,
     migrate,
-    normalise_type,
+    normalize_type,
     parse_url,
     split_statements,
 )
@@ -340,8 +340,8 @@ def test_split_statements_rejects_unterminated_quotes() -> None:
      ("character varying(20)", "VARCHAR"), ("timestamp without time zone", "TIMESTAMP"),
      ("bigint", "BIGINT"), ("INTEGER", "INTEGER"), ("boolean", "BOOLEAN")],
 )
-def test_normalise_type(raw: str, normal: str) -> None:
-    assert normalise_type(raw) == normal
+def test_normalize_type(raw: str, normal: str) -> None:
+    assert normalize_type(raw) == normal
 
 
 def test_urls_are_read_and_passwords_never_shown() -> None:

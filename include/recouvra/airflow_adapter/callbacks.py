@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from recouvra.airflow_adapter.runtime import settings
+from recouvra.calendar import month_label
 from recouvra.operations import (
     ALERTS_CONN_ID,
     ALERTS_LOG_NAME,
@@ -24,7 +25,6 @@ from recouvra.operations import (
     append_alert,
     deliver,
     log_location,
-    month_of,
     write_run_summary,
 )
 
@@ -79,7 +79,7 @@ def alert_from_context(context: Mapping[str, Any], kind: str) -> Alert:
                         ti.dag_id, ti.run_id, ti.task_id, map_index, try_number)
     exc = context.get("exception")
     return Alert(
-        kind=kind, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, month=month_of(when),
+        kind=kind, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, month=month_label(when),
         try_number=try_number, max_tries=retries + 1, log_url=getattr(ti, "log_url", "") or "",
         log_path=path, error=f"{type(exc).__name__}: {exc}" if exc else "(no exception in context)",
         map_index=map_index,
@@ -144,7 +144,7 @@ def _summarise_in(dag_run: Any, session: Any, xcom_model: Any) -> Path:
     state = str(getattr(dag_run.state, "value", dag_run.state))
     run = RunFacts(
         dag_id=dag_run.dag_id, run_id=dag_run.run_id, state=state,
-        month=month_of(dag_run.logical_date or dag_run.run_after),
+        month=month_label(dag_run.logical_date or dag_run.run_after),
         start=dag_run.start_date, end=dag_run.end_date, tasks=tasks,
     )
     path = write_run_summary(run, data_root() / RUNS_DIR_NAME)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from recouvra.errors import RecouvraError
 from recouvra.exchange.csvparse import decode_utf8, iter_rows
 from recouvra.exchange.spec import SPEC, Status, parse_return_name
-from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalised_value
+from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalized_value
 from recouvra.returns.ack import write_complete
 from recouvra.returns.context import Dossier, ExchangeContext
 from recouvra.returns.judge import Judgement, Reject, format_timestamp, judge_file
@@ -366,7 +366,7 @@ def _load_accepted(
             "field": ("str", [r.field for r in contacts]),
             # as sent: the cell of the file (the record holds a PHONE in E.164 already)
             "value": ("str", [physical[r.line_no][1][value_at] for r in contacts]),
-            "value_normalised": ("str", [normalised_value(r.field, r.value) for r in contacts]),
+            "value_normalised": ("str", [normalized_value(r.field, r.value) for r in contacts]),
             "observed_date": ("date", [r.observed_date for r in contacts]),
             "evidence": ("str", [r.evidence for r in contacts]),
             "apply_status": ("str", ["PENDING"] * len(contacts))})

@@ -67,7 +67,7 @@ def _squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-def normalised_value(field: str, value: str) -> str:
+def normalized_value(field: str, value: str) -> str:
     """The value as the fund stores it: E.164 phone (the judge already gave it), lower-case e-mail,
     canonical city when known, single spaces in free text, codes as sent."""
     if field == "EMAIL":
