@@ -49,7 +49,7 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 
 def publish_for_agency(package: dict[str, Any]) -> dict[str, Any]:
-    """Upload one agency's file set through that agency's own SFTP connection (mapped tasks)."""
+    """Upload one agency's package through that agency's own SFTP connection (mapped tasks)."""
     from recouvra.airflow_adapter.sftp import publish_with_connection
     from recouvra.publication import Package
 
