@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.lake import lake_sql, open_lake
+from recouvra.lake import open_lake
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,15 +72,11 @@ class MasterReport:
 def read_inputs(lake: Path, as_of: dt.date, title_limit_years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Current employers (as matching records) and their portfolio features on ``as_of``."""
     with open_lake(lake) as con:
-        records = con.execute(
-            "SELECT affiliation_no AS record_id, affiliation_no, legal_name AS name, legal_form, ice, "
-            "rc_number, rc_court, cin, address, city, phone, phone_2, email, legal_rep_name, "
-            "if_number, sector, status, CAST(updated_at AS VARCHAR) AS recency FROM employers "
-            "ORDER BY affiliation_no"
-        ).df()
+        records = con.execute(query("debtor_master/select_employer_records")).df()
         params = {"as_of": as_of}
-        con.execute("CREATE TEMP TABLE outstanding AS " + lake_sql("build_outstanding_by_period"), params)
-        features = con.execute(lake_sql("build_affiliation_features"),
+        # Table outstanding, which the features query reads: the lake query materialised as is.
+        con.sql(query("lake/build_outstanding_by_period"), params=params).create("outstanding")
+        features = con.execute(query("lake/build_affiliation_features"),
                                {**params, "title_limit_years": title_limit_years}).df()
     return records, features
 
@@ -168,7 +165,7 @@ def _stable_ids(wh: Warehouse, assignments: pd.DataFrame) -> tuple[pd.Series, di
     import pandas as pd
 
     bridge = pd.DataFrame(
-        wh.query("SELECT affiliation_no, debtor_id FROM core.bridge_affiliation_debtor WHERE is_current"),
+        wh.query(query("debtor_master/select_current_bridge")),
         columns=["record_id", "debtor_id"],
     )
     m = assignments.merge(bridge, on="record_id", how="left")
@@ -183,9 +180,7 @@ def _stable_ids(wh: Warehouse, assignments: pd.DataFrame) -> tuple[pd.Series, di
     missing = [e for e in entities if e not in kept.index]
     fresh: list[int] = []
     if missing:
-        fresh = [int(r[0]) for r in wh.query(
-            "SELECT nextval('core.debtor_id_seq') FROM generate_series(1, ?)", [len(missing)]
-        )]
+        fresh = [int(r[0]) for r in wh.query(query("debtor_master/select_new_debtor_ids"), [len(missing)])]
     ids = pd.concat([kept, pd.Series(sorted(fresh), index=missing, dtype="int64")]).reindex(entities)
     # Old ids no entity kept: retired into the id of the entity that took most of their affiliations.
     retired: dict[int, int] = {}
@@ -198,7 +193,7 @@ def _stable_ids(wh: Warehouse, assignments: pd.DataFrame) -> tuple[pd.Series, di
 def _load(wh: Warehouse, table: str, frame: pd.DataFrame) -> None:
     import pyarrow as pa
 
-    wh.execute(f"DELETE FROM {table}")
+    wh.execute(query("debtor_master/delete_work_table", table=table))
     if len(frame):
         wh.load_arrow(table, pa.Table.from_pandas(frame, preserve_index=False))
 
@@ -228,58 +223,37 @@ def build_debtor_master(
         # --- dim_debtor and its history -----------------------------------------------------
         work = entities[["debtor_id", *GOLDEN_COLUMNS]].copy()
         work["affiliations_count"] = work["affiliations_count"].astype("int32")
-        wh.execute("CREATE TABLE IF NOT EXISTS core.load_debtor AS "
-                   f"SELECT debtor_id, {', '.join(GOLDEN_COLUMNS)} FROM core.dim_debtor WHERE 1 = 0")
+        wh.execute(query("debtor_master/create_load_debtor", columns=", ".join(GOLDEN_COLUMNS)))
         _load(wh, "core.load_debtor", work)
         differs = " OR ".join(f"d.{c} IS DISTINCT FROM l.{c}" for c in GOLDEN_COLUMNS)
-        changed = wh.query(
-            "SELECT count(*) FROM core.load_debtor l JOIN core.dim_debtor d USING (debtor_id) "
-            f"WHERE d.status = 'MERGED' OR {differs}"
-        )[0][0]
-        new = wh.query("SELECT count(*) FROM core.load_debtor l WHERE NOT EXISTS "
-                       "(SELECT 1 FROM core.dim_debtor d WHERE d.debtor_id = l.debtor_id)")[0][0]
+        changed = wh.query(query("debtor_master/count_changed_debtors", differs=differs))[0][0]
+        new = wh.query(query("debtor_master/count_new_debtors"))[0][0]
         # Close the current history version of every debtor whose golden record changes.
-        wh.execute(
-            "UPDATE core.debtor_history SET valid_to = ?, is_current = false WHERE is_current AND "
-            "debtor_id IN (SELECT l.debtor_id FROM core.load_debtor l JOIN core.dim_debtor d "
-            f"USING (debtor_id) WHERE d.status = 'MERGED' OR {differs})",
-            [now],
-        )
+        wh.execute(query("debtor_master/close_changed_versions", differs=differs), [now])
         sets = ", ".join(f"{c} = l.{c}" for c in GOLDEN_COLUMNS)
         wh.execute(
-            f"UPDATE core.dim_debtor SET {sets}, status = 'ACTIVE', merged_into_debtor_id = NULL, "
-            "updated_at = ? FROM core.load_debtor l WHERE core.dim_debtor.debtor_id = l.debtor_id AND ("
-            + differs.replace("d.", "core.dim_debtor.") + " OR core.dim_debtor.status = 'MERGED')",
+            query("debtor_master/update_changed_debtors", sets=sets,
+                  differs=differs.replace("d.", "core.dim_debtor.")),
             [now],
         )
         cols = ", ".join(GOLDEN_COLUMNS)
-        wh.execute(
-            f"INSERT INTO core.dim_debtor (debtor_id, {cols}, status, created_at, updated_at) "
-            f"SELECT debtor_id, {cols}, 'ACTIVE', ?, ? FROM core.load_debtor l WHERE NOT EXISTS "
-            "(SELECT 1 FROM core.dim_debtor d WHERE d.debtor_id = l.debtor_id)",
-            [now, now],
-        )
+        wh.execute(query("debtor_master/insert_new_debtors", columns=cols), [now, now])
         hist_cols = [c for c in GOLDEN_COLUMNS if c != "affiliations_count"]
         wh.execute(
-            f"INSERT INTO core.debtor_history (debtor_id, valid_from, valid_to, is_current, "
-            f"{', '.join(hist_cols)}, change_source, change_ref) "
-            f"SELECT d.debtor_id, ?, NULL, true, {', '.join('d.' + c for c in hist_cols)}, 'SOURCE', ? "
-            "FROM core.dim_debtor d WHERE d.status = 'ACTIVE' AND NOT EXISTS "
-            "(SELECT 1 FROM core.debtor_history h WHERE h.debtor_id = d.debtor_id AND h.is_current)",
+            query("debtor_master/insert_source_versions", columns=", ".join(hist_cols),
+                  d_columns=", ".join("d." + c for c in hist_cols)),
             [now, as_of.isoformat()],
         )
         for old, into in retired.items():
-            wh.execute("UPDATE core.debtor_history SET valid_to = ?, is_current = false "
-                       "WHERE debtor_id = ? AND is_current", [now, old])
-            wh.execute("UPDATE core.dim_debtor SET status = 'MERGED', merged_into_debtor_id = ?, "
-                       "updated_at = ? WHERE debtor_id = ? AND status <> 'MERGED'", [into, now, old])
-        wh.execute("DROP TABLE core.load_debtor")
+            wh.execute(query("debtor_master/close_current_version"), [now, old])
+            wh.execute(query("debtor_master/mark_debtor_merged"), [into, now, old])
+        wh.execute(query("debtor_master/drop_load_debtor"))
 
         # --- bridge from affiliation number to debtor, with history ---------------------------
         moved = _write_bridge(wh, assignments, ids, resolution.evidence, config.accept_score, as_of)
         # --- evidence of every merge of this run ----------------------------------------------
         evidence = _evidence_frame(resolution.evidence, config.accept_score, as_of)
-        wh.execute("DELETE FROM core.debtor_match_evidence WHERE resolved_on = ?", [as_of])
+        wh.execute(query("debtor_master/delete_match_evidence"), [as_of])
         if len(evidence):
             import pyarrow as pa
 
@@ -310,18 +284,11 @@ def _agency_findings(wh: Warehouse, retired: dict[int, int]) -> pd.DataFrame:
     on the debtor ids of this build (merged debtors followed to the one that absorbed them)."""
     import pandas as pd
 
-    rows = wh.query(
-        "SELECT debtor_id, field, value_normalised, observed_date, return_file_id, line_no "
-        "FROM core.agency_contact_update WHERE apply_status = 'APPLIED' "
-        "UNION ALL SELECT d.debtor_id, 'ACTIVITY_STATUS', CASE c.reason WHEN 'INSOLVENT' THEN 'INSOLVENT' "
-        "ELSE 'CEASED' END, c.closure_date, c.return_file_id, c.line_no FROM core.agency_closure c "
-        "JOIN core.dossier d USING (dossier_id) WHERE c.reason IN ('INSOLVENT', 'CEASED_NO_ASSETS')"
-    )
+    rows = wh.query(query("debtor_master/select_agency_findings"))
     found = pd.DataFrame(rows, columns=["debtor_id", "field", "value", "observed", "file", "line"])
     if found.empty:
         return found
-    merged = dict(wh.query("SELECT debtor_id, merged_into_debtor_id FROM core.dim_debtor "
-                           "WHERE status = 'MERGED'"))
+    merged = dict(wh.query(query("debtor_master/select_merged_debtors")))
     merged.update(retired)
 
     def current(debtor: int) -> int:
@@ -353,7 +320,7 @@ def _overlay_agency_findings(wh: Warehouse, entities: pd.DataFrame, retired: dic
     if found.empty:
         return entities
     prev = pd.DataFrame(
-        wh.query(f"SELECT debtor_id, {', '.join(SOURCE_TRACKED)} FROM core.debtor_source_golden"),
+        wh.query(query("debtor_master/select_source_golden", columns=", ".join(SOURCE_TRACKED))),
         columns=["debtor_id", *SOURCE_TRACKED],
     ).set_index("debtor_id")
     out = entities.set_index("debtor_id")
@@ -438,8 +405,7 @@ def _write_bridge(wh: Warehouse, assignments: pd.DataFrame, ids: pd.Series, evid
         "match_score": score.reindex(assignments["record_id"]).to_numpy(),
     })
     current = pd.DataFrame(
-        wh.query("SELECT affiliation_no, debtor_id, valid_from FROM core.bridge_affiliation_debtor "
-                 "WHERE is_current"),
+        wh.query(query("debtor_master/select_current_bridge_since")),
         columns=["affiliation_no", "old_debtor_id", "valid_from"],
     )
     m = new.merge(current, on="affiliation_no", how="left")
@@ -447,19 +413,13 @@ def _write_bridge(wh: Warehouse, assignments: pd.DataFrame, ids: pd.Series, evid
     moved = int(m["old_debtor_id"].notna().sum() - (m["old_debtor_id"] == m["debtor_id"]).sum())
     if changed.empty:
         return moved
-    wh.execute("CREATE TABLE IF NOT EXISTS core.load_bridge AS SELECT affiliation_no, debtor_id, "
-               "match_rule, match_score FROM core.bridge_affiliation_debtor WHERE 1 = 0")
+    wh.execute(query("debtor_master/create_load_bridge"))
     _load(wh, "core.load_bridge", changed[["affiliation_no", "debtor_id", "match_rule", "match_score"]])
     # A row opened today (an earlier run of the same date) is replaced, not closed.
-    wh.execute("DELETE FROM core.bridge_affiliation_debtor WHERE valid_from = ? AND affiliation_no IN "
-               "(SELECT affiliation_no FROM core.load_bridge)", [as_of])
-    wh.execute("UPDATE core.bridge_affiliation_debtor SET valid_to = ?, is_current = false "
-               "WHERE is_current AND affiliation_no IN (SELECT affiliation_no FROM core.load_bridge)",
-               [as_of])
-    wh.execute("INSERT INTO core.bridge_affiliation_debtor (affiliation_no, valid_from, valid_to, "
-               "is_current, debtor_id, match_rule, match_score) SELECT affiliation_no, ?, NULL, true, "
-               "debtor_id, match_rule, match_score FROM core.load_bridge", [as_of])
-    wh.execute("DROP TABLE core.load_bridge")
+    wh.execute(query("debtor_master/delete_bridge_opened_on"), [as_of])
+    wh.execute(query("debtor_master/close_bridge_rows"), [as_of])
+    wh.execute(query("debtor_master/insert_bridge_rows"), [as_of])
+    wh.execute(query("debtor_master/drop_load_bridge"))
     return moved
 
 
@@ -467,11 +427,7 @@ def _placements(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
     """Previous placements per debtor before ``as_of``: how many, the last month, its outcome."""
     import pandas as pd
 
-    rows = wh.query(
-        "SELECT d.debtor_id, d.assignment_month, d.dossier_id, coalesce(r.reason, d.status) "
-        "FROM core.dossier d LEFT JOIN core.dossier_recall r USING (dossier_id) "
-        "WHERE d.assignment_month < ?", [as_of]
-    )
+    rows = wh.query(query("debtor_master/select_previous_placements"), [as_of])
     df = pd.DataFrame(rows, columns=["debtor_id", "month", "dossier_id", "outcome"])
     if df.empty:
         return pd.DataFrame({"debtor_id": pd.Series(dtype="int64"),
@@ -510,6 +466,6 @@ def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, as_of: dt.date) -> N
         cents = table[c].cast(pa.decimal128(19, 0))
         mad = pc.multiply(cents, pa.scalar(Decimal("0.01"), pa.decimal128(3, 2)))
         table = table.set_column(table.schema.get_field_index(c), c, mad.cast(pa.decimal128(18, 2)))
-    wh.execute("DELETE FROM core.debtor_portfolio WHERE as_of_date = ?", [as_of])
+    wh.execute(query("debtor_master/delete_debtor_portfolio"), [as_of])
     if table.num_rows:
         wh.load_arrow("core.debtor_portfolio", table)

@@ -26,12 +26,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import month_end as month_end
 from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
+from recouvra.sqlfiles import query
 from recouvra.warehouse import list_columns
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "kpi"
 RATE_QUANTUM = Decimal("0.000001")
 #: Days after promise_date a payment still keeps a promise (the 5 days the exchange contract allows
 #: between an agency's and the ledger's payment dates).
@@ -212,11 +211,6 @@ class KpiReport:
         return rate(self.recovered_to_date, self.assigned_amount)
 
 
-def sql(name: str) -> str:
-    """A query of include/sql/kpi/."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def rate(numerator: Any, denominator: Any) -> Decimal | None:
     """``numerator / denominator`` as an exact fraction rounded half-up to 6 places; ``None`` when
     either is missing or the denominator is zero (a rate without a base is unknown, not 0)."""
@@ -352,37 +346,39 @@ def load_kpis(
     stamp = {"computed_at": now}
     rows: dict[str, int] = {}
     with wh.transaction():
-        wh.execute(sql("delete_fact_dossier_month"), [month])
-        wh.execute(sql("delete_recovery_vintage"), [month.year * 12 + month.month])
-        wh.execute(sql("delete_cohort_month"), [month])
-        wh.execute(sql("delete_agency_league"), [month])
-        wh.execute(sql("delete_agency_month"), [month])
-        wh.execute(sql("delete_portfolio_month"), [month])
+        wh.execute(query("kpi/delete_fact_dossier_month"), [month])
+        wh.execute(query("kpi/delete_recovery_vintage"), [month.year * 12 + month.month])
+        wh.execute(query("kpi/delete_cohort_month"), [month])
+        wh.execute(query("kpi/delete_agency_league"), [month])
+        wh.execute(query("kpi/delete_agency_month"), [month])
+        wh.execute(query("kpi/delete_portfolio_month"), [month])
 
-        wh.execute(sql("insert_fact_dossier_month"), [month, end])
+        wh.execute(query("kpi/insert_fact_dossier_month"), [month, end])
         rows["marts.fact_dossier_month"] = int(
-            wh.query("SELECT count(*) FROM marts.fact_dossier_month WHERE as_of_month = ?", [month])[0][0]
+            wh.query(query("kpi/count_fact_dossier_month"), [month])[0][0]
         )
 
         vintage = _records(
-            wh.query(sql("select_recovery_vintage"), [month]), VINTAGE_COLUMNS, VINTAGE_RATES, stamp
+            wh.query(query("kpi/select_recovery_vintage"), [month]), VINTAGE_COLUMNS, VINTAGE_RATES, stamp
         )
         rows["marts.kpi_recovery_vintage"] = _load(wh, "marts.kpi_recovery_vintage", vintage)
 
         cohorts = _records(
-            wh.query(sql("select_cohort_month"), [month, end, promise_grace_days]),
+            wh.query(query("kpi/select_cohort_month"), [month, end, promise_grace_days]),
             COHORT_COLUMNS,
             COHORT_RATES,
             stamp,
         )
         rows["marts.kpi_cohort_month"] = _load(wh, "marts.kpi_cohort_month", cohorts)
 
-        league = _records(wh.query(sql("select_agency_league"), [month]), LEAGUE_COLUMNS, LEAGUE_RATES, stamp)
+        league = _records(
+            wh.query(query("kpi/select_agency_league"), [month]), LEAGUE_COLUMNS, LEAGUE_RATES, stamp
+        )
         _rank(league)
         rows["marts.kpi_agency_league"] = _load(wh, "marts.kpi_agency_league", league)
 
         agency_month = _records(
-            wh.query(sql("select_agency_month"), [month, end]),
+            wh.query(query("kpi/select_agency_month"), [month, end]),
             AGENCY_MONTH_COLUMNS,
             AGENCY_MONTH_RATES,
             stamp,
@@ -390,16 +386,17 @@ def load_kpis(
         rows["marts.kpi_agency_month"] = _load(wh, "marts.kpi_agency_month", agency_month)
 
         portfolio = _records(
-            wh.query(sql("select_portfolio_month"), [month, end]), PORTFOLIO_COLUMNS, PORTFOLIO_RATES, stamp
+            wh.query(query("kpi/select_portfolio_month"), [month, end]),
+            PORTFOLIO_COLUMNS,
+            PORTFOLIO_RATES,
+            stamp,
         )
         rows["marts.kpi_portfolio_month"] = _load(wh, "marts.kpi_portfolio_month", portfolio)
 
         # V007's snapshot table follows the latest month loaded, whichever month this run is.
-        wh.execute(sql("delete_cohort_outcome"))
-        wh.execute(sql("insert_cohort_outcome_latest"))
-        rows["marts.kpi_cohort_outcome"] = int(
-            wh.query("SELECT count(*) FROM marts.kpi_cohort_outcome")[0][0]
-        )
+        wh.execute(query("kpi/delete_cohort_outcome"))
+        wh.execute(query("kpi/insert_cohort_outcome_latest"))
+        rows["marts.kpi_cohort_outcome"] = int(wh.query(query("kpi/count_cohort_outcome"))[0][0])
 
     def total(name: str) -> Decimal:
         return sum((Decimal(r[name]) for r in cohorts), Decimal("0.00"))

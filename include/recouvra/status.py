@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from recouvra.sqlfiles import query
+
 if TYPE_CHECKING:
     from decimal import Decimal
     from pathlib import Path
@@ -34,13 +36,9 @@ def warehouse_counts(url: str) -> dict[str, int]:
     with connect(url) as wh:
         names = [
             f"{s}.{t}"
-            for s, t in wh.query(
-                "SELECT table_schema, table_name FROM information_schema.tables "
-                "WHERE table_schema IN ('staging', 'core', 'marts', 'meta') "
-                "AND table_type = 'BASE TABLE' ORDER BY 1, 2"
-            )
+            for s, t in wh.query(query("status/select_warehouse_tables"))
         ]
-        return {n: int(wh.query(f"SELECT count(*) FROM {n}")[0][0]) for n in names}
+        return {n: int(wh.query(query("status/count_table_rows", table=n))[0][0]) for n in names}
 
 
 def debtor_master_line(url: str) -> str:
@@ -48,14 +46,8 @@ def debtor_master_line(url: str) -> str:
     from recouvra.warehouse import connect
 
     with connect(url) as wh:
-        debtors, affiliations = wh.query(
-            "SELECT count(*), coalesce(sum(affiliations_count), 0) FROM core.dim_debtor "
-            "WHERE status = 'ACTIVE'"
-        )[0]
-        rules = wh.query(
-            "SELECT match_rule, count(*) FROM core.bridge_affiliation_debtor WHERE is_current "
-            "AND match_rule <> 'SINGLETON' GROUP BY 1 ORDER BY 2 DESC"
-        )
+        debtors, affiliations = wh.query(query("status/count_active_debtors"))[0]
+        rules = wh.query(query("status/count_current_links_by_rule"))
     return (f"debtor master: {affiliations:,} affiliation numbers -> {debtors:,} debtors "
             f"({affiliations - debtors:,} merged; linked by " + ", ".join(f"{r} {n:,}" for r, n in rules)
             + ")")
@@ -66,11 +58,7 @@ def returns_lines(url: str) -> list[str]:
     from recouvra.warehouse import connect
 
     with connect(url) as wh:
-        rows = wh.query(
-            "SELECT agency_code, count(*), sum(rows_received), sum(rows_accepted), sum(rows_rejected), "
-            "sum(rows_duplicate), count(*) FILTER (WHERE status = 'REJECTED'), "
-            "count(*) FILTER (WHERE status = 'DUPLICATE') FROM core.return_file GROUP BY 1 ORDER BY 1"
-        )
+        rows = wh.query(query("status/select_return_totals"))
     out = ["returns received (agency: files, rows received = accepted + rejected + duplicate):"]
     for agency, files, received, accepted, rejected, duplicate, f_rej, f_dup in rows:
         out.append(f"  {agency}: {files} files ({f_rej} rejected whole, {f_dup} duplicate); "
@@ -88,12 +76,8 @@ def league_lines(url: str) -> list[str]:
     from recouvra.warehouse import connect
 
     with connect(url) as wh:
-        month = wh.query("SELECT max(as_of_month) FROM marts.v_agency_league")[0][0]
-        rows = wh.query(
-            "SELECT league_rank, agency_code, dossiers_count, assigned_amount, recovered_to_date, "
-            "recovery_rate, commission_to_date, cost_to_collect, right_party_contact_rate "
-            "FROM marts.v_agency_league WHERE as_of_month = ? ORDER BY league_rank", [month]
-        )
+        month = wh.query(query("status/select_latest_league_month"))[0][0]
+        rows = wh.query(query("status/select_league_table"), [month])
     out = [f"agency league table at the end of {str(month)[:7]}:",
            f"  {'#':>2} {'agency':<6} {'dossiers':>8} {'assigned MAD':>15} {'recovered MAD':>14} "
            f"{'recovery':>8} {'commission MAD':>14} {'cost to collect':>15} {'RPC rate':>8}"]

@@ -47,6 +47,7 @@ from recouvra.returns.records import (
     ReturnRecord,
 )
 from recouvra.returns.warehouse_history import WarehouseReturnHistory
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -75,11 +76,7 @@ class IngestError(RecouvraError):
 def context_from_warehouse(wh: Warehouse) -> ExchangeContext:
     """Every dossier the fund published (of every agency, for E002), with its window, ``total_due``
     as assigned and its recall date; dossiers still ALLOCATED were never told to an agency (E001)."""
-    rows = wh.query(
-        "SELECT d.dossier_id, d.agency_code, d.assignment_start, d.assignment_end, d.total_due, "
-        "r.recall_date FROM core.dossier d LEFT JOIN core.dossier_recall r USING (dossier_id) "
-        "WHERE d.status <> 'ALLOCATED'"
-    )
+    rows = wh.query(query("ingest/select_published_dossiers"))
     return ExchangeContext({
         r[0]: Dossier(r[0], r[1], r[2], r[3], Decimal(r[4]), r[5]) for r in rows
     })
@@ -130,8 +127,7 @@ def _unpack_warnings(text: str | None) -> list[str]:
 def _registered(wh: Warehouse, agency: str, file_name: str, sha256: str,
                 received_at: dt.datetime) -> dict[str, Any] | None:
     rows = wh.query(
-        f"SELECT {_REGISTRY_COLUMNS} FROM core.return_file WHERE agency_code = ? AND file_name = ? "
-        "AND sha256 = ? AND received_at = ?",
+        query("ingest/select_registered_file", columns=_REGISTRY_COLUMNS),
         [agency, file_name, sha256, received_at],
     )
     if not rows:
@@ -172,15 +168,11 @@ def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
         return [
             Reject(int(line_no), record_id or "", code, detail)
             for line_no, record_id, code, detail in wh.query(
-                "SELECT line_no, record_id, reason_code, detail FROM core.return_reject "
-                "WHERE return_file_id = ? ORDER BY line_no",
-                [row["return_file_id"]],
+                query("ingest/select_file_rejects"), [row["return_file_id"]]
             )
         ]
     earlier = wh.query(
-        "SELECT sha256 FROM core.return_file WHERE agency_code = ? AND file_name = ? AND return_file_id < ? "
-        "AND (file_error_code IS NULL OR file_error_code <> 'F001') ORDER BY return_file_id LIMIT 1",
-        [agency, name, row["return_file_id"]],
+        query("ingest/select_earlier_sha256_for_name"), [agency, name, row["return_file_id"]]
     )
     again = judge_file(
         path, agency, ExchangeContext(), _ReplayHistory(str(earlier[0][0]) if earlier else None),
@@ -255,10 +247,7 @@ def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
         file_date, seq = None, None
     error = j.file_errors[0] if j.file_errors else None
     return int(wh.query(
-        "INSERT INTO core.return_file (agency_code, file_name, file_type, file_date, seq, sha256, "
-        "size_bytes, received_at, processed_at, status, rows_received, rows_accepted, rows_rejected, "
-        "rows_duplicate, file_error_code, file_error_detail, warnings, ack_file_name) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING return_file_id",
+        query("ingest/insert_return_file"),
         [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_seconds(j.received_at),
          now, j.status.value, j.rows_received, len(j.accepted), len(j.rejects), len(j.duplicates),
          error.code if error else None, error.detail if error else None, _pack_warnings(j.warnings),
@@ -356,8 +345,8 @@ def _load_accepted(
         header = physical[min(physical)][1]
         value_at = header.index("value")
         debtors = {d: current_debtor(wh, int(i)) for d, i in wh.query(
-            "SELECT dossier_id, debtor_id FROM core.dossier WHERE dossier_id IN "
-            f"({', '.join('?' for _ in {r.dossier_id for r in contacts})})",
+            query("ingest/select_dossier_debtors",
+                  marks=", ".join("?" for _ in {r.dossier_id for r in contacts})),
             sorted({r.dossier_id for r in contacts}),
         )}
         _load(wh, "core.agency_contact_update", {**base,

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from recouvra.debtor_master import GOLDEN_COLUMNS
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from recouvra.warehouse import Warehouse
@@ -91,7 +92,7 @@ def _city(value: str) -> tuple[str, str] | None:
 def current_debtor(wh: Warehouse, debtor_id: int) -> int:
     """The debtor that stands for ``debtor_id`` now: itself, or the one a merge folded it into."""
     for _ in range(_MAX_MERGE_HOPS):
-        rows = wh.query("SELECT merged_into_debtor_id FROM core.dim_debtor WHERE debtor_id = ?", [debtor_id])
+        rows = wh.query(query("ingest/select_merged_into"), [debtor_id])
         if not rows or rows[0][0] is None:
             return debtor_id
         debtor_id = int(rows[0][0])
@@ -106,28 +107,18 @@ def write_version(
     Versions of one debtor opened in the same run get valid_from one microsecond apart, so that the
     key (debtor_id, valid_from) stays unique. Returns the new version's valid_from.
     """
-    current = wh.query(
-        "SELECT max(valid_from) FROM core.debtor_history WHERE debtor_id = ?", [debtor_id]
-    )[0][0]
+    current = wh.query(query("ingest/select_latest_version_start"), [debtor_id])[0][0]
     valid_from = now if current is None or now > current else current + _TICK
     sets = ", ".join(f"{column} = ?" for column in changes)
-    wh.execute(f"UPDATE core.dim_debtor SET {sets}, updated_at = ? WHERE debtor_id = ?",
-               [*changes.values(), valid_from, debtor_id])
-    wh.execute("UPDATE core.debtor_history SET valid_to = ?, is_current = false "
-               "WHERE debtor_id = ? AND is_current", [valid_from, debtor_id])
+    wh.execute(query("ingest/update_golden_record", sets=sets), [*changes.values(), valid_from, debtor_id])
+    wh.execute(query("debtor_master/close_current_version"), [valid_from, debtor_id])
     columns = ", ".join(HISTORY_COLUMNS)
-    wh.execute(
-        f"INSERT INTO core.debtor_history (debtor_id, valid_from, valid_to, is_current, {columns}, "
-        f"change_source, change_ref) SELECT debtor_id, ?, NULL, true, {columns}, 'AGENCY', ? "
-        "FROM core.dim_debtor WHERE debtor_id = ?",
-        [valid_from, change_ref, debtor_id],
-    )
+    wh.execute(query("ingest/insert_agency_version", columns=columns), [valid_from, change_ref, debtor_id])
     return valid_from
 
 
 def _golden(wh: Warehouse, debtor_id: int) -> dict[str, Any] | None:
-    rows = wh.query(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM core.dim_debtor WHERE debtor_id = ?",
-                    [debtor_id])
+    rows = wh.query(query("ingest/select_golden_record", columns=", ".join(HISTORY_COLUMNS)), [debtor_id])
     return dict(zip(HISTORY_COLUMNS, rows[0], strict=True)) if rows else None
 
 
@@ -139,11 +130,7 @@ def source_changed_on(wh: Warehouse, debtor_id: int, column: str) -> dt.date | N
     """
     if column not in HISTORY_COLUMNS:
         raise ValueError(f"not a golden-record column: {column}")
-    rows = wh.query(
-        f"SELECT valid_from, change_source, change_ref, {column} FROM core.debtor_history "
-        "WHERE debtor_id = ? ORDER BY valid_from",
-        [debtor_id],
-    )
+    rows = wh.query(query("ingest/select_column_history", column=column), [debtor_id])
     changed: dt.date | None = None
     for i, (valid_from, source, ref, value) in enumerate(rows):
         if i and source == "SOURCE" and value != rows[i - 1][3]:
@@ -156,17 +143,9 @@ def source_changed_on(wh: Warehouse, debtor_id: int, column: str) -> dt.date | N
 
 def _last_agency_observation(wh: Warehouse, debtor_id: int, field: str) -> dt.date | None:
     """The latest observed_date of an agency finding applied to this debtor and field."""
-    found = wh.query(
-        "SELECT max(observed_date) FROM core.agency_contact_update WHERE debtor_id = ? AND field = ? "
-        "AND apply_status = 'APPLIED'",
-        [debtor_id, field],
-    )[0][0]
+    found = wh.query(query("ingest/select_last_applied_observation"), [debtor_id, field])[0][0]
     if field == "ACTIVITY_STATUS":
-        closed = wh.query(
-            "SELECT max(c.closure_date) FROM core.agency_closure c JOIN core.dossier d USING (dossier_id) "
-            "WHERE d.debtor_id = ? AND c.reason IN ('INSOLVENT', 'CEASED_NO_ASSETS')",
-            [debtor_id],
-        )[0][0]
+        closed = wh.query(query("ingest/select_last_status_closure"), [debtor_id])[0][0]
         found = max((d for d in (found, closed) if d is not None), default=None)
     return cast("dt.date | None", found)
 
@@ -218,12 +197,7 @@ def apply_contact_updates(wh: Warehouse, return_file_id: int, now: dt.datetime) 
 
     Called inside the ingestion's transaction, after the file's updates were inserted as PENDING.
     """
-    pending = wh.query(
-        "SELECT agency_code, update_id, debtor_id, field, value_normalised, observed_date, line_no "
-        "FROM core.agency_contact_update WHERE return_file_id = ? AND apply_status = 'PENDING' "
-        "ORDER BY observed_date, line_no",
-        [return_file_id],
-    )
+    pending = wh.query(query("ingest/select_pending_contact_updates"), [return_file_id])
     # Within the file, the newest observation of a debtor's field (the last line on a tie) is the only
     # candidate; the others are superseded without ever reaching the golden record.
     newest: dict[tuple[int, str], tuple[dt.date, int]] = {}
@@ -239,8 +213,7 @@ def apply_contact_updates(wh: Warehouse, return_file_id: int, now: dt.datetime) 
         if decision.changes:
             write_version(wh, int(debtor_id), decision.changes, f"{agency}:{update_id}", now)
         wh.execute(
-            "UPDATE core.agency_contact_update SET apply_status = ?, applied_at = ? "
-            "WHERE agency_code = ? AND update_id = ?",
+            query("ingest/mark_contact_update"),
             [decision.status, now if decision.status == "APPLIED" else None, agency, update_id],
         )
         counts[decision.status] = counts.get(decision.status, 0) + 1
@@ -256,13 +229,7 @@ def apply_closures(wh: Warehouse, return_file_id: int, now: dt.datetime) -> int:
     Called inside the ingestion's transaction, after the file's closures were inserted (a closure is
     one of the observations it is compared with: an equal date does not supersede it).
     """
-    rows = wh.query(
-        "SELECT c.agency_code, c.closure_id, d.debtor_id, c.reason, c.closure_date "
-        "FROM core.agency_closure c JOIN core.dossier d USING (dossier_id) "
-        "WHERE c.return_file_id = ? AND c.reason IN ('INSOLVENT', 'CEASED_NO_ASSETS') "
-        "ORDER BY c.closure_date, c.line_no",
-        [return_file_id],
-    )
+    rows = wh.query(query("ingest/select_status_closures"), [return_file_id])
     changed = 0
     for agency, closure_id, debtor_id, reason, closed_on in rows:
         debtor = current_debtor(wh, int(debtor_id))

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
-from recouvra.kpi import rate, sql
+from recouvra.kpi import rate
 from recouvra.report.svg import PALETTE, Series, funnel_chart, line_chart, nice_max, rate_bar
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -96,7 +97,7 @@ def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
     """The marts the report of ``month`` (first day) reads; refuses a month whose KPIs are not loaded."""
     require_month(month, error=ReportError)
     league = [
-        dict(zip(LEAGUE_FIELDS, r, strict=True)) for r in wh.query(sql("select_report_league"), [month])
+        dict(zip(LEAGUE_FIELDS, r, strict=True)) for r in wh.query(query("kpi/select_report_league"), [month])
     ]
     if not league:
         raise ReportError(
@@ -104,11 +105,11 @@ def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
         )
     vintage = [
         (str(a), p, int(m), Decimal(s), Decimal(r))
-        for a, p, m, s, r in wh.query(sql("select_report_vintage"), [month.year * 12 + month.month])
+        for a, p, m, s, r in wh.query(query("kpi/select_report_vintage"), [month.year * 12 + month.month])
     ]
     trend = [
         (m, Decimal(p), Decimal(pl), Decimal(o), Decimal(r))
-        for m, p, pl, o, r in wh.query(sql("select_report_trend"), [month])
+        for m, p, pl, o, r in wh.query(query("kpi/select_report_trend"), [month])
     ]
     return ReportData(month, vintage, league, trend)
 

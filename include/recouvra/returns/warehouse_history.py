@@ -33,6 +33,7 @@ from recouvra.returns.records import (
     PlanRecord,
     ReturnRecord,
 )
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -73,20 +74,14 @@ def _closure(r: tuple[Any, ...]) -> ReturnRecord:
                          comment=r[4])
 
 
-#: Per return type: the record table, its id column, the columns read (in the builder's order) and the
-#: builder of the judge's typed record from one row.
-RECORD_TABLES: dict[str, tuple[str, str, str, Any]] = {
-    "ACTIONS": ("core.agency_action", "action_id",
-                "dossier_id, action_id, action_date, action_type, outcome, promise_amount, promise_date, "
-                "comment", _action),
-    "CONTACTS": ("core.agency_contact_update", "update_id",
-                 "dossier_id, update_id, field, value, observed_date, evidence", _contact),
-    "PAYMENTS": ("core.agency_payment", "payment_id",
-                 "dossier_id, payment_id, payment_date, amount, channel, receipt_ref", _payment),
-    "PLANS": ("core.agency_plan", "plan_id",
-              "dossier_id, plan_id, request_date, installments, first_due_date, total_amount, status", _plan),
-    "CLOSURES": ("core.agency_closure", "closure_id",
-                 "dossier_id, closure_id, closure_date, reason, comment", _closure),
+#: Per return type: the query reading its record table by id (include/sql/returns/, columns in the
+#: builder's order) and the builder of the judge's typed record from one row.
+RECORD_TABLES: dict[str, tuple[str, Any]] = {
+    "ACTIONS": ("returns/select_action_records", _action),
+    "CONTACTS": ("returns/select_contact_records", _contact),
+    "PAYMENTS": ("returns/select_payment_records", _payment),
+    "PLANS": ("returns/select_plan_records", _plan),
+    "CLOSURES": ("returns/select_closure_records", _closure),
 }
 
 
@@ -97,25 +92,17 @@ class WarehouseReturnHistory:
         self.wh = wh
 
     def file_seen(self, agency: str, sha256: str) -> bool:
-        rows = self.wh.query(
-            "SELECT count(*) FROM core.return_file WHERE agency_code = ? AND sha256 = ? "
-            "AND file_error_code IS NULL",
-            [agency, sha256.lower()],
-        )
+        rows = self.wh.query(query("returns/count_judged_files"), [agency, sha256.lower()])
         return bool(rows[0][0])
 
     def sha256_for_name(self, agency: str, file_name: str) -> str | None:
-        rows = self.wh.query(
-            "SELECT sha256 FROM core.return_file WHERE agency_code = ? AND file_name = ? "
-            "AND (file_error_code IS NULL OR file_error_code <> 'F001') ORDER BY return_file_id LIMIT 1",
-            [agency, file_name],
-        )
+        rows = self.wh.query(query("returns/select_first_sha256_for_name"), [agency, file_name])
         return str(rows[0][0]) if rows else None
 
     def fingerprints(self, agency: str, record_type: str, keys: Collection[str]) -> Mapping[str, str]:
         if record_type not in RECORD_TABLES or not keys:
             return {}
-        table, id_column, columns, build = RECORD_TABLES[record_type]
+        name, build = RECORD_TABLES[record_type]
         # PLANS keys are plan_id#status: read by plan_id, keep the keys asked for.
         wanted = set(keys)
         ids = sorted({k.rsplit(KEY_SEPARATOR, 1)[0] if record_type == "PLANS" else k for k in wanted})
@@ -123,10 +110,7 @@ class WarehouseReturnHistory:
         for start in range(0, len(ids), KEYS_PER_QUERY):
             chunk = ids[start : start + KEYS_PER_QUERY]
             marks = ", ".join("?" for _ in chunk)
-            rows = self.wh.query(
-                f"SELECT {columns} FROM {table} WHERE agency_code = ? AND {id_column} IN ({marks})",
-                [agency, *chunk],
-            )
+            rows = self.wh.query(query(name, marks=marks), [agency, *chunk])
             for row in rows:
                 record = build(row)
                 if record.key in wanted:
