@@ -8,8 +8,8 @@ last such file, reversals included, so that the agency stops chasing what is pai
 1. `load_ledger`: the fund's ledger as recorded before the run's day began (the lake's current
    state) into `core.ledger_payment`, so the notices never depend on the hour the DAG runs or is re-run.
 2. `build_notices`: ledger payments and reversals of each published dossier's debtor (every
-   affiliation number of the debtor), first seen by the run's day and not yet notified, read from
-   the warehouse (`core.ledger_payment`) only.
+   affiliation number of the debtor), first seen before the run's day and not yet notified, read
+   from the warehouse (`core.ledger_payment`) only.
 3. `publish` (mapped per agency, pool `sftp_agencies`): verified upload, manifest last.
 4. `record_publication`: `core.publication_log` and `core.ledger_payment_notice` (so nothing is
    notified twice), the one warehouse writer.

@@ -17,8 +17,9 @@ The ledger's rules (the contract's, and where it is silent, ours; ``docs/reconci
   first day in the warehouse.
 * **Recorded by** (:func:`recorded_by`): a load for run date ``on`` takes the entries recorded by the
   end of the fund's local day ``on`` (Africa/Casablanca). ``first_seen_on`` is the earliest run date
-  that loaded an entry, so a read of the entries "first seen by ``on``" (:func:`read_first_seen`) gives
-  the same entries whatever was loaded on later days.
+  that loaded an entry, never earlier than the day it was recorded. So the entries first seen before
+  ``on`` (:func:`read_seen_before`, after :func:`load_ledger_before`) are those recorded before the
+  day ``on`` began: whatever is loaded later, even by a re-run of ``on`` itself, never joins them.
 """
 
 from __future__ import annotations
@@ -155,14 +156,14 @@ def read_ledger(wh: Warehouse, on: dt.date | None = None) -> list[LedgerEntry]:
     return [e for e in entries if on is None or e.payment_date <= on]
 
 
-def read_first_seen(wh: Warehouse, affiliations: Iterable[str], on: dt.date) -> list[LedgerEntry]:
-    """The entries of some affiliation numbers first seen by ``on`` (``first_seen_on <= on``): what the
-    ledger held on that day, whatever was loaded since. (core.ledger_payment's CHECK constraint holds
-    the kind-and-sign rules, so every row read follows them.)"""
+def read_seen_before(wh: Warehouse, affiliations: Iterable[str], on: dt.date) -> list[LedgerEntry]:
+    """The entries of some affiliation numbers first seen before ``on`` (``first_seen_on < on``): what
+    the ledger held when the day ``on`` began, whatever was loaded since (module docstring, "Recorded
+    by"). core.ledger_payment's CHECK constraint holds the kind-and-sign rules: every row follows them."""
     wanted = sorted(set(affiliations))
     if not wanted:
         return []
-    return [_entry(r) for r in wh.query(query("ledger/select_ledger_payments_first_seen"), [wanted, on])]
+    return [_entry(r) for r in wh.query(query("ledger/select_ledger_payments_seen_before"), [wanted, on])]
 
 
 # ------------------------------------------------------------------------------------ load_ledger
@@ -261,7 +262,7 @@ def load_ledger(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> 
 
 def load_ledger_before(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> LedgerLoadReport:
     """:func:`load_ledger` of the day before ``on``: the entries recorded before the fund's local day
-    ``on`` began. For a reader of day ``on`` that must not depend on the hour it runs (the weekly
-    payments notices): a re-run of the day loads nothing the first run could not have seen, whatever
-    the lake received since."""
+    ``on`` began, first seen at the latest the day before. With :func:`read_seen_before`, for a reader
+    of day ``on`` that must not depend on the hour it runs nor on what the lake received since (the
+    weekly payments notices): a re-run of the day reads the same entries."""
     return load_ledger(wh, lake, on - dt.timedelta(days=1))

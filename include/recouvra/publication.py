@@ -71,7 +71,7 @@ from recouvra.ledger import (
     LedgerEntry,
     LedgerError,
     check_entry,
-    read_first_seen,
+    read_seen_before,
 )
 from recouvra.sftp.client import sha256_file
 from recouvra.sqlfiles import query
@@ -779,13 +779,14 @@ def build_payment_notices(
     payments and reversals of the dossier's debtor not yet told to that agency.
 
     Reads the warehouse only: the ledger is ``core.ledger_payment``, loaded beforehand by
-    :func:`recouvra.ledger.load_ledger` (the weekly DAG loads it first). The debtor's affiliation
+    :func:`recouvra.ledger.load_ledger_before` (the weekly DAG's first task). The debtor's affiliation
     numbers are the dossier's own and those currently bridged to its debtor
-    (``core.bridge_affiliation_debtor``). An entry counts when first seen by ``on``
-    (:func:`recouvra.ledger.read_first_seen`: a re-run of the day tells the same entries whatever was
-    loaded since), dated by ``on``, and either dated on or after ``assignment_start`` or first seen
-    after the dossier was created; entries already in ``core.ledger_payment_notice`` for (agency,
-    entry, dossier) are left out.
+    (``core.bridge_affiliation_debtor``). An entry counts when first seen before ``on``
+    (:func:`recouvra.ledger.read_seen_before`: recorded before the day began, the extraction's
+    watermark, so a re-run of the day tells the same entries whatever was loaded since), dated by
+    ``on``, and either dated on or after ``assignment_start`` or first seen after the dossier was
+    created; entries already in ``core.ledger_payment_notice`` for (agency, entry, dossier) are left
+    out.
     """
     wanted = set(agencies) if agencies is not None else None
     dossiers = [
@@ -804,7 +805,7 @@ def build_payment_notices(
     notified = {(str(a), int(p), str(d)) for a, p, d in
                 wh.query(query("publication/select_notified_payments"), [sorted(d[0] for d in dossiers)])}
     by_aff: dict[str, list[LedgerEntry]] = defaultdict(list)
-    for e in read_first_seen(wh, set().union(*affs.values()), on):
+    for e in read_seen_before(wh, set().union(*affs.values()), on):
         by_aff[e.affiliation_no].append(e)
     by_agency: dict[str, list[PaymentNoticeRow]] = defaultdict(list)
     for dossier_id, agency, debtor, _, start, created in dossiers:

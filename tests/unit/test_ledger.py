@@ -20,8 +20,8 @@ from recouvra.ledger import (
     load_ledger,
     load_ledger_before,
     money,
-    read_first_seen,
     read_ledger,
+    read_seen_before,
     recorded_by,
     settles_period,
 )
@@ -175,15 +175,32 @@ def test_read_ledger_gives_typed_entries_up_to_a_date(wh: Warehouse) -> None:
     assert len(read_ledger(wh)) == 10
 
 
-def test_read_first_seen_gives_what_the_ledger_held_that_day_whatever_was_loaded_since(
+def test_read_seen_before_gives_what_the_ledger_held_when_the_day_began_whatever_was_loaded_since(
     wh: Warehouse,
 ) -> None:
     with world.lake_with(world.LEDGER) as lake:
         load_ledger(wh, lake, day(2026, 11, 30))
         load_ledger(wh, lake, ON)
     affs = ["0000001", "0000011"]
-    assert [e.ledger_payment_id for e in read_first_seen(wh, affs, day(2026, 11, 30))] == [101, 102, 103]
-    assert [e.ledger_payment_id for e in read_first_seen(wh, affs, day(2026, 11, 29))] == []
-    assert [e.ledger_payment_id for e in read_first_seen(wh, affs, ON)] == [101, 102, 103, 104, 105]
-    assert read_first_seen(wh, [], ON) == []
+    assert [e.ledger_payment_id for e in read_seen_before(wh, affs, day(2026, 12, 1))] == [101, 102, 103]
+    assert [e.ledger_payment_id for e in read_seen_before(wh, affs, day(2026, 11, 30))] == []
+    assert [e.ledger_payment_id for e in read_seen_before(wh, affs, ON)] == [101, 102, 103]
+    assert [e.ledger_payment_id for e in read_seen_before(wh, affs, day(2027, 3, 1))] == [
+        101, 102, 103, 104, 105]
+    assert read_seen_before(wh, [], ON) == []
+
+
+def test_a_rerun_of_the_day_after_later_loads_reads_the_same_entries(wh: Warehouse) -> None:
+    # 104 is recorded at noon on 2 December: during the day, after that day's extraction.
+    on = day(2026, 12, 2)
+    with world.lake_with(world.LEDGER[:3]) as lake:  # what the lake held when the day began
+        load_ledger(wh, lake, on)
+        load_ledger_before(wh, lake, on)
+    first = read_seen_before(wh, ["0000001"], on)
+    with world.lake_with(world.LEDGER) as lake:  # later snapshots landed; the day's loads run again
+        load_ledger(wh, lake, on)
+        load_ledger_before(wh, lake, on)
+        load_ledger(wh, lake, ON)
+    assert read_seen_before(wh, ["0000001"], on) == first
+    assert [e.ledger_payment_id for e in first] == [101, 103]
 
