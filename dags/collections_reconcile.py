@@ -42,7 +42,7 @@ def collections_reconcile() -> None:
     def load_ledger() -> dict:
         from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.lake import open_lake
-        from recouvra.reconcile import load_ledger as load
+        from recouvra.ledger import load_ledger as load
         from recouvra.warehouse import connect
 
         s = settings()

@@ -5,10 +5,13 @@ Every Monday, tells each agency what the fund's own ledger received for its open
 last such file, reversals included, so that the agency stops chasing what is paid
 (`outbox/CNSS_PAYMENTS_<AGENCY>_<YYYYMMDD>_<SEQ>.csv` with its manifest, written last).
 
-1. `build_notices`: ledger payments and reversals of each published dossier's debtor (every
-   affiliation number of the debtor), recorded since the last notice, read from the lake.
-2. `publish` (mapped per agency, pool `sftp_agencies`): verified upload, manifest last.
-3. `record_publication`: `core.publication_log` and `core.ledger_payment_notice` (so nothing is
+1. `load_ledger`: the fund's ledger as recorded before the run's day began (the lake's current
+   state) into `core.ledger_payment`, so the notices never depend on the hour the DAG runs or is re-run.
+2. `build_notices`: ledger payments and reversals of each published dossier's debtor (every
+   affiliation number of the debtor), first seen before the run's day and not yet notified, read
+   from the warehouse (`core.ledger_payment`) only.
+3. `publish` (mapped per agency, pool `sftp_agencies`): verified upload, manifest last.
+4. `record_publication`: `core.publication_log` and `core.ledger_payment_notice` (so nothing is
    notified twice), the one warehouse writer.
 
 Runs after `portfolio_extract` has brought the week's ledger into the lake.
@@ -31,19 +34,29 @@ from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHO
     doc_md=__doc__,
 )
 def payments_weekly() -> None:
-    @task
-    def build_notices() -> list[dict]:
-        """Write each agency's payments file locally; one entry per agency with something to tell."""
+    @task(pool=WAREHOUSE_WRITER_POOL)
+    def load_ledger() -> dict:
+        """The ledger recorded before the run's day into core.ledger_payment (idempotent)."""
         from recouvra.airflow_adapter import run_date, settings, warehouse_url
         from recouvra.lake import open_lake
+        from recouvra.ledger import load_ledger_before
+        from recouvra.warehouse import connect
+
+        s = settings()
+        with connect(warehouse_url()) as wh, open_lake(s.path(s.storage.lake_dir)) as con:
+            report = load_ledger_before(wh, con, run_date().day)
+        return {"entries": report.entries, "inserted": report.inserted, "updated": report.updated}
+
+    @task
+    def build_notices(_: dict) -> list[dict]:
+        """Write each agency's payments file locally; one entry per agency with something to tell."""
+        from recouvra.airflow_adapter import run_date, settings, warehouse_url
         from recouvra.publication import build_payment_notices
         from recouvra.warehouse import connect
 
         s = settings()
-        on = run_date().day
-        lake = s.path(s.storage.lake_dir)
-        with connect(warehouse_url()) as wh, open_lake(lake) as con:
-            packages = build_payment_notices(wh, con, on, lake.parent / "outbox")
+        with connect(warehouse_url()) as wh:
+            packages = build_payment_notices(wh, run_date().day, s.path(s.storage.lake_dir).parent / "outbox")
         return [p.to_dict() for p in packages]
 
     @task(pool=SFTP_POOL)
@@ -63,7 +76,7 @@ def payments_weekly() -> None:
         with connect(warehouse_url()) as wh:
             return asdict(record(wh, list(published)))
 
-    record_publication(publish.expand(package=build_notices()))
+    record_publication(publish.expand(package=build_notices(load_ledger())))
 
 
 payments_weekly()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import require_month
+from recouvra.ledger import CENT, ZERO, as_date, money
 from recouvra.publication import (
     ManifestEntry,
     Package,
@@ -53,16 +54,8 @@ from recouvra.publication import (
     record_publication,
     render_manifest,
 )
-from recouvra.reconcile import (
-    CENT,
-    ZERO,
-    DossierTerms,
-    as_date,
-    money,
-    month_end,
-    read_dossiers,
-    sql,
-)
+from recouvra.reconcile import DossierTerms, month_end, read_dossiers
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -164,12 +157,12 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
     import pyarrow as pa
 
     first = require_month(month)
-    existing = wh.query(sql("select_commission_statements"))
+    existing = wh.query(query("reconcile/select_commission_statements"))
     later = sorted({as_date(r[0]) for r in existing if as_date(r[0]) > first})
     months = [first, *later]
     dossiers = read_dossiers(wh, month_end(months[-1]))
     attributed: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
-    for dossier_id, amonth, amount in wh.query(sql("select_attributed_by_month")):
+    for dossier_id, amonth, amount in wh.query(query("reconcile/select_attributed_by_month")):
         attributed[str(dossier_id)][as_date(amonth)] = money(amount)
     previous: dict[str, Decimal] = {}
     old: dict[tuple[dt.date, str], tuple[Any, ...]] = {}
@@ -202,7 +195,7 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
         log.warning("%d published statement row(s) changed and must be sent again: %s",
                     len(report.unpublished_again), report.unpublished_again[:10])
     with wh.transaction():
-        wh.execute(sql("delete_commission_statements"), [first])
+        wh.execute(query("reconcile/delete_commission_statements"), [first])
         if rows:
             cols = list(zip(*rows, strict=True))
             money_type = pa.decimal128(18, 2)
@@ -275,7 +268,7 @@ def read_statement(wh: Warehouse, month: dt.date) -> dict[str, list[StatementLin
     """The stored statement lines of a month, by agency."""
     first = require_month(month)
     out: dict[str, list[StatementLine]] = defaultdict(list)
-    for r in wh.query(sql("select_commission_statements")):
+    for r in wh.query(query("reconcile/select_commission_statements")):
         if as_date(r[0]) != first:
             continue
         out[str(r[2])].append(StatementLine(money(r[3]), Decimal(r[4]), money(r[5]), money(r[6]), money(r[7]),
@@ -305,6 +298,7 @@ def record_commission_publication(wh: Warehouse, published: Iterable[Publication
         for pub in pubs:
             label = pub.package.period_label
             month = dt.date(int(label[:4]), int(label[4:6]), 1)
-            wh.execute(sql("mark_statements_published"), [pub.files[0].name, pub.package.agency, month])
+            wh.execute(query("reconcile/mark_statements_published"),
+                       [pub.files[0].name, pub.package.agency, month])
             marked += len(pub.package.dossier_ids)
     return marked

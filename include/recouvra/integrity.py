@@ -17,19 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import require_month
 from recouvra.commission import statement_line
-from recouvra.reconcile import (
-    ZERO,
-    DossierTerms,
-    as_date,
-    build_streams,
-    money,
-    month_end,
-    months_from,
-    position,
-    read_dossiers,
-    read_ledger,
-    sql,
-)
+from recouvra.ledger import PAYMENT, ZERO, as_date, money, read_ledger
+from recouvra.reconcile import DossierTerms, build_streams, month_end, months_from, position, read_dossiers
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -77,7 +67,7 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
     streams = build_streams(dossiers, ledger, eom)
     by_id = {e.ledger_payment_id: e for e in read_ledger(wh)}
     stored: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in wh.query(sql("select_attributions")):
+    for row in wh.query(query("reconcile/select_attributions")):
         stored[str(row[1])].append(row)
 
     for d in dossiers:
@@ -92,7 +82,7 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
                 out.append(Violation("ATTRIBUTION", label,
                                      f"ledger entry {lid} attributed but not in the ledger",
                                      d.dossier_id, d.agency_code))
-            elif e.payment_date != pdate or (e.kind == "PAYMENT" and e.settles_period != period) or \
+            elif e.payment_date != pdate or (e.kind == PAYMENT and e.settles_period != period) or \
                     abs(amount) > abs(e.amount):
                 out.append(Violation("ATTRIBUTION", label, f"ledger entry {lid} attributed {amount} dated "
                                      f"{pdate} but the ledger says {e.amount} dated {e.payment_date}",
@@ -129,13 +119,13 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
 def _check_statements(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierTerms]) -> list[Violation]:
     terms = {d.dossier_id: d for d in dossiers}
     by_month: dict[str, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for dossier_id, amonth, amount in wh.query(sql("select_attributed_by_month")):
+    for dossier_id, amonth, amount in wh.query(query("reconcile/select_attributed_by_month")):
         by_month[str(dossier_id)][as_date(amonth)] += money(amount)
     out: list[Violation] = []
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     totals: dict[tuple[str, dt.date], Decimal] = defaultdict(lambda: ZERO)
     for (smonth, dossier_id, agency, attributed, rate, cap, before, paid_to_date, this_month, reached, _, _) \
-            in wh.query(sql("select_commission_statements")):
+            in wh.query(query("reconcile/select_commission_statements")):
         sm = as_date(smonth)
         if sm > month:
             continue
@@ -162,7 +152,7 @@ def _check_statements(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierT
                                  f"commission_paid_to_date {paid_to_date}", did, str(agency)))
             paid[did] = money(paid_to_date)
         totals[(str(agency), sm)] += money(this_month)
-    for agency, label, name, control, _ in wh.query(sql("select_commission_file_totals")):
+    for agency, label, name, control, _ in wh.query(query("reconcile/select_commission_file_totals")):
         sm = dt.date(int(str(label)[:4]), int(str(label)[4:6]), 1)
         if sm > month or control is None:
             continue

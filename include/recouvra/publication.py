@@ -65,19 +65,25 @@ from recouvra.calendar import FUND_TZ, require_month
 from recouvra.errors import RecouvraError
 from recouvra.exchange.csvparse import format_rows, formula_guard
 from recouvra.exchange.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, SPEC
+from recouvra.ledger import (
+    ENTRY_KINDS,
+    REVERSAL,
+    LedgerEntry,
+    LedgerError,
+    check_entry,
+    read_seen_before,
+)
 from recouvra.sftp.client import sha256_file
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-
-    import duckdb
 
     from recouvra.sftp.client import SftpClient, SftpParams
     from recouvra.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "publication"
 REMOTE_DIR = "outbox"
 LINE_END = "\n"
 
@@ -100,7 +106,7 @@ KINDS: tuple[str, ...] = ("PRINCIPAL", "SURCHARGE", "PENALTY")  # detail rows in
 RECALL_REASONS = frozenset({
     "PAID_IN_FULL", "LEGAL_PROCEEDING", "PLAN_WITH_FUND", "EXPIRED", "MERGED_DUPLICATE", "FUND_DECISION",
 })
-PAYMENT_KINDS = frozenset({"PAYMENT", "REVERSAL"})
+PAYMENT_KINDS = ENTRY_KINDS  # the ledger's kinds, as the payments file writes them
 
 PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION"]
 FileType = Literal["ASSIGN", "DETAIL", "MANIFEST", "RECALL", "PAYMENTS"]
@@ -110,7 +116,6 @@ _DOSSIER_RE = re.compile(r"D[0-9]{6}-[0-9]{6}", re.ASCII)
 _IDENT_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./-]*", re.ASCII)  # affiliation, RC number, legal form
 _ICE_RE = re.compile(r"[0-9]{15}", re.ASCII)
 _E164_RE = re.compile(r"\+[1-9][0-9]{7,14}", re.ASCII)
-_MONTH_RE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
 _EMAIL_MAX = 254
 
 
@@ -196,7 +201,7 @@ class PaymentNoticeRow:
     @property
     def shown_payment_id(self) -> int:
         """The id written in the file: the reversed payment's for a REVERSAL."""
-        if self.kind == "REVERSAL":
+        if self.kind == REVERSAL:
             if self.reverses_payment_id is None:
                 raise PublicationError(f"reversal {self.ledger_payment_id} names no reversed payment")
             return self.reverses_payment_id
@@ -380,12 +385,12 @@ def payment_cells(r: PaymentNoticeRow) -> list[str]:
     ref = _dossier_id(r.dossier_id)
     kind = _code(r.kind, PAYMENT_KINDS, what="kind", ref=ref)
     what = f"{ref} ledger entry {r.ledger_payment_id} amount"
-    if kind == "PAYMENT" and not Decimal(r.amount) > 0:
-        raise PublicationError(f"{what}: a PAYMENT must be positive, got {r.amount}")
-    if kind == "REVERSAL" and not Decimal(r.amount) < 0:
-        raise PublicationError(f"{what}: a REVERSAL must be negative, got {r.amount}")
+    try:
+        check_entry(kind, Decimal(r.amount), r.reverses_payment_id)
+    except LedgerError as exc:
+        raise PublicationError(f"{what}: {exc}") from exc
     return [ref, str(int(r.shown_payment_id)), date_cell(r.payment_date),
-            amount_cell(r.amount, signed=kind == "REVERSAL", what=what), month_cell(r.settles_period), kind]
+            amount_cell(r.amount, signed=kind == REVERSAL, what=what), month_cell(r.settles_period), kind]
 
 
 def render_payments(rows: Iterable[PaymentNoticeRow]) -> bytes:
@@ -657,16 +662,12 @@ def write_payments_file(
 
 
 # ------------------------------------------------------------------------------ warehouse reads
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def _published(
     wh: Warehouse, agency: str, period_label: str, types: Sequence[str]
 ) -> list[tuple[int, str, str]]:
     """(seq, file_type, sha256) of what was already published under this agency and period label."""
     return [(int(s), str(t), str(h)) for s, t, _, h in
-            wh.query(_sql("select_published_files"), [agency, period_label, list(types)])]
+            wh.query(query("publication/select_published_files"), [agency, period_label, list(types)])]
 
 
 def read_assignment(
@@ -677,7 +678,7 @@ def read_assignment(
     first = require_month(month)
     rows: dict[str, list[AssignmentRow]] = defaultdict(list)
     missing: list[str] = []
-    for r in wh.query(_sql("select_assignment_rows"), [first]):
+    for r in wh.query(query("publication/select_assignment_rows"), [first]):
         (dossier_id, agency, affiliation_no, name, form, ice, rc_no, rc_court, address, city, p1, p2, email,
          rep, segment, count, oldest, newest, principal, surcharges, penalties, total, start, end, rate,
          cap, has_history) = r
@@ -696,7 +697,8 @@ def read_assignment(
             f"their created_at: {', '.join(sorted(missing)[:10])}"
         )
     details: dict[str, list[DetailRow]] = defaultdict(list)
-    for dossier_id, agency, period, kind, amount in wh.query(_sql("select_dossier_periods"), [first]):
+    periods = wh.query(query("publication/select_dossier_periods"), [first])
+    for dossier_id, agency, period, kind, amount in periods:
         details[str(agency)].append(DetailRow(str(dossier_id), _as_date(period), str(kind), Decimal(amount)))
     return {a: (rows[a], details.get(a, [])) for a in sorted(rows)}
 
@@ -739,11 +741,6 @@ def _day_end_utc(on: dt.date) -> dt.datetime:
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _day_start_local(on: dt.date) -> dt.datetime:
-    """Start of the fund's local day ``on``, naive: the source's timestamps are the fund's local time."""
-    return dt.datetime.combine(on, dt.time())
-
-
 def build_recall_files(
     wh: Warehouse, on: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
     now: dt.datetime | None = None,
@@ -752,7 +749,7 @@ def build_recall_files(
     end of that day (local time)."""
     wanted = set(agencies) if agencies is not None else None
     by_agency: dict[str, list[RecallRow]] = defaultdict(list)
-    pending = wh.query(_sql("select_pending_recalls"), [_day_end_utc(on)])
+    pending = wh.query(query("publication/select_pending_recalls"), [_day_end_utc(on)])
     for dossier_id, agency, recall_date, reason in pending:
         by_agency[str(agency)].append(RecallRow(str(dossier_id), _as_date(recall_date), str(reason)))
     packages = []
@@ -766,99 +763,57 @@ def build_recall_files(
     return packages
 
 
-@dataclass(frozen=True)
-class _LedgerEntry:
-    ledger_payment_id: int
-    affiliation_no: str
-    payment_date: dt.date
-    amount: Decimal
-    settles_period: dt.date
-    kind: str
-    reverses_payment_id: int | None
-    recorded_at: dt.datetime
-
-
-def _ledger_entries(
-    wh: Warehouse, lake: duckdb.DuckDBPyConnection | None, affiliations: Sequence[str], on: dt.date
-) -> list[_LedgerEntry]:
-    """Ledger entries of the affiliation numbers known on ``on``: from the lake's current-state view
-    ``ledger_payments`` when given (recorded before the start of the fund's local day ``on``: the
-    extraction's watermark of that day, so a re-run of the day after later snapshots landed tells the
-    same entries), else from ``core.ledger_payment`` (first seen by ``on``)."""
-    if not affiliations:
-        return []
-    entries = []
-    if lake is not None:
-        raw = lake.execute(
-            _sql("select_ledger_payments_lake"), [list(affiliations), _day_start_local(on)]
-        ).fetchall()
-        for pid, aff, pdate, centimes, period, kind, reverses, recorded in raw:
-            m = _MONTH_RE.fullmatch(str(period))
-            if m is None:
-                log.warning("ledger entry %s: settles_period %r is not YYYY-MM; skipped", pid, period)
-                continue
-            entries.append(_LedgerEntry(int(pid), str(aff), _as_date(pdate), Decimal(int(centimes)) / 100,
-                                        dt.date(int(m.group(1)), int(m.group(2)), 1), str(kind),
-                                        None if reverses is None else int(reverses), recorded))
-    else:
-        for pid, aff, pdate, amount, period, kind, reverses, seen in wh.query(
-            _sql("select_ledger_payments_core"), [list(affiliations), on + dt.timedelta(days=1)]
-        ):
-            entries.append(_LedgerEntry(
-                int(pid), str(aff), _as_date(pdate), Decimal(amount), _as_date(period), str(kind),
-                None if reverses is None else int(reverses), dt.datetime.combine(_as_date(seen), dt.time()),
-            ))
-    return entries
-
-
-def _valid_entry(e: _LedgerEntry) -> bool:
-    ok = (e.kind == "PAYMENT" and e.amount > 0 and e.reverses_payment_id is None) or (
-        e.kind == "REVERSAL" and e.amount < 0 and e.reverses_payment_id is not None)
-    if not ok:
-        log.warning("ledger entry %d (%s %s) is inconsistent; not reported",
-                    e.ledger_payment_id, e.kind, e.amount)
-    return ok
+def _first_seen_at(e: LedgerEntry) -> dt.datetime:
+    """The start of the day the ledger first held ``e`` (what "recorded after the dossier was created"
+    compares)."""
+    if e.first_seen_on is None:
+        raise PublicationError(f"ledger entry {e.ledger_payment_id} has no first_seen_on")
+    return dt.datetime.combine(e.first_seen_on, dt.time())
 
 
 def build_payment_notices(
-    wh: Warehouse, lake: duckdb.DuckDBPyConnection | None, on: dt.date, out_dir: Path, *,
+    wh: Warehouse, on: dt.date, out_dir: Path, *,
     agencies: Iterable[str] | None = None, now: dt.datetime | None = None,
 ) -> list[Package]:
     """Weekly payments files of day ``on``: for each agency's open (PUBLISHED) dossiers, the ledger
     payments and reversals of the dossier's debtor not yet told to that agency.
 
-    The debtor's affiliation numbers are the dossier's own and those currently bridged to its debtor
-    (``core.bridge_affiliation_debtor``). An entry counts when recorded by the end of ``on`` (local)
-    and either dated on or after ``assignment_start`` or recorded after the dossier was created; entries
-    already in ``core.ledger_payment_notice`` for (agency, entry, dossier) are left out. ``lake`` is an
-    open lake connection (:func:`recouvra.lake.open_lake`); ``None`` reads ``core.ledger_payment``.
+    Reads the warehouse only: the ledger is ``core.ledger_payment``, loaded beforehand by
+    :func:`recouvra.ledger.load_ledger_before` (the weekly DAG's first task). The debtor's affiliation
+    numbers are the dossier's own and those currently bridged to its debtor
+    (``core.bridge_affiliation_debtor``). An entry counts when first seen before ``on``
+    (:func:`recouvra.ledger.read_seen_before`: recorded before the day began, the extraction's
+    watermark, so a re-run of the day tells the same entries whatever was loaded since), dated by
+    ``on``, and either dated on or after ``assignment_start`` or first seen after the dossier was
+    created; entries already in ``core.ledger_payment_notice`` for (agency, entry, dossier) are left
+    out.
     """
     wanted = set(agencies) if agencies is not None else None
     dossiers = [
         (str(did), str(ag), int(debtor), str(aff), _as_date(start), created)
-        for did, ag, debtor, aff, start, created in wh.query(_sql("select_open_dossiers"))
+        for did, ag, debtor, aff, start, created in wh.query(query("publication/select_open_dossiers"))
         if wanted is None or ag in wanted
     ]
     if not dossiers:
         return []
     affs: dict[int, set[str]] = defaultdict(set)
-    for debtor, aff in wh.query(_sql("select_debtor_affiliations"), [sorted({d[2] for d in dossiers})]):
+    debtors = sorted({d[2] for d in dossiers})
+    for debtor, aff in wh.query(query("publication/select_debtor_affiliations"), [debtors]):
         affs[int(debtor)].add(str(aff))
     for _, _, debtor, aff, _, _ in dossiers:
         affs[debtor].add(aff)
     notified = {(str(a), int(p), str(d)) for a, p, d in
-                wh.query(_sql("select_notified_payments"), [sorted(d[0] for d in dossiers)])}
-    by_aff: dict[str, list[_LedgerEntry]] = defaultdict(list)
-    for e in _ledger_entries(wh, lake, sorted(set().union(*affs.values())), on):
-        if _valid_entry(e):
-            by_aff[e.affiliation_no].append(e)
+                wh.query(query("publication/select_notified_payments"), [sorted(d[0] for d in dossiers)])}
+    by_aff: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for e in read_seen_before(wh, set().union(*affs.values()), on):
+        by_aff[e.affiliation_no].append(e)
     by_agency: dict[str, list[PaymentNoticeRow]] = defaultdict(list)
     for dossier_id, agency, debtor, _, start, created in dossiers:
         for aff in sorted(affs[debtor]):
             for e in by_aff.get(aff, []):
                 if (agency, e.ledger_payment_id, dossier_id) in notified:
                     continue
-                if e.payment_date > on or not (e.payment_date >= start or e.recorded_at >= created):
+                if e.payment_date > on or not (e.payment_date >= start or _first_seen_at(e) >= created):
                     continue
                 by_agency[agency].append(PaymentNoticeRow(
                     dossier_id, e.ledger_payment_id, e.payment_date, e.amount, e.settles_period, e.kind,
@@ -1005,7 +960,7 @@ def record_publication(
             at = dt.datetime.strptime(pub.published_at, "%Y-%m-%dT%H:%M:%SZ")
             local_day = at.replace(tzinfo=dt.UTC).astimezone(FUND_TZ).date()
             for f in pub.files:
-                wh.execute(_sql("upsert_publication_log"), [
+                wh.execute(query("publication/upsert_publication_log"), [
                     pkg.agency, f.name, f.file_type, pkg.period_label, pkg.seq, f.remote_path, f.sha256,
                     f.rows, f.control_total, at,
                 ])
@@ -1013,20 +968,20 @@ def record_publication(
             data_name = pub.files[0].name
             if pkg.kind == "ASSIGNMENT" and pkg.dossier_ids:
                 ids = list(pkg.dossier_ids)
-                before = _count(wh, _sql("count_allocated_dossiers"), [pkg.agency, ids])
-                wh.execute(_sql("mark_dossiers_published"), [local_day, pkg.agency, ids])
+                before = _count(wh, query("publication/count_allocated_dossiers"), [pkg.agency, ids])
+                wh.execute(query("publication/mark_dossiers_published"), [local_day, pkg.agency, ids])
                 dossiers += before
             elif pkg.kind == "RECALL" and pkg.dossier_ids:
                 ids = list(pkg.dossier_ids)
-                before = _count(wh, _sql("count_pending_recalls"), [ids])
-                wh.execute(_sql("mark_recalls_published"), [data_name, ids])
+                before = _count(wh, query("publication/count_pending_recalls"), [ids])
+                wh.execute(query("publication/mark_recalls_published"), [data_name, ids])
                 recalls += before
             elif pkg.kind == "PAYMENTS" and pkg.notices:
-                before = _count(wh, _sql("count_payment_notices"), [pkg.agency])
-                wh.execute(_sql("insert_payment_notices"), [
+                before = _count(wh, query("publication/count_payment_notices"), [pkg.agency])
+                wh.execute(query("publication/insert_payment_notices"), [
                     pkg.agency, [n[0] for n in pkg.notices], [n[1] for n in pkg.notices], data_name, at,
                 ])
-                notices += _count(wh, _sql("count_payment_notices"), [pkg.agency]) - before
+                notices += _count(wh, query("publication/count_payment_notices"), [pkg.agency]) - before
     agencies = tuple(sorted({p.package.agency for p in pubs}))
     summary = RecordSummary(files, dossiers, recalls, notices, agencies)
     log.info("recorded publication: %s", summary)

@@ -1,15 +1,12 @@
-"""Reconciliation (agency-exchange v1, "Attribution and commission"): the fund's ledger, matching of
-agency-reported payments, attribution of ledger payments to dossiers.
+"""Reconciliation (agency-exchange v1, "Attribution and commission"): matching of agency-reported
+payments to the fund's ledger, attribution of ledger payments to dossiers.
 
-Two steps, each a function over the warehouse (the single writer), idempotent per run date:
-
-1. :func:`load_ledger` upserts the lake's current ledger (entries recorded by the end of ``on``) into
-   ``core.ledger_payment``: centimes to exact MAD, the debtor resolved through the bridge, reversals
-   linked to the payment they reverse.
-2. :func:`reconcile` re-evaluates every agency-reported payment against the ledger
-   (``core.payment_match``; an agency payment with no match is *unconfirmed* and earns nothing) and
-   recomputes the attribution of ledger entries dated up to ``on`` (``core.attribution``). Commission
-   depends on attribution only, never on what agencies report.
+The ledger itself (its rules, its load from the lake into ``core.ledger_payment``, its reads) is
+:mod:`recouvra.ledger`; this module reads it from the warehouse only. :func:`reconcile` is a function
+over the warehouse (the single writer), idempotent per run date: it re-evaluates every agency-reported
+payment against the ledger (``core.payment_match``; an agency payment with no match is *unconfirmed*
+and earns nothing) and recomputes the attribution of ledger entries dated up to ``on``
+(``core.attribution``). Commission depends on attribution only, never on what agencies report.
 The money-integrity audit that recomputes each dossier's position from the ledger lives above both this
 module and commission, in :mod:`recouvra.integrity`.
 
@@ -54,58 +51,28 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # The fund's month arithmetic, re-exported for the stages that read it from here.
 from recouvra.calendar import add_months
 from recouvra.calendar import month_end as month_end
 from recouvra.calendar import month_of as month_of
-from recouvra.errors import RecouvraError
+from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, bridge_history, money, read_ledger
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-
-    import duckdb
 
     from recouvra.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "reconcile"
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 MATCH_WINDOW_DAYS = 5
 RECEIPT_REF = "RECEIPT_REF"
 DEBTOR_AMOUNT_DATE = "DEBTOR_AMOUNT_DATE"
 
 
-class ReconcileError(RecouvraError):
-    """The ledger or the warehouse cannot be reconciled as asked; the message names what and why."""
-
-
-def sql(name: str) -> str:
-    """A query of include/sql/reconcile/."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 # ------------------------------------------------------------------------------------ small helpers
-def as_date(value: Any) -> dt.date:
-    """A date from a driver value (date, datetime or ISO text)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def money(value: Any) -> Decimal:
-    """An exact MAD amount with two decimals (never through binary float)."""
-    if isinstance(value, float):
-        raise ReconcileError(f"amount {value!r} arrived as binary float")
-    return Decimal(value).quantize(CENT)
-
-
 def months_from(first: dt.date, last: dt.date) -> list[dt.date]:
     """First days of every month from ``first``'s to ``last``'s, inclusive."""
     out, m = [], month_of(first)
@@ -116,22 +83,6 @@ def months_from(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 # ------------------------------------------------------------------------------------ the records
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One entry of the fund's ledger (core.ledger_payment): PAYMENT > 0, REVERSAL < 0."""
-
-    ledger_payment_id: int
-    receipt_no: str
-    affiliation_no: str
-    payment_date: dt.date
-    amount: Decimal
-    kind: str
-    settles_period: dt.date
-    reverses_payment_id: int | None = None
-    channel: str = "BANK_TRANSFER"
-    debtor_id: int | None = None
-
-
 @dataclass(frozen=True)
 class DossierTerms:
     """A dossier as attribution sees it: debtor's numbers, window, recall, what each month owes."""
@@ -260,7 +211,7 @@ def match_payments(
 ) -> list[PaymentMatch]:
     """One-to-one matches of agency payments to ledger PAYMENTs (module docstring: the two passes and
     their tie-breaking). ``affiliations`` gives each dossier's debtor's affiliation numbers."""
-    payments = [e for e in ledger if e.kind == "PAYMENT"]
+    payments = [e for e in ledger if e.kind == PAYMENT]
     taken: set[int] = set()
     matches: dict[tuple[str, str], PaymentMatch] = {}
     order = sorted(reported, key=lambda p: (p.payment_date, p.agency_code, p.payment_id))
@@ -342,7 +293,7 @@ def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry
     events: dict[tuple[str, dt.date], list[_Event]] = defaultdict(list)
     unlinked: list[int] = []
     for e in entries:
-        if e.kind != "PAYMENT":
+        if e.kind != PAYMENT:
             continue
         for d in by_aff.get(e.affiliation_no, []):
             if e.settles_period not in d.owed:
@@ -354,10 +305,10 @@ def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry
                 pre[e.ledger_payment_id].append(d.dossier_id)
                 events[(d.dossier_id, e.settles_period)].append(_Event(e, False))
     for e in entries:
-        if e.kind != "REVERSAL":
+        if e.kind != REVERSAL:
             continue
         target = by_id.get(e.reverses_payment_id) if e.reverses_payment_id is not None else None
-        if target is None or target.kind != "PAYMENT":
+        if target is None or target.kind != PAYMENT:
             unlinked.append(e.ledger_payment_id)
             continue
         if target.ledger_payment_id in owner:
@@ -419,21 +370,20 @@ def position(streams: Streams, dossier_id: str, day: dt.date) -> Position:
 # ------------------------------------------------------------------------------ warehouse reads
 def _bridge(wh: Warehouse) -> dict[int, list[tuple[str, dt.date, dt.date | None]]]:
     held: dict[int, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
-    for aff, debtor, valid_from, valid_to in wh.query(sql("select_bridge_history")):
-        until = None if valid_to is None else as_date(valid_to)
-        held[int(debtor)].append((str(aff), as_date(valid_from), until))
+    for aff, debtor, valid_from, valid_to in bridge_history(wh):
+        held[debtor].append((aff, valid_from, valid_to))
     return held
 
 
 def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
     """Every dossier whose window has begun by ``on``, with its debtor's affiliation numbers."""
     owed: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
-    for dossier_id, period, amount in wh.query(sql("select_dossier_owed")):
+    for dossier_id, period, amount in wh.query(query("reconcile/select_dossier_owed")):
         owed[str(dossier_id)][as_date(period)] = money(amount)
     held = _bridge(wh)
     out = []
     for (dossier_id, agency, debtor, aff, month, start, end, rate, cap, total, status, status_date,
-         recall_date, recalled_amount, as_of) in wh.query(sql("select_dossier_terms"), [on]):
+         recall_date, recalled_amount, as_of) in wh.query(query("reconcile/select_dossier_terms"), [on]):
         start_d, end_d = as_date(start), as_date(end)
         affs = {str(aff)} | {a for a, vf, vt in held.get(int(debtor), [])
                             if vf <= end_d and (vt is None or vt > start_d)}
@@ -446,134 +396,13 @@ def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
     return out
 
 
-def read_ledger(wh: Warehouse, on: dt.date | None = None) -> list[LedgerEntry]:
-    """core.ledger_payment (entries dated up to ``on`` when given)."""
-    out = []
-    for (pid, receipt, aff, debtor, pdate, amount, kind, reverses, period, channel, _) in wh.query(
-            sql("select_ledger_payments")):
-        day = as_date(pdate)
-        if on is not None and day > on:
-            continue
-        out.append(LedgerEntry(int(pid), str(receipt), str(aff), day, money(amount), str(kind),
-                               as_date(period), None if reverses is None else int(reverses), str(channel),
-                               None if debtor is None else int(debtor)))
-    return out
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-# ------------------------------------------------------------------------------------ load_ledger
-@dataclass
-class LedgerLoadReport:
-    """What :func:`load_ledger` wrote."""
-
-    on: str
-    entries: int = 0
-    inserted: int = 0
-    updated: int = 0
-    skipped: list[int] = field(default_factory=list)
-    unlinked_reversals: list[int] = field(default_factory=list)
-
-
-def _debtor_on(held: Sequence[tuple[int, dt.date, dt.date | None]], day: dt.date) -> int | None:
-    """Debtor an affiliation number belonged to on ``day``; before its first link, its first debtor."""
-    for debtor, vf, vt in held:
-        if vf <= day and (vt is None or vt > day):
-            return debtor
-    later = [(vf, debtor) for debtor, vf, _ in held if vf > day]
-    return min(later)[1] if later else None
-
-
-def _local_day_end_utc(on: dt.date) -> dt.datetime:
-    from recouvra.calendar import FUND_TZ
-
-    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=FUND_TZ)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def load_ledger(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> LedgerLoadReport:
-    """Upsert the ledger entries the lake holds, recorded by the end of ``on`` (local), into
-    ``core.ledger_payment``: amounts from centimes to exact MAD, debtor resolved through the bridge on
-    the payment date, ``first_seen_on`` the earliest run date that saw the entry. Entries that break the
-    ledger's rules (sign, kind, settles_period) are skipped with a warning; only new or changed rows are
-    written, so a re-run changes nothing. ``lake``: an :func:`recouvra.lake.open_lake` connection."""
-    import pyarrow as pa
-
-    report = LedgerLoadReport(on.isoformat())
-    links: dict[str, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
-    for debtor, rows in _bridge(wh).items():
-        for aff, vf, vt in rows:
-            links[aff].append((debtor, vf, vt))
-    existing = {int(r[0]): r for r in wh.query(sql("select_ledger_payments"))}
-    wanted: list[tuple[Any, ...]] = []
-    raw = lake.execute(sql("select_ledger_payments_lake"), [_local_day_end_utc(on)]).fetchall()
-    ids = {int(r[0]) for r in raw}
-    for pid, receipt, aff, pdate, centimes, period, kind, reverses, channel in raw:
-        pid = int(pid)
-        try:
-            amount = (Decimal(int(centimes)) * CENT).quantize(CENT)
-            settles = dt.date(int(str(period)[:4]), int(str(period)[5:7]), 1)
-            if len(str(period)) != 7 or str(period)[4] != "-":
-                raise ValueError(period)
-        except (ValueError, TypeError):
-            log.warning("ledger entry %s: settles_period %r or amount %r unreadable; skipped",
-                        pid, period, centimes)
-            report.skipped.append(pid)
-            continue
-        ok = (kind == "PAYMENT" and amount > 0 and reverses is None) or (
-            kind == "REVERSAL" and amount < 0 and reverses is not None)
-        if not ok:
-            log.warning("ledger entry %s (%s %s, reverses %s) breaks the ledger's rules; skipped",
-                        pid, kind, amount, reverses)
-            report.skipped.append(pid)
-            continue
-        if kind == "REVERSAL" and int(reverses) not in ids and int(reverses) not in existing:
-            report.unlinked_reversals.append(pid)
-        day = as_date(pdate)
-        old = existing.get(pid)
-        first_seen = on if old is None else min(as_date(old[10]), on)
-        row = (pid, str(receipt), str(aff), _debtor_on(links.get(str(aff), []), day), day, amount, str(kind),
-               None if reverses is None else int(reverses), settles, str(channel), first_seen)
-        if old is None:
-            report.inserted += 1
-        elif (old[0], old[1], old[2], old[3], as_date(old[4]), money(old[5]), old[6], old[7], as_date(old[8]),
-              old[9], as_date(old[10])) != row:
-            report.updated += 1
-        else:
-            continue
-        wanted.append(row)
-    report.entries = len(raw)
-    if report.unlinked_reversals:
-        log.warning("%d reversal(s) name a payment the ledger does not hold: %s",
-                    len(report.unlinked_reversals), report.unlinked_reversals[:10])
-    if wanted:
-        cols = list(zip(*wanted, strict=True))
-        table = pa.table({
-            "ledger_payment_id": pa.array(cols[0], pa.int64()),
-            "receipt_no": pa.array(cols[1], pa.string()),
-            "affiliation_no": pa.array(cols[2], pa.string()),
-            "debtor_id": pa.array(cols[3], pa.int64()),
-            "payment_date": pa.array(cols[4], pa.date32()),
-            "amount": pa.array(cols[5], pa.decimal128(18, 2)),
-            "kind": pa.array(cols[6], pa.string()),
-            "reverses_payment_id": pa.array(cols[7], pa.int64()),
-            "settles_period": pa.array(cols[8], pa.date32()),
-            "channel": pa.array(cols[9], pa.string()),
-            "first_seen_on": pa.array(cols[10], pa.date32()),
-        })
-        with wh.transaction():
-            wh.execute(sql("delete_ledger_payments"), [[r[0] for r in wanted if r[0] in existing]])
-            wh.load_arrow("core.ledger_payment", table)
-    log.info("ledger %s: %d entries, %d new, %d changed, %d skipped", on, report.entries, report.inserted,
-             report.updated, len(report.skipped))
-    return report
-
-
 # -------------------------------------------------------------------------------------- reconcile
 def _published_months(wh: Warehouse) -> dict[str, dt.date]:
-    return {str(a): as_date(m) for a, m in wh.query(sql("select_published_statement_months"))}
+    return {str(a): as_date(m) for a, m in wh.query(query("reconcile/select_published_statement_months"))}
 
 
 def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
@@ -587,7 +416,7 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
     ledger = read_ledger(wh, on)
     report.ledger_entries = len(ledger)
     reported = [AgencyPayment(str(a), str(p), str(d), as_date(day), money(amt), None if r is None else str(r))
-                for a, p, d, day, amt, r in wh.query(sql("select_agency_payments"))]
+                for a, p, d, day, amt, r in wh.query(query("reconcile/select_agency_payments"))]
     report.agency_payments = len(reported)
     affs = {d.dossier_id: d.affiliation_nos for d in dossiers}
     matches = match_payments(reported, ledger, affs)
@@ -605,12 +434,12 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
     kinds = {e.ledger_payment_id: e.kind for e in ledger}
     report.attributions = len(attributions)
     report.attributed_amount = f"{sum((a.amount for a in attributions), ZERO):.2f}"
-    report.reversal_attributions = sum(kinds.get(a.ledger_payment_id) == "REVERSAL" for a in attributions)
+    report.reversal_attributions = sum(kinds.get(a.ledger_payment_id) == REVERSAL for a in attributions)
 
     now = _now()
     old_matches = {(str(a), str(p)): (int(lid), str(rule), int(gap), m)
-                   for a, p, lid, rule, gap, m in wh.query(sql("select_payment_matches"))}
-    old_attr = {(int(r[0]), str(r[1])): r for r in wh.query(sql("select_attributions"))}
+                   for a, p, lid, rule, gap, m in wh.query(query("reconcile/select_payment_matches"))}
+    old_attr = {(int(r[0]), str(r[1])): r for r in wh.query(query("reconcile/select_attributions"))}
     published = _published_months(wh)
 
     def matched_at(m: PaymentMatch) -> dt.datetime:
@@ -630,7 +459,7 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
 
     placed = [attr_month(a) for a in attributions]
     with wh.transaction():
-        wh.execute(sql("delete_payment_matches"))
+        wh.execute(query("reconcile/delete_payment_matches"))
         if matches:
             wh.load_arrow("core.payment_match", pa.table({
                 "agency_code": pa.array([m.agency_code for m in matches], pa.string()),
@@ -640,7 +469,7 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
                 "day_gap": pa.array([m.day_gap for m in matches], pa.int32()),
                 "matched_at": pa.array([matched_at(m) for m in matches], pa.timestamp("us")),
             }))
-        wh.execute(sql("delete_attributions"), [on])
+        wh.execute(query("reconcile/delete_attributions"), [on])
         if attributions:
             wh.load_arrow("core.attribution", pa.table({
                 "ledger_payment_id": pa.array([a.ledger_payment_id for a in attributions], pa.int64()),

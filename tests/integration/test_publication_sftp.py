@@ -222,11 +222,11 @@ def test_build_and_record_on_postgresql(pg_url: str, tmp_path: Path) -> None:
                    "'PAID_IN_FULL', 0, TIMESTAMP '2026-12-02 10:00:00', NULL)")
         (recall,) = build_recall_files(pg, dt.date(2026, 12, 3), tmp_path / "pg")
         assert record_publication(pg, [_as_published(recall)]).recalls_marked == 1
-        # weekly payments from core.ledger_payment (no lake), recorded as notices
+        # weekly payments from core.ledger_payment (the warehouse only), recorded as notices
         pg.execute("INSERT INTO core.ledger_payment VALUES (501, 'R501', '0000002', 2, DATE '2026-11-10', "
                    "150.00, 'PAYMENT', NULL, DATE '2026-01-01', 'ONLINE', DATE '2026-11-11')")
-        (payments,) = build_payment_notices(pg, None, dt.date(2026, 11, 20), tmp_path / "pg")
+        (payments,) = build_payment_notices(pg, dt.date(2026, 11, 20), tmp_path / "pg")
         assert Path(payments.files[0].path).read_text(encoding="utf-8").splitlines()[1] == (
             "D202611-000002;501;2026-11-10;150.00;2026-01;PAYMENT")
         assert record_publication(pg, [_as_published(payments)]).notices_recorded == 1
-        assert build_payment_notices(pg, None, dt.date(2026, 11, 27), tmp_path / "pg") == []
+        assert build_payment_notices(pg, dt.date(2026, 11, 27), tmp_path / "pg") == []

@@ -27,8 +27,9 @@ from recouvra.commission import (
     statement_line,
 )
 from recouvra.integrity import check_integrity
+from recouvra.ledger import LedgerEntry
 from recouvra.publication import Publication, PublishedFile
-from recouvra.reconcile import DossierTerms, LedgerEntry, attribute, month_of, reconcile
+from recouvra.reconcile import DossierTerms, attribute, month_of, reconcile
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 _spec = importlib.util.spec_from_file_location("reconcile_world",

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from recouvra.ledger import load_ledger, load_ledger_before
 from recouvra.publication import (
     ASSIGNMENT_COLUMNS,
     AssignmentRow,
@@ -420,7 +421,9 @@ def test_weekly_payments_file_with_a_reversal(wh: Warehouse, tmp_path: Path) -> 
         (107, "0000001", day(11, 20), 300, "2026-01", "PAYMENT", None, at(11, 20)),
     ])
     on = dt.date(2026, 11, 20)
-    packages = {p.agency: p for p in build_payment_notices(wh, lake, on, tmp_path, now=T1)}
+    load_ledger(wh, lake, dt.date(2026, 10, 31))  # the daily loads before the assignment: 104 is old news
+    load_ledger_before(wh, lake, on)  # what the weekly DAG loads before building the notices
+    packages = {p.agency: p for p in build_payment_notices(wh, on, tmp_path, now=T1)}
     ag01 = packages["AG01"]
     assert ag01.files[0].name == "CNSS_PAYMENTS_AG01_20261120_01.csv"
     assert Path(ag01.files[0].path).read_bytes() == (
@@ -442,7 +445,8 @@ def test_weekly_payments_file_with_a_reversal(wh: Warehouse, tmp_path: Path) -> 
     assert wh.query("SELECT ledger_payment_id FROM core.ledger_payment_notice WHERE agency_code = 'AG01' "
                     "ORDER BY 1") == [(101,), (102,), (103,)]
     # next week: only what is new
-    later = build_payment_notices(wh, lake, dt.date(2026, 11, 27), tmp_path, now=T1)
+    load_ledger_before(wh, lake, dt.date(2026, 11, 27))
+    later = build_payment_notices(wh, dt.date(2026, 11, 27), tmp_path, now=T1)
     assert [(p.agency, sorted(p.notices)) for p in later] == [
         ("AG01", [(106, "D202611-000002"), (107, "D202611-000002")])]
 

@@ -1,4 +1,5 @@
-"""Reconciliation: ledger load, matching of agency payments, attribution to dossiers, money integrity."""
+"""Reconciliation: matching of agency payments, attribution to dossiers, money integrity (the ledger's
+load and rules: test_ledger.py, which reuses this world)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ import pytest
 
 from recouvra.commission import compute_statements
 from recouvra.integrity import check_integrity
+from recouvra.ledger import LedgerEntry, load_ledger
 from recouvra.reconcile import (
     DEBTOR_AMOUNT_DATE,
     RECEIPT_REF,
     AgencyPayment,
     DossierTerms,
-    LedgerEntry,
     attribute,
-    load_ledger,
     match_payments,
     reconcile,
 )
@@ -152,34 +152,6 @@ def wh() -> Iterator[Warehouse]:
     with connect("duckdb:///:memory:") as w:
         migrate_connection(w)
         yield w
-
-
-# -------------------------------------------------------------------------------------- load_ledger
-def test_load_ledger_converts_centimes_exactly_resolves_debtors_and_is_idempotent(wh: Warehouse) -> None:
-    build_world(wh)
-    bad = [(900, "R900", "0000001", day(2026, 11, 3), -100, "2026-01", "PAYMENT", None),
-           (901, "R901", "0000001", day(2026, 11, 3), 100, "2026-1", "PAYMENT", None)]
-    with lake_with(LEDGER + bad) as lake:
-        first = load_ledger(wh, lake, ON)
-        again = load_ledger(wh, lake, ON)
-    assert (first.entries, first.inserted, first.updated, sorted(first.skipped)) == (12, 10, 0, [900, 901])
-    assert (again.inserted, again.updated) == (0, 0)
-    rows = {r[0]: r for r in snapshot(wh)["ledger"]}
-    assert rows[101][1:4] == (1, day(2026, 11, 10), D("400.00"))
-    assert rows[102][1] == 1  # the debtor's other affiliation number
-    assert rows[105][3:6] == (D("-400.00"), "REVERSAL", 101)
-    assert rows[303][3] == D("12.34") and rows[303][6] == dt.date(2026, 7, 1)
-    assert {r[7] for r in rows.values()} == {ON}
-
-
-def test_load_ledger_takes_only_entries_recorded_by_the_run_date_and_keeps_first_seen(wh: Warehouse) -> None:
-    with lake_with(LEDGER) as lake:
-        load_ledger(wh, lake, day(2026, 11, 30))
-        assert [r[0] for r in snapshot(wh)["ledger"]] == [101, 102, 103]
-        load_ledger(wh, lake, ON)
-    rows = {r[0]: r for r in snapshot(wh)["ledger"]}
-    assert len(rows) == 10
-    assert rows[101][7] == day(2026, 11, 30) and rows[104][7] == ON
 
 
 # ----------------------------------------------------------------------------------------- matching

@@ -1,0 +1,268 @@
+"""The fund's ledger (agency-exchange v1, "Attribution and commission"): its rules, written once; its
+load from the lake into the warehouse; the reads of ``core.ledger_payment`` the later stages share.
+
+The ledger is the fund's own record of what debtors paid: every later stage reads it from the warehouse
+(``core.ledger_payment``), never from the lake. Publication tells agencies its entries (the weekly
+payments notices), reconciliation matches and attributes them, commission and the integrity audit
+follow from that. Only :func:`load_ledger` reads the lake's ``ledger_payments``.
+
+The ledger's rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md``):
+
+* **Kind and sign** (:func:`check_entry`): a PAYMENT is positive and reverses nothing; a REVERSAL is
+  negative and names the payment it reverses (``reverses_payment_id``). An entry that breaks them is
+  never loaded nor told to an agency: it is skipped with a warning naming the entry and the reason.
+* **Amounts** (:func:`amount_from_centimes`, :func:`money`): the lake holds whole centimes; the
+  warehouse exact MAD with two decimals, never through binary float.
+* **settles_period** (:func:`settles_period`): the month an entry settles, ``YYYY-MM`` in the lake, its
+  first day in the warehouse.
+* **Recorded by** (:func:`recorded_by`): a load for run date ``on`` takes the entries recorded by the
+  end of the fund's local day ``on`` (Africa/Casablanca). ``first_seen_on`` is the earliest run date
+  that loaded an entry, never earlier than the day it was recorded. So the entries first seen before
+  ``on`` (:func:`read_seen_before`, after :func:`load_ledger_before`) are those recorded before the
+  day ``on`` began: whatever is loaded later, even by a re-run of ``on`` itself, never joins them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from recouvra.calendar import FUND_TZ
+from recouvra.errors import RecouvraError
+from recouvra.sqlfiles import query
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    import duckdb
+
+    from recouvra.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+PAYMENT = "PAYMENT"
+REVERSAL = "REVERSAL"
+ENTRY_KINDS = frozenset({PAYMENT, REVERSAL})
+
+_PERIOD_RE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
+
+
+class LedgerError(RecouvraError):
+    """A ledger value or entry breaks the ledger's rules; the message names the value and the rule."""
+
+
+# ------------------------------------------------------------------------------------------ the rules
+def as_date(value: Any) -> dt.date:
+    """A date from a driver value (date, datetime or ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def money(value: Any) -> Decimal:
+    """An exact MAD amount with two decimals (never through binary float)."""
+    if isinstance(value, float):
+        raise LedgerError(f"amount {value!r} arrived as binary float")
+    return Decimal(value).quantize(CENT)
+
+
+def amount_from_centimes(centimes: Any) -> Decimal:
+    """The exact MAD amount of a whole number of centimes (the lake's ``amount_centimes``)."""
+    if isinstance(centimes, bool) or not isinstance(centimes, int):
+        raise LedgerError(f"amount {centimes!r} is not a whole number of centimes")
+    return (Decimal(centimes) * CENT).quantize(CENT)
+
+
+def settles_period(value: Any) -> dt.date:
+    """The month an entry settles, from the lake's ``YYYY-MM``, as its first day."""
+    m = _PERIOD_RE.fullmatch(str(value))
+    if m is None:
+        raise LedgerError(f"settles_period {value!r} is not YYYY-MM")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError as exc:  # year 0000
+        raise LedgerError(f"settles_period {value!r} is not a month") from exc
+
+
+def check_entry(kind: str, amount: Decimal, reverses_payment_id: int | None) -> None:
+    """Raise :class:`LedgerError` when an entry breaks the kind-and-sign rules (module docstring)."""
+    if kind == PAYMENT:
+        if amount <= 0:
+            raise LedgerError(f"a PAYMENT must be positive, not {amount}")
+        if reverses_payment_id is not None:
+            raise LedgerError(f"a PAYMENT reverses nothing, yet names payment {reverses_payment_id}")
+    elif kind == REVERSAL:
+        if amount >= 0:
+            raise LedgerError(f"a REVERSAL must be negative, not {amount}")
+        if reverses_payment_id is None:
+            raise LedgerError("a REVERSAL must name the payment it reverses")
+    else:
+        raise LedgerError(f"kind {kind!r} is neither PAYMENT nor REVERSAL")
+
+
+def recorded_by(on: dt.date) -> dt.datetime:
+    """The end of the fund's local day ``on``, as a naive UTC timestamp: a load for ``on`` takes the
+    entries recorded before it."""
+    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=FUND_TZ)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# ------------------------------------------------------------------------------------------ the entry
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One entry of the fund's ledger (core.ledger_payment): PAYMENT > 0, REVERSAL < 0."""
+
+    ledger_payment_id: int
+    receipt_no: str
+    affiliation_no: str
+    payment_date: dt.date
+    amount: Decimal
+    kind: str
+    settles_period: dt.date
+    reverses_payment_id: int | None = None
+    channel: str = "BANK_TRANSFER"
+    debtor_id: int | None = None
+    first_seen_on: dt.date | None = None
+
+
+# -------------------------------------------------------------------------------- warehouse reads
+def bridge_history(wh: Warehouse) -> list[tuple[str, int, dt.date, dt.date | None]]:
+    """Every (affiliation number, debtor) link: ``(affiliation_no, debtor_id, valid_from, valid_to)``,
+    ``valid_from`` inclusive, ``valid_to`` exclusive (``None``: still valid)."""
+    return [(str(aff), int(debtor), as_date(valid_from), None if valid_to is None else as_date(valid_to))
+            for aff, debtor, valid_from, valid_to in wh.query(query("ledger/select_bridge_history"))]
+
+
+def _entry(row: Sequence[Any]) -> LedgerEntry:
+    """A LedgerEntry from a row of ``ledger/select_ledger_payments*`` (the table's column order)."""
+    pid, receipt, aff, debtor, pdate, amount, kind, reverses, period, channel, seen = row
+    return LedgerEntry(int(pid), str(receipt), str(aff), as_date(pdate), money(amount), str(kind),
+                       as_date(period), None if reverses is None else int(reverses), str(channel),
+                       None if debtor is None else int(debtor), as_date(seen))
+
+
+def read_ledger(wh: Warehouse, on: dt.date | None = None) -> list[LedgerEntry]:
+    """core.ledger_payment (entries dated up to ``on`` when given), in id order."""
+    entries = (_entry(r) for r in wh.query(query("ledger/select_ledger_payments")))
+    return [e for e in entries if on is None or e.payment_date <= on]
+
+
+def read_seen_before(wh: Warehouse, affiliations: Iterable[str], on: dt.date) -> list[LedgerEntry]:
+    """The entries of some affiliation numbers first seen before ``on`` (``first_seen_on < on``): what
+    the ledger held when the day ``on`` began, whatever was loaded since (module docstring, "Recorded
+    by"). core.ledger_payment's CHECK constraint holds the kind-and-sign rules: every row follows them."""
+    wanted = sorted(set(affiliations))
+    if not wanted:
+        return []
+    return [_entry(r) for r in wh.query(query("ledger/select_ledger_payments_seen_before"), [wanted, on])]
+
+
+# ------------------------------------------------------------------------------------ load_ledger
+@dataclass
+class LedgerLoadReport:
+    """What :func:`load_ledger` wrote."""
+
+    on: str
+    entries: int = 0
+    inserted: int = 0
+    updated: int = 0
+    skipped: list[int] = field(default_factory=list)
+    unlinked_reversals: list[int] = field(default_factory=list)
+
+
+def _debtor_on(held: Sequence[tuple[int, dt.date, dt.date | None]], day: dt.date) -> int | None:
+    """Debtor an affiliation number belonged to on ``day``; before its first link, its first debtor."""
+    for debtor, vf, vt in held:
+        if vf <= day and (vt is None or vt > day):
+            return debtor
+    later = [(vf, debtor) for debtor, vf, _ in held if vf > day]
+    return min(later)[1] if later else None
+
+
+def _write(wh: Warehouse, rows: Sequence[LedgerEntry], replaced: Sequence[int]) -> None:
+    """Replace ``replaced`` and insert ``rows`` into core.ledger_payment, in one transaction."""
+    import pyarrow as pa
+
+    table = pa.table({
+        "ledger_payment_id": pa.array([e.ledger_payment_id for e in rows], pa.int64()),
+        "receipt_no": pa.array([e.receipt_no for e in rows], pa.string()),
+        "affiliation_no": pa.array([e.affiliation_no for e in rows], pa.string()),
+        "debtor_id": pa.array([e.debtor_id for e in rows], pa.int64()),
+        "payment_date": pa.array([e.payment_date for e in rows], pa.date32()),
+        "amount": pa.array([e.amount for e in rows], pa.decimal128(18, 2)),
+        "kind": pa.array([e.kind for e in rows], pa.string()),
+        "reverses_payment_id": pa.array([e.reverses_payment_id for e in rows], pa.int64()),
+        "settles_period": pa.array([e.settles_period for e in rows], pa.date32()),
+        "channel": pa.array([e.channel for e in rows], pa.string()),
+        "first_seen_on": pa.array([e.first_seen_on for e in rows], pa.date32()),
+    })
+    with wh.transaction():
+        wh.execute(query("ledger/delete_ledger_payments"), [list(replaced)])
+        wh.load_arrow("core.ledger_payment", table)
+
+
+def load_ledger(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> LedgerLoadReport:
+    """Upsert the ledger entries the lake holds, recorded by the end of ``on`` (local), into
+    ``core.ledger_payment``: amounts from centimes to exact MAD, debtor resolved through the bridge on
+    the payment date, ``first_seen_on`` the earliest run date that saw the entry. Entries that break the
+    ledger's rules (sign, kind, settles_period) are skipped with a warning; only new or changed rows are
+    written, so a re-run changes nothing. ``lake``: an :func:`recouvra.lake.open_lake` connection."""
+    report = LedgerLoadReport(on.isoformat())
+    links: dict[str, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
+    for aff, debtor, vf, vt in bridge_history(wh):
+        links[aff].append((debtor, vf, vt))
+    existing = {e.ledger_payment_id: e for e in read_ledger(wh)}
+    wanted: list[LedgerEntry] = []
+    raw = lake.execute(query("ledger/select_ledger_payments_lake"), [recorded_by(on)]).fetchall()
+    ids = {int(r[0]) for r in raw}
+    for pid, receipt, aff, pdate, centimes, period, kind, reverses, channel in raw:
+        pid = int(pid)
+        try:
+            amount, settles = amount_from_centimes(centimes), settles_period(period)
+            check_entry(str(kind), amount, None if reverses is None else int(reverses))
+        except LedgerError as exc:
+            log.warning("ledger entry %s (%s %r, reverses %s) breaks the ledger's rules (%s); skipped",
+                        pid, kind, centimes, reverses, exc)
+            report.skipped.append(pid)
+            continue
+        if kind == REVERSAL and int(reverses) not in ids and int(reverses) not in existing:
+            report.unlinked_reversals.append(pid)
+        day = as_date(pdate)
+        old = existing.get(pid)
+        first_seen = on if old is None or old.first_seen_on is None else min(old.first_seen_on, on)
+        entry = LedgerEntry(pid, str(receipt), str(aff), day, amount, str(kind), settles,
+                            None if reverses is None else int(reverses), str(channel),
+                            _debtor_on(links.get(str(aff), []), day), first_seen)
+        if old is None:
+            report.inserted += 1
+        elif old != entry:
+            report.updated += 1
+        else:
+            continue
+        wanted.append(entry)
+    report.entries = len(raw)
+    if report.unlinked_reversals:
+        log.warning("%d reversal(s) name a payment the ledger does not hold: %s",
+                    len(report.unlinked_reversals), report.unlinked_reversals[:10])
+    if wanted:
+        _write(wh, wanted, [e.ledger_payment_id for e in wanted if e.ledger_payment_id in existing])
+    log.info("ledger %s: %d entries, %d new, %d changed, %d skipped", on, report.entries, report.inserted,
+             report.updated, len(report.skipped))
+    return report
+
+
+def load_ledger_before(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> LedgerLoadReport:
+    """:func:`load_ledger` of the day before ``on``: the entries recorded before the fund's local day
+    ``on`` began, first seen at the latest the day before. With :func:`read_seen_before`, for a reader
+    of day ``on`` that must not depend on the hour it runs nor on what the lake received since (the
+    weekly payments notices): a re-run of the day reads the same entries."""
+    return load_ledger(wh, lake, on - dt.timedelta(days=1))
