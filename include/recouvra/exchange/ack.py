@@ -118,7 +118,7 @@ class Ack:
             raise AckError("not a JSON object", file=name)
 
         def fail(key: str, why: str) -> AckError:
-            return AckError(f"{key} {doc.get(key)!r} {why}", file=name, field=key)
+            return AckError(f"{key} {doc.get(key)!r} {why}", file=name)
 
         if doc.get("spec") != SPEC:
             raise fail("spec", f"is not {SPEC!r}")
@@ -129,11 +129,13 @@ class Ack:
             raise fail("received_at", "is not a UTC time YYYY-MM-DDTHH:MM:SSZ")
         if doc.get("status") not in Status.__members__:
             raise fail("status", f"is not one of {', '.join(Status)}")
-        counts = [doc.get(k) for k in _COUNTS]
-        for key, value in zip(_COUNTS, counts, strict=True):
+        counts: list[int] = []
+        for key in _COUNTS:
+            value = doc.get(key)
             if not _is_count(value):
                 raise fail(key, "is not a row count")
-        received, accepted, rejected, duplicate = (int(c) for c in counts)
+            counts.append(value)
+        received, accepted, rejected, duplicate = counts
         if received != accepted + rejected + duplicate:
             raise fail("rows_received", "is not rows_accepted + rows_rejected + rows_duplicate")
         errors = doc.get("file_errors")
