@@ -2,9 +2,10 @@
 bytes, its parsing and the check of the files it lists.
 
 The fund renders a manifest for each assignment package, payments file and commission statement and
-writes it last: a package is complete when its manifest exists. Before an upload the fund checks the
-package against it (:mod:`recouvra.sftp.client`); an agency (the simulated ones) reads it back with
-:meth:`Manifest.parse` and keeps a package only when :meth:`Manifest.check_files` passes.
+writes it last: a package is complete when its manifest exists. Before an upload the SFTP client
+checks the files it lists (:func:`check_listed` on :func:`read_file_list`); an agency (the simulated
+ones) reads it back with :meth:`Manifest.parse` and keeps a package only when
+:meth:`Manifest.check_files` passes.
 
 Layout: a UTF-8 JSON object, indented by two spaces, ending with a line feed, keys in this order:
 ``spec``, ``agency``, ``month`` (``YYYY-MM``; a payments manifest has ``date``, ``YYYY-MM-DD``),
@@ -121,22 +122,44 @@ class Manifest:
         manifest's sha256; :class:`ManifestError` at the first missing or different one. ``exactly``:
         ``paths`` must be the listed files, no more and no fewer (what the fund uploads as one package).
         """
-        given = {p.name: p for p in paths}
-        listed = [f.name for f in self.files]
-        if exactly and set(given) != set(listed):
-            raise ManifestError(f"lists {sorted(listed)} but the package holds {sorted(given)}", file=name)
-        found = []
-        for entry in self.files:
-            path = given.get(entry.name)
-            if path is None or not path.is_file():
-                raise ManifestError(f"{entry.name} is missing", file=name)
-            digest = file_sha256(path)
-            if digest != entry.sha256.lower():
-                raise ManifestError(
-                    f"sha256 of {entry.name} is {digest}, manifest says {entry.sha256}", file=name
-                )
-            found.append(path)
-        return tuple(found)
+        return check_listed(((f.name, f.sha256) for f in self.files), paths, name=name, exactly=exactly)
+
+
+def check_listed(
+    listed: Iterable[tuple[str, str]], paths: Iterable[Path], *, name: str = "<manifest>",
+    exactly: bool = False,
+) -> tuple[Path, ...]:
+    """The check behind :meth:`Manifest.check_files`, on (file name, sha256) pairs as listed."""
+    pairs = list(listed)
+    given = {p.name: p for p in paths}
+    if exactly and set(given) != {n for n, _ in pairs}:
+        raise ManifestError(
+            f"lists {sorted(n for n, _ in pairs)} but the package holds {sorted(given)}", file=name
+        )
+    found = []
+    for file_name, sha256 in pairs:
+        path = given.get(file_name)
+        if path is None or not path.is_file():
+            raise ManifestError(f"{file_name} is missing", file=name)
+        digest = file_sha256(path)
+        if digest != sha256.lower():
+            raise ManifestError(f"sha256 of {file_name} is {digest}, manifest says {sha256}", file=name)
+        found.append(path)
+    return tuple(found)
+
+
+def read_file_list(path: Path) -> tuple[tuple[str, str], ...]:
+    """Only the (name, sha256) pairs listed in the manifest at ``path``, whatever else it holds or lacks:
+    what a transport needs to check that a package is the one its manifest describes (the SFTP
+    client before an upload). :class:`ManifestError` when it is not JSON or has no ``files`` list."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ManifestError(f"is not readable JSON: {exc}", file=path.name) from exc
+    listed = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(listed, list):
+        raise ManifestError("has no 'files' list", file=path.name)
+    return tuple((str(e.get("name")), str(e.get("sha256", ""))) for e in listed if isinstance(e, dict))
 
 
 def read_manifest(path: Path) -> Manifest:

@@ -31,7 +31,7 @@ from typing import IO, Protocol
 import paramiko
 
 from recouvra.exchange.errors import ManifestError
-from recouvra.exchange.manifest import read_manifest
+from recouvra.exchange.manifest import check_listed, read_file_list
 from recouvra.sftp.errors import (
     Endpoint,
     SftpAuthError,
@@ -439,9 +439,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _check_manifest(files: Sequence[Path], manifest: Path, endpoint: Endpoint) -> None:
-    """Refuse to publish a package whose manifest is not the contract's (:mod:`recouvra.exchange.manifest`)
-    or does not list exactly these files and digests."""
+    """Refuse to publish a package whose manifest does not list exactly these files and digests
+    (:func:`recouvra.exchange.manifest.check_listed`; the manifest's other keys are the stage's business)."""
     try:
-        read_manifest(Path(manifest)).check_files(files, name=Path(manifest).name, exactly=True)
+        check_listed(read_file_list(Path(manifest)), files, name=Path(manifest).name, exactly=True)
     except ManifestError as exc:
         raise SftpPackageError(f"manifest {exc}", endpoint) from exc
