@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import require_month
+from recouvra.exchange.manifest import Manifest, ManifestEntry
+from recouvra.exchange.names import commission_names, month_stamp
 from recouvra.ledger import CENT, ZERO, as_date, money
 from recouvra.publication import (
-    ManifestEntry,
     Package,
     Publication,
     amount_cell,
@@ -48,11 +49,9 @@ from recouvra.publication import (
     csv_bytes,
     generated_stamp,
     month_cell,
-    month_label,
     out_file,
     rate_cell,
     record_publication,
-    render_manifest,
 )
 from recouvra.reconcile import DossierTerms, month_end, read_dossiers
 from recouvra.sqlfiles import query
@@ -220,12 +219,6 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
 
 
 # ------------------------------------------------------------------------------------------- files
-def commission_names(agency: str, month: dt.date) -> tuple[str, str]:
-    """(statement file, manifest) names: ``CNSS_COMMISSION_<AGENCY>_<YYYYMM>.csv`` and its manifest."""
-    stem = f"CNSS_COMMISSION_{agency}_{month_label(month)}"
-    return f"{stem}.csv", f"{stem}.manifest.json"
-
-
 def commission_cells(line: StatementLine) -> list[str]:
     """One file row, in :data:`COMMISSION_COLUMNS` order."""
     ref = line.dossier_id
@@ -256,11 +249,11 @@ def write_commission_file(
     f = out_file(folder, name, "COMMISSION", render_commission(lines), len(lines),
              control_total(x.commission_this_month for x in lines))
     generated_at = generated_stamp(now)
-    manifest = out_file(folder, manifest_name, "MANIFEST", render_manifest(
-        agency, ("month", month_cell(month)), 1, generated_at,
-        [ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00")],
-    ), 0, None)
-    return Package("COMMISSION", agency, month_label(month), 1, generated_at, (f,), manifest,
+    manifest = out_file(folder, manifest_name, "MANIFEST", Manifest(
+        agency, 1, generated_at, (ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00"),),
+        month=month_cell(month),
+    ).render(), 0, None)
+    return Package("COMMISSION", agency, month_stamp(month), 1, generated_at, (f,), manifest,
                    dossier_ids=tuple(sorted(x.dossier_id for x in lines)))
 
 

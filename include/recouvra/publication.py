@@ -32,7 +32,8 @@ File format (the contract's "Common rules", with the choices it leaves open):
 * The debtor's fields are those of the ``core.debtor_history`` version valid at
   ``core.dossier.created_at`` (never today's golden record): re-running a month gives the same bytes.
   A dossier whose debtor has no version at that instant is an error.
-* A manifest (``.manifest.json``, UTF-8 JSON, indented) lists each data file's name, sha256, data-row
+* A manifest (``.manifest.json``, UTF-8 JSON, indented: :class:`~recouvra.exchange.manifest.Manifest`,
+  names from :mod:`recouvra.exchange.names`) lists each data file's name, sha256, data-row
   count and control total (sum of ``total_due`` / ``amount_due`` / ``amount``, two decimals; a
   payments total may be negative). Payments manifests carry ``"date": "YYYY-MM-DD"`` where assignment
   manifests carry ``"month"``. Only ``generated_at`` differs between two builds of the same content.
@@ -49,7 +50,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 import posixpath
@@ -64,7 +64,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from recouvra.calendar import FUND_TZ, require_month
 from recouvra.errors import RecouvraError
 from recouvra.exchange.csvparse import format_rows, formula_guard
-from recouvra.exchange.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, SPEC
+from recouvra.exchange.manifest import Manifest, ManifestEntry
+from recouvra.exchange.names import assignment_names, month_stamp, payments_names, recall_name
+from recouvra.exchange.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, format_timestamp
 from recouvra.ledger import (
     ENTRY_KINDS,
     REVERSAL,
@@ -111,7 +113,6 @@ PAYMENT_KINDS = ENTRY_KINDS  # the ledger's kinds, as the payments file writes t
 PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION"]
 FileType = Literal["ASSIGN", "DETAIL", "MANIFEST", "RECALL", "PAYMENTS"]
 
-_AGENCY_RE = re.compile(r"[A-Z0-9]+", re.ASCII)
 _DOSSIER_RE = re.compile(r"D[0-9]{6}-[0-9]{6}", re.ASCII)
 _IDENT_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./-]*", re.ASCII)  # affiliation, RC number, legal form
 _ICE_RE = re.compile(r"[0-9]{15}", re.ASCII)
@@ -417,29 +418,6 @@ def control_total(amounts: Iterable[Decimal]) -> str:
     return amount_cell(total, signed=True, what="control_total")
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
-    """One data file as a manifest lists it."""
-
-    name: str
-    sha256: str
-    rows: int
-    control_total: str
-
-
-def render_manifest(
-    agency: str, period: tuple[Literal["month", "date"], str], seq: int, generated_at: str,
-    files: Sequence[ManifestEntry],
-) -> bytes:
-    """The manifest JSON: spec, agency, month (or date), seq, generated_at, files[name, sha256, rows,
-    control_total], in that key order; UTF-8, indented, ending with a line feed."""
-    doc: dict[str, Any] = {"spec": SPEC, "agency": agency, period[0]: period[1], "seq": seq,
-                           "generated_at": generated_at,
-                           "files": [{"name": f.name, "sha256": f.sha256, "rows": f.rows,
-                                      "control_total": f.control_total} for f in files]}
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
 def check_assignment(rows: Sequence[AssignmentRow], details: Sequence[DetailRow]) -> None:
     """Refuse a package whose detail rows do not add up to each dossier's amounts and periods."""
     by_dossier: dict[str, list[DetailRow]] = defaultdict(list)
@@ -476,39 +454,8 @@ def check_assignment(rows: Sequence[AssignmentRow], details: Sequence[DetailRow]
 
 
 # ------------------------------------------------------------------------------------ file names
-def _agency(code: str) -> str:
-    if not _AGENCY_RE.fullmatch(code or ""):
-        raise PublicationError(f"agency code {code!r} is not upper-case letters and digits")
-    return code
-
-
-def _seq(seq: int) -> str:
-    if not 1 <= seq <= 99:
-        raise PublicationError(f"SEQ {seq} is outside 01..99")
-    return f"{seq:02d}"
-
-
-def month_label(month: dt.date) -> str:
-    """``YYYYMM`` of a month."""
-    return f"{month.year:04d}{month.month:02d}"
-
-
-def assignment_names(agency: str, month: dt.date, seq: int) -> tuple[str, str, str]:
-    """(assignment, detail, manifest) file names of a monthly package."""
-    stem = f"{_agency(agency)}_{month_label(month)}_{_seq(seq)}"
-    return f"CNSS_ASSIGN_{stem}.csv", f"CNSS_DETAIL_{stem}.csv", f"CNSS_ASSIGN_{stem}.manifest.json"
-
-
-def recall_name(agency: str, on: dt.date, seq: int) -> str:
-    return f"CNSS_RECALL_{_agency(agency)}_{on:%Y%m%d}_{_seq(seq)}.csv"
-
-
-def payments_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
-    """(payments file, manifest) names of a weekly payments file."""
-    stem = f"CNSS_PAYMENTS_{_agency(agency)}_{on:%Y%m%d}_{_seq(seq)}"
-    return f"{stem}.csv", f"{stem}.manifest.json"
-
-
+# The names themselves are the contract's: recouvra.exchange.names (assignment_names, recall_name,
+# payments_names, month_stamp), imported above.
 def choose_seq(published: Iterable[tuple[int, str, str]], digests: Mapping[str, str]) -> int:
     """The SEQ of a package whose data files have ``digests`` ({file_type: sha256}).
 
@@ -581,10 +528,7 @@ class Package:
 
 def generated_stamp(now: dt.datetime | None) -> str:
     """A manifest's ``generated_at``: UTC, to the second, ``Z``-suffixed (now when not given)."""
-    t = now or dt.datetime.now(dt.UTC)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_timestamp(now or dt.datetime.now(dt.UTC))
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -624,11 +568,12 @@ def write_assignment_package(
     detail = out_file(folder, detail_name, "DETAIL", render_detail(details), len(details),
                   control_total(d.amount_due for d in details))
     generated_at = generated_stamp(now)
-    manifest = out_file(folder, manifest_name, "MANIFEST", render_manifest(
-        agency, ("month", month_cell(month)), seq, generated_at,
-        [ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00") for f in (assign, detail)],
-    ), 0, None)
-    return Package("ASSIGNMENT", agency, month_label(month), seq, generated_at, (assign, detail), manifest,
+    manifest = out_file(folder, manifest_name, "MANIFEST", Manifest(
+        agency, seq, generated_at,
+        tuple(ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00") for f in (assign, detail)),
+        month=month_cell(month),
+    ).render(), 0, None)
+    return Package("ASSIGNMENT", agency, month_stamp(month), seq, generated_at, (assign, detail), manifest,
                    dossier_ids=tuple(sorted(r.dossier_id for r in rows)))
 
 
@@ -653,10 +598,10 @@ def write_payments_file(
     f = out_file(folder, name, "PAYMENTS", render_payments(rows), len(rows),
              control_total(r.amount for r in rows))
     generated_at = generated_stamp(now)
-    manifest = out_file(folder, manifest_name, "MANIFEST", render_manifest(
-        agency, ("date", on.isoformat()), seq, generated_at,
-        [ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00")],
-    ), 0, None)
+    manifest = out_file(folder, manifest_name, "MANIFEST", Manifest(
+        agency, seq, generated_at, (ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00"),),
+        date=on.isoformat(),
+    ).render(), 0, None)
     return Package("PAYMENTS", agency, f"{on:%Y%m%d}", seq, generated_at, (f,), manifest,
                    notices=tuple(sorted((r.ledger_payment_id, r.dossier_id) for r in rows)))
 
@@ -723,7 +668,7 @@ def build_packages(
             digests = {"ASSIGN": _digest(render_assignment(rows)), "DETAIL": _digest(render_detail(details))}
         except PublicationError as exc:
             raise PublicationError(str(exc), agency=agency) from exc
-        seq = choose_seq(_published(wh, agency, month_label(first), ["ASSIGN", "DETAIL"]), digests)
+        seq = choose_seq(_published(wh, agency, month_stamp(first), ["ASSIGN", "DETAIL"]), digests)
         pkg = write_assignment_package(out_dir, agency, first, seq, rows, details, now=now)
         log.info("built %s: %d dossiers, total %s", pkg.files[0].name, pkg.files[0].rows,
                  pkg.files[0].control_total)

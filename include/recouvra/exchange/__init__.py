@@ -4,11 +4,18 @@ Kernel: the fund's files to the agencies (publication) and the agencies' files t
 ingestion, the simulated agencies) read and write them through these modules, so each rule is written
 once:
 
-* :mod:`~recouvra.exchange.spec`: the contract's version, file names and their parsing, columns, codes,
-  statuses, limits (file size, cell length) and the fund's time zone;
+* :mod:`~recouvra.exchange.names`: every file name of the contract both ways (the fund's ``CNSS_*``
+  files and manifests, return files and their ``.sha256`` sidecars, ``.ack.json`` and ``.rejects.csv``),
+  built and parsed;
+* :mod:`~recouvra.exchange.spec`: the contract's version, return-file columns, codes, statuses, limits
+  (file size, cell length), timestamps and the fund's time zone;
 * :mod:`~recouvra.exchange.values`: the formats of phones (a valid Moroccan number, in E.164) and
   e-mails, checked one way by the judge of return files and the debtor master's normalisers;
 * :mod:`~recouvra.exchange.csvparse`: CSV cells as the contract writes and reads them (UTF-8, the
   formula guard, quoting) with line-and-field errors;
+* :mod:`~recouvra.exchange.manifest`: the typed package manifest, rendered by the fund, parsed and
+  verified against its files by the fund before an upload and by an agency on receipt;
+* :mod:`~recouvra.exchange.ack`: the typed acknowledgement (``ack.json``) and the rejects file
+  (``rejects.csv``), rendered by the fund (first processing and replay alike) and parsed by an agency;
 * :mod:`~recouvra.exchange.errors`: the typed errors naming file, line, field and code.
 """

@@ -138,9 +138,21 @@ def quote_cell(value: str) -> str:
     return value
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def formula_guard(text: str) -> str:
     """Free text the fund writes, prefixed with ``'`` when a spreadsheet would run it as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
+
+
+def unguard(text: str) -> str:
+    """Free text read back without the fund's formula guard (the ``'`` before ``=``, ``+``, ...).
+
+    The inverse of :func:`formula_guard` for any text that does not itself begin with ``'`` followed by
+    one of those characters (the guard leaves such a text as it is, so reading it back drops its quote).
+    """
+    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_STARTS else text
 
 
 def format_rows(rows: list[list[str]], *, line_end: str = "\n") -> str:

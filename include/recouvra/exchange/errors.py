@@ -41,3 +41,15 @@ class CsvSyntaxError(ExchangeFileError):
 
 class ExchangeContextError(ExchangeFileError):
     """An assignment or recall file (the fund's own side of the exchange) cannot be read."""
+
+
+class FileNameError(RecouvraError, ValueError):
+    """A name that is not one of the contract's file names (or parts that cannot make one)."""
+
+
+class ManifestError(ExchangeFileError):
+    """A package manifest that does not follow the contract, or does not match the files it lists."""
+
+
+class AckError(ExchangeFileError):
+    """An acknowledgement (``ack.json``) or rejects file that does not follow the contract."""

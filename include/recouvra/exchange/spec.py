@@ -1,4 +1,7 @@
-"""The agency-exchange contract, version 1, as data: file names, return-file columns and codes.
+"""The agency-exchange contract, version 1, as data: return-file columns, codes, limits, timestamps.
+
+File names are in :mod:`recouvra.exchange.names`, manifests in :mod:`recouvra.exchange.manifest` and
+acknowledgements in :mod:`recouvra.exchange.ack`.
 
 One place states what `/work/shared/specs/agency-exchange-v1.md` says, so the judge, the command line
 and the documentation cannot drift apart. Nothing here reads a file.
@@ -26,15 +29,6 @@ MAX_COMMISSION_RATE = Decimal("0.03")
 MAX_COMMISSION_CAP = Decimal("30000.00")
 
 AGENCY_RE = re.compile(r"[A-Z0-9]+", re.ASCII)
-RETURN_NAME_RE = re.compile(
-    r"(?P<agency>[A-Z0-9]+)_(?P<type>[A-Z]+)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{2})\.csv", re.ASCII
-)
-ASSIGN_NAME_RE = re.compile(
-    r"CNSS_ASSIGN_(?P<agency>[A-Z0-9]+)_(?P<month>[0-9]{6})_(?P<seq>[0-9]{2})\.csv", re.ASCII
-)
-RECALL_NAME_RE = re.compile(
-    r"CNSS_RECALL_(?P<agency>[A-Z0-9]+)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{2})\.csv", re.ASCII
-)
 AMOUNT_RE = re.compile(r"[0-9]+(\.[0-9]{1,2})?", re.ASCII)
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 INTEGER_RE = re.compile(r"[0-9]+", re.ASCII)
@@ -231,43 +225,6 @@ RETURN_TYPES: dict[str, ReturnType] = {
 }
 
 
-@dataclass(frozen=True)
-class ReturnFileName:
-    """The parts of a well-formed return-file name ``<AGENCY>_<TYPE>_<YYYYMMDD>_<SEQ>.csv``."""
-
-    agency: str
-    record_type: str
-    file_date: dt.date
-    seq: int
-
-
-def parse_return_name(name: str) -> ReturnFileName:
-    """The parts of ``name``; :class:`ValueError` with the reason (an F001) when it is not well formed.
-
-    SEQ is two digits from ``01`` (the first file of a day); ``00`` is refused like the contract's
-    other sequences, which start at ``01``. The date must be a real calendar date.
-    """
-    m = RETURN_NAME_RE.fullmatch(name)
-    if m is None:
-        raise ValueError(
-            f"file name {name!r} does not follow <AGENCY>_<TYPE>_<YYYYMMDD>_<SEQ>.csv "
-            "(agency code in upper-case letters and digits, SEQ two digits)"
-        )
-    record_type = m["type"]
-    if record_type not in RETURN_TYPES:
-        raise ValueError(
-            f"file type {record_type!r} in the name is not one of {', '.join(RETURN_TYPES)}"
-        )
-    try:
-        file_date = dt.datetime.strptime(m["date"], "%Y%m%d").date()
-    except ValueError:
-        raise ValueError(f"date {m['date']!r} in the file name is not a real date (YYYYMMDD)") from None
-    seq = int(m["seq"])
-    if seq == 0:
-        raise ValueError("SEQ 00 in the file name: sequences start at 01")
-    return ReturnFileName(m["agency"], record_type, file_date, seq)
-
-
 @functools.lru_cache(maxsize=8192)
 def parse_iso_date(text: str) -> dt.date | None:
     """``text`` as a date when it is exactly ``YYYY-MM-DD`` and a real calendar date, else None.
@@ -280,3 +237,14 @@ def parse_iso_date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+#: A moment as manifests (``generated_at``) and acknowledgements (``received_at``) write it.
+TIMESTAMP_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
+
+
+def format_timestamp(moment: dt.datetime) -> str:
+    """``moment`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (microseconds dropped); naive means UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"

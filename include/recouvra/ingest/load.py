@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -32,12 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import RecouvraError
+from recouvra.exchange.ack import Ack, FileError, Reject, render_rejects
 from recouvra.exchange.csvparse import decode_utf8, iter_rows
-from recouvra.exchange.spec import SPEC, Status, parse_return_name
+from recouvra.exchange.names import ack_name, parse_return_name, rejects_name
+from recouvra.exchange.spec import Status, format_timestamp
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalized_value
 from recouvra.returns.ack import write_complete
 from recouvra.returns.context import Dossier, ExchangeContext
-from recouvra.returns.judge import Judgement, Reject, format_timestamp, judge_file
+from recouvra.returns.judge import Judgement, judge_file
 from recouvra.returns.records import (
     ActionRecord,
     ClosureRecord,
@@ -188,53 +189,47 @@ def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
     return list(again.rejects)
 
 
-def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path) -> tuple[dict[str, Any], str]:
-    """The acknowledgement (``ack.json`` object) and ``rejects.csv`` text of a registered file.
+def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path) -> tuple[Ack, str]:
+    """The acknowledgement (``ack.json``) and ``rejects.csv`` text of a registered file.
 
-    Both are rendered from the registry, in the judge's key order and format, so that the first
-    processing and any replay write the same bytes.
+    Both are rendered from the registry with the contract's own format (:mod:`recouvra.exchange.ack`),
+    so that the first processing and any replay write the same bytes.
     """
-    received_at = row["received_at"]
     error_code = row["file_error_code"]
-    ack: dict[str, Any] = {
-        "spec": SPEC,
-        "file": row["file_name"],
-        "sha256": row["sha256"],
-        "received_at": format_timestamp(received_at),
-        "status": row["status"],
-        "rows_received": int(row["rows_received"]),
-        "rows_accepted": int(row["rows_accepted"]),
-        "rows_rejected": int(row["rows_rejected"]),
-        "rows_duplicate": int(row["rows_duplicate"]),
-        "file_errors": [{"code": error_code, "detail": row["file_error_detail"]}] if error_code else [],
-        "warnings": _unpack_warnings(row["warnings"]),
-    }
+    ack = Ack(
+        file=row["file_name"],
+        sha256=row["sha256"],
+        received_at=format_timestamp(row["received_at"]),
+        status=Status(row["status"]),
+        rows_received=int(row["rows_received"]),
+        rows_accepted=int(row["rows_accepted"]),
+        rows_rejected=int(row["rows_rejected"]),
+        rows_duplicate=int(row["rows_duplicate"]),
+        file_errors=(FileError(error_code, row["file_error_detail"]),) if error_code else (),
+        warnings=tuple(_unpack_warnings(row["warnings"])),
+    )
     rejects = _rejects(wh, dict(row), path)
-    if len(rejects) != ack["rows_rejected"]:
-        raise IngestError(f"{len(rejects)} rejects found for {ack['rows_rejected']} registered",
+    if len(rejects) != ack.rows_rejected:
+        raise IngestError(f"{len(rejects)} rejects found for {ack.rows_rejected} registered",
                           agency=row["agency_code"], file=row["file_name"])
-    text = Judgement(
-        file_name=row["file_name"], agency=row["agency_code"], record_type=row["file_type"],
-        sha256=row["sha256"], received_at=received_at, status=Status(row["status"]), rejects=tuple(rejects),
-    ).rejects_csv()
-    return ack, text
+    return ack, render_rejects(rejects)
 
 
 def write_ack_files(
-    stem: str, ack: Mapping[str, Any], rejects_csv: str, acks_dir: Path
+    file_name: str, ack: Ack, rejects_csv: str, acks_dir: Path
 ) -> tuple[Path, Path | None]:
-    """Write ``<stem>.rejects.csv`` (when any) then ``<stem>.ack.json`` into ``acks_dir``; a stale
-    rejects file of the same stem is removed. Same format as ``recouvra.returns.write_acknowledgement``."""
+    """Write ``<stem>.rejects.csv`` (when any) then ``<stem>.ack.json`` of the received ``file_name`` into
+    ``acks_dir``; a stale rejects file of the same stem is removed. Same format as
+    ``recouvra.returns.write_acknowledgement``."""
     acks_dir.mkdir(parents=True, exist_ok=True)
-    rejects_path: Path | None = acks_dir / f"{stem}.rejects.csv"
+    rejects_path = acks_dir / rejects_name(file_name)
     if rejects_csv:
-        write_complete(acks_dir / f"{stem}.rejects.csv", rejects_csv)
+        write_complete(rejects_path, rejects_csv)
     else:
-        (acks_dir / f"{stem}.rejects.csv").unlink(missing_ok=True)
-        rejects_path = None
-    ack_path = acks_dir / f"{stem}.ack.json"
-    write_complete(ack_path, json.dumps(ack, ensure_ascii=False, indent=2) + "\n")
-    return ack_path, rejects_path
+        rejects_path.unlink(missing_ok=True)
+    ack_path = acks_dir / ack_name(file_name)
+    write_complete(ack_path, ack.render())
+    return ack_path, rejects_path if rejects_csv else None
 
 
 # --- loading a judged file --------------------------------------------------------------------------
@@ -251,7 +246,7 @@ def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
         [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_seconds(j.received_at),
          now, j.status.value, j.rows_received, len(j.accepted), len(j.rejects), len(j.duplicates),
          error.code if error else None, error.detail if error else None, _pack_warnings(j.warnings),
-         f"{j.stem}.ack.json"],
+         ack_name(j.file_name)],
     )[0][0])
 
 
@@ -405,7 +400,6 @@ def ingest_file(
     sha256 = hashlib.sha256(data).hexdigest()
     received = utc_seconds(received_at)
     processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
-    stem = path.name[:-4] if path.name.endswith(".csv") else path.name
     with wh.transaction():
         row = _registered(wh, agency, path.name, sha256, received)
         replayed = row is not None
@@ -426,24 +420,24 @@ def ingest_file(
             row = _registered(wh, agency, path.name, sha256, received)
             assert row is not None
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
-            if ack != judgement.ack or rejects_csv != judgement.rejects_csv():
+            if ack != judgement.acknowledgement() or rejects_csv != judgement.rejects_csv():
                 raise IngestError("the acknowledgement rendered from the registry differs from the judge's",
                                   agency=agency, file=path.name)
         else:
             log.info("%s %s: already loaded (return_file_id %s): acknowledgement replayed",
                      agency, path.name, row["return_file_id"])
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
-        ack_path, rejects_path = write_ack_files(stem, ack, rejects_csv, acks_dir)
+        ack_path, rejects_path = write_ack_files(path.name, ack, rejects_csv, acks_dir)
     return {
         "agency": agency,
         "file_name": path.name,
         "sha256": sha256,
         "return_file_id": int(row["return_file_id"]),
-        "status": ack["status"],
-        "rows_received": ack["rows_received"],
-        "rows_accepted": ack["rows_accepted"],
-        "rows_rejected": ack["rows_rejected"],
-        "rows_duplicate": ack["rows_duplicate"],
+        "status": ack.status.value,
+        "rows_received": ack.rows_received,
+        "rows_accepted": ack.rows_accepted,
+        "rows_rejected": ack.rows_rejected,
+        "rows_duplicate": ack.rows_duplicate,
         "replayed": replayed,
         "ack_path": str(ack_path),
         "rejects_path": str(rejects_path) if rejects_path else None,

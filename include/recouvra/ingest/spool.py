@@ -22,7 +22,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recouvra.returns.judge import SIDECAR_SUFFIX
+from recouvra.exchange.names import ACK_SUFFIX, REJECTS_SUFFIX, SIDECAR_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -132,8 +132,7 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
                            "note": f"not ingested: {item.get('error') or 'no acknowledgement'}"})
             continue
         ack = Path(item["ack_path"])
-        stem = ack.name.removesuffix(".ack.json")
-        rejects_name = f"{stem}.rejects.csv"
+        rejects_name = ack.name.removesuffix(ACK_SUFFIX) + REJECTS_SUFFIX
         if item.get("rejects_path"):
             client.upload_atomic(Path(item["rejects_path"]), posixpath.join(ACKS, rejects_name))
         elif rejects_name in acks:

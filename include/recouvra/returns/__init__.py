@@ -6,6 +6,7 @@ agency runs before sending) and the ingestion DAG (what the fund runs on receipt
 
 from __future__ import annotations
 
+from recouvra.exchange.ack import FileError, Reject
 from recouvra.exchange.errors import (
     CsvSyntaxError,
     ExchangeContextError,
@@ -18,9 +19,7 @@ from recouvra.returns.context import Dossier, ExchangeContext, load_context
 from recouvra.returns.history import InMemoryReturnHistory, ReturnHistory
 from recouvra.returns.judge import (
     DuplicateRecord,
-    FileError,
     Judgement,
-    Reject,
     judge_bytes,
     judge_file,
 )

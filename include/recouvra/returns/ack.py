@@ -1,16 +1,18 @@
 """Write the fund's answer to a return file: ``<stem>.ack.json`` and, when rows were rejected,
 ``<stem>.rejects.csv``, each under a ``.part`` name renamed when complete (the exchange's rule).
 
-The rejects file is written first, so an agency that sees an acknowledgement finds its rejects next
-to it. The ingestion DAG calls this, then ``history.remember(judgement)``, then moves the file to
-``inbox/processed/``.
+Their names and bytes are the contract's (:mod:`recouvra.exchange.names`, :mod:`recouvra.exchange.ack`);
+this module only puts them on disk. The rejects file is written first, so an agency that sees an
+acknowledgement finds its rejects next to it. The ingestion DAG calls this, then
+``history.remember(judgement)``, then moves the file to ``inbox/processed/``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING
+
+from recouvra.exchange.names import ack_name, rejects_name
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,10 +36,10 @@ def write_acknowledgement(judgement: Judgement, acks_dir: Path) -> list[Path]:
     written: list[Path] = []
     rejects = judgement.rejects_csv()
     if rejects:
-        path = acks_dir / f"{judgement.stem}.rejects.csv"
+        path = acks_dir / rejects_name(judgement.file_name)
         write_complete(path, rejects)
         written.append(path)
-    path = acks_dir / f"{judgement.stem}.ack.json"
-    write_complete(path, json.dumps(judgement.ack, ensure_ascii=False, indent=2) + "\n")
+    path = acks_dir / ack_name(judgement.file_name)
+    write_complete(path, judgement.acknowledgement().render())
     written.append(path)
     return written

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from recouvra.exchange.csvparse import CsvRow, decode_utf8, parse_rows
 from recouvra.exchange.errors import CsvSyntaxError, ExchangeContextError
-from recouvra.exchange.spec import ASSIGN_NAME_RE, RECALL_NAME_RE, parse_iso_date
+from recouvra.exchange.names import ASSIGN_NAME_RE, RECALL_NAME_RE
+from recouvra.exchange.spec import parse_iso_date
 
 if TYPE_CHECKING:
     import datetime as dt

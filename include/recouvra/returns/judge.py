@@ -10,15 +10,16 @@ accepted, rejects and duplicates, so ``rows_received = accepted + rejected + dup
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.exchange.csvparse import CsvRow, decode_utf8, formula_guard, iter_rows, quote_cell
+from recouvra.exchange.ack import Ack, FileError, Reject, render_rejects
+from recouvra.exchange.csvparse import CsvRow, decode_utf8, iter_rows
 from recouvra.exchange.errors import CsvSyntaxError, ReturnFileError
+from recouvra.exchange.names import SIDECAR_SUFFIX, file_stem, parse_return_name, sidecar_name
 from recouvra.exchange.spec import (
     ACTIVITY_STATUSES,
     AMOUNT_RE,
@@ -29,59 +30,25 @@ from recouvra.exchange.spec import (
     MAX_FILE_BYTES,
     PROMISE_TO_PAY,
     RETURN_TYPES,
-    SPEC,
     Column,
     Kind,
     ReturnType,
     Status,
+    format_timestamp,
     parse_iso_date,
-    parse_return_name,
 )
 from recouvra.exchange.values import is_email, phone_e164
 from recouvra.returns.records import KEY_SEPARATOR, RECORD_CLASSES, ReturnRecord
 
 if TYPE_CHECKING:
+    import datetime as dt
     from pathlib import Path
 
     from recouvra.returns.context import Dossier, ExchangeContext
     from recouvra.returns.history import ReturnHistory
 
-SIDECAR_SUFFIX = ".sha256"
 #: A file refused for its size is still read to count its records, up to this many bytes.
 _COUNT_LIMIT = 4 * MAX_FILE_BYTES
-
-
-@dataclass(frozen=True)
-class FileError:
-    """A file-level error of the acknowledgement: ``{"code": "F003", "detail": "..."}``."""
-
-    code: str
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class Reject:
-    """One line of ``rejects.csv``: where the record starts, its id, why it was rejected.
-
-    When the whole file is rejected, each record it holds is listed with the file-level code, so
-    that ``rows_rejected`` always equals the number of rejects.
-    """
-
-    line_no: int
-    record_id: str
-    reason_code: str
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line_no": self.line_no,
-            "record_id": self.record_id,
-            "reason_code": self.reason_code,
-            "detail": self.detail,
-        }
 
 
 @dataclass(frozen=True)
@@ -113,22 +80,25 @@ class Judgement:
     def rows_received(self) -> int:
         return len(self.accepted) + len(self.rejects) + len(self.duplicates)
 
+    def acknowledgement(self) -> Ack:
+        """The contract's acknowledgement of the file (``<stem>.ack.json``)."""
+        return Ack(
+            file=self.file_name,
+            sha256=self.sha256,
+            received_at=format_timestamp(self.received_at),
+            status=self.status,
+            rows_received=self.rows_received,
+            rows_accepted=len(self.accepted),
+            rows_rejected=len(self.rejects),
+            rows_duplicate=len(self.duplicates),
+            file_errors=self.file_errors,
+            warnings=self.warnings,
+        )
+
     @property
     def ack(self) -> dict[str, Any]:
         """The acknowledgement, key for key as the contract's ``<stem>.ack.json``."""
-        return {
-            "spec": SPEC,
-            "file": self.file_name,
-            "sha256": self.sha256,
-            "received_at": format_timestamp(self.received_at),
-            "status": self.status.value,
-            "rows_received": self.rows_received,
-            "rows_accepted": len(self.accepted),
-            "rows_rejected": len(self.rejects),
-            "rows_duplicate": len(self.duplicates),
-            "file_errors": [e.as_dict() for e in self.file_errors],
-            "warnings": list(self.warnings),
-        }
+        return self.acknowledgement().as_dict()
 
     def report(self) -> dict[str, Any]:
         """The ack plus ``rejects`` (the rows of rejects.csv): what ``recouvra returns check`` prints."""
@@ -137,29 +107,11 @@ class Judgement:
     @property
     def stem(self) -> str:
         """The file name without ``.csv``: acks are ``<stem>.ack.json`` and ``<stem>.rejects.csv``."""
-        return self.file_name[:-4] if self.file_name.endswith(".csv") else self.file_name
+        return file_stem(self.file_name)
 
     def rejects_csv(self) -> str:
-        """``rejects.csv`` text (``line_no;record_id;reason_code;detail``), or "" when nothing was rejected.
-
-        The detail is the fund's free text, so it gets the spreadsheet-formula guard; the record id
-        is an identifier and is written as received.
-        """
-        if not self.rejects:
-            return ""
-        lines = ["line_no;record_id;reason_code;detail"]
-        for r in self.rejects:
-            lines.append(";".join((
-                str(r.line_no), quote_cell(r.record_id), r.reason_code, quote_cell(formula_guard(r.detail))
-            )))
-        return "\n".join(lines) + "\n"
-
-
-def format_timestamp(moment: dt.datetime) -> str:
-    """``moment`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (as in the manifests); naive means UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+        """``rejects.csv`` text (``line_no;record_id;reason_code;detail``), "" when nothing was rejected."""
+        return render_rejects(self.rejects)
 
 
 def _show(value: str, limit: int = 60) -> str:
@@ -186,7 +138,7 @@ def judge_file(
     when ``path`` itself cannot be read.
     """
     data = path.read_bytes()
-    sidecar_path = path.with_name(path.name + SIDECAR_SUFFIX)
+    sidecar_path = path.with_name(sidecar_name(path.name))
     try:
         sidecar: bytes | None = sidecar_path.read_bytes()
     except FileNotFoundError:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import logging
 import os
 import posixpath
@@ -31,6 +30,8 @@ from typing import IO, Protocol
 
 import paramiko
 
+from recouvra.exchange.errors import ManifestError
+from recouvra.exchange.manifest import check_listed, read_file_list
 from recouvra.sftp.errors import (
     Endpoint,
     SftpAuthError,
@@ -438,25 +439,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _check_manifest(files: Sequence[Path], manifest: Path, endpoint: Endpoint) -> None:
-    """Refuse to publish a package whose manifest does not list exactly these files and digests."""
+    """Refuse to publish a package whose manifest does not list exactly these files and digests
+    (:func:`recouvra.exchange.manifest.check_listed`; the manifest's other keys are the stage's business)."""
     try:
-        doc = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SftpPackageError(f"manifest {manifest} is not readable JSON: {exc}", endpoint) from exc
-    listed = doc.get("files") if isinstance(doc, dict) else None
-    if not isinstance(listed, list):
-        raise SftpPackageError(f"manifest {manifest.name} has no 'files' list", endpoint)
-    declared = {str(e.get("name")): str(e.get("sha256", "")).lower() for e in listed if isinstance(e, dict)}
-    local = {f.name: f for f in files}
-    if set(declared) != set(local):
-        raise SftpPackageError(
-            f"manifest {manifest.name} lists {sorted(declared)} but the package holds {sorted(local)}",
-            endpoint,
-        )
-    for name, path in local.items():
-        digest = sha256_file(path)[1]
-        if declared[name] != digest:
-            raise SftpPackageError(
-                f"manifest {manifest.name}: sha256 of {name} is {digest}, manifest says {declared[name]}",
-                endpoint,
-            )
+        check_listed(read_file_list(Path(manifest)), files, name=Path(manifest).name, exactly=True)
+    except ManifestError as exc:
+        raise SftpPackageError(f"manifest {exc}", endpoint) from exc

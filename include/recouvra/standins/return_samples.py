@@ -6,14 +6,15 @@ that look like the fund's; these helpers write them (UTF-8, ``;``, RFC 4180 quot
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from recouvra.exchange.csvparse import format_rows, formula_guard
+from recouvra.exchange.names import assignment_names, recall_name
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Iterable, Sequence
     from pathlib import Path
 
@@ -59,7 +60,8 @@ def write_assignment_csv(
     folder: Path, agency: str, month: str, dossiers: Iterable[SampleDossier], seq: int = 1
 ) -> Path:
     """Write ``CNSS_ASSIGN_<agency>_<YYYYMM>_<SEQ>.csv`` (``month`` as ``YYYY-MM``) and return its path."""
-    path = folder / f"CNSS_ASSIGN_{agency}_{month.replace('-', '')}_{seq:02d}.csv"
+    year, month_no = month.split("-")
+    path = folder / assignment_names(agency, dt.date(int(year), int(month_no), 1), seq)[0]
     path.write_text(format_rows([list(ASSIGNMENT_HEADER), *[d.row() for d in dossiers]]), encoding="utf-8")
     return path
 
@@ -68,7 +70,7 @@ def write_recall_csv(
     folder: Path, agency: str, day: dt.date, recalls: Iterable[tuple[str, dt.date, str]], seq: int = 1
 ) -> Path:
     """Write ``CNSS_RECALL_<agency>_<YYYYMMDD>_<SEQ>.csv`` from (dossier_id, recall_date, reason)."""
-    path = folder / f"CNSS_RECALL_{agency}_{day:%Y%m%d}_{seq:02d}.csv"
+    path = folder / recall_name(agency, day, seq)
     rows = [[d, r.isoformat(), reason] for d, r, reason in recalls]
     path.write_text(format_rows([list(RECALL_HEADER), *rows]), encoding="utf-8")
     return path

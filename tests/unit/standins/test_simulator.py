@@ -5,14 +5,17 @@ and every file the judge's verdict the simulator intended."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import Counter, defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from recouvra.config import AgencyBehaviour
 from recouvra.exchange.csvparse import parse_rows
+from recouvra.exchange.manifest import Manifest, ManifestEntry
 from recouvra.returns.context import Dossier, ExchangeContext
 from recouvra.returns.history import InMemoryReturnHistory
 from recouvra.returns.judge import judge_bytes
@@ -235,8 +238,17 @@ def test_read_outbox_ignores_part_files_and_bad_manifests(tmp_path) -> None:  # 
     assign = write_assignment_csv(
         tmp_path, "AG01", "2026-11", [SampleDossier("D202611-000001", Decimal("6000.00"), START, END)]
     )
-    (tmp_path / "CNSS_ASSIGN_AG01_202611_01.manifest.json").write_text(
-        json.dumps({"files": [{"name": assign.name, "sha256": "00"}]}), encoding="utf-8"
-    )
+    manifest = tmp_path / "CNSS_ASSIGN_AG01_202611_01.manifest.json"
+    wrong_digest = Manifest("AG01", 1, "2026-11-01T06:00:00Z",
+                            (ManifestEntry(assign.name, "0" * 64, 1, "6000.00"),), month="2026-11")
+    manifest.write_bytes(wrong_digest.render())
     content = read_outbox("AG01", tmp_path)
     assert content.dossiers == {} and "sha256" in content.problems[0]
+    # a manifest that is not the contract's (no spec, agency, month, ...) is set aside as well
+    manifest.write_text(json.dumps({"files": [{"name": assign.name, "sha256": "00"}]}), encoding="utf-8")
+    content = read_outbox("AG01", tmp_path)
+    assert content.dossiers == {} and "spec" in content.problems[0]
+    # the same package with the right digest is read
+    manifest.write_bytes(replace(wrong_digest, files=(
+        ManifestEntry(assign.name, hashlib.sha256(assign.read_bytes()).hexdigest(), 1, "6000.00"),)).render())
+    assert list(read_outbox("AG01", tmp_path).dossiers) == ["D202611-000001"]

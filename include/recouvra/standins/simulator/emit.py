@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from recouvra.exchange.csvparse import format_rows
+from recouvra.exchange.names import return_name
 from recouvra.exchange.spec import RETURN_TYPES
 from recouvra.standins.simulator.behaviour import plan_dossier
 from recouvra.standins.simulator.model import (
@@ -335,12 +336,12 @@ class _Namer:
         key = f"{rtype}_{day:%Y%m%d}"
         seq = self.state.seq.get(key, 0) + 1
         while True:
-            name = f"{self.agency}_{key}_{seq:02d}.csv"
+            if seq > 99:
+                raise ValueError(f"{self.agency}: more than 99 {rtype} files on {day}")
+            name = return_name(self.agency, rtype, day, seq)
             if name not in self.taken:
                 break
             seq += 1
-        if seq > 99:
-            raise ValueError(f"{self.agency}: more than 99 {rtype} files on {day}")
         self.state.seq[key] = seq
         self.taken.add(name)
         return name

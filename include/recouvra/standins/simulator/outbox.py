@@ -8,31 +8,22 @@ everything here reads that folder, so the parsing is tested without a server.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from recouvra.exchange.csvparse import decode_utf8, parse_rows
+from recouvra.exchange.csvparse import decode_utf8, parse_rows, unguard
+from recouvra.exchange.errors import ManifestError
+from recouvra.exchange.manifest import read_manifest
+from recouvra.exchange.names import Outgoing, parse_outgoing_name
 from recouvra.standins.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 log = logging.getLogger(__name__)
-
-_ASSIGN = re.compile(
-    r"CNSS_ASSIGN_(?P<agency>[A-Z0-9]+)_(?P<month>[0-9]{6})_(?P<seq>[0-9]{2})\.manifest\.json"
-)
-_PAYMENTS = re.compile(
-    r"CNSS_PAYMENTS_(?P<agency>[A-Z0-9]+)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{2})\.manifest\.json"
-)
-_RECALL = re.compile(r"CNSS_RECALL_(?P<agency>[A-Z0-9]+)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{2})\.csv")
-
 
 @dataclass
 class OutboxContent:
@@ -53,25 +44,16 @@ def _table(path: Path) -> list[dict[str, str]]:
 
 
 def verify_manifest(folder: Path, manifest: Path) -> list[str]:
-    """The package's data files when each exists and has the manifest's sha256; ValueError otherwise."""
-    doc = json.loads(manifest.read_text(encoding="utf-8"))
-    names = []
-    for entry in doc.get("files", []):
-        path = folder / str(entry["name"])
-        if not path.exists():
-            raise ValueError(f"{manifest.name}: {entry['name']} is missing")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != str(entry.get("sha256", "")).lower():
-            raise ValueError(
-                f"{manifest.name}: sha256 of {entry['name']} is {digest}, manifest says {entry['sha256']}"
-            )
-        names.append(str(entry["name"]))
-    return names
+    """The package's data files when the manifest is the contract's and each file it lists is in
+    ``folder`` with its sha256; :class:`~recouvra.exchange.errors.ManifestError` otherwise."""
+    listed = read_manifest(manifest)
+    return [p.name for p in listed.check_files((folder / f.name for f in listed.files), name=manifest.name)]
 
 
-def _unguard(text: str) -> str:
-    """Free text without the fund's spreadsheet-formula guard."""
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
+def _is_data(file_name: str, kind: Outgoing) -> bool:
+    """Whether ``file_name`` is a data file (not a manifest) of ``kind``."""
+    name = parse_outgoing_name(file_name)
+    return name is not None and name.kind is kind and not name.manifest
 
 
 def _dossiers(agency: str, assign: Path, detail: Path | None) -> dict[str, DossierFacts]:
@@ -90,16 +72,16 @@ def _dossiers(agency: str, assign: Path, detail: Path | None) -> dict[str, Dossi
             dossier_id=did,
             agency=agency,
             affiliation_no=row["affiliation_no"],
-            debtor_name=_unguard(row.get("debtor_name", "")),
+            debtor_name=unguard(row.get("debtor_name", "")),
             total_due=total,
             assignment_start=dt.date.fromisoformat(row["assignment_start"]),
             assignment_end=dt.date.fromisoformat(row["assignment_end"]),
             periods=months,
-            city=_unguard(row.get("city", "")),
-            address=_unguard(row.get("address", "")),
+            city=unguard(row.get("city", "")),
+            address=unguard(row.get("address", "")),
             phone=row.get("phone_1", ""),
             email=row.get("email", ""),
-            legal_rep_name=_unguard(row.get("legal_rep_name", "")),
+            legal_rep_name=unguard(row.get("legal_rep_name", "")),
         )
     return out
 
@@ -115,35 +97,37 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part"))
     by_month: dict[str, tuple[int, Path]] = {}
     payments: list[Path] = []
+    recall_files: list[Path] = []
     for path in files:
-        m = _ASSIGN.fullmatch(path.name)
-        if m and m["agency"] == agency:
-            seq = int(m["seq"])
-            if m["month"] not in by_month or by_month[m["month"]][0] < seq:
-                by_month[m["month"]] = (seq, path)
-        m = _PAYMENTS.fullmatch(path.name)
-        if m and m["agency"] == agency:
+        parsed = parse_outgoing_name(path.name)
+        if parsed is None or parsed.agency != agency:
+            continue
+        if parsed.kind is Outgoing.ASSIGN and parsed.manifest and parsed.seq is not None:
+            month = parsed.period_label
+            if month not in by_month or by_month[month][0] < parsed.seq:
+                by_month[month] = (parsed.seq, path)
+        elif parsed.kind is Outgoing.PAYMENTS and parsed.manifest:
             payments.append(path)
+        elif parsed.kind is Outgoing.RECALL:
+            recall_files.append(path)
     for _month, (_seq, manifest) in sorted(by_month.items()):
         try:
             names = verify_manifest(folder, manifest)
-        except (ValueError, OSError, KeyError) as exc:
+        except (ManifestError, OSError) as exc:
             content.problems.append(f"{agency}: package set aside: {exc}")
             continue
-        assign = next((folder / n for n in names if n.startswith("CNSS_ASSIGN_")), None)
-        detail = next((folder / n for n in names if n.startswith("CNSS_DETAIL_")), None)
+        assign = next((folder / n for n in names if _is_data(n, Outgoing.ASSIGN)), None)
+        detail = next((folder / n for n in names if _is_data(n, Outgoing.DETAIL)), None)
         if assign is None:
             content.problems.append(f"{agency}: {manifest.name} lists no assignment file")
             continue
         content.dossiers.update(_dossiers(agency, assign, detail))
         content.packages.append(manifest.name)
     recalls: dict[str, dt.date] = {}
-    for path in files:
-        m = _RECALL.fullmatch(path.name)
-        if m and m["agency"] == agency:
-            for row in _table(path):
-                day = dt.date.fromisoformat(row["recall_date"])
-                recalls[row["dossier_id"]] = min(day, recalls.get(row["dossier_id"], day))
+    for path in recall_files:
+        for row in _table(path):
+            day = dt.date.fromisoformat(row["recall_date"])
+            recalls[row["dossier_id"]] = min(day, recalls.get(row["dossier_id"], day))
     for did, day in recalls.items():
         if did in content.dossiers:
             f = content.dossiers[did]
@@ -151,7 +135,7 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
     for manifest in sorted(payments):
         try:
             names = verify_manifest(folder, manifest)
-        except (ValueError, OSError, KeyError) as exc:
+        except (ManifestError, OSError) as exc:
             content.problems.append(f"{agency}: payments file set aside: {exc}")
             continue
         for name in names:

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import RecouvraError
+from recouvra.exchange.ack import Ack
+from recouvra.exchange.errors import AckError
+from recouvra.exchange.names import ACK_SUFFIX, sidecar_name
 from recouvra.standins.simulator.emit import AgencyState, emit_agency
 from recouvra.standins.simulator.ledger import write_ledger
 from recouvra.standins.simulator.outbox import read_outbox
@@ -210,12 +213,10 @@ def simulate_agencies(
                 f.name for f in client.list_ready("inbox/processed")
             }
             for name in ack_names:
-                if name.endswith(".ack.json") and name not in state.acks:
+                if name.endswith(ACK_SUFFIX) and name not in state.acks:
                     try:
-                        status = str(
-                            json.loads((local / "acks" / name).read_text(encoding="utf-8"))["status"]
-                        )
-                    except (ValueError, KeyError, OSError) as exc:
+                        status = Ack.parse((local / "acks" / name).read_bytes(), name=name).status.value
+                    except (AckError, OSError) as exc:
                         rep.problems.append(f"ack {name} unreadable: {exc}")
                         continue
                     state.acks[name] = status
@@ -248,7 +249,7 @@ def simulate_agencies(
                     done_days.add(f.file_date)
                     say(f"{agency}: {f.file_date} sending {by_day[f.file_date]} file(s)")
                 if f.sidecar is not None:
-                    side = sent_dir / (f.name + ".sha256")
+                    side = sent_dir / sidecar_name(f.name)
                     side.write_bytes(f.sidecar)
                     client.upload_atomic(side, posixpath.join("inbox", side.name))
                 path = sent_dir / f.name

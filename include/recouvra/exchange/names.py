@@ -1,0 +1,207 @@
+"""Every file name of the exchange contract (agency-exchange/1), both ways: built and parsed here only.
+
+* fund to agency (``outbox/``): ``CNSS_ASSIGN_<AGENCY>_<YYYYMM>_<SEQ>.csv`` with its
+  ``CNSS_DETAIL_...csv`` and ``CNSS_ASSIGN_...manifest.json``; ``CNSS_RECALL_<AGENCY>_<YYYYMMDD>_<SEQ>.csv``;
+  ``CNSS_PAYMENTS_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` and its manifest; ``CNSS_COMMISSION_<AGENCY>_<YYYYMM>.csv``
+  and its manifest (the statement's name has no SEQ);
+* agency to fund (``inbox/``): ``<AGENCY>_<TYPE>_<YYYYMMDD>_<SEQ>.csv`` and its optional ``.sha256`` sidecar;
+* the fund's answer (``outbox/acks/``): ``<file stem>.ack.json`` and ``<file stem>.rejects.csv``.
+
+The publication stage and the fund's command line build names with these functions; the judge of
+return files, the ingestion and the simulated agencies read them with the parsers, so a name one side
+writes is one the other side recognises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from recouvra.exchange.errors import FileNameError
+from recouvra.exchange.spec import AGENCY_RE, RETURN_TYPES
+
+CSV_SUFFIX = ".csv"
+MANIFEST_SUFFIX = ".manifest.json"
+SIDECAR_SUFFIX = ".sha256"
+ACK_SUFFIX = ".ack.json"
+REJECTS_SUFFIX = ".rejects.csv"
+
+RETURN_NAME_RE = re.compile(
+    r"(?P<agency>[A-Z0-9]+)_(?P<type>[A-Z]+)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{2})\.csv", re.ASCII
+)
+ASSIGN_NAME_RE = re.compile(
+    r"CNSS_ASSIGN_(?P<agency>[A-Z0-9]+)_(?P<month>[0-9]{6})_(?P<seq>[0-9]{2})\.csv", re.ASCII
+)
+RECALL_NAME_RE = re.compile(
+    r"CNSS_RECALL_(?P<agency>[A-Z0-9]+)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{2})\.csv", re.ASCII
+)
+_OUTGOING_RE = re.compile(
+    r"CNSS_(?P<kind>[A-Z]+)_(?P<agency>[A-Z0-9]+)_(?P<period>[0-9]{6}|[0-9]{8})(?:_(?P<seq>[0-9]{2}))?"
+    r"(?P<suffix>\.csv|\.manifest\.json)",
+    re.ASCII,
+)
+
+
+class Outgoing(StrEnum):
+    """The kinds of file the fund writes to an agency's ``outbox/`` (the word after ``CNSS_``)."""
+
+    ASSIGN = "ASSIGN"
+    DETAIL = "DETAIL"
+    RECALL = "RECALL"
+    PAYMENTS = "PAYMENTS"
+    COMMISSION = "COMMISSION"
+
+
+#: Per kind: digits of the period label (6 a month YYYYMM, 8 a day YYYYMMDD), whether the name
+#: carries a SEQ, whether a manifest of that kind exists (a detail file is listed by its assignment's).
+_OUTGOING_FORM: dict[Outgoing, tuple[int, bool, bool]] = {
+    Outgoing.ASSIGN: (6, True, True),
+    Outgoing.DETAIL: (6, True, False),
+    Outgoing.RECALL: (8, True, False),
+    Outgoing.PAYMENTS: (8, True, True),
+    Outgoing.COMMISSION: (6, False, True),
+}
+
+
+@dataclass(frozen=True)
+class OutgoingName:
+    """The parts of a well-formed name of a file the fund writes to an agency."""
+
+    kind: Outgoing
+    agency: str
+    period_label: str  # YYYYMM (assignment, detail, commission) or YYYYMMDD (recall, payments)
+    seq: int | None  # None for a commission statement, whose name has no SEQ
+    manifest: bool
+
+
+def parse_outgoing_name(name: str) -> OutgoingName | None:
+    """The parts of ``name`` when it is one of the fund's outgoing file names, else None.
+
+    Syntax only, as the contract writes it: the period label is not checked to be a real month or day.
+    """
+    m = _OUTGOING_RE.fullmatch(name)
+    if m is None or m["kind"] not in Outgoing.__members__:
+        return None
+    kind = Outgoing(m["kind"])
+    digits, has_seq, has_manifest = _OUTGOING_FORM[kind]
+    manifest = m["suffix"] == MANIFEST_SUFFIX
+    if len(m["period"]) != digits or (m["seq"] is not None) != has_seq or (manifest and not has_manifest):
+        return None
+    return OutgoingName(kind, m["agency"], m["period"], int(m["seq"]) if m["seq"] else None, manifest)
+
+
+def agency_code(code: str) -> str:
+    """``code`` when it is an agency code (upper-case letters and digits); :class:`FileNameError` if not."""
+    if not AGENCY_RE.fullmatch(code or ""):
+        raise FileNameError(f"agency code {code!r} is not upper-case letters and digits")
+    return code
+
+
+def seq_label(seq: int) -> str:
+    """``SEQ`` as its two digits, ``01`` to ``99``; :class:`FileNameError` outside."""
+    if not 1 <= seq <= 99:
+        raise FileNameError(f"SEQ {seq} is outside 01..99")
+    return f"{seq:02d}"
+
+
+def month_stamp(month: dt.date) -> str:
+    """``YYYYMM`` of a month, as file names write it (messages use :func:`recouvra.calendar.month_label`)."""
+    return f"{month.year:04d}{month.month:02d}"
+
+
+def day_stamp(day: dt.date) -> str:
+    """``YYYYMMDD`` of a day."""
+    return f"{day:%Y%m%d}"
+
+
+# ------------------------------------------------------------------------------- fund to agency
+def assignment_names(agency: str, month: dt.date, seq: int) -> tuple[str, str, str]:
+    """(assignment, detail, manifest) file names of a monthly package."""
+    stem = f"{agency_code(agency)}_{month_stamp(month)}_{seq_label(seq)}"
+    return f"CNSS_ASSIGN_{stem}.csv", f"CNSS_DETAIL_{stem}.csv", f"CNSS_ASSIGN_{stem}{MANIFEST_SUFFIX}"
+
+
+def recall_name(agency: str, on: dt.date, seq: int) -> str:
+    """The recall file of day ``on``: ``CNSS_RECALL_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` (no manifest)."""
+    return f"CNSS_RECALL_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}.csv"
+
+
+def payments_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
+    """(payments file, manifest) names of a weekly payments file."""
+    stem = f"CNSS_PAYMENTS_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}"
+    return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
+
+
+def commission_names(agency: str, month: dt.date) -> tuple[str, str]:
+    """(statement file, manifest) names: ``CNSS_COMMISSION_<AGENCY>_<YYYYMM>.csv`` and its manifest."""
+    stem = f"CNSS_COMMISSION_{agency_code(agency)}_{month_stamp(month)}"
+    return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
+
+
+# ------------------------------------------------------------------------------- agency to fund
+@dataclass(frozen=True)
+class ReturnFileName:
+    """The parts of a well-formed return-file name ``<AGENCY>_<TYPE>_<YYYYMMDD>_<SEQ>.csv``."""
+
+    agency: str
+    record_type: str
+    file_date: dt.date
+    seq: int
+
+
+def return_name(agency: str, record_type: str, on: dt.date, seq: int) -> str:
+    """A return file's name ``<AGENCY>_<TYPE>_<YYYYMMDD>_<SEQ>.csv`` (what an agency sends)."""
+    if record_type not in RETURN_TYPES:
+        raise FileNameError(f"file type {record_type!r} is not one of {', '.join(RETURN_TYPES)}")
+    return f"{agency_code(agency)}_{record_type}_{day_stamp(on)}_{seq_label(seq)}.csv"
+
+
+def parse_return_name(name: str) -> ReturnFileName:
+    """The parts of ``name``; :class:`FileNameError` (a ValueError) with the reason (an F001) when it is
+    not well formed.
+
+    SEQ is two digits from ``01`` (the first file of a day); ``00`` is refused like the contract's
+    other sequences, which start at ``01``. The date must be a real calendar date.
+    """
+    m = RETURN_NAME_RE.fullmatch(name)
+    if m is None:
+        raise FileNameError(
+            f"file name {name!r} does not follow <AGENCY>_<TYPE>_<YYYYMMDD>_<SEQ>.csv "
+            "(agency code in upper-case letters and digits, SEQ two digits)"
+        )
+    record_type = m["type"]
+    if record_type not in RETURN_TYPES:
+        raise FileNameError(
+            f"file type {record_type!r} in the name is not one of {', '.join(RETURN_TYPES)}"
+        )
+    try:
+        file_date = dt.datetime.strptime(m["date"], "%Y%m%d").date()
+    except ValueError:
+        raise FileNameError(f"date {m['date']!r} in the file name is not a real date (YYYYMMDD)") from None
+    seq = int(m["seq"])
+    if seq == 0:
+        raise FileNameError("SEQ 00 in the file name: sequences start at 01")
+    return ReturnFileName(m["agency"], record_type, file_date, seq)
+
+
+def sidecar_name(file_name: str) -> str:
+    """The optional digest sidecar of a return file: ``<same name>.sha256``."""
+    return file_name + SIDECAR_SUFFIX
+
+
+# ------------------------------------------------------------------------------ the fund's answer
+def file_stem(file_name: str) -> str:
+    """``file_name`` without ``.csv``: the stem of its acknowledgement files."""
+    return file_name.removesuffix(CSV_SUFFIX)
+
+
+def ack_name(file_name: str) -> str:
+    """The acknowledgement of a received file: ``<file stem>.ack.json``."""
+    return file_stem(file_name) + ACK_SUFFIX
+
+
+def rejects_name(file_name: str) -> str:
+    """The rejected rows of a received file: ``<file stem>.rejects.csv``."""
+    return file_stem(file_name) + REJECTS_SUFFIX

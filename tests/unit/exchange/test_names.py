@@ -1,0 +1,120 @@
+"""Every file name of the contract, built and parsed by recouvra.exchange.names: the exact names of
+agency-exchange/1 both ways, and each parser reading back what the builders write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from recouvra.exchange.errors import FileNameError
+from recouvra.exchange.names import (
+    ASSIGN_NAME_RE,
+    RECALL_NAME_RE,
+    Outgoing,
+    OutgoingName,
+    ReturnFileName,
+    ack_name,
+    assignment_names,
+    commission_names,
+    file_stem,
+    parse_outgoing_name,
+    parse_return_name,
+    payments_names,
+    recall_name,
+    rejects_name,
+    return_name,
+    sidecar_name,
+)
+
+pytestmark = [pytest.mark.unit]
+
+NOV = dt.date(2026, 11, 1)
+DAY = dt.date(2026, 12, 3)
+
+
+def test_outgoing_names_are_the_contracts() -> None:
+    assert assignment_names("AG01", NOV, 1) == (
+        "CNSS_ASSIGN_AG01_202611_01.csv", "CNSS_DETAIL_AG01_202611_01.csv",
+        "CNSS_ASSIGN_AG01_202611_01.manifest.json",
+    )
+    assert assignment_names("AG01", dt.date(2026, 11, 30), 12)[0] == "CNSS_ASSIGN_AG01_202611_12.csv"
+    assert recall_name("AG02", DAY, 1) == "CNSS_RECALL_AG02_20261203_01.csv"
+    assert payments_names("AG01", DAY, 3) == (
+        "CNSS_PAYMENTS_AG01_20261203_03.csv", "CNSS_PAYMENTS_AG01_20261203_03.manifest.json"
+    )
+    assert commission_names("AG01", NOV) == (
+        "CNSS_COMMISSION_AG01_202611.csv", "CNSS_COMMISSION_AG01_202611.manifest.json"
+    )
+
+
+def test_outgoing_names_parse_back() -> None:
+    built = [
+        *assignment_names("AG01", NOV, 1), recall_name("AG01", DAY, 2), *payments_names("AG01", DAY, 3),
+        *commission_names("AG01", NOV),
+    ]
+    assert [parse_outgoing_name(n) for n in built] == [
+        OutgoingName(Outgoing.ASSIGN, "AG01", "202611", 1, False),
+        OutgoingName(Outgoing.DETAIL, "AG01", "202611", 1, False),
+        OutgoingName(Outgoing.ASSIGN, "AG01", "202611", 1, True),
+        OutgoingName(Outgoing.RECALL, "AG01", "20261203", 2, False),
+        OutgoingName(Outgoing.PAYMENTS, "AG01", "20261203", 3, False),
+        OutgoingName(Outgoing.PAYMENTS, "AG01", "20261203", 3, True),
+        OutgoingName(Outgoing.COMMISSION, "AG01", "202611", None, False),
+        OutgoingName(Outgoing.COMMISSION, "AG01", "202611", None, True),
+    ]
+    assert ASSIGN_NAME_RE.fullmatch(built[0]) and RECALL_NAME_RE.fullmatch(built[3])
+
+
+@pytest.mark.parametrize("name", [
+    "CNSS_ASSIGN_AG01_202611_01.csv.part",  # not complete
+    "CNSS_DETAIL_AG01_202611_01.manifest.json",  # a detail file is listed by its assignment's manifest
+    "CNSS_RECALL_AG01_20261203_01.manifest.json",  # recall files have no manifest
+    "CNSS_RECALL_AG01_202612_01.csv",  # a recall is named by its day
+    "CNSS_ASSIGN_AG01_20261101_01.csv",  # an assignment by its month
+    "CNSS_COMMISSION_AG01_202611_01.csv",  # a statement's name has no SEQ
+    "CNSS_PAYMENTS_AG01_20261203.csv",  # a payments file's has one
+    "CNSS_ASSIGN_ag01_202611_01.csv",  # agency code in upper case
+    "CNSS_OTHER_AG01_202611_01.csv",
+    "AG01_PAYMENTS_20261125_01.csv",  # a return file, not the fund's
+])
+def test_other_names_are_not_outgoing(name: str) -> None:
+    assert parse_outgoing_name(name) is None
+
+
+@pytest.mark.parametrize(("agency", "seq"), [("ag01", 1), ("AG_1", 1), ("", 1), ("AG01", 0), ("AG01", 100)])
+def test_bad_parts_make_no_name(agency: str, seq: int) -> None:
+    with pytest.raises(FileNameError):
+        assignment_names(agency, NOV, seq)
+    with pytest.raises(ValueError):  # a FileNameError is a ValueError
+        payments_names(agency, DAY, seq)
+
+
+def test_return_names_round_trip() -> None:
+    name = return_name("AG01", "PAYMENTS", dt.date(2026, 11, 25), 1)
+    assert name == "AG01_PAYMENTS_20261125_01.csv"
+    assert parse_return_name(name) == ReturnFileName("AG01", "PAYMENTS", dt.date(2026, 11, 25), 1)
+    with pytest.raises(FileNameError, match="not one of"):
+        return_name("AG01", "PAYMENT", dt.date(2026, 11, 25), 1)
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("AG01_PAYMENTS_20261125_00.csv", "SEQ 00"),
+    ("AG01_PAYMENTS_20261131_01.csv", "not a real date"),
+    ("AG01_PAYMENT_20261125_01.csv", "not one of"),
+    ("ag01_PAYMENTS_20261125_01.csv", "does not follow"),
+    ("AG01_PAYMENTS_20261125_1.csv", "does not follow"),
+])
+def test_malformed_return_names_say_why(name: str, why: str) -> None:
+    with pytest.raises(FileNameError, match=why):
+        parse_return_name(name)
+
+
+def test_answer_and_sidecar_names() -> None:
+    name = "AG01_PAYMENTS_20261125_01.csv"
+    assert file_stem(name) == "AG01_PAYMENTS_20261125_01"
+    assert ack_name(name) == "AG01_PAYMENTS_20261125_01.ack.json"
+    assert rejects_name(name) == "AG01_PAYMENTS_20261125_01.rejects.csv"
+    assert sidecar_name(name) == "AG01_PAYMENTS_20261125_01.csv.sha256"
+    # a name without .csv (rejected as F001) is acknowledged under its whole name
+    assert ack_name("notes.txt") == "notes.txt.ack.json"
