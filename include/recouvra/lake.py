@@ -105,7 +105,7 @@ def register_current_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
             continue
         cols = ", ".join(f.name for f in arrow_schema(table))
         con.execute(query("lake/create_current_view", table=table, columns=cols, keys=", ".join(keys),
-                          glob=current_glob(lake, table)))
+                          folder=str(lake / table)))
 
 
 @contextmanager
