@@ -121,7 +121,10 @@ def test_a_missing_file_is_an_error_naming_it() -> None:
 # --- the files ------------------------------------------------------------------------------------
 
 SQL_FILES = sorted(SQL_ROOT.rglob("*.sql"))
-_FILE_NAME = re.compile(r"^[a-z]+(/[a-z]+)?/([a-z][a-z0-9]*(_[a-z0-9]+)+|V\d{3}__[a-z0-9_]+)\.sql$")
+#: <stage>[/<part>]/<verb>_<object>.sql; a stage is named like its module (debtor_master).
+_FILE_NAME = re.compile(
+    r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)?/([a-z][a-z0-9]*(_[a-z0-9]+)+|V\d{3}__[a-z0-9_]+)\.sql$"
+)
 
 
 def test_there_are_sql_files() -> None:
