@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.lake import open_lake
+from recouvra.lake import create_outstanding, open_lake
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
@@ -73,11 +73,9 @@ def read_inputs(lake: Path, as_of: dt.date, title_limit_years: int) -> tuple[pd.
     """Current employers (as matching records) and their portfolio features on ``as_of``."""
     with open_lake(lake) as con:
         records = con.execute(query("debtor_master/select_employer_records")).df()
-        params = {"as_of": as_of}
-        # Table outstanding, which the features query reads: the lake query materialised as is.
-        con.sql(query("lake/build_outstanding_by_period"), params=params).create("outstanding")
+        create_outstanding(con, as_of)  # table outstanding, which the features query reads
         features = con.execute(query("lake/build_affiliation_features"),
-                               {**params, "title_limit_years": title_limit_years}).df()
+                               {"as_of": as_of, "title_limit_years": title_limit_years}).df()
     return records, features
 
 

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.errors import SourceError
 from recouvra.lake import TABLES, arrow_schema, money_columns
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     import pyarrow as pa
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "source"
 #: Tables extracted, in dependency order (referenced tables first), with their primary keys.
 #: The low bound of a table's first window: before any date a source can hold (its rows with no
 #: ``updated_at`` are taken too). Not the Unix epoch: the fund's oldest employers predate 1970.
@@ -60,7 +60,7 @@ class Snapshot:
 def extract_sql(table: str) -> str:
     if table not in TABLES:
         raise SourceError(f"unknown source table {table!r}; extracted tables: {list(TABLES)}")
-    return (SQL_DIR / f"extract_{table}.sql").read_text(encoding="utf-8")
+    return query(f"source/extract_{table}")
 
 
 # --- watermarks --------------------------------------------------------------------------------
@@ -187,8 +187,7 @@ def source_totals(source_url: str, table: str, low: str, high: str) -> dict[str,
     from sqlalchemy import create_engine, text
 
     cols = ["count(*)"] + [f"coalesce(sum({c}), 0)" for c in money_columns(table)]
-    sql = (f"SELECT {', '.join(cols)} FROM {table} WHERE (updated_at > :low AND updated_at <= :high) "
-           "OR (updated_at IS NULL AND :full_load = 1)")
+    sql = query("source/sum_window_totals", totals=", ".join(cols), table=table)
     engine = create_engine(source_url)
     try:
         with engine.connect() as conn:

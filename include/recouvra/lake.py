@@ -13,19 +13,18 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recouvra.errors import SourceError
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Iterator
+    from pathlib import Path
 
     import duckdb
     import pyarrow as pa
-
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "lake"
-SOURCE_SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "source"
 
 #: The source tables the lake holds, with their primary keys.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -54,7 +53,7 @@ _DDL_TYPES = (
 @cache
 def source_columns() -> dict[str, list[tuple[str, str]]]:
     """``{table: [(column, kind)]}`` from create_source_tables.sql; kind is int64/date/timestamp/string."""
-    ddl = (SOURCE_SQL_DIR / "create_source_tables.sql").read_text(encoding="utf-8")
+    ddl = query("source/create_source_tables")
     out: dict[str, list[tuple[str, str]]] = {}
     for m in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\);", ddl, re.S):
         cols = []
@@ -89,30 +88,24 @@ def current_glob(lake: Path, table: str) -> str:
 
 
 
-def _empty_select(table: str) -> str:
-    """A typed, empty SELECT for a table that has no published snapshot yet."""
+def _null_columns(table: str) -> str:
+    """The table's columns as typed NULLs, for the empty view of a table with no snapshot yet."""
     import pyarrow as pa
 
     sql_types = {pa.int64(): "BIGINT", pa.date32(): "DATE", pa.timestamp("us"): "TIMESTAMP",
                  pa.string(): "VARCHAR"}
-    cols = ", ".join(f"NULL::{sql_types[f.type]} AS {f.name}" for f in arrow_schema(table))
-    return f"SELECT {cols} WHERE false"
+    return ", ".join(f"NULL::{sql_types[f.type]} AS {f.name}" for f in arrow_schema(table))
 
 
 def register_current_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     """Create one view per source table holding its current state (latest version per key)."""
     for table, keys in TABLES.items():
         if not list(lake.glob(f"{table}/snapshot_date=*/*.parquet")):
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {_empty_select(table)}")
+            con.execute(query("lake/create_empty_view", table=table, columns=_null_columns(table)))
             continue
         cols = ", ".join(f.name for f in arrow_schema(table))
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {cols} FROM ("
-            f"  SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)} "
-            f"                               ORDER BY snapshot_date DESC, updated_at DESC) AS _rn"
-            f"  FROM read_parquet('{current_glob(lake, table)}', hive_partitioning = true)"
-            f") WHERE _rn = 1"
-        )
+        con.execute(query("lake/create_current_view", table=table, columns=cols, keys=", ".join(keys),
+                          folder=str(lake / table)))
 
 
 @contextmanager
@@ -128,6 +121,8 @@ def open_lake(lake: Path, *, memory_limit: str = "4GB") -> Iterator[duckdb.DuckD
         con.close()
 
 
-def lake_sql(name: str) -> str:
-    """A query of include/sql/lake/ (DuckDB dialect: the lake is always read by DuckDB)."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def create_outstanding(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """Materialise table ``outstanding`` in a lake connection: what each affiliation still owes per
+    unpaid month on ``as_of`` (``include/sql/lake/build_outstanding_by_period.sql``)."""
+    con.sql(query("lake/build_outstanding_by_period"), params={"as_of": as_of}).create("outstanding")
+

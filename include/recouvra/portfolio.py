@@ -19,6 +19,7 @@ from recouvra.extract import (
     source_totals,
 )
 from recouvra.lake import TABLES
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -91,12 +92,11 @@ def _explain_orphans(source_url: str, snaps: list[Snapshot], results: list[Any])
     if not wanted:
         return []
     employers = next((s for s in snaps if s.table == "employers"), None)
-    query = text("SELECT affiliation_no, updated_at FROM employers WHERE affiliation_no IN :keys"
-                 ).bindparams(bindparam("keys", expanding=True))
+    stmt = text(query("portfolio/select_source_employers")).bindparams(bindparam("keys", expanding=True))
     engine = create_engine(source_url)
     try:
         with engine.connect() as conn:
-            found = {str(a): u for a, u in conn.execute(query, {"keys": sorted(wanted)})}
+            found = {str(a): u for a, u in conn.execute(stmt, {"keys": sorted(wanted)})}
     finally:
         engine.dispose()
     window = f"({employers.low}, {employers.high}]" if employers else "(no employers snapshot in this run)"

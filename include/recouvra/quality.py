@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.lake import TABLES, current_glob, money_columns, source_columns
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,18 +90,16 @@ def snapshot_figures(snap: Snapshot, lake: Path, source: dict[str, int]) -> dict
     """Whole-snapshot figures computed by DuckDB over Parquet, beside the source's own figures."""
     import duckdb
 
-    files = f"'{Path(snap.path).as_posix()}/*.parquet'"
-    keys = ", ".join(TABLES[snap.table])
+    files = f"{Path(snap.path).as_posix()}/*.parquet"
     con = duckdb.connect()
     try:
-        rows = con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchone()[0]  # type: ignore[index]
+        rows = con.execute(query("quality/count_snapshot_rows"), [files]).fetchone()[0]  # type: ignore[index]
         dup = con.execute(
-            f"SELECT count(*) FROM (SELECT {keys} FROM read_parquet({files}) "
-            f"GROUP BY {keys} HAVING count(*) > 1)"
+            query("quality/count_duplicate_keys", keys=", ".join(TABLES[snap.table])), [files]
         ).fetchone()[0]  # type: ignore[index]
         figures: dict[str, Any] = {"rows": rows, "source_rows": source["rows"], "duplicate_keys": dup}
         for c in money_columns(snap.table):
-            got = con.execute(f"SELECT coalesce(sum({c}), 0) FROM read_parquet({files})").fetchone()
+            got = con.execute(query("quality/sum_money_column", column=c), [files]).fetchone()
             figures[f"sum_{c}"] = int(got[0])  # type: ignore[index]
             figures[f"source_sum_{c}"] = source[c]
         if snap.table in REFERS_TO_EMPLOYER:
@@ -109,21 +108,18 @@ def snapshot_figures(snap: Snapshot, lake: Path, source: dict[str, int]) -> dict
             incoming = Path(snap.path).parent / "employers"
             if list(incoming.glob("*.parquet")):
                 sources.append(f"{incoming.as_posix()}/*.parquet")
-            known = " UNION ALL ".join(f"SELECT affiliation_no FROM read_parquet('{g}')" for g in sources)
-            orphan_rows = (f"FROM read_parquet({files}) r WHERE r.affiliation_no NOT IN ("
-                           + (known or "SELECT NULL::VARCHAR WHERE false") + ")")
-            got = con.execute(f"SELECT count(*), count(DISTINCT affiliation_no) {orphan_rows}").fetchone()
+            con.execute(query("quality/create_known_employers"))
+            for glob in sources:
+                con.execute(query("quality/insert_known_employers"), [glob])
+            got = con.execute(query("quality/count_orphan_rows"), [files]).fetchone()
             figures["orphans"], figures["orphan_employers"] = int(got[0]), int(got[1])  # type: ignore[index]
             if figures["orphans"]:
-                first = con.execute(
-                    f"SELECT DISTINCT affiliation_no {orphan_rows} ORDER BY affiliation_no LIMIT {FIRST_KEYS}"
-                ).fetchall()
+                first = con.execute(query("quality/select_first_orphan_employers"),
+                                    [files, FIRST_KEYS]).fetchall()
                 figures["first_orphan_employers"] = ", ".join(str(r[0]) for r in first)
         if snap.table == "ledger_payments":
             figures["misdirected_signs"] = con.execute(
-                f"SELECT count(*) FROM read_parquet({files}) "
-                "WHERE (kind = 'PAYMENT' AND amount_centimes <= 0)"
-                " OR (kind = 'REVERSAL' AND amount_centimes >= 0)"
+                query("quality/count_misdirected_signs"), [files]
             ).fetchone()[0]  # type: ignore[index]
     finally:
         con.close()

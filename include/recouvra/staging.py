@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.extract import Snapshot, published_snapshots
 from recouvra.lake import TABLES
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,9 +27,7 @@ BATCH_ROWS = 250_000
 
 
 def _loaded(wh: Warehouse, table: str) -> dict[str, tuple[str, int]]:
-    rows = wh.query(
-        "SELECT snapshot_date, run_id, row_count FROM meta.staging_load WHERE table_name = ?", [table]
-    )
+    rows = wh.query(query("staging/select_loaded_snapshots"), [table])
     return {str(d)[:10]: (str(r), int(n)) for d, r, n in rows}
 
 
@@ -41,8 +40,8 @@ def _merge_snapshot(wh: Warehouse, snap: Snapshot) -> int:
     day = dt.date.fromisoformat(snap.snapshot_date)
     match = " AND ".join(f"w.{k} = staging.{table}.{k}" for k in keys)
     with wh.transaction():
-        wh.execute(f"DROP TABLE IF EXISTS {work}")
-        wh.execute(f"CREATE TABLE {work} AS SELECT * FROM staging.{table} WHERE 1 = 0")
+        wh.execute(query("staging/drop_work_table", work=work))
+        wh.execute(query("staging/create_work_table", work=work, table=table))
         loaded = 0
         for name in snap.files:
             parquet = pq.ParquetFile(f"{snap.path}/{name}")
@@ -52,14 +51,12 @@ def _merge_snapshot(wh: Warehouse, snap: Snapshot) -> int:
                 loaded += wh.load_arrow(work, data)
         if loaded != snap.rows:
             raise RuntimeError(f"{table} {snap.snapshot_date}: read {loaded} rows, manifest says {snap.rows}")
-        wh.execute(f"DELETE FROM staging.{table} WHERE EXISTS (SELECT 1 FROM {work} w WHERE {match})")
-        wh.execute(f"INSERT INTO staging.{table} SELECT * FROM {work}")
-        wh.execute(f"DROP TABLE {work}")
-        wh.execute("DELETE FROM meta.staging_load WHERE table_name = ? AND snapshot_date = ?",
-                   [table, day])
+        wh.execute(query("staging/delete_replaced_rows", table=table, work=work, match=match))
+        wh.execute(query("staging/insert_work_rows", table=table, work=work))
+        wh.execute(query("staging/drop_merged_work_table", work=work))
+        wh.execute(query("staging/delete_staging_load"), [table, day])
         wh.execute(
-            "INSERT INTO meta.staging_load (table_name, snapshot_date, run_id, low_watermark, "
-            "high_watermark, row_count, control_total, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            query("staging/insert_staging_load"),
             [table, day, snap.run_id, dt.datetime.fromisoformat(snap.low),
              dt.datetime.fromisoformat(snap.high), snap.rows, _control_total(snap),
              dt.datetime.now(dt.UTC).replace(tzinfo=None)],

@@ -38,14 +38,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from recouvra.errors import WarehouseError
+from recouvra.sqlfiles import query as sql_file
+from recouvra.sqlfiles import sql_root
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "warehouse"
-SUPPORT_DIR = SQL_DIR / "support"
 SCHEMAS: tuple[str, ...] = ("staging", "core", "marts", "meta")
 SCHEMA_ROLES: dict[str, str] = {
     "staging": "The fund's operational source as extracted: same tables and columns, raw values, "
@@ -139,7 +139,11 @@ def _to_pyformat(sql: str) -> str:
 
 
 def _snippet(sql: str, limit: int = 160) -> str:
-    flat = " ".join(sql.split())
+    # A statement read from a file opens with its "--" comment: show the statement itself.
+    lines = sql.strip().splitlines()
+    while len(lines) > 1 and lines[0].lstrip().startswith("--"):
+        lines.pop(0)
+    flat = " ".join("\n".join(lines).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -297,7 +301,8 @@ class Warehouse:
         view = f"_recouvra_load_{uuid.uuid4().hex}"
         self._raw.register(view, data)
         try:
-            row = self._raw.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {view}").fetchone()
+            row = self._raw.execute(sql_file("warehouse/support/insert_registered_arrow",
+                                             table=name, columns=columns, view=view)).fetchone()
         finally:
             self._raw.unregister(view)
         return int(row[0]) if row else 0
@@ -309,7 +314,8 @@ class Warehouse:
         # string, and a value such as \. cannot be read as COPY's end-of-data marker.
         options = pcsv.WriteOptions(include_header=False, quoting_style="all_valid")
         with self._raw.cursor() as cur:
-            with cur.copy(f"COPY {name} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            statement = sql_file("warehouse/support/copy_csv_postgresql", table=name, columns=columns)
+            with cur.copy(statement) as copy:
                 for batch in data.to_batches(max_chunksize=50_000):
                     buffer = io.BytesIO()
                     pcsv.write_csv(batch, buffer, options)
@@ -363,8 +369,15 @@ def _checksum(text: str) -> str:
     return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
 
 
-def discover_migrations(directory: Path = SQL_DIR) -> list[Migration]:
-    """The migration files of a folder in version order; any other ``.sql`` file there is an error."""
+def migrations_dir() -> Path:
+    """The folder of the warehouse's migration files, ``include/sql/warehouse``."""
+    return sql_root() / "warehouse"
+
+
+def discover_migrations(directory: Path | None = None) -> list[Migration]:
+    """The migration files of a folder (:func:`migrations_dir` by default) in version order; any
+    other ``.sql`` file there is an error (the ``support`` subfolder is not a migration)."""
+    directory = directory or migrations_dir()
     found: dict[int, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
         m = _MIGRATION_FILE.match(path.name)
@@ -397,26 +410,23 @@ def _migration_lock(wh: Warehouse, timeout: float) -> Iterator[None]:
             lock.release()
         return
     deadline = time.monotonic() + timeout
-    while not wh.query("SELECT pg_try_advisory_lock(?)", [_PG_LOCK_KEY])[0][0]:
+    while not wh.query(sql_file("warehouse/support/lock_migrations_postgresql"), [_PG_LOCK_KEY])[0][0]:
         if time.monotonic() > deadline:
             raise WarehouseError(f"{wh.label}: another migration held the warehouse for {timeout:.0f} s")
         time.sleep(0.2)
     try:
         yield
     finally:
-        wh.query("SELECT pg_advisory_unlock(?)", [_PG_LOCK_KEY])
+        wh.query(sql_file("warehouse/support/unlock_migrations_postgresql"), [_PG_LOCK_KEY])
 
 
 def _applied(wh: Warehouse) -> dict[str, str]:
     """``{version: checksum}`` of the migrations applied, creating the bookkeeping table if need be."""
-    exists = wh.query(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'meta' AND table_name = 'schema_migrations'"
-    )[0][0]
+    exists = wh.query(sql_file("warehouse/support/count_schema_migrations_table"))[0][0]
     if not exists:
         with wh.transaction():
-            wh.executescript((SUPPORT_DIR / "create_schema_migrations.sql").read_text(encoding="utf-8"))
-    return {str(v): str(c) for v, c in wh.query("SELECT version, checksum FROM meta.schema_migrations")}
+            wh.executescript(sql_file("warehouse/support/create_schema_migrations"))
+    return {str(v): str(c) for v, c in wh.query(sql_file("warehouse/support/select_applied_migrations"))}
 
 
 def _check_history(migrations: Sequence[Migration], applied: dict[str, str], label: str) -> None:
@@ -454,7 +464,7 @@ def _apply(wh: Warehouse, migration: Migration) -> None:
                     f"file was applied: {_snippet(statement)}: {str(cause).strip()}"
                 ) from cause
         wh.execute(
-            "INSERT INTO meta.schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+            sql_file("warehouse/support/insert_schema_migration"),
             [migration.version, migration.name, migration.checksum,
              dt.datetime.now(dt.UTC).replace(tzinfo=None)],
         )
@@ -472,7 +482,7 @@ def migrate_connection(
     wh: Warehouse, directory: Path | None = None, *, lock_timeout: float = 300.0
 ) -> list[str]:
     """:func:`migrate` on an open connection (an in-memory DuckDB lives only as long as its connection)."""
-    migrations = discover_migrations(directory or SQL_DIR)
+    migrations = discover_migrations(directory)
     applied_now: list[str] = []
     with _migration_lock(wh, lock_timeout):
         applied = _applied(wh)
@@ -525,7 +535,7 @@ def normalize_type(raw: str) -> str:
 
 def list_columns(wh: Warehouse) -> list[Column]:
     """Every column of the warehouse's schemas, ordered by schema, table and position."""
-    sql = (SUPPORT_DIR / f"list_columns_{wh.dialect}.sql").read_text(encoding="utf-8")
+    sql = sql_file(f"warehouse/support/list_columns_{wh.dialect}")
     return [
         Column(s, t, c, normalize_type(str(typ)), bool(nullable), bool(pk), tc, cc)
         for s, t, c, _, typ, nullable, pk, tc, cc in wh.query(sql)
@@ -535,14 +545,8 @@ def list_columns(wh: Warehouse) -> list[Column]:
 def describe(url: str, required_schemas: Sequence[str] = SCHEMAS) -> dict[str, int]:
     """Table count per schema; raise :class:`WarehouseError` naming any required schema missing."""
     with connect(url) as wh:
-        present = {str(s) for (s,) in wh.query("SELECT schema_name FROM information_schema.schemata")}
-        counts = {
-            str(s): int(n)
-            for s, n in wh.query(
-                "SELECT table_schema, count(*) FROM information_schema.tables "
-                "WHERE table_type = 'BASE TABLE' GROUP BY table_schema"
-            )
-        }
+        present = {str(s) for (s,) in wh.query(sql_file("warehouse/support/select_schemas"))}
+        counts = {str(s): int(n) for s, n in wh.query(sql_file("warehouse/support/count_tables_by_schema"))}
         label = wh.label
     missing = [s for s in required_schemas if s not in present]
     if missing:
@@ -605,7 +609,7 @@ def data_dictionary(url: str = "duckdb:///:memory:") -> str:
     """Migrate the warehouse a URL names (an empty in-memory one by default) and document it."""
     with connect(url) as wh:
         migrate_connection(wh)
-        versions = [str(v) for (v,) in wh.query("SELECT version FROM meta.schema_migrations ORDER BY 1")]
+        versions = [str(v) for (v,) in wh.query(sql_file("warehouse/support/select_migration_versions"))]
         return render_data_dictionary(list_columns(wh), versions)
 
 

@@ -24,7 +24,7 @@ from recouvra.returns.context import load_context
 from recouvra.returns.history import InMemoryReturnHistory
 from recouvra.returns.judge import judge_file
 from recouvra.sftp.client import connect
-from recouvra.standins.generator.sinks import sql_statements
+from recouvra.sqlfiles import statements
 from recouvra.standins.sftp_server import EmbeddedSftpServer
 from recouvra.standins.simulator import simulate_agencies
 from recouvra.standins.simulator.model import LEDGER_ID_BASE
@@ -76,7 +76,7 @@ def _dossier(n: int) -> tuple[AssignmentRow, list[DetailRow]]:
 def source(tmp_path: Path) -> str:
     path = tmp_path / "source.db"
     with sqlite3.connect(path) as conn:
-        for stmt in sql_statements("create_source_tables.sql"):
+        for stmt in statements("source/create_source_tables"):
             conn.execute(stmt)
     return f"sqlite:///{path}"
 
@@ -196,7 +196,7 @@ def test_ledger_rows_on_postgresql_once(pg_url: str) -> None:
 
     engine = create_engine(pg_url)
     with engine.begin() as conn:
-        for stmt in sql_statements("create_source_tables.sql"):
+        for stmt in statements("source/create_source_tables"):
             conn.execute(text(stmt))
     pid = LEDGER_ID_BASE + 202611000001 * 1000 + 1
     rows = [

@@ -14,13 +14,13 @@ import pytest
 from recouvra.errors import WarehouseError
 from recouvra.warehouse import (
     DATA_DICTIONARY,
-    SQL_DIR,
     connect,
     data_dictionary,
     describe,
     discover_migrations,
     list_columns,
     migrate,
+    migrations_dir,
     normalize_type,
     parse_url,
     split_statements,
@@ -58,7 +58,7 @@ def migrations_copy(tmp_path: Path) -> Path:
     """The project's migration files copied to a folder a test may edit."""
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for path in SQL_DIR.glob("V*.sql"):
+    for path in migrations_dir().glob("V*.sql"):
         shutil.copy(path, folder / path.name)
     return folder
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recouvra.calendar import add_months as add_months
 from recouvra.calendar import require_month
 from recouvra.errors import RecouvraError
+from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from pathlib import Path
 
     from recouvra.warehouse import Warehouse
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql" / "selection"
 CENT = Decimal("0.01")
 OPEN_STATUSES = ("ALLOCATED", "PUBLISHED")
 
@@ -26,8 +26,11 @@ class SelectionError(RecouvraError):
 
 
 def sql(name: str) -> str:
-    """A query of include/sql/selection/."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """A query of include/sql/selection/: :func:`recouvra.sqlfiles.query` of ``selection/<name>``.
+
+    Kept for recouvra.selection.lifecycle until it asks :mod:`recouvra.sqlfiles` itself; remove then.
+    """
+    return query(f"selection/{name}")
 
 
 def first_day(month: dt.date) -> dt.date:
@@ -88,7 +91,7 @@ def outstanding_by_owner(
     through ``build_outstanding_by_period.sql``, the same query as the debtor portfolio."""
     import pyarrow as pa
 
-    from recouvra.lake import lake_sql, open_lake
+    from recouvra.lake import create_outstanding, open_lake
 
     pairs = sorted(set(wanted))
     out: dict[str, list[tuple[str, str | None, int, int, int]]] = {}
@@ -97,10 +100,9 @@ def outstanding_by_owner(
     table = pa.table({"affiliation_no": pa.array([a for a, _ in pairs], pa.string()),
                       "owner": pa.array([o for _, o in pairs], pa.string())})
     with open_lake(lake) as con:
-        con.execute("CREATE TEMP TABLE outstanding AS " + lake_sql("build_outstanding_by_period"),
-                    {"as_of": as_of})
+        create_outstanding(con, as_of)
         con.register("wanted", table)
-        found = con.execute(sql("select_outstanding_for_affiliations")).fetchall()
+        found = con.execute(query("selection/select_outstanding_for_affiliations")).fetchall()
         for owner, period, title_id, p, s, pen in found:
             out.setdefault(str(owner), []).append(
                 (str(period), None if title_id is None else str(title_id), int(p), int(s), int(pen))

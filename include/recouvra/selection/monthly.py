@@ -39,7 +39,6 @@ from recouvra.selection.common import (
     first_day,
     months_between,
     outstanding_by_owner,
-    sql,
     window_end,
 )
 from recouvra.selection.scoring import (
@@ -51,7 +50,7 @@ from recouvra.selection.scoring import (
     valid_phone,
     weighted_due,
 )
-from recouvra.warehouse import split_statements
+from recouvra.sqlfiles import query, statements
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,10 +118,13 @@ def _apply_placement_rules(wh: Warehouse, debtors: list[_Debtor], month: dt.date
     """Placement rules: a debtor with an open dossier whose window overlaps the new one is
     ``ALREADY_PLACED``; one recalled within the cooling-off period is ``RECALL_COOLING_OFF``."""
     merged, bridge = debtor_resolver(wh)
-    placed = current_debtors(wh.query(sql("select_open_dossiers"), [month, month, end]), merged, bridge)
+    placed = current_debtors(
+        wh.query(query("selection/select_open_dossiers"), [month, month, end]), merged, bridge
+    )
     cooling_from = add_months(month, -cooling_off_months)
-    cooling = current_debtors(wh.query(sql("select_recent_recalls"), [month, cooling_from]), merged, bridge) \
-        if cooling_off_months > 0 else set()
+    cooling = current_debtors(
+        wh.query(query("selection/select_recent_recalls"), [month, cooling_from]), merged, bridge
+    ) if cooling_off_months > 0 else set()
     for d in debtors:
         if d.debtor_id in placed:
             d.reason = "ALREADY_PLACED"
@@ -228,7 +230,7 @@ def _read_debtors(wh: Warehouse, settings: Settings, month: dt.date, as_of: dt.d
     elig = settings.programme.eligibility
     shift = (month - as_of).days
     debtors = []
-    for row in wh.query(sql("select_candidates"), [as_of]):
+    for row in wh.query(query("selection/select_candidates"), [as_of]):
         (debtor_id, affiliation_no, region, p, s, pen, total, periods, oldest, notified, days_left,
          payments_12m, reversals, broken, active_plans, in_proc, in_insolv, disputes, activity,
          phone_1, phone_2, email, address, city) = row
@@ -282,7 +284,7 @@ def result_months(wh: Warehouse, month: dt.date, horizon: int) -> list[dt.date]:
     """Past placement months whose results are in: the horizon has passed by ``month`` and the
     commission stage has stated the horizon's last month (so attribution ran that far)."""
     out = []
-    for m, _, last_statement in wh.query(sql("select_result_months"), [month]):
+    for m, _, last_statement in wh.query(query("selection/select_result_months"), [month]):
         m = m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m))
         stated = last_statement is not None and last_statement >= add_months(m, horizon - 1)
         if add_months(m, horizon) <= month and stated:
@@ -293,7 +295,7 @@ def result_months(wh: Warehouse, month: dt.date, horizon: int) -> list[dt.date]:
 def _results(wh: Warehouse, months: list[dt.date], horizon: int) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     for m in months:
-        rows += wh.query(sql("select_dossier_results"), [add_months(m, horizon), m])
+        rows += wh.query(query("selection/select_dossier_results"), [add_months(m, horizon), m])
     return rows
 
 
@@ -338,7 +340,7 @@ def recovery_rates(wh: Warehouse, settings: Settings, month: dt.date) -> tuple[d
 # --- the month ------------------------------------------------------------------------------------
 
 def _frozen_report(wh: Warehouse, month: dt.date, seed: int) -> SelectionReport:
-    run = wh.query(sql("select_month_summary"), [month])
+    run = wh.query(query("selection/select_month_summary"), [month])
     if not run:
         return SelectionReport(month.isoformat(), "", seed, frozen=True)
     as_of, run_seed, n, total = run[0]
@@ -354,13 +356,13 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     """
     month = first_day(month)
     warnings = check_settings(settings)
-    rows = wh.query(sql("select_portfolio_date"), [month])
+    rows = wh.query(query("selection/select_portfolio_date"), [month])
     if not rows or rows[0][0] is None:
         raise SelectionError(
             f"no core.debtor_portfolio on or before {month.isoformat()}: build the debtor master first"
         )
     as_of: dt.date = rows[0][0]
-    existing = wh.query(sql("select_month_dossiers"), [month])
+    existing = wh.query(query("selection/select_month_dossiers"), [month])
     if any(status != "ALLOCATED" or recalls for _, _, status, _, recalls in existing):
         log.warning("selection %s: dossiers already published, the month is left as is", month)
         return _frozen_report(wh, month, seed)
@@ -439,7 +441,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
             bucket[str(d.reason)] = bucket.get(str(d.reason), 0) + 1
 
     with wh.transaction():
-        for statement in split_statements(sql("delete_selection_month")):
+        for statement in statements("selection/delete_selection_month"):
             wh.execute(statement, [month])
         sync_agencies(wh, settings, now)
         _write(wh, settings, month, as_of, end, debtors, chosen, periods, ids, result.agency_of, created_at,
@@ -461,7 +463,8 @@ def _dossier_periods(
     """Per selected debtor, rows (period YYYY-MM, title_id, kind, amount MAD) summed over its current
     affiliation numbers, and how many debtors' sums differ from the portfolio's."""
     ids = [d.debtor_id for d in chosen]
-    pairs = [(str(a), str(d)) for d, a in wh.query(sql("select_debtor_affiliations"), [ids])] if ids else []
+    pairs = [(str(a), str(d)) for d, a in wh.query(query("selection/select_debtor_affiliations"), [ids])] \
+        if ids else []
     owed = outstanding_by_owner(lake, as_of, pairs)
     out: dict[int, list[tuple[str, str | None, str, Decimal]]] = {}
     mismatches = 0
@@ -494,11 +497,11 @@ def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime) -> None:
     """core.dim_agency mirrors the configuration: configured agencies upserted and active, others
     kept inactive."""
     for a in settings.agencies:
-        wh.execute(sql("upsert_dim_agency"), [
+        wh.execute(query("selection/upsert_dim_agency"), [
             a.code, a.name, "|".join(a.regions), a.monthly_capacity, a.commission_rate,
             settings.commission_cap(a), a.sftp_conn_id, now,
         ])
-    wh.execute(sql("deactivate_dim_agency"), [now, [a.code for a in settings.agencies]])
+    wh.execute(query("selection/deactivate_dim_agency"), [now, [a.code for a in settings.agencies]])
 
 
 def _write(wh: Warehouse, settings: Settings, month: dt.date, as_of: dt.date, end: dt.date,
@@ -583,7 +586,7 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, as_of: dt.date, en
         "title_id": pa.array(period_rows["title_id"], pa.string()),
     }))
     # The warehouse's own sums must agree to the centime (money integrity of the package).
-    bad = wh.query(sql("select_unbalanced_dossiers"), [month])
+    bad = wh.query(query("selection/select_unbalanced_dossiers"), [month])
     if bad:
         raise SelectionError(f"dossier totals differ from their periods: {[r[0] for r in bad][:5]}")
 
@@ -596,7 +599,7 @@ def _write_run(wh: Warehouse, month: dt.date, as_of: dt.date, seed: int, target:
                report: SelectionReport, model: LikelihoodModel, now: dt.datetime) -> None:
     dev = None if report.balance_max_deviation is None else Decimal(f"{report.balance_max_deviation:.6f}")
     wh.execute(
-        sql("insert_selection_run"),
+        query("selection/insert_selection_run"),
         [month, as_of, seed, target, report.considered, report.eligible, report.selected, model.source,
          json.dumps(model.as_dict(), sort_keys=True), report.results_months, report.share_rule,
          json.dumps(report.agencies, sort_keys=True), dev, report.balance_met, report.balance_draws, now],

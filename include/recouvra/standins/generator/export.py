@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from recouvra.sqlfiles import query
+
 SAMPLE_COLUMNS: tuple[str, ...] = (
     "record_id", "affiliation_no", "name", "legal_form", "ice", "rc_number", "rc_court", "cin", "address",
     "city", "phone", "email", "legal_rep_name",
@@ -37,11 +39,7 @@ def export_dedupe_sample(
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            emp = pd.read_sql(
-                sa.text("SELECT affiliation_no, legal_name AS name, legal_form, ice, rc_number, rc_court, "
-                        "cin, address, city, phone, email, legal_rep_name FROM employers"),
-                conn,
-            )
+            emp = pd.read_sql(sa.text(query("standins/select_sample_employers")), conn)
     finally:
         engine.dispose()
     truth = pd.read_parquet(Path(truth_dir) / TRUTH_FILE, columns=["affiliation_no", "entity_id"])

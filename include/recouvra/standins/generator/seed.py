@@ -20,9 +20,10 @@ import numpy as np
 
 from recouvra.config import redact_url
 from recouvra.errors import ConfigError
+from recouvra.sqlfiles import query, statements
 from recouvra.standins.generator.identity import generate_employers
 from recouvra.standins.generator.ledger import RateTables, generate_ledger
-from recouvra.standins.generator.sinks import Sink, open_sink, sql_statements
+from recouvra.standins.generator.sinks import Sink, open_sink
 from recouvra.standins.generator.timeline import Timeline, parse_month
 
 if TYPE_CHECKING:
@@ -115,10 +116,7 @@ def _now() -> str:
 
 def _previous_run(sink: Sink) -> tuple[Any, ...] | None:
     try:
-        rows = sink.query(
-            "SELECT n_employers, seed, generator_version, counts_json, scale FROM seed_runs "
-            "WHERE finished_at IS NOT NULL ORDER BY finished_at DESC"
-        )
+        rows = sink.query(query("standins/select_finished_seed_runs"))
     except Exception:  # no seed_runs table yet: a fresh or foreign database
         sink.rollback()
         return None
@@ -182,12 +180,11 @@ def seed_source(
                               truth_dir / TRUTH_FILE, skipped=True)
 
         timings: dict[str, float] = {"generate": 0.0, "write": 0.0}
-        for stmt in sql_statements("drop_source_tables.sql") + sql_statements("create_source_tables.sql"):
+        for stmt in statements("source/drop_source_tables") + statements("source/create_source_tables"):
             sink.execute(stmt)
         run_id = uuid.uuid4().hex
         sink.execute(
-            "INSERT INTO seed_runs (run_id, scale, n_employers, seed, generator_version, truth_dir, "
-            "started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            query("standins/insert_seed_run"),
             (run_id, label, n_total, seed, GENERATOR_VERSION, str(truth_dir), _now(), _now()),
         )
         sink.commit()
@@ -219,12 +216,12 @@ def seed_source(
                 bar.update(n)
 
         t0 = time.perf_counter()
-        for stmt in sql_statements("create_source_indexes.sql"):
+        for stmt in statements("source/create_source_indexes"):
             sink.execute(stmt)
         sink.commit()
         timings["indexes"] = time.perf_counter() - t0
         sink.execute(
-            "UPDATE seed_runs SET counts_json = ?, finished_at = ?, updated_at = ? WHERE run_id = ?",
+            query("standins/finish_seed_run"),
             (json.dumps(counts), _now(), _now(), run_id),
         )
         sink.end_load()

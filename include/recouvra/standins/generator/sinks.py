@@ -8,21 +8,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from recouvra.sqlfiles import query, statements
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-SQL_DIR = Path(__file__).resolve().parents[3] / "sql" / "source"
-
-
-def sql_statements(name: str) -> list[str]:
-    """The statements of ``include/sql/source/<name>``, comments removed, split on ';'."""
-    text = (SQL_DIR / name).read_text(encoding="utf-8")
-    text = re.sub(r"--[^\n]*", "", text)
-    return [s.strip() for s in text.split(";") if s.strip()]
 
 
 class Sink(Protocol):
@@ -54,7 +46,7 @@ class SqliteSink:
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache
+        self.conn.execute(query("standins/set_sqlite_cache"))
 
     def _begin(self) -> None:
         if not self.conn.in_transaction:
@@ -72,18 +64,20 @@ class SqliteSink:
         if n:
             self._begin()
             marks = ", ".join("?" * len(names))
-            self.conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
+            self.conn.executemany(
+                query("standins/insert_rows", table=table, columns=", ".join(names), values=marks), rows
+            )
         return n
 
     def begin_load(self) -> None:
         self.commit()
-        self.conn.execute("PRAGMA journal_mode=OFF")
-        self.conn.execute("PRAGMA synchronous=OFF")
+        for statement in statements("standins/begin_sqlite_bulk_load"):
+            self.conn.execute(statement)
 
     def end_load(self) -> None:
         self.commit()
-        self.conn.execute("PRAGMA journal_mode=DELETE")
-        self.conn.execute("PRAGMA synchronous=FULL")
+        for statement in statements("standins/end_sqlite_bulk_load"):
+            self.conn.execute(statement)
 
     def commit(self) -> None:
         if self.conn.in_transaction:
@@ -123,7 +117,8 @@ class PostgresSink:
     def insert(self, table: str, columns: dict[str, list[Any]]) -> int:
         names, rows, n = _rows(columns)
         if n:
-            with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            statement = query("standins/copy_rows_postgresql", table=table, columns=", ".join(names))
+            with self.conn.cursor() as cur, cur.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
         return n
@@ -169,8 +164,8 @@ class SqlAlchemySink:
     def insert(self, table: str, columns: dict[str, list[Any]]) -> int:
         names, rows, n = _rows(columns)
         if n:
-            stmt = self._sa.text(f"INSERT INTO {table} ({', '.join(names)}) "
-                                 f"VALUES ({', '.join(':' + c for c in names)})")
+            stmt = self._sa.text(query("standins/insert_rows", table=table, columns=", ".join(names),
+                                       values=", ".join(":" + c for c in names)))
             self.conn.execute(stmt, [dict(zip(names, r, strict=True)) for r in rows])
         return n
 

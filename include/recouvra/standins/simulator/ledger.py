@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from recouvra.sqlfiles import query
 from recouvra.standins.simulator.model import LEDGER_ID_BASE
 
 if TYPE_CHECKING:
@@ -66,20 +67,17 @@ def write_ledger(url: str, rows: Sequence[LedgerRow]) -> int:
             existing = {
                 int(v)
                 for (v,) in conn.execute(
-                    text(
-                        "SELECT payment_id FROM ledger_payments "
-                        "WHERE payment_id >= :lo AND payment_id IN :ids"
-                    ).bindparams(bindparam("ids", expanding=True)),
+                    text(query("standins/select_simulated_payment_ids")).bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
                     {"lo": LEDGER_ID_BASE, "ids": ids},
                 )
             }
             new = [_params(r, textual) for r in rows if r.payment_id not in existing]
             if new:
                 conn.execute(
-                    text(
-                        f"INSERT INTO ledger_payments ({', '.join(COLUMNS)}) "
-                        f"VALUES ({', '.join(':' + c for c in COLUMNS)})"
-                    ),
+                    text(query("standins/insert_simulated_payments", columns=", ".join(COLUMNS),
+                               values=", ".join(":" + c for c in COLUMNS))),
                     new,
                 )
         return len(new)

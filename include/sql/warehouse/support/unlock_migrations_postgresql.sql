@@ -1,0 +1,2 @@
+-- Releases the migrators' advisory lock on PostgreSQL. Param: the lock key.
+SELECT pg_advisory_unlock(?)
