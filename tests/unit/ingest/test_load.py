@@ -20,8 +20,6 @@ import pytest
 
 import recouvra.ingest.load as load_module
 from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file
-from recouvra.returns import InMemoryReturnHistory, judge_bytes
-from recouvra.returns.warehouse_history import WarehouseReturnHistory
 from recouvra.standins.return_samples import return_csv
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
@@ -223,37 +221,6 @@ def test_name_reused_with_other_content_is_f007(wh: Warehouse, tmp_path: Path) -
     assert result["status"] == "REJECTED"
     codes = wh.query("SELECT file_error_code FROM core.return_file ORDER BY return_file_id")
     assert codes == [(None,), ("F007",)]
-
-
-def test_warehouse_history_judges_like_the_in_memory_history(wh: Warehouse, tmp_path: Path) -> None:
-    """The same sequence of files judged with both memories gives the same judgements."""
-    DAY = "2026-11-10"
-    requested = [D1, "PL1", "2026-11-10", "6", "2026-12-05", "6000", "REQUESTED"]
-    signed = [D1, "PL1", "2026-11-10", "6", "2026-12-05", "6000", "SIGNED"]
-    files = [
-        ("AG01_PLANS_20261125_01.csv", "PLANS", [requested]),
-        ("AG01_PLANS_20261125_02.csv", "PLANS", [requested, signed]),
-        ("AG01_PLANS_20261125_03.csv", "PLANS", [[*signed[:3], "7", *signed[4:]]]),   # E011
-        ("AG01_CONTACTS_20261125_01.csv", "CONTACTS", [[D1, "C1", "PHONE", "06 12 34 56 78", DAY, ""]]),
-        ("AG01_CONTACTS_20261125_02.csv", "CONTACTS", [[D1, "C1", "PHONE", "+212612345678", DAY, ""],
-                                                        [D1, "C2", "EMAIL", "A@b.ma", DAY, "x"]]),
-        ("AG01_CONTACTS_20261125_01.csv", "CONTACTS", [[D1, "C3", "CITY", "Rabat", DAY, ""]]),  # F007
-    ]
-    memory = InMemoryReturnHistory()
-    context = context_from_warehouse(wh)
-    for i, (name, rtype, rows) in enumerate(files):
-        path = write(tmp_path / str(i), name, rtype, rows)
-        received = T0 + dt.timedelta(minutes=i)
-        expected = judge_bytes(name, path.read_bytes(), "AG01", context, memory, as_of=AS_OF,
-                               received_at=received)
-        memory.remember(expected)
-        seen = judge_bytes(name, path.read_bytes(), "AG01", context, WarehouseReturnHistory(wh), as_of=AS_OF,
-                           received_at=received)
-        assert seen.report() == expected.report(), name
-        ingest(wh, path, received_at=received)
-    assert [r[0] for r in wh.query("SELECT status FROM core.return_file ORDER BY return_file_id")] == [
-        "ACCEPTED", "ACCEPTED", "REJECTED", "ACCEPTED", "ACCEPTED", "REJECTED"]
-    assert wh.query("SELECT reason_code FROM core.return_reject") == [("E011",)]
 
 
 def test_context_from_warehouse_has_windows_totals_and_recalls(wh: Warehouse) -> None:
