@@ -159,3 +159,18 @@ def test_render_report_writes_the_page_whole_and_a_rerun_replaces_it(wh: Warehou
     later = render_report(wh, DEC, out, generated_at=GENERATED + dt.timedelta(hours=1))
     assert later == path and "Generated 2026-12-02 08:05 UTC" in path.read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == ["report_2026-12.html"]
+
+
+def test_publish_report_renders_the_configured_warehouse_into_reports_dir(tmp_path: Path) -> None:
+    from recouvra.config import load_settings
+    from recouvra.report import publish_report
+
+    url = f"duckdb:///{(tmp_path / 'wh.duckdb').as_posix()}"
+    with connect(url) as w:
+        migrate_connection(w)
+        add_league_row(w, DEC, "AG01", 1)
+    settings = load_settings(Path(__file__).resolve().parents[3] / "config" / "recouvra.yaml", environ={
+        "RECOUVRA__STORAGE__WAREHOUSE_URL": url, "RECOUVRA__STORAGE__REPORTS_DIR": str(tmp_path / "out")})
+    path = publish_report(settings, DEC)
+    assert path == tmp_path / "out" / "report_2026-12.html"
+    assert "<b>AG01</b>" in path.read_text(encoding="utf-8")
