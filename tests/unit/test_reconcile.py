@@ -1,5 +1,5 @@
-"""Reconciliation: matching of agency payments, attribution to dossiers, money integrity (the ledger's
-load and rules: test_ledger.py, which reuses this world)."""
+"""Reconciliation: matching of agency payments, attribution to dossiers (the ledger's load and rules:
+test_ledger.py; the money-integrity audit: test_integrity.py; both reuse this world)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import duckdb
 import pytest
 
 from recouvra.commission import compute_statements
-from recouvra.integrity import check_integrity
 from recouvra.ledger import LedgerEntry, load_ledger
 from recouvra.reconcile import (
     DEBTOR_AMOUNT_DATE,
@@ -328,23 +327,3 @@ def test_attribution_month_moves_past_a_published_statement(wh: Warehouse) -> No
     reconcile(wh, ON)
     months = {r[0]: r[6] for r in snapshot(wh)["attribution"]}
     assert months == {101: NOV, 102: NOV, 106: day(2026, 12, 1)}  # November was already sent
-
-
-# --------------------------------------------------------------------------------------- integrity
-def test_integrity_holds_on_the_world_and_catches_a_corrupted_ledger_row(wh: Warehouse) -> None:
-    run_world(wh)
-    assert check_integrity(wh, day(2027, 2, 1)) == []
-    wh.execute("UPDATE core.ledger_payment SET amount = 350.00 WHERE ledger_payment_id = 101")
-    found = check_integrity(wh, day(2027, 2, 1))
-    assert found and {v.dossier_id for v in found} == {D1}
-    assert {v.code for v in found} >= {"ATTRIBUTION"}
-    assert any("ledger gives" in v.detail for v in found)
-
-
-def test_integrity_catches_a_wrong_recalled_amount_and_an_over_attribution(wh: Warehouse) -> None:
-    run_world(wh)
-    wh.execute("UPDATE core.dossier_recall SET recalled_amount = 5.00")
-    wh.execute("UPDATE core.attribution SET amount = 2500.00 WHERE ledger_payment_id = 201")
-    found = check_integrity(wh, day(2027, 2, 1))
-    codes = {(v.code, v.dossier_id) for v in found}
-    assert codes >= {("RECALLED", D2), ("ATTRIBUTION", D2), ("IDENTITY", D2)}

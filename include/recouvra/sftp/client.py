@@ -132,7 +132,8 @@ def parse_host_key(line: str) -> paramiko.PKey:
         raise ValueError(f"host key must be '<type> <base64>', got {line[:40]!r}")
     try:
         return paramiko.PKey.from_type_string(parts[0], base64.b64decode(parts[1].encode("ascii")))
-    except (ValueError, paramiko.SSHException) as exc:
+    except (ValueError, paramiko.SSHException, paramiko.pkey.UnknownKeyType) as exc:
+        # UnknownKeyType (a type paramiko does not know, e.g. a misspelt "ssh-ed25591") is neither.
         raise ValueError(f"host key {parts[0]} {parts[1][:12]}... cannot be read: {exc}") from exc
 
 

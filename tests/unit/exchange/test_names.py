@@ -4,6 +4,7 @@ agency-exchange/1 both ways, and each parser reading back what the builders writ
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -118,3 +119,50 @@ def test_answer_and_sidecar_names() -> None:
     assert sidecar_name(name) == "AG01_PAYMENTS_20261125_01.csv.sha256"
     # a name without .csv (rejected as F001) is acknowledged under its whole name
     assert ack_name("notes.txt") == "notes.txt.ack.json"
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("AG01_PAYMENTS_20261125_01.csv", ReturnFileName("AG01", "PAYMENTS", dt.date(2026, 11, 25), 1)),
+        ("X9_CLOSURES_20240229_99.csv", ReturnFileName("X9", "CLOSURES", dt.date(2024, 2, 29), 99)),
+    ],
+)
+def test_parse_return_name(name: str, parts: ReturnFileName) -> None:
+    assert parse_return_name(name) == parts
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("ag01_PAYMENTS_20261125_01.csv", "does not follow"),
+        ("AG01_PAYMENTS_20261125_1.csv", "does not follow"),
+        ("AG01_PAYMENTS_2026112_01.csv", "does not follow"),
+        ("AG01_PAYMENTS_20261125_01.CSV", "does not follow"),
+        ("AG01_PAYMENTS_20261125_01.csv.part", "does not follow"),
+        ("AG-01_PAYMENTS_20261125_01.csv", "does not follow"),
+        ("AG01_INVOICES_20261125_01.csv", "'INVOICES' in the name is not one of ACTIONS, CONTACTS"),
+        ("AG01_PAYMENTS_20230229_01.csv", "'20230229' in the file name is not a real date"),
+        ("AG01_PAYMENTS_20261325_01.csv", "not a real date"),
+        ("AG01_PAYMENTS_20261125_00.csv", "SEQ 00"),
+    ],
+)
+def test_parse_return_name_says_why_a_name_is_refused(name: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words.replace("(", r"\(")):
+        parse_return_name(name)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "groups"),
+    [
+        (ASSIGN_NAME_RE, "CNSS_ASSIGN_AG01_202611_01.csv",
+         {"agency": "AG01", "month": "202611", "seq": "01"}),
+        (RECALL_NAME_RE, "CNSS_RECALL_AG02_20261120_03.csv",
+         {"agency": "AG02", "date": "20261120", "seq": "03"}),
+        (ASSIGN_NAME_RE, "CNSS_ASSIGN_AG01_202611_01.manifest.json", None),
+        (RECALL_NAME_RE, "CNSS_RECALL_AG02_202611_03.csv", None),
+    ],
+)
+def test_fund_file_names(pattern: re.Pattern[str], name: str, groups: dict[str, str] | None) -> None:
+    m = pattern.fullmatch(name)
+    assert (m.groupdict() if m else None) == groups

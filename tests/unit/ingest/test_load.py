@@ -2,8 +2,9 @@
 
 Checked on outcomes: rows in the record tables (Decimal amounts), rejects kept verbatim with their
 codes, counts that add up, DUPLICATE and E011 across files through the warehouse's memory, a replay
-after a crash between load and acknowledgement that changes nothing and gives the same bytes, and the
-debtor master fed by contact updates and closures with history and provenance.
+after a crash between load and acknowledgement that changes nothing and gives the same bytes. The
+debtor master fed by contact updates and closures: test_master.py; the warehouse's memory itself:
+tests/unit/returns/test_warehouse_history.py.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import pytest
 
 import recouvra.ingest.load as load_module
 from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file
-from recouvra.returns import InMemoryReturnHistory, judge_bytes
-from recouvra.returns.warehouse_history import WarehouseReturnHistory
 from recouvra.standins.return_samples import return_csv
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
@@ -225,37 +224,6 @@ def test_name_reused_with_other_content_is_f007(wh: Warehouse, tmp_path: Path) -
     assert codes == [(None,), ("F007",)]
 
 
-def test_warehouse_history_judges_like_the_in_memory_history(wh: Warehouse, tmp_path: Path) -> None:
-    """The same sequence of files judged with both memories gives the same judgements."""
-    DAY = "2026-11-10"
-    requested = [D1, "PL1", "2026-11-10", "6", "2026-12-05", "6000", "REQUESTED"]
-    signed = [D1, "PL1", "2026-11-10", "6", "2026-12-05", "6000", "SIGNED"]
-    files = [
-        ("AG01_PLANS_20261125_01.csv", "PLANS", [requested]),
-        ("AG01_PLANS_20261125_02.csv", "PLANS", [requested, signed]),
-        ("AG01_PLANS_20261125_03.csv", "PLANS", [[*signed[:3], "7", *signed[4:]]]),   # E011
-        ("AG01_CONTACTS_20261125_01.csv", "CONTACTS", [[D1, "C1", "PHONE", "06 12 34 56 78", DAY, ""]]),
-        ("AG01_CONTACTS_20261125_02.csv", "CONTACTS", [[D1, "C1", "PHONE", "+212612345678", DAY, ""],
-                                                        [D1, "C2", "EMAIL", "A@b.ma", DAY, "x"]]),
-        ("AG01_CONTACTS_20261125_01.csv", "CONTACTS", [[D1, "C3", "CITY", "Rabat", DAY, ""]]),  # F007
-    ]
-    memory = InMemoryReturnHistory()
-    context = context_from_warehouse(wh)
-    for i, (name, rtype, rows) in enumerate(files):
-        path = write(tmp_path / str(i), name, rtype, rows)
-        received = T0 + dt.timedelta(minutes=i)
-        expected = judge_bytes(name, path.read_bytes(), "AG01", context, memory, as_of=AS_OF,
-                               received_at=received)
-        memory.remember(expected)
-        seen = judge_bytes(name, path.read_bytes(), "AG01", context, WarehouseReturnHistory(wh), as_of=AS_OF,
-                           received_at=received)
-        assert seen.report() == expected.report(), name
-        ingest(wh, path, received_at=received)
-    assert [r[0] for r in wh.query("SELECT status FROM core.return_file ORDER BY return_file_id")] == [
-        "ACCEPTED", "ACCEPTED", "REJECTED", "ACCEPTED", "ACCEPTED", "REJECTED"]
-    assert wh.query("SELECT reason_code FROM core.return_reject") == [("E011",)]
-
-
 def test_context_from_warehouse_has_windows_totals_and_recalls(wh: Warehouse) -> None:
     context = context_from_warehouse(wh)
     d3 = context.get(D3)
@@ -328,110 +296,3 @@ def test_one_bad_file_does_not_stop_the_others(wh: Warehouse, tmp_path: Path) ->
     assert by_agency["AG01"][0]["status"] == "ERROR" and "gone.csv" in by_agency["AG01"][0]["error"]
     assert by_agency["AG02"][0]["status"] == "ACCEPTED" and by_agency["AG02"][0]["error"] is None
     assert wh.query("SELECT agency_code, payment_id FROM core.agency_payment") == [("AG02", "P1")]
-
-
-# --- the debtor master ------------------------------------------------------------------------------------
-
-def golden(wh: Warehouse, debtor_id: int = 1) -> dict[str, Any]:
-    cols = ["address", "city", "region", "phone_1", "phone_2", "email", "legal_rep_name", "activity_status"]
-    row = wh.query(f"SELECT {', '.join(cols)} FROM core.dim_debtor WHERE debtor_id = ?", [debtor_id])[0]
-    return dict(zip(cols, row, strict=True))
-
-
-def versions(wh: Warehouse, debtor_id: int = 1) -> list[tuple[Any, ...]]:
-    return wh.query("SELECT change_source, change_ref, is_current, phone_1, activity_status FROM "
-                    "core.debtor_history WHERE debtor_id = ? ORDER BY valid_from", [debtor_id])
-
-
-def test_contact_updates_feed_the_golden_record_with_history_and_provenance(
-    wh: Warehouse, tmp_path: Path
-) -> None:
-    result = ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
-        [D1, "C1", "PHONE", "06 12 34 56 78", "2026-11-10", "called the manager"],
-        [D1, "C2", "EMAIL", "Compta@Atlas.MA", "2026-11-10", ""],
-        [D1, "C3", "ASSET", "Land title 12345/C, Berrechid", "2026-11-11", "land registry"],
-        [D1, "C4", "ADDRESS", "  45 Bd  Zerktouni ", "2026-11-12", "visit"],
-        [D1, "C5", "ACTIVITY_STATUS", "LIQUIDATION", "2026-11-12", "court notice"],
-    ]))
-
-    assert result["status"] == "ACCEPTED"
-    g = golden(wh)
-    assert (g["phone_1"], g["phone_2"], g["email"], g["address"], g["activity_status"]) == (
-        "+212612345678", "+212522123456", "compta@atlas.ma", "45 Bd Zerktouni", "LIQUIDATION")
-    updates = wh.query("SELECT update_id, value, value_normalised, apply_status, applied_at IS NOT NULL, "
-                       "evidence, debtor_id FROM core.agency_contact_update ORDER BY update_id")
-    assert updates == [
-        ("C1", "06 12 34 56 78", "+212612345678", "APPLIED", True, "called the manager", 1),
-        ("C2", "Compta@Atlas.MA", "compta@atlas.ma", "APPLIED", True, None, 1),
-        ("C3", "Land title 12345/C, Berrechid", "Land title 12345/C, Berrechid", "NOT_APPLICABLE", False,
-         "land registry", 1),
-        ("C4", "  45 Bd  Zerktouni ", "45 Bd Zerktouni", "APPLIED", True, "visit", 1),
-        ("C5", "LIQUIDATION", "LIQUIDATION", "APPLIED", True, "court notice", 1),
-    ]
-    history = versions(wh)
-    assert [(s, ref, cur) for s, ref, cur, _, _ in history] == [
-        ("SOURCE", "2026-11-01", False), ("AGENCY", "AG01:C1", False), ("AGENCY", "AG01:C2", False),
-        ("AGENCY", "AG01:C4", False), ("AGENCY", "AG01:C5", True)]
-    assert history[-1][3:] == ("+212612345678", "LIQUIDATION")
-    # the current version equals the golden record; versions are contiguous
-    spans = wh.query("SELECT valid_from, valid_to FROM core.debtor_history WHERE debtor_id = 1 ORDER BY 1")
-    assert all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1)) and spans[-1][1] is None
-
-
-def test_an_older_observation_does_not_overwrite_a_newer_one(wh: Warehouse, tmp_path: Path) -> None:
-    ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
-        [D1, "C1", "PHONE", "0612345678", "2026-11-15", ""],
-        [D1, "C2", "PHONE", "0661000000", "2026-11-05", ""],   # older, later in the file
-    ]))
-    assert golden(wh)["phone_1"] == "+212612345678"
-    later = ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_02.csv", "CONTACTS", [
-        [D1, "C3", "PHONE", "0662000000", "2026-11-14", ""],   # older than C1, received later
-    ]), received_at=T0 + dt.timedelta(hours=1))
-
-    assert later["status"] == "ACCEPTED"
-    assert golden(wh)["phone_1"] == "+212612345678"
-    assert wh.query("SELECT update_id, apply_status FROM core.agency_contact_update ORDER BY 1") == [
-        ("C1", "APPLIED"), ("C2", "SUPERSEDED"), ("C3", "SUPERSEDED")]
-    assert [ref for _, ref, _, _, _ in versions(wh)] == ["2026-11-01", "AG01:C1"]
-
-
-def test_a_newer_source_value_wins_over_an_older_agency_observation(wh: Warehouse, tmp_path: Path) -> None:
-    # The fund's extract of 2026-11-20 changed the e-mail: an agency observation of 2026-11-12 is older.
-    wh.execute("UPDATE core.debtor_history SET valid_to = ?, is_current = false WHERE debtor_id = 1",
-               [dt.datetime(2026, 11, 20, 6)])
-    wh.execute("INSERT INTO core.debtor_history SELECT debtor_id, TIMESTAMP '2026-11-20 06:00:00', NULL, "
-               "true, primary_affiliation_no, legal_name, legal_form, is_natural_person, ice, rc_number, "
-               "rc_court, if_number, cin, address, city, region, phone_1, phone_2, 'new@atlas.ma', "
-               "legal_rep_name, sector, activity_status, 'SOURCE', '2026-11-20' FROM core.debtor_history "
-               "WHERE debtor_id = 1 AND valid_from = ?", [BUILT])
-    wh.execute("UPDATE core.dim_debtor SET email = 'new@atlas.ma' WHERE debtor_id = 1")
-    ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
-        [D1, "C1", "EMAIL", "old@atlas.ma", "2026-11-12", ""],
-        [D1, "C2", "LEGAL_REP", "Salma  Idrissi", "2026-11-12", ""],
-    ]))
-    assert (golden(wh)["email"], golden(wh)["legal_rep_name"]) == ("new@atlas.ma", "Salma Idrissi")
-    assert wh.query("SELECT apply_status FROM core.agency_contact_update ORDER BY update_id") == [
-        ("SUPERSEDED",), ("APPLIED",)]
-
-
-def test_insolvent_closure_reaches_the_activity_status_the_selection_reads(
-    wh: Warehouse, tmp_path: Path
-) -> None:
-    result = ingest(wh, write(tmp_path, "AG01_CLOSURES_20261125_01.csv", "CLOSURES", [
-        [D1, "K1", "2026-11-20", "INSOLVENT", "receivership opened"],
-    ]))
-    assert result["status"] == "ACCEPTED"
-    assert golden(wh)["activity_status"] == "INSOLVENT"
-    assert versions(wh)[-1][:3] == ("AGENCY", "AG01:K1", True)
-    # an agency's later ACTIVE does not lift a legal state
-    ingest(wh, write(tmp_path, "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
-        [D1, "C1", "ACTIVITY_STATUS", "ACTIVE", "2026-11-24", ""]]), received_at=T0 + dt.timedelta(hours=1))
-    assert golden(wh)["activity_status"] == "INSOLVENT"
-    assert wh.query("SELECT apply_status FROM core.agency_contact_update") == [("NOT_APPLICABLE",)]
-
-
-def test_ceased_no_assets_closure_marks_the_debtor_ceased(wh: Warehouse, tmp_path: Path) -> None:
-    ingest(wh, write(tmp_path, "AG01_CLOSURES_20261125_01.csv", "CLOSURES", [
-        [D1, "K1", "2026-11-20", "CEASED_NO_ASSETS", ""], [D1, "K2", "2026-11-21", "UNREACHABLE", ""]]))
-    assert golden(wh)["activity_status"] == "CEASED"
-    assert count(wh, "core.agency_closure") == 2

@@ -13,35 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from recouvra.cli import main
-from recouvra.returns import ExchangeContextError, load_context
 from recouvra.standins.return_samples import (
     SampleDossier,
     return_csv,
     write_assignment_csv,
-    write_recall_csv,
 )
 
-START, END = dt.date(2026, 11, 1), dt.date(2027, 4, 30)
 PAYMENTS = ["dossier_id", "payment_id", "payment_date", "amount", "channel", "receipt_ref"]
-
-
-@pytest.fixture()
-def fund_files(tmp_path: Path) -> dict[str, Path]:
-    """Assignments of two agencies and one recall, as the fund drops them in outbox/."""
-    outbox = tmp_path / "outbox"
-    outbox.mkdir()
-    return {
-        "ag01": write_assignment_csv(outbox, "AG01", "2026-11", [
-            SampleDossier("D202611-000001", Decimal("12500.40"), START, END),
-            SampleDossier("D202611-000002", Decimal("800.00"), START, END, debtor_name="=HYPERLINK()"),
-        ]),
-        "ag02": write_assignment_csv(outbox, "AG02", "2026-11", [
-            SampleDossier("D202611-000101", Decimal("5000.00"), START, END),
-        ]),
-        "recall": write_recall_csv(outbox, "AG01", dt.date(2026, 11, 20), [
-            ("D202611-000002", dt.date(2026, 11, 20), "PAID_IN_FULL"),
-        ]),
-    }
 
 
 def _payments(folder: Path, rows: list[list[str]], name: str = "AG01_PAYMENTS_20261125_01.csv") -> Path:
@@ -186,42 +164,3 @@ def test_subprocess_end_to_end(tmp_path: Path, fund_files: dict[str, Path]) -> N
         capture_output=True, text=True, check=False, timeout=60,
     )
     assert missing.returncode != 0 and missing.stdout == ""
-
-
-# --------------------------------------------------------------------------------------------------
-# Loading the fund's files
-
-
-def test_load_context_reads_agency_from_the_name_and_applies_recalls(fund_files: dict[str, Path]) -> None:
-    ctx = load_context([fund_files["ag01"], fund_files["ag02"]], [fund_files["recall"]])
-    d1 = ctx.get("D202611-000001")
-    assert d1 is not None and d1.agency == "AG01" and d1.total_due == Decimal("12500.40")
-    assert (d1.assignment_start, d1.assignment_end, d1.recall_date) == (START, END, None)
-    assert ctx.get("D202611-000101").agency == "AG02"  # type: ignore[union-attr]
-    assert ctx.get("D202611-000002").recall_date == dt.date(2026, 11, 20)  # type: ignore[union-attr]
-
-
-def test_load_context_accepts_bom_crlf_and_only_the_needed_columns(tmp_path: Path) -> None:
-    path = tmp_path / "CNSS_ASSIGN_AG03_202611_02.csv"
-    path.write_bytes(b"\xef\xbb\xbfassignment_end;dossier_id;total_due;assignment_start\r\n"
-                     b"2027-04-30;D7;10.50;2026-11-01\r\n")
-    assert load_context([path]).get("D7").total_due == Decimal("10.50")  # type: ignore[union-attr]
-
-
-@pytest.mark.parametrize(
-    ("content", "words"),
-    [
-        (b"dossier_id;total_due;assignment_start\nD1;1;2026-11-01\n", "assignment_end"),
-        (b"dossier_id;total_due;assignment_start;assignment_end\nD1;abc;2026-11-01;2027-04-30\n", "amount"),
-        (b"dossier_id;total_due;assignment_start;assignment_end\nD1;1;2026-11-31;2027-04-30\n", "date"),
-        (b"dossier_id;total_due;assignment_start;assignment_end\nD1;1;2026-11-01\n", "cells"),
-        (b"dossier_id;total_due;assignment_start;assignment_end\nD1;1;2026-11-01;2027-04-30\n"
-         b"D1;2;2026-11-01;2027-04-30\n", "twice"),
-    ],
-)
-def test_load_context_refuses_unusable_assignment_files(tmp_path: Path, content: bytes, words: str) -> None:
-    path = tmp_path / "CNSS_ASSIGN_AG01_202611_01.csv"
-    path.write_bytes(content)
-    with pytest.raises(ExchangeContextError) as info:
-        load_context([path])
-    assert words in str(info.value)

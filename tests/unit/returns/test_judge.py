@@ -714,26 +714,3 @@ def test_judge_file_reads_the_sidecar(tmp_path: Path) -> None:
     assert file_code(judge_file(path, "AG01", CONTEXT, history, AS_OF, NOW)) == "F004"
     (tmp_path / (path.name + ".sha256")).write_bytes(_sidecar(data, "  " + path.name))
     assert judge_file(path, "AG01", CONTEXT, history, AS_OF, NOW).status is Status.ACCEPTED
-
-
-def test_in_memory_history_is_a_return_history() -> None:
-    assert isinstance(InMemoryReturnHistory(), ReturnHistory)
-
-
-def test_acknowledgement_files(tmp_path: Path) -> None:
-    from recouvra.returns import write_acknowledgement
-
-    j = judge(content("PAYMENTS", row("PAYMENTS"), row("PAYMENTS", payment_id="P2", amount="0")))
-    paths = write_acknowledgement(j, tmp_path / "acks")
-    assert [p.name for p in paths] == [
-        "AG01_PAYMENTS_20261125_01.rejects.csv", "AG01_PAYMENTS_20261125_01.ack.json"
-    ]
-    import json
-
-    assert json.loads(paths[1].read_text(encoding="utf-8")) == j.ack
-    assert paths[0].read_text(encoding="utf-8").splitlines()[1].startswith("3;P2;E005;")
-    assert not list((tmp_path / "acks").glob("*.part"))
-    clean = judge(content("PAYMENTS", row("PAYMENTS")))
-    assert [p.name for p in write_acknowledgement(clean, tmp_path / "acks2")] == [
-        "AG01_PAYMENTS_20261125_01.ack.json"
-    ]

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from recouvra.config import load_settings
-from recouvra.exchange.manifest import Manifest, ManifestEntry
-from recouvra.sftp.client import _check_manifest, parse_host_key, sha256_file
-from recouvra.sftp.errors import Endpoint, SftpPackageError, SftpServerError
+from recouvra.sftp.client import parse_host_key
+from recouvra.sftp.errors import SftpServerError
 from recouvra.sftp.keys import connection_extras, host_key_line, known_hosts_line
 from recouvra.standins.sftp_server import Faults, airflow_connection_env, prepare_root
 
@@ -72,36 +71,3 @@ def test_faults_disk_quota() -> None:
     assert not faults.reserve(1)
     faults.clear()
     assert faults.reserve(1)
-
-
-@pytest.mark.parametrize(
-    ("listed", "message"),
-    [
-        (["a.csv"], "lists"),
-        (["a.csv", "b.csv", "c.csv"], "lists"),
-        (["a.csv", "b.csv*"], "sha256"),
-    ],
-)
-def test_manifest_must_match_package(tmp_path: Path, listed: list[str], message: str) -> None:
-    files = []
-    for name in ("a.csv", "b.csv"):
-        (tmp_path / name).write_text(name, encoding="utf-8")
-        files.append(tmp_path / name)
-    entries = tuple(
-        ManifestEntry(n.rstrip("*"), "0" * 64 if n.endswith("*") else sha256_file(tmp_path / n)[1]
-                      if (tmp_path / n).exists() else "0" * 64, 1, "0.00")
-        for n in listed
-    )
-    manifest = tmp_path / "m.manifest.json"
-    manifest.write_bytes(Manifest("AG01", 1, "2026-11-01T06:00:00Z", entries, month="2026-11").render())
-    endpoint = Endpoint("AG01", "127.0.0.1", 22, "ag01")
-    with pytest.raises(SftpPackageError, match=message):
-        _check_manifest(files, manifest, endpoint)
-    manifest.write_bytes(Manifest("AG01", 1, "2026-11-01T06:00:00Z", tuple(
-        ManifestEntry(f.name, sha256_file(f)[1], 1, "0.00") for f in files), month="2026-11").render())
-    _check_manifest(files, manifest, endpoint)  # a consistent package passes
-    manifest.write_text(  # the transport checks the listed files only
-        json.dumps({"files": [{"name": f.name, "sha256": sha256_file(f)[1]} for f in files]}),
-        encoding="utf-8",
-    )
-    _check_manifest(files, manifest, endpoint)

@@ -1,0 +1,262 @@
+"""Steps A (fetch_inbox) and C (deliver_acks) of the ingestion against an agency account that is a local
+folder (the SftpClient interface, no server): what is fetched, what is acknowledged, what is moved and
+what is left for the next run. The same steps over the embedded SFTP server: tests/integration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recouvra.ingest import deliver_acks, fetch_inbox, spool_dir
+from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
+
+UPLOADED = 1_795_599_000  # 2026-11-25 09:30:00 UTC
+NAME = "AG01_PAYMENTS_20261125_01.csv"
+
+
+class FolderAccount:
+    """An agency's SFTP account as a local folder, behind the client interface the stages use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.log: list[tuple[str, ...]] = []
+        for folder in ("inbox/processed", "outbox/acks"):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+
+    def drop(self, name: str, data: bytes, mtime: int = UPLOADED) -> Path:
+        path = self.root / "inbox" / name
+        path.write_bytes(data)
+        os.utime(path, (mtime, mtime))
+        return path
+
+    def list_ready(self, remote_dir: str) -> list[RemoteFile]:
+        folder = self.root / remote_dir
+        return sorted(
+            (RemoteFile(p.name, f"{remote_dir}/{p.name}", p.stat().st_size, int(p.stat().st_mtime))
+             for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part")),
+            key=lambda f: f.name,
+        )
+
+    def download(self, remote_path: str, local_path: Path) -> Transferred:
+        self.log.append(("download", remote_path))
+        shutil.copyfile(self.root / remote_path, local_path)
+        data = local_path.read_bytes()
+        return Transferred(str(local_path), len(data), hashlib.sha256(data).hexdigest())
+
+    def upload_atomic(self, local_path: Path, remote_path: str) -> Transferred:
+        self.log.append(("upload", remote_path))
+        shutil.copyfile(local_path, self.root / remote_path)
+        data = local_path.read_bytes()
+        return Transferred(remote_path, len(data), hashlib.sha256(data).hexdigest())
+
+    def write_text_atomic(self, remote_path: str, text: str) -> Transferred:
+        raise NotImplementedError("not used by the ingestion")
+
+    def publish_package(self, files: Any, manifest: Path, remote_dir: str = "outbox") -> PublishedPackage:
+        raise NotImplementedError("not used by the ingestion")
+
+    def move(self, remote_src: str, remote_dst: str, replace: bool = False) -> None:
+        self.log.append(("move", remote_src, remote_dst))
+        assert replace or not (self.root / remote_dst).exists(), "a processed file is never overwritten"
+        os.replace(self.root / remote_src, self.root / remote_dst)
+
+    def remove(self, remote_path: str) -> None:
+        self.log.append(("remove", remote_path))
+        (self.root / remote_path).unlink()
+
+
+@pytest.fixture()
+def account(tmp_path: Path) -> FolderAccount:
+    return FolderAccount(tmp_path / "sftp" / "AG01")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ----------------------------------------------------------------------------------------- spool
+@pytest.mark.parametrize(
+    ("run", "folder"),
+    [
+        ("scheduled__2026-11-25T06:00:00+00:00", "scheduled__2026-11-25T06_00_00+00_00"),
+        ("manual run/1", "manual_run_1"),
+        ("../../etc", ".._.._etc"),
+        ("r-1.2", "r-1.2"),
+    ],
+)
+def test_spool_dir_is_agency_then_a_safe_run_folder(tmp_path: Path, run: str, folder: str) -> None:
+    assert spool_dir(tmp_path, "AG01", run) == tmp_path / "AG01" / folder
+
+
+# ------------------------------------------------------------------------------------------ step A
+def test_fetch_downloads_files_and_their_sidecars_in_name_order(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    second = b"dossier_id;payment_id\n"
+    first = b"dossier_id;action_id\n"
+    account.drop("AG01_PAYMENTS_20261125_02.csv", second, UPLOADED + 60)
+    account.drop("AG01_ACTIONS_20261125_01.csv", first)
+    account.drop("AG01_ACTIONS_20261125_01.csv.sha256", sha(first).encode())
+    account.drop("AG01_CLOSURES_20261125_01.csv.sha256", b"0" * 64)  # its file is still on its way
+    account.drop("AG01_PLANS_20261125_01.csv.part", b"half")         # an upload in progress
+    spool = tmp_path / "spool"
+
+    items = fetch_inbox(account, "AG01", spool)
+
+    assert items == [
+        {"agency": "AG01", "file_name": "AG01_ACTIONS_20261125_01.csv",
+         "remote_path": "inbox/AG01_ACTIONS_20261125_01.csv", "size": len(first), "mtime": UPLOADED,
+         "received_at": "2026-11-25T09:30:00+00:00", "sha256": sha(first),
+         "local_path": str(spool / "AG01_ACTIONS_20261125_01.csv"),
+         "sidecar_remote": "inbox/AG01_ACTIONS_20261125_01.csv.sha256",
+         "sidecar_path": str(spool / "AG01_ACTIONS_20261125_01.csv.sha256")},
+        {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_02.csv",
+         "remote_path": "inbox/AG01_PAYMENTS_20261125_02.csv", "size": len(second), "mtime": UPLOADED + 60,
+         "received_at": "2026-11-25T09:31:00+00:00", "sha256": sha(second),
+         "local_path": str(spool / "AG01_PAYMENTS_20261125_02.csv"),
+         "sidecar_remote": None, "sidecar_path": None},
+    ]
+    assert sorted(p.name for p in spool.iterdir()) == [
+        "AG01_ACTIONS_20261125_01.csv", "AG01_ACTIONS_20261125_01.csv.sha256",
+        "AG01_PAYMENTS_20261125_02.csv"]
+    assert (spool / "AG01_ACTIONS_20261125_01.csv").read_bytes() == first
+    assert sorted(p.name for p in (account.root / "inbox").iterdir() if p.is_file()) == [
+        "AG01_ACTIONS_20261125_01.csv", "AG01_ACTIONS_20261125_01.csv.sha256",
+        "AG01_CLOSURES_20261125_01.csv.sha256", "AG01_PAYMENTS_20261125_02.csv",
+        "AG01_PLANS_20261125_01.csv.part"]  # fetching moves nothing
+
+
+def test_a_sidecar_left_in_the_spool_by_an_earlier_attempt_is_removed(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / (NAME + ".sha256")).write_text("f" * 64, encoding="utf-8")
+    account.drop(NAME, b"x")
+    assert fetch_inbox(account, "AG01", spool)[0]["sidecar_path"] is None
+    assert not (spool / (NAME + ".sha256")).exists()
+
+
+def test_an_empty_inbox_fetches_nothing(account: FolderAccount, tmp_path: Path) -> None:
+    assert fetch_inbox(account, "AG01", tmp_path / "spool") == []
+    assert (tmp_path / "spool").is_dir()
+
+
+# ------------------------------------------------------------------------------------------ step C
+def ingested(account: FolderAccount, tmp_path: Path, *, rejects: bool, sidecar: bool = False,
+             status: str = "PARTIAL") -> dict[str, Any]:
+    """One file fetched by step A and acknowledged locally by step B."""
+    data = b"dossier_id;payment_id\n"
+    account.drop(NAME, data)
+    if sidecar:
+        account.drop(NAME + ".sha256", sha(data).encode())
+    item = fetch_inbox(account, "AG01", tmp_path / "spool")[0]
+    acks = tmp_path / "acks"
+    acks.mkdir(exist_ok=True)
+    (acks / "AG01_PAYMENTS_20261125_01.ack.json").write_text(f'{{"status": "{status}"}}\n', encoding="utf-8")
+    item["ack_path"] = str(acks / "AG01_PAYMENTS_20261125_01.ack.json")
+    item["rejects_path"] = None
+    if rejects:
+        (acks / "AG01_PAYMENTS_20261125_01.rejects.csv").write_text("line_no;record_id;reason_code;detail\n",
+                                                                    encoding="utf-8")
+        item["rejects_path"] = str(acks / "AG01_PAYMENTS_20261125_01.rejects.csv")
+    item["status"], item["error"] = status, None
+    return item
+
+
+def test_acks_go_up_rejects_first_then_the_file_then_its_sidecar_move_to_processed(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    item = ingested(account, tmp_path, rejects=True, sidecar=True)
+    account.log.clear()
+
+    report = deliver_acks(account, "AG01", [item])
+
+    assert report == [{"file_name": NAME, "delivered": True, "moved_to": f"inbox/processed/{NAME}",
+                       "note": "acknowledged and moved", "status": "PARTIAL"}]
+    assert account.log == [
+        ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv"),
+        ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.ack.json"),
+        ("move", f"inbox/{NAME}", f"inbox/processed/{NAME}"),
+        ("move", f"inbox/{NAME}.sha256", f"inbox/processed/{NAME}.sha256"),
+    ]
+    assert sorted(p.name for p in (account.root / "outbox" / "acks").iterdir()) == [
+        "AG01_PAYMENTS_20261125_01.ack.json", "AG01_PAYMENTS_20261125_01.rejects.csv"]
+    assert [p.name for p in (account.root / "inbox").iterdir() if p.is_file()] == []
+
+
+def test_a_name_already_in_processed_is_kept_and_the_new_file_gets_a_stamp(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    (account.root / "inbox" / "processed" / NAME).write_bytes(b"the earlier file")
+    (account.root / "inbox" / "processed" / f"{NAME}.20261125T093000Z").write_bytes(b"and another")
+    item = ingested(account, tmp_path, rejects=False)
+    report = deliver_acks(account, "AG01", [item])
+    assert report[0]["moved_to"] == f"inbox/processed/{NAME}.20261125T093000Z.2"
+    assert (account.root / "inbox" / "processed" / NAME).read_bytes() == b"the earlier file"
+
+
+def test_an_older_rejects_file_under_the_same_stem_is_removed(account: FolderAccount, tmp_path: Path) -> None:
+    stale = account.root / "outbox" / "acks" / "AG01_PAYMENTS_20261125_01.rejects.csv"
+    stale.write_text("from an earlier file\n", encoding="utf-8")
+    item = ingested(account, tmp_path, rejects=False, status="ACCEPTED")
+    deliver_acks(account, "AG01", [item])
+    assert not stale.exists()
+    assert ("remove", "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv") in account.log
+
+
+def test_a_file_replaced_since_it_was_fetched_is_acknowledged_but_left_in_the_inbox(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    item = ingested(account, tmp_path, rejects=False)
+    account.drop(NAME, b"a corrected content, longer", UPLOADED + 600)
+    report = deliver_acks(account, "AG01", [item])
+    assert report[0]["delivered"] is True and report[0]["moved_to"] is None
+    assert "replaced since it was fetched" in report[0]["note"]
+    assert (account.root / "inbox" / NAME).read_bytes() == b"a corrected content, longer"
+
+
+def test_a_file_moved_by_an_earlier_attempt_is_acknowledged_again_and_not_moved(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    item = ingested(account, tmp_path, rejects=False)
+    first = deliver_acks(account, "AG01", [item])
+    again = deliver_acks(account, "AG01", [item])
+    assert first[0]["moved_to"] == f"inbox/processed/{NAME}"
+    assert again[0]["moved_to"] is None and again[0]["note"] == (
+        "acknowledged; file already moved by an earlier attempt")
+    assert [p.name for p in (account.root / "inbox" / "processed").iterdir()] == [NAME]
+
+
+def test_a_file_not_ingested_is_neither_acknowledged_nor_moved(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    item = ingested(account, tmp_path, rejects=False)
+    failed = {**item, "error": "warehouse unreachable"}
+    unacked = {**item, "ack_path": None}
+    account.log.clear()
+    report = deliver_acks(account, "AG01", [failed, unacked])
+    assert report == [
+        {"file_name": NAME, "delivered": False, "moved_to": None,
+         "note": "not ingested: warehouse unreachable"},
+        {"file_name": NAME, "delivered": False, "moved_to": None, "note": "not ingested: no acknowledgement"},
+    ]
+    assert [entry[0] for entry in account.log] == []
+    assert (account.root / "inbox" / NAME).exists()
+
+
+def test_delivery_refuses_another_agencys_items_and_does_nothing_for_none(account: FolderAccount) -> None:
+    assert deliver_acks(account, "AG01", []) == []
+    with pytest.raises(ValueError, match="item of agency AG02 given to the delivery of AG01"):
+        deliver_acks(account, "AG01", [{"agency": "AG02", "file_name": NAME, "ack_path": "x"}])
+
+
+def test_received_at_is_when_the_upload_completed(account: FolderAccount, tmp_path: Path) -> None:
+    account.drop(NAME, b"x", mtime=int(dt.datetime(2026, 11, 24, 23, 59, 59, tzinfo=dt.UTC).timestamp()))
+    assert fetch_inbox(account, "AG01", tmp_path)[0]["received_at"] == "2026-11-24T23:59:59+00:00"

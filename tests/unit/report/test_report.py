@@ -1,0 +1,176 @@
+"""The monthly report page: what it reads from the marts, what it shows (figures formatted as the fund
+writes them, escaped), and the file it publishes. The page in a real browser: tests/integration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recouvra.report import (
+    LEAGUE_FIELDS,
+    ReportData,
+    ReportError,
+    read_report_data,
+    render_html,
+    render_report,
+    report_path,
+)
+from recouvra.warehouse import Warehouse, connect, migrate_connection
+
+NOV, DEC = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+GENERATED = dt.datetime(2026, 12, 2, 7, 5)
+NNBSP = "\u202f"
+
+
+def league_row(agency: str, rank: int, **figures: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {f: None for f in LEAGUE_FIELDS}
+    row.update(agency_code=agency, league_rank=rank, dossiers_count=0, assigned_amount=Decimal(0),
+               recovered_to_date=Decimal(0), open_amount=Decimal(0), commission_to_date=Decimal(0),
+               dossiers_worked=0, dossiers_right_party_contact=0, dossiers_committed=0, promises_count=0,
+               promises_kept=0, dossiers_paying=0, dossiers_paid_in_full=0)
+    row.update(figures)
+    return row
+
+
+DATA = ReportData(
+    month=DEC,
+    vintage=[("AG01", NOV, 0, Decimal("1000000"), Decimal("0")), ("AG01", NOV, 1, Decimal("1000000"),
+                                                                 Decimal("50000"))],
+    league=[
+        league_row("AG01", 1, dossiers_count=1200, assigned_amount=Decimal("1000000.00"),
+                   recovered_to_date=Decimal("50000.00"), recovery_rate=Decimal("0.05"),
+                   open_amount=Decimal("950000.00"), commission_to_date=Decimal("1500.00"),
+                   cost_to_collect=Decimal("0.03"), promises_kept=3, promises_count=4,
+                   promise_kept_rate=Decimal("0.75"), dossiers_worked=900, dossiers_paying=40),
+        league_row("<AG2>", 2, dossiers_count=34, assigned_amount=Decimal("500.00")),
+    ],
+    trend=[(NOV, Decimal("2000000"), Decimal("1000000"), Decimal("1000000"), Decimal("0")),
+           (DEC, Decimal("2000000"), Decimal("1000000"), Decimal("950000"), Decimal("50000"))],
+)
+
+
+def test_report_path_is_named_by_month(tmp_path: Path) -> None:
+    assert report_path(tmp_path, DEC) == tmp_path / "report_2026-12.html"
+
+
+def test_the_page_states_its_month_and_when_it_was_generated() -> None:
+    html = render_html(DATA, generated_at=GENERATED)
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                           "<title>Recouvra report 2026-12</title>")
+    assert "<h1>Recouvra: amicable recovery programme, 2026-12</h1>" in html
+    assert "Generated 2026-12-02 07:05 UTC" in html
+    assert html.endswith("</body></html>\n")
+    assert "<script" not in html and "http://" not in html and "https://" not in html  # opens offline
+
+
+def test_headline_figures_sum_the_league() -> None:
+    html = render_html(DATA, generated_at=GENERATED)
+    cards = {
+        "Dossiers placed": f"1{NNBSP}234",
+        "Assigned": f"1{NNBSP}000{NNBSP}500.00 MAD",
+        "Recovered (attributed)": f"50{NNBSP}000.00 MAD",
+        "Recovery rate": "5.0 %",
+        "Remaining with agencies": f"950{NNBSP}000.00 MAD",
+        "Cost to collect": "3.00 %",
+        "Portfolio coverage": "47.5 %",  # open 950,000 / portfolio 2,000,000 in the report month
+    }
+    for key, value in cards.items():
+        assert f'<div class="k">{key}</div><div class="v">{value}</div>' in html
+
+
+def test_the_league_shows_each_agency_with_its_rates_and_dashes_without_a_base() -> None:
+    html = render_html(DATA, generated_at=GENERATED)
+    assert "<td>1</td><td class=l><b>AG01</b></td><td>1200</td><td>1.0 M</td><td>50.0 k</td>" in html
+    assert "75.0 % <span class=note>(3/4)</span>" in html
+    assert "<td>2</td><td class=l><b>&lt;AG2&gt;</b></td><td>34</td><td>500</td><td>0</td>" in html
+    assert "<AG2>" not in html
+    assert "– <span class=note>(0/0)</span>" in html
+
+
+def test_the_funnel_and_the_curves_are_drawn() -> None:
+    html = render_html(DATA, generated_at=GENERATED)
+    assert "Dossiers placed up to 2026-12, by furthest stage reached" in html
+    assert "<title>Assigned: 1234</title>" in html
+    assert "<title>Paying (something recovered): 40</title>" in html
+    assert "AG01: recovery rate by month since placement" in html
+    assert "<title>placed 2026-11</title>" in html
+    assert '<td class=l>2026-12</td><td>2' in html  # the trend table's last month
+
+
+def test_sections_without_data_say_so() -> None:
+    empty = ReportData(DEC, [], [league_row("AG01", 1)], [])
+    html = render_html(empty, generated_at=GENERATED)
+    assert '<p class="empty">No dossier placed yet.</p>' in html
+    assert '<p class="empty">No portfolio month loaded.</p>' in html
+    assert '<div class="k">Recovery rate</div><div class="v">–</div>' in html
+    assert '<div class="k">Portfolio coverage</div><div class="v">–</div>' in html
+
+
+@pytest.fixture()
+def wh() -> Iterator[Warehouse]:
+    with connect("duckdb:///:memory:") as w:
+        migrate_connection(w)
+        yield w
+
+
+def add_league_row(wh: Warehouse, month: dt.date, agency: str, rank: int) -> None:
+    counts = ("dossiers_count", "assigned_amount", "recovered_to_date", "assigned_90d", "open_amount",
+              "commission_to_date", "dossiers_worked", "dossiers_right_party_contact", "dossiers_committed",
+              "promises_count", "promises_kept", "plans_requested", "plans_signed", "plans_started",
+              "plans_kept", "dossiers_located", "dossiers_assets_found", "dossiers_data_updated",
+              "dossiers_paying", "dossiers_paid_in_full")
+    wh.execute(f"INSERT INTO marts.kpi_agency_league (as_of_month, agency_code, league_rank, computed_at, "
+               f"{', '.join(counts)}) VALUES (?, ?, ?, ?, {', '.join('10' for _ in counts)})",
+               [month, agency, rank, GENERATED])
+
+
+def test_read_report_data_reads_the_months_league(wh: Warehouse) -> None:
+    add_league_row(wh, DEC, "AG02", 2)
+    add_league_row(wh, DEC, "AG01", 1)
+    add_league_row(wh, NOV, "AG03", 1)
+    data = read_report_data(wh, DEC)
+    assert (data.month, data.vintage, data.trend) == (DEC, [], [])
+    assert [(r["league_rank"], r["agency_code"], r["dossiers_count"]) for r in data.league] == [
+        (1, "AG01", 10), (2, "AG02", 10)]
+    assert list(data.league[0]) == list(LEAGUE_FIELDS)
+
+
+def test_a_month_without_kpis_or_not_a_month_is_refused(wh: Warehouse, tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="no KPIs loaded for 2026-12 .*load_kpis"):
+        read_report_data(wh, DEC)
+    with pytest.raises(ReportError, match="not the first day of a month"):
+        read_report_data(wh, dt.date(2026, 12, 31))
+    with pytest.raises(ReportError):
+        render_report(wh, DEC, tmp_path / "reports")
+    assert not (tmp_path / "reports" / "report_2026-12.html").exists()
+
+
+def test_render_report_writes_the_page_whole_and_a_rerun_replaces_it(wh: Warehouse, tmp_path: Path) -> None:
+    add_league_row(wh, DEC, "AG01", 1)
+    out = tmp_path / "reports"
+    path = render_report(wh, DEC, out, generated_at=GENERATED)
+    assert path == out / "report_2026-12.html"
+    assert path.read_text(encoding="utf-8") == render_html(read_report_data(wh, DEC), generated_at=GENERATED)
+    later = render_report(wh, DEC, out, generated_at=GENERATED + dt.timedelta(hours=1))
+    assert later == path and "Generated 2026-12-02 08:05 UTC" in path.read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["report_2026-12.html"]
+
+
+def test_publish_report_renders_the_configured_warehouse_into_reports_dir(tmp_path: Path) -> None:
+    from recouvra.config import load_settings
+    from recouvra.report import publish_report
+
+    url = f"duckdb:///{(tmp_path / 'wh.duckdb').as_posix()}"
+    with connect(url) as w:
+        migrate_connection(w)
+        add_league_row(w, DEC, "AG01", 1)
+    settings = load_settings(Path(__file__).resolve().parents[3] / "config" / "recouvra.yaml", environ={
+        "RECOUVRA__STORAGE__WAREHOUSE_URL": url, "RECOUVRA__STORAGE__REPORTS_DIR": str(tmp_path / "out")})
+    path = publish_report(settings, DEC)
+    assert path == tmp_path / "out" / "report_2026-12.html"
+    assert "<b>AG01</b>" in path.read_text(encoding="utf-8")
