@@ -566,6 +566,26 @@ def _write_truth(truth: pd.DataFrame, new_rows: list[dict[str, Any]], path: Path
     return out
 
 
+def _committed_truth(sink: Sink, truth: pd.DataFrame) -> pd.DataFrame:
+    """The truth of the records the source holds: rows a killed month wrote before its commit are
+    dropped, so that re-running the month draws from exactly what a clean run saw."""
+    held = {str(r[0]) for r in sink.query(query("standins/select_employer_numbers"))}
+    keep = truth["affiliation_no"].isin(held)
+    if keep.all():
+        return truth
+    out = truth[keep].reset_index(drop=True)
+    out["set_size"] = out.groupby("entity_id")["entity_id"].transform("size").astype("int64")
+    return out
+
+
+def _seed_runs(sink: Sink) -> list[tuple[Any, ...]]:
+    try:
+        return sink.query(query("standins/select_seed_run"))
+    except Exception:  # no seed_runs table: a fresh or foreign database
+        sink.rollback()
+        return []
+
+
 def _clock(sink: Sink, end_month: int) -> int:
     """The month the source now ends with (created with the clock table when missing)."""
     sink.execute(query("standins/create_source_clock"))
@@ -590,7 +610,7 @@ def advance_source(
     target = parse_month(to_month)
     sink = open_sink(url)
     try:
-        runs = sink.query(query("standins/select_seed_run"))
+        runs = _seed_runs(sink)
         if not runs:
             raise ConfigError(f"source {redact_url(url)} holds no finished seed: run `recouvra seed` first")
         seed = int(runs[0][0])
@@ -604,7 +624,7 @@ def advance_source(
             return report
         if not truth_path.exists():
             raise ConfigError(f"no duplicates truth at {truth_path}: pass the seed's --truth-dir")
-        truth = pd.read_parquet(truth_path)
+        truth = _committed_truth(sink, pd.read_parquet(truth_path))
         text = Timeline(end_month, settings.seed.history_months, DUE_DAY)
         for index in range(current + 1, target + 1):
             tables = RateTables.build(settings.rates, Timeline(index, settings.seed.history_months, DUE_DAY))
