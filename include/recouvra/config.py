@@ -283,6 +283,7 @@ class SeedAdvance(_Model):
     late_share_settled_late: Share = Decimal("0.15")   # employers who paid late before and settled
     late_share_debtor: Share = Decimal("0.50")         # debtors: most of their months stay unpaid
     payment_share: Share = Decimal("0.08")             # debtors at large with an open balance who pay
+    late_payer_payment_share: Share = Decimal("0.45")  # other employers owing: settle their oldest month
     settle_share: Share = Decimal("0.70")              # of those payments: the oldest month in full
     new_employers_per_1000: Decimal = Field(Decimal("4"), ge=0, le=100)
     new_affiliation_share: Share = Decimal("0.15")     # of new employers: an existing entity again

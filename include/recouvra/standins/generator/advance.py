@@ -432,10 +432,12 @@ def _fresh_claims(
 # ------------------------------------------------------------------------- payments, surcharges
 
 def _payments_and_surcharges(
-    open_rows: list[tuple[Any, ...]], cfg: SeedAdvance, m: _Month, rng: np.random.Generator, w: _Writes,
+    open_rows: list[tuple[Any, ...]], behaviour: dict[str, str], cfg: SeedAdvance, m: _Month,
+    rng: np.random.Generator, w: _Writes,
 ) -> None:
-    """Debtors at large pay their oldest open period (in full at the payment date, or in part); every
-    period whose contributions are still unpaid at the month's end accrues its surcharge."""
+    """Debtors at large pay their oldest open period (in full at the payment date, or in part), other
+    employers owing settle theirs in full; every period whose contributions are still unpaid at the
+    month's end accrues its surcharge."""
     n = len(open_rows)
     if n == 0:
         return
@@ -445,8 +447,10 @@ def _payments_and_surcharges(
                                      for k in (2, 3, 4, 5))
     has_line = np.array([r[6] is not None for r in open_rows])
     oldest = np.array([i == 0 or aff[i] != aff[i - 1] for i in range(n)])
-    pays = oldest & (rng.random(n) < _share(cfg.payment_share))
-    settles = pays & (rng.random(n) < _share(cfg.settle_share))
+    debtor = np.array([behaviour.get(a) == "DEBTOR" for a in aff])
+    pays = oldest & (rng.random(n) < np.where(debtor, _share(cfg.payment_share),
+                                               _share(cfg.late_payer_payment_share)))
+    settles = pays & ((rng.random(n) < _share(cfg.settle_share)) | ~debtor)
     pay_day = m.days(rng, n)
     t = m.tables
 
@@ -519,7 +523,7 @@ def _draw_month(
     _new_affiliations(settings, seed, m, j, n_new - n_copies, picks, truth, latest, r_new, rnd, w)
     _declarations(latest_rows, leaving, m, r_decl, w)
     _fresh_claims(unclaimed, behaviour, cfg, m, r_claim, w)
-    _payments_and_surcharges(open_rows, cfg, m, r_pay, w)
+    _payments_and_surcharges(open_rows, behaviour, cfg, m, r_pay, w)
     return w
 
 
