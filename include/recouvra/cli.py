@@ -73,6 +73,10 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         force=args.force,
     )
     print(report.summary())
+    if args.advance_to:
+        from recouvra.standins.generator.advance import advance_source
+
+        print(advance_source(settings, args.advance_to, url=url, truth_dir=truth_dir).summary())
     return 0
 
 
@@ -127,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true",
                    help="re-seed even if the source already holds this scale and seed")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--advance-to", metavar="YYYY-MM",
+                   help="then bring the source forward month by month to the end of this month "
+                        "(new declarations, fresh claims, payments, surcharges, employers; idempotent)")
     s.set_defaults(handler=_cmd_seed)
 
     w = sub.add_parser("warehouse", help="warehouse schema")

@@ -275,6 +275,24 @@ class Storage(_Model):
         return url
 
 
+class SeedAdvance(_Model):
+    """What one month of the synthetic source's life brings (``recouvra seed --advance-to``,
+    docs/synthetic-data.md). Shares are per month; ``*_per_1000`` are per 1,000 active employers."""
+
+    late_share_compliant: Share = Decimal("0.02")      # compliant employers unpaid at a due date
+    late_share_settled_late: Share = Decimal("0.15")   # employers who paid late before and settled
+    late_share_debtor: Share = Decimal("0.50")         # debtors: most of their months stay unpaid
+    payment_share: Share = Decimal("0.08")             # debtors at large with an open balance who pay
+    late_payer_payment_share: Share = Decimal("0.45")  # other employers owing: settle their oldest month
+    settle_share: Share = Decimal("0.70")              # of those payments: the oldest month in full
+    new_employers_per_1000: Decimal = Field(Decimal("4"), ge=0, le=100)
+    new_affiliation_share: Share = Decimal("0.15")     # of new employers: an existing entity again
+    address_changes_per_1000: Decimal = Field(Decimal("6"), ge=0, le=100)
+    phone_changes_per_1000: Decimal = Field(Decimal("5"), ge=0, le=100)
+    ceased_per_1000: Decimal = Field(Decimal("3"), ge=0, le=100)
+    liquidation_per_1000: Decimal = Field(Decimal("0.5"), ge=0, le=100)
+
+
 class Seed(_Model):
     history_months: int = Field(24, ge=6, le=120)
     end_month: str = Field("2026-10", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -289,6 +307,7 @@ class Seed(_Model):
     address_variant_share: Share = Decimal("0.50")
     city_variant_share: Share = Decimal("0.30")
     natural_person_share: Share = Decimal("0.12")
+    advance: SeedAdvance = SeedAdvance()
 
 
 class AgencyBehaviour(_Model):

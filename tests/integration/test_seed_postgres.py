@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -53,6 +54,42 @@ def test_postgres_seed_matches_sqlite_seed(pg_url: str, tmp_path: Path) -> None:
         again = seed_source(settings, scale=N, seed=SEED, url=pg_url, truth_dir=tmp_path / "t2",
                             progress=False)
         assert again.skipped
+    finally:
+        conn_lite.close()
+        engine.dispose()
+
+
+def test_postgres_advance_matches_sqlite_advance(pg_url: str, tmp_path: Path) -> None:
+    """Advancing PostgreSQL (COPY, UPDATE ... FROM a temporary table) gives the rows SQLite gets."""
+    from recouvra.standins.generator.advance import advance_source
+
+    settings = load_settings()
+    db = tmp_path / "source.db"
+    n, months = 600, ["2026-11", "2026-12"]
+    seed_source(settings, scale=n, seed=SEED, url=f"sqlite:///{db}", truth_dir=tmp_path / "t1",
+                progress=False)
+    seed_source(settings, scale=n, seed=SEED, url=pg_url, truth_dir=tmp_path / "t2", progress=False)
+    lite = advance_source(settings, "2026-12", url=f"sqlite:///{db}", truth_dir=tmp_path / "t1")
+    pg = advance_source(settings, "2026-12", url=pg_url, truth_dir=tmp_path / "t2")
+    assert [m.month for m in pg.months] == months
+    assert [(m.inserted, m.updated) for m in pg.months] == [(m.inserted, m.updated) for m in lite.months]
+    assert pg.months[0].changed("receivables") > 0 and pg.months[0].changed("ledger_payments") > 0
+
+    engine = sa.create_engine(pg_url)
+    conn_lite = sqlite3.connect(db)
+    try:
+        with engine.connect() as conn:
+            for table in TABLES:
+                cols = [r[1] for r in conn_lite.execute(f"PRAGMA table_info({table})")]
+                sel = f"SELECT {', '.join(cols)} FROM {table}"
+                pg_rows = _norm(list(conn.execute(sa.text(sel))))
+                assert pg_rows == _norm(conn_lite.execute(sel).fetchall()), table
+            clock = [r[0] for r in conn.execute(sa.text("SELECT month FROM source_clock ORDER BY month"))]
+        assert clock == months
+        assert advance_source(settings, "2026-12", url=pg_url, truth_dir=tmp_path / "t2").skipped
+        truth_lite = pd.read_parquet(tmp_path / "t1" / "entities.parquet")
+        truth_pg = pd.read_parquet(tmp_path / "t2" / "entities.parquet")
+        pd.testing.assert_frame_equal(truth_lite, truth_pg)
     finally:
         conn_lite.close()
         engine.dispose()
