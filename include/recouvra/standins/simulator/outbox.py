@@ -95,6 +95,17 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
     """
     content = OutboxContent()
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part"))
+    assignments, payments, recall_files = _sort_outbox(agency, files)
+    _read_assignments(agency, folder, assignments, content)
+    _apply_recalls(recall_files, content)
+    _read_payments(agency, folder, payments, content)
+    _fully_paid(content)
+    return content
+
+
+def _sort_outbox(agency: str, files: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
+    """The agency's (assignment manifests, the highest SEQ of each month oldest first; payments
+    manifests; recall files), each in name order."""
     by_month: dict[str, tuple[int, Path]] = {}
     payments: list[Path] = []
     recall_files: list[Path] = []
@@ -110,7 +121,13 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
             payments.append(path)
         elif parsed.kind is Outgoing.RECALL:
             recall_files.append(path)
-    for _month, (_seq, manifest) in sorted(by_month.items()):
+    assignments = [manifest for _month, (_seq, manifest) in sorted(by_month.items())]
+    return assignments, payments, recall_files
+
+
+def _read_assignments(agency: str, folder: Path, manifests: list[Path], content: OutboxContent) -> None:
+    """The dossiers of every complete assignment package; the others are set aside with the reason."""
+    for manifest in manifests:
         try:
             names = verify_manifest(folder, manifest)
         except (ManifestError, OSError) as exc:
@@ -123,6 +140,10 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
             continue
         content.dossiers.update(_dossiers(agency, assign, detail))
         content.packages.append(manifest.name)
+
+
+def _apply_recalls(recall_files: list[Path], content: OutboxContent) -> None:
+    """Set each recalled dossier's recall date (the earliest of its recall files)."""
     recalls: dict[str, dt.date] = {}
     for path in recall_files:
         for row in _table(path):
@@ -132,7 +153,11 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
         if did in content.dossiers:
             f = content.dossiers[did]
             content.dossiers[did] = DossierFacts(**{**f.__dict__, "recall_date": day})
-    for manifest in sorted(payments):
+
+
+def _read_payments(agency: str, folder: Path, manifests: list[Path], content: OutboxContent) -> None:
+    """The notices of every complete payments package; the others are set aside with the reason."""
+    for manifest in sorted(manifests):
         try:
             names = verify_manifest(folder, manifest)
         except (ManifestError, OSError) as exc:
@@ -141,8 +166,6 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
         for name in names:
             _read_notices(folder / name, content)
         content.packages.append(manifest.name)
-    _fully_paid(content)
-    return content
 
 
 def _read_notices(path: Path, content: OutboxContent) -> None:
