@@ -381,26 +381,7 @@ def emit_agency(
         by_type: dict[str, list[tuple[ReturnEvent, DossierFacts]]] = {t: [] for t in RETURN_TYPE_ORDER}
         for dossier_id, plan in plans.items():
             facts = mine[dossier_id]
-            stop = _stop_day(facts, notices)
-            extra = _paid_closure(facts, notices)
-            if extra is not None and any(
-                e.record_type == "CLOSURES" and state.was_sent("CLOSURES", e.record_id) for e in plan.events
-            ):
-                extra = None  # closed already: one closure per dossier
-            for event in (*plan.events, *((extra,) if extra else ())):
-                if event.day > send_day or state.was_sent(event.record_type, event.record_id):
-                    continue
-                if event.day > stop or (
-                    event.record_type == "CLOSURES" and extra and event is not extra and extra.day <= send_day
-                ):
-                    continue  # after a recall or once paid: the agency stops; one closure only
-                if event.record_type == "PAYMENTS":
-                    settled = settle_payment(event, facts, notices, state.reported, send_day)
-                    state.mark_sent("PAYMENTS", event.record_id)
-                    if settled is None:
-                        continue
-                    event, rows = settled
-                    state.pending_ledger.extend(r.as_dict() for r in rows)
+            for event in _events_due(plan, facts, notices, state, send_day):
                 by_type[event.record_type].append((event, facts))
         for rtype in RETURN_TYPE_ORDER:
             items = sorted(by_type[rtype], key=lambda x: (x[0].dossier_id, x[0].day, x[0].record_id))
@@ -414,9 +395,54 @@ def emit_agency(
                 state.mark_sent(rtype, event.record_id)
             result.records[rtype] = result.records.get(rtype, 0) + len(items)
 
-    # ledger rows recorded by `until` are due now; later ones (reversals, late recording) wait
+    result.ledger.extend(_ledger_due(state, until))
+    state.until = until
+    for f in result.files:
+        state.files[f.name] = hashlib.sha256(f.data).hexdigest()
+    return result
+
+
+def _events_due(
+    plan: DossierPlan, facts: DossierFacts, notices: Notices, state: AgencyState, send_day: dt.date
+) -> list[ReturnEvent]:
+    """The dossier's records the agency sends on ``send_day``: not sent yet, none after it stopped.
+
+    Payments are settled as they are sent (marked sent even when nothing is left to pay) and their
+    ledger rows join ``state.pending_ledger``.
+    """
+    stop = _stop_day(facts, notices)
+    extra = _paid_closure(facts, notices)
+    if extra is not None and any(
+        e.record_type == "CLOSURES" and state.was_sent("CLOSURES", e.record_id) for e in plan.events
+    ):
+        extra = None  # closed already: one closure per dossier
+    due: list[ReturnEvent] = []
+    for event in (*plan.events, *((extra,) if extra else ())):
+        if event.day > send_day or state.was_sent(event.record_type, event.record_id):
+            continue
+        if event.day > stop or (
+            event.record_type == "CLOSURES" and extra and event is not extra and extra.day <= send_day
+        ):
+            continue  # after a recall or once paid: the agency stops; one closure only
+        if event.record_type == "PAYMENTS":
+            settled = settle_payment(event, facts, notices, state.reported, send_day)
+            state.mark_sent("PAYMENTS", event.record_id)
+            if settled is None:
+                continue
+            event, rows = settled
+            state.pending_ledger.extend(r.as_dict() for r in rows)
+        due.append(event)
+    return due
+
+
+def _ledger_due(state: AgencyState, until: dt.date) -> list[LedgerRow]:
+    """Pending ledger rows recorded by ``until`` (removed from the state); later ones keep waiting.
+
+    Reads ``state.until`` as the previous run's end: call it before moving that on.
+    """
     floor = dt.datetime.combine(state.until + dt.timedelta(days=1), dt.time()) if state.until else None
     waiting = []
+    due: list[LedgerRow] = []
     for d in state.pending_ledger:
         row = LedgerRow.from_dict(d)
         if row.recorded_at.date() > until:
@@ -425,12 +451,9 @@ def emit_agency(
         if floor is not None and row.recorded_at < floor:
             # recorded before the previous run's end: stamp it after, or the incremental extract misses it
             row = replace(row, recorded_at=dt.datetime.combine(floor.date(), row.recorded_at.time()))
-        result.ledger.append(row)
+        due.append(row)
     state.pending_ledger = waiting
-    state.until = until
-    for f in result.files:
-        state.files[f.name] = hashlib.sha256(f.data).hexdigest()
-    return result
+    return due
 
 
 def _e011_candidates(
@@ -474,19 +497,8 @@ def _files_for(
 ) -> list[OutgoingFile]:
     """The file(s) of one type and sending day: the file as sent, and any correction or duplicate."""
     good = [_row(rtype, e) for e, _ in items]
-    sent_rows: list[list[str]] = []
-    codes: list[str] = []
-    spoilt: list[str] = []
     share = float(b.malformed_share)
-    for cells, (event, f) in zip(good, items, strict=True):
-        if rng.random() < share:
-            fault = rng.choice(_row_faults(rtype, cells))
-            sent_rows.extend(malform_row(rtype, cells, fault, f, rng))
-            codes.append(fault)
-            if fault != "E008":
-                spoilt.append(event.record_id)
-        else:
-            sent_rows.append(cells)
+    sent_rows, codes, spoilt = _spoil_rows(rtype, good, items, share, rng)
     if rtype == "ACTIONS" and rng.random() < share * 2:
         candidates = _e011_candidates(rtype, plans, facts, state, send_day)
         if candidates:
@@ -524,33 +536,9 @@ def _files_for(
                 out(namer.next(rtype, send_day), _csv(rtype, [], crlf), "F006", n=0, bad=0, bad_codes=())
             )
     else:
-        broken, name, sidecar = data, "", None
-        if file_fault == "F008":
-            last = list(sent_rows[-1])
-            rows = [*sent_rows[:-1], last]
-            text = _csv(rtype, rows, crlf).decode("utf-8")
-            line_end = "\r\n" if crlf else "\n"
-            lines = text.split(line_end)
-            lines[-2] = '"' + lines[-2]  # an opening quote never closed
-            broken = line_end.join(lines).encode("utf-8")
-        elif file_fault == "F003":
-            header = list(RETURN_TYPES[rtype].column_names)
-            drop = header.index(RETURN_TYPES[rtype].required[2])
-            broken = _csv(
-                rtype, [r[:drop] + r[drop + 1 :] for r in sent_rows], crlf, header[:drop] + header[drop + 1 :]
-            )
-        elif file_fault == "F002":
-            broken = data.decode("utf-8").encode("latin-1", errors="replace") + "é".encode("latin-1")
-        if file_fault == "F001":
-            name = f"{agency}_{rtype.rstrip('S')}_{send_day:%Y%m%d}_01.csv"
-            # other line ends: the same bytes as the file re-sent under the right name would be a DUPLICATE
-            broken = _csv(rtype, sent_rows, not crlf)
-        else:
-            name = namer.next(rtype, send_day)
-        if file_fault == "F004":
-            sidecar = f"{hashlib.sha256(data + b'x').hexdigest()}  {name}\n".encode("ascii")
-        elif with_sidecar and file_fault != "F002":
-            sidecar = _sidecar(name, broken)
+        name, broken, sidecar = _faulty_file(
+            agency, rtype, send_day, sent_rows, data, file_fault, crlf, with_sidecar, namer
+        )
         files.append(out(name, broken, file_fault, sidecar, bad=len(sent_rows)))
         # the agency reads the ack and sends the file again, repaired, under the next SEQ
         fixed = _csv(rtype, sent_rows, crlf)
@@ -574,3 +562,72 @@ def _files_for(
             )
         )
     return files
+
+
+def _spoil_rows(
+    rtype: str,
+    good: list[list[str]],
+    items: list[tuple[ReturnEvent, DossierFacts]],
+    share: float,
+    rng: random.Random,
+) -> tuple[list[list[str]], list[str], list[str]]:
+    """(rows as sent, fault codes built in, ids of the records spoilt): about ``share`` rows malformed.
+
+    An E008 row keeps its good original beside the copy, so its record is not counted as spoilt.
+    """
+    sent_rows: list[list[str]] = []
+    codes: list[str] = []
+    spoilt: list[str] = []
+    for cells, (event, f) in zip(good, items, strict=True):
+        if rng.random() < share:
+            fault = rng.choice(_row_faults(rtype, cells))
+            sent_rows.extend(malform_row(rtype, cells, fault, f, rng))
+            codes.append(fault)
+            if fault != "E008":
+                spoilt.append(event.record_id)
+        else:
+            sent_rows.append(cells)
+    return sent_rows, codes, spoilt
+
+
+def _faulty_file(
+    agency: str,
+    rtype: str,
+    send_day: dt.date,
+    sent_rows: list[list[str]],
+    data: bytes,
+    file_fault: str,
+    crlf: bool,
+    with_sidecar: bool,
+    namer: _Namer,
+) -> tuple[str, bytes, bytes | None]:
+    """(name, bytes, sidecar) of the file as sent with the whole-file fault ``file_fault`` built in.
+
+    ``data`` is the file's good bytes. Every fault but F001 (a wrong name) takes the next SEQ.
+    """
+    broken, sidecar = data, None
+    if file_fault == "F008":
+        text = _csv(rtype, sent_rows, crlf).decode("utf-8")
+        line_end = "\r\n" if crlf else "\n"
+        lines = text.split(line_end)
+        lines[-2] = '"' + lines[-2]  # an opening quote never closed
+        broken = line_end.join(lines).encode("utf-8")
+    elif file_fault == "F003":
+        header = list(RETURN_TYPES[rtype].column_names)
+        drop = header.index(RETURN_TYPES[rtype].required[2])
+        broken = _csv(
+            rtype, [r[:drop] + r[drop + 1 :] for r in sent_rows], crlf, header[:drop] + header[drop + 1 :]
+        )
+    elif file_fault == "F002":
+        broken = data.decode("utf-8").encode("latin-1", errors="replace") + "é".encode("latin-1")
+    if file_fault == "F001":
+        name = f"{agency}_{rtype.rstrip('S')}_{send_day:%Y%m%d}_01.csv"
+        # other line ends: the same bytes as the file re-sent under the right name would be a DUPLICATE
+        broken = _csv(rtype, sent_rows, not crlf)
+    else:
+        name = namer.next(rtype, send_day)
+    if file_fault == "F004":
+        sidecar = f"{hashlib.sha256(data + b'x').hexdigest()}  {name}\n".encode("ascii")
+    elif with_sidecar and file_fault != "F002":
+        sidecar = _sidecar(name, broken)
+    return name, broken, sidecar
