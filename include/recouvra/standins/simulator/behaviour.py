@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from recouvra.standins.simulator.model import CENT, DossierFacts, DossierPlan, PlannedPayment, ReturnEvent
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from recouvra.config import AgencyBehaviour
 
 CHANNELS: tuple[str, ...] = ("BANK_TRANSFER", "CHEQUE", "FUND_COUNTER", "ONLINE")
@@ -289,144 +291,171 @@ def draw_profile(rng: random.Random, b: AgencyBehaviour) -> str:
 def plan_dossier(facts: DossierFacts, behaviour: AgencyBehaviour, seed: int) -> DossierPlan:
     """The seeded plan of one dossier over its whole assignment window (see module doc)."""
     rng = random.Random(f"recouvra-simulator|{seed}|{facts.agency}|{facts.dossier_id}")
-    b = behaviour
-    p = _PlanBuilder(facts, rng, b)
-    profile = draw_profile(rng, b)
+    p = _PlanBuilder(facts, rng, behaviour)
+    profile = draw_profile(rng, behaviour)
     day = facts.assignment_start + dt.timedelta(days=p.gap(4))
-    step = dt.timedelta
+    day = _first_attempts(p, profile, day)
+    _contact_updates(p, day)
+    if profile == "unreachable":
+        _work_unreachable(p, day)
+    else:
+        kind = rng.choice(("CALL", "CALL", "VISIT"))
+        p.action(day, kind, "RIGHT_PARTY_CONTACT", f"Entretien avec {_person(rng)}")
+        day += dt.timedelta(days=p.gap(5))
+        _WORK_BY_PROFILE[profile](p, day)
+    return DossierPlan(facts.dossier_id, profile, tuple(p.events))
 
-    # A first letter or call always; unreached debtors get several attempts.
+
+def _first_attempts(p: _PlanBuilder, profile: str, day: dt.date) -> dt.date:
+    """A first letter or call always; unreached debtors get several attempts. Returns the next day."""
+    rng = p.rng
     attempts = rng.randint(0, 3) if profile != "unreachable" else rng.randint(3, 8)
     for _ in range(attempts):
-        kind = rng.choices(
-            ("CALL", "SMS", "EMAIL", "LETTER"), (0.55, 0.2, 0.1 if facts.email else 0.0, 0.15)
-        )[0]
+        weights = (0.55, 0.2, 0.1 if p.f.email else 0.0, 0.15)
+        kind = rng.choices(("CALL", "SMS", "EMAIL", "LETTER"), weights)[0]
         outcome = rng.choices(("NO_ANSWER", "WRONG_CONTACT"), (0.8, 0.2))[0]
         p.action(day, kind, outcome, "Relance" if kind != "LETTER" else "Lettre de relance amiable")
-        day += step(days=p.gap(10))
+        day += dt.timedelta(days=p.gap(10))
+    return day
 
-    # New contact data found while chasing.
-    if rng.random() < float(b.data_update_rate):
-        for _ in range(rng.randint(1, 3)):
-            what = rng.choices(
-                ("PHONE", "EMAIL", "ADDRESS", "CITY", "LEGAL_REP"), (0.45, 0.2, 0.2, 0.05, 0.1)
-            )[0]
-            obs = day - step(days=rng.randint(0, 2))
-            if what == "PHONE":
-                p.contact(obs, "PHONE", moroccan_phone(rng), "Numéro communiqué par un voisin")
-            elif what == "EMAIL":
-                p.contact(
-                    obs, "EMAIL", _email(rng, facts.debtor_name), "Courriel trouvé sur le site de la société"
-                )
-            elif what == "ADDRESS":
-                p.contact(obs, "ADDRESS", _address(rng), "Visite sur place")
-            elif what == "CITY":
-                p.contact(obs, "CITY", rng.choice(_CITIES), "Registre de commerce")
-            else:
-                p.contact(obs, "LEGAL_REP", _person(rng), "Statuts déposés au tribunal de commerce")
 
-    if profile == "unreachable":
-        p.action(day, "VISIT", "DEBTOR_NOT_FOUND", "Local fermé, voisins sans nouvelles")
-        day += step(days=p.gap(15))
-        found = rng.random() < 0.3
-        p.action(day, "ASSET_SEARCH", "ASSETS_FOUND" if found else "NO_ASSETS_FOUND")
-        if found:
-            p.contact(day, "ASSET", _asset(rng, facts.city), "Recherche au registre")
-        if rng.random() < 0.6:
-            p.close(day + step(days=p.gap(10)), "UNREACHABLE", "Débiteur injoignable malgré relances")
-        return DossierPlan(facts.dossier_id, profile, tuple(p.events))
+def _contact_updates(p: _PlanBuilder, day: dt.date) -> None:
+    """New contact data found while chasing (for the configured share of dossiers), seen by ``day``."""
+    rng = p.rng
+    if rng.random() >= float(p.b.data_update_rate):
+        return
+    for _ in range(rng.randint(1, 3)):
+        what = rng.choices(("PHONE", "EMAIL", "ADDRESS", "CITY", "LEGAL_REP"), (0.45, 0.2, 0.2, 0.05, 0.1))[0]
+        obs = day - dt.timedelta(days=rng.randint(0, 2))
+        if what == "PHONE":
+            p.contact(obs, "PHONE", moroccan_phone(rng), "Numéro communiqué par un voisin")
+        elif what == "EMAIL":
+            p.contact(obs, "EMAIL", _email(rng, p.f.debtor_name), "Courriel trouvé sur le site de la société")
+        elif what == "ADDRESS":
+            p.contact(obs, "ADDRESS", _address(rng), "Visite sur place")
+        elif what == "CITY":
+            p.contact(obs, "CITY", rng.choice(_CITIES), "Registre de commerce")
+        else:
+            p.contact(obs, "LEGAL_REP", _person(rng), "Statuts déposés au tribunal de commerce")
 
-    p.action(
-        day, rng.choice(("CALL", "CALL", "VISIT")), "RIGHT_PARTY_CONTACT", f"Entretien avec {_person(rng)}"
-    )
-    day += step(days=p.gap(5))
 
-    if profile == "promiser":
-        for _cycle in range(rng.randint(1, 4)):
-            if p.owed <= 0 or p.closed:
-                break
-            months = [q for q in sorted(p.remaining) if p.remaining[q] > 0][: rng.randint(1, 3)]
+def _work_unreachable(p: _PlanBuilder, day: dt.date) -> None:
+    """A visit, an asset search, and most often a closure as unreachable."""
+    rng, step = p.rng, dt.timedelta
+    p.action(day, "VISIT", "DEBTOR_NOT_FOUND", "Local fermé, voisins sans nouvelles")
+    day += step(days=p.gap(15))
+    found = rng.random() < 0.3
+    p.action(day, "ASSET_SEARCH", "ASSETS_FOUND" if found else "NO_ASSETS_FOUND")
+    if found:
+        p.contact(day, "ASSET", _asset(rng, p.f.city), "Recherche au registre")
+    if rng.random() < 0.6:
+        p.close(day + step(days=p.gap(10)), "UNREACHABLE", "Débiteur injoignable malgré relances")
+
+
+def _work_promiser(p: _PlanBuilder, day: dt.date) -> None:
+    """Promises to pay the oldest open months, kept at the agency's pay rate; closed once all is paid."""
+    rng, step = p.rng, dt.timedelta
+    for _cycle in range(rng.randint(1, 4)):
+        if p.owed <= 0 or p.closed:
+            break
+        months = [q for q in sorted(p.remaining) if p.remaining[q] > 0][: rng.randint(1, 3)]
+        amount = sum((p.remaining[q] for q in months), Decimal(0))
+        promise_day = day + step(days=rng.randint(7, 21))
+        p.action(day, "CALL", "PROMISE_TO_PAY", "Engagement de paiement", (amount, promise_day))
+        if rng.random() < float(p.b.pay_rate):
+            pay_day = promise_day + step(days=rng.randint(-2, 5))
+            pay_day = max(pay_day, day + step(days=1))
+            p.pay_amount(pay_day, amount)
+            day = pay_day + step(days=p.gap(7))
+        else:
+            day = promise_day + step(days=p.gap(5))
+            p.action(day, "CALL", rng.choice(("NO_ANSWER", "REFUSAL")), "Promesse non tenue")
+            day += step(days=p.gap(7))
+    if p.owed <= 0:
+        p.close(day, "PAID_IN_FULL", "Dette soldée")
+
+
+def _work_plan(p: _PlanBuilder, day: dt.date) -> None:
+    """A payment plan requested and signed, its installments paid (or dropped after a few)."""
+    rng, step = p.rng, dt.timedelta
+    plan_id = f"PLN-{p.stem}-1"
+    n = rng.choice((3, 4, 6, 6, 9, 12, 18, 24))
+    total = p.owed
+    first_due = day + step(days=rng.randint(20, 35))
+    p.action(day, "CALL", "RIGHT_PARTY_CONTACT", "Demande d'échéancier")
+    p.plan(day, plan_id, n, first_due, total, "REQUESTED")
+    signed = day + step(days=rng.randint(4, 15))
+    p.plan(signed, plan_id, n, first_due, total, "SIGNED")
+    installment = (total / n).quantize(CENT, rounding=ROUND_DOWN)
+    keeps = rng.random() < float(p.b.pay_rate)
+    due = first_due
+    for k in range(n):
+        if not keeps and k >= rng.randint(1, 3):
+            p.action(due + step(days=10), "CALL", "NO_ANSWER", "Échéance impayée")
+            break
+        amount = installment if k < n - 1 else p.owed
+        p.pay_amount(due + step(days=rng.randint(-3, 6)), amount)
+        due = _add_month(due)
+        if due > p.f.assignment_end:
+            break
+    if p.owed <= 0:
+        p.close(due, "PAID_IN_FULL", "Échéancier honoré")
+
+
+def _work_refuser(p: _PlanBuilder, day: dt.date) -> None:
+    """Refusal, formal notice, asset search; assets found sometimes bring a partial payment."""
+    rng, step = p.rng, dt.timedelta
+    p.action(day, "CALL", "REFUSAL", "Le gérant conteste l'opportunité de payer")
+    day += step(days=p.gap(10))
+    p.action(day, "FORMAL_NOTICE", "REFUSAL", "Mise en demeure envoyée")
+    day += step(days=p.gap(20))
+    found = rng.random() < 0.6
+    p.action(day, "ASSET_SEARCH", "ASSETS_FOUND" if found else "NO_ASSETS_FOUND")
+    if found:
+        p.contact(day, "ASSET", _asset(rng, p.f.city), "Recherche patrimoniale")
+        if rng.random() < float(p.b.pay_rate) / 2:  # the threat of seizure works, for part of the debt
+            day += step(days=p.gap(15))
+            months = [q for q in sorted(p.remaining) if p.remaining[q] > 0][:1]
             amount = sum((p.remaining[q] for q in months), Decimal(0))
-            promise_day = day + step(days=rng.randint(7, 21))
-            p.action(day, "CALL", "PROMISE_TO_PAY", "Engagement de paiement", (amount, promise_day))
-            if rng.random() < float(b.pay_rate):
-                pay_day = promise_day + step(days=rng.randint(-2, 5))
-                pay_day = max(pay_day, day + step(days=1))
-                p.pay_amount(pay_day, amount)
-                day = pay_day + step(days=p.gap(7))
-            else:
-                day = promise_day + step(days=p.gap(5))
-                p.action(day, "CALL", rng.choice(("NO_ANSWER", "REFUSAL")), "Promesse non tenue")
-                day += step(days=p.gap(7))
-        if p.owed <= 0:
-            p.close(day, "PAID_IN_FULL", "Dette soldée")
-        return DossierPlan(facts.dossier_id, profile, tuple(p.events))
+            promise_day = day + step(days=rng.randint(5, 15))
+            p.action(day, "CALL", "PROMISE_TO_PAY", "Paiement partiel promis", (amount, promise_day))
+            p.pay_amount(promise_day, amount)
+    elif rng.random() < 0.5:
+        p.close(day + step(days=p.gap(10)), "OTHER", "Refus persistant, sans actif saisissable")
 
-    if profile == "plan":
-        plan_id = f"PLN-{p.stem}-1"
-        n = rng.choice((3, 4, 6, 6, 9, 12, 18, 24))
-        total = p.owed
-        first_due = day + step(days=rng.randint(20, 35))
-        p.action(day, "CALL", "RIGHT_PARTY_CONTACT", "Demande d'échéancier")
-        p.plan(day, plan_id, n, first_due, total, "REQUESTED")
-        signed = day + step(days=rng.randint(4, 15))
-        p.plan(signed, plan_id, n, first_due, total, "SIGNED")
-        installment = (total / n).quantize(CENT, rounding=ROUND_DOWN)
-        keeps = rng.random() < float(b.pay_rate)
-        due = first_due
-        for k in range(n):
-            if not keeps and k >= rng.randint(1, 3):
-                p.action(due + step(days=10), "CALL", "NO_ANSWER", "Échéance impayée")
-                break
-            amount = installment if k < n - 1 else p.owed
-            p.pay_amount(due + step(days=rng.randint(-3, 6)), amount)
-            due = _add_month(due)
-            if due > facts.assignment_end:
-                break
-        if p.owed <= 0:
-            p.close(due, "PAID_IN_FULL", "Échéancier honoré")
-        return DossierPlan(facts.dossier_id, profile, tuple(p.events))
 
-    if profile == "refuser":
-        p.action(day, "CALL", "REFUSAL", "Le gérant conteste l'opportunité de payer")
-        day += step(days=p.gap(10))
-        p.action(day, "FORMAL_NOTICE", "REFUSAL", "Mise en demeure envoyée")
-        day += step(days=p.gap(20))
-        found = rng.random() < 0.6
-        p.action(day, "ASSET_SEARCH", "ASSETS_FOUND" if found else "NO_ASSETS_FOUND")
-        if found:
-            p.contact(day, "ASSET", _asset(rng, facts.city), "Recherche patrimoniale")
-            if rng.random() < float(b.pay_rate) / 2:  # the threat of seizure works, for part of the debt
-                day += step(days=p.gap(15))
-                months = [q for q in sorted(p.remaining) if p.remaining[q] > 0][:1]
-                amount = sum((p.remaining[q] for q in months), Decimal(0))
-                promise_day = day + step(days=rng.randint(5, 15))
-                p.action(day, "CALL", "PROMISE_TO_PAY", "Paiement partiel promis", (amount, promise_day))
-                p.pay_amount(promise_day, amount)
-        elif rng.random() < 0.5:
-            p.close(day + step(days=p.gap(10)), "OTHER", "Refus persistant, sans actif saisissable")
-        return DossierPlan(facts.dossier_id, profile, tuple(p.events))
+def _work_disputer(p: _PlanBuilder, day: dt.date) -> None:
+    step = dt.timedelta
+    p.action(day, "CALL", "DISPUTE", "Le débiteur conteste les montants des périodes")
+    day += step(days=p.gap(10))
+    p.action(day, "LETTER", "DISPUTE", "Réclamation écrite reçue")
+    p.close(day + step(days=p.gap(10)), "DISPUTED", "Contestation transmise à la CNSS")
 
-    if profile == "disputer":
-        p.action(day, "CALL", "DISPUTE", "Le débiteur conteste les montants des périodes")
-        day += step(days=p.gap(10))
-        p.action(day, "LETTER", "DISPUTE", "Réclamation écrite reçue")
-        p.close(day + step(days=p.gap(10)), "DISPUTED", "Contestation transmise à la CNSS")
-        return DossierPlan(facts.dossier_id, profile, tuple(p.events))
 
-    if profile == "ceased":
-        p.action(day, "VISIT", "CEASED_ACTIVITY", "Local vide, activité arrêtée")
-        p.contact(day, "ACTIVITY_STATUS", "CEASED", "Constat sur place")
-        day += step(days=p.gap(15))
-        p.action(day, "ASSET_SEARCH", "NO_ASSETS_FOUND")
-        p.close(day + step(days=p.gap(5)), "CEASED_NO_ASSETS", "Activité cessée, aucun actif")
-        return DossierPlan(facts.dossier_id, profile, tuple(p.events))
+def _work_ceased(p: _PlanBuilder, day: dt.date) -> None:
+    step = dt.timedelta
+    p.action(day, "VISIT", "CEASED_ACTIVITY", "Local vide, activité arrêtée")
+    p.contact(day, "ACTIVITY_STATUS", "CEASED", "Constat sur place")
+    day += step(days=p.gap(15))
+    p.action(day, "ASSET_SEARCH", "NO_ASSETS_FOUND")
+    p.close(day + step(days=p.gap(5)), "CEASED_NO_ASSETS", "Activité cessée, aucun actif")
 
-    # insolvent
+
+def _work_insolvent(p: _PlanBuilder, day: dt.date) -> None:
     p.action(day, "CALL", "INSOLVENT", "Société en redressement judiciaire")
     p.contact(day, "ACTIVITY_STATUS", "LIQUIDATION", "Jugement d'ouverture publié")
-    p.close(day + step(days=p.gap(5)), "INSOLVENT", "Procédure collective en cours")
-    return DossierPlan(facts.dossier_id, profile, tuple(p.events))
+    p.close(day + dt.timedelta(days=p.gap(5)), "INSOLVENT", "Procédure collective en cours")
+
+
+#: What the agency does after reaching the debtor, by the debtor's profile (``unreachable`` aside).
+_WORK_BY_PROFILE: dict[str, Callable[[_PlanBuilder, dt.date], None]] = {
+    "promiser": _work_promiser,
+    "plan": _work_plan,
+    "refuser": _work_refuser,
+    "disputer": _work_disputer,
+    "ceased": _work_ceased,
+    "insolvent": _work_insolvent,
+}
 
 
 def _add_month(day: dt.date) -> dt.date:
