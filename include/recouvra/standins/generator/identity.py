@@ -247,172 +247,30 @@ def generate_employers(
                           NULL_DAY)
     ceased_day = np.where((status == 1) & (ceased_day <= reg_day), reg_day + 1, ceased_day)
 
-    # identifiers of the entity
+    # identifiers of the entity, and the draws the per-record text consumes
     roots = _company_roots(ent_gid, seed)
     estab = np.where((kind == 1) & (role > 0), rng.integers(1, 60, n), 0)
-    ice_valid = dirt.ice_text(dirt.ice_numbers(roots[rec_ent], estab))
-    ice_draw = rng.random(n)
-    missing_ice, malformed_ice = float(cfg.missing_ice_share), float(cfg.malformed_ice_share)
-    no_strong = ent_no_strong[rec_ent] & (role > 0)
-    rc_num = rng.integers(1, 650_000, n_ent)
-    if_num = (rng.integers(1_000_000, 60_000_000, n_ent)).astype(np.int64)
-    rc_draw = rng.random(n)
-    if_draw = rng.random(n)
-    phone_fmt = rng.integers(0, len(dirt.PHONE_FORMATS), n)
-    phone2_fmt = rng.integers(0, len(dirt.PHONE_FORMATS), n)
-    ph_draw = rng.random(n)
-    em_draw = rng.random(n)
-    var_draw = rng.random((n, 6))
-    has_phone_2 = rng.random(n) < PHONE_2_SHARE
+    draws = _RecordDraws(
+        ice_valid=dirt.ice_text(dirt.ice_numbers(roots[rec_ent], estab)),
+        ice_draw=rng.random(n),
+        no_strong=ent_no_strong[rec_ent] & (role > 0),
+        rc_num=rng.integers(1, 650_000, n_ent),
+        if_num=(rng.integers(1_000_000, 60_000_000, n_ent)).astype(np.int64),
+        rc_draw=rng.random(n),
+        if_draw=rng.random(n),
+        phone_fmt=rng.integers(0, len(dirt.PHONE_FORMATS), n),
+        phone2_fmt=rng.integers(0, len(dirt.PHONE_FORMATS), n),
+        ph_draw=rng.random(n),
+        em_draw=rng.random(n),
+        var_draw=rng.random((n, 6)),
+        has_phone_2=rng.random(n) < PHONE_2_SHARE,
+    )
     ent_mobile = rng.random(n_ent) < 0.55
 
-    # --- per-entity text (Python, one pass over entities)
-    e_name: list[str] = []
-    e_stem: list[str] = []
-    e_addr: list[str] = []
-    e_phone: list[str] = []
-    e_email: list[str | None] = []
-    e_rep: list[str] = []
-    e_cin: list[str | None] = []
-    e_lookalike: list[int] = []
-    for i in range(n_ent):
-        form = str(ent_form[i])
-        city = V.CITIES[int(ent_city[i])]
-        if lookalike[i]:  # a sister company or a namesake: same address, phone and representative
-            j = i - 1
-            ent_city[i] = ent_city[j]
-            city = V.CITIES[int(ent_city[i])]
-            stem = e_stem[j].split()[0] + " " + rnd.choice(V.ACTIVITY_WORDS)
-            name = f"{rnd.choice(V.COMPANY_PREFIXES)} {stem} {form}".strip() if not natural[i] else stem
-            e_name.append(" ".join(name.split()))
-            e_stem.append(stem)
-            e_addr.append(e_addr[j] if rnd.random() < 0.7 else _address(rnd))
-            e_phone.append(e_phone[j] if rnd.random() < 0.5 else
-                           ("6" if ent_mobile[i] else city.fixed_prefix[0]) + f"{rnd.randrange(10**8):08d}")
-            e_rep.append(e_rep[j] if rnd.random() < 0.6 else _person(rnd))
-            e_lookalike.append(int(ent_gid[j]))
-        else:
-            if arabic[i]:
-                name = stem = rnd.choice(V.ARABIC_COMPANY_NAMES)
-            else:
-                name, stem = _canonical_name(1 if natural[i] else 0, form, rnd, bool(common[i]))
-            e_name.append(name)
-            e_stem.append(stem)
-            e_addr.append(_address(rnd))
-            if ent_mobile[i]:
-                e_phone.append(rnd.choice("67") + f"{rnd.randrange(10**8):08d}")
-            else:
-                e_phone.append(city.fixed_prefix + f"{rnd.randrange(10**6):06d}")
-            rep = rnd.choice(V.ARABIC_PERSON_NAMES) if rnd.random() < ARABIC_REP_SHARE else _person(rnd)
-            if natural[i] and not arabic[i]:
-                rep = stem if stem.count(" ") == 1 and stem.split()[0] in V.FIRST_NAMES else rep
-            e_rep.append(rep)
-            e_lookalike.append(-1)
-        base = dirt.slug(e_stem[-1] if not arabic[i] else e_rep[-1]) or "contact"
-        suffix = rnd.randrange(100) if rnd.random() < 0.3 else ""
-        e_email.append(f"{base}{suffix}@{rnd.choice(V.EMAIL_DOMAINS)}")
-        cin = f"{rnd.choice(city.cin_prefixes)}{rnd.randrange(10_000, 999_999)}" if natural[i] else None
-        e_cin.append(cin)
-
-    # --- per-record text with dirt
-    name_share, addr_share = float(cfg.name_variant_share), float(cfg.address_variant_share)
-    city_share = float(cfg.city_variant_share)
-    miss_phone, miss_email, miss_rc = (float(cfg.missing_phone_share), float(cfg.missing_email_share),
-                                       float(cfg.missing_rc_share))
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "legal_name", "legal_form", "ice", "rc_number", "rc_court", "if_number", "cin", "address", "city",
-        "phone", "phone_2", "email", "legal_rep_name")}
-    t_ice_state: list[str] = []
-    t_name_v: list[bool] = []
-    t_addr_v: list[bool] = []
-    t_city_v: list[bool] = []
-    t_phone_changed: list[bool] = []
-    t_rc_state: list[str] = []
-    for r in range(n):
-        e = int(rec_ent[r])
-        dup_rec = bool(role[r] > 0)
-        form = str(ent_form[e])
-        city = V.CITIES[int(ent_city[e])]
-        vd = var_draw[r]
-        name = e_name[e]
-        nv = dup_rec and vd[0] < name_share and not arabic[e]
-        if nv:
-            name = dirt.name_variant(name, form, rnd)
-        elif rnd.random() < 0.5:
-            name = name.upper()
-        addr = e_addr[e]
-        av = dup_rec and vd[1] < addr_share
-        if dup_rec and kind[r] in (0, 1) and vd[5] < 0.7:  # moved or a branch: another address
-            addr = _address(rnd)
-        if av:
-            addr = dirt.address_variant(addr, rnd)
-        cv = vd[2] < city_share
-        city_txt = rnd.choice(city.variants) if cv else city.name
-        if dup_rec and kind[r] in (0, 1) and vd[5] < 0.25:  # moved to / branch in another city
-            city_txt = rnd.choice(V.CITIES[:10]).name
-        # ICE
-        if no_strong[r] or ice_draw[r] < missing_ice:
-            ice, state = None, "MISSING"
-        elif ice_draw[r] < missing_ice + malformed_ice:
-            state = rnd.choice(dirt.MALFORMED_ICE_KINDS)
-            ice = dirt.malform_ice(ice_valid[r], state, rnd)
-        else:
-            ice, state = ice_valid[r], "VALID"
-        # RC: none for associations and cooperatives; missing; court typed differently
-        if form in ("association", "cooperative") or no_strong[r] or rc_draw[r] < miss_rc:
-            rc, court, rcs = None, None, "MISSING"
-        else:
-            rc = str(int(rc_num[e]) + (int(rnd.randrange(1, 9999)) if kind[r] == 0 and dup_rec else 0))
-            court_city = _CITY_BY_NAME[city.court]
-            if rnd.random() < RC_COURT_VARIANT_SHARE:
-                court, rcs = rnd.choice(court_city.variants), "COURT_VARIANT"
-            else:
-                court, rcs = court_city.name, "PRESENT"
-            if kind[r] == 0 and dup_rec:
-                rcs = "NEW_NUMBER"  # re-registered at another court or under a new number
-        if_no = None if (no_strong[r] or if_draw[r] < MISSING_IF_SHARE) else str(int(if_num[e]))
-        cin = None if no_strong[r] else e_cin[e]
-        # contacts
-        nsn = e_phone[e]
-        changed = dup_rec and ph_draw[r] < DUP_PHONE_CHANGED
-        if changed:
-            nsn = rnd.choice("67") + f"{rnd.randrange(10**8):08d}"
-        phone = None if ph_draw[r] > 1 - miss_phone else dirt.format_phone(nsn, int(phone_fmt[r]))
-        phone_2 = (dirt.format_phone(rnd.choice("67") + f"{rnd.randrange(10**8):08d}", int(phone2_fmt[r]))
-                   if has_phone_2[r] and phone is not None else None)
-        email = e_email[e]
-        if email is not None and dup_rec:
-            if em_draw[r] < DUP_EMAIL_CHANGED:
-                email = f"contact{rnd.randrange(1000)}@{rnd.choice(V.EMAIL_DOMAINS)}"
-            elif em_draw[r] < 0.7:
-                email = dirt.email_variant(email, rnd)
-        if em_draw[r] > 1 - miss_email:
-            email = None
-        rep = e_rep[e]
-        if dup_rec and vd[3] < 0.3 and not rep[0] >= "\u0600":
-            rep = dirt.name_variant(rep, "EI", rnd)
-        legal_form: str | None = rnd.choice(V.LEGAL_FORM_VARIANTS[form]) if vd[4] < 0.3 else form
-        if vd[4] > 0.95:
-            legal_form = None
-        cols["legal_name"].append(name)
-        cols["legal_form"].append(legal_form)
-        cols["ice"].append(ice)
-        cols["rc_number"].append(rc)
-        cols["rc_court"].append(court)
-        cols["if_number"].append(if_no)
-        cols["cin"].append(cin)
-        cols["address"].append(addr)
-        cols["city"].append(city_txt)
-        cols["phone"].append(phone)
-        cols["phone_2"].append(phone_2)
-        cols["email"].append(email)
-        cols["legal_rep_name"].append(rep)
-        t_ice_state.append(state)
-        t_name_v.append(nv)
-        t_addr_v.append(av)
-        t_city_v.append(cv)
-        t_phone_changed.append(changed)
-        t_rc_state.append(rcs)
+    entities = _entity_texts(rnd, ent_gid, ent_form, ent_city, natural, common, arabic, lookalike, ent_mobile)
+    cols, record_truth = _record_texts(
+        rnd, cfg, rec_ent, role, kind, ent_form, ent_city, arabic, entities, draws
+    )
 
     cols["affiliation_no"] = [str(a) for a in aff.tolist()]
     cols["sector"] = np.array(sectors, dtype=object)[ent_sector[rec_ent]].tolist()
@@ -430,16 +288,16 @@ def generate_employers(
         "role": role,
         "dup_kind": np.array(("NONE",) + DUP_KINDS, dtype=object)[kind + 1].tolist(),
         "shares_strong_id": ~ent_no_strong[rec_ent] & (sizes[rec_ent] > 1),
-        "ice_state": t_ice_state,
-        "rc_state": t_rc_state,
-        "name_variant": t_name_v,
-        "address_variant": t_addr_v,
-        "city_variant": t_city_v,
-        "phone_changed": t_phone_changed,
+        "ice_state": record_truth["ice_state"],
+        "rc_state": record_truth["rc_state"],
+        "name_variant": record_truth["name_variant"],
+        "address_variant": record_truth["address_variant"],
+        "city_variant": record_truth["city_variant"],
+        "phone_changed": record_truth["phone_changed"],
         "natural_person": natural[rec_ent],
         "common_name": common[rec_ent],
         "arabic_name": arabic[rec_ent],
-        "lookalike_of": np.array(e_lookalike, dtype=np.int64)[rec_ent],
+        "lookalike_of": np.array(entities.lookalike_of, dtype=np.int64)[rec_ent],
         "behaviour": np.array(("COMPLIANT", "SETTLED_LATE", "DEBTOR"), dtype=object)[behaviour].tolist(),
     }
     return EmployerChunk(
@@ -448,3 +306,226 @@ def generate_employers(
         old_arrears_len=old_len_r, old_notified_day=old_not_r, counter_declarant=counter,
         status=status, ceased_day=ceased_day, registered_day=reg_day,
     )
+
+
+@dataclass
+class _RecordDraws:
+    """The numpy draws behind each record's identifiers and contacts (record-indexed unless noted)."""
+
+    ice_valid: list[str]  # the record's valid ICE (the entity's root, the branch's establishment)
+    ice_draw: np.ndarray
+    no_strong: np.ndarray  # a later record of an entity whose records share no identifier
+    rc_num: np.ndarray  # entity-indexed
+    if_num: np.ndarray  # entity-indexed
+    rc_draw: np.ndarray
+    if_draw: np.ndarray
+    phone_fmt: np.ndarray
+    phone2_fmt: np.ndarray
+    ph_draw: np.ndarray
+    em_draw: np.ndarray
+    var_draw: np.ndarray  # (n, 6): name, address, city, representative, legal form, move
+    has_phone_2: np.ndarray
+
+
+@dataclass
+class _EntityTexts:
+    """The clean text of each entity, which its records copy with dirt."""
+
+    name: list[str]
+    stem: list[str]
+    address: list[str]
+    phone: list[str]  # national significant number
+    email: list[str | None]
+    rep: list[str]
+    cin: list[str | None]
+    lookalike_of: list[int]  # global index of the entity it copies, -1 when none
+
+
+def _entity_texts(
+    rnd: random.Random,
+    ent_gid: np.ndarray,
+    ent_form: np.ndarray,
+    ent_city: np.ndarray,
+    natural: np.ndarray,
+    common: np.ndarray,
+    arabic: np.ndarray,
+    lookalike: np.ndarray,
+    ent_mobile: np.ndarray,
+) -> _EntityTexts:
+    """Per-entity text, one pass over entities; a lookalike takes its predecessor's city (``ent_city``
+    is updated in place)."""
+    e = _EntityTexts([], [], [], [], [], [], [], [])
+    for i in range(len(ent_gid)):
+        form = str(ent_form[i])
+        city = V.CITIES[int(ent_city[i])]
+        if lookalike[i]:  # a sister company or a namesake: same address, phone and representative
+            j = i - 1
+            ent_city[i] = ent_city[j]
+            city = V.CITIES[int(ent_city[i])]
+            stem = e.stem[j].split()[0] + " " + rnd.choice(V.ACTIVITY_WORDS)
+            name = f"{rnd.choice(V.COMPANY_PREFIXES)} {stem} {form}".strip() if not natural[i] else stem
+            e.name.append(" ".join(name.split()))
+            e.stem.append(stem)
+            e.address.append(e.address[j] if rnd.random() < 0.7 else _address(rnd))
+            e.phone.append(e.phone[j] if rnd.random() < 0.5 else
+                           ("6" if ent_mobile[i] else city.fixed_prefix[0]) + f"{rnd.randrange(10**8):08d}")
+            e.rep.append(e.rep[j] if rnd.random() < 0.6 else _person(rnd))
+            e.lookalike_of.append(int(ent_gid[j]))
+        else:
+            _own_entity_text(e, rnd, form, city, bool(natural[i]), bool(arabic[i]), bool(common[i]),
+                             bool(ent_mobile[i]))
+        base = dirt.slug(e.stem[-1] if not arabic[i] else e.rep[-1]) or "contact"
+        suffix = rnd.randrange(100) if rnd.random() < 0.3 else ""
+        e.email.append(f"{base}{suffix}@{rnd.choice(V.EMAIL_DOMAINS)}")
+        cin = f"{rnd.choice(city.cin_prefixes)}{rnd.randrange(10_000, 999_999)}" if natural[i] else None
+        e.cin.append(cin)
+    return e
+
+
+def _own_entity_text(
+    e: _EntityTexts, rnd: random.Random, form: str, city: V.City, natural: bool, arabic: bool, common: bool,
+    mobile: bool,
+) -> None:
+    """Append the name, stem, address, phone and representative of an entity that copies no other."""
+    if arabic:
+        name = stem = rnd.choice(V.ARABIC_COMPANY_NAMES)
+    else:
+        name, stem = _canonical_name(1 if natural else 0, form, rnd, common)
+    e.name.append(name)
+    e.stem.append(stem)
+    e.address.append(_address(rnd))
+    if mobile:
+        e.phone.append(rnd.choice("67") + f"{rnd.randrange(10**8):08d}")
+    else:
+        e.phone.append(city.fixed_prefix + f"{rnd.randrange(10**6):06d}")
+    rep = rnd.choice(V.ARABIC_PERSON_NAMES) if rnd.random() < ARABIC_REP_SHARE else _person(rnd)
+    if natural and not arabic:
+        rep = stem if stem.count(" ") == 1 and stem.split()[0] in V.FIRST_NAMES else rep
+    e.rep.append(rep)
+    e.lookalike_of.append(-1)
+
+
+def _record_texts(
+    rnd: random.Random,
+    cfg: Seed,
+    rec_ent: np.ndarray,
+    role: np.ndarray,
+    kind: np.ndarray,
+    ent_form: np.ndarray,
+    ent_city: np.ndarray,
+    arabic: np.ndarray,
+    ents: _EntityTexts,
+    d: _RecordDraws,
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """(source text columns, truth columns) of every record: the entity's text with dirt."""
+    name_share, addr_share = float(cfg.name_variant_share), float(cfg.address_variant_share)
+    city_share = float(cfg.city_variant_share)
+    missing_ice, malformed_ice = float(cfg.missing_ice_share), float(cfg.malformed_ice_share)
+    miss_phone, miss_email, miss_rc = (float(cfg.missing_phone_share), float(cfg.missing_email_share),
+                                       float(cfg.missing_rc_share))
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "legal_name", "legal_form", "ice", "rc_number", "rc_court", "if_number", "cin", "address", "city",
+        "phone", "phone_2", "email", "legal_rep_name")}
+    truth: dict[str, list[Any]] = {k: [] for k in (
+        "ice_state", "name_variant", "address_variant", "city_variant", "phone_changed", "rc_state")}
+    for r in range(len(rec_ent)):
+        e = int(rec_ent[r])
+        dup_rec = bool(role[r] > 0)
+        form = str(ent_form[e])
+        city = V.CITIES[int(ent_city[e])]
+        vd = d.var_draw[r]
+        name = ents.name[e]
+        nv = dup_rec and vd[0] < name_share and not arabic[e]
+        if nv:
+            name = dirt.name_variant(name, form, rnd)
+        elif rnd.random() < 0.5:
+            name = name.upper()
+        addr = ents.address[e]
+        av = dup_rec and vd[1] < addr_share
+        if dup_rec and kind[r] in (0, 1) and vd[5] < 0.7:  # moved or a branch: another address
+            addr = _address(rnd)
+        if av:
+            addr = dirt.address_variant(addr, rnd)
+        cv = vd[2] < city_share
+        city_txt = rnd.choice(city.variants) if cv else city.name
+        if dup_rec and kind[r] in (0, 1) and vd[5] < 0.25:  # moved to / branch in another city
+            city_txt = rnd.choice(V.CITIES[:10]).name
+        ice, state = _record_ice(r, d, missing_ice, malformed_ice, rnd)
+        rc, court, rcs = _record_rc(r, e, d, miss_rc, form, city, int(kind[r]), dup_rec, rnd)
+        if_no = None if (d.no_strong[r] or d.if_draw[r] < MISSING_IF_SHARE) else str(int(d.if_num[e]))
+        cin = None if d.no_strong[r] else ents.cin[e]
+        phone, phone_2, email, changed = _record_contacts(
+            r, d, miss_phone, miss_email, ents.phone[e], ents.email[e], dup_rec, rnd
+        )
+        rep = ents.rep[e]
+        if dup_rec and vd[3] < 0.3 and not rep[0] >= "\u0600":
+            rep = dirt.name_variant(rep, "EI", rnd)
+        legal_form: str | None = rnd.choice(V.LEGAL_FORM_VARIANTS[form]) if vd[4] < 0.3 else form
+        if vd[4] > 0.95:
+            legal_form = None
+        row: dict[str, Any] = {
+            "legal_name": name, "legal_form": legal_form, "ice": ice, "rc_number": rc, "rc_court": court,
+            "if_number": if_no, "cin": cin, "address": addr, "city": city_txt, "phone": phone,
+            "phone_2": phone_2, "email": email, "legal_rep_name": rep,
+        }
+        for column, value in row.items():
+            cols[column].append(value)
+        flags: dict[str, Any] = {
+            "ice_state": state, "name_variant": nv, "address_variant": av, "city_variant": cv,
+            "phone_changed": changed, "rc_state": rcs,
+        }
+        for column, flag in flags.items():
+            truth[column].append(flag)
+    return cols, truth
+
+
+def _record_ice(
+    r: int, d: _RecordDraws, missing_ice: float, malformed_ice: float, rnd: random.Random
+) -> tuple[str | None, str]:
+    """(ICE as recorded, its truth state): missing, malformed in one of the known ways, or valid."""
+    if d.no_strong[r] or d.ice_draw[r] < missing_ice:
+        return None, "MISSING"
+    if d.ice_draw[r] < missing_ice + malformed_ice:
+        state = rnd.choice(dirt.MALFORMED_ICE_KINDS)
+        return dirt.malform_ice(d.ice_valid[r], state, rnd), state
+    return d.ice_valid[r], "VALID"
+
+
+def _record_rc(
+    r: int, e: int, d: _RecordDraws, miss_rc: float, form: str, city: V.City, kind: int, dup_rec: bool,
+    rnd: random.Random,
+) -> tuple[str | None, str | None, str]:
+    """(RC number, RC court, truth state): none for associations and cooperatives; missing; the court
+    typed differently; a new number for a re-registration."""
+    if form in ("association", "cooperative") or d.no_strong[r] or d.rc_draw[r] < miss_rc:
+        return None, None, "MISSING"
+    rc = str(int(d.rc_num[e]) + (int(rnd.randrange(1, 9999)) if kind == 0 and dup_rec else 0))
+    court_city = _CITY_BY_NAME[city.court]
+    if rnd.random() < RC_COURT_VARIANT_SHARE:
+        court, rcs = rnd.choice(court_city.variants), "COURT_VARIANT"
+    else:
+        court, rcs = court_city.name, "PRESENT"
+    if kind == 0 and dup_rec:
+        rcs = "NEW_NUMBER"  # re-registered at another court or under a new number
+    return rc, court, rcs
+
+
+def _record_contacts(
+    r: int, d: _RecordDraws, miss_phone: float, miss_email: float, nsn: str, email: str | None, dup_rec: bool,
+    rnd: random.Random,
+) -> tuple[str | None, str | None, str | None, bool]:
+    """(phone, second phone, email, whether the phone changed) of a record, from its entity's."""
+    changed = dup_rec and d.ph_draw[r] < DUP_PHONE_CHANGED
+    if changed:
+        nsn = rnd.choice("67") + f"{rnd.randrange(10**8):08d}"
+    phone = None if d.ph_draw[r] > 1 - miss_phone else dirt.format_phone(nsn, int(d.phone_fmt[r]))
+    phone_2 = (dirt.format_phone(rnd.choice("67") + f"{rnd.randrange(10**8):08d}", int(d.phone2_fmt[r]))
+               if d.has_phone_2[r] and phone is not None else None)
+    if email is not None and dup_rec:
+        if d.em_draw[r] < DUP_EMAIL_CHANGED:
+            email = f"contact{rnd.randrange(1000)}@{rnd.choice(V.EMAIL_DOMAINS)}"
+        elif d.em_draw[r] < 0.7:
+            email = dirt.email_variant(email, rnd)
+    if d.em_draw[r] > 1 - miss_email:
+        email = None
+    return phone, phone_2, email, changed
