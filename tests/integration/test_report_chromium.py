@@ -17,6 +17,7 @@ import shutil
 import struct
 import subprocess
 import zlib
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -74,125 +75,49 @@ def chromium_or_skip(pytestconfig: pytest.Config) -> str:
     return exe
 
 
+MONEY = {
+    "commission_rate",
+    "commission_cap",
+    "principal_due",
+    "surcharges_due",
+    "penalties_due",
+    "total_due",
+    "amount_due",
+    "amount",
+    "promise_amount",
+    "attributed_amount",
+    "commission_before_cap",
+    "commission_paid_to_date",
+    "commission_this_month",
+}
+
+
+@dataclass
+class Programme:
+    """The rows of the synthetic programme, table by table, and the running ids."""
+
+    dossiers: list[dict[str, object]] = field(default_factory=list)
+    periods: list[dict[str, object]] = field(default_factory=list)
+    actions: list[dict[str, object]] = field(default_factory=list)
+    attributions: list[dict[str, object]] = field(default_factory=list)
+    decisions: list[dict[str, object]] = field(default_factory=list)
+    paid_by_month: dict[tuple[str, dt.date], Decimal] = field(default_factory=dict)
+    ledger_id: int = 0
+    debtor: int = 0
+
+
 def synthetic_programme(wh: Warehouse, seed: int = 7) -> None:
     """Dossiers, actions, attributions, commission statements and selections for 6 months (bulk loads)."""
     rng = random.Random(seed)
-    dossiers, periods, actions, attributions, decisions = [], [], [], [], []
-    ledger_id, debtor = 0, 0
-    paid_by_month: dict[tuple[str, dt.date], Decimal] = {}
+    prog = Programme()
     for month in MONTHS:
         for agency, pay_share in AGENCIES.items():
             for k in range(25):
-                debtor += 1
-                dossier_id = f"D{month:%Y%m}-{debtor:06d}"
-                total = Decimal(rng.randint(2_000_00, 80_000_00)) * CENT
-                start = month + dt.timedelta(days=2)
-                region = rng.choice(REGIONS)
-                segment = "FRESH" if k % 3 else "UNPAID_TITLE"
-                dossiers.append(
-                    {
-                        "dossier_id": dossier_id,
-                        "assignment_month": month,
-                        "debtor_id": debtor,
-                        "affiliation_no": f"{1_000_000 + debtor}",
-                        "agency_code": agency,
-                        "segment": segment,
-                        "region": region,
-                        "assignment_start": start,
-                        "assignment_end": start + dt.timedelta(days=364),
-                        "commission_rate": Decimal("0.0300"),
-                        "commission_cap": Decimal("30000.00"),
-                        "periods_count": 1,
-                        "oldest_period": dt.date(2025, 6, 1),
-                        "newest_period": dt.date(2025, 6, 1),
-                        "principal_due": total,
-                        "surcharges_due": Decimal("0.00"),
-                        "penalties_due": Decimal("0.00"),
-                        "total_due": total,
-                        "status": "PUBLISHED",
-                        "status_date": start,
-                        "created_at": dt.datetime.combine(month, dt.time(6)),
-                    }
-                )
-                periods.append(
-                    {
-                        "dossier_id": dossier_id,
-                        "period": dt.date(2025, 6, 1),
-                        "kind": "PRINCIPAL",
-                        "amount_due": total,
-                    }
-                )
-                decisions.append(
-                    {
-                        "selection_month": month,
-                        "debtor_id": debtor,
-                        "decision": "SELECTED",
-                        "segment": segment,
-                        "region": region,
-                        "total_due": total,
-                        "periods_count": 1,
-                        "decided_at": dt.datetime.combine(month, dt.time(5)),
-                    }
-                )
-                if rng.random() < 0.9:
-                    outcome = rng.choice(
-                        [
-                            "RIGHT_PARTY_CONTACT",
-                            "NO_ANSWER",
-                            "PROMISE_TO_PAY",
-                            "WRONG_CONTACT",
-                            "ASSETS_FOUND",
-                            "REFUSAL",
-                        ]
-                    )
-                    day = start + dt.timedelta(days=rng.randint(1, 25))
-                    actions.append(
-                        {
-                            "agency_code": agency,
-                            "action_id": f"A{debtor}",
-                            "dossier_id": dossier_id,
-                            "action_date": day,
-                            "action_type": "CALL",
-                            "outcome": outcome,
-                            "promise_amount": (total / 4).quantize(CENT)
-                            if outcome == "PROMISE_TO_PAY"
-                            else None,
-                            "promise_date": day + dt.timedelta(days=20)
-                            if outcome == "PROMISE_TO_PAY"
-                            else None,
-                            "return_file_id": 1,
-                            "line_no": 2,
-                        }
-                    )
-                if rng.random() < pay_share:
-                    left = total
-                    for n in range(rng.randint(1, 3)):
-                        day = start + dt.timedelta(days=rng.randint(5, 150) + 30 * n)
-                        amount = min(left, (total * Decimal(rng.uniform(0.15, 0.6))).quantize(CENT))
-                        if amount <= 0:
-                            break
-                        ledger_id += 1
-                        left -= amount
-                        paid_month = day.replace(day=1)
-                        attributions.append(
-                            {
-                                "ledger_payment_id": ledger_id,
-                                "dossier_id": dossier_id,
-                                "agency_code": agency,
-                                "amount": amount,
-                                "payment_date": day,
-                                "settles_period": dt.date(2025, 6, 1),
-                                "attribution_month": paid_month,
-                                "attributed_at": dt.datetime.combine(day, dt.time(20)),
-                            }
-                        )
-                        paid_by_month[(dossier_id, paid_month)] = (
-                            paid_by_month.get((dossier_id, paid_month), Decimal(0)) + amount
-                        )
+                place_dossier(prog, rng, month, agency, pay_share, k)
         # Debtors placed earlier are still in the portfolio, excluded as ALREADY_PLACED.
-        for d in dossiers:
-            if d["assignment_month"] < month:
-                decisions.append(
+        for d in prog.dossiers:
+            if d["assignment_month"] < month:  # type: ignore[operator]
+                prog.decisions.append(
                     {
                         "selection_month": month,
                         "debtor_id": d["debtor_id"],
@@ -207,11 +132,11 @@ def synthetic_programme(wh: Warehouse, seed: int = 7) -> None:
                 )
         # The month's unplaced part of the portfolio.
         for _ in range(150):
-            debtor += 1
-            decisions.append(
+            prog.debtor += 1
+            prog.decisions.append(
                 {
                     "selection_month": month,
-                    "debtor_id": debtor,
+                    "debtor_id": prog.debtor,
                     "decision": rng.choice(["NOT_SELECTED", "EXCLUDED"]),
                     "reason_code": "QUOTA",
                     "segment": "FRESH",
@@ -221,8 +146,143 @@ def synthetic_programme(wh: Warehouse, seed: int = 7) -> None:
                     "decided_at": dt.datetime.combine(month, dt.time(5)),
                 }
             )
-    statements = []
-    agency_of = {d["dossier_id"]: d["agency_code"] for d in dossiers}
+    agency_of = {str(d["dossier_id"]): str(d["agency_code"]) for d in prog.dossiers}
+    statements = commission_statements(prog.paid_by_month, agency_of)
+    migrate_connection(wh)
+    wh.load_arrow("core.dossier", arrow_table(prog.dossiers))
+    wh.load_arrow("core.dossier_period", arrow_table(prog.periods))
+    wh.load_arrow("core.agency_action", arrow_table(prog.actions))
+    wh.load_arrow("core.attribution", arrow_table(prog.attributions))
+    wh.load_arrow("core.commission_statement", arrow_table(statements))
+    wh.load_arrow("core.selection_decision", arrow_table(prog.decisions))
+
+
+def place_dossier(
+    prog: Programme, rng: random.Random, month: dt.date, agency: str, pay_share: float, k: int
+) -> None:
+    """One dossier placed with ``agency`` in ``month``: its selection, maybe an action, maybe payments."""
+    prog.debtor += 1
+    debtor = prog.debtor
+    dossier_id = f"D{month:%Y%m}-{debtor:06d}"
+    total = Decimal(rng.randint(2_000_00, 80_000_00)) * CENT
+    start = month + dt.timedelta(days=2)
+    region = rng.choice(REGIONS)
+    segment = "FRESH" if k % 3 else "UNPAID_TITLE"
+    prog.dossiers.append(
+        {
+            "dossier_id": dossier_id,
+            "assignment_month": month,
+            "debtor_id": debtor,
+            "affiliation_no": f"{1_000_000 + debtor}",
+            "agency_code": agency,
+            "segment": segment,
+            "region": region,
+            "assignment_start": start,
+            "assignment_end": start + dt.timedelta(days=364),
+            "commission_rate": Decimal("0.0300"),
+            "commission_cap": Decimal("30000.00"),
+            "periods_count": 1,
+            "oldest_period": dt.date(2025, 6, 1),
+            "newest_period": dt.date(2025, 6, 1),
+            "principal_due": total,
+            "surcharges_due": Decimal("0.00"),
+            "penalties_due": Decimal("0.00"),
+            "total_due": total,
+            "status": "PUBLISHED",
+            "status_date": start,
+            "created_at": dt.datetime.combine(month, dt.time(6)),
+        }
+    )
+    prog.periods.append(
+        {
+            "dossier_id": dossier_id,
+            "period": dt.date(2025, 6, 1),
+            "kind": "PRINCIPAL",
+            "amount_due": total,
+        }
+    )
+    prog.decisions.append(
+        {
+            "selection_month": month,
+            "debtor_id": debtor,
+            "decision": "SELECTED",
+            "segment": segment,
+            "region": region,
+            "total_due": total,
+            "periods_count": 1,
+            "decided_at": dt.datetime.combine(month, dt.time(5)),
+        }
+    )
+    if rng.random() < 0.9:
+        prog.actions.append(agency_action(rng, agency, debtor, dossier_id, start, total))
+    if rng.random() < pay_share:
+        pay_dossier(prog, rng, agency, dossier_id, start, total)
+
+
+def agency_action(
+    rng: random.Random, agency: str, debtor: int, dossier_id: str, start: dt.date, total: Decimal
+) -> dict[str, object]:
+    """One call with a drawn outcome within 25 days of the assignment start."""
+    outcome = rng.choice(
+        [
+            "RIGHT_PARTY_CONTACT",
+            "NO_ANSWER",
+            "PROMISE_TO_PAY",
+            "WRONG_CONTACT",
+            "ASSETS_FOUND",
+            "REFUSAL",
+        ]
+    )
+    day = start + dt.timedelta(days=rng.randint(1, 25))
+    return {
+        "agency_code": agency,
+        "action_id": f"A{debtor}",
+        "dossier_id": dossier_id,
+        "action_date": day,
+        "action_type": "CALL",
+        "outcome": outcome,
+        "promise_amount": (total / 4).quantize(CENT) if outcome == "PROMISE_TO_PAY" else None,
+        "promise_date": day + dt.timedelta(days=20) if outcome == "PROMISE_TO_PAY" else None,
+        "return_file_id": 1,
+        "line_no": 2,
+    }
+
+
+def pay_dossier(
+    prog: Programme, rng: random.Random, agency: str, dossier_id: str, start: dt.date, total: Decimal
+) -> None:
+    """One to three payments attributed to the dossier, never above its total."""
+    left = total
+    for n in range(rng.randint(1, 3)):
+        day = start + dt.timedelta(days=rng.randint(5, 150) + 30 * n)
+        amount = min(left, (total * Decimal(rng.uniform(0.15, 0.6))).quantize(CENT))
+        if amount <= 0:
+            break
+        prog.ledger_id += 1
+        left -= amount
+        paid_month = day.replace(day=1)
+        prog.attributions.append(
+            {
+                "ledger_payment_id": prog.ledger_id,
+                "dossier_id": dossier_id,
+                "agency_code": agency,
+                "amount": amount,
+                "payment_date": day,
+                "settles_period": dt.date(2025, 6, 1),
+                "attribution_month": paid_month,
+                "attributed_at": dt.datetime.combine(day, dt.time(20)),
+            }
+        )
+        prog.paid_by_month[(dossier_id, paid_month)] = (
+            prog.paid_by_month.get((dossier_id, paid_month), Decimal(0)) + amount
+        )
+
+
+def commission_statements(
+    paid_by_month: dict[tuple[str, dt.date], Decimal], agency_of: dict[str, str]
+) -> list[dict[str, object]]:
+    """Monthly commission statements at 3 % of the cumulative attributed amount, capped at 30,000."""
+    statements: list[dict[str, object]] = []
     for dossier_id in sorted({d for d, _ in paid_by_month}):
         cumulative, paid_before = Decimal(0), Decimal(0)
         for month in MONTHS:
@@ -247,44 +307,23 @@ def synthetic_programme(wh: Warehouse, seed: int = 7) -> None:
                 }
             )
             paid_before = paid
+    return statements
 
-    def table(rows: list[dict[str, object]], money: set[str]) -> pa.Table:
-        cols = list({k: None for r in rows for k in r})
-        data = {}
-        for c in cols:
-            values = [r.get(c) for r in rows]
-            if c in money:
-                data[c] = pa.array(
-                    values, pa.decimal128(18, 2) if c != "commission_rate" else pa.decimal128(6, 4)
-                )
-            elif c.endswith("_at"):
-                data[c] = pa.array(values, pa.timestamp("us"))
-            else:
-                data[c] = pa.array(values)
-        return pa.table(data)
 
-    money = {
-        "commission_rate",
-        "commission_cap",
-        "principal_due",
-        "surcharges_due",
-        "penalties_due",
-        "total_due",
-        "amount_due",
-        "amount",
-        "promise_amount",
-        "attributed_amount",
-        "commission_before_cap",
-        "commission_paid_to_date",
-        "commission_this_month",
-    }
-    migrate_connection(wh)
-    wh.load_arrow("core.dossier", table(dossiers, money))
-    wh.load_arrow("core.dossier_period", table(periods, money))
-    wh.load_arrow("core.agency_action", table(actions, money))
-    wh.load_arrow("core.attribution", table(attributions, money))
-    wh.load_arrow("core.commission_statement", table(statements, money))
-    wh.load_arrow("core.selection_decision", table(decisions, money))
+def arrow_table(rows: list[dict[str, object]]) -> pa.Table:
+    """The rows as an Arrow table: money columns as decimals, ``*_at`` columns as timestamps."""
+    cols = list({k: None for r in rows for k in r})
+    data = {}
+    for c in cols:
+        values = [r.get(c) for r in rows]
+        if c in MONEY:
+            kind = pa.decimal128(18, 2) if c != "commission_rate" else pa.decimal128(6, 4)
+            data[c] = pa.array(values, kind)
+        elif c.endswith("_at"):
+            data[c] = pa.array(values, pa.timestamp("us"))
+        else:
+            data[c] = pa.array(values)
+    return pa.table(data)
 
 
 def png_is_drawn(png: bytes) -> tuple[int, int, float]:
