@@ -15,7 +15,7 @@ pytestmark = pytest.mark.postgres
 
 # The small-world builders of the unit tests (tests/ is not a package).
 _spec = importlib.util.spec_from_file_location(
-    "selection_worlds", Path(__file__).resolve().parents[1] / "unit" / "selection" / "test_selection.py")
+    "selection_worlds", Path(__file__).resolve().parents[1] / "unit" / "selection" / "worlds.py")
 assert _spec is not None and _spec.loader is not None
 worlds = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(worlds)

@@ -1,160 +1,33 @@
-"""Monthly selection, allocation among agencies and dossier lifecycle, on small warehouse tables built
-directly (in-memory DuckDB + a tiny lake) and once on seeded S data."""
+"""The monthly selection (recouvra.selection.monthly.select_and_allocate): eligibility and its reasons,
+ranking, dossiers and amounts, idempotence and never twice, allocation through the warehouse, and once
+on seeded S data; small warehouse tables built directly (in-memory DuckDB + a tiny lake)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import random
+import importlib.util
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from recouvra.config import DEFAULT_CONFIG, REGIONS, Settings, load_settings
+from recouvra.config import DEFAULT_CONFIG, REGIONS, load_settings
 from recouvra.errors import ConfigError
-from recouvra.lake import TABLES, arrow_schema
-from recouvra.selection import (
-    EmptySelectionError,
-    SelectionError,
-    refresh_dossiers,
-    require_dossiers,
-    select_and_allocate,
-)
-from recouvra.selection.allocation import (
-    AgencySlot,
-    Candidate,
-    RegionFlow,
-    agency_shares,
-    allocate,
-    apportion,
-    balance,
-    score_bands,
-)
-from recouvra.selection.scoring import Features, LikelihoodModel, fit_likelihood
+from recouvra.lake import TABLES
+from recouvra.selection import EmptySelectionError, SelectionError, require_dossiers, select_and_allocate
 from recouvra.warehouse import connect, migrate_connection
 
-NOV = dt.date(2026, 11, 1)
-CASA, RABAT = "Casablanca-Settat", "Rabat-Salé-Kénitra"
-TANGER, SOUSS = "Tanger-Tétouan-Al Hoceïma", "Souss-Massa"
+# The small-world builders shared with the other selection tests and the PostgreSQL test (tests/ is not
+# a package, so they are loaded by path).
+_spec = importlib.util.spec_from_file_location("selection_worlds", Path(__file__).with_name("worlds.py"))
+assert _spec is not None and _spec.loader is not None
+worlds = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(worlds)
+NOV, CASA, RABAT, TANGER, SOUSS = worlds.NOV, worlds.CASA, worlds.RABAT, worlds.TANGER, worlds.SOUSS
+_settings, _agency, _debtor = worlds._settings, worlds._agency, worlds._debtor
+_build, _decisions, _dossiers = worlds._build, worlds._decisions, worlds._dossiers
 
-
-# --- building small worlds ------------------------------------------------------------------------
-
-def _settings(tmp_path: Path, *, per_month: int = 3, agencies: list[dict[str, Any]] | None = None,
-              performance: dict[str, Any] | None = None, **eligibility: Any) -> Settings:
-    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    raw["allocation"]["performance"].update(performance or {})
-    raw["programme"]["dossiers_per_month"] = per_month
-    raw["programme"]["eligibility"].update(eligibility)
-    if agencies is not None:
-        raw["agencies"] = agencies
-    path = tmp_path / "config" / "recouvra.yaml"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return load_settings(path, environ={})
-
-
-def _agency(code: str, regions: list[str], capacity: int, rate: str = "0.03") -> dict[str, Any]:
-    return {"code": code, "name": f"Agency {code}", "regions": regions, "monthly_capacity": capacity,
-            "commission_rate": rate, "sftp_conn_id": f"sftp_{code.lower()}"}
-
-
-def _debtor(debtor_id: int, principal: int, **kw: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "debtor_id": debtor_id, "principal": principal, "surcharge": principal // 10, "penalty": 0,
-        "region": CASA, "oldest": "2026-08", "notified": None, "days_left": None, "payments_12m": 3,
-        "reversals": 0, "broken_plans": 0, "active_plans": 0, "in_proc": False, "in_insolv": False,
-        "disputes": 0, "activity": "ACTIVE", "phone": "+212612345678", "email": "a@b.ma",
-        "affiliations": [f"{1000000 + debtor_id}"],
-    }
-    d.update(kw)
-    return d
-
-
-def _write_lake(lake: Path, table: str, rows: list[dict[str, Any]], day: str = "2026-11-01") -> None:
-    schema = arrow_schema(table)
-    folder = lake / table / f"snapshot_date={day}"
-    folder.mkdir(parents=True, exist_ok=True)
-    data = {f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}
-    n = len(list(folder.glob("*.parquet")))
-    pq.write_table(pa.table(data, schema=schema), folder / f"part-{n}.parquet")
-
-
-def _build(wh: Any, lake: Path, debtors: list[dict[str, Any]], as_of: dt.date = NOV) -> None:
-    """dim_debtor, bridge, debtor_portfolio and the lake's receivables for the debtors."""
-    now = dt.datetime(2026, 10, 31, 12)
-    receivables: list[dict[str, Any]] = []
-    rid = 0
-    for d in debtors:
-        affs = d["affiliations"]
-        wh.execute(
-            "INSERT INTO core.dim_debtor (debtor_id, primary_affiliation_no, legal_name, is_natural_person, "
-            "address, city, region, phone_1, email, activity_status, affiliations_count, status, created_at, "
-            "updated_at) VALUES (?, ?, ?, false, 'Rue 1', 'Ville', ?, ?, ?, ?, ?, 'ACTIVE', ?, ?)",
-            [d["debtor_id"], affs[0], f"STE {d['debtor_id']}", d["region"], d["phone"], d["email"],
-             d["activity"], len(affs), now, now])
-        wh.execute(
-            "INSERT INTO core.debtor_history (debtor_id, valid_from, is_current, primary_affiliation_no, "
-            "legal_name, is_natural_person, activity_status, change_source) "
-            "VALUES (?, ?, true, ?, ?, false, ?, 'SOURCE')",
-            [d["debtor_id"], now, affs[0], f"STE {d['debtor_id']}", d["activity"]])
-        for aff in affs:
-            wh.execute("INSERT INTO core.bridge_affiliation_debtor "
-                       "VALUES (?, ?, NULL, true, ?, 'SINGLETON', NULL)",
-                       [aff, dt.date(2026, 10, 1), d["debtor_id"]])
-        # Amounts are split evenly over the affiliations, on one month (the first affiliation takes any rest).
-        per = len(affs)
-        amounts = {"PRINCIPAL": d["principal"], "SURCHARGE": d["surcharge"], "PENALTY": d["penalty"]}
-        for k, aff in enumerate(affs):
-            for kind, mad in amounts.items():
-                cents = mad * 100 // per + (mad * 100 % per if k == 0 else 0)
-                if cents:
-                    rid += 1
-                    receivables.append({
-                        "receivable_id": rid, "affiliation_no": aff, "period": d["oldest"], "kind": kind,
-                        "basis": "CONTRIBUTIONS", "amount_centimes": cents, "title_id": None,
-                        "established_on": dt.date(2026, 9, 10), "updated_at": now})
-        total = d["principal"] + d["surcharge"] + d["penalty"]
-        wh.execute(
-            "INSERT INTO core.debtor_portfolio (as_of_date, debtor_id, principal_open, surcharge_open, "
-            "penalty_open, total_open, unpaid_periods, oldest_unpaid_period, newest_unpaid_period, "
-            "oldest_title_notified_on, title_days_left, payments_12m, paid_12m, reversals, plans, "
-            "broken_plans, active_plans, honoured_plans, in_legal_proceeding, in_insolvency, open_disputes, "
-            "activity_status, region, affiliations_count) "
-            "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
-            [as_of, d["debtor_id"], d["principal"], d["surcharge"], d["penalty"], total, d["oldest"],
-             d["oldest"], d["notified"], d["days_left"], d["payments_12m"], d["reversals"],
-             d["broken_plans"] + d["active_plans"], d["broken_plans"], d["active_plans"], d["in_proc"],
-             d["in_insolv"], d["disputes"], d["activity"], d["region"], len(affs)])
-    _write_lake(lake, "receivables", receivables)
-
-
-@pytest.fixture()
-def world(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """An empty migrated in-memory warehouse and a lake folder."""
-    with connect("duckdb:///:memory:") as wh:
-        migrate_connection(wh)
-        yield wh, tmp_path / "lake"
-
-
-def _decisions(wh: Any, month: dt.date = NOV) -> dict[int, tuple[str, str | None, int | None]]:
-    return {int(d): (str(dec), r, k) for d, dec, r, k in wh.query(
-        "SELECT debtor_id, decision, reason_code, priority_rank FROM core.selection_decision "
-        "WHERE selection_month = ? ORDER BY debtor_id", [month])}
-
-
-def _dossiers(wh: Any, month: dt.date = NOV) -> list[tuple[Any, ...]]:
-    return wh.query("SELECT dossier_id, debtor_id, agency_code, segment, assignment_start, assignment_end, "
-                    "commission_rate, commission_cap, periods_count, principal_due, surcharges_due, "
-                    "penalties_due, total_due, status FROM core.dossier WHERE assignment_month = ? "
-                    "ORDER BY dossier_id", [month])
-
-
-# --- eligibility and selection --------------------------------------------------------------------
 
 def test_every_exclusion_rule_has_its_reason_and_ceased_activity_is_not_one(world, tmp_path: Path) -> None:
     wh, lake = world
@@ -229,8 +102,6 @@ def test_dossiers_carry_window_commission_and_exact_amounts_from_the_lake(world,
         ("AG01", True), ("AG02", True), ("AG03", True), ("AG04", True)]
 
 
-# --- idempotence, determinism, never twice --------------------------------------------------------
-
 def test_a_rerun_reproduces_the_same_rows_and_dossier_ids(world, tmp_path: Path) -> None:
     wh, lake = world
     _build(wh, lake, [_debtor(i, 7_000 + 3_000 * i, region=[CASA, RABAT, TANGER, SOUSS][i % 4])
@@ -303,8 +174,6 @@ def test_no_portfolio_fails_clearly(world, tmp_path: Path) -> None:
         select_and_allocate(wh, lake, _settings(tmp_path), dt.date(2026, 11, 2), seed=1)
 
 
-# --- allocation -----------------------------------------------------------------------------------
-
 def test_allocation_respects_regions_and_capacity(world, tmp_path: Path) -> None:
     wh, lake = world
     agencies = [_agency("N1", [TANGER, RABAT], 3), _agency("S1", [SOUSS, CASA], 4),
@@ -354,44 +223,6 @@ def test_configuration_that_cannot_be_met_fails_at_start(tmp_path: Path) -> None
         load_settings(path, environ={})
 
 
-def _heavy_tailed(n: int, regions: list[str], seed: int) -> list[Candidate]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        due = Decimal(int(5_000 * rng.paretovariate(1.3))).quantize(Decimal("0.01"))
-        sc = (due * Decimal(str(round(rng.uniform(0.05, 0.4), 4)))).quantize(Decimal("0.0001"))
-        out.append(Candidate(i, regions[i % len(regions)], rng.choice(["FRESH", "UNPAID_TITLE"]), sc, due))
-    return out
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_each_agency_gets_means_within_ten_percent_on_synthetic_tables(seed: int) -> None:
-    regions = [CASA, RABAT, TANGER, SOUSS]
-    slots = [AgencySlot("A", frozenset({CASA, RABAT}), 160, False),
-             AgencySlot("B", frozenset({CASA, SOUSS, TANGER}), 160, False),
-             AgencySlot("C", frozenset(REGIONS), 120, True)]
-    flow = RegionFlow(slots)
-    cands = [c for c in _heavy_tailed(400, regions, seed) if flow.add(c.region)]
-    cands = score_bands(cands, 4)
-    targets = apportion(len(cands), {s.code: s.capacity for s in slots}, {s.code: s.capacity for s in slots})
-    result = allocate(cands, slots, targets, seed=seed, tolerance=0.10, max_draws=20)
-    dev, per = balance(cands, result.agency_of)
-    assert result.balance_met and dev is not None and dev <= 0.10
-    assert {a: v["dossiers"] for a, v in per.items()} == targets
-    by_code = {s.code: s for s in slots}
-    assert all(c.region in by_code[result.agency_of[c.key]].regions for c in cands)
-
-
-def test_shares_shift_towards_better_agencies_within_bounds() -> None:
-    slots = [AgencySlot(c, frozenset(REGIONS), 200, True) for c in ("A", "B", "C", "D")]
-    _, equal = agency_shares(slots, None, 0.10, 0.50)
-    assert equal == {"A": 0.25, "B": 0.25, "C": 0.25, "D": 0.25}
-    _, shifted = agency_shares(slots, {"A": 0.20, "B": 0.10, "C": 0.05, "D": 0.01}, 0.10, 0.40)
-    assert shifted["A"] > shifted["B"] > shifted["C"] >= shifted["D"] == pytest.approx(0.10)
-    assert shifted["A"] <= 0.40 + 1e-9 and sum(shifted.values()) == pytest.approx(1.0)
-    assert sum(apportion(500, shifted, {c: 200 for c in "ABCD"}).values()) == 500
-
-
 def test_recovery_rates_shift_the_split_after_enough_months_of_results(world, tmp_path: Path) -> None:
     wh, lake = world
     agencies = [_agency("A1", list(REGIONS), 30), _agency("A2", list(REGIONS), 30)]
@@ -419,70 +250,6 @@ def test_recovery_rates_shift_the_split_after_enough_months_of_results(world, tm
     assert report.agencies["A1"]["share"] == pytest.approx(0.8)
     assert (report.agencies["A1"]["dossiers"], report.agencies["A2"]["dossiers"]) == (16, 4)
 
-
-# --- scoring and its calibration ------------------------------------------------------------------
-
-def test_the_likelihood_is_refitted_towards_observed_outcomes() -> None:
-    from recouvra.config import LikelihoodPrior
-
-    prior = LikelihoodModel.from_prior(LikelihoodPrior())
-    rng = random.Random(5)
-    rows = []
-    for _ in range(2000):
-        f = Features(rng.randint(0, 12), 0, rng.randint(1, 40), 0, "ACTIVE", True, True, True)
-        # The truth: payments matter far more than the prior thinks.
-        z = -3.0 + 4.0 * min(f.payments_12m, 12) / 12
-        rows.append((f, 1.0 if rng.random() < 1 / (1 + 2.718281828 ** -z) else 0.0))
-    fitted = fit_likelihood(rows, prior, strength=1.0)
-    assert fitted.source == "CALIBRATED"
-    assert fitted.coefficients[0] > prior.coefficients[0] + 1.0
-    assert fit_likelihood([], prior, strength=1.0) is prior
-
-
-# --- lifecycle ------------------------------------------------------------------------------------
-
-def test_recalls_for_payment_proceeding_plan_merge_and_expiry(world, tmp_path: Path) -> None:
-    wh, lake = world
-    _build(wh, lake, [_debtor(i, 10_000 * i) for i in range(1, 7)])
-    settings = _settings(tmp_path, per_month=6)
-    select_and_allocate(wh, lake, settings, NOV, seed=1)
-    ids = dict(wh.query("SELECT debtor_id, dossier_id FROM core.dossier"))
-    wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
-    day = dt.date(2026, 12, 15)
-    ts = dt.datetime(2026, 12, 16)
-    # 1 pays everything; 2 goes to court; 3 signs a plan with the fund; 4 signs one its agency
-    # requested first (the agency's success: no recall).
-    paid = [{"payment_id": k + 1, "receipt_no": f"R{k}", "affiliation_no": "1000001", "payment_date": day,
-             "amount_centimes": cents, "settles_period": "2026-08", "kind": "PAYMENT", "channel": "ONLINE",
-             "recorded_at": ts, "updated_at": ts} for k, cents in enumerate([1_000_000, 100_000])]
-    _write_lake(lake, "ledger_payments", paid, "2026-12-16")
-    _write_lake(lake, "legal_proceedings", [{"proceeding_id": "P1", "affiliation_no": "1000002",
-                                             "kind": "FORCED_RECOVERY", "opened_on": day, "updated_at": ts}],
-                "2026-12-16")
-    _write_lake(lake, "payment_plans", [
-        {"plan_id": f"L{a}", "affiliation_no": f"100000{a}", "signed_on": day, "installments": 6,
-         "total_centimes": 100, "status": "ACTIVE", "updated_at": ts} for a in (3, 4)], "2026-12-16")
-    wh.execute("INSERT INTO core.agency_plan VALUES ('AG01', 'X1', 'REQUESTED', ?, ?, 6, ?, 10, 1, 2)",
-               [ids[4], dt.date(2026, 12, 1), dt.date(2027, 1, 5)])
-    # 6 was merged into 5, which has an open dossier too.
-    wh.execute("UPDATE core.dim_debtor SET status = 'MERGED', merged_into_debtor_id = 5 WHERE debtor_id = 6")
-    report = refresh_dossiers(wh, lake, settings, dt.date(2026, 12, 20))
-    assert report.dossiers == {ids[1]: "PAID_IN_FULL", ids[2]: "LEGAL_PROCEEDING", ids[3]: "PLAN_WITH_FUND",
-                               ids[6]: "MERGED_DUPLICATE"}
-    recalls = {r[0]: r[1:] for r in wh.query(
-        "SELECT dossier_id, recall_date, recalled_amount, file_name FROM core.dossier_recall")}
-    assert recalls[ids[1]] == (dt.date(2026, 12, 20), Decimal("0.00"), None)
-    assert recalls[ids[2]] == (dt.date(2026, 12, 20), Decimal("22000.00"), None)
-    assert dict(wh.query("SELECT dossier_id, status FROM core.dossier"))[ids[1]] == "RECALLED"
-    # Idempotent; and after the window every dossier left is recalled EXPIRED on its last day.
-    assert refresh_dossiers(wh, lake, settings, dt.date(2026, 12, 20)).recalled == {}
-    late = refresh_dossiers(wh, lake, settings, dt.date(2027, 5, 3))
-    assert late.dossiers == {ids[4]: "EXPIRED", ids[5]: "EXPIRED"}
-    assert wh.query("SELECT recall_date FROM core.dossier_recall WHERE dossier_id = ?", [ids[5]]) == [
-        (dt.date(2027, 4, 30),)]
-
-
-# --- seeded S data --------------------------------------------------------------------------------
 
 def test_seeded_S_data_is_selected_allocated_and_balanced(tmp_path: Path) -> None:
     import subprocess
