@@ -1,28 +1,22 @@
-"""The agency simulator's behaviour on in-memory dossiers: deterministic, inside the window and
-before any recall, never paying more than owed, every return type, malformed rows as configured,
-and every file the judge's verdict the simulator intended."""
+"""Return files from plans (recouvra.standins.simulator.emit) on in-memory dossiers: deterministic,
+inside the window and before any recall, never paying more than owed, every return type, malformed
+rows as configured, and every file the judge's verdict the simulator intended."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import Counter, defaultdict
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from recouvra.config import AgencyBehaviour
 from recouvra.exchange.csvparse import parse_rows
-from recouvra.exchange.manifest import Manifest, ManifestEntry
 from recouvra.returns.context import Dossier, ExchangeContext
 from recouvra.returns.history import InMemoryReturnHistory
 from recouvra.returns.judge import judge_bytes
-from recouvra.standins.simulator.behaviour import moroccan_phone, plan_dossier
 from recouvra.standins.simulator.emit import AgencyState, emit_agency, sending_days
 from recouvra.standins.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
-from recouvra.standins.simulator.outbox import read_outbox
 
 pytestmark = [pytest.mark.unit]
 
@@ -212,43 +206,7 @@ def test_the_judge_rejects_exactly_what_was_spoilt() -> None:
     assert ("CORRECTION", "ACCEPTED") in statuses
 
 
-def test_phones_are_valid_moroccan_numbers_in_local_forms() -> None:
-    import random
-
-    from recouvra.exchange.values import phone_e164
-
-    rng = random.Random(1)
-    phones = [moroccan_phone(rng) for _ in range(50)]
-    assert all(phone_e164(p) for p in phones)
-    assert any(p.startswith("06") or p.startswith("07") for p in phones)
-
-
-def test_plan_is_independent_of_other_dossiers_and_of_until() -> None:
-    f = DOSSIERS["D202611-000002"]
-    assert plan_dossier(f, CLEAN, 7) == plan_dossier(f, CLEAN, 7)
+def test_sending_days_are_one_weekday_from_start_to_until() -> None:
     assert sending_days(dt.date(2026, 11, 1), dt.date(2026, 11, 30), 4) == [
         dt.date(2026, 11, d) for d in (6, 13, 20, 27)
     ]
-
-
-def test_read_outbox_ignores_part_files_and_bad_manifests(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from recouvra.standins.return_samples import SampleDossier, write_assignment_csv
-
-    (tmp_path / "CNSS_ASSIGN_AG01_202611_01.csv.part").write_text("partial", encoding="utf-8")
-    assign = write_assignment_csv(
-        tmp_path, "AG01", "2026-11", [SampleDossier("D202611-000001", Decimal("6000.00"), START, END)]
-    )
-    manifest = tmp_path / "CNSS_ASSIGN_AG01_202611_01.manifest.json"
-    wrong_digest = Manifest("AG01", 1, "2026-11-01T06:00:00Z",
-                            (ManifestEntry(assign.name, "0" * 64, 1, "6000.00"),), month="2026-11")
-    manifest.write_bytes(wrong_digest.render())
-    content = read_outbox("AG01", tmp_path)
-    assert content.dossiers == {} and "sha256" in content.problems[0]
-    # a manifest that is not the contract's (no spec, agency, month, ...) is set aside as well
-    manifest.write_text(json.dumps({"files": [{"name": assign.name, "sha256": "00"}]}), encoding="utf-8")
-    content = read_outbox("AG01", tmp_path)
-    assert content.dossiers == {} and "spec" in content.problems[0]
-    # the same package with the right digest is read
-    manifest.write_bytes(replace(wrong_digest, files=(
-        ManifestEntry(assign.name, hashlib.sha256(assign.read_bytes()).hexdigest(), 1, "6000.00"),)).render())
-    assert list(read_outbox("AG01", tmp_path).dossiers) == ["D202611-000001"]

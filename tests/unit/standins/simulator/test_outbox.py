@@ -1,0 +1,41 @@
+"""What a simulated agency reads from its outbox (recouvra.standins.simulator.outbox)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from recouvra.exchange.manifest import Manifest, ManifestEntry
+from recouvra.standins.simulator.outbox import read_outbox
+
+pytestmark = [pytest.mark.unit]
+
+START, END = dt.date(2026, 11, 1), dt.date(2027, 4, 30)
+
+
+def test_read_outbox_ignores_part_files_and_bad_manifests(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from recouvra.standins.return_samples import SampleDossier, write_assignment_csv
+
+    (tmp_path / "CNSS_ASSIGN_AG01_202611_01.csv.part").write_text("partial", encoding="utf-8")
+    assign = write_assignment_csv(
+        tmp_path, "AG01", "2026-11", [SampleDossier("D202611-000001", Decimal("6000.00"), START, END)]
+    )
+    manifest = tmp_path / "CNSS_ASSIGN_AG01_202611_01.manifest.json"
+    wrong_digest = Manifest("AG01", 1, "2026-11-01T06:00:00Z",
+                            (ManifestEntry(assign.name, "0" * 64, 1, "6000.00"),), month="2026-11")
+    manifest.write_bytes(wrong_digest.render())
+    content = read_outbox("AG01", tmp_path)
+    assert content.dossiers == {} and "sha256" in content.problems[0]
+    # a manifest that is not the contract's (no spec, agency, month, ...) is set aside as well
+    manifest.write_text(json.dumps({"files": [{"name": assign.name, "sha256": "00"}]}), encoding="utf-8")
+    content = read_outbox("AG01", tmp_path)
+    assert content.dossiers == {} and "spec" in content.problems[0]
+    # the same package with the right digest is read
+    manifest.write_bytes(replace(wrong_digest, files=(
+        ManifestEntry(assign.name, hashlib.sha256(assign.read_bytes()).hexdigest(), 1, "6000.00"),)).render())
+    assert list(read_outbox("AG01", tmp_path).dossiers) == ["D202611-000001"]
