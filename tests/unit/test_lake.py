@@ -1,0 +1,68 @@
+"""The lake's layout and current state (recouvra.lake): columns and types read from the source DDL, money
+columns, and views that keep the latest version of each key across snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from recouvra.lake import TABLES, arrow_schema, current_glob, money_columns, open_lake, source_columns
+
+
+def _publish(lake: Path, table: str, day: str, rows: list[dict[str, Any]]) -> None:
+    schema = arrow_schema(table)
+    folder = lake / table / f"snapshot_date={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}
+    pq.write_table(pa.table(data, schema=schema), folder / "part-0.parquet")
+
+
+def test_every_lake_table_has_its_columns_typed_from_the_source_ddl_and_holds_its_keys() -> None:
+    columns = source_columns()
+    assert set(TABLES) <= set(columns)
+    for table, keys in TABLES.items():
+        names = [c for c, _ in columns[table]]
+        assert set(keys) <= set(names) and names[-1] == "updated_at", table
+    assert columns["receivables"] == [
+        ("receivable_id", "int64"), ("affiliation_no", "string"), ("period", "string"), ("kind", "string"),
+        ("basis", "string"), ("amount_centimes", "int64"), ("established_on", "date"), ("title_id", "string"),
+        ("updated_at", "timestamp")]
+    assert arrow_schema("plan_installments") == pa.schema([
+        ("plan_id", pa.string()), ("seq", pa.int64()), ("due_date", pa.date32()),
+        ("amount_centimes", pa.int64()), ("paid_on", pa.date32()), ("updated_at", pa.timestamp("us"))])
+
+
+def test_money_columns_are_the_centimes_columns() -> None:
+    assert money_columns("ledger_payments") == ["amount_centimes"]
+    assert money_columns("declarations") == ["payroll_centimes"]
+    assert money_columns("payment_plans") == ["total_centimes"]
+    assert money_columns("employers") == []
+
+
+def test_current_views_keep_the_latest_version_of_each_key_and_exist_empty_before_any_snapshot(
+    tmp_path: Path,
+) -> None:
+    lake = tmp_path / "lake"
+    assert current_glob(lake, "receivables") == f"{lake}/receivables/snapshot_date=*/*.parquet"
+    t1, t2 = dt.datetime(2026, 10, 1, 9), dt.datetime(2026, 10, 20, 9)
+    row = {"affiliation_no": "1000001", "period": "2026-08", "kind": "PRINCIPAL", "basis": "CONTRIBUTIONS",
+           "established_on": dt.date(2026, 9, 10)}
+    first = [{**row, "receivable_id": 1, "amount_centimes": 500, "updated_at": t1},
+             {**row, "receivable_id": 2, "amount_centimes": 70, "updated_at": t1}]
+    _publish(lake, "receivables", "2026-10-01", first)
+    _publish(lake, "receivables", "2026-11-01", [{**row, "receivable_id": 1, "amount_centimes": 300,
+                                                  "updated_at": t2}])
+    with open_lake(lake, memory_limit="256MB") as con:
+        current = con.execute("SELECT receivable_id, amount_centimes, updated_at FROM receivables ORDER BY 1")
+        assert current.fetchall() == [(1, 300, t2), (2, 70, t1)]
+        assert con.execute("SELECT count(*) FROM ledger_payments").fetchall() == [(0,)]
+        described = con.execute("DESCRIBE ledger_payments").fetchall()
+        assert [(r[0], r[1]) for r in described][:4] == [
+            ("payment_id", "BIGINT"), ("receipt_no", "VARCHAR"), ("affiliation_no", "VARCHAR"),
+            ("payment_date", "DATE")]
+        # the snapshot partition column is not part of the current state
+        assert "snapshot_date" not in [r[0] for r in con.execute("DESCRIBE receivables").fetchall()]
