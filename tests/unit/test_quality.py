@@ -1,0 +1,99 @@
+"""The snapshots' quality gate (recouvra.quality): the figures DuckDB computes over a snapshot, the row
+and snapshot suites run by Great Expectations, and the gate's summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from recouvra.extract import Snapshot
+from recouvra.lake import arrow_schema
+from recouvra.quality import GateResult, TableResult, snapshot_figures, validate_snapshots
+
+TS = dt.datetime(2026, 10, 1, 9)
+
+
+def _snapshot(lake: Path, table: str, rows: list[dict[str, Any]]) -> Snapshot:
+    """A snapshot of the run ``r1`` in the lake's incoming folder, as the extraction leaves it."""
+    schema = arrow_schema(table)
+    folder = lake / "_incoming" / "r1" / table
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}
+    pq.write_table(pa.table(data, schema=schema), folder / "part-0.parquet")
+    return Snapshot(table, "2026-11-01", "1900-01-01 00:00:00", "2026-11-01 00:00:00", len(rows),
+                    ["part-0.parquet"], str(folder), "r1")
+
+
+def _employers(lake: Path, *numbers: str) -> Snapshot:
+    rows = [{"affiliation_no": n, "legal_name": f"STE {n}", "status": "ACTIVE", "updated_at": TS}
+            for n in numbers]
+    return _snapshot(lake, "employers", rows)
+
+
+def _receivable(rid: int, affiliation_no: str, centimes: int, period: str = "2026-08") -> dict[str, Any]:
+    return {"receivable_id": rid, "affiliation_no": affiliation_no, "period": period, "kind": "PRINCIPAL",
+            "basis": "CONTRIBUTIONS", "amount_centimes": centimes, "established_on": dt.date(2026, 9, 10),
+            "updated_at": TS}
+
+
+def test_snapshot_figures_count_rows_keys_money_and_orphans_beside_the_source(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    _employers(lake, "1000001", "1000002")
+    rec = _snapshot(lake, "receivables", [_receivable(1, "1000001", 500), _receivable(1, "1000002", 20),
+                                          _receivable(3, "9999999", 70), _receivable(4, "8888888", 5)])
+    assert snapshot_figures(rec, lake, {"rows": 4, "amount_centimes": 590}) == {
+        "rows": 4, "source_rows": 4, "duplicate_keys": 1,
+        "sum_amount_centimes": 595, "source_sum_amount_centimes": 590,
+        "orphans": 2, "orphan_employers": 2, "first_orphan_employers": "8888888, 9999999",
+    }
+    common = {"affiliation_no": "1000001", "amount_centimes": 100, "settles_period": "2026-08",
+              "channel": "CHEQUE", "recorded_at": TS, "updated_at": TS}
+    pay = _snapshot(lake, "ledger_payments", [
+        {**common, "payment_id": 1, "receipt_no": "R1", "payment_date": dt.date(2026, 10, 1),
+         "kind": "PAYMENT"},
+        # a reversal must be negative: this one has the sign of a payment
+        {**common, "payment_id": 2, "receipt_no": "R2", "payment_date": dt.date(2026, 10, 2),
+         "kind": "REVERSAL",
+         "reverses_payment_id": 1},
+    ])
+    figures = snapshot_figures(pay, lake, {"rows": 2, "amount_centimes": 200})
+    assert (figures["misdirected_signs"], figures["orphans"], figures["sum_amount_centimes"]) == (1, 0, 200)
+
+
+def test_the_gate_passes_clean_snapshots_and_names_what_fails_with_the_first_keys(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    snaps = [_employers(lake, "1000001"),
+             _snapshot(lake, "receivables", [_receivable(1, "1000001", 500), _receivable(2, "1000001", 70)])]
+    sources = {"employers": {"rows": 1}, "receivables": {"rows": 2, "amount_centimes": 570}}
+    ok = validate_snapshots(snaps, lake, sources, tmp_path / "gx", "manual__2026-11-01T00:00:00")
+    assert ok.success and [(t.table, t.success, t.failures) for t in ok.tables] == [
+        ("employers", True, []), ("receivables", True, [])]
+    assert ok.docs_index and Path(ok.docs_index).is_file()
+    assert (tmp_path / "gx" / "manual__2026-11-01T00_00_00").is_dir()
+
+    wrong = [_receivable(1, "1000001", -5), _receivable(2, "1000001", 70, "2026-13")]
+    bad = [_employers(lake, "1000001"), _snapshot(lake, "receivables", wrong)]
+    gate = validate_snapshots(bad, lake, sources, tmp_path / "gx", "r2")
+    assert not gate.success and gate.tables[0].success and not gate.tables[1].success
+    failures = gate.tables[1].failures
+    assert ("batch 0: expect_column_values_to_be_between on 'amount_centimes': 1 rows "
+            "(first keys: receivable_id=1)") in failures
+    assert any(f.startswith("batch 0: expect_column_values_to_match_regex on 'period': 1 rows")
+               for f in failures)
+    assert "sum_amount_centimes = 65 but source_sum_amount_centimes = 570 (expected equal)" in failures
+
+
+def test_the_summary_lists_every_table_and_the_data_docs() -> None:
+    tables = [TableResult("employers", True), TableResult("receivables", False, ["a", "b"])]
+    gate = GateResult("r1", False, tables, "/gx/index.html")
+    assert gate.summary() == (
+        "quality gate r1: FAILED\n"
+        "  employers            ok\n"
+        "  receivables          FAILED: a; b\n"
+        "  data docs: /gx/index.html"
+    )
+    assert GateResult("r2", True, [], None).summary() == "quality gate r2: PASSED"
