@@ -1,0 +1,68 @@
+"""The run's resources from Airflow (recouvra.airflow_adapter.runtime): connections as SQLAlchemy URLs
+or the configured defaults, and the run's date from the task context."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pendulum
+import pytest
+
+from recouvra.airflow_adapter import runtime
+from recouvra.calendar import RunDate
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    runtime.settings.cache_clear()
+    yield
+    runtime.settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("uri", "url"),
+    [
+        ("postgres://fund:s3cret@db.cnss.ma:5432/source", "postgresql+psycopg://fund:s3cret@db.cnss.ma:5432/source"),
+        ("postgresql://fund@10.0.0.5/warehouse", "postgresql+psycopg://fund@10.0.0.5/warehouse"),
+    ],
+)
+def test_a_defined_connection_gives_a_psycopg_url(
+    uri: str, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_RECOUVRA_TEST_DB", uri)
+    assert runtime.connection_url("recouvra_test_db", "sqlite:///unused.db") == url
+
+
+def test_without_the_connection_the_configured_default_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_RECOUVRA_SOURCE", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_RECOUVRA_WAREHOUSE", raising=False)
+    monkeypatch.setenv("RECOUVRA__STORAGE__SOURCE_URL", "sqlite:////tmp/recouvra-test/source.db")
+    assert runtime.connection_url("recouvra_missing_conn", "duckdb:///x.duckdb") == "duckdb:///x.duckdb"
+    assert runtime.source_url() == "sqlite:////tmp/recouvra-test/source.db"
+    assert runtime.warehouse_url() == runtime.settings().warehouse_url
+    monkeypatch.setenv("AIRFLOW_CONN_RECOUVRA_WAREHOUSE", "postgres://wh@db/warehouse")
+    assert runtime.warehouse_url() == "postgresql+psycopg://wh@db/warehouse"
+
+
+def test_settings_are_loaded_once_per_process() -> None:
+    assert runtime.settings() is runtime.settings()
+
+
+def test_the_run_date_is_the_logical_day_in_morocco_or_when_the_run_was_queued(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import airflow.sdk
+
+    # 23:30 UTC on 31 October is already 1 November in Casablanca (UTC+1)
+    late = pendulum.datetime(2026, 10, 31, 23, 30, tz="UTC")
+    context = {"logical_date": late, "dag_run": SimpleNamespace(run_after=None)}
+    monkeypatch.setattr(airflow.sdk, "get_current_context", lambda: context)
+    assert runtime.run_date() == RunDate(dt.date(2026, 11, 1))
+    assert runtime.run_date().month == dt.date(2026, 11, 1)
+    queued = pendulum.datetime(2026, 12, 3, 8, tz="UTC")
+    context = {"logical_date": None, "dag_run": SimpleNamespace(run_after=queued)}  # asset-triggered
+    assert runtime.run_date() == RunDate(dt.date(2026, 12, 3))
+    assert runtime.LOCAL_TZ.name == "Africa/Casablanca"
+    assert runtime.START_DATE == pendulum.datetime(2024, 1, 1, tz="Africa/Casablanca")
