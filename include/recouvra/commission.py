@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from recouvra.calendar import require_month
 from recouvra.exchange.manifest import Manifest, ManifestEntry
 from recouvra.exchange.names import commission_names, month_stamp
+from recouvra.exchange.spec import COMMISSION_COLUMNS
 from recouvra.ledger import CENT, ZERO, as_date, money
 from recouvra.publication import (
     Package,
@@ -63,10 +64,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COMMISSION_COLUMNS: tuple[str, ...] = (
-    "dossier_id", "attributed_amount", "commission_rate", "commission_before_cap",
-    "commission_paid_to_date", "commission_this_month", "cap_reached",
-)
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,20 @@ from recouvra.calendar import FUND_TZ, require_month
 from recouvra.errors import RecouvraError
 from recouvra.exchange.csvparse import format_rows, formula_guard
 from recouvra.exchange.manifest import Manifest, ManifestEntry
-from recouvra.exchange.names import assignment_names, month_stamp, payments_names, recall_name
-from recouvra.exchange.spec import EMAIL_RE, MAX_CELL_CHARS, MAX_FILE_BYTES, format_timestamp
+from recouvra.exchange.names import OUTBOX, assignment_names, month_stamp, payments_names, recall_name
+from recouvra.exchange.spec import (
+    ASSIGNMENT_COLUMNS,
+    DETAIL_COLUMNS,
+    DETAIL_KINDS,
+    EMAIL_RE,
+    MAX_CELL_CHARS,
+    MAX_FILE_BYTES,
+    PAYMENTS_COLUMNS,
+    RECALL_COLUMNS,
+    RECALL_REASONS,
+    SEGMENTS,
+    format_timestamp,
+)
 from recouvra.ledger import (
     ENTRY_KINDS,
     REVERSAL,
@@ -86,28 +98,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REMOTE_DIR = "outbox"
+REMOTE_DIR = OUTBOX
 LINE_END = "\n"
 
 CENT = Decimal("0.01")
 
-ASSIGNMENT_COLUMNS: tuple[str, ...] = (
-    "dossier_id", "affiliation_no", "debtor_name", "legal_form", "ice", "rc_number", "rc_court",
-    "address", "city", "phone_1", "phone_2", "email", "legal_rep_name", "segment", "periods_count",
-    "oldest_period", "newest_period", "principal_due", "surcharges_due", "penalties_due", "total_due",
-    "assignment_start", "assignment_end", "commission_rate", "commission_cap",
-)
-DETAIL_COLUMNS: tuple[str, ...] = ("dossier_id", "period", "kind", "amount_due")
-RECALL_COLUMNS: tuple[str, ...] = ("dossier_id", "recall_date", "reason")
-PAYMENTS_COLUMNS: tuple[str, ...] = (
-    "dossier_id", "ledger_payment_id", "payment_date", "amount", "settles_period", "kind",
-)
-
-SEGMENTS = frozenset({"FRESH", "UNPAID_TITLE"})
-KINDS: tuple[str, ...] = ("PRINCIPAL", "SURCHARGE", "PENALTY")  # detail rows in this order
-RECALL_REASONS = frozenset({
-    "PAID_IN_FULL", "LEGAL_PROCEEDING", "PLAN_WITH_FUND", "EXPIRED", "MERGED_DUPLICATE", "FUND_DECISION",
-})
+KINDS = DETAIL_KINDS
 PAYMENT_KINDS = ENTRY_KINDS  # the ledger's kinds, as the payments file writes them
 
 PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION"]

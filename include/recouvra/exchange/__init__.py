@@ -4,11 +4,11 @@ Kernel: the fund's files to the agencies (publication) and the agencies' files t
 ingestion, the simulated agencies) read and write them through these modules, so each rule is written
 once:
 
-* :mod:`~recouvra.exchange.names`: every file name of the contract both ways (the fund's ``CNSS_*``
-  files and manifests, return files and their ``.sha256`` sidecars, ``.ack.json`` and ``.rejects.csv``),
-  built and parsed;
-* :mod:`~recouvra.exchange.spec`: the contract's version, return-file columns, codes, statuses, limits
-  (file size, cell length), timestamps and the fund's time zone;
+* :mod:`~recouvra.exchange.names`: the agency home's folders and every file name of the contract both
+  ways (the fund's ``CNSS_*`` files and manifests, return files and their ``.sha256`` sidecars,
+  ``.ack.json`` and ``.rejects.csv``), built and parsed;
+* :mod:`~recouvra.exchange.spec`: the contract's version, the columns of the fund's files and of return
+  files, codes, statuses, limits (file size, cell length), timestamps and the fund's time zone;
 * :mod:`~recouvra.exchange.values`: the formats of phones (a valid Moroccan number, in E.164) and
   e-mails, checked one way by the judge of return files and the debtor master's normalisers;
 * :mod:`~recouvra.exchange.csvparse`: CSV cells as the contract writes and reads them (UTF-8, the

@@ -22,6 +22,16 @@ from enum import StrEnum
 from recouvra.exchange.errors import FileNameError
 from recouvra.exchange.spec import AGENCY_RE, RETURN_TYPES
 
+# The folders of an agency's SFTP home (agency-exchange/1): the fund writes outbox/ and outbox/acks/ and
+# moves processed files into inbox/processed/; the agency writes inbox/ only. Uploads go to a .part name
+# first and are renamed when complete.
+OUTBOX = "outbox"
+ACKS = "outbox/acks"
+INBOX = "inbox"
+PROCESSED = "inbox/processed"
+HOME_FOLDERS: tuple[str, ...] = (OUTBOX, ACKS, INBOX, PROCESSED)
+PART_SUFFIX = ".part"
+
 CSV_SUFFIX = ".csv"
 MANIFEST_SUFFIX = ".manifest.json"
 SIDECAR_SUFFIX = ".sha256"

@@ -97,6 +97,25 @@ RECALL_REASONS = frozenset({
     "PAID_IN_FULL", "LEGAL_PROCEEDING", "PLAN_WITH_FUND", "EXPIRED", "MERGED_DUPLICATE", "FUND_DECISION",
 })
 
+# The fund's files to the agencies: their columns, in the contract's order.
+ASSIGNMENT_COLUMNS: tuple[str, ...] = (
+    "dossier_id", "affiliation_no", "debtor_name", "legal_form", "ice", "rc_number", "rc_court",
+    "address", "city", "phone_1", "phone_2", "email", "legal_rep_name", "segment", "periods_count",
+    "oldest_period", "newest_period", "principal_due", "surcharges_due", "penalties_due", "total_due",
+    "assignment_start", "assignment_end", "commission_rate", "commission_cap",
+)
+DETAIL_COLUMNS: tuple[str, ...] = ("dossier_id", "period", "kind", "amount_due")
+RECALL_COLUMNS: tuple[str, ...] = ("dossier_id", "recall_date", "reason")
+PAYMENTS_COLUMNS: tuple[str, ...] = (
+    "dossier_id", "ledger_payment_id", "payment_date", "amount", "settles_period", "kind",
+)
+COMMISSION_COLUMNS: tuple[str, ...] = (
+    "dossier_id", "attributed_amount", "commission_rate", "commission_before_cap",
+    "commission_paid_to_date", "commission_this_month", "cap_reached",
+)
+SEGMENTS = frozenset({"FRESH", "UNPAID_TITLE"})
+DETAIL_KINDS: tuple[str, ...] = ("PRINCIPAL", "SURCHARGE", "PENALTY")  # detail rows in this order
+
 
 class Kind(StrEnum):
     """How a return-file column is read and checked."""

@@ -22,7 +22,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recouvra.exchange.names import ACK_SUFFIX, REJECTS_SUFFIX, SIDECAR_SUFFIX
+from recouvra.exchange.names import ACK_SUFFIX, ACKS, INBOX, PROCESSED, REJECTS_SUFFIX, SIDECAR_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INBOX = "inbox"
-PROCESSED = "inbox/processed"
-ACKS = "outbox/acks"
 
 
 def spool_dir(root: Path, agency: str, run: str) -> Path:

@@ -32,6 +32,7 @@ import paramiko
 
 from recouvra.exchange.errors import ManifestError
 from recouvra.exchange.manifest import check_listed, read_file_list
+from recouvra.exchange.names import OUTBOX, PART_SUFFIX
 from recouvra.sftp.errors import (
     Endpoint,
     SftpAuthError,
@@ -46,7 +47,6 @@ from recouvra.sftp.errors import (
 
 log = logging.getLogger(__name__)
 
-PART_SUFFIX = ".part"
 CHUNK = 32_768  # paramiko's SFTP write size: larger writes are split anyway
 _DRAIN_EVERY = 64  # pipelined writes in flight (2 MiB) before we collect their acknowledgements
 _IO_ERRORS = (OSError, EOFError, paramiko.SSHException, socket.timeout)
@@ -102,7 +102,7 @@ class SftpClient(Protocol):
     def write_text_atomic(self, remote_path: str, text: str) -> Transferred: ...
 
     def publish_package(
-        self, files: Sequence[Path], manifest: Path, remote_dir: str = "outbox"
+        self, files: Sequence[Path], manifest: Path, remote_dir: str = OUTBOX
     ) -> PublishedPackage: ...
 
     def list_ready(self, remote_dir: str) -> list[RemoteFile]: ...
@@ -230,7 +230,7 @@ class ParamikoSftpClient:
                                 remote_path)
 
     def publish_package(
-        self, files: Sequence[Path], manifest: Path, remote_dir: str = "outbox"
+        self, files: Sequence[Path], manifest: Path, remote_dir: str = OUTBOX
     ) -> PublishedPackage:
         """Upload a package's data files, then its manifest LAST (a package is complete when it exists).
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from recouvra.exchange.names import HOME_FOLDERS
 from recouvra.sftp.errors import SftpServerError
 from recouvra.sftp.keys import (
     agency_key_path,
@@ -55,7 +56,6 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 #: Folders of every agency home (agency-exchange v1, "Accounts and folders").
-HOME_FOLDERS: tuple[str, ...] = ("outbox", "outbox/acks", "inbox", "inbox/processed")
 PID_FILE = "server.pid"
 PORT_FILE = "server.port"
 LOG_FILE = "server.log"

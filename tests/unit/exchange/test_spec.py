@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,21 @@ def test_limits_and_ceilings() -> None:
 )
 def test_parse_iso_date_only_takes_real_yyyy_mm_dd(text: str, day: dt.date | None) -> None:
     assert parse_iso_date(text) == day
+
+
+def test_the_funds_files_have_the_columns_the_agency_guide_shows() -> None:
+    """docs/agency-exchange.md shows each of the fund's files by its header line: the code writes those."""
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "agency-exchange.md").read_text(encoding="utf-8")
+    headers = {line for line in guide.splitlines() if line.startswith("dossier_id;")}
+    for columns in (spec.ASSIGNMENT_COLUMNS, spec.DETAIL_COLUMNS, spec.RECALL_COLUMNS, spec.PAYMENTS_COLUMNS,
+                    spec.COMMISSION_COLUMNS):
+        assert ";".join(columns) in headers, columns
+    assert spec.SEGMENTS == {"FRESH", "UNPAID_TITLE"}
+    assert spec.DETAIL_KINDS == ("PRINCIPAL", "SURCHARGE", "PENALTY")
+
+
+def test_the_agency_home_folders() -> None:
+    from recouvra.exchange import names
+
+    assert names.HOME_FOLDERS == ("outbox", "outbox/acks", "inbox", "inbox/processed")
+    assert all(f.startswith((names.OUTBOX, names.INBOX)) for f in names.HOME_FOLDERS)

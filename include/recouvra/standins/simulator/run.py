@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from recouvra.errors import RecouvraError
 from recouvra.exchange.ack import Ack
 from recouvra.exchange.errors import AckError
-from recouvra.exchange.names import ACK_SUFFIX, sidecar_name
+from recouvra.exchange.names import ACK_SUFFIX, ACKS, INBOX, OUTBOX, PROCESSED, sidecar_name
 from recouvra.standins.simulator.emit import AgencyState, emit_agency
 from recouvra.standins.simulator.ledger import write_ledger
 from recouvra.standins.simulator.outbox import read_outbox
@@ -207,10 +207,10 @@ def simulate_agencies(
             say(f"{agency}: already simulated up to {state.until}; nothing to send")
         local = work / agency
         with connect(params[agency]) as client:
-            _fetch(client, "outbox", local / "outbox")
-            ack_names = _fetch(client, "outbox/acks", local / "acks")
-            taken = {f.name for f in client.list_ready("inbox")} | {
-                f.name for f in client.list_ready("inbox/processed")
+            _fetch(client, OUTBOX, local / "outbox")
+            ack_names = _fetch(client, ACKS, local / "acks")
+            taken = {f.name for f in client.list_ready(INBOX)} | {
+                f.name for f in client.list_ready(PROCESSED)
             }
             for name in ack_names:
                 if name.endswith(ACK_SUFFIX) and name not in state.acks:
