@@ -50,3 +50,27 @@ def test_a_breach_fails_the_lint_naming_its_contract(tmp_path: Path, module: str
     assert run.returncode != 0, run.stdout[-3000:]
     broken = run.stdout[run.stdout.index("Broken contracts"):]
     assert contract in broken, run.stdout[-3000:]
+
+
+def _has_logic(path: Path) -> bool:
+    """A module with a function (or a method): class-only declarations and re-exports carry no logic."""
+    import ast
+
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+               for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+
+def test_every_module_with_logic_has_its_mirrored_test_file() -> None:
+    """include/recouvra/<pkg>/<mod>.py is tested by tests/unit/<pkg>/test_<mod>.py (a package's
+    __init__ by tests/unit/<pkg>/test_<pkg>.py)."""
+    package = ROOT / "include" / "recouvra"
+    missing = []
+    for module in sorted(package.rglob("*.py")):
+        if not _has_logic(module):
+            continue
+        rel = module.relative_to(package)
+        name = rel.parent.name if rel.name == "__init__.py" else rel.stem
+        wanted = ROOT / "tests" / "unit" / rel.parent / f"test_{name}.py"
+        if not wanted.is_file():
+            missing.append(f"{module.relative_to(ROOT)} -> {wanted.relative_to(ROOT)}")
+    assert not missing, "modules without their mirrored test file:\n" + "\n".join(missing)

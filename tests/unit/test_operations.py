@@ -263,19 +263,6 @@ def test_pools_for_airflow_pools_import(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["nope"]) == 2
 
 
-def test_default_args_alert_retry_with_backoff_and_time_out() -> None:
-    from recouvra.airflow_adapter import DEFAULT_ARGS
-    from recouvra.airflow_adapter import SFTP_POOL as ADAPTER_SFTP_POOL
-    from recouvra.airflow_adapter.callbacks import notify_failure, notify_retry
-
-    assert DEFAULT_ARGS["on_failure_callback"] is notify_failure
-    assert DEFAULT_ARGS["on_retry_callback"] is notify_retry
-    assert DEFAULT_ARGS["retries"] >= 2 and DEFAULT_ARGS["retry_exponential_backoff"]
-    assert DEFAULT_ARGS["max_retry_delay"] > DEFAULT_ARGS["retry_delay"]
-    assert dt.timedelta(0) < DEFAULT_ARGS["execution_timeout"] <= dt.timedelta(hours=2)
-    assert ADAPTER_SFTP_POOL == SFTP_POOL == "sftp_agencies"
-
-
 def _out_file(name: str, rows: int, kind: str = "ASSIGNMENT") -> dict[str, Any]:
     return {"name": name, "file_type": kind, "path": f"/data/outbox/AG01/{name}", "sha256": "ab" * 32,
             "size": 100, "rows": rows, "control_total": None}
