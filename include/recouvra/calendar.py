@@ -16,6 +16,8 @@ from recouvra.errors import RecouvraError
 #: The fund works in Morocco's local time: schedules, "today" and months follow it (agency-exchange v1).
 FUND_TZ_NAME = "Africa/Casablanca"
 FUND_TZ = ZoneInfo(FUND_TZ_NAME)
+#: A contribution period as the fund writes it: ``YYYY-MM`` (declarations, receivables, the ledger).
+PERIOD_PATTERN = r"([0-9]{4})-(0[1-9]|1[0-2])"
 
 
 class CalendarError(RecouvraError):

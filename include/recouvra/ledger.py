@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.calendar import FUND_TZ
+from recouvra.calendar import FUND_TZ, PERIOD_PATTERN
 from recouvra.errors import RecouvraError
 from recouvra.sqlfiles import query
 
@@ -51,7 +51,7 @@ PAYMENT = "PAYMENT"
 REVERSAL = "REVERSAL"
 ENTRY_KINDS = frozenset({PAYMENT, REVERSAL})
 
-_PERIOD_RE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
+_PERIOD_RE = re.compile(PERIOD_PATTERN, re.ASCII)
 
 
 class LedgerError(RecouvraError):

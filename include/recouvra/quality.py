@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recouvra.calendar import PERIOD_PATTERN
 from recouvra.lake import TABLES, current_glob, money_columns, source_columns
+from recouvra.ledger import ENTRY_KINDS
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
@@ -27,10 +29,10 @@ if TYPE_CHECKING:
 
     from recouvra.extract import Snapshot
 
-PERIOD_REGEX = r"^\d{4}-(?:0[1-9]|1[0-2])$"
+PERIOD_REGEX = f"^{PERIOD_PATTERN}$"
 CODES: dict[tuple[str, str], list[str]] = {
     ("receivables", "kind"): ["PRINCIPAL", "SURCHARGE", "PENALTY"],
-    ("ledger_payments", "kind"): ["PAYMENT", "REVERSAL"],
+    ("ledger_payments", "kind"): sorted(ENTRY_KINDS),
     ("ledger_payments", "channel"): ["BANK_TRANSFER", "CHEQUE", "FUND_COUNTER", "ONLINE"],
     ("payment_plans", "status"): ["ACTIVE", "HONOURED", "BROKEN"],
 }
@@ -79,7 +81,8 @@ def _row_expectations(table: str) -> list[Any]:
         if (table, col) in CODES:
             out.append(exp.ExpectColumnValuesToBeInSet(column=col, value_set=CODES[(table, col)]))
     if table == "ledger_payments":
-        # A payment is never of zero; only reversals are negative (checked on the snapshot).
+        # A payment is never of zero; only reversals are negative (ledger.check_entry's rule, checked
+        # on the whole snapshot by include/sql/quality/count_misdirected_signs.sql).
         out.append(exp.ExpectColumnValuesToNotBeInSet(column="amount_centimes", value_set=[0]))
     if table == "employers":
         out.append(exp.ExpectColumnValuesToMatchRegex(column="affiliation_no", regex=r"^\d+$"))
