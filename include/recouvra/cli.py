@@ -63,16 +63,19 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     settings = _settings(args)
     url = settings.resolve_url(args.url) if args.url else settings.source_url
     truth_dir = Path(args.truth_dir) if args.truth_dir else settings.path(settings.storage.truth_dir)
-    report = seed_source(
-        settings,
-        scale=args.scale,
-        seed=args.seed,
-        url=url,
-        truth_dir=truth_dir,
-        progress=not args.quiet,
-        force=args.force,
-    )
-    print(report.summary())
+    # `seed --advance-to M` alone advances the source as seeded; it never re-seeds at the default scale
+    # (an M source advanced without --scale stays M). With --scale (or without --advance-to) it seeds first.
+    if args.scale is not None or args.seed is not None or args.force or not args.advance_to:
+        report = seed_source(
+            settings,
+            scale=args.scale if args.scale is not None else "S",
+            seed=args.seed if args.seed is not None else 42,
+            url=url,
+            truth_dir=truth_dir,
+            progress=not args.quiet,
+            force=args.force,
+        )
+        print(report.summary())
     if args.advance_to:
         from recouvra.standins.generator.advance import advance_source
 
@@ -123,17 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(handler=_cmd_config_check)
 
     s = sub.add_parser("seed", help="create and fill the synthetic fund database (the operational source)")
-    s.add_argument("--scale", type=_scale, default="S",
-                   help="S ≈ 5,000 employers, M ≈ 100,000, L ≈ 1,000,000, or a number of employers")
-    s.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
+    s.add_argument("--scale", type=_scale,
+                   help="S ≈ 5,000 employers (default), M ≈ 100,000, L ≈ 1,000,000, or a number of employers")
+    s.add_argument("--seed", type=int, help="random seed (same seed, same data; default 42)")
     s.add_argument("--url", help="SQLAlchemy URL of the source (default: storage.source_url)")
     s.add_argument("--truth-dir", help="where the duplicates truth is written (default: storage.truth_dir)")
     s.add_argument("--force", action="store_true",
                    help="re-seed even if the source already holds this scale and seed")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.add_argument("--advance-to", metavar="YYYY-MM",
-                   help="then bring the source forward month by month to the end of this month "
-                        "(new declarations, fresh claims, payments, surcharges, employers; idempotent)")
+                   help="bring the source forward month by month to the end of this month (new "
+                        "declarations, fresh claims, payments, surcharges, employers; idempotent); alone, "
+                        "advances the source as seeded, whatever its scale")
     s.set_defaults(handler=_cmd_seed)
 
     w = sub.add_parser("warehouse", help="warehouse schema")

@@ -331,3 +331,18 @@ def test_the_seed_command_advances(settings: Settings, seeded: Path, tmp_path: P
     assert _rows(url, "SELECT month FROM source_clock ORDER BY month") == [("2026-11",), ("2026-12",)]
     assert cli.main(args) == 0
     assert "nothing to advance" in capsys.readouterr().out
+
+
+def test_advance_alone_never_reseeds_at_the_default_scale(seeded: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`seed --advance-to` without --scale on a source of another size advances it as seeded: before,
+    the default scale S re-seeded a 300-employer (or an M) source from scratch first."""
+    url, truth_dir = _copy(seeded, tmp_path / "a")
+    before = _rows(url, "SELECT count(*) FROM employers")[0][0]
+    args = ["seed", "--url", url, "--truth-dir", str(truth_dir), "--quiet", "--advance-to", "2026-11"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "seeded" not in out.split("advanced")[0], out
+    assert _rows(url, "SELECT n_employers FROM seed_runs") == [(N,)]
+    assert before <= _rows(url, "SELECT count(*) FROM employers")[0][0] < 5_000
+    assert _rows(url, "SELECT month FROM source_clock ORDER BY month") == [("2026-11",)]
