@@ -1,6 +1,6 @@
 """The debtor master: one legal entity, one debtor, built from the lake into the warehouse.
 
-On a date ``as_of`` it (1) reads the current employers from the lake, (2) groups their affiliation
+On a day ``on`` it (1) reads the current employers from the lake, (2) groups their affiliation
 numbers into legal entities (:mod:`recouvra.matching`), (3) builds each entity's golden record,
 (4) gives each entity a stable ``debtor_id`` (an entity keeps the id most of its affiliation numbers
 had; new entities draw from ``core.debtor_id_seq``; an id whose affiliations all moved is marked
@@ -69,13 +69,13 @@ class MasterReport:
         return asdict(self)
 
 
-def read_inputs(lake: Path, as_of: dt.date, title_limit_years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Current employers (as matching records) and their portfolio features on ``as_of``."""
+def read_inputs(lake: Path, on: dt.date, title_limit_years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Current employers (as matching records) and their portfolio features on the day ``on``."""
     with open_lake(lake) as con:
         records = con.execute(query("debtor_master/select_employer_records")).df()
-        create_outstanding(con, as_of)  # table outstanding, which the features query reads
+        create_outstanding(con, on)  # table outstanding, which the features query reads
         features = con.execute(query("lake/build_affiliation_features"),
-                               {"as_of": as_of, "title_limit_years": title_limit_years}).df()
+                               {"as_of": on, "title_limit_years": title_limit_years}).df()
     return records, features
 
 
@@ -197,14 +197,14 @@ def _load(wh: Warehouse, table: str, frame: pd.DataFrame) -> None:
 
 
 def build_debtor_master(
-    wh: Warehouse, lake: Path, as_of: dt.date, *, title_limit_years: int = 4,
+    wh: Warehouse, lake: Path, on: dt.date, *, title_limit_years: int = 4,
     progress: Any = None,
 ) -> MasterReport:
-    """Resolve entities on ``as_of`` and write the debtor master; idempotent for a date."""
+    """Resolve entities on the day ``on`` and write the debtor master; idempotent for a date."""
 
     from recouvra.matching import MatchConfig, build_golden_records, resolve
 
-    records, features = read_inputs(lake, as_of, title_limit_years)
+    records, features = read_inputs(lake, on, title_limit_years)
     config = MatchConfig()
     resolution = resolve(records, config, progress=progress)
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
@@ -217,7 +217,7 @@ def build_debtor_master(
         entities["debtor_id"] = entities["entity_id"].map(ids).astype("int64")
         source_golden = entities[["debtor_id", *SOURCE_TRACKED]].copy()
         entities = _overlay_agency_findings(wh, entities, retired)
-        _store_source_golden(wh, source_golden, entities, as_of)
+        _store_source_golden(wh, source_golden, entities, on)
         # --- dim_debtor and its history -----------------------------------------------------
         work = entities[["debtor_id", *GOLDEN_COLUMNS]].copy()
         work["affiliations_count"] = work["affiliations_count"].astype("int32")
@@ -240,7 +240,7 @@ def build_debtor_master(
         wh.execute(
             query("debtor_master/insert_source_versions", columns=", ".join(hist_cols),
                   d_columns=", ".join("d." + c for c in hist_cols)),
-            [now, as_of.isoformat()],
+            [now, on.isoformat()],
         )
         for old, into in retired.items():
             wh.execute(query("debtor_master/close_current_version"), [now, old])
@@ -248,19 +248,19 @@ def build_debtor_master(
         wh.execute(query("debtor_master/drop_load_debtor"))
 
         # --- bridge from affiliation number to debtor, with history ---------------------------
-        moved = _write_bridge(wh, assignments, ids, resolution.evidence, config.accept_score, as_of)
+        moved = _write_bridge(wh, assignments, ids, resolution.evidence, config.accept_score, on)
         # --- evidence of every merge of this run ----------------------------------------------
-        evidence = _evidence_frame(resolution.evidence, config.accept_score, as_of)
-        wh.execute(query("debtor_master/delete_match_evidence"), [as_of])
+        evidence = _evidence_frame(resolution.evidence, config.accept_score, on)
+        wh.execute(query("debtor_master/delete_match_evidence"), [on])
         if len(evidence):
             import pyarrow as pa
 
             wh.load_arrow("core.debtor_match_evidence", pa.Table.from_pandas(evidence, preserve_index=False))
         # --- portfolio features per debtor on as_of --------------------------------------------
-        _write_portfolio(wh, entities, as_of)
+        _write_portfolio(wh, entities, on)
 
     report = MasterReport(
-        as_of=as_of.isoformat(), affiliations=len(records), debtors=len(entities),
+        as_of=on.isoformat(), affiliations=len(records), debtors=len(entities),
         merged_records=len(records) - len(entities), new_debtors=int(new), changed_debtors=int(changed),
         retired_debtors=len(retired), moved_affiliations=moved, evidence_pairs=len(evidence),
         by_rule=resolution.by_rule(),
@@ -345,14 +345,14 @@ def _overlay_agency_findings(wh: Warehouse, entities: pd.DataFrame, retired: dic
 
 
 def _store_source_golden(wh: Warehouse, source: pd.DataFrame, entities: pd.DataFrame,
-                         as_of: dt.date) -> None:
+                         on: dt.date) -> None:
     frame = source.merge(entities[["debtor_id", "source_updated_on"]], on="debtor_id")
-    frame.insert(1, "built_on", as_of)
+    frame.insert(1, "built_on", on)
     _load(wh, "core.debtor_source_golden", frame[["debtor_id", "built_on", "source_updated_on",
                                                   *SOURCE_TRACKED]])
 
 
-def _evidence_frame(evidence: pd.DataFrame, accept: float, as_of: dt.date) -> pd.DataFrame:
+def _evidence_frame(evidence: pd.DataFrame, accept: float, on: dt.date) -> pd.DataFrame:
     import pandas as pd
 
     if evidence.empty:
@@ -360,7 +360,7 @@ def _evidence_frame(evidence: pd.DataFrame, accept: float, as_of: dt.date) -> pd
     a = evidence["left_record_id"].astype("str")
     b = evidence["right_record_id"].astype("str")
     out = pd.DataFrame({
-        "resolved_on": as_of,
+        "resolved_on": on,
         "affiliation_no_a": a.where(a < b, b),
         "affiliation_no_b": b.where(a < b, a),
         "rule": evidence["rule"].astype("str"),
@@ -379,7 +379,7 @@ def _decimal4(x: float) -> Any:
 
 
 def _write_bridge(wh: Warehouse, assignments: pd.DataFrame, ids: pd.Series, evidence: pd.DataFrame,
-                  accept: float, as_of: dt.date) -> int:
+                  accept: float, on: dt.date) -> int:
     """Close the bridge rows whose debtor changed, open new ones; returns affiliations moved."""
     import pandas as pd
 
@@ -414,18 +414,18 @@ def _write_bridge(wh: Warehouse, assignments: pd.DataFrame, ids: pd.Series, evid
     wh.execute(query("debtor_master/create_load_bridge"))
     _load(wh, "core.load_bridge", changed[["affiliation_no", "debtor_id", "match_rule", "match_score"]])
     # A row opened today (an earlier run of the same date) is replaced, not closed.
-    wh.execute(query("debtor_master/delete_bridge_opened_on"), [as_of])
-    wh.execute(query("debtor_master/close_bridge_rows"), [as_of])
-    wh.execute(query("debtor_master/insert_bridge_rows"), [as_of])
+    wh.execute(query("debtor_master/delete_bridge_opened_on"), [on])
+    wh.execute(query("debtor_master/close_bridge_rows"), [on])
+    wh.execute(query("debtor_master/insert_bridge_rows"), [on])
     wh.execute(query("debtor_master/drop_load_bridge"))
     return moved
 
 
-def _placements(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
-    """Previous placements per debtor before ``as_of``: how many, the last month, its outcome."""
+def _placements(wh: Warehouse, on: dt.date) -> pd.DataFrame:
+    """Previous placements per debtor before the day ``on``: how many, the last month, its outcome."""
     import pandas as pd
 
-    rows = wh.query(query("debtor_master/select_previous_placements"), [as_of])
+    rows = wh.query(query("debtor_master/select_previous_placements"), [on])
     df = pd.DataFrame(rows, columns=["debtor_id", "month", "dossier_id", "outcome"])
     if df.empty:
         return pd.DataFrame({"debtor_id": pd.Series(dtype="int64"),
@@ -440,14 +440,14 @@ def _placements(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, as_of: dt.date) -> None:
-    """Portfolio features of every debtor owing something on ``as_of`` (replaces that date)."""
+def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, on: dt.date) -> None:
+    """Portfolio features of every debtor owing something on the day ``on`` (replaces that date)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     owing = entities[entities["total_open"] > 0].copy()
     frame = owing[["debtor_id", *FEATURE_COLUMNS, "activity_status", "region", "affiliations_count"]].copy()
-    frame.insert(0, "as_of_date", as_of)
+    frame.insert(0, "as_of_date", on)
     for c in ("principal_open", "surcharge_open", "penalty_open", "total_open", "paid_12m"):
         frame[c] = frame[c].astype("int64")
     for c in ("unpaid_periods", "payments_12m", "reversals", "plans", "broken_plans", "active_plans",
@@ -456,7 +456,7 @@ def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, as_of: dt.date) -> N
     frame["title_days_left"] = frame["title_days_left"].astype("Int32")
     frame["in_legal_proceeding"] = frame["in_legal_proceeding"].fillna(False).astype("bool")
     frame["in_insolvency"] = frame["in_insolvency"].fillna(False).astype("bool")
-    frame = frame.merge(_placements(wh, as_of), on="debtor_id", how="left")
+    frame = frame.merge(_placements(wh, on), on="debtor_id", how="left")
     frame["previous_placements"] = frame["previous_placements"].fillna(0).astype("int32")
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for c in ("principal_open", "surcharge_open", "penalty_open", "total_open", "paid_12m"):
@@ -464,6 +464,6 @@ def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, as_of: dt.date) -> N
         cents = table[c].cast(pa.decimal128(19, 0))
         mad = pc.multiply(cents, pa.scalar(Decimal("0.01"), pa.decimal128(3, 2)))
         table = table.set_column(table.schema.get_field_index(c), c, mad.cast(pa.decimal128(18, 2)))
-    wh.execute(query("debtor_master/delete_debtor_portfolio"), [as_of])
+    wh.execute(query("debtor_master/delete_debtor_portfolio"), [on])
     if table.num_rows:
         wh.load_arrow("core.debtor_portfolio", table)

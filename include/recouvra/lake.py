@@ -121,8 +121,8 @@ def open_lake(lake: Path, *, memory_limit: str = "4GB") -> Iterator[duckdb.DuckD
         con.close()
 
 
-def create_outstanding(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+def create_outstanding(con: duckdb.DuckDBPyConnection, on: dt.date) -> None:
     """Materialise table ``outstanding`` in a lake connection: what each affiliation still owes per
-    unpaid month on ``as_of`` (``include/sql/lake/build_outstanding_by_period.sql``)."""
-    con.sql(query("lake/build_outstanding_by_period"), params={"as_of": as_of}).create("outstanding")
+    unpaid month on the day ``on`` (``include/sql/lake/build_outstanding_by_period.sql``)."""
+    con.sql(query("lake/build_outstanding_by_period"), params={"as_of": on}).create("outstanding")
 

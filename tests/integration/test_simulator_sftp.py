@@ -135,7 +135,7 @@ def test_agencies_answer_over_sftp_and_pay_into_the_ledger(
                 rep.agency,
                 context,
                 history,
-                as_of=UNTIL,
+                on=UNTIL,
                 received_at=dt.datetime(2027, 1, 29, 20),
             )
             history.remember(judgement)

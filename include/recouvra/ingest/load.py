@@ -177,7 +177,7 @@ def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
     )
     again = judge_file(
         path, agency, ExchangeContext(), _ReplayHistory(str(earlier[0][0]) if earlier else None),
-        as_of=dt.date.today(), received_at=row["received_at"],
+        on=dt.date.today(), received_at=row["received_at"],
     )
     error = again.file_errors[0] if again.file_errors else None
     if error is None or (error.code, error.detail) != (row["file_error_code"], row["file_error_detail"]):
@@ -379,7 +379,7 @@ def ingest_file(
     wh: Warehouse,
     path: Path,
     agency: str,
-    as_of: dt.date,
+    on: dt.date,
     received_at: dt.datetime,
     *,
     context: ExchangeContext | None = None,
@@ -406,7 +406,7 @@ def ingest_file(
         if row is None:
             judgement = judge_file(
                 path, agency, context if context is not None else context_from_warehouse(wh),
-                WarehouseReturnHistory(wh), as_of, received.replace(tzinfo=dt.UTC),
+                WarehouseReturnHistory(wh), on, received.replace(tzinfo=dt.UTC),
             )
             file_id = _register(wh, judgement, len(data), processed_at)
             if judgement.accepted or (judgement.rejects and not judgement.file_errors):
@@ -445,7 +445,7 @@ def ingest_file(
 
 
 def ingest_fetched(
-    wh: Warehouse, fetched: Iterable[Mapping[str, Any] | Iterable[Mapping[str, Any]]], as_of: dt.date,
+    wh: Warehouse, fetched: Iterable[Mapping[str, Any] | Iterable[Mapping[str, Any]]], on: dt.date,
     *, now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Step B over what step A fetched for every agency: one transaction per file, one file's
@@ -470,7 +470,7 @@ def ingest_fetched(
         agency = item["agency"]
         try:
             outcome = ingest_file(
-                wh, Path(item["local_path"]), agency, as_of, dt.datetime.fromisoformat(item["received_at"]),
+                wh, Path(item["local_path"]), agency, on, dt.datetime.fromisoformat(item["received_at"]),
                 context=context, now=now,
             )
             item.update(outcome, error=None)

@@ -128,10 +128,10 @@ def judge_file(
     agency: str,
     context: ExchangeContext,
     history: ReturnHistory,
-    as_of: dt.date,
+    on: dt.date,
     received_at: dt.datetime,
 ) -> Judgement:
-    """Judge the return file at ``path``, received on ``agency``'s account, as of the day ``as_of``.
+    """Judge the return file at ``path``, received on ``agency``'s account, as of the day ``on``.
 
     Reads ``<path>.sha256`` when it exists. Does not record anything in ``history``: the caller
     calls ``history.remember(judgement)`` once the acknowledgement is written. Raises OSError only
@@ -146,7 +146,7 @@ def judge_file(
     except OSError as exc:  # present but unreadable: the check it stands for fails
         sidecar = f"<unreadable: {exc.strerror or exc}>".encode()
     return judge_bytes(
-        path.name, data, agency, context, history, as_of=as_of, received_at=received_at, sidecar=sidecar
+        path.name, data, agency, context, history, on=on, received_at=received_at, sidecar=sidecar
     )
 
 
@@ -245,7 +245,7 @@ def judge_bytes(
     context: ExchangeContext,
     history: ReturnHistory,
     *,
-    as_of: dt.date,
+    on: dt.date,
     received_at: dt.datetime,
     sidecar: bytes | None = None,
 ) -> Judgement:
@@ -299,7 +299,7 @@ def judge_bytes(
         )
 
     assert rtype is not None and parsed.rows is not None
-    accepted, rejects, dups = _judge_rows(parsed.rows, header, rtype, agency, context, history, as_of)
+    accepted, rejects, dups = _judge_rows(parsed.rows, header, rtype, agency, context, history, on)
     if rejects and not accepted:
         status = Status.REJECTED
     elif not rejects:
@@ -503,14 +503,14 @@ def _judge_rows(
     agency: str,
     context: ExchangeContext,
     history: ReturnHistory,
-    as_of: dt.date,
+    on: dt.date,
 ) -> tuple[list[ReturnRecord], list[Reject], list[DuplicateRecord]]:
     """Every data row judged: E010 to E008 here, then duplicates and E011 against the history.
 
     An id is taken by the first row that carries it (whatever that row's fate, unless it has the
     wrong number of cells): a later row with the same id is E008.
     """
-    judge = _RowJudge(header, rtype, agency, context, as_of)
+    judge = _RowJudge(header, rtype, agency, context, on)
     seen_keys: dict[str, int] = {}
     outcomes: list[ReturnRecord | Reject] = []
     for row in _records(rows, True):
@@ -582,7 +582,7 @@ def _amount(raw: str) -> Decimal:
     return Decimal(raw).quantize(_CENT)
 
 
-def _typed_value(column: Column, raw: str, values: dict[str, str], as_of: dt.date) -> Any:
+def _typed_value(column: Column, raw: str, values: dict[str, str], on: dt.date) -> Any:
     """The typed value of one present cell, or :class:`_RowFault` (E004, E005, E006 or E012)."""
     name = column.name
     if len(raw) > MAX_CELL_CHARS:
@@ -592,8 +592,8 @@ def _typed_value(column: Column, raw: str, values: dict[str, str], as_of: dt.dat
         day = parse_iso_date(raw)
         if day is None:
             raise _RowFault("E004", f"{name} {_show(raw)} is not a real date YYYY-MM-DD")
-        if kind is Kind.EVENT_DATE and day > as_of:
-            raise _RowFault("E004", f"{name} {day} is after the day the file is judged ({as_of})")
+        if kind is Kind.EVENT_DATE and day > on:
+            raise _RowFault("E004", f"{name} {day} is after the day the file is judged ({on})")
         return day
     if kind is Kind.AMOUNT:
         if AMOUNT_RE.fullmatch(raw) is None:

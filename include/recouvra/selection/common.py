@@ -83,9 +83,9 @@ def current_debtors(
 
 
 def outstanding_by_owner(
-    lake: Path, as_of: dt.date, wanted: Iterable[tuple[str, str]]
+    lake: Path, on: dt.date, wanted: Iterable[tuple[str, str]]
 ) -> dict[str, list[tuple[str, str | None, int, int, int]]]:
-    """What affiliation numbers still owe on ``as_of`` per the lake, grouped by owner:
+    """What affiliation numbers still owe on the day ``on`` per the lake, grouped by owner:
     ``{owner: [(period YYYY-MM, title_id, principal, surcharge, penalty centimes), ...]}`` for pairs
     ``(affiliation_no, owner)`` (an owner is a debtor or a dossier). Reads the lake's current state
     through ``build_outstanding_by_period.sql``, the same query as the debtor portfolio."""
@@ -100,7 +100,7 @@ def outstanding_by_owner(
     table = pa.table({"affiliation_no": pa.array([a for a, _ in pairs], pa.string()),
                       "owner": pa.array([o for _, o in pairs], pa.string())})
     with open_lake(lake) as con:
-        create_outstanding(con, as_of)
+        create_outstanding(con, on)
         con.register("wanted", table)
         found = con.execute(query("selection/select_outstanding_for_affiliations")).fetchall()
         for owner, period, title_id, p, s, pen in found:

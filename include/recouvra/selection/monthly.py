@@ -225,12 +225,12 @@ def _segment(age_months: int | None, title_notified: object, fresh_max: int) -> 
     return "UNPAID_TITLE"
 
 
-def _read_debtors(wh: Warehouse, settings: Settings, month: dt.date, as_of: dt.date,
+def _read_debtors(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date,
                   model: LikelihoodModel) -> list[_Debtor]:
     elig = settings.programme.eligibility
-    shift = (month - as_of).days
+    shift = (month - on).days
     debtors = []
-    for row in wh.query(query("selection/select_candidates"), [as_of]):
+    for row in wh.query(query("selection/select_candidates"), [on]):
         (debtor_id, affiliation_no, region, p, s, pen, total, periods, oldest, notified, days_left,
          payments_12m, reversals, broken, active_plans, in_proc, in_insolv, disputes, activity,
          phone_1, phone_2, email, address, city) = row
@@ -458,14 +458,14 @@ def _total(rows: list[tuple[str, str | None, str, Decimal]]) -> Decimal:
 
 
 def _dossier_periods(
-    wh: Warehouse, lake: Path, as_of: dt.date, chosen: list[_Debtor]
+    wh: Warehouse, lake: Path, on: dt.date, chosen: list[_Debtor]
 ) -> tuple[dict[int, list[tuple[str, str | None, str, Decimal]]], int]:
     """Per selected debtor, rows (period YYYY-MM, title_id, kind, amount MAD) summed over its current
     affiliation numbers, and how many debtors' sums differ from the portfolio's."""
     ids = [d.debtor_id for d in chosen]
     pairs = [(str(a), str(d)) for d, a in wh.query(query("selection/select_debtor_affiliations"), [ids])] \
         if ids else []
-    owed = outstanding_by_owner(lake, as_of, pairs)
+    owed = outstanding_by_owner(lake, on, pairs)
     out: dict[int, list[tuple[str, str | None, str, Decimal]]] = {}
     mismatches = 0
     for d in chosen:
@@ -484,7 +484,7 @@ def _dossier_periods(
                 if cents[i] > 0:
                     rows.append((period, title_id, kind, centimes_to_mad(cents[i])))
         if not rows:
-            raise SelectionError(f"debtor {d.debtor_id} owes nothing per the lake on {as_of.isoformat()} "
+            raise SelectionError(f"debtor {d.debtor_id} owes nothing per the lake on {on.isoformat()} "
                                  "though the portfolio says it does: rebuild the debtor master")
         sums = tuple(sum((r[3] for r in rows if r[2] == k), Decimal("0.00")) for k, _ in KINDS)
         if sums != d.amounts:
@@ -504,7 +504,7 @@ def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime) -> None:
     wh.execute(query("selection/deactivate_dim_agency"), [now, [a.code for a in settings.agencies]])
 
 
-def _write(wh: Warehouse, settings: Settings, month: dt.date, as_of: dt.date, end: dt.date,
+def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: dt.date,
            debtors: list[_Debtor], chosen: list[_Debtor],
            periods: dict[int, list[tuple[str, str | None, str, Decimal]]], ids: dict[int, str],
            agency_of: dict[int, str], created_at: dict[tuple[str, int], Any], now: dt.datetime) -> None:
@@ -595,12 +595,12 @@ def _month_date(period: str) -> dt.date:
     return dt.date(int(period[:4]), int(period[5:7]), 1)
 
 
-def _write_run(wh: Warehouse, month: dt.date, as_of: dt.date, seed: int, target: int,
+def _write_run(wh: Warehouse, month: dt.date, on: dt.date, seed: int, target: int,
                report: SelectionReport, model: LikelihoodModel, now: dt.datetime) -> None:
     dev = None if report.balance_max_deviation is None else Decimal(f"{report.balance_max_deviation:.6f}")
     wh.execute(
         query("selection/insert_selection_run"),
-        [month, as_of, seed, target, report.considered, report.eligible, report.selected, model.source,
+        [month, on, seed, target, report.considered, report.eligible, report.selected, model.source,
          json.dumps(model.as_dict(), sort_keys=True), report.results_months, report.share_rule,
          json.dumps(report.agencies, sort_keys=True), dev, report.balance_met, report.balance_draws, now],
     )

@@ -138,7 +138,7 @@ def test_the_judges_acknowledgement_reads_back(tmp_path) -> None:  # type: ignor
 
     data = b"dossier_id;payment_id;payment_date;amount;channel\nD202611-000001;P1;2026-11-20;10.00;CHEQUE\n"
     j = judge_bytes("AG01_PAYMENTS_20261125_01.csv", data, "AG01", ExchangeContext(), InMemoryReturnHistory(),
-                    as_of=dt.date(2026, 11, 25), received_at=dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC))
+                    on=dt.date(2026, 11, 25), received_at=dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC))
     assert j.status is Status.REJECTED and j.rejects[0].reason_code == "E001"
     rejects_path, ack_path = write_acknowledgement(j, tmp_path)
     assert Ack.parse(ack_path.read_bytes(), name=ack_path.name) == j.acknowledgement()

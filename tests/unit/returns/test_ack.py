@@ -32,7 +32,7 @@ def row(payment_id: str = "P1", amount: str = "1500.00") -> list[str]:
 
 def judge(*rows: list[str]) -> Judgement:
     return judge_bytes("AG01_PAYMENTS_20261125_01.csv", return_csv(HEADER, rows), "AG01", CONTEXT,
-                       InMemoryReturnHistory(), as_of=AS_OF, received_at=NOW)
+                       InMemoryReturnHistory(), on=AS_OF, received_at=NOW)
 
 
 def test_acknowledgement_files(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def judge(
 ) -> Judgement:
     return judge_bytes(
         name, data, agency, CONTEXT, history or InMemoryReturnHistory(),
-        as_of=AS_OF, received_at=NOW, sidecar=sidecar,
+        on=AS_OF, received_at=NOW, sidecar=sidecar,
     )
 
 

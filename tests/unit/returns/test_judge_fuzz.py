@@ -62,7 +62,7 @@ def assert_invariants(j: Judgement, expected_lines: list[int] | None = None) -> 
 @given(data=st.binary(max_size=300), name=st.sampled_from(NAMES))
 @settings(max_examples=400, deadline=None)
 def test_arbitrary_bytes_never_raise(data: bytes, name: str) -> None:
-    j = judge_bytes(name, data, "AG01", CONTEXT, InMemoryReturnHistory(), as_of=AS_OF, received_at=NOW)
+    j = judge_bytes(name, data, "AG01", CONTEXT, InMemoryReturnHistory(), on=AS_OF, received_at=NOW)
     assert_invariants(j)
 
 
@@ -110,18 +110,18 @@ def test_every_record_comes_out_exactly_once(file: tuple[bytes, list[int]], rese
     data, lines = file
     history = InMemoryReturnHistory()
     j = judge_bytes("AG01_PAYMENTS_20261125_01.csv", data, "AG01", CONTEXT, history,
-                    as_of=AS_OF, received_at=NOW)
+                    on=AS_OF, received_at=NOW)
     assert j.file_errors == ()
     assert j.ack["rows_received"] == len(lines)
     assert_invariants(j, lines)
     if resend:
         history.remember(j)
         again = judge_bytes("AG01_PAYMENTS_20261125_02.csv", data, "AG01", CONTEXT, history,
-                            as_of=AS_OF, received_at=NOW)
+                            on=AS_OF, received_at=NOW)
         assert again.status is Status.DUPLICATE and again.ack["rows_duplicate"] == len(lines)
         assert_invariants(again, lines)
         # The same records in another file (one blank line more): accepted ones come back as duplicates.
         third = judge_bytes("AG01_PAYMENTS_20261125_03.csv", data + b"\n", "AG01", CONTEXT, history,
-                            as_of=AS_OF, received_at=NOW)
+                            on=AS_OF, received_at=NOW)
         assert_invariants(third, lines)
         assert len(third.duplicates) == len(j.accepted) and not third.accepted

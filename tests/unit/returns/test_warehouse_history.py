@@ -54,10 +54,10 @@ def test_warehouse_history_judges_like_the_in_memory_history(wh: Warehouse, tmp_
     for i, (name, rtype, rows) in enumerate(files):
         path = write(tmp_path / str(i), name, rtype, rows)
         received = T0 + dt.timedelta(minutes=i)
-        expected = judge_bytes(name, path.read_bytes(), "AG01", context, memory, as_of=AS_OF,
+        expected = judge_bytes(name, path.read_bytes(), "AG01", context, memory, on=AS_OF,
                                received_at=received)
         memory.remember(expected)
-        seen = judge_bytes(name, path.read_bytes(), "AG01", context, WarehouseReturnHistory(wh), as_of=AS_OF,
+        seen = judge_bytes(name, path.read_bytes(), "AG01", context, WarehouseReturnHistory(wh), on=AS_OF,
                            received_at=received)
         assert seen.report() == expected.report(), name
         ingest(wh, path, received_at=received)
@@ -69,7 +69,7 @@ def test_warehouse_history_judges_like_the_in_memory_history(wh: Warehouse, tmp_
 def judged(wh: Warehouse, path: Path, received_at: dt.datetime = T0) -> Judgement:
     """The judge's verdict on ``path`` as the history of ``wh`` stands now."""
     return judge_bytes(path.name, path.read_bytes(), "AG01", context_from_warehouse(wh),
-                       InMemoryReturnHistory(), as_of=AS_OF, received_at=received_at)
+                       InMemoryReturnHistory(), on=AS_OF, received_at=received_at)
 
 
 def test_warehouse_history_is_a_return_history(wh: Warehouse) -> None:

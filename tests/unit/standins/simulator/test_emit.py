@@ -186,7 +186,7 @@ def test_the_judge_rejects_exactly_what_was_spoilt() -> None:
             "AG01",
             _context(),
             history,
-            as_of=UNTIL,
+            on=UNTIL,
             received_at=dt.datetime(2027, 2, 26, 12),
             sidecar=f.sidecar,
         )
