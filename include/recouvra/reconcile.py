@@ -2,7 +2,9 @@
 payments to the fund's ledger, attribution of ledger payments to dossiers.
 
 The ledger itself (its rules, its load from the lake into ``core.ledger_payment``, its reads) is
-:mod:`recouvra.ledger`; this module reads it from the warehouse only. :func:`reconcile` is a function
+:mod:`recouvra.ledger`; this module reads it from the warehouse only. The attribution and the position
+it leaves (what a dossier still owes, the one definition the lifecycle and the KPIs share) are
+:mod:`recouvra.owed`, re-exported here; this module writes them. :func:`reconcile` is a function
 over the warehouse (the single writer), idempotent per run date: it re-evaluates every agency-reported
 payment against the ledger (``core.payment_match``; an agency payment with no match is *unconfirmed*
 and earns nothing) and recomputes the attribution of ledger entries dated up to ``on``
@@ -50,18 +52,28 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 # The fund's month arithmetic, re-exported for the stages that read it from here.
 from recouvra.calendar import add_months
 from recouvra.calendar import month_end as month_end
 from recouvra.calendar import month_of as month_of
-from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, bridge_history, money, read_ledger
+from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, money, read_ledger
+
+# What a dossier still owes, written once (recouvra.owed), re-exported for the stages that read it here.
+from recouvra.owed import Attribution as Attribution
+from recouvra.owed import DossierTerms as DossierTerms
+from recouvra.owed import Position as Position
+from recouvra.owed import Streams as Streams
+from recouvra.owed import attribute as attribute
+from recouvra.owed import build_streams as build_streams
+from recouvra.owed import position as position
+from recouvra.owed import read_dossiers as read_dossiers
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping
+    from decimal import Decimal
 
     from recouvra.warehouse import Warehouse
 
@@ -80,49 +92,6 @@ def months_from(first: dt.date, last: dt.date) -> list[dt.date]:
         out.append(m)
         m = add_months(m, 1)
     return out
-
-
-# ------------------------------------------------------------------------------------ the records
-@dataclass(frozen=True)
-class DossierTerms:
-    """A dossier as attribution sees it: debtor's numbers, window, recall, what each month owes."""
-
-    dossier_id: str
-    agency_code: str
-    affiliation_nos: frozenset[str]
-    assignment_start: dt.date
-    assignment_end: dt.date
-    owed: Mapping[dt.date, Decimal]
-    recall_date: dt.date | None = None
-    portfolio_date: dt.date | None = None
-    debtor_id: int | None = None
-    assignment_month: dt.date | None = None
-    commission_rate: Decimal = Decimal("0.03")
-    commission_cap: Decimal = Decimal("30000.00")
-    total_due: Decimal | None = None
-    status: str = "PUBLISHED"
-    status_date: dt.date | None = None
-    recalled_amount: Decimal | None = None
-
-    @property
-    def last_day(self) -> dt.date:
-        """Last day a payment counts: the window's end, or the recall date when earlier."""
-        if self.recall_date is not None and self.recall_date < self.assignment_end:
-            return self.recall_date
-        return self.assignment_end
-
-    @property
-    def settles_from(self) -> dt.date:
-        """First day a ledger entry reduces what the dossier assigns: after the portfolio date of the
-        selection (earlier payments are already out of ``total_due``)."""
-        if self.portfolio_date is None or self.portfolio_date >= self.assignment_start:
-            return self.assignment_start
-        return self.portfolio_date + dt.timedelta(days=1)
-
-    @property
-    def assigned(self) -> Decimal:
-        """Sum of what the assigned months owe."""
-        return sum(self.owed.values(), ZERO)
 
 
 @dataclass(frozen=True)
@@ -146,32 +115,6 @@ class PaymentMatch:
     ledger_payment_id: int
     match_rule: str
     day_gap: int
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """The change one ledger entry makes to what a dossier has attributed (core.attribution)."""
-
-    ledger_payment_id: int
-    dossier_id: str
-    agency_code: str
-    amount: Decimal
-    payment_date: dt.date
-    settles_period: dt.date
-
-
-@dataclass(frozen=True)
-class Position:
-    """A dossier's money at the end of a day, per the ledger: assigned = attributed + settled_other +
-    remaining (remaining is open while with the agency, recalled or closed afterwards)."""
-
-    assigned: Decimal
-    settled_other: Decimal
-    attributed: Decimal
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.assigned - self.settled_other - self.attributed
 
 
 @dataclass
@@ -252,148 +195,6 @@ def match_payments(
         matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, DEBTOR_AMOUNT_DATE, gap)
     return [matches[k] for k in sorted(matches)]
 
-
-# ------------------------------------------------------------------------------ pure: attribution
-@dataclass(frozen=True)
-class _Event:
-    entry: LedgerEntry
-    in_window: bool
-
-
-@dataclass
-class Streams:
-    """Per (dossier, assigned month): the ledger events that settle it, in (date, id) order."""
-
-    dossiers: dict[str, DossierTerms]
-    events: dict[tuple[str, dt.date], list[_Event]]
-    owner: dict[int, str]
-    unlinked_reversals: list[int]
-
-
-def _dossiers_by_affiliation(dossiers: Iterable[DossierTerms], on: dt.date) -> dict[str, list[DossierTerms]]:
-    """The dossiers started by ``on`` under each of their debtor's affiliation numbers, earliest
-    assignment first (the order in which a payment is offered to them)."""
-    by_aff: dict[str, list[DossierTerms]] = defaultdict(list)
-    for d in sorted(dossiers, key=lambda d: (d.assignment_start, d.dossier_id)):
-        if d.assignment_start <= on:
-            for aff in d.affiliation_nos:
-                by_aff[aff].append(d)
-    return by_aff
-
-
-def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry], on: dt.date) -> Streams:
-    """Sort the ledger entries dated up to ``on`` into each dossier's per-month event streams."""
-    terms = {d.dossier_id: d for d in dossiers}
-    entries = sorted((e for e in ledger if e.payment_date <= on),
-                     key=lambda e: (e.payment_date, e.ledger_payment_id))
-    by_id = {e.ledger_payment_id: e for e in entries}
-    by_aff = _dossiers_by_affiliation(terms.values(), on)
-    owner: dict[int, str] = {}  # in-window PAYMENT -> the one dossier it counts for
-    pre: dict[int, list[str]] = defaultdict(list)  # PAYMENT settling otherwise -> dossiers concerned
-    events: dict[tuple[str, dt.date], list[_Event]] = defaultdict(list)
-    unlinked: list[int] = []
-    for e in entries:
-        if e.kind != PAYMENT:
-            continue
-        for d in by_aff.get(e.affiliation_no, []):
-            if e.settles_period not in d.owed:
-                continue
-            if d.assignment_start <= e.payment_date <= d.last_day and e.ledger_payment_id not in owner:
-                owner[e.ledger_payment_id] = d.dossier_id
-                events[(d.dossier_id, e.settles_period)].append(_Event(e, True))
-            elif d.settles_from <= e.payment_date < d.assignment_start:
-                pre[e.ledger_payment_id].append(d.dossier_id)
-                events[(d.dossier_id, e.settles_period)].append(_Event(e, False))
-    for e in entries:
-        if e.kind != REVERSAL:
-            continue
-        target = by_id.get(e.reverses_payment_id) if e.reverses_payment_id is not None else None
-        if target is None or target.kind != PAYMENT:
-            unlinked.append(e.ledger_payment_id)
-            continue
-        if target.ledger_payment_id in owner:
-            events[(owner[target.ledger_payment_id], target.settles_period)].append(_Event(e, True))
-        for dossier_id in pre.get(target.ledger_payment_id, []):
-            events[(dossier_id, target.settles_period)].append(_Event(e, False))
-    for stream in events.values():
-        stream.sort(key=lambda ev: (ev.entry.payment_date, ev.entry.ledger_payment_id))
-    return Streams(terms, dict(events), owner, unlinked)
-
-
-def _replay(owed: Decimal, stream: Sequence[_Event], until: dt.date | None = None
-            ) -> Iterable[tuple[_Event, Decimal, Decimal]]:
-    """(event, settled_other, attributed) after each event dated up to ``until``."""
-    pre_net = ZERO
-    window_net = ZERO
-    for ev in stream:
-        if until is not None and ev.entry.payment_date > until:
-            break
-        if ev.in_window:
-            window_net += ev.entry.amount
-        else:
-            pre_net += ev.entry.amount
-        settled = min(owed, max(ZERO, pre_net))
-        yield ev, settled, min(owed - settled, max(ZERO, window_net))
-
-
-def attribute(
-    dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry], on: dt.date
-) -> list[Attribution]:
-    """The attribution rows of the ledger entries dated up to ``on`` (module docstring: the rule)."""
-    streams = build_streams(dossiers, ledger, on)
-    out: list[Attribution] = []
-    for (dossier_id, period), stream in sorted(streams.events.items()):
-        d = streams.dossiers[dossier_id]
-        before = ZERO
-        for ev, _, attributed in _replay(d.owed[period], stream):
-            delta = attributed - before
-            before = attributed
-            if delta != 0:
-                out.append(Attribution(ev.entry.ledger_payment_id, dossier_id, d.agency_code, delta,
-                                       ev.entry.payment_date, period))
-    return out
-
-
-def position(streams: Streams, dossier_id: str, day: dt.date) -> Position:
-    """A dossier's position at the end of ``day`` per the ledger (see :class:`Position`)."""
-    d = streams.dossiers[dossier_id]
-    settled = attributed = ZERO
-    for period, owed in d.owed.items():
-        s = a = ZERO
-        for _, s_after, a_after in _replay(owed, streams.events.get((dossier_id, period), []), day):
-            s, a = s_after, a_after
-        settled += s
-        attributed += a
-    return Position(d.assigned, settled, attributed)
-
-
-# ------------------------------------------------------------------------------ warehouse reads
-def _bridge(wh: Warehouse) -> dict[int, list[tuple[str, dt.date, dt.date | None]]]:
-    held: dict[int, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
-    for aff, debtor, valid_from, valid_to in bridge_history(wh):
-        held[debtor].append((aff, valid_from, valid_to))
-    return held
-
-
-def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
-    """Every dossier whose window has begun by ``on``, with its debtor's affiliation numbers."""
-    owed: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
-    for dossier_id, period, amount in wh.query(query("reconcile/select_dossier_owed")):
-        owed[str(dossier_id)][as_date(period)] = money(amount)
-    held = _bridge(wh)
-    out = []
-    for (dossier_id, agency, debtor, aff, month, start, end, rate, cap, total, status, status_date,
-         recall_date, recalled_amount, as_of) in wh.query(query("reconcile/select_dossier_terms"), [on]):
-        start_d, end_d = as_date(start), as_date(end)
-        affs = {str(aff)} | {a for a, vf, vt in held.get(int(debtor), [])
-                            if vf <= end_d and (vt is None or vt > start_d)}
-        out.append(DossierTerms(
-            str(dossier_id), str(agency), frozenset(affs), start_d, end_d, owed.get(str(dossier_id), {}),
-            None if recall_date is None else as_date(recall_date), None if as_of is None else as_date(as_of),
-            int(debtor), as_date(month), Decimal(rate), money(cap), money(total), str(status),
-            as_date(status_date), None if recalled_amount is None else money(recalled_amount),
-        ))
-    return out
 
 
 def _now() -> dt.datetime:
