@@ -1,11 +1,12 @@
 """Dossier lifecycle: recalls of dossiers whose window ended or whose situation changed.
 
-:func:`refresh_dossiers` looks at every dossier still with its agency (ALLOCATED or PUBLISHED, not
-recalled, window begun) on a date ``on`` and states it on its *effective date*
-``e = min(on, assignment_end)``: a dossier whose window ended is judged as it stood on its last day.
-The first reason that applies wins:
+:func:`refresh_dossiers` looks at every dossier with its agency (PUBLISHED, not recalled, window begun)
+on a date ``on`` and states it on its *effective date* ``e = min(on, assignment_end)``: a dossier whose
+window ended is judged as it stood on its last day. The first reason that applies wins:
 
-1. ``PAID_IN_FULL``: nothing is left open on its assigned months and kinds (the lake, on ``e``);
+1. ``PAID_IN_FULL``: it owes nothing more on ``e`` (:func:`recouvra.owed.owed_on`, the one definition
+   of what a dossier still owes that attribution and the KPIs use: the fund's ledger, the debtor's
+   payments netted month by month over every affiliation number the dossier covers);
 2. ``MERGED_DUPLICATE``: its debtor was merged into another debtor that has an open dossier too;
 3. ``LEGAL_PROCEEDING``: a proceeding (forced recovery, receivership, liquidation) opened after the
    portfolio date of its selection is open on ``e``;
@@ -13,10 +14,17 @@ The first reason that applies wins:
    and the agency had not reported a plan request for the dossier before it (its own success);
 5. ``EXPIRED``: the window ended before ``on``.
 
+A dossier ALLOCATED but not yet PUBLISHED is never examined: the agency does not hold it, so it is
+never recalled (no recall row, no recall file); the publication sends it as allocated, and the first
+refresh after its publication judges it. So a publication that failed and is retried sends the same
+assignment, and never one dossier in both an assignment and a recall file (``docs/selection.md``).
+
+The refresh first loads the fund's ledger recorded by the end of ``on`` into ``core.ledger_payment``
+(:func:`recouvra.ledger.load_ledger`, idempotent) so that it judges on the entries attribution sees.
 The recall is written to ``core.dossier_recall`` (recall_date = ``e``: the agency's last day; never
 earlier than the refresh for an event-driven recall, so the agency's work up to now still counts;
-``recalled_amount`` = what is still open of the assignment on ``e``; ``file_name`` NULL until a recall
-file tells the agency) and the dossier becomes RECALLED, in one transaction. Idempotent: a recalled
+``recalled_amount`` = what the dossier still owes on ``e``; ``file_name`` NULL until a recall file
+tells the agency) and the dossier becomes RECALLED, in one transaction. Idempotent: a recalled
 dossier is no longer examined.
 """
 
@@ -28,7 +36,9 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.selection.common import centimes_to_mad, outstanding_by_owner, sql
+from recouvra.ledger import ZERO, load_ledger
+from recouvra.owed import owed_on
+from recouvra.selection.common import sql
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,7 +47,6 @@ if TYPE_CHECKING:
     from recouvra.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
-KIND_INDEX = {"PRINCIPAL": 0, "SURCHARGE": 1, "PENALTY": 2}
 
 
 @dataclass
@@ -82,9 +91,8 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     dossiers = {str(r[0]): (int(r[1]), r[2], r[3], r[4]) for r in rows}
     ids = sorted(dossiers)
     effective = {i: min(on, v[2]) for i, v in dossiers.items()}
-    assigned = _assigned_amounts(wh, ids)
+    owed = _still_owed(wh, lake, effective, on)
     wanted = _affiliations_held(wh, dossiers, effective)
-    open_amount = _open_amounts(lake, wanted, assigned)
     events: dict[str, list[tuple[str, dt.date, dt.date | None]]] = {}
     all_pairs = sorted({p for pairs in wanted.values() for p in pairs})
     for owner, event, day, until in _lake_events(lake, all_pairs):
@@ -96,7 +104,7 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     decided: dict[str, tuple[str, dt.date, Decimal]] = {}
     for i in ids:
         debtor_id, _, end, selected_on = dossiers[i]
-        amount = open_amount.get(i, sum(assigned.get(i, {}).values(), Decimal("0.00")))
+        amount = owed.get(i, ZERO)
         survivor = merged.get(debtor_id)
         duplicate = survivor is not None and survivor in open_debtors and survivor != debtor_id
         reason = _recall_reason(amount, duplicate, events.get(i, []), selected_on, effective[i], end, on,
@@ -113,21 +121,20 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     return report
 
 
-def _assigned_amounts(wh: Warehouse, ids: list[str]) -> dict[str, dict[tuple[str, int], Decimal]]:
-    """What each dossier was assigned, per month (YYYY-MM) and kind."""
-    assigned: dict[str, dict[tuple[str, int], Decimal]] = {}
-    for dossier_id, period, kind, amount_due in wh.query(sql("select_dossier_periods"), [ids]):
-        month = period if isinstance(period, dt.date) else dt.date.fromisoformat(str(period))
-        key = (month.strftime("%Y-%m"), KIND_INDEX[str(kind)])
-        assigned.setdefault(str(dossier_id), {})[key] = Decimal(amount_due)
-    return assigned
+def _still_owed(wh: Warehouse, lake: Path, effective: dict[str, dt.date], on: dt.date) -> dict[str, Decimal]:
+    """What each dossier still owes on its effective date, after loading the ledger recorded by ``on``."""
+    from recouvra.lake import open_lake
+
+    with open_lake(lake) as con:
+        load_ledger(wh, con, on)
+    return owed_on(wh, effective, on)
 
 
 def _affiliations_held(
     wh: Warehouse, dossiers: dict[str, tuple[int, dt.date, dt.date, dt.date]], effective: dict[str, dt.date],
 ) -> dict[dt.date, list[tuple[str, str]]]:
     """The affiliation numbers each dossier's debtor held during its window, by effective date:
-    ``{date: [(affiliation_no, dossier_id)]}``."""
+    ``{date: [(affiliation_no, dossier_id)]}`` (whose lake events, proceedings and plans, concern it)."""
     debtors = sorted({v[0] for v in dossiers.values()})
     held: dict[int, list[tuple[str, dt.date, dt.date | None]]] = {}
     for debtor_id, affiliation_no, valid_from, valid_to in wh.query(sql("select_debtor_bridge_history"),
@@ -139,23 +146,6 @@ def _affiliations_held(
             if valid_from <= effective[i] and (valid_to is None or valid_to > start):
                 wanted.setdefault(effective[i], []).append((aff, i))
     return wanted
-
-
-def _open_amounts(lake: Path, wanted: dict[dt.date, list[tuple[str, str]]],
-                  assigned: dict[str, dict[tuple[str, int], Decimal]]) -> dict[str, Decimal]:
-    """Still open on the effective date, per assigned month and kind (never more than assigned)."""
-    open_amount: dict[str, Decimal] = {}
-    for as_of, pairs in sorted(wanted.items()):
-        owed = outstanding_by_owner(lake, as_of, pairs)
-        for owner in {o for _, o in pairs}:
-            lake_open: dict[tuple[str, int], int] = {}
-            for ym, _, principal, surcharge, penalty in owed.get(owner, []):
-                for kind_index, cents in enumerate((principal, surcharge, penalty)):
-                    lake_open[(ym, kind_index)] = lake_open.get((ym, kind_index), 0) + cents
-            open_amount[owner] = sum(
-                (min(due, centimes_to_mad(max(lake_open.get(key, 0), 0)))
-                 for key, due in assigned.get(owner, {}).items()), Decimal("0.00"))
-    return open_amount
 
 
 def _recall_reason(

@@ -59,3 +59,100 @@ def test_recalls_for_payment_proceeding_plan_merge_and_expiry(world, tmp_path: P
     assert late.dossiers == {ids[4]: "EXPIRED", ids[5]: "EXPIRED"}
     assert wh.query("SELECT recall_date FROM core.dossier_recall WHERE dossier_id = ?", [ids[5]]) == [
         (dt.date(2027, 4, 30),)]
+
+
+def test_a_debtor_with_two_affiliation_numbers_paid_on_the_second_is_recalled_paid_in_full(
+        world, tmp_path: Path) -> None:
+    """One definition of what a dossier still owes (recouvra.owed): a debtor with two affiliation numbers
+    whose payment on the second number settles the dossier is attributed in full, recalled PAID_IN_FULL
+    with nothing recalled, and counted paid in full by the KPIs, whose open amounts agree with it."""
+    from recouvra.kpi import load_kpis
+    from recouvra.owed import owed_on
+    from recouvra.reconcile import reconcile
+
+    wh, lake = world
+    # 1 owes 5,500.00 on each of its two numbers for 2026-08 (11,000.00 in all); 2 has one number.
+    _build(wh, lake, [_debtor(1, 10_000, affiliations=["1000001", "2000001"]), _debtor(2, 20_000)])
+    settings = _settings(tmp_path, per_month=2)
+    select_and_allocate(wh, lake, settings, NOV, seed=1)
+    ids = dict(wh.query("SELECT debtor_id, dossier_id FROM core.dossier"))
+    wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
+    day, ts = dt.date(2026, 12, 15), dt.datetime(2026, 12, 16)
+    # 1 pays all it owes on its second number (so that number alone is overpaid per the lake, the first
+    # still owes); 2 pays part.
+    _write_lake(lake, "ledger_payments", [
+        {"payment_id": pid, "receipt_no": f"R{pid}", "affiliation_no": aff, "payment_date": day,
+         "amount_centimes": cents, "settles_period": "2026-08", "kind": "PAYMENT", "channel": "ONLINE",
+         "recorded_at": ts, "updated_at": ts}
+        for pid, aff, cents in [(1, "2000001", 1_100_000), (2, "1000002", 500_000)]], "2026-12-16")
+    on = dt.date(2026, 12, 20)
+    report = refresh_dossiers(wh, lake, settings, on)
+    assert report.dossiers == {ids[1]: "PAID_IN_FULL"}
+    assert wh.query("SELECT recall_date, reason, recalled_amount FROM core.dossier_recall "
+                    "WHERE dossier_id = ?", [ids[1]]) == [(on, "PAID_IN_FULL", Decimal("0.00"))]
+    # Attribution agrees: the payment on the second number is the dossier's, in full.
+    reconcile(wh, on)
+    attributed = dict(wh.query("SELECT dossier_id, sum(amount) FROM core.attribution GROUP BY dossier_id"))
+    assert attributed == {ids[1]: Decimal("11000.00"), ids[2]: Decimal("5000.00")}
+    # And the KPIs: paid in full counted, open amounts those the lifecycle reads.
+    dec = dt.date(2026, 12, 1)
+    load_kpis(wh, dec)
+    fact = {r[0]: r[1:] for r in wh.query(
+        "SELECT dossier_id, open_amount, recalled_amount FROM marts.fact_dossier_month WHERE as_of_month = ?",
+        [dec])}
+    owed = owed_on(wh, {ids[1]: on, ids[2]: dt.date(2026, 12, 31)}, dt.date(2026, 12, 31))
+    assert owed == {ids[1]: Decimal("0.00"), ids[2]: Decimal("17000.00")}
+    assert fact == {ids[1]: (owed[ids[1]], Decimal("0.00")), ids[2]: (owed[ids[2]], Decimal("0.00"))}
+    assert wh.query("SELECT sum(dossiers_paid_in_full) FROM marts.kpi_cohort_month WHERE as_of_month = ?",
+                    [dec]) == [(1,)]
+
+
+def test_a_dossier_allocated_but_not_published_is_never_recalled_and_a_retry_sends_no_recall(
+        world, tmp_path: Path) -> None:
+    """The agency never got an ALLOCATED dossier: when it turns ineligible (paid, in court) between a
+    publication that failed after building its files and the retry, no recall row nor file is made; the
+    retry sends the same assignment files and no recall; the first refresh after it judges them."""
+    from recouvra.publication import (
+        Publication,
+        PublishedFile,
+        build_packages,
+        build_recall_files,
+        record_publication,
+    )
+
+    wh, lake = world
+    _build(wh, lake, [_debtor(1, 10_000), _debtor(2, 20_000)])
+    wh.execute("UPDATE core.debtor_history SET address = 'Rue 1', city = 'Ville'")  # as in dim_debtor
+    settings = _settings(tmp_path, per_month=2)
+    select_and_allocate(wh, lake, settings, NOV, seed=1)
+    ids = dict(wh.query("SELECT debtor_id, dossier_id FROM core.dossier"))
+    first = build_packages(wh, NOV, tmp_path / "try1")  # built, then the upload failed: nothing recorded
+    assert sorted(i for p in first for i in p.dossier_ids) == sorted(ids.values())
+    day, ts = dt.date(2026, 11, 15), dt.datetime(2026, 11, 16)
+    _write_lake(lake, "ledger_payments", [
+        {"payment_id": 1, "receipt_no": "R1", "affiliation_no": "1000001", "payment_date": day,
+         "amount_centimes": 1_100_000, "settles_period": "2026-08", "kind": "PAYMENT", "channel": "ONLINE",
+         "recorded_at": ts, "updated_at": ts}], "2026-11-16")
+    _write_lake(lake, "legal_proceedings", [{"proceeding_id": "P1", "affiliation_no": "1000002",
+                                             "kind": "FORCED_RECOVERY", "opened_on": day, "updated_at": ts}],
+                "2026-11-16")
+    on = dt.date(2026, 11, 20)
+    assert refresh_dossiers(wh, lake, settings, on).dossiers == {}  # the refresh in between
+    assert wh.query("SELECT count(*) FROM core.dossier_recall") == [(0,)]
+    assert {s for (s,) in wh.query("SELECT status FROM core.dossier")} == {"ALLOCATED"}
+    # The retry: the same assignment files, no recall file; recorded, the dossiers are the agency's.
+    retry = build_packages(wh, NOV, tmp_path / "try2") + build_recall_files(wh, on, tmp_path / "try2")
+    assert [p.kind for p in retry] == ["ASSIGNMENT"] * len(first)
+    assert [[Path(f.path).read_bytes() for f in p.files] for p in retry] == [
+        [Path(f.path).read_bytes() for f in p.files] for p in first]
+    record_publication(wh, [Publication(p, tuple(
+        PublishedFile(f.name, f.file_type, f"outbox/{f.name}", f.sha256, f.rows, f.control_total)
+        for f in p.all_files), "2026-11-21T06:00:00Z") for p in retry])
+    assert {s for (s,) in wh.query("SELECT status FROM core.dossier")} == {"PUBLISHED"}
+    # Once published, the next refresh judges them; the recall file comes after the assignment.
+    later = dt.date(2026, 11, 22)
+    assert refresh_dossiers(wh, lake, settings, later).dossiers == {ids[1]: "PAID_IN_FULL",
+                                                                    ids[2]: "LEGAL_PROCEEDING"}
+    told_on = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)  # decided_at is the clock's now
+    recalls = build_recall_files(wh, told_on, tmp_path / "later")
+    assert sorted(i for p in recalls for i in p.dossier_ids) == sorted(ids.values())
