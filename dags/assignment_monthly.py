@@ -6,10 +6,8 @@ one agency, and drop each agency's package on its own SFTP account. The month pr
 logical month (Africa/Casablanca), so a backfill of a past month reproduces it.
 
 1. `check_configuration`: capacity, regions and agencies can meet the programme (fails at start).
-2. `refresh_lifecycle`: published dossiers whose window ended are recalled `EXPIRED`; paid in full
-   (what is still owed as attribution counts it, the ledger loaded first), legal proceeding, plan with
-   the fund, merged duplicate are recalled too (`core.dossier_recall`). A dossier ALLOCATED but not yet
-   published is never recalled: a retried publication sends it, never a recall of it.
+2. `refresh_lifecycle`: PUBLISHED dossiers (never one not yet published) whose window ended are recalled
+   `EXPIRED`; paid in full (owed as attribution counts), legal proceeding, plan, merged duplicate too.
 3. `select_and_allocate`: eligibility, transparent score, selection of the month's N dossiers and a
    stratified, seeded split among agencies (capacity and regions respected); every decision and its
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
