@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from recouvra.ledger import ZERO, load_ledger
+from recouvra.ledger import load_ledger
 from recouvra.owed import owed_on
 from recouvra.selection.common import sql
 
@@ -104,7 +104,7 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     decided: dict[str, tuple[str, dt.date, Decimal]] = {}
     for i in ids:
         debtor_id, _, end, selected_on = dossiers[i]
-        amount = owed.get(i, ZERO)
+        amount = owed[i]  # every dossier examined has begun by on: owed_on states it
         survivor = merged.get(debtor_id)
         duplicate = survivor is not None and survivor in open_debtors and survivor != debtor_id
         reason = _recall_reason(amount, duplicate, events.get(i, []), selected_on, effective[i], end, on,
