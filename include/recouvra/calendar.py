@@ -17,7 +17,7 @@ from recouvra.errors import RecouvraError
 FUND_TZ_NAME = "Africa/Casablanca"
 FUND_TZ = ZoneInfo(FUND_TZ_NAME)
 #: A contribution period as the fund writes it: ``YYYY-MM`` (declarations, receivables, the ledger).
-PERIOD_PATTERN = r"([0-9]{4})-(0[1-9]|1[0-2])"
+PERIOD_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])"  # no capturing group: pandas/GX match with it
 
 
 class CalendarError(RecouvraError):

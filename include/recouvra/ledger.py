@@ -88,7 +88,7 @@ def settles_period(value: Any) -> dt.date:
     if m is None:
         raise LedgerError(f"settles_period {value!r} is not YYYY-MM")
     try:
-        return dt.date(int(m.group(1)), int(m.group(2)), 1)
+        return dt.date(int(m.group()[:4]), int(m.group()[5:7]), 1)
     except ValueError as exc:  # year 0000
         raise LedgerError(f"settles_period {value!r} is not a month") from exc
 
