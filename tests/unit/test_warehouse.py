@@ -37,7 +37,8 @@ EXPECTED_TABLES = {
         "debtor_portfolio", "debtor_source_golden", "dim_agency", "selection_decision", "selection_run",
         "selection_score", "dossier", "dossier_period", "dossier_recall",
         "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
-        "agency_payment", "agency_plan", "agency_closure", "ledger_payment", "ledger_payment_notice",
+        "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "ledger_payment",
+        "ledger_payment_notice",
         "payment_match", "attribution", "commission_statement",
     },
     "marts": {
