@@ -81,6 +81,7 @@ class Eligibility(_Model):
     exclude_legal_proceeding: bool = True
     exclude_honoured_plan: bool = True
     exclude_insolvent_or_liquidation: bool = True
+    exclude_ceased_no_assets: bool = True
     exclude_disputed: bool = True
     exclude_already_placed: bool = True
     recall_cooling_off_months: int = Field(6, ge=0, le=60)

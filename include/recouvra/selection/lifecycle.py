@@ -12,7 +12,30 @@ window ended is judged as it stood on its last day. The first reason that applie
    portfolio date of its selection is open on ``e``;
 4. ``PLAN_WITH_FUND``: a payment plan was signed with the fund after that date, on or before ``e``,
    and the agency had not reported a plan request for the dossier before it (its own success);
-5. ``EXPIRED``: the window ended before ``on``.
+5. ``FUND_DECISION``: the agency closed the dossier (an accepted CLOSURES record, in a file received
+   by the end of ``on`` and dated by it) for a reason other than ``PAID_IN_FULL``: ``INSOLVENT``,
+   ``CEASED_NO_ASSETS``, ``UNREACHABLE``, ``DISPUTED`` or ``OTHER``;
+6. ``EXPIRED``: the window ended before ``on``.
+
+What the fund does with a closure (the agency proposes, the fund decides; ``docs/selection.md``):
+
+* ``PAID_IN_FULL`` is never trusted alone: the dossier is recalled ``PAID_IN_FULL`` by rule 1 when the
+  ledger says it owes nothing on ``e``; otherwise the closure recalls nothing, the dossier stays with
+  the agency, and the refresh counts it in ``LifecycleReport.closures_unconfirmed`` (and logs it);
+* ``INSOLVENT`` and ``CEASED_NO_ASSETS``: recalled ``FUND_DECISION``; the ingestion already carried
+  them to the debtor's activity status (:func:`recouvra.ingest.apply_closures`), which excludes the
+  debtor from later selections (``INSOLVENT_OR_LIQUIDATION``, ``CEASED_NO_ASSETS``);
+* ``UNREACHABLE`` and ``OTHER``: recalled ``FUND_DECISION``; the debtor stays eligible for a later
+  placement once the recall's cooling-off has passed;
+* ``DISPUTED``: recalled ``FUND_DECISION`` and the dispute recorded in ``core.agency_dispute`` (one
+  row per DISPUTED closure of a dossier recalled by the refresh, whatever rule recalled it).
+
+The fund's own facts come first: a dossier paid in full on ``e`` is recalled ``PAID_IN_FULL`` whatever
+its closure says; a merger, a proceeding or a plan with the fund gives its own, more specific reason; a
+closure and the window's end on the same refresh give ``FUND_DECISION`` (dated ``e``, the window's last
+day at the latest: the agency closed it within its window). No closure makes a dossier CLOSED: the
+contract (agency-exchange/1) lets the fund take a dossier back only by a recall, and names no case in
+which the fund writes off what is left; status CLOSED stays unused, and the KPIs' ``closed_amount`` 0.
 
 A dossier ALLOCATED but not yet PUBLISHED is never examined: the agency does not hold it, so it is
 never recalled (no recall row, no recall file); the publication sends it as allocated, and the first
@@ -58,13 +81,31 @@ class LifecycleReport:
     recalled: dict[str, int] = field(default_factory=dict)
     dossiers: dict[str, str] = field(default_factory=dict)  # dossier_id -> reason
     recalled_amount: str = "0.00"
+    closures_unconfirmed: int = 0  # PAID_IN_FULL closures of dossiers the ledger says still owe
+    disputes_recorded: int = 0
 
     def summary(self) -> str:
         return (f"dossier refresh {self.on}: {self.examined} open dossiers examined, "
-                f"{sum(self.recalled.values())} recalled {self.recalled} ({self.recalled_amount} MAD open)")
+                f"{sum(self.recalled.values())} recalled {self.recalled} ({self.recalled_amount} MAD open), "
+                f"{self.closures_unconfirmed} paid-in-full closures not confirmed by the ledger, "
+                f"{self.disputes_recorded} disputes recorded")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Closure:
+    """An agency's accepted closure of a dossier (``core.agency_closure``) and its dossier's debtor."""
+
+    dossier_id: str
+    agency_code: str
+    closure_id: str
+    closure_date: dt.date
+    reason: str
+    comment: str | None
+    debtor_id: int
+    affiliation_no: str
 
 
 def _lake_events(lake: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, str, dt.date, dt.date | None]]:
@@ -100,6 +141,9 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     agency_plans = {str(i): d for i, d in wh.query(sql("select_agency_plan_requests"), [ids])}
     merged = {int(a): int(b) for a, b in wh.query(sql("select_merged_debtors"))}
     open_debtors = {v[0] for v in dossiers.values()}
+    closures: dict[str, list[_Closure]] = {}
+    for row in wh.query(sql("select_refresh_closures"), [on, on, ids]):
+        closures.setdefault(str(row[0]), []).append(_Closure(*row))
 
     decided: dict[str, tuple[str, dt.date, Decimal]] = {}
     for i in ids:
@@ -107,12 +151,20 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
         amount = owed[i]  # every dossier examined has begun by on: owed_on states it
         survivor = merged.get(debtor_id)
         duplicate = survivor is not None and survivor in open_debtors and survivor != debtor_id
+        closed = {c.reason for c in closures.get(i, [])}
         reason = _recall_reason(amount, duplicate, events.get(i, []), selected_on, effective[i], end, on,
-                                agency_plans.get(i))
+                                agency_plans.get(i), closed)
         if reason:
             decided[i] = (reason, effective[i], amount)
+        elif "PAID_IN_FULL" in closed:
+            report.closures_unconfirmed += 1
+            log.warning("dossier %s: closed PAID_IN_FULL by its agency, the ledger says %s MAD still owed "
+                        "on %s: not recalled", i, amount, effective[i])
+    disputes = [(c, decided[c.dossier_id]) for i in sorted(decided) for c in closures.get(i, [])
+                if c.reason == "DISPUTED"]
     if decided:
-        _record_recalls(wh, decided)
+        _record_recalls(wh, decided, disputes, on)
+    report.disputes_recorded = len(disputes)
     for dossier_id, (reason, _, _) in sorted(decided.items()):
         report.recalled[reason] = report.recalled.get(reason, 0) + 1
         report.dossiers[dossier_id] = reason
@@ -150,9 +202,10 @@ def _affiliations_held(
 
 def _recall_reason(
     amount: Decimal, duplicate: bool, events: list[tuple[str, dt.date, dt.date | None]], selected_on: dt.date,
-    effective: dt.date, end: dt.date, on: dt.date, agency_plan: dt.date | None,
+    effective: dt.date, end: dt.date, on: dt.date, agency_plan: dt.date | None, closed: set[str],
 ) -> str | None:
-    """The first rule that recalls a dossier (module docstring, in order), or None."""
+    """The first rule that recalls a dossier (module docstring, in order), or None. ``closed``: the
+    reasons of the agency's closures of the dossier known on ``on``."""
     if amount == 0:
         return "PAID_IN_FULL"
     if duplicate:
@@ -163,18 +216,35 @@ def _recall_reason(
     if any(ev == "PLAN" and selected_on < day <= effective
            and not (agency_plan is not None and agency_plan <= day) for ev, day, _ in events):
         return "PLAN_WITH_FUND"
+    if closed - {"PAID_IN_FULL"}:  # a paid-in-full closure alone is judged by the ledger (rule 1)
+        return "FUND_DECISION"
     if end < on:
         return "EXPIRED"
     return None
 
 
-def _record_recalls(wh: Warehouse, decided: dict[str, tuple[str, dt.date, Decimal]]) -> None:
-    """Write the recalls (``core.dossier_recall``) and mark the dossiers recalled, in one transaction."""
+def _record_recalls(wh: Warehouse, decided: dict[str, tuple[str, dt.date, Decimal]],
+                    disputes: list[tuple[_Closure, tuple[str, dt.date, Decimal]]], on: dt.date) -> None:
+    """Write the recalls (``core.dossier_recall``) and the disputes of DISPUTED closures
+    (``core.agency_dispute``) and mark the dossiers recalled, in one transaction."""
     import pyarrow as pa
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     keys = sorted(decided)
     with wh.transaction():
+        if disputes:
+            wh.load_arrow("core.agency_dispute", pa.table({
+                "agency_code": pa.array([c.agency_code for c, _ in disputes], pa.string()),
+                "closure_id": pa.array([c.closure_id for c, _ in disputes], pa.string()),
+                "dossier_id": pa.array([c.dossier_id for c, _ in disputes], pa.string()),
+                "debtor_id": pa.array([c.debtor_id for c, _ in disputes], pa.int64()),
+                "affiliation_no": pa.array([c.affiliation_no for c, _ in disputes], pa.string()),
+                "reported_on": pa.array([c.closure_date for c, _ in disputes], pa.date32()),
+                "recorded_on": pa.array([on] * len(disputes), pa.date32()),
+                "disputed_amount": pa.array([r[2] for _, r in disputes], pa.decimal128(18, 2)),
+                "comment": pa.array([c.comment for c, _ in disputes], pa.string()),
+                "decided_at": pa.array([now] * len(disputes), pa.timestamp("us")),
+            }))
         wh.load_arrow("core.dossier_recall", pa.table({
             "dossier_id": pa.array(keys, pa.string()),
             "recall_date": pa.array([decided[k][1] for k in keys], pa.date32()),

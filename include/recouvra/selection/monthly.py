@@ -62,8 +62,8 @@ log = logging.getLogger(__name__)
 
 #: Exclusion reasons, in the order they are tested (the first that applies is recorded).
 EXCLUSION_ORDER: tuple[str, ...] = (
-    "ALREADY_PLACED", "RECALL_COOLING_OFF", "INSOLVENT_OR_LIQUIDATION", "LEGAL_PROCEEDING",
-    "HONOURED_PLAN", "DISPUTED", "BELOW_MINIMUM", "TITLE_NEAR_LIMIT",
+    "ALREADY_PLACED", "RECALL_COOLING_OFF", "INSOLVENT_OR_LIQUIDATION", "CEASED_NO_ASSETS",
+    "LEGAL_PROCEEDING", "HONOURED_PLAN", "DISPUTED", "BELOW_MINIMUM", "TITLE_NEAR_LIMIT",
 )
 SELECTED_REASON = "TOP_SCORE"
 QUOTA = "QUOTA"
@@ -230,10 +230,10 @@ def _read_debtors(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date
     elig = settings.programme.eligibility
     shift = (month - on).days
     debtors = []
-    for row in wh.query(query("selection/select_candidates"), [on]):
+    for row in wh.query(query("selection/select_candidates"), [on, on]):
         (debtor_id, affiliation_no, region, p, s, pen, total, periods, oldest, notified, days_left,
          payments_12m, reversals, broken, active_plans, in_proc, in_insolv, disputes, activity,
-         phone_1, phone_2, email, address, city) = row
+         phone_1, phone_2, email, address, city, no_assets) = row
         age = months_between(oldest, month)
         features = Features(
             payments_12m=int(payments_12m), broken_plans=int(broken), age_months=age,
@@ -251,19 +251,24 @@ def _read_debtors(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date
             _segment(age, notified, elig.fresh_max_age_months), features, left, w, lk, score(w, lk),
             priority=1 if (near and elig.title_near_limit_rule == "prioritise") else 0,
         )
-        d.reason = _exclusion(d, settings, bool(in_proc), bool(in_insolv), int(active_plans), int(disputes))
+        d.reason = _exclusion(d, settings, bool(in_proc), bool(in_insolv), int(active_plans), int(disputes),
+                              bool(no_assets))
         debtors.append(d)
     return debtors
 
 
 def _exclusion(d: _Debtor, settings: Settings, in_proc: bool, in_insolv: bool, active_plans: int,
-               disputes: int) -> str | None:
-    """The first exclusion rule that applies (placement rules are applied later, by the caller)."""
+               disputes: int, no_assets: bool) -> str | None:
+    """The first exclusion rule that applies (placement rules are applied later, by the caller).
+    ``no_assets``: an agency closed a dossier of the debtor CEASED_NO_ASSETS; it excludes the debtor
+    while its activity stays CEASED (ceased alone does not: agencies locate assets)."""
     elig = settings.programme.eligibility
     if elig.exclude_insolvent_or_liquidation and (
         in_insolv or d.features.activity_status in {"INSOLVENT", "LIQUIDATION"}
     ):
         return "INSOLVENT_OR_LIQUIDATION"
+    if elig.exclude_ceased_no_assets and no_assets and d.features.activity_status == "CEASED":
+        return "CEASED_NO_ASSETS"
     if elig.exclude_legal_proceeding and in_proc:
         return "LEGAL_PROCEEDING"
     if elig.exclude_honoured_plan and active_plans > 0:
