@@ -7,7 +7,7 @@ logical month (Africa/Casablanca), so a backfill of a past month reproduces it.
 
 1. `check_configuration`: capacity, regions and agencies can meet the programme (fails at start).
 2. `refresh_lifecycle`: PUBLISHED dossiers (never one not yet published) whose window ended are recalled
-   `EXPIRED`; paid in full (owed as attribution counts), legal proceeding, plan, merged duplicate too.
+   `EXPIRED`; paid in full (owed as attribution counts), proceeding, plan, merger, agency closure too.
 3. `select_and_allocate`: eligibility, transparent score, selection of the month's N dossiers and a
    stratified, seeded split among agencies (capacity and regions respected); every decision and its
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
