@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from recouvra.ingest import ingest_file
 from recouvra.selection import refresh_dossiers, select_and_allocate
+from recouvra.standins.return_samples import return_csv
 from recouvra.warehouse import connect, migrate_connection
 
 pytestmark = pytest.mark.postgres
@@ -35,8 +37,23 @@ def test_selection_and_lifecycle_give_the_same_rows_on_postgresql_and_duckdb(
             select_and_allocate(wh, lake, settings, worlds.NOV, seed=5)
             select_and_allocate(wh, lake, settings, worlds.NOV, seed=5)  # idempotent re-run
             wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
+            # The agency of the first two dossiers closes them: INSOLVENT and DISPUTED.
+            (d1, agency1), (d2, agency2) = wh.query(
+                "SELECT dossier_id, agency_code FROM core.dossier ORDER BY dossier_id LIMIT 2")
+            for k, (dossier_id, agency, reason) in enumerate(((d1, agency1, "INSOLVENT"),
+                                                                (d2, agency2, "DISPUTED"))):
+                path = tmp_path / url.split(":")[0] / f"{agency}_CLOSURES_20261212_0{k + 1}.csv"
+                path.parent.mkdir(exist_ok=True)
+                path.write_bytes(return_csv(["dossier_id", "closure_id", "closure_date", "reason", "comment"],
+                                            [[dossier_id, f"C{k}", "2026-12-10", reason, "x"]]))
+                assert ingest_file(wh, path, agency, dt.date(2026, 12, 12),
+                                   dt.datetime(2026, 12, 12, 9, tzinfo=dt.UTC))["rows_accepted"] == 1
             recalls = refresh_dossiers(wh, lake, settings, dt.date(2027, 5, 2))
             results.append((worlds._dossiers(wh), worlds._decisions(wh), recalls.dossiers,
-                            wh.query("SELECT agency_code, is_active FROM core.dim_agency ORDER BY 1")))
+                            wh.query("SELECT agency_code, is_active FROM core.dim_agency ORDER BY 1"),
+                            wh.query("SELECT dossier_id, reported_on, recorded_on, disputed_amount "
+                                     "FROM core.agency_dispute")))
     assert results[0] == results[1]
-    assert len(results[0][0]) == 6 and set(results[0][2].values()) == {"EXPIRED"}
+    assert len(results[0][0]) == 6
+    assert sorted(results[0][2].values()) == ["EXPIRED"] * 4 + ["FUND_DECISION"] * 2
+    assert len(results[0][4]) == 1
