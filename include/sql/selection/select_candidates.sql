@@ -1,7 +1,8 @@
 -- Every debtor owing something on the portfolio date, with the golden record's region, contacts and
 -- current activity status.
 -- Debtors merged into another since are left out (their amounts belong to the survivor).
--- no_assets: an agency closed a dossier of the debtor CEASED_NO_ASSETS on or before the portfolio date.
+-- no_assets: an agency closed a dossier of the debtor CEASED_NO_ASSETS in a file received by the portfolio
+-- date (so dated by it too: a closure is never dated after the day its file is judged).
 -- Parameters: as_of_date (twice).
 SELECT p.debtor_id, dd.primary_affiliation_no, p.region,
        p.principal_open, p.surcharge_open, p.penalty_open, p.total_open,
@@ -11,7 +12,9 @@ SELECT p.debtor_id, dd.primary_affiliation_no, p.region,
        dd.activity_status,  -- current: agency findings (insolvency, closure) since the build count
        dd.phone_1, dd.phone_2, dd.email, dd.address, dd.city,
        EXISTS (SELECT 1 FROM core.agency_closure AS c JOIN core.dossier AS x ON x.dossier_id = c.dossier_id
-               WHERE x.debtor_id = p.debtor_id AND c.reason = 'CEASED_NO_ASSETS' AND c.closure_date <= ?)
+               JOIN core.return_file AS rf ON rf.return_file_id = c.return_file_id
+               WHERE x.debtor_id = p.debtor_id AND c.reason = 'CEASED_NO_ASSETS'
+                 AND CAST(rf.received_at AS DATE) <= ?)
            AS no_assets
 FROM core.debtor_portfolio AS p
 JOIN core.dim_debtor AS dd ON dd.debtor_id = p.debtor_id
