@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE
 from recouvra.lake import TABLES
 
 PORTFOLIO = Asset("recouvra://lake/portfolio")
@@ -42,15 +42,12 @@ def portfolio_extract() -> None:
     @task(max_active_tis_per_dagrun=2)
     def extract(table: str) -> dict:
         """Stream one table's changes to the run's incoming folder; returns its manifest."""
-        from recouvra.airflow_adapter import settings, source_url
+        from recouvra.airflow_adapter import logical_wall_time, run_date, settings, source_url
         from recouvra.portfolio import extract_snapshot
 
-        ctx = get_current_context()
-        as_of = ctx["logical_date"].in_timezone(LOCAL_TZ)
         s = settings()
-        return extract_snapshot(
-            source_url(), s.path(s.storage.lake_dir), table, as_of.date(), as_of.naive(), ctx["run_id"]
-        )
+        return extract_snapshot(source_url(), s.path(s.storage.lake_dir), table, run_date().day,
+                                logical_wall_time(), get_current_context()["run_id"])
 
     @task
     def quality_gate_and_publish(snapshots: list[dict]) -> dict:

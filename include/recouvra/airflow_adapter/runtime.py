@@ -7,13 +7,14 @@ sqlalchemy at module level).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pendulum
 
-from recouvra.calendar import FUND_TZ_NAME, RunDate
+from recouvra.calendar import FUND_TZ, FUND_TZ_NAME, RunDate
 
 if TYPE_CHECKING:
 
@@ -79,3 +80,16 @@ def run_date() -> RunDate:
     ctx = get_current_context()
     when = ctx.get("logical_date") or ctx["dag_run"].run_after
     return RunDate.at(when)
+
+
+def logical_wall_time() -> dt.datetime:
+    """The run's logical instant as a naive wall-clock time in the fund's time zone: the portfolio
+    extraction's upper bound (a run of 02:00 takes the source's rows changed up to 02:00 that day).
+    Derived here, beside :func:`run_date` whose ``day`` it falls on; one cut for every stage is the
+    as-of reads' business (issue "Time-correct months")."""
+    from airflow.sdk import get_current_context
+
+    ctx = get_current_context()
+    when = ctx.get("logical_date") or ctx["dag_run"].run_after
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return aware.astimezone(FUND_TZ).replace(tzinfo=None)

@@ -64,5 +64,10 @@ def test_the_run_date_is_the_logical_day_in_morocco_or_when_the_run_was_queued(
     queued = pendulum.datetime(2026, 12, 3, 8, tz="UTC")
     context = {"logical_date": None, "dag_run": SimpleNamespace(run_after=queued)}  # asset-triggered
     assert runtime.run_date() == RunDate(dt.date(2026, 12, 3))
+    # the extraction's bound: the same instant as Casablanca's wall clock, naive
+    assert runtime.logical_wall_time() == dt.datetime(2026, 12, 3, 9)
+    context = {"logical_date": late, "dag_run": SimpleNamespace(run_after=None)}
+    assert runtime.logical_wall_time() == dt.datetime(2026, 11, 1, 0, 30)
+    assert runtime.logical_wall_time().date() == runtime.run_date().day
     assert runtime.LOCAL_TZ.name == "Africa/Casablanca"
     assert runtime.START_DATE == pendulum.datetime(2024, 1, 1, tz="Africa/Casablanca")
