@@ -5,7 +5,7 @@ lifecycle (recalls). Pure functions over the warehouse (DuckDB or PostgreSQL) an
   selection of ``programme.dossiers_per_month`` debtors, randomised stratified split among agencies,
   dossiers with their periods; idempotent for a month.
 - :func:`refresh_dossiers` (:mod:`recouvra.selection.lifecycle`): recalls (expired window, paid in
-  full, legal proceeding, plan with the fund, merged duplicate); idempotent.
+  full, legal proceeding, plan with the fund, merged duplicate, closure or retired agency); idempotent.
 - :mod:`recouvra.selection.scoring` and :mod:`recouvra.selection.allocation`: the score and the split
   as pure functions, tested on small tables.
 

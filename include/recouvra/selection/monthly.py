@@ -193,23 +193,25 @@ class _Debtor:
 
 # --- configuration checks -------------------------------------------------------------------------
 
-def agency_slots(settings: Settings) -> list[AgencySlot]:
-    """The configured agencies as allocation sees them."""
+def agency_slots(settings: Settings, on: dt.date) -> list[AgencySlot]:
+    """The agencies that take new dossiers on ``on`` (configured, not retired by then) as allocation
+    sees them: a retired agency has no slot, so neither its regions nor its capacity count."""
     from recouvra.config import REGIONS
 
     return [AgencySlot(a.code, frozenset(a.regions), a.monthly_capacity, set(a.regions) >= set(REGIONS))
-            for a in settings.agencies]
+            for a in settings.agencies_on(on)]
 
 
-def check_settings(settings: Settings) -> list[str]:
+def check_settings(settings: Settings, on: dt.date | None = None) -> list[str]:
     """Refuse a configuration the month cannot be run with; return warnings for what it can live
     with. (Capacity below the monthly count, unknown regions, duplicate codes and share bounds are
-    already refused when the configuration is loaded.)"""
+    already refused when the configuration is loaded.) ``on``: the day whose agencies are checked;
+    None, the agencies never retired."""
     warnings: list[str] = []
     if not settings.programme.eligibility.exclude_already_placed:
         raise SelectionError("programme.eligibility.exclude_already_placed must be true: a debtor is "
                              "never placed twice")
-    slots = agency_slots(settings)
+    slots = agency_slots(settings, dt.date.max if on is None else on)  # date.max: every retirement done
     if not any(s.serves_all for s in slots):
         warnings.append("no agency serves every region: debtors of unknown region cannot be placed")
     return warnings
@@ -360,7 +362,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     Deterministic for (warehouse data, lake, settings, seed); idempotent for a month.
     """
     month = first_day(month)
-    warnings = check_settings(settings)
+    warnings = check_settings(settings, month)
     rows = wh.query(query("selection/select_portfolio_date"), [month])
     if not rows or rows[0][0] is None:
         raise SelectionError(
@@ -382,7 +384,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     _apply_placement_rules(wh, debtors, month, end, programme.eligibility.recall_cooling_off_months)
 
     # Rank the eligible, then select in rank order while a feasible allocation exists.
-    slots = agency_slots(settings)
+    slots = agency_slots(settings, month)  # a retired agency takes nothing (Agency.retired_on)
     eligible = sorted((d for d in debtors if d.reason is None),
                       key=lambda d: (-d.priority, -d.score, d.debtor_id))
     unserved = sorted({d.region or "UNKNOWN" for d in eligible if not eligible_agencies(d.region, slots)})
@@ -448,7 +450,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     with wh.transaction():
         for statement in statements("selection/delete_selection_month"):
             wh.execute(statement, [month])
-        sync_agencies(wh, settings, now)
+        sync_agencies(wh, settings, now, month)
         _write(wh, settings, month, as_of, end, debtors, chosen, periods, ids, result.agency_of, created_at,
                now)
         _write_run(wh, month, as_of, seed, programme.dossiers_per_month, report, model, now)
@@ -498,13 +500,13 @@ def _dossier_periods(
     return out, mismatches
 
 
-def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime) -> None:
-    """core.dim_agency mirrors the configuration: configured agencies upserted and active, others
-    kept inactive."""
+def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime, on: dt.date) -> None:
+    """core.dim_agency mirrors the configuration on ``on``: configured agencies upserted, active unless
+    retired by then (``retired_on`` kept); agencies no longer configured kept inactive."""
     for a in settings.agencies:
         wh.execute(query("selection/upsert_dim_agency"), [
             a.code, a.name, "|".join(a.regions), a.monthly_capacity, a.commission_rate,
-            settings.commission_cap(a), a.sftp_conn_id, now,
+            settings.commission_cap(a), a.sftp_conn_id, not a.retired_by(on), a.retired_on, now,
         ])
     wh.execute(query("selection/deactivate_dim_agency"), [now, [a.code for a in settings.agencies]])
 

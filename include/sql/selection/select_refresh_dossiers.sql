@@ -2,7 +2,7 @@
 -- their selection read (events after it are new). A dossier ALLOCATED but not yet published is not the
 -- agency's: it is never recalled (docs/selection.md, "Lifecycle"). Parameter: refresh date.
 SELECT d.dossier_id, d.debtor_id, d.assignment_start, d.assignment_end,
-       coalesce(r.as_of_date, d.assignment_start) AS selected_on
+       coalesce(r.as_of_date, d.assignment_start) AS selected_on, d.agency_code
 FROM core.dossier AS d
 LEFT JOIN core.selection_run AS r ON r.selection_month = d.assignment_month
 WHERE d.status = 'PUBLISHED'
