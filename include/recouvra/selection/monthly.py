@@ -114,12 +114,13 @@ class EmptySelectionError(SelectionError):
 
 
 def _apply_placement_rules(wh: Warehouse, debtors: list[_Debtor], month: dt.date, end: dt.date,
-                           cooling_off_months: int) -> None:
-    """Placement rules: a debtor with an open dossier whose window overlaps the new one is
-    ``ALREADY_PLACED``; one recalled within the cooling-off period is ``RECALL_COOLING_OFF``."""
+                           cooling_off_months: int, start: dt.date | None = None) -> None:
+    """Placement rules: a debtor with an open dossier of another month whose window overlaps the new one
+    (``start``, the month's first day by default, to ``end``) is ``ALREADY_PLACED``; one recalled within
+    the cooling-off period is ``RECALL_COOLING_OFF``."""
     merged, bridge = debtor_resolver(wh)
     placed = current_debtors(
-        wh.query(query("selection/select_open_dossiers"), [month, month, end]), merged, bridge
+        wh.query(query("selection/select_open_dossiers"), [month, start or month, end]), merged, bridge
     )
     cooling_from = add_months(month, -cooling_off_months)
     cooling = current_debtors(
@@ -228,9 +229,11 @@ def _segment(age_months: int | None, title_notified: object, fresh_max: int) -> 
 
 
 def _read_debtors(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date,
-                  model: LikelihoodModel) -> list[_Debtor]:
+                  model: LikelihoodModel, start: dt.date | None = None) -> list[_Debtor]:
+    """The debtors of the portfolio of ``on`` with their score card and first exclusion; a title's days
+    left are counted from ``start`` (the windows' first day: the month's, or a top-up's day)."""
     elig = settings.programme.eligibility
-    shift = (month - on).days
+    shift = ((start or month) - on).days
     debtors = []
     for row in wh.query(query("selection/select_candidates"), [on, on]):
         (debtor_id, affiliation_no, region, p, s, pen, total, periods, oldest, notified, days_left,
@@ -347,10 +350,10 @@ def recovery_rates(wh: Warehouse, settings: Settings, month: dt.date) -> tuple[d
 # --- the month ------------------------------------------------------------------------------------
 
 def _frozen_report(wh: Warehouse, month: dt.date, seed: int) -> SelectionReport:
-    run = wh.query(query("selection/select_month_summary"), [month])
+    run = wh.query(query("selection/select_month_summary"), [month, 1])
     if not run:
         return SelectionReport(month.isoformat(), "", seed, frozen=True)
-    as_of, run_seed, n, total = run[0]
+    as_of, run_seed, n, total, _, _ = run[0]
     return SelectionReport(month.isoformat(), as_of.isoformat(), int(run_seed), selected=int(n),
                            total_due=str(Decimal(total).quantize(CENT)), frozen=True)
 
@@ -514,15 +517,20 @@ def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime, on: dt.da
 def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: dt.date,
            debtors: list[_Debtor], chosen: list[_Debtor],
            periods: dict[int, list[tuple[str, str | None, str, Decimal]]], ids: dict[int, str],
-           agency_of: dict[int, str], created_at: dict[tuple[str, int], Any], now: dt.datetime) -> None:
+           agency_of: dict[int, str], created_at: dict[tuple[str, int], Any], now: dt.datetime, *,
+           seq: int = 1, start: dt.date | None = None) -> None:
+    """Write a run's decisions, score cards, dossiers and their periods (run ``seq`` of the month, whose
+    dossiers start on ``start``: the month's first day by default)."""
     import pyarrow as pa
 
+    start = start or month
     dec = pa.decimal128(18, 2)
     due = {d.debtor_id: _total(periods[d.debtor_id]) for d in chosen}
     counts = {d.debtor_id: len({r[0] for r in periods[d.debtor_id]}) for d in chosen}
     debtors = sorted(debtors, key=lambda d: d.debtor_id)
     wh.load_arrow("core.selection_decision", pa.table({
         "selection_month": pa.array([month] * len(debtors), pa.date32()),
+        "selection_seq": pa.array([seq] * len(debtors), pa.int32()),
         "debtor_id": pa.array([d.debtor_id for d in debtors], pa.int64()),
         "decision": pa.array([d.decision for d in debtors], pa.string()),
         "reason_code": pa.array([d.reason for d in debtors], pa.string()),
@@ -536,6 +544,7 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
     }))
     wh.load_arrow("core.selection_score", pa.table({
         "selection_month": pa.array([month] * len(debtors), pa.date32()),
+        "selection_seq": pa.array([seq] * len(debtors), pa.int32()),
         "debtor_id": pa.array([d.debtor_id for d in debtors], pa.int64()),
         "oldest_unpaid_age_months": pa.array([d.features.age_months for d in debtors], pa.int32()),
         "payments_12m": pa.array([d.features.payments_12m for d in debtors], pa.int32()),
@@ -566,10 +575,10 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
         rows = periods[d.debtor_id]
         sums = [sum((r[3] for r in rows if r[2] == k), Decimal("0.00")) for k, _ in KINDS]
         months = sorted({r[0] for r in rows})
-        values = [dossier_id, month, d.debtor_id, d.affiliation_no, agency.code, d.segment, d.region, month,
+        values = [dossier_id, month, d.debtor_id, d.affiliation_no, agency.code, d.segment, d.region, start,
                   end, agency.commission_rate, settings.commission_cap(agency), len(months),
                   _month_date(months[0]), _month_date(months[-1]), *sums, sum(sums, Decimal("0.00")),
-                  "ALLOCATED", month, created_at.get((dossier_id, d.debtor_id), now)]
+                  "ALLOCATED", start, created_at.get((dossier_id, d.debtor_id), now)]
         for key, value in zip(dossier_rows, values, strict=True):
             dossier_rows[key].append(value)
         assert sum(sums, Decimal("0.00")) == due[d.debtor_id], dossier_id  # total = its periods
@@ -603,11 +612,15 @@ def _month_date(period: str) -> dt.date:
 
 
 def _write_run(wh: Warehouse, month: dt.date, on: dt.date, seed: int, target: int,
-               report: SelectionReport, model: LikelihoodModel, now: dt.datetime) -> None:
+               report: SelectionReport, model: LikelihoodModel, now: dt.datetime, *, seq: int = 1,
+               start: dt.date | None = None) -> None:
+    """Record run ``seq`` of the month (its dossiers start on ``start``, the month's first day by default),
+    read on the portfolio of ``on``."""
     dev = None if report.balance_max_deviation is None else Decimal(f"{report.balance_max_deviation:.6f}")
     wh.execute(
         query("selection/insert_selection_run"),
-        [month, on, seed, target, report.considered, report.eligible, report.selected, model.source,
+        [month, seq, start or month, on, seed, target, report.considered, report.eligible, report.selected,
+         model.source,
          json.dumps(model.as_dict(), sort_keys=True), report.results_months, report.share_rule,
          json.dumps(report.agencies, sort_keys=True), dev, report.balance_met, report.balance_draws, now],
     )
