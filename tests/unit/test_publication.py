@@ -21,6 +21,7 @@ from recouvra.publication import (
     Package,
     PaymentNoticeRow,
     Publication,
+    PublicationConflictError,
     PublicationError,
     PublishedFile,
     RecallRow,
@@ -240,8 +241,9 @@ def add_debtor_version(
 def add_dossier(
     wh: Warehouse, dossier_id: str, debtor_id: int, agency: str,
     periods: list[tuple[dt.date, str, str]], *, status: str = "ALLOCATED", created: dt.datetime = CREATED,
+    start: dt.date = NOV,
 ) -> None:
-    """A dossier of November 2026 with its detail rows (amounts consistent)."""
+    """A dossier of November 2026 with its detail rows (amounts consistent), its window from ``start``."""
     sums = {"PRINCIPAL": D(0), "SURCHARGE": D(0), "PENALTY": D(0)}
     for period, kind, amount in periods:
         sums[kind] += D(amount)
@@ -251,10 +253,20 @@ def add_dossier(
     wh.execute(
         "INSERT INTO core.dossier VALUES (?, ?, ?, ?, ?, 'FRESH', NULL, ?, ?, 0.0300, 30000.00, ?, ?, ?, ?, "
         "?, ?, ?, ?, ?, ?)",
-        [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, NOV, dt.date(2027, 4, 30), len(months),
+        [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, start, dt.date(2027, 4, 30), len(months),
          months[0], months[-1], sums["PRINCIPAL"], sums["SURCHARGE"], sums["PENALTY"], sum(sums.values()),
          status, created.date(), created],
     )
+
+
+def add_run(wh: Warehouse, seq: int, start: dt.date) -> None:
+    """Run ``seq`` of November 2026 in core.selection_run (1 the month's selection, 2 its top-up)."""
+    wh.execute(
+        "INSERT INTO core.selection_run (selection_month, selection_seq, assignment_start, as_of_date, seed, "
+        "dossiers_target, debtors_considered, debtors_eligible, dossiers_selected, likelihood_source, "
+        "likelihood_coefficients, results_months, share_rule, agency_shares, balance_met, balance_draws, "
+        "decided_at) VALUES (?, ?, ?, ?, 1, 4, 4, 4, 1, 'PRIOR', '{}', 0, 'CAPACITY', '{}', true, 1, ?)",
+        [NOV, seq, start, start, CREATED])
 
 
 def seed(wh: Warehouse) -> None:
@@ -324,7 +336,7 @@ def test_missing_debtor_version_at_creation_is_an_error(wh: Warehouse, tmp_path:
         build_packages(wh, dt.date(2026, 11, 1), tmp_path)
 
 
-def test_record_marks_published_and_seq_follows_content(wh: Warehouse, tmp_path: Path) -> None:
+def test_record_marks_published_and_seq_follows_the_selection_run(wh: Warehouse, tmp_path: Path) -> None:
     packages = build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)
     summary = record_publication(wh, [published(p).to_dict() for p in packages])
     assert summary.files_logged == 6 and summary.dossiers_published == 3
@@ -337,15 +349,39 @@ def test_record_marks_published_and_seq_follows_content(wh: Warehouse, tmp_path:
     record_publication(wh, [published(p, "2026-11-01T07:00:00Z") for p in packages])
     assert wh.query("SELECT count(*) FROM core.publication_log") == [(6,)]
 
-    # same content: same SEQ (republish); a dossier added to the month: the next SEQ, complete package
+    # same content: same SEQ (republish)
     again = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
     assert again["AG01"].seq == 1
+    # a dossier slipped into the published month's selection would change what AG01 holds under _01:
+    # refused, never a replacement package
     add_debtor_version(wh, 4, "Delta", valid_from=dt.datetime(2026, 6, 1))
     add_dossier(wh, "D202611-000004", 4, "AG01", [(dt.date(2026, 3, 1), "PRINCIPAL", "5.00")])
-    after = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
-    assert after["AG01"].seq == 2 and after["AG02"].seq == 1
-    assert after["AG01"].files[0].name == "CNSS_ASSIGN_AG01_202611_02.csv"
-    assert after["AG01"].dossier_ids == ("D202611-000001", "D202611-000002", "D202611-000004")
+    with pytest.raises(PublicationConflictError, match=r"SEQ 01 was already published with other content.*"
+                                                       r"\[agency AG01\]"):
+        build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)
+    # the month's top-up (its run 2, whose dossiers start on the top-up's day) goes out under _02, alone
+    wh.execute("DELETE FROM core.dossier_period WHERE dossier_id = 'D202611-000004'")
+    wh.execute("DELETE FROM core.dossier WHERE dossier_id = 'D202611-000004'")
+    top_up_day = dt.date(2026, 11, 16)
+    add_dossier(wh, "D202611-000004", 4, "AG01", [(dt.date(2026, 3, 1), "PRINCIPAL", "5.00")],
+                start=top_up_day)
+    add_run(wh, 1, NOV)
+    add_run(wh, 2, top_up_day)
+    after = {(p.agency, p.seq): p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
+    assert sorted(after) == [("AG01", 1), ("AG01", 2), ("AG02", 1)]
+    assert [Path(f.path).read_bytes() for f in after[("AG01", 1)].files] == [
+        Path(f.path).read_bytes() for f in again["AG01"].files]  # _01 as published, byte for byte
+    assert after[("AG01", 2)].files[0].name == "CNSS_ASSIGN_AG01_202611_02.csv"
+    assert after[("AG01", 2)].dossier_ids == ("D202611-000004",)
+    only_top_up = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "top", now=T1, selection_seq=2)
+    assert [(p.agency, p.seq, p.dossier_ids) for p in only_top_up] == [("AG01", 2, ("D202611-000004",))]
+    # an agency the month's selection gave nothing gets the top-up as its first package: _01
+    add_debtor_version(wh, 5, "Epsilon", valid_from=dt.datetime(2026, 6, 1))
+    add_dossier(wh, "D202611-000005", 5, "AG03", [(dt.date(2026, 3, 1), "PRINCIPAL", "9.00")],
+                start=top_up_day)
+    only_top_up = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "top", now=T1, selection_seq=2)
+    assert [(p.agency, p.seq, p.files[0].name) for p in only_top_up] == [
+        ("AG01", 2, "CNSS_ASSIGN_AG01_202611_02.csv"), ("AG03", 1, "CNSS_ASSIGN_AG03_202611_01.csv")]
 
 
 def test_assignment_and_recall_files_load_in_the_returns_validator(wh: Warehouse, tmp_path: Path) -> None:
