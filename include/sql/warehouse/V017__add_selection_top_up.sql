@@ -157,3 +157,4 @@ COMMENT ON COLUMN core.selection_score.likelihood IS 'Likelihood of recovery in 
 COMMENT ON COLUMN core.selection_score.score_band IS 'For a selected debtor, its score band in the run (1 = highest), a stratum of the agency split; NULL otherwise.';
 
 COMMENT ON COLUMN marts.v_portfolio_coverage.debtors_in_portfolio IS 'Debtors considered by the month''s selection runs (core.selection_decision), each once, as its latest run of the month decided it.';
+COMMENT ON COLUMN core.dim_agency.is_active IS 'False once the agency is no longer in the configuration, or retired (retired_on on or before the day of the selection run that last synced it: a month''s first day, or a top-up''s day).';
