@@ -71,7 +71,7 @@ class MasterReport:
 
 def read_inputs(lake: Path, on: dt.date, title_limit_years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Current employers (as matching records) and their portfolio features on the day ``on``."""
-    with open_lake(lake) as con:
+    with open_lake(lake, as_of=on) as con:
         records = con.execute(query("debtor_master/select_employer_records")).df()
         create_outstanding(con, on)  # table outstanding, which the features query reads
         features = con.execute(query("lake/build_affiliation_features"),

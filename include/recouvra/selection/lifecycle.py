@@ -108,7 +108,9 @@ class _Closure:
     affiliation_no: str
 
 
-def _lake_events(lake: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, str, dt.date, dt.date | None]]:
+def _lake_events(
+    lake: Path, wanted: list[tuple[str, str]], on: dt.date
+) -> list[tuple[str, str, dt.date, dt.date | None]]:
     import pyarrow as pa
 
     from recouvra.lake import open_lake
@@ -117,7 +119,7 @@ def _lake_events(lake: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, s
         return []
     table = pa.table({"affiliation_no": pa.array([a for a, _ in wanted], pa.string()),
                       "owner": pa.array([o for _, o in wanted], pa.string())})
-    with open_lake(lake) as con:
+    with open_lake(lake, as_of=on) as con:
         con.register("wanted", table)
         return [(str(o), str(e), d, u) for o, e, d, u in con.execute(sql("select_lake_events")).fetchall()]
 
@@ -136,7 +138,7 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     wanted = _affiliations_held(wh, dossiers, effective)
     events: dict[str, list[tuple[str, dt.date, dt.date | None]]] = {}
     all_pairs = sorted({p for pairs in wanted.values() for p in pairs})
-    for owner, event, day, until in _lake_events(lake, all_pairs):
+    for owner, event, day, until in _lake_events(lake, all_pairs, on):
         events.setdefault(owner, []).append((event, day, until))
     agency_plans = {str(i): d for i, d in wh.query(sql("select_agency_plan_requests"), [ids])}
     merged = {int(a): int(b) for a, b in wh.query(sql("select_merged_debtors"))}
@@ -177,7 +179,7 @@ def _still_owed(wh: Warehouse, lake: Path, effective: dict[str, dt.date], on: dt
     """What each dossier still owes on its effective date, after loading the ledger recorded by ``on``."""
     from recouvra.lake import open_lake
 
-    with open_lake(lake) as con:
+    with open_lake(lake, as_of=on) as con:
         load_ledger(wh, con, on)
     return owed_on(wh, effective, on)
 
