@@ -4,8 +4,9 @@ re-run or a backfill reproduced a month (issue 12, "re-runs reproduce").
 A fingerprint holds
 
 * every file the fund wrote in the agencies' homes (``outbox/`` and ``outbox/acks/`` of each agency
-  under the embedded SFTP root): its path and the SHA-256 of its bytes; a manifest's ``generated_at``
-  (the one field the contract lets differ between two sends of the same package) is blanked first;
+  home, ``<sftp_root>/home/<AGENCY>`` on the embedded SFTP server): its path and the SHA-256 of its
+  bytes; a manifest's ``generated_at`` (the one field the contract lets differ between two sends of
+  the same package) is blanked first;
 * every row of every BI view and mart table (schema ``marts``): a SHA-256 per row over its values in
   column order, ``computed_at`` aside (when the row was last written, not what it says).
 
@@ -36,6 +37,8 @@ VOLATILE_COLUMNS = frozenset({"computed_at"})
 #: The manifest field the contract lets differ between two sends of the same package.
 MANIFEST_VOLATILE = "generated_at"
 FORMAT = "recouvra-fingerprint/1"
+#: Where the embedded SFTP server keeps the agencies' homes, under ``storage.sftp_root``.
+HOMES = "home"
 
 
 def file_digest(path: Path) -> str:
@@ -52,13 +55,14 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def outbox_files(sftp_root: Path) -> dict[str, str]:
-    """``{agency/outbox/...: sha256}`` for every file the fund wrote in each agency's home."""
+def outbox_files(homes: Path) -> dict[str, str]:
+    """``{agency/outbox/...: sha256}`` for every file the fund wrote in each agency's home (one folder
+    per agency under ``homes``)."""
     out: dict[str, str] = {}
-    if not sftp_root.is_dir():
+    if not homes.is_dir():
         return out
     folders = [f for f in HOME_FOLDERS if f in (OUTBOX, ACKS)]
-    for home in sorted(p for p in sftp_root.iterdir() if p.is_dir()):
+    for home in sorted(p for p in homes.iterdir() if p.is_dir()):
         for folder in folders:
             base = home / folder
             if not base.is_dir():
@@ -87,10 +91,10 @@ def mart_rows(wh: Warehouse) -> dict[str, list[str]]:
 
 
 def take(settings: Settings) -> dict[str, Any]:
-    """The fingerprint of the embedded default's outboxes and warehouse marts."""
+    """The fingerprint of the embedded default's agency outboxes and of the warehouse marts."""
     from recouvra.warehouse import connect
 
-    files = outbox_files(settings.path(settings.storage.sftp_root))
+    files = outbox_files(settings.path(settings.storage.sftp_root) / HOMES)
     with connect(settings.warehouse_url) as wh:
         rows = mart_rows(wh)
     return {"format": FORMAT, "files": files, "rows": rows}
