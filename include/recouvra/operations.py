@@ -224,7 +224,12 @@ def log_location(base_log_folder: str, template: str, dag_id: str, run_id: str, 
 
 @dataclass(frozen=True)
 class TaskOutcome:
-    """One task instance of a run: its state and the small value it returned (its XCom)."""
+    """One task instance of a run: its state and the small value it returned (its XCom).
+
+    ``duration_s`` is Airflow's: the task's end less its start, stamped by two clocks that may
+    disagree (the worker stamps the start; the API server stamps the end of a task it fails). Read it
+    through :attr:`seconds`, never below 0.
+    """
 
     task_id: str
     state: str
@@ -239,10 +244,19 @@ class TaskOutcome:
     def label(self) -> str:
         return self.task_id if self.map_index < 0 else f"{self.task_id}[{self.map_index}]"
 
+    @property
+    def seconds(self) -> float | None:
+        """How long the task ran: 0 when its clocks put its end before its start (shorter than their gap)."""
+        return None if self.duration_s is None else max(0.0, self.duration_s)
+
 
 @dataclass(frozen=True)
 class RunFacts:
-    """A finished DAG run, in plain values."""
+    """A finished DAG run, in plain values.
+
+    ``start`` is when the run started, None when Airflow recorded no real start (``airflow dags test``
+    stamps the run's logical date there): its tasks then tell when it started (:func:`run_window`).
+    """
 
     dag_id: str
     run_id: str
@@ -370,12 +384,13 @@ def _harvest(task: TaskOutcome, h: _Harvest) -> None:
 def run_window(run: RunFacts) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When the run really started and ended: the run's own dates, unless they contradict its tasks.
 
-    A run tested ahead of its logical date (``airflow dags test`` of a future month) may carry that
-    date as its start: the earliest task start (its end less its duration) is then the start, so a
-    duration is never negative.
+    Without a start of its own (a ``dags test`` run, :class:`RunFacts`), or with one after a task
+    started (the scheduler's clock ahead of a worker's), the run started when its first task did (its
+    end less its duration, never below 0); an end before the start is the last task's end, else the
+    start. A run's duration is thus never negative.
     """
-    starts = [t.end - dt.timedelta(seconds=t.duration_s) for t in run.tasks
-              if t.end is not None and t.duration_s is not None]
+    starts = [t.end - dt.timedelta(seconds=t.seconds) for t in run.tasks
+              if t.end is not None and t.seconds is not None]
     ends = [t.end for t in run.tasks if t.end is not None]
     start, end = run.start, run.end or (max(ends) if ends else None)
     if starts and (start is None or (end is not None and start > end) or start > min(starts)):
@@ -456,7 +471,7 @@ def render_run_summary(run: RunFacts) -> str:
     for t in sorted(run.tasks, key=lambda t: (t.task_id, t.map_index)):
         value = _compact(t.value).replace("|", "\\|")
         out.append(f"| [{t.label}]({t.log_url}) | {t.state} | {t.try_number} | "
-                   f"{_fmt_duration(t.duration_s)} | {value} |")
+                   f"{_fmt_duration(t.seconds)} | {value} |")
     return "\n".join(out) + "\n"
 
 

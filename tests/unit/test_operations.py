@@ -308,3 +308,15 @@ def test_summary_of_an_ingestion_lists_the_files_received_with_their_rows() -> N
     assert ("| AG02/AG02_PAYMENTS_20270104_01.csv | 12 | 9 | 2 | 1 | PARTIALLY_ACCEPTED | ingest |"
             in md.split("## Files received")[1])
     assert "AG02_PAYMENTS" not in md.split("## Files published")[1].split("## Tasks")[0]
+
+
+def test_a_task_timed_across_two_clocks_never_shows_a_negative_duration() -> None:
+    # The API server failed the task on its own clock 0.4 s "before" the start the worker stamped on
+    # a clock that runs ahead: Airflow stores the task's duration as -0.4.
+    run = RunFacts(dag_id="returns_ingest", run_id="r", state="failed", month="2027-01", start=None, end=None,
+                   tasks=[TaskOutcome("fetch_inbox", "failed", 1, 0, -0.4, "http://a/f", end=_t(5))])
+    md = render_run_summary(run)
+    assert "| [fetch_inbox[0]](http://a/f) | failed | 1 | 0.0 s |" in md, md
+    assert "- started: 2026-11-01 02:05:00 UTC" in md and "- ended: 2026-11-01 02:05:00 UTC (0.0 s)" in md
+    assert "-0.4" not in md
+
