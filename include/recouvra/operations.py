@@ -345,12 +345,17 @@ def _file_name(node: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _judged(node: Mapping[str, Any]) -> bool:
+    """It carries an acknowledgement's row counts (received = accepted + rejected + duplicate)."""
+    return all(isinstance(node.get(k), int) for k in _RECEIVED_KEYS)
+
+
 def _sent_by_an_agency(node: Mapping[str, Any]) -> bool:
     """A file an agency sent: judged (it has the acknowledgement's row counts) or fetched from its
     ``inbox/`` (the folder only agencies write, agency-exchange/1; ``inbox/processed/`` included)."""
     if not isinstance(node.get("file_name"), str):
         return False
-    if all(isinstance(node.get(k), int) for k in _RECEIVED_KEYS):
+    if _judged(node):
         return True
     remote = node.get("remote_path")
     return isinstance(remote, str) and INBOX in PurePosixPath(remote).parent.parts
@@ -466,7 +471,7 @@ def _files_sections(h: _Harvest, items: list[_Item]) -> list[str]:
                 "| agency / file | received | accepted | rejected | duplicate | status | by task |",
                 "|---|---:|---:|---:|---:|---|---|"]
         for name, r in sorted(h.received.items()):
-            judged = all(isinstance(r.facts.get(k), int) for k in _RECEIVED_KEYS)
+            judged = _judged(r.facts)
             counts = " | ".join(f"{r.facts[k]:,}" if judged else "" for k in _RECEIVED_KEYS)
             status = r.facts.get("status") or ("" if judged else "not ingested")
             out.append(f"| {name} | {counts} | {status} | {r.task} |")
