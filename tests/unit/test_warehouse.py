@@ -35,7 +35,7 @@ EXPECTED_TABLES = {
     "core": {
         "dim_debtor", "debtor_history", "bridge_affiliation_debtor", "debtor_match_evidence",
         "debtor_portfolio", "debtor_source_golden", "dim_agency", "selection_decision", "selection_run",
-        "selection_score", "dossier", "dossier_period", "dossier_recall",
+        "selection_score", "dossier", "dossier_period", "dossier_recall", "lifecycle_run",
         "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
         "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "ledger_payment",
         "ledger_payment_notice",

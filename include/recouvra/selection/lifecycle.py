@@ -83,8 +83,12 @@ class LifecycleReport:
     recalled_amount: str = "0.00"
     closures_unconfirmed: int = 0  # PAID_IN_FULL closures of dossiers the ledger says still owe
     disputes_recorded: int = 0
+    kept_after: str | None = None  # a later day was judged since: this day's decisions were kept
 
     def summary(self) -> str:
+        if self.kept_after:
+            return (f"dossier refresh {self.on}: kept as judged (a later day, {self.kept_after}, was judged "
+                    f"since); nothing examined, nothing recalled")
         return (f"dossier refresh {self.on}: {self.examined} open dossiers examined, "
                 f"{sum(self.recalled.values())} recalled {self.recalled} ({self.recalled_amount} MAD open), "
                 f"{self.closures_unconfirmed} paid-in-full closures not confirmed by the ledger, "
@@ -125,11 +129,22 @@ def _lake_events(
 
 
 def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date) -> LifecycleReport:
-    """Recall the dossiers that must leave their agency on ``on`` (see the module docstring)."""
+    """Recall the dossiers that must leave their agency on ``on`` (see the module docstring).
+
+    Each day judged is recorded (``core.lifecycle_run``); once a later day was judged, a re-run or
+    backfill of ``on`` keeps what it decided (``kept_after``) and examines nothing."""
     report = LifecycleReport(on.isoformat())
+    latest = wh.query(sql("select_latest_lifecycle_run"))[0][0]
+    if latest is not None and latest > on:
+        # A past day re-run after a later one: the warehouse has learned since (ledger entries
+        # recorded later, later closures); judging again would recall what the first run did not.
+        report.kept_after = latest.isoformat()
+        log.info(report.summary())
+        return report
     rows = wh.query(sql("select_refresh_dossiers"), [on])
     report.examined = len(rows)
     if not rows:
+        _record_run(wh, report, on)
         return report
     dossiers = {str(r[0]): (int(r[1]), r[2], r[3], r[4]) for r in rows}
     ids = sorted(dossiers)
@@ -171,8 +186,17 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
         report.recalled[reason] = report.recalled.get(reason, 0) + 1
         report.dossiers[dossier_id] = reason
     report.recalled_amount = str(sum((v[2] for v in decided.values()), Decimal("0.00")))
+    _record_run(wh, report, on)
     log.info(report.summary())
     return report
+
+
+def _record_run(wh: Warehouse, report: LifecycleReport, on: dt.date) -> None:
+    """Record the day judged (``core.lifecycle_run``): a re-run of an earlier day keeps its decisions."""
+    with wh.transaction():
+        wh.execute(sql("delete_lifecycle_run"), [on])
+        wh.execute(sql("insert_lifecycle_run"), [on, report.examined, sum(report.recalled.values()),
+                                                 dt.datetime.now(dt.UTC).replace(tzinfo=None)])
 
 
 def _still_owed(wh: Warehouse, lake: Path, effective: dict[str, dt.date], on: dt.date) -> dict[str, Decimal]:
