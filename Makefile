@@ -15,11 +15,12 @@ MONTHS ?= 3
 DATA_DIR ?= $(if $(filter S s,$(SCALE)),data,data/scale-$(SCALE))
 export RECOUVRA_DATA_DIR := $(DATA_DIR)
 
-.PHONY: help install demo test test-unit test-integration lint bench seed airflow-init clean system-deps services pg-start \
+.PHONY: help install demo reproduce test test-unit test-integration lint bench seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status
 
 help:
 	@echo "make demo   install, seed the synthetic fund database, run the DAGs through the embedded Airflow"
+	@echo "make reproduce  after make demo: re-run two months, then the demo, and prove nothing changed"
 	@echo "make test   install, then the whole test suite (unit, DAG integrity, integration)"
 	@echo "make lint   ruff, mypy and the import contracts (import-linter)"
 	@echo "make bench  benchmarks (figures go to docs/benchmarks.md)"
@@ -59,6 +60,11 @@ demo: airflow-init
 	@$(ENV) recouvra config check >/dev/null
 	@$(ENV) recouvra seed --scale $(SCALE) --seed $(SEED)
 	@DEMO_MONTHS=$(MONTHS) bash scripts/demo.sh
+
+# After `make demo`: re-run the first two months, then the whole demo, and prove nothing changed
+# (every file in the agencies' outboxes, every mart row: `recouvra fingerprint --compare`).
+reproduce: install
+	@$(ENV) DEMO_MONTHS=$(MONTHS) bash scripts/reproduce.sh "$(MAKE) --no-print-directory demo SCALE=$(SCALE) SEED=$(SEED) MONTHS=$(MONTHS) DATA_DIR=$(DATA_DIR)"
 
 test: install system-deps services
 	$(BIN)/pytest

@@ -45,9 +45,9 @@ def collections_reconcile() -> None:
         from recouvra.ledger import load_ledger as load
         from recouvra.warehouse import connect
 
-        s = settings()
-        with connect(warehouse_url()) as wh, open_lake(s.path(s.storage.lake_dir)) as con:
-            report = load(wh, con, run_date().day)
+        s, day = settings(), run_date().day
+        with connect(warehouse_url()) as wh, open_lake(s.path(s.storage.lake_dir), as_of=day) as con:
+            report = load(wh, con, day)
         return {"entries": report.entries, "inserted": report.inserted, "updated": report.updated}
 
     @task(pool=WAREHOUSE_WRITER_POOL, outlets=[ATTRIBUTION])

@@ -42,9 +42,9 @@ def payments_weekly() -> None:
         from recouvra.ledger import load_ledger_before
         from recouvra.warehouse import connect
 
-        s = settings()
-        with connect(warehouse_url()) as wh, open_lake(s.path(s.storage.lake_dir)) as con:
-            report = load_ledger_before(wh, con, run_date().day)
+        s, day = settings(), run_date().day
+        with connect(warehouse_url()) as wh, open_lake(s.path(s.storage.lake_dir), as_of=day) as con:
+            report = load_ledger_before(wh, con, day)
         return {"entries": report.entries, "inserted": report.inserted, "updated": report.updated}
 
     @task

@@ -116,6 +116,27 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fingerprint(args: argparse.Namespace) -> int:
+    from recouvra import fingerprint
+
+    if args.compare:
+        before, after = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
+        result = fingerprint.compare(before, after)
+        for line in result.differences:
+            print(line)
+        print(result.summary())
+        return 1 if result.differences else 0
+    doc = fingerprint.take(_settings(args))
+    text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{len(doc['files']):,} files, {sum(len(v) for v in doc['rows'].values()):,} mart rows "
+              f"-> {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="recouvra", description="CNSS amicable-recovery pipeline: domain commands."
@@ -166,6 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", help="what the pipeline produced and where (source, warehouse, files)")
     st.set_defaults(handler=_cmd_status)
+
+    f = sub.add_parser(
+        "fingerprint",
+        help="fingerprint the files sent to agencies and the BI marts; compare two (re-runs reproduce)",
+        description="Without --compare: SHA-256 of every fund-written file in the agencies' outboxes (a "
+        "manifest's generated_at aside) and of every row of schema marts (computed_at aside), as JSON. "
+        "With --compare OLD NEW: every file or row added, removed or changed; exit 1 if any.",
+    )
+    f.add_argument("--out", help="write the fingerprint to this file (default: standard output)")
+    f.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two fingerprints")
+    f.set_defaults(handler=_cmd_fingerprint)
 
     # Stage modules add their own subcommands: each exposes register(subparsers), light to import.
     for module in SUBCOMMAND_MODULES:

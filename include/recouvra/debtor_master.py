@@ -58,8 +58,13 @@ class MasterReport:
     moved_affiliations: int
     evidence_pairs: int
     by_rule: dict[str, int] = field(default_factory=dict)
+    #: The master was already built for a later day: this day's version was kept, nothing written.
+    kept: bool = False
 
     def summary(self) -> str:
+        if self.kept:
+            return (f"debtor master {self.as_of}: kept as built (a later day was built since): "
+                    f"{self.affiliations:,} affiliation numbers -> {self.debtors:,} debtors on that day")
         return (f"debtor master {self.as_of}: {self.affiliations:,} affiliation numbers -> "
                 f"{self.debtors:,} debtors ({self.merged_records:,} merged records; new "
                 f"{self.new_debtors:,}, changed {self.changed_debtors:,}, retired {self.retired_debtors:,}, "
@@ -71,7 +76,7 @@ class MasterReport:
 
 def read_inputs(lake: Path, on: dt.date, title_limit_years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Current employers (as matching records) and their portfolio features on the day ``on``."""
-    with open_lake(lake) as con:
+    with open_lake(lake, as_of=on) as con:
         records = con.execute(query("debtor_master/select_employer_records")).df()
         create_outstanding(con, on)  # table outstanding, which the features query reads
         features = con.execute(query("lake/build_affiliation_features"),
@@ -200,10 +205,21 @@ def build_debtor_master(
     wh: Warehouse, lake: Path, on: dt.date, *, title_limit_years: int = 4,
     progress: Any = None,
 ) -> MasterReport:
-    """Resolve entities on the day ``on`` and write the debtor master; idempotent for a date."""
+    """Resolve entities on the day ``on`` and write the debtor master; idempotent for a date.
+
+    The master's history is a sequence of days: once a later day was built, the version valid on
+    ``on`` is what every stage of that day read (bridge rows valid on it, debtor history versions,
+    its portfolio), so a re-run or backfill of ``on`` keeps it and writes nothing (``kept``)."""
 
     from recouvra.matching import MatchConfig, build_golden_records, resolve
 
+    latest = wh.query(query("debtor_master/select_latest_build"))[0][0]
+    if latest is not None and latest > on:
+        affiliations, debtors = wh.query(query("debtor_master/count_bridge_on"), [on, on])[0]
+        kept = MasterReport(on.isoformat(), int(affiliations), int(debtors), int(affiliations) - int(debtors),
+                            0, 0, 0, 0, 0, kept=True)
+        log.info(kept.summary())
+        return kept
     records, features = read_inputs(lake, on, title_limit_years)
     config = MatchConfig()
     resolution = resolve(records, config, progress=progress)

@@ -8,9 +8,12 @@ with no ``updated_at`` at all, which no later window can see again. Rows are str
 in chunks and written chunk by chunk with pyarrow, so no table is ever held whole in memory.
 
 Write, audit, publish: a snapshot is first written under ``_incoming/<run_id>/``; only after the quality
-gate passes is it published to ``<table>/snapshot_date=YYYY-MM-DD/`` (replacing an earlier run of the
-same date, so re-running a day reproduces it); a failed snapshot goes to ``_quarantine/``. The
-watermark lives in the published partition's ``_manifest.json``: nothing else keeps state.
+gate passes is it published to ``<table>/snapshot_date=YYYY-MM-DD/``; a failed snapshot goes to
+``_quarantine/``. A published snapshot is immutable: re-running its date keeps it as it is
+(:func:`published_snapshot`), because the source has moved on since (a row changed again later has
+left the window) and every later stage read it; a run killed between two tables' publications
+extracts only the tables it had not published. The watermark lives in the published partition's
+``_manifest.json``: nothing else keeps state.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class Snapshot:
     path: str
     run_id: str
     sums: dict[str, int] = field(default_factory=dict)
+    #: Already published by an earlier run of the same date: kept as it is, never extracted again.
+    frozen: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -77,6 +82,14 @@ def published_snapshots(lake: Path, table: str) -> list[Snapshot]:
     for manifest in sorted((lake / table).glob(f"snapshot_date=*/{MANIFEST}")):
         out.append(Snapshot(**json.loads(manifest.read_text(encoding="utf-8"))))
     return out
+
+
+def published_snapshot(lake: Path, table: str, snapshot_date: dt.date) -> Snapshot | None:
+    """The table's snapshot already published for this date, marked frozen; None if there is none."""
+    manifest = lake / table / f"snapshot_date={snapshot_date.isoformat()}" / MANIFEST
+    if not manifest.is_file():
+        return None
+    return Snapshot(**{**json.loads(manifest.read_text(encoding="utf-8")), "frozen": True})
 
 
 def low_watermark(lake: Path, table: str, snapshot_date: dt.date) -> str:

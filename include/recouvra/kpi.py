@@ -204,6 +204,8 @@ class KpiReport:
     recovered_to_date: Decimal = Decimal("0.00")
     open_amount: Decimal = Decimal("0.00")
     commission_to_date: Decimal = Decimal("0.00")
+    #: Loaded before a later month was: kept as it was, nothing written.
+    kept: bool = False
 
     @property
     def recovery_rate(self) -> Decimal | None:
@@ -330,9 +332,15 @@ def load_kpis(
     *,
     promise_grace_days: int = DEFAULT_PROMISE_GRACE_DAYS,
     computed_at: dt.datetime | None = None,
+    recompute: bool = False,
 ) -> KpiReport:
     """Rebuild every mart row describing the end of ``month`` (its first day) from core, in one
     transaction: the month's rows are deleted then inserted, so a re-run replaces rather than adds.
+
+    A month loaded before a later month was is kept as it was (``kept``; nothing written): core
+    has learned since (returns received later, dated in the month; later recalls and matches), so a
+    re-run or backfill would restate what BI users already read. ``recompute`` rebuilds it anyway
+    (after a fix of the KPI definitions, say).
 
     Bulk paths only: ``INSERT ... SELECT`` for the dossier positions, ``load_arrow`` (COPY on
     PostgreSQL) for the KPI tables whose rates are divided exactly in Python. Each month is computed
@@ -341,6 +349,10 @@ def load_kpis(
     month = _check_month(month)
     if promise_grace_days < 0:
         raise KpiError(f"promise_grace_days must be 0 or more, not {promise_grace_days}")
+    if not recompute:
+        kept = _kept_month(wh, month)
+        if kept is not None:
+            return kept
     end = month_end(month)
     now = computed_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     stamp = {"computed_at": now}
@@ -419,6 +431,21 @@ def load_kpis(
         report.recovered_to_date,
         report.assigned_amount,
     )
+    return report
+
+
+def _kept_month(wh: Warehouse, month: dt.date) -> KpiReport | None:
+    """The report of ``month`` as loaded, when it was loaded and a later month has been since."""
+    month_rows, latest = wh.query(query("kpi/select_month_loaded"), [month])[0]
+    if not month_rows or latest is None or latest <= month:
+        return None
+    dossiers, assigned, recovered, open_amount, commission, computed = wh.query(
+        query("kpi/select_kept_month"), [month])[0]
+    report = KpiReport(month=month, computed_at=computed, rows={}, dossiers=int(dossiers),
+                       assigned_amount=Decimal(assigned), recovered_to_date=Decimal(recovered),
+                       open_amount=Decimal(open_amount), commission_to_date=Decimal(commission), kept=True)
+    log.info("KPIs of %s kept as loaded on %s (a later month, %s, was loaded since): recovered %s of %s "
+             "assigned", month.isoformat(), computed, latest.isoformat(), recovered, assigned)
     return report
 
 

@@ -1,11 +1,14 @@
-"""The lake: the source tables it holds, their columns, and their current state.
+"""The lake: the source tables it holds, their columns, and their state as of a day.
 
 The tables and their primary keys (:data:`TABLES`) and columns (read from the source DDL, one source of
 truth for column types) are the lake's own layout: extraction writes them, every later stage reads them.
 
-Each published snapshot holds the rows changed in its watermark window; the current state of a table
-is the latest version of each primary key across snapshots. DuckDB reads the Parquet files directly
-(no copy, no whole table in Python memory).
+Each published snapshot holds the rows changed in its watermark window; the state of a table as of a
+day is the latest version of each primary key across the snapshots dated up to that day. Every stage
+opens the lake as of its run's day (:func:`open_lake` ``as_of=run.day``), so a run re-done after later
+months were extracted reads exactly what it read the first time; only the status command and ad-hoc
+tools read "now" (``as_of=None``: every snapshot). DuckDB reads the Parquet files directly (no copy, no
+whole table in Python memory).
 """
 
 from __future__ import annotations
@@ -97,25 +100,39 @@ def _null_columns(table: str) -> str:
     return ", ".join(f"NULL::{sql_types[f.type]} AS {f.name}" for f in arrow_schema(table))
 
 
-def register_current_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
-    """Create one view per source table holding its current state (latest version per key)."""
+def snapshot_dates(lake: Path, table: str, as_of: dt.date | None = None) -> list[str]:
+    """The dates (YYYY-MM-DD) of the table's published snapshots up to ``as_of`` (all if None)."""
+    dates = sorted({p.parent.name.removeprefix("snapshot_date=")
+                    for p in lake.glob(f"{table}/snapshot_date=*/*.parquet")})
+    return dates if as_of is None else [d for d in dates if d <= as_of.isoformat()]
+
+
+def register_views(con: duckdb.DuckDBPyConnection, lake: Path, as_of: dt.date | None) -> None:
+    """Create one view per source table holding its state as of the day ``as_of``: the latest version
+    of each key across the snapshots dated up to that day (every snapshot when ``as_of`` is None)."""
     for table, keys in TABLES.items():
-        if not list(lake.glob(f"{table}/snapshot_date=*/*.parquet")):
+        if not snapshot_dates(lake, table, as_of):
             con.execute(query("lake/create_empty_view", table=table, columns=_null_columns(table)))
             continue
         cols = ", ".join(f.name for f in arrow_schema(table))
-        con.execute(query("lake/create_current_view", table=table, columns=cols, keys=", ".join(keys),
-                          folder=str(lake / table)))
+        # The cut is a part, not a parameter (a view takes none): digits only, make_date(y, m, d).
+        cut = "true" if as_of is None else (
+            f"snapshot_date <= make_date({as_of.year:d}, {as_of.month:d}, {as_of.day:d})")
+        con.execute(query("lake/create_as_of_view", table=table, columns=cols, keys=", ".join(keys),
+                          folder=str(lake / table), cut=cut))
 
 
 @contextmanager
-def open_lake(lake: Path, *, memory_limit: str = "4GB") -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection with the current-state views of every source table."""
+def open_lake(
+    lake: Path, *, as_of: dt.date | None, memory_limit: str = "4GB"
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with a view of every source table as of the day ``as_of`` (a
+    stage passes its run's day; ``None``, every snapshot, is for the status command and ad-hoc tools)."""
     import duckdb
 
     con = duckdb.connect(config={"memory_limit": memory_limit})
     try:
-        register_current_views(con, lake)
+        register_views(con, lake, as_of)
         yield con
     finally:
         con.close()

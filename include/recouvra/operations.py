@@ -1,8 +1,9 @@
 """Operations of the pipeline: failure alerts, the run summary, the pools.
 
 Pure part (no Airflow): :class:`Alert` and its channels (the alerts log file, SMTP, a Slack webhook),
-:class:`RunFacts` and :func:`render_run_summary` (files published, rows ingested, GX results and
-Data Docs, integrity checks, failed tasks with their logs), :data:`POOLS`.
+:class:`RunFacts` and :func:`render_run_summary` (rows ingested, files received from agencies, files
+published to them and files written but not published, GX results and Data Docs, integrity checks,
+failed tasks with their logs), :data:`POOLS`.
 
 The Airflow half lives in the adapter, :mod:`recouvra.airflow_adapter.callbacks`: ``notify_failure`` /
 ``notify_retry`` are the tasks' ``on_failure_callback`` / ``on_retry_callback`` (``DEFAULT_ARGS``);
@@ -28,8 +29,10 @@ import re
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+from recouvra.exchange.names import INBOX
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +227,12 @@ def log_location(base_log_folder: str, template: str, dag_id: str, run_id: str, 
 
 @dataclass(frozen=True)
 class TaskOutcome:
-    """One task instance of a run: its state and the small value it returned (its XCom)."""
+    """One task instance of a run: its state and the small value it returned (its XCom).
+
+    ``duration_s`` is Airflow's: the task's end less its start, stamped by two clocks that may
+    disagree (the worker stamps the start; the API server stamps the end of a task it fails). Read it
+    through :attr:`seconds`, never below 0.
+    """
 
     task_id: str
     state: str
@@ -239,10 +247,19 @@ class TaskOutcome:
     def label(self) -> str:
         return self.task_id if self.map_index < 0 else f"{self.task_id}[{self.map_index}]"
 
+    @property
+    def seconds(self) -> float | None:
+        """How long the task ran: 0 when its clocks put its end before its start (shorter than their gap)."""
+        return None if self.duration_s is None else max(0.0, self.duration_s)
+
 
 @dataclass(frozen=True)
 class RunFacts:
-    """A finished DAG run, in plain values."""
+    """A finished DAG run, in plain values.
+
+    ``start`` is when the run started, None when Airflow recorded no real start (``airflow dags test``
+    stamps the run's logical date there): its tasks then tell when it started (:func:`run_window`).
+    """
 
     dag_id: str
     run_id: str
@@ -279,10 +296,19 @@ class _Item:
 
 
 @dataclass
+class _Received:
+    name: str  # <agency>/<file name>
+    task: str
+    facts: Mapping[str, Any]
+    end: dt.datetime | None
+
+
+@dataclass
 class _Harvest:
     items: dict[str, _Item] = field(default_factory=dict)
     published: dict[str, _Item] = field(default_factory=dict)
-    received: dict[str, dict[str, Any]] = field(default_factory=dict)
+    built: dict[str, _Item] = field(default_factory=dict)
+    received: dict[str, _Received] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     gx: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
@@ -293,6 +319,7 @@ _RECEIVED_KEYS = ("rows_received", "rows_accepted", "rows_rejected", "rows_dupli
 _FILE_LIST_KEYS = {"files", "published_files", "uploaded", "packages"}
 _CHECK_KEYS = {"checks", "integrity", "integrity_checks", "reconciliation", "verified", "errors", "rejected"}
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+_T = TypeVar("_T", _Item, _Received)
 
 
 def _item_name(node: Mapping[str, Any], path: tuple[str, ...], task: TaskOutcome) -> str:
@@ -306,7 +333,7 @@ def _item_name(node: Mapping[str, Any], path: tuple[str, ...], task: TaskOutcome
 
 
 def _file_name(node: Mapping[str, Any]) -> str | None:
-    """The name of a file a task wrote or sent (it carries a sha256), else None."""
+    """The name of a file a task wrote, sent or fetched (it carries a sha256), else None."""
     if not isinstance(node.get("sha256"), str):
         return None
     for key in ("name", "file_name"):
@@ -318,38 +345,63 @@ def _file_name(node: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _keep_latest(found: dict[str, _Item], item: _Item) -> None:
+def _judged(node: Mapping[str, Any]) -> bool:
+    """It carries an acknowledgement's row counts (received = accepted + rejected + duplicate)."""
+    return all(isinstance(node.get(k), int) for k in _RECEIVED_KEYS)
+
+
+def _sent_by_an_agency(node: Mapping[str, Any]) -> bool:
+    """A file an agency sent: judged (it has the acknowledgement's row counts) or fetched from its
+    ``inbox/`` (the folder only agencies write, agency-exchange/1; ``inbox/processed/`` included)."""
+    if not isinstance(node.get("file_name"), str):
+        return False
+    if _judged(node):
+        return True
+    remote = node.get("remote_path")
+    return isinstance(remote, str) and INBOX in PurePosixPath(remote).parent.parts
+
+
+def _keep_latest(found: dict[str, _T], item: _T) -> None:
     known = found.get(item.name)
     if known is None or (item.end or _EPOCH) >= (known.end or _EPOCH):
         found[item.name] = item
 
 
+def _harvest_mapping(v: Mapping[str, Any], path: tuple[str, ...], task: TaskOutcome, h: _Harvest) -> None:
+    """Sort one mapping of a task's value: a file an agency sent, a file of the fund's, or a table."""
+    if _sent_by_an_agency(v):
+        name = f"{v.get('agency') or ''}/{v['file_name']}"
+        _keep_latest(h.received, _Received(name, task.label, v, task.end))
+        return
+    rows = next((v[k] for k in _ROW_KEYS if isinstance(v.get(k), int) and not isinstance(v.get(k), bool)),
+                None)
+    file_name = _file_name(v)
+    if file_name is not None:  # the fund's: sent when it has a remote path, else only built here
+        remote, local = v.get("remote_path"), v.get("path")
+        sent = isinstance(remote, str)
+        _keep_latest(h.published if sent else h.built,
+                     _Item(file_name, task.label, rows if rows is not None else 0,
+                           remote if sent else local if isinstance(local, str) else None, task.end))
+    elif rows is not None:
+        where = v.get("path") or v.get("file")
+        _keep_latest(h.items, _Item(_item_name(v, path, task), task.label, rows,
+                                    where if isinstance(where, str) else None, task.end))
+
+
 def _harvest(task: TaskOutcome, h: _Harvest) -> None:
     """Pick the facts an engineer looks for out of a task's return value, by the keys they carry.
 
-    A file the fund wrote or sent (a mapping with a sha256 and a name: data files and manifests alike)
-    is a published file, named by its own name; a file an agency sent (rows received, accepted,
-    rejected, duplicate) a received one; any other mapping with a row count (a table) is rows
-    ingested. When several tasks report the same item (extract then publish, build then upload) the last
-    to end wins: the summary tells what was finally published.
+    A file an agency sent (fetched from its ``inbox/``, or judged: rows received, accepted, rejected,
+    duplicate) is a received one, whatever it carries; a file the fund wrote (a mapping with a sha256
+    and a name: data files and manifests alike) is named by its own name, published when it has a
+    remote path (it is on the agency's account), else only built; any other mapping with a row count
+    (a table) is rows ingested. When several tasks report the same item (extract then publish, build
+    then upload, fetch then ingest) the last to end wins: the summary tells what finally happened.
     """
     for path, v in _walk(task.value):
         key = path[-1] if path else ""
         if isinstance(v, Mapping):
-            if all(isinstance(v.get(k), int) for k in _RECEIVED_KEYS) and isinstance(v.get("file_name"), str):
-                h.received[f"{v.get('agency') or ''}/{v['file_name']}"] = {**v, "task": task.label}
-                continue
-            rows = next((v[k] for k in _ROW_KEYS if isinstance(v.get(k), int)
-                         and not isinstance(v.get(k), bool)), None)
-            name = _file_name(v)
-            if name is not None:
-                where = v.get("remote_path") or v.get("path")
-                _keep_latest(h.published, _Item(name, task.label, rows if rows is not None else 0,
-                                                where if isinstance(where, str) else None, task.end))
-            elif rows is not None:
-                where = v.get("path") or v.get("file")
-                _keep_latest(h.items, _Item(_item_name(v, path, task), task.label, rows,
-                                            where if isinstance(where, str) else None, task.end))
+            _harvest_mapping(v, path, task, h)
         elif key in {"data_docs", "data_docs_path", "gx_docs"} and v:
             h.gx.append(f"{task.label}: Data Docs [{v}]({_link(str(v))})")
         elif key in {"success", "gx_success", "validation_success"} and isinstance(v, bool):
@@ -370,12 +422,13 @@ def _harvest(task: TaskOutcome, h: _Harvest) -> None:
 def run_window(run: RunFacts) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When the run really started and ended: the run's own dates, unless they contradict its tasks.
 
-    A run tested ahead of its logical date (``airflow dags test`` of a future month) may carry that
-    date as its start: the earliest task start (its end less its duration) is then the start, so a
-    duration is never negative.
+    Without a start of its own (a ``dags test`` run, :class:`RunFacts`), or with one after a task
+    started (the scheduler's clock ahead of a worker's), the run started when its first task did (its
+    end less its duration, never below 0); an end before the start is the last task's end, else the
+    start. A run's duration is thus never negative.
     """
-    starts = [t.end - dt.timedelta(seconds=t.duration_s) for t in run.tasks
-              if t.end is not None and t.duration_s is not None]
+    starts = [t.end - dt.timedelta(seconds=t.seconds) for t in run.tasks
+              if t.end is not None and t.seconds is not None]
     ends = [t.end for t in run.tasks if t.end is not None]
     start, end = run.start, run.end or (max(ends) if ends else None)
     if starts and (start is None or (end is not None and start > end) or start > min(starts)):
@@ -402,6 +455,35 @@ def _compact(value: Any, limit: int = 160) -> str:
         return ""
     text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _file_rows(files: Iterable[_Item]) -> list[str]:
+    return (["| file | rows | where | by task |", "|---|---:|---|---|"]
+            + [f"| {i.name} | {i.rows:,} | `{i.path or ''}` | {i.task} |"
+               for i in sorted(files, key=lambda i: i.name)])
+
+
+def _files_sections(h: _Harvest, items: list[_Item]) -> list[str]:
+    """Files received from agencies, files published to them, files built but not published."""
+    out: list[str] = []
+    if h.received:
+        out += ["", "## Files received", "",
+                "| agency / file | received | accepted | rejected | duplicate | status | by task |",
+                "|---|---:|---:|---:|---:|---|---|"]
+        for name, r in sorted(h.received.items()):
+            judged = _judged(r.facts)
+            counts = " | ".join(f"{r.facts[k]:,}" if judged else "" for k in _RECEIVED_KEYS)
+            status = r.facts.get("status") or ("" if judged else "not ingested")
+            out.append(f"| {name} | {counts} | {status} | {r.task} |")
+    out += ["", "## Files published", ""]
+    if h.published:
+        out += _file_rows(h.published.values())
+    files = [f"{i.task}: `{i.path}`" for i in items if i.path] + h.files
+    out += [f"- {f}" for f in files] or ([] if h.published else ["none reported"])
+    unsent = [b for name, b in h.built.items() if name not in h.published]
+    if unsent:
+        out += ["", "## Files written, not published", ""] + _file_rows(unsent)
+    return out
 
 
 def render_run_summary(run: RunFacts) -> str:
@@ -434,20 +516,7 @@ def render_run_summary(run: RunFacts) -> str:
         out += [f"| **total** | **{sum(i.rows for i in items):,}** | |"]
     else:
         out.append("none reported")
-    if h.received:
-        out += ["", "## Files received", "",
-                "| agency / file | received | accepted | rejected | duplicate | status | by task |",
-                "|---|---:|---:|---:|---:|---|---|"]
-        for name, r in sorted(h.received.items()):
-            counts = " | ".join(f"{r[k]:,}" for k in _RECEIVED_KEYS)
-            out.append(f"| {name} | {counts} | {r.get('status', '')} | {r['task']} |")
-    out += ["", "## Files published", ""]
-    published = sorted(h.published.values(), key=lambda i: i.name)
-    if published:
-        out += ["| file | rows | where | by task |", "|---|---:|---|---|"]
-        out += [f"| {i.name} | {i.rows:,} | `{i.path or ''}` | {i.task} |" for i in published]
-    files = [f"{i.task}: `{i.path}`" for i in items if i.path] + h.files
-    out += [f"- {f}" for f in files] or ([] if published else ["none reported"])
+    out += _files_sections(h, items)
     out += ["", "## Great Expectations", ""]
     out += [f"- {g}" for g in h.gx] or ["no validation in this run"]
     out += ["", "## Integrity checks", ""]
@@ -456,7 +525,7 @@ def render_run_summary(run: RunFacts) -> str:
     for t in sorted(run.tasks, key=lambda t: (t.task_id, t.map_index)):
         value = _compact(t.value).replace("|", "\\|")
         out.append(f"| [{t.label}]({t.log_url}) | {t.state} | {t.try_number} | "
-                   f"{_fmt_duration(t.duration_s)} | {value} |")
+                   f"{_fmt_duration(t.seconds)} | {value} |")
     return "\n".join(out) + "\n"
 
 

@@ -15,6 +15,7 @@ from recouvra.extract import (
     Snapshot,
     extract_table,
     publish,
+    published_snapshot,
     quarantine,
     source_totals,
 )
@@ -39,7 +40,13 @@ def extract_snapshot(
     source_url: str, lake: Path, table: str, snapshot_date: dt.date, high: dt.datetime, run_id: str,
     *, chunk_rows: int | None = None,
 ) -> dict[str, Any]:
-    """Extract one table's changes into the run's incoming folder; returns the snapshot's manifest."""
+    """Extract one table's changes into the run's incoming folder; returns the snapshot's manifest.
+
+    A table already published for this date is not extracted again: its published snapshot is
+    returned, marked ``frozen`` (re-runs and backfills read what the first run published)."""
+    kept = published_snapshot(lake, table, snapshot_date)
+    if kept is not None:
+        return asdict(kept)
     kwargs = {"chunk_rows": chunk_rows} if chunk_rows else {}
     snap = extract_table(source_url, lake, table, snapshot_date, high, run_key(run_id), **kwargs)
     return asdict(snap)
@@ -55,7 +62,11 @@ def gate_and_publish(
     """
     from recouvra.quality import validate_snapshots
 
-    snaps = sorted((Snapshot(**s) for s in snapshots), key=lambda s: list(TABLES).index(s.table))
+    every = sorted((Snapshot(**s) for s in snapshots), key=lambda s: list(TABLES).index(s.table))
+    kept_as_published = [s for s in every if s.frozen]
+    snaps = [s for s in every if not s.frozen]
+    if not snaps:
+        return _published_report(run_id, None, kept_as_published)
     sources = {s.table: source_totals(source_url, s.table, s.low, s.high) for s in snaps}
     gate = validate_snapshots(snaps, lake, sources, docs_root, run_key(run_id))
     if not gate.success:
@@ -74,11 +85,17 @@ def gate_and_publish(
         for d in sorted(incoming.rglob("*"), reverse=True):
             d.rmdir()
         incoming.rmdir()
+    return _published_report(run_id, gate.docs_index, [*kept_as_published, *published])
+
+
+def _published_report(run_id: str, data_docs: str | None, published: list[Snapshot]) -> dict[str, Any]:
+    """What the run published (``kept``: published by an earlier run of the same date, unchanged)."""
+    order = list(TABLES)
     return {
         "run_id": run_id,
-        "data_docs": gate.docs_index,
-        "tables": {p.table: {"rows": p.rows, "low": p.low, "high": p.high, "path": p.path}
-                   for p in published},
+        "data_docs": data_docs,
+        "tables": {p.table: {"rows": p.rows, "low": p.low, "high": p.high, "path": p.path, "kept": p.frozen}
+                   for p in sorted(published, key=lambda p: order.index(p.table))},
     }
 
 

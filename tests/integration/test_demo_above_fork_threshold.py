@@ -11,6 +11,7 @@ gate passed, the workers ran inside the task and ended, debtors and dossiers exi
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -67,7 +68,11 @@ def test_first_month_above_the_forking_threshold_completes_under_airflow(tmp_pat
         employers = wh.query("SELECT count(*) FROM staging.employers")[0][0]
         debtors = wh.query("SELECT count(*) FROM core.dim_debtor")[0][0]
         dossiers = wh.query("SELECT count(*) FROM core.dossier")[0][0]
-    assert employers == EMPLOYERS  # the first window took every employer, whatever its updated_at
+    # the first window took every employer, whatever its updated_at; the next month's brought new ones
+    first = json.loads((data / "lake" / "employers" / "snapshot_date=2026-11-01" / "_manifest.json")
+                       .read_text(encoding="utf-8"))
+    assert first["rows"] == EMPLOYERS
+    assert employers > EMPLOYERS  # the source advanced through November (recouvra seed --advance-to)
     assert 0.8 * EMPLOYERS < debtors < EMPLOYERS  # duplicates merged, not collapsed
     assert dossiers > 0
     # every agency received its package over SFTP

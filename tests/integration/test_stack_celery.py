@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -380,3 +381,7 @@ def test_failing_task_alerts_with_dag_task_month_and_log(tmp_path: Path) -> None
     assert "# ops_failing_probe — FAILED" in summary
     assert "**publish_agency_file** (failed, try 2)" in summary, summary
     assert "| employers | 12 | count_rows |" in summary, summary
+    # `dags test` stamps the run's start with its logical date (2026-11-01, a past month): the run is
+    # timed from its tasks, a matter of seconds, never from that date.
+    ended = re.search(r"^- ended: .* \((\d+\.\d) s\)$", summary, re.MULTILINE)
+    assert ended is not None and float(ended.group(1)) < 600, summary

@@ -115,3 +115,41 @@ def test_portfolio_features_carry_previous_placements(world: dict, tmp_path: Pat
         others = wh.query("SELECT count(*) FROM core.debtor_portfolio WHERE as_of_date = DATE '2026-12-01' "
                           "AND debtor_id <> ? AND previous_placements <> 0", [debtor])[0][0]
         assert others == 0
+
+
+def test_a_past_day_rebuilt_after_a_later_one_keeps_the_history_as_it_was(
+    world: dict, tmp_path: Path
+) -> None:
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    lake = tmp_path / "lake"
+    shutil.copytree(world["lake"], lake)
+    # December's snapshot: one employer moved (a new address), as the fund's database would say.
+    nov = pq.read_table(lake / "employers" / "snapshot_date=2026-11-01").to_pylist()
+    moved = {**nov[0], "address": "12 RUE DE LA NOUVELLE ADRESSE", "updated_at": dt.datetime(2026, 11, 20, 9)}
+    dec = lake / "employers" / "snapshot_date=2026-12-01"
+    dec.mkdir()
+    pq.write_table(pq.read_table(lake / "employers" / "snapshot_date=2026-11-01").schema.empty_table()
+                   .from_pylist([moved], schema=pq.read_schema(next(
+                       (lake / "employers" / "snapshot_date=2026-11-01").glob("*.parquet")))),
+                   dec / "part-00000.parquet")
+    tables = ("core.dim_debtor", "core.debtor_history", "core.bridge_affiliation_debtor",
+              "core.debtor_portfolio")
+    with connect(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
+        migrate_connection(wh)
+        build_debtor_master(wh, lake, AS_OF)
+        december = build_debtor_master(wh, lake, dt.date(2026, 12, 1))
+        assert december.changed_debtors == 1
+        before = {t: sorted(map(repr, wh.query(f"SELECT * FROM {t}"))) for t in tables}
+        again = build_debtor_master(wh, lake, AS_OF)  # a backfill of November after December ran
+        assert {t: sorted(map(repr, wh.query(f"SELECT * FROM {t}"))) for t in tables} == before
+        assert again.kept and (again.affiliations, again.new_debtors, again.changed_debtors) == (1500, 0, 0)
+        assert "kept as built" in again.summary()
+        # November's version of the moved debtor is still the one valid on November 1st.
+        debtor = wh.query("SELECT debtor_id FROM core.bridge_affiliation_debtor WHERE affiliation_no = ? "
+                          "AND is_current", [moved["affiliation_no"]])[0][0]
+        addresses = wh.query("SELECT address FROM core.debtor_history WHERE debtor_id = ? "
+                             "ORDER BY valid_from", [debtor])
+        assert len(addresses) == 2 and addresses[-1][0] != addresses[0][0]

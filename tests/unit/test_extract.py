@@ -81,10 +81,17 @@ def test_next_snapshot_holds_only_the_changes_and_reruns_reproduce_it(tmp_path: 
     assert first["tables"]["employers"]["rows"] == 0
     assert first["tables"]["ledger_payments"]["rows"] == 1
     before = _rows(lake, "receivables", D2)
-    # Re-running the same day starts from the same watermark and replaces the partition.
+    # The source moves on: receivable 3 changes again after D2's bound, so a new extraction of D2's
+    # window would no longer hold it. Re-running D2 keeps what it published: the lake as of D2 is
+    # what every stage of D2 read the first time.
+    con.execute("UPDATE receivables SET amount_centimes = 300000, updated_at = '2026-11-02 07:00:00' "
+                "WHERE receivable_id = 3")
+    con.commit()
     again = _run(url, lake, D2, "scheduled__2_retry")
-    assert again["tables"] == first["tables"]
+    assert {t: {**v, "kept": False} for t, v in again["tables"].items()} == first["tables"]
+    assert all(v["kept"] for v in again["tables"].values())
     assert _rows(lake, "receivables", D2) == before
+    assert [r["amount_centimes"] for r in before] == [400000]
     assert [s.snapshot_date for s in published_snapshots(lake, "receivables")] == ["2026-11-01", "2026-11-02"]
 
 

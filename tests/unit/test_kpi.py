@@ -857,13 +857,21 @@ def test_rerunning_a_month_replaces_its_rows_and_leaves_other_months_alone(wh: W
     load_kpis(wh, FEB, computed_at=NOW)
     load_kpis(wh, FEB, computed_at=NOW)
     assert snapshot(wh) == before  # kpi_cohort_outcome still shows March, the latest month loaded
+    latest = load_kpis(wh, MAR, computed_at=NOW)
+    assert not latest.kept and latest.rows  # the latest month loaded is recomputed
+    assert snapshot(wh) == before
 
-    # New core data for February: a re-run replaces February's rows, it does not add to them.
+    # Core learns more about February after March was loaded (a payment attributed late): a re-run
+    # or backfill of February keeps what BI users read; recompute=True restates it, replacing
+    # February's rows without adding to them.
     wh.execute(
         "INSERT INTO core.attribution VALUES (6, 'D202602-000004', 'AG02', 100.00, DATE '2026-02-27', "
         "DATE '2025-11-01', DATE '2026-02-01', TIMESTAMP '2026-02-28 21:00:00')"
     )
-    load_kpis(wh, FEB, computed_at=NOW)
+    kept = load_kpis(wh, FEB, computed_at=dt.datetime(2027, 1, 1))
+    assert kept.kept and kept.rows == {} and kept.computed_at == NOW
+    assert snapshot(wh) == before
+    load_kpis(wh, FEB, computed_at=NOW, recompute=True)
     after = snapshot(wh)
     assert wh.query("SELECT count(*) FROM marts.fact_dossier_month WHERE as_of_month = ?", [FEB]) == [(4,)]
     assert wh.query(

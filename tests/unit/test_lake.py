@@ -10,7 +10,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recouvra.lake import TABLES, arrow_schema, current_glob, money_columns, open_lake, source_columns
+from recouvra.lake import (
+    TABLES,
+    arrow_schema,
+    current_glob,
+    money_columns,
+    open_lake,
+    snapshot_dates,
+    source_columns,
+)
 
 
 def _publish(lake: Path, table: str, day: str, rows: list[dict[str, Any]]) -> None:
@@ -56,7 +64,7 @@ def test_current_views_keep_the_latest_version_of_each_key_and_exist_empty_befor
     _publish(lake, "receivables", "2026-10-01", first)
     _publish(lake, "receivables", "2026-11-01", [{**row, "receivable_id": 1, "amount_centimes": 300,
                                                   "updated_at": t2}])
-    with open_lake(lake, memory_limit="256MB") as con:
+    with open_lake(lake, as_of=None, memory_limit="256MB") as con:
         current = con.execute("SELECT receivable_id, amount_centimes, updated_at FROM receivables ORDER BY 1")
         assert current.fetchall() == [(1, 300, t2), (2, 70, t1)]
         assert con.execute("SELECT count(*) FROM ledger_payments").fetchall() == [(0,)]
@@ -66,3 +74,31 @@ def test_current_views_keep_the_latest_version_of_each_key_and_exist_empty_befor
             ("payment_date", "DATE")]
         # the snapshot partition column is not part of the current state
         assert "snapshot_date" not in [r[0] for r in con.execute("DESCRIBE receivables").fetchall()]
+
+
+def test_a_lake_opened_as_of_a_day_shows_each_table_as_the_snapshots_up_to_that_day_left_it(
+    tmp_path: Path,
+) -> None:
+    lake = tmp_path / "lake"
+    t1, t2 = dt.datetime(2026, 10, 1, 9), dt.datetime(2026, 11, 20, 9)
+    row = {"affiliation_no": "1000001", "period": "2026-08", "kind": "PRINCIPAL", "basis": "CONTRIBUTIONS",
+           "established_on": dt.date(2026, 9, 10)}
+    _publish(lake, "receivables", "2026-11-01", [{**row, "receivable_id": 1, "amount_centimes": 500,
+                                                  "updated_at": t1}])
+    _publish(lake, "receivables", "2026-12-01", [{**row, "receivable_id": 1, "amount_centimes": 300,
+                                                  "updated_at": t2},
+                                                 {**row, "receivable_id": 2, "amount_centimes": 70,
+                                                  "updated_at": t2}])
+    sql = "SELECT receivable_id, amount_centimes FROM receivables ORDER BY 1"
+    # A November run re-done after December was extracted reads November's lake, not today's.
+    with open_lake(lake, as_of=dt.date(2026, 11, 1)) as con:
+        assert con.execute(sql).fetchall() == [(1, 500)]
+    with open_lake(lake, as_of=dt.date(2026, 11, 30)) as con:
+        assert con.execute(sql).fetchall() == [(1, 500)]
+    with open_lake(lake, as_of=dt.date(2026, 12, 1)) as con:
+        assert con.execute(sql).fetchall() == [(1, 300), (2, 70)]
+    # Before the first snapshot: every table exists, empty and typed.
+    with open_lake(lake, as_of=dt.date(2026, 10, 31)) as con:
+        assert con.execute(sql).fetchall() == []
+    assert snapshot_dates(lake, "receivables", dt.date(2026, 11, 15)) == ["2026-11-01"]
+    assert snapshot_dates(lake, "receivables") == ["2026-11-01", "2026-12-01"]

@@ -308,3 +308,82 @@ def test_summary_of_an_ingestion_lists_the_files_received_with_their_rows() -> N
     assert ("| AG02/AG02_PAYMENTS_20270104_01.csv | 12 | 9 | 2 | 1 | PARTIALLY_ACCEPTED | ingest |"
             in md.split("## Files received")[1])
     assert "AG02_PAYMENTS" not in md.split("## Files published")[1].split("## Tasks")[0]
+
+
+def test_a_task_timed_across_two_clocks_never_shows_a_negative_duration() -> None:
+    # The API server failed the task on its own clock 0.4 s "before" the start the worker stamped on
+    # a clock that runs ahead: Airflow stores the task's duration as -0.4.
+    run = RunFacts(dag_id="returns_ingest", run_id="r", state="failed", month="2027-01", start=None, end=None,
+                   tasks=[TaskOutcome("fetch_inbox", "failed", 1, 0, -0.4, "http://a/f", end=_t(5))])
+    md = render_run_summary(run)
+    assert "| [fetch_inbox[0]](http://a/f) | failed | 1 | 0.0 s |" in md, md
+    assert "- started: 2026-11-01 02:05:00 UTC" in md and "- ended: 2026-11-01 02:05:00 UTC (0.0 s)" in md
+    assert "-0.4" not in md
+
+
+def _fetched(name: str) -> dict[str, Any]:
+    """An item of recouvra.ingest.fetch_inbox: the agency's file downloaded from its inbox/."""
+    return {"agency": "AG02", "file_name": name, "remote_path": f"inbox/{name}", "size": 640,
+            "mtime": 1_799_000_000, "received_at": "2027-01-04T10:00:00+00:00", "sha256": "cd" * 32,
+            "local_path": f"/data/inbox/AG02/r/{name}", "sidecar_remote": None, "sidecar_path": None}
+
+
+def test_summary_of_an_ingestion_lists_the_agencies_files_as_received_never_as_published() -> None:
+    ok, bad = _fetched("AG02_PAYMENTS_20270104_01.csv"), _fetched("AG02_ACTIONS_20270104_01.csv")
+    ingested = [{**ok, "return_file_id": 7, "status": "PARTIALLY_ACCEPTED", "rows_received": 12,
+                 "rows_accepted": 9, "rows_rejected": 2, "rows_duplicate": 1, "replayed": False,
+                 "ack_path": "/data/inbox/AG02/r/acks/AG02_PAYMENTS_20270104_01.ack.json",
+                 "rejects_path": None, "error": None},
+                {**bad, "status": "ERROR", "error": "OperationalError: database is locked"}]
+    run = RunFacts(
+        dag_id="returns_ingest", run_id="r", state="failed", month="2027-01", start=_t(0), end=_t(5),
+        tasks=[TaskOutcome("fetch_inbox", "success", 1, 0, 1.0, "http://a/f0", end=_t(1), value=[]),
+               TaskOutcome("fetch_inbox", "success", 1, 1, 1.0, "http://a/f1", end=_t(1), value=[ok, bad]),
+               TaskOutcome("ingest", "success", 1, -1, 5.0, "http://a/i", end=_t(2),
+                           value=[{"agency": "AG02", "items": ingested}]),
+               TaskOutcome("deliver_acks", "success", 1, 0, 1.0, "http://a/d", end=_t(3), value=[
+                   {"file_name": ok["file_name"], "delivered": True, "note": "acknowledged and moved",
+                    "moved_to": f"inbox/processed/{ok['file_name']}", "status": "PARTIALLY_ACCEPTED"},
+                   {"file_name": bad["file_name"], "delivered": False, "moved_to": None,
+                    "note": "not ingested: OperationalError: database is locked"}]),
+               TaskOutcome("report", "failed", 1, -1, 0.1, "http://a/r", end=_t(4))],
+    )
+    md = render_run_summary(run)
+    received = md.split("## Files received")[1].split("##")[0]
+    assert "| AG02/AG02_PAYMENTS_20270104_01.csv | 12 | 9 | 2 | 1 | PARTIALLY_ACCEPTED | ingest |" in received
+    assert "| AG02/AG02_ACTIONS_20270104_01.csv |  |  |  |  | ERROR | ingest |" in received, received
+    published = md.split("## Files published")[1].split("##")[0]
+    assert published.strip() == "none reported", published
+
+
+def test_summary_of_a_failed_upload_lists_the_files_built_apart_from_those_published() -> None:
+    def package(agency: str) -> dict[str, Any]:
+        def built(name: str, rows: int, kind: str) -> dict[str, Any]:
+            return {**_out_file(name, rows, kind), "path": f"/data/outbox/{agency}/{name}"}
+        return {"kind": "ASSIGNMENT", "agency": agency, "period_label": "202701", "seq": 1,
+                "files": [built(f"CNSS_ASSIGN_{agency}_202701_01.csv", 148, "ASSIGNMENT"),
+                          built(f"CNSS_DETAIL_{agency}_202701_01.csv", 4989, "DETAIL")],
+                "manifest": built(f"CNSS_ASSIGN_{agency}_202701_01.manifest.json", 0, "MANIFEST")}
+    ag01, ag02 = package("AG01"), package("AG02")
+    sent = {"package": ag01, "published_at": "2027-01-01T06:09:00Z", "files": [
+        {"name": f["name"], "file_type": f["file_type"], "remote_path": f"outbox/{f['name']}",
+         "sha256": f["sha256"], "rows": f["rows"], "control_total": None}
+        for f in [*ag01["files"], ag01["manifest"]]]}
+    run = RunFacts(
+        dag_id="assignment_monthly", run_id="r", state="failed", month="2027-01", start=_t(0), end=_t(12),
+        tasks=[TaskOutcome("build_files", "success", 1, -1, 60.0, "http://a/b", end=_t(8),
+                           value=[ag01, ag02]),
+               TaskOutcome("publish", "success", 1, 0, 30.0, "http://a/p0", end=_t(9), value=sent),
+               TaskOutcome("publish", "failed", 3, 1, 30.0, "http://a/p1", end=_t(11)),
+               TaskOutcome("record_publication", "upstream_failed", 0, -1, 0.0, "http://a/r", end=_t(11))],
+    )
+    md = render_run_summary(run)
+    published = md.split("## Files published")[1].split("##")[0]
+    manifest = "CNSS_ASSIGN_AG01_202701_01.manifest.json"
+    assert f"| {manifest} | 0 | `outbox/{manifest}` | publish[0] |" in published, published
+    assert "AG02" not in published, published
+    unsent = md.split("## Files written, not published")[1].split("##")[0]
+    for name in ("CNSS_ASSIGN_AG02_202701_01.csv", "CNSS_DETAIL_AG02_202701_01.csv",
+                 "CNSS_ASSIGN_AG02_202701_01.manifest.json"):
+        assert f"| {name} | " in unsent and f"`/data/outbox/AG02/{name}` | build_files |" in unsent, unsent
+    assert "AG01" not in unsent, unsent

@@ -35,7 +35,7 @@ EXPECTED_TABLES = {
     "core": {
         "dim_debtor", "debtor_history", "bridge_affiliation_debtor", "debtor_match_evidence",
         "debtor_portfolio", "debtor_source_golden", "dim_agency", "selection_decision", "selection_run",
-        "selection_score", "dossier", "dossier_period", "dossier_recall",
+        "selection_score", "dossier", "dossier_period", "dossier_recall", "lifecycle_run",
         "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
         "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "ledger_payment",
         "ledger_payment_notice",
@@ -363,13 +363,13 @@ def test_urls_are_read_and_passwords_never_shown() -> None:
     assert "s3cr3t" not in str(err.value)
 
 
-def test_v017_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: str, tmp_path: Path) -> None:
+def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: str, tmp_path: Path) -> None:
     """The top-up's migration rebuilds selection_run, selection_decision and selection_score around
     (month, selection_seq): a warehouse selected before it keeps every row, as the month's selection (1)."""
-    folder = tmp_path / "before_v017"
+    folder = tmp_path / "before_v018"
     folder.mkdir()
     for path in migrations_dir().glob("V*.sql"):
-        if path.name < "V017":
+        if path.name < "V018":
             shutil.copy(path, folder / path.name)
     migrate(url, folder)
     nov, now = dt.date(2026, 11, 1), dt.datetime(2026, 11, 1, 6)
@@ -382,9 +382,9 @@ def test_v017_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: 
                    "broken_plans, reversals, activity_status, has_phone, has_email, has_address, "
                    "weighted_due, likelihood) "
                    "VALUES (?, 7, 1, 0, 0, 'ACTIVE', true, false, true, 7000.00, 0.25)", [nov])
-    for path in migrations_dir().glob("V017*.sql"):
+    for path in migrations_dir().glob("V018*.sql"):
         shutil.copy(path, folder / path.name)
-    assert migrate(url, folder)[0] == "V017"
+    assert migrate(url, folder)[0] == "V018"
     with connect(url) as wh:
         assert wh.query("SELECT selection_month, selection_seq, assignment_start, as_of_date, "
                         "dossiers_selected FROM core.selection_run") == [

@@ -87,8 +87,8 @@ def outstanding_by_owner(
 ) -> dict[str, list[tuple[str, str | None, int, int, int]]]:
     """What affiliation numbers still owe on the day ``on`` per the lake, grouped by owner:
     ``{owner: [(period YYYY-MM, title_id, principal, surcharge, penalty centimes), ...]}`` for pairs
-    ``(affiliation_no, owner)`` (an owner is a debtor or a dossier). Reads the lake's current state
-    through ``build_outstanding_by_period.sql``, the same query as the debtor portfolio."""
+    ``(affiliation_no, owner)`` (an owner is a debtor or a dossier). Reads the lake
+    as of ``on`` through ``build_outstanding_by_period.sql``, the same query as the debtor portfolio."""
     import pyarrow as pa
 
     from recouvra.lake import create_outstanding, open_lake
@@ -99,7 +99,7 @@ def outstanding_by_owner(
         return out
     table = pa.table({"affiliation_no": pa.array([a for a, _ in pairs], pa.string()),
                       "owner": pa.array([o for _, o in pairs], pa.string())})
-    with open_lake(lake) as con:
+    with open_lake(lake, as_of=on) as con:
         create_outstanding(con, on)
         con.register("wanted", table)
         found = con.execute(query("selection/select_outstanding_for_affiliations")).fetchall()

@@ -91,8 +91,12 @@ class LifecycleReport:
     closures_unconfirmed: int = 0  # PAID_IN_FULL closures of dossiers the ledger says still owe
     disputes_recorded: int = 0
     agency_retired: int = 0  # dossiers recalled FUND_DECISION because their agency is retired
+    kept_after: str | None = None  # a later day was judged since: this day's decisions were kept
 
     def summary(self) -> str:
+        if self.kept_after:
+            return (f"dossier refresh {self.on}: kept as judged (a later day, {self.kept_after}, was judged "
+                    f"since); nothing examined, nothing recalled")
         return (f"dossier refresh {self.on}: {self.examined} open dossiers examined, "
                 f"{sum(self.recalled.values())} recalled {self.recalled} ({self.recalled_amount} MAD open), "
                 f"{self.closures_unconfirmed} paid-in-full closures not confirmed by the ledger, "
@@ -117,7 +121,9 @@ class _Closure:
     affiliation_no: str
 
 
-def _lake_events(lake: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, str, dt.date, dt.date | None]]:
+def _lake_events(
+    lake: Path, wanted: list[tuple[str, str]], on: dt.date
+) -> list[tuple[str, str, dt.date, dt.date | None]]:
     import pyarrow as pa
 
     from recouvra.lake import open_lake
@@ -126,17 +132,28 @@ def _lake_events(lake: Path, wanted: list[tuple[str, str]]) -> list[tuple[str, s
         return []
     table = pa.table({"affiliation_no": pa.array([a for a, _ in wanted], pa.string()),
                       "owner": pa.array([o for _, o in wanted], pa.string())})
-    with open_lake(lake) as con:
+    with open_lake(lake, as_of=on) as con:
         con.register("wanted", table)
         return [(str(o), str(e), d, u) for o, e, d, u in con.execute(sql("select_lake_events")).fetchall()]
 
 
 def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date) -> LifecycleReport:
-    """Recall the dossiers that must leave their agency on ``on`` (see the module docstring)."""
+    """Recall the dossiers that must leave their agency on ``on`` (see the module docstring).
+
+    Each day judged is recorded (``core.lifecycle_run``); once a later day was judged, a re-run or
+    backfill of ``on`` keeps what it decided (``kept_after``) and examines nothing."""
     report = LifecycleReport(on.isoformat())
+    latest = wh.query(sql("select_latest_lifecycle_run"))[0][0]
+    if latest is not None and latest > on:
+        # A past day re-run after a later one: the warehouse has learned since (ledger entries
+        # recorded later, later closures); judging again would recall what the first run did not.
+        report.kept_after = latest.isoformat()
+        log.info(report.summary())
+        return report
     rows = wh.query(sql("select_refresh_dossiers"), [on])
     report.examined = len(rows)
     if not rows:
+        _record_run(wh, report, on)
         return report
     dossiers = {str(r[0]): (int(r[1]), r[2], r[3], r[4]) for r in rows}
     retired_on = {a.code: a.retired_on for a in settings.agencies if a.retired_on is not None}
@@ -147,7 +164,7 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     wanted = _affiliations_held(wh, dossiers, effective)
     events: dict[str, list[tuple[str, dt.date, dt.date | None]]] = {}
     all_pairs = sorted({p for pairs in wanted.values() for p in pairs})
-    for owner, event, day, until in _lake_events(lake, all_pairs):
+    for owner, event, day, until in _lake_events(lake, all_pairs, on):
         events.setdefault(owner, []).append((event, day, until))
     agency_plans = {str(i): d for i, d in wh.query(sql("select_agency_plan_requests"), [ids])}
     merged = {int(a): int(b) for a, b in wh.query(sql("select_merged_debtors"))}
@@ -183,15 +200,24 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
         report.recalled[reason] = report.recalled.get(reason, 0) + 1
         report.dossiers[dossier_id] = reason
     report.recalled_amount = str(sum((v[2] for v in decided.values()), Decimal("0.00")))
+    _record_run(wh, report, on)
     log.info(report.summary())
     return report
+
+
+def _record_run(wh: Warehouse, report: LifecycleReport, on: dt.date) -> None:
+    """Record the day judged (``core.lifecycle_run``): a re-run of an earlier day keeps its decisions."""
+    with wh.transaction():
+        wh.execute(sql("delete_lifecycle_run"), [on])
+        wh.execute(sql("insert_lifecycle_run"), [on, report.examined, sum(report.recalled.values()),
+                                                 dt.datetime.now(dt.UTC).replace(tzinfo=None)])
 
 
 def _still_owed(wh: Warehouse, lake: Path, effective: dict[str, dt.date], on: dt.date) -> dict[str, Decimal]:
     """What each dossier still owes on its effective date, after loading the ledger recorded by ``on``."""
     from recouvra.lake import open_lake
 
-    with open_lake(lake) as con:
+    with open_lake(lake, as_of=on) as con:
         load_ledger(wh, con, on)
     return owed_on(wh, effective, on)
 

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from recouvra.airflow_adapter import runtime
-from recouvra.airflow_adapter.callbacks import alert_from_context, data_root, notify_failure, notify_retry
+from recouvra.airflow_adapter.callbacks import (
+    _summarise_in,
+    alert_from_context,
+    data_root,
+    notify_failure,
+    notify_retry,
+)
 
 
 @pytest.fixture()
@@ -59,3 +65,44 @@ def test_a_callback_never_raises_even_on_a_broken_context(data_dir: Path) -> Non
     notify_failure({})
     notify_retry({"ti": None})
     assert not (data_dir / "alerts.log").exists()
+
+
+UTC = dt.UTC
+LOGICAL = dt.datetime(2026, 10, 31, 23, tzinfo=UTC)  # 2026-11-01 00:00 in Casablanca
+ENDED = dt.datetime(2026, 12, 3, 3, 12, 30, tzinfo=UTC)
+
+
+def _finished_run(triggered_by: str, start: dt.datetime) -> SimpleNamespace:
+    """A finished warehouse_setup run as the listener gets it: the run, its task instances, their XComs."""
+    tis = [SimpleNamespace(task_id="migrate_warehouse", state="success", try_number=1, map_index=-1,
+                           duration=4.1, log_url="http://a/m", end_date=ENDED - dt.timedelta(seconds=0.1)),
+           SimpleNamespace(task_id="verify_warehouse", state="success", try_number=1, map_index=-1,
+                           duration=0.1, log_url="http://a/v", end_date=ENDED)]
+    return SimpleNamespace(
+        dag_id="warehouse_setup", run_id="manual__2026-12-03T03:12:25.349541+00:00", state="success",
+        logical_date=LOGICAL, run_after=ENDED, start_date=start, end_date=ENDED + dt.timedelta(seconds=0.2),
+        triggered_by=SimpleNamespace(value=triggered_by), get_task_instances=lambda session: tis,
+    )
+
+
+@pytest.mark.parametrize(
+    ("triggered_by", "start", "started", "took"),
+    [  # `airflow dags test warehouse_setup 2026-11-01` on 2026-12-03: Airflow stamps the run's start
+        # with its logical date, a month before it ran; the run is timed from its tasks instead.
+        ("test", LOGICAL, "2026-12-03 03:12:25 UTC", "(4.4 s)"),
+        # A scheduled run keeps the start the scheduler gave it (its first task waited for a slot).
+        ("timetable", ENDED - dt.timedelta(seconds=40), "2026-12-03 03:11:50 UTC", "(40.2 s)"),
+    ],
+)
+def test_the_run_summary_times_the_run_from_when_it_really_started(
+    data_dir: Path, triggered_by: str, start: dt.datetime, started: str, took: str,
+) -> None:
+    xcoms = [SimpleNamespace(task_id="verify_warehouse", map_index=-1, value={"core": 27, "meta": 2})]
+    session = SimpleNamespace(scalars=lambda query: xcoms)
+    xcom_model = SimpleNamespace(get_many=lambda **kw: "query", deserialize_value=lambda x: x.value)
+    path = _summarise_in(_finished_run(triggered_by, start), session, xcom_model)
+    assert path == data_dir / "runs" / "warehouse_setup" / "manual__2026-12-03T03_12_25.349541_00_00.md"
+    md = path.read_text(encoding="utf-8")
+    assert f"- started: {started}\n" in md, md
+    assert f"- ended: 2026-12-03 03:12:30 UTC {took}\n" in md, md
+    assert "- month: 2026-11" in md and "- verify_warehouse: core 27, meta 2" in md

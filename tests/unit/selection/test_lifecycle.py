@@ -156,3 +156,35 @@ def test_a_dossier_allocated_but_not_published_is_never_recalled_and_a_retry_sen
     told_on = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)  # decided_at is the clock's now
     recalls = build_recall_files(wh, told_on, tmp_path / "later")
     assert sorted(i for p in recalls for i in p.dossier_ids) == sorted(ids.values())
+
+
+def test_a_past_day_judged_again_after_a_later_day_keeps_its_decisions(world, tmp_path: Path) -> None:
+    """Time-correct months: the warehouse learns after a day was judged (here, a payment dated before it
+    but recorded late, and its reversal). Judging that past day again would recall the dossier paid in
+    full; the first judgement did not, so a re-run or backfill keeps it (core.lifecycle_run)."""
+    wh, lake = world
+    _build(wh, lake, [_debtor(1, 10_000)])
+    settings = _settings(tmp_path, per_month=1)
+    select_and_allocate(wh, lake, settings, NOV, seed=1)
+    (dossier,) = [r[0] for r in wh.query("SELECT dossier_id FROM core.dossier")]
+    wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
+    first = refresh_dossiers(wh, lake, settings, dt.date(2026, 12, 20))
+    assert (first.examined, first.dossiers) == (1, {})
+    # Recorded on 2027-01-04: a payment in full dated 2026-12-15, reversed on 2027-01-03.
+    ts = dt.datetime(2027, 1, 4, 9)
+    entry = {"receipt_no": "R1", "affiliation_no": "1000001", "settles_period": "2026-08",
+             "channel": "ONLINE", "recorded_at": ts, "updated_at": ts}
+    _write_lake(lake, "ledger_payments", [
+        {**entry, "payment_id": 1, "payment_date": dt.date(2026, 12, 15), "amount_centimes": 1_100_000,
+         "kind": "PAYMENT", "reverses_payment_id": None},
+        {**entry, "payment_id": 2, "payment_date": dt.date(2027, 1, 3), "amount_centimes": -1_100_000,
+         "kind": "REVERSAL", "reverses_payment_id": 1}], "2027-01-05")
+    later = refresh_dossiers(wh, lake, settings, dt.date(2027, 1, 5))
+    assert (later.examined, later.dossiers) == (1, {})  # the reversal restored the debt
+    again = refresh_dossiers(wh, lake, settings, dt.date(2026, 12, 20))
+    assert again.kept_after == "2027-01-05" and again.dossiers == {}
+    assert "kept as judged" in again.summary()
+    assert wh.query("SELECT count(*) FROM core.dossier_recall") == [(0,)]
+    assert wh.query("SELECT status FROM core.dossier") == [("PUBLISHED",)]
+    assert wh.query("SELECT run_on, examined, recalled FROM core.lifecycle_run ORDER BY run_on") == [
+        (dt.date(2026, 12, 20), 1, 0), (dt.date(2027, 1, 5), 1, 0)]

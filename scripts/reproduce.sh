@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make reproduce`: the proof that re-runs and backfills change nothing that was right (issue 12).
+# After `make demo`: fingerprint every file in the agencies' outboxes and every mart row; re-run the
+# first two months' DAG runs one by one (the agencies are not asked to send again: their returns are
+# in); fingerprint and compare; run `make demo` again from the start; fingerprint and compare.
+# Prints the figures (files compared, rows compared, differences) and fails on any difference.
+# Usage: scripts/reproduce.sh "<the make demo command line>"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+demo_cmd="$1"
+logs="$AIRFLOW_HOME/reproduce-logs"
+mkdir -p "$logs"
+source scripts/demo-lib.sh
+fp="$logs/fingerprints"
+mkdir -p "$fp"
+
+[ -f "$AIRFLOW_HOME/demo-logs/timings.tsv" ] || { echo "run make demo first"; exit 1; }
+months="${DEMO_MONTHS:-3}"
+start="${DEMO_START:-2026-11-01}"
+recouvra fingerprint --out "$fp/0-after-demo.json"
+
+status=0
+recouvra sftp serve --daemon
+eval "$(recouvra sftp env)"
+echo "== re-running the first two months' DAG runs, one by one (logs: $logs)"
+run_dag warehouse_setup "$start"
+month="$start"
+for i in 0 1; do
+  run_month "$i" "$month" "$months" no-agencies
+  month="$(next_month "$month")"
+done
+recouvra sftp stop >/dev/null 2>&1 || true
+recouvra fingerprint --out "$fp/1-after-reruns.json"
+echo "== after the re-runs, compared with the demo's first run"
+recouvra fingerprint --compare "$fp/0-after-demo.json" "$fp/1-after-reruns.json" || status=1
+
+echo "== make demo again"
+$demo_cmd >"$logs/demo-again.log" 2>&1 || { tail -n 40 "$logs/demo-again.log"; exit 1; }
+grep -E '^(-- |  [a-z_]+ +[0-9])' "$logs/demo-again.log" | sed 's/^/  /' | tail -n 5
+recouvra fingerprint --out "$fp/2-after-demo-again.json"
+echo "== after make demo again, compared with the demo's first run"
+recouvra fingerprint --compare "$fp/0-after-demo.json" "$fp/2-after-demo-again.json" || status=1
+exit "$status"
