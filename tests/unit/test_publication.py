@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from recouvra.exchange.csvparse import parse_rows
 from recouvra.ledger import load_ledger, load_ledger_before
 from recouvra.publication import (
     ASSIGNMENT_COLUMNS,
@@ -186,6 +187,19 @@ def test_malformed_optional_typed_values_are_left_empty(caplog: pytest.LogCaptur
                          strict=False))
     assert cells["phone_1"] == "" and cells["ice"] == ""
     assert "phone_1" in caplog.text and "email" in caplog.text
+
+
+@pytest.mark.parametrize("email", ["=cmd|'/Ccalc'!A0@evil.ma", "+1@x.ma", "-2+3@x.ma"])
+def test_an_email_that_would_run_as_a_formula_is_left_empty_never_prefixed(
+    email: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataclasses import replace
+
+    with caplog.at_level(logging.WARNING, logger="recouvra.publication"):
+        rows = parse_rows(render_assignment([replace(ROW_1, email=email)]).decode())
+    cells = dict(zip(ASSIGNMENT_COLUMNS, rows[1].cells, strict=True))
+    assert cells["email"] == "" and cells["phone_1"] == "+212522123456"  # E.164 keeps its '+'
+    assert "D202611-000001: email" in caplog.text and "begins like a spreadsheet formula" in caplog.text
 
 
 def test_required_free_text_must_not_be_empty() -> None:
