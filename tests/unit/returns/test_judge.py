@@ -700,7 +700,7 @@ def test_rejects_csv_text() -> None:
     text = j.rejects_csv()
     lines = text.splitlines()
     assert lines[0] == "line_no;record_id;reason_code;detail"
-    assert lines[1].startswith("2;=P1;E005;")
+    assert lines[1].startswith("2;'=P1;E005;")  # the agency's id, guarded like free text
     assert judge(content("PAYMENTS", row("PAYMENTS"))).rejects_csv() == ""
 
 
