@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,10 @@ def test_running_port_needs_both_state_files_and_a_live_server_process(tmp_path:
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)", "recouvra.standins.sftp_server"]
     proc = subprocess.Popen(sleeper)
     try:
+        cmdline, deadline = Path(f"/proc/{proc.pid}/cmdline"), time.monotonic() + 10
+        while b"recouvra.standins.sftp_server" not in cmdline.read_bytes():  # until the child has exec'd
+            assert time.monotonic() < deadline, "the sleeper never started"
+            time.sleep(0.01)
         (tmp_path / "server.pid").write_text(f"{proc.pid}\n")
         assert running_port(tmp_path) == 40022
     finally:
