@@ -7,7 +7,8 @@ size, sha256 and ``received_at``: the remote modification time, i.e. when the ag
 completed, which with the name and sha256 identifies this upload (see :mod:`recouvra.ingest.load`).
 A file larger than the contract's 50 MiB is not downloaded (nor its sidecar): its item has no
 ``local_path`` and step B answers it F005 from the size the listing gave, so neither the spool's disk
-nor the ingestion's memory grows with it.
+nor the ingestion's memory grows with it. Nor is a sidecar above 4 KiB downloaded: a line saying so
+stands for it in the spool, and the judge answers F004.
 
 C, :func:`deliver_acks`: for each file step B ingested, upload ``outbox/acks/<stem>.rejects.csv``
 (when any) then ``outbox/acks/<stem>.ack.json``, each atomically (``.part`` then rename, verified),
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.exchange.names import ACK_SUFFIX, ACKS, INBOX, PROCESSED, REJECTS_SUFFIX, SIDECAR_SUFFIX
 from recouvra.exchange.spec import MAX_FILE_BYTES
+from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -87,7 +89,9 @@ def fetch_inbox(
             size, sha256, local_path, sidecar_path = entry.size, None, None, None
         else:
             got = client.download(entry.path, local)
-            if sidecar is not None:
+            if sidecar is not None and sidecar.size > SIDECAR_MAX_BYTES:  # not read: F004 says so
+                local_sidecar.write_bytes(sidecar_not_read(sidecar.size))
+            elif sidecar is not None:
                 client.download(sidecar.path, local_sidecar)
             else:
                 local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool

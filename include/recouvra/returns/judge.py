@@ -123,6 +123,16 @@ def _show(value: str, limit: int = 60) -> str:
 # File level
 
 
+#: The largest ``.sha256`` sidecar read: a digest, a file name and a line end fit many times over. A
+#: larger one is not read (nor downloaded by the ingestion) and fails its check (F004).
+SIDECAR_MAX_BYTES = 4096
+
+
+def sidecar_not_read(size: int) -> bytes:
+    """What stands for a sidecar of ``size`` bytes, too large to be read: text that fails the check."""
+    return f"<not read: {size:,} bytes, more than the {SIDECAR_MAX_BYTES:,} a sidecar may hold>\n".encode()
+
+
 def judge_file(
     path: Path,
     agency: str,
@@ -133,9 +143,10 @@ def judge_file(
 ) -> Judgement:
     """Judge the return file at ``path``, received on ``agency``'s account, as of the day ``on``.
 
-    Reads ``<path>.sha256`` when it exists. Does not record anything in ``history``: the caller
-    calls ``history.remember(judgement)`` once the acknowledgement is written. Raises OSError only
-    when ``path`` itself cannot be read. A file larger than the limit is not read: :func:`judge_unread`.
+    Reads ``<path>.sha256`` when it exists (not one above :data:`SIDECAR_MAX_BYTES`: F004). Does not
+    record anything in ``history``: the caller calls ``history.remember(judgement)`` once the
+    acknowledgement is written. Raises OSError only when ``path`` itself cannot be read. A file larger
+    than the limit is not read: :func:`judge_unread`.
     """
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
@@ -143,7 +154,9 @@ def judge_file(
     data = path.read_bytes()
     sidecar_path = path.with_name(sidecar_name(path.name))
     try:
-        sidecar: bytes | None = sidecar_path.read_bytes()
+        sidecar_size = sidecar_path.stat().st_size
+        sidecar: bytes | None = (sidecar_path.read_bytes() if sidecar_size <= SIDECAR_MAX_BYTES
+                                 else sidecar_not_read(sidecar_size))
     except FileNotFoundError:
         sidecar = None
     except OSError as exc:  # present but unreadable: the check it stands for fails

@@ -168,6 +168,19 @@ def test_a_file_above_the_limit_is_left_on_the_server_and_its_item_says_so(
     assert fetch_inbox(account, "AG01", tmp_path / "s2", max_bytes=5)[0]["local_path"] is None
 
 
+def test_a_sidecar_above_4_kib_is_not_downloaded_a_line_saying_so_stands_for_it(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    account.drop(NAME, b"dossier_id;payment_id\n")
+    side = account.drop(NAME + ".sha256", b"")
+    os.truncate(side, 10**9)  # a gigabyte "sidecar"
+    (item,) = fetch_inbox(account, "AG01", tmp_path / "spool")
+    assert account.log == [("download", f"inbox/{NAME}")]
+    assert Path(item["sidecar_path"]).read_bytes() == (
+        b"<not read: 1,000,000,000 bytes, more than the 4,096 a sidecar may hold>\n")
+    assert item["sidecar_remote"] == f"inbox/{NAME}.sha256"  # moved with its file in step C
+
+
 def test_an_empty_inbox_fetches_nothing(account: FolderAccount, tmp_path: Path) -> None:
     assert fetch_inbox(account, "AG01", tmp_path / "spool") == []
     assert (tmp_path / "spool").is_dir()

@@ -356,6 +356,25 @@ def test_a_file_above_the_limit_is_judged_f005_from_its_size_without_being_read(
         "(sha256 not computed)")}]
 
 
+def test_a_sidecar_above_4_kib_is_not_read_and_fails_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "AG01_PAYMENTS_20261125_01.csv"
+    data = content("PAYMENTS", row("PAYMENTS"))
+    path.write_bytes(data)
+    sidecar = tmp_path / (path.name + ".sha256")
+    sidecar.write_bytes(_sidecar(data, "  " + path.name) + b"\n" * 5000)  # right digest, then padding
+    read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        assert self != sidecar, "the sidecar was read"
+        return read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    j = judge_file(path, "AG01", CONTEXT, InMemoryReturnHistory(), AS_OF, NOW)
+    assert file_code(j) == "F004" and "does not start with a sha256 hex digest" in j.file_errors[0].detail
+
+
 def test_a_file_never_read_follows_the_contracts_order_f001_f007_then_f005() -> None:
     big = MAX_FILE_BYTES + 1
     history = InMemoryReturnHistory()
