@@ -128,8 +128,8 @@ class Limits:
     ``max_file_bytes``: the largest file (default the contract's 50 MiB: a larger return file would
     only be answered F005). ``quota_bytes``: the most the account's home may hold, every folder
     counted by the files' apparent sizes (a sparse file counts whole). The quota is checked against
-    what the home held when the file was opened plus what this upload added: two uploads at once
-    may together pass it by at most what the second one wrote.
+    what the home held when an upload first grew its file plus what it added since: two uploads at
+    once may together pass it by at most what the second one wrote.
     """
 
     max_file_bytes: int = MAX_FILE_BYTES
@@ -153,7 +153,7 @@ def home_usage(home: Path) -> int:
 
 
 class _Upload:
-    """A file open on the server: where it is, what the home held at opening, what it added since."""
+    """A file open on the server: where it is, what the home held when it first grew, what it added."""
 
     def __init__(self, local: bytes, home: Path) -> None:
         self.local = local
