@@ -22,7 +22,8 @@ File format (the contract's "Common rules", with the choices it leaves open):
   payments file carry ``-``. An amount with more than two decimals is an error, never rounded.
   Rates: the fraction without trailing zeros (``0.03``, ``0.025``). Dates ``YYYY-MM-DD``, months
   ``YYYY-MM``. Phones are E.164, emails one address, ICE 15 digits: a stored value that fails its
-  format is left empty (optional columns) with a warning in the log, never written malformed.
+  format is left empty (optional columns) with a warning in the log, never written malformed; so is
+  one that begins with ``=``, ``+``, ``-`` or ``@`` (an e-mail may), the leading ``+`` of E.164 aside.
 * Free text (names, addresses, cities, courts, representatives) beginning with ``=``, ``+``, ``-``,
   ``@``, tab, CR or LF gets a leading ``'``; typed cells never do. NUL characters are removed. A cell
   longer than 1,000 characters is cut to 1,000 (the quote prefix included) with a warning in the log.
@@ -72,7 +73,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from recouvra.calendar import FUND_TZ, require_month
 from recouvra.errors import RecouvraError
-from recouvra.exchange.csvparse import format_rows, formula_guard
+from recouvra.exchange.csvparse import begins_formula, format_rows, formula_guard
 from recouvra.exchange.manifest import Manifest, ManifestEntry
 from recouvra.exchange.names import OUTBOX, assignment_names, month_stamp, payments_names, recall_name
 from recouvra.exchange.spec import (
@@ -270,23 +271,31 @@ def text_cell(value: str | None, *, what: str, ref: str = "", required: bool = F
 
 def _typed_cell(
     value: str | None, pattern: re.Pattern[str], *, what: str, ref: str, required: bool = False,
-    max_len: int = MAX_CELL_CHARS,
+    max_len: int = MAX_CELL_CHARS, plus_first: bool = False,
 ) -> str:
     """A typed cell (code, identifier, phone, email): written as stored, never prefixed.
 
     A value that fails its format is an error when required, else left empty with a warning: a
-    malformed typed value must not reach a spreadsheet (a phone ``=1+2`` would run).
+    malformed typed value must not reach a spreadsheet (a phone ``=1+2`` would run). So is a value
+    that fits its format but begins with a formula character, which the contract forbids to prefix:
+    an e-mail address may lawfully begin with ``=``, ``+`` or ``-`` (``=cmd|'/Ccalc'!A0@x.ma``, from an
+    agency's CONTACTS update). ``plus_first``: the format's own leading ``+`` (an E.164 phone, digits
+    only after it, which a spreadsheet reads as a number and runs nothing).
     """
     text = (value or "").strip()
     if not text:
         if required:
             raise PublicationError(f"{ref}: required {what} is empty")
         return ""
-    if len(text) <= max_len and pattern.fullmatch(text):
+    if len(text) > max_len or not pattern.fullmatch(text):
+        why = "does not have the expected form"
+    elif begins_formula(text) and not (plus_first and text[0] == "+"):
+        why = "begins like a spreadsheet formula"
+    else:
         return text
     if required:
-        raise PublicationError(f"{ref}: {what} {text[:40]!r} does not have the expected form")
-    log.warning("%s: %s %r does not have the expected form; left empty", ref, what, text[:40])
+        raise PublicationError(f"{ref}: {what} {text[:40]!r} {why}")
+    log.warning("%s: %s %r %s; left empty", ref, what, text[:40], why)
     return ""
 
 
@@ -331,8 +340,8 @@ def assignment_cells(row: AssignmentRow) -> list[str]:
         text_cell(row.rc_court, what="rc_court", ref=ref),
         text_cell(row.address, what="address", ref=ref, required=True),
         text_cell(row.city, what="city", ref=ref, required=True),
-        _typed_cell(row.phone_1, _E164_RE, what="phone_1", ref=ref),
-        _typed_cell(row.phone_2, _E164_RE, what="phone_2", ref=ref),
+        _typed_cell(row.phone_1, _E164_RE, what="phone_1", ref=ref, plus_first=True),
+        _typed_cell(row.phone_2, _E164_RE, what="phone_2", ref=ref, plus_first=True),
         _typed_cell(row.email, EMAIL_RE, what="email", ref=ref, max_len=_EMAIL_MAX),
         text_cell(row.legal_rep_name, what="legal_rep_name", ref=ref),
         _code(row.segment, SEGMENTS, what="segment", ref=ref),

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tracemalloc
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, spool_dir
 from recouvra.sftp.client import connect as sftp_connect
 from recouvra.standins.return_samples import return_csv
@@ -201,3 +203,70 @@ def test_a_file_that_fails_ingestion_stays_in_inbox_and_stops_no_other(
     processed = sftp_server.account("AG02").home / "inbox" / "processed"
     assert (processed / "AG02_PAYMENTS_20261125_01.csv").exists()
     assert wh.query("SELECT agency_code FROM core.agency_payment") == [("AG02",)]
+
+
+class _CountingClient:
+    """The fund's client, with what it downloaded and how many bytes it read counted."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.downloads: list[str] = []
+
+    def download(self, remote_path: str, local_path: Path) -> Any:
+        self.downloads.append(remote_path)
+        return self._client.download(remote_path, local_path)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_file_above_the_limit_already_in_an_inbox_is_answered_f005_without_being_downloaded(
+    sftp_server: EmbeddedSftpServer, agency_sftp: Any, wh: Warehouse, tmp_path: Path
+) -> None:
+    """The server refuses such an upload; one that got there anyway (an sshd without a per-file cap,
+    a copy by hand) is judged from the size the listing gives: acknowledged F005 and moved to
+    inbox/processed/, while the spool never holds it and the ingestion's memory does not grow with it."""
+    inbox = sftp_server.account("AG01").home / "inbox"
+    big = inbox / "AG01_PAYMENTS_20261125_01.csv"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: 50 MiB of NUL bytes to whoever reads it
+    (inbox / (big.name + ".sha256")).write_text("f" * 64 + "\n")
+    drop(agency_sftp, tmp_path, "AG01", {"AG01_CONTACTS_20261125_01.csv": return_csv(CONTACTS, [
+        ["D202611-000001", "C1", "PHONE", "06 12 34 56 78", "2026-11-10", "call"]])})
+    spool = spool_dir(tmp_path / "spool", "AG01", "run1")
+
+    tracemalloc.start()
+    try:
+        with sftp_connect(sftp_server.params("AG01")) as client:
+            counting = _CountingClient(client)
+            fetched = fetch_inbox(counting, "AG01", spool)
+        (group,) = ingest_fetched(wh, [fetched], AS_OF)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    with sftp_connect(sftp_server.params("AG01")) as client:
+        delivered = deliver_acks(client, "AG01", group["items"])
+
+    assert counting.downloads == ["inbox/AG01_CONTACTS_20261125_01.csv"]  # neither the file nor its sidecar
+    assert sorted(p.name for p in spool.rglob("*") if p.is_file()) == [  # the spool never held it
+        "AG01_CONTACTS_20261125_01.ack.json", "AG01_CONTACTS_20261125_01.csv",
+        "AG01_PAYMENTS_20261125_01.ack.json"]
+    assert peak < MAX_FILE_BYTES // 4, f"{peak:,} bytes allocated at the peak"
+    status = {i["file_name"]: (i["status"], i["rows_received"]) for i in group["items"]}
+    assert status == {"AG01_PAYMENTS_20261125_01.csv": ("REJECTED", 0),
+                      "AG01_CONTACTS_20261125_01.csv": ("ACCEPTED", 1)}
+    assert [d["moved_to"] for d in delivered] == [
+        "inbox/processed/AG01_CONTACTS_20261125_01.csv", "inbox/processed/AG01_PAYMENTS_20261125_01.csv"]
+    assert listing(agency_sftp, "AG01", "inbox/processed") == {
+        "AG01_CONTACTS_20261125_01.csv", "AG01_PAYMENTS_20261125_01.csv",
+        "AG01_PAYMENTS_20261125_01.csv.sha256"}
+    got = tmp_path / "agency" / "AG01" / "got"
+    got.mkdir(parents=True)
+    run = agency_sftp("AG01", f"lcd {got}\nget outbox/acks/AG01_PAYMENTS_20261125_01.ack.json\n")
+    assert run.returncode == 0, run.stderr
+    ack = json.loads((got / "AG01_PAYMENTS_20261125_01.ack.json").read_text(encoding="utf-8"))
+    assert (ack["status"], ack["sha256"], ack["rows_received"], ack["file_errors"][0]["code"]) == (
+        "REJECTED", "0" * 64, 0, "F005")
+    assert wh.query("SELECT file_name, size_bytes, file_error_code FROM core.return_file "
+                    "WHERE file_type = 'PAYMENTS'") == [(big.name, MAX_FILE_BYTES + 1, "F005")]
+    assert wh.query("SELECT phone_1 FROM core.dim_debtor WHERE debtor_id = 1") == [("+212612345678",)]

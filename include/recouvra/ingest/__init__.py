@@ -24,6 +24,7 @@ from recouvra.ingest.load import (
     context_from_warehouse,
     ingest_fetched,
     ingest_file,
+    ingest_unread,
     stored_acknowledgement,
     write_ack_files,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "fetch_inbox",
     "ingest_fetched",
     "ingest_file",
+    "ingest_unread",
     "spool_dir",
     "stored_acknowledgement",
     "write_ack_files",

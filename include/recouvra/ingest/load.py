@@ -18,6 +18,10 @@ loaded by an earlier attempt whose acknowledgement may never have reached the ag
 loaded again and the acknowledgement is regenerated from the registry, byte for byte the same. The
 same bytes uploaded again after the first upload was processed have another ``received_at``: that
 is a re-delivery, judged afresh, hence DUPLICATE.
+
+A file larger than the contract's 50 MiB is never read: :func:`ingest_unread` registers and
+acknowledges it from its name and size (F005, or F001/F007 before it), with
+:data:`~recouvra.exchange.spec.UNREAD_SHA256` for a digest; step A does not even download it.
 """
 
 from __future__ import annotations
@@ -34,11 +38,11 @@ from recouvra.errors import RecouvraError
 from recouvra.exchange.ack import Ack, FileError, Reject, render_rejects
 from recouvra.exchange.csvparse import decode_utf8, iter_rows
 from recouvra.exchange.names import ack_name, parse_return_name, rejects_name
-from recouvra.exchange.spec import Status, format_timestamp
+from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256, Status, format_timestamp
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalized_value
 from recouvra.returns.ack import write_complete
 from recouvra.returns.context import Dossier, ExchangeContext
-from recouvra.returns.judge import Judgement, judge_file
+from recouvra.returns.judge import Judgement, judge_file, judge_unread
 from recouvra.returns.records import (
     ActionRecord,
     ClosureRecord,
@@ -95,9 +99,9 @@ def utc_seconds(moment: dt.datetime) -> dt.datetime:
 # --- the registry and the acknowledgement rendered from it ----------------------------------------
 
 _REGISTRY_COLUMNS = (
-    "return_file_id, agency_code, file_name, file_type, sha256, received_at, status, rows_received, "
-    "rows_accepted, rows_rejected, rows_duplicate, file_error_code, file_error_detail, warnings, "
-    "ack_file_name"
+    "return_file_id, agency_code, file_name, file_type, sha256, size_bytes, received_at, status, "
+    "rows_received, rows_accepted, rows_rejected, rows_duplicate, file_error_code, file_error_detail, "
+    "warnings, ack_file_name"
 )
 
 
@@ -161,9 +165,10 @@ class _ReplayHistory:
         """Nothing to remember: a replay changes nothing."""
 
 
-def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
+def _rejects(wh: Warehouse, row: dict[str, Any], path: Path | None) -> list[Reject]:
     """The rejects of a registered file: from the quarantine, or, for a file rejected whole, the
-    records of the file judged again (checked to give the registered file error)."""
+    records of the file judged again (checked to give the registered file error); a file never read
+    (larger than the limit) is judged again from its registered name and size."""
     agency, name = row["agency_code"], row["file_name"]
     if row["file_error_code"] is None:
         return [
@@ -175,10 +180,15 @@ def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
     earlier = wh.query(
         query("ingest/select_earlier_sha256_for_name"), [agency, name, row["return_file_id"]]
     )
-    again = judge_file(
-        path, agency, ExchangeContext(), _ReplayHistory(str(earlier[0][0]) if earlier else None),
-        on=dt.date.today(), received_at=row["received_at"],
-    )
+    history = _ReplayHistory(str(earlier[0][0]) if earlier else None)
+    if row["sha256"] == UNREAD_SHA256:
+        again = judge_unread(name, int(row["size_bytes"]), agency, history, received_at=row["received_at"])
+    elif path is None:
+        raise IngestError("the file is needed to list the records of a file rejected whole",
+                          agency=agency, file=name)
+    else:
+        again = judge_file(path, agency, ExchangeContext(), history, on=dt.date.today(),
+                           received_at=row["received_at"])
     error = again.file_errors[0] if again.file_errors else None
     if error is None or (error.code, error.detail) != (row["file_error_code"], row["file_error_detail"]):
         raise IngestError(
@@ -189,11 +199,12 @@ def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
     return list(again.rejects)
 
 
-def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path) -> tuple[Ack, str]:
+def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path | None) -> tuple[Ack, str]:
     """The acknowledgement (``ack.json``) and ``rejects.csv`` text of a registered file.
 
     Both are rendered from the registry with the contract's own format (:mod:`recouvra.exchange.ack`),
-    so that the first processing and any replay write the same bytes.
+    so that the first processing and any replay write the same bytes. ``path``: the spooled file,
+    needed for a file rejected whole (None for a file never read).
     """
     error_code = row["file_error_code"]
     ack = Ack(
@@ -396,6 +407,9 @@ def ingest_file(
     """
     path = Path(path)
     acks_dir = acks_dir if acks_dir is not None else path.parent / ACKS_FOLDER
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return ingest_unread(wh, path.name, size, agency, received_at, acks_dir=acks_dir, now=now)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     received = utc_seconds(received_at)
@@ -428,10 +442,16 @@ def ingest_file(
                      agency, path.name, row["return_file_id"])
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
         ack_path, rejects_path = write_ack_files(path.name, ack, rejects_csv, acks_dir)
+    return _summary(agency, row, ack, replayed, ack_path, rejects_path)
+
+
+def _summary(agency: str, row: Mapping[str, Any], ack: Ack, replayed: bool, ack_path: Path,
+             rejects_path: Path | None) -> dict[str, Any]:
+    """What :func:`ingest_file` and :func:`ingest_unread` return (JSON-ready)."""
     return {
         "agency": agency,
-        "file_name": path.name,
-        "sha256": sha256,
+        "file_name": str(row["file_name"]),
+        "sha256": str(row["sha256"]),
         "return_file_id": int(row["return_file_id"]),
         "status": ack.status.value,
         "rows_received": ack.rows_received,
@@ -442,6 +462,42 @@ def ingest_file(
         "ack_path": str(ack_path),
         "rejects_path": str(rejects_path) if rejects_path else None,
     }
+
+
+def ingest_unread(
+    wh: Warehouse,
+    file_name: str,
+    size: int,
+    agency: str,
+    received_at: dt.datetime,
+    *,
+    acks_dir: Path,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Register and acknowledge a return file larger than the contract's limit without its bytes.
+
+    The file was not downloaded (step A saw its size in ``inbox/``): it is judged from its name and
+    size alone (:func:`~recouvra.returns.judge.judge_unread`: F001, F007 or F005, nothing counted,
+    sha256 :data:`~recouvra.exchange.spec.UNREAD_SHA256`), registered in ``core.return_file`` and its
+    acknowledgement written to ``acks_dir``, in one transaction. Its identity is (agency, name, that
+    sha256, ``received_at``): the same again is a replay. Returns what :func:`ingest_file` returns.
+    """
+    received = utc_seconds(received_at)
+    processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
+    with wh.transaction():
+        row = _registered(wh, agency, file_name, UNREAD_SHA256, received)
+        replayed = row is not None
+        if row is None:
+            judgement = judge_unread(file_name, size, agency, WarehouseReturnHistory(wh),
+                                     received_at=received.replace(tzinfo=dt.UTC))
+            _register(wh, judgement, size, processed_at)
+            row = _registered(wh, agency, file_name, UNREAD_SHA256, received)
+            assert row is not None
+        log.warning("%s %s: %s bytes, above the contract's limit: acknowledged %s without being read",
+                    agency, file_name, f"{size:,}", row["file_error_code"])
+        ack, rejects_csv = stored_acknowledgement(wh, row, None)
+        ack_path, rejects_path = write_ack_files(file_name, ack, rejects_csv, acks_dir)
+    return _summary(agency, row, ack, replayed, ack_path, rejects_path)
 
 
 def ingest_fetched(
@@ -469,10 +525,13 @@ def ingest_fetched(
     for item in items:
         agency = item["agency"]
         try:
-            outcome = ingest_file(
-                wh, Path(item["local_path"]), agency, on, dt.datetime.fromisoformat(item["received_at"]),
-                context=context, now=now,
-            )
+            received_at = dt.datetime.fromisoformat(item["received_at"])
+            if item.get("local_path") is None:  # too large: step A did not download it
+                outcome = ingest_unread(wh, item["file_name"], int(item["size"]), agency, received_at,
+                                        acks_dir=Path(item["spool_dir"]) / ACKS_FOLDER, now=now)
+            else:
+                outcome = ingest_file(wh, Path(item["local_path"]), agency, on, received_at,
+                                      context=context, now=now)
             item.update(outcome, error=None)
         except Exception as exc:  # one file's failure is reported, the others go on
             log.exception("%s %s: not ingested, left in inbox/ for the next run", agency, item["file_name"])

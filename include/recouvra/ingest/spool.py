@@ -5,6 +5,10 @@ client), download each return file, and its ``.sha256`` sidecar when one is ther
 spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where the file came from, its
 size, sha256 and ``received_at``: the remote modification time, i.e. when the agency's upload
 completed, which with the name and sha256 identifies this upload (see :mod:`recouvra.ingest.load`).
+A file larger than the contract's 50 MiB is not downloaded (nor its sidecar): its item has no
+``local_path`` and step B answers it F005 from the size the listing gave, so neither the spool's disk
+nor the ingestion's memory grows with it. Nor is a sidecar above 4 KiB downloaded: a line saying so
+stands for it in the spool, and the judge answers F004.
 
 C, :func:`deliver_acks`: for each file step B ingested, upload ``outbox/acks/<stem>.rejects.csv``
 (when any) then ``outbox/acks/<stem>.ack.json``, each atomically (``.part`` then rename, verified),
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.exchange.names import ACK_SUFFIX, ACKS, INBOX, PROCESSED, REJECTS_SUFFIX, SIDECAR_SUFFIX
+from recouvra.exchange.spec import MAX_FILE_BYTES
+from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -49,12 +55,16 @@ def _received_at(remote: RemoteFile) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-def fetch_inbox(client: SftpClient, agency: str, local_dir: Path) -> list[dict[str, Any]]:
+def fetch_inbox(
+    client: SftpClient, agency: str, local_dir: Path, *, max_bytes: int = MAX_FILE_BYTES
+) -> list[dict[str, Any]]:
     """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
 
     Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
-    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path``. A sidecar whose file is
-    not in ``inbox/`` is left alone (its file may still be on its way). Raises the client's
+    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``. A file above
+    ``max_bytes`` (the contract's limit) is left on the server: ``sha256``, ``local_path`` and
+    ``sidecar_path`` are None, ``size`` is the listing's. A sidecar whose file is not in ``inbox/``
+    is left alone (its file may still be on its way). Raises the client's
     :class:`~recouvra.sftp.errors.SftpError` when the account cannot be read: that agency's task
     fails, no other's.
     """
@@ -69,24 +79,36 @@ def fetch_inbox(client: SftpClient, agency: str, local_dir: Path) -> list[dict[s
                 log.info("%s: sidecar %s has no file in inbox/ yet; left alone", agency, entry.name)
             continue
         local = local_dir / entry.name
-        got = client.download(entry.path, local)
         sidecar = by_name.get(entry.name + SIDECAR_SUFFIX)
         local_sidecar = local_dir / (entry.name + SIDECAR_SUFFIX)
-        if sidecar is not None:
-            client.download(sidecar.path, local_sidecar)
+        if entry.size > max_bytes:
+            log.warning("%s: %s is %s bytes, above the %s accepted: not downloaded (F005)", agency,
+                        entry.name, f"{entry.size:,}", f"{max_bytes:,}")
+            for stale in (local, local_sidecar):  # from an earlier attempt into the same spool
+                stale.unlink(missing_ok=True)
+            size, sha256, local_path, sidecar_path = entry.size, None, None, None
         else:
-            local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool
+            got = client.download(entry.path, local)
+            if sidecar is not None and sidecar.size > SIDECAR_MAX_BYTES:  # not read: F004 says so
+                local_sidecar.write_bytes(sidecar_not_read(sidecar.size))
+            elif sidecar is not None:
+                client.download(sidecar.path, local_sidecar)
+            else:
+                local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool
+            size, sha256, local_path = got.size, got.sha256, str(local)
+            sidecar_path = str(local_sidecar) if sidecar is not None else None
         items.append({
             "agency": agency,
             "file_name": entry.name,
             "remote_path": entry.path,
-            "size": got.size,
+            "size": size,
             "mtime": entry.mtime,
             "received_at": _received_at(entry),
-            "sha256": got.sha256,
-            "local_path": str(local),
+            "sha256": sha256,
+            "local_path": local_path,
             "sidecar_remote": sidecar.path if sidecar is not None else None,
-            "sidecar_path": str(local_sidecar) if sidecar is not None else None,
+            "sidecar_path": sidecar_path,
+            "spool_dir": str(local_dir),
         })
     log.info("%s: %d file(s) fetched from inbox/ into %s", agency, len(items), local_dir)
     return items

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import recouvra.ingest.load as load_module
+from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256
 from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file
 from recouvra.standins.return_samples import return_csv
 from recouvra.warehouse import Warehouse, connect, migrate_connection
@@ -222,6 +223,58 @@ def test_name_reused_with_other_content_is_f007(wh: Warehouse, tmp_path: Path) -
     assert result["status"] == "REJECTED"
     codes = wh.query("SELECT file_error_code FROM core.return_file ORDER BY return_file_id")
     assert codes == [(None,), ("F007",)]
+
+
+def test_a_file_above_the_limit_is_registered_and_acknowledged_f005_without_its_bytes(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """What step A fetched without downloading (no local_path): judged from its name and size."""
+    big = MAX_FILE_BYTES + 1
+    item = {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_01.csv", "size": big, "mtime": 1,
+            "received_at": T0.isoformat(), "sha256": None, "local_path": None,
+            "spool_dir": str(tmp_path / "spool")}
+    (group,) = ingest_fetched(wh, [[item]], AS_OF)
+    (result,) = group["items"]
+    assert (result["status"], result["error"], result["sha256"], result["rows_received"]) == (
+        "REJECTED", None, UNREAD_SHA256, 0)
+    assert result["rejects_path"] is None and not (tmp_path / "spool" / item["file_name"]).exists()
+    ack = json.loads(Path(result["ack_path"]).read_text(encoding="utf-8"))
+    assert Path(result["ack_path"]).parent == tmp_path / "spool" / "acks"
+    assert (ack["sha256"], ack["status"], ack["rows_received"], ack["file_errors"][0]["code"]) == (
+        UNREAD_SHA256, "REJECTED", 0, "F005")
+    assert "52,428,801 bytes" in ack["file_errors"][0]["detail"]
+    assert wh.query("SELECT file_type, sha256, size_bytes, status, file_error_code, rows_received "
+                    "FROM core.return_file") == [("PAYMENTS", UNREAD_SHA256, big, "REJECTED", "F005", 0)]
+    # the next run finds it still in inbox/ (C never ran): the same acknowledgement, nothing added
+    before = state(wh)
+    (again,) = ingest_fetched(wh, [[item]], AS_OF)[0]["items"]
+    assert again["replayed"] is True and state(wh) == before
+    assert json.loads(Path(again["ack_path"]).read_text(encoding="utf-8")) == ack
+    # a file of the right size sent again under that name is not the file refused: F007
+    fixed = ingest(wh, write(tmp_path / "b", item["file_name"], "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]]), received_at=T0 + dt.timedelta(hours=1))
+    assert fixed["status"] == "REJECTED"
+    assert wh.query("SELECT file_error_code, file_error_detail FROM core.return_file WHERE sha256 <> ?",
+                    [UNREAD_SHA256]) == [("F007", "a file named AG01_PAYMENTS_20261125_01.csv was already "
+                                          "received (larger than the limit, not read); send a correction "
+                                          "under a new SEQ")]
+
+
+def test_a_spooled_file_above_the_limit_is_not_read(
+    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "spool" / "AG01_ACTIONS_20261125_01.csv"
+    path.parent.mkdir()
+    with path.open("wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)
+
+    def no_read(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_read)
+    result = ingest(wh, path)
+    assert (result["status"], result["sha256"], result["rows_received"]) == ("REJECTED", UNREAD_SHA256, 0)
+    assert Path(result["ack_path"]) == tmp_path / "spool" / "acks" / "AG01_ACTIONS_20261125_01.ack.json"
 
 
 def test_context_from_warehouse_has_windows_totals_and_recalls(wh: Warehouse) -> None:
