@@ -150,10 +150,14 @@ def _entry(row: Sequence[Any]) -> LedgerEntry:
                        None if debtor is None else int(debtor), as_date(seen))
 
 
-def read_ledger(wh: Warehouse, on: dt.date | None = None) -> list[LedgerEntry]:
-    """core.ledger_payment (entries dated up to ``on`` when given), in id order."""
+def read_ledger(
+    wh: Warehouse, on: dt.date | None = None, *, known_by: dt.date | None = None
+) -> list[LedgerEntry]:
+    """core.ledger_payment (entries dated up to ``on`` when given; and first seen by ``known_by``
+    when given: the ledger as a run of that day knew it, whatever was loaded since), in id order."""
     entries = (_entry(r) for r in wh.query(query("ledger/select_ledger_payments")))
-    return [e for e in entries if on is None or e.payment_date <= on]
+    return [e for e in entries if (on is None or e.payment_date <= on)
+            and (known_by is None or e.first_seen_on is None or e.first_seen_on <= known_by)]
 
 
 def read_seen_before(wh: Warehouse, affiliations: Iterable[str], on: dt.date) -> list[LedgerEntry]:

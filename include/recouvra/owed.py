@@ -253,9 +253,11 @@ def still_owed(streams: Streams, dossier_id: str, day: dt.date) -> Decimal:
 
 def owed_on(wh: Warehouse, days: Mapping[str, dt.date], on: dt.date) -> dict[str, Decimal]:
     """What each dossier of ``days`` still owes at the end of its day (``{dossier_id: day}``, days up
-    to ``on``), from ``core.ledger_payment`` entries dated up to ``on``, exactly as :func:`attribute`
-    counts them on ``on`` (the same dossiers compete for a payment, the same affiliation numbers)."""
+    to ``on``), from ``core.ledger_payment`` entries dated up to ``on`` and first seen by ``on`` (the
+    ledger as the run of ``on`` knew it: a re-run after later loads judges as the first run did),
+    exactly as :func:`attribute` counts them on ``on`` (the same dossiers compete for a payment, the
+    same affiliation numbers)."""
     if not days:
         return {}
-    streams = build_streams(read_dossiers(wh, on), read_ledger(wh, on), on)
+    streams = build_streams(read_dossiers(wh, on), read_ledger(wh, on, known_by=on), on)
     return {i: still_owed(streams, i, day) for i, day in days.items() if i in streams.dossiers}

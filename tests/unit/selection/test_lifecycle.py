@@ -188,3 +188,34 @@ def test_a_past_day_judged_again_after_a_later_day_keeps_its_decisions(world, tm
     assert wh.query("SELECT status FROM core.dossier") == [("PUBLISHED",)]
     assert wh.query("SELECT run_on, examined, recalled FROM core.lifecycle_run ORDER BY run_on") == [
         (dt.date(2026, 12, 20), 1, 0), (dt.date(2027, 1, 5), 1, 0)]
+
+
+def test_the_latest_day_judged_again_after_a_later_ledger_load_judges_as_it_did(
+    world, tmp_path: Path
+) -> None:
+    """Re-running the latest day judged (no later refresh yet) after the ledger was loaded for a later
+    day: a payment in full dated that day but recorded the next was not known to the first judgement;
+    the re-run reads the ledger as that day knew it (first seen by it) and recalls nothing either."""
+    from recouvra.lake import open_lake
+    from recouvra.ledger import load_ledger
+
+    wh, lake = world
+    _build(wh, lake, [_debtor(1, 10_000)])
+    settings = _settings(tmp_path, per_month=1)
+    select_and_allocate(wh, lake, settings, NOV, seed=1)
+    wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
+    on = dt.date(2026, 12, 20)
+    assert refresh_dossiers(wh, lake, settings, on).dossiers == {}
+    ts = dt.datetime(2026, 12, 21, 9)
+    _write_lake(lake, "ledger_payments", [
+        {"payment_id": 1, "receipt_no": "R1", "affiliation_no": "1000001", "payment_date": on,
+         "amount_centimes": 1_100_000, "settles_period": "2026-08", "kind": "PAYMENT", "channel": "ONLINE",
+         "reverses_payment_id": None, "recorded_at": ts, "updated_at": ts}], "2026-12-22")
+    later = dt.date(2026, 12, 22)
+    with open_lake(lake, as_of=later) as con:  # collections_reconcile of a later day
+        assert load_ledger(wh, con, later).inserted == 1
+    again = refresh_dossiers(wh, lake, settings, on)
+    assert again.kept_after is None and (again.examined, again.dossiers) == (1, {})
+    assert wh.query("SELECT count(*) FROM core.dossier_recall") == [(0,)]
+    # The next day judged knows it: paid in full.
+    assert refresh_dossiers(wh, lake, settings, later).recalled == {"PAID_IN_FULL": 1}
