@@ -27,7 +27,9 @@ advance_source() {  # advance_source FIRST_DAY: the fund's database lives throug
   label="$(previous_month_label "$1")"
   printf '  %-28s %-20s ' "source advanced (synthetic)" "$label"
   recouvra seed --advance-to "$label" --quiet >"$logs/advance_$label.log" 2>&1 \
-    && echo "ok (+new/~changed rows: $(grep -m1 "^  $label:" "$logs/advance_$label.log" | sed "s/^  $label: //"))" \
+    && { if grep -q "^  $label:" "$logs/advance_$label.log"; then
+           echo "ok (+new/~changed rows: $(grep -m1 "^  $label:" "$logs/advance_$label.log" | sed "s/^  $label: //"))"
+         else echo "ok ($(tail -n 1 "$logs/advance_$label.log" | sed 's/^source [^ ]* //'))"; fi; } \
     || { echo FAILED; tail -n 30 "$logs/advance_$label.log"; exit 1; }
 }
 
