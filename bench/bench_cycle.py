@@ -47,10 +47,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -203,8 +205,8 @@ class Machine:
 
     def describe(self) -> str:
         load = ", ".join(f"{x:.2f}" for x in self.load_before)
-        return (f"{platform.machine()}, {self.cores} cores, {self.ram_gib:.0f} GiB RAM, Python {self.python}, "
-                f"DuckDB {self.duckdb}; load average before the run {load}")
+        return (f"{platform.machine()}, {self.cores} cores, {self.ram_gib:.0f} GiB RAM, "
+                f"Python {self.python}, DuckDB {self.duckdb}; load average before the run {load}")
 
 
 def render_section(scale: str, results: Sequence[StageResult], machine: Machine, seeded: str,
@@ -269,7 +271,7 @@ def ensure_seed(paths: Paths, scale: str) -> str:
     shutil.rmtree(paths.seed, ignore_errors=True)
     paths.seed.mkdir(parents=True)
     db = paths.seed / "source.db"
-    print(f"seeding scale {scale} into {db.relative_to(ROOT) if db.is_relative_to(ROOT) else db} ...", flush=True)
+    print(f"seeding scale {scale} into {db} ...", flush=True)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "recouvra.cli", "seed", "--scale", scale, "--seed", str(SEED),
                     "--url", f"sqlite:///{db}", "--truth-dir", str(paths.seed / "truth"), "--quiet"],
@@ -407,7 +409,11 @@ class Cycle:
         self.rec.stage(month, "collections_reconcile", "reconcile", run)
 
     def commission_monthly(self, month: str, day: dt.date) -> None:
-        from recouvra.commission import build_commission_files, compute_statements, record_commission_publication
+        from recouvra.commission import (
+            build_commission_files,
+            compute_statements,
+            record_commission_publication,
+        )
         from recouvra.integrity import check_integrity
 
         prev = _previous_month(day)
@@ -473,7 +479,8 @@ class Cycle:
 
         def select() -> tuple[Any, int | None, int | None]:
             with self.wh() as wh:
-                rep = require_dossiers(select_and_allocate(wh, self.lake, self.s, first, seed=self.s.allocation.seed))
+                rep = require_dossiers(select_and_allocate(wh, self.lake, self.s, first,
+                                                           seed=self.s.allocation.seed))
             return rep, rep.considered, rep.selected
         self.rec.stage(month, dag, "select_and_allocate", select)
 
@@ -537,7 +544,8 @@ def airflow_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
     home = paths.base / "airflow"
     home.mkdir(parents=True, exist_ok=True)
     env = _env(paths)
-    env.update({"RECOUVRA_DATA_DIR": str(paths.base), "AIRFLOW_HOME": str(home)})
+    env.update({"RECOUVRA_DATA_DIR": str(paths.base), "AIRFLOW_HOME": str(home),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}"})
     sh = f"source {ROOT / 'scripts' / 'env.sh'} && "
 
     def bash(cmd: str) -> None:
@@ -585,7 +593,7 @@ def machine() -> Machine:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", default="S", choices=["S", "M", "L"])
+    ap.add_argument("--scale", default="S", type=str.upper, choices=["S", "M", "L"])
     ap.add_argument("--data-dir", type=Path, help="default: data/bench-<SCALE>")
     ap.add_argument("--no-airflow", action="store_true", help="skip measuring Airflow's overhead")
     ap.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
