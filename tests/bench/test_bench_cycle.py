@@ -75,3 +75,11 @@ def test_the_advances_summary_gives_the_rows_added_and_changed() -> None:
                "  (+ rows inserted / ~ rows updated)\n")
     assert b._advanced_rows(summary) == 24 + 50 + 1_234 + 567
     assert b._advanced_rows("nothing for that month\n") is None
+
+
+def test_the_benchmarks_doc_has_one_section_per_scale_for_the_bench_to_rewrite() -> None:
+    text = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    for scale in ("S", "M", "L"):
+        start, end = b.markers(scale)
+        assert text.count(start) == 1 and text.count(end) == 1, scale
+        assert text.index(start) < text.index(end)
