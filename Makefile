@@ -15,7 +15,7 @@ MONTHS ?= 3
 DATA_DIR ?= $(if $(filter S s,$(SCALE)),data,data/scale-$(SCALE))
 export RECOUVRA_DATA_DIR := $(DATA_DIR)
 
-.PHONY: help install demo reproduce test test-unit test-integration lint bench seed airflow-init clean system-deps services pg-start \
+.PHONY: help install demo reproduce test test-unit test-integration lint bench bench-seed seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status
 
 help:
@@ -23,7 +23,8 @@ help:
 	@echo "make reproduce  after make demo: re-run two months, then the demo, and prove nothing changed"
 	@echo "make test   install, then the whole test suite (unit, DAG integrity, integration)"
 	@echo "make lint   ruff, mypy and the import contracts (import-linter)"
-	@echo "make bench  benchmarks (figures go to docs/benchmarks.md)"
+	@echo "make bench  the monthly cycle stage by stage at SCALE=S|M|L (default S; figures go to docs/benchmarks.md)"
+	@echo "make bench-seed  seeding benchmark (SCALE=S|M|L)"
 	@echo "make stack  the production topology natively (Celery executor); make stack-stop stops it by PID"
 
 # The venv is rebuilt only when the pins or the package metadata change. constraints.txt is the runtime's
@@ -80,8 +81,14 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The monthly cycle, stage by stage (bench/bench_cycle.py): seeds data/bench-<SCALE>/seed once, then on a
+# fresh copy runs the first month (full load) and a steady month through the DAG tasks' own calls, and
+# writes its section of docs/benchmarks.md. Its own folder: never the demo's data.
 bench: install
-	$(BIN)/python bench/bench_seed.py
+	$(BIN)/python bench/bench_cycle.py --scale $(SCALE)
+
+bench-seed: install
+	$(BIN)/python bench/bench_seed.py --scale $(SCALE)
 
 # The production topology natively (CeleryExecutor; PostgreSQL metadata, Redis broker): api-server,
 # scheduler, dag-processor, triggerer, Celery worker. Prints the UI URL and credentials. docker-compose.yaml
