@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, spool_dir
+from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries, spool_dir
 from recouvra.sftp.client import connect as sftp_connect
 from recouvra.standins.return_samples import return_csv
 from recouvra.standins.sftp_server import EmbeddedSftpServer
@@ -77,16 +77,18 @@ def drop(agency_sftp: Any, tmp_path: Path, agency: str, files: dict[str, bytes])
 
 def run_pipeline(server: EmbeddedSftpServer, wh: Warehouse, spool: Path, run: str, *, deliver: bool = True
                  ) -> list[dict[str, Any]]:
-    """A (per agency) -> B (one writer) -> C (per agency); returns B's groups."""
+    """A (per agency) -> B (one writer) -> C (per agency) -> D (one writer); returns B's groups."""
     fetched = []
     for agency in ("AG01", "AG02"):
         with sftp_connect(server.params(agency)) as client:
             fetched.append(fetch_inbox(client, agency, spool_dir(spool, agency, run)))
     groups = ingest_fetched(wh, fetched, AS_OF)
     if deliver:
+        reports = []
         for group in groups:
             with sftp_connect(server.params(group["agency"])) as client:
-                deliver_acks(client, group["agency"], group["items"])
+                reports.append(deliver_acks(client, group["agency"], group["items"]))
+        record_deliveries(wh, reports)
     return groups
 
 
@@ -201,3 +203,56 @@ def test_a_file_that_fails_ingestion_stays_in_inbox_and_stops_no_other(
     processed = sftp_server.account("AG02").home / "inbox" / "processed"
     assert (processed / "AG02_PAYMENTS_20261125_01.csv").exists()
     assert wh.query("SELECT agency_code FROM core.agency_payment") == [("AG02",)]
+
+
+def test_every_file_sent_gets_its_own_acknowledgement_none_replaced_each_logged(
+    sftp_server: EmbeddedSftpServer, agency_sftp: Any, wh: Warehouse, tmp_path: Path
+) -> None:
+    """A name sent again (F007) and a name sharing its stem (no .csv: F001) each get their own
+    acknowledgement beside the first file's, which the agency finds as it was; core.publication_log
+    holds every acknowledgement and rejects file, with the digest of what the agency reads."""
+    stem = "AG01_PAYMENTS_20261125_01"
+    acks = sftp_server.account("AG01").home / "outbox" / "acks"
+    drop(agency_sftp, tmp_path, "AG01", {f"{stem}.csv": return_csv(PAYMENTS, [
+        ["D202611-000001", "P1", "2026-11-10", "10.00", "CHEQUE", ""],
+        ["D202611-000099", "P2", "2026-11-10", "10.00", "CHEQUE", ""]])})                 # PARTIAL
+    run_pipeline(sftp_server, wh, tmp_path / "spool", "run1")
+    first = {p.name: p.read_bytes() for p in acks.iterdir()}
+    assert sorted(first) == [f"{stem}.ack.json", f"{stem}.rejects.csv"]
+
+    drop(agency_sftp, tmp_path, "AG01", {f"{stem}.csv": return_csv(PAYMENTS, [
+        ["D202611-000001", "P3", "2026-11-10", "30.00", "CHEQUE", ""]])})                  # F007
+    run_pipeline(sftp_server, wh, tmp_path / "spool", "run2")
+    drop(agency_sftp, tmp_path, "AG01", {stem: return_csv(PAYMENTS, [
+        ["D202611-000001", "P4", "2026-11-10", "40.00", "CHEQUE", ""]])})                  # F001
+    run_pipeline(sftp_server, wh, tmp_path / "spool", "run3")
+
+    assert listing(agency_sftp, "AG01", "outbox/acks") == {
+        f"{stem}.ack.json", f"{stem}.rejects.csv", f"{stem}.ack.2.json", f"{stem}.rejects.2.csv",
+        f"{stem}.ack.3.json", f"{stem}.rejects.3.csv"}
+    assert {name: (acks / name).read_bytes() for name in first} == first  # the first answer, untouched
+    got = tmp_path / "agency" / "AG01" / "got"
+    got.mkdir(parents=True)
+    run = agency_sftp("AG01", f"lcd {got}\nget outbox/acks/*.ack*.json\n")
+    assert run.returncode == 0, run.stderr
+    answers = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in got.iterdir()}
+    verdicts = {n: (a["file"], a["status"], [e["code"] for e in a["file_errors"]])
+                for n, a in answers.items()}
+    assert verdicts == {
+        f"{stem}.ack.json": (f"{stem}.csv", "PARTIAL", []),
+        f"{stem}.ack.2.json": (f"{stem}.csv", "REJECTED", ["F007"]),
+        f"{stem}.ack.3.json": (stem, "REJECTED", ["F001"])}
+    registry = wh.query("SELECT file_name, ack_file_name, status FROM core.return_file "
+                        "ORDER BY return_file_id")
+    assert registry == [
+        (f"{stem}.csv", f"{stem}.ack.json", "PARTIAL"), (f"{stem}.csv", f"{stem}.ack.2.json", "REJECTED"),
+        (stem, f"{stem}.ack.3.json", "REJECTED")]
+    logged = wh.query("SELECT file_name, file_type, period_label, seq, remote_path, sha256 "
+                      "FROM core.publication_log WHERE agency_code = 'AG01' ORDER BY file_name")
+    assert logged == sorted(
+        (p.name, "REJECTS" if "rejects" in p.name else "ACK", stem,
+         int(p.name.split(".")[-2]) if p.name.split(".")[-2].isdigit() else None,
+         f"outbox/acks/{p.name}", hashlib.sha256(p.read_bytes()).hexdigest()) for p in acks.iterdir())
+    assert len(logged) == 6
+    assert listing(agency_sftp, "AG01", "inbox") == {"processed"}
+    assert len(listing(agency_sftp, "AG01", "inbox/processed")) == 3  # every file kept, none overwritten

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from recouvra.errors import RecouvraError
 from recouvra.exchange.ack import Ack, FileError, Reject, render_rejects
 from recouvra.exchange.csvparse import decode_utf8, iter_rows
-from recouvra.exchange.names import ack_name, parse_return_name, rejects_name
+from recouvra.exchange.names import ack_name, file_stem, parse_return_name, rejects_name, stem_names
 from recouvra.exchange.spec import Status, format_timestamp
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalized_value
 from recouvra.returns.ack import write_complete
@@ -97,7 +97,7 @@ def utc_seconds(moment: dt.datetime) -> dt.datetime:
 _REGISTRY_COLUMNS = (
     "return_file_id, agency_code, file_name, file_type, sha256, received_at, status, rows_received, "
     "rows_accepted, rows_rejected, rows_duplicate, file_error_code, file_error_detail, warnings, "
-    "ack_file_name"
+    "ack_file_name, ack_number"
 )
 
 
@@ -216,25 +216,37 @@ def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path) ->
 
 
 def write_ack_files(
-    file_name: str, ack: Ack, rejects_csv: str, acks_dir: Path
+    file_name: str, ack: Ack, rejects_csv: str, acks_dir: Path, number: int = 1
 ) -> tuple[Path, Path | None]:
-    """Write ``<stem>.rejects.csv`` (when any) then ``<stem>.ack.json`` of the received ``file_name`` into
-    ``acks_dir``; a stale rejects file of the same stem is removed. Same format as
-    ``recouvra.returns.write_acknowledgement``."""
+    """Write the rejects file (when any) then the acknowledgement of the received ``file_name``, the
+    ``number``-th file of its stem, into ``acks_dir``: ``<stem>.rejects.csv`` and ``<stem>.ack.json``, or
+    ``<stem>.rejects.<number>.csv`` and ``<stem>.ack.<number>.json``
+    (:func:`recouvra.exchange.names.ack_name`). Same format as ``recouvra.returns.write_acknowledgement``."""
     acks_dir.mkdir(parents=True, exist_ok=True)
-    rejects_path = acks_dir / rejects_name(file_name)
+    rejects_path = acks_dir / rejects_name(file_name, number)
     if rejects_csv:
         write_complete(rejects_path, rejects_csv)
     else:
-        rejects_path.unlink(missing_ok=True)
-    ack_path = acks_dir / ack_name(file_name)
+        rejects_path.unlink(missing_ok=True)  # left in this spool by an attempt rolled back
+    ack_path = acks_dir / ack_name(file_name, number)
     write_complete(ack_path, ack.render())
     return ack_path, rejects_path if rejects_csv else None
+
+
+def ack_number(wh: Warehouse, agency: str, file_name: str) -> int:
+    """Which file of its stem ``file_name`` is for ``agency``, counting the files registered before it
+    (:func:`recouvra.exchange.names.stem_names`): 1 when none, so the first keeps the contract's
+    acknowledgement name and every later one gets its own numbered name."""
+    names = stem_names(file_stem(file_name))
+    rows = wh.query(query("ingest/count_files_of_stem", marks=", ".join("?" for _ in names)),
+                    [agency, *names])
+    return int(rows[0][0]) + 1
 
 
 # --- loading a judged file --------------------------------------------------------------------------
 
 def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
+    number = ack_number(wh, j.agency, j.file_name)
     try:
         name = parse_return_name(j.file_name)
         file_date, seq = name.file_date, name.seq
@@ -246,7 +258,7 @@ def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
         [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_seconds(j.received_at),
          now, j.status.value, j.rows_received, len(j.accepted), len(j.rejects), len(j.duplicates),
          error.code if error else None, error.detail if error else None, _pack_warnings(j.warnings),
-         ack_name(j.file_name)],
+         ack_name(j.file_name, number), number],
     )[0][0])
 
 
@@ -427,7 +439,8 @@ def ingest_file(
             log.info("%s %s: already loaded (return_file_id %s): acknowledgement replayed",
                      agency, path.name, row["return_file_id"])
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
-        ack_path, rejects_path = write_ack_files(path.name, ack, rejects_csv, acks_dir)
+        ack_path, rejects_path = write_ack_files(path.name, ack, rejects_csv, acks_dir,
+                                                 int(row["ack_number"] or 1))
     return {
         "agency": agency,
         "file_name": path.name,

@@ -6,10 +6,13 @@ spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where t
 size, sha256 and ``received_at``: the remote modification time, i.e. when the agency's upload
 completed, which with the name and sha256 identifies this upload (see :mod:`recouvra.ingest.load`).
 
-C, :func:`deliver_acks`: for each file step B ingested, upload ``outbox/acks/<stem>.rejects.csv``
-(when any) then ``outbox/acks/<stem>.ack.json``, each atomically (``.part`` then rename, verified),
-THEN move the file, then its sidecar, to ``inbox/processed/``. A crash anywhere in C leaves the file in
-``inbox/``: the next run fetches it again, step B replays it (same acknowledgement) and C finishes.
+C, :func:`deliver_acks`: for each file step B ingested, upload its rejects file (when any) then its
+acknowledgement to ``outbox/acks/``, under the names B gave them (``<stem>.ack.json``, or
+``<stem>.ack.<n>.json`` for the n-th file of a stem: each file its own, none ever replaced), each
+atomically (``.part`` then rename, verified), THEN move the file, then its sidecar, to
+``inbox/processed/``. What went up is returned for :func:`recouvra.ingest.record_deliveries`. A crash
+anywhere in C leaves the file in ``inbox/``: the next run fetches it again, step B replays it (same
+acknowledgement) and C finishes.
 A file the agency replaced after step A fetched it is acknowledged (its first content was loaded)
 but not moved: its new content is judged by the next run.
 """
@@ -22,7 +25,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recouvra.exchange.names import ACK_SUFFIX, ACKS, INBOX, PROCESSED, REJECTS_SUFFIX, SIDECAR_SUFFIX
+from recouvra.exchange.names import ACKS, INBOX, PROCESSED, SIDECAR_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -92,6 +95,11 @@ def fetch_inbox(client: SftpClient, agency: str, local_dir: Path) -> list[dict[s
     return items
 
 
+def _now() -> str:
+    """The fund's clock, UTC to the second, as ``core.publication_log`` records publications."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _free_name(name: str, taken: set[str], received_at: str) -> str:
     """``name``, or ``name.<received stamp>`` when ``inbox/processed/`` already holds one of that name
     (an earlier file is evidence: never overwritten)."""
@@ -110,31 +118,34 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
 
     ``items`` are step B's results for this agency; an item with an ``error`` is skipped (its file
     stays in ``inbox/`` and is tried again next run). Returns per item: ``file_name``, ``delivered``
-    (ack uploaded), ``moved_to`` (or None) and a ``note``. SFTP failures raise (this agency's task
-    fails; a retry is safe: uploads replace identical files, a file already moved is not moved again).
+    (ack uploaded), ``moved_to`` (or None), a ``note``, and for a delivered file its ``status``,
+    ``return_file_id`` and ``published``: the acknowledgement files uploaded (name, type ``ACK`` or
+    ``REJECTS``, remote path, sha256, rows, when), for ``core.publication_log``. SFTP failures raise
+    (this agency's task fails; a retry is safe: an upload replaces a file of the same name, which only
+    this file's own acknowledgement can have, a file already moved is not moved again).
     """
     items = [dict(i) for i in items]
     if not items:
         return []
     inbox = {f.name: f for f in client.list_ready(INBOX)}
     processed = {f.name for f in client.list_ready(PROCESSED)}
-    acks = {f.name for f in client.list_ready(ACKS)}
     report: list[dict[str, Any]] = []
     for item in items:
         name = item["file_name"]
         if item.get("agency", agency) != agency:
             raise ValueError(f"item of agency {item.get('agency')} given to the delivery of {agency}")
         if item.get("error") or not item.get("ack_path"):
-            report.append({"file_name": name, "delivered": False, "moved_to": None,
+            report.append({"agency": agency, "file_name": name, "delivered": False, "moved_to": None,
                            "note": f"not ingested: {item.get('error') or 'no acknowledgement'}"})
             continue
-        ack = Path(item["ack_path"])
-        rejects_name = ack.name.removesuffix(ACK_SUFFIX) + REJECTS_SUFFIX
-        if item.get("rejects_path"):
-            client.upload_atomic(Path(item["rejects_path"]), posixpath.join(ACKS, rejects_name))
-        elif rejects_name in acks:
-            client.remove(posixpath.join(ACKS, rejects_name))  # an earlier file's, under the same stem
-        client.upload_atomic(ack, posixpath.join(ACKS, ack.name))
+        published = []
+        for local, file_type, rows in ((item.get("rejects_path"), "REJECTS", item.get("rows_rejected")),
+                                       (item["ack_path"], "ACK", 0)):
+            if local:
+                sent = client.upload_atomic(Path(local), posixpath.join(ACKS, Path(local).name))
+                published.append({"file_name": Path(local).name, "file_type": file_type,
+                                  "remote_path": sent.path, "sha256": sent.sha256, "rows": int(rows or 0),
+                                  "published_at": _now()})
         remote = inbox.get(name)
         moved_to: str | None = None
         if remote is None:
@@ -153,7 +164,8 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
                 client.move(sidecar.path, posixpath.join(PROCESSED, side_target))
                 processed.add(side_target)
             note = "acknowledged and moved"
-        report.append({"file_name": name, "delivered": True, "moved_to": moved_to, "note": note,
-                       "status": item.get("status")})
+        report.append({"agency": agency, "file_name": name, "delivered": True, "moved_to": moved_to,
+                       "note": note, "status": item.get("status"),
+                       "return_file_id": item.get("return_file_id"), "published": published})
         log.info("%s %s: %s (%s)", agency, name, note, item.get("status"))
     return report

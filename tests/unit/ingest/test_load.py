@@ -224,6 +224,58 @@ def test_name_reused_with_other_content_is_f007(wh: Warehouse, tmp_path: Path) -
     assert codes == [(None,), ("F007",)]
 
 
+def test_every_file_received_under_one_stem_gets_its_own_acknowledgement_never_replaced(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    acks = tmp_path / "outbox" / "acks"  # one folder for every file, as on the agency's account
+    name = "AG01_PAYMENTS_20261125_01.csv"
+    first_rows = [[D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""],
+                  [D1, "P2", "2026-11-10", "0", "CHEQUE", ""]]
+    sent = [
+        write(tmp_path / "1", name, "PAYMENTS", first_rows),                                  # PARTIAL
+        write(tmp_path / "2", name, "PAYMENTS", [[D1, "P9", "2026-11-10", "9.00", "CHEQUE", ""]]),  # F007
+        write(tmp_path / "3", name, "PAYMENTS", first_rows),                                  # DUPLICATE
+        write(tmp_path / "4", "AG01_PAYMENTS_20261125_01", "PAYMENTS", first_rows[:1]),      # F001, same stem
+    ]
+    results, first_answer = [], None
+    for i, path in enumerate(sent):
+        results.append(ingest_file(wh, path, "AG01", AS_OF, T0 + dt.timedelta(hours=i), acks_dir=acks))
+        if i == 0:
+            first_answer = {p.name: p.read_bytes() for p in acks.iterdir()}
+
+    assert [r["status"] for r in results] == ["PARTIAL", "REJECTED", "DUPLICATE", "REJECTED"]
+    assert wh.query("SELECT file_name, ack_file_name, ack_number, file_error_code FROM core.return_file "
+                    "ORDER BY return_file_id") == [
+        (name, "AG01_PAYMENTS_20261125_01.ack.json", 1, None),
+        (name, "AG01_PAYMENTS_20261125_01.ack.2.json", 2, "F007"),
+        (name, "AG01_PAYMENTS_20261125_01.ack.3.json", 3, None),
+        ("AG01_PAYMENTS_20261125_01", "AG01_PAYMENTS_20261125_01.ack.4.json", 4, "F001"),
+    ]
+    # The first file's answer is as it was written, byte for byte, beside the answers of the others.
+    assert first_answer is not None and {n: (acks / n).read_bytes() for n in first_answer} == first_answer
+    assert sorted(first_answer) == ["AG01_PAYMENTS_20261125_01.ack.json",
+                                    "AG01_PAYMENTS_20261125_01.rejects.csv"]
+    assert sorted(p.name for p in acks.iterdir()) == sorted([
+        *first_answer, "AG01_PAYMENTS_20261125_01.ack.2.json", "AG01_PAYMENTS_20261125_01.rejects.2.csv",
+        "AG01_PAYMENTS_20261125_01.ack.3.json", "AG01_PAYMENTS_20261125_01.ack.4.json",
+        "AG01_PAYMENTS_20261125_01.rejects.4.csv"])
+    answers = [json.loads(Path(r["ack_path"]).read_text(encoding="utf-8")) for r in results]
+    assert [(a["file"], a["status"], [e["code"] for e in a["file_errors"]]) for a in answers] == [
+        (name, "PARTIAL", []), (name, "REJECTED", ["F007"]), (name, "DUPLICATE", []),
+        ("AG01_PAYMENTS_20261125_01", "REJECTED", ["F001"])]
+    assert [Path(r["rejects_path"]).name if r["rejects_path"] else None for r in results] == [
+        "AG01_PAYMENTS_20261125_01.rejects.csv", "AG01_PAYMENTS_20261125_01.rejects.2.csv", None,
+        "AG01_PAYMENTS_20261125_01.rejects.4.csv"]
+
+    # A replay of the second file (its acknowledgement never reached the agency) writes its own again.
+    second = (acks / "AG01_PAYMENTS_20261125_01.ack.2.json").read_bytes()
+    again = ingest_file(wh, sent[1], "AG01", AS_OF, T0 + dt.timedelta(hours=1), acks_dir=tmp_path / "run2")
+    assert again["replayed"] is True
+    assert Path(again["ack_path"]).name == "AG01_PAYMENTS_20261125_01.ack.2.json"
+    assert Path(again["ack_path"]).read_bytes() == second
+    assert count(wh, "core.return_file") == 4
+
+
 def test_context_from_warehouse_has_windows_totals_and_recalls(wh: Warehouse) -> None:
     context = context_from_warehouse(wh)
     d3 = context.get(D3)

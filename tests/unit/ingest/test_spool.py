@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from recouvra.exchange.names import ack_name, rejects_name
 from recouvra.ingest import deliver_acks, fetch_inbox, spool_dir
 from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
 
@@ -150,8 +151,8 @@ def test_an_empty_inbox_fetches_nothing(account: FolderAccount, tmp_path: Path) 
 
 # ------------------------------------------------------------------------------------------ step C
 def ingested(account: FolderAccount, tmp_path: Path, *, rejects: bool, sidecar: bool = False,
-             status: str = "PARTIAL") -> dict[str, Any]:
-    """One file fetched by step A and acknowledged locally by step B."""
+             status: str = "PARTIAL", number: int = 1) -> dict[str, Any]:
+    """One file fetched by step A and acknowledged locally by step B (the ``number``-th of its stem)."""
     data = b"dossier_id;payment_id\n"
     account.drop(NAME, data)
     if sidecar:
@@ -159,14 +160,16 @@ def ingested(account: FolderAccount, tmp_path: Path, *, rejects: bool, sidecar: 
     item = fetch_inbox(account, "AG01", tmp_path / "spool")[0]
     acks = tmp_path / "acks"
     acks.mkdir(exist_ok=True)
-    (acks / "AG01_PAYMENTS_20261125_01.ack.json").write_text(f'{{"status": "{status}"}}\n', encoding="utf-8")
-    item["ack_path"] = str(acks / "AG01_PAYMENTS_20261125_01.ack.json")
+    ack = acks / ack_name(NAME, number)
+    ack.write_text(f'{{"status": "{status}"}}\n', encoding="utf-8")
+    item["ack_path"] = str(ack)
     item["rejects_path"] = None
+    item["rows_rejected"] = 1 if rejects else 0
     if rejects:
-        (acks / "AG01_PAYMENTS_20261125_01.rejects.csv").write_text("line_no;record_id;reason_code;detail\n",
-                                                                    encoding="utf-8")
-        item["rejects_path"] = str(acks / "AG01_PAYMENTS_20261125_01.rejects.csv")
-    item["status"], item["error"] = status, None
+        (acks / rejects_name(NAME, number)).write_text("line_no;record_id;reason_code;detail\n2;P1;E005;x\n",
+                                                       encoding="utf-8")
+        item["rejects_path"] = str(acks / rejects_name(NAME, number))
+    item["status"], item["error"], item["return_file_id"] = status, None, 7
     return item
 
 
@@ -178,8 +181,18 @@ def test_acks_go_up_rejects_first_then_the_file_then_its_sidecar_move_to_process
 
     report = deliver_acks(account, "AG01", [item])
 
-    assert report == [{"file_name": NAME, "delivered": True, "moved_to": f"inbox/processed/{NAME}",
-                       "note": "acknowledged and moved", "status": "PARTIAL"}]
+    (entry,) = report
+    assert {k: v for k, v in entry.items() if k != "published"} == {
+        "agency": "AG01", "file_name": NAME, "delivered": True, "moved_to": f"inbox/processed/{NAME}",
+        "note": "acknowledged and moved", "status": "PARTIAL", "return_file_id": 7}
+    acks = account.root / "outbox" / "acks"
+    assert [(f["file_name"], f["file_type"], f["remote_path"], f["sha256"], f["rows"])
+            for f in entry["published"]] == [
+        ("AG01_PAYMENTS_20261125_01.rejects.csv", "REJECTS",
+         "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv",
+         sha((acks / "AG01_PAYMENTS_20261125_01.rejects.csv").read_bytes()), 1),
+        ("AG01_PAYMENTS_20261125_01.ack.json", "ACK", "outbox/acks/AG01_PAYMENTS_20261125_01.ack.json",
+         sha((acks / "AG01_PAYMENTS_20261125_01.ack.json").read_bytes()), 0)]
     assert account.log == [
         ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv"),
         ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.ack.json"),
@@ -202,13 +215,22 @@ def test_a_name_already_in_processed_is_kept_and_the_new_file_gets_a_stamp(
     assert (account.root / "inbox" / "processed" / NAME).read_bytes() == b"the earlier file"
 
 
-def test_an_older_rejects_file_under_the_same_stem_is_removed(account: FolderAccount, tmp_path: Path) -> None:
-    stale = account.root / "outbox" / "acks" / "AG01_PAYMENTS_20261125_01.rejects.csv"
-    stale.write_text("from an earlier file\n", encoding="utf-8")
-    item = ingested(account, tmp_path, rejects=False, status="ACCEPTED")
+def test_an_earlier_files_acknowledgement_of_the_same_stem_is_never_touched(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    acks = account.root / "outbox" / "acks"
+    earlier = {"AG01_PAYMENTS_20261125_01.ack.json": '{"status": "PARTIAL"}\n',
+               "AG01_PAYMENTS_20261125_01.rejects.csv": "line_no;record_id;reason_code;detail\n2;P1;E005;x\n"}
+    for name, text in earlier.items():
+        (acks / name).write_text(text, encoding="utf-8")
+    item = ingested(account, tmp_path, rejects=False, status="DUPLICATE", number=2)  # the name sent again
+    account.log.clear()
     deliver_acks(account, "AG01", [item])
-    assert not stale.exists()
-    assert ("remove", "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv") in account.log
+    assert {name: (acks / name).read_text(encoding="utf-8") for name in earlier} == earlier
+    assert sorted(p.name for p in acks.iterdir()) == [
+        "AG01_PAYMENTS_20261125_01.ack.2.json", *sorted(earlier)]
+    assert [e for e in account.log if e[0] != "move"] == [
+        ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.ack.2.json")]
 
 
 def test_a_file_replaced_since_it_was_fetched_is_acknowledged_but_left_in_the_inbox(
@@ -243,9 +265,10 @@ def test_a_file_not_ingested_is_neither_acknowledged_nor_moved(
     account.log.clear()
     report = deliver_acks(account, "AG01", [failed, unacked])
     assert report == [
-        {"file_name": NAME, "delivered": False, "moved_to": None,
+        {"agency": "AG01", "file_name": NAME, "delivered": False, "moved_to": None,
          "note": "not ingested: warehouse unreachable"},
-        {"file_name": NAME, "delivered": False, "moved_to": None, "note": "not ingested: no acknowledgement"},
+        {"agency": "AG01", "file_name": NAME, "delivered": False, "moved_to": None,
+         "note": "not ingested: no acknowledgement"},
     ]
     assert [entry[0] for entry in account.log] == []
     assert (account.root / "inbox" / NAME).exists()
