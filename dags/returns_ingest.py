@@ -24,6 +24,7 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
 
 Exactly once: a crash between the load and the acknowledgement is replayed from the registry on the
 next run (same acknowledgement, nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
+`received_at` is when `fetch_inbox` took the file, by the fund's clock.
 """
 
 from __future__ import annotations

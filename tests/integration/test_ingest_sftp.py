@@ -63,14 +63,20 @@ def wh(tmp_path: Path) -> Iterator[Warehouse]:
         yield conn
 
 
-def drop(agency_sftp: Any, tmp_path: Path, agency: str, files: dict[str, bytes]) -> None:
-    """The agency uploads files as the contract says: under ``.part``, then renamed."""
+def drop(agency_sftp: Any, tmp_path: Path, agency: str, files: dict[str, bytes], *,
+         dated: dt.datetime | None = None) -> None:
+    """The agency uploads files as the contract says: under ``.part``, then renamed; ``dated``: its
+    files carry that date on its disk and go up with ``put -p``, which keeps it on the server."""
     folder = tmp_path / "agency" / agency / "out"
     folder.mkdir(parents=True, exist_ok=True)
     batch = []
     for name, data in files.items():
         (folder / name).write_bytes(data)
-        batch += [f"put {folder / name} inbox/{name}.part", f"rename inbox/{name}.part inbox/{name}"]
+        put = "put"
+        if dated is not None:
+            os.utime(folder / name, (dated.timestamp(), dated.timestamp()))
+            put = "put -p"
+        batch += [f"{put} {folder / name} inbox/{name}.part", f"rename inbox/{name}.part inbox/{name}"]
     run = agency_sftp(agency, "\n".join(batch) + "\n")
     assert run.returncode == 0, run.stderr
 
@@ -170,13 +176,12 @@ def test_rerun_after_crash_between_load_and_ack_gives_the_same_end_state(
     assert wh.query("SELECT count(*) FROM core.agency_payment") == [(1,)]
     assert wh.query("SELECT count(*) FROM core.return_reject") == [(1,)]
 
-    # A third run finds nothing; the same bytes uploaded again later are DUPLICATE.
+    # A third run finds nothing; the same bytes uploaded again later are DUPLICATE, with their own ack.
     assert run_pipeline(sftp_server, wh, tmp_path / "spool", "run3") == []
     drop(agency_sftp, tmp_path, "AG01", {name: (home / "inbox" / "processed" / name).read_bytes()})
-    later = (home / "inbox" / name).stat().st_mtime + 60  # a later upload, whatever this machine's speed
-    os.utime(home / "inbox" / name, (later, later))
     (again,) = [i for g in run_pipeline(sftp_server, wh, tmp_path / "spool", "run4") for i in g["items"]]
     assert (again["status"], again["replayed"]) == ("DUPLICATE", False)
+    assert Path(again["ack_path"]).name == "AG01_PAYMENTS_20261125_01.ack.2.json"
     processed = sorted(p.name for p in (home / "inbox" / "processed").iterdir())
     assert processed[0] == name and len(processed) == 2  # the first file kept, the second beside it
 
@@ -256,3 +261,33 @@ def test_every_file_sent_gets_its_own_acknowledgement_none_replaced_each_logged(
     assert len(logged) == 6
     assert listing(agency_sftp, "AG01", "inbox") == {"processed"}
     assert len(listing(agency_sftp, "AG01", "inbox/processed")) == 3  # every file kept, none overwritten
+
+
+def test_received_at_is_the_funds_clock_even_when_the_agency_uploads_with_its_own_dates(
+    sftp_server: EmbeddedSftpServer, agency_sftp: Any, wh: Warehouse, tmp_path: Path
+) -> None:
+    """``put -p`` gives the upload the date of the agency's disk (2020 here). The acknowledgement and
+    core.return_file say when the fund took the file; the same file sent again the same way, once the
+    first was done, is a new upload (DUPLICATE, its own acknowledgement), not taken for the first."""
+    name = "AG01_PAYMENTS_20261125_01.csv"
+    home = sftp_server.account("AG01").home
+    data = return_csv(PAYMENTS, [["D202611-000001", "P1", "2026-11-10", "10.00", "CHEQUE", ""]])
+    agency_date = dt.datetime(2020, 1, 1, 8, 0, tzinfo=dt.UTC)
+
+    for n, (run, ack, status) in enumerate((("run1", "AG01_PAYMENTS_20261125_01.ack.json", "ACCEPTED"),
+                                            ("run2", "AG01_PAYMENTS_20261125_01.ack.2.json", "DUPLICATE"))):
+        drop(agency_sftp, tmp_path, "AG01", {name: data}, dated=agency_date)
+        assert (home / "inbox" / name).stat().st_mtime == agency_date.timestamp()  # put -p kept it
+        start = dt.datetime.now(dt.UTC)
+        run_pipeline(sftp_server, wh, tmp_path / "spool", run)
+        end = dt.datetime.now(dt.UTC)
+
+        registry = wh.query("SELECT received_at, status FROM core.return_file ORDER BY return_file_id")
+        assert len(registry) == n + 1
+        fetched = registry[-1][0].replace(tzinfo=dt.UTC)
+        assert start <= fetched <= end, (fetched, start, end)
+        answer = json.loads((home / "outbox" / "acks" / ack).read_text(encoding="utf-8"))
+        assert (answer["received_at"], answer["status"], registry[-1][1]) == (
+            fetched.strftime("%Y-%m-%dT%H:%M:%SZ"), status, status)
+    assert wh.query("SELECT count(*) FROM core.agency_payment") == [(1,)]
+    assert len(list((home / "inbox" / "processed").iterdir())) == 2

@@ -16,10 +16,12 @@ Four steps, shaped for Airflow's dynamic task mapping with a single warehouse wr
 Every received file has its own acknowledgement, never replaced: ``<stem>.ack.json`` for the first
 file of a stem, ``<stem>.ack.<n>.json`` for the n-th (:func:`recouvra.ingest.load.ack_number`).
 
-Exactly once: a file is identified by (agency, name, sha256, received_at = when its upload completed).
-B finding that identity registered replays: it loads nothing and regenerates the same acknowledgement
-from the registry, so a crash between B's commit and C's move only delays the acknowledgement. The
-same bytes uploaded again later are a new identity: DUPLICATE, as the contract says.
+Exactly once: a registry row stays open from B's load until D records C's delivery (``delivered_at``).
+A file fetched while a row of the same agency, name and sha256 is open is that upload fetched again:
+B loads nothing and regenerates the same acknowledgement from the registry, so a crash between B's
+commit and C's move only delays the acknowledgement. The same bytes sent again once the fund was done
+with the first are a new upload: DUPLICATE, as the contract says, with its own acknowledgement.
+``received_at`` is the fund's clock when A fetched the file, never a date the agency's client set.
 """
 
 from __future__ import annotations

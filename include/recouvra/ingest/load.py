@@ -11,13 +11,19 @@ verbatim in ``core.return_reject``; apply contact updates and closures to the de
 before the commit leaves nothing in the warehouse; the local ack files it may have left are
 rewritten by the next attempt.
 
-Re-running the same processing replays it: a file is identified by (agency, file name, sha256,
-received_at), ``received_at`` being the moment the upload completed in ``inbox/`` (the remote
-modification time, read by step A). When the registry already holds that identity the file was
-loaded by an earlier attempt whose acknowledgement may never have reached the agency: nothing is
-loaded again and the acknowledgement is regenerated from the registry, byte for byte the same. The
-same bytes uploaded again after the first upload was processed have another ``received_at``: that
-is a re-delivery, judged afresh, hence DUPLICATE.
+``received_at`` is when the fund fetched the file (step A, the fund's clock): never a time the agency
+sets, such as the upload's modification time, which an SFTP client may carry over from the agency's
+disk (``put -p``).
+
+Re-running the same processing replays it. A registry row stays open from the load until step D
+records that the fund was done with the file in ``inbox/`` (``delivered_at``: acknowledgement
+delivered, file moved). A file fetched while a row of the same agency, name and sha256 is open is
+that same upload, fetched again after a crash before its acknowledgement went out or before the file
+was moved: nothing is loaded again and the acknowledgement is regenerated from the registry, byte for
+byte the same, ``received_at`` included. The same bytes sent again once the fund was done with the
+first are a new upload, judged afresh, hence DUPLICATE, with their own acknowledgement. (Rows from
+before V017 have no ``delivered_at``; they are matched as they were, by the upload's modification
+time.)
 """
 
 from __future__ import annotations
@@ -85,11 +91,16 @@ def context_from_warehouse(wh: Warehouse) -> ExchangeContext:
 
 # --- time -----------------------------------------------------------------------------------------
 
-def utc_seconds(moment: dt.datetime) -> dt.datetime:
-    """``moment`` as naive UTC to the second: how received_at is stored and compared (naive = UTC)."""
+def utc_naive(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive UTC (how the warehouse stores times: naive = UTC)."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
+    return moment
+
+
+def utc_seconds(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive UTC to the second."""
+    return utc_naive(moment).replace(microsecond=0)
 
 
 # --- the registry and the acknowledgement rendered from it ----------------------------------------
@@ -125,16 +136,20 @@ def _unpack_warnings(text: str | None) -> list[str]:
     return out
 
 
-def _registered(wh: Warehouse, agency: str, file_name: str, sha256: str,
-                received_at: dt.datetime) -> dict[str, Any] | None:
-    rows = wh.query(
-        query("ingest/select_registered_file", columns=_REGISTRY_COLUMNS),
-        [agency, file_name, sha256, received_at],
-    )
+def _registry_row(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
     if not rows:
         return None
     names = [c.strip() for c in _REGISTRY_COLUMNS.split(",")]
     return dict(zip(names, rows[0], strict=True))
+
+
+def _open_upload(wh: Warehouse, agency: str, file_name: str, sha256: str,
+                 upload_mtime: int | None) -> dict[str, Any] | None:
+    """The registry row of this upload when the fund is not yet done with it in ``inbox/`` (see the
+    module doc); ``upload_mtime`` (the remote modification time) only identifies rows from before V017."""
+    legacy = utc_seconds(dt.datetime.fromtimestamp(upload_mtime, dt.UTC)) if upload_mtime else None
+    return _registry_row(wh.query(query("ingest/select_registered_file", columns=_REGISTRY_COLUMNS),
+                                  [agency, file_name, sha256, legacy]))
 
 
 class _ReplayHistory:
@@ -255,7 +270,7 @@ def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
     error = j.file_errors[0] if j.file_errors else None
     return int(wh.query(
         query("ingest/insert_return_file"),
-        [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_seconds(j.received_at),
+        [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_naive(j.received_at),
          now, j.status.value, j.rows_received, len(j.accepted), len(j.rejects), len(j.duplicates),
          error.code if error else None, error.detail if error else None, _pack_warnings(j.warnings),
          ack_name(j.file_name, number), number],
@@ -394,14 +409,17 @@ def ingest_file(
     on: dt.date,
     received_at: dt.datetime,
     *,
+    upload_mtime: int | None = None,
     context: ExchangeContext | None = None,
     acks_dir: Path | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Judge, load and acknowledge one spooled return file in one transaction (see the module doc).
 
-    ``received_at`` is when the upload completed in ``inbox/`` (with the file name and sha256, the
-    file's identity: the same identity again is a replay). The acknowledgement files are written to
+    ``received_at`` is when the fund fetched the file; a file whose upload is still open in the
+    registry (same agency, name and sha256, not yet delivered) is replayed with its first
+    ``received_at``. ``upload_mtime``, the remote modification time step A saw, only finds rows
+    registered before V017. The acknowledgement files are written to
     ``acks_dir`` (default: ``<path's folder>/acks``). Returns a JSON-ready summary: file name, status,
     counts, ``return_file_id``, ``replayed``, ``ack_path`` and ``rejects_path`` (None without rejects).
     Raises :class:`IngestError` or a warehouse error, in which case nothing was committed.
@@ -410,10 +428,10 @@ def ingest_file(
     acks_dir = acks_dir if acks_dir is not None else path.parent / ACKS_FOLDER
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    received = utc_seconds(received_at)
+    received = utc_naive(received_at)  # as read, to the microsecond: acknowledgements show the second
     processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
     with wh.transaction():
-        row = _registered(wh, agency, path.name, sha256, received)
+        row = _open_upload(wh, agency, path.name, sha256, upload_mtime)
         replayed = row is not None
         if row is None:
             judgement = judge_file(
@@ -429,7 +447,8 @@ def ingest_file(
                 apply_contact_updates(wh, file_id, processed_at)
             if judgement.record_type == "CLOSURES" and judgement.accepted:
                 apply_closures(wh, file_id, processed_at)
-            row = _registered(wh, agency, path.name, sha256, received)
+            row = _registry_row(wh.query(query("ingest/select_return_file", columns=_REGISTRY_COLUMNS),
+                                         [file_id]))
             assert row is not None
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
             if ack != judgement.acknowledgement() or rejects_csv != judgement.rejects_csv():
@@ -465,10 +484,10 @@ def ingest_fetched(
     failure recorded in its result (``error``) and never stopping the others.
 
     ``fetched`` holds the items of :func:`recouvra.ingest.fetch_inbox` (a list per agency, as mapped
-    tasks return them, or one flat list). Files are taken per agency in the order they were
-    received. Returns one group per agency, ``{"agency": ..., "items": [...]}``, each item the
-    fetched item updated with :func:`ingest_file`'s summary or with ``error``: ready to be mapped
-    again for :func:`recouvra.ingest.deliver_acks`.
+    tasks return them, or one flat list). Files are taken per agency in the order the fund fetched
+    them (``received_at``, then name: name order within a run). Returns one group per agency,
+    ``{"agency": ..., "items": [...]}``, each item the fetched item updated with :func:`ingest_file`'s
+    summary or with ``error``: ready to be mapped again for :func:`recouvra.ingest.deliver_acks`.
     """
     items: list[dict[str, Any]] = []
     for entry in fetched:
@@ -484,7 +503,7 @@ def ingest_fetched(
         try:
             outcome = ingest_file(
                 wh, Path(item["local_path"]), agency, on, dt.datetime.fromisoformat(item["received_at"]),
-                context=context, now=now,
+                upload_mtime=item.get("mtime"), context=context, now=now,
             )
             item.update(outcome, error=None)
         except Exception as exc:  # one file's failure is reported, the others go on

@@ -7,6 +7,10 @@ type ``ACK`` or ``REJECTS``, ``period_label`` the stem of the file acknowledged,
 a numbered acknowledgement (NULL for the contract's ``<stem>.ack.json``). Each file has its own names
 (:func:`recouvra.ingest.load.ack_number`), so a row is never another file's; the same upload delivered
 again (a retry, a replay) has the same bytes and only its ``published_at`` moves.
+
+It also closes each delivered file's upload in ``core.return_file`` (``delivered_at``): the fund is
+done with the file in ``inbox/``, so the same name and bytes found there later are a new upload
+(DUPLICATE, with its own acknowledgement), not the same one fetched again (replayed).
 """
 
 from __future__ import annotations
@@ -74,6 +78,8 @@ def record_deliveries(wh: Warehouse, delivered: Reports) -> dict[str, int]:
                     dt.datetime.strptime(f["published_at"], "%Y-%m-%dT%H:%M:%SZ"),
                 ])
                 logged += 1
+            wh.execute(query("ingest/update_file_delivered"), [
+                dt.datetime.strptime(report["done_at"], "%Y-%m-%dT%H:%M:%SZ"), int(report["return_file_id"])])
             files += 1
     log.info("recorded the acknowledgements of %d file(s): %d publication_log row(s)", files, logged)
     return {"files": files, "logged": logged}

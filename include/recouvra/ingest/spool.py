@@ -3,8 +3,9 @@
 A, :func:`fetch_inbox`: list the complete files of ``inbox/`` (``.part`` files are skipped by the
 client), download each return file, and its ``.sha256`` sidecar when one is there, into the local
 spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where the file came from, its
-size, sha256 and ``received_at``: the remote modification time, i.e. when the agency's upload
-completed, which with the name and sha256 identifies this upload (see :mod:`recouvra.ingest.load`).
+size, remote modification time, sha256 and ``received_at``: when the fund fetched it, by the fund's
+clock. The modification time is the agency's to set (``put -p`` keeps the date of the agency's own
+disk): it dates nothing; step C compares it to see whether the file was replaced since it was fetched.
 
 C, :func:`deliver_acks`: for each file step B ingested, upload its rejects file (when any) then its
 acknowledgement to ``outbox/acks/``, under the names B gave them (``<stem>.ack.json``, or
@@ -28,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 from recouvra.exchange.names import ACKS, INBOX, PROCESSED, SIDECAR_SUFFIX
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
-    from recouvra.sftp.client import RemoteFile, SftpClient
+    from recouvra.sftp.client import SftpClient
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +46,19 @@ def spool_dir(root: Path, agency: str, run: str) -> Path:
     return Path(root) / agency / safe
 
 
-def _received_at(remote: RemoteFile) -> str:
-    """When the upload completed (the remote mtime), ISO 8601 UTC; now when the server gives none."""
-    moment = (dt.datetime.fromtimestamp(remote.mtime, dt.UTC) if remote.mtime > 0
-              else dt.datetime.now(dt.UTC))
-    return moment.replace(microsecond=0).isoformat()
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
-def fetch_inbox(client: SftpClient, agency: str, local_dir: Path) -> list[dict[str, Any]]:
+def fetch_inbox(
+    client: SftpClient, agency: str, local_dir: Path, *, clock: Callable[[], dt.datetime] = _utc_now
+) -> list[dict[str, Any]]:
     """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
 
     Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
-    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path``. A sidecar whose file is
+    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path``; ``received_at`` is the
+    fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the second) when the file's
+    download completed. A sidecar whose file is
     not in ``inbox/`` is left alone (its file may still be on its way). Raises the client's
     :class:`~recouvra.sftp.errors.SftpError` when the account cannot be read: that agency's task
     fails, no other's.
@@ -73,6 +75,7 @@ def fetch_inbox(client: SftpClient, agency: str, local_dir: Path) -> list[dict[s
             continue
         local = local_dir / entry.name
         got = client.download(entry.path, local)
+        received_at = clock().astimezone(dt.UTC).isoformat()
         sidecar = by_name.get(entry.name + SIDECAR_SUFFIX)
         local_sidecar = local_dir / (entry.name + SIDECAR_SUFFIX)
         if sidecar is not None:
@@ -85,7 +88,7 @@ def fetch_inbox(client: SftpClient, agency: str, local_dir: Path) -> list[dict[s
             "remote_path": entry.path,
             "size": got.size,
             "mtime": entry.mtime,
-            "received_at": _received_at(entry),
+            "received_at": received_at,
             "sha256": got.sha256,
             "local_path": str(local),
             "sidecar_remote": sidecar.path if sidecar is not None else None,
@@ -105,7 +108,7 @@ def _free_name(name: str, taken: set[str], received_at: str) -> str:
     (an earlier file is evidence: never overwritten)."""
     if name not in taken:
         return name
-    stamp = received_at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    stamp = dt.datetime.fromisoformat(received_at).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate, n = f"{name}.{stamp}", 1
     while candidate in taken:
         n += 1
@@ -119,10 +122,13 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
     ``items`` are step B's results for this agency; an item with an ``error`` is skipped (its file
     stays in ``inbox/`` and is tried again next run). Returns per item: ``file_name``, ``delivered``
     (ack uploaded), ``moved_to`` (or None), a ``note``, and for a delivered file its ``status``,
-    ``return_file_id`` and ``published``: the acknowledgement files uploaded (name, type ``ACK`` or
-    ``REJECTS``, remote path, sha256, rows, when), for ``core.publication_log``. SFTP failures raise
-    (this agency's task fails; a retry is safe: an upload replaces a file of the same name, which only
-    this file's own acknowledgement can have, a file already moved is not moved again).
+    ``return_file_id``, ``published``: the acknowledgement files uploaded (name, type ``ACK`` or
+    ``REJECTS``, remote path, sha256, rows, when), for ``core.publication_log``, and ``done_at``: from
+    then on the file's upload is over (moved now, moved by an earlier attempt, or replaced by the
+    agency since it was fetched), so the same name and bytes in ``inbox/`` later are a new upload.
+    SFTP failures raise (this agency's task fails; a retry is safe: an upload replaces a file of the
+    same name, which only this file's own acknowledgement can have; a file already moved is not moved
+    again).
     """
     items = [dict(i) for i in items]
     if not items:
@@ -166,6 +172,7 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
             note = "acknowledged and moved"
         report.append({"agency": agency, "file_name": name, "delivered": True, "moved_to": moved_to,
                        "note": note, "status": item.get("status"),
-                       "return_file_id": item.get("return_file_id"), "published": published})
+                       "return_file_id": item.get("return_file_id"), "published": published,
+                       "done_at": _now()})
         log.info("%s %s: %s (%s)", agency, name, note, item.get("status"))
     return report

@@ -50,7 +50,7 @@ def delivered(item: dict[str, Any], at: str = "2026-11-25T10:00:00Z") -> dict[st
                               "published_at": at})
     return {"agency": "AG01", "file_name": item["file_name"], "delivered": True, "moved_to": None,
             "note": "acknowledged and moved", "status": item["status"],
-            "return_file_id": item["return_file_id"], "published": published}
+            "return_file_id": item["return_file_id"], "published": published, "done_at": at}
 
 
 def log_rows(wh: Warehouse) -> list[tuple[Any, ...]]:
@@ -83,6 +83,9 @@ def test_each_files_acknowledgement_and_rejects_are_logged_under_their_own_names
         (f"{stem}.rejects.csv", "REJECTS", stem, None, f"outbox/acks/{stem}.rejects.csv",
          digest(first["rejects_path"]), 2, None, at1),
     ]
+    # Both uploads are over: the same name and bytes in inbox/ later would be new uploads.
+    assert wh.query("SELECT ack_number, delivered_at FROM core.return_file ORDER BY 1") == [
+        (1, at1), (2, at2)]
     # The same delivery recorded again (a retry) moves only published_at.
     before = [r[:8] for r in log_rows(wh)]
     record_deliveries(wh, [delivered(first, "2026-11-25T12:00:00Z")])
@@ -111,6 +114,7 @@ def test_files_not_delivered_are_not_logged(wh: Warehouse, tmp_path: Path) -> No
     skipped = {**delivered(first), "delivered": False, "published": []}
     assert record_deliveries(wh, [skipped]) == {"files": 0, "logged": 0}
     assert log_rows(wh) == []
+    assert wh.query("SELECT delivered_at FROM core.return_file") == [(None,)]  # still open: replayed
 
 
 def test_the_report_counts_per_agency_and_fails_for_a_file_not_ingested_or_an_agency_not_delivered() -> None:

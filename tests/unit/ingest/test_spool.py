@@ -19,6 +19,13 @@ from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
 
 UPLOADED = 1_795_599_000  # 2026-11-25 09:30:00 UTC
 NAME = "AG01_PAYMENTS_20261125_01.csv"
+FETCHED = dt.datetime(2026, 11, 25, 10, 15, 7, 250_000, tzinfo=dt.UTC)  # the fund's clock
+
+
+def ticking(start: dt.datetime = FETCHED, step: dt.timedelta = dt.timedelta(seconds=2)) -> Any:
+    """A clock that moves ``step`` on at each reading."""
+    moments = iter(start + k * step for k in range(1_000))
+    return lambda: next(moments)
 
 
 class FolderAccount:
@@ -108,18 +115,18 @@ def test_fetch_downloads_files_and_their_sidecars_in_name_order(
     account.drop("AG01_PLANS_20261125_01.csv.part", b"half")         # an upload in progress
     spool = tmp_path / "spool"
 
-    items = fetch_inbox(account, "AG01", spool)
+    items = fetch_inbox(account, "AG01", spool, clock=ticking())
 
     assert items == [
         {"agency": "AG01", "file_name": "AG01_ACTIONS_20261125_01.csv",
          "remote_path": "inbox/AG01_ACTIONS_20261125_01.csv", "size": len(first), "mtime": UPLOADED,
-         "received_at": "2026-11-25T09:30:00+00:00", "sha256": sha(first),
+         "received_at": "2026-11-25T10:15:07.250000+00:00", "sha256": sha(first),
          "local_path": str(spool / "AG01_ACTIONS_20261125_01.csv"),
          "sidecar_remote": "inbox/AG01_ACTIONS_20261125_01.csv.sha256",
          "sidecar_path": str(spool / "AG01_ACTIONS_20261125_01.csv.sha256")},
         {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_02.csv",
          "remote_path": "inbox/AG01_PAYMENTS_20261125_02.csv", "size": len(second), "mtime": UPLOADED + 60,
-         "received_at": "2026-11-25T09:31:00+00:00", "sha256": sha(second),
+         "received_at": "2026-11-25T10:15:09.250000+00:00", "sha256": sha(second),
          "local_path": str(spool / "AG01_PAYMENTS_20261125_02.csv"),
          "sidecar_remote": None, "sidecar_path": None},
     ]
@@ -157,7 +164,7 @@ def ingested(account: FolderAccount, tmp_path: Path, *, rejects: bool, sidecar: 
     account.drop(NAME, data)
     if sidecar:
         account.drop(NAME + ".sha256", sha(data).encode())
-    item = fetch_inbox(account, "AG01", tmp_path / "spool")[0]
+    item = fetch_inbox(account, "AG01", tmp_path / "spool", clock=ticking())[0]
     acks = tmp_path / "acks"
     acks.mkdir(exist_ok=True)
     ack = acks / ack_name(NAME, number)
@@ -182,7 +189,7 @@ def test_acks_go_up_rejects_first_then_the_file_then_its_sidecar_move_to_process
     report = deliver_acks(account, "AG01", [item])
 
     (entry,) = report
-    assert {k: v for k, v in entry.items() if k != "published"} == {
+    assert {k: v for k, v in entry.items() if k not in ("published", "done_at")} == {
         "agency": "AG01", "file_name": NAME, "delivered": True, "moved_to": f"inbox/processed/{NAME}",
         "note": "acknowledged and moved", "status": "PARTIAL", "return_file_id": 7}
     acks = account.root / "outbox" / "acks"
@@ -208,10 +215,10 @@ def test_a_name_already_in_processed_is_kept_and_the_new_file_gets_a_stamp(
     account: FolderAccount, tmp_path: Path
 ) -> None:
     (account.root / "inbox" / "processed" / NAME).write_bytes(b"the earlier file")
-    (account.root / "inbox" / "processed" / f"{NAME}.20261125T093000Z").write_bytes(b"and another")
+    (account.root / "inbox" / "processed" / f"{NAME}.20261125T101507Z").write_bytes(b"and another")
     item = ingested(account, tmp_path, rejects=False)
     report = deliver_acks(account, "AG01", [item])
-    assert report[0]["moved_to"] == f"inbox/processed/{NAME}.20261125T093000Z.2"
+    assert report[0]["moved_to"] == f"inbox/processed/{NAME}.20261125T101507Z.2"  # stamped when fetched
     assert (account.root / "inbox" / "processed" / NAME).read_bytes() == b"the earlier file"
 
 
@@ -280,6 +287,13 @@ def test_delivery_refuses_another_agencys_items_and_does_nothing_for_none(accoun
         deliver_acks(account, "AG01", [{"agency": "AG02", "file_name": NAME, "ack_path": "x"}])
 
 
-def test_received_at_is_when_the_upload_completed(account: FolderAccount, tmp_path: Path) -> None:
-    account.drop(NAME, b"x", mtime=int(dt.datetime(2026, 11, 24, 23, 59, 59, tzinfo=dt.UTC).timestamp()))
-    assert fetch_inbox(account, "AG01", tmp_path)[0]["received_at"] == "2026-11-24T23:59:59+00:00"
+def test_received_at_is_the_funds_clock_when_fetched_not_the_date_the_agency_gave_the_file(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    put_p = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp())  # put -p kept the agency's disk date
+    account.drop(NAME, b"x", mtime=put_p)
+    (item,) = fetch_inbox(account, "AG01", tmp_path, clock=ticking())
+    assert (item["received_at"], item["mtime"]) == ("2026-11-25T10:15:07.250000+00:00", put_p)
+    before = dt.datetime.now(dt.UTC)
+    (item,) = fetch_inbox(account, "AG01", tmp_path / "again")  # the real clock
+    assert before <= dt.datetime.fromisoformat(item["received_at"]) <= dt.datetime.now(dt.UTC)
