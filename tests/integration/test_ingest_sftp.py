@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,15 @@ from typing import Any
 
 import pytest
 
-from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries, spool_dir
+import recouvra.ingest.load as load_module
+from recouvra.ingest import (
+    deliver_acks,
+    fetch_inbox,
+    ingest_fetched,
+    ingest_file,
+    record_deliveries,
+    spool_dir,
+)
 from recouvra.sftp.client import connect as sftp_connect
 from recouvra.standins.return_samples import return_csv
 from recouvra.standins.sftp_server import EmbeddedSftpServer
@@ -39,28 +48,33 @@ DOSSIERS = {"D202611-000001": (1, "AG01"), "D202611-000002": (2, "AG02")}
 def wh(tmp_path: Path) -> Iterator[Warehouse]:
     """A DuckDB warehouse with one debtor and one published dossier per agency."""
     with connect(f"duckdb:///{(tmp_path / 'wh.duckdb').as_posix()}") as conn:
-        migrate_connection(conn)
-        for dossier_id, (debtor_id, agency) in DOSSIERS.items():
-            conn.execute(
-                "INSERT INTO core.dim_debtor (debtor_id, primary_affiliation_no, legal_name, "
-                "is_natural_person, phone_1, activity_status, affiliations_count, status, created_at, "
-                "updated_at) VALUES (?, ?, 'Atlas SARL', false, '+212522123456', 'ACTIVE', 1, 'ACTIVE', "
-                "?, ?)",
-                [debtor_id, str(debtor_id), BUILT, BUILT])
-            conn.execute(
-                "INSERT INTO core.debtor_history (debtor_id, valid_from, valid_to, is_current, "
-                "primary_affiliation_no, legal_name, is_natural_person, phone_1, activity_status, "
-                "change_source, change_ref) VALUES (?, ?, NULL, true, ?, 'Atlas SARL', false, "
-                "'+212522123456', 'ACTIVE', 'SOURCE', '2026-11-01')", [debtor_id, BUILT, str(debtor_id)])
-            conn.execute(
-                "INSERT INTO core.dossier (dossier_id, assignment_month, debtor_id, affiliation_no, "
-                "agency_code, segment, assignment_start, assignment_end, commission_rate, commission_cap, "
-                "periods_count, oldest_period, newest_period, principal_due, surcharges_due, penalties_due, "
-                "total_due, status, status_date, created_at) VALUES (?, DATE '2026-11-01', ?, ?, ?, 'FRESH', "
-                "DATE '2026-11-01', DATE '2027-04-30', 0.03, 30000, 1, DATE '2026-01-01', DATE '2026-01-01', "
-                "10000, 0, 0, 10000, 'PUBLISHED', DATE '2026-11-01', ?)",
-                [dossier_id, debtor_id, str(debtor_id), agency, BUILT])
+        seed(conn)
         yield conn
+
+
+def seed(conn: Warehouse) -> None:
+    """Migrate, then one debtor and one published dossier per agency."""
+    migrate_connection(conn)
+    for dossier_id, (debtor_id, agency) in DOSSIERS.items():
+        conn.execute(
+            "INSERT INTO core.dim_debtor (debtor_id, primary_affiliation_no, legal_name, "
+            "is_natural_person, phone_1, activity_status, affiliations_count, status, created_at, "
+            "updated_at) VALUES (?, ?, 'Atlas SARL', false, '+212522123456', 'ACTIVE', 1, 'ACTIVE', "
+            "?, ?)",
+            [debtor_id, str(debtor_id), BUILT, BUILT])
+        conn.execute(
+            "INSERT INTO core.debtor_history (debtor_id, valid_from, valid_to, is_current, "
+            "primary_affiliation_no, legal_name, is_natural_person, phone_1, activity_status, "
+            "change_source, change_ref) VALUES (?, ?, NULL, true, ?, 'Atlas SARL', false, "
+            "'+212522123456', 'ACTIVE', 'SOURCE', '2026-11-01')", [debtor_id, BUILT, str(debtor_id)])
+        conn.execute(
+            "INSERT INTO core.dossier (dossier_id, assignment_month, debtor_id, affiliation_no, "
+            "agency_code, segment, assignment_start, assignment_end, commission_rate, commission_cap, "
+            "periods_count, oldest_period, newest_period, principal_due, surcharges_due, penalties_due, "
+            "total_due, status, status_date, created_at) VALUES (?, DATE '2026-11-01', ?, ?, ?, 'FRESH', "
+            "DATE '2026-11-01', DATE '2027-04-30', 0.03, 30000, 1, DATE '2026-01-01', DATE '2026-01-01', "
+            "10000, 0, 0, 10000, 'PUBLISHED', DATE '2026-11-01', ?)",
+            [dossier_id, debtor_id, str(debtor_id), agency, BUILT])
 
 
 def drop(agency_sftp: Any, tmp_path: Path, agency: str, files: dict[str, bytes], *,
@@ -291,3 +305,48 @@ def test_received_at_is_the_funds_clock_even_when_the_agency_uploads_with_its_ow
             fetched.strftime("%Y-%m-%dT%H:%M:%SZ"), status, status)
     assert wh.query("SELECT count(*) FROM core.agency_payment") == [(1,)]
     assert len(list((home / "inbox" / "processed").iterdir())) == 2
+
+
+@pytest.mark.postgres
+def test_two_ingestions_of_one_upload_at_once_load_it_once(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs fetched the same upload (another fetch time each) and judge it at the same moment:
+    neither sees the other's row, both number the file 1 of its stem, and the acknowledgement's unique
+    index lets one commit; the other fails whole (left for the next run, which replays)."""
+    with connect(pg_url) as conn:
+        seed(conn)
+    path = tmp_path / "AG01_PAYMENTS_20261125_01.csv"
+    path.write_bytes(return_csv(PAYMENTS, [["D202611-000001", "P1", "2026-11-10", "10.00", "CHEQUE", ""]]))
+    both_numbered = threading.Barrier(2, timeout=30)
+    numbered = load_module.ack_number
+
+    def ack_number_then_wait(wh: Warehouse, agency: str, file_name: str) -> int:
+        number = numbered(wh, agency, file_name)
+        both_numbered.wait()  # each has judged and numbered the file; neither has registered it
+        return number
+
+    monkeypatch.setattr(load_module, "ack_number", ack_number_then_wait)
+    outcomes: dict[int, Any] = {}
+
+    def ingestion(k: int) -> None:
+        try:
+            with connect(pg_url) as wh:
+                fetched = dt.datetime(2026, 11, 25, 10, k, tzinfo=dt.UTC)
+                outcomes[k] = ingest_file(wh, path, "AG01", AS_OF, fetched, acks_dir=tmp_path / f"run{k}")
+        except Exception as exc:  # the loser's error, checked below
+            outcomes[k] = exc
+
+    threads = [threading.Thread(target=ingestion, args=(k,)) for k in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    results = [o for o in outcomes.values() if isinstance(o, dict)]
+    errors = [o for o in outcomes.values() if isinstance(o, Exception)]
+    assert len(results) == 1 and results[0]["status"] == "ACCEPTED", outcomes
+    assert len(errors) == 1 and "return_file_ack_once" in str(errors[0]), outcomes
+    with connect(pg_url) as wh:
+        assert wh.query("SELECT count(*), min(ack_file_name) FROM core.return_file") == [
+            (1, "AG01_PAYMENTS_20261125_01.ack.json")]
+        assert wh.query("SELECT count(*) FROM core.agency_payment") == [(1,)]
