@@ -7,9 +7,9 @@ logical month (Africa/Casablanca), so a backfill of a past month reproduces it.
 
 1. `check_configuration`: capacity, regions and agencies can meet the programme (fails at start).
 2. `refresh_lifecycle`: PUBLISHED dossiers (never one not yet published) whose window ended are recalled
-   `EXPIRED`; paid in full (owed as attribution counts), proceeding, plan, merger, agency closure too.
+   `EXPIRED`; paid in full (owed as attribution counts), proceeding, plan, merger, closure, retired agency.
 3. `select_and_allocate`: eligibility, transparent score, selection of the month's N dossiers and a
-   stratified, seeded split among agencies (capacity and regions respected); every decision and its
+   stratified, seeded split among agencies not retired (capacity, regions respected); every decision and its
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
    A month that selects nothing fails at once and alerts, with the count of each exclusion reason.
 4. `build_files`: assignment + detail + manifest per agency, and recall files, written locally
@@ -48,7 +48,7 @@ def assignment_monthly() -> None:
         from recouvra.airflow_adapter import settings
         from recouvra.selection import check_settings
 
-        return check_settings(settings())
+        return check_settings(settings(), run_date().month)
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def refresh_lifecycle(_: list[str]) -> dict:

@@ -7,8 +7,8 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
 
 1. `list_agencies`: the configured agencies (read at run time, not at parse time).
 2. `fetch_inbox` (one mapped task per agency, pool `sftp_agencies`): complete files of `inbox/` (never
-   `.part`) and their `.sha256` sidecars, downloaded to a local spool. An unreachable agency fails only
-   its own task.
+   `.part`) and their `.sha256` sidecars, downloaded to a local spool; a file above the contract's
+   50 MiB stays on the server, answered F005 from its size. An unreachable agency fails only its task.
 3. `ingest` (the one warehouse writer): per file, one transaction: file-level checks (F001-F008),
    row-level checks (E001-E012, one code per row, in the contract's order), accepted rows loaded,
    rejected rows kept verbatim in `core.return_reject`, the file registered in `core.return_file`

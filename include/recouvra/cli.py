@@ -36,6 +36,11 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
             {
                 "config": "ok",
                 "agencies": [a.code for a in settings.agencies],
+                # retired agencies take no new dossier from that day; theirs are recalled (runbook)
+                "retired_agencies": {a.code: a.retired_on.isoformat() for a in settings.agencies
+                                     if a.retired_on is not None},
+                "monthly_capacity_not_retired": sum(a.monthly_capacity for a in settings.agencies
+                                                    if a.retired_on is None),
                 "dossiers_per_month": settings.programme.dossiers_per_month,
                 "source_url": redact_url(settings.source_url),
                 "warehouse_url": redact_url(settings.warehouse_url),

@@ -101,6 +101,12 @@ class Programme(_Model):
 
 
 class Agency(_Model):
+    """An agency under contract. ``retired_on``: the first day it no longer works for the fund. From that
+    day it is given no new dossier (a selection whose month starts on or after it leaves it out, its
+    capacity included), and the first lifecycle refresh on or after it recalls every dossier it holds
+    (``FUND_DECISION``); it stays configured, connection included, so that its recall files go out and
+    its last returns are read (docs/runbook.md, "Add or retire an agency")."""
+
     code: str = Field(pattern=r"^[A-Z0-9]{2,16}$")
     name: str = Field(min_length=1)
     regions: list[str] = Field(min_length=1)
@@ -108,6 +114,11 @@ class Agency(_Model):
     commission_rate: Rate
     commission_cap: Money | None = None
     sftp_conn_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    retired_on: dt.date | None = None
+
+    def retired_by(self, day: dt.date) -> bool:
+        """True when the agency is retired on ``day`` (``retired_on`` is that day or earlier)."""
+        return self.retired_on is not None and self.retired_on <= day
 
     @field_validator("regions")
     @classmethod
@@ -372,22 +383,29 @@ class Settings(_Model):
         conns = [a.sftp_conn_id for a in self.agencies]
         if len(set(conns)) != len(conns):
             raise ValueError("agencies: two agencies share an sftp_conn_id")
-        capacity = sum(a.monthly_capacity for a in self.agencies)
+        # The programme must be met once every retirement has taken effect: by the agencies never retired.
+        staying = [a for a in self.agencies if a.retired_on is None]
+        retired = [f"{a.code} retired_on {a.retired_on.isoformat()}" for a in self.agencies
+                   if a.retired_on is not None]
+        capacity = sum(a.monthly_capacity for a in staying)
         if capacity < self.programme.dossiers_per_month:
+            of = f" of the agencies not retired ({', '.join(retired)} left out)" if retired else ""
             raise ValueError(
-                f"agencies: total monthly_capacity {capacity} is below "
+                f"agencies: total monthly_capacity {capacity}{of} is below "
                 f"programme.dossiers_per_month {self.programme.dossiers_per_month}"
             )
-        n = len(self.agencies)
         perf = self.allocation.performance
-        if perf.min_share * n > 1:
+        n, n_staying = len(self.agencies), len(staying)
+        if perf.min_share * n > 1:  # the most agencies a month can have: all, before any retirement
             raise ValueError(
                 f"allocation.performance: min_share {perf.min_share} for {n} agencies adds up to more "
                 "than the whole month"
             )
-        if perf.max_share * n < 1:
+        if perf.max_share * n_staying < 1:  # the fewest: those never retired
+            of = " not retired" if retired else ""
             raise ValueError(
-                f"allocation.performance: max_share {perf.max_share} for {n} agencies cannot cover the month"
+                f"allocation.performance: max_share {perf.max_share} for {n_staying} agencies{of} cannot "
+                "cover the month"
             )
         if not self.programme.eligibility.exclude_already_placed:
             raise ValueError(
@@ -406,6 +424,10 @@ class Settings(_Model):
                     f"{self.programme.default_commission_cap}"
                 )
         return self
+
+    def agencies_on(self, day: dt.date) -> list[Agency]:
+        """The agencies that take new dossiers on ``day``: the configured ones not retired by then."""
+        return [a for a in self.agencies if not a.retired_by(day)]
 
     def agency(self, code: str) -> Agency:
         for a in self.agencies:

@@ -53,7 +53,9 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
       ledger gives, and every row points at a ledger entry of the same date and month, never larger;
     * ``IDENTITY``: assigned = attributed + settled otherwise + open + recalled + closed, each term
       non-negative (open while with the agency; recalled after a recall; closed once CLOSED);
-    * ``RECALLED``: the recalled amount equals what the ledger leaves open on the recall date;
+    * ``RECALLED``: the recalled amount equals what the ledger, as known on the day the recall was
+      decided (entries first seen by then), leaves open on the recall date: a payment dated before
+      the recall but recorded after it lowers what is owed, not what was recalled;
     * ``CAP`` and ``STATEMENT``: each statement row follows the contract's formulas from the attributions,
       commission_paid_to_date never above the cap, and the months' commission_this_month add up to it;
     * ``FILE``: a published commission file's control total equals the warehouse's total.
@@ -66,6 +68,18 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
     ledger = read_ledger(wh, eom)
     streams = build_streams(dossiers, ledger, eom)
     by_id = {e.ledger_payment_id: e for e in read_ledger(wh)}
+    decided_on = {str(i): as_date(d) for i, d in wh.query(query("integrity/select_recall_decision_days"))}
+    known_streams: dict[dt.date, Any] = {}
+
+    def recall_open(d: DossierTerms) -> Decimal | None:
+        """What the ledger known on the recall's decision day leaves open on its recall date."""
+        if d.recall_date is None:
+            return None
+        day = decided_on.get(d.dossier_id, d.recall_date)
+        if day not in known_streams:
+            known = [e for e in ledger if e.first_seen_on is None or e.first_seen_on <= day]
+            known_streams[day] = build_streams(dossiers, known, eom)
+        return position(known_streams[day], d.dossier_id, d.recall_date).remaining
     stored: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in wh.query(query("reconcile/select_attributions")):
         stored[str(row[1])].append(row)
@@ -87,12 +101,12 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
                 out.append(Violation("ATTRIBUTION", label, f"ledger entry {lid} attributed {amount} dated "
                                      f"{pdate} but the ledger says {e.amount} dated {e.payment_date}",
                                      d.dossier_id, d.agency_code))
-        recall_open = position(streams, d.dossier_id, d.recall_date).remaining if d.recall_date else None
-        if d.recall_date is not None and d.recall_date <= eom and d.recalled_amount is not None \
-                and d.recalled_amount != recall_open:
-            out.append(Violation("RECALLED", label, f"recalled_amount {d.recalled_amount} but the ledger "
-                                 f"leaves {recall_open} open on {d.recall_date}",
-                                 d.dossier_id, d.agency_code))
+        if d.recall_date is not None and d.recall_date <= eom and d.recalled_amount is not None:
+            left = recall_open(d)
+            if d.recalled_amount != left:
+                out.append(Violation("RECALLED", label, f"recalled_amount {d.recalled_amount} but the ledger "
+                                     f"known on {decided_on.get(d.dossier_id, d.recall_date)} leaves {left} "
+                                     f"open on {d.recall_date}", d.dossier_id, d.agency_code))
         for m in months_from(d.assignment_start, month):
             end = month_end(m)
             pos = position(streams, d.dossier_id, end)

@@ -22,7 +22,8 @@ File format (the contract's "Common rules", with the choices it leaves open):
   payments file carry ``-``. An amount with more than two decimals is an error, never rounded.
   Rates: the fraction without trailing zeros (``0.03``, ``0.025``). Dates ``YYYY-MM-DD``, months
   ``YYYY-MM``. Phones are E.164, emails one address, ICE 15 digits: a stored value that fails its
-  format is left empty (optional columns) with a warning in the log, never written malformed.
+  format is left empty (optional columns) with a warning in the log, never written malformed; so is
+  one that begins with ``=``, ``+``, ``-`` or ``@`` (an e-mail may), the leading ``+`` of E.164 aside.
 * Free text (names, addresses, cities, courts, representatives) beginning with ``=``, ``+``, ``-``,
   ``@``, tab, CR or LF gets a leading ``'``; typed cells never do. NUL characters are removed. A cell
   longer than 1,000 characters is cut to 1,000 (the quote prefix included) with a warning in the log.
@@ -38,12 +39,21 @@ File format (the contract's "Common rules", with the choices it leaves open):
   payments total may be negative). Payments manifests carry ``"date": "YYYY-MM-DD"`` where assignment
   manifests carry ``"month"``. Only ``generated_at`` differs between two builds of the same content.
 
-SEQ: a package's data files are compared with the latest SEQ published for the same agency, file
-type and period label (``core.publication_log``): identical bytes republish under that SEQ
-(idempotent re-run); different bytes take the next SEQ (``01`` when nothing was published). A new
-assignment SEQ is a complete package of the month superseding the previous one (a re-run of the
-selection that added dossiers); published dossiers are never withdrawn by a package, only recalled.
-An agency or day with nothing to send gets no file.
+SEQ of an assignment package: one package per agency and selection run of the month
+(``core.selection_run.selection_seq``: the month's selection, then its top-up,
+:mod:`recouvra.selection.topup`), numbered in run order among the runs that gave the agency dossiers:
+``01`` for the first (the contract's "01 first"), ``02`` for a top-up after it. Each package carries only
+its run's dossiers and never replaces another: an agency that got dossiers from both runs holds ``_01``
+and ``_02``, and its month is the two together; one the month's selection gave nothing gets its top-up
+as ``_01``. A package whose data files differ from those already published under its SEQ
+(``core.publication_log``) is refused (:class:`PublicationConflictError`): what an agency received is
+never changed; the same bytes republish under the same SEQ (idempotent re-run).
+
+SEQ of a recall or payments file: the file's data is compared with the latest SEQ published for the
+same agency, file type and day (``core.publication_log``): identical bytes republish under that SEQ
+(idempotent re-run); different bytes take the next SEQ (``01`` when nothing was published).
+Published dossiers are never withdrawn by a package, only recalled. An agency or day with nothing to
+send gets no file.
 """
 
 from __future__ import annotations
@@ -63,7 +73,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from recouvra.calendar import FUND_TZ, require_month
 from recouvra.errors import RecouvraError
-from recouvra.exchange.csvparse import format_rows, formula_guard
+from recouvra.exchange.csvparse import begins_formula, format_rows, formula_guard
 from recouvra.exchange.manifest import Manifest, ManifestEntry
 from recouvra.exchange.names import OUTBOX, assignment_names, month_stamp, payments_names, recall_name
 from recouvra.exchange.spec import (
@@ -261,23 +271,31 @@ def text_cell(value: str | None, *, what: str, ref: str = "", required: bool = F
 
 def _typed_cell(
     value: str | None, pattern: re.Pattern[str], *, what: str, ref: str, required: bool = False,
-    max_len: int = MAX_CELL_CHARS,
+    max_len: int = MAX_CELL_CHARS, plus_first: bool = False,
 ) -> str:
     """A typed cell (code, identifier, phone, email): written as stored, never prefixed.
 
     A value that fails its format is an error when required, else left empty with a warning: a
-    malformed typed value must not reach a spreadsheet (a phone ``=1+2`` would run).
+    malformed typed value must not reach a spreadsheet (a phone ``=1+2`` would run). So is a value
+    that fits its format but begins with a formula character, which the contract forbids to prefix:
+    an e-mail address may lawfully begin with ``=``, ``+`` or ``-`` (``=cmd|'/Ccalc'!A0@x.ma``, from an
+    agency's CONTACTS update). ``plus_first``: the format's own leading ``+`` (an E.164 phone, digits
+    only after it, which a spreadsheet reads as a number and runs nothing).
     """
     text = (value or "").strip()
     if not text:
         if required:
             raise PublicationError(f"{ref}: required {what} is empty")
         return ""
-    if len(text) <= max_len and pattern.fullmatch(text):
+    if len(text) > max_len or not pattern.fullmatch(text):
+        why = "does not have the expected form"
+    elif begins_formula(text) and not (plus_first and text[0] == "+"):
+        why = "begins like a spreadsheet formula"
+    else:
         return text
     if required:
-        raise PublicationError(f"{ref}: {what} {text[:40]!r} does not have the expected form")
-    log.warning("%s: %s %r does not have the expected form; left empty", ref, what, text[:40])
+        raise PublicationError(f"{ref}: {what} {text[:40]!r} {why}")
+    log.warning("%s: %s %r %s; left empty", ref, what, text[:40], why)
     return ""
 
 
@@ -322,8 +340,8 @@ def assignment_cells(row: AssignmentRow) -> list[str]:
         text_cell(row.rc_court, what="rc_court", ref=ref),
         text_cell(row.address, what="address", ref=ref, required=True),
         text_cell(row.city, what="city", ref=ref, required=True),
-        _typed_cell(row.phone_1, _E164_RE, what="phone_1", ref=ref),
-        _typed_cell(row.phone_2, _E164_RE, what="phone_2", ref=ref),
+        _typed_cell(row.phone_1, _E164_RE, what="phone_1", ref=ref, plus_first=True),
+        _typed_cell(row.phone_2, _E164_RE, what="phone_2", ref=ref, plus_first=True),
         _typed_cell(row.email, EMAIL_RE, what="email", ref=ref, max_len=_EMAIL_MAX),
         text_cell(row.legal_rep_name, what="legal_rep_name", ref=ref),
         _code(row.segment, SEGMENTS, what="segment", ref=ref),
@@ -465,6 +483,21 @@ def choose_seq(published: Iterable[tuple[int, str, str]], digests: Mapping[str, 
         return 1
     latest = max(by_seq)
     return latest if by_seq[latest] == dict(digests) else latest + 1
+
+
+def assignment_seq(published: Iterable[tuple[int, str, str]], seq: int, digests: Mapping[str, str]) -> int:
+    """``seq``, the SEQ of an assignment package (from its dossiers' selection run), once checked against
+    what was published under it: nothing yet, or the same bytes (a re-run). Other bytes under that SEQ
+    raise :class:`PublicationConflictError`: a package an agency received is never replaced, and a later
+    run of the month goes out under its own SEQ."""
+    logged = {str(t): str(h) for s, t, h in published if int(s) == seq}
+    if logged and logged != dict(digests):
+        raise PublicationConflictError(
+            f"the package of SEQ {seq:02d} was already published with other content "
+            f"({', '.join(sorted(logged))} differ from what the warehouse gives now): a published package is "
+            "never replaced; find what changed the month's dossiers since (core.dossier, "
+            "core.debtor_history) before publishing")
+    return seq
 
 
 # ------------------------------------------------------------------------------------- packages
@@ -613,20 +646,21 @@ def _published(
 
 def read_assignment(
     wh: Warehouse, month: dt.date
-) -> dict[str, tuple[list[AssignmentRow], list[DetailRow]]]:
-    """Assignment and detail rows of a month's dossiers, by agency (every dossier of the month,
-    whatever its status since, so that a re-run gives the same bytes)."""
+) -> dict[tuple[str, int], tuple[list[AssignmentRow], list[DetailRow]]]:
+    """Assignment and detail rows of a month's dossiers, by agency and selection run
+    (``selection_seq``): every dossier of the month, whatever its status since, so that a re-run gives
+    the same bytes."""
     first = require_month(month)
-    rows: dict[str, list[AssignmentRow]] = defaultdict(list)
+    rows: dict[tuple[str, int], list[AssignmentRow]] = defaultdict(list)
     missing: list[str] = []
     for r in wh.query(query("publication/select_assignment_rows"), [first]):
         (dossier_id, agency, affiliation_no, name, form, ice, rc_no, rc_court, address, city, p1, p2, email,
          rep, segment, count, oldest, newest, principal, surcharges, penalties, total, start, end, rate,
-         cap, has_history) = r
+         cap, has_history, seq) = r
         if not has_history:
             missing.append(str(dossier_id))
             continue
-        rows[str(agency)].append(AssignmentRow(
+        rows[(str(agency), int(seq))].append(AssignmentRow(
             str(dossier_id), str(affiliation_no), name, form, ice, rc_no, rc_court, address, city, p1, p2,
             email, rep, str(segment), int(count), _as_date(oldest), _as_date(newest), Decimal(principal),
             Decimal(surcharges), Decimal(penalties), Decimal(total), _as_date(start), _as_date(end),
@@ -637,34 +671,42 @@ def read_assignment(
             f"{len(missing)} dossier(s) of {month_cell(first)} have no debtor_history version valid at "
             f"their created_at: {', '.join(sorted(missing)[:10])}"
         )
-    details: dict[str, list[DetailRow]] = defaultdict(list)
+    details: dict[tuple[str, int], list[DetailRow]] = defaultdict(list)
     periods = wh.query(query("publication/select_dossier_periods"), [first])
-    for dossier_id, agency, period, kind, amount in periods:
-        details[str(agency)].append(DetailRow(str(dossier_id), _as_date(period), str(kind), Decimal(amount)))
-    return {a: (rows[a], details.get(a, [])) for a in sorted(rows)}
+    for dossier_id, agency, period, kind, amount, seq in periods:
+        details[(str(agency), int(seq))].append(
+            DetailRow(str(dossier_id), _as_date(period), str(kind), Decimal(amount)))
+    return {k: (rows[k], details.get(k, [])) for k in sorted(rows)}
 
 
 def build_packages(
     wh: Warehouse, month: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, selection_seq: int | None = None,
 ) -> list[Package]:
-    """Build each agency's assignment package of ``month`` under ``out_dir/<AGENCY>/`` (reads only).
+    """Build each agency's assignment packages of ``month`` under ``out_dir/<AGENCY>/`` (reads only):
+    one per selection run that gave the agency dossiers (``selection_seq``: only that run's, e.g. ``2``
+    for a top-up; None: every run's), its SEQ the run's rank among the agency's runs of the month.
 
-    Agencies without a dossier that month get no package. The SEQ is chosen by :func:`choose_seq`
-    against ``core.publication_log``.
+    Agencies without a dossier get no package. A package whose bytes differ from those published under
+    its SEQ is refused (:func:`assignment_seq`).
     """
     first = require_month(month)
     wanted = set(agencies) if agencies is not None else None
+    assignments = read_assignment(wh, first)
+    runs: dict[str, list[int]] = defaultdict(list)
+    for agency, run in sorted(assignments):
+        runs[agency].append(run)
     packages = []
-    for agency, (rows, details) in read_assignment(wh, first).items():
-        if wanted is not None and agency not in wanted:
+    for (agency, run), (rows, details) in assignments.items():
+        if (wanted is not None and agency not in wanted) or selection_seq not in (None, run):
             continue
+        seq = runs[agency].index(run) + 1  # 01 first: the agency's first run with dossiers
         try:
             check_assignment(rows, details)
             digests = {"ASSIGN": _digest(render_assignment(rows)), "DETAIL": _digest(render_detail(details))}
+            assignment_seq(_published(wh, agency, month_stamp(first), ["ASSIGN", "DETAIL"]), seq, digests)
         except PublicationError as exc:
-            raise PublicationError(str(exc), agency=agency) from exc
-        seq = choose_seq(_published(wh, agency, month_stamp(first), ["ASSIGN", "DETAIL"]), digests)
+            raise type(exc)(str(exc), agency=agency) from exc
         pkg = write_assignment_package(out_dir, agency, first, seq, rows, details, now=now)
         log.info("built %s: %d dossiers, total %s", pkg.files[0].name, pkg.files[0].rows,
                  pkg.files[0].control_total)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import threading
+import tracemalloc
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 import recouvra.ingest.load as load_module
+from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.ingest import (
     deliver_acks,
     fetch_inbox,
@@ -350,3 +352,85 @@ def test_two_ingestions_of_one_upload_at_once_load_it_once(
         assert wh.query("SELECT count(*), min(ack_file_name) FROM core.return_file") == [
             (1, "AG01_PAYMENTS_20261125_01.ack.json")]
         assert wh.query("SELECT count(*) FROM core.agency_payment") == [(1,)]
+
+
+class _CountingClient:
+    """The fund's client, with what it downloaded and how many bytes it read counted."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.downloads: list[str] = []
+
+    def download(self, remote_path: str, local_path: Path) -> Any:
+        self.downloads.append(remote_path)
+        return self._client.download(remote_path, local_path)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_file_above_the_limit_already_in_an_inbox_is_answered_f005_without_being_downloaded(
+    sftp_server: EmbeddedSftpServer, agency_sftp: Any, wh: Warehouse, tmp_path: Path
+) -> None:
+    """The server refuses such an upload; one that got there anyway (an sshd without a per-file cap,
+    a copy by hand) is judged from the size the listing gives: acknowledged F005 and moved to
+    inbox/processed/, while the spool never holds it and the ingestion's memory does not grow with it."""
+    inbox = sftp_server.account("AG01").home / "inbox"
+    big = inbox / "AG01_PAYMENTS_20261125_01.csv"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: 50 MiB of NUL bytes to whoever reads it
+    agency_date = dt.datetime(2020, 1, 1, 8, 0, tzinfo=dt.UTC).timestamp()
+    os.utime(big, (agency_date, agency_date))  # a date the agency's side gave it: not received_at
+    (inbox / (big.name + ".sha256")).write_text("f" * 64 + "\n")
+    drop(agency_sftp, tmp_path, "AG01", {"AG01_CONTACTS_20261125_01.csv": return_csv(CONTACTS, [
+        ["D202611-000001", "C1", "PHONE", "06 12 34 56 78", "2026-11-10", "call"]])})
+    spool = spool_dir(tmp_path / "spool", "AG01", "run1")
+
+    start = dt.datetime.now(dt.UTC)
+    tracemalloc.start()
+    try:
+        with sftp_connect(sftp_server.params("AG01")) as client:
+            counting = _CountingClient(client)
+            fetched = fetch_inbox(counting, "AG01", spool)
+        (group,) = ingest_fetched(wh, [fetched], AS_OF)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    end = dt.datetime.now(dt.UTC)
+    with sftp_connect(sftp_server.params("AG01")) as client:
+        delivered = deliver_acks(client, "AG01", group["items"])
+    record_deliveries(wh, [delivered])
+
+    assert counting.downloads == ["inbox/AG01_CONTACTS_20261125_01.csv"]  # neither the file nor its sidecar
+    assert sorted(p.name for p in spool.rglob("*") if p.is_file()) == [  # the spool never held it
+        "AG01_CONTACTS_20261125_01.ack.json", "AG01_CONTACTS_20261125_01.csv",
+        "AG01_PAYMENTS_20261125_01.ack.json"]
+    assert peak < MAX_FILE_BYTES // 4, f"{peak:,} bytes allocated at the peak"
+    status = {i["file_name"]: (i["status"], i["rows_received"]) for i in group["items"]}
+    assert status == {"AG01_PAYMENTS_20261125_01.csv": ("REJECTED", 0),
+                      "AG01_CONTACTS_20261125_01.csv": ("ACCEPTED", 1)}
+    assert [d["moved_to"] for d in delivered] == [
+        "inbox/processed/AG01_CONTACTS_20261125_01.csv", "inbox/processed/AG01_PAYMENTS_20261125_01.csv"]
+    assert listing(agency_sftp, "AG01", "inbox/processed") == {
+        "AG01_CONTACTS_20261125_01.csv", "AG01_PAYMENTS_20261125_01.csv",
+        "AG01_PAYMENTS_20261125_01.csv.sha256"}
+    got = tmp_path / "agency" / "AG01" / "got"
+    got.mkdir(parents=True)
+    run = agency_sftp("AG01", f"lcd {got}\nget outbox/acks/AG01_PAYMENTS_20261125_01.ack.json\n")
+    assert run.returncode == 0, run.stderr
+    ack = json.loads((got / "AG01_PAYMENTS_20261125_01.ack.json").read_text(encoding="utf-8"))
+    assert (ack["status"], ack["sha256"], ack["rows_received"], ack["file_errors"][0]["code"]) == (
+        "REJECTED", "0" * 64, 0, "F005")
+    assert wh.query("SELECT file_name, size_bytes, file_error_code, ack_file_name, ack_number "
+                    "FROM core.return_file WHERE file_type = 'PAYMENTS'") == [
+        (big.name, MAX_FILE_BYTES + 1, "F005", "AG01_PAYMENTS_20261125_01.ack.json", 1)]
+    # dated by the fund's clock when it listed the file, not the 2020 the file carried; closed once
+    # its acknowledgement went out and the file left inbox/, and that acknowledgement logged
+    ((received, closed),) = wh.query("SELECT received_at, delivered_at FROM core.return_file "
+                                     "WHERE file_type = 'PAYMENTS'")
+    assert start <= received.replace(tzinfo=dt.UTC) <= end, (received, start, end)
+    assert ack["received_at"] == received.replace(tzinfo=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert closed is not None
+    assert wh.query("SELECT file_name, file_type FROM core.publication_log WHERE period_label = "
+                    "'AG01_PAYMENTS_20261125_01'") == [("AG01_PAYMENTS_20261125_01.ack.json", "ACK")]
+    assert wh.query("SELECT phone_1 FROM core.dim_debtor WHERE debtor_id = 1") == [("+212612345678",)]

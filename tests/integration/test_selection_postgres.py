@@ -57,3 +57,35 @@ def test_selection_and_lifecycle_give_the_same_rows_on_postgresql_and_duckdb(
     assert len(results[0][0]) == 6
     assert sorted(results[0][2].values()) == ["EXPIRED"] * 4 + ["FUND_DECISION"] * 2
     assert len(results[0][4]) == 1
+
+
+def test_a_top_up_gives_the_same_rows_and_files_on_postgresql_and_duckdb(pg_url: str, tmp_path: Path) -> None:
+    """The top-up's SQL (its run, its decisions, its deletion on a re-run, the package SEQ read from the
+    run) on both engines: a short month topped up, published under SEQ 02, re-run frozen."""
+    from recouvra.publication import build_packages
+    from recouvra.selection import top_up_month
+
+    settings = worlds._settings(tmp_path, per_month=6)
+    day = dt.date(2026, 11, 16)
+    results = []
+    for url, lake in ((pg_url, tmp_path / "lake_pg"), ("duckdb:///:memory:", tmp_path / "lake_duck")):
+        with connect(url) as wh:
+            migrate_connection(wh)
+            worlds._build(wh, lake, [worlds._debtor(i, 9_000 + 4_000 * i) for i in range(1, 5)])
+            select_and_allocate(wh, lake, settings, worlds.NOV, seed=5)
+            wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
+            worlds._build(wh, lake, [worlds._debtor(i, 9_000 + 4_000 * i) for i in range(5, 9)], as_of=day)
+            wh.execute("UPDATE core.debtor_history SET address = 'Rue 1', city = 'Ville'")
+            top_up_month(wh, lake, settings, worlds.NOV, day, seed=5)
+            report = top_up_month(wh, lake, settings, worlds.NOV, day, seed=5)  # re-run before publication
+            packages = build_packages(wh, worlds.NOV, tmp_path / url.split(":")[0], selection_seq=2)
+            wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
+            frozen = top_up_month(wh, lake, settings, worlds.NOV, day, seed=5)
+            results.append((worlds._dossiers(wh), report.selected, frozen.frozen,
+                            wh.query("SELECT selection_seq, debtor_id, decision, reason_code "
+                                     "FROM core.selection_decision ORDER BY 1, 2"),
+                            [(p.agency, p.seq, [Path(f.path).read_bytes() for f in p.files])
+                             for p in packages]))
+    assert results[0] == results[1]
+    assert results[0][1] == 2 and results[0][2] is True
+    assert {seq for _, seq, _ in results[0][4]} == {2}

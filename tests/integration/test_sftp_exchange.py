@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.sftp.client import connect, sha256_file
 from recouvra.sftp.errors import (
     SftpHostKeyError,
@@ -24,7 +25,13 @@ from recouvra.sftp.errors import (
     SftpUploadError,
 )
 from recouvra.sftp.keys import ensure_key_pair, public_key_line
-from recouvra.standins.sftp_server import EmbeddedSftpServer, start_daemon, stop_daemon
+from recouvra.standins.sftp_server import (
+    EmbeddedSftpServer,
+    Limits,
+    home_usage,
+    start_daemon,
+    stop_daemon,
+)
 
 pytestmark = [pytest.mark.integration]
 
@@ -194,6 +201,89 @@ def test_failed_upload_leaves_nothing_under_the_final_name(
     with connect(sftp_server.params("AG01")) as fund:
         fund.upload_atomic(new, "outbox/replaced.csv")
     assert _outbox_files(sftp_server) == {"replaced.csv": new.read_bytes()}
+
+
+def _inbox_files(server: EmbeddedSftpServer, agency: str = "AG01") -> dict[str, int]:
+    inbox = _home(server, agency) / "inbox"
+    return {p.name: p.stat().st_size for p in inbox.iterdir() if p.is_file()}
+
+
+def test_an_upload_over_the_contracts_largest_file_is_refused_before_it_lands(
+    sftp_server: EmbeddedSftpServer, agency_sftp, tmp_path: Path
+) -> None:
+    """The default cap is the contract's 50 MiB (F005): one byte more is refused by the server, from
+    the agency's OpenSSH client and the fund's client alike, and nothing of it stays on the account."""
+    big = tmp_path / "AG01_PAYMENTS_20261125_01.csv"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: 50 MiB of zeros for the clients to send
+    part = f"inbox/{big.name}.part"
+    run = agency_sftp("AG01", f"put {big} {part}\nrename {part} inbox/{big.name}\n")
+    assert run.returncode != 0 and 'write remote "/inbox/' in run.stderr  # OpenSSH shows "Failure"
+    assert _inbox_files(sftp_server) == {}  # neither the .part nor a truncated file under any name
+    with pytest.raises(SftpUploadError, match=r"File too large: /outbox/x.csv.part would hold more than "
+                                              r"52,428,800 bytes, the largest file this account accepts "
+                                              r"\(agency-exchange/1: 50 MiB\)") as err:
+        with connect(sftp_server.params("AG01")) as fund:
+            fund.upload_atomic(big, "outbox/x.csv")
+    assert "AG01" in str(err.value) and _outbox_files(sftp_server) == {}
+    # exactly the limit is a file the contract accepts
+    with big.open("r+b") as fh:
+        fh.truncate(MAX_FILE_BYTES)
+    run = agency_sftp("AG01", f"put {big} inbox/{big.name}\n")
+    assert run.returncode == 0, run.stderr
+    assert _inbox_files(sftp_server) == {big.name: MAX_FILE_BYTES}
+
+
+def test_the_per_file_cap_holds_for_sparse_writes_appends_and_size_changes(
+    sftp_server: EmbeddedSftpServer, tmp_path: Path
+) -> None:
+    sftp_server.limits = Limits(max_file_bytes=100_000)  # read by every new session
+    with connect(sftp_server.params("AG01")) as fund:
+        raw = fund._sftp  # paramiko, to send what a hostile client could
+        with raw.open("inbox/a.csv", "wb") as fh:
+            fh.write(b"x" * 100_000)  # up to the cap: fine
+        with pytest.raises(OSError, match="File too large: /inbox/a.csv"):
+            with raw.open("inbox/a.csv", "ab") as fh:
+                fh.write(b"y")  # one byte appended
+        with pytest.raises(OSError, match="File too large: /inbox/b.csv"):
+            with raw.open("inbox/b.csv", "wb") as fh:
+                fh.seek(10**9)
+                fh.write(b"z")  # a sparse write far out
+        raw.open("inbox/c.csv", "wb").close()
+        with pytest.raises(OSError, match="File too large: /inbox/c.csv .* size left as it was"):
+            raw.truncate("inbox/c.csv", 10**12)  # setstat size: a hole of a terabyte
+        assert _inbox_files(sftp_server) == {"c.csv": 0}  # the refused uploads are gone
+        with pytest.raises(OSError, match="File too large: /inbox/c.csv .* file removed"):
+            with raw.open("inbox/c.csv", "r+") as fh:
+                fh.truncate(100_001)  # fsetstat size, on an open upload: refused like a write
+    assert _inbox_files(sftp_server) == {}
+
+
+def test_an_account_over_its_quota_is_refused_until_it_holds_less(
+    sftp_server: EmbeddedSftpServer, agency_sftp, tmp_path: Path
+) -> None:
+    held = home_usage(_home(sftp_server, "AG01"))
+    sftp_server.limits = Limits(max_file_bytes=1_000_000, quota_bytes=held + 1_500_000)
+    one = tmp_path / "one.csv"
+    one.write_bytes(os.urandom(900_000))
+    with connect(sftp_server.params("AG01")) as fund:
+        fund.upload_atomic(one, "inbox/AG01_ACTIONS_20261125_01.csv")
+    run = agency_sftp("AG01", f"put {one} inbox/AG01_ACTIONS_20261125_02.csv.part\n")
+    assert run.returncode != 0
+    quota = (r"Disk quota exceeded: the account holds [0-9,]+ bytes and /inbox/AG01_ACTIONS_20261125_02"
+             rf"\.csv\.part would add [0-9,]+, beyond its quota of {held + 1_500_000:,} bytes")
+    with pytest.raises(SftpUploadError, match=quota):
+        with connect(sftp_server.params("AG01")) as fund:
+            fund.upload_atomic(one, "inbox/AG01_ACTIONS_20261125_02.csv")
+    assert _inbox_files(sftp_server) == {"AG01_ACTIONS_20261125_01.csv": 900_000}
+    # another agency's account has its own quota
+    with connect(sftp_server.params("AG02")) as fund:
+        fund.upload_atomic(one, "inbox/AG02_ACTIONS_20261125_01.csv")
+    # once the account holds less (the first file archived), the same upload passes
+    (_home(sftp_server, "AG01") / "inbox" / "AG01_ACTIONS_20261125_01.csv").unlink()
+    with connect(sftp_server.params("AG01")) as fund:
+        fund.upload_atomic(one, "inbox/AG01_ACTIONS_20261125_02.csv")
+    assert _inbox_files(sftp_server) == {"AG01_ACTIONS_20261125_02.csv": 900_000}
 
 
 def test_reupload_replaces_atomically(sftp_server: EmbeddedSftpServer, tmp_path: Path) -> None:

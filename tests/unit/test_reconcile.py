@@ -123,7 +123,9 @@ def run_world(wh: Warehouse) -> None:
     """Load the ledger, reconcile and compute statements November 2026 to February 2027."""
     build_world(wh)
     with lake_with(LEDGER) as lake:
-        load_ledger(wh, lake, ON)
+        # Loaded as the runs would have: each day takes what was recorded by its end (first_seen_on).
+        for seen in (day(2026, 11, 30), day(2026, 12, 15), day(2026, 12, 31), day(2027, 1, 31), ON):
+            load_ledger(wh, lake, seen)
     reconcile(wh, ON)
     for m in (NOV, day(2026, 12, 1), day(2027, 1, 1), day(2027, 2, 1)):
         compute_statements(wh, m)
@@ -283,7 +285,9 @@ def test_entries_dated_after_the_run_date_wait() -> None:
 def test_reconcile_matches_reports_unconfirmed_and_attributes_unreported_payments(wh: Warehouse) -> None:
     build_world(wh)
     with lake_with(LEDGER) as lake:
-        load_ledger(wh, lake, ON)
+        # Loaded as the runs would have: each day takes what was recorded by its end (first_seen_on).
+        for seen in (day(2026, 11, 30), day(2026, 12, 15), day(2026, 12, 31), day(2027, 1, 31), ON):
+            load_ledger(wh, lake, seen)
     report = reconcile(wh, ON)
     assert (report.matched_by_receipt, report.matched_by_debtor, report.unconfirmed) == (1, 2, 2)
     assert report.unconfirmed_ids == [("AG01", "P3"), ("AG02", "Q1")]
@@ -300,7 +304,9 @@ def test_reconcile_matches_reports_unconfirmed_and_attributes_unreported_payment
 def test_reconcile_is_idempotent_and_reevaluates_unconfirmed_claims(wh: Warehouse) -> None:
     build_world(wh)
     with lake_with(LEDGER) as lake:
-        load_ledger(wh, lake, ON)
+        # Loaded as the runs would have: each day takes what was recorded by its end (first_seen_on).
+        for seen in (day(2026, 11, 30), day(2026, 12, 15), day(2026, 12, 31), day(2027, 1, 31), ON):
+            load_ledger(wh, lake, seen)
     reconcile(wh, ON)
     stamps = wh.query("SELECT * FROM core.attribution ORDER BY 1, 2")
     matches = wh.query("SELECT * FROM core.payment_match ORDER BY 1, 2")

@@ -361,3 +361,43 @@ def test_urls_are_read_and_passwords_never_shown() -> None:
     ):
         pass
     assert "s3cr3t" not in str(err.value)
+
+
+def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: str, tmp_path: Path) -> None:
+    """The top-up's migration rebuilds selection_run, selection_decision and selection_score around
+    (month, selection_seq): a warehouse selected before it keeps every row, as the month's selection (1)."""
+    folder = tmp_path / "before_v018"
+    folder.mkdir()
+    for path in migrations_dir().glob("V*.sql"):
+        if path.name < "V018":
+            shutil.copy(path, folder / path.name)
+    migrate(url, folder)
+    nov, now = dt.date(2026, 11, 1), dt.datetime(2026, 11, 1, 6)
+    with connect(url) as wh, wh.transaction():
+        wh.execute("INSERT INTO core.selection_run VALUES (?, ?, 42, 500, 900, 600, 388, 'PRIOR', '{}', "
+                   "0, 'CAPACITY', '{}', 0.05, true, 1, ?)", [nov, dt.date(2026, 10, 31), now])
+        wh.execute("INSERT INTO core.selection_decision VALUES (?, 7, 'SELECTED', 'TOP_SCORE', 'FRESH', "
+                   "NULL, 8000.00, 2, 12.5, 1, ?)", [nov, now])
+        wh.execute("INSERT INTO core.selection_score (selection_month, debtor_id, payments_12m, "
+                   "broken_plans, reversals, activity_status, has_phone, has_email, has_address, "
+                   "weighted_due, likelihood) "
+                   "VALUES (?, 7, 1, 0, 0, 'ACTIVE', true, false, true, 7000.00, 0.25)", [nov])
+    for path in migrations_dir().glob("V018*.sql"):
+        shutil.copy(path, folder / path.name)
+    assert migrate(url, folder)[0] == "V018"
+    with connect(url) as wh:
+        assert wh.query("SELECT selection_month, selection_seq, assignment_start, as_of_date, "
+                        "dossiers_selected FROM core.selection_run") == [
+            (nov, 1, nov, dt.date(2026, 10, 31), 388)]
+        assert wh.query("SELECT selection_seq, debtor_id, decision, priority_rank "
+                        "FROM core.selection_decision") == [(1, 7, "SELECTED", 1)]
+        assert wh.query("SELECT selection_seq, debtor_id, likelihood FROM core.selection_score") == [
+            (1, 7, Decimal("0.250000"))]
+        # A month has at most its selection and one top-up, which starts after the month's first day.
+        with pytest.raises(Exception, match="(?i)constraint"):
+            wh.execute("INSERT INTO core.selection_run SELECT selection_month, 2, selection_month, "
+                       "as_of_date, seed, dossiers_target, debtors_considered, debtors_eligible, "
+                       "dossiers_selected, likelihood_source, likelihood_coefficients, results_months, "
+                       "share_rule, agency_shares, balance_max_deviation, balance_met, balance_draws, "
+                       "decided_at FROM core.selection_run")
+    assert tables(url)["core"] == EXPECTED_TABLES["core"]  # rebuilt under their own names, nothing left

@@ -12,9 +12,9 @@ contract's order (``spec``, ``file``, ``sha256``, ``received_at``, ``status``, `
 ``rows_accepted``, ``rows_rejected``, ``rows_duplicate``, ``file_errors``, ``warnings``), always with
 ``rows_received = rows_accepted + rows_rejected + rows_duplicate``.
 
-``rejects.csv``: header ``line_no;record_id;reason_code;detail``, ``\\n`` line ends; the record id is
-written as received (quoted where RFC 4180 needs it), the detail (the fund's free text) with the
-spreadsheet-formula guard.
+``rejects.csv``: header ``line_no;record_id;reason_code;detail``, ``\\n`` line ends; the record id (the
+agency's own, as received) and the detail (the fund's free text, quoting the agency's values) with the
+spreadsheet-formula guard, and quoted where RFC 4180 needs it.
 """
 
 from __future__ import annotations
@@ -163,19 +163,22 @@ def render_ack(doc: dict[str, Any]) -> str:
 def render_rejects(rejects: Iterable[Reject]) -> str:
     """``rejects.csv`` text (``line_no;record_id;reason_code;detail``), or "" when there is no reject.
 
-    The detail is the fund's free text, so it gets the spreadsheet-formula guard; the record id is
-    an identifier and is written as received.
+    Both text cells get the spreadsheet-formula guard: the detail is the fund's free text, and the
+    record id, though an id, is whatever the agency typed (the contract gives it no format), so an id
+    ``=HYPERLINK(...)`` of a rejected row would otherwise run in whoever opens the file, the agency's
+    staff or the fund's. :func:`parse_rejects` takes the guard off again.
     """
     lines = [";".join(REJECTS_COLUMNS)]
     for r in rejects:
         lines.append(";".join((
-            str(r.line_no), quote_cell(r.record_id), r.reason_code, quote_cell(formula_guard(r.detail))
+            str(r.line_no), quote_cell(formula_guard(r.record_id)), r.reason_code,
+            quote_cell(formula_guard(r.detail)),
         )))
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 
 def parse_rejects(data: bytes | str, *, name: str = "<rejects>") -> tuple[Reject, ...]:
-    """The rejects in ``rejects.csv`` text (the detail without its formula guard); :class:`AckError`."""
+    """The rejects in ``rejects.csv`` text (id and detail without their formula guard); :class:`AckError`."""
     try:
         text = decode_utf8(data) if isinstance(data, bytes) else data
         rows = [r for r in parse_rows(text, file=name) if not r.blank]
@@ -193,7 +196,7 @@ def parse_rejects(data: bytes | str, *, name: str = "<rejects>") -> tuple[Reject
         if not line_no.isascii() or not line_no.isdigit():
             raise AckError(f"line_no {line_no!r} is not a line number", file=name, line=row.line_no,
                            field="line_no")
-        out.append(Reject(int(line_no), record_id, code, unguard(detail)))
+        out.append(Reject(int(line_no), unguard(record_id), code, unguard(detail)))
     return tuple(out)
 
 

@@ -141,9 +141,15 @@ def quote_cell(value: str) -> str:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
+def begins_formula(text: str) -> bool:
+    """Whether a spreadsheet opening ``text`` as a cell would read it as a formula (``=``, ``+``, ``-``,
+    ``@``, tab, CR or LF first)."""
+    return text[:1] in _FORMULA_STARTS
+
+
 def formula_guard(text: str) -> str:
     """Free text the fund writes, prefixed with ``'`` when a spreadsheet would run it as a formula."""
-    return "'" + text if text[:1] in _FORMULA_STARTS else text
+    return "'" + text if begins_formula(text) else text
 
 
 def unguard(text: str) -> str:

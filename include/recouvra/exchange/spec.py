@@ -20,6 +20,9 @@ from recouvra.calendar import FUND_TZ_NAME
 
 SPEC = "agency-exchange/1"
 MAX_FILE_BYTES = 50 * 1024 * 1024  # 50 MiB: larger is F005
+#: The ``sha256`` an acknowledgement gives for a file larger than MAX_FILE_BYTES: the fund answers F005
+#: from the file's size and never reads (nor downloads) it, so it has no digest to give.
+UNREAD_SHA256 = "0" * 64
 MAX_CELL_CHARS = 1_000  # longer is E012 (a value that fails its format)
 TIMEZONE = FUND_TZ_NAME  # "today" is the fund's local date
 #: The programme's ceilings, terms of every agency's contract: a commission of at most 3 % of what the

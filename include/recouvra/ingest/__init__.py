@@ -31,6 +31,7 @@ from recouvra.ingest.load import (
     context_from_warehouse,
     ingest_fetched,
     ingest_file,
+    ingest_unread,
     stored_acknowledgement,
     write_ack_files,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "fetch_inbox",
     "ingest_fetched",
     "ingest_file",
+    "ingest_unread",
     "record_deliveries",
     "spool_dir",
     "stored_acknowledgement",

@@ -22,8 +22,14 @@ that same upload, fetched again after a crash before its acknowledgement went ou
 was moved: nothing is loaded again and the acknowledgement is regenerated from the registry, byte for
 byte the same, ``received_at`` included. The same bytes sent again once the fund was done with the
 first are a new upload, judged afresh, hence DUPLICATE, with their own acknowledgement. (Rows from
-before V017 have no ``delivered_at``; they are matched as they were, by the upload's modification
+before V020 have no ``delivered_at``; they are matched as they were, by the upload's modification
 time.)
+
+A file larger than the contract's 50 MiB is never read: :func:`ingest_unread` registers and
+acknowledges it from its name and size (F005, or F001/F007 before it), with
+:data:`~recouvra.exchange.spec.UNREAD_SHA256` for a digest; step A does not even download it. It is
+numbered, replayed and closed like any other file: its own acknowledgement (``<stem>.ack.<n>.json``
+when it is the n-th file of its stem), replayed while its row is open.
 """
 
 from __future__ import annotations
@@ -40,11 +46,11 @@ from recouvra.errors import RecouvraError
 from recouvra.exchange.ack import Ack, FileError, Reject, render_rejects
 from recouvra.exchange.csvparse import decode_utf8, iter_rows
 from recouvra.exchange.names import ack_name, file_stem, parse_return_name, rejects_name, stem_names
-from recouvra.exchange.spec import Status, format_timestamp
+from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256, Status, format_timestamp
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalized_value
 from recouvra.returns.ack import write_complete
 from recouvra.returns.context import Dossier, ExchangeContext
-from recouvra.returns.judge import Judgement, judge_file
+from recouvra.returns.judge import Judgement, judge_file, judge_unread
 from recouvra.returns.records import (
     ActionRecord,
     ClosureRecord,
@@ -106,9 +112,9 @@ def utc_seconds(moment: dt.datetime) -> dt.datetime:
 # --- the registry and the acknowledgement rendered from it ----------------------------------------
 
 _REGISTRY_COLUMNS = (
-    "return_file_id, agency_code, file_name, file_type, sha256, received_at, status, rows_received, "
-    "rows_accepted, rows_rejected, rows_duplicate, file_error_code, file_error_detail, warnings, "
-    "ack_file_name, ack_number"
+    "return_file_id, agency_code, file_name, file_type, sha256, size_bytes, received_at, status, "
+    "rows_received, rows_accepted, rows_rejected, rows_duplicate, file_error_code, file_error_detail, "
+    "warnings, ack_file_name, ack_number"
 )
 
 
@@ -146,7 +152,7 @@ def _registry_row(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
 def _open_upload(wh: Warehouse, agency: str, file_name: str, sha256: str,
                  upload_mtime: int | None) -> dict[str, Any] | None:
     """The registry row of this upload when the fund is not yet done with it in ``inbox/`` (see the
-    module doc); ``upload_mtime`` (the remote modification time) only identifies rows from before V017."""
+    module doc); ``upload_mtime`` (the remote modification time) only identifies rows from before V020."""
     legacy = utc_seconds(dt.datetime.fromtimestamp(upload_mtime, dt.UTC)) if upload_mtime else None
     return _registry_row(wh.query(query("ingest/select_registered_file", columns=_REGISTRY_COLUMNS),
                                   [agency, file_name, sha256, legacy]))
@@ -176,9 +182,10 @@ class _ReplayHistory:
         """Nothing to remember: a replay changes nothing."""
 
 
-def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
+def _rejects(wh: Warehouse, row: dict[str, Any], path: Path | None) -> list[Reject]:
     """The rejects of a registered file: from the quarantine, or, for a file rejected whole, the
-    records of the file judged again (checked to give the registered file error)."""
+    records of the file judged again (checked to give the registered file error); a file never read
+    (larger than the limit) is judged again from its registered name and size."""
     agency, name = row["agency_code"], row["file_name"]
     if row["file_error_code"] is None:
         return [
@@ -190,10 +197,15 @@ def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
     earlier = wh.query(
         query("ingest/select_earlier_sha256_for_name"), [agency, name, row["return_file_id"]]
     )
-    again = judge_file(
-        path, agency, ExchangeContext(), _ReplayHistory(str(earlier[0][0]) if earlier else None),
-        on=dt.date.today(), received_at=row["received_at"],
-    )
+    history = _ReplayHistory(str(earlier[0][0]) if earlier else None)
+    if row["sha256"] == UNREAD_SHA256:
+        again = judge_unread(name, int(row["size_bytes"]), agency, history, received_at=row["received_at"])
+    elif path is None:
+        raise IngestError("the file is needed to list the records of a file rejected whole",
+                          agency=agency, file=name)
+    else:
+        again = judge_file(path, agency, ExchangeContext(), history, on=dt.date.today(),
+                           received_at=row["received_at"])
     error = again.file_errors[0] if again.file_errors else None
     if error is None or (error.code, error.detail) != (row["file_error_code"], row["file_error_detail"]):
         raise IngestError(
@@ -204,11 +216,12 @@ def _rejects(wh: Warehouse, row: dict[str, Any], path: Path) -> list[Reject]:
     return list(again.rejects)
 
 
-def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path) -> tuple[Ack, str]:
+def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path | None) -> tuple[Ack, str]:
     """The acknowledgement (``ack.json``) and ``rejects.csv`` text of a registered file.
 
     Both are rendered from the registry with the contract's own format (:mod:`recouvra.exchange.ack`),
-    so that the first processing and any replay write the same bytes.
+    so that the first processing and any replay write the same bytes. ``path``: the spooled file,
+    needed for a file rejected whole (None for a file never read).
     """
     error_code = row["file_error_code"]
     ack = Ack(
@@ -419,13 +432,17 @@ def ingest_file(
     ``received_at`` is when the fund fetched the file; a file whose upload is still open in the
     registry (same agency, name and sha256, not yet delivered) is replayed with its first
     ``received_at``. ``upload_mtime``, the remote modification time step A saw, only finds rows
-    registered before V017. The acknowledgement files are written to
+    registered before V020. The acknowledgement files are written to
     ``acks_dir`` (default: ``<path's folder>/acks``). Returns a JSON-ready summary: file name, status,
     counts, ``return_file_id``, ``replayed``, ``ack_path`` and ``rejects_path`` (None without rejects).
     Raises :class:`IngestError` or a warehouse error, in which case nothing was committed.
     """
     path = Path(path)
     acks_dir = acks_dir if acks_dir is not None else path.parent / ACKS_FOLDER
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return ingest_unread(wh, path.name, size, agency, received_at, upload_mtime=upload_mtime,
+                             acks_dir=acks_dir, now=now)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     received = utc_naive(received_at)  # as read, to the microsecond: acknowledgements show the second
@@ -460,10 +477,16 @@ def ingest_file(
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
         ack_path, rejects_path = write_ack_files(path.name, ack, rejects_csv, acks_dir,
                                                  int(row["ack_number"] or 1))
+    return _summary(agency, row, ack, replayed, ack_path, rejects_path)
+
+
+def _summary(agency: str, row: Mapping[str, Any], ack: Ack, replayed: bool, ack_path: Path,
+             rejects_path: Path | None) -> dict[str, Any]:
+    """What :func:`ingest_file` and :func:`ingest_unread` return (JSON-ready)."""
     return {
         "agency": agency,
-        "file_name": path.name,
-        "sha256": sha256,
+        "file_name": str(row["file_name"]),
+        "sha256": str(row["sha256"]),
         "return_file_id": int(row["return_file_id"]),
         "status": ack.status.value,
         "rows_received": ack.rows_received,
@@ -474,6 +497,49 @@ def ingest_file(
         "ack_path": str(ack_path),
         "rejects_path": str(rejects_path) if rejects_path else None,
     }
+
+
+def ingest_unread(
+    wh: Warehouse,
+    file_name: str,
+    size: int,
+    agency: str,
+    received_at: dt.datetime,
+    *,
+    upload_mtime: int | None = None,
+    acks_dir: Path,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Register and acknowledge a return file larger than the contract's limit without its bytes.
+
+    The file was not downloaded (step A saw its size in ``inbox/``): it is judged from its name and
+    size alone (:func:`~recouvra.returns.judge.judge_unread`: F001, F007 or F005, nothing counted,
+    sha256 :data:`~recouvra.exchange.spec.UNREAD_SHA256`), registered in ``core.return_file`` and its
+    acknowledgement written to ``acks_dir``, in one transaction, under its own name like any file's
+    (``<stem>.ack.<n>.json`` for the n-th file of its stem). ``received_at`` is when the fund listed
+    the file and left it there (the fund's clock). While a row of this agency, name and that sha256 is
+    open (not yet delivered, see the module doc) the file is that upload again and its acknowledgement
+    is replayed; ``upload_mtime`` only finds rows registered before V020. Returns what
+    :func:`ingest_file` returns.
+    """
+    received = utc_naive(received_at)  # as read, to the microsecond: acknowledgements show the second
+    processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
+    with wh.transaction():
+        row = _open_upload(wh, agency, file_name, UNREAD_SHA256, upload_mtime)
+        replayed = row is not None
+        if row is None:
+            judgement = judge_unread(file_name, size, agency, WarehouseReturnHistory(wh),
+                                     received_at=received.replace(tzinfo=dt.UTC))
+            file_id = _register(wh, judgement, size, processed_at)
+            row = _registry_row(wh.query(query("ingest/select_return_file", columns=_REGISTRY_COLUMNS),
+                                         [file_id]))
+            assert row is not None
+        log.warning("%s %s: %s bytes, above the contract's limit: acknowledged %s without being read",
+                    agency, file_name, f"{size:,}", row["file_error_code"])
+        ack, rejects_csv = stored_acknowledgement(wh, row, None)
+        ack_path, rejects_path = write_ack_files(file_name, ack, rejects_csv, acks_dir,
+                                                 int(row["ack_number"] or 1))
+    return _summary(agency, row, ack, replayed, ack_path, rejects_path)
 
 
 def ingest_fetched(
@@ -501,10 +567,14 @@ def ingest_fetched(
     for item in items:
         agency = item["agency"]
         try:
-            outcome = ingest_file(
-                wh, Path(item["local_path"]), agency, on, dt.datetime.fromisoformat(item["received_at"]),
-                upload_mtime=item.get("mtime"), context=context, now=now,
-            )
+            received_at = dt.datetime.fromisoformat(item["received_at"])
+            if item.get("local_path") is None:  # too large: step A did not download it
+                outcome = ingest_unread(wh, item["file_name"], int(item["size"]), agency, received_at,
+                                        upload_mtime=item.get("mtime"),
+                                        acks_dir=Path(item["spool_dir"]) / ACKS_FOLDER, now=now)
+            else:
+                outcome = ingest_file(wh, Path(item["local_path"]), agency, on, received_at,
+                                      upload_mtime=item.get("mtime"), context=context, now=now)
             item.update(outcome, error=None)
         except Exception as exc:  # one file's failure is reported, the others go on
             log.exception("%s %s: not ingested, left in inbox/ for the next run", agency, item["file_name"])

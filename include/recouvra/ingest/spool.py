@@ -6,6 +6,11 @@ spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where t
 size, remote modification time, sha256 and ``received_at``: when the fund fetched it, by the fund's
 clock. The modification time is the agency's to set (``put -p`` keeps the date of the agency's own
 disk): it dates nothing; step C compares it to see whether the file was replaced since it was fetched.
+A file larger than the contract's 50 MiB is not downloaded (nor its sidecar): its item has no
+``local_path``, its ``received_at`` is when the fund listed it and left it there, and step B answers
+it F005 from the size the listing gave, so neither the spool's disk nor the ingestion's memory grows
+with it. Nor is a sidecar above 4 KiB downloaded: a line saying so stands for it in the spool, and
+the judge answers F004.
 
 C, :func:`deliver_acks`: for each file step B ingested, upload its rejects file (when any) then its
 acknowledgement to ``outbox/acks/``, under the names B gave them (``<stem>.ack.json``, or
@@ -27,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.exchange.names import ACKS, INBOX, PROCESSED, SIDECAR_SUFFIX
+from recouvra.exchange.spec import MAX_FILE_BYTES
+from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -51,15 +58,23 @@ def _utc_now() -> dt.datetime:
 
 
 def fetch_inbox(
-    client: SftpClient, agency: str, local_dir: Path, *, clock: Callable[[], dt.datetime] = _utc_now
+    client: SftpClient,
+    agency: str,
+    local_dir: Path,
+    *,
+    clock: Callable[[], dt.datetime] = _utc_now,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> list[dict[str, Any]]:
     """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
 
     Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
-    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path``; ``received_at`` is the
-    fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the second) when the file's
-    download completed. A sidecar whose file is
-    not in ``inbox/`` is left alone (its file may still be on its way). Raises the client's
+    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``; ``received_at``
+    is the fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the second) when the
+    file's download completed. A file above ``max_bytes`` (the contract's limit) is left on the
+    server: ``sha256``, ``local_path`` and ``sidecar_path`` are None, ``size`` is the listing's and
+    ``received_at`` the fund's clock when it was listed and left there (never the remote ``mtime``,
+    which is kept: step C compares it). A sidecar whose file is not in ``inbox/`` is left alone (its
+    file may still be on its way). Raises the client's
     :class:`~recouvra.sftp.errors.SftpError` when the account cannot be read: that agency's task
     fails, no other's.
     """
@@ -74,25 +89,38 @@ def fetch_inbox(
                 log.info("%s: sidecar %s has no file in inbox/ yet; left alone", agency, entry.name)
             continue
         local = local_dir / entry.name
-        got = client.download(entry.path, local)
-        received_at = clock().astimezone(dt.UTC).isoformat()
         sidecar = by_name.get(entry.name + SIDECAR_SUFFIX)
         local_sidecar = local_dir / (entry.name + SIDECAR_SUFFIX)
-        if sidecar is not None:
-            client.download(sidecar.path, local_sidecar)
+        if entry.size > max_bytes:
+            log.warning("%s: %s is %s bytes, above the %s accepted: not downloaded (F005)", agency,
+                        entry.name, f"{entry.size:,}", f"{max_bytes:,}")
+            for stale in (local, local_sidecar):  # from an earlier attempt into the same spool
+                stale.unlink(missing_ok=True)
+            size, sha256, local_path, sidecar_path = entry.size, None, None, None
+            received_at = clock().astimezone(dt.UTC).isoformat()
         else:
-            local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool
+            got = client.download(entry.path, local)
+            received_at = clock().astimezone(dt.UTC).isoformat()
+            if sidecar is not None and sidecar.size > SIDECAR_MAX_BYTES:  # not read: F004 says so
+                local_sidecar.write_bytes(sidecar_not_read(sidecar.size))
+            elif sidecar is not None:
+                client.download(sidecar.path, local_sidecar)
+            else:
+                local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool
+            size, sha256, local_path = got.size, got.sha256, str(local)
+            sidecar_path = str(local_sidecar) if sidecar is not None else None
         items.append({
             "agency": agency,
             "file_name": entry.name,
             "remote_path": entry.path,
-            "size": got.size,
+            "size": size,
             "mtime": entry.mtime,
             "received_at": received_at,
-            "sha256": got.sha256,
-            "local_path": str(local),
+            "sha256": sha256,
+            "local_path": local_path,
             "sidecar_remote": sidecar.path if sidecar is not None else None,
-            "sidecar_path": str(local_sidecar) if sidecar is not None else None,
+            "sidecar_path": sidecar_path,
+            "spool_dir": str(local_dir),
         })
     log.info("%s: %d file(s) fetched from inbox/ into %s", agency, len(items), local_dir)
     return items

@@ -22,6 +22,7 @@ from recouvra.returns.judge import (
     Judgement,
     judge_bytes,
     judge_file,
+    judge_unread,
 )
 from recouvra.returns.records import (
     ActionRecord,
@@ -54,6 +55,7 @@ __all__ = [
     "Status",
     "judge_bytes",
     "judge_file",
+    "judge_unread",
     "load_context",
     "write_acknowledgement",
 ]

@@ -2,7 +2,9 @@
 ``recouvra returns check`` command and the ingestion DAG.
 
 :func:`judge_file` reads a file (and its ``.sha256`` sidecar), :func:`judge_bytes` does the work on
-bytes, so tests and fuzzers need no disk. The result, a :class:`Judgement`, holds the acknowledgement
+bytes, so tests and fuzzers need no disk; a file larger than the contract's limit is judged from its
+name and size alone, never read (:func:`judge_unread`: F001, F007 or F005; the ingestion answers it
+without downloading it). The result, a :class:`Judgement`, holds the acknowledgement
 (the contract's ``ack.json``), the rejected rows (``rejects.csv``), the accepted records typed per
 file type, and the duplicates. Nothing is lost: every data record of the file is in exactly one of
 accepted, rejects and duplicates, so ``rows_received = accepted + rejected + duplicate`` always.
@@ -30,6 +32,7 @@ from recouvra.exchange.spec import (
     MAX_FILE_BYTES,
     PROMISE_TO_PAY,
     RETURN_TYPES,
+    UNREAD_SHA256,
     Column,
     Kind,
     ReturnType,
@@ -46,9 +49,6 @@ if TYPE_CHECKING:
 
     from recouvra.returns.context import Dossier, ExchangeContext
     from recouvra.returns.history import ReturnHistory
-
-#: A file refused for its size is still read to count its records, up to this many bytes.
-_COUNT_LIMIT = 4 * MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,16 @@ def _show(value: str, limit: int = 60) -> str:
 # File level
 
 
+#: The largest ``.sha256`` sidecar read: a digest, a file name and a line end fit many times over. A
+#: larger one is not read (nor downloaded by the ingestion) and fails its check (F004).
+SIDECAR_MAX_BYTES = 4096
+
+
+def sidecar_not_read(size: int) -> bytes:
+    """What stands for a sidecar of ``size`` bytes, too large to be read: text that fails the check."""
+    return f"<not read: {size:,} bytes, more than the {SIDECAR_MAX_BYTES:,} a sidecar may hold>\n".encode()
+
+
 def judge_file(
     path: Path,
     agency: str,
@@ -134,14 +144,20 @@ def judge_file(
 ) -> Judgement:
     """Judge the return file at ``path``, received on ``agency``'s account, as of the day ``on``.
 
-    Reads ``<path>.sha256`` when it exists. Does not record anything in ``history``: the caller
-    calls ``history.remember(judgement)`` once the acknowledgement is written. Raises OSError only
-    when ``path`` itself cannot be read.
+    Reads ``<path>.sha256`` when it exists (not one above :data:`SIDECAR_MAX_BYTES`: F004). Does not
+    record anything in ``history``: the caller calls ``history.remember(judgement)`` once the
+    acknowledgement is written. Raises OSError only when ``path`` itself cannot be read. A file larger
+    than the limit is not read: :func:`judge_unread`.
     """
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return judge_unread(path.name, size, agency, history, received_at=received_at)
     data = path.read_bytes()
     sidecar_path = path.with_name(sidecar_name(path.name))
     try:
-        sidecar: bytes | None = sidecar_path.read_bytes()
+        sidecar_size = sidecar_path.stat().st_size
+        sidecar: bytes | None = (sidecar_path.read_bytes() if sidecar_size <= SIDECAR_MAX_BYTES
+                                 else sidecar_not_read(sidecar_size))
     except FileNotFoundError:
         sidecar = None
     except OSError as exc:  # present but unreadable: the check it stands for fails
@@ -164,8 +180,6 @@ class _Parsed:
 def _parse(data: bytes, file_name: str) -> _Parsed:
     """Decode and read ``data`` as far as possible (errors kept for the file checks)."""
     parsed = _Parsed()
-    if len(data) > _COUNT_LIMIT:
-        return parsed  # far beyond the size limit (F005): its records are not counted
     try:
         parsed.text = decode_utf8(data)
     except UnicodeDecodeError as exc:
@@ -254,19 +268,13 @@ def judge_bytes(
 
     File-level errors are checked in the contract's order (F001 with F007, F005, F004, F002, F008,
     F003, F006) and only the first is reported; the status is the first that applies of DUPLICATE,
-    REJECTED, ACCEPTED, PARTIAL. Never raises on any content.
+    REJECTED, ACCEPTED, PARTIAL. Never raises on any content. Content larger than the limit is judged
+    as a file on disk would be, from its name and size alone (:func:`judge_unread`).
     """
+    if len(data) > MAX_FILE_BYTES:
+        return judge_unread(file_name, len(data), agency, history, received_at=received_at)
     sha256 = hashlib.sha256(data).hexdigest()
-    rtype: ReturnType | None = None
-    name_error: str | None = None
-    try:
-        name = parse_return_name(file_name)
-        rtype = RETURN_TYPES[name.record_type]
-        if name.agency != agency:
-            name_error = f"file name names agency {name.agency}, but it was received from agency {agency}"
-    except ValueError as exc:
-        name_error = str(exc)
-
+    rtype, name_error = _read_name(file_name, agency)
     record_type = rtype.name if rtype else None
     parsed = _parse(data, file_name)
 
@@ -310,6 +318,53 @@ def judge_bytes(
     return judgement(
         status, warnings=_warnings(header),
         accepted=tuple(accepted), rejects=tuple(rejects), duplicates=tuple(dups),
+    )
+
+
+def _read_name(file_name: str, agency: str) -> tuple[ReturnType | None, str | None]:
+    """The return type the name gives (None when it gives none) and why the name is refused (F001)."""
+    try:
+        name = parse_return_name(file_name)
+    except ValueError as exc:
+        return None, str(exc)
+    rtype = RETURN_TYPES[name.record_type]
+    if name.agency != agency:
+        return rtype, f"file name names agency {name.agency}, but it was received from agency {agency}"
+    return rtype, None
+
+
+def _name_reused(file_name: str, earlier: str) -> str:
+    """The F007 detail: ``file_name`` was received before, with the sha256 ``earlier``."""
+    what = (" (larger than the limit, not read)" if earlier == UNREAD_SHA256
+            else f" with other content (sha256 {earlier})")
+    return f"a file named {file_name} was already received{what}; send a correction under a new SEQ"
+
+
+def judge_unread(
+    file_name: str, size: int, agency: str, history: ReturnHistory, *, received_at: dt.datetime
+) -> Judgement:
+    """Judge a file of ``size`` bytes, larger than the contract's limit, without its bytes.
+
+    The contract's order still holds: F001 (the name) first, then F007 when the name was already
+    received with content the fund read (at most the limit, so not this file's), else F005. Nothing
+    is counted (``rows_received`` 0: the records cannot be counted without reading them), the status
+    is REJECTED, never DUPLICATE (no digest to compare), and the acknowledgement's ``sha256`` is
+    :data:`~recouvra.exchange.spec.UNREAD_SHA256`. Raises ValueError for a file within the limit.
+    """
+    if size <= MAX_FILE_BYTES:
+        raise ValueError(f"{file_name}: {size:,} bytes is within the limit: judge its content")
+    rtype, name_error = _read_name(file_name, agency)
+    earlier = history.sha256_for_name(agency, file_name) if name_error is None else None
+    if name_error is not None:
+        error = FileError("F001", name_error)
+    elif earlier is not None and earlier.lower() != UNREAD_SHA256:
+        error = FileError("F007", _name_reused(file_name, earlier))
+    else:
+        error = FileError("F005", f"{size:,} bytes, more than the 50 MiB ({MAX_FILE_BYTES:,} bytes) "
+                                  "accepted; the file was not read (sha256 not computed)")
+    return Judgement(
+        file_name=file_name, agency=agency, record_type=rtype.name if rtype else None,
+        sha256=UNREAD_SHA256, received_at=received_at, status=Status.REJECTED, file_errors=(error,),
     )
 
 
@@ -365,13 +420,8 @@ def _file_checks(
         raise fail("F001", name_error)
     earlier = history.sha256_for_name(agency, file_name)
     if earlier is not None and earlier.lower() != sha256:
-        raise fail(
-            "F007",
-            f"a file named {file_name} was already received with other content (sha256 {earlier}); "
-            "send a correction under a new SEQ",
-        )
-    if len(data) > MAX_FILE_BYTES:
-        raise fail("F005", f"{len(data):,} bytes, more than the 50 MiB ({MAX_FILE_BYTES:,} bytes) accepted")
+        raise fail("F007", _name_reused(file_name, earlier))
+    # F005 comes next in the contract's order: judge_bytes sent a file above the limit to judge_unread
     if sidecar is not None:
         mismatch = _check_sidecar(sidecar, file_name, sha256)
         if mismatch is not None:

@@ -4,8 +4,10 @@ lifecycle (recalls). Pure functions over the warehouse (DuckDB or PostgreSQL) an
 - :func:`select_and_allocate` (:mod:`recouvra.selection.monthly`): eligibility, transparent score,
   selection of ``programme.dossiers_per_month`` debtors, randomised stratified split among agencies,
   dossiers with their periods; idempotent for a month.
+- :func:`top_up_month` (:mod:`recouvra.selection.topup`): a second selection run later in a month whose
+  selection placed fewer than asked, up to the shortfall and the agencies' capacity left; idempotent.
 - :func:`refresh_dossiers` (:mod:`recouvra.selection.lifecycle`): recalls (expired window, paid in
-  full, legal proceeding, plan with the fund, merged duplicate); idempotent.
+  full, legal proceeding, plan with the fund, merged duplicate, closure or retired agency); idempotent.
 - :mod:`recouvra.selection.scoring` and :mod:`recouvra.selection.allocation`: the score and the split
   as pure functions, tested on small tables.
 
@@ -24,15 +26,18 @@ from recouvra.selection.monthly import (
     select_and_allocate,
     sync_agencies,
 )
+from recouvra.selection.topup import TopUpReport, top_up_month
 
 __all__ = [
     "EmptySelectionError",
     "LifecycleReport",
     "SelectionError",
     "SelectionReport",
+    "TopUpReport",
     "check_settings",
     "refresh_dossiers",
     "require_dossiers",
     "select_and_allocate",
     "sync_agencies",
+    "top_up_month",
 ]

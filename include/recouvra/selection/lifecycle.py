@@ -14,7 +14,8 @@ window ended is judged as it stood on its last day. The first reason that applie
    and the agency had not reported a plan request for the dossier before it (its own success);
 5. ``FUND_DECISION``: the agency closed the dossier (an accepted CLOSURES record, in a file received
    by the end of ``on`` and dated by it) for a reason other than ``PAID_IN_FULL``: ``INSOLVENT``,
-   ``CEASED_NO_ASSETS``, ``UNREACHABLE``, ``DISPUTED`` or ``OTHER``;
+   ``CEASED_NO_ASSETS``, ``UNREACHABLE``, ``DISPUTED`` or ``OTHER``; or the agency is retired on ``e``
+   (its ``retired_on`` in the configuration is ``e`` or earlier: :meth:`recouvra.config.Agency.retired_by`);
 6. ``EXPIRED``: the window ended before ``on``.
 
 What the fund does with a closure (the agency proposes, the fund decides; ``docs/selection.md``):
@@ -29,6 +30,12 @@ What the fund does with a closure (the agency proposes, the fund decides; ``docs
   placement once the recall's cooling-off has passed;
 * ``DISPUTED``: recalled ``FUND_DECISION`` and the dispute recorded in ``core.agency_dispute`` (one
   row per DISPUTED closure of a dossier recalled by the refresh, whatever rule recalled it).
+
+A retired agency (``agencies[].retired_on``) gives back every dossier it holds at the first refresh on or
+after that day: each is recalled by the first rule that applies, ``FUND_DECISION`` unless the fund's own
+facts give another reason; one whose window ended before ``retired_on`` is ``EXPIRED`` as usual. The
+refresh counts them in ``LifecycleReport.agency_retired``. The recall file goes to the agency like any
+other (it stays configured, its connection with it).
 
 The fund's own facts come first: a dossier paid in full on ``e`` is recalled ``PAID_IN_FULL`` whatever
 its closure says; a merger, a proceeding or a plan with the fund gives its own, more specific reason; a
@@ -83,6 +90,7 @@ class LifecycleReport:
     recalled_amount: str = "0.00"
     closures_unconfirmed: int = 0  # PAID_IN_FULL closures of dossiers the ledger says still owe
     disputes_recorded: int = 0
+    agency_retired: int = 0  # dossiers recalled FUND_DECISION because their agency is retired
     kept_after: str | None = None  # a later day was judged since: this day's decisions were kept
 
     def summary(self) -> str:
@@ -92,7 +100,8 @@ class LifecycleReport:
         return (f"dossier refresh {self.on}: {self.examined} open dossiers examined, "
                 f"{sum(self.recalled.values())} recalled {self.recalled} ({self.recalled_amount} MAD open), "
                 f"{self.closures_unconfirmed} paid-in-full closures not confirmed by the ledger, "
-                f"{self.disputes_recorded} disputes recorded")
+                f"{self.disputes_recorded} disputes recorded, {self.agency_retired} recalled from retired "
+                "agencies")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,6 +156,8 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
         _record_run(wh, report, on)
         return report
     dossiers = {str(r[0]): (int(r[1]), r[2], r[3], r[4]) for r in rows}
+    retired_on = {a.code: a.retired_on for a in settings.agencies if a.retired_on is not None}
+    retired_from = {str(r[0]): retired_on.get(str(r[5])) for r in rows}
     ids = sorted(dossiers)
     effective = {i: min(on, v[2]) for i, v in dossiers.items()}
     owed = _still_owed(wh, lake, effective, on)
@@ -169,10 +180,13 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
         survivor = merged.get(debtor_id)
         duplicate = survivor is not None and survivor in open_debtors and survivor != debtor_id
         closed = {c.reason for c in closures.get(i, [])}
+        since = retired_from[i]
+        retired = since is not None and since <= effective[i]
         reason = _recall_reason(amount, duplicate, events.get(i, []), selected_on, effective[i], end, on,
-                                agency_plans.get(i), closed)
+                                agency_plans.get(i), closed, retired)
         if reason:
             decided[i] = (reason, effective[i], amount)
+            report.agency_retired += int(retired and reason == "FUND_DECISION")
         elif "PAID_IN_FULL" in closed:
             report.closures_unconfirmed += 1
             log.warning("dossier %s: closed PAID_IN_FULL by its agency, the ledger says %s MAD still owed "
@@ -229,9 +243,11 @@ def _affiliations_held(
 def _recall_reason(
     amount: Decimal, duplicate: bool, events: list[tuple[str, dt.date, dt.date | None]], selected_on: dt.date,
     effective: dt.date, end: dt.date, on: dt.date, agency_plan: dt.date | None, closed: set[str],
+    retired: bool = False,
 ) -> str | None:
     """The first rule that recalls a dossier (module docstring, in order), or None. ``closed``: the
-    reasons of the agency's closures of the dossier known on ``on``."""
+    reasons of the agency's closures of the dossier known on ``on``; ``retired``: its agency is retired
+    on the effective date."""
     if amount == 0:
         return "PAID_IN_FULL"
     if duplicate:
@@ -242,7 +258,7 @@ def _recall_reason(
     if any(ev == "PLAN" and selected_on < day <= effective
            and not (agency_plan is not None and agency_plan <= day) for ev, day, _ in events):
         return "PLAN_WITH_FUND"
-    if closed - {"PAID_IN_FULL"}:  # a paid-in-full closure alone is judged by the ledger (rule 1)
+    if retired or closed - {"PAID_IN_FULL"}:  # a paid-in-full closure alone is judged by the ledger
         return "FUND_DECISION"
     if end < on:
         return "EXPIRED"

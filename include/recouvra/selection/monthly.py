@@ -114,12 +114,13 @@ class EmptySelectionError(SelectionError):
 
 
 def _apply_placement_rules(wh: Warehouse, debtors: list[_Debtor], month: dt.date, end: dt.date,
-                           cooling_off_months: int) -> None:
-    """Placement rules: a debtor with an open dossier whose window overlaps the new one is
-    ``ALREADY_PLACED``; one recalled within the cooling-off period is ``RECALL_COOLING_OFF``."""
+                           cooling_off_months: int, start: dt.date | None = None) -> None:
+    """Placement rules: a debtor with an open dossier of another month whose window overlaps the new one
+    (``start``, the month's first day by default, to ``end``) is ``ALREADY_PLACED``; one recalled within
+    the cooling-off period is ``RECALL_COOLING_OFF``."""
     merged, bridge = debtor_resolver(wh)
     placed = current_debtors(
-        wh.query(query("selection/select_open_dossiers"), [month, month, end]), merged, bridge
+        wh.query(query("selection/select_open_dossiers"), [month, start or month, end]), merged, bridge
     )
     cooling_from = add_months(month, -cooling_off_months)
     cooling = current_debtors(
@@ -193,23 +194,25 @@ class _Debtor:
 
 # --- configuration checks -------------------------------------------------------------------------
 
-def agency_slots(settings: Settings) -> list[AgencySlot]:
-    """The configured agencies as allocation sees them."""
+def agency_slots(settings: Settings, on: dt.date) -> list[AgencySlot]:
+    """The agencies that take new dossiers on ``on`` (configured, not retired by then) as allocation
+    sees them: a retired agency has no slot, so neither its regions nor its capacity count."""
     from recouvra.config import REGIONS
 
     return [AgencySlot(a.code, frozenset(a.regions), a.monthly_capacity, set(a.regions) >= set(REGIONS))
-            for a in settings.agencies]
+            for a in settings.agencies_on(on)]
 
 
-def check_settings(settings: Settings) -> list[str]:
+def check_settings(settings: Settings, on: dt.date | None = None) -> list[str]:
     """Refuse a configuration the month cannot be run with; return warnings for what it can live
     with. (Capacity below the monthly count, unknown regions, duplicate codes and share bounds are
-    already refused when the configuration is loaded.)"""
+    already refused when the configuration is loaded.) ``on``: the day whose agencies are checked;
+    None, the agencies never retired."""
     warnings: list[str] = []
     if not settings.programme.eligibility.exclude_already_placed:
         raise SelectionError("programme.eligibility.exclude_already_placed must be true: a debtor is "
                              "never placed twice")
-    slots = agency_slots(settings)
+    slots = agency_slots(settings, dt.date.max if on is None else on)  # date.max: every retirement done
     if not any(s.serves_all for s in slots):
         warnings.append("no agency serves every region: debtors of unknown region cannot be placed")
     return warnings
@@ -226,9 +229,11 @@ def _segment(age_months: int | None, title_notified: object, fresh_max: int) -> 
 
 
 def _read_debtors(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date,
-                  model: LikelihoodModel) -> list[_Debtor]:
+                  model: LikelihoodModel, start: dt.date | None = None) -> list[_Debtor]:
+    """The debtors of the portfolio of ``on`` with their score card and first exclusion; a title's days
+    left are counted from ``start`` (the windows' first day: the month's, or a top-up's day)."""
     elig = settings.programme.eligibility
-    shift = (month - on).days
+    shift = ((start or month) - on).days
     debtors = []
     for row in wh.query(query("selection/select_candidates"), [on, on]):
         (debtor_id, affiliation_no, region, p, s, pen, total, periods, oldest, notified, days_left,
@@ -345,10 +350,10 @@ def recovery_rates(wh: Warehouse, settings: Settings, month: dt.date) -> tuple[d
 # --- the month ------------------------------------------------------------------------------------
 
 def _frozen_report(wh: Warehouse, month: dt.date, seed: int) -> SelectionReport:
-    run = wh.query(query("selection/select_month_summary"), [month])
+    run = wh.query(query("selection/select_month_summary"), [month, 1])
     if not run:
         return SelectionReport(month.isoformat(), "", seed, frozen=True)
-    as_of, run_seed, n, total = run[0]
+    as_of, run_seed, n, total, _, _ = run[0]
     return SelectionReport(month.isoformat(), as_of.isoformat(), int(run_seed), selected=int(n),
                            total_due=str(Decimal(total).quantize(CENT)), frozen=True)
 
@@ -360,7 +365,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     Deterministic for (warehouse data, lake, settings, seed); idempotent for a month.
     """
     month = first_day(month)
-    warnings = check_settings(settings)
+    warnings = check_settings(settings, month)
     rows = wh.query(query("selection/select_portfolio_date"), [month])
     if not rows or rows[0][0] is None:
         raise SelectionError(
@@ -382,7 +387,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     _apply_placement_rules(wh, debtors, month, end, programme.eligibility.recall_cooling_off_months)
 
     # Rank the eligible, then select in rank order while a feasible allocation exists.
-    slots = agency_slots(settings)
+    slots = agency_slots(settings, month)  # a retired agency takes nothing (Agency.retired_on)
     eligible = sorted((d for d in debtors if d.reason is None),
                       key=lambda d: (-d.priority, -d.score, d.debtor_id))
     unserved = sorted({d.region or "UNKNOWN" for d in eligible if not eligible_agencies(d.region, slots)})
@@ -448,7 +453,7 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     with wh.transaction():
         for statement in statements("selection/delete_selection_month"):
             wh.execute(statement, [month])
-        sync_agencies(wh, settings, now)
+        sync_agencies(wh, settings, now, month)
         _write(wh, settings, month, as_of, end, debtors, chosen, periods, ids, result.agency_of, created_at,
                now)
         _write_run(wh, month, as_of, seed, programme.dossiers_per_month, report, model, now)
@@ -498,13 +503,13 @@ def _dossier_periods(
     return out, mismatches
 
 
-def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime) -> None:
-    """core.dim_agency mirrors the configuration: configured agencies upserted and active, others
-    kept inactive."""
+def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime, on: dt.date) -> None:
+    """core.dim_agency mirrors the configuration on ``on``: configured agencies upserted, active unless
+    retired by then (``retired_on`` kept); agencies no longer configured kept inactive."""
     for a in settings.agencies:
         wh.execute(query("selection/upsert_dim_agency"), [
             a.code, a.name, "|".join(a.regions), a.monthly_capacity, a.commission_rate,
-            settings.commission_cap(a), a.sftp_conn_id, now,
+            settings.commission_cap(a), a.sftp_conn_id, not a.retired_by(on), a.retired_on, now,
         ])
     wh.execute(query("selection/deactivate_dim_agency"), [now, [a.code for a in settings.agencies]])
 
@@ -512,15 +517,20 @@ def sync_agencies(wh: Warehouse, settings: Settings, now: dt.datetime) -> None:
 def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: dt.date,
            debtors: list[_Debtor], chosen: list[_Debtor],
            periods: dict[int, list[tuple[str, str | None, str, Decimal]]], ids: dict[int, str],
-           agency_of: dict[int, str], created_at: dict[tuple[str, int], Any], now: dt.datetime) -> None:
+           agency_of: dict[int, str], created_at: dict[tuple[str, int], Any], now: dt.datetime, *,
+           seq: int = 1, start: dt.date | None = None) -> None:
+    """Write a run's decisions, score cards, dossiers and their periods (run ``seq`` of the month, whose
+    dossiers start on ``start``: the month's first day by default)."""
     import pyarrow as pa
 
+    start = start or month
     dec = pa.decimal128(18, 2)
     due = {d.debtor_id: _total(periods[d.debtor_id]) for d in chosen}
     counts = {d.debtor_id: len({r[0] for r in periods[d.debtor_id]}) for d in chosen}
     debtors = sorted(debtors, key=lambda d: d.debtor_id)
     wh.load_arrow("core.selection_decision", pa.table({
         "selection_month": pa.array([month] * len(debtors), pa.date32()),
+        "selection_seq": pa.array([seq] * len(debtors), pa.int32()),
         "debtor_id": pa.array([d.debtor_id for d in debtors], pa.int64()),
         "decision": pa.array([d.decision for d in debtors], pa.string()),
         "reason_code": pa.array([d.reason for d in debtors], pa.string()),
@@ -534,6 +544,7 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
     }))
     wh.load_arrow("core.selection_score", pa.table({
         "selection_month": pa.array([month] * len(debtors), pa.date32()),
+        "selection_seq": pa.array([seq] * len(debtors), pa.int32()),
         "debtor_id": pa.array([d.debtor_id for d in debtors], pa.int64()),
         "oldest_unpaid_age_months": pa.array([d.features.age_months for d in debtors], pa.int32()),
         "payments_12m": pa.array([d.features.payments_12m for d in debtors], pa.int32()),
@@ -564,10 +575,10 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
         rows = periods[d.debtor_id]
         sums = [sum((r[3] for r in rows if r[2] == k), Decimal("0.00")) for k, _ in KINDS]
         months = sorted({r[0] for r in rows})
-        values = [dossier_id, month, d.debtor_id, d.affiliation_no, agency.code, d.segment, d.region, month,
+        values = [dossier_id, month, d.debtor_id, d.affiliation_no, agency.code, d.segment, d.region, start,
                   end, agency.commission_rate, settings.commission_cap(agency), len(months),
                   _month_date(months[0]), _month_date(months[-1]), *sums, sum(sums, Decimal("0.00")),
-                  "ALLOCATED", month, created_at.get((dossier_id, d.debtor_id), now)]
+                  "ALLOCATED", start, created_at.get((dossier_id, d.debtor_id), now)]
         for key, value in zip(dossier_rows, values, strict=True):
             dossier_rows[key].append(value)
         assert sum(sums, Decimal("0.00")) == due[d.debtor_id], dossier_id  # total = its periods
@@ -601,11 +612,15 @@ def _month_date(period: str) -> dt.date:
 
 
 def _write_run(wh: Warehouse, month: dt.date, on: dt.date, seed: int, target: int,
-               report: SelectionReport, model: LikelihoodModel, now: dt.datetime) -> None:
+               report: SelectionReport, model: LikelihoodModel, now: dt.datetime, *, seq: int = 1,
+               start: dt.date | None = None) -> None:
+    """Record run ``seq`` of the month (its dossiers start on ``start``, the month's first day by default),
+    read on the portfolio of ``on``."""
     dev = None if report.balance_max_deviation is None else Decimal(f"{report.balance_max_deviation:.6f}")
     wh.execute(
         query("selection/insert_selection_run"),
-        [month, on, seed, target, report.considered, report.eligible, report.selected, model.source,
+        [month, seq, start or month, on, seed, target, report.considered, report.eligible, report.selected,
+         model.source,
          json.dumps(model.as_dict(), sort_keys=True), report.results_months, report.share_rule,
          json.dumps(report.agencies, sort_keys=True), dev, report.balance_met, report.balance_draws, now],
     )

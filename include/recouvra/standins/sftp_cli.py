@@ -1,8 +1,9 @@
 """``recouvra sftp ...``: run the embedded SFTP server and hand its connections to Airflow.
 
-``serve [--daemon]`` starts it (daemon: detached, ``server.pid``/``server.port`` under sftp_root,
-idempotent), ``stop`` ends it by its PID, ``env`` prints ``export AIRFLOW_CONN_...`` lines for every
-agency (``eval "$(recouvra sftp env)"``), ``known-hosts`` prints the pinned line for OpenSSH clients.
+``serve [--daemon] [--max-file-bytes N] [--quota-bytes N]`` starts it (daemon: detached,
+``server.pid``/``server.port`` under sftp_root, idempotent; each account's upload limits), ``stop``
+ends it by its PID, ``env`` prints ``export AIRFLOW_CONN_...`` lines for every agency
+(``eval "$(recouvra sftp env)"``), ``known-hosts`` prints the pinned line for OpenSSH clients.
 Only argparse at import time: the handlers import what they need.
 """
 
@@ -28,17 +29,26 @@ def _faults(args: argparse.Namespace) -> Any:
     return Faults(disk_full_after=args.fault_disk_full_after, drop_after=args.fault_drop_after)
 
 
+def _limits(args: argparse.Namespace) -> Any:
+    from recouvra.standins.sftp_server import Limits
+
+    given = {k: v for k, v in (("max_file_bytes", args.max_file_bytes), ("quota_bytes", args.quota_bytes))
+             if v is not None}
+    return Limits(**given)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from recouvra.standins.sftp_server import serve_forever, sftp_root, start_daemon
 
     settings = _settings(args)
     root = sftp_root(settings)
     agencies = [a.code for a in settings.agencies]
+    limits = _limits(args)
     if args.daemon:
-        port = start_daemon(root, agencies, port=args.port, faults=_faults(args))
+        port = start_daemon(root, agencies, port=args.port, faults=_faults(args), limits=limits)
         print(f"embedded SFTP server on 127.0.0.1:{port} (root {root}; stop: recouvra sftp stop)")
         return 0
-    serve_forever(root, agencies, port=args.port, faults=_faults(args))
+    serve_forever(root, agencies, port=args.port, faults=_faults(args), limits=limits)
     return 0
 
 
@@ -86,6 +96,10 @@ def register(subparsers: Any) -> None:
                    help="debug: writes fail with 'No space left on device' after BYTES")
     s.add_argument("--fault-drop-after", type=int, metavar="BYTES",
                    help="debug: cut a connection after it wrote BYTES")
+    s.add_argument("--max-file-bytes", type=int, metavar="BYTES",
+                   help="largest file an account may upload (default 52428800: the contract's 50 MiB)")
+    s.add_argument("--quota-bytes", type=int, metavar="BYTES",
+                   help="most an account's home may hold (default 1073741824: 1 GiB)")
     s.set_defaults(handler=_cmd_serve)
 
     t = sub.add_parser("stop", help="stop the daemon started by `serve --daemon` (by its PID)")

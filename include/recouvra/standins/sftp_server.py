@@ -8,6 +8,11 @@ fund's client talks to a real SSH peer, and an agency's OpenSSH ``sftp`` can fet
 * Homes: ``<sftp_root>/home/<AGENCY>/`` with ``outbox/``, ``outbox/acks/``, ``inbox/``,
   ``inbox/processed/``. Every path is mapped inside the home and checked after resolving symlinks;
   the account cannot create links; shell, exec, scp and forwarding are refused.
+* Limits, checked before the bytes land (:class:`Limits`): a per-file cap (default the contract's
+  50 MiB, the F005 limit) and a per-account quota (default 1 GiB, everything the home holds). A write,
+  a remote copy or a size change that would cross either is refused with an SFTP error saying which
+  limit (``File too large`` / ``Disk quota exceeded``; SSH_FX_FAILURE for SFTP v3 clients, the reason
+  in its message) and the partial file is removed, so that no truncated file remains under any name.
 * Faults (debug/test knob): a full disk (writes fail with SSH_FX_FAILURE "No space left on device")
   and a connection cut after N bytes written, to prove the client never leaves a partial file.
 * Modes: :class:`EmbeddedSftpServer` runs in a background thread with its own event loop (tests,
@@ -36,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import asyncssh
 
 from recouvra.exchange.names import HOME_FOLDERS
+from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.sftp.errors import SftpServerError
 from recouvra.sftp.keys import (
     agency_key_path,
@@ -110,6 +116,58 @@ def accounts_from_settings(settings: Settings) -> list[Account]:
     return prepare_root(sftp_root(settings), [a.code for a in settings.agencies])
 
 
+# ----------------------------------------------------------------------------------------- limits
+#: Default quota of an account: twenty files of the contract's largest size (1 GiB).
+DEFAULT_QUOTA_BYTES = 20 * MAX_FILE_BYTES
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one account may store, enforced on every write before the bytes land.
+
+    ``max_file_bytes``: the largest file (default the contract's 50 MiB: a larger return file would
+    only be answered F005). ``quota_bytes``: the most the account's home may hold, every folder
+    counted by the files' apparent sizes (a sparse file counts whole). The quota is checked against
+    what the home held when an upload first grew its file plus what it added since: two uploads at
+    once may together pass it by at most what the second one wrote.
+    """
+
+    max_file_bytes: int = MAX_FILE_BYTES
+    quota_bytes: int = DEFAULT_QUOTA_BYTES
+
+    def __post_init__(self) -> None:
+        if self.max_file_bytes <= 0 or self.quota_bytes <= 0:
+            raise SftpServerError(f"SFTP limits must be positive byte counts: {self}")
+
+
+def home_usage(home: Path) -> int:
+    """Bytes the files under ``home`` hold (apparent sizes; links and folders count nothing)."""
+    total = 0
+    for folder, _, files in os.walk(home):
+        for name in files:
+            with contextlib.suppress(OSError):  # gone since the listing
+                st = os.lstat(os.path.join(folder, name))
+                if not os.path.islink(os.path.join(folder, name)):
+                    total += st.st_size
+    return total
+
+
+class _Upload:
+    """A file open on the server: where it is, what the home held when it first grew, what it added."""
+
+    def __init__(self, local: bytes, home: Path) -> None:
+        self.local = local
+        self.home = home
+        self.usage_at_open: int | None = None
+        self.grown = 0
+        self.refused: asyncssh.SFTPError | None = None
+
+    def usage(self) -> int:
+        if self.usage_at_open is None:
+            self.usage_at_open = home_usage(self.home)
+        return self.usage_at_open + self.grown
+
+
 # ----------------------------------------------------------------------------------------- faults
 @dataclass
 class Faults:
@@ -151,12 +209,17 @@ class Faults:
 class _AgencySftp(asyncssh.SFTPServer):
     """SFTP session of one agency, confined to its home even through symlinks."""
 
-    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], home: Path, faults: Faults) -> None:
+    def __init__(
+        self, chan: asyncssh.SSHServerChannel[bytes], home: Path, faults: Faults, limits: Limits
+    ) -> None:
         super().__init__(chan, chroot=str(home).encode())
         self._home = os.path.realpath(home).encode()
+        self._home_path = Path(os.path.realpath(home))
         self._faults = faults
+        self._limits = limits
         self._session_written = 0
         self._dropped = False
+        self._uploads: dict[int, _Upload] = {}  # id(file object) -> its upload
 
     def map_path(self, path: bytes) -> bytes:
         # asyncssh's chroot normalises "..", "/" and absolute paths into the home, but follows
@@ -173,7 +236,93 @@ class _AgencySftp(asyncssh.SFTPServer):
     def link(self, oldpath: bytes, newpath: bytes) -> None:
         raise asyncssh.SFTPPermissionDenied("Permission denied: links are not allowed")
 
+    # -- limits: per-file cap and per-account quota, before the bytes land
+    def close(self, file_obj: object) -> None:
+        self._uploads.pop(id(file_obj), None)
+        super().close(file_obj)
+
+    def _name(self, local: bytes) -> str:
+        """The path as the account sees it (from its home), for error messages."""
+        return "/" + os.path.relpath(local, self._home).decode(errors="replace")
+
+    def _refusal(
+        self, name: str, new_size: int, growth: int, usage: int, outcome: str
+    ) -> asyncssh.SFTPError | None:
+        """The error refusing ``growth`` more bytes that bring ``name`` to ``new_size``, or None.
+        ``outcome`` ends the message: what became of the file."""
+        limits = self._limits
+        if growth <= 0:
+            return None
+        if new_size > limits.max_file_bytes:
+            contract = " (agency-exchange/1: 50 MiB)" if limits.max_file_bytes == MAX_FILE_BYTES else ""
+            return asyncssh.SFTPFailure(
+                f"File too large: {name} would hold more than {limits.max_file_bytes:,} bytes, the largest "
+                f"file this account accepts{contract}; {outcome}"
+            )
+        if usage + growth > limits.quota_bytes:
+            return asyncssh.SFTPQuotaExceeded(
+                f"Disk quota exceeded: the account holds {usage:,} bytes and {name} would add {growth:,}, "
+                f"beyond its quota of {limits.quota_bytes:,} bytes; {outcome} (ask the fund to archive "
+                "inbox/processed/)"
+            )
+        return None
+
+    def _check_growth(self, file_obj: Any, new_size: int | None = None, appended: int = 0) -> None:
+        """Refuse, and remove the file, when an open file would grow past a limit: to ``new_size``
+        bytes (a write at an offset, a size set), or by ``appended`` bytes at its end."""
+        local = os.fsencode(file_obj.name)
+        upload = self._uploads.setdefault(id(file_obj), _Upload(local, self._home_path))
+        if upload.refused is not None:
+            raise upload.refused
+        current = os.fstat(file_obj.fileno()).st_size
+        size = current + appended if new_size is None else new_size
+        growth = size - current
+        refusal = self._refusal(self._name(local), size, growth, upload.usage() if growth > 0 else 0,
+                                "upload refused, file removed")
+        if refusal is None:
+            upload.grown += max(0, growth)
+            return
+        upload.refused = refusal
+        log.warning("refused: %s", refusal.reason)
+        with contextlib.suppress(OSError):  # free the bytes at once; the name goes too
+            os.ftruncate(file_obj.fileno(), 0)
+            if os.stat(local).st_ino == os.fstat(file_obj.fileno()).st_ino:
+                os.unlink(local)
+        raise refusal
+
+    def _check_size_change(self, local: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        """A size set by path (truncate or extend) passes the same limits (refused, file kept)."""
+        if attrs.size is None:
+            return
+        try:
+            current = os.stat(local).st_size
+        except OSError:
+            return  # the server's own call says why
+        growth = attrs.size - current
+        refusal = self._refusal(self._name(local), attrs.size, growth,
+                                home_usage(self._home_path) if growth > 0 else 0, "size left as it was")
+        if refusal is not None:
+            log.warning("refused: %s", refusal.reason)
+            raise refusal
+
+    def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        self._check_size_change(self.map_path(path), attrs)
+        super().setstat(path, attrs)
+
+    def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        self._check_size_change(self.map_path(path), attrs)
+        super().lsetstat(path, attrs)
+
+    def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
+        if attrs.size is not None:
+            self._check_growth(file_obj, new_size=attrs.size)
+        super().fsetstat(file_obj, attrs)
+
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        if "a" in getattr(file_obj, "mode", ""):  # O_APPEND: the data lands at the end, whatever the offset
+            self._check_growth(file_obj, appended=len(data))
+        else:
+            self._check_growth(file_obj, new_size=offset + len(data))
         faults = self._faults
         if faults.drop_after is not None and self._session_written + len(data) > faults.drop_after:
             keep = max(0, faults.drop_after - self._session_written)
@@ -222,7 +371,8 @@ class EmbeddedSftpServer:
     """The embedded server; ``with EmbeddedSftpServer(root, agencies) as s:`` runs it in a thread.
 
     ``port=0`` picks a free port (read it from :attr:`port` once started). Keys and homes are
-    created under ``root`` on construction.
+    created under ``root`` on construction. ``limits``: each account's per-file cap and quota
+    (default :class:`Limits`: 50 MiB and 1 GiB).
     """
 
     def __init__(
@@ -234,12 +384,14 @@ class EmbeddedSftpServer:
         port: int = 0,
         usernames: Mapping[str, str] | None = None,
         faults: Faults | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.root = root.resolve()
         self.host = host
         self._requested_port = port
         self.accounts = prepare_root(self.root, agencies, usernames)
         self.faults = faults or Faults()
+        self.limits = limits or Limits()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -282,7 +434,8 @@ class EmbeddedSftpServer:
         faults = self.faults
 
         def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
-            return _AgencySftp(chan, homes[chan.get_extra_info("username")], faults)
+            # self.limits read per session: a test may change them while the server runs
+            return _AgencySftp(chan, homes[chan.get_extra_info("username")], faults, self.limits)
 
         self._acceptor = await asyncssh.listen(
             self.host,
@@ -296,7 +449,9 @@ class EmbeddedSftpServer:
             reuse_address=True,
         )
         self._port = int(self._acceptor.sockets[0].getsockname()[1])
-        log.info("embedded SFTP server listening on %s:%d, root %s", self.host, self._port, self.root)
+        log.info("embedded SFTP server listening on %s:%d, root %s, files up to %s bytes, %s per account",
+                 self.host, self._port, self.root, f"{self.limits.max_file_bytes:,}",
+                 f"{self.limits.quota_bytes:,}")
         return self._port
 
     async def stop_async(self) -> None:
@@ -372,10 +527,11 @@ def running_port(root: Path) -> int | None:
 
 
 def serve_forever(
-    root: Path, agencies: Sequence[str], *, host: str = HOST, port: int = 0, faults: Faults | None = None
+    root: Path, agencies: Sequence[str], *, host: str = HOST, port: int = 0, faults: Faults | None = None,
+    limits: Limits | None = None,
 ) -> None:
     """Serve in the foreground until SIGTERM/SIGINT, with ``server.pid``/``server.port`` under root."""
-    server = EmbeddedSftpServer(root, agencies, host=host, port=port, faults=faults)
+    server = EmbeddedSftpServer(root, agencies, host=host, port=port, faults=faults, limits=limits)
     pid_file, port_file = _state_files(server.root)
 
     async def main() -> None:
@@ -403,6 +559,7 @@ def start_daemon(
     host: str = HOST,
     port: int = 0,
     faults: Faults | None = None,
+    limits: Limits | None = None,
     timeout: float = 20.0,
 ) -> int:
     """Start the server as a detached process (idempotent: reuse a running one); return its port."""
@@ -421,6 +578,8 @@ def start_daemon(
         cmd += ["--fault-disk-full-after", str(faults.disk_full_after)]
     if faults is not None and faults.drop_after is not None:
         cmd += ["--fault-drop-after", str(faults.drop_after)]
+    if limits is not None:
+        cmd += ["--max-file-bytes", str(limits.max_file_bytes), "--quota-bytes", str(limits.quota_bytes)]
     with open(root / LOG_FILE, "ab") as logf:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True
@@ -502,11 +661,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--agency", action="append", required=True)
     p.add_argument("--fault-disk-full-after", type=int)
     p.add_argument("--fault-drop-after", type=int)
+    p.add_argument("--max-file-bytes", type=int, default=Limits.max_file_bytes)
+    p.add_argument("--quota-bytes", type=int, default=Limits.quota_bytes)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
     faults = Faults(disk_full_after=args.fault_disk_full_after, drop_after=args.fault_drop_after)
-    serve_forever(args.root, args.agency, host=args.host, port=args.port, faults=faults)
+    limits = Limits(max_file_bytes=args.max_file_bytes, quota_bytes=args.quota_bytes)
+    serve_forever(args.root, args.agency, host=args.host, port=args.port, faults=faults, limits=limits)
     return 0
 
 

@@ -37,7 +37,11 @@ pos AS (
            d.assignment_month, d.total_due,
            COALESCE(att.in_month, 0) AS in_month,
            COALESCE(att.to_date, 0) AS to_date,
-           CASE WHEN r.recall_date <= p.month_end THEN r.recalled_amount ELSE 0 END AS recalled,
+           -- What the agency handed back: the rest of what was assigned, as the ledger is known at the
+           -- month end (a payment dated by the recall but recorded after it is recovered, not recalled;
+           -- core.dossier_recall.recalled_amount keeps what was known on the recall's day).
+           CASE WHEN r.recall_date <= p.month_end THEN d.total_due - COALESCE(att.to_date, 0) ELSE 0 END
+               AS recalled,
            CASE WHEN d.status = 'CLOSED' AND d.status_date <= p.month_end
                      AND (r.recall_date IS NULL OR r.recall_date > p.month_end)
                 THEN d.total_due - COALESCE(att.to_date, 0) ELSE 0 END AS closed,

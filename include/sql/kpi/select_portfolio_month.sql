@@ -1,6 +1,7 @@
 -- Coverage of the portfolio and the amount remaining to recover at the end of a month, per segment
 -- and region (params: month first day, month last day). The portfolio is the month's selection
--- (core.selection_decision); placed dossiers are those open at the month end (see
+-- (core.selection_decision), each debtor as its latest run of the month decided it (a top-up decides
+-- again on the debtors without a dossier of the month, and on debtors new since); placed dossiers are those open at the month end (see
 -- select_agency_month.sql). Columns as recouvra.kpi.PORTFOLIO_COLUMNS.
 WITH p AS (
     SELECT CAST(? AS DATE) AS month_start, CAST(? AS DATE) AS month_end
@@ -14,6 +15,8 @@ port AS (
     FROM core.selection_decision AS s
     CROSS JOIN p
     WHERE s.selection_month = p.month_start
+      AND s.selection_seq = (SELECT max(x.selection_seq) FROM core.selection_decision AS x
+                             WHERE x.selection_month = s.selection_month AND x.debtor_id = s.debtor_id)
     GROUP BY COALESCE(s.segment, 'NONE'), COALESCE(s.region, 'UNKNOWN')
 ),
 pos AS (

@@ -19,6 +19,7 @@ SELECT
     s.as_of_date
 FROM core.dossier AS d
 LEFT JOIN core.dossier_recall AS r ON r.dossier_id = d.dossier_id
-LEFT JOIN core.selection_run AS s ON s.selection_month = d.assignment_month
+LEFT JOIN core.selection_run AS s  -- the run that created it: its month's run with its assignment_start
+       ON s.selection_month = d.assignment_month AND s.assignment_start = d.assignment_start
 WHERE d.assignment_start <= ?
 ORDER BY d.dossier_id

@@ -56,12 +56,17 @@ REJECTS = (
     Reject(2, "P;1", "E005", 'amount "12,50" is not an amount'),
     Reject(3, "", "E007", "=required value missing: payment_id"),
     Reject(5, "P-9", "E003", "payment_date 2026-10-01 is outside\nthe window"),
+    Reject(6, '=HYPERLINK("http://x.example")', "E011", "payment_id sent before with other content"),
+    Reject(7, "-2+3", "E004", "payment_date '2026-13-01' is not a real date YYYY-MM-DD"),
 )
 REJECTS_TEXT = (
     "line_no;record_id;reason_code;detail\n"
     '2;"P;1";E005;"amount ""12,50"" is not an amount"\n'
     "3;;E007;'=required value missing: payment_id\n"
     '5;P-9;E003;"payment_date 2026-10-01 is outside\nthe window"\n'
+    # the agency's own id is what it typed: guarded like free text (it would run when the file is opened)
+    '6;"\'=HYPERLINK(""http://x.example"")";E011;payment_id sent before with other content\n'
+    "7;'-2+3;E004;payment_date '2026-13-01' is not a real date YYYY-MM-DD\n"
 )
 
 
@@ -113,7 +118,7 @@ def test_not_json_objects_are_refused(data: bytes | str) -> None:
 
 def test_known_rejects_are_byte_exact_and_read_back() -> None:
     assert render_rejects(REJECTS) == REJECTS_TEXT
-    assert parse_rejects(REJECTS_TEXT) == REJECTS  # the formula guard is taken off again
+    assert parse_rejects(REJECTS_TEXT) == REJECTS  # the formula guards are taken off again
     assert parse_rejects(REJECTS_TEXT.encode()) == REJECTS
     assert render_rejects(()) == ""  # no rejects: no rejects file
 

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recouvra.exchange.csvparse import CsvRow, decode_utf8, format_rows, parse_rows
+from recouvra.exchange.csvparse import (
+    CsvRow,
+    begins_formula,
+    decode_utf8,
+    format_rows,
+    formula_guard,
+    parse_rows,
+    unguard,
+)
 from recouvra.exchange.errors import CsvSyntaxError
 
 
@@ -130,3 +138,14 @@ def test_any_text_parses_or_raises_csv_syntax_error(text: str) -> None:
     assert all(isinstance(r, CsvRow) for r in rows)
     if rows:
         assert rows[-1].line_no <= text.count("\n") + 1
+
+
+@pytest.mark.parametrize(("text", "runs"), [
+    ("=1+2", True), ("+212612345678", True), ("-2+3", True), ("@SUM(A1)", True), ("\tx", True),
+    ("\rx", True), ("\nx", True), ("", False), ("'=1+2", False), (" =1+2", False), ("Casa=Blanca", False),
+])
+def test_begins_formula_and_its_guard(text: str, runs: bool) -> None:
+    assert begins_formula(text) is runs
+    assert formula_guard(text) == ("'" + text if runs else text)
+    if not text.startswith("'"):  # a text beginning with "'" + a formula character reads back without it
+        assert unguard(formula_guard(text)) == text

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import recouvra.ingest.load as load_module
+from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256
 from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file, record_deliveries
 from recouvra.standins.return_samples import return_csv
 from recouvra.warehouse import Warehouse, connect, migrate_connection
@@ -285,6 +286,82 @@ def test_every_file_received_under_one_stem_gets_its_own_acknowledgement_never_r
     assert count(wh, "core.return_file") == 4
 
 
+def test_a_file_above_the_limit_is_registered_and_acknowledged_f005_without_its_bytes(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """What step A fetched without downloading (no local_path): judged from its name and size."""
+    big = MAX_FILE_BYTES + 1
+    item = {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_01.csv", "size": big, "mtime": 1,
+            "received_at": T0.isoformat(), "sha256": None, "local_path": None,
+            "spool_dir": str(tmp_path / "spool")}
+    (group,) = ingest_fetched(wh, [[item]], AS_OF)
+    (result,) = group["items"]
+    assert (result["status"], result["error"], result["sha256"], result["rows_received"]) == (
+        "REJECTED", None, UNREAD_SHA256, 0)
+    assert result["rejects_path"] is None and not (tmp_path / "spool" / item["file_name"]).exists()
+    ack = json.loads(Path(result["ack_path"]).read_text(encoding="utf-8"))
+    assert Path(result["ack_path"]).parent == tmp_path / "spool" / "acks"
+    assert (ack["sha256"], ack["status"], ack["rows_received"], ack["file_errors"][0]["code"]) == (
+        UNREAD_SHA256, "REJECTED", 0, "F005")
+    assert "52,428,801 bytes" in ack["file_errors"][0]["detail"]
+    assert wh.query("SELECT file_type, sha256, size_bytes, status, file_error_code, rows_received "
+                    "FROM core.return_file") == [("PAYMENTS", UNREAD_SHA256, big, "REJECTED", "F005", 0)]
+    assert (Path(result["ack_path"]).name, ack["received_at"]) == (
+        "AG01_PAYMENTS_20261125_01.ack.json", "2026-11-25T09:30:00Z")
+    # the next run finds it still in inbox/ (C never ran) at another time of the fund's clock: the same
+    # upload, the same acknowledgement (its first received_at), nothing added
+    before = state(wh)
+    later = {**item, "received_at": (T0 + dt.timedelta(minutes=30)).isoformat(),
+             "spool_dir": str(tmp_path / "s2")}
+    (again,) = ingest_fetched(wh, [[later]], AS_OF)[0]["items"]
+    assert again["replayed"] is True and state(wh) == before
+    assert Path(again["ack_path"]).name == "AG01_PAYMENTS_20261125_01.ack.json"
+    assert json.loads(Path(again["ack_path"]).read_text(encoding="utf-8")) == ack
+    done(wh, again)
+    # a file of the right size sent again under that name is not the file refused: F007, its own answer
+    fixed = ingest(wh, write(tmp_path / "b", item["file_name"], "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]]), received_at=T0 + dt.timedelta(hours=1))
+    assert fixed["status"] == "REJECTED"
+    assert Path(fixed["ack_path"]).name == "AG01_PAYMENTS_20261125_01.ack.2.json"
+    assert wh.query("SELECT file_error_code, file_error_detail FROM core.return_file WHERE sha256 <> ?",
+                    [UNREAD_SHA256]) == [("F007", "a file named AG01_PAYMENTS_20261125_01.csv was already "
+                                          "received (larger than the limit, not read); send a correction "
+                                          "under a new SEQ")]
+    # once the fund was done with the first, a file above the limit under that name again is a new
+    # upload: registered and answered on its own (.ack.3.json), never the first's answer replayed
+    third = {**item, "received_at": (T0 + dt.timedelta(hours=2)).isoformat(),
+             "spool_dir": str(tmp_path / "s3")}
+    (new,) = ingest_fetched(wh, [[third]], AS_OF)[0]["items"]
+    assert (new["replayed"], new["status"], Path(new["ack_path"]).name) == (
+        False, "REJECTED", "AG01_PAYMENTS_20261125_01.ack.3.json")
+    answer = json.loads(Path(new["ack_path"]).read_text(encoding="utf-8"))
+    assert (answer["received_at"], answer["file_errors"][0]["code"]) == ("2026-11-25T11:30:00Z", "F005")
+    done(wh, new, at="2026-11-25T12:30:00Z")
+    assert wh.query("SELECT ack_file_name, ack_number, file_error_code, received_at, delivered_at "
+                    "FROM core.return_file WHERE sha256 = ? ORDER BY return_file_id", [UNREAD_SHA256]) == [
+        ("AG01_PAYMENTS_20261125_01.ack.json", 1, "F005", dt.datetime(2026, 11, 25, 9, 30),
+         dt.datetime(2026, 11, 25, 12, 0)),
+        ("AG01_PAYMENTS_20261125_01.ack.3.json", 3, "F005", dt.datetime(2026, 11, 25, 11, 30),
+         dt.datetime(2026, 11, 25, 12, 30))]
+
+
+def test_a_spooled_file_above_the_limit_is_not_read(
+    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "spool" / "AG01_ACTIONS_20261125_01.csv"
+    path.parent.mkdir()
+    with path.open("wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)
+
+    def no_read(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_read)
+    result = ingest(wh, path)
+    assert (result["status"], result["sha256"], result["rows_received"]) == ("REJECTED", UNREAD_SHA256, 0)
+    assert Path(result["ack_path"]) == tmp_path / "spool" / "acks" / "AG01_ACTIONS_20261125_01.ack.json"
+
+
 def test_context_from_warehouse_has_windows_totals_and_recalls(wh: Warehouse) -> None:
     context = context_from_warehouse(wh)
     d3 = context.get(D3)
@@ -360,15 +437,15 @@ def test_a_file_fetched_again_is_replayed_until_the_fund_is_done_with_it_then_th
     assert count(wh, "core.agency_payment") == 1
 
 
-def test_a_file_registered_before_v017_is_still_found_by_its_upload_time(
+def test_a_file_registered_before_v020_is_still_found_by_its_upload_time(
     wh: Warehouse, tmp_path: Path
 ) -> None:
-    """Rows from before V017 have no ack_number and took received_at from the upload's modification
+    """Rows from before V020 have no ack_number and took received_at from the upload's modification
     time: a copy of that upload fetched after the upgrade is replayed, a later upload is new."""
     path = write(tmp_path / "run1", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
         [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]])
     first = ingest(wh, path)
-    wh.execute("UPDATE core.return_file SET ack_number = NULL")  # as V017 leaves an older row
+    wh.execute("UPDATE core.return_file SET ack_number = NULL")  # as V020 leaves an older row
     uploaded = int(T0.timestamp())
 
     replay = ingest_file(wh, path, "AG01", AS_OF, T0 + dt.timedelta(hours=3), upload_mtime=uploaded,

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from recouvra.exchange.names import ack_name, rejects_name
+from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.ingest import deliver_acks, fetch_inbox, spool_dir
 from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
 
@@ -123,12 +124,12 @@ def test_fetch_downloads_files_and_their_sidecars_in_name_order(
          "received_at": "2026-11-25T10:15:07.250000+00:00", "sha256": sha(first),
          "local_path": str(spool / "AG01_ACTIONS_20261125_01.csv"),
          "sidecar_remote": "inbox/AG01_ACTIONS_20261125_01.csv.sha256",
-         "sidecar_path": str(spool / "AG01_ACTIONS_20261125_01.csv.sha256")},
+         "sidecar_path": str(spool / "AG01_ACTIONS_20261125_01.csv.sha256"), "spool_dir": str(spool)},
         {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_02.csv",
          "remote_path": "inbox/AG01_PAYMENTS_20261125_02.csv", "size": len(second), "mtime": UPLOADED + 60,
          "received_at": "2026-11-25T10:15:09.250000+00:00", "sha256": sha(second),
          "local_path": str(spool / "AG01_PAYMENTS_20261125_02.csv"),
-         "sidecar_remote": None, "sidecar_path": None},
+         "sidecar_remote": None, "sidecar_path": None, "spool_dir": str(spool)},
     ]
     assert sorted(p.name for p in spool.iterdir()) == [
         "AG01_ACTIONS_20261125_01.csv", "AG01_ACTIONS_20261125_01.csv.sha256",
@@ -149,6 +150,47 @@ def test_a_sidecar_left_in_the_spool_by_an_earlier_attempt_is_removed(
     account.drop(NAME, b"x")
     assert fetch_inbox(account, "AG01", spool)[0]["sidecar_path"] is None
     assert not (spool / (NAME + ".sha256")).exists()
+
+
+def test_a_file_above_the_limit_is_left_on_the_server_and_its_item_says_so(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    big = account.drop(NAME, b"")
+    os.truncate(big, MAX_FILE_BYTES + 1)  # sparse: what the listing says is all step A looks at
+    os.utime(big, (UPLOADED, UPLOADED))
+    account.drop(NAME + ".sha256", b"f" * 64)
+    small = account.drop("AG01_ACTIONS_20261125_01.csv", b"dossier_id;action_id\n")
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / NAME).write_bytes(b"an earlier attempt's copy")
+
+    items = fetch_inbox(account, "AG01", spool, clock=ticking())
+
+    # received_at: the fund's clock when it listed the file and left it there (the small file, first
+    # in name order, read the clock before it), never the upload's date; the mtime is kept for step C.
+    assert items[0]["received_at"] == FETCHED.isoformat()
+    assert items[1] == {
+        "agency": "AG01", "file_name": NAME, "remote_path": f"inbox/{NAME}", "size": MAX_FILE_BYTES + 1,
+        "mtime": UPLOADED, "received_at": "2026-11-25T10:15:09.250000+00:00", "sha256": None,
+        "local_path": None, "sidecar_remote": f"inbox/{NAME}.sha256", "sidecar_path": None,
+        "spool_dir": str(spool)}
+    assert account.log == [("download", f"inbox/{small.name}")]  # neither the file nor its sidecar
+    assert sorted(p.name for p in spool.iterdir()) == [small.name]  # the spool never holds it
+    # with a lower limit, a small file is left on the server too
+    assert fetch_inbox(account, "AG01", tmp_path / "s2", max_bytes=5)[0]["local_path"] is None
+
+
+def test_a_sidecar_above_4_kib_is_not_downloaded_a_line_saying_so_stands_for_it(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    account.drop(NAME, b"dossier_id;payment_id\n")
+    side = account.drop(NAME + ".sha256", b"")
+    os.truncate(side, 10**9)  # a gigabyte "sidecar"
+    (item,) = fetch_inbox(account, "AG01", tmp_path / "spool")
+    assert account.log == [("download", f"inbox/{NAME}")]
+    assert Path(item["sidecar_path"]).read_bytes() == (
+        b"<not read: 1,000,000,000 bytes, more than the 4,096 a sidecar may hold>\n")
+    assert item["sidecar_remote"] == f"inbox/{NAME}.sha256"  # moved with its file in step C
 
 
 def test_an_empty_inbox_fetches_nothing(account: FolderAccount, tmp_path: Path) -> None:

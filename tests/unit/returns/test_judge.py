@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256
 from recouvra.returns import (
     ContactRecord,
     Dossier,
@@ -22,6 +23,7 @@ from recouvra.returns import (
     Status,
     judge_bytes,
     judge_file,
+    judge_unread,
 )
 from recouvra.standins.return_samples import return_csv
 
@@ -336,7 +338,62 @@ def test_f005_larger_than_50_mib() -> None:
     assert len(data) > 50 * 1024 * 1024
     j = judge(data, name_of("ACTIONS"))
     assert file_code(j) == "F005"
-    assert j.ack["rows_rejected"] == 1
+    # judged as a file on disk would be: from its size, its records not read nor counted
+    assert (j.ack["rows_received"], j.sha256) == (0, UNREAD_SHA256)
+
+
+def test_a_file_above_the_limit_is_judged_f005_from_its_size_without_being_read(tmp_path: Path) -> None:
+    path = tmp_path / "AG01_PAYMENTS_20261125_01.csv"
+    with path.open("wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse; read, it would be 50 MiB of NUL bytes (F008)
+    (tmp_path / (path.name + ".sha256")).write_text("f" * 64)  # a wrong sidecar: F005 comes first
+    j = judge_file(path, "AG01", CONTEXT, InMemoryReturnHistory(), AS_OF, NOW)
+    assert j == judge_unread(path.name, MAX_FILE_BYTES + 1, "AG01", InMemoryReturnHistory(), received_at=NOW)
+    assert (j.status, j.sha256, j.record_type, j.rejects, j.ack["rows_received"]) == (
+        Status.REJECTED, UNREAD_SHA256, "PAYMENTS", (), 0)
+    assert j.ack["file_errors"] == [{"code": "F005", "detail": (
+        "52,428,801 bytes, more than the 50 MiB (52,428,800 bytes) accepted; the file was not read "
+        "(sha256 not computed)")}]
+
+
+def test_a_sidecar_above_4_kib_is_not_read_and_fails_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "AG01_PAYMENTS_20261125_01.csv"
+    data = content("PAYMENTS", row("PAYMENTS"))
+    path.write_bytes(data)
+    sidecar = tmp_path / (path.name + ".sha256")
+    sidecar.write_bytes(_sidecar(data, "  " + path.name) + b"\n" * 5000)  # right digest, then padding
+    read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        assert self != sidecar, "the sidecar was read"
+        return read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    j = judge_file(path, "AG01", CONTEXT, InMemoryReturnHistory(), AS_OF, NOW)
+    assert file_code(j) == "F004" and "does not start with a sha256 hex digest" in j.file_errors[0].detail
+
+
+def test_a_file_never_read_follows_the_contracts_order_f001_f007_then_f005() -> None:
+    big = MAX_FILE_BYTES + 1
+    history = InMemoryReturnHistory()
+    wrong = judge_unread("AG02_PAYMENTS_20261125_01.csv", big, "AG01", history, received_at=NOW)
+    assert file_code(wrong) == "F001" and wrong.record_type == "PAYMENTS"
+    assert file_code(judge_unread("notes.txt", big, "AG01", history, received_at=NOW)) == "F001"
+    first = judge_unread("AG01_PAYMENTS_20261125_01.csv", big, "AG01", history, received_at=NOW)
+    history.remember(first)
+    # the same name and size again: without its bytes, nothing says it is other content
+    assert file_code(judge_unread(first.file_name, big, "AG01", history, received_at=NOW)) == "F005"
+    # a file of the right size under that name differs from the one refused: F007
+    again = judge(content("PAYMENTS", row("PAYMENTS")), first.file_name, history=history)
+    assert file_code(again) == "F007" and "(larger than the limit, not read)" in again.file_errors[0].detail
+    # a name first received with content the fund read, reused by a file too large: F007 too
+    read = judge(content("PAYMENTS", row("PAYMENTS")), "AG01_PAYMENTS_20261125_02.csv", history=history)
+    history.remember(read)
+    assert file_code(judge_unread(read.file_name, big, "AG01", history, received_at=NOW)) == "F007"
+    with pytest.raises(ValueError, match="within the limit"):
+        judge_unread(read.file_name, MAX_FILE_BYTES, "AG01", history, received_at=NOW)
 
 
 def test_f005_limit_is_inclusive(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -700,7 +757,7 @@ def test_rejects_csv_text() -> None:
     text = j.rejects_csv()
     lines = text.splitlines()
     assert lines[0] == "line_no;record_id;reason_code;detail"
-    assert lines[1].startswith("2;=P1;E005;")
+    assert lines[1].startswith("2;'=P1;E005;")  # the agency's id, guarded like free text
     assert judge(content("PAYMENTS", row("PAYMENTS"))).rejects_csv() == ""
 
 

@@ -61,10 +61,11 @@ def _write_lake(lake: Path, table: str, rows: list[dict[str, Any]], day: str = "
 
 
 def _build(wh: Any, lake: Path, debtors: list[dict[str, Any]], as_of: dt.date = NOV) -> None:
-    """dim_debtor, bridge, debtor_portfolio and the lake's receivables for the debtors."""
+    """dim_debtor, bridge, debtor_portfolio and the lake's receivables for the debtors (receivable ids
+    numbered after those of the debtors built before, so that a later build adds to the lake)."""
     now = dt.datetime(2026, 10, 31, 12)
     receivables: list[dict[str, Any]] = []
-    rid = 0
+    rid = 1000 * min(d["debtor_id"] for d in debtors) if debtors else 0
     for d in debtors:
         affs = d["affiliations"]
         wh.execute(

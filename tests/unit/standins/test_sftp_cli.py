@@ -55,3 +55,13 @@ def test_without_a_running_server_known_hosts_and_env_say_so_and_stop_has_nothin
     assert "recouvra sftp serve --daemon" in capsys.readouterr().err
     assert main(["--config", str(CONFIG), "sftp", "stop"]) == 0
     assert capsys.readouterr().out == "embedded SFTP server was not running\n"
+
+
+def test_serve_takes_the_limits_from_its_options() -> None:
+    from argparse import Namespace
+
+    from recouvra.standins.sftp_cli import _limits
+    from recouvra.standins.sftp_server import Limits
+
+    assert _limits(Namespace(max_file_bytes=None, quota_bytes=None)) == Limits()
+    assert _limits(Namespace(max_file_bytes=10, quota_bytes=None)) == Limits(max_file_bytes=10)

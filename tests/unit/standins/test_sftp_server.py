@@ -1,5 +1,6 @@
 """The embedded SFTP server's setup, outside the server itself (recouvra.standins.sftp_server): keys and
-homes, accounts, the daemon's state files, Airflow's connections, simulated faults."""
+homes, accounts, the daemon's state files, Airflow's connections, simulated faults, upload limits.
+The limits enforced by the running server: tests/integration/test_sftp_exchange.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,10 @@ from recouvra.sftp.errors import SftpServerError
 from recouvra.sftp.keys import host_key_line
 from recouvra.standins.sftp_server import (
     Faults,
+    Limits,
     accounts_from_settings,
     airflow_connection_env,
+    home_usage,
     prepare_root,
     running_port,
     username_for,
@@ -94,6 +98,10 @@ def test_running_port_needs_both_state_files_and_a_live_server_process(tmp_path:
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)", "recouvra.standins.sftp_server"]
     proc = subprocess.Popen(sleeper)
     try:
+        cmdline, deadline = Path(f"/proc/{proc.pid}/cmdline"), time.monotonic() + 10
+        while b"recouvra.standins.sftp_server" not in cmdline.read_bytes():  # until the child has exec'd
+            assert time.monotonic() < deadline, "the sleeper never started"
+            time.sleep(0.01)
         (tmp_path / "server.pid").write_text(f"{proc.pid}\n")
         assert running_port(tmp_path) == 40022
     finally:
@@ -102,3 +110,21 @@ def test_running_port_needs_both_state_files_and_a_live_server_process(tmp_path:
     assert running_port(tmp_path) is None  # a stale pid file is ignored
     (tmp_path / "server.pid").write_text(f"{os.getpid()}\n")
     assert running_port(tmp_path) is None  # a live process that is not the server: a recycled pid
+
+
+def test_default_limits_follow_the_contracts_largest_file_and_bad_ones_are_refused() -> None:
+    assert Limits() == Limits(max_file_bytes=52_428_800, quota_bytes=20 * 52_428_800)  # 50 MiB, 1 GiB
+    for bad in ({"max_file_bytes": 0}, {"quota_bytes": -1}):
+        with pytest.raises(SftpServerError, match="positive byte counts"):
+            Limits(**bad)
+
+
+def test_home_usage_counts_every_file_whole_and_no_link(tmp_path: Path) -> None:
+    (home,) = (a.home for a in prepare_root(tmp_path, ["AG01"]))
+    (home / "inbox" / "a.csv").write_bytes(b"x" * 1000)
+    (home / "inbox" / "processed" / "b.csv").write_bytes(b"y" * 234)
+    with (home / "outbox" / "sparse.csv").open("wb") as fh:
+        fh.truncate(10**9)  # a hole counts whole: it is what a reader of the file would get
+    (home / "inbox" / "link.csv").symlink_to(home / "inbox" / "a.csv")
+    assert home_usage(home) == 1000 + 234 + 10**9
+

@@ -89,9 +89,10 @@ def _dossiers(agency: str, assign: Path, detail: Path | None) -> dict[str, Dossi
 def read_outbox(agency: str, folder: Path) -> OutboxContent:
     """Read a local copy of ``outbox/`` (``.part`` files ignored; packages only with a valid manifest).
 
-    For a month with several assignment SEQs the latest complete one stands (it supersedes the
-    others). Recalls are applied (earliest date wins). Payments notices of ledger entries that the
-    simulator did not write itself become :class:`Notices` (payments from elsewhere).
+    A month may have several assignment packages (``_01`` its selection, ``_02`` its top-up): each
+    complete one adds its dossiers, none replaces another. Recalls are applied (earliest date wins).
+    Payments notices of ledger entries that the simulator did not write itself become :class:`Notices`
+    (payments from elsewhere).
     """
     content = OutboxContent()
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part"))
@@ -104,9 +105,9 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
 
 
 def _sort_outbox(agency: str, files: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
-    """The agency's (assignment manifests, the highest SEQ of each month oldest first; payments
+    """The agency's (assignment manifests, every SEQ of every month, by month then SEQ; payments
     manifests; recall files), each in name order."""
-    by_month: dict[str, tuple[int, Path]] = {}
+    assigned: list[tuple[str, int, Path]] = []
     payments: list[Path] = []
     recall_files: list[Path] = []
     for path in files:
@@ -114,14 +115,12 @@ def _sort_outbox(agency: str, files: list[Path]) -> tuple[list[Path], list[Path]
         if parsed is None or parsed.agency != agency:
             continue
         if parsed.kind is Outgoing.ASSIGN and parsed.manifest and parsed.seq is not None:
-            month = parsed.period_label
-            if month not in by_month or by_month[month][0] < parsed.seq:
-                by_month[month] = (parsed.seq, path)
+            assigned.append((parsed.period_label, parsed.seq, path))
         elif parsed.kind is Outgoing.PAYMENTS and parsed.manifest:
             payments.append(path)
         elif parsed.kind is Outgoing.RECALL:
             recall_files.append(path)
-    assignments = [manifest for _month, (_seq, manifest) in sorted(by_month.items())]
+    assignments = [manifest for _month, _seq, manifest in sorted(assigned)]
     return assignments, payments, recall_files
 
 

@@ -39,3 +39,22 @@ def test_read_outbox_ignores_part_files_and_bad_manifests(tmp_path) -> None:  # 
     manifest.write_bytes(replace(wrong_digest, files=(
         ManifestEntry(assign.name, hashlib.sha256(assign.read_bytes()).hexdigest(), 1, "6000.00"),)).render())
     assert list(read_outbox("AG01", tmp_path).dossiers) == ["D202611-000001"]
+
+
+def test_a_top_up_package_adds_its_dossiers_to_the_months(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A month's _01 (its selection) and _02 (its top-up) are both read: the agency works the two."""
+    from recouvra.standins.return_samples import SampleDossier, write_assignment_csv
+
+    top_up_day = dt.date(2026, 11, 16)
+    for seq, dossier, start in ((1, "D202611-000001", START), (2, "D202611-000005", top_up_day)):
+        assign = write_assignment_csv(tmp_path, "AG01", "2026-11", [SampleDossier(dossier, Decimal("6000.00"),
+                                                                                  start, END)], seq=seq)
+        (tmp_path / f"CNSS_ASSIGN_AG01_202611_{seq:02d}.manifest.json").write_bytes(Manifest(
+            "AG01", seq, "2026-11-16T06:00:00Z",
+            (ManifestEntry(assign.name, hashlib.sha256(assign.read_bytes()).hexdigest(), 1, "6000.00"),),
+            month="2026-11").render())
+    content = read_outbox("AG01", tmp_path)
+    assert sorted(content.dossiers) == ["D202611-000001", "D202611-000005"]
+    assert content.dossiers["D202611-000005"].assignment_start == top_up_day
+    assert content.packages == ["CNSS_ASSIGN_AG01_202611_01.manifest.json",
+                                "CNSS_ASSIGN_AG01_202611_02.manifest.json"]
