@@ -8,25 +8,28 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
 1. `list_agencies`: the configured agencies (read at run time, not at parse time).
 2. `fetch_inbox` (one mapped task per agency, pool `sftp_agencies`): complete files of `inbox/` (never
    `.part`) and their `.sha256` sidecars, downloaded to a local spool; a file above the contract's
-   50 MiB is left on the server and answered F005 from its size. An unreachable agency fails only
-   its own task.
+   50 MiB stays on the server, answered F005 from its size. An unreachable agency fails only its task.
 3. `ingest` (the one warehouse writer): per file, one transaction: file-level checks (F001-F008),
    row-level checks (E001-E012, one code per row, in the contract's order), accepted rows loaded,
    rejected rows kept verbatim in `core.return_reject`, the file registered in `core.return_file`
    (`rows_received = accepted + rejected + duplicate`), contact updates applied to the debtor master,
    the acknowledgement written locally. One bad file never stops another.
 4. `deliver_acks` (mapped per agency): `outbox/acks/<stem>.ack.json` (and `.rejects.csv`) uploaded
-   atomically, then the file moved to `inbox/processed/`.
-5. `report`: counts per agency; fails the run (after every acknowledgement went out) if a file could
+   atomically, then the file moved to `inbox/processed/`. Each received file has its own
+   acknowledgement: the n-th file of a stem (a name sent again) gets `<stem>.ack.<n>.json`.
+5. `record_acks` (the warehouse writer, also after an agency's delivery failed): every
+   acknowledgement and rejects file uploaded, into `core.publication_log`.
+6. `report`: counts per agency; fails the run (after every acknowledgement went out) if a file could
    not be ingested, so that an engineer looks at it. That file stays in `inbox/` for the next run.
 
 Exactly once: a crash between the load and the acknowledgement is replayed from the registry on the
 next run (same acknowledgement, nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
+`received_at` is when `fetch_inbox` took the file, by the fund's clock.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, TriggerRule, dag, get_current_context, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 
@@ -85,36 +88,33 @@ def returns_ingest() -> None:
         with sftp_client(settings().agency(agency).sftp_conn_id, agency=agency) as client:
             return deliver(client, agency, batch["items"])
 
+    @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
+    def record_acks(delivered: list[list[dict]]) -> list[list[dict]]:
+        """core.publication_log: the acks uploaded by every agency's delivery that succeeded."""
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.ingest import record_deliveries
+        from recouvra.warehouse import connect
+
+        delivered = list(delivered)
+        with connect(warehouse_url()) as wh:
+            print(record_deliveries(wh, delivered))
+        return delivered
+
     @task(outlets=[RETURNS])
     def report(ingested: list[dict], delivered: list[list[dict]]) -> dict:
         """Files and rows per agency; fail if any file could not be ingested (it stays in inbox/)."""
         from airflow.exceptions import AirflowFailException
 
-        summary: dict[str, dict[str, int]] = {}
-        errors: list[str] = []
-        for batch in delivered:
-            for d in batch:
-                print(f"  {d['file_name']}: {d['note']}")
-        for group in ingested:
-            for item in group["items"]:
-                s = summary.setdefault(item["agency"], {"files": 0, "accepted": 0, "rejected": 0,
-                                                        "duplicate": 0, "errors": 0})
-                s["files"] += 1
-                if item.get("error"):
-                    s["errors"] += 1
-                    errors.append(f"{item['agency']} {item['file_name']}: {item['error']}")
-                    continue
-                s["accepted"] += int(item.get("rows_accepted", 0))
-                s["rejected"] += int(item.get("rows_rejected", 0))
-                s["duplicate"] += int(item.get("rows_duplicate", 0))
-        for agency, s in sorted(summary.items()):
-            print(f"{agency}: {s}")
+        from recouvra.ingest import summarize
+
+        lines, summary, errors = summarize(ingested, delivered)
+        print("\n".join(lines))
         if errors:
             raise AirflowFailException("files not ingested (left in inbox/):\n" + "\n".join(errors))
         return summary
 
     ingested = ingest(fetch_inbox.expand(agency=list_agencies()))
-    report(ingested, deliver_acks.expand(batch=ingested))
+    report(ingested, record_acks(deliver_acks.expand(batch=ingested)))
 
 
 returns_ingest()

@@ -5,7 +5,11 @@
   ``CNSS_PAYMENTS_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` and its manifest; ``CNSS_COMMISSION_<AGENCY>_<YYYYMM>.csv``
   and its manifest (the statement's name has no SEQ);
 * agency to fund (``inbox/``): ``<AGENCY>_<TYPE>_<YYYYMMDD>_<SEQ>.csv`` and its optional ``.sha256`` sidecar;
-* the fund's answer (``outbox/acks/``): ``<file stem>.ack.json`` and ``<file stem>.rejects.csv``.
+* the fund's answer (``outbox/acks/``): ``<file stem>.ack.json`` and ``<file stem>.rejects.csv`` for
+  the first file received under a stem; ``<file stem>.ack.<n>.json`` and ``<file stem>.rejects.<n>.csv``
+  for the n-th (n >= 2: the same name sent again, or ``X`` after ``X.csv``), so that no acknowledgement
+  ever replaces another. A numbered name never ends in ``.ack.json`` or ``.rejects.csv``: it cannot be
+  the contract's name of any file, and an agency that knows only the contract's names never sees it.
 
 The publication stage and the fund's command line build names with these functions; the judge of
 return files, the ingestion and the simulated agencies read them with the parsers, so a name one side
@@ -207,11 +211,29 @@ def file_stem(file_name: str) -> str:
     return file_name.removesuffix(CSV_SUFFIX)
 
 
-def ack_name(file_name: str) -> str:
-    """The acknowledgement of a received file: ``<file stem>.ack.json``."""
-    return file_stem(file_name) + ACK_SUFFIX
+def ack_name(file_name: str, number: int = 1) -> str:
+    """The acknowledgement of a received file: ``<file stem>.ack.json`` for the first file received
+    under its stem (the contract's name), ``<file stem>.ack.<number>.json`` for the ``number``-th."""
+    return file_stem(file_name) + _numbered(ACK_SUFFIX, number)
 
 
-def rejects_name(file_name: str) -> str:
-    """The rejected rows of a received file: ``<file stem>.rejects.csv``."""
-    return file_stem(file_name) + REJECTS_SUFFIX
+def rejects_name(file_name: str, number: int = 1) -> str:
+    """The rejected rows of a received file: ``<file stem>.rejects.csv``, or
+    ``<file stem>.rejects.<number>.csv`` for the ``number``-th file of its stem (as :func:`ack_name`)."""
+    return file_stem(file_name) + _numbered(REJECTS_SUFFIX, number)
+
+
+def stem_names(stem: str) -> tuple[str, ...]:
+    """Every file name whose stem is ``stem``: ``<stem>.csv``, and ``<stem>`` itself unless it ends in
+    ``.csv`` (``X.csv`` has the stem ``X``). The files of one stem share the numbering of their acks."""
+    return (stem + CSV_SUFFIX,) if stem.endswith(CSV_SUFFIX) else (stem + CSV_SUFFIX, stem)
+
+
+def _numbered(suffix: str, number: int) -> str:
+    """``.ack.json`` or ``.rejects.csv`` (number 1), else the number before the last dot: ``.ack.2.json``."""
+    if number < 1:
+        raise ValueError(f"acknowledgement number {number} is not 1 or more")
+    if number == 1:
+        return suffix
+    head, _, tail = suffix.rpartition(".")
+    return f"{head}.{number}.{tail}"

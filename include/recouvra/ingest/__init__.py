@@ -1,6 +1,6 @@
 """Agency returns into the warehouse: fetch, ingest, acknowledge (agency-exchange/1).
 
-Three steps, shaped for Airflow's dynamic task mapping with a single warehouse writer:
+Four steps, shaped for Airflow's dynamic task mapping with a single warehouse writer:
 
 - A :func:`fetch_inbox` (mapped per agency, no warehouse): ``inbox/`` -> local spool
   ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`), file and ``.sha256`` sidecar;
@@ -9,12 +9,19 @@ Three steps, shaped for Airflow's dynamic task mapping with a single warehouse w
   quarantine rejects verbatim, update the debtor master (:mod:`recouvra.ingest.master`), write the
   acknowledgement locally. One file's failure is recorded in its item and stops no other file;
 - C :func:`deliver_acks` (mapped per agency, no warehouse): acknowledgement to ``outbox/acks/``
-  atomically, THEN the file to ``inbox/processed/``.
+  atomically, THEN the file to ``inbox/processed/``;
+- D :func:`record_deliveries` (the warehouse writer): every acknowledgement and rejects file uploaded
+  into ``core.publication_log``.
 
-Exactly once: a file is identified by (agency, name, sha256, received_at = when its upload completed).
-B finding that identity registered replays: it loads nothing and regenerates the same acknowledgement
-from the registry, so a crash between B's commit and C's move only delays the acknowledgement. The
-same bytes uploaded again later are a new identity: DUPLICATE, as the contract says.
+Every received file has its own acknowledgement, never replaced: ``<stem>.ack.json`` for the first
+file of a stem, ``<stem>.ack.<n>.json`` for the n-th (:func:`recouvra.ingest.load.ack_number`).
+
+Exactly once: a registry row stays open from B's load until D records C's delivery (``delivered_at``).
+A file fetched while a row of the same agency, name and sha256 is open is that upload fetched again:
+B loads nothing and regenerates the same acknowledgement from the registry, so a crash between B's
+commit and C's move only delays the acknowledgement. The same bytes sent again once the fund was done
+with the first are a new upload: DUPLICATE, as the contract says, with its own acknowledgement.
+``received_at`` is the fund's clock when A fetched the file, never a date the agency's client set.
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ from recouvra.ingest.load import (
     write_ack_files,
 )
 from recouvra.ingest.master import apply_closures, apply_contact_updates
+from recouvra.ingest.record import DeliveryRecordError, record_deliveries, summarize
 from recouvra.ingest.spool import deliver_acks, fetch_inbox, spool_dir
 
 __all__ = [
+    "DeliveryRecordError",
     "IngestError",
     "apply_closures",
     "apply_contact_updates",
@@ -41,7 +50,9 @@ __all__ = [
     "ingest_fetched",
     "ingest_file",
     "ingest_unread",
+    "record_deliveries",
     "spool_dir",
     "stored_acknowledgement",
+    "summarize",
     "write_ack_files",
 ]

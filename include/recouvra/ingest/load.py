@@ -11,17 +11,25 @@ verbatim in ``core.return_reject``; apply contact updates and closures to the de
 before the commit leaves nothing in the warehouse; the local ack files it may have left are
 rewritten by the next attempt.
 
-Re-running the same processing replays it: a file is identified by (agency, file name, sha256,
-received_at), ``received_at`` being the moment the upload completed in ``inbox/`` (the remote
-modification time, read by step A). When the registry already holds that identity the file was
-loaded by an earlier attempt whose acknowledgement may never have reached the agency: nothing is
-loaded again and the acknowledgement is regenerated from the registry, byte for byte the same. The
-same bytes uploaded again after the first upload was processed have another ``received_at``: that
-is a re-delivery, judged afresh, hence DUPLICATE.
+``received_at`` is when the fund fetched the file (step A, the fund's clock): never a time the agency
+sets, such as the upload's modification time, which an SFTP client may carry over from the agency's
+disk (``put -p``).
+
+Re-running the same processing replays it. A registry row stays open from the load until step D
+records that the fund was done with the file in ``inbox/`` (``delivered_at``: acknowledgement
+delivered, file moved). A file fetched while a row of the same agency, name and sha256 is open is
+that same upload, fetched again after a crash before its acknowledgement went out or before the file
+was moved: nothing is loaded again and the acknowledgement is regenerated from the registry, byte for
+byte the same, ``received_at`` included. The same bytes sent again once the fund was done with the
+first are a new upload, judged afresh, hence DUPLICATE, with their own acknowledgement. (Rows from
+before V020 have no ``delivered_at``; they are matched as they were, by the upload's modification
+time.)
 
 A file larger than the contract's 50 MiB is never read: :func:`ingest_unread` registers and
 acknowledges it from its name and size (F005, or F001/F007 before it), with
-:data:`~recouvra.exchange.spec.UNREAD_SHA256` for a digest; step A does not even download it.
+:data:`~recouvra.exchange.spec.UNREAD_SHA256` for a digest; step A does not even download it. It is
+numbered, replayed and closed like any other file: its own acknowledgement (``<stem>.ack.<n>.json``
+when it is the n-th file of its stem), replayed while its row is open.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from recouvra.errors import RecouvraError
 from recouvra.exchange.ack import Ack, FileError, Reject, render_rejects
 from recouvra.exchange.csvparse import decode_utf8, iter_rows
-from recouvra.exchange.names import ack_name, parse_return_name, rejects_name
+from recouvra.exchange.names import ack_name, file_stem, parse_return_name, rejects_name, stem_names
 from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256, Status, format_timestamp
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalized_value
 from recouvra.returns.ack import write_complete
@@ -89,11 +97,16 @@ def context_from_warehouse(wh: Warehouse) -> ExchangeContext:
 
 # --- time -----------------------------------------------------------------------------------------
 
-def utc_seconds(moment: dt.datetime) -> dt.datetime:
-    """``moment`` as naive UTC to the second: how received_at is stored and compared (naive = UTC)."""
+def utc_naive(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive UTC (how the warehouse stores times: naive = UTC)."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
+    return moment
+
+
+def utc_seconds(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive UTC to the second."""
+    return utc_naive(moment).replace(microsecond=0)
 
 
 # --- the registry and the acknowledgement rendered from it ----------------------------------------
@@ -101,7 +114,7 @@ def utc_seconds(moment: dt.datetime) -> dt.datetime:
 _REGISTRY_COLUMNS = (
     "return_file_id, agency_code, file_name, file_type, sha256, size_bytes, received_at, status, "
     "rows_received, rows_accepted, rows_rejected, rows_duplicate, file_error_code, file_error_detail, "
-    "warnings, ack_file_name"
+    "warnings, ack_file_name, ack_number"
 )
 
 
@@ -129,16 +142,20 @@ def _unpack_warnings(text: str | None) -> list[str]:
     return out
 
 
-def _registered(wh: Warehouse, agency: str, file_name: str, sha256: str,
-                received_at: dt.datetime) -> dict[str, Any] | None:
-    rows = wh.query(
-        query("ingest/select_registered_file", columns=_REGISTRY_COLUMNS),
-        [agency, file_name, sha256, received_at],
-    )
+def _registry_row(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
     if not rows:
         return None
     names = [c.strip() for c in _REGISTRY_COLUMNS.split(",")]
     return dict(zip(names, rows[0], strict=True))
+
+
+def _open_upload(wh: Warehouse, agency: str, file_name: str, sha256: str,
+                 upload_mtime: int | None) -> dict[str, Any] | None:
+    """The registry row of this upload when the fund is not yet done with it in ``inbox/`` (see the
+    module doc); ``upload_mtime`` (the remote modification time) only identifies rows from before V020."""
+    legacy = utc_seconds(dt.datetime.fromtimestamp(upload_mtime, dt.UTC)) if upload_mtime else None
+    return _registry_row(wh.query(query("ingest/select_registered_file", columns=_REGISTRY_COLUMNS),
+                                  [agency, file_name, sha256, legacy]))
 
 
 class _ReplayHistory:
@@ -227,25 +244,37 @@ def stored_acknowledgement(wh: Warehouse, row: Mapping[str, Any], path: Path | N
 
 
 def write_ack_files(
-    file_name: str, ack: Ack, rejects_csv: str, acks_dir: Path
+    file_name: str, ack: Ack, rejects_csv: str, acks_dir: Path, number: int = 1
 ) -> tuple[Path, Path | None]:
-    """Write ``<stem>.rejects.csv`` (when any) then ``<stem>.ack.json`` of the received ``file_name`` into
-    ``acks_dir``; a stale rejects file of the same stem is removed. Same format as
-    ``recouvra.returns.write_acknowledgement``."""
+    """Write the rejects file (when any) then the acknowledgement of the received ``file_name``, the
+    ``number``-th file of its stem, into ``acks_dir``: ``<stem>.rejects.csv`` and ``<stem>.ack.json``, or
+    ``<stem>.rejects.<number>.csv`` and ``<stem>.ack.<number>.json``
+    (:func:`recouvra.exchange.names.ack_name`). Same format as ``recouvra.returns.write_acknowledgement``."""
     acks_dir.mkdir(parents=True, exist_ok=True)
-    rejects_path = acks_dir / rejects_name(file_name)
+    rejects_path = acks_dir / rejects_name(file_name, number)
     if rejects_csv:
         write_complete(rejects_path, rejects_csv)
     else:
-        rejects_path.unlink(missing_ok=True)
-    ack_path = acks_dir / ack_name(file_name)
+        rejects_path.unlink(missing_ok=True)  # left in this spool by an attempt rolled back
+    ack_path = acks_dir / ack_name(file_name, number)
     write_complete(ack_path, ack.render())
     return ack_path, rejects_path if rejects_csv else None
+
+
+def ack_number(wh: Warehouse, agency: str, file_name: str) -> int:
+    """Which file of its stem ``file_name`` is for ``agency``, counting the files registered before it
+    (:func:`recouvra.exchange.names.stem_names`): 1 when none, so the first keeps the contract's
+    acknowledgement name and every later one gets its own numbered name."""
+    names = stem_names(file_stem(file_name))
+    rows = wh.query(query("ingest/count_files_of_stem", marks=", ".join("?" for _ in names)),
+                    [agency, *names])
+    return int(rows[0][0]) + 1
 
 
 # --- loading a judged file --------------------------------------------------------------------------
 
 def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
+    number = ack_number(wh, j.agency, j.file_name)
     try:
         name = parse_return_name(j.file_name)
         file_date, seq = name.file_date, name.seq
@@ -254,10 +283,10 @@ def _register(wh: Warehouse, j: Judgement, size: int, now: dt.datetime) -> int:
     error = j.file_errors[0] if j.file_errors else None
     return int(wh.query(
         query("ingest/insert_return_file"),
-        [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_seconds(j.received_at),
+        [j.agency, j.file_name, j.record_type, file_date, seq, j.sha256, size, utc_naive(j.received_at),
          now, j.status.value, j.rows_received, len(j.accepted), len(j.rejects), len(j.duplicates),
          error.code if error else None, error.detail if error else None, _pack_warnings(j.warnings),
-         ack_name(j.file_name)],
+         ack_name(j.file_name, number), number],
     )[0][0])
 
 
@@ -393,14 +422,17 @@ def ingest_file(
     on: dt.date,
     received_at: dt.datetime,
     *,
+    upload_mtime: int | None = None,
     context: ExchangeContext | None = None,
     acks_dir: Path | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Judge, load and acknowledge one spooled return file in one transaction (see the module doc).
 
-    ``received_at`` is when the upload completed in ``inbox/`` (with the file name and sha256, the
-    file's identity: the same identity again is a replay). The acknowledgement files are written to
+    ``received_at`` is when the fund fetched the file; a file whose upload is still open in the
+    registry (same agency, name and sha256, not yet delivered) is replayed with its first
+    ``received_at``. ``upload_mtime``, the remote modification time step A saw, only finds rows
+    registered before V020. The acknowledgement files are written to
     ``acks_dir`` (default: ``<path's folder>/acks``). Returns a JSON-ready summary: file name, status,
     counts, ``return_file_id``, ``replayed``, ``ack_path`` and ``rejects_path`` (None without rejects).
     Raises :class:`IngestError` or a warehouse error, in which case nothing was committed.
@@ -409,13 +441,14 @@ def ingest_file(
     acks_dir = acks_dir if acks_dir is not None else path.parent / ACKS_FOLDER
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        return ingest_unread(wh, path.name, size, agency, received_at, acks_dir=acks_dir, now=now)
+        return ingest_unread(wh, path.name, size, agency, received_at, upload_mtime=upload_mtime,
+                             acks_dir=acks_dir, now=now)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    received = utc_seconds(received_at)
+    received = utc_naive(received_at)  # as read, to the microsecond: acknowledgements show the second
     processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
     with wh.transaction():
-        row = _registered(wh, agency, path.name, sha256, received)
+        row = _open_upload(wh, agency, path.name, sha256, upload_mtime)
         replayed = row is not None
         if row is None:
             judgement = judge_file(
@@ -431,7 +464,8 @@ def ingest_file(
                 apply_contact_updates(wh, file_id, processed_at)
             if judgement.record_type == "CLOSURES" and judgement.accepted:
                 apply_closures(wh, file_id, processed_at)
-            row = _registered(wh, agency, path.name, sha256, received)
+            row = _registry_row(wh.query(query("ingest/select_return_file", columns=_REGISTRY_COLUMNS),
+                                         [file_id]))
             assert row is not None
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
             if ack != judgement.acknowledgement() or rejects_csv != judgement.rejects_csv():
@@ -441,7 +475,8 @@ def ingest_file(
             log.info("%s %s: already loaded (return_file_id %s): acknowledgement replayed",
                      agency, path.name, row["return_file_id"])
             ack, rejects_csv = stored_acknowledgement(wh, row, path)
-        ack_path, rejects_path = write_ack_files(path.name, ack, rejects_csv, acks_dir)
+        ack_path, rejects_path = write_ack_files(path.name, ack, rejects_csv, acks_dir,
+                                                 int(row["ack_number"] or 1))
     return _summary(agency, row, ack, replayed, ack_path, rejects_path)
 
 
@@ -471,6 +506,7 @@ def ingest_unread(
     agency: str,
     received_at: dt.datetime,
     *,
+    upload_mtime: int | None = None,
     acks_dir: Path,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
@@ -479,24 +515,30 @@ def ingest_unread(
     The file was not downloaded (step A saw its size in ``inbox/``): it is judged from its name and
     size alone (:func:`~recouvra.returns.judge.judge_unread`: F001, F007 or F005, nothing counted,
     sha256 :data:`~recouvra.exchange.spec.UNREAD_SHA256`), registered in ``core.return_file`` and its
-    acknowledgement written to ``acks_dir``, in one transaction. Its identity is (agency, name, that
-    sha256, ``received_at``): the same again is a replay. Returns what :func:`ingest_file` returns.
+    acknowledgement written to ``acks_dir``, in one transaction, under its own name like any file's
+    (``<stem>.ack.<n>.json`` for the n-th file of its stem). ``received_at`` is when the fund listed
+    the file and left it there (the fund's clock). While a row of this agency, name and that sha256 is
+    open (not yet delivered, see the module doc) the file is that upload again and its acknowledgement
+    is replayed; ``upload_mtime`` only finds rows registered before V020. Returns what
+    :func:`ingest_file` returns.
     """
-    received = utc_seconds(received_at)
+    received = utc_naive(received_at)  # as read, to the microsecond: acknowledgements show the second
     processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
     with wh.transaction():
-        row = _registered(wh, agency, file_name, UNREAD_SHA256, received)
+        row = _open_upload(wh, agency, file_name, UNREAD_SHA256, upload_mtime)
         replayed = row is not None
         if row is None:
             judgement = judge_unread(file_name, size, agency, WarehouseReturnHistory(wh),
                                      received_at=received.replace(tzinfo=dt.UTC))
-            _register(wh, judgement, size, processed_at)
-            row = _registered(wh, agency, file_name, UNREAD_SHA256, received)
+            file_id = _register(wh, judgement, size, processed_at)
+            row = _registry_row(wh.query(query("ingest/select_return_file", columns=_REGISTRY_COLUMNS),
+                                         [file_id]))
             assert row is not None
         log.warning("%s %s: %s bytes, above the contract's limit: acknowledged %s without being read",
                     agency, file_name, f"{size:,}", row["file_error_code"])
         ack, rejects_csv = stored_acknowledgement(wh, row, None)
-        ack_path, rejects_path = write_ack_files(file_name, ack, rejects_csv, acks_dir)
+        ack_path, rejects_path = write_ack_files(file_name, ack, rejects_csv, acks_dir,
+                                                 int(row["ack_number"] or 1))
     return _summary(agency, row, ack, replayed, ack_path, rejects_path)
 
 
@@ -508,10 +550,10 @@ def ingest_fetched(
     failure recorded in its result (``error``) and never stopping the others.
 
     ``fetched`` holds the items of :func:`recouvra.ingest.fetch_inbox` (a list per agency, as mapped
-    tasks return them, or one flat list). Files are taken per agency in the order they were
-    received. Returns one group per agency, ``{"agency": ..., "items": [...]}``, each item the
-    fetched item updated with :func:`ingest_file`'s summary or with ``error``: ready to be mapped
-    again for :func:`recouvra.ingest.deliver_acks`.
+    tasks return them, or one flat list). Files are taken per agency in the order the fund fetched
+    them (``received_at``, then name: name order within a run). Returns one group per agency,
+    ``{"agency": ..., "items": [...]}``, each item the fetched item updated with :func:`ingest_file`'s
+    summary or with ``error``: ready to be mapped again for :func:`recouvra.ingest.deliver_acks`.
     """
     items: list[dict[str, Any]] = []
     for entry in fetched:
@@ -528,10 +570,11 @@ def ingest_fetched(
             received_at = dt.datetime.fromisoformat(item["received_at"])
             if item.get("local_path") is None:  # too large: step A did not download it
                 outcome = ingest_unread(wh, item["file_name"], int(item["size"]), agency, received_at,
+                                        upload_mtime=item.get("mtime"),
                                         acks_dir=Path(item["spool_dir"]) / ACKS_FOLDER, now=now)
             else:
                 outcome = ingest_file(wh, Path(item["local_path"]), agency, on, received_at,
-                                      context=context, now=now)
+                                      upload_mtime=item.get("mtime"), context=context, now=now)
             item.update(outcome, error=None)
         except Exception as exc:  # one file's failure is reported, the others go on
             log.exception("%s %s: not ingested, left in inbox/ for the next run", agency, item["file_name"])

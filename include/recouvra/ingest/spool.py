@@ -3,17 +3,22 @@
 A, :func:`fetch_inbox`: list the complete files of ``inbox/`` (``.part`` files are skipped by the
 client), download each return file, and its ``.sha256`` sidecar when one is there, into the local
 spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where the file came from, its
-size, sha256 and ``received_at``: the remote modification time, i.e. when the agency's upload
-completed, which with the name and sha256 identifies this upload (see :mod:`recouvra.ingest.load`).
+size, remote modification time, sha256 and ``received_at``: when the fund fetched it, by the fund's
+clock. The modification time is the agency's to set (``put -p`` keeps the date of the agency's own
+disk): it dates nothing; step C compares it to see whether the file was replaced since it was fetched.
 A file larger than the contract's 50 MiB is not downloaded (nor its sidecar): its item has no
-``local_path`` and step B answers it F005 from the size the listing gave, so neither the spool's disk
-nor the ingestion's memory grows with it. Nor is a sidecar above 4 KiB downloaded: a line saying so
-stands for it in the spool, and the judge answers F004.
+``local_path``, its ``received_at`` is when the fund listed it and left it there, and step B answers
+it F005 from the size the listing gave, so neither the spool's disk nor the ingestion's memory grows
+with it. Nor is a sidecar above 4 KiB downloaded: a line saying so stands for it in the spool, and
+the judge answers F004.
 
-C, :func:`deliver_acks`: for each file step B ingested, upload ``outbox/acks/<stem>.rejects.csv``
-(when any) then ``outbox/acks/<stem>.ack.json``, each atomically (``.part`` then rename, verified),
-THEN move the file, then its sidecar, to ``inbox/processed/``. A crash anywhere in C leaves the file in
-``inbox/``: the next run fetches it again, step B replays it (same acknowledgement) and C finishes.
+C, :func:`deliver_acks`: for each file step B ingested, upload its rejects file (when any) then its
+acknowledgement to ``outbox/acks/``, under the names B gave them (``<stem>.ack.json``, or
+``<stem>.ack.<n>.json`` for the n-th file of a stem: each file its own, none ever replaced), each
+atomically (``.part`` then rename, verified), THEN move the file, then its sidecar, to
+``inbox/processed/``. What went up is returned for :func:`recouvra.ingest.record_deliveries`. A crash
+anywhere in C leaves the file in ``inbox/``: the next run fetches it again, step B replays it (same
+acknowledgement) and C finishes.
 A file the agency replaced after step A fetched it is acknowledged (its first content was loaded)
 but not moved: its new content is judged by the next run.
 """
@@ -26,14 +31,14 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recouvra.exchange.names import ACK_SUFFIX, ACKS, INBOX, PROCESSED, REJECTS_SUFFIX, SIDECAR_SUFFIX
+from recouvra.exchange.names import ACKS, INBOX, PROCESSED, SIDECAR_SUFFIX
 from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
-    from recouvra.sftp.client import RemoteFile, SftpClient
+    from recouvra.sftp.client import SftpClient
 
 log = logging.getLogger(__name__)
 
@@ -48,23 +53,28 @@ def spool_dir(root: Path, agency: str, run: str) -> Path:
     return Path(root) / agency / safe
 
 
-def _received_at(remote: RemoteFile) -> str:
-    """When the upload completed (the remote mtime), ISO 8601 UTC; now when the server gives none."""
-    moment = (dt.datetime.fromtimestamp(remote.mtime, dt.UTC) if remote.mtime > 0
-              else dt.datetime.now(dt.UTC))
-    return moment.replace(microsecond=0).isoformat()
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def fetch_inbox(
-    client: SftpClient, agency: str, local_dir: Path, *, max_bytes: int = MAX_FILE_BYTES
+    client: SftpClient,
+    agency: str,
+    local_dir: Path,
+    *,
+    clock: Callable[[], dt.datetime] = _utc_now,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> list[dict[str, Any]]:
     """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
 
     Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
-    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``. A file above
-    ``max_bytes`` (the contract's limit) is left on the server: ``sha256``, ``local_path`` and
-    ``sidecar_path`` are None, ``size`` is the listing's. A sidecar whose file is not in ``inbox/``
-    is left alone (its file may still be on its way). Raises the client's
+    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``; ``received_at``
+    is the fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the second) when the
+    file's download completed. A file above ``max_bytes`` (the contract's limit) is left on the
+    server: ``sha256``, ``local_path`` and ``sidecar_path`` are None, ``size`` is the listing's and
+    ``received_at`` the fund's clock when it was listed and left there (never the remote ``mtime``,
+    which is kept: step C compares it). A sidecar whose file is not in ``inbox/`` is left alone (its
+    file may still be on its way). Raises the client's
     :class:`~recouvra.sftp.errors.SftpError` when the account cannot be read: that agency's task
     fails, no other's.
     """
@@ -87,8 +97,10 @@ def fetch_inbox(
             for stale in (local, local_sidecar):  # from an earlier attempt into the same spool
                 stale.unlink(missing_ok=True)
             size, sha256, local_path, sidecar_path = entry.size, None, None, None
+            received_at = clock().astimezone(dt.UTC).isoformat()
         else:
             got = client.download(entry.path, local)
+            received_at = clock().astimezone(dt.UTC).isoformat()
             if sidecar is not None and sidecar.size > SIDECAR_MAX_BYTES:  # not read: F004 says so
                 local_sidecar.write_bytes(sidecar_not_read(sidecar.size))
             elif sidecar is not None:
@@ -103,7 +115,7 @@ def fetch_inbox(
             "remote_path": entry.path,
             "size": size,
             "mtime": entry.mtime,
-            "received_at": _received_at(entry),
+            "received_at": received_at,
             "sha256": sha256,
             "local_path": local_path,
             "sidecar_remote": sidecar.path if sidecar is not None else None,
@@ -114,12 +126,17 @@ def fetch_inbox(
     return items
 
 
+def _now() -> str:
+    """The fund's clock, UTC to the second, as ``core.publication_log`` records publications."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _free_name(name: str, taken: set[str], received_at: str) -> str:
     """``name``, or ``name.<received stamp>`` when ``inbox/processed/`` already holds one of that name
     (an earlier file is evidence: never overwritten)."""
     if name not in taken:
         return name
-    stamp = received_at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    stamp = dt.datetime.fromisoformat(received_at).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate, n = f"{name}.{stamp}", 1
     while candidate in taken:
         n += 1
@@ -132,31 +149,37 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
 
     ``items`` are step B's results for this agency; an item with an ``error`` is skipped (its file
     stays in ``inbox/`` and is tried again next run). Returns per item: ``file_name``, ``delivered``
-    (ack uploaded), ``moved_to`` (or None) and a ``note``. SFTP failures raise (this agency's task
-    fails; a retry is safe: uploads replace identical files, a file already moved is not moved again).
+    (ack uploaded), ``moved_to`` (or None), a ``note``, and for a delivered file its ``status``,
+    ``return_file_id``, ``published``: the acknowledgement files uploaded (name, type ``ACK`` or
+    ``REJECTS``, remote path, sha256, rows, when), for ``core.publication_log``, and ``done_at``: from
+    then on the file's upload is over (moved now, moved by an earlier attempt, or replaced by the
+    agency since it was fetched), so the same name and bytes in ``inbox/`` later are a new upload.
+    SFTP failures raise (this agency's task fails; a retry is safe: an upload replaces a file of the
+    same name, which only this file's own acknowledgement can have; a file already moved is not moved
+    again).
     """
     items = [dict(i) for i in items]
     if not items:
         return []
     inbox = {f.name: f for f in client.list_ready(INBOX)}
     processed = {f.name for f in client.list_ready(PROCESSED)}
-    acks = {f.name for f in client.list_ready(ACKS)}
     report: list[dict[str, Any]] = []
     for item in items:
         name = item["file_name"]
         if item.get("agency", agency) != agency:
             raise ValueError(f"item of agency {item.get('agency')} given to the delivery of {agency}")
         if item.get("error") or not item.get("ack_path"):
-            report.append({"file_name": name, "delivered": False, "moved_to": None,
+            report.append({"agency": agency, "file_name": name, "delivered": False, "moved_to": None,
                            "note": f"not ingested: {item.get('error') or 'no acknowledgement'}"})
             continue
-        ack = Path(item["ack_path"])
-        rejects_name = ack.name.removesuffix(ACK_SUFFIX) + REJECTS_SUFFIX
-        if item.get("rejects_path"):
-            client.upload_atomic(Path(item["rejects_path"]), posixpath.join(ACKS, rejects_name))
-        elif rejects_name in acks:
-            client.remove(posixpath.join(ACKS, rejects_name))  # an earlier file's, under the same stem
-        client.upload_atomic(ack, posixpath.join(ACKS, ack.name))
+        published = []
+        for local, file_type, rows in ((item.get("rejects_path"), "REJECTS", item.get("rows_rejected")),
+                                       (item["ack_path"], "ACK", 0)):
+            if local:
+                sent = client.upload_atomic(Path(local), posixpath.join(ACKS, Path(local).name))
+                published.append({"file_name": Path(local).name, "file_type": file_type,
+                                  "remote_path": sent.path, "sha256": sent.sha256, "rows": int(rows or 0),
+                                  "published_at": _now()})
         remote = inbox.get(name)
         moved_to: str | None = None
         if remote is None:
@@ -175,7 +198,9 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
                 client.move(sidecar.path, posixpath.join(PROCESSED, side_target))
                 processed.add(side_target)
             note = "acknowledged and moved"
-        report.append({"file_name": name, "delivered": True, "moved_to": moved_to, "note": note,
-                       "status": item.get("status")})
+        report.append({"agency": agency, "file_name": name, "delivered": True, "moved_to": moved_to,
+                       "note": note, "status": item.get("status"),
+                       "return_file_id": item.get("return_file_id"), "published": published,
+                       "done_at": _now()})
         log.info("%s %s: %s (%s)", agency, name, note, item.get("status"))
     return report

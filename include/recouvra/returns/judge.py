@@ -106,7 +106,8 @@ class Judgement:
 
     @property
     def stem(self) -> str:
-        """The file name without ``.csv``: acks are ``<stem>.ack.json`` and ``<stem>.rejects.csv``."""
+        """The file name without ``.csv``: acks are ``<stem>.ack.json`` and ``<stem>.rejects.csv`` (for the
+        first file of that stem; :func:`recouvra.exchange.names.ack_name` numbers the later ones)."""
         return file_stem(self.file_name)
 
     def rejects_csv(self) -> str:

@@ -26,6 +26,7 @@ from recouvra.exchange.names import (
     rejects_name,
     return_name,
     sidecar_name,
+    stem_names,
 )
 
 pytestmark = [pytest.mark.unit]
@@ -119,6 +120,29 @@ def test_answer_and_sidecar_names() -> None:
     assert sidecar_name(name) == "AG01_PAYMENTS_20261125_01.csv.sha256"
     # a name without .csv (rejected as F001) is acknowledged under its whole name
     assert ack_name("notes.txt") == "notes.txt.ack.json"
+
+
+def test_a_later_file_of_the_same_stem_gets_a_numbered_answer_no_contract_name_can_take() -> None:
+    name = "AG01_PAYMENTS_20261125_01.csv"
+    assert (ack_name(name, 1), rejects_name(name, 1)) == (
+        "AG01_PAYMENTS_20261125_01.ack.json", "AG01_PAYMENTS_20261125_01.rejects.csv")
+    assert (ack_name(name, 2), rejects_name(name, 2)) == (
+        "AG01_PAYMENTS_20261125_01.ack.2.json", "AG01_PAYMENTS_20261125_01.rejects.2.csv")
+    assert ack_name("AG01_PAYMENTS_20261125_01", 12) == "AG01_PAYMENTS_20261125_01.ack.12.json"
+    # No file name, however odd, has a numbered answer as its contract name (those end in .ack.json).
+    for odd in ("AG01_PAYMENTS_20261125_01.ack.2.json", "AG01_PAYMENTS_20261125_01.2", "x.ack.2"):
+        assert ack_name(odd) not in {ack_name(name, n) for n in range(2, 50)}
+        assert rejects_name(odd) not in {rejects_name(name, n) for n in range(2, 50)}
+    with pytest.raises(ValueError, match="acknowledgement number 0"):
+        ack_name(name, 0)
+
+
+def test_the_names_that_share_a_stem() -> None:
+    assert stem_names("AG01_PAYMENTS_20261125_01") == (
+        "AG01_PAYMENTS_20261125_01.csv", "AG01_PAYMENTS_20261125_01")
+    assert stem_names("x.csv") == ("x.csv.csv",)  # "x.csv" itself has the stem "x"
+    for stem in ("AG01_PAYMENTS_20261125_01", "x.csv", "notes.txt"):
+        assert {file_stem(n) for n in stem_names(stem)} == {stem}
 
 
 @pytest.mark.parametrize(

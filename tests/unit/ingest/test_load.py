@@ -21,7 +21,7 @@ import pytest
 
 import recouvra.ingest.load as load_module
 from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256
-from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file
+from recouvra.ingest import context_from_warehouse, ingest_fetched, ingest_file, record_deliveries
 from recouvra.standins.return_samples import return_csv
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
@@ -90,6 +90,12 @@ def write(folder: Path, name: str, rtype: str, rows: list[list[str]], *, line_en
 
 def ingest(wh: Warehouse, path: Path, received_at: dt.datetime = T0, agency: str = "AG01") -> dict[str, Any]:
     return ingest_file(wh, path, agency, AS_OF, received_at)
+
+
+def done(wh: Warehouse, result: dict[str, Any], at: str = "2026-11-25T12:00:00Z") -> None:
+    """Steps C and D for an ingested file: its acknowledgement delivered, the file moved, recorded."""
+    record_deliveries(wh, [{"agency": result["agency"], "file_name": result["file_name"], "delivered": True,
+                            "return_file_id": result["return_file_id"], "published": [], "done_at": at}])
 
 
 def count(wh: Warehouse, table: str) -> int:
@@ -180,7 +186,8 @@ def test_file_rejected_whole_loads_nothing_and_counts_its_records(wh: Warehouse,
 def test_redelivered_file_is_duplicate_whatever_its_name(wh: Warehouse, tmp_path: Path) -> None:
     rows = [[D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""], [D1, "P2", "2026-11-10", "20.00", "CHEQUE", ""]]
     first = ingest(wh, write(tmp_path / "run1", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", rows))
-    # The same bytes uploaded again after processing: a new upload (another received_at), same name...
+    done(wh, first)
+    # The same bytes uploaded again after processing: a new upload, same name...
     again = ingest(wh, write(tmp_path / "run2", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", rows),
                    received_at=T0 + dt.timedelta(hours=2))
     # ... and under another name.
@@ -225,6 +232,60 @@ def test_name_reused_with_other_content_is_f007(wh: Warehouse, tmp_path: Path) -
     assert codes == [(None,), ("F007",)]
 
 
+def test_every_file_received_under_one_stem_gets_its_own_acknowledgement_never_replaced(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    acks = tmp_path / "outbox" / "acks"  # one folder for every file, as on the agency's account
+    name = "AG01_PAYMENTS_20261125_01.csv"
+    first_rows = [[D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""],
+                  [D1, "P2", "2026-11-10", "0", "CHEQUE", ""]]
+    sent = [
+        write(tmp_path / "1", name, "PAYMENTS", first_rows),                                  # PARTIAL
+        write(tmp_path / "2", name, "PAYMENTS", [[D1, "P9", "2026-11-10", "9.00", "CHEQUE", ""]]),  # F007
+        write(tmp_path / "3", name, "PAYMENTS", first_rows),                                  # DUPLICATE
+        write(tmp_path / "4", "AG01_PAYMENTS_20261125_01", "PAYMENTS", first_rows[:1]),      # F001, same stem
+    ]
+    results, first_answer = [], None
+    for i, path in enumerate(sent):
+        results.append(ingest_file(wh, path, "AG01", AS_OF, T0 + dt.timedelta(hours=i), acks_dir=acks))
+        done(wh, results[-1])
+        if i == 0:
+            first_answer = {p.name: p.read_bytes() for p in acks.iterdir()}
+
+    assert [r["status"] for r in results] == ["PARTIAL", "REJECTED", "DUPLICATE", "REJECTED"]
+    assert wh.query("SELECT file_name, ack_file_name, ack_number, file_error_code FROM core.return_file "
+                    "ORDER BY return_file_id") == [
+        (name, "AG01_PAYMENTS_20261125_01.ack.json", 1, None),
+        (name, "AG01_PAYMENTS_20261125_01.ack.2.json", 2, "F007"),
+        (name, "AG01_PAYMENTS_20261125_01.ack.3.json", 3, None),
+        ("AG01_PAYMENTS_20261125_01", "AG01_PAYMENTS_20261125_01.ack.4.json", 4, "F001"),
+    ]
+    # The first file's answer is as it was written, byte for byte, beside the answers of the others.
+    assert first_answer is not None and {n: (acks / n).read_bytes() for n in first_answer} == first_answer
+    assert sorted(first_answer) == ["AG01_PAYMENTS_20261125_01.ack.json",
+                                    "AG01_PAYMENTS_20261125_01.rejects.csv"]
+    assert sorted(p.name for p in acks.iterdir()) == sorted([
+        *first_answer, "AG01_PAYMENTS_20261125_01.ack.2.json", "AG01_PAYMENTS_20261125_01.rejects.2.csv",
+        "AG01_PAYMENTS_20261125_01.ack.3.json", "AG01_PAYMENTS_20261125_01.ack.4.json",
+        "AG01_PAYMENTS_20261125_01.rejects.4.csv"])
+    answers = [json.loads(Path(r["ack_path"]).read_text(encoding="utf-8")) for r in results]
+    assert [(a["file"], a["status"], [e["code"] for e in a["file_errors"]]) for a in answers] == [
+        (name, "PARTIAL", []), (name, "REJECTED", ["F007"]), (name, "DUPLICATE", []),
+        ("AG01_PAYMENTS_20261125_01", "REJECTED", ["F001"])]
+    assert [Path(r["rejects_path"]).name if r["rejects_path"] else None for r in results] == [
+        "AG01_PAYMENTS_20261125_01.rejects.csv", "AG01_PAYMENTS_20261125_01.rejects.2.csv", None,
+        "AG01_PAYMENTS_20261125_01.rejects.4.csv"]
+
+    # A replay of the second file (its acknowledgement never reached the agency) writes its own again.
+    second = (acks / "AG01_PAYMENTS_20261125_01.ack.2.json").read_bytes()
+    wh.execute("UPDATE core.return_file SET delivered_at = NULL WHERE ack_number = 2")  # C never ran
+    again = ingest_file(wh, sent[1], "AG01", AS_OF, T0 + dt.timedelta(hours=5), acks_dir=tmp_path / "run2")
+    assert again["replayed"] is True
+    assert Path(again["ack_path"]).name == "AG01_PAYMENTS_20261125_01.ack.2.json"
+    assert Path(again["ack_path"]).read_bytes() == second
+    assert count(wh, "core.return_file") == 4
+
+
 def test_a_file_above_the_limit_is_registered_and_acknowledged_f005_without_its_bytes(
     wh: Warehouse, tmp_path: Path
 ) -> None:
@@ -245,19 +306,43 @@ def test_a_file_above_the_limit_is_registered_and_acknowledged_f005_without_its_
     assert "52,428,801 bytes" in ack["file_errors"][0]["detail"]
     assert wh.query("SELECT file_type, sha256, size_bytes, status, file_error_code, rows_received "
                     "FROM core.return_file") == [("PAYMENTS", UNREAD_SHA256, big, "REJECTED", "F005", 0)]
-    # the next run finds it still in inbox/ (C never ran): the same acknowledgement, nothing added
+    assert (Path(result["ack_path"]).name, ack["received_at"]) == (
+        "AG01_PAYMENTS_20261125_01.ack.json", "2026-11-25T09:30:00Z")
+    # the next run finds it still in inbox/ (C never ran) at another time of the fund's clock: the same
+    # upload, the same acknowledgement (its first received_at), nothing added
     before = state(wh)
-    (again,) = ingest_fetched(wh, [[item]], AS_OF)[0]["items"]
+    later = {**item, "received_at": (T0 + dt.timedelta(minutes=30)).isoformat(),
+             "spool_dir": str(tmp_path / "s2")}
+    (again,) = ingest_fetched(wh, [[later]], AS_OF)[0]["items"]
     assert again["replayed"] is True and state(wh) == before
+    assert Path(again["ack_path"]).name == "AG01_PAYMENTS_20261125_01.ack.json"
     assert json.loads(Path(again["ack_path"]).read_text(encoding="utf-8")) == ack
-    # a file of the right size sent again under that name is not the file refused: F007
+    done(wh, again)
+    # a file of the right size sent again under that name is not the file refused: F007, its own answer
     fixed = ingest(wh, write(tmp_path / "b", item["file_name"], "PAYMENTS", [
         [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]]), received_at=T0 + dt.timedelta(hours=1))
     assert fixed["status"] == "REJECTED"
+    assert Path(fixed["ack_path"]).name == "AG01_PAYMENTS_20261125_01.ack.2.json"
     assert wh.query("SELECT file_error_code, file_error_detail FROM core.return_file WHERE sha256 <> ?",
                     [UNREAD_SHA256]) == [("F007", "a file named AG01_PAYMENTS_20261125_01.csv was already "
                                           "received (larger than the limit, not read); send a correction "
                                           "under a new SEQ")]
+    # once the fund was done with the first, a file above the limit under that name again is a new
+    # upload: registered and answered on its own (.ack.3.json), never the first's answer replayed
+    third = {**item, "received_at": (T0 + dt.timedelta(hours=2)).isoformat(),
+             "spool_dir": str(tmp_path / "s3")}
+    (new,) = ingest_fetched(wh, [[third]], AS_OF)[0]["items"]
+    assert (new["replayed"], new["status"], Path(new["ack_path"]).name) == (
+        False, "REJECTED", "AG01_PAYMENTS_20261125_01.ack.3.json")
+    answer = json.loads(Path(new["ack_path"]).read_text(encoding="utf-8"))
+    assert (answer["received_at"], answer["file_errors"][0]["code"]) == ("2026-11-25T11:30:00Z", "F005")
+    done(wh, new, at="2026-11-25T12:30:00Z")
+    assert wh.query("SELECT ack_file_name, ack_number, file_error_code, received_at, delivered_at "
+                    "FROM core.return_file WHERE sha256 = ? ORDER BY return_file_id", [UNREAD_SHA256]) == [
+        ("AG01_PAYMENTS_20261125_01.ack.json", 1, "F005", dt.datetime(2026, 11, 25, 9, 30),
+         dt.datetime(2026, 11, 25, 12, 0)),
+        ("AG01_PAYMENTS_20261125_01.ack.3.json", 3, "F005", dt.datetime(2026, 11, 25, 11, 30),
+         dt.datetime(2026, 11, 25, 12, 30))]
 
 
 def test_a_spooled_file_above_the_limit_is_not_read(
@@ -315,6 +400,62 @@ def test_rerun_after_crash_between_load_and_ack_changes_nothing_and_gives_the_sa
     assert {p.name: p.read_bytes() for p in Path(second["ack_path"]).parent.iterdir()} == acks
     expected = {"partial": "PARTIAL", "rejected_whole": "REJECTED", "duplicate": "DUPLICATE"}
     assert first["status"] == expected[case]
+
+
+def test_a_file_fetched_again_is_replayed_until_the_fund_is_done_with_it_then_the_same_bytes_are_new(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """received_at is the fund's clock at each fetch; the upload's modification time, which put -p
+    sets to the agency's own (here 2020, the same for both uploads), decides nothing."""
+    path = write(tmp_path / "inbox", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]])
+    put_p = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp())
+
+    def fetched(run: str, at: dt.datetime) -> dict[str, Any]:
+        spool = tmp_path / run
+        spool.mkdir()
+        (spool / path.name).write_bytes(path.read_bytes())
+        item = {"agency": "AG01", "file_name": path.name, "local_path": str(spool / path.name),
+                "received_at": at.isoformat(), "mtime": put_p, "size": path.stat().st_size}
+        ((result,),) = [g["items"] for g in ingest_fetched(wh, [[item]], AS_OF)]
+        return {**result, "ack": json.loads(Path(result["ack_path"]).read_text(encoding="utf-8"))}
+
+    first = fetched("run1", T0)
+    again = fetched("run2", T0 + dt.timedelta(hours=1))   # C failed: the file is still in inbox/
+    done(wh, again)
+    later = fetched("run3", T0 + dt.timedelta(hours=2))   # sent again once the first was done
+
+    assert [(r["status"], r["replayed"], r["ack"]["received_at"], Path(r["ack_path"]).name) for r in (
+        first, again, later)] == [
+        ("ACCEPTED", False, "2026-11-25T09:30:00Z", "AG01_PAYMENTS_20261125_01.ack.json"),
+        ("ACCEPTED", True, "2026-11-25T09:30:00Z", "AG01_PAYMENTS_20261125_01.ack.json"),
+        ("DUPLICATE", False, "2026-11-25T11:30:00Z", "AG01_PAYMENTS_20261125_01.ack.2.json")]
+    assert wh.query("SELECT received_at, delivered_at IS NOT NULL, status FROM core.return_file "
+                    "ORDER BY return_file_id") == [
+        (dt.datetime(2026, 11, 25, 9, 30), True, "ACCEPTED"),
+        (dt.datetime(2026, 11, 25, 11, 30), False, "DUPLICATE")]
+    assert count(wh, "core.agency_payment") == 1
+
+
+def test_a_file_registered_before_v020_is_still_found_by_its_upload_time(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Rows from before V020 have no ack_number and took received_at from the upload's modification
+    time: a copy of that upload fetched after the upgrade is replayed, a later upload is new."""
+    path = write(tmp_path / "run1", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]])
+    first = ingest(wh, path)
+    wh.execute("UPDATE core.return_file SET ack_number = NULL")  # as V020 leaves an older row
+    uploaded = int(T0.timestamp())
+
+    replay = ingest_file(wh, path, "AG01", AS_OF, T0 + dt.timedelta(hours=3), upload_mtime=uploaded,
+                         acks_dir=tmp_path / "run2" / "acks")
+    assert (replay["replayed"], replay["return_file_id"]) == (True, first["return_file_id"])
+    assert Path(replay["ack_path"]).read_bytes() == Path(first["ack_path"]).read_bytes()
+    newer = ingest_file(wh, path, "AG01", AS_OF, T0 + dt.timedelta(hours=4), upload_mtime=uploaded + 60,
+                        acks_dir=tmp_path / "run3" / "acks")
+    assert (newer["replayed"], newer["status"], Path(newer["ack_path"]).name) == (
+        False, "DUPLICATE", "AG01_PAYMENTS_20261125_01.ack.2.json")
 
 
 def test_crash_before_commit_leaves_nothing(

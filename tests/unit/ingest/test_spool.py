@@ -13,12 +13,20 @@ from typing import Any
 
 import pytest
 
+from recouvra.exchange.names import ack_name, rejects_name
 from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.ingest import deliver_acks, fetch_inbox, spool_dir
 from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
 
 UPLOADED = 1_795_599_000  # 2026-11-25 09:30:00 UTC
 NAME = "AG01_PAYMENTS_20261125_01.csv"
+FETCHED = dt.datetime(2026, 11, 25, 10, 15, 7, 250_000, tzinfo=dt.UTC)  # the fund's clock
+
+
+def ticking(start: dt.datetime = FETCHED, step: dt.timedelta = dt.timedelta(seconds=2)) -> Any:
+    """A clock that moves ``step`` on at each reading."""
+    moments = iter(start + k * step for k in range(1_000))
+    return lambda: next(moments)
 
 
 class FolderAccount:
@@ -108,18 +116,18 @@ def test_fetch_downloads_files_and_their_sidecars_in_name_order(
     account.drop("AG01_PLANS_20261125_01.csv.part", b"half")         # an upload in progress
     spool = tmp_path / "spool"
 
-    items = fetch_inbox(account, "AG01", spool)
+    items = fetch_inbox(account, "AG01", spool, clock=ticking())
 
     assert items == [
         {"agency": "AG01", "file_name": "AG01_ACTIONS_20261125_01.csv",
          "remote_path": "inbox/AG01_ACTIONS_20261125_01.csv", "size": len(first), "mtime": UPLOADED,
-         "received_at": "2026-11-25T09:30:00+00:00", "sha256": sha(first),
+         "received_at": "2026-11-25T10:15:07.250000+00:00", "sha256": sha(first),
          "local_path": str(spool / "AG01_ACTIONS_20261125_01.csv"),
          "sidecar_remote": "inbox/AG01_ACTIONS_20261125_01.csv.sha256",
          "sidecar_path": str(spool / "AG01_ACTIONS_20261125_01.csv.sha256"), "spool_dir": str(spool)},
         {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_02.csv",
          "remote_path": "inbox/AG01_PAYMENTS_20261125_02.csv", "size": len(second), "mtime": UPLOADED + 60,
-         "received_at": "2026-11-25T09:31:00+00:00", "sha256": sha(second),
+         "received_at": "2026-11-25T10:15:09.250000+00:00", "sha256": sha(second),
          "local_path": str(spool / "AG01_PAYMENTS_20261125_02.csv"),
          "sidecar_remote": None, "sidecar_path": None, "spool_dir": str(spool)},
     ]
@@ -156,12 +164,16 @@ def test_a_file_above_the_limit_is_left_on_the_server_and_its_item_says_so(
     spool.mkdir()
     (spool / NAME).write_bytes(b"an earlier attempt's copy")
 
-    items = fetch_inbox(account, "AG01", spool)
+    items = fetch_inbox(account, "AG01", spool, clock=ticking())
 
+    # received_at: the fund's clock when it listed the file and left it there (the small file, first
+    # in name order, read the clock before it), never the upload's date; the mtime is kept for step C.
+    assert items[0]["received_at"] == FETCHED.isoformat()
     assert items[1] == {
         "agency": "AG01", "file_name": NAME, "remote_path": f"inbox/{NAME}", "size": MAX_FILE_BYTES + 1,
-        "mtime": UPLOADED, "received_at": "2026-11-25T09:30:00+00:00", "sha256": None, "local_path": None,
-        "sidecar_remote": f"inbox/{NAME}.sha256", "sidecar_path": None, "spool_dir": str(spool)}
+        "mtime": UPLOADED, "received_at": "2026-11-25T10:15:09.250000+00:00", "sha256": None,
+        "local_path": None, "sidecar_remote": f"inbox/{NAME}.sha256", "sidecar_path": None,
+        "spool_dir": str(spool)}
     assert account.log == [("download", f"inbox/{small.name}")]  # neither the file nor its sidecar
     assert sorted(p.name for p in spool.iterdir()) == [small.name]  # the spool never holds it
     # with a lower limit, a small file is left on the server too
@@ -188,23 +200,25 @@ def test_an_empty_inbox_fetches_nothing(account: FolderAccount, tmp_path: Path) 
 
 # ------------------------------------------------------------------------------------------ step C
 def ingested(account: FolderAccount, tmp_path: Path, *, rejects: bool, sidecar: bool = False,
-             status: str = "PARTIAL") -> dict[str, Any]:
-    """One file fetched by step A and acknowledged locally by step B."""
+             status: str = "PARTIAL", number: int = 1) -> dict[str, Any]:
+    """One file fetched by step A and acknowledged locally by step B (the ``number``-th of its stem)."""
     data = b"dossier_id;payment_id\n"
     account.drop(NAME, data)
     if sidecar:
         account.drop(NAME + ".sha256", sha(data).encode())
-    item = fetch_inbox(account, "AG01", tmp_path / "spool")[0]
+    item = fetch_inbox(account, "AG01", tmp_path / "spool", clock=ticking())[0]
     acks = tmp_path / "acks"
     acks.mkdir(exist_ok=True)
-    (acks / "AG01_PAYMENTS_20261125_01.ack.json").write_text(f'{{"status": "{status}"}}\n', encoding="utf-8")
-    item["ack_path"] = str(acks / "AG01_PAYMENTS_20261125_01.ack.json")
+    ack = acks / ack_name(NAME, number)
+    ack.write_text(f'{{"status": "{status}"}}\n', encoding="utf-8")
+    item["ack_path"] = str(ack)
     item["rejects_path"] = None
+    item["rows_rejected"] = 1 if rejects else 0
     if rejects:
-        (acks / "AG01_PAYMENTS_20261125_01.rejects.csv").write_text("line_no;record_id;reason_code;detail\n",
-                                                                    encoding="utf-8")
-        item["rejects_path"] = str(acks / "AG01_PAYMENTS_20261125_01.rejects.csv")
-    item["status"], item["error"] = status, None
+        (acks / rejects_name(NAME, number)).write_text("line_no;record_id;reason_code;detail\n2;P1;E005;x\n",
+                                                       encoding="utf-8")
+        item["rejects_path"] = str(acks / rejects_name(NAME, number))
+    item["status"], item["error"], item["return_file_id"] = status, None, 7
     return item
 
 
@@ -216,8 +230,18 @@ def test_acks_go_up_rejects_first_then_the_file_then_its_sidecar_move_to_process
 
     report = deliver_acks(account, "AG01", [item])
 
-    assert report == [{"file_name": NAME, "delivered": True, "moved_to": f"inbox/processed/{NAME}",
-                       "note": "acknowledged and moved", "status": "PARTIAL"}]
+    (entry,) = report
+    assert {k: v for k, v in entry.items() if k not in ("published", "done_at")} == {
+        "agency": "AG01", "file_name": NAME, "delivered": True, "moved_to": f"inbox/processed/{NAME}",
+        "note": "acknowledged and moved", "status": "PARTIAL", "return_file_id": 7}
+    acks = account.root / "outbox" / "acks"
+    assert [(f["file_name"], f["file_type"], f["remote_path"], f["sha256"], f["rows"])
+            for f in entry["published"]] == [
+        ("AG01_PAYMENTS_20261125_01.rejects.csv", "REJECTS",
+         "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv",
+         sha((acks / "AG01_PAYMENTS_20261125_01.rejects.csv").read_bytes()), 1),
+        ("AG01_PAYMENTS_20261125_01.ack.json", "ACK", "outbox/acks/AG01_PAYMENTS_20261125_01.ack.json",
+         sha((acks / "AG01_PAYMENTS_20261125_01.ack.json").read_bytes()), 0)]
     assert account.log == [
         ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv"),
         ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.ack.json"),
@@ -233,20 +257,29 @@ def test_a_name_already_in_processed_is_kept_and_the_new_file_gets_a_stamp(
     account: FolderAccount, tmp_path: Path
 ) -> None:
     (account.root / "inbox" / "processed" / NAME).write_bytes(b"the earlier file")
-    (account.root / "inbox" / "processed" / f"{NAME}.20261125T093000Z").write_bytes(b"and another")
+    (account.root / "inbox" / "processed" / f"{NAME}.20261125T101507Z").write_bytes(b"and another")
     item = ingested(account, tmp_path, rejects=False)
     report = deliver_acks(account, "AG01", [item])
-    assert report[0]["moved_to"] == f"inbox/processed/{NAME}.20261125T093000Z.2"
+    assert report[0]["moved_to"] == f"inbox/processed/{NAME}.20261125T101507Z.2"  # stamped when fetched
     assert (account.root / "inbox" / "processed" / NAME).read_bytes() == b"the earlier file"
 
 
-def test_an_older_rejects_file_under_the_same_stem_is_removed(account: FolderAccount, tmp_path: Path) -> None:
-    stale = account.root / "outbox" / "acks" / "AG01_PAYMENTS_20261125_01.rejects.csv"
-    stale.write_text("from an earlier file\n", encoding="utf-8")
-    item = ingested(account, tmp_path, rejects=False, status="ACCEPTED")
+def test_an_earlier_files_acknowledgement_of_the_same_stem_is_never_touched(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    acks = account.root / "outbox" / "acks"
+    earlier = {"AG01_PAYMENTS_20261125_01.ack.json": '{"status": "PARTIAL"}\n',
+               "AG01_PAYMENTS_20261125_01.rejects.csv": "line_no;record_id;reason_code;detail\n2;P1;E005;x\n"}
+    for name, text in earlier.items():
+        (acks / name).write_text(text, encoding="utf-8")
+    item = ingested(account, tmp_path, rejects=False, status="DUPLICATE", number=2)  # the name sent again
+    account.log.clear()
     deliver_acks(account, "AG01", [item])
-    assert not stale.exists()
-    assert ("remove", "outbox/acks/AG01_PAYMENTS_20261125_01.rejects.csv") in account.log
+    assert {name: (acks / name).read_text(encoding="utf-8") for name in earlier} == earlier
+    assert sorted(p.name for p in acks.iterdir()) == [
+        "AG01_PAYMENTS_20261125_01.ack.2.json", *sorted(earlier)]
+    assert [e for e in account.log if e[0] != "move"] == [
+        ("upload", "outbox/acks/AG01_PAYMENTS_20261125_01.ack.2.json")]
 
 
 def test_a_file_replaced_since_it_was_fetched_is_acknowledged_but_left_in_the_inbox(
@@ -281,9 +314,10 @@ def test_a_file_not_ingested_is_neither_acknowledged_nor_moved(
     account.log.clear()
     report = deliver_acks(account, "AG01", [failed, unacked])
     assert report == [
-        {"file_name": NAME, "delivered": False, "moved_to": None,
+        {"agency": "AG01", "file_name": NAME, "delivered": False, "moved_to": None,
          "note": "not ingested: warehouse unreachable"},
-        {"file_name": NAME, "delivered": False, "moved_to": None, "note": "not ingested: no acknowledgement"},
+        {"agency": "AG01", "file_name": NAME, "delivered": False, "moved_to": None,
+         "note": "not ingested: no acknowledgement"},
     ]
     assert [entry[0] for entry in account.log] == []
     assert (account.root / "inbox" / NAME).exists()
@@ -295,6 +329,13 @@ def test_delivery_refuses_another_agencys_items_and_does_nothing_for_none(accoun
         deliver_acks(account, "AG01", [{"agency": "AG02", "file_name": NAME, "ack_path": "x"}])
 
 
-def test_received_at_is_when_the_upload_completed(account: FolderAccount, tmp_path: Path) -> None:
-    account.drop(NAME, b"x", mtime=int(dt.datetime(2026, 11, 24, 23, 59, 59, tzinfo=dt.UTC).timestamp()))
-    assert fetch_inbox(account, "AG01", tmp_path)[0]["received_at"] == "2026-11-24T23:59:59+00:00"
+def test_received_at_is_the_funds_clock_when_fetched_not_the_date_the_agency_gave_the_file(
+    account: FolderAccount, tmp_path: Path
+) -> None:
+    put_p = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp())  # put -p kept the agency's disk date
+    account.drop(NAME, b"x", mtime=put_p)
+    (item,) = fetch_inbox(account, "AG01", tmp_path, clock=ticking())
+    assert (item["received_at"], item["mtime"]) == ("2026-11-25T10:15:07.250000+00:00", put_p)
+    before = dt.datetime.now(dt.UTC)
+    (item,) = fetch_inbox(account, "AG01", tmp_path / "again")  # the real clock
+    assert before <= dt.datetime.fromisoformat(item["received_at"]) <= dt.datetime.now(dt.UTC)

@@ -50,6 +50,16 @@ def test_acknowledgement_files(tmp_path: Path) -> None:
     ]
 
 
+
+def test_a_later_file_of_the_stem_is_written_beside_the_first(tmp_path: Path) -> None:
+    first = write_acknowledgement(judge(row(), row(payment_id="P2", amount="0")), tmp_path)
+    before = {p.name: p.read_bytes() for p in first}
+    second = write_acknowledgement(judge(row(payment_id="P3", amount="0")), tmp_path, number=2)
+    assert [p.name for p in second] == [
+        "AG01_PAYMENTS_20261125_01.rejects.2.csv", "AG01_PAYMENTS_20261125_01.ack.2.json"]
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+
+
 def test_ack_json_is_indented_utf8_ending_with_a_newline_and_rejects_are_the_judges_text(
     tmp_path: Path,
 ) -> None:
