@@ -24,7 +24,7 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
 
 Exactly once: a crash between the load and the acknowledgement is replayed from the registry on the
 next run (same acknowledgement, nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
-`received_at` is when `fetch_inbox` took the file, by the fund's clock.
+`received_at`: when `fetch_inbox` took it, by the run's clock (`run_clock`), never the agency's.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def returns_ingest() -> None:
     @task(pool=SFTP_POOL)
     def fetch_inbox(agency: str) -> list[dict]:
         """Download one agency's complete return files to the local spool."""
-        from recouvra.airflow_adapter import settings
+        from recouvra.airflow_adapter import run_clock, settings
         from recouvra.airflow_adapter.sftp import sftp_client
         from recouvra.ingest import fetch_inbox as fetch
         from recouvra.ingest import spool_dir
@@ -65,7 +65,7 @@ def returns_ingest() -> None:
         run = get_current_context()["run_id"]
         local = spool_dir(s.path(s.storage.lake_dir).parent / "inbox", agency, run)
         with sftp_client(s.agency(agency).sftp_conn_id, agency=agency) as client:
-            return fetch(client, agency, local)
+            return fetch(client, agency, local, clock=run_clock)
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def ingest(fetched: list[list[dict]]) -> list[dict]:

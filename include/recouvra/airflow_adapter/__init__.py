@@ -22,6 +22,7 @@ from recouvra.airflow_adapter.runtime import LOCAL_TZ as LOCAL_TZ
 from recouvra.airflow_adapter.runtime import START_DATE as START_DATE
 from recouvra.airflow_adapter.runtime import connection_url as connection_url
 from recouvra.airflow_adapter.runtime import logical_wall_time as logical_wall_time
+from recouvra.airflow_adapter.runtime import run_clock as run_clock
 from recouvra.airflow_adapter.runtime import run_date as run_date
 from recouvra.airflow_adapter.runtime import settings as settings
 from recouvra.airflow_adapter.runtime import source_url as source_url

@@ -82,6 +82,19 @@ def run_date() -> RunDate:
     return RunDate.at(when)
 
 
+def run_clock() -> dt.datetime:
+    """The fund's clock as a run reads it (aware UTC): now, but never later than the run's logical
+    instant. A live run reads the time it stands for; a re-run or backfill of a past hour reads that
+    hour, so what it stamps (a return file's ``received_at``) is the same whenever it runs, and a file
+    fetched by a run dates from that run's month, never from the day somebody re-ran it."""
+    from airflow.sdk import get_current_context
+
+    ctx = get_current_context()
+    when = ctx.get("logical_date") or ctx["dag_run"].run_after
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return min(dt.datetime.now(dt.UTC), aware.astimezone(dt.UTC))
+
+
 def logical_wall_time() -> dt.datetime:
     """The run's logical instant as a naive wall-clock time in the fund's time zone: the portfolio
     extraction's upper bound (a run of 02:00 takes the source's rows changed up to 02:00 that day).

@@ -71,3 +71,21 @@ def test_the_run_date_is_the_logical_day_in_morocco_or_when_the_run_was_queued(
     assert runtime.logical_wall_time().date() == runtime.run_date().day
     assert runtime.LOCAL_TZ.name == "Africa/Casablanca"
     assert runtime.START_DATE == pendulum.datetime(2024, 1, 1, tz="Africa/Casablanca")
+
+
+def test_the_run_clock_is_now_but_never_later_than_the_run_s_logical_instant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A return file's received_at is stamped by the run's clock: a re-run or backfill of a past hour
+    stamps that hour, whenever it runs; a run of a future instant (or a late logical date) reads now."""
+    import airflow.sdk
+
+    past = pendulum.datetime(2026, 11, 30, 22, tz="UTC")
+    context = {"logical_date": past, "dag_run": SimpleNamespace(run_after=None)}
+    monkeypatch.setattr(airflow.sdk, "get_current_context", lambda: context)
+    assert runtime.run_clock() == dt.datetime(2026, 11, 30, 22, tzinfo=dt.UTC)
+    assert runtime.run_clock() == runtime.run_clock()  # the same whenever it runs
+    future = pendulum.datetime(2999, 1, 1, tz="UTC")
+    context = {"logical_date": future, "dag_run": SimpleNamespace(run_after=None)}
+    before = dt.datetime.now(dt.UTC)
+    assert before <= runtime.run_clock() <= dt.datetime.now(dt.UTC)
