@@ -997,3 +997,14 @@ def test_a_payment_recorded_after_a_recall_counts_as_recovered_and_the_month_sti
     (assigned, recovered, recalled, open_) = row[0]
     assert open_ == 0 and recalled == assigned - recovered
     assert left > D("200.00") and recalled == left - D("200.00")  # recovered, not recalled
+
+
+def test_a_coverage_rate_above_999_loads(wh: Warehouse) -> None:
+    """Coverage rates can exceed 1 (debtors already placed are not eligible again): with 3,000.00 placed
+    on 3.00 eligible the amount coverage is 1,000, past V007's DECIMAL(9,6); V021 widened it."""
+    wh.execute("UPDATE core.selection_decision SET total_due = 1.00 WHERE decision <> 'EXCLUDED' "
+               "AND selection_month = ? AND segment = 'FRESH'", [JAN])
+    load_kpis(wh, JAN, computed_at=NOW)
+    assert wh.query("SELECT eligible_amount, placed_amount, coverage_amount_rate FROM marts.v_portfolio_coverage "
+                    "WHERE month = ? AND segment = 'FRESH'", [JAN]) == [
+        (D("3.00"), D("3000.00"), D("1000.000000"))]
