@@ -167,7 +167,7 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     for owner, event, day, until in _lake_events(lake, all_pairs, on):
         events.setdefault(owner, []).append((event, day, until))
     agency_plans = {str(i): d for i, d in wh.query(sql("select_agency_plan_requests"), [ids])}
-    merged = {int(a): int(b) for a, b in wh.query(sql("select_merged_debtors"))}
+    merged = {int(a): int(b) for a, b in wh.query(sql("select_merged_debtors_on"), [on, on])}
     open_debtors = {v[0] for v in dossiers.values()}
     closures: dict[str, list[_Closure]] = {}
     for row in wh.query(sql("select_refresh_closures"), [on, on, ids]):

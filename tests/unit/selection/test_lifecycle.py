@@ -20,6 +20,16 @@ NOV = worlds.NOV
 _settings, _debtor, _write_lake, _build = worlds._settings, worlds._debtor, worlds._write_lake, worlds._build
 
 
+def _merge(wh, retired: int, into: int, affiliation_no: str, day: dt.date) -> None:  # type: ignore[no-untyped-def]
+    """What the debtor master writes when it merges ``retired`` into ``into`` on ``day``."""
+    wh.execute("UPDATE core.dim_debtor SET status = 'MERGED', merged_into_debtor_id = ? WHERE debtor_id = ?",
+               [into, retired])
+    wh.execute("UPDATE core.bridge_affiliation_debtor SET valid_to = ?, is_current = false "
+               "WHERE debtor_id = ?", [day, retired])
+    wh.execute("INSERT INTO core.bridge_affiliation_debtor VALUES (?, ?, NULL, true, ?, 'FUZZY', 0.9000)",
+               [affiliation_no, day, into])
+
+
 def test_recalls_for_payment_proceeding_plan_merge_and_expiry(world, tmp_path: Path) -> None:
     wh, lake = world
     _build(wh, lake, [_debtor(i, 10_000 * i) for i in range(1, 7)])
@@ -43,8 +53,9 @@ def test_recalls_for_payment_proceeding_plan_merge_and_expiry(world, tmp_path: P
          "total_centimes": 100, "status": "ACTIVE", "updated_at": ts} for a in (3, 4)], "2026-12-16")
     wh.execute("INSERT INTO core.agency_plan VALUES ('AG01', 'X1', 'REQUESTED', ?, ?, 6, ?, 10, 1, 2)",
                [ids[4], dt.date(2026, 12, 1), dt.date(2027, 1, 5)])
-    # 6 was merged into 5, which has an open dossier too.
-    wh.execute("UPDATE core.dim_debtor SET status = 'MERGED', merged_into_debtor_id = 5 WHERE debtor_id = 6")
+    # 6 was merged into 5, which has an open dossier too: the debtor master moved its affiliation number
+    # on 2026-12-18 (a merge is one on a day once the retired debtor holds no number that day).
+    _merge(wh, 6, 5, "1000006", dt.date(2026, 12, 18))
     report = refresh_dossiers(wh, lake, settings, dt.date(2026, 12, 20))
     assert report.dossiers == {ids[1]: "PAID_IN_FULL", ids[2]: "LEGAL_PROCEEDING", ids[3]: "PLAN_WITH_FUND",
                                ids[6]: "MERGED_DUPLICATE"}
@@ -219,3 +230,18 @@ def test_the_latest_day_judged_again_after_a_later_ledger_load_judges_as_it_did(
     assert wh.query("SELECT count(*) FROM core.dossier_recall") == [(0,)]
     # The next day judged knows it: paid in full.
     assert refresh_dossiers(wh, lake, settings, later).recalled == {"PAID_IN_FULL": 1}
+
+
+def test_a_merge_made_after_a_day_judged_is_no_merge_on_that_day(world, tmp_path: Path) -> None:
+    """Re-running a day judged after the debtor master merged two debtors on a later day: the dossier
+    of the retired debtor is no MERGED_DUPLICATE on that day (it becomes one on the merge's day)."""
+    wh, lake = world
+    _build(wh, lake, [_debtor(1, 10_000), _debtor(2, 20_000)])
+    settings = _settings(tmp_path, per_month=2)
+    select_and_allocate(wh, lake, settings, NOV, seed=1)
+    ids = dict(wh.query("SELECT debtor_id, dossier_id FROM core.dossier"))
+    wh.execute("UPDATE core.dossier SET status = 'PUBLISHED'")
+    _merge(wh, 1, 2, "1000001", dt.date(2026, 12, 21))
+    assert refresh_dossiers(wh, lake, settings, dt.date(2026, 12, 20)).dossiers == {}
+    merged = refresh_dossiers(wh, lake, settings, dt.date(2026, 12, 21))
+    assert merged.dossiers == {ids[1]: "MERGED_DUPLICATE"}
