@@ -15,12 +15,13 @@ MONTHS ?= 3
 DATA_DIR ?= $(if $(filter S s,$(SCALE)),data,data/scale-$(SCALE))
 export RECOUVRA_DATA_DIR := $(DATA_DIR)
 
-.PHONY: help install demo reproduce test test-unit test-integration lint bench bench-seed seed airflow-init clean system-deps services pg-start \
+.PHONY: help install demo reproduce backfill test test-unit test-integration lint bench bench-seed seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status
 
 help:
 	@echo "make demo   install, seed the synthetic fund database, run the DAGs through the embedded Airflow"
-	@echo "make reproduce  after make demo: re-run two months, then the demo, and prove nothing changed"
+	@echo "make reproduce  after make demo: re-run two months, the demo, a scheduler backfill; prove nothing changed"
+	@echo "make backfill   the demo's months replayed by Airflow's scheduler (airflow backfill create) into DATA_DIR/replay"
 	@echo "make test   install, then the whole test suite (unit, DAG integrity, integration)"
 	@echo "make lint   ruff, mypy and the import contracts (import-linter)"
 	@echo "make bench  the monthly cycle stage by stage at SCALE=S|M|L (default S; figures go to docs/benchmarks.md)"
@@ -65,7 +66,12 @@ demo: airflow-init
 # After `make demo`: re-run the first two months, then the whole demo, and prove nothing changed
 # (every file in the agencies' outboxes, every mart row: `recouvra fingerprint --compare`).
 reproduce: install
-	@$(ENV) DEMO_MONTHS=$(MONTHS) bash scripts/reproduce.sh "$(MAKE) --no-print-directory demo SCALE=$(SCALE) SEED=$(SEED) MONTHS=$(MONTHS) DATA_DIR=$(DATA_DIR)"
+	@$(ENV) SCALE=$(SCALE) SEED=$(SEED) DEMO_MONTHS=$(MONTHS) bash scripts/reproduce.sh "$(MAKE) --no-print-directory demo SCALE=$(SCALE) SEED=$(SEED) MONTHS=$(MONTHS) DATA_DIR=$(DATA_DIR)"
+
+# The demo's months replayed by Airflow's scheduler (`airflow backfill create`, LocalExecutor) into a
+# fresh folder, $(DATA_DIR)/replay: what `make reproduce` compares with the demo.
+backfill: install
+	@SCALE=$(SCALE) SEED=$(SEED) DEMO_MONTHS=$(MONTHS) bash scripts/backfill.sh $(DATA_DIR)/replay
 
 test: install system-deps services
 	$(BIN)/pytest

@@ -1,14 +1,39 @@
 # The demo's DAG runs as functions, sourced by scripts/demo.sh (`make demo`) and scripts/reproduce.sh
 # (`make reproduce`): one place says which runs make a month and in which order.
 # Needs: scripts/env.sh sourced, $logs (the log folder), the embedded SFTP server started.
+#
+# Every run takes the logical instant its DAG's schedule gives it (the fund's local time), so that the
+# demo's runs and a replay of the same months by Airflow's scheduler (scripts/backfill.sh:
+# `airflow backfill create` of each instant) are the very same runs:
+#   portfolio_extract 1st 02:00 ("0 2 * * *"), then debtor_master and collections_reconcile at the same
+#   instant (they follow its asset); assignment_monthly 1st 06:00; commission_monthly 2nd 08:00;
+#   kpi_load 3rd 09:00; payments_weekly the first Monday from the 4th, 07:00; returns_ingest the last
+#   day, 23:00 (hourly).
+# RUNNER=scheduler makes run_dag drive a running stack (scripts/scheduler_run.py) instead of
+# `airflow dags test`.
+
+# The demo's first month: the day after the seed's as-of date. Its history ends with June 2026
+# (config/recouvra.yaml, seed.end_month), so that every month the demo runs is in the past: Airflow's
+# scheduler refuses future logical dates for backfills.
+DEMO_START_DEFAULT=2026-07-01
 
 month_end() { date -d "$1 +1 month -1 day" +%Y-%m-%d; }
 next_month() { date -d "$1 +1 month" +%Y-%m-%d; }
 previous_month_label() { date -d "$1 -1 month" +%Y-%m; }
 
+first_monday_from() { local d="$1"; while [ "$(date -d "$d" +%u)" != 1 ]; do d="$(date -d "$d +1 day" +%Y-%m-%d)"; done; echo "$d"; }
+
 run_dag() {  # run_dag DAG_ID LOGICAL_DATE: one real DAG run (`airflow dags test`), timed
   local dag="$1" date="$2" log="$logs/$1_$2.log" stats="$logs/.stats" secs mib
   printf '  %-28s %-20s ' "$dag" "$date"
+  if [ "${RUNNER:-dags-test}" = scheduler ]; then
+    local how=backfill
+    case "$dag" in warehouse_setup|debtor_master|collections_reconcile) how=trigger ;; esac
+    if python scripts/scheduler_run.py "$how" "$dag" "$date" >"$log" 2>&1; then
+      echo "$how: $(tail -n 1 "$log")"; return 0
+    fi
+    echo "$how: FAILED, $log:"; tail -n 40 "$log"; exit 1
+  fi
   rm -f "$stats"  # a failure to start must not report the previous run's figures
   if python scripts/measure.py "$stats" -- airflow dags test "$dag" "$date" >"$log" 2>&1; then
     read -r secs mib <"$stats"
@@ -39,22 +64,25 @@ simulate_agencies() {  # simulate_agencies LAST_DAY: the agencies work the month
     && echo "ok (files in each agency's inbox/)" || { echo FAILED; tail -n 30 "$logs/simulate_$1.log"; exit 1; }
 }
 
-run_month() {  # run_month INDEX FIRST_DAY LAST_INDEX [agencies]: the month's DAG runs in order
+run_month() {  # run_month INDEX FIRST_DAY LAST_INDEX [agencies]: the month's DAG runs in time order
   local i="$1" month="$2" last="$3" agencies="${4:-agencies}" end
+  local day2="${month:0:8}02" day3="${month:0:8}03" day4="${month:0:8}04"
   echo "-- ${month:0:7}"
   [ "$i" -gt 0 ] && advance_source "$month"
-  run_dag portfolio_extract "$month"       # the fund's ledger and portfolio up to the 1st
-  run_dag debtor_master "$month"           # one legal entity, one debtor
-  run_dag collections_reconcile "$month"   # ledger payments matched and attributed to dossiers
+  run_dag portfolio_extract "${month}T02:00"      # the fund's ledger and portfolio up to 02:00 on the 1st
+  run_dag debtor_master "${month}T02:00"          # one legal entity, one debtor
+  run_dag collections_reconcile "${month}T02:00"  # ledger payments matched and attributed to dossiers
+  if [ "$i" -lt "$last" ]; then
+    run_dag assignment_monthly "${month}T06:00"   # select, allocate, publish the packages and recalls
+  fi
   if [ "$i" -gt 0 ]; then
-    run_dag commission_monthly "$month"    # last month's statements, integrity checked, published
-    run_dag kpi_load "$month"              # KPI marts and the monthly report
+    run_dag commission_monthly "${day2}T08:00"    # last month's statements, integrity checked, published
+    run_dag kpi_load "${day3}T09:00"              # KPI marts and the monthly report
   fi
   [ "$i" -eq "$last" ] && return 0
-  run_dag assignment_monthly "$month"      # select, allocate, publish the packages and recalls
-  run_dag payments_weekly "$month"         # what the ledger received for open dossiers
+  run_dag payments_weekly "$(first_monday_from "$day4")T07:00"  # what the ledger received for open dossiers
   end="$(month_end "$month")"
   [ "$agencies" = agencies ] && simulate_agencies "$end"
-  run_dag returns_ingest "${end}T23:00:00" # judge, load, acknowledge
+  run_dag returns_ingest "${end}T23:00"           # judge, load, acknowledge
   return 0
 }

@@ -11,8 +11,7 @@ mkdir -p "$logs"
 timings="$logs/timings.tsv"  # dag, logical date, seconds, peak MiB: the figures of docs/benchmarks.md
 source scripts/demo-lib.sh
 
-# The demo's first month: the day after the seed's as-of date (its history ends with October 2026).
-month_start="${DEMO_START:-2026-11-01}"
+month_start="${DEMO_START:-$DEMO_START_DEFAULT}"  # scripts/demo-lib.sh: the seed's history ends before it
 
 # The agencies' SFTP drops: the project's own server on loopback, one chrooted account per agency, a
 # pinned host key; Airflow reaches it through one connection per agency (AIRFLOW_CONN_SFTP_AGxx).

@@ -2,9 +2,11 @@
 # `make reproduce`: the proof that re-runs and backfills change nothing that was right (issue 12).
 # After `make demo`: fingerprint every file in the agencies' outboxes and every mart row; re-run the
 # first two months' DAG runs one by one (the agencies are not asked to send again: their returns are
-# in); fingerprint and compare; run `make demo` again from the start; fingerprint and compare.
+# in); fingerprint and compare; run `make demo` again from the start; fingerprint and compare; replay
+# the whole range under Airflow's own scheduler into a fresh folder (scripts/backfill.sh: `airflow
+# backfill create` of every scheduled run, LocalExecutor) and compare its fingerprint too.
 # Prints the figures (files compared, rows compared, differences) and fails on any difference.
-# Usage: scripts/reproduce.sh "<the make demo command line>"
+# Usage: scripts/reproduce.sh "<the make demo command line>"   (REPRODUCE_BACKFILL=0 skips the replay)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -17,7 +19,7 @@ mkdir -p "$fp"
 
 [ -f "$AIRFLOW_HOME/demo-logs/timings.tsv" ] || { echo "run make demo first"; exit 1; }
 months="${DEMO_MONTHS:-3}"
-start="${DEMO_START:-2026-11-01}"
+start="${DEMO_START:-$DEMO_START_DEFAULT}"
 recouvra fingerprint --out "$fp/0-after-demo.json"
 
 status=0
@@ -41,4 +43,13 @@ grep -E '^(-- |  [a-z_]+ +[0-9])' "$logs/demo-again.log" | sed 's/^/  /' | tail 
 recouvra fingerprint --out "$fp/2-after-demo-again.json"
 echo "== after make demo again, compared with the demo's first run"
 recouvra fingerprint --compare "$fp/0-after-demo.json" "$fp/2-after-demo-again.json" || status=1
+
+if [ "${REPRODUCE_BACKFILL:-1}" = 1 ]; then
+  replay="$(cd "$(dirname "$AIRFLOW_HOME")" && pwd)/replay"
+  echo "== the whole range backfilled under Airflow's scheduler into $replay"
+  bash scripts/backfill.sh "$replay" >"$logs/backfill.log" 2>&1 || { tail -n 60 "$logs/backfill.log"; exit 1; }
+  grep -E '^(-- |  [a-z_]+ +[0-9])' "$logs/backfill.log" | sed 's/^/  /' | tail -n 5
+  echo "== after the scheduler's backfill, compared with the demo's first run"
+  recouvra fingerprint --compare "$fp/0-after-demo.json" "$replay/fingerprint.json" || status=1
+fi
 exit "$status"

@@ -17,12 +17,22 @@
 #   STACK_PORT_BASE  first of 3 free ports: scheduler health, worker and triggerer log servers [18974]
 #   STACK_USER       admin user of the simple auth manager                  [admin]
 #   STACK_PARALLELISM / STACK_CONCURRENCY  task slots (2-core machine)       [4 / 2]
+#   STACK_EXECUTOR   CeleryExecutor, or LocalExecutor (no broker, no Celery worker)   [CeleryExecutor]
+#   STACK_REPLAY_ONLY  1: the scheduler creates no run of its own (no cron, no asset trigger:
+#                    [scheduler] use_job_schedule off); it runs only what is asked (backfills,
+#                    triggered runs). The replay of past months (scripts/backfill.sh) uses it.   [0]
+# STACK_DB_URL may be sqlite:////abs/path/airflow.db with the LocalExecutor (one machine).
 # The warehouse, source and lake come from config/recouvra.yaml or RECOUVRA__STORAGE__* overrides.
 # Production runs the same components from docker-compose.yaml instead.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STACK_DIR="$(mkdir -p "${STACK_DIR:-$ROOT/data/stack}" && cd "${STACK_DIR:-$ROOT/data/stack}" && pwd)"
-COMPONENTS=(api-server scheduler dag-processor triggerer celery-worker)
+executor="${STACK_EXECUTOR:-CeleryExecutor}"
+case "$executor" in
+  CeleryExecutor) COMPONENTS=(api-server scheduler dag-processor triggerer celery-worker) ;;
+  LocalExecutor) COMPONENTS=(api-server scheduler dag-processor triggerer) ;;
+  *) echo "error: STACK_EXECUTOR must be CeleryExecutor or LocalExecutor, not $executor" >&2; exit 2 ;;
+esac
 
 export AIRFLOW_HOME="$STACK_DIR/airflow"
 source "$ROOT/scripts/env.sh"   # dags/, plugins/, time zone, .venv on PATH (values set above win)
@@ -44,11 +54,16 @@ if [ ! -f "$secret_file" ]; then
 fi
 source "$secret_file"
 
-export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
+export AIRFLOW__CORE__EXECUTOR="$executor"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$db_url"
-export AIRFLOW__CELERY__BROKER_URL="${STACK_BROKER_URL:-redis://127.0.0.1:6379/5}"
-export AIRFLOW__CELERY__RESULT_BACKEND="db+${db_plain/postgresql:\/\//postgresql+psycopg2://}"
-export AIRFLOW__CELERY__WORKER_CONCURRENCY="${STACK_CONCURRENCY:-2}"
+if [ "$executor" = CeleryExecutor ]; then
+  export AIRFLOW__CELERY__BROKER_URL="${STACK_BROKER_URL:-redis://127.0.0.1:6379/5}"
+  export AIRFLOW__CELERY__RESULT_BACKEND="db+${db_plain/postgresql:\/\//postgresql+psycopg2://}"
+  export AIRFLOW__CELERY__WORKER_CONCURRENCY="${STACK_CONCURRENCY:-2}"
+fi
+if [ "${STACK_REPLAY_ONLY:-0}" = 1 ]; then
+  export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=False
+fi
 export AIRFLOW__CORE__PARALLELISM="${STACK_PARALLELISM:-4}"
 export AIRFLOW__API__HOST=127.0.0.1
 export AIRFLOW__API__PORT="$port"
@@ -103,7 +118,7 @@ PY
 }
 
 init() {
-  create_database
+  case "$db_url" in sqlite*) ;; *) create_database ;; esac
   # The admin password is ours, not generated: the simple auth manager reads this file.
   [ -f "$STACK_DIR/passwords.json" ] || ( umask 077; printf '{"%s": "%s"}\n' "$user" "$STACK_PASSWORD" \
       >"$STACK_DIR/passwords.json" )
@@ -141,17 +156,20 @@ wait_for() {  # wait_for WHAT TIMEOUT_S COMMAND...
 
 start() {
   local t0=$SECONDS
-  echo "== Airflow stack (CeleryExecutor) in $STACK_DIR"
+  local mode=""; [ "${STACK_REPLAY_ONLY:-0}" = 1 ] && mode=", replay only: no run of the scheduler's own"
+  echo "== Airflow stack ($executor$mode) in $STACK_DIR"
   init
   start_component api-server api-server --port "$port"
   start_component scheduler scheduler
   start_component dag-processor dag-processor
   start_component triggerer triggerer
-  start_component celery-worker celery worker --concurrency "${STACK_CONCURRENCY:-2}" \
-    --celery-hostname "recouvra-stack@%h"
+  if [ "$executor" = CeleryExecutor ]; then
+    start_component celery-worker celery worker --concurrency "${STACK_CONCURRENCY:-2}" \
+      --celery-hostname "recouvra-stack@%h"
+  fi
   wait_for api-server 120 curl -fsS "http://127.0.0.1:$port/api/v2/monitor/health"
   wait_for scheduler 120 curl -fsS "http://127.0.0.1:$port_base/health"
-  wait_for celery-worker 120 celery --app airflow.providers.celery.executors.celery_executor.app \
+  [ "$executor" != CeleryExecutor ] || wait_for celery-worker 120 celery --app airflow.providers.celery.executors.celery_executor.app \
     inspect ping -d "recouvra-stack@$(hostname)" --timeout 2
   echo "== up in $((SECONDS - t0))s"
   echo "   UI:        http://127.0.0.1:$port   user $user, password $STACK_PASSWORD"

@@ -307,7 +307,7 @@ class SeedAdvance(_Model):
 
 class Seed(_Model):
     history_months: int = Field(24, ge=6, le=120)
-    end_month: str = Field("2026-10", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    end_month: str = Field("2026-06", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     debtor_share: Share = Decimal("0.40")
     duplicate_entity_share: Share = Decimal("0.10")
     missing_ice_share: Share = Decimal("0.30")

@@ -61,7 +61,7 @@ def test_first_month_above_the_forking_threshold_completes_under_airflow(tmp_pat
 
     # Inside the debtor master's task, normalisation ran on worker processes, and the pool ended.
     logs = data / "airflow" / "demo-logs"
-    master_log = (logs / "debtor_master_2026-11-01.log").read_text(encoding="utf-8", errors="replace")
+    master_log = (logs / "debtor_master_2026-07-01T02:00.log").read_text(encoding="utf-8", errors="replace")
     assert "worker processes (forkserver)" in master_log and "pool ended" in master_log, master_log[-3000:]
 
     with connect(f"duckdb:///{data / 'warehouse.duckdb'}") as wh:
@@ -69,10 +69,10 @@ def test_first_month_above_the_forking_threshold_completes_under_airflow(tmp_pat
         debtors = wh.query("SELECT count(*) FROM core.dim_debtor")[0][0]
         dossiers = wh.query("SELECT count(*) FROM core.dossier")[0][0]
     # the first window took every employer, whatever its updated_at; the next month's brought new ones
-    first = json.loads((data / "lake" / "employers" / "snapshot_date=2026-11-01" / "_manifest.json")
+    first = json.loads((data / "lake" / "employers" / "snapshot_date=2026-07-01" / "_manifest.json")
                        .read_text(encoding="utf-8"))
     assert first["rows"] == EMPLOYERS
-    assert employers > EMPLOYERS  # the source advanced through November (recouvra seed --advance-to)
+    assert employers > EMPLOYERS  # the source advanced through July (recouvra seed --advance-to)
     assert 0.8 * EMPLOYERS < debtors < EMPLOYERS  # duplicates merged, not collapsed
     assert dossiers > 0
     # every agency received its package over SFTP

@@ -45,7 +45,16 @@ from recouvra.standins.generator import dirt
 from recouvra.standins.generator import vocab as V
 from recouvra.standins.generator.identity import _address, affiliation_numbers, generate_employers
 from recouvra.standins.generator.ledger import CHANNEL_P, CHANNELS, PPM, RateTables, _round_div
-from recouvra.standins.generator.seed import DUE_DAY, MAX_EMPLOYERS, TRUTH_FILE, _now, _truth_schema
+from recouvra.standins.generator.seed import (
+    DUE_DAY,
+    MAX_EMPLOYERS,
+    TRUTH_FILE,
+    TRUTH_MANIFEST,
+    _now,
+    _truth_schema,
+    history_of,
+    seed_manifest,
+)
 from recouvra.standins.generator.sinks import open_sink
 from recouvra.standins.generator.timeline import Timeline, day_number, month_start, parse_month
 from recouvra.standins.simulator.model import LEDGER_ID_BASE
@@ -619,6 +628,13 @@ def advance_source(
             raise ConfigError(f"source {redact_url(url)} holds no finished seed: run `recouvra seed` first")
         seed = int(runs[0][0])
         truth_path = (truth_dir or Path(str(runs[0][2]))) / TRUTH_FILE
+        stated = {k: seed_manifest(truth_path.parent).get(k) for k in history_of(settings)}
+        if stated != history_of(settings):
+            raise ConfigError(
+                f"source {redact_url(url)} was seeded with history {stated} (from "
+                f"{truth_path.parent / TRUTH_MANIFEST}), the configuration states {history_of(settings)}: "
+                "seed again (`recouvra seed`, which re-seeds when the window moved) or set seed.end_month "
+                "and seed.history_months to the seed's")
         current = _clock(sink, end_month)
         report = AdvanceReport(redact_url(url), seed, _label(current), to_month)
         if target - end_month > MAX_ADVANCE_MONTHS:

@@ -136,14 +136,26 @@ def _truth_schema() -> Any:
     ])
 
 
-def _truth_matches(truth_dir: Path, n: int, seed: int) -> bool:
+def seed_manifest(truth_dir: Path) -> dict[str, Any]:
+    """What the last seed wrote beside its truth (empty when there is none or it is unreadable)."""
     try:
         manifest = json.loads((truth_dir / TRUTH_MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def history_of(settings: Settings) -> dict[str, Any]:
+    """The history window a seed states (``seed.end_month``, ``seed.history_months``)."""
+    return {"end_month": settings.seed.end_month, "history_months": settings.seed.history_months}
+
+
+def _truth_matches(truth_dir: Path, n: int, seed: int, history: dict[str, Any]) -> bool:
+    manifest = seed_manifest(truth_dir)
     return bool(
         (truth_dir / TRUTH_FILE).exists() and manifest.get("n_employers") == n
         and manifest.get("seed") == seed and manifest.get("generator_version") == GENERATOR_VERSION
+        and all(manifest.get(k) == v for k, v in history.items())  # a moved history window re-seeds
     )
 
 
@@ -174,7 +186,8 @@ def seed_source(
     try:
         prev = _previous_run(sink)
         if (not force and prev is not None and int(prev[0]) == n_total and int(prev[1]) == seed
-                and prev[2] == GENERATOR_VERSION and _truth_matches(truth_dir, n_total, seed)):
+                and prev[2] == GENERATOR_VERSION
+                and _truth_matches(truth_dir, n_total, seed, history_of(settings))):
             return SeedReport(shown, str(prev[4]), n_total, seed, GENERATOR_VERSION,
                               json.loads(prev[3] or "{}"), time.perf_counter() - started,
                               truth_dir / TRUTH_FILE, skipped=True)
@@ -228,7 +241,8 @@ def seed_source(
         truth_tmp.replace(truth_dir / TRUTH_FILE)
         (truth_dir / TRUTH_MANIFEST).write_text(json.dumps({
             "source": shown, "scale": label, "n_employers": n_total, "seed": seed,
-            "generator_version": GENERATOR_VERSION, "counts": counts, "written_at": _now(),
+            "generator_version": GENERATOR_VERSION, **history_of(settings), "counts": counts,
+            "written_at": _now(),
         }, indent=2), encoding="utf-8")
         return SeedReport(shown, label, n_total, seed, GENERATOR_VERSION, counts,
                           time.perf_counter() - started, truth_dir / TRUTH_FILE, timings=timings)

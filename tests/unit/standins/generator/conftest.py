@@ -18,7 +18,9 @@ _spec.loader.exec_module(sources)
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return load_settings()
+    """The shipped configuration, the history ending with October 2026 (what these tests state)."""
+    base = load_settings()
+    return base.model_copy(update={"seed": base.seed.model_copy(update={"end_month": "2026-10"})})
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,9 @@ def settings() -> Settings:
                        address_changes_per_1000=Decimal(30), phone_changes_per_1000=Decimal(30),
                        ceased_per_1000=Decimal(15), liquidation_per_1000=Decimal(10),
                        payment_share=Decimal("0.2"))
-    return base.model_copy(update={"seed": base.seed.model_copy(update={"advance": busy})})
+    # the history these tests were written on ends with October 2026, whatever the shipped default
+    seed = base.seed.model_copy(update={"advance": busy, "end_month": "2026-10"})
+    return base.model_copy(update={"seed": seed})
 
 
 @pytest.fixture(scope="module")
@@ -321,7 +323,9 @@ def test_the_incremental_extraction_takes_exactly_the_months_changes(
 
 
 def test_the_seed_command_advances(settings: Settings, seeded: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+                                   capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOUVRA__SEED__END_MONTH", "2026-10")  # the history of the seeded fixture
     url, truth_dir = _copy(seeded, tmp_path / "a")
     args = ["seed", "--scale", str(N), "--seed", str(SEED), "--url", url, "--truth-dir", str(truth_dir),
             "--quiet", "--advance-to", "2026-12"]
@@ -334,9 +338,11 @@ def test_the_seed_command_advances(settings: Settings, seeded: Path, tmp_path: P
 
 
 def test_advance_alone_never_reseeds_at_the_default_scale(seeded: Path, tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """`seed --advance-to` without --scale on a source of another size advances it as seeded: before,
     the default scale S re-seeded a 300-employer (or an M) source from scratch first."""
+    monkeypatch.setenv("RECOUVRA__SEED__END_MONTH", "2026-10")  # the history of the seeded fixture
     url, truth_dir = _copy(seeded, tmp_path / "a")
     before = _rows(url, "SELECT count(*) FROM employers")[0][0]
     args = ["seed", "--url", url, "--truth-dir", str(truth_dir), "--quiet", "--advance-to", "2026-11"]
@@ -346,3 +352,21 @@ def test_advance_alone_never_reseeds_at_the_default_scale(seeded: Path, tmp_path
     assert _rows(url, "SELECT n_employers FROM seed_runs") == [(N,)]
     assert before <= _rows(url, "SELECT count(*) FROM employers")[0][0] < 5_000
     assert _rows(url, "SELECT month FROM source_clock ORDER BY month") == [("2026-11",)]
+
+
+def test_advancing_a_seed_of_another_history_window_is_refused_and_seeding_again_redraws_it(
+    settings: Settings, seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The seeded fixture's history ends with October 2026; the shipped configuration's with June 2026.
+    Advancing it under the shipped window would draw months it already holds: refused, naming both
+    windows; `recouvra seed` then re-seeds (the seed kept only when its window is the configured one)."""
+    url, truth_dir = _copy(seeded, tmp_path / "a")
+    june = settings.model_copy(update={"seed": settings.seed.model_copy(update={"end_month": "2026-06"})})
+    with pytest.raises(ConfigError, match=r"seeded with history .*2026-10.* configuration states .*2026-06"):
+        advance_source(june, "2026-07", url=url, truth_dir=truth_dir)
+    assert _rows(url, "SELECT max(period) FROM declarations") == [("2026-10",)]  # nothing drawn
+    report = seed_source(june, scale=N, seed=SEED, url=url, truth_dir=truth_dir, progress=False)
+    assert not report.skipped
+    assert _rows(url, "SELECT max(period) FROM declarations") == [("2026-06",)]
+    again = seed_source(june, scale=N, seed=SEED, url=url, truth_dir=truth_dir, progress=False)
+    assert again.skipped
