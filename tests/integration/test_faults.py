@@ -626,6 +626,52 @@ def test_ingestion_killed_between_load_and_acknowledgement_ends_with_one_of_each
 
 
 
+def test_two_ingestions_at_once_take_one_upload_once(sftp_server: EmbeddedSftpServer, tmp_path: Path) -> None:
+    """Two runs of returns_ingest at once (a manual run while the hourly one runs) on the embedded
+    warehouse: both fetch the upload; the first holds DuckDB (one writer) while it ingests, so the
+    second's ingest fails on the lock, clearly, and is retried once the first delivered and recorded
+    the file. The second's copy was fetched before the fund was done with the upload: it is that
+    upload, replayed, not a new one: one registry row, one acknowledgement, rows once."""
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    with connect(url) as wh:
+        seed_published(wh)
+    name = f"{STEM}.csv"
+    data = payments_file(30, unknown=1)
+    drop_in_inbox(sftp_server, "AG01", name, data)
+    write_params(sftp_server, tmp_path)
+    ingest = ("--warehouse", url, "--spool", str(tmp_path / "spool"))
+    runs = tmp_path / "runs"
+
+    hourly = run_in_process("ingest", tmp_path, ["hourly"], *ingest, "--hold-at", "ingest", wait=False)
+    assert isinstance(hourly, subprocess.Popen)
+    try:
+        wait_until(lambda: (runs / "hourly" / "held-ingest").exists(), "the hourly run to hold the warehouse",
+                   alive=lambda: hourly.poll() is None)
+        manual = run_in_process("ingest", tmp_path, ["manual"], *ingest)
+        assert isinstance(manual, subprocess.CompletedProcess)
+        assert manual.returncode == runner.STEP_FAILED, manual.stdout + manual.stderr
+        assert manual.stderr.startswith("step ingest failed: WarehouseError: cannot open warehouse")
+        assert "Could not set lock on file" in manual.stderr, manual.stderr
+        (runs / "hourly" / "go-ingest").touch()
+        out, err = hourly.communicate(timeout=GUARD_S)
+        assert hourly.returncode == 0, out + err
+    finally:
+        if hourly.poll() is None:
+            kill_and_wait(hourly.pid)
+    retried = run_in_process("ingest", tmp_path, ["manual"], *ingest)  # Airflow's retry of its ingest
+    assert isinstance(retried, subprocess.CompletedProcess)
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+
+    home = sftp_server.account("AG01").home
+    assert files(home / "inbox") == {f"processed/{name}": data}
+    assert sorted(files(home / "outbox")) == [f"acks/{STEM}.ack.json", f"acks/{STEM}.rejects.csv"]
+    with connect(url) as wh:
+        assert wh.query("SELECT file_name, status, ack_file_name, delivered_at IS NOT NULL "
+                        "FROM core.return_file") == [(name, "PARTIAL", f"{STEM}.ack.json", True)]
+        assert wh.query("SELECT count(*) FROM core.agency_payment") == [(30,)]
+        assert wh.query("SELECT file_name FROM core.publication_log ORDER BY 1") == [
+            (f"{STEM}.ack.json",), (f"{STEM}.rejects.csv",)]
+
 # === 5. one return file delivered twice, and under two names in one fetch ==========================
 
 def test_one_file_under_two_names_in_one_fetch_then_sent_again_is_loaded_once_and_each_acknowledged(
