@@ -718,21 +718,15 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _day_end_utc(on: dt.date) -> dt.datetime:
-    """End of the fund's local day ``on`` (Africa/Casablanca), as a naive UTC timestamp."""
-    local = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=FUND_TZ)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def build_recall_files(
     wh: Warehouse, on: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
     now: dt.datetime | None = None,
 ) -> list[Package]:
-    """Recall files of day ``on``: each agency's recalls not yet told (file_name NULL), decided by the
-    end of that day (local time)."""
+    """Recall files of day ``on``: each agency's recalls not yet told (file_name NULL), decided on or
+    before that day (the lifecycle's day judged, whenever the run happened)."""
     wanted = set(agencies) if agencies is not None else None
     by_agency: dict[str, list[RecallRow]] = defaultdict(list)
-    pending = wh.query(query("publication/select_pending_recalls"), [_day_end_utc(on)])
+    pending = wh.query(query("publication/select_pending_recalls"), [on])
     for dossier_id, agency, recall_date, reason in pending:
         by_agency[str(agency)].append(RecallRow(str(dossier_id), _as_date(recall_date), str(reason)))
     packages = []

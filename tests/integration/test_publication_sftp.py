@@ -184,7 +184,7 @@ def test_recall_file_is_published_and_recorded(
     record_publication(wh, [publish_with_params(sftp_server.params(p.agency), p)
                             for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")])
     wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000041', DATE '2026-12-03', "
-               "'FUND_DECISION', 10.00, TIMESTAMP '2026-12-02 10:00:00', NULL)")
+               "'FUND_DECISION', 10.00, TIMESTAMP '2026-12-02 10:00:00', NULL, DATE '2026-12-03')")
     (recall,) = build_recall_files(wh, dt.date(2026, 12, 3), tmp_path / "outbox")
     assert recall.agency == "AG02"
     record_publication(wh, [publish_with_params(sftp_server.params("AG02"), recall)])
@@ -219,7 +219,7 @@ def test_build_and_record_on_postgresql(pg_url: str, tmp_path: Path) -> None:
         assert pg.query("SELECT DISTINCT status FROM core.dossier") == [("PUBLISHED",)]
         assert [p.seq for p in build_packages(pg, dt.date(2026, 11, 1), tmp_path / "pg2")] == [1, 1]
         pg.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000001', DATE '2026-12-03', "
-                   "'PAID_IN_FULL', 0, TIMESTAMP '2026-12-02 10:00:00', NULL)")
+                   "'PAID_IN_FULL', 0, TIMESTAMP '2026-12-02 10:00:00', NULL, DATE '2026-12-03')")
         (recall,) = build_recall_files(pg, dt.date(2026, 12, 3), tmp_path / "pg")
         assert record_publication(pg, [_as_published(recall)]).recalls_marked == 1
         # weekly payments from core.ledger_payment (the warehouse only), recorded as notices

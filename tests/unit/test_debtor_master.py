@@ -106,7 +106,7 @@ def test_portfolio_features_carry_previous_placements(world: dict, tmp_path: Pat
             [debtor, affiliation],
         )
         wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000001', DATE '2026-11-20', "
-                   "'PAID_IN_FULL', 0, TIMESTAMP '2026-11-20 06:00:00', NULL)")
+                   "'PAID_IN_FULL', 0, TIMESTAMP '2026-11-20 06:00:00', NULL, DATE '2026-11-20')")
         build_debtor_master(wh, world["lake"], dt.date(2026, 12, 1))
         got = wh.query("SELECT previous_placements, last_placement_month, last_placement_outcome "
                        "FROM core.debtor_portfolio WHERE as_of_date = DATE '2026-12-01' AND debtor_id = ?",

@@ -984,8 +984,8 @@ def test_a_payment_recorded_after_a_recall_counts_as_recovered_and_the_month_sti
         rw.load_ledger(wh, lake, recall_day)
     left = owed_on(wh, {rw.D1: recall_day}, recall_day)[rw.D1]
     wh.execute("UPDATE core.dossier SET status = 'RECALLED' WHERE dossier_id = ?", [rw.D1])
-    wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'EXPIRED', ?, ?, NULL)",
-               [rw.D1, recall_day, left, dt.datetime(2026, 12, 1, 6)])
+    wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'EXPIRED', ?, ?, NULL, ?)",
+               [rw.D1, recall_day, left, dt.datetime(2026, 12, 1, 6), recall_day])
     late = (401, "R401", "0000001", dt.date(2026, 11, 28), 20000, "2026-02", "PAYMENT", None)
     with rw.lake_with([late]) as lake:
         rw.load_ledger(wh, lake, dt.date(2027, 1, 5))

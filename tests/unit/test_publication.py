@@ -405,7 +405,7 @@ def test_assignment_and_recall_files_load_in_the_returns_validator(wh: Warehouse
     packages = build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)
     record_publication(wh, [published(p) for p in packages])
     wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000002', DATE '2026-12-03', 'PAID_IN_FULL', "
-               "0, TIMESTAMP '2026-12-02 10:00:00', NULL)")
+               "0, TIMESTAMP '2026-12-02 10:00:00', NULL, DATE '2026-12-03')")
     recalls = build_recall_files(wh, dt.date(2026, 12, 3), tmp_path, now=T1)
     assert [(p.agency, p.files[0].name) for p in recalls] == [("AG01", "CNSS_RECALL_AG01_20261203_01.csv")]
     assert Path(recalls[0].files[0].path).read_bytes() == (

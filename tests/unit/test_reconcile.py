@@ -110,8 +110,8 @@ def build_world(wh: Warehouse) -> None:
     add_dossier(wh, D1, 1, "AG01", {JAN: "1000.00", FEB: "500.00"})
     add_dossier(wh, D2, 2, "AG01", {JAN: "2000.00"}, status="RECALLED")
     add_dossier(wh, D3, 3, "AG02", {MAR: "300.00"}, rate="0.0500", cap="10.00")
-    wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'PAID_IN_FULL', 0.00, ?, NULL)",
-               [D2, day(2026, 12, 15), dt.datetime(2026, 12, 15, 20)])
+    wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'PAID_IN_FULL', 0.00, ?, NULL, ?)",
+               [D2, day(2026, 12, 15), dt.datetime(2026, 12, 15, 20), day(2026, 12, 15)])
     add_agency_payment(wh, "AG01", "P1", D1, day(2026, 11, 9), "400.00", "R101")  # receipt, 1 day apart
     add_agency_payment(wh, "AG01", "P2", D1, day(2026, 12, 7), "500.00")  # debtor/amount, 5 days
     add_agency_payment(wh, "AG01", "P3", D1, day(2026, 12, 8), "500.00")  # 104 taken (and 6 days)

@@ -294,6 +294,7 @@ def _record_recalls(wh: Warehouse, decided: dict[str, tuple[str, dt.date, Decima
             "recalled_amount": pa.array([decided[k][2] for k in keys], pa.decimal128(18, 2)),
             "decided_at": pa.array([now] * len(keys), pa.timestamp("us")),
             "file_name": pa.array([None] * len(keys), pa.string()),
+            "decided_on": pa.array([on] * len(keys), pa.date32()),  # the day judged: its recall file's
         }))
         by_date: dict[dt.date, list[str]] = {}
         for recalled in keys:

@@ -70,7 +70,7 @@ def seed(wh: Warehouse) -> None:
             [dossier_id, debtor_id, f"100000{debtor_id}", agency, START, END, Decimal(total), Decimal(total),
              BUILT])
     wh.execute("INSERT INTO core.dossier_recall VALUES (?, DATE '2026-11-20', 'FUND_DECISION', 8000, ?, "
-               "NULL)", [D3, BUILT])
+               "NULL, DATE '2026-11-20')", [D3, BUILT])
 
 
 @pytest.fixture()

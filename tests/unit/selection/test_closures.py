@@ -99,7 +99,7 @@ def test_each_closure_reason_leads_to_the_funds_decision(world, tmp_path: Path) 
          "conteste la période 2026-08")]
 
     # The recall files tell each agency, one line per recalled dossier with its reason.
-    told = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)  # decided_at is the clock's now
+    told = on  # the day judged: its recall file tells them, whenever the run happens
     lines: dict[str, tuple[str, str]] = {}
     for package in build_recall_files(wh, told, tmp_path / "outbox"):
         for f in package.files:

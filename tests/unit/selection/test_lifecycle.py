@@ -164,8 +164,10 @@ def test_a_dossier_allocated_but_not_published_is_never_recalled_and_a_retry_sen
     later = dt.date(2026, 11, 22)
     assert refresh_dossiers(wh, lake, settings, later).dossiers == {ids[1]: "PAID_IN_FULL",
                                                                     ids[2]: "LEGAL_PROCEEDING"}
-    told_on = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)  # decided_at is the clock's now
-    recalls = build_recall_files(wh, told_on, tmp_path / "later")
+    # the recall file of the day judged tells them, whenever the run happens (here, years later);
+    # the day before knows nothing of them
+    assert build_recall_files(wh, later - dt.timedelta(days=1), tmp_path / "before") == []
+    recalls = build_recall_files(wh, later, tmp_path / "later")
     assert sorted(i for p in recalls for i in p.dossier_ids) == sorted(ids.values())
 
 

@@ -155,8 +155,8 @@ def test_a_debtor_is_never_placed_twice_and_cools_off_after_a_recall(world, tmp_
     wh.execute("UPDATE core.dim_debtor SET status = 'ACTIVE', merged_into_debtor_id = NULL "
                "WHERE debtor_id = 5")
     (nov5,) = wh.query("SELECT dossier_id FROM core.dossier WHERE debtor_id = 5")[0]
-    wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'PAID_IN_FULL', 0, ?, NULL)",
-               [nov5, dt.date(2027, 1, 15), dt.datetime(2027, 1, 15)])
+    wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'PAID_IN_FULL', 0, ?, NULL, ?)",
+               [nov5, dt.date(2027, 1, 15), dt.datetime(2027, 1, 15), dt.date(2027, 1, 15)])
     wh.execute("UPDATE core.dossier SET status = 'RECALLED' WHERE dossier_id = ?", [nov5])
     wh.execute("UPDATE core.dossier SET status = 'RECALLED' WHERE debtor_id <> 5")  # free the others
     for month, expected in ((dt.date(2027, 7, 1), "RECALL_COOLING_OFF"), (dt.date(2027, 8, 1), "TOP_SCORE")):

@@ -81,8 +81,8 @@ def test_a_retired_agency_gets_nothing_new_and_gives_back_what_it_holds(world, t
     assert dict(wh.query("SELECT agency_code, count(*) FROM core.dossier WHERE status = 'PUBLISHED' "
                          "GROUP BY 1")) == {"A1": 2, "A2": 2}
 
-    # Its recall file, built and recorded like any other (decided_at is the clock's now: told tomorrow).
-    told_on = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    # Its recall file, built and recorded like any other, on the day judged.
+    told_on = DEC
     files = build_recall_files(wh, told_on, tmp_path / "out")
     assert [(p.agency, p.files[0].name) for p in files] == [("A3", f"CNSS_RECALL_A3_{told_on:%Y%m%d}_01.csv")]
     assert Path(files[0].files[0].path).read_bytes() == (
