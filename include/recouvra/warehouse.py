@@ -56,7 +56,9 @@ SCHEMA_ROLES: dict[str, str] = {
     "latest version of each source row (merged from the incremental Parquet snapshots of the lake).",
     "core": "The pipeline's own records: debtor master, monthly selection and assignment, agency "
     "returns, ledger reconciliation, attribution and commission.",
-    "marts": "KPI tables rebuilt from core for reports and dashboards.",
+    "marts": "KPI tables rebuilt from core for reports and dashboards. BI users read them, and only "
+    "them: on PostgreSQL as members of the read-only role recouvra_bi (V022), on the embedded DuckDB "
+    "through kpi_load's export of the v_* views (docs/kpi.md, \"A BI user's first query\").",
     "meta": "Bookkeeping: migrations applied, lake snapshots merged into staging.",
 }
 DATA_DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"

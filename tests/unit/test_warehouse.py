@@ -245,6 +245,14 @@ def test_a_migration_for_the_other_engine_is_recorded_and_not_run(url: str, tmp_
     assert migrate(url, folder) == []
 
 
+def test_the_bi_role_migration_is_for_postgresql_only() -> None:
+    [bi_role] = [m for m in discover_migrations() if "recouvra_bi" in m.sql and "CREATE ROLE" in m.sql]
+    assert bi_role.engine == "postgresql" and bi_role.name.endswith("_postgresql.sql")
+    statements = " ".join(split_statements(bi_role.sql)).upper()  # comments removed
+    assert "CREATE ROLE RECOUVRA_BI NOLOGIN" in statements
+    assert "PASSWORD" not in statements, "no password in the repository: the operator sets them"
+
+
 def test_a_read_only_connection_refuses_writes(url: str) -> None:
     migrate(url)
     with connect(url, read_only=True) as wh:
