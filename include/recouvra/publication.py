@@ -904,7 +904,7 @@ def publish_with_params(params: SftpParams, package: Package, remote_dir: str = 
     if params.agency is not None and params.agency != package.agency:
         raise PublicationError(f"connection is for agency {params.agency}", agency=package.agency)
     if not Path(params.key_file).is_file():
-        raise SftpAuthError(f"the agency's private key {params.key_file} does not exist", params.endpoint)
+        raise SftpAuthError(f"the private key {params.key_file} does not exist", params.endpoint)
     with connect(params) as client:
         return publish_package(client, package, remote_dir)
 

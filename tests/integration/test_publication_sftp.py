@@ -156,12 +156,12 @@ def test_fault_leaves_no_final_file_and_records_nothing(
     assert record_publication(wh, [result]).dossiers_published == 40
 
 
-def test_missing_agency_key_is_a_clear_error(
+def test_a_missing_fund_key_is_a_clear_error(
     wh: Warehouse, sftp_server: EmbeddedSftpServer, tmp_path: Path
 ) -> None:
     (pkg, _) = build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")
     params = dataclasses.replace(sftp_server.params("AG01"), key_file=tmp_path / "no-such-key")
-    with pytest.raises(SftpAuthError, match=r"no-such-key.*agency AG01 \(ag01@127\.0\.0\.1"):
+    with pytest.raises(SftpAuthError, match=r"no-such-key.*agency AG01 \(fund-ag01@127\.0\.0\.1"):
         publish_with_params(params, pkg)
     assert _outbox(sftp_server, "AG01") == {}
 

@@ -130,11 +130,11 @@ def test_accounts_are_sealed_from_each_other_and_from_the_host(
     assert not (_home(sftp_server, "AG01") / "outbox" / "planted.csv").exists()
     assert not (ag02 / "AG01").exists()
     assert not (ag02 / "inbox" / "passwd").exists() and not (ag02 / "inbox" / "ag01").exists()
-    # a traversal is folded back inside the home: it lands in AG02's own outbox, never AG01's
-    run = agency_sftp("AG02", "put /etc/hostname ../../../outbox/x.txt\n")
+    # a traversal is folded back inside the home: it lands in AG02's own inbox, never AG01's
+    run = agency_sftp("AG02", "put /etc/hostname ../../../inbox/x.txt\n")
     assert run.returncode == 0, run.stderr
-    assert (ag02 / "outbox" / "x.txt").exists()
-    assert not (_home(sftp_server, "AG01") / "outbox" / "x.txt").exists()
+    assert (ag02 / "inbox" / "x.txt").exists()
+    assert not (_home(sftp_server, "AG01") / "inbox" / "x.txt").exists()
 
     # the fund's client through AG02's account cannot reach AG01's files either
     with connect(sftp_server.params("AG02")) as fund, pytest.raises(SftpTransferError) as err:

@@ -106,7 +106,7 @@ def test_agencies_answer_over_sftp_and_pay_into_the_ledger(
         publish_package(client, recall)
 
     settings = load_settings()
-    params = {a: sftp_server.params(a) for a in ("AG01", "AG02")}
+    params = {a: sftp_server.agency_params(a) for a in ("AG01", "AG02")}  # each agency's own login
     messages: list[str] = []
     report = simulate_agencies(
         settings,

@@ -92,13 +92,19 @@ def test_init_migrates_airflow_and_the_warehouse_and_creates_pools_and_connectio
     assert POOLS["warehouse_writer"][0] == 1
 
 
-def test_sftp_has_one_chrooted_account_per_configured_agency(rendered: dict[str, Any]) -> None:
+def test_sftp_has_one_chroot_per_configured_agency_in_the_production_form(rendered: dict[str, Any]) -> None:
     from recouvra.config import load_settings
 
-    script = "\n".join(rendered["services"]["sftp"]["command"])
+    service = rendered["services"]["sftp"]
+    script = "\n".join(service["command"])
     codes = [a.code for a in load_settings().agencies]
     assert f"for agency in {' '.join(codes)};" in script, "the SFTP accounts must follow config/recouvra.yaml"
-    assert "outbox,outbox/acks,inbox,inbox/processed" in script
+    # the agency's login and the fund's, provisioned and configured by the script the integration
+    # test proves against Debian's sshd (tests/integration/test_sshd_chroot.py)
+    assert any(v.endswith("/scripts/sftp-host.sh:/usr/local/sbin/recouvra-sftp-host:ro")
+               for v in service["volumes"]), service["volumes"]
+    assert "recouvra-sftp-host provision" in script and "recouvra-sftp-host sshd-config" in script
+    assert "--fund-key /recouvra/keys/fund_ed25519.pub" in script
     assert "ssh_host_ed25519_key" in script, "the server's host key is the one the connections pin"
 
 

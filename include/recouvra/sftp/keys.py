@@ -4,7 +4,10 @@ Layout under ``<sftp_root>/keys/`` (directory 0700, private keys 0600, OpenSSH f
 paramiko, asyncssh and the OpenSSH client all read them):
 
 * ``ssh_host_ed25519_key`` / ``.pub`` — the server's host key, generated once and kept: clients pin it.
-* ``<AGENCY>_ed25519`` / ``.pub`` — one key pair per agency account (public-key login only).
+* ``<AGENCY>_ed25519`` / ``.pub`` — one key pair per agency: the agency's own login (what its
+  client, or the agency simulator, logs in with).
+* ``fund_ed25519`` / ``.pub`` — the fund's key pair: its login to every agency's home (publication,
+  ingestion, acknowledgements; what the Airflow connections name).
 
 Keys are generated on first use and never overwritten here (rotation is a deliberate act, see
 ``docs/sftp.md``). Private key material is never logged or returned, only paths.
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
+FUND_KEY_NAME = "fund_ed25519"
 KEY_TYPE = "ssh-ed25519"
 
 
@@ -35,8 +39,13 @@ def host_key_path(root: Path) -> Path:
 
 
 def agency_key_path(root: Path, agency: str) -> Path:
-    """Private key an agency (or the fund acting for it) logs in with."""
+    """Private key an agency logs in with (its own login: it writes only its ``inbox/``)."""
     return keys_dir(root) / f"{agency}_ed25519"
+
+
+def fund_key_path(root: Path) -> Path:
+    """Private key the fund logs in with, to every agency's home (the fund's identity)."""
+    return keys_dir(root) / FUND_KEY_NAME
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -84,6 +93,10 @@ def ensure_agency_key(root: Path, agency: str) -> Path:
     return ensure_key_pair(agency_key_path(root, agency), comment=f"recouvra-{agency.lower()}")
 
 
+def ensure_fund_key(root: Path) -> Path:
+    return ensure_key_pair(fund_key_path(root), comment="recouvra-fund")
+
+
 def public_key_line(private_key: Path) -> str:
     """``"ssh-ed25519 AAAA..."`` (type and base64, no comment) of a key pair, read from its ``.pub``."""
     pub = private_key.with_name(private_key.name + ".pub").read_text(encoding="ascii").split()
@@ -110,13 +123,14 @@ def write_known_hosts(root: Path, host: str, port: int, path: Path) -> Path:
     return path
 
 
-def connection_extras(root: Path, agency: str) -> dict[str, Any]:
-    """Extras of the Airflow sftp connection of one agency: its key file and the pinned host key.
+def connection_extras(root: Path) -> dict[str, Any]:
+    """Extras of the fund's Airflow sftp connection to an agency: the fund's key file (the same for
+    every agency: the login names the agency's home) and the pinned host key.
 
     ``look_for_keys: false`` keeps paramiko from offering the worker's own ``~/.ssh`` keys first.
     """
     return {
-        "key_file": str(ensure_agency_key(root, agency)),
+        "key_file": str(ensure_fund_key(root)),
         "host_key": host_key_line(root),
         "look_for_keys": False,
         "conn_timeout": 10,

@@ -3,11 +3,14 @@
 It stands in for the agencies' real SFTP host in ``make demo`` and in the integration tests, so the
 fund's client talks to a real SSH peer, and an agency's OpenSSH ``sftp`` can fetch what the fund wrote.
 
-* Accounts: username = agency code in lower case (``AG01`` -> ``ag01``), public-key login only, the
-  key pairs and the host key under ``<sftp_root>/keys/`` (see :mod:`recouvra.sftp.keys`).
+* Logins: two per agency home, public-key only, the key pairs and the host key under
+  ``<sftp_root>/keys/`` (see :mod:`recouvra.sftp.keys`). The agency's (username = agency code in
+  lower case, ``AG01`` -> ``ag01``, its own key) may read everything in its home and write only files
+  directly in ``inbox/`` (:class:`_AgencySftp`); the fund's (``fund-ag01``, the one fund key) has
+  every right inside the home: it writes ``outbox/``, ``outbox/acks/`` and ``inbox/processed/``.
 * Homes: ``<sftp_root>/home/<AGENCY>/`` with ``outbox/``, ``outbox/acks/``, ``inbox/``,
   ``inbox/processed/``. Every path is mapped inside the home and checked after resolving symlinks;
-  the account cannot create links; shell, exec, scp and forwarding are refused.
+  no login can create links; shell, exec, scp and forwarding are refused.
 * Limits, checked before the bytes land (:class:`Limits`): a per-file cap (default the contract's
   50 MiB, the F005 limit) and a per-account quota (default 1 GiB, everything the home holds). A write,
   a remote copy or a size change that would cross either is refused with an SFTP error saying which
@@ -47,6 +50,7 @@ from recouvra.sftp.keys import (
     agency_key_path,
     connection_extras,
     ensure_agency_key,
+    ensure_fund_key,
     ensure_host_key,
     host_key_line,
     known_hosts_line,
@@ -70,16 +74,27 @@ LOG_FILE = "server.log"
 # --------------------------------------------------------------------------------------- accounts
 @dataclass(frozen=True)
 class Account:
-    """One agency's account on the embedded server."""
+    """One agency's home on the embedded server and its two logins.
+
+    ``username``/``key_file``: the agency's own login (its client, the agency simulator): it reads its
+    home and writes only ``inbox/``. ``fund_username``/``fund_key_file``: the fund's login to the same
+    home (publication, ingestion, acknowledgements), with the one fund key shared by every home.
+    """
 
     agency: str
     username: str
     home: Path
-    key_file: Path  # the agency's private key (what its client, or the fund in tests, logs in with)
+    key_file: Path  # the agency's private key
+    fund_username: str
+    fund_key_file: Path  # the fund's private key (the same for every agency)
 
     @property
     def public_key(self) -> Path:
         return self.key_file.with_name(self.key_file.name + ".pub")
+
+    @property
+    def fund_public_key(self) -> Path:
+        return self.fund_key_file.with_name(self.fund_key_file.name + ".pub")
 
 
 def username_for(agency: str) -> str:
@@ -87,12 +102,19 @@ def username_for(agency: str) -> str:
     return agency.lower()
 
 
+def fund_username_for(agency: str) -> str:
+    """The fund's login to an agency's home: ``fund-`` and the code in lower case (``fund-ag01``)."""
+    return f"fund-{agency.lower()}"
+
+
 def prepare_root(
     root: Path, agencies: Iterable[str], usernames: Mapping[str, str] | None = None
 ) -> list[Account]:
-    """Create (idempotently) the host key, each agency's key pair and home folders; return the accounts."""
+    """Create (idempotently) the host key, the fund's key, each agency's key pair and home folders;
+    return the accounts."""
     root = root.resolve()
     ensure_host_key(root)
+    fund_key = ensure_fund_key(root)
     accounts = []
     for agency in agencies:
         home = root / "home" / agency
@@ -100,10 +122,11 @@ def prepare_root(
             (home / folder).mkdir(parents=True, exist_ok=True)
         ensure_agency_key(root, agency)
         username = (usernames or {}).get(agency, username_for(agency))
-        accounts.append(Account(agency, username, home, agency_key_path(root, agency)))
-    names = [a.username for a in accounts]
+        accounts.append(Account(agency, username, home, agency_key_path(root, agency),
+                                fund_username_for(agency), fund_key))
+    names = [n for a in accounts for n in (a.username, a.fund_username)]
     if len(set(names)) != len(names):
-        raise SftpServerError(f"two agencies share an SFTP username: {names}")
+        raise SftpServerError(f"two logins share an SFTP username: {names}")
     return accounts
 
 
@@ -206,8 +229,9 @@ class Faults:
 
 
 # ------------------------------------------------------------------------------------- the server
-class _AgencySftp(asyncssh.SFTPServer):
-    """SFTP session of one agency, confined to its home even through symlinks."""
+class _HomeSftp(asyncssh.SFTPServer):
+    """SFTP session confined to one agency's home even through symlinks: the fund's login as is (every
+    right inside the home), the agency's through :class:`_AgencySftp` (the contract's folder rules)."""
 
     def __init__(
         self, chan: asyncssh.SSHServerChannel[bytes], home: Path, faults: Faults, limits: Limits
@@ -341,20 +365,137 @@ class _AgencySftp(asyncssh.SFTPServer):
         return super().write(file_obj, offset, data)  # type: ignore[return-value]
 
 
-class _SshServer(asyncssh.SSHServer):
-    """Public-key authentication only; each user's authorized key is read at login (rotation = edit .pub)."""
+#: Attributes an agency may set on its own inbox files (a size passes the limits, a mode keeps the floor
+#: below; ``type`` only echoes the mode's file type and sets nothing).
+_AGENCY_ATTRS = frozenset({"type", "size", "permissions", "atime", "atime_ns", "mtime", "mtime_ns"})
+#: Bits a mode set by an agency must keep: the server (the fund's reader) reads and manages the file.
+_AGENCY_MODE_FLOOR = 0o600
+_INBOX_RULE = ("an agency writes, renames and removes only files directly in /inbox/ (agency-exchange/1: "
+               "outbox/, outbox/acks/ and inbox/processed/ are written by the fund)")
+_FOLDER_RULE = ("an agency creates and removes no folder (agency-exchange/1: the fund keeps the account's "
+                "folders)")
+_ATTRS_RULE = ("an agency may set only the times, the size and a mode keeping owner read and write (0600) "
+               "of its own files directly in /inbox/; never ownership, and nothing on the fund's folders "
+               "and files")
 
-    def __init__(self, accounts: Mapping[str, Account]) -> None:
-        self._accounts = accounts
+
+class _AgencySftp(_HomeSftp):
+    """The agency's login: read everything in its home, write only files directly in ``inbox/``.
+
+    Every other change is refused with SSH_FX_PERMISSION_DENIED and a message naming the path and the
+    rule (logged too): a write, creation, removal or rename in ``outbox/``, ``outbox/acks/``,
+    ``inbox/processed/`` or the home itself, a rename into or out of ``inbox/``, any ``mkdir``/``rmdir``,
+    and attribute changes other than the times, size and a harmless mode of its own inbox files (OpenSSH's
+    ``put -p`` keeps working). A mode asked at creation keeps owner read and write (like a umask, the
+    other way): the fund must be able to read what the agency sends.
+    """
+
+    def __init__(
+        self, chan: asyncssh.SSHServerChannel[bytes], home: Path, faults: Faults, limits: Limits
+    ) -> None:
+        super().__init__(chan, home, faults, limits)
+        self._inbox = self._home + b"/inbox"
+
+    def _real(self, local: bytes) -> bytes:
+        return os.path.realpath(local)
+
+    def _agency_file(self, local: bytes) -> bool:
+        """True for a (possibly new) file directly in the home's inbox/, links resolved."""
+        real = self._real(local)
+        parent, name = os.path.split(real)
+        return parent == self._inbox and name not in (b"", b"processed") and not os.path.isdir(real)
+
+    def _deny(self, local: bytes, rule: str) -> asyncssh.SFTPPermissionDenied:
+        message = f"Permission denied: {self._name(self._real(local))}: {rule}"
+        log.warning("refused for %s: %s", self.channel.get_extra_info("username"), message)
+        return asyncssh.SFTPPermissionDenied(message)
+
+    def _writable(self, path: bytes) -> bytes:
+        local = self.map_path(path)
+        if not self._agency_file(local):
+            raise self._deny(local, _INBOX_RULE)
+        return local
+
+    def _check_attrs(self, local: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        if not self._agency_file(local):
+            raise self._deny(local, _ATTRS_RULE)
+        unset = type(attrs)()
+        given = {k for k in type(attrs).__slots__ if getattr(attrs, k) != getattr(unset, k)}
+        mode = attrs.permissions
+        harmless_mode = mode is None or (
+            not mode & 0o7000 and mode & _AGENCY_MODE_FLOOR == _AGENCY_MODE_FLOOR  # no setuid/setgid/sticky
+        )
+        if not given <= _AGENCY_ATTRS or not harmless_mode:
+            raise self._deny(local, _ATTRS_RULE)
+
+    @staticmethod
+    def _creation_attrs(attrs: asyncssh.SFTPAttrs) -> asyncssh.SFTPAttrs:
+        if attrs.permissions is not None:
+            attrs.permissions = (attrs.permissions & 0o777) | _AGENCY_MODE_FLOOR
+        return attrs
+
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
+        if pflags & (asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC):
+            self._writable(path)
+        return super().open(path, pflags, self._creation_attrs(attrs))
+
+    def open56(self, path: bytes, desired_access: int, flags: int, attrs: asyncssh.SFTPAttrs) -> object:
+        writes = desired_access & (asyncssh.ACE4_WRITE_DATA | asyncssh.ACE4_APPEND_DATA |
+                                   asyncssh.ACE4_WRITE_ATTRIBUTES)
+        if writes or flags & asyncssh.FXF_ACCESS_DISPOSITION != asyncssh.FXF_OPEN_EXISTING:
+            self._writable(path)
+        return super().open56(path, desired_access, flags, self._creation_attrs(attrs))
+
+    def remove(self, path: bytes) -> None:
+        self._writable(path)
+        super().remove(path)
+
+    def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._writable(oldpath)
+        self._writable(newpath)
+        super().rename(oldpath, newpath)
+
+    def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._writable(oldpath)
+        self._writable(newpath)
+        super().posix_rename(oldpath, newpath)
+
+    def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        raise self._deny(self.map_path(path), _FOLDER_RULE)
+
+    def rmdir(self, path: bytes) -> None:
+        raise self._deny(self.map_path(path), _FOLDER_RULE)
+
+    def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        self._check_attrs(self.map_path(path), attrs)
+        super().setstat(path, attrs)
+
+    def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        self._check_attrs(self.map_path(path), attrs)
+        super().lsetstat(path, attrs)
+
+    def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
+        self._check_attrs(os.fsencode(file_obj.name), attrs)  # type: ignore[attr-defined]
+        super().fsetstat(file_obj, attrs)
+
+
+class _SshServer(asyncssh.SSHServer):
+    """Public-key authentication only; each login's authorized key is read at login (rotation = edit .pub).
+
+    ``public_keys``: login -> the ``.pub`` file holding its authorized key(s).
+    """
+
+    def __init__(self, public_keys: Mapping[str, Path]) -> None:
+        self._public_keys = public_keys
         self._conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
 
     def begin_auth(self, username: str) -> bool:
-        account = self._accounts.get(username)
-        if account is not None and self._conn is not None:
-            self._conn.set_authorized_keys(asyncssh.read_authorized_keys(str(account.public_key)))
+        public_key = self._public_keys.get(username)
+        if public_key is not None and self._conn is not None:
+            self._conn.set_authorized_keys(asyncssh.read_authorized_keys(str(public_key)))
         return True  # unknown users get no authorized keys, hence fail like a wrong key
 
     def password_auth_supported(self) -> bool:
@@ -417,30 +558,41 @@ class EmbeddedSftpServer:
         return known_hosts_line(self.root, self.host, self.port)
 
     def params(self, agency: str) -> SftpParams:
-        """Connection parameters of an agency's account, host key pinned (for the fund's client)."""
+        """What the fund connects with to an agency's home: the fund's login and key, host key pinned."""
         from recouvra.sftp.client import SftpParams
 
         a = self.account(agency)
         return SftpParams(
-            host=self.host, port=self.port, username=a.username, key_file=a.key_file,
+            host=self.host, port=self.port, username=a.fund_username, key_file=a.fund_key_file,
             host_key=self.host_key(), agency=agency,
         )
+
+    def agency_params(self, agency: str) -> SftpParams:
+        """What the agency itself connects with (its login and key: it writes only ``inbox/``)."""
+        from dataclasses import replace
+
+        a = self.account(agency)
+        return replace(self.params(agency), username=a.username, key_file=a.key_file)
 
     # -- asyncio side
     async def start_async(self) -> int:
         """Start listening on the current event loop; return the port."""
-        by_user = {a.username: a for a in self.accounts}
-        homes = {a.username: a.home for a in self.accounts}
+        public_keys = {a.username: a.public_key for a in self.accounts}
+        public_keys |= {a.fund_username: a.fund_public_key for a in self.accounts}
+        sessions: dict[str, tuple[type[_HomeSftp], Path]] = {a.username: (_AgencySftp, a.home)
+                                                             for a in self.accounts}
+        sessions |= {a.fund_username: (_HomeSftp, a.home) for a in self.accounts}
         faults = self.faults
 
         def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
             # self.limits read per session: a test may change them while the server runs
-            return _AgencySftp(chan, homes[chan.get_extra_info("username")], faults, self.limits)
+            session, home = sessions[chan.get_extra_info("username")]
+            return session(chan, home, faults, self.limits)
 
         self._acceptor = await asyncssh.listen(
             self.host,
             self._requested_port,
-            server_factory=lambda: _SshServer(by_user),
+            server_factory=lambda: _SshServer(public_keys),
             server_host_keys=[str(ensure_host_key(self.root))],
             sftp_factory=sftp_factory,
             allow_scp=False,
@@ -626,8 +778,9 @@ def airflow_connection_env(
 ) -> dict[str, str]:
     """``AIRFLOW_CONN_<SFTP_CONN_ID>`` JSON values pointing every agency at the embedded server.
 
-    ``port`` defaults to the running daemon's (``server.port`` under ``sftp_root``). Each connection
-    pins the host key and names the agency's key file: ``airflow dags test`` then needs no manual step.
+    ``port`` defaults to the running daemon's (``server.port`` under ``sftp_root``). Each connection is
+    the fund's login to that agency's home (``fund-ag01``), names the fund's key file and pins the host
+    key: ``airflow dags test`` then needs no manual step.
     """
     root = sftp_root(settings)
     accounts = {a.agency: a for a in accounts_from_settings(settings)}
@@ -645,8 +798,8 @@ def airflow_connection_env(
             "conn_type": "sftp",
             "host": host,
             "port": port,
-            "login": account.username,
-            "extra": connection_extras(root, agency.code),
+            "login": account.fund_username,
+            "extra": connection_extras(root),
         }
         env[f"AIRFLOW_CONN_{agency.sftp_conn_id.upper()}"] = json.dumps(value)
     return env

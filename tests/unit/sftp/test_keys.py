@@ -25,8 +25,11 @@ def test_host_key_is_generated_once_and_pinned(tmp_path: Path) -> None:
     assert known_hosts_line(tmp_path, "sftp.example.ma", 22) == f"sftp.example.ma {first}"
 
 
-def test_connection_extras_name_key_file_and_pinned_host_key_never_the_key_itself(tmp_path: Path) -> None:
-    extras = connection_extras(tmp_path, "AG01")
+def test_connection_extras_name_the_funds_key_file_and_pinned_host_key_never_the_key_itself(
+    tmp_path: Path,
+) -> None:
+    prepare_root(tmp_path, ["AG01"])
+    extras = connection_extras(tmp_path)
     assert extras["host_key"] == host_key_line(tmp_path)
-    assert Path(extras["key_file"]) == tmp_path / "keys" / "AG01_ed25519"
+    assert Path(extras["key_file"]) == tmp_path / "keys" / "fund_ed25519"  # the fund's, never an agency's
     assert "PRIVATE KEY" not in json.dumps(extras) and "no_host_key_check" not in extras

@@ -33,7 +33,7 @@ def test_env_prints_an_export_per_agency_that_a_shell_reads_back(
     name, value = shlex.split(lines[0])[1].split("=", 1)
     assert name == "AIRFLOW_CONN_SFTP_AG01"
     conn = json.loads(value)
-    assert (conn["host"], conn["port"], conn["login"]) == ("127.0.0.1", 40022, "ag01")
+    assert (conn["host"], conn["port"], conn["login"]) == ("127.0.0.1", 40022, "fund-ag01")
     assert conn["extra"]["host_key"] == host_key_line(sftp_root)
 
 

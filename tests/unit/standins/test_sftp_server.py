@@ -22,6 +22,7 @@ from recouvra.standins.sftp_server import (
     Limits,
     accounts_from_settings,
     airflow_connection_env,
+    fund_username_for,
     home_usage,
     prepare_root,
     running_port,
@@ -36,7 +37,7 @@ def test_prepare_root_creates_private_keys_and_agency_homes(tmp_path: Path) -> N
     assert [(a.agency, a.username) for a in accounts] == [("AG01", "ag01"), ("AG02", "ag02")]
     keys = tmp_path / "keys"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o700
-    for name in ("ssh_host_ed25519_key", "AG01_ed25519", "AG02_ed25519"):
+    for name in ("ssh_host_ed25519_key", "fund_ed25519", "AG01_ed25519", "AG02_ed25519"):
         assert stat.S_IMODE((keys / name).stat().st_mode) == 0o600
         assert (keys / f"{name}.pub").read_text().startswith("ssh-ed25519 ")
     for folder in ("outbox", "outbox/acks", "inbox", "inbox/processed"):
@@ -51,7 +52,9 @@ def test_airflow_connection_env_for_every_agency(tmp_path: Path) -> None:
     assert sorted(env) == sorted(f"AIRFLOW_CONN_{a.sftp_conn_id.upper()}" for a in settings.agencies)
     conn = json.loads(env["AIRFLOW_CONN_SFTP_AG01"])
     assert conn["conn_type"] == "sftp" and conn["host"] == "127.0.0.1" and conn["port"] == 40022
-    assert conn["login"] == "ag01"
+    # the fund's login to AG01's home, with the fund's key: Airflow acts for the fund, never as the agency
+    assert conn["login"] == "fund-ag01"
+    assert conn["extra"]["key_file"] == str(tmp_path.resolve() / "keys" / "fund_ed25519")
     assert conn["extra"]["host_key"] == host_key_line(tmp_path)
     with pytest.raises(SftpServerError, match="recouvra sftp serve --daemon"):
         airflow_connection_env(settings)  # no port given and no daemon running
@@ -69,15 +72,20 @@ def test_faults_disk_quota() -> None:
 
 
 def test_logins_are_the_agency_codes_in_lower_case_unless_given_and_never_shared(tmp_path: Path) -> None:
-    assert username_for("AG01") == "ag01"
+    assert username_for("AG01") == "ag01" and fund_username_for("AG01") == "fund-ag01"
     accounts = prepare_root(tmp_path, ["AG01", "AG02"], usernames={"AG02": "cabinet.sud"})
     root = tmp_path.resolve()
-    assert [(a.username, a.home, a.public_key) for a in accounts] == [
-        ("ag01", root / "home" / "AG01", root / "keys" / "AG01_ed25519.pub"),
-        ("cabinet.sud", root / "home" / "AG02", root / "keys" / "AG02_ed25519.pub"),
+    # two logins per home: the agency's with its own key, the fund's with the one fund key
+    assert [(a.username, a.home, a.public_key, a.fund_username, a.fund_public_key) for a in accounts] == [
+        ("ag01", root / "home" / "AG01", root / "keys" / "AG01_ed25519.pub", "fund-ag01",
+         root / "keys" / "fund_ed25519.pub"),
+        ("cabinet.sud", root / "home" / "AG02", root / "keys" / "AG02_ed25519.pub", "fund-ag02",
+         root / "keys" / "fund_ed25519.pub"),
     ]
     with pytest.raises(SftpServerError, match="share an SFTP username"):
         prepare_root(tmp_path, ["AG01", "AG02"], usernames={"AG02": "ag01"})
+    with pytest.raises(SftpServerError, match="share an SFTP username"):
+        prepare_root(tmp_path, ["AG01", "AG02"], usernames={"AG02": "fund-ag01"})
 
 
 def test_accounts_from_settings_are_the_configured_agencies_under_sftp_root(tmp_path: Path) -> None:

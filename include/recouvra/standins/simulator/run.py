@@ -1,7 +1,8 @@
 """``simulate_agencies``: every demo agency, as its own SFTP user, fetches its drops, works its
 dossiers and sends its return files; the payments it reports reach the fund's source ledger.
 
-One agency at a time: connect with the agency's key, download ``outbox/`` (``.part`` ignored,
+One agency at a time: connect with the agency's own login and key (``ag01``, never the fund's: it
+may write only its ``inbox/``), download ``outbox/`` (``.part`` ignored,
 packages checked against their manifests) and ``outbox/acks/``, plan and build the week's files
 (:mod:`recouvra.standins.simulator.emit`), write the ledger rows recorded by ``until``, upload each file
 (``.sha256`` sidecar first, every file as ``.part`` then renamed), then save the agency's state
@@ -175,8 +176,10 @@ def simulate_agencies(
 ) -> SimulationReport:
     """Run every agency up to ``until`` (see module doc) and return what each did.
 
-    ``sftp``: connection parameters per agency, or the embedded server's root (keys under
-    ``<root>/keys/``, port from ``port`` or the running daemon); default ``storage.sftp_root``.
+    ``sftp``: connection parameters per agency, each the agency's own login
+    (:meth:`~recouvra.standins.sftp_server.EmbeddedSftpServer.agency_params`), or the embedded server's
+    root (the agencies' keys under ``<root>/keys/``, port from ``port`` or the running daemon); default
+    ``storage.sftp_root``.
     ``source_url``: the fund's source database (default ``storage.source_url``). ``seed``: default
     ``simulator.seed``. ``work_dir``: the agencies' local copies and state (default
     ``<sftp_root>/simulator``).
