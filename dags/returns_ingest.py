@@ -22,8 +22,8 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
 6. `report`: counts per agency; fails the run (after every acknowledgement went out) if a file could
    not be ingested, so that an engineer looks at it. That file stays in `inbox/` for the next run.
 
-Exactly once: a crash between the load and the acknowledgement is replayed from the registry on the
-next run (same acknowledgement, nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
+Exactly once: after a crash between load and acknowledgement, or for two runs at once, the registry's
+acknowledgement is replayed (nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
 `received_at`: when `fetch_inbox` took it, by the run's clock (`run_clock`), never the agency's.
 """
 

@@ -19,7 +19,9 @@ file of a stem, ``<stem>.ack.<n>.json`` for the n-th (:func:`recouvra.ingest.loa
 Exactly once: a registry row stays open from B's load until D records C's delivery (``delivered_at``).
 A file fetched while a row of the same agency, name and sha256 is open is that upload fetched again:
 B loads nothing and regenerates the same acknowledgement from the registry, so a crash between B's
-commit and C's move only delays the acknowledgement. The same bytes sent again once the fund was done
+commit and C's move only delays the acknowledgement. So is a copy whose fetch began (A's
+``fetched_at``, wall clock) before such a row was closed: two runs at once fetched the upload and the
+second ingests its copy after the first delivered it. The same bytes sent again once the fund was done
 with the first are a new upload: DUPLICATE, as the contract says, with its own acknowledgement.
 ``received_at`` is the fund's clock when A fetched the file, never a date the agency's client set.
 """

@@ -20,10 +20,12 @@ records that the fund was done with the file in ``inbox/`` (``delivered_at``: ac
 delivered, file moved). A file fetched while a row of the same agency, name and sha256 is open is
 that same upload, fetched again after a crash before its acknowledgement went out or before the file
 was moved: nothing is loaded again and the acknowledgement is regenerated from the registry, byte for
-byte the same, ``received_at`` included. The same bytes sent again once the fund was done with the
-first are a new upload, judged afresh, hence DUPLICATE, with their own acknowledgement. (Rows from
-before V020 have no ``delivered_at``; they are matched as they were, by the upload's modification
-time.)
+byte the same, ``received_at`` included. So is a copy whose fetch began before the fund was done with
+such a row (``fetched_at``, step A's wall clock, not after ``delivered_at``): two runs at once both
+fetched the upload, and the second ingests its copy after the first delivered it. The same bytes sent
+again once the fund was done with the first are a new upload, judged afresh, hence DUPLICATE, with
+their own acknowledgement. (Rows from before V020 have no ``delivered_at``; they are matched as they
+were, by the upload's modification time.)
 
 A file larger than the contract's 50 MiB is never read: :func:`ingest_unread` registers and
 acknowledges it from its name and size (F005, or F001/F007 before it), with
@@ -150,12 +152,14 @@ def _registry_row(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
 
 
 def _open_upload(wh: Warehouse, agency: str, file_name: str, sha256: str,
-                 upload_mtime: int | None) -> dict[str, Any] | None:
-    """The registry row of this upload when the fund is not yet done with it in ``inbox/`` (see the
-    module doc); ``upload_mtime`` (the remote modification time) only identifies rows from before V020."""
+                 upload_mtime: int | None, fetched_at: dt.datetime | None = None) -> dict[str, Any] | None:
+    """The registry row of this upload when the fund was not yet done with it in ``inbox/`` as this
+    copy's fetch began (``fetched_at``; None: not done with it now; see the module doc);
+    ``upload_mtime`` (the remote modification time) only identifies rows from before V020."""
     legacy = utc_seconds(dt.datetime.fromtimestamp(upload_mtime, dt.UTC)) if upload_mtime else None
+    fetched = utc_naive(fetched_at) if fetched_at is not None else None
     return _registry_row(wh.query(query("ingest/select_registered_file", columns=_REGISTRY_COLUMNS),
-                                  [agency, file_name, sha256, legacy]))
+                                  [agency, file_name, sha256, fetched, legacy]))
 
 
 class _ReplayHistory:
@@ -426,11 +430,13 @@ def ingest_file(
     context: ExchangeContext | None = None,
     acks_dir: Path | None = None,
     now: dt.datetime | None = None,
+    fetched_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Judge, load and acknowledge one spooled return file in one transaction (see the module doc).
 
     ``received_at`` is when the fund fetched the file; a file whose upload is still open in the
-    registry (same agency, name and sha256, not yet delivered) is replayed with its first
+    registry (same agency, name and sha256, not yet delivered; or delivered only after ``fetched_at``,
+    when step A began the fetch of this copy, by the wall clock) is replayed with its first
     ``received_at``. ``upload_mtime``, the remote modification time step A saw, only finds rows
     registered before V020. The acknowledgement files are written to
     ``acks_dir`` (default: ``<path's folder>/acks``). Returns a JSON-ready summary: file name, status,
@@ -442,13 +448,13 @@ def ingest_file(
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         return ingest_unread(wh, path.name, size, agency, received_at, upload_mtime=upload_mtime,
-                             acks_dir=acks_dir, now=now)
+                             acks_dir=acks_dir, now=now, fetched_at=fetched_at)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     received = utc_naive(received_at)  # as read, to the microsecond: acknowledgements show the second
     processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
     with wh.transaction():
-        row = _open_upload(wh, agency, path.name, sha256, upload_mtime)
+        row = _open_upload(wh, agency, path.name, sha256, upload_mtime, fetched_at)
         replayed = row is not None
         if row is None:
             judgement = judge_file(
@@ -509,6 +515,7 @@ def ingest_unread(
     upload_mtime: int | None = None,
     acks_dir: Path,
     now: dt.datetime | None = None,
+    fetched_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Register and acknowledge a return file larger than the contract's limit without its bytes.
 
@@ -518,14 +525,15 @@ def ingest_unread(
     acknowledgement written to ``acks_dir``, in one transaction, under its own name like any file's
     (``<stem>.ack.<n>.json`` for the n-th file of its stem). ``received_at`` is when the fund listed
     the file and left it there (the fund's clock). While a row of this agency, name and that sha256 is
-    open (not yet delivered, see the module doc) the file is that upload again and its acknowledgement
-    is replayed; ``upload_mtime`` only finds rows registered before V020. Returns what
+    open (not yet delivered, or delivered after ``fetched_at``: see the module doc) the file is that
+    upload again and its acknowledgement is replayed; ``upload_mtime`` only finds rows registered
+    before V020. Returns what
     :func:`ingest_file` returns.
     """
     received = utc_naive(received_at)  # as read, to the microsecond: acknowledgements show the second
     processed_at = utc_seconds(now or dt.datetime.now(dt.UTC))
     with wh.transaction():
-        row = _open_upload(wh, agency, file_name, UNREAD_SHA256, upload_mtime)
+        row = _open_upload(wh, agency, file_name, UNREAD_SHA256, upload_mtime, fetched_at)
         replayed = row is not None
         if row is None:
             judgement = judge_unread(file_name, size, agency, WarehouseReturnHistory(wh),
@@ -568,13 +576,16 @@ def ingest_fetched(
         agency = item["agency"]
         try:
             received_at = dt.datetime.fromisoformat(item["received_at"])
+            fetched_at = dt.datetime.fromisoformat(item["fetched_at"]) if item.get("fetched_at") else None
             if item.get("local_path") is None:  # too large: step A did not download it
                 outcome = ingest_unread(wh, item["file_name"], int(item["size"]), agency, received_at,
                                         upload_mtime=item.get("mtime"),
-                                        acks_dir=Path(item["spool_dir"]) / ACKS_FOLDER, now=now)
+                                        acks_dir=Path(item["spool_dir"]) / ACKS_FOLDER, now=now,
+                                        fetched_at=fetched_at)
             else:
                 outcome = ingest_file(wh, Path(item["local_path"]), agency, on, received_at,
-                                      upload_mtime=item.get("mtime"), context=context, now=now)
+                                      upload_mtime=item.get("mtime"), context=context, now=now,
+                                      fetched_at=fetched_at)
             item.update(outcome, error=None)
         except Exception as exc:  # one file's failure is reported, the others go on
             log.exception("%s %s: not ingested, left in inbox/ for the next run", agency, item["file_name"])

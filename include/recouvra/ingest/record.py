@@ -48,6 +48,12 @@ def _flatten(delivered: Reports) -> list[Mapping[str, Any]]:
     return out
 
 
+def _utc(text: str) -> dt.datetime:
+    """An ISO 8601 time (``...Z`` to the second, or with its offset and microseconds) as naive UTC."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def record_deliveries(wh: Warehouse, delivered: Reports) -> dict[str, int]:
     """Record step C's uploads (:func:`recouvra.ingest.deliver_acks` reports, a list per agency as mapped
     tasks return them, or flat) in one transaction; returns the counts ``files`` (acknowledged files)
@@ -78,8 +84,8 @@ def record_deliveries(wh: Warehouse, delivered: Reports) -> dict[str, int]:
                     dt.datetime.strptime(f["published_at"], "%Y-%m-%dT%H:%M:%SZ"),
                 ])
                 logged += 1
-            wh.execute(query("ingest/update_file_delivered"), [
-                dt.datetime.strptime(report["done_at"], "%Y-%m-%dT%H:%M:%SZ"), int(report["return_file_id"])])
+            wh.execute(query("ingest/update_file_delivered"), [_utc(report["done_at"]),
+                                                                int(report["return_file_id"])])
             files += 1
     log.info("recorded the acknowledgements of %d file(s): %d publication_log row(s)", files, logged)
     return {"files": files, "logged": logged}

@@ -10,7 +10,10 @@ A file larger than the contract's 50 MiB is not downloaded (nor its sidecar): it
 ``local_path``, its ``received_at`` is when the fund listed it and left it there, and step B answers
 it F005 from the size the listing gave, so neither the spool's disk nor the ingestion's memory grows
 with it. Nor is a sidecar above 4 KiB downloaded: a line saying so stands for it in the spool, and
-the judge answers F004.
+the judge answers F004. Each item also says when the fetch began by the wall clock (``fetched_at``, the
+moment before ``inbox/`` was listed, whatever the run's clock): the registry compares it with when the
+fund was done with an upload (``delivered_at``, wall clock too), so that a copy fetched by another run
+at once, before the first delivered it, is told from the same bytes sent again later.
 
 C, :func:`deliver_acks`: for each file step B ingested, upload its rejects file (when any) then its
 acknowledgement to ``outbox/acks/``, under the names B gave them (``<stem>.ack.json``, or
@@ -64,22 +67,26 @@ def fetch_inbox(
     *,
     clock: Callable[[], dt.datetime] = _utc_now,
     max_bytes: int = MAX_FILE_BYTES,
+    wall_clock: Callable[[], dt.datetime] = _utc_now,
 ) -> list[dict[str, Any]]:
     """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
 
     Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
-    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``; ``received_at``
-    is the fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the second) when the
-    file's download completed. A file above ``max_bytes`` (the contract's limit) is left on the
-    server: ``sha256``, ``local_path`` and ``sidecar_path`` are None, ``size`` is the listing's and
-    ``received_at`` the fund's clock when it was listed and left there (never the remote ``mtime``,
-    which is kept: step C compares it). A sidecar whose file is not in ``inbox/`` is left alone (its
-    file may still be on its way). Raises the client's
+    mtime, received_at, fetched_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``;
+    ``received_at`` is the fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the
+    second) when the file's download completed; ``fetched_at`` the ``wall_clock`` (UTC, ISO 8601) just
+    before ``inbox/`` was listed, the same for every item: each copy was in ``inbox/`` after it. A file
+    above ``max_bytes`` (the contract's limit) is left on the server: ``sha256``, ``local_path`` and
+    ``sidecar_path`` are None, ``size`` is the listing's and ``received_at`` the fund's clock when it
+    was listed and left there (never the remote ``mtime``, which is kept: step C compares it). A
+    sidecar whose file is not in ``inbox/`` is left alone (its file may still be on its way). Raises
+    the client's
     :class:`~recouvra.sftp.errors.SftpError` when the account cannot be read: that agency's task
     fails, no other's.
     """
     local_dir = Path(local_dir)
     local_dir.mkdir(parents=True, exist_ok=True)
+    fetched_at = wall_clock().astimezone(dt.UTC).isoformat()
     entries = client.list_ready(INBOX)
     by_name = {e.name: e for e in entries}
     items: list[dict[str, Any]] = []
@@ -116,6 +123,7 @@ def fetch_inbox(
             "size": size,
             "mtime": entry.mtime,
             "received_at": received_at,
+            "fetched_at": fetched_at,
             "sha256": sha256,
             "local_path": local_path,
             "sidecar_remote": sidecar.path if sidecar is not None else None,
@@ -151,9 +159,10 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
     stays in ``inbox/`` and is tried again next run). Returns per item: ``file_name``, ``delivered``
     (ack uploaded), ``moved_to`` (or None), a ``note``, and for a delivered file its ``status``,
     ``return_file_id``, ``published``: the acknowledgement files uploaded (name, type ``ACK`` or
-    ``REJECTS``, remote path, sha256, rows, when), for ``core.publication_log``, and ``done_at``: from
-    then on the file's upload is over (moved now, moved by an earlier attempt, or replaced by the
-    agency since it was fetched), so the same name and bytes in ``inbox/`` later are a new upload.
+    ``REJECTS``, remote path, sha256, rows, when), for ``core.publication_log``, and ``done_at`` (the
+    wall clock, UTC, ISO 8601 to the microsecond, as ``fetched_at``): from then on the file's upload
+    is over (moved now, moved by an earlier attempt, or replaced by the agency since it was fetched),
+    so the same name and bytes in ``inbox/`` fetched later are a new upload.
     SFTP failures raise (this agency's task fails; a retry is safe: an upload replaces a file of the
     same name, which only this file's own acknowledgement can have; a file already moved is not moved
     again).
@@ -201,6 +210,6 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
         report.append({"agency": agency, "file_name": name, "delivered": True, "moved_to": moved_to,
                        "note": note, "status": item.get("status"),
                        "return_file_id": item.get("return_file_id"), "published": published,
-                       "done_at": _now()})
+                       "done_at": dt.datetime.now(dt.UTC).isoformat()})
         log.info("%s %s: %s (%s)", agency, name, note, item.get("status"))
     return report

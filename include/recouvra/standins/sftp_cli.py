@@ -24,9 +24,11 @@ def _settings(args: argparse.Namespace) -> Any:
 def _faults(args: argparse.Namespace) -> Any:
     from recouvra.standins.sftp_server import Faults
 
-    if args.fault_disk_full_after is None and args.fault_drop_after is None:
+    knobs = {"disk_full_after": args.fault_disk_full_after, "drop_after": args.fault_drop_after,
+             "stall_after": args.fault_stall_after}
+    if all(v is None for v in knobs.values()):
         return None
-    return Faults(disk_full_after=args.fault_disk_full_after, drop_after=args.fault_drop_after)
+    return Faults(**knobs)
 
 
 def _limits(args: argparse.Namespace) -> Any:
@@ -96,6 +98,8 @@ def register(subparsers: Any) -> None:
                    help="debug: writes fail with 'No space left on device' after BYTES")
     s.add_argument("--fault-drop-after", type=int, metavar="BYTES",
                    help="debug: cut a connection after it wrote BYTES")
+    s.add_argument("--fault-stall-after", type=int, metavar="BYTES",
+                   help="debug: a session hangs, never answering, once it moved (wrote or read) BYTES")
     s.add_argument("--max-file-bytes", type=int, metavar="BYTES",
                    help="largest file an account may upload (default 52428800: the contract's 50 MiB)")
     s.add_argument("--quota-bytes", type=int, metavar="BYTES",

@@ -16,8 +16,10 @@ fund's client talks to a real SSH peer, and an agency's OpenSSH ``sftp`` can fet
   a remote copy or a size change that would cross either is refused with an SFTP error saying which
   limit (``File too large`` / ``Disk quota exceeded``; SSH_FX_FAILURE for SFTP v3 clients, the reason
   in its message) and the partial file is removed, so that no truncated file remains under any name.
-* Faults (debug/test knob): a full disk (writes fail with SSH_FX_FAILURE "No space left on device")
-  and a connection cut after N bytes written, to prove the client never leaves a partial file.
+* Faults (debug/test knob): a full disk (writes fail with SSH_FX_FAILURE "No space left on device"),
+  a connection cut after N bytes written, to prove the client never leaves a partial file, and a
+  session that hangs after N bytes moved (written or read), so that a test can kill the server
+  process while a transfer is in flight, at a point it chose.
 * Modes: :class:`EmbeddedSftpServer` runs in a background thread with its own event loop (tests,
   ``with EmbeddedSftpServer(...) as server``); :func:`serve_forever` / :func:`start_daemon` /
   :func:`stop_daemon` run it as a process that writes ``server.pid`` and ``server.port`` under
@@ -39,7 +41,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import asyncssh
 
@@ -57,7 +59,9 @@ from recouvra.sftp.keys import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Awaitable, Iterable, Mapping, Sequence
+
+    from asyncssh.misc import MaybeAwait
 
     from recouvra.config import Settings
     from recouvra.sftp.client import SftpParams
@@ -200,10 +204,15 @@ class Faults:
     ``0`` means full. Further writes fail with SSH_FX_FAILURE "No space left on device".
     ``drop_after``: bytes one SSH session may write; the write that crosses it is cut short and
     the connection is aborted, as when the network fails mid-upload.
+    ``stall_after``: bytes one SSH session may move, file data written and read together; the
+    request that would cross it is never answered and the session hangs there (the bytes before it
+    landed, or were sent), as a server that stops mid-transfer. A test then kills the server process
+    with a transfer in flight, at a point it chose, instead of racing the transfer.
     """
 
     disk_full_after: int | None = None
     drop_after: int | None = None
+    stall_after: int | None = None
     _written: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -211,12 +220,15 @@ class Faults:
         with self._lock:
             self.disk_full_after = None
             self.drop_after = None
+            self.stall_after = None
             self._written = 0
 
-    def set(self, *, disk_full_after: int | None = None, drop_after: int | None = None) -> None:
+    def set(self, *, disk_full_after: int | None = None, drop_after: int | None = None,
+            stall_after: int | None = None) -> None:
         with self._lock:
             self.disk_full_after = disk_full_after
             self.drop_after = drop_after
+            self.stall_after = stall_after
             self._written = 0
 
     def reserve(self, size: int) -> bool:
@@ -242,6 +254,7 @@ class _HomeSftp(asyncssh.SFTPServer):
         self._faults = faults
         self._limits = limits
         self._session_written = 0
+        self._session_moved = 0  # file data written and read, for faults.stall_after
         self._dropped = False
         self._uploads: dict[int, _Upload] = {}  # id(file object) -> its upload
 
@@ -342,7 +355,27 @@ class _HomeSftp(asyncssh.SFTPServer):
             self._check_growth(file_obj, new_size=attrs.size)
         super().fsetstat(file_obj, attrs)
 
-    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+    # -- faults
+    def _stall(self, size: int) -> Awaitable[NoReturn] | None:
+        """A request that never completes when moving ``size`` more bytes crosses ``faults.stall_after``."""
+        limit = self._faults.stall_after
+        if limit is None or self._session_moved + size <= limit:
+            self._session_moved += size
+            return None
+        log.warning("fault: session stalled after %d bytes moved; the request for %d more is never answered",
+                    self._session_moved, size)
+        return _hang()
+
+    def read(self, file_obj: object, offset: int, size: int) -> MaybeAwait[bytes]:
+        stalled = self._stall(size)
+        if stalled is not None:
+            return stalled
+        return super().read(file_obj, offset, size)
+
+    def write(self, file_obj: object, offset: int, data: bytes) -> MaybeAwait[int]:
+        stalled = self._stall(len(data))
+        if stalled is not None:
+            return stalled
         if "a" in getattr(file_obj, "mode", ""):  # O_APPEND: the data lands at the end, whatever the offset
             self._check_growth(file_obj, appended=len(data))
         else:
@@ -362,7 +395,13 @@ class _HomeSftp(asyncssh.SFTPServer):
         if not faults.reserve(len(data)):
             raise asyncssh.SFTPFailure("No space left on device")
         self._session_written += len(data)
-        return super().write(file_obj, offset, data)  # type: ignore[return-value]
+        return super().write(file_obj, offset, data)
+
+
+async def _hang() -> NoReturn:
+    """Wait for ever: a stalled request (:attr:`Faults.stall_after`) until its session or server dies."""
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable: the event is never set")
 
 
 #: Attributes an agency may set on its own inbox files (a size passes the limits, a mode keeps the floor
@@ -537,6 +576,21 @@ class EmbeddedSftpServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
+        self._attached = False
+
+    @classmethod
+    def attach(cls, root: Path, agencies: Iterable[str]) -> EmbeddedSftpServer:
+        """The daemon serving ``root`` (:func:`start_daemon`) as a server object: its accounts,
+        :meth:`params` and :meth:`known_hosts_line` on the daemon's port, for a test or a script that
+        talks to it. Nothing is started here, and :meth:`stop` leaves the daemon running
+        (:func:`stop_daemon` ends it). Raises :class:`SftpServerError` when no daemon serves ``root``."""
+        server = cls(root, agencies)
+        port = running_port(server.root)
+        if port is None:
+            raise SftpServerError(f"no embedded SFTP server runs for {server.root}: start it with "
+                                  "`recouvra sftp serve --daemon`")
+        server._port, server._attached = port, True
+        return server
 
     # -- what clients need
     @property
@@ -617,6 +671,9 @@ class EmbeddedSftpServer:
         """Run the server in a daemon thread with its own event loop; return once it listens."""
         if self._thread is not None:
             return self
+        if self._attached:
+            raise SftpServerError(f"{self.root} is served by a daemon on port {self._port}: not started "
+                                  "twice")
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="recouvra-sftp", daemon=True)
         thread.start()
@@ -730,6 +787,8 @@ def start_daemon(
         cmd += ["--fault-disk-full-after", str(faults.disk_full_after)]
     if faults is not None and faults.drop_after is not None:
         cmd += ["--fault-drop-after", str(faults.drop_after)]
+    if faults is not None and faults.stall_after is not None:
+        cmd += ["--fault-stall-after", str(faults.stall_after)]
     if limits is not None:
         cmd += ["--max-file-bytes", str(limits.max_file_bytes), "--quota-bytes", str(limits.quota_bytes)]
     with open(root / LOG_FILE, "ab") as logf:
@@ -814,12 +873,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--agency", action="append", required=True)
     p.add_argument("--fault-disk-full-after", type=int)
     p.add_argument("--fault-drop-after", type=int)
+    p.add_argument("--fault-stall-after", type=int)
     p.add_argument("--max-file-bytes", type=int, default=Limits.max_file_bytes)
     p.add_argument("--quota-bytes", type=int, default=Limits.quota_bytes)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
-    faults = Faults(disk_full_after=args.fault_disk_full_after, drop_after=args.fault_drop_after)
+    faults = Faults(disk_full_after=args.fault_disk_full_after, drop_after=args.fault_drop_after,
+                    stall_after=args.fault_stall_after)
     limits = Limits(max_file_bytes=args.max_file_bytes, quota_bytes=args.quota_bytes)
     serve_forever(args.root, args.agency, host=args.host, port=args.port, faults=faults, limits=limits)
     return 0

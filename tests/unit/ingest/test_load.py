@@ -437,6 +437,49 @@ def test_a_file_fetched_again_is_replayed_until_the_fund_is_done_with_it_then_th
     assert count(wh, "core.agency_payment") == 1
 
 
+def test_a_copy_fetched_by_another_run_before_the_fund_was_done_with_the_upload_is_that_upload(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Two runs at once fetched one upload; the embedded warehouse has one writer, so the second
+    ingests its copy only after the first delivered the acknowledgement and moved the file. That copy's
+    fetch began before the fund was done with the upload (``fetched_at``, the wall clock, against
+    ``delivered_at``): the same upload, replayed, not a DUPLICATE with an acknowledgement of its own.
+    A copy whose fetch began after the fund was done with it (the bytes sent again) is new, even within
+    the same second: both times are kept to the microsecond."""
+    path = write(tmp_path / "inbox", "AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", [
+        [D1, "P1", "2026-11-10", "10.00", "CHEQUE", ""]])
+
+    def item(run: str, fetched_at: str, received_at: dt.datetime = T0) -> dict[str, Any]:
+        spool = tmp_path / run
+        spool.mkdir()
+        (spool / path.name).write_bytes(path.read_bytes())
+        return {"agency": "AG01", "file_name": path.name, "local_path": str(spool / path.name),
+                "received_at": received_at.isoformat(), "fetched_at": fetched_at, "mtime": 1,
+                "size": path.stat().st_size}
+
+    def ingest_item(it: dict[str, Any]) -> dict[str, Any]:
+        ((result,),) = [g["items"] for g in ingest_fetched(wh, [[it]], AS_OF)]
+        return result
+
+    hourly = item("hourly", "2026-11-25T09:30:00.100+00:00")
+    manual = item("manual", "2026-11-25T09:30:02.100+00:00", T0 + dt.timedelta(seconds=2))
+    first = ingest_item(hourly)
+    done(wh, first, at="2026-11-25T09:30:02.500000+00:00")  # the hourly run delivered and moved it
+    second = ingest_item(manual)
+    resent = ingest_item(item("later", "2026-11-25T09:30:02.700+00:00", T0 + dt.timedelta(hours=1)))
+
+    assert [(r["status"], r["replayed"], r["return_file_id"], Path(r["ack_path"]).name)
+            for r in (first, second, resent)] == [
+        ("ACCEPTED", False, first["return_file_id"], "AG01_PAYMENTS_20261125_01.ack.json"),
+        ("ACCEPTED", True, first["return_file_id"], "AG01_PAYMENTS_20261125_01.ack.json"),
+        ("DUPLICATE", False, first["return_file_id"] + 1, "AG01_PAYMENTS_20261125_01.ack.2.json")]
+    assert Path(second["ack_path"]).read_bytes() == Path(first["ack_path"]).read_bytes()
+    assert count(wh, "core.return_file") == 2 and count(wh, "core.agency_payment") == 1
+    # a copy of the DUPLICATE fetched before it was done with is that one, not the first upload
+    again = ingest_item(item("at-once", "2026-11-25T09:30:04+00:00", T0 + dt.timedelta(hours=1)))
+    assert (again["replayed"], again["return_file_id"]) == (True, resent["return_file_id"])
+
+
 def test_a_file_registered_before_v020_is_still_found_by_its_upload_time(
     wh: Warehouse, tmp_path: Path
 ) -> None:

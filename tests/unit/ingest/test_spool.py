@@ -21,6 +21,7 @@ from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
 UPLOADED = 1_795_599_000  # 2026-11-25 09:30:00 UTC
 NAME = "AG01_PAYMENTS_20261125_01.csv"
 FETCHED = dt.datetime(2026, 11, 25, 10, 15, 7, 250_000, tzinfo=dt.UTC)  # the fund's clock
+LISTED = dt.datetime(2026, 12, 3, 6, 30, 0, 500_000, tzinfo=dt.UTC)  # the wall clock, as the fetch began
 
 
 def ticking(start: dt.datetime = FETCHED, step: dt.timedelta = dt.timedelta(seconds=2)) -> Any:
@@ -116,18 +117,20 @@ def test_fetch_downloads_files_and_their_sidecars_in_name_order(
     account.drop("AG01_PLANS_20261125_01.csv.part", b"half")         # an upload in progress
     spool = tmp_path / "spool"
 
-    items = fetch_inbox(account, "AG01", spool, clock=ticking())
+    items = fetch_inbox(account, "AG01", spool, clock=ticking(), wall_clock=ticking(LISTED))
 
     assert items == [
         {"agency": "AG01", "file_name": "AG01_ACTIONS_20261125_01.csv",
          "remote_path": "inbox/AG01_ACTIONS_20261125_01.csv", "size": len(first), "mtime": UPLOADED,
-         "received_at": "2026-11-25T10:15:07.250000+00:00", "sha256": sha(first),
+         "received_at": "2026-11-25T10:15:07.250000+00:00",
+         "fetched_at": "2026-12-03T06:30:00.500000+00:00", "sha256": sha(first),
          "local_path": str(spool / "AG01_ACTIONS_20261125_01.csv"),
          "sidecar_remote": "inbox/AG01_ACTIONS_20261125_01.csv.sha256",
          "sidecar_path": str(spool / "AG01_ACTIONS_20261125_01.csv.sha256"), "spool_dir": str(spool)},
         {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_02.csv",
          "remote_path": "inbox/AG01_PAYMENTS_20261125_02.csv", "size": len(second), "mtime": UPLOADED + 60,
-         "received_at": "2026-11-25T10:15:09.250000+00:00", "sha256": sha(second),
+         "received_at": "2026-11-25T10:15:09.250000+00:00",
+         "fetched_at": "2026-12-03T06:30:00.500000+00:00", "sha256": sha(second),
          "local_path": str(spool / "AG01_PAYMENTS_20261125_02.csv"),
          "sidecar_remote": None, "sidecar_path": None, "spool_dir": str(spool)},
     ]
@@ -164,14 +167,15 @@ def test_a_file_above_the_limit_is_left_on_the_server_and_its_item_says_so(
     spool.mkdir()
     (spool / NAME).write_bytes(b"an earlier attempt's copy")
 
-    items = fetch_inbox(account, "AG01", spool, clock=ticking())
+    items = fetch_inbox(account, "AG01", spool, clock=ticking(), wall_clock=lambda: LISTED)
 
     # received_at: the fund's clock when it listed the file and left it there (the small file, first
     # in name order, read the clock before it), never the upload's date; the mtime is kept for step C.
     assert items[0]["received_at"] == FETCHED.isoformat()
     assert items[1] == {
         "agency": "AG01", "file_name": NAME, "remote_path": f"inbox/{NAME}", "size": MAX_FILE_BYTES + 1,
-        "mtime": UPLOADED, "received_at": "2026-11-25T10:15:09.250000+00:00", "sha256": None,
+        "mtime": UPLOADED, "received_at": "2026-11-25T10:15:09.250000+00:00",
+        "fetched_at": LISTED.isoformat(), "sha256": None,
         "local_path": None, "sidecar_remote": f"inbox/{NAME}.sha256", "sidecar_path": None,
         "spool_dir": str(spool)}
     assert account.log == [("download", f"inbox/{small.name}")]  # neither the file nor its sidecar

@@ -65,3 +65,16 @@ def test_serve_takes_the_limits_from_its_options() -> None:
 
     assert _limits(Namespace(max_file_bytes=None, quota_bytes=None)) == Limits()
     assert _limits(Namespace(max_file_bytes=10, quota_bytes=None)) == Limits(max_file_bytes=10)
+
+
+def test_serve_takes_the_faults_from_its_options() -> None:
+    from argparse import Namespace
+
+    from recouvra.standins.sftp_cli import _faults
+    from recouvra.standins.sftp_server import Faults
+
+    none = {"fault_disk_full_after": None, "fault_drop_after": None, "fault_stall_after": None}
+    assert _faults(Namespace(**none)) is None
+    got = _faults(Namespace(**{**none, "fault_stall_after": 65_536}))
+    assert isinstance(got, Faults)
+    assert (got.stall_after, got.drop_after, got.disk_full_after) == (65_536, None, None)

@@ -18,6 +18,7 @@ from recouvra.config import load_settings
 from recouvra.sftp.errors import SftpServerError
 from recouvra.sftp.keys import host_key_line
 from recouvra.standins.sftp_server import (
+    EmbeddedSftpServer,
     Faults,
     Limits,
     accounts_from_settings,
@@ -69,6 +70,42 @@ def test_faults_disk_quota() -> None:
     assert not faults.reserve(1)
     faults.clear()
     assert faults.reserve(1)
+
+
+def test_faults_stall_knob_is_set_and_cleared_with_the_others() -> None:
+    faults = Faults()
+    faults.set(stall_after=65_536)
+    assert (faults.stall_after, faults.drop_after, faults.disk_full_after) == (65_536, None, None)
+    faults.set(drop_after=10)  # set() replaces every knob
+    assert (faults.stall_after, faults.drop_after) == (None, 10)
+    faults.set(stall_after=1)
+    faults.clear()
+    assert faults.stall_after is None
+
+
+def test_attach_needs_a_running_daemon_and_never_starts_a_second_server(tmp_path: Path) -> None:
+    with pytest.raises(SftpServerError, match="recouvra sftp serve --daemon"):
+        EmbeddedSftpServer.attach(tmp_path, ["AG01"])
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)", "recouvra.standins.sftp_server"]
+    proc = subprocess.Popen(sleeper)
+    try:
+        cmdline, deadline = Path(f"/proc/{proc.pid}/cmdline"), time.monotonic() + 10
+        while b"recouvra.standins.sftp_server" not in cmdline.read_bytes():  # until the child has exec'd
+            assert time.monotonic() < deadline, "the sleeper never started"
+            time.sleep(0.01)
+        (tmp_path / "server.port").write_text("40022\n")
+        (tmp_path / "server.pid").write_text(f"{proc.pid}\n")
+        server = EmbeddedSftpServer.attach(tmp_path, ["AG01"])
+        params = server.params("AG01")
+        assert (params.host, params.port, params.agency) == ("127.0.0.1", 40022, "AG01")
+        assert params.key_file == server.account("AG01").key_file and params.host_key == server.host_key()
+        with pytest.raises(SftpServerError, match="served by a daemon on port 40022"):
+            server.start()
+        server.stop()  # leaves the daemon alone
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_logins_are_the_agency_codes_in_lower_case_unless_given_and_never_shared(tmp_path: Path) -> None:
