@@ -12,6 +12,9 @@ Runs monthly on the 3rd (the month just ended, once its commission statements ex
 1. `load_kpis`: the month's rows of every mart, in one transaction, by bulk paths.
 2. `render_report`: `report_<YYYY-MM>.html`, self-contained (vintage curves per agency, agency league
    table, funnel from assigned to recovered, remaining-to-recover trend), in the reports folder.
+3. `export_bi`: on the embedded DuckDB warehouse, the BI views as `<view>.parquet` and `bi.duckdb` in
+   `storage.bi_dir`, each file replaced whole, so that a notebook reads them and never locks the
+   warehouse; on PostgreSQL nothing (BI users connect with the read-only role `recouvra_bi`).
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ def kpi_load() -> None:
             report = load(wh, run_date().previous_month)
         return {k: str(v) for k, v in vars(report).items()}
 
-    @task
+    # Both tasks below open the DuckDB file, which a writer in another process would hold (and they
+    # would lock each other out if run at once): hence the pool, although neither writes the warehouse.
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def render_report(_: dict) -> str:
         from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.report import render_report as render
@@ -61,7 +66,17 @@ def kpi_load() -> None:
         print(f"report: {path}")
         return str(path)
 
-    render_report(load_kpis())
+    @task(pool=WAREHOUSE_WRITER_POOL)
+    def export_bi(_: dict) -> dict:
+        from recouvra.airflow_adapter import settings, warehouse_url
+        from recouvra.bi import export_bi as export
+
+        s = settings()
+        return export(warehouse_url(), s.path(s.storage.bi_dir)).to_dict()
+
+    loaded = load_kpis()
+    render_report(loaded)
+    export_bi(loaded)
 
 
 kpi_load()

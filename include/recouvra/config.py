@@ -277,6 +277,8 @@ class Storage(_Model):
     lake_dir: Path = Path("data/lake")
     truth_dir: Path = Path("data/truth")
     reports_dir: Path = Path("data/reports")
+    #: kpi_load's export of the BI views for notebooks (embedded DuckDB warehouse only; docs/kpi.md).
+    bi_dir: Path = Path("data/bi")
     sftp_root: Path = Path("data/sftp")
 
     @field_validator("source_url", "warehouse_url")

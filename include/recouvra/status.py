@@ -123,6 +123,7 @@ def report(settings: Settings, source_url: str | None = None, warehouse_url: str
         ("lake", settings.path(settings.storage.lake_dir)),
         ("truth", settings.path(settings.storage.truth_dir)),
         ("reports", settings.path(settings.storage.reports_dir)),
+        ("bi", settings.path(settings.storage.bi_dir)),
         ("sftp", settings.path(settings.storage.sftp_root)),
     ):
         files = _files(folder)

@@ -5,6 +5,10 @@ subset both understand). :func:`migrate` applies the pending files in version or
 transaction together with its row in ``meta.schema_migrations``, and refuses to go on when a file
 already applied has changed. On PostgreSQL an advisory lock serialises concurrent migrators.
 
+A file whose name ends in ``_postgresql`` or ``_duckdb`` (the suffix the engine-specific support files
+use) holds what only that engine has, e.g. roles and grants: the other engine records it as applied
+without running it, so both keep the same history and later versions stay in order.
+
 :func:`connect` yields a :class:`Warehouse`, the same small API on both engines:
 
 - ``execute(sql, params)``, ``query(sql, params) -> list[tuple]``, ``executescript(sql)``;
@@ -52,7 +56,9 @@ SCHEMA_ROLES: dict[str, str] = {
     "latest version of each source row (merged from the incremental Parquet snapshots of the lake).",
     "core": "The pipeline's own records: debtor master, monthly selection and assignment, agency "
     "returns, ledger reconciliation, attribution and commission.",
-    "marts": "KPI tables rebuilt from core for reports and dashboards.",
+    "marts": "KPI tables rebuilt from core for reports and dashboards. BI users read them, and only "
+    "them: on PostgreSQL as members of the read-only role recouvra_bi (V022), on the embedded DuckDB "
+    "through kpi_load's export of the v_* views (docs/kpi.md, \"A BI user's first query\").",
     "meta": "Bookkeeping: migrations applied, lake snapshots merged into staging.",
 }
 DATA_DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
@@ -61,6 +67,9 @@ Dialect = Literal["duckdb", "postgresql"]
 Params = Sequence[Any] | None
 
 _MIGRATION_FILE = re.compile(r"^V(\d{3})__([a-z0-9_]+)\.sql$")
+#: ``V<NNN>__<what>_postgresql.sql``: a migration for that engine only.
+_ENGINE_SUFFIX = re.compile(r"_(duckdb|postgresql)$")
+_ENGINES: dict[str, Dialect] = {"duckdb": "duckdb", "postgresql": "postgresql"}
 #: Key of the PostgreSQL advisory lock held while migrating ("Recouvra" in ASCII, as a bigint).
 _PG_LOCK_KEY = int.from_bytes(b"Recouvra", "big")
 _DUCKDB_LOCKS: dict[str, threading.Lock] = {}
@@ -326,26 +335,31 @@ class Warehouse:
         self._raw.close()
 
 
-def _open(target: Target) -> Warehouse:
+def _open(target: Target, *, read_only: bool = False) -> Warehouse:
     try:
         if target.dialect == "duckdb":
             import duckdb
 
-            if target.database != ":memory:":
+            if target.database != ":memory:" and not read_only:
                 Path(target.database).parent.mkdir(parents=True, exist_ok=True)
-            return Warehouse(target, duckdb.connect(target.database, config=target.options), (duckdb.Error,))
+            raw = duckdb.connect(target.database, read_only=read_only, config=target.options)
+            return Warehouse(target, raw, (duckdb.Error,))
         import psycopg
 
-        return Warehouse(target, psycopg.connect(autocommit=True, **target.options), (psycopg.Error,))
+        options = dict(target.options)
+        if read_only:
+            options["options"] = f"{options.get('options', '')} -c default_transaction_read_only=on".strip()
+        return Warehouse(target, psycopg.connect(autocommit=True, **options), (psycopg.Error,))
     except Exception as exc:
         # Driver messages name host, port and database, never the password; say which target anyway.
         raise WarehouseError(f"cannot open warehouse {target.label}: {str(exc).strip()}") from exc
 
 
 @contextmanager
-def connect(url: str) -> Iterator[Warehouse]:
-    """Open the warehouse a URL names, close it on exit (autocommit outside ``transaction()``)."""
-    wh = _open(parse_url(url))
+def connect(url: str, *, read_only: bool = False) -> Iterator[Warehouse]:
+    """Open the warehouse a URL names, close it on exit (autocommit outside ``transaction()``);
+    ``read_only`` refuses every write (DuckDB's read-only mode; PostgreSQL's read-only transactions)."""
+    wh = _open(parse_url(url), read_only=read_only)
     try:
         yield wh
     finally:
@@ -356,12 +370,18 @@ def connect(url: str) -> Iterator[Warehouse]:
 
 @dataclass(frozen=True)
 class Migration:
-    """One migration file: version ``V001``, file name, text and checksum."""
+    """One migration file: version ``V001``, file name, text, checksum, and the one engine it is for
+    (``None``: both)."""
 
     version: str
     name: str
     sql: str
     checksum: str
+    engine: Dialect | None = None
+
+    def runs_on(self, dialect: Dialect) -> bool:
+        """Whether its statements run on ``dialect`` (else it is recorded as applied, nothing run)."""
+        return self.engine is None or self.engine == dialect
 
 
 def _checksum(text: str) -> str:
@@ -390,7 +410,9 @@ def discover_migrations(directory: Path | None = None) -> list[Migration]:
         if number in found:
             raise WarehouseError(f"{path.name}: version V{number:03d} also used by {found[number].name}")
         text = path.read_text(encoding="utf-8")
-        found[number] = Migration(f"V{number:03d}", path.name, text, _checksum(text))
+        suffix = _ENGINE_SUFFIX.search(m.group(2))
+        engine = _ENGINES[suffix.group(1)] if suffix else None
+        found[number] = Migration(f"V{number:03d}", path.name, text, _checksum(text), engine)
     return [found[k] for k in sorted(found)]
 
 
@@ -452,7 +474,8 @@ def _check_history(migrations: Sequence[Migration], applied: dict[str, str], lab
 
 
 def _apply(wh: Warehouse, migration: Migration) -> None:
-    statements = split_statements(migration.sql)
+    # A migration for the other engine only: recorded, so that both engines keep one history.
+    statements = split_statements(migration.sql) if migration.runs_on(wh.dialect) else []
     with wh.transaction():
         for number, statement in enumerate(statements, start=1):
             try:
@@ -493,7 +516,11 @@ def migrate_connection(
             started = time.monotonic()
             _apply(wh, migration)
             applied_now.append(migration.version)
-            log.info("applied %s to %s in %.2f s", migration.name, wh.label, time.monotonic() - started)
+            if migration.runs_on(wh.dialect):
+                log.info("applied %s to %s in %.2f s", migration.name, wh.label, time.monotonic() - started)
+            else:
+                log.info("recorded %s on %s: it is for %s only, nothing to run", migration.name,
+                         wh.label, migration.engine)
     return applied_now
 
 

@@ -163,3 +163,39 @@ def test_concurrent_migrators_apply_each_version_once(pg_url: str) -> None:
     assert sorted(results[0] + results[1]) == ALL_VERSIONS
     assert [] in results  # the second migrator found nothing left to do
     assert [v for v, *_ in history(pg_url)] == ALL_VERSIONS
+
+
+def test_a_migration_for_duckdb_only_is_recorded_and_not_run_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    """The counterpart of tests/unit/test_warehouse.py's test: the same four files, here V002 (a DO
+    block) runs and V003 (a DuckDB macro) is only recorded."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V001__create_things.sql").write_text(
+        "CREATE SCHEMA IF NOT EXISTS core;\nCREATE TABLE core.thing (id BIGINT PRIMARY KEY);\n",
+        encoding="utf-8")
+    (folder / "V002__create_pg_only_postgresql.sql").write_text(
+        "-- PostgreSQL only.\nDO 'BEGIN CREATE TABLE core.pg_only (id BIGINT); END';\n", encoding="utf-8")
+    (folder / "V003__create_duck_only_duckdb.sql").write_text(
+        "CREATE TABLE core.duck_only (id BIGINT);\nCREATE MACRO core.twice(x) AS x * 2;\n", encoding="utf-8")
+    (folder / "V004__add_more.sql").write_text("CREATE TABLE core.more (id BIGINT);\n", encoding="utf-8")
+
+    assert migrate(pg_url, folder) == ["V001", "V002", "V003", "V004"]
+
+    with connect(pg_url) as wh:
+        assert wh.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' ORDER BY 1"
+        ) == [("more",), ("pg_only",), ("thing",)]
+    assert [(v, n, c) for v, n, c, _ in history(pg_url)] == [
+        (m.version, m.name, m.checksum) for m in discover_migrations(folder)
+    ]
+    assert migrate(pg_url, folder) == []
+
+
+def test_a_read_only_connection_refuses_writes_on_postgres(pg_url: str) -> None:
+    migrate(pg_url)
+    with connect(pg_url, read_only=True) as wh:
+        assert wh.query("SELECT count(*) FROM marts.v_agency_league") == [(0,)]
+        with pytest.raises(WarehouseError, match="read-only transaction"):
+            wh.execute("DELETE FROM marts.kpi_agency_league")
+    with connect(pg_url) as wh:  # the setting belongs to that connection only
+        wh.execute("DELETE FROM marts.kpi_agency_league")

@@ -108,6 +108,33 @@ def test_sftp_has_one_chroot_per_configured_agency_in_the_production_form(render
     assert "ssh_host_ed25519_key" in script, "the server's host key is the one the connections pin"
 
 
+def _published(entry: str | dict[str, Any]) -> tuple[str, int, int]:
+    """(host address, host port, container port) of a rendered port, short ("127.0.0.1:5433:5432/tcp",
+    docker-compose 1) or long form (Compose 2)."""
+    if isinstance(entry, dict):
+        return str(entry.get("host_ip", "0.0.0.0")), int(entry["published"]), int(entry["target"])
+    host, published, target = entry.split("/")[0].rsplit(":", 2)
+    return host, int(published), int(target)
+
+
+def test_the_warehouse_is_published_on_loopback_for_bi_users(
+    rendered: dict[str, Any], project_copy: Path, pytestconfig: pytest.Config
+) -> None:
+    """README "BI access": postgresql://<bi-user>@localhost:5433/warehouse, host side configurable."""
+    ports = rendered["services"]["warehouse-db"]["ports"]
+    assert [_published(p) for p in ports] == [("127.0.0.1", 5433, 5432)]
+    assert rendered["services"]["warehouse-db"]["environment"]["POSTGRES_DB"] == "warehouse"
+    readme = (ROOT / "README.md").read_text()
+    assert "postgresql://<bi-user>@localhost:5433/warehouse" in readme
+
+    env = project_copy / ".env"
+    env.write_text(env.read_text() + "WAREHOUSE_BIND_ADDRESS=10.0.0.5\nWAREHOUSE_PORT=15432\n")
+    done = _compose_config(pytestconfig, project_copy)
+    assert done.returncode == 0, done.stderr
+    ports = yaml.safe_load(done.stdout)["services"]["warehouse-db"]["ports"]
+    assert [_published(p) for p in ports] == [("10.0.0.5", 15432, 5432)]
+
+
 def test_a_missing_secret_stops_compose_with_its_name(
     project_copy: Path, pytestconfig: pytest.Config
 ) -> None:

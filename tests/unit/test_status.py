@@ -150,7 +150,7 @@ def settings_in(tmp_path: Path) -> Settings:
     data = tmp_path / "data"
     return load_settings(ROOT / "config" / "recouvra.yaml", environ={
         f"RECOUVRA__STORAGE__{key.upper()}": str(data / key) for key in
-        ("lake_dir", "truth_dir", "reports_dir", "sftp_root")})
+        ("lake_dir", "truth_dir", "reports_dir", "bi_dir", "sftp_root")})
 
 
 def test_report_reads_source_warehouse_and_folders(
@@ -179,7 +179,18 @@ def test_report_reads_source_warehouse_and_folders(
     assert "league" not in text  # no KPI loaded yet
     assert f"reports    {reports}  (2 files, 1.0 MB)" in lines
     assert lines[-1] == f"  report: {reports / 'report_2027-01.html'}"
-    assert not any(line.startswith(("lake", "truth", "sftp")) for line in lines)  # empty: not shown
+    assert not any(line.startswith(("lake", "truth", "bi ", "sftp")) for line in lines)  # empty: not shown
+
+
+def test_report_shows_where_the_bi_export_is(tmp_path: Path, source_url: str, warehouse_url: str) -> None:
+    bi = tmp_path / "data" / "bi_dir"
+    bi.mkdir(parents=True)
+    (bi / "bi.duckdb").write_bytes(b"x" * 200_000)
+    (bi / "v_agency_league.parquet").write_bytes(b"x" * 100_000)
+
+    lines = report(settings_in(tmp_path), source_url=source_url, warehouse_url=warehouse_url).splitlines()
+
+    assert f"bi         {bi}  (2 files, 0.3 MB)" in lines
 
 
 def test_report_says_what_is_unavailable_and_hides_passwords(tmp_path: Path) -> None:

@@ -215,6 +215,52 @@ def test_a_migration_numbered_below_the_latest_applied_is_refused(url: str, migr
         migrate(url, migrations_copy)
 
 
+def engine_specific_migrations(folder: Path) -> Path:
+    """V002 for PostgreSQL only (a DO block, which DuckDB cannot parse), V003 for DuckDB only (a macro,
+    which PostgreSQL has not), between two migrations for both."""
+    folder.mkdir()
+    (folder / "V001__create_things.sql").write_text(
+        "CREATE SCHEMA IF NOT EXISTS core;\nCREATE TABLE core.thing (id BIGINT PRIMARY KEY);\n",
+        encoding="utf-8")
+    (folder / "V002__create_pg_only_postgresql.sql").write_text(
+        "-- PostgreSQL only.\nDO 'BEGIN CREATE TABLE core.pg_only (id BIGINT); END';\n", encoding="utf-8")
+    (folder / "V003__create_duck_only_duckdb.sql").write_text(
+        "CREATE TABLE core.duck_only (id BIGINT);\nCREATE MACRO core.twice(x) AS x * 2;\n", encoding="utf-8")
+    (folder / "V004__add_more.sql").write_text("CREATE TABLE core.more (id BIGINT);\n", encoding="utf-8")
+    return folder
+
+
+def test_a_migration_for_the_other_engine_is_recorded_and_not_run(url: str, tmp_path: Path) -> None:
+    folder = engine_specific_migrations(tmp_path / "migrations")
+    assert [m.engine for m in discover_migrations(folder)] == [None, "postgresql", "duckdb", None]
+
+    assert migrate(url, folder) == ["V001", "V002", "V003", "V004"]
+
+    assert tables(url)["core"] == {"thing", "duck_only", "more"}  # V002's DO block never ran here
+    with connect(url) as wh:
+        assert wh.query("SELECT core.twice(21)") == [(42,)]
+    assert [(v, n, c) for v, n, c, _ in history(url)] == [
+        (m.version, m.name, m.checksum) for m in discover_migrations(folder)
+    ]
+    assert migrate(url, folder) == []
+
+
+def test_the_bi_role_migration_is_for_postgresql_only() -> None:
+    [bi_role] = [m for m in discover_migrations() if "recouvra_bi" in m.sql and "CREATE ROLE" in m.sql]
+    assert bi_role.engine == "postgresql" and bi_role.name.endswith("_postgresql.sql")
+    statements = " ".join(split_statements(bi_role.sql)).upper()  # comments removed
+    assert "CREATE ROLE RECOUVRA_BI NOLOGIN" in statements
+    assert "PASSWORD" not in statements, "no password in the repository: the operator sets them"
+
+
+def test_a_read_only_connection_refuses_writes(url: str) -> None:
+    migrate(url)
+    with connect(url, read_only=True) as wh:
+        assert wh.query("SELECT count(*) FROM marts.v_agency_league") == [(0,)]
+        with pytest.raises(WarehouseError, match="read-only"):
+            wh.execute("DELETE FROM marts.kpi_agency_league")
+
+
 def test_data_dictionary_is_current() -> None:
     assert DATA_DICTIONARY.read_text(encoding="utf-8") == data_dictionary(), (
         "docs/data-dictionary.md is stale: regenerate it with recouvra.warehouse.write_data_dictionary()"
