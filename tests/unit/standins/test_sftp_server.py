@@ -98,7 +98,8 @@ def test_attach_needs_a_running_daemon_and_never_starts_a_second_server(tmp_path
         server = EmbeddedSftpServer.attach(tmp_path, ["AG01"])
         params = server.params("AG01")
         assert (params.host, params.port, params.agency) == ("127.0.0.1", 40022, "AG01")
-        assert params.key_file == server.account("AG01").fund_key_file and params.host_key == server.host_key()
+        assert params.key_file == server.account("AG01").fund_key_file
+        assert params.host_key == server.host_key()
         assert params.username == server.account("AG01").fund_username  # the fund's own login
         with pytest.raises(SftpServerError, match="served by a daemon on port 40022"):
             server.start()
