@@ -1,13 +1,14 @@
 """
 ### assignment_monthly
 
-The heart of the programme: on the first day of each month, choose the month's dossiers, hand each to
-one agency, and drop each agency's package on its own SFTP account. The month processed is the run's
-logical month (Africa/Casablanca), so a backfill of a past month reproduces it.
+The heart of the programme: each month, choose the month's dossiers, hand each to one agency, and drop
+each agency's package on its own SFTP account. Runs when the month opens (asset `attribution`: the 1st's
+`debtor_master` reconciled), never before; its month is its run date's (Africa/Casablanca).
 
 1. `check_configuration`: capacity, regions and agencies can meet the programme (fails at start).
 2. `refresh_lifecycle`: PUBLISHED dossiers (never one not yet published) whose window ended are recalled
    `EXPIRED`; paid in full (owed as attribution counts), proceeding, plan, merger, closure, retired agency.
+   Emits `recalls`: `commission_monthly` closes the month before once its recalls are decided.
 3. `select_and_allocate`: eligibility, transparent score, selection of the month's N dossiers and a
    stratified, seeded split among agencies not retired (capacity, regions respected); every decision and its
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
@@ -16,24 +17,22 @@ logical month (Africa/Casablanca), so a backfill of a past month reproduces it.
    (same bytes on a re-run; only a manifest's `generated_at` may differ).
 5. `publish` (one mapped task per file set, pool `sftp_agencies`): `.part` then rename, remote size and
    sha256 verified, the manifest last, through the agency's own SFTP connection (pinned host key).
-6. `record_publication`: `core.publication_log`, dossiers marked PUBLISHED (the one warehouse writer).
+6. `record_publication` (the warehouse writer): `core.publication_log`, dossiers marked PUBLISHED;
+   emits `placements` (terminal: the agencies take their packages from SFTP).
 
 **On failure**: an SFTP fault fails only that agency's `publish` task, which retries (no partial file).
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-
-DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
-ASSIGNMENTS = Asset("recouvra://sftp/outbox/assignments")
-
+from recouvra.airflow_adapter.assets import ATTRIBUTION, DEBTOR_MASTER, PLACEMENTS, RECALLS, emit
 
 
 @dag(
-    schedule="0 6 1 * *",
+    schedule=(DEBTOR_MASTER & ATTRIBUTION),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -50,16 +49,18 @@ def assignment_monthly() -> None:
 
         return check_settings(settings(), run_date().month)
 
-    @task(pool=WAREHOUSE_WRITER_POOL)
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[RECALLS])
     def refresh_lifecycle(_: list[str]) -> dict:
         """Recall expired and settled dossiers as of the month's first day."""
         from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.selection import refresh_dossiers
         from recouvra.warehouse import connect
 
-        s = settings()
+        s, month = settings(), run_date().month
         with connect(warehouse_url()) as wh:
-            return refresh_dossiers(wh, s.path(s.storage.lake_dir), s, run_date().month).as_dict()
+            report = refresh_dossiers(wh, s.path(s.storage.lake_dir), s, month).as_dict()
+        emit(RECALLS, month, report)
+        return report
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def select_and_allocate(_: dict) -> dict:
@@ -87,8 +88,7 @@ def assignment_monthly() -> None:
         from recouvra.publication import build_packages, build_recall_files
         from recouvra.warehouse import connect
 
-        s = settings()
-        month = run_date().month
+        s, month = settings(), run_date().month
         out = s.path(s.storage.lake_dir).parent / "outbox"
         with connect(warehouse_url()) as wh:
             packages = build_packages(wh, month, out) + build_recall_files(wh, month, out)
@@ -101,17 +101,17 @@ def assignment_monthly() -> None:
 
         return publish_for_agency(package)
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[ASSIGNMENTS])
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[PLACEMENTS])
     def record_publication(published: list[dict]) -> dict:
         """Log what went where and mark the dossiers PUBLISHED (single warehouse writer)."""
-        from dataclasses import asdict
-
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.publication import record_publication as record
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            return asdict(record(wh, list(published)))
+            summary = vars(record(wh, list(published)))
+        emit(PLACEMENTS, run_date().month, summary)
+        return summary
 
     files = build_files(select_and_allocate(refresh_lifecycle(check_configuration())))
     record_publication(publish.expand(package=files))

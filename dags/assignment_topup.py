@@ -16,7 +16,8 @@ e.g. `airflow dags trigger assignment_topup --logical-date 2026-11-16T06:00:00+0
    manifest (`_01` for an agency the month's selection gave none); the `_01` files already sent are
    neither rebuilt nor sent again.
 4. `publish` (one mapped task per agency, pool `sftp_agencies`): verified upload, manifest last.
-5. `record_publication`: `core.publication_log`, the top-up's dossiers marked PUBLISHED.
+5. `record_publication`: `core.publication_log`, the top-up's dossiers marked PUBLISHED; emits
+   `placements`, like `assignment_monthly` (terminal: no DAG runs on it; nothing topped up, no event).
 
 **On failure**: as `assignment_monthly`; a top-up refused (month not published, day outside the month)
 fails at once, without retry, naming why.
@@ -27,6 +28,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
+from recouvra.airflow_adapter.assets import PLACEMENTS, emit
 
 
 @dag(
@@ -87,7 +89,7 @@ def assignment_topup() -> None:
 
         return publish_for_agency(package)
 
-    @task(pool=WAREHOUSE_WRITER_POOL)
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[PLACEMENTS])
     def record_publication(published: list[dict]) -> dict:
         """Log what went where and mark the top-up's dossiers PUBLISHED (single warehouse writer)."""
         from dataclasses import asdict
@@ -97,7 +99,9 @@ def assignment_topup() -> None:
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            return asdict(record(wh, list(published)))
+            summary = asdict(record(wh, list(published)))
+        emit(PLACEMENTS, run_date().month, summary)
+        return summary
 
     record_publication(publish.expand(package=build_files(top_up(check_configuration()))))
 

@@ -1,9 +1,10 @@
 """
 ### collections_reconcile
 
-Daily, and whenever new portfolio snapshots or agency returns land (assets `recouvra://lake/portfolio`
-or `recouvra://warehouse/core/return_file`): the fund pays agencies on what its own ledger shows,
-never on what an agency claims.
+Whenever the debtor master of a day is built (asset `debtor_master`, daily after the extraction) or
+agencies' return files were ingested (asset `return_files`), for the date of the run that produced
+them (the events' `logical_date`): the fund pays agencies on what its own ledger shows, never on what
+an agency claims. It runs after the day's debtor master, never before it.
 
 1. `load_ledger`: the fund's ledger payments and reversals (current state of the lake) into
    `core.ledger_payment`, amounts exact from centimes.
@@ -12,24 +13,24 @@ never on what an agency claims.
    payments attributed to dossiers by the contract's rule (the dossier's debtor, dated within the
    assignment window, settling an assigned month), including payments no agency reported; claims
    with no ledger payment stay UNCONFIRMED and earn nothing; reversals attributed negatively.
+3. `close_month`: the run that reconciles the 1st's debtor master (the ledger up to the extraction of
+   the 1st) closes the month before: it emits `attribution` (extras: month closed, rows, logical_date),
+   which opens the month: `assignment_monthly`, then `commission_monthly` and `kpi_load`. Any other
+   run is skipped here and emits nothing.
 
 Re-running a day changes nothing that was right. Commissions are computed by `commission_monthly`.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-
-PORTFOLIO = Asset("recouvra://lake/portfolio")
-RETURNS = Asset("recouvra://warehouse/core/return_file")
-ATTRIBUTION = Asset("recouvra://warehouse/core/attribution")
-
+from recouvra.airflow_adapter.assets import ATTRIBUTION, DEBTOR_MASTER, RETURN_FILES, emit_month_close
 
 
 @dag(
-    schedule=(PORTFOLIO | RETURNS),
+    schedule=(DEBTOR_MASTER | RETURN_FILES),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -50,7 +51,7 @@ def collections_reconcile() -> None:
             report = load(wh, con, day)
         return {"entries": report.entries, "inserted": report.inserted, "updated": report.updated}
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[ATTRIBUTION])
+    @task(pool=WAREHOUSE_WRITER_POOL)
     def reconcile(_: dict) -> dict:
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.reconcile import reconcile as run
@@ -61,7 +62,12 @@ def collections_reconcile() -> None:
         print(report.summary())
         return report.as_dict()
 
-    reconcile(load_ledger())
+    @task(outlets=[ATTRIBUTION])
+    def close_month(reconciled: dict) -> dict:
+        """Emit `attribution` when this run closes a month; skipped (no event) otherwise."""
+        return emit_month_close(reconciled)
+
+    close_month(reconcile(load_ledger()))
 
 
 collections_reconcile()

@@ -1,9 +1,12 @@
 """
 ### commission_monthly
 
-On the 2nd of each month, the commission statements of the month just ended: per dossier,
+Once a month, the commission statements of the month just ended: per dossier,
 `commission_rate × attributed amount`, cumulated over the dossier's life, never above its cap
-(30,000 DH unless the contract says less), reversals taking commission back.
+(30,000 DH unless the contract says less), reversals taking commission back. Runs when the month's
+recalls are decided (asset `recalls`, emitted by `assignment_monthly`'s lifecycle refresh of the 1st,
+itself run once the month before is closed by reconciliation): never before its inputs exist. Its month
+is the one before its run date's (the 1st's extraction, or the logical date it is triggered with).
 
 1. `compute_statements`: `core.commission_statement` for the month (a re-run replaces it and re-chains
    any later month already stored).
@@ -12,21 +15,21 @@ On the 2nd of each month, the commission statements of the month just ended: per
    that breaks a rule: nothing is sent to agencies then.
 3. `build_files`: `outbox/CNSS_COMMISSION_<AGENCY>_<YYYYMM>.csv` with its manifest, per agency.
 4. `publish` (mapped per agency, pool `sftp_agencies`): verified upload, manifest last.
-5. `record_publication`: `core.publication_log` and the statement rows' file name.
+5. `record_publication`: `core.publication_log` and the statement rows' file name; emits
+   `commission_statements` (extras: month, rows = statement lines, files), which triggers `kpi_load`.
+   A month with no statement line sends no file, records nothing and emits nothing.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-
-COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
-
+from recouvra.airflow_adapter.assets import COMMISSION_STATEMENTS, RECALLS, emit
 
 
 @dag(
-    schedule="0 8 2 * *",
+    schedule=[RECALLS],
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -82,14 +85,17 @@ def commission_monthly() -> None:
 
         return publish_for_agency(package)
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[COMMISSIONS])
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[COMMISSION_STATEMENTS])
     def record_publication(published: list[dict]) -> int:
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.commission import record_commission_publication
         from recouvra.warehouse import connect
 
+        published = list(published)
         with connect(warehouse_url()) as wh:
-            return record_commission_publication(wh, list(published))
+            marked = record_commission_publication(wh, published)
+        emit(COMMISSION_STATEMENTS, run_date().previous_month, published)
+        return marked
 
     record_publication(publish.expand(package=build_files(check_integrity(compute_statements()))))
 

@@ -2,7 +2,8 @@
 ### debtor_master
 
 Turns the raw portfolio into a trustworthy debtor master: one legal entity, one debtor.
-Runs whenever `portfolio_extract` publishes new snapshots (the `recouvra://lake/portfolio` asset).
+Runs whenever `portfolio_extract` publishes new snapshots (asset `source_snapshots`), for the date of
+the extraction that published them (the event's `logical_date`).
 
 1. `load_staging`: merges the published lake snapshots into the warehouse's `staging` tables, in date
    order (logged in `meta.staging_load`; a re-run merges nothing new).
@@ -11,6 +12,8 @@ Runs whenever `portfolio_extract` publishes new snapshots (the `recouvra://lake/
    merge), builds each golden record, and writes `core.dim_debtor` (with its history),
    `core.bridge_affiliation_debtor`, the evidence of every merge in `core.debtor_match_evidence`, and
    each debtor's portfolio features in `core.debtor_portfolio`. Re-running a date changes nothing.
+   Emits `debtor_master` (extras: month, rows = debtors, logical_date), which triggers
+   `collections_reconcile`; a date kept as built (a later day was built since) emits nothing.
 
 Both tasks write the warehouse, one after the other (DuckDB allows one writer).
 **On failure**: the log names the table or statement; nothing of a failed task is committed.
@@ -18,17 +21,14 @@ Both tasks write the warehouse, one after the other (DuckDB allows one writer).
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-
-PORTFOLIO = Asset("recouvra://lake/portfolio")
-DEBTOR_MASTER = Asset("recouvra://warehouse/core/dim_debtor")
-
+from recouvra.airflow_adapter.assets import DEBTOR_MASTER, SOURCE_SNAPSHOTS, emit
 
 
 @dag(
-    schedule=[PORTFOLIO],
+    schedule=[SOURCE_SNAPSHOTS],
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -55,11 +55,12 @@ def debtor_master() -> None:
         from recouvra.debtor_master import build_debtor_master as build
         from recouvra.warehouse import connect
 
-        s = settings()
+        s, when = settings(), run_date()
         with connect(warehouse_url()) as wh:
-            report = build(wh, s.path(s.storage.lake_dir), run_date().day,
+            report = build(wh, s.path(s.storage.lake_dir), when.day,
                            title_limit_years=s.programme.eligibility.title_limit_years)
         print(report.summary())
+        emit(DEBTOR_MASTER, when.month, report.as_dict())
         return report.as_dict()
 
     build_debtor_master(load_staging())

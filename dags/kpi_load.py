@@ -6,8 +6,9 @@ placement, recovery within 30/60/90 days, right-party contact, promises kept, pl
 plans kept, debtors located and assets found, data updates, cost to collect, coverage and the
 remaining amount to recover; by segment, region and agency), then renders the month's report.
 
-Runs monthly on the 3rd (the month just ended, once its commission statements exist) and whenever
-`commission_monthly` publishes statements. Idempotent per month: a re-run replaces the month's rows.
+Runs when `commission_monthly` has published the statements of the month just ended (asset
+`commission_statements`), for that month: never before them. Idempotent per month: a re-run replaces
+the month's rows. Emits one event per mart table (terminal: BI users read the marts).
 
 1. `load_kpis`: the month's rows of every mart, in one transaction, by bulk paths.
 2. `render_report`: `report_<YYYY-MM>.html`, self-contained (vintage curves per agency, agency league
@@ -19,21 +20,14 @@ Runs monthly on the 3rd (the month just ended, once its commission statements ex
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, task
-from airflow.timetables.assets import AssetOrTimeSchedule
-from airflow.timetables.trigger import CronTriggerTimetable
+from airflow.sdk import dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, LOCAL_TZ, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-
-COMMISSIONS = Asset("recouvra://warehouse/core/commission_statement")
-KPIS = Asset("recouvra://warehouse/marts")
-
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
+from recouvra.airflow_adapter.assets import COMMISSION_STATEMENTS, KPI_MARTS, emit_marts
 
 
 @dag(
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 9 3 * *", timezone=LOCAL_TZ), assets=[COMMISSIONS]
-    ),
+    schedule=[COMMISSION_STATEMENTS],
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -42,7 +36,7 @@ KPIS = Asset("recouvra://warehouse/marts")
     doc_md=__doc__,
 )
 def kpi_load() -> None:
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[KPIS])
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=list(KPI_MARTS))
     def load_kpis() -> dict:
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.kpi import load_kpis as load
@@ -50,6 +44,7 @@ def kpi_load() -> None:
 
         with connect(warehouse_url()) as wh:
             report = load(wh, run_date().previous_month)
+        emit_marts(report.month, report.rows, kept=report.kept)
         return {k: str(v) for k, v in vars(report).items()}
 
     # Both tasks below open the DuckDB file, which a writer in another process would hold (and they

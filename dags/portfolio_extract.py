@@ -14,19 +14,20 @@ into Parquet snapshots in the lake, behind a Great Expectations quality gate.
    When every suite passes it moves the audited snapshots to `lake/<table>/snapshot_date=YYYY-MM-DD/`
    (replacing an earlier run of the same day: re-running a day reproduces it); the watermark is the
    partition's `_manifest.json`, written last.
-3. `report`: row counts per table; updates the `recouvra://lake/portfolio` asset.
+3. `report`: row counts per table; emits the `source_snapshots` asset (extras: month, rows, files,
+   logical_date), which triggers `debtor_master`. A re-run that found every table already published
+   for its date changed nothing: `report` is skipped and emits no event.
 
 Source: the `recouvra_source` connection when defined (PostgreSQL), else the embedded SQLite file.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE
+from recouvra.airflow_adapter.assets import SOURCE_SNAPSHOTS, emit
 from recouvra.lake import TABLES
-
-PORTFOLIO = Asset("recouvra://lake/portfolio")
 
 
 @dag(
@@ -65,10 +66,15 @@ def portfolio_extract() -> None:
         except QualityGateError as exc:
             raise AirflowFailException(str(exc)) from exc
 
-    @task(outlets=[PORTFOLIO])
+    @task(outlets=[SOURCE_SNAPSHOTS])
     def report(published: dict) -> dict:
         """Row counts per table of what was published (small: fit for XCom and the run's log)."""
-        return {t: v["rows"] for t, v in published["tables"].items()}
+        from recouvra.airflow_adapter import run_date
+
+        counts = {t: v["rows"] for t, v in published["tables"].items()}
+        print(counts)
+        emit(SOURCE_SNAPSHOTS, run_date().month, published)
+        return counts
 
     report(quality_gate_and_publish(extract.expand(table=list(TABLES))))
 

@@ -21,6 +21,7 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
    acknowledgement and rejects file uploaded, into `core.publication_log`.
 6. `report`: counts per agency; fails the run (after every acknowledgement went out) if a file could
    not be ingested, so that an engineer looks at it. That file stays in `inbox/` for the next run.
+   Otherwise emits `return_files` (triggers `collections_reconcile`); skipped, no event, without a file.
 
 Exactly once: after a crash between load and acknowledgement, or for two runs at once, the registry's
 acknowledgement is replayed (nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
@@ -29,12 +30,10 @@ acknowledgement is replayed (nothing loaded twice); a re-delivered file is ackno
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, TriggerRule, dag, get_current_context, task
+from airflow.sdk import TriggerRule, dag, get_current_context, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-
-RETURNS = Asset("recouvra://warehouse/core/return_file")
-
+from recouvra.airflow_adapter.assets import RETURN_FILES, emit
 
 
 @dag(
@@ -100,7 +99,7 @@ def returns_ingest() -> None:
             print(record_deliveries(wh, delivered))
         return delivered
 
-    @task(outlets=[RETURNS])
+    @task(outlets=[RETURN_FILES])
     def report(ingested: list[dict], delivered: list[list[dict]]) -> dict:
         """Files and rows per agency; fail if any file could not be ingested (it stays in inbox/)."""
         from airflow.exceptions import AirflowFailException
@@ -111,6 +110,7 @@ def returns_ingest() -> None:
         print("\n".join(lines))
         if errors:
             raise AirflowFailException("files not ingested (left in inbox/):\n" + "\n".join(errors))
+        emit(RETURN_FILES, run_date().month, ingested)
         return summary
 
     ingested = ingest(fetch_inbox.expand(agency=list_agencies()))

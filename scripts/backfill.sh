@@ -8,10 +8,10 @@
 # Airflow stack of its own (scripts/stack.sh: api-server, scheduler, dag-processor, triggerer;
 # LocalExecutor; SQLite metadata, or STACK_DB_URL) that creates no run of its own (STACK_REPLAY_ONLY=1).
 # Then, month by month as the demo does (scripts/demo-lib.sh: the source advances, the agencies
-# answer), every DAG run of the demo is asked of the scheduler at the demo's logical instant: scheduled
-# DAGs by `airflow backfill create --from-date T --to-date T`, the asset-driven and unscheduled ones
-# (debtor_master, collections_reconcile, warehouse_setup) by a run triggered with that logical date,
-# each waited for. Ends with `recouvra fingerprint --out TARGET_DIR/fingerprint.json`; every process it
+# answer), every DAG run of the demo is asked of the scheduler at the demo's logical instant: the DAGs on
+# a clock by `airflow backfill create --from-date T --to-date T`, the asset-scheduled and unscheduled
+# ones (debtor_master, collections_reconcile, assignment_monthly, commission_monthly, kpi_load,
+# warehouse_setup) by a run triggered with that logical date, each waited for. Ends with `recouvra fingerprint --out TARGET_DIR/fingerprint.json`; every process it
 # started is stopped by its PID, also on failure.
 # Settings: SCALE [S], SEED [42], DEMO_MONTHS [3], DEMO_START [the demo's], STACK_DB_URL [SQLite].
 set -euo pipefail

@@ -2,13 +2,15 @@
 # (`make reproduce`): one place says which runs make a month and in which order.
 # Needs: scripts/env.sh sourced, $logs (the log folder), the embedded SFTP server started.
 #
-# Every run takes the logical instant its DAG's schedule gives it (the fund's local time), so that the
-# demo's runs and a replay of the same months by Airflow's scheduler (scripts/backfill.sh:
-# `airflow backfill create` of each instant) are the very same runs:
+# Every run takes an explicit logical instant (the fund's local time), so that the demo's runs and a
+# replay of the same months by Airflow's scheduler (scripts/backfill.sh: `airflow backfill create` of
+# each instant for the DAGs on a clock, a run triggered at that instant for the others) are the very
+# same runs:
 #   portfolio_extract 1st 02:00 ("0 2 * * *"), then debtor_master and collections_reconcile at the same
-#   instant (they follow its asset); assignment_monthly 1st 06:00; commission_monthly 2nd 08:00;
-#   kpi_load 3rd 09:00; payments_weekly the first Monday from the 4th, 07:00; returns_ingest the last
-#   day, 23:00 (hourly).
+#   instant (they follow its assets); assignment_monthly 1st 06:00; commission_monthly 2nd 08:00;
+#   kpi_load 3rd 09:00 (these three wait for assets, docs/architecture.md "Data-aware scheduling": the
+#   instants are those of their former clocks, kept so that every file and row stays as it was);
+#   payments_weekly the first Monday from the 4th, 07:00; returns_ingest the last day, 23:00 (hourly).
 # RUNNER=scheduler makes run_dag drive a running stack (scripts/scheduler_run.py) instead of
 # `airflow dags test`.
 
@@ -28,7 +30,10 @@ run_dag() {  # run_dag DAG_ID LOGICAL_DATE: one real DAG run (`airflow dags test
   printf '  %-28s %-20s ' "$dag" "$date"
   if [ "${RUNNER:-dags-test}" = scheduler ]; then
     local how=backfill
-    case "$dag" in warehouse_setup|debtor_master|collections_reconcile) how=trigger ;; esac
+    case "$dag" in  # no backfill takes a DAG without a clock (on assets, or manual): trigger it
+      warehouse_setup|debtor_master|collections_reconcile) how=trigger ;;
+      assignment_monthly|commission_monthly|kpi_load) how=trigger ;;
+    esac
     if python scripts/scheduler_run.py "$how" "$dag" "$date" >"$log" 2>&1; then
       echo "$how: $(tail -n 1 "$log")"; return 0
     fi

@@ -4,7 +4,8 @@
 # first two months' DAG runs one by one (the agencies are not asked to send again: their returns are
 # in); fingerprint and compare; run `make demo` again from the start; fingerprint and compare; replay
 # the whole range under Airflow's own scheduler into a fresh folder (scripts/backfill.sh: `airflow
-# backfill create` of every scheduled run, LocalExecutor) and compare its fingerprint too.
+# backfill create` of every run on a clock, the asset-scheduled DAGs triggered at the same instants,
+# LocalExecutor) and compare its fingerprint too.
 # Prints the figures (files compared, rows compared, differences) and fails on any difference.
 # Usage: scripts/reproduce.sh "<the make demo command line>"   (REPRODUCE_BACKFILL=0 skips the replay)
 set -euo pipefail

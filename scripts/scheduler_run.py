@@ -4,7 +4,9 @@ replayed by Airflow's scheduler (scripts/backfill.sh) instead of `airflow dags t
     python scripts/scheduler_run.py ready                    wait until every DAG is parsed; unpause them
     python scripts/scheduler_run.py backfill DAG INSTANT     `airflow backfill create` of that one instant
     python scripts/scheduler_run.py trigger DAG INSTANT      a run with that logical date (asset-scheduled
-                                                             and unscheduled DAGs, which no backfill takes)
+                                                             and unscheduled DAGs, which no backfill takes:
+                                                             the monthly DAGs wait for assets, see
+                                                             docs/architecture.md "Data-aware scheduling")
 
 INSTANT is the fund's local wall time (Africa/Casablanca), as the demo writes it: ``2026-07-01T02:00``.
 The stack runs with ``[scheduler] use_job_schedule`` off (scripts/stack.sh, STACK_REPLAY_ONLY=1): unpaused

@@ -245,6 +245,18 @@ def test_celery_stack_runs_the_dags(pg_url: str, tmp_path: Path, pytestconfig: p
         states = _task_states(api, "portfolio_extract", "stack_extract")
         assert run["state"] == "success", states
         assert sum(1 for k in states if k.startswith("extract[")) >= 5, states
+        # Its report emitted the lake's asset, source_snapshots, with the extras the DAGs it triggers read
+        # (docs/architecture.md, "Data-aware scheduling"): every table published, the run's instant.
+        from recouvra.lake import TABLES
+
+        # (unpaused, the DAG also gets a run of its own clock: only this run's events are looked at)
+        events = api.get("/api/v2/assets/events?source_dag_id=portfolio_extract&source_run_id=stack_extract")
+        events = events["asset_events"]
+        assert [(e["name"], e["source_task_id"]) for e in events] == [("source_snapshots", "report")], events
+        extra = events[0]["extra"]
+        assert (extra["month"], extra["files"], extra["logical_date"]) == (
+            "2026-11", len(TABLES), "2026-11-01T01:00:00+01:00"), extra
+        assert extra["rows"] >= 300, extra
 
         # The Celery worker ran the tasks: one result per task in the PostgreSQL result backend.
         engine = sqlalchemy.create_engine(pg_url)

@@ -4,7 +4,10 @@ DAG files import what they share from here: ``DEFAULT_ARGS`` (retries, time-out,
 ``START_DATE``, the pools, the connection ids, and inside task bodies the run's context and resources
 (``settings``, ``source_url``, ``warehouse_url``, ``run_date``) and ``publish_for_agency``. Its modules:
 
-* :mod:`~recouvra.airflow_adapter.runtime`: configuration, connections as URLs, the run's date;
+* :mod:`~recouvra.airflow_adapter.runtime`: configuration, connections as URLs, the run's date (from
+  its logical date, or from the asset events that triggered it);
+* :mod:`~recouvra.airflow_adapter.assets`: every asset (standard URI, name, group) and the rules of the
+  events the DAGs emit on them (extras; no event when nothing was produced);
 * :mod:`~recouvra.airflow_adapter.callbacks`: failure and retry alerts, the run summary (listener);
 * :mod:`~recouvra.airflow_adapter.sftp`: an SFTP client from an agency's Airflow connection.
 

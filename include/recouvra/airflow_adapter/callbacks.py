@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from recouvra.airflow_adapter.runtime import settings
+from recouvra.airflow_adapter.runtime import instant_of, settings
 from recouvra.calendar import month_label
 from recouvra.operations import (
     ALERTS_CONN_ID,
@@ -68,8 +68,10 @@ def alert_from_context(context: Mapping[str, Any], kind: str) -> Alert:
 
     ti = context["ti"]
     dag_run = context.get("dag_run")
-    when = context.get("logical_date") or getattr(dag_run, "logical_date", None) \
-        or getattr(dag_run, "run_after", None)
+    when = context.get("logical_date") or getattr(dag_run, "logical_date", None)
+    run_after = getattr(dag_run, "run_after", None)
+    if when is None and run_after is not None:  # asset-triggered: the month of the events that triggered it
+        when = instant_of(None, context.get("triggering_asset_events"), run_after)
     map_index = getattr(ti, "map_index", -1)
     map_index = -1 if map_index is None else map_index
     try_number = getattr(ti, "try_number", 0) or 0

@@ -1,7 +1,8 @@
 """The run's context and resources from Airflow: configuration, connections, the run's date.
 
 Turns Airflow connections into the plain values the core needs (database URLs) and the Airflow
-context into the run's date. Imported at DAG parse time: keep it light (no pandas, pyarrow, duckdb,
+context into the run's date: its logical date, or for an asset-triggered run the logical date of the
+run that produced its inputs. Imported at DAG parse time: keep it light (no pandas, pyarrow, duckdb,
 sqlalchemy at module level).
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
 from recouvra.calendar import FUND_TZ, FUND_TZ_NAME, RunDate
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
     from recouvra.config import Settings
 
@@ -71,15 +73,64 @@ def warehouse_url() -> str:
     return connection_url(s.storage.warehouse_conn_id, s.warehouse_url)
 
 
-def run_date() -> RunDate:
-    """The run's date (:class:`~recouvra.calendar.RunDate`: its day, month, previous month and data cut
-    in the fund's time zone), derived once here from the Airflow context: its logical date, or when it
-    was queued for runs that have none (asset-triggered). Tasks pass its parts down, typed."""
+#: The extra every asset event of the pipeline carries (recouvra.airflow_adapter.assets): the producing
+#: run's logical instant, ISO 8601 with its offset, so that a run the event triggers knows its date.
+LOGICAL_DATE_EXTRA = "logical_date"
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    """Airflow stores instants in UTC: a naive one is read as UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def event_instants(
+    events: Mapping[Any, Sequence[Any]] | None, asset_name: str | None = None
+) -> list[dt.datetime]:
+    """The producing runs' logical instants (aware) carried by triggering asset events (their
+    ``logical_date`` extra), of every asset or of the asset named ``asset_name``. An event without
+    it (posted through the REST API, say) or with an unreadable one is left out."""
+    instants: list[dt.datetime] = []
+    for asset, evs in (events or {}).items():
+        if asset_name is not None and getattr(asset, "name", None) != asset_name:
+            continue
+        for event in evs:
+            stamp = (getattr(event, "extra", None) or {}).get(LOGICAL_DATE_EXTRA)
+            if not isinstance(stamp, str):
+                continue
+            try:
+                instants.append(_aware(dt.datetime.fromisoformat(stamp)))
+            except ValueError:
+                log.warning("asset event of %s: unreadable %s extra %r, ignored",
+                            getattr(asset, "name", asset), LOGICAL_DATE_EXTRA, stamp)
+    return instants
+
+
+def instant_of(logical_date: dt.datetime | None, events: Mapping[Any, Sequence[Any]] | None,
+               run_after: dt.datetime) -> dt.datetime:
+    """The instant a run stands for (aware): its logical date when it has one (a scheduled, backfilled
+    or triggered run, ``airflow dags test``); for an asset-triggered run, which has none, the latest
+    logical instant among the events that triggered it, so that the chain extraction → debtor master
+    → reconciliation → the monthly DAGs keeps the extraction's date however late each link runs;
+    when no event says, when the run was queued (``run_after``)."""
+    if logical_date is not None:
+        return _aware(logical_date)
+    return max(event_instants(events), default=_aware(run_after))
+
+
+def run_instant() -> dt.datetime:
+    """The run's instant (:func:`instant_of`) from the Airflow context of the running task."""
     from airflow.sdk import get_current_context
 
     ctx = get_current_context()
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    return RunDate.at(when)
+    return instant_of(ctx.get("logical_date"), ctx.get("triggering_asset_events"), ctx["dag_run"].run_after)
+
+
+def run_date() -> RunDate:
+    """The run's date (:class:`~recouvra.calendar.RunDate`: its day, month, previous month and data cut
+    in the fund's time zone), derived once here from the run's instant (:func:`instant_of`: its logical
+    date, or for an asset-triggered run the logical date of the run that produced its inputs). Tasks
+    pass its parts down, typed."""
+    return RunDate.at(run_instant())
 
 
 def run_clock() -> dt.datetime:
@@ -87,12 +138,7 @@ def run_clock() -> dt.datetime:
     instant. A live run reads the time it stands for; a re-run or backfill of a past hour reads that
     hour, so what it stamps (a return file's ``received_at``) is the same whenever it runs, and a file
     fetched by a run dates from that run's month, never from the day somebody re-ran it."""
-    from airflow.sdk import get_current_context
-
-    ctx = get_current_context()
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
-    return min(dt.datetime.now(dt.UTC), aware.astimezone(dt.UTC))
+    return min(dt.datetime.now(dt.UTC), run_instant().astimezone(dt.UTC))
 
 
 def logical_wall_time() -> dt.datetime:
@@ -100,9 +146,4 @@ def logical_wall_time() -> dt.datetime:
     extraction's upper bound (a run of 02:00 takes the source's rows changed up to 02:00 that day).
     Derived here, beside :func:`run_date` whose ``day`` it falls on; one cut for every stage is the
     as-of reads' business (issue "Time-correct months")."""
-    from airflow.sdk import get_current_context
-
-    ctx = get_current_context()
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
-    return aware.astimezone(FUND_TZ).replace(tzinfo=None)
+    return run_instant().astimezone(FUND_TZ).replace(tzinfo=None)

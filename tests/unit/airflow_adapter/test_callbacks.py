@@ -50,6 +50,20 @@ def test_the_alert_names_the_task_its_month_its_try_and_the_error(data_dir: Path
     assert mapped.map_index == 3 and mapped.error == "(no exception in context)"
 
 
+def test_an_asset_triggered_run_s_alert_names_the_month_of_its_triggering_events(data_dir: Path) -> None:
+    from airflow.sdk import Asset
+
+    context = _context(RuntimeError("integrity"))
+    # queued on the 1st of December (Casablanca) by the recalls the extraction of 30 November led to
+    queued = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)
+    context["dag_run"] = SimpleNamespace(logical_date=None, run_after=queued)
+    context["triggering_asset_events"] = {
+        Asset(name="recalls"): [SimpleNamespace(extra={"logical_date": "2026-11-30T02:00:00+01:00"})]}
+    assert alert_from_context(context, "FAILED").month == "2026-11"
+    context["triggering_asset_events"] = {}
+    assert alert_from_context(context, "FAILED").month == "2026-12"
+
+
 def test_retries_and_failures_go_to_the_alerts_log_beside_the_lake(data_dir: Path) -> None:
     assert data_root() == data_dir
     notify_retry(_context(TimeoutError("sftp slow")))

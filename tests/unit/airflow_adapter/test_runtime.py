@@ -89,3 +89,51 @@ def test_the_run_clock_is_now_but_never_later_than_the_run_s_logical_instant(
     context = {"logical_date": future, "dag_run": SimpleNamespace(run_after=None)}
     before = dt.datetime.now(dt.UTC)
     assert before <= runtime.run_clock() <= dt.datetime.now(dt.UTC)
+
+
+def _events(*stamps_by_asset: tuple[str, list[str | None]]) -> dict[object, list[SimpleNamespace]]:
+    """A fake ``triggering_asset_events``: asset -> its events (``logical_date`` extra, or none)."""
+    from airflow.sdk import Asset
+
+    return {
+        Asset(name=name): [SimpleNamespace(extra={} if s is None else {"logical_date": s}) for s in stamps]
+        for name, stamps in stamps_by_asset
+    }
+
+
+def test_a_run_s_instant_is_its_logical_date_else_the_latest_of_its_triggering_events() -> None:
+    queued = pendulum.datetime(2026, 11, 1, 0, 20, tz="UTC")
+    late = pendulum.datetime(2026, 10, 31, 22, tz="UTC")  # 23:00 in Casablanca, the month's last day
+    events = _events(("debtor_master", ["2026-10-30T02:00:00+01:00", "2026-10-31T02:00:00+01:00"]),
+                     ("return_files", ["2026-10-31T23:00:00+01:00", None, "not a date"]))
+    # a scheduled, backfilled or triggered run (and `airflow dags test`): its logical date
+    assert runtime.instant_of(late, events, queued) == late
+    # asset-triggered: the latest producing run's instant, not when the run was queued (already November)
+    assert runtime.instant_of(None, events, queued) == dt.datetime(2026, 10, 31, 22, tzinfo=dt.UTC)
+    # events that carry no readable instant: when it was queued; naive instants are UTC
+    assert runtime.instant_of(None, _events(("return_files", [None, "x"])), queued) == queued
+    assert runtime.instant_of(None, {}, dt.datetime(2026, 11, 1, 0, 20)) == queued
+    assert runtime.event_instants(events, "debtor_master") == [
+        dt.datetime(2026, 10, 30, 1, tzinfo=dt.UTC), dt.datetime(2026, 10, 31, 1, tzinfo=dt.UTC)]
+
+
+def test_an_asset_triggered_run_takes_its_date_and_clock_from_the_events_that_triggered_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """commission_monthly triggered after midnight by the recalls of the 1st: the month before is still
+    the one the extraction of the 1st closed, whenever the chain runs."""
+    import airflow.sdk
+
+    context = {
+        "logical_date": None,
+        "dag_run": SimpleNamespace(run_after=pendulum.datetime(2026, 12, 1, 23, 30, tz="UTC")),  # the 2nd
+        "triggering_asset_events": _events(("recalls", ["2026-12-01T02:00:00+01:00"])),
+    }
+    monkeypatch.setattr(airflow.sdk, "get_current_context", lambda: context)
+    assert runtime.run_date() == RunDate(dt.date(2026, 12, 1))
+    assert runtime.run_date().previous_month == dt.date(2026, 11, 1)
+    assert runtime.run_clock() == dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC)
+    assert runtime.logical_wall_time() == dt.datetime(2026, 12, 1, 2)
+    # no event says (an event posted through the API): when the run was queued, as before
+    context["triggering_asset_events"] = _events(("recalls", [None]))
+    assert runtime.run_date() == RunDate(dt.date(2026, 12, 2))
