@@ -1,7 +1,8 @@
 """Re-runs and backfills reproduce (issue 12), as a new user checks it: `make demo`, then `make reproduce`.
 
 Three months of the cycle (MONTHS=2: July, August and September 2026's runs) at the demo's scale S
-(``REPRODUCE_SCALE``: S, or a number of employers for a quicker local run), through real Airflow task runs (`airflow dags test`), with the source advancing month by month.
+(``REPRODUCE_SCALE``: S, or a number of employers for a quicker local run), through real Airflow task
+runs (`airflow dags test`), with the source advancing month by month.
 `make reproduce` fingerprints every file in the agencies' outboxes and every mart row, re-runs the first
 two months' DAG runs one by one, compares, runs `make demo` again from the start, compares again, then
 replays the whole range under Airflow's own scheduler in a fresh folder (`airflow backfill create` of
