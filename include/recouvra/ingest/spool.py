@@ -2,10 +2,12 @@
 
 A, :func:`fetch_inbox`: list the complete files of ``inbox/`` (``.part`` files are skipped by the
 client), download each return file, and its ``.sha256`` sidecar when one is there, into the local
-spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where the file came from, its
-size, remote modification time, sha256 and ``received_at``: when the fund fetched it, by the fund's
-clock. The modification time is the agency's to set (``put -p`` keeps the date of the agency's own
-disk): it dates nothing; step C compares it to see whether the file was replaced since it was fetched.
+spool ``data/inbox/<AGENCY>/<run>/files/`` (:func:`spool_dir`; step B writes the acknowledgements in
+``<run>/acks/``: no name an agency gives a file can reach the other folder, not even ``acks``). Each
+item says where the file came from, its size, remote modification time, sha256 and ``received_at``:
+when the fund fetched it, by the fund's clock. The modification time is the agency's to set
+(``put -p`` keeps the date of the agency's own disk): it dates nothing; step C compares it to see
+whether the file was replaced since it was fetched.
 A file larger than the contract's 50 MiB is not downloaded (nor its sidecar): its item has no
 ``local_path``, its ``received_at`` is when the fund listed it and left it there, and step B answers
 it F005 from the size the listing gave, so neither the spool's disk nor the ingestion's memory grows
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The folder of a run's spool that holds the files downloaded from ``inbox/`` (and their sidecars);
+#: the acknowledgements go beside it (:data:`recouvra.ingest.load.ACKS_FOLDER`), never among them.
+FILES_FOLDER = "files"
 
 
 def spool_dir(root: Path, agency: str, run: str) -> Path:
@@ -68,7 +73,8 @@ def fetch_inbox(
     """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
 
     Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
-    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``; ``received_at``
+    mtime, received_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``; the files are
+    downloaded into ``local_dir/files/`` (``spool_dir`` is ``local_dir``); ``received_at``
     is the fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the second) when the
     file's download completed. A file above ``max_bytes`` (the contract's limit) is left on the
     server: ``sha256``, ``local_path`` and ``sidecar_path`` are None, ``size`` is the listing's and
@@ -79,7 +85,8 @@ def fetch_inbox(
     fails, no other's.
     """
     local_dir = Path(local_dir)
-    local_dir.mkdir(parents=True, exist_ok=True)
+    files_dir = local_dir / FILES_FOLDER
+    files_dir.mkdir(parents=True, exist_ok=True)
     entries = client.list_ready(INBOX)
     by_name = {e.name: e for e in entries}
     items: list[dict[str, Any]] = []
@@ -88,9 +95,9 @@ def fetch_inbox(
             if entry.name.removesuffix(SIDECAR_SUFFIX) not in by_name:
                 log.info("%s: sidecar %s has no file in inbox/ yet; left alone", agency, entry.name)
             continue
-        local = local_dir / entry.name
+        local = files_dir / entry.name
         sidecar = by_name.get(entry.name + SIDECAR_SUFFIX)
-        local_sidecar = local_dir / (entry.name + SIDECAR_SUFFIX)
+        local_sidecar = files_dir / (entry.name + SIDECAR_SUFFIX)
         if entry.size > max_bytes:
             log.warning("%s: %s is %s bytes, above the %s accepted: not downloaded (F005)", agency,
                         entry.name, f"{entry.size:,}", f"{max_bytes:,}")
