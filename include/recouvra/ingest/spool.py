@@ -33,7 +33,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recouvra.exchange.names import ACKS, INBOX, PROCESSED, SIDECAR_SUFFIX
+from recouvra.exchange.names import ACKS, INBOX, NAME_MAX_BYTES, PROCESSED, SIDECAR_SUFFIX, fit_name
 from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 
@@ -102,7 +102,7 @@ def fetch_inbox(
             log.warning("%s: %s is %s bytes, above the %s accepted: not downloaded (F005)", agency,
                         entry.name, f"{entry.size:,}", f"{max_bytes:,}")
             for stale in (local, local_sidecar):  # from an earlier attempt into the same spool
-                stale.unlink(missing_ok=True)
+                _discard(stale)
             size, sha256, local_path, sidecar_path = entry.size, None, None, None
             received_at = clock().astimezone(dt.UTC).isoformat()
         else:
@@ -113,7 +113,7 @@ def fetch_inbox(
             elif sidecar is not None:
                 client.download(sidecar.path, local_sidecar)
             else:
-                local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool
+                _discard(local_sidecar)  # from an earlier attempt into the same spool
             size, sha256, local_path = got.size, got.sha256, str(local)
             sidecar_path = str(local_sidecar) if sidecar is not None else None
         items.append({
@@ -133,6 +133,13 @@ def fetch_inbox(
     return items
 
 
+def _discard(path: Path) -> None:
+    """Remove a spool file left by an earlier attempt; a name too long to be a file is none (the
+    sidecar of a file whose name already takes 249 bytes or more cannot exist)."""
+    if len(path.name.encode("utf-8", "surrogateescape")) <= NAME_MAX_BYTES:
+        path.unlink(missing_ok=True)
+
+
 def _now() -> str:
     """The fund's clock, UTC to the second, as ``core.publication_log`` records publications."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -140,14 +147,16 @@ def _now() -> str:
 
 def _free_name(name: str, taken: set[str], received_at: str) -> str:
     """``name``, or ``name.<received stamp>`` when ``inbox/processed/`` already holds one of that name
-    (an earlier file is evidence: never overwritten)."""
+    (an earlier file is evidence: never overwritten). A stamped name that would not be a file name
+    with its sidecar's ``.sha256`` is cut and marked (:func:`recouvra.exchange.names.fit_name`)."""
     if name not in taken:
         return name
     stamp = dt.datetime.fromisoformat(received_at).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate, n = f"{name}.{stamp}", 1
+    room = len(SIDECAR_SUFFIX)
+    candidate, n = fit_name(name, f".{stamp}", room=room), 1
     while candidate in taken:
         n += 1
-        candidate = f"{name}.{stamp}.{n}"
+        candidate = fit_name(name, f".{stamp}.{n}", room=room)
     return candidate
 
 

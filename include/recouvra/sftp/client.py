@@ -32,7 +32,7 @@ import paramiko
 
 from recouvra.exchange.errors import ManifestError
 from recouvra.exchange.manifest import check_listed, read_file_list
-from recouvra.exchange.names import OUTBOX, PART_SUFFIX
+from recouvra.exchange.names import OUTBOX, PART_SUFFIX, fit_name
 from recouvra.sftp.errors import (
     Endpoint,
     SftpAuthError,
@@ -351,7 +351,8 @@ class ParamikoSftpClient:
         """Copy a remote file to ``local_path`` (via a local ``.part``); return its size and sha256."""
         local_path = Path(local_path)
         local_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = local_path.with_name(local_path.name + PART_SUFFIX)
+        # a name of 251 to 255 bytes has no room for .part: the temporary name is cut and marked
+        tmp = local_path.with_name(fit_name(local_path.name, PART_SUFFIX))
         h = hashlib.sha256()
         size = 0
         try:

@@ -376,3 +376,27 @@ def test_a_file_named_acks_is_acknowledged_like_any_other_and_blocks_no_other(
     assert sorted(p.name for p in (account.root / "outbox" / "acks").iterdir()) == sorted([
         f"{Path(NAME).stem}.ack.json", "acks.ack.json"])
     assert sorted(p.name for p in (account.root / "inbox" / "processed").iterdir()) == [NAME, "acks"]
+
+
+@pytest.mark.parametrize("length", [240, 246, 250, 255])
+def test_a_file_whose_name_is_as_long_as_a_name_can_be_is_acknowledged_and_moved_twice(
+    account: FolderAccount, empty_wh: Warehouse, tmp_path: Path, length: int
+) -> None:
+    """A name of up to 255 bytes reaches inbox/ (the agency may upload without .part). Its answer once
+    failed to be written (<stem>.rejects.csv longer than a name can be) and the file stayed, refused
+    again each hour; from 249 bytes the fetch itself failed, and with it every file of the agency."""
+    name = "AG01_PAYMENTS_20261125_01_" + "X" * (length - 30) + ".csv"
+    assert len(name.encode()) == length
+    clock = ticking()
+    for run in ("run1", "run2"):  # the second time, its name is taken in processed/: a stamp is added
+        account.drop(name, b"dossier_id;payment_id\nD1;P1\n")
+        account.drop(NAME, b"dossier_id;payment_id\n")
+        items = run_once(account, empty_wh, tmp_path / run, clock)
+        assert [(i["file_name"], i["error"], i["status"]) for i in items] == [
+            (NAME, None, "REJECTED"), (name, None, "REJECTED")]
+    acks = account.root / "outbox" / "acks"
+    answers = sorted(p.name for p in acks.iterdir() if p.name not in (ack_name(NAME), ack_name(NAME, 2)))
+    assert len(answers) == 4 and all(len((a + ".part").encode()) <= 255 for a in answers)  # 2 acks, 2 rejects
+    processed = sorted(p.name for p in (account.root / "inbox" / "processed").iterdir())
+    assert len(processed) == 4 and name in processed
+    assert [p.name for p in (account.root / "inbox").iterdir() if p.is_file()] == []
