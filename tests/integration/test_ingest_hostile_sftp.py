@@ -8,7 +8,8 @@ a path into a folder that does not exist, a name that is a folder (``processed``
 50 MiB (``File too large``) are refused: never received, never answered. ``..``, ``/`` and ``./`` are
 resolved inside the home: what lands in ``inbox/`` under a name is received under that name, what
 lands elsewhere is not. The bulk (thousands of files, an account that is a local folder):
-tests/unit/ingest/test_hostile.py.
+tests/unit/ingest/test_hostile.py. The same stories into the production warehouse engine
+(PostgreSQL, whose loads go through COPY): the last test here.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 FILES_PER_STORY = 25
 FILES = int(os.environ.get("RECOUVRA_HOSTILE_SFTP_FILES", "400"))
+PG_FILES = int(os.environ.get("RECOUVRA_HOSTILE_PG_FILES", "200"))
 PHASES = tuple(p for p in Phase if p is not Phase.shrink or os.environ.get("RECOUVRA_HOSTILE_SHRINK") != "0")
 
 
@@ -84,3 +86,36 @@ def test_hostile_files_over_sftp_are_each_acknowledged_once_counted_and_stored_a
     assert set(tally.statuses) == {"ACCEPTED", "PARTIAL", "REJECTED", "DUPLICATE"}, tally.statuses
     assert sum(tally.refused.values()) > 0, "no upload the server refused"
     assert tally.generated["name:not_utf8"], "no name the server holds as bytes only"
+
+
+@pytest.mark.postgres
+def test_hostile_files_into_postgresql_are_each_acknowledged_once_counted_and_stored_verbatim(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL is the production warehouse: its bulk loads go through COPY (CSV), where a cell of
+    quotes, line ends, a lone backslash-dot or a megabyte must come back exactly as sent."""
+    tally = hostile.Tally()
+    clock = hostile.Clock()
+    codes = hostile.agencies()
+    debtors = iter(range(100, 10**9, 3))
+    with connect(pg_url) as wh:
+        migrate_connection(wh)
+        hostile.seed_world(wh)
+
+        @settings(max_examples=max(1, PG_FILES // FILES_PER_STORY), derandomize=True, deadline=None,
+                  database=None, suppress_health_check=list(HealthCheck), phases=PHASES)
+        @given(plans=hostile.stories(FILES_PER_STORY))
+        def story(plans: list[Any]) -> None:
+            agency = next(codes)
+            hostile.seed_agency(wh, agency, next(debtors))
+            account = hostile.LocalAccount(tmp_path / "sftp" / agency)
+            try:
+                hostile.run_story(wh, plans, account, agency, tmp_path / "spool", clock, tally)
+            finally:
+                hostile.cleanup(account.home)
+                hostile.cleanup(tmp_path / "spool" / agency)
+
+        story()
+
+    assert tally.acked == tally.received > 0
+    assert {"ACCEPTED", "PARTIAL", "REJECTED"} <= set(tally.statuses), tally.statuses
