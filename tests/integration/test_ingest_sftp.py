@@ -434,3 +434,55 @@ def test_a_file_above_the_limit_already_in_an_inbox_is_answered_f005_without_bei
     assert wh.query("SELECT file_name, file_type FROM core.publication_log WHERE period_label = "
                     "'AG01_PAYMENTS_20261125_01'") == [("AG01_PAYMENTS_20261125_01.ack.json", "ACK")]
     assert wh.query("SELECT phone_1 FROM core.dim_debtor WHERE debtor_id = 1") == [("+212612345678",)]
+
+
+def put_raw(server: EmbeddedSftpServer, agency: str, files: dict[bytes, bytes]) -> None:
+    """The agency uploads under names given as bytes, straight under the final name (a client may):
+    names no text can hold, names as long as a name can be."""
+    import paramiko
+
+    account = server.account(agency)
+    transport = paramiko.Transport((server.host, server.port))
+    try:
+        transport.connect(username=account.username,
+                          pkey=paramiko.Ed25519Key.from_private_key_file(str(account.key_file)))
+        sftp = paramiko.SFTPClient.from_transport(transport)
+        assert sftp is not None
+        for name, data in files.items():
+            with sftp.open(b"inbox/" + name, "wb") as fh:
+                fh.write(data)
+    finally:
+        transport.close()
+
+
+def test_names_no_text_holds_and_names_of_255_bytes_are_acknowledged_and_stop_no_other_file(
+    sftp_server: EmbeddedSftpServer, wh: Warehouse, tmp_path: Path
+) -> None:
+    """An SFTP name is bytes: one that is not UTF-8 made the listing of inbox/ fail (paramiko could
+    not decode it), and with it every fetch and delivery of the agency, run after run; a name of 251
+    to 255 bytes failed the download (its .part was longer than a name can be). Each is now read (the
+    undecodable bytes written \\xNN), answered F001 and moved to inbox/processed/ under the name the
+    fund read."""
+    good = return_csv(PAYMENTS, [["D202611-000001", "P1", "2026-11-10", "10.00", "CHEQUE", ""]])
+    odd = b"AG01_PAYMENTS_20261125_02\xe9.csv"
+    long = b"AG01_PAYMENTS_20261125_03_" + b"X" * 223 + b".csv"
+    assert len(long) == 253
+    put_raw(sftp_server, "AG01", {odd: good + b"\n", odd + b".sha256": b"0" * 64, long: good + b"\n\n",
+                                  b"AG01_PAYMENTS_20261125_01.csv": good})
+
+    groups = run_pipeline(sftp_server, wh, tmp_path / "spool", "run1")
+
+    read = "AG01_PAYMENTS_20261125_02\\xe9.csv"
+    assert {(i["file_name"], i["status"], i["error"]) for g in groups for i in g["items"]} == {
+        ("AG01_PAYMENTS_20261125_01.csv", "ACCEPTED", None), (read, "REJECTED", None),
+        (long.decode(), "REJECTED", None)}
+    assert wh.query("SELECT file_name, file_error_code FROM core.return_file WHERE file_error_code "
+                    "IS NOT NULL ORDER BY 1") == [(read, "F001"), (long.decode(), "F001")]
+    home = sftp_server.account("AG01").home
+    assert sorted(os.listdir(home / "inbox")) == ["processed"]
+    assert sorted(os.listdir(os.fsencode(home / "inbox" / "processed"))) == sorted([
+        b"AG01_PAYMENTS_20261125_01.csv", read.encode(), read.encode() + b".sha256", long])
+    acks = sorted(os.listdir(home / "outbox" / "acks"))
+    assert "AG01_PAYMENTS_20261125_02\\xe9.ack.json" in acks and len(acks) == 5  # 3 acks, 2 rejects
+    ack = json.loads((home / "outbox" / "acks" / "AG01_PAYMENTS_20261125_02\\xe9.ack.json").read_text())
+    assert (ack["file"], ack["file_errors"][0]["code"]) == (read, "F001")

@@ -10,6 +10,8 @@
   for the n-th (n >= 2: the same name sent again, or ``X`` after ``X.csv``), so that no acknowledgement
   ever replaces another. A numbered name never ends in ``.ack.json`` or ``.rejects.csv``: it cannot be
   the contract's name of any file, and an agency that knows only the contract's names never sees it.
+  A file name may hold 255 bytes (:data:`NAME_MAX_BYTES`); when ``<stem>.rejects.<n>.csv.part`` would
+  not fit, the stem is cut and marked with its digest (:func:`fit_name`), the same for both answers.
 
 The publication stage and the fund's command line build names with these functions; the judge of
 return files, the ingestion and the simulated agencies read them with the parsers, so a name one side
@@ -19,6 +21,7 @@ writes is one the other side recognises.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +38,9 @@ INBOX = "inbox"
 PROCESSED = "inbox/processed"
 HOME_FOLDERS: tuple[str, ...] = (OUTBOX, ACKS, INBOX, PROCESSED)
 PART_SUFFIX = ".part"
+#: The longest file name, in bytes, of a POSIX file system (NAME_MAX): the agency's server, the spool.
+NAME_MAX_BYTES = 255
+_DIGEST_MARK_CHARS = 16
 
 CSV_SUFFIX = ".csv"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -211,16 +217,39 @@ def file_stem(file_name: str) -> str:
     return file_name.removesuffix(CSV_SUFFIX)
 
 
+def fit_name(head: str, tail: str = "", *, room: int = 0) -> str:
+    """``head + tail`` when it fits in a file name with ``room`` bytes to spare (for a suffix added
+    later: ``.part``, a sidecar's ``.sha256``); else ``head`` cut on a character boundary, then ``~`` and
+    the first 16 hex digits of the sha256 of the whole ``head``, then ``tail``: two heads that differ
+    anywhere keep different names."""
+    budget = NAME_MAX_BYTES - room
+    if len((head + tail).encode("utf-8", "surrogateescape")) <= budget:
+        return head + tail
+    mark = "~" + hashlib.sha256(head.encode("utf-8", "surrogateescape")).hexdigest()[:_DIGEST_MARK_CHARS]
+    keep = max(0, budget - len(tail.encode("utf-8", "surrogateescape")) - len(mark))
+    return head.encode("utf-8", "surrogateescape")[:keep].decode("utf-8", "ignore") + mark + tail
+
+
+def _answer_stem(file_name: str, number: int) -> str:
+    """The stem the answers of ``file_name`` (the ``number``-th of its stem) are named after: its stem,
+    cut (:func:`fit_name`) when its rejects file, the longer answer, would not fit with ``.part``."""
+    stem = file_stem(file_name)
+    widest = _numbered(REJECTS_SUFFIX, number)
+    return fit_name(stem, widest, room=len(PART_SUFFIX)).removesuffix(widest)
+
+
 def ack_name(file_name: str, number: int = 1) -> str:
     """The acknowledgement of a received file: ``<file stem>.ack.json`` for the first file received
-    under its stem (the contract's name), ``<file stem>.ack.<number>.json`` for the ``number``-th."""
-    return file_stem(file_name) + _numbered(ACK_SUFFIX, number)
+    under its stem (the contract's name), ``<file stem>.ack.<number>.json`` for the ``number``-th. A
+    stem too long for ``<stem>.rejects.<n>.csv.part`` to be a file name is cut and marked (the
+    module's doc)."""
+    return _answer_stem(file_name, number) + _numbered(ACK_SUFFIX, number)
 
 
 def rejects_name(file_name: str, number: int = 1) -> str:
     """The rejected rows of a received file: ``<file stem>.rejects.csv``, or
     ``<file stem>.rejects.<number>.csv`` for the ``number``-th file of its stem (as :func:`ack_name`)."""
-    return file_stem(file_name) + _numbered(REJECTS_SUFFIX, number)
+    return _answer_stem(file_name, number) + _numbered(REJECTS_SUFFIX, number)
 
 
 def stem_names(stem: str) -> tuple[str, ...]:

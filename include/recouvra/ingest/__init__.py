@@ -3,11 +3,12 @@
 Four steps, shaped for Airflow's dynamic task mapping with a single warehouse writer:
 
 - A :func:`fetch_inbox` (mapped per agency, no warehouse): ``inbox/`` -> local spool
-  ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`), file and ``.sha256`` sidecar;
+  ``data/inbox/<AGENCY>/<run>/files/`` (:func:`spool_dir`), file and ``.sha256`` sidecar;
 - B :func:`ingest_fetched` / :func:`ingest_file` (one task, the only warehouse writer, one transaction
   per file): judge with the shared judge, register in ``core.return_file``, load accepted records,
   quarantine rejects verbatim, update the debtor master (:mod:`recouvra.ingest.master`), write the
-  acknowledgement locally. One file's failure is recorded in its item and stops no other file;
+  acknowledgement locally (``<run>/acks/``, beside the downloads). One file's failure is recorded in
+  its item and stops no other file;
 - C :func:`deliver_acks` (mapped per agency, no warehouse): acknowledgement to ``outbox/acks/``
   atomically, THEN the file to ``inbox/processed/``;
 - D :func:`record_deliveries` (the warehouse writer): every acknowledgement and rejects file uploaded

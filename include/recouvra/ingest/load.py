@@ -583,9 +583,11 @@ def ingest_fetched(
                                         acks_dir=Path(item["spool_dir"]) / ACKS_FOLDER, now=now,
                                         fetched_at=fetched_at)
             else:
+                # the acknowledgements beside the downloads, never among them (a file may be named acks)
+                acks = Path(item["spool_dir"]) / ACKS_FOLDER if item.get("spool_dir") else None
                 outcome = ingest_file(wh, Path(item["local_path"]), agency, on, received_at,
-                                      upload_mtime=item.get("mtime"), context=context, now=now,
-                                      fetched_at=fetched_at)
+                                      upload_mtime=item.get("mtime"), context=context, acks_dir=acks,
+                                      now=now, fetched_at=fetched_at)
             item.update(outcome, error=None)
         except Exception as exc:  # one file's failure is reported, the others go on
             log.exception("%s %s: not ingested, left in inbox/ for the next run", agency, item["file_name"])

@@ -2,10 +2,12 @@
 
 A, :func:`fetch_inbox`: list the complete files of ``inbox/`` (``.part`` files are skipped by the
 client), download each return file, and its ``.sha256`` sidecar when one is there, into the local
-spool ``data/inbox/<AGENCY>/<run>/`` (:func:`spool_dir`). Each item says where the file came from, its
-size, remote modification time, sha256 and ``received_at``: when the fund fetched it, by the fund's
-clock. The modification time is the agency's to set (``put -p`` keeps the date of the agency's own
-disk): it dates nothing; step C compares it to see whether the file was replaced since it was fetched.
+spool ``data/inbox/<AGENCY>/<run>/files/`` (:func:`spool_dir`; step B writes the acknowledgements in
+``<run>/acks/``: no name an agency gives a file can reach the other folder, not even ``acks``). Each
+item says where the file came from, its size, remote modification time, sha256 and ``received_at``:
+when the fund fetched it, by the fund's clock. The modification time is the agency's to set
+(``put -p`` keeps the date of the agency's own disk): it dates nothing; step C compares it to see
+whether the file was replaced since it was fetched.
 A file larger than the contract's 50 MiB is not downloaded (nor its sidecar): its item has no
 ``local_path``, its ``received_at`` is when the fund listed it and left it there, and step B answers
 it F005 from the size the listing gave, so neither the spool's disk nor the ingestion's memory grows
@@ -34,7 +36,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recouvra.exchange.names import ACKS, INBOX, PROCESSED, SIDECAR_SUFFIX
+from recouvra.exchange.names import ACKS, INBOX, NAME_MAX_BYTES, PROCESSED, SIDECAR_SUFFIX, fit_name
 from recouvra.exchange.spec import MAX_FILE_BYTES
 from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 
@@ -45,6 +47,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The folder of a run's spool that holds the files downloaded from ``inbox/`` (and their sidecars);
+#: the acknowledgements go beside it (:data:`recouvra.ingest.load.ACKS_FOLDER`), never among them.
+FILES_FOLDER = "files"
 
 
 def spool_dir(root: Path, agency: str, run: str) -> Path:
@@ -72,20 +77,21 @@ def fetch_inbox(
     """Step A: download the complete return files of ``inbox/`` (and their sidecars) to ``local_dir``.
 
     Returns one JSON-ready item per file, in name order: ``agency, file_name, remote_path, size,
-    mtime, received_at, fetched_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``;
-    ``received_at`` is the fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the
-    second) when the file's download completed; ``fetched_at`` the ``wall_clock`` (UTC, ISO 8601) just
-    before ``inbox/`` was listed, the same for every item: each copy was in ``inbox/`` after it. A file
-    above ``max_bytes`` (the contract's limit) is left on the server: ``sha256``, ``local_path`` and
-    ``sidecar_path`` are None, ``size`` is the listing's and ``received_at`` the fund's clock when it
-    was listed and left there (never the remote ``mtime``, which is kept: step C compares it). A
-    sidecar whose file is not in ``inbox/`` is left alone (its file may still be on its way). Raises
-    the client's
+    mtime, received_at, fetched_at, sha256, local_path, sidecar_remote, sidecar_path, spool_dir``; the
+    files are downloaded into ``local_dir/files/`` (``spool_dir`` is ``local_dir``); ``received_at`` is
+    the fund's ``clock`` (UTC, ISO 8601 as read: acknowledgements show it to the second) when the file's
+    download completed; ``fetched_at`` the ``wall_clock`` (UTC, ISO 8601) just before ``inbox/`` was
+    listed, the same for every item: each copy was in ``inbox/`` after it. A file above ``max_bytes``
+    (the contract's limit) is left on the server: ``sha256``, ``local_path`` and ``sidecar_path`` are
+    None, ``size`` is the listing's and ``received_at`` the fund's clock when it was listed and left
+    there (never the remote ``mtime``, which is kept: step C compares it). A sidecar whose file is not
+    in ``inbox/`` is left alone (its file may still be on its way). Raises the client's
     :class:`~recouvra.sftp.errors.SftpError` when the account cannot be read: that agency's task
     fails, no other's.
     """
     local_dir = Path(local_dir)
-    local_dir.mkdir(parents=True, exist_ok=True)
+    files_dir = local_dir / FILES_FOLDER
+    files_dir.mkdir(parents=True, exist_ok=True)
     fetched_at = wall_clock().astimezone(dt.UTC).isoformat()
     entries = client.list_ready(INBOX)
     by_name = {e.name: e for e in entries}
@@ -95,14 +101,14 @@ def fetch_inbox(
             if entry.name.removesuffix(SIDECAR_SUFFIX) not in by_name:
                 log.info("%s: sidecar %s has no file in inbox/ yet; left alone", agency, entry.name)
             continue
-        local = local_dir / entry.name
+        local = files_dir / entry.name
         sidecar = by_name.get(entry.name + SIDECAR_SUFFIX)
-        local_sidecar = local_dir / (entry.name + SIDECAR_SUFFIX)
+        local_sidecar = files_dir / (entry.name + SIDECAR_SUFFIX)
         if entry.size > max_bytes:
             log.warning("%s: %s is %s bytes, above the %s accepted: not downloaded (F005)", agency,
                         entry.name, f"{entry.size:,}", f"{max_bytes:,}")
             for stale in (local, local_sidecar):  # from an earlier attempt into the same spool
-                stale.unlink(missing_ok=True)
+                _discard(stale)
             size, sha256, local_path, sidecar_path = entry.size, None, None, None
             received_at = clock().astimezone(dt.UTC).isoformat()
         else:
@@ -113,7 +119,7 @@ def fetch_inbox(
             elif sidecar is not None:
                 client.download(sidecar.path, local_sidecar)
             else:
-                local_sidecar.unlink(missing_ok=True)  # from an earlier attempt into the same spool
+                _discard(local_sidecar)  # from an earlier attempt into the same spool
             size, sha256, local_path = got.size, got.sha256, str(local)
             sidecar_path = str(local_sidecar) if sidecar is not None else None
         items.append({
@@ -134,6 +140,13 @@ def fetch_inbox(
     return items
 
 
+def _discard(path: Path) -> None:
+    """Remove a spool file left by an earlier attempt; a name too long to be a file is none (the
+    sidecar of a file whose name already takes 249 bytes or more cannot exist)."""
+    if len(path.name.encode("utf-8", "surrogateescape")) <= NAME_MAX_BYTES:
+        path.unlink(missing_ok=True)
+
+
 def _now() -> str:
     """The fund's clock, UTC to the second, as ``core.publication_log`` records publications."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -141,14 +154,16 @@ def _now() -> str:
 
 def _free_name(name: str, taken: set[str], received_at: str) -> str:
     """``name``, or ``name.<received stamp>`` when ``inbox/processed/`` already holds one of that name
-    (an earlier file is evidence: never overwritten)."""
+    (an earlier file is evidence: never overwritten). A stamped name that would not be a file name
+    with its sidecar's ``.sha256`` is cut and marked (:func:`recouvra.exchange.names.fit_name`)."""
     if name not in taken:
         return name
     stamp = dt.datetime.fromisoformat(received_at).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate, n = f"{name}.{stamp}", 1
+    room = len(SIDECAR_SUFFIX)
+    candidate, n = fit_name(name, f".{stamp}", room=room), 1
     while candidate in taken:
         n += 1
-        candidate = f"{name}.{stamp}.{n}"
+        candidate = fit_name(name, f".{stamp}.{n}", room=room)
     return candidate
 
 

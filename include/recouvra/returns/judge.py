@@ -12,6 +12,7 @@ accepted, rejects and duplicates, so ``rows_received = accepted + rejected + dup
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -160,8 +161,11 @@ def judge_file(
                                  else sidecar_not_read(sidecar_size))
     except FileNotFoundError:
         sidecar = None
-    except OSError as exc:  # present but unreadable: the check it stands for fails
-        sidecar = f"<unreadable: {exc.strerror or exc}>".encode()
+    except OSError as exc:
+        # <name>.sha256 too long to be a file name: there is none; else present but unreadable, and
+        # the check it stands for fails
+        too_long = exc.errno == errno.ENAMETOOLONG
+        sidecar = None if too_long else f"<unreadable: {exc.strerror or exc}>".encode()
     return judge_bytes(
         path.name, data, agency, context, history, on=on, received_at=received_at, sidecar=sidecar
     )

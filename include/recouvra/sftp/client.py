@@ -32,7 +32,7 @@ import paramiko
 
 from recouvra.exchange.errors import ManifestError
 from recouvra.exchange.manifest import check_listed, read_file_list
-from recouvra.exchange.names import OUTBOX, PART_SUFFIX
+from recouvra.exchange.names import OUTBOX, PART_SUFFIX, fit_name
 from recouvra.sftp.errors import (
     Endpoint,
     SftpAuthError,
@@ -215,6 +215,7 @@ class ParamikoSftpClient:
         self._sftp = sftp
         self.endpoint = endpoint
         self._reconnect = reconnect
+        self._raw_paths: dict[str, bytes] = {}  # readable path -> the bytes of a name not UTF-8
 
     # ------------------------------------------------------------------------------- uploads
     def upload_atomic(self, local_path: Path, remote_path: str) -> Transferred:
@@ -333,9 +334,18 @@ class ParamikoSftpClient:
 
     # ------------------------------------------------------------------------ agency folders
     def list_ready(self, remote_dir: str) -> list[RemoteFile]:
-        """Complete regular files of a folder, by name: ``*.part``, folders and links are skipped."""
+        """Complete regular files of a folder, by name: ``*.part``, folders and links are skipped.
+
+        A name is bytes on the wire. One that is not UTF-8 (an agency's client may send any bytes) is
+        read with its undecodable bytes written ``\\xNN`` (:func:`readable_name`), and this client
+        keeps the bytes behind that path for its later calls (download, move, ...); such a name that
+        reads as another file's of the folder is left out, with a warning, until that file is gone.
+        """
         try:
-            entries = self._sftp.listdir_attr(remote_dir)
+            try:
+                entries = self._sftp.listdir_attr(remote_dir)
+            except UnicodeDecodeError:  # paramiko decodes names as UTF-8 and gives up on the folder
+                entries = self._listdir_bytes(remote_dir)
         except _IO_ERRORS as exc:
             raise SftpTransferError(f"cannot list folder ({_describe(exc)})", self.endpoint,
                                     remote_dir) from exc
@@ -347,16 +357,59 @@ class ParamikoSftpClient:
         ]
         return sorted(ready, key=lambda f: f.name)
 
+    def _listdir_bytes(self, remote_dir: str) -> list[paramiko.SFTPAttributes]:
+        """``listdir_attr`` reading each name as bytes (paramiko's private request API, pinned
+        paramiko, as :meth:`_fsync`); names that are not UTF-8 are given as :func:`readable_name`."""
+        kind, msg = self._sftp._request(paramiko.sftp.CMD_OPENDIR, remote_dir)
+        if kind != paramiko.sftp.CMD_HANDLE:
+            raise paramiko.SFTPError("Expected handle")
+        handle = msg.get_binary()
+        named: list[tuple[bytes, paramiko.SFTPAttributes]] = []
+        try:
+            while True:
+                try:
+                    kind, msg = self._sftp._request(paramiko.sftp.CMD_READDIR, handle)
+                except EOFError:
+                    break
+                if kind != paramiko.sftp.CMD_NAME:
+                    raise paramiko.SFTPError("Expected name response")
+                for _ in range(msg.get_int()):
+                    raw = msg.get_string()
+                    msg.get_string()  # the long name, unused
+                    attrs = paramiko.SFTPAttributes._from_msg(msg)  # read for every entry: they follow
+                    if raw not in (b".", b".."):
+                        named.append((raw, attrs))
+        finally:
+            self._sftp._request(paramiko.sftp.CMD_CLOSE, handle)
+        decodable = {raw.decode() for raw, _ in named if _is_utf8(raw)}
+        entries = []
+        for raw, attrs in named:
+            name = readable_name(raw)
+            if not _is_utf8(raw):
+                if name in decodable:
+                    log.warning("%s: %r reads as %s, the name of another file there: left for later",
+                                self.endpoint, raw, name)
+                    continue
+                self._raw_paths[posixpath.join(remote_dir, name)] = posixpath.join(remote_dir.encode(), raw)
+            attrs.filename = name
+            entries.append(attrs)
+        return entries
+
+    def _wire(self, path: str) -> str | bytes:
+        """The path as the server knows it: the bytes behind a name :meth:`list_ready` made readable."""
+        return self._raw_paths.get(path, path)
+
     def download(self, remote_path: str, local_path: Path) -> Transferred:
         """Copy a remote file to ``local_path`` (via a local ``.part``); return its size and sha256."""
         local_path = Path(local_path)
         local_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = local_path.with_name(local_path.name + PART_SUFFIX)
+        # a name of 251 to 255 bytes has no room for .part: the temporary name is cut and marked
+        tmp = local_path.with_name(fit_name(local_path.name, PART_SUFFIX))
         h = hashlib.sha256()
         size = 0
         try:
-            expected = self._sftp.stat(remote_path).st_size
-            with self._sftp.open(remote_path, "rb") as src, tmp.open("wb") as dst:
+            expected = self._sftp.stat(self._wire(remote_path)).st_size
+            with self._sftp.open(self._wire(remote_path), "rb") as src, tmp.open("wb") as dst:
                 src.prefetch(expected)
                 while chunk := src.read(1 << 20):
                     h.update(chunk)
@@ -385,12 +438,12 @@ class ParamikoSftpClient:
         """
         try:
             if replace:
-                self._sftp.posix_rename(remote_src, remote_dst)
+                self._sftp.posix_rename(self._wire(remote_src), self._wire(remote_dst))
             else:
                 if self._exists(remote_dst):
                     raise SftpTransferError(f"cannot move {remote_src}: target exists", self.endpoint,
                                             remote_dst)
-                self._sftp.rename(remote_src, remote_dst)
+                self._sftp.rename(self._wire(remote_src), self._wire(remote_dst))
         except SftpError:
             raise
         except _IO_ERRORS as exc:
@@ -399,19 +452,33 @@ class ParamikoSftpClient:
 
     def remove(self, remote_path: str) -> None:
         try:
-            self._sftp.remove(remote_path)
+            self._sftp.remove(self._wire(remote_path))
         except _IO_ERRORS as exc:
             raise SftpTransferError(f"cannot remove ({_describe(exc)})", self.endpoint,
                                     remote_path) from exc
 
     def _exists(self, remote_path: str) -> bool:
         try:
-            self._sftp.stat(remote_path)
+            self._sftp.stat(self._wire(remote_path))
         except FileNotFoundError:
             return False
         except _IO_ERRORS as exc:
             raise SftpTransferError(f"cannot stat ({_describe(exc)})", self.endpoint, remote_path) from exc
         return True
+
+
+def readable_name(raw: bytes) -> str:
+    """A remote file name as text: its UTF-8, or, for a name that is not UTF-8, the same with each
+    undecodable byte written ``\\xNN`` (a name the fund can log, store, answer and move to)."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _drain_writes(sftp: paramiko.SFTPClient, fh: paramiko.SFTPFile) -> None:

@@ -11,6 +11,8 @@ import pytest
 from recouvra.exchange.errors import FileNameError
 from recouvra.exchange.names import (
     ASSIGN_NAME_RE,
+    NAME_MAX_BYTES,
+    PART_SUFFIX,
     RECALL_NAME_RE,
     Outgoing,
     OutgoingName,
@@ -19,6 +21,7 @@ from recouvra.exchange.names import (
     assignment_names,
     commission_names,
     file_stem,
+    fit_name,
     parse_outgoing_name,
     parse_return_name,
     payments_names,
@@ -135,6 +138,37 @@ def test_a_later_file_of_the_same_stem_gets_a_numbered_answer_no_contract_name_c
         assert rejects_name(odd) not in {rejects_name(name, n) for n in range(2, 50)}
     with pytest.raises(ValueError, match="acknowledgement number 0"):
         ack_name(name, 0)
+
+
+@pytest.mark.parametrize("length", [236, 238, 240, 245, 250, 255])
+@pytest.mark.parametrize("number", [1, 2, 17])
+@pytest.mark.parametrize("char", ["X", "ت"])
+def test_the_answer_to_a_very_long_name_fits_in_a_file_name_with_room_for_part(
+    length: int, number: int, char: str
+) -> None:
+    """A file may be named with up to 255 bytes; its answer, written under .part first, must fit too.
+    When <stem>.rejects.<n>.csv.part would not, the stem is cut and marked with its digest, the same
+    way for the acknowledgement and the rejects file (one prefix), so that two long names never share
+    an answer."""
+    name = ("AG01_" + char * length).encode()[: length - 4].decode("utf-8", "ignore") + ".csv"
+    twin = name[:-5] + ("Y" if name[-5] != "Y" else "Z") + ".csv"  # differs in its last character only
+    for answer in (ack_name(name, number), rejects_name(name, number)):
+        assert len((answer + PART_SUFFIX).encode()) <= NAME_MAX_BYTES, (len(name.encode()), answer)
+    assert ack_name(name, number) != ack_name(twin, number)
+    assert rejects_name(name, number) != rejects_name(twin, number)
+    head = ack_name(name, number).removesuffix(".ack.json" if number == 1 else f".ack.{number}.json")
+    assert rejects_name(name, number) == head + (".rejects.csv" if number == 1 else f".rejects.{number}.csv")
+    if len((file_stem(name) + ".rejects.99.csv.part").encode()) <= NAME_MAX_BYTES:
+        assert head == file_stem(name)  # names that fit keep the contract's answer
+
+
+def test_fit_name_keeps_what_fits_and_marks_what_it_cuts() -> None:
+    assert fit_name("a.csv", ".20261125T093000Z") == "a.csv.20261125T093000Z"
+    long = "é" * 127 + ".csv"  # 258 bytes
+    fitted = fit_name(long, ".20261125T093000Z", room=7)
+    assert len(fitted.encode()) <= NAME_MAX_BYTES - 7 and fitted.endswith(".20261125T093000Z")
+    assert fitted.startswith("é" * 50) and "~" in fitted
+    assert fitted != fit_name("é" * 126 + "e.csv", ".20261125T093000Z", room=7)
 
 
 def test_the_names_that_share_a_stem() -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ import pytest
 
 from recouvra.exchange.names import ack_name, rejects_name
 from recouvra.exchange.spec import MAX_FILE_BYTES
-from recouvra.ingest import deliver_acks, fetch_inbox, spool_dir
+from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries, spool_dir
 from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
+from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 UPLOADED = 1_795_599_000  # 2026-11-25 09:30:00 UTC
 NAME = "AG01_PAYMENTS_20261125_01.csv"
@@ -116,6 +118,7 @@ def test_fetch_downloads_files_and_their_sidecars_in_name_order(
     account.drop("AG01_CLOSURES_20261125_01.csv.sha256", b"0" * 64)  # its file is still on its way
     account.drop("AG01_PLANS_20261125_01.csv.part", b"half")         # an upload in progress
     spool = tmp_path / "spool"
+    files = spool / "files"  # the downloads; step B's acknowledgements go to spool/acks
 
     items = fetch_inbox(account, "AG01", spool, clock=ticking(), wall_clock=ticking(LISTED))
 
@@ -124,20 +127,21 @@ def test_fetch_downloads_files_and_their_sidecars_in_name_order(
          "remote_path": "inbox/AG01_ACTIONS_20261125_01.csv", "size": len(first), "mtime": UPLOADED,
          "received_at": "2026-11-25T10:15:07.250000+00:00",
          "fetched_at": "2026-12-03T06:30:00.500000+00:00", "sha256": sha(first),
-         "local_path": str(spool / "AG01_ACTIONS_20261125_01.csv"),
+         "local_path": str(files / "AG01_ACTIONS_20261125_01.csv"),
          "sidecar_remote": "inbox/AG01_ACTIONS_20261125_01.csv.sha256",
-         "sidecar_path": str(spool / "AG01_ACTIONS_20261125_01.csv.sha256"), "spool_dir": str(spool)},
+         "sidecar_path": str(files / "AG01_ACTIONS_20261125_01.csv.sha256"), "spool_dir": str(spool)},
         {"agency": "AG01", "file_name": "AG01_PAYMENTS_20261125_02.csv",
          "remote_path": "inbox/AG01_PAYMENTS_20261125_02.csv", "size": len(second), "mtime": UPLOADED + 60,
          "received_at": "2026-11-25T10:15:09.250000+00:00",
          "fetched_at": "2026-12-03T06:30:00.500000+00:00", "sha256": sha(second),
-         "local_path": str(spool / "AG01_PAYMENTS_20261125_02.csv"),
+         "local_path": str(files / "AG01_PAYMENTS_20261125_02.csv"),
          "sidecar_remote": None, "sidecar_path": None, "spool_dir": str(spool)},
     ]
-    assert sorted(p.name for p in spool.iterdir()) == [
+    assert sorted(p.name for p in files.iterdir()) == [
         "AG01_ACTIONS_20261125_01.csv", "AG01_ACTIONS_20261125_01.csv.sha256",
         "AG01_PAYMENTS_20261125_02.csv"]
-    assert (spool / "AG01_ACTIONS_20261125_01.csv").read_bytes() == first
+    assert [p.name for p in spool.iterdir()] == ["files"]
+    assert (files / "AG01_ACTIONS_20261125_01.csv").read_bytes() == first
     assert sorted(p.name for p in (account.root / "inbox").iterdir() if p.is_file()) == [
         "AG01_ACTIONS_20261125_01.csv", "AG01_ACTIONS_20261125_01.csv.sha256",
         "AG01_CLOSURES_20261125_01.csv.sha256", "AG01_PAYMENTS_20261125_02.csv",
@@ -148,11 +152,11 @@ def test_a_sidecar_left_in_the_spool_by_an_earlier_attempt_is_removed(
     account: FolderAccount, tmp_path: Path
 ) -> None:
     spool = tmp_path / "spool"
-    spool.mkdir()
-    (spool / (NAME + ".sha256")).write_text("f" * 64, encoding="utf-8")
+    (spool / "files").mkdir(parents=True)
+    (spool / "files" / (NAME + ".sha256")).write_text("f" * 64, encoding="utf-8")
     account.drop(NAME, b"x")
     assert fetch_inbox(account, "AG01", spool)[0]["sidecar_path"] is None
-    assert not (spool / (NAME + ".sha256")).exists()
+    assert not (spool / "files" / (NAME + ".sha256")).exists()
 
 
 def test_a_file_above_the_limit_is_left_on_the_server_and_its_item_says_so(
@@ -164,8 +168,8 @@ def test_a_file_above_the_limit_is_left_on_the_server_and_its_item_says_so(
     account.drop(NAME + ".sha256", b"f" * 64)
     small = account.drop("AG01_ACTIONS_20261125_01.csv", b"dossier_id;action_id\n")
     spool = tmp_path / "spool"
-    spool.mkdir()
-    (spool / NAME).write_bytes(b"an earlier attempt's copy")
+    (spool / "files").mkdir(parents=True)
+    (spool / "files" / NAME).write_bytes(b"an earlier attempt's copy")
 
     items = fetch_inbox(account, "AG01", spool, clock=ticking(), wall_clock=lambda: LISTED)
 
@@ -179,7 +183,7 @@ def test_a_file_above_the_limit_is_left_on_the_server_and_its_item_says_so(
         "local_path": None, "sidecar_remote": f"inbox/{NAME}.sha256", "sidecar_path": None,
         "spool_dir": str(spool)}
     assert account.log == [("download", f"inbox/{small.name}")]  # neither the file nor its sidecar
-    assert sorted(p.name for p in spool.iterdir()) == [small.name]  # the spool never holds it
+    assert sorted(p.name for p in (spool / "files").iterdir()) == [small.name]  # the spool never holds it
     # with a lower limit, a small file is left on the server too
     assert fetch_inbox(account, "AG01", tmp_path / "s2", max_bytes=5)[0]["local_path"] is None
 
@@ -343,3 +347,60 @@ def test_received_at_is_the_funds_clock_when_fetched_not_the_date_the_agency_gav
     before = dt.datetime.now(dt.UTC)
     (item,) = fetch_inbox(account, "AG01", tmp_path / "again")  # the real clock
     assert before <= dt.datetime.fromisoformat(item["received_at"]) <= dt.datetime.now(dt.UTC)
+
+
+# ------------------------------------------------------------------------------------ hostile names
+@pytest.fixture()
+def empty_wh() -> Iterator[Warehouse]:
+    with connect("duckdb:///:memory:") as wh:
+        migrate_connection(wh)
+        yield wh
+
+
+def run_once(account: FolderAccount, wh: Warehouse, spool: Path, clock: Any = None) -> list[dict[str, Any]]:
+    """Steps A to D over the account, as the DAG chains them; step B's items."""
+    items = fetch_inbox(account, "AG01", spool, clock=clock or ticking())
+    (group,) = ingest_fetched(wh, [items], dt.date(2026, 11, 25))
+    record_deliveries(wh, [deliver_acks(account, "AG01", group["items"])])
+    return list(group["items"])
+
+
+def test_a_file_named_acks_is_acknowledged_like_any_other_and_blocks_no_other(
+    account: FolderAccount, empty_wh: Warehouse, tmp_path: Path
+) -> None:
+    """The spool keeps its downloads apart from the acknowledgements it writes: a file named like the
+    acknowledgements' folder once made every file of the agency fail, run after run."""
+    account.drop("acks", b"dossier_id;payment_id\n")
+    account.drop(NAME, b"dossier_id;payment_id\n")
+
+    items = run_once(account, empty_wh, tmp_path / "spool")
+
+    assert [(i["file_name"], i["error"], i["status"]) for i in items] == [
+        (NAME, None, "REJECTED"), ("acks", None, "REJECTED")]
+    assert sorted(p.name for p in (account.root / "outbox" / "acks").iterdir()) == sorted([
+        f"{Path(NAME).stem}.ack.json", "acks.ack.json"])
+    assert sorted(p.name for p in (account.root / "inbox" / "processed").iterdir()) == [NAME, "acks"]
+
+
+@pytest.mark.parametrize("length", [240, 246, 250, 255])
+def test_a_file_whose_name_is_as_long_as_a_name_can_be_is_acknowledged_and_moved_twice(
+    account: FolderAccount, empty_wh: Warehouse, tmp_path: Path, length: int
+) -> None:
+    """A name of up to 255 bytes reaches inbox/ (the agency may upload without .part). Its answer once
+    failed to be written (<stem>.rejects.csv longer than a name can be) and the file stayed, refused
+    again each hour; from 249 bytes the fetch itself failed, and with it every file of the agency."""
+    name = "AG01_PAYMENTS_20261125_01_" + "X" * (length - 30) + ".csv"
+    assert len(name.encode()) == length
+    clock = ticking()
+    for run in ("run1", "run2"):  # the second time, its name is taken in processed/: a stamp is added
+        account.drop(name, b"dossier_id;payment_id\nD1;P1\n")
+        account.drop(NAME, b"dossier_id;payment_id\n")
+        items = run_once(account, empty_wh, tmp_path / run, clock)
+        assert [(i["file_name"], i["error"], i["status"]) for i in items] == [
+            (NAME, None, "REJECTED"), (name, None, "REJECTED")]
+    acks = account.root / "outbox" / "acks"
+    answers = sorted(p.name for p in acks.iterdir() if p.name not in (ack_name(NAME), ack_name(NAME, 2)))
+    assert len(answers) == 4 and all(len((a + ".part").encode()) <= 255 for a in answers)  # 2 acks, 2 rejects
+    processed = sorted(p.name for p in (account.root / "inbox" / "processed").iterdir())
+    assert len(processed) == 4 and name in processed
+    assert [p.name for p in (account.root / "inbox").iterdir() if p.is_file()] == []

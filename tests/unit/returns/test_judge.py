@@ -771,3 +771,14 @@ def test_judge_file_reads_the_sidecar(tmp_path: Path) -> None:
     assert file_code(judge_file(path, "AG01", CONTEXT, history, AS_OF, NOW)) == "F004"
     (tmp_path / (path.name + ".sha256")).write_bytes(_sidecar(data, "  " + path.name))
     assert judge_file(path, "AG01", CONTEXT, history, AS_OF, NOW).status is Status.ACCEPTED
+
+
+def test_judge_file_finds_no_sidecar_where_its_name_could_not_be_a_file_name(tmp_path: Path) -> None:
+    """An agency code long enough makes a well-formed name of 249 bytes or more, whose
+    <name>.sha256 cannot exist: no sidecar, not an unreadable one (F004)."""
+    agency = "A" * 226
+    path = tmp_path / f"{agency}_PAYMENTS_20261125_01.csv"
+    assert len(path.name) == 251
+    path.write_bytes(content("PAYMENTS", row("PAYMENTS")))
+    judged = judge_file(path, agency, ExchangeContext(), InMemoryReturnHistory(), AS_OF, NOW)
+    assert judged.file_errors == () and judged.rows_received == 1  # judged on its rows (E001: no dossier)
