@@ -15,7 +15,7 @@ MONTHS ?= 3
 DATA_DIR ?= $(if $(filter S s,$(SCALE)),data,data/scale-$(SCALE))
 export RECOUVRA_DATA_DIR := $(DATA_DIR)
 
-.PHONY: help install demo reproduce backfill test test-unit test-integration lint bench bench-seed seed airflow-init clean system-deps services pg-start \
+.PHONY: help install demo reproduce backfill test test-unit test-integration lint bench bench-seed hostile seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make lint   ruff, mypy and the import contracts (import-linter)"
 	@echo "make bench  the monthly cycle stage by stage at SCALE=S|M|L (default S; figures go to docs/benchmarks.md)"
 	@echo "make bench-seed  seeding benchmark (SCALE=S|M|L)"
+	@echo "make hostile  10,000 generated hostile return files through the ingestion (figures in docs/benchmarks.md)"
 	@echo "make stack  the production topology natively (Celery executor); make stack-stop stops it by PID"
 
 # The venv is rebuilt only when the pins or the package metadata change. constraints.txt is the runtime's
@@ -95,6 +96,17 @@ bench: install
 
 bench-seed: install
 	$(BIN)/python bench/bench_seed.py --scale $(SCALE)
+
+# Hostile return files (issue 13, item 8): HOSTILE_FILES generated files (default 10,000; the suite runs
+# 2,000) through the calls of the returns_ingest DAG on a local-folder account, then 400 over the
+# embedded SFTP server; figures as JSON in $(DATA_DIR)/hostile/, table in docs/benchmarks.md.
+HOSTILE_FILES ?= 10000
+hostile: install
+	@mkdir -p $(DATA_DIR)/hostile
+	RECOUVRA_HOSTILE_FILES=$(HOSTILE_FILES) RECOUVRA_HOSTILE_REPORT=$(DATA_DIR)/hostile/local.json \
+		$(BIN)/pytest -q -p no:cacheprovider tests/unit/ingest/test_hostile.py
+	RECOUVRA_HOSTILE_SFTP_REPORT=$(DATA_DIR)/hostile/sftp.json \
+		$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_ingest_hostile_sftp.py
 
 # The production topology natively (CeleryExecutor; PostgreSQL metadata, Redis broker): api-server,
 # scheduler, dag-processor, triggerer, Celery worker. Prints the UI URL and credentials. docker-compose.yaml
