@@ -65,12 +65,12 @@ def test_postgres_advance_matches_sqlite_advance(pg_url: str, tmp_path: Path) ->
 
     settings = load_settings()
     db = tmp_path / "source.db"
-    n, months = 600, ["2026-11", "2026-12"]
+    n, months = 600, ["2026-07", "2026-08"]  # the two months after the shipped history (June 2026)
     seed_source(settings, scale=n, seed=SEED, url=f"sqlite:///{db}", truth_dir=tmp_path / "t1",
                 progress=False)
     seed_source(settings, scale=n, seed=SEED, url=pg_url, truth_dir=tmp_path / "t2", progress=False)
-    lite = advance_source(settings, "2026-12", url=f"sqlite:///{db}", truth_dir=tmp_path / "t1")
-    pg = advance_source(settings, "2026-12", url=pg_url, truth_dir=tmp_path / "t2")
+    lite = advance_source(settings, months[-1], url=f"sqlite:///{db}", truth_dir=tmp_path / "t1")
+    pg = advance_source(settings, months[-1], url=pg_url, truth_dir=tmp_path / "t2")
     assert [m.month for m in pg.months] == months
     assert [(m.inserted, m.updated) for m in pg.months] == [(m.inserted, m.updated) for m in lite.months]
     assert pg.months[0].changed("receivables") > 0 and pg.months[0].changed("ledger_payments") > 0
@@ -86,7 +86,7 @@ def test_postgres_advance_matches_sqlite_advance(pg_url: str, tmp_path: Path) ->
                 assert pg_rows == _norm(conn_lite.execute(sel).fetchall()), table
             clock = [r[0] for r in conn.execute(sa.text("SELECT month FROM source_clock ORDER BY month"))]
         assert clock == months
-        assert advance_source(settings, "2026-12", url=pg_url, truth_dir=tmp_path / "t2").skipped
+        assert advance_source(settings, months[-1], url=pg_url, truth_dir=tmp_path / "t2").skipped
         truth_lite = pd.read_parquet(tmp_path / "t1" / "entities.parquet")
         truth_pg = pd.read_parquet(tmp_path / "t2" / "entities.parquet")
         pd.testing.assert_frame_equal(truth_lite, truth_pg)
