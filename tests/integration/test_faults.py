@@ -41,6 +41,7 @@ import pytest
 
 from recouvra.exchange.names import PART_SUFFIX
 from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries, spool_dir
+from recouvra.ingest.spool import FILES_FOLDER
 from recouvra.publication import build_packages, publish_with_params, record_publication
 from recouvra.sftp.client import CHUNK
 from recouvra.sftp.client import connect as sftp_connect
@@ -505,7 +506,7 @@ def test_sftp_server_killed_mid_download_then_the_ingestion_rerun_takes_the_file
     drop_in_inbox(server, "AG01", name, data)
     spool = tmp_path / "spool"
     local = spool_dir(spool, "AG01", "run1")
-    part = local / (name + PART_SUFFIX)
+    part = local / FILES_FOLDER / (name + PART_SUFFIX)  # downloads land in the spool's files/ folder
 
     def fetch() -> list[dict[str, Any]]:
         with sftp_connect(server.params("AG01")) as client:
