@@ -146,6 +146,23 @@ provision() {
 }
 
 sshd_config() {
+  # what both logins share: chrooted, keys only, SFTP only, nothing forwarded
+  local locked_down
+  locked_down="$(cat <<EOF
+    ChrootDirectory %h
+    AuthorizedKeysFile $keys/%u
+    AuthenticationMethods publickey
+    PasswordAuthentication no
+    KbdInteractiveAuthentication no
+    AllowTcpForwarding no
+    AllowStreamLocalForwarding no
+    AllowAgentForwarding no
+    X11Forwarding no
+    PermitTunnel no
+    PermitTTY no
+    PermitUserRC no
+EOF
+)"
   cat <<EOF
 # Recouvra agency exchange (agency-exchange/1), from scripts/sftp-host.sh sshd-config: one chroot per
 # agency, two logins to it, SFTP only, keys only. Users and folders: scripts/sftp-host.sh provision.
@@ -153,33 +170,11 @@ Match Group $agency_class
     # the agency: files it creates are r--r----- (the fund reads them through the group); no attribute
     # changes and no links, so nothing it sent can be changed once the fund moved it to inbox/processed/
     ForceCommand internal-sftp -u 0227 -P setstat,fsetstat,lsetstat,mkdir,rmdir,symlink,hardlink
-    ChrootDirectory %h
-    AuthorizedKeysFile $keys/%u
-    AuthenticationMethods publickey
-    PasswordAuthentication no
-    KbdInteractiveAuthentication no
-    AllowTcpForwarding no
-    AllowStreamLocalForwarding no
-    AllowAgentForwarding no
-    X11Forwarding no
-    PermitTunnel no
-    PermitTTY no
-    PermitUserRC no
+$locked_down
 Match Group $fund_class
     # the fund: files it writes are rw-r----- (the agency reads them through the group)
     ForceCommand internal-sftp -u 0027
-    ChrootDirectory %h
-    AuthorizedKeysFile $keys/%u
-    AuthenticationMethods publickey
-    PasswordAuthentication no
-    KbdInteractiveAuthentication no
-    AllowTcpForwarding no
-    AllowStreamLocalForwarding no
-    AllowAgentForwarding no
-    X11Forwarding no
-    PermitTunnel no
-    PermitTTY no
-    PermitUserRC no
+$locked_down
 EOF
 }
 
