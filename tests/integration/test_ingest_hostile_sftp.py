@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from recouvra.standins.sftp_server import EmbeddedSftpServer
 from recouvra.warehouse import Warehouse, connect, migrate_connection
@@ -38,10 +38,8 @@ _spec.loader.exec_module(hostile)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-FILES_PER_STORY = 25
 FILES = int(os.environ.get("RECOUVRA_HOSTILE_SFTP_FILES", "400"))
 PG_FILES = int(os.environ.get("RECOUVRA_HOSTILE_PG_FILES", "200"))
-PHASES = tuple(p for p in Phase if p is not Phase.shrink or os.environ.get("RECOUVRA_HOSTILE_SHRINK") != "0")
 
 
 @pytest.fixture()
@@ -61,9 +59,8 @@ def test_hostile_files_over_sftp_are_each_acknowledged_once_counted_and_stored_a
     debtors = iter(range(100, 10**9, 3))
     started = time.monotonic()
 
-    @settings(max_examples=max(1, FILES // FILES_PER_STORY), derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=PHASES)
-    @given(plans=hostile.stories(FILES_PER_STORY, sftp=True))
+    @hostile.story_settings(FILES)
+    @given(plans=hostile.stories(hostile.FILES_PER_STORY, sftp=True))
     def story(plans: list[Any]) -> None:
         agency = next(codes)
         hostile.seed_agency(wh, agency, next(debtors))
@@ -102,9 +99,8 @@ def test_hostile_files_into_postgresql_are_each_acknowledged_once_counted_and_st
         migrate_connection(wh)
         hostile.seed_world(wh)
 
-        @settings(max_examples=max(1, PG_FILES // FILES_PER_STORY), derandomize=True, deadline=None,
-                  database=None, suppress_health_check=list(HealthCheck), phases=PHASES)
-        @given(plans=hostile.stories(FILES_PER_STORY))
+        @hostile.story_settings(PG_FILES)
+        @given(plans=hostile.stories(hostile.FILES_PER_STORY))
         def story(plans: list[Any]) -> None:
             agency = next(codes)
             hostile.seed_agency(wh, agency, next(debtors))

@@ -41,11 +41,30 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries, spool_dir
 from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
 from recouvra.warehouse import Warehouse
+
+#: Uploads per story: one fresh agency, two ingestion runs.
+FILES_PER_STORY = 25
+#: RECOUVRA_HOSTILE_SHRINK=0 reports the first failing story as generated (shrinking a story re-runs it
+#: many times over: minutes).
+PHASES = tuple(p for p in Phase if p is not Phase.shrink or os.environ.get("RECOUVRA_HOSTILE_SHRINK") != "0")
+
+
+def stories_for(files: int) -> int:
+    """How many stories make about ``files`` uploads (at least one)."""
+    return max(1, files // FILES_PER_STORY)
+
+
+def story_settings(files: int) -> settings:
+    """The hypothesis settings of every hostile run: derandomized (CI tests the same stories), no
+    deadline, no example database, ``stories_for(files)`` examples."""
+    return settings(max_examples=stories_for(files), derandomize=True, deadline=None, database=None,
+                    suppress_health_check=list(HealthCheck), phases=PHASES)
 
 AS_OF = dt.date(2026, 11, 25)
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries
 from recouvra.warehouse import Warehouse, connect, migrate_connection
@@ -39,11 +39,7 @@ _spec.loader.exec_module(hostile)
 
 pytestmark = [pytest.mark.unit, pytest.mark.slow]
 
-FILES_PER_STORY = 25
 FILES = int(os.environ.get("RECOUVRA_HOSTILE_FILES", "2000"))
-#: RECOUVRA_HOSTILE_SHRINK=0 reports the first failing story as generated (shrinking a story re-runs it
-#: many times over: minutes).
-PHASES = tuple(p for p in Phase if p is not Phase.shrink or os.environ.get("RECOUVRA_HOSTILE_SHRINK") != "0")
 
 
 @pytest.fixture()
@@ -63,9 +59,8 @@ def test_hostile_files_are_each_acknowledged_once_counted_and_stored_as_the_cont
     debtors = iter(range(100, 10**9, 3))
     started = time.monotonic()
 
-    @settings(max_examples=max(1, FILES // FILES_PER_STORY), derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=PHASES)
-    @given(plans=hostile.stories(FILES_PER_STORY))
+    @hostile.story_settings(FILES)
+    @given(plans=hostile.stories(hostile.FILES_PER_STORY))
     def story(plans: list[Any]) -> None:
         agency = next(codes)
         hostile.seed_agency(wh, agency, next(debtors))
@@ -82,7 +77,7 @@ def test_hostile_files_are_each_acknowledged_once_counted_and_stored_as_the_cont
     report = os.environ.get("RECOUVRA_HOSTILE_REPORT")
     if report:
         Path(report).write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert tally.uploads == max(1, FILES // FILES_PER_STORY) * FILES_PER_STORY
+    assert tally.uploads == hostile.stories_for(FILES) * hostile.FILES_PER_STORY
     assert tally.acked == tally.received > 0
     assert tally.rows["received"] == tally.rows["accepted"] + tally.rows["rejected"] + tally.rows["duplicate"]
     # the stories reach every outcome the contract has, file-level and row-level
