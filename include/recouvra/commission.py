@@ -53,6 +53,7 @@ from recouvra.publication import (
     out_file,
     rate_cell,
     record_publication,
+    text_cell,
 )
 from recouvra.reconcile import DossierTerms, month_end, read_dossiers
 from recouvra.sqlfiles import query
@@ -80,6 +81,7 @@ class StatementLine:
     dossier_id: str = ""
     agency_code: str = ""
     statement_month: dt.date | None = None
+    commission_basis: str = ""
 
 
 def statement_line(attributed: Decimal, rate: Decimal, cap: Decimal, previous_paid: Decimal = ZERO,
@@ -227,6 +229,7 @@ def commission_cells(line: StatementLine) -> list[str]:
         amount_cell(line.commission_paid_to_date, what=f"{ref} commission_paid_to_date"),
         amount_cell(line.commission_this_month, signed=True, what=f"{ref} commission_this_month"),
         "Y" if line.cap_reached else "N",
+        text_cell(line.commission_basis, what="commission_basis", ref=ref),
     ]
 
 
@@ -262,7 +265,8 @@ def read_statement(wh: Warehouse, month: dt.date) -> dict[str, list[StatementLin
         if as_date(r[0]) != first:
             continue
         out[str(r[2])].append(StatementLine(money(r[3]), Decimal(r[4]), money(r[5]), money(r[6]), money(r[7]),
-                                            money(r[8]), bool(r[9]), str(r[1]), str(r[2]), first))
+                                            money(r[8]), bool(r[9]), str(r[1]), str(r[2]), first,
+                                            str(r[12] or "")))
     return dict(out)
 
 

@@ -100,6 +100,56 @@ class Programme(_Model):
     eligibility: Eligibility = Eligibility()
 
 
+class FeeRule(_Model):
+    """One row of an agency's fee schedule (``agencies[].fee_schedule``): from ``valid_from``, a dossier
+    of ``segment`` (any when absent) whose debt is between ``min_age_months`` and ``max_age_months``
+    old (inclusive; no upper bound when absent) is assigned at ``rate``. The age of the debt is the age
+    of the dossier's oldest unpaid month at selection, in whole months."""
+
+    valid_from: dt.date
+    segment: Literal["FRESH", "UNPAID_TITLE"] | None = None
+    min_age_months: int = Field(0, ge=0, le=600)
+    max_age_months: int | None = Field(None, ge=0, le=600)
+    rate: CommissionRate
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> FeeRule:
+        if self.max_age_months is not None and self.max_age_months < self.min_age_months:
+            raise ValueError(
+                f"max_age_months {self.max_age_months} is below min_age_months {self.min_age_months}"
+            )
+        return self
+
+    def matches(self, segment: str, age_months: int) -> bool:
+        """True when this rule covers a dossier of ``segment`` whose debt is ``age_months`` old."""
+        if self.segment is not None and self.segment != segment:
+            return False
+        return self.min_age_months <= age_months and (
+            self.max_age_months is None or age_months <= self.max_age_months
+        )
+
+    def describe(self) -> str:
+        """The rule in words, as statements show it (``commission_basis``)."""
+        what = self.segment or "any segment"
+        if self.max_age_months is None:
+            age = f"debt {self.min_age_months}+ months old"
+        else:
+            age = f"debt {self.min_age_months}-{self.max_age_months} months old"
+        return f"fee schedule of {self.valid_from.isoformat()}: {what}, {age}"
+
+
+class Fee(BaseModel):
+    """The rate a dossier is assigned at and why (``basis``: the fee rule in words, or the flat rate)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rate: Decimal
+    basis: str
+
+
+FLAT_RATE_BASIS = "agency's flat rate"
+
+
 class Agency(_Model):
     """An agency under contract. ``retired_on``: the first day it no longer works for the fund. From that
     day it is given no new dossier (a selection whose month starts on or after it leaves it out, its
@@ -115,6 +165,23 @@ class Agency(_Model):
     commission_cap: Money | None = None
     sftp_conn_id: str = Field(pattern=r"^[a-z0-9_]+$")
     retired_on: dt.date | None = None
+    fee_schedule: list[FeeRule] = Field(default_factory=list)
+
+    def fee_for(self, segment: str, age_months: int | None, day: dt.date) -> Fee:
+        """The rate of a dossier of ``segment`` whose debt is ``age_months`` old, assigned on ``day``.
+
+        The schedule in force on ``day`` is the set of rules sharing the latest ``valid_from`` on or
+        before it (a new ``valid_from`` replaces the whole schedule); its first rule that matches, in
+        the order configured, gives the rate. No schedule in force, or no rule matching: the agency's
+        flat ``commission_rate``. A dossier keeps the rate it was assigned with."""
+        dates = [r.valid_from for r in self.fee_schedule if r.valid_from <= day]
+        if dates:
+            in_force = max(dates)
+            age = 0 if age_months is None else max(0, age_months)
+            for rule in self.fee_schedule:
+                if rule.valid_from == in_force and rule.matches(segment, age):
+                    return Fee(rate=rule.rate, basis=rule.describe())
+        return Fee(rate=self.commission_rate, basis=FLAT_RATE_BASIS)
 
     def retired_by(self, day: dt.date) -> bool:
         """True when the agency is retired on ``day`` (``retired_on`` is that day or earlier)."""
@@ -420,6 +487,12 @@ class Settings(_Model):
                     f"agencies: {a.code} commission_rate {a.commission_rate} is above "
                     f"programme.max_commission_rate {self.programme.max_commission_rate}"
                 )
+            for i, rule in enumerate(a.fee_schedule):
+                if rule.rate > self.programme.max_commission_rate:
+                    raise ValueError(
+                        f"agencies: {a.code} fee_schedule[{i}] rate {rule.rate} is above "
+                        f"programme.max_commission_rate {self.programme.max_commission_rate}"
+                    )
             if a.commission_cap is not None and a.commission_cap > self.programme.default_commission_cap:
                 raise ValueError(
                     f"agencies: {a.code} commission_cap {a.commission_cap} is above the contract's "

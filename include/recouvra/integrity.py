@@ -138,8 +138,8 @@ def _check_statements(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierT
     out: list[Violation] = []
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     totals: dict[tuple[str, dt.date], Decimal] = defaultdict(lambda: ZERO)
-    for (smonth, dossier_id, agency, attributed, rate, cap, before, paid_to_date, this_month, reached, _, _) \
-            in wh.query(query("reconcile/select_commission_statements")):
+    for (smonth, dossier_id, agency, attributed, rate, cap, before, paid_to_date, this_month, reached,
+         *_) in wh.query(query("reconcile/select_commission_statements")):
         sm = as_date(smonth)
         if sm > month:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -200,3 +201,76 @@ def test_a_retired_agency_keeps_its_place_but_not_its_capacity(tmp_path: Path) -
 
     with pytest.raises(ConfigError, match=r"agencies\.3\.retired_on"):
         load_settings(_write(tmp_path, not_a_date), environ={})
+
+
+def _schedule(*rules: dict[str, object]) -> list[dict[str, object]]:
+    return [dict(r) for r in rules]
+
+
+FEES = _schedule(
+    {"valid_from": "2026-08-01", "segment": "FRESH", "rate": "0.02"},
+    {"valid_from": "2026-08-01", "segment": "UNPAID_TITLE", "max_age_months": 24, "rate": "0.025"},
+    {"valid_from": "2026-08-01", "min_age_months": 12, "rate": "0.029"},
+    {"valid_from": "2027-01-01", "rate": "0.01"},
+)
+
+
+@pytest.mark.parametrize(("segment", "age", "day", "rate", "basis"), [
+    # Before any schedule: the flat rate.
+    ("FRESH", 3, dt.date(2026, 7, 1), "0.03", "agency's flat rate"),
+    # The schedule of 2026-08-01: first matching rule in the configured order.
+    ("FRESH", 3, dt.date(2026, 8, 1), "0.02", "fee schedule of 2026-08-01: FRESH, debt 0+ months old"),
+    ("FRESH", 30, dt.date(2026, 9, 1), "0.02", "fee schedule of 2026-08-01: FRESH, debt 0+ months old"),
+    ("UNPAID_TITLE", 24, dt.date(2026, 9, 1), "0.025",
+     "fee schedule of 2026-08-01: UNPAID_TITLE, debt 0-24 months old"),
+    ("UNPAID_TITLE", 25, dt.date(2026, 9, 1), "0.029",
+     "fee schedule of 2026-08-01: any segment, debt 12+ months old"),
+    # No age known (no unpaid month dated): counted as 0 months old.
+    ("UNPAID_TITLE", None, dt.date(2026, 9, 1), "0.025",
+     "fee schedule of 2026-08-01: UNPAID_TITLE, debt 0-24 months old"),
+    # The schedule of 2027-01-01 replaces the whole earlier one.
+    ("FRESH", 3, dt.date(2027, 1, 1), "0.01", "fee schedule of 2027-01-01: any segment, debt 0+ months old"),
+])
+def test_fee_schedule_gives_the_rate_in_force_by_segment_and_age(
+    tmp_path: Path, segment: str, age: int | None, day: dt.date, rate: str, basis: str,
+) -> None:
+    path = _write(tmp_path, lambda r: r["agencies"][0].update(commission_rate="0.03", fee_schedule=FEES))
+    fee = load_settings(path, environ={}).agency("AG01").fee_for(segment, age, day)
+    assert (fee.rate, fee.basis) == (Decimal(rate), basis)
+
+
+def test_a_schedule_with_no_matching_rule_falls_back_to_the_flat_rate(tmp_path: Path) -> None:
+    rules = _schedule({"valid_from": "2026-08-01", "segment": "FRESH", "max_age_months": 6, "rate": "0.02"})
+    path = _write(tmp_path, lambda r: r["agencies"][0].update(commission_rate="0.03", fee_schedule=rules))
+    ag01 = load_settings(path, environ={}).agency("AG01")
+    assert ag01.fee_for("FRESH", 7, dt.date(2026, 9, 1)).rate == Decimal("0.03")
+    assert ag01.fee_for("UNPAID_TITLE", 2, dt.date(2026, 9, 1)).basis == "agency's flat rate"
+
+
+@pytest.mark.parametrize(("rule", "reason"), [
+    ({"valid_from": "2026-08-01", "rate": "0.035"},
+     r"agencies.1.fee_schedule.0.rate: Input should be less than or equal to 0.03"),
+    ({"valid_from": "2026-08-01", "rate": "0.02", "min_age_months": 12, "max_age_months": 6},
+     "max_age_months 6 is below min_age_months 12"),
+    ({"valid_from": "2026-08-01", "rate": "0.02", "segment": "OLD"}, "segment"),
+    ({"valid_from": "August", "rate": "0.02"}, "valid_from"),
+    ({"valid_from": "2026-08-01", "rate": "0.02", "tier": 2}, "tier"),
+])
+def test_bad_fee_rules_fail_at_start_naming_the_key(
+    tmp_path: Path, rule: dict[str, object], reason: str,
+) -> None:
+    path = _write(tmp_path, lambda r: r["agencies"][1].update(fee_schedule=[rule]))
+    with pytest.raises(ConfigError, match=reason):
+        load_settings(path, environ={})
+
+
+def test_a_fee_rule_above_a_lowered_programme_maximum_is_refused(tmp_path: Path) -> None:
+    def lower(raw: dict[str, Any]) -> None:
+        raw["programme"]["max_commission_rate"] = "0.028"
+        for a in raw["agencies"]:
+            a["commission_rate"] = "0.025"
+            a.pop("fee_schedule", None)
+        raw["agencies"][1]["fee_schedule"] = [{"valid_from": "2026-08-01", "rate": "0.029"}]
+
+    with pytest.raises(ConfigError, match=r"AG02 fee_schedule\[0\] rate 0.029 is above programme\.max_comm"):
+        load_settings(_write(tmp_path, lower), environ={})

@@ -115,6 +115,9 @@ PAYMENTS_COLUMNS: tuple[str, ...] = (
 COMMISSION_COLUMNS: tuple[str, ...] = (
     "dossier_id", "attributed_amount", "commission_rate", "commission_before_cap",
     "commission_paid_to_date", "commission_this_month", "cap_reached",
+    # Addition to agency-exchange/1 (optional, last; an agency reading by column name ignores it): why
+    # the dossier has its rate (the fee-schedule rule in force at assignment, or the flat rate).
+    "commission_basis",
 )
 SEGMENTS = frozenset({"FRESH", "UNPAID_TITLE"})
 DETAIL_KINDS: tuple[str, ...] = ("PRINCIPAL", "SURCHARGE", "PENALTY")  # detail rows in this order

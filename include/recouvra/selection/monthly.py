@@ -566,7 +566,7 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
         "dossier_id", "assignment_month", "debtor_id", "affiliation_no", "agency_code", "segment", "region",
         "assignment_start", "assignment_end", "commission_rate", "commission_cap", "periods_count",
         "oldest_period", "newest_period", "principal_due", "surcharges_due", "penalties_due", "total_due",
-        "status", "status_date", "created_at")}
+        "status", "status_date", "created_at", "commission_basis")}
     period_rows: dict[str, list[Any]] = {k: [] for k in ("dossier_id", "period", "kind", "amount_due",
                                                           "title_id")}
     for d in chosen:
@@ -575,10 +575,11 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
         rows = periods[d.debtor_id]
         sums = [sum((r[3] for r in rows if r[2] == k), Decimal("0.00")) for k, _ in KINDS]
         months = sorted({r[0] for r in rows})
+        fee = agency.fee_for(d.segment, d.features.age_months, start)
         values = [dossier_id, month, d.debtor_id, d.affiliation_no, agency.code, d.segment, d.region, start,
-                  end, agency.commission_rate, settings.commission_cap(agency), len(months),
+                  end, fee.rate, settings.commission_cap(agency), len(months),
                   _month_date(months[0]), _month_date(months[-1]), *sums, sum(sums, Decimal("0.00")),
-                  "ALLOCATED", start, created_at.get((dossier_id, d.debtor_id), now)]
+                  "ALLOCATED", start, created_at.get((dossier_id, d.debtor_id), now), fee.basis]
         for key, value in zip(dossier_rows, values, strict=True):
             dossier_rows[key].append(value)
         assert sum(sums, Decimal("0.00")) == due[d.debtor_id], dossier_id  # total = its periods

@@ -1,6 +1,8 @@
--- Every commission statement row, by month and dossier.
-SELECT statement_month, dossier_id, agency_code, attributed_amount, commission_rate, commission_cap,
-       commission_before_cap, commission_paid_to_date, commission_this_month, cap_reached, file_name,
-       computed_at
-FROM core.commission_statement
-ORDER BY statement_month, dossier_id
+-- Every commission statement row, by month and dossier, with why the dossier has its rate
+-- (core.dossier.commission_basis; NULL for a row whose dossier is gone).
+SELECT s.statement_month, s.dossier_id, s.agency_code, s.attributed_amount, s.commission_rate,
+       s.commission_cap, s.commission_before_cap, s.commission_paid_to_date, s.commission_this_month,
+       s.cap_reached, s.file_name, s.computed_at, d.commission_basis
+FROM core.commission_statement AS s
+LEFT JOIN core.dossier AS d ON d.dossier_id = s.dossier_id
+ORDER BY s.statement_month, s.dossier_id

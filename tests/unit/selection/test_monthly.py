@@ -290,6 +290,17 @@ def test_seeded_S_data_is_selected_allocated_and_balanced(tmp_path: Path) -> Non
         assert wh.query(
             "SELECT count(*) FROM core.dossier AS d JOIN (SELECT dossier_id, sum(amount_due) AS s FROM "
             "core.dossier_period GROUP BY 1) AS p USING (dossier_id) WHERE p.s <> d.total_due") == [(0,)]
+        # Each dossier's rate is its agency's fee rule in force on its start, by segment and age of debt.
+        fees = wh.query(
+            "SELECT d.agency_code, d.segment, s.oldest_unpaid_age_months, d.assignment_start, "
+            "d.commission_rate, d.commission_basis FROM core.dossier AS d JOIN core.selection_score AS s "
+            "ON s.selection_month = d.assignment_month AND s.debtor_id = d.debtor_id")
+        for code, segment, age, start, rate, basis in fees:
+            fee = settings.agency(code).fee_for(segment, age, start)
+            assert (rate, basis) == (fee.rate, fee.basis), (code, segment, age)
+        bases = {(code, basis) for code, _, _, _, _, basis in fees}
+        assert ("AG01", "fee schedule of 2026-08-01: FRESH, debt 0+ months old") in bases
+        assert ("AG04", "agency's flat rate") in bases
         before = _dossiers(wh)
         select_and_allocate(wh, lake, settings, NOV, seed=2026)
         assert _dossiers(wh) == before
