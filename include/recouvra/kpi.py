@@ -10,7 +10,9 @@
   latest-month copy ``marts.kpi_cohort_outcome``;
 - ``marts.kpi_agency_league``: the cohorts summed per agency and ranked;
 - ``marts.kpi_agency_month``: activity, collections and commission per agency in the month;
-- ``marts.kpi_portfolio_month``: coverage of the portfolio and the amount remaining to recover.
+- ``marts.kpi_portfolio_month``: coverage of the portfolio and the amount remaining to recover;
+- ``marts.kpi_agency_effect``: each agency against the pool on comparable dossiers, with a confidence
+  interval (:mod:`recouvra.effects`).
 
 The SQL (``include/sql/kpi/``) only counts and sums, in the subset DuckDB and PostgreSQL share, so the
 same files give the same numbers on both engines. Rates are divided here, exactly, with ``Decimal``
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import month_end as month_end
 from recouvra.calendar import require_month
+from recouvra.effects import load_agency_effects
 from recouvra.errors import RecouvraError
 from recouvra.sqlfiles import query
 from recouvra.warehouse import list_columns
@@ -184,6 +187,7 @@ MART_TABLES: tuple[str, ...] = (
     "marts.kpi_agency_league",
     "marts.kpi_agency_month",
     "marts.kpi_portfolio_month",
+    "marts.kpi_agency_effect",
     "marts.kpi_cohort_outcome",
 )
 
@@ -404,6 +408,9 @@ def load_kpis(
             stamp,
         )
         rows["marts.kpi_portfolio_month"] = _load(wh, "marts.kpi_portfolio_month", portfolio)
+
+        # Reads the dossier positions just written (and the earlier months' as they were loaded).
+        rows["marts.kpi_agency_effect"] = load_agency_effects(wh, month, now)
 
         # V007's snapshot table follows the latest month loaded, whichever month this run is.
         wh.execute(query("kpi/delete_cohort_outcome"))

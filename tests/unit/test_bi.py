@@ -25,8 +25,8 @@ from recouvra.errors import WarehouseError
 from recouvra.kpi import load_kpi_months, load_kpis
 from recouvra.warehouse import connect
 
-#: The five BI views of docs/kpi.md: the export's contract.
-VIEWS = ("v_agency_league", "v_agency_month", "v_cohort_outcome", "v_portfolio_coverage",
+#: The BI views of docs/kpi.md: the export's contract.
+VIEWS = ("v_agency_effect", "v_agency_league", "v_agency_month", "v_cohort_outcome", "v_portfolio_coverage",
          "v_recovery_vintage")
 NOW = dt.datetime(2026, 4, 2, 6, 0)
 

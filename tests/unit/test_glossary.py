@@ -16,6 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: The columns each BI view published before the glossary (V011), in order: a contract with BI tools.
 PUBLISHED: dict[str, tuple[str, ...]] = {
+    "v_agency_effect": (  # V025
+        "as_of_month", "agency_code", "vintage", "months_on_book", "dossiers_count", "pool_dossiers_count",
+        "strata_count", "dossiers_left_out", "assigned_amount", "recovered_amount", "agency_rate",
+        "pool_rate", "effect", "ci_low", "ci_high", "significant", "finding", "computed_at",
+    ),
     "v_agency_league": (
         "as_of_month", "agency_code", "league_rank", "dossiers_count", "assigned_amount", "recovered_to_date",
         "recovery_rate", "assigned_90d", "recovered_90d", "recovery_rate_90d", "open_amount",

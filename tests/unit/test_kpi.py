@@ -129,11 +129,13 @@ MART_QUERIES = {
     "kpi_agency_league": "SELECT * FROM marts.kpi_agency_league ORDER BY 1, 2",
     "kpi_agency_month": "SELECT * FROM marts.kpi_agency_month ORDER BY 1, 2",
     "kpi_portfolio_month": "SELECT * FROM marts.kpi_portfolio_month ORDER BY 1, 2, 3",
+    "kpi_agency_effect": "SELECT * FROM marts.kpi_agency_effect ORDER BY 1, 2, 3, 4",
     "v_recovery_vintage": "SELECT * FROM marts.v_recovery_vintage ORDER BY 1, 2, 3, 4, 5",
     "v_cohort_outcome": "SELECT * FROM marts.v_cohort_outcome ORDER BY 1, 2, 3, 4, 5",
     "v_agency_league": "SELECT * FROM marts.v_agency_league ORDER BY 1, 2",
     "v_agency_month": "SELECT * FROM marts.v_agency_month ORDER BY 1, 2",
     "v_portfolio_coverage": "SELECT * FROM marts.v_portfolio_coverage ORDER BY 1, 2, 3",
+    "v_agency_effect": "SELECT * FROM marts.v_agency_effect ORDER BY 1, 2, 3, 4",
 }
 
 
@@ -895,6 +897,8 @@ def test_rerunning_a_month_replaces_its_rows_and_leaves_other_months_alone(wh: W
             "kpi_agency_league",
             "kpi_agency_month",
             "kpi_portfolio_month",
+            "kpi_agency_effect",
+            "v_agency_effect",
             "v_recovery_vintage",
             "v_cohort_outcome",
             "v_agency_league",
@@ -942,6 +946,7 @@ def test_every_view_column_is_commented(wh: Warehouse) -> None:
         for (v,) in wh.query("SELECT view_name FROM duckdb_views() WHERE schema_name = 'marts' ORDER BY 1")
     ]
     assert views == [
+        "v_agency_effect",
         "v_agency_league",
         "v_agency_month",
         "v_cohort_outcome",

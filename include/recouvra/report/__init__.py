@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -63,6 +63,14 @@ class ReportData:
     vintage: list[tuple[str, dt.date, int, Decimal, Decimal]]
     league: list[dict[str, Any]]
     trend: list[tuple[dt.date, Decimal, Decimal, Decimal, Decimal]]
+    #: marts.kpi_agency_effect of the month, all vintages, by agency and months on book (EFFECT_FIELDS).
+    effects: list[dict[str, Any]] = field(default_factory=list)
+
+
+EFFECT_FIELDS = (
+    "agency_code", "months_on_book", "dossiers_count", "pool_dossiers_count", "agency_rate", "pool_rate",
+    "effect", "ci_low", "ci_high", "significant", "finding",
+)
 
 
 LEAGUE_FIELDS = (
@@ -111,7 +119,9 @@ def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
         (m, Decimal(p), Decimal(pl), Decimal(o), Decimal(r))
         for m, p, pl, o, r in wh.query(query("kpi/select_report_trend"), [month])
     ]
-    return ReportData(month, vintage, league, trend)
+    effect_rows = wh.query(query("kpi/select_report_effects"), [month])
+    effects = [dict(zip(EFFECT_FIELDS, r, strict=True)) for r in effect_rows]
+    return ReportData(month, vintage, league, trend, effects)
 
 
 # --- formatting -------------------------------------------------------------------------------------
@@ -243,6 +253,48 @@ def _league_section(data: ReportData) -> str:
     )
 
 
+def _signed_points(v: Any) -> str:
+    return "–" if v is None else f"{Decimal(v) * 100:+.1f}"
+
+
+def _effects_section(data: ReportData) -> str:
+    """Per agency, the longest months on book with a verdict (else the longest at all)."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for r in data.effects:  # ordered by agency, months on book
+        best = chosen.get(r["agency_code"])
+        if best is None or r["significant"] is not None or best["significant"] is None:
+            chosen[r["agency_code"]] = r
+    if not chosen:
+        return '<p class="empty">No agency effect computed yet.</p>'
+    rows = []
+    for code, r in sorted(chosen.items()):
+        verdict = {True: "<b>significant</b>", False: "not significant", None: "too few dossiers"}[
+            r["significant"]
+        ]
+        interval = (
+            "–" if r["ci_low"] is None else f"{_signed_points(r['ci_low'])} to {_signed_points(r['ci_high'])}"
+        )
+        rows.append(
+            f"<tr><td class=l><b>{escape(code)}</b></td><td>{r['months_on_book']}</td>"
+            f"<td>{r['dossiers_count']} / {r['pool_dossiers_count']}</td><td>{_pct(r['agency_rate'])}</td>"
+            f"<td>{_pct(r['pool_rate'])}</td><td>{_signed_points(r['effect'])}</td><td>{interval}</td>"
+            f"<td class=l>{verdict}</td></tr>"
+        )
+    findings = "".join(f"<li>{escape(str(r['finding']))}</li>" for _, r in sorted(chosen.items()))
+    return (
+        "<table><tr><th class=l>Agency</th><th>Months on book</th><th>Dossiers (agency / pool)</th>"
+        "<th>Agency rate</th><th>Pool rate</th><th>Difference (points)</th><th>95% interval</th>"
+        "<th class=l>Verdict</th></tr>" + "".join(rows) + "</table>"
+        f"<ul>{findings}</ul>"
+        '<p class="note">Dossiers are allocated at random within strata (placement month × region × segment '
+        "× score band), so within a stratum the agencies get alike dossiers. Each agency is compared with "
+        "the other agencies on the strata they share: the pool's rate is weighted to the agency's own mix. "
+        "The interval is a stratified bootstrap over dossiers (2,000 resamples); a difference is significant "
+        "when its interval excludes 0. Every vintage together, at the longest months on book with enough "
+        "dossiers; by vintage in marts.v_agency_effect.</p>"
+    )
+
+
 def _funnel_section(data: ReportData) -> str:
     lg = data.league
     stages = [
@@ -318,6 +370,8 @@ def render_html(data: ReportData, *, generated_at: dt.datetime | None = None) ->
         _vintage_section(data),
         "<h2>Agency league</h2>",
         _league_section(data),
+        "<h2>Does an agency truly recover more? (randomised comparison)</h2>",
+        _effects_section(data),
         "<h2>From assigned to recovered</h2>",
         _funnel_section(data),
         "<h2>Remaining to recover over time</h2>",

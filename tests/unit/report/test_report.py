@@ -111,6 +111,35 @@ def test_sections_without_data_say_so() -> None:
     assert '<div class="k">Portfolio coverage</div><div class="v">–</div>' in html
 
 
+def effect_row(agency: str, m: int, significant: bool | None, effect: str | None, low: str | None,
+               high: str | None, finding: str) -> dict[str, Any]:
+    def dec(v: str | None) -> Decimal | None:
+        return None if v is None else Decimal(v)
+
+    return {"agency_code": agency, "months_on_book": m, "dossiers_count": 120, "pool_dossiers_count": 360,
+            "agency_rate": Decimal("0.25"), "pool_rate": Decimal("0.20"), "effect": dec(effect),
+            "ci_low": dec(low), "ci_high": dec(high), "significant": significant, "finding": finding}
+
+
+def test_agency_effects_show_the_longest_months_on_book_with_a_verdict() -> None:
+    effects = [
+        effect_row("AG01", 0, None, None, None, None, "AG01: too few comparable dossiers to say"),
+        effect_row("AG01", 1, True, "0.05", "0.012", "0.088", "AG01 recovered 5.0 points more: significant"),
+        effect_row("AG01", 2, None, None, None, None, "AG01: too few comparable dossiers to say"),
+        effect_row("AG02", 1, False, "-0.01", "-0.04", "0.02",
+                   "AG02 recovered 1.0 points less: not significant"),
+    ]
+    data = ReportData(DEC, DATA.vintage, DATA.league, DATA.trend, effects)
+    html = render_html(data, generated_at=GENERATED)
+    assert "Does an agency truly recover more?" in html
+    assert ("<tr><td class=l><b>AG01</b></td><td>1</td><td>120 / 360</td><td>25.0" in html
+            and "<td>+5.0</td><td>+1.2 to +8.8</td><td class=l><b>significant</b></td></tr>" in html)
+    assert "<td>-1.0</td><td>-4.0 to +2.0</td><td class=l>not significant</td>" in html
+    assert "<li>AG01 recovered 5.0 points more: significant</li>" in html
+    assert "too few comparable dossiers" not in html
+    assert '<p class="empty">No agency effect computed yet.</p>' in render_html(DATA, generated_at=GENERATED)
+
+
 @pytest.fixture()
 def wh() -> Iterator[Warehouse]:
     with connect("duckdb:///:memory:") as w:
