@@ -38,12 +38,13 @@ from recouvra.airflow_adapter.assets import COMMISSION_STATEMENTS, KPI_MARTS, em
 def kpi_load() -> None:
     @task(pool=WAREHOUSE_WRITER_POOL, outlets=list(KPI_MARTS))
     def load_kpis() -> dict:
-        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.kpi import load_kpis as load
         from recouvra.warehouse import connect
 
+        horizon = settings().selection.calibration.results_horizon_months
         with connect(warehouse_url()) as wh:
-            report = load(wh, run_date().previous_month)
+            report = load(wh, run_date().previous_month, calibration_horizon_months=horizon)
         emit_marts(report.month, report.rows, kept=report.kept)
         return {k: str(v) for k, v in vars(report).items()}
 

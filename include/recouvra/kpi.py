@@ -12,7 +12,9 @@
 - ``marts.kpi_agency_month``: activity, collections and commission per agency in the month;
 - ``marts.kpi_portfolio_month``: coverage of the portfolio and the amount remaining to recover;
 - ``marts.kpi_agency_effect``: each agency against the pool on comparable dossiers, with a confidence
-  interval (:mod:`recouvra.effects`).
+  interval (:mod:`recouvra.effects`);
+- ``marts.kpi_score_calibration``: the score's predictions against what was recovered, by decile
+  (:mod:`recouvra.calibration`).
 
 The SQL (``include/sql/kpi/``) only counts and sums, in the subset DuckDB and PostgreSQL share, so the
 same files give the same numbers on both engines. Rates are divided here, exactly, with ``Decimal``
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import month_end as month_end
 from recouvra.calendar import require_month
+from recouvra.calibration import DEFAULT_HORIZON_MONTHS, load_score_calibration
 from recouvra.effects import load_agency_effects
 from recouvra.errors import RecouvraError
 from recouvra.sqlfiles import query
@@ -188,6 +191,7 @@ MART_TABLES: tuple[str, ...] = (
     "marts.kpi_agency_month",
     "marts.kpi_portfolio_month",
     "marts.kpi_agency_effect",
+    "marts.kpi_score_calibration",
     "marts.kpi_cohort_outcome",
 )
 
@@ -337,6 +341,7 @@ def load_kpis(
     promise_grace_days: int = DEFAULT_PROMISE_GRACE_DAYS,
     computed_at: dt.datetime | None = None,
     recompute: bool = False,
+    calibration_horizon_months: int = DEFAULT_HORIZON_MONTHS,
 ) -> KpiReport:
     """Rebuild every mart row describing the end of ``month`` (its first day) from core, in one
     transaction: the month's rows are deleted then inserted, so a re-run replaces rather than adds.
@@ -411,6 +416,9 @@ def load_kpis(
 
         # Reads the dossier positions just written (and the earlier months' as they were loaded).
         rows["marts.kpi_agency_effect"] = load_agency_effects(wh, month, now)
+        rows["marts.kpi_score_calibration"] = load_score_calibration(
+            wh, month, now, horizon_months=calibration_horizon_months
+        )
 
         # V007's snapshot table follows the latest month loaded, whichever month this run is.
         wh.execute(query("kpi/delete_cohort_outcome"))

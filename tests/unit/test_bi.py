@@ -27,7 +27,7 @@ from recouvra.warehouse import connect
 
 #: The BI views of docs/kpi.md: the export's contract.
 VIEWS = ("v_agency_effect", "v_agency_league", "v_agency_month", "v_cohort_outcome", "v_portfolio_coverage",
-         "v_recovery_vintage")
+         "v_recovery_vintage", "v_score_calibration")
 NOW = dt.datetime(2026, 4, 2, 6, 0)
 
 
@@ -50,7 +50,9 @@ def url(tmp_path: Path) -> str:
     url = f"duckdb:///{(tmp_path / 'warehouse.duckdb').as_posix()}"
     with connect(url) as wh:
         CASES.seed(wh)
-        load_kpi_months(wh, dt.date(2026, 1, 1), dt.date(2026, 3, 1), computed_at=NOW)
+        # A one-month results horizon: January's dossiers have outcomes by March (the score calibration).
+        load_kpi_months(wh, dt.date(2026, 1, 1), dt.date(2026, 3, 1), computed_at=NOW,
+                        calibration_horizon_months=1)
     return url
 
 

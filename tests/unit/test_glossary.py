@@ -16,6 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: The columns each BI view published before the glossary (V011), in order: a contract with BI tools.
 PUBLISHED: dict[str, tuple[str, ...]] = {
+    "v_score_calibration": (  # V026
+        "as_of_month", "decile", "dossiers_count", "weighted_due", "predicted_amount", "observed_amount",
+        "predicted_rate", "observed_rate", "mean_likelihood", "horizon_months", "vintages_count",
+        "model_source", "fitted_month", "computed_at",
+    ),
     "v_agency_effect": (  # V025
         "as_of_month", "agency_code", "vintage", "months_on_book", "dossiers_count", "pool_dossiers_count",
         "strata_count", "dossiers_left_out", "assigned_amount", "recovered_amount", "agency_rate",

@@ -118,6 +118,13 @@ INSERT INTO core.selection_decision (selection_month, debtor_id, decision, reaso
  (DATE '2026-01-01', 6, 'EXCLUDED', 'LEGAL_PROCEEDING', NULL, NULL, 700.00, 1, NULL, NULL, TIMESTAMP '2026-01-01 05:00:00'),
  (DATE '2026-02-01', 4, 'SELECTED', 'TOP_SCORE', 'FRESH', 'Casablanca-Settat', 3000.00, 2, 10.0, 1, TIMESTAMP '2026-02-01 05:00:00'),
  (DATE '2026-02-01', 5, 'NOT_SELECTED', 'QUOTA', 'FRESH', 'Casablanca-Settat', 4000.00, 4, 1.0, 2, TIMESTAMP '2026-02-01 05:00:00');
+
+INSERT INTO core.selection_score (selection_month, selection_seq, debtor_id, oldest_unpaid_age_months,
+    payments_12m, broken_plans, reversals, activity_status, has_phone, has_email, has_address,
+    title_days_left, weighted_due, likelihood, score_band) VALUES
+ (DATE '2026-01-01', 1, 1, 4, 3, 0, 0, 'ACTIVE', true, true, true, NULL, 900.00, 0.400000, 1),
+ (DATE '2026-01-01', 1, 2, 3, 0, 1, 0, 'ACTIVE', true, false, true, NULL, 2000.00, 0.150000, 2),
+ (DATE '2026-01-01', 1, 3, 24, 0, 0, 0, 'CEASED', false, false, true, NULL, 500.00, 0.050000, 3);
 """
 
 #: Every mart table and view a BI user reads, with the ordering that makes two engines comparable.
@@ -130,12 +137,14 @@ MART_QUERIES = {
     "kpi_agency_month": "SELECT * FROM marts.kpi_agency_month ORDER BY 1, 2",
     "kpi_portfolio_month": "SELECT * FROM marts.kpi_portfolio_month ORDER BY 1, 2, 3",
     "kpi_agency_effect": "SELECT * FROM marts.kpi_agency_effect ORDER BY 1, 2, 3, 4",
+    "kpi_score_calibration": "SELECT * FROM marts.kpi_score_calibration ORDER BY 1, 2",
     "v_recovery_vintage": "SELECT * FROM marts.v_recovery_vintage ORDER BY 1, 2, 3, 4, 5",
     "v_cohort_outcome": "SELECT * FROM marts.v_cohort_outcome ORDER BY 1, 2, 3, 4, 5",
     "v_agency_league": "SELECT * FROM marts.v_agency_league ORDER BY 1, 2",
     "v_agency_month": "SELECT * FROM marts.v_agency_month ORDER BY 1, 2",
     "v_portfolio_coverage": "SELECT * FROM marts.v_portfolio_coverage ORDER BY 1, 2, 3",
     "v_agency_effect": "SELECT * FROM marts.v_agency_effect ORDER BY 1, 2, 3, 4",
+    "v_score_calibration": "SELECT * FROM marts.v_score_calibration ORDER BY 1, 2",
 }
 
 
@@ -899,6 +908,8 @@ def test_rerunning_a_month_replaces_its_rows_and_leaves_other_months_alone(wh: W
             "kpi_portfolio_month",
             "kpi_agency_effect",
             "v_agency_effect",
+            "kpi_score_calibration",
+            "v_score_calibration",
             "v_recovery_vintage",
             "v_cohort_outcome",
             "v_agency_league",
@@ -952,6 +963,7 @@ def test_every_view_column_is_commented(wh: Warehouse) -> None:
         "v_cohort_outcome",
         "v_portfolio_coverage",
         "v_recovery_vintage",
+        "v_score_calibration",
     ]
     missing = wh.query(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'marts' "
@@ -1013,3 +1025,20 @@ def test_a_coverage_rate_above_999_loads(wh: Warehouse) -> None:
     assert wh.query("SELECT eligible_amount, placed_amount, coverage_amount_rate FROM marts.v_portfolio_coverage "
                     "WHERE month = ? AND segment = 'FRESH'", [JAN]) == [
         (D("3.00"), D("3000.00"), D("1000.000000"))]
+
+
+def test_score_calibration_compares_predicted_with_recovered_once_the_horizon_has_passed(wh: Warehouse) -> None:
+    load_kpis(wh, JAN, computed_at=NOW, calibration_horizon_months=2)
+    assert wh.query("SELECT count(*) FROM marts.kpi_score_calibration") == [(0,)]  # January's 2 months: Feb end
+    load_kpis(wh, FEB, computed_at=NOW, calibration_horizon_months=2)
+    rows = wh.query(
+        "SELECT decile, dossiers_count, weighted_due, predicted_amount, observed_amount, predicted_rate, "
+        "observed_rate, horizon_months, vintages_count, model_source, fitted_month "
+        "FROM marts.v_score_calibration WHERE as_of_month = ? ORDER BY decile", [FEB])
+    # January's three dossiers ranked by likelihood (0.40, 0.15, 0.05), what each recovered by March 1st
+    # (D1 300 + 200, D3 500); no selection run recorded, so no model is named.
+    assert rows == [
+        (1, 1, D("900.00"), D("360.00"), D("500.00"), D("0.400000"), D("0.555556"), 2, 1, None, None),
+        (2, 1, D("2000.00"), D("300.00"), D("0.00"), D("0.150000"), D("0.000000"), 2, 1, None, None),
+        (3, 1, D("500.00"), D("25.00"), D("500.00"), D("0.050000"), D("1.000000"), 2, 1, None, None),
+    ]

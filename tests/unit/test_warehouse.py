@@ -44,6 +44,7 @@ EXPECTED_TABLES = {
     "marts": {
         "fact_dossier_month", "kpi_recovery_vintage", "kpi_cohort_outcome", "kpi_agency_month",
         "kpi_portfolio_month", "kpi_cohort_month", "kpi_agency_league", "kpi_agency_effect",
+        "kpi_score_calibration",
     },
 }
 ALL_VERSIONS = [m.version for m in discover_migrations()]

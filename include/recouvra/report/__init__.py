@@ -65,8 +65,14 @@ class ReportData:
     trend: list[tuple[dt.date, Decimal, Decimal, Decimal, Decimal]]
     #: marts.kpi_agency_effect of the month, all vintages, by agency and months on book (EFFECT_FIELDS).
     effects: list[dict[str, Any]] = field(default_factory=list)
+    #: marts.kpi_score_calibration of the month, by decile (CALIBRATION_FIELDS).
+    calibration: list[dict[str, Any]] = field(default_factory=list)
 
 
+CALIBRATION_FIELDS = (
+    "decile", "dossiers_count", "weighted_due", "predicted_amount", "observed_amount", "predicted_rate",
+    "observed_rate", "horizon_months", "vintages_count", "model_source", "fitted_month",
+)
 EFFECT_FIELDS = (
     "agency_code", "months_on_book", "dossiers_count", "pool_dossiers_count", "agency_rate", "pool_rate",
     "effect", "ci_low", "ci_high", "significant", "finding",
@@ -121,7 +127,11 @@ def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
     ]
     effect_rows = wh.query(query("kpi/select_report_effects"), [month])
     effects = [dict(zip(EFFECT_FIELDS, r, strict=True)) for r in effect_rows]
-    return ReportData(month, vintage, league, trend, effects)
+    calibration = [
+        dict(zip(CALIBRATION_FIELDS, r, strict=True))
+        for r in wh.query(query("kpi/select_report_calibration"), [month])
+    ]
+    return ReportData(month, vintage, league, trend, effects, calibration)
 
 
 # --- formatting -------------------------------------------------------------------------------------
@@ -295,6 +305,47 @@ def _effects_section(data: ReportData) -> str:
     )
 
 
+def _calibration_section(data: ReportData) -> str:
+    """Predicted against observed by decile, and which model scored the latest selection."""
+    if not data.calibration:
+        return ('<p class="empty">No vintage has outcomes yet: a placement month counts once its results '
+                "horizon has passed.</p>")
+    first = data.calibration[0]
+    fitted = first["fitted_month"]
+    model = (
+        f"The latest selection was scored by the <b>{escape(str(first['model_source']))}</b> model; "
+        + (
+            "it was last refitted on the programme's own results for the selection of "
+            f"{_month_label(fitted)}."
+            if fitted is not None
+            else "the score has not been refitted on results yet (the configured prior)."
+        )
+    )
+    scale = Decimal(str(max(
+        [float(r["observed_rate"] or 0) for r in data.calibration]
+        + [float(r["predicted_rate"] or 0) for r in data.calibration] + [0.01]
+    )))
+
+    def bar(v: Any) -> str:
+        return f"<td class=l>{rate_bar(v, scale=scale)} {_pct(v)}</td>"
+
+    rows = "".join(
+        f"<tr><td>{r['decile']}</td><td>{r['dossiers_count']}</td>"
+        f"<td>{_mad_short(Decimal(r['weighted_due']))}</td>{bar(r['predicted_rate'])}{bar(r['observed_rate'])}</tr>"
+        for r in data.calibration
+    )
+    return (
+        f"<p>{model}</p>"
+        "<table><tr><th>Decile</th><th>Dossiers</th><th>Weighted amount</th><th class=l>Predicted</th>"
+        f"<th class=l>Observed</th></tr>{rows}</table>"
+        f'<p class="note">Dossiers of the {first["vintages_count"]} placement month(s) whose '
+        f"{first['horizon_months']}-month results horizon has passed, ranked by the likelihood their score "
+        "card predicted (decile 1 = the highest). Predicted = score ÷ weighted amount; observed = attributed "
+        "within the horizon ÷ weighted amount. A calibrated score has the two close in every decile, falling "
+        "from decile 1 to 10.</p>"
+    )
+
+
 def _funnel_section(data: ReportData) -> str:
     lg = data.league
     stages = [
@@ -372,6 +423,8 @@ def render_html(data: ReportData, *, generated_at: dt.datetime | None = None) ->
         _league_section(data),
         "<h2>Does an agency truly recover more? (randomised comparison)</h2>",
         _effects_section(data),
+        "<h2>Is the score right? (calibration)</h2>",
+        _calibration_section(data),
         "<h2>From assigned to recovered</h2>",
         _funnel_section(data),
         "<h2>Remaining to recover over time</h2>",

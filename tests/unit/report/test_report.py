@@ -140,6 +140,25 @@ def test_agency_effects_show_the_longest_months_on_book_with_a_verdict() -> None
     assert '<p class="empty">No agency effect computed yet.</p>' in render_html(DATA, generated_at=GENERATED)
 
 
+def test_the_calibration_shows_predicted_against_observed_and_the_model_in_use() -> None:
+    calibration = [
+        {"decile": k, "dossiers_count": 50, "weighted_due": Decimal("100000.00"),
+         "predicted_amount": Decimal(30000 - 2000 * k), "observed_amount": Decimal(28000 - 2000 * k),
+         "predicted_rate": Decimal(30000 - 2000 * k) / 100000,
+         "observed_rate": Decimal(28000 - 2000 * k) / 100000,
+         "horizon_months": 3, "vintages_count": 4, "model_source": "CALIBRATED", "fitted_month": NOV}
+        for k in range(1, 11)
+    ]
+    data = ReportData(DEC, DATA.vintage, DATA.league, DATA.trend, [], calibration)
+    html = render_html(data, generated_at=GENERATED)
+    assert "Is the score right? (calibration)" in html
+    assert "scored by the <b>CALIBRATED</b> model" in html and "for the selection of 2026-11." in html
+    assert html.count("<tr><td>") >= 10 and "28.0" in html and "26.0" in html
+    assert "Dossiers of the 4 placement month(s) whose 3-month results horizon has passed" in html
+    empty = render_html(DATA, generated_at=GENERATED)
+    assert "No vintage has outcomes yet" in empty
+
+
 @pytest.fixture()
 def wh() -> Iterator[Warehouse]:
     with connect("duckdb:///:memory:") as w:
