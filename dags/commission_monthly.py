@@ -79,7 +79,7 @@ def commission_monthly() -> None:
             packages = build_commission_files(wh, run_date().previous_month, out)
         return [p.to_dict() for p in packages]
 
-    @task(pool=SFTP_POOL)
+    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['package']['agency'] }}")
     def publish(package: dict) -> dict:
         from recouvra.airflow_adapter import publish_for_agency
 

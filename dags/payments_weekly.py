@@ -59,7 +59,7 @@ def payments_weekly() -> None:
             packages = build_payment_notices(wh, run_date().day, s.path(s.storage.lake_dir).parent / "outbox")
         return [p.to_dict() for p in packages]
 
-    @task(pool=SFTP_POOL)
+    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['package']['agency'] }}")
     def publish(package: dict) -> dict:
         from recouvra.airflow_adapter import publish_for_agency
 

@@ -40,7 +40,7 @@ from recouvra.lake import TABLES
     doc_md=__doc__,
 )
 def portfolio_extract() -> None:
-    @task(max_active_tis_per_dagrun=2)
+    @task(max_active_tis_per_dagrun=2, map_index_template="{{ task.op_kwargs['table'] }}")
     def extract(table: str) -> dict:
         """Stream one table's changes to the run's incoming folder; returns its manifest."""
         from recouvra.airflow_adapter import logical_wall_time, run_date, settings, source_url
@@ -57,11 +57,12 @@ def portfolio_extract() -> None:
 
         from recouvra.airflow_adapter import settings, source_url
         from recouvra.portfolio import QualityGateError, gate_and_publish
+        from recouvra.quality import DATA_DOCS_DIR_NAME
 
         s = settings()
         lake = s.path(s.storage.lake_dir)
         try:
-            return gate_and_publish(source_url(), lake, lake.parent / "gx", list(snapshots),
+            return gate_and_publish(source_url(), lake, lake.parent / DATA_DOCS_DIR_NAME, list(snapshots),
                                     get_current_context()["run_id"])
         except QualityGateError as exc:
             raise AirflowFailException(str(exc)) from exc

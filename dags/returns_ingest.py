@@ -52,7 +52,7 @@ def returns_ingest() -> None:
 
         return [a.code for a in settings().agencies]
 
-    @task(pool=SFTP_POOL)
+    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['agency'] }}")
     def fetch_inbox(agency: str) -> list[dict]:
         """Download one agency's complete return files to the local spool."""
         from recouvra.airflow_adapter import run_clock, settings
@@ -76,7 +76,7 @@ def returns_ingest() -> None:
         with connect(warehouse_url()) as wh:
             return ingest_fetched(wh, list(fetched), run_date().day)
 
-    @task(pool=SFTP_POOL)
+    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['batch']['agency'] }}")
     def deliver_acks(batch: dict) -> list[dict]:
         """Upload the agency's acknowledgements, then move its files to inbox/processed/."""
         from recouvra.airflow_adapter import settings

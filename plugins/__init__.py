@@ -1,1 +1,2 @@
-"""Airflow plugins of Recouvra: ``recouvra_operations`` (the run-summary listener)."""
+"""Airflow plugins of Recouvra: ``recouvra_operations`` (the run-summary listener) and ``recouvra_views``
+(the reports, Data Docs and run summaries in the UI)."""

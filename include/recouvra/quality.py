@@ -8,8 +8,9 @@ Two suites per table, so that no snapshot is ever loaded whole into one DataFram
   and money totals equal to the source's own over the same watermark window), validated on a one-row
   table of figures that DuckDB computes over the Parquet files.
 
-Results and readable Data Docs go to a file-backed GX project per run (``<docs_root>/<run_id>/``).
-GX is imported inside functions: it takes seconds to import.
+Results and readable Data Docs go to a file-backed GX project per run (``<docs_root>/<run_id>/``;
+``docs_root`` is ``<data>/gx``, :data:`DATA_DOCS_DIR_NAME` beside the lake; the site of a project is
+:func:`data_docs_site`). GX is imported inside functions: it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ CODES: dict[tuple[str, str], list[str]] = {
 #: Tables whose rows must name a known employer (referential integrity).
 REFERS_TO_EMPLOYER = [t for t in TABLES if t != "employers" and t != "plan_installments"]
 BATCH_ROWS = 200_000
+#: The folder, beside the lake (``data/gx``), holding one GX project per extraction run.
+DATA_DOCS_DIR_NAME = "gx"
 FIRST_KEYS = 5  # offending keys a failure message names
 
 
@@ -65,6 +68,11 @@ class GateResult:
         if self.docs_index:
             lines.append(f"  data docs: {self.docs_index}")
         return "\n".join(lines)
+
+
+def data_docs_site(project: Path) -> Path:
+    """The folder of a GX project's Data Docs site (``index.html`` and the pages it links to)."""
+    return project / "gx" / "uncommitted" / "data_docs" / "local_site"
 
 
 def _row_expectations(table: str) -> list[Any]:
@@ -213,7 +221,7 @@ def validate_snapshots(
                 failures += [_describe_failure(r, figures) for r in vr.results if not r.success]
         results.append(TableResult(snap.table, not failures, failures, figures))
     ctx.build_data_docs()  # once per run, outside the validation loop
-    docs = project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    docs = data_docs_site(project) / "index.html"
     return GateResult(run_id, all(r.success for r in results), results,
                       str(docs) if docs.exists() else None)
 

@@ -90,6 +90,23 @@ def test_dag_arguments_are_sound(dagbag, path: Path) -> None:  # type: ignore[no
         assert task.retries >= 2, f"{task.task_id}: retries >= 2"
 
 
+def test_every_mapped_task_names_its_instances(dagbag) -> None:  # type: ignore[no-untyped-def]
+    """A mapped task's instances show a label in the UI (the agency, the table), not 0, 1, 2: its
+    ``map_index_template`` renders from the argument it is expanded over."""
+    mapped = [(dag.dag_id, t) for dag in dagbag.dags.values() for t in dag.tasks if t.is_mapped]
+    assert len(mapped) >= 7, "the per-agency and per-table tasks are mapped"
+    unnamed = []
+    for dag_id, task in mapped:
+        template = task.map_index_template or ""
+        # the argument(s) given to .expand(...); a @task's are its op_kwargs_expand_input
+        over = list((getattr(task, "op_kwargs_expand_input", None) or task.expand_input).value)
+        if not any(f"op_kwargs['{arg}']" in template for arg in over):
+            unnamed.append(f"{dag_id}.{task.task_id} (expanded over {over}): {template!r}")
+    assert not unnamed, "mapped tasks without a map_index_template naming what they map over:\n" + "\n".join(
+        unnamed
+    )
+
+
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)
 def test_nothing_heavy_at_parse_time(path: Path, tmp_path: Path) -> None:
     """Parsing the file must not import what the Airflow SDK does not already import."""

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # import name -> distribution name, where they differ
 DISTRIBUTION = {
     "yaml": "pyyaml", "sqlalchemy": "sqlalchemy", "stdnum": "python-stdnum",
-    "text_unidecode": "text-unidecode",
+    "text_unidecode": "text-unidecode", "markdown_it": "markdown-it-py",
     "great_expectations": "great-expectations", "airflow": "apache-airflow",
 }
 
