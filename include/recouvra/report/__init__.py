@@ -14,6 +14,7 @@ first (:func:`recouvra.kpi.load_kpis`); definitions are in ``docs/kpi.md``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -67,6 +68,8 @@ class ReportData:
     effects: list[dict[str, Any]] = field(default_factory=list)
     #: marts.kpi_score_calibration of the month, by decile (CALIBRATION_FIELDS).
     calibration: list[dict[str, Any]] = field(default_factory=list)
+    #: Each monthly selection's share rule and per-agency shares: (month, rule, {agency: {...}}).
+    shares: list[tuple[dt.date, str, dict[str, dict[str, Any]]]] = field(default_factory=list)
 
 
 CALIBRATION_FIELDS = (
@@ -131,7 +134,11 @@ def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
         dict(zip(CALIBRATION_FIELDS, r, strict=True))
         for r in wh.query(query("kpi/select_report_calibration"), [month])
     ]
-    return ReportData(month, vintage, league, trend, effects, calibration)
+    shares = [
+        (m, str(rule), json.loads(str(per_agency)))
+        for m, rule, per_agency in wh.query(query("kpi/select_report_shares"), [month])
+    ]
+    return ReportData(month, vintage, league, trend, effects, calibration, shares)
 
 
 # --- formatting -------------------------------------------------------------------------------------
@@ -346,6 +353,42 @@ def _calibration_section(data: ReportData) -> str:
     )
 
 
+SHARE_RULES = {
+    "CAPACITY": "by capacity: not yet enough placement months with results (allocation.performance)",
+    "RECOVERY_RATE": "by results: capacity × the agency's recovery rate ÷ the mean rate, within the "
+                     "minimum and maximum shares",
+}
+
+
+def _shares_section(data: ReportData) -> str:
+    """Each month's shares and why: capacity until results exist, then shifted towards results."""
+    if not data.shares:
+        return '<p class="empty">No selection recorded yet.</p>'
+    agencies = sorted({a for _, _, per in data.shares for a in per})
+    head = "".join(f"<th>{escape(a)}</th>" for a in agencies)
+    rows = []
+    for m, rule, per in data.shares[-12:]:
+        cells = []
+        for a in agencies:
+            s = per.get(a)
+            if s is None:
+                cells.append("<td>–</td>")
+                continue
+            rate = s.get("recovery_rate")
+            why = "" if rate is None else f' <span class="note">(recovered {float(rate):.1%})</span>'
+            cells.append(f"<td>{float(s.get('share') or 0):.0%} · {int(s.get('dossiers') or 0)}{why}</td>")
+        rows.append(f"<tr><td class=l>{_month_label(m)}</td><td class=l>{escape(SHARE_RULES.get(rule, rule))}"
+                    f"</td>{''.join(cells)}</tr>")
+    switched = next((m for m, rule, _ in data.shares if rule == "RECOVERY_RATE"), None)
+    when = (f"Shares follow results since the selection of {_month_label(switched)}."
+            if switched is not None else "Shares still follow capacity: results are not in yet.")
+    return (
+        f"<p>{when}</p><table><tr><th class=l>Month</th><th class=l>Rule</th>{head}</tr>{''.join(rows)}"
+        '</table><p class="note">Each cell: the agency\'s share of the month\'s dossiers · dossiers placed '
+        "(and, once shares follow results, the recovery rate they were weighted by).</p>"
+    )
+
+
 def _funnel_section(data: ReportData) -> str:
     lg = data.league
     stages = [
@@ -425,6 +468,8 @@ def render_html(data: ReportData, *, generated_at: dt.datetime | None = None) ->
         _effects_section(data),
         "<h2>Is the score right? (calibration)</h2>",
         _calibration_section(data),
+        "<h2>How each month's dossiers were shared</h2>",
+        _shares_section(data),
         "<h2>From assigned to recovered</h2>",
         _funnel_section(data),
         "<h2>Remaining to recover over time</h2>",

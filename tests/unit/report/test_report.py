@@ -159,6 +159,24 @@ def test_the_calibration_shows_predicted_against_observed_and_the_model_in_use()
     assert "No vintage has outcomes yet" in empty
 
 
+def test_each_months_shares_and_why_and_when_they_switched_to_results() -> None:
+    def per(share: float, dossiers: int, rate: float | None = None) -> dict[str, Any]:
+        return {"share": share, "dossiers": dossiers, "recovery_rate": rate}
+
+    shares = [
+        (NOV, "CAPACITY", {"AG01": per(0.4, 200), "AG02": per(0.6, 300)}),
+        (DEC, "RECOVERY_RATE", {"AG01": per(0.5, 250, 0.12), "AG02": per(0.5, 250, 0.08)}),
+    ]
+    data = ReportData(DEC, DATA.vintage, DATA.league, DATA.trend, [], [], shares)
+    html = render_html(data, generated_at=GENERATED)
+    assert "Shares follow results since the selection of 2026-12." in html
+    assert "<td class=l>2026-11</td><td class=l>by capacity: not yet enough placement months" in html
+    assert "<td>40% · 200</td><td>60% · 300</td>" in html
+    assert '<td>50% · 250 <span class="note">(recovered 12.0%)</span></td>' in html
+    only_capacity = ReportData(DEC, DATA.vintage, DATA.league, DATA.trend, [], [], shares[:1])
+    assert "Shares still follow capacity: results are not in yet." in render_html(only_capacity)
+
+
 @pytest.fixture()
 def wh() -> Iterator[Warehouse]:
     with connect("duckdb:///:memory:") as w:
