@@ -13,6 +13,9 @@ last such file, reversals included, so that the agency stops chasing what is pai
 3. `publish` (mapped per agency, pool `sftp_agencies`): verified upload, manifest last.
 4. `record_publication`: `core.publication_log` and `core.ledger_payment_notice` (so nothing is
    notified twice), the one warehouse writer.
+5. `build_updates` → `publish_updates` → `record_updates`: what the fund learned about each placed
+   debtor since its assignment (its own records, another agency's finding, a plan signed with the fund),
+   `outbox/CNSS_UPDATES_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`, each update sent once (`core.dossier_update`).
 
 Runs after `portfolio_extract` has brought the week's ledger into the lake.
 """
@@ -76,7 +79,36 @@ def payments_weekly() -> None:
         with connect(warehouse_url()) as wh:
             return asdict(record(wh, list(published)))
 
-    record_publication(publish.expand(package=build_notices(load_ledger())))
+    @task
+    def build_updates(_: dict) -> list[dict]:
+        """Each agency's updates file: what the fund learned about its debtors since (recouvra.updates)."""
+        from recouvra.airflow_adapter import run_date, settings, warehouse_url
+        from recouvra.updates import build_update_files
+        from recouvra.warehouse import connect
+
+        s = settings()
+        with connect(warehouse_url()) as wh:
+            lake = s.path(s.storage.lake_dir)
+            return [p.to_dict() for p in build_update_files(wh, lake, run_date().day, lake.parent / "outbox")]
+
+    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['package']['agency'] }}")
+    def publish_updates(package: dict) -> dict:
+        from recouvra.airflow_adapter import publish_for_agency
+
+        return publish_for_agency(package)
+
+    @task(pool=WAREHOUSE_WRITER_POOL)
+    def record_updates(published: list[dict]) -> int:
+        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.updates import record_update_publication
+        from recouvra.warehouse import connect
+
+        with connect(warehouse_url()) as wh:
+            return record_update_publication(wh, list(published))
+
+    ledger = load_ledger()
+    record_publication(publish.expand(package=build_notices(ledger)))
+    record_updates(publish_updates.expand(package=build_updates(ledger)))
 
 
 payments_weekly()

@@ -116,7 +116,7 @@ CENT = Decimal("0.01")
 KINDS = DETAIL_KINDS
 PAYMENT_KINDS = ENTRY_KINDS  # the ledger's kinds, as the payments file writes them
 
-PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION"]
+PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION", "UPDATES"]
 FileType = Literal["ASSIGN", "DETAIL", "MANIFEST", "RECALL", "PAYMENTS"]
 
 _DOSSIER_RE = re.compile(r"D[0-9]{6}-[0-9]{6}", re.ASCII)
@@ -712,6 +712,14 @@ def build_packages(
                  pkg.files[0].control_total)
         packages.append(pkg)
     return packages
+
+
+def published_files(
+    wh: Warehouse, agency: str, period_label: str, types: Sequence[str]
+) -> list[tuple[int, str, str]]:
+    """(seq, file_type, sha256) already published under this agency and period label: what
+    :func:`choose_seq` compares a new file with (for stages that write their own kind of file)."""
+    return _published(wh, agency, period_label, types)
 
 
 def _digest(data: bytes) -> str:

@@ -72,6 +72,7 @@ class Outgoing(StrEnum):
     RECALL = "RECALL"
     PAYMENTS = "PAYMENTS"
     COMMISSION = "COMMISSION"
+    UPDATES = "UPDATES"
 
 
 #: Per kind: digits of the period label (6 a month YYYYMM, 8 a day YYYYMMDD), whether the name
@@ -82,6 +83,7 @@ _OUTGOING_FORM: dict[Outgoing, tuple[int, bool, bool]] = {
     Outgoing.RECALL: (8, True, False),
     Outgoing.PAYMENTS: (8, True, True),
     Outgoing.COMMISSION: (6, False, True),
+    Outgoing.UPDATES: (8, True, True),
 }
 
 
@@ -151,6 +153,12 @@ def recall_name(agency: str, on: dt.date, seq: int) -> str:
 def payments_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
     """(payments file, manifest) names of a weekly payments file."""
     stem = f"CNSS_PAYMENTS_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}"
+    return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
+
+
+def updates_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
+    """(updates file, manifest) names: ``CNSS_UPDATES_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` and its manifest."""
+    stem = f"CNSS_UPDATES_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}"
     return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
 
 

@@ -119,6 +119,13 @@ COMMISSION_COLUMNS: tuple[str, ...] = (
     # the dossier has its rate (the fee-schedule rule in force at assignment, or the flat rate).
     "commission_basis",
 )
+# Addition to agency-exchange/1: what the fund learned about a placed debtor (a new file an agency may
+# ignore). PHONE_2 is the fund's second number; PLAN_WITH_FUND's value is the plan's total (MAD).
+UPDATE_COLUMNS: tuple[str, ...] = ("dossier_id", "update_id", "field", "value", "source", "observed_date")
+UPDATE_FIELDS: tuple[str, ...] = (
+    "ADDRESS", "CITY", "PHONE", "PHONE_2", "EMAIL", "LEGAL_REP", "ACTIVITY_STATUS", "PLAN_WITH_FUND",
+)
+UPDATE_SOURCES = frozenset({"FUND", "AGENCY"})
 SEGMENTS = frozenset({"FRESH", "UNPAID_TITLE"})
 DETAIL_KINDS: tuple[str, ...] = ("PRINCIPAL", "SURCHARGE", "PENALTY")  # detail rows in this order
 

@@ -119,7 +119,7 @@ def test_the_funds_files_have_the_columns_the_agency_guide_shows() -> None:
     guide = (Path(__file__).resolve().parents[3] / "docs" / "agency-exchange.md").read_text(encoding="utf-8")
     headers = {line for line in guide.splitlines() if line.startswith("dossier_id;")}
     for columns in (spec.ASSIGNMENT_COLUMNS, spec.DETAIL_COLUMNS, spec.RECALL_COLUMNS, spec.PAYMENTS_COLUMNS,
-                    spec.COMMISSION_COLUMNS):
+                    spec.COMMISSION_COLUMNS, spec.UPDATE_COLUMNS):
         assert ";".join(columns) in headers, columns
     assert spec.SEGMENTS == {"FRESH", "UNPAID_TITLE"}
     assert spec.DETAIL_KINDS == ("PRINCIPAL", "SURCHARGE", "PENALTY")
