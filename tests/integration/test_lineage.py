@@ -94,7 +94,8 @@ def test_a_month_s_events_draw_source_lake_warehouse_marts_files(tmp_path: Path)
     events = [json.loads(line) for line in events_file.read_text().splitlines()]
     completes = [e for e in events if e["eventType"] == "COMPLETE" and "." in e["job"]["name"]]
     assert len(completes) == len(declared), [e["job"]["name"] for e in completes]
-    assert {e["run"]["facets"][FACET_KEY]["month"] for e in completes} == {"2026-08"}
+    assert {(e["run"]["facets"][FACET_KEY]["month"], e["run"]["facets"][FACET_KEY]["state"])
+            for e in completes} == {("2026-08", "success")}
     assert all(e["job"]["namespace"] == "recouvra" for e in events)
 
     chain = month_chain(events, "2026-08")

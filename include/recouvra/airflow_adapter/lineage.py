@@ -34,10 +34,13 @@ FACET_KEY = "recouvra_month"
 
 @attr.define
 class MonthRunFacet(RunFacet):
-    """The programme month (``YYYY-MM``, fund time) a run stands for, and its instant (ISO 8601)."""
+    """The programme month (``YYYY-MM``, fund time) a run stands for, its instant (ISO 8601), and the
+    task's state (``success``, ``skipped``, ``failed``, ``running``): the provider sends a COMPLETE event
+    for a skipped task too, with its declared inputs and outputs, although it wrote nothing."""
 
     month: str
     instant: str
+    state: str = ""
 
 
 def month_of_context(context: Mapping[str, Any]) -> tuple[str, dt.datetime] | None:
@@ -59,7 +62,8 @@ def month_facet(ti: Any, ti_state: Any) -> dict[str, RunFacet]:
     if found is None:
         return {}
     month, when = found
-    return {FACET_KEY: MonthRunFacet(month=month, instant=when.isoformat())}
+    state = str(getattr(ti_state, "value", ti_state) or "")
+    return {FACET_KEY: MonthRunFacet(month=month, instant=when.isoformat(), state=state)}
 
 
 # ------------------------------------------------------------------------ reading the events back
@@ -89,13 +93,16 @@ def _layers() -> dict[tuple[str, str], str]:
 
 def month_chain(events: list[Mapping[str, Any]], month: str) -> list[tuple[str, str, str]]:
     """A path source → lake → core → marts → files through the COMPLETE task events of ``month``
-    (their :data:`FACET_KEY` facet): ``[(job, input, output), ...]``, each hop a job that read its input
-    and wrote its output; empty when the month's events draw no such path."""
+    (their :data:`FACET_KEY` facet; a skipped task's event is no link: it wrote nothing):
+    ``[(job, input, output), ...]``, each hop a job that read its input and wrote its output; empty when
+    the month's events draw no such path."""
     layer = _layers()
     edges: dict[str, list[tuple[str, str]]] = {}
     for event in events:
         facet = event.get("run", {}).get("facets", {}).get(FACET_KEY) or {}
         if event.get("eventType") != "COMPLETE" or facet.get("month") != month:
+            continue
+        if facet.get("state") == "skipped":
             continue
         job = str(event.get("job", {}).get("name", "?"))
         outputs = [(d["namespace"], d["name"]) for d in event.get("outputs", [])]

@@ -35,6 +35,7 @@ def test_the_facet_names_the_month_the_run_stands_for() -> None:
     facets = month_facet(_ti({"dag_run": run, "logical_date": logical}), "success")
     body = json.loads(Serde.to_json(facets[FACET_KEY]))
     assert (body["month"], body["instant"]) == ("2026-08", "2026-07-31T23:30:00+00:00")
+    assert body["state"] == "success"
     assert body["_schemaURL"].endswith("RunFacet")
 
 
@@ -60,13 +61,13 @@ def test_dataset_keys_are_the_providers_own() -> None:
 
 
 def _event(job: str, inputs: list[str], outputs: list[str], month: str = "2026-08",
-           kind: str = "COMPLETE") -> dict[str, Any]:
+           kind: str = "COMPLETE", state: str = "success") -> dict[str, Any]:
     def ds(uri: str) -> dict[str, str]:
         ns, name = dataset_key(uri)
         return {"namespace": ns, "name": name}
 
     return {"eventType": kind, "job": {"namespace": "recouvra", "name": job},
-            "run": {"facets": {FACET_KEY: {"month": month}}},
+            "run": {"facets": {FACET_KEY: {"month": month, "state": state}}},
             "inputs": [ds(u) for u in inputs], "outputs": [ds(u) for u in outputs]}
 
 
@@ -91,6 +92,8 @@ def test_a_month_s_chain_goes_through_every_layer_in_order() -> None:
         MONTH[:1] + MONTH[2:],  # the debtor master's event is missing: the lake leads nowhere
         [*MONTH[:3], _event("kpi_load.render_report", [MART], [MONTHLY_REPORT.uri], month="2026-09")],
         [*MONTH[:3], _event("kpi_load.render_report", [MART], [MONTHLY_REPORT.uri], kind="START")],
+        # skipped: the provider still says COMPLETE, with the declared datasets, but nothing was written
+        [*MONTH[:3], _event("kpi_load.render_report", [MART], [MONTHLY_REPORT.uri], state="skipped")],
         # the report straight from the lake skips the warehouse and the marts: no chain
         [MONTH[0], _event("x.report", [SOURCE_SNAPSHOTS.uri], [MONTHLY_REPORT.uri])],
     ],
