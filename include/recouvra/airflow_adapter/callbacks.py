@@ -82,7 +82,10 @@ def _send(context: Mapping[str, Any]) -> Callable[[Channel, Alert], None]:
     def send(channel: Channel, alert: Alert) -> None:
         # notify(), not the notifier's __call__: the text is ours, final, and must not be rendered as a
         # Jinja template (an error message may hold "{{").
-        notifier_for(channel, alert).notify(context)
+        try:
+            notifier_for(channel, alert).notify(context)
+        except Exception as exc:  # its message goes to the alerts log: redacted, as the alert is
+            raise RuntimeError(_redact(f"{type(exc).__name__}: {exc}")) from None
 
     return send
 
