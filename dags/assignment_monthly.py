@@ -49,7 +49,7 @@ def assignment_monthly() -> None:
 
         return check_settings(settings(), run_date().month)
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[RECALLS])
+    @task(pool=WAREHOUSE_WRITER_POOL, inlets=[DEBTOR_MASTER, ATTRIBUTION], outlets=[RECALLS])
     def refresh_lifecycle(_: list[str]) -> dict:
         """Recall expired and settled dossiers as of the month's first day."""
         from recouvra.airflow_adapter import settings, warehouse_url
@@ -101,7 +101,7 @@ def assignment_monthly() -> None:
 
         return publish_for_agency(package)
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[PLACEMENTS])
+    @task(pool=WAREHOUSE_WRITER_POOL, inlets=[DEBTOR_MASTER, RECALLS], outlets=[PLACEMENTS])
     def record_publication(published: list[dict]) -> dict:
         """Log what went where and mark the dossiers PUBLISHED (single warehouse writer)."""
         from recouvra.airflow_adapter import warehouse_url

@@ -28,7 +28,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-from recouvra.airflow_adapter.assets import PLACEMENTS, emit
+from recouvra.airflow_adapter.assets import DEBTOR_MASTER, PLACEMENTS, emit
 
 
 @dag(
@@ -89,7 +89,7 @@ def assignment_topup() -> None:
 
         return publish_for_agency(package)
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[PLACEMENTS])
+    @task(pool=WAREHOUSE_WRITER_POOL, inlets=[DEBTOR_MASTER], outlets=[PLACEMENTS])
     def record_publication(published: list[dict]) -> dict:
         """Log what went where and mark the top-up's dossiers PUBLISHED (single warehouse writer)."""
         from dataclasses import asdict

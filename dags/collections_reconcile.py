@@ -26,7 +26,13 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-from recouvra.airflow_adapter.assets import ATTRIBUTION, DEBTOR_MASTER, RETURN_FILES, emit_month_close
+from recouvra.airflow_adapter.assets import (
+    ATTRIBUTION,
+    DEBTOR_MASTER,
+    RETURN_FILES,
+    SOURCE_SNAPSHOTS,
+    emit_month_close,
+)
 
 
 @dag(
@@ -62,7 +68,7 @@ def collections_reconcile() -> None:
         print(report.summary())
         return report.as_dict()
 
-    @task(outlets=[ATTRIBUTION])
+    @task(inlets=[SOURCE_SNAPSHOTS, DEBTOR_MASTER, RETURN_FILES], outlets=[ATTRIBUTION])
     def close_month(reconciled: dict) -> dict:
         """Emit `attribution` when this run closes a month; skipped (no event) otherwise."""
         return emit_month_close(reconciled)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-from recouvra.airflow_adapter.assets import COMMISSION_STATEMENTS, RECALLS, emit
+from recouvra.airflow_adapter.assets import ATTRIBUTION, COMMISSION_STATEMENTS, PLACEMENTS, RECALLS, emit
 
 
 @dag(
@@ -85,7 +85,8 @@ def commission_monthly() -> None:
 
         return publish_for_agency(package)
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[COMMISSION_STATEMENTS])
+    @task(pool=WAREHOUSE_WRITER_POOL, inlets=[PLACEMENTS, ATTRIBUTION, RECALLS],
+          outlets=[COMMISSION_STATEMENTS])
     def record_publication(published: list[dict]) -> int:
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.commission import record_commission_publication

@@ -48,7 +48,7 @@ def debtor_master() -> None:
         with connect(warehouse_url()) as wh:
             return merge(wh, s.path(s.storage.lake_dir))
 
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=[DEBTOR_MASTER])
+    @task(pool=WAREHOUSE_WRITER_POOL, inlets=[SOURCE_SNAPSHOTS], outlets=[DEBTOR_MASTER])
     def build_debtor_master(merged: dict[str, int]) -> dict:
         """Resolve entities and write the debtor master; returns the counts (entities, merges)."""
         from recouvra.airflow_adapter import settings, warehouse_url

@@ -23,7 +23,17 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
-from recouvra.airflow_adapter.assets import COMMISSION_STATEMENTS, KPI_MARTS, emit_marts
+from recouvra.airflow_adapter.assets import (
+    ATTRIBUTION,
+    COMMISSION_STATEMENTS,
+    DEBTOR_MASTER,
+    KPI_MARTS,
+    MONTHLY_REPORT,
+    PLACEMENTS,
+    RETURN_FILES,
+    emit,
+    emit_marts,
+)
 
 
 @dag(
@@ -36,7 +46,8 @@ from recouvra.airflow_adapter.assets import COMMISSION_STATEMENTS, KPI_MARTS, em
     doc_md=__doc__,
 )
 def kpi_load() -> None:
-    @task(pool=WAREHOUSE_WRITER_POOL, outlets=list(KPI_MARTS))
+    @task(pool=WAREHOUSE_WRITER_POOL, outlets=list(KPI_MARTS),
+          inlets=[DEBTOR_MASTER, PLACEMENTS, RETURN_FILES, ATTRIBUTION, COMMISSION_STATEMENTS])
     def load_kpis() -> dict:
         from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.kpi import load_kpis as load
@@ -50,16 +61,18 @@ def kpi_load() -> None:
 
     # Both tasks below open the DuckDB file, which a writer in another process would hold (and they
     # would lock each other out if run at once): hence the pool, although neither writes the warehouse.
-    @task(pool=WAREHOUSE_WRITER_POOL)
+    @task(pool=WAREHOUSE_WRITER_POOL, inlets=list(KPI_MARTS), outlets=[MONTHLY_REPORT])
     def render_report(_: dict) -> str:
         from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.report import render_report as render
         from recouvra.warehouse import connect
 
         s = settings()
+        month = run_date().previous_month
         with connect(warehouse_url()) as wh:
-            path = render(wh, run_date().previous_month, s.path(s.storage.reports_dir))
+            path = render(wh, month, s.path(s.storage.reports_dir))
         print(f"report: {path}")
+        emit(MONTHLY_REPORT, month, str(path))
         return str(path)
 
     @task(pool=WAREHOUSE_WRITER_POOL)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from airflow.sdk import dag, get_current_context, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE
-from recouvra.airflow_adapter.assets import SOURCE_SNAPSHOTS, emit
+from recouvra.airflow_adapter.assets import SOURCE_SNAPSHOTS, SOURCE_TABLES, emit
 from recouvra.lake import TABLES
 
 
@@ -67,7 +67,7 @@ def portfolio_extract() -> None:
         except QualityGateError as exc:
             raise AirflowFailException(str(exc)) from exc
 
-    @task(outlets=[SOURCE_SNAPSHOTS])
+    @task(inlets=list(SOURCE_TABLES), outlets=[SOURCE_SNAPSHOTS])
     def report(published: dict) -> dict:
         """Row counts per table of what was published (small: fit for XCom and the run's log)."""
         from recouvra.airflow_adapter import run_date

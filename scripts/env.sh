@@ -28,5 +28,26 @@ export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 export AIRFLOW__CORE__LOAD_EXAMPLES="${AIRFLOW__CORE__LOAD_EXAMPLES:-False}"
 export AIRFLOW__CORE__DEFAULT_TIMEZONE="${AIRFLOW__CORE__DEFAULT_TIMEZONE:-Africa/Casablanca}"
 export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-WARNING}"
+# Lineage (the OpenLineage provider, docs/runbook.md "Lineage"): each task's inputs and outputs (its
+# inlets and outlets, recouvra.airflow_adapter.assets) as OpenLineage events, one JSON a line, in
+# <data>/lineage/events.jsonl beside AIRFLOW_HOME. Sent from a thread of the task that waits at most
+# execution_timeout seconds, so lineage never fails nor holds a task. Set AIRFLOW__OPENLINEAGE__TRANSPORT
+# to a lineage server (Marquez: {"type": "http", "url": ...}), or AIRFLOW__OPENLINEAGE__DISABLED=True.
+if [ -z "${AIRFLOW__OPENLINEAGE__TRANSPORT:-}" ]; then
+  export RECOUVRA_LINEAGE_DIR="${RECOUVRA_LINEAGE_DIR:-$(dirname "$AIRFLOW_HOME")/lineage}"
+  mkdir -p "$RECOUVRA_LINEAGE_DIR" 2>/dev/null || true
+  export AIRFLOW__OPENLINEAGE__TRANSPORT="{\"type\": \"file\", \"log_file_path\": \"$RECOUVRA_LINEAGE_DIR/events.jsonl\", \"append\": true}"
+fi
+export AIRFLOW__OPENLINEAGE__NAMESPACE="${AIRFLOW__OPENLINEAGE__NAMESPACE:-recouvra}"
+export AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD="${AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD:-True}"
+export AIRFLOW__OPENLINEAGE__EXECUTION_TIMEOUT="${AIRFLOW__OPENLINEAGE__EXECUTION_TIMEOUT:-5}"
+export AIRFLOW__OPENLINEAGE__CUSTOM_RUN_FACETS="${AIRFLOW__OPENLINEAGE__CUSTOM_RUN_FACETS:-recouvra.airflow_adapter.lineage.month_facet}"
+# Metrics (docs/runbook.md "Metrics"): Airflow's StatsD metrics (dagrun.*, ti.*, task.duration,
+# scheduler.*) as UDP datagrams to 127.0.0.1:8125, fire and forget: nothing listens unless you do
+# (`python -m recouvra.operations metrics` prints them); compose sends them to its statsd-exporter.
+export AIRFLOW__METRICS__STATSD_ON="${AIRFLOW__METRICS__STATSD_ON:-True}"
+export AIRFLOW__METRICS__STATSD_HOST="${AIRFLOW__METRICS__STATSD_HOST:-127.0.0.1}"
+export AIRFLOW__METRICS__STATSD_PORT="${AIRFLOW__METRICS__STATSD_PORT:-8125}"
+export AIRFLOW__METRICS__STATSD_PREFIX="${AIRFLOW__METRICS__STATSD_PREFIX:-airflow}"
 export PATH="$_recouvra_root/.venv/bin:$PATH"
 unset _recouvra_root

@@ -23,6 +23,8 @@
 #                    triggered runs). The replay of past months (scripts/backfill.sh) uses it.   [0]
 # STACK_DB_URL may be sqlite:////abs/path/airflow.db with the LocalExecutor (one machine).
 # The warehouse, source and lake come from config/recouvra.yaml or RECOUVRA__STORAGE__* overrides.
+# Lineage and metrics as scripts/env.sh sets them: OpenLineage events in $STACK_DIR/lineage/events.jsonl,
+# StatsD to 127.0.0.1:8125 (override with AIRFLOW__OPENLINEAGE__* / AIRFLOW__METRICS__*).
 # Production runs the same components from docker-compose.yaml instead.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,6 +1,7 @@
 """Operations of the pipeline: failure alerts, the run summary, the pools.
 
-Pure part (no Airflow): :class:`Alert` and its channels (the alerts log file, SMTP, a Slack webhook),
+Pure part (no Airflow): :class:`Alert` and its channels (the alerts log file, Slack, SMTP), a StatsD
+listener for Airflow's metrics (:class:`StatsdListener`, ``python -m recouvra.operations metrics``),
 :class:`RunFacts` and :func:`render_run_summary` (rows ingested, files received from agencies, files
 published to them and files written but not published, GX results and Data Docs, integrity checks,
 failed tasks with their logs), :data:`POOLS`.
@@ -11,13 +12,17 @@ The Airflow half lives in the adapter, :mod:`recouvra.airflow_adapter.callbacks`
 also goes to the alerts log (``<data>/alerts.log`` beside the lake: where engineers look first),
 whatever the channel.
 
-The channel is chosen by the Airflow connection :data:`ALERTS_CONN_ID` (``recouvra_alerts``):
-``conn_type`` ``smtp`` (SMTP provider; recipients in extra ``to``), ``slack``/``slackwebhook``/``http``
-(a Slack incoming webhook: the URL in extra ``webhook_url``, the password or the host); no connection:
-the alerts log alone (the demo). A channel that fails never hides the task's own failure: the log
-records it and the callback returns.
+The channel is chosen by the Airflow connection :data:`ALERTS_CONN_ID` (``recouvra_alerts``), and
+delivered by the providers' notifiers (:data:`CHANNEL_NOTIFIERS`, built by the adapter): ``conn_type``
+``slackwebhook`` (an incoming webhook: the token in the password, the host ``hooks.slack.com/
+services``), ``slack`` (the Slack API: the token in the password, extra ``channel``), ``smtp``
+(recipients in extra ``to``, sender in extra ``from_email``); no connection: the alerts log alone (the
+demo). Failures go to the channel; retries too when its extra says ``notify_retries``. A channel that
+fails never hides the task's own failure: the log records it and the callback returns.
 
-``python -m recouvra.operations pools`` prints the pools as ``airflow pools import`` reads them.
+``python -m recouvra.operations pools`` prints the pools as ``airflow pools import`` reads them;
+``python -m recouvra.operations metrics [PORT]`` prints the metrics Airflow sends (scripts/env.sh:
+StatsD to 127.0.0.1:8125).
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ import datetime as dt
 import json
 import logging
 import re
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -131,55 +135,66 @@ def append_alert(alert: Alert, path: Path) -> None:
         f.write(alert.line() + "\n")
 
 
+#: What each kind of channel is delivered by (the adapter builds the provider's notifier).
+CHANNEL_NOTIFIERS = {
+    "slack_webhook": "SlackWebhookNotifier (apache-airflow-providers-slack): an incoming webhook",
+    "slack": "SlackNotifier (apache-airflow-providers-slack): the Slack API, extra 'channel'",
+    "smtp": "SmtpNotifier (apache-airflow-providers-smtp): e-mail to extra 'to'",
+}
+#: The Slack channel of a ``slack`` (API token) connection whose extra names none.
+DEFAULT_SLACK_CHANNEL = "#recouvra-alerts"
+
+
 @dataclass(frozen=True)
 class Channel:
-    """A notification channel in plain values (from an Airflow connection)."""
+    """A notification channel in plain values (from the Airflow connection :data:`ALERTS_CONN_ID`).
+
+    Only what chooses and addresses the notifier is here: the secrets (webhook token, API token, SMTP
+    password) stay in the connection, which the provider's hook reads itself.
+    """
 
     conn_type: str
-    host: str | None = None
-    port: int | None = None
-    login: str | None = None
-    password: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
-        t = self.conn_type.lower()
+        """``slack_webhook``, ``slack``, ``smtp`` (:data:`CHANNEL_NOTIFIERS`), else ``unknown``."""
+        t = self.conn_type.lower().replace("-", "_")
         if t in {"smtp", "email"}:
             return "smtp"
-        if t in {"slack", "slackwebhook", "slack_webhook", "http", "https"}:
+        if t in {"slackwebhook", "slack_webhook"}:
+            return "slack_webhook"
+        if t == "slack":
             return "slack"
         return "unknown"
 
-    def webhook_url(self) -> str:
-        for candidate in (self.extra.get("webhook_url"), self.password, self.host):
-            if candidate and str(candidate).startswith("https://"):
-                return str(candidate)
-        if self.host and self.password:  # Slack-webhook form: host + token path
-            return "https://" + self.host.strip("/") + "/" + self.password.lstrip("/")
-        raise ValueError("Slack channel: no webhook URL (extra webhook_url, password or host)")
+    @property
+    def pages_retries(self) -> bool:
+        """Whether retries go to the channel too (extra ``notify_retries``); by default only failures:
+        a retry is information, the alerts log has it."""
+        return str(self.extra.get("notify_retries", "")).lower() in {"1", "true", "yes"}
 
     def recipients(self) -> list[str]:
         to = self.extra.get("to") or self.extra.get("recipients") or ""
         names = to if isinstance(to, list) else str(to).split(",")
         return [n.strip() for n in names if n.strip()]
 
-
-def post_slack(url: str, alert: Alert, timeout: float = 10.0) -> None:
-    """Post the alert to a Slack incoming webhook (stdlib HTTP: no Slack SDK needed)."""
-    payload = json.dumps({"text": f"*{alert.subject}*\n```{alert.body()}```"}).encode()
-    request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL from config)
-        if response.status >= 300:
-            raise RuntimeError(f"Slack webhook answered HTTP {response.status}")
+    def slack_channel(self) -> str:
+        return str(self.extra.get("channel") or DEFAULT_SLACK_CHANNEL)
 
 
-SmtpSender = Callable[[list[str], str, str], None]
+def chat_text(alert: Alert) -> str:
+    """The alert as a chat message (Slack mrkdwn): the subject in bold, the body verbatim."""
+    return f"*{alert.subject}*\n```{alert.body()}```"
 
 
-def deliver(alert: Alert, channel: Channel | None, alerts_log: Path,
-            smtp_sender: SmtpSender | None = None) -> str:
-    """Write the alert to the alerts log, then send it through ``channel``; returns what was done.
+#: Sends an alert through a channel (the adapter: the provider's notifier), raising when it cannot.
+Sender = Callable[[Channel, Alert], None]
+
+
+def deliver(alert: Alert, channel: Channel | None, alerts_log: Path, send: Sender | None = None) -> str:
+    """Write the alert to the alerts log, then send it through ``channel`` with ``send``; returns what
+    was done.
 
     A failing channel is recorded in the alerts log and swallowed: the task's own failure, not the
     notification's, is what Airflow must report.
@@ -188,23 +203,20 @@ def deliver(alert: Alert, channel: Channel | None, alerts_log: Path,
     if channel is None:
         return "alerts log"
     try:
-        if channel.kind == "slack":
-            post_slack(channel.webhook_url(), alert)
-        elif channel.kind == "smtp":
-            to = channel.recipients()
-            if not to:
-                raise ValueError("SMTP channel: no recipients (extra 'to')")
-            if smtp_sender is None:
-                raise ValueError("SMTP channel: no sender available")
-            smtp_sender(to, alert.subject, alert.body())
-        else:
-            raise ValueError(f"connection type {channel.conn_type!r} is not an alert channel (smtp, slack)")
+        if channel.kind == "unknown":
+            raise ValueError(f"connection type {channel.conn_type!r} is not an alert channel "
+                             f"({', '.join(CHANNEL_NOTIFIERS)})")
+        if channel.kind == "smtp" and not channel.recipients():
+            raise ValueError("SMTP channel: no recipients (extra 'to')")
+        if send is None:
+            raise ValueError(f"{channel.kind} channel: no sender available")
+        send(channel, alert)
     except Exception as exc:  # the notification must never mask the task's failure
         log.exception("alert channel %s failed", channel.kind)
         with alerts_log.open("a", encoding="utf-8") as f:
             f.write(f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ} CHANNEL_ERROR channel={channel.kind} "
                     f"dag={alert.dag_id} task={alert.task_label} error={' '.join(str(exc).split())}\n")
-        return f"alerts log (channel {channel.kind} failed: {exc})"
+        return f"alerts log ({channel.kind} failed: {exc})"
     return f"alerts log and {channel.kind}"
 
 
@@ -539,13 +551,106 @@ def write_run_summary(run: RunFacts, runs_dir: Path) -> Path:
     return path
 
 
+# --------------------------------------------------------------------------------------------------
+# Metrics: a StatsD listener (Airflow's [metrics] statsd_on sends its metrics as UDP datagrams)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One StatsD sample: ``airflow.ti.finish.kpi_load.load_kpis.success:1|c``."""
+
+    name: str
+    value: float
+    kind: str  # c counter, g gauge, ms timer, s set, h histogram
+
+    @classmethod
+    def parse(cls, line: str) -> Metric | None:
+        """The sample of one StatsD line, or None when it is not one (tags and sample rates dropped)."""
+        name, sep, rest = line.strip().partition(":")
+        fields = rest.split("|")
+        if not sep or not name or len(fields) < 2:
+            return None
+        try:
+            return cls(name, float(fields[0]), fields[1])
+        except ValueError:
+            return None
+
+
+class StatsdListener:
+    """A StatsD server in miniature: a UDP socket on ``host:port`` (port 0: a free one) whose thread
+    collects every sample it receives. ``with StatsdListener() as s: ...; s.metrics()``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        import socket
+
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind((host, port))
+        self._sock.settimeout(0.2)
+        self.host, self.port = self._sock.getsockname()[:2]
+        self._samples: list[Metric] = []
+        self._stop = False
+        self._thread: Any = None
+
+    def __enter__(self) -> StatsdListener:
+        import threading
+
+        self._thread = threading.Thread(target=self._serve, name="statsd-listener", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                data = self._sock.recv(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            for line in data.decode("utf-8", "replace").splitlines():
+                metric = Metric.parse(line)
+                if metric is not None:
+                    self._samples.append(metric)
+
+    def metrics(self) -> list[Metric]:
+        """Every sample received so far, in order."""
+        return list(self._samples)
+
+
+def _listen(args: list[str]) -> int:
+    """``metrics [PORT]``: print the StatsD samples received on 127.0.0.1:PORT (8125) until Ctrl-C."""
+    import time
+
+    port = int(args[0]) if args else 8125
+    with StatsdListener(port=port) as listener:
+        print(f"listening for StatsD metrics on {listener.host}:{listener.port} (Ctrl-C to stop)", flush=True)
+        seen = 0
+        try:
+            while True:
+                time.sleep(0.5)
+                samples = listener.metrics()
+                for m in samples[seen:]:
+                    print(f"{m.name} {m.value:g} {m.kind}", flush=True)
+                seen = len(samples)
+        except KeyboardInterrupt:
+            return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m recouvra.operations pools``: the pools JSON for ``airflow pools import``."""
+    """``python -m recouvra.operations pools``: the pools JSON for ``airflow pools import``;
+    ``python -m recouvra.operations metrics [PORT]``: a StatsD listener printing Airflow's metrics."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["metrics"] and len(args) <= 2:
+        return _listen(args[1:])
     if args != ["pools"]:
-        print("usage: python -m recouvra.operations pools", file=sys.stderr)
+        print("usage: python -m recouvra.operations pools | metrics [PORT]", file=sys.stderr)
         return 2
     print(pools_json())
     return 0

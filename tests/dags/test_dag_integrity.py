@@ -223,7 +223,7 @@ def test_asset_uris_are_standard_unique_grouped_and_lineage_ready() -> None:
         # a provider checked and normalised the URI (the postgres one wants host:port/database/schema/table)
         assert asset.normalized_uri == asset.uri, asset.uri
         assert parts.scheme in converters, f"no installed provider turns {asset.uri} into OpenLineage"
-        assert asset.group in {"lake", "core", "marts"}, f"{asset.name}: group {asset.group!r}"
+        assert asset.group in {"lake", "core", "marts", "files"}, f"{asset.name}: group {asset.group!r}"
         if parts.scheme == "postgres":
             assert parts.path.split("/")[2] == asset.group, f"{asset.name}: group = the warehouse schema"
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from recouvra.airflow_adapter.lineage import month_chain
 from recouvra.normalize import PARALLEL_MIN_VALUES
 from recouvra.warehouse import connect
 
@@ -78,3 +79,10 @@ def test_first_month_above_the_forking_threshold_completes_under_airflow(tmp_pat
     # every agency received its package over SFTP
     outboxes = sorted((data / "sftp").rglob("outbox/CNSS_ASSIGN_*.csv"))
     assert outboxes, "no assignment file was published"
+
+    # The real runs' lineage (OpenLineage provider, scripts/env.sh: data/lineage/events.jsonl): August's
+    # chain, from the extraction of the 1st to the report of July's marts rendered on the 3rd.
+    events = [json.loads(line) for line in (data / "lineage" / "events.jsonl").read_text().splitlines()]
+    chain = month_chain(events, "2026-08")
+    assert chain and chain[0][0] == "portfolio_extract.report", chain
+    assert chain[-1][0] == "kpi_load.render_report" and chain[-1][2] == "/opt/airflow/data/reports", chain

@@ -21,7 +21,7 @@ from recouvra.operations import POOLS
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
                     "airflow-triggerer")
-LONG_RUNNING = (*AIRFLOW_SERVICES, "postgres", "warehouse-db", "redis", "sftp")
+LONG_RUNNING = (*AIRFLOW_SERVICES, "postgres", "warehouse-db", "redis", "sftp", "statsd-exporter")
 
 
 def _missing(pytestconfig: pytest.Config, what: str, how: str) -> None:
@@ -77,6 +77,25 @@ def test_compose_accepts_the_file_and_every_service_is_there(rendered: dict[str,
         assert deps["airflow-init"]["condition"] == "service_completed_successfully", name
         assert deps["postgres"]["condition"] == "service_healthy", name
     assert services["sftp"]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+
+
+def test_every_airflow_component_sends_lineage_to_a_file_and_metrics_to_the_exporter(
+    rendered: dict[str, Any],
+) -> None:
+    services = rendered["services"]
+    for name in (*AIRFLOW_SERVICES, "airflow-init"):
+        env = services[name]["environment"]
+        assert (env["AIRFLOW__METRICS__STATSD_ON"], env["AIRFLOW__METRICS__STATSD_HOST"]) == (
+            "true", "statsd-exporter"), name
+        assert env["OPENLINEAGE__TRANSPORT__TYPE"] == "file", name
+        assert env["OPENLINEAGE__TRANSPORT__LOG_FILE_PATH"].startswith("/opt/airflow/data/lineage/"), name
+        assert env["AIRFLOW__OPENLINEAGE__CUSTOM_RUN_FACETS"].endswith("airflow_adapter.lineage.month_facet")
+    exporter = services["statsd-exporter"]
+    port = services["airflow-scheduler"]["environment"]["AIRFLOW__METRICS__STATSD_PORT"]
+    assert f"--statsd.listen-udp=:{port}" in exporter["command"]
+    assert [p.removesuffix("/tcp") for p in exporter["ports"]] == ["127.0.0.1:9102:9102"], "on loopback"
+    assert "mkdir -p /opt/airflow/logs /opt/airflow/data /opt/airflow/data/lineage" in "\n".join(
+        services["airflow-init"]["command"])
 
 
 def test_init_migrates_airflow_and_the_warehouse_and_creates_pools_and_connections(

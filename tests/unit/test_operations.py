@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +15,11 @@ from recouvra.operations import (
     WAREHOUSE_WRITER_POOL,
     Alert,
     Channel,
+    Metric,
     RunFacts,
+    StatsdListener,
     TaskOutcome,
+    chat_text,
     deliver,
     log_location,
     main,
@@ -69,83 +69,64 @@ def test_without_a_channel_the_alert_goes_to_the_log(tmp_path: Path) -> None:
     assert len(lines) == 2 and "task=load[1]" in lines[1]
 
 
-def test_smtp_channel_sends_to_the_recipients(tmp_path: Path) -> None:
-    sent: list[tuple[list[str], str, str]] = []
-    channel = Channel("smtp", host="smtp.cnss.ma", extra={"to": "a@cnss.ma, b@cnss.ma"})
-    done = deliver(_alert(), channel, tmp_path / "alerts.log",
-                   smtp_sender=lambda to, subject, body: sent.append((to, subject, body)))
-    assert done == "alerts log and smtp"
-    (to, subject, body), = sent
-    assert to == ["a@cnss.ma", "b@cnss.ma"]
-    assert "assignment_monthly.publish_agency[1] failed" in subject
-    assert "month:    2026-11" in body and "/opt/airflow/logs/x/attempt=3.log" in body
+def test_a_channel_sends_the_alert_after_logging_it(tmp_path: Path) -> None:
+    sent: list[tuple[str, Alert]] = []
+    log = tmp_path / "alerts.log"
 
+    def send(channel: Channel, alert: Alert) -> None:
+        assert log.read_text().count(" FAILED ") == 1, "logged before it is sent"
+        sent.append((channel.kind, alert))
 
-@pytest.fixture()
-def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A Slack-like webhook on loopback recording the JSON it receives."""
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/services/T/B/X", received
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_slack_channel_posts_the_alert(webhook: tuple[str, list[dict[str, Any]]], tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    url, received = webhook
-    # The webhook URL must be https in configuration; the loopback stand-in is http.
-    monkeypatch.setattr(Channel, "webhook_url", lambda self: url)
-    done = deliver(_alert(), Channel("slack", extra={"webhook_url": "https://hooks.slack.com/x"}),
-                   tmp_path / "alerts.log")
-    assert done == "alerts log and slack"
-    assert len(received) == 1
-    assert "assignment_monthly.publish_agency[1] failed" in received[0]["text"]
+    done = deliver(_alert(), Channel("slackwebhook"), log, send)
+    assert done == "alerts log and slack_webhook"
+    assert [(kind, a.task_label) for kind, a in sent] == [("slack_webhook", "publish_agency[1]")]
 
 
 @pytest.mark.parametrize(
-    ("channel", "url"),
-    [
-        (Channel("slack", extra={"webhook_url": "https://hooks.slack.com/services/A"}),
-         "https://hooks.slack.com/services/A"),
-        (Channel("slackwebhook", password="https://hooks.slack.com/services/B"), "https://hooks.slack.com/services/B"),
-        (Channel("http", host="hooks.slack.com", password="services/C"), "https://hooks.slack.com/services/C"),
-    ],
+    ("conn_type", "kind"),
+    [("slackwebhook", "slack_webhook"), ("slack_webhook", "slack_webhook"), ("slack", "slack"),
+     ("smtp", "smtp"), ("email", "smtp"), ("http", "unknown"), ("postgres", "unknown")],
 )
-def test_webhook_url_forms(channel: Channel, url: str) -> None:
-    assert channel.kind == "slack"
-    assert channel.webhook_url() == url
+def test_the_connection_type_chooses_the_notifier(conn_type: str, kind: str) -> None:
+    assert Channel(conn_type).kind == kind
+
+
+def test_channel_extras_address_the_message() -> None:
+    smtp = Channel("smtp", extra={"to": "a@cnss.ma, b@cnss.ma"})
+    assert smtp.recipients() == ["a@cnss.ma", "b@cnss.ma"]
+    assert Channel("smtp", extra={"to": ["c@cnss.ma"]}).recipients() == ["c@cnss.ma"]
+    assert Channel("slack").slack_channel() == "#recouvra-alerts"
+    assert Channel("slack", extra={"channel": "#ops"}).slack_channel() == "#ops"
+    assert not Channel("slack").pages_retries
+    assert Channel("slack", extra={"notify_retries": "true"}).pages_retries
+
+
+def test_the_chat_text_carries_dag_task_run_and_log_url() -> None:
+    text = chat_text(_alert())
+    assert text.startswith("*[recouvra] assignment_monthly.publish_agency[1] failed")
+    for part in ("DAG:      assignment_monthly", "task:     publish_agency[1]",
+                 "run:      scheduled__2026-11-01", "log URL:  http://airflow:8080/dags/x"):
+        assert part in text, text
+
+
+def _refused(channel: Channel, alert: Alert) -> None:
+    raise ConnectionError("webhook answered HTTP 500")
 
 
 @pytest.mark.parametrize(
-    ("channel", "reason"),
+    ("channel", "send", "reason"),
     [
-        (Channel("smtp", host="smtp"), "no recipients"),
-        (Channel("slack"), "no webhook URL"),
-        (Channel("postgres", host="db"), "not an alert channel"),
-        (Channel("slack", extra={"webhook_url": "https://127.0.0.1:1/unreachable"}), "slack"),
+        (Channel("smtp"), _refused, "no recipients"),
+        (Channel("postgres"), _refused, "not an alert channel"),
+        (Channel("slackwebhook"), None, "no sender"),
+        (Channel("slackwebhook"), _refused, "HTTP 500"),
     ],
 )
 def test_a_failing_channel_is_recorded_and_never_raises(
-    channel: Channel, reason: str, tmp_path: Path
+    channel: Channel, send: Any, reason: str, tmp_path: Path
 ) -> None:
     log = tmp_path / "alerts.log"
-    done = deliver(_alert(), channel, log, smtp_sender=lambda *a: None)
+    done = deliver(_alert(), channel, log, send)
     assert "failed" in done
     lines = log.read_text().splitlines()
     assert " FAILED " in lines[0], "the alert itself is written first"
@@ -387,3 +368,37 @@ def test_summary_of_a_failed_upload_lists_the_files_built_apart_from_those_publi
                  "CNSS_ASSIGN_AG02_202701_01.manifest.json"):
         assert f"| {name} | " in unsent and f"`/data/outbox/AG02/{name}` | build_files |" in unsent, unsent
     assert "AG01" not in unsent, unsent
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("airflow.ti_successes:1|c", Metric("airflow.ti_successes", 1.0, "c")),
+        ("airflow.task.duration:153.2|ms|#dag_id:kpi_load", Metric("airflow.task.duration", 153.2, "ms")),
+        ("airflow.pool.open_slots.sftp:4|g|@0.5", Metric("airflow.pool.open_slots.sftp", 4, "g")),
+        ("no sample here", None),
+        ("airflow.x:abc|c", None),
+        (":1|c", None),
+    ],
+)
+def test_statsd_lines_parse(line: str, expected: Metric | None) -> None:
+    assert Metric.parse(line) == expected
+
+
+def test_the_statsd_listener_collects_what_is_sent_to_it() -> None:
+    import socket
+    import time
+
+    with StatsdListener() as listener, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(b"airflow.ti.start.d.t:1|c\nairflow.ti_successes:1|c", (listener.host, listener.port))
+        sock.sendto(b"garbage", (listener.host, listener.port))
+        for _ in range(100):  # the listener's thread takes it in its own time
+            if len(listener.metrics()) == 2:
+                break
+            time.sleep(0.02)
+    assert [m.name for m in listener.metrics()] == ["airflow.ti.start.d.t", "airflow.ti_successes"]
+
+
+def test_metrics_usage_is_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["metrics", "1", "2"]) == 2
+    assert "metrics [PORT]" in capsys.readouterr().err

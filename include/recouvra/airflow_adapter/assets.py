@@ -22,6 +22,13 @@ terminal KPI marts: a month kept as loaded says so (:func:`emit_marts`) rather t
 The graph, producer → asset → consumer, is in ``docs/architecture.md`` ("Data-aware scheduling");
 ``tests/dags`` checks that every asset a DAG produces is consumed by a DAG or listed in
 :data:`TERMINAL` with the reason. Imported at DAG parse time: Airflow's SDK and light modules only.
+
+**Lineage.** The OpenLineage provider turns a TaskFlow task's ``inlets`` and ``outlets`` into the
+inputs and outputs of its events (``docs/runbook.md``, "Lineage"). The emitting tasks declare, as
+inlets, the assets their DAG read: the fund's source tables (:data:`SOURCE_TABLES`, inlets only: no DAG
+produces them, they are never scheduled on) for the extraction, the warehouse's tables for the later
+stages, the marts for the monthly report (:data:`MONTHLY_REPORT`, a file). Together they draw the
+month's chain source → lake → warehouse → marts → files.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from airflow.sdk import Asset
 
 from recouvra.airflow_adapter.runtime import LOGICAL_DATE_EXTRA, event_instants, run_instant
 from recouvra.calendar import FUND_TZ, RunDate, add_months
+from recouvra.lake import TABLES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -42,6 +50,10 @@ if TYPE_CHECKING:
 LAKE_URI = "file:///opt/airflow/data/lake"
 #: The production warehouse (docker-compose.yaml: AIRFLOW_CONN_RECOUVRA_WAREHOUSE): host:port/database.
 WAREHOUSE_URI = "postgres://warehouse-db:5432/warehouse"
+#: The fund's source database (docker-compose.yaml's default AIRFLOW_CONN_RECOUVRA_SOURCE).
+SOURCE_URI = "postgres://warehouse-db:5432/cnss"
+#: The production reports folder (docker-compose.yaml: RECOUVRA__STORAGE__REPORTS_DIR).
+REPORTS_URI = "file:///opt/airflow/data/reports"
 
 
 def _table(name: str, schema: str, table: str) -> Asset:
@@ -69,9 +81,18 @@ KPI_MARTS: tuple[Asset, ...] = tuple(_table(t, "marts", t) for t in (
     "kpi_cohort_outcome",
 ))
 
+#: The month's report (HTML), rendered from the marts by kpi_load.
+MONTHLY_REPORT = Asset(name="monthly_report", uri=REPORTS_URI, group="files")
+
 ASSETS: tuple[Asset, ...] = (
     SOURCE_SNAPSHOTS, DEBTOR_MASTER, RETURN_FILES, ATTRIBUTION, RECALLS, PLACEMENTS, COMMISSION_STATEMENTS,
-    *KPI_MARTS,
+    *KPI_MARTS, MONTHLY_REPORT,
+)
+
+#: The fund's source tables: lineage only (the extraction's inlets). Not in :data:`ASSETS`: no DAG
+#: produces them (the fund's systems do) and none is scheduled on them.
+SOURCE_TABLES: tuple[Asset, ...] = tuple(
+    Asset(name=f"source_{t}", uri=f"{SOURCE_URI}/public/{t}", group="source") for t in TABLES
 )
 
 #: Assets that no DAG consumes, and who does.
@@ -80,6 +101,8 @@ TERMINAL: dict[str, str] = {
                      "simulated agencies are a script, scripts/demo-lib.sh, not a DAG)",
     **{mart.name: "BI users query the marts (the views marts.v_*, docs/kpi.md), outside Airflow"
        for mart in KPI_MARTS},
+    MONTHLY_REPORT.name: "the fund's management, who read the month's report (reports/<month>/), outside "
+                         "Airflow",
 }
 
 
@@ -152,6 +175,11 @@ def statements_published(published: Iterable[Mapping[str, Any]]) -> Production:
     return Production(sum(int(f["rows"] or 0) for f in files if f["file_type"] != "MANIFEST"), len(files))
 
 
+def report_written(path: str) -> Production:
+    """The report's task (:func:`recouvra.report.render_report`): the one file it wrote."""
+    return Production(0, 1) if path else Production(0, 0, "no report was written")
+
+
 _RULES: dict[str, Callable[[Any], Production]] = {
     SOURCE_SNAPSHOTS.name: snapshots_published,
     DEBTOR_MASTER.name: master_built,
@@ -159,6 +187,7 @@ _RULES: dict[str, Callable[[Any], Production]] = {
     RECALLS.name: recalls_decided,
     PLACEMENTS.name: placements_recorded,
     COMMISSION_STATEMENTS.name: statements_published,
+    MONTHLY_REPORT.name: report_written,
 }
 
 

@@ -1,14 +1,16 @@
 """The Airflow half of :mod:`recouvra.operations`: task callbacks and the run summary's collection.
 
 :func:`notify_failure` / :func:`notify_retry` are every task's ``on_failure_callback`` /
-``on_retry_callback`` (``DEFAULT_ARGS``); ``plugins/recouvra_listener.py`` calls
-:func:`summarise_dag_run` when a DAG run ends. What they build and write (alerts, channels, summaries)
-is pure and lives in :mod:`recouvra.operations`. Imported at DAG parse time: Airflow's own modules are
-imported inside the functions.
+``on_retry_callback`` (``DEFAULT_ARGS``): the alerts log, then the channel of the connection
+``recouvra_alerts`` through the providers' notifiers (Slack, SMTP: :func:`notifier_for`);
+``plugins/recouvra_listener.py`` calls :func:`summarise_dag_run` when a DAG run ends. What they build
+and write (alerts, channels, summaries) is pure and lives in :mod:`recouvra.operations`. Imported at
+DAG parse time: Airflow's own modules are imported inside the functions.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +25,14 @@ from recouvra.operations import (
     RunFacts,
     TaskOutcome,
     append_alert,
+    chat_text,
     deliver,
     log_location,
     write_run_summary,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -51,15 +54,50 @@ def _channel() -> Channel | None:
         return None
     except Exception as exc:  # a malformed connection: deliver() records it as a channel error
         return Channel(conn_type=f"unreadable connection {ALERTS_CONN_ID} ({type(exc).__name__}: {exc})")
-    return Channel(conn.conn_type or "", conn.host, conn.port, conn.login, conn.password,
-                   conn.extra_dejson or {})
+    return Channel(conn.conn_type or "", conn.extra_dejson or {})
 
 
-def _smtp_send(to: list[str], subject: str, body: str) -> None:
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
+def notifier_for(channel: Channel, alert: Alert) -> Any:
+    """The provider's notifier that delivers ``alert`` through ``channel`` (connection
+    :data:`~recouvra.operations.ALERTS_CONN_ID`): its hook reads the connection, secrets included."""
+    if channel.kind == "slack_webhook":
+        from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
-    with SmtpHook(smtp_conn_id=ALERTS_CONN_ID) as hook:
-        hook.send_email_smtp(to=to, subject=subject, html_content=f"<pre>{body}</pre>")
+        return SlackWebhookNotifier(slack_webhook_conn_id=ALERTS_CONN_ID, text=chat_text(alert), timeout=10)
+    if channel.kind == "slack":
+        from airflow.providers.slack.notifications.slack import SlackNotifier
+
+        return SlackNotifier(slack_conn_id=ALERTS_CONN_ID, channel=channel.slack_channel(),
+                             text=chat_text(alert))
+    if channel.kind == "smtp":
+        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+        return SmtpNotifier(to=channel.recipients(), from_email=channel.extra.get("from_email"),
+                            smtp_conn_id=ALERTS_CONN_ID, subject=alert.subject,
+                            html_content=f"<pre>{html.escape(alert.body())}</pre>")
+    raise ValueError(f"no notifier for connection type {channel.conn_type!r}")
+
+
+def _send(context: Mapping[str, Any]) -> Callable[[Channel, Alert], None]:
+    def send(channel: Channel, alert: Alert) -> None:
+        # notify(), not the notifier's __call__: the text is ours, final, and must not be rendered as a
+        # Jinja template (an error message may hold "{{").
+        try:
+            notifier_for(channel, alert).notify(context)
+        except Exception as exc:  # its message goes to the alerts log: redacted, as the alert is
+            raise RuntimeError(_redact(f"{type(exc).__name__}: {exc}")) from None
+
+    return send
+
+
+def _redact(text: str) -> str:
+    """``text`` with every secret Airflow masks in logs (connection passwords the task read,
+    sensitive variables) replaced by ``***``: an alert carries no secret."""
+    try:
+        from airflow.sdk._shared.secrets_masker import redact
+    except ImportError:  # pragma: no cover (the masker moved)
+        return text
+    return str(redact(text))
 
 
 def alert_from_context(context: Mapping[str, Any], kind: str) -> Alert:
@@ -83,26 +121,32 @@ def alert_from_context(context: Mapping[str, Any], kind: str) -> Alert:
     return Alert(
         kind=kind, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, month=month_label(when),
         try_number=try_number, max_tries=retries + 1, log_url=getattr(ti, "log_url", "") or "",
-        log_path=path, error=f"{type(exc).__name__}: {exc}" if exc else "(no exception in context)",
+        log_path=path, error=_redact(f"{type(exc).__name__}: {exc}") if exc else "(no exception in context)",
         map_index=map_index,
     )
 
 
 def notify_failure(context: Mapping[str, Any]) -> None:
-    """``on_failure_callback``: retries exhausted. Alerts log plus the ``recouvra_alerts`` channel."""
+    """``on_failure_callback``: retries exhausted. Alerts log plus the ``recouvra_alerts`` channel,
+    through the provider's notifier (:func:`notifier_for`)."""
     try:
         alert = alert_from_context(context, "FAILED")
-        done = deliver(alert, _channel(), data_root() / ALERTS_LOG_NAME, _smtp_send)
+        done = deliver(alert, _channel(), data_root() / ALERTS_LOG_NAME, _send(context))
         log.warning("alert sent (%s): %s", done, alert.subject)
     except Exception:  # never let the callback itself crash the task runner
         log.exception("could not notify the failure")
 
 
 def notify_retry(context: Mapping[str, Any]) -> None:
-    """``on_retry_callback``: the alerts log only (a retry is information, not a page)."""
+    """``on_retry_callback``: the alerts log (a retry is information, not a page), and the channel
+    only when its connection asks for retries (extra ``notify_retries``)."""
     try:
         alert = alert_from_context(context, "RETRY")
-        append_alert(alert, data_root() / ALERTS_LOG_NAME)
+        channel = _channel()
+        if channel is not None and channel.pages_retries:
+            deliver(alert, channel, data_root() / ALERTS_LOG_NAME, _send(context))
+        else:
+            append_alert(alert, data_root() / ALERTS_LOG_NAME)
     except Exception:
         log.exception("could not record the retry")
 

@@ -212,3 +212,13 @@ def test_the_kpi_marts_are_every_table_the_kpi_load_writes() -> None:
     from recouvra.kpi import MART_TABLES
 
     assert sorted(f"marts.{m.name}" for m in KPI_MARTS) == sorted(MART_TABLES)
+
+
+def test_the_monthly_report_event_names_the_month_of_its_marts_and_one_file(context: dict[str, Any]) -> None:
+    from recouvra.airflow_adapter.assets import MONTHLY_REPORT
+
+    context["logical_date"] = pendulum.datetime(2026, 8, 3, 8, tz="UTC")  # kpi_load, 3 August 09:00
+    extra = assets.emit(MONTHLY_REPORT, D(2026, 7, 1), "/data/reports/2026-07/report.html")
+    assert extra == {"month": "2026-07", "rows": 0, "files": 1, "logical_date": "2026-08-03T09:00:00+01:00"}
+    assert context["outlet_events"][MONTHLY_REPORT].extra == extra
+    assert assets.report_written("") == Production(0, 0, "no report was written")

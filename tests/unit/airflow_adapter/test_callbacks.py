@@ -4,7 +4,10 @@ alerts log beside the lake, and callbacks that never raise."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,9 +19,11 @@ from recouvra.airflow_adapter.callbacks import (
     _summarise_in,
     alert_from_context,
     data_root,
+    notifier_for,
     notify_failure,
     notify_retry,
 )
+from recouvra.operations import Channel
 
 
 @pytest.fixture()
@@ -120,3 +125,68 @@ def test_the_run_summary_times_the_run_from_when_it_really_started(
     assert f"- started: {started}\n" in md, md
     assert f"- ended: 2026-12-03 03:12:30 UTC {took}\n" in md, md
     assert "- month: 2026-11" in md and "- verify_warehouse: core 27, meta 2" in md
+
+
+@pytest.fixture()
+def webhook() -> Iterator[tuple[int, list[tuple[str, dict[str, Any]]]]]:
+    """A Slack-like incoming webhook on loopback: (port, [(path, JSON body), ...])."""
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.path, body))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port, received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failure_goes_through_the_slack_providers_webhook_notifier(
+    data_dir: Path, webhook: tuple[int, list[tuple[str, dict[str, Any]]]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port, received = webhook
+    monkeypatch.setenv("AIRFLOW_CONN_RECOUVRA_ALERTS", json.dumps(
+        {"conn_type": "slackwebhook", "host": f"http://127.0.0.1:{port}", "password": "T0/B0/hook-token"}))
+    notify_retry(_context(TimeoutError("sftp slow")))  # a retry: the alerts log only
+    notify_failure(_context(RuntimeError("gate failed")))
+    ((path, body),) = received
+    assert path == "/T0/B0/hook-token"  # the token addresses the webhook, never the message
+    assert "hook-token" not in json.dumps(body)
+    assert body["text"].startswith("*[recouvra] assignment_publish.publish failed")
+    for part in ("DAG:      assignment_publish", "run:      scheduled__2026-11-01", "log URL:  http://airflow/log"):
+        assert part in body["text"], body
+    assert (data_dir / "alerts.log").read_text().count("\n") == 2
+
+
+def test_notifiers_are_the_providers_and_a_dead_webhook_is_a_channel_error(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow.providers.slack.notifications.slack import SlackNotifier
+    from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    alert = alert_from_context(_context(RuntimeError("x")), "FAILED")
+    assert isinstance(notifier_for(Channel("slackwebhook"), alert), SlackWebhookNotifier)
+    slack = notifier_for(Channel("slack", {"channel": "#ops"}), alert)
+    assert isinstance(slack, SlackNotifier) and slack.channel == "#ops"
+    mail = notifier_for(Channel("smtp", {"to": "ops@cnss.ma", "from_email": "airflow@cnss.ma"}), alert)
+    assert isinstance(mail, SmtpNotifier) and mail.to == ["ops@cnss.ma"]
+    assert mail.subject == alert.subject and "RuntimeError: x" in mail.html_content
+
+    monkeypatch.setenv("AIRFLOW_CONN_RECOUVRA_ALERTS", json.dumps(
+        {"conn_type": "slackwebhook", "host": "http://127.0.0.1:1", "password": "T0/B0/hook-token"}))
+    notify_failure(_context(RuntimeError("gate failed")))  # nothing listens on port 1: no raise
+    lines = (data_dir / "alerts.log").read_text().splitlines()
+    assert " FAILED " in lines[0] and "CHANNEL_ERROR channel=slack_webhook" in lines[1]
+    assert "hook-token" not in "\n".join(lines)
