@@ -275,7 +275,7 @@ def test_money_integrity_is_enforced_per_dossier_month(url: str) -> None:
     insert = (
         "INSERT INTO marts.fact_dossier_month VALUES "
         "(DATE '2026-12-01', 'D202611-000001', 'AG01', 1, 'FRESH', 'Casablanca-Settat', DATE '2026-11-01', "
-        "1, ?, 0.00, ?, 0.00, 0.00, 0.00, ?, 0.00)"
+        "1, ?, 0.00, ?, 0.00, 0.00, 0.00, ?, 0.00, 1)"
     )
     with connect(url) as wh:
         wh.execute(insert, [Decimal("1000.00"), Decimal("250.10"), Decimal("749.90")])

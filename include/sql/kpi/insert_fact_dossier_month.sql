@@ -8,7 +8,7 @@
 INSERT INTO marts.fact_dossier_month (
     as_of_month, dossier_id, agency_code, debtor_id, segment, region, placement_month,
     months_since_placement, assigned_amount, attributed_in_month, attributed_to_date, recalled_amount,
-    closed_amount, settled_other_amount, open_amount, commission_to_date
+    closed_amount, settled_other_amount, open_amount, commission_to_date, placement_tier
 )
 WITH p AS (
     SELECT CAST(? AS DATE) AS month_start, CAST(? AS DATE) AS month_end
@@ -35,6 +35,7 @@ com AS (
 pos AS (
     SELECT d.dossier_id, d.agency_code, d.debtor_id, d.segment, COALESCE(d.region, 'UNKNOWN') AS region,
            d.assignment_month, d.total_due,
+           COALESCE(d.placement_tier, 1) AS placement_tier,
            COALESCE(att.in_month, 0) AS in_month,
            COALESCE(att.to_date, 0) AS to_date,
            -- What the agency handed back: the rest of what was assigned, as the ledger is known at the
@@ -58,6 +59,7 @@ pos AS (
 )
 SELECT p.month_start, pos.dossier_id, pos.agency_code, pos.debtor_id, pos.segment, pos.region,
        pos.assignment_month, pos.months_since_placement, pos.total_due, pos.in_month, pos.to_date,
-       pos.recalled, pos.closed, 0, pos.total_due - pos.to_date - pos.recalled - pos.closed, pos.commission
+       pos.recalled, pos.closed, 0, pos.total_due - pos.to_date - pos.recalled - pos.closed, pos.commission,
+       pos.placement_tier
 FROM pos
 CROSS JOIN p
