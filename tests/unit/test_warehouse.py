@@ -35,7 +35,7 @@ EXPECTED_TABLES = {
     "core": {
         "dim_debtor", "debtor_history", "bridge_affiliation_debtor", "debtor_match_evidence",
         "debtor_portfolio", "debtor_source_golden", "dim_agency", "selection_decision", "selection_run",
-        "selection_score", "dossier", "dossier_period", "dossier_recall", "lifecycle_run",
+        "selection_score", "dossier", "dossier_period", "dossier_recall", "dossier_addition", "lifecycle_run",
         "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
         "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "ledger_payment",
         "ledger_payment_notice",
@@ -448,4 +448,5 @@ def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: 
                        "dossiers_selected, likelihood_source, likelihood_coefficients, results_months, "
                        "share_rule, agency_shares, balance_max_deviation, balance_met, balance_draws, "
                        "decided_at FROM core.selection_run")
-    assert tables(url)["core"] == EXPECTED_TABLES["core"]  # rebuilt under their own names, nothing left
+    # rebuilt under their own names, nothing left (core.dossier_addition comes with a later migration)
+    assert tables(url)["core"] == EXPECTED_TABLES["core"] - {"dossier_addition"}

@@ -72,6 +72,7 @@ class Outgoing(StrEnum):
     RECALL = "RECALL"
     PAYMENTS = "PAYMENTS"
     COMMISSION = "COMMISSION"
+    ADDED = "ADDED"  # supplementary detail file: months added to open dossiers (an addition to v1)
 
 
 #: Per kind: digits of the period label (6 a month YYYYMM, 8 a day YYYYMMDD), whether the name
@@ -82,6 +83,7 @@ _OUTGOING_FORM: dict[Outgoing, tuple[int, bool, bool]] = {
     Outgoing.RECALL: (8, True, False),
     Outgoing.PAYMENTS: (8, True, True),
     Outgoing.COMMISSION: (6, False, True),
+    Outgoing.ADDED: (8, True, True),
 }
 
 
@@ -151,6 +153,12 @@ def recall_name(agency: str, on: dt.date, seq: int) -> str:
 def payments_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
     """(payments file, manifest) names of a weekly payments file."""
     stem = f"CNSS_PAYMENTS_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}"
+    return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
+
+
+def added_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
+    """(supplementary detail file, manifest) names of day ``on``: ``CNSS_ADDED_<AGENCY>_<YYYYMMDD>_<SEQ>``."""
+    stem = f"CNSS_ADDED_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}"
     return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
 
 
