@@ -23,6 +23,7 @@ from recouvra.owed import DossierTerms, attribute, build_streams, position, read
 from recouvra.publication import Publication, PublishedFile, build_added_files, record_publication
 from recouvra.selection import add_debts, select_and_allocate
 from recouvra.selection.additions import new_months
+from recouvra.sqlfiles import query
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 
@@ -222,6 +223,9 @@ def test_an_added_month_counts_for_the_agency_from_the_day_it_is_sent(
         "SELECT as_of_month, assigned_amount FROM marts.fact_dossier_month WHERE dossier_id = ? ORDER BY 1",
         [D3],
     ) == [(DEC, D("300.00")), (dt.date(2027, 1, 1), D("312.34") if sent else D("300.00"))]
+    # The score's results and the agencies' recovery rates read what the package assigned: July aside.
+    results = {r[0]: r[3] for r in wh.query(query("selection/select_dossier_results"), [dt.date(2027, 2, 1), NOV])}
+    assert results[D3] == D("300.00")
     # Re-running the reconciliation changes nothing.
     before = rworld.snapshot(wh)
     rworld.reconcile(wh, rworld.ON)
