@@ -41,3 +41,4 @@ COMMENT ON COLUMN marts.v_recovery_tier.recovered_to_date IS 'Attributed to them
 COMMENT ON COLUMN marts.v_recovery_tier.open_amount IS 'Still open with the agency at the month end (MAD).';
 COMMENT ON COLUMN marts.v_recovery_tier.recalled_amount IS 'Handed back by recalls by the month end (MAD).';
 COMMENT ON COLUMN marts.v_recovery_tier.recovery_rate IS 'recovered_to_date / assigned_amount.';
+COMMENT ON COLUMN core.selection_decision.reason_code IS 'Why: SELECTED has TOP_SCORE; EXCLUDED has ALREADY_PLACED, RECALL_COOLING_OFF, MAX_TIER_REACHED (returned unresolved at the last placement tier), INSOLVENT_OR_LIQUIDATION, CEASED_NO_ASSETS, LEGAL_PROCEEDING, HONOURED_PLAN, DISPUTED, BELOW_MINIMUM or TITLE_NEAR_LIMIT (the first that applies, in that order); NOT_SELECTED has QUOTA (ranked below the run''s cutoff), NO_AGENCY_CAPACITY (no agency serving its region had room) or NO_OTHER_AGENCY (a re-placement whose region only its earlier agencies serve).';
