@@ -465,8 +465,14 @@ class Cycle:
         self.rec.stage(month, "kpi_load", "render_report", render)
 
     def assignment_monthly(self, month: str, day: dt.date) -> None:
-        from recouvra.publication import build_packages, build_recall_files, record_publication
-        from recouvra.selection import check_settings, refresh_dossiers, require_dossiers, select_and_allocate
+        from recouvra.publication import build_month_files, record_publication
+        from recouvra.selection import (
+            add_debts,
+            check_settings,
+            refresh_dossiers,
+            require_dossiers,
+            select_and_allocate,
+        )
 
         dag, first = "assignment_monthly", day.replace(day=1)  # run_date().month
         check_settings(self.s, first)
@@ -477,6 +483,13 @@ class Cycle:
             return rep, rep.examined, sum(rep.recalled.values())
         self.rec.stage(month, dag, "refresh_lifecycle", refresh)
 
+        def added() -> tuple[Any, int | None, int | None]:  # the same task, after the refresh
+            with self.wh() as wh:
+                rep = add_debts(wh, self.lake, first)
+            print(rep.summary())
+            return rep, None, rep.rows
+        self.rec.stage(month, dag, "add_debts", added)
+
         def select() -> tuple[Any, int | None, int | None]:
             with self.wh() as wh:
                 rep = require_dossiers(select_and_allocate(wh, self.lake, self.s, first,
@@ -486,7 +499,7 @@ class Cycle:
 
         def files() -> tuple[Any, int | None, int | None]:
             with self.wh() as wh:
-                pkgs = build_packages(wh, first, self.out) + build_recall_files(wh, first, self.out)
+                pkgs = build_month_files(wh, first, self.out)
             return pkgs, sum(len(p.dossier_ids) for p in pkgs), _file_rows(pkgs)
         pkgs = self.rec.stage(month, dag, "build_files", files)
         self._record(month, dag, pkgs, record_publication)
@@ -497,7 +510,7 @@ class Cycle:
             with self.wh() as wh:
                 summ = record(wh, pubs)
             return summ, sum(len(p.files) for p in pubs), (summ.dossiers_published + summ.recalls_marked
-                                                         + summ.notices_recorded)
+                                                         + summ.notices_recorded + summ.additions_sent)
         self.rec.stage(month, dag, "record_publication", run)
 
     def payments_weekly(self, month: str, day: dt.date) -> None:

@@ -85,6 +85,9 @@ class Eligibility(_Model):
     exclude_disputed: bool = True
     exclude_already_placed: bool = True
     recall_cooling_off_months: int = Field(6, ge=0, le=60)
+    # Re-placement (docs/selection.md): a debtor returned unresolved is placed again with another agency,
+    # as tier 2 then 3; 1 switches re-placement off (such a debtor is then never placed again).
+    max_placement_tier: int = Field(3, ge=1, le=9)
     fresh_max_age_months: int = Field(6, ge=1, le=60)
     title_limit_years: int = Field(4, ge=1, le=30)
     title_near_limit_days: int = Field(120, ge=0, le=3650)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,8 @@ class DossierTerms:
     status: str = "PUBLISHED"
     status_date: dt.date | None = None
     recalled_amount: Decimal | None = None
+    #: Months added later (core.dossier_addition, in ``owed`` too): month -> the day it counts from.
+    added_from: Mapping[dt.date, dt.date] = field(default_factory=dict)
 
     @property
     def last_day(self) -> dt.date:
@@ -72,8 +74,18 @@ class DossierTerms:
 
     @property
     def assigned(self) -> Decimal:
-        """Sum of what the assigned months owe."""
-        return sum(self.owed.values(), ZERO)
+        """Sum of what the months of the package owe (``total_due``; added months aside)."""
+        return sum((v for k, v in self.owed.items() if k not in self.added_from), ZERO)
+
+    def counts_from(self, period: dt.date) -> dt.date:
+        """First day a payment settling ``period`` counts for the agency: the window's start, or for a
+        month added later the day its supplementary file was sent."""
+        added = self.added_from.get(period)
+        return self.assignment_start if added is None or added < self.assignment_start else added
+
+    def assigned_on(self, day: dt.date) -> Decimal:
+        """What the dossier assigns at the end of ``day``: the package's months and those added by then."""
+        return sum((v for k, v in self.owed.items() if self.added_from.get(k, day) <= day), ZERO)
 
 
 @dataclass(frozen=True)
@@ -147,10 +159,13 @@ def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry
         for d in by_aff.get(e.affiliation_no, []):
             if e.settles_period not in d.owed:
                 continue
-            if d.assignment_start <= e.payment_date <= d.last_day and e.ledger_payment_id not in owner:
+            if d.counts_from(e.settles_period) <= e.payment_date <= d.last_day \
+                    and e.ledger_payment_id not in owner:
                 owner[e.ledger_payment_id] = d.dossier_id
                 events[(d.dossier_id, e.settles_period)].append(_Event(e, True))
-            elif d.settles_from <= e.payment_date < d.assignment_start:
+            elif e.settles_period not in d.added_from and \
+                    d.settles_from <= e.payment_date < d.assignment_start:
+                # (an added month's amount was read on its day: earlier payments are already out of it)
                 pre[e.ledger_payment_id].append(d.dossier_id)
                 events[(d.dossier_id, e.settles_period)].append(_Event(e, False))
     for e in entries:
@@ -208,12 +223,14 @@ def position(streams: Streams, dossier_id: str, day: dt.date) -> Position:
     d = streams.dossiers[dossier_id]
     settled = attributed = ZERO
     for period, owed in d.owed.items():
+        if d.added_from.get(period, day) > day:
+            continue  # added after the day: not yet the agency's
         s = a = ZERO
         for _, s_after, a_after in _replay(owed, streams.events.get((dossier_id, period), []), day):
             s, a = s_after, a_after
         settled += s
         attributed += a
-    return Position(d.assigned, settled, attributed)
+    return Position(d.assigned_on(day), settled, attributed)
 
 
 # ------------------------------------------------------------------------------ warehouse reads
@@ -229,6 +246,11 @@ def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
     owed: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
     for dossier_id, period, amount in wh.query(query("owed/select_dossier_owed")):
         owed[str(dossier_id)][as_date(period)] = money(amount)
+    added: dict[str, dict[dt.date, dt.date]] = defaultdict(dict)
+    for dossier_id, period, amount, added_on in wh.query(query("owed/select_dossier_additions")):
+        if as_date(period) not in owed[str(dossier_id)]:  # a month of the package is never added
+            owed[str(dossier_id)][as_date(period)] = money(amount)
+            added[str(dossier_id)][as_date(period)] = as_date(added_on)
     held = _bridge(wh)
     out = []
     for (dossier_id, agency, debtor, aff, month, start, end, rate, cap, total, status, status_date,
@@ -241,6 +263,7 @@ def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
             None if recall_date is None else as_date(recall_date), None if as_of is None else as_date(as_of),
             int(debtor), as_date(month), Decimal(rate), money(cap), money(total), str(status),
             as_date(status_date), None if recalled_amount is None else money(recalled_amount),
+            added.get(str(dossier_id), {}),
         ))
     return out
 

@@ -75,7 +75,14 @@ from recouvra.calendar import FUND_TZ, require_month
 from recouvra.errors import RecouvraError
 from recouvra.exchange.csvparse import begins_formula, format_rows, formula_guard
 from recouvra.exchange.manifest import Manifest, ManifestEntry
-from recouvra.exchange.names import OUTBOX, assignment_names, month_stamp, payments_names, recall_name
+from recouvra.exchange.names import (
+    OUTBOX,
+    added_names,
+    assignment_names,
+    month_stamp,
+    payments_names,
+    recall_name,
+)
 from recouvra.exchange.spec import (
     ASSIGNMENT_COLUMNS,
     DETAIL_COLUMNS,
@@ -116,7 +123,7 @@ CENT = Decimal("0.01")
 KINDS = DETAIL_KINDS
 PAYMENT_KINDS = ENTRY_KINDS  # the ledger's kinds, as the payments file writes them
 
-PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION", "UPDATES"]
+PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION", "UPDATES", "ADDED"]
 FileType = Literal["ASSIGN", "DETAIL", "MANIFEST", "RECALL", "PAYMENTS"]
 
 _DOSSIER_RE = re.compile(r"D[0-9]{6}-[0-9]{6}", re.ASCII)
@@ -635,6 +642,26 @@ def write_payments_file(
                    notices=tuple(sorted((r.ledger_payment_id, r.dossier_id) for r in rows)))
 
 
+def write_added_file(
+    out_dir: Path, agency: str, on: dt.date, seq: int, rows: Sequence[DetailRow],
+    *, now: dt.datetime | None = None,
+) -> Package:
+    """Write one agency's supplementary detail file of day ``on`` (months added to its open dossiers,
+    a detail file's columns) and its manifest (written last), as for a package."""
+    name, manifest_name = added_names(agency, on, seq)
+    folder = Path(out_dir) / agency
+    # Recorded as a DETAIL file (core.publication_log): it is one, labelled by its day.
+    f = out_file(folder, name, "DETAIL", render_detail(rows), len(rows),
+                 control_total(r.amount_due for r in rows))
+    generated_at = generated_stamp(now)
+    manifest = out_file(folder, manifest_name, "MANIFEST", Manifest(
+        agency, seq, generated_at, (ManifestEntry(f.name, f.sha256, f.rows, f.control_total or "0.00"),),
+        date=on.isoformat(),
+    ).render(), 0, None)
+    return Package("ADDED", agency, f"{on:%Y%m%d}", seq, generated_at, (f,), manifest,
+                   dossier_ids=tuple(sorted({r.dossier_id for r in rows})))
+
+
 # ------------------------------------------------------------------------------ warehouse reads
 def _published(
     wh: Warehouse, agency: str, period_label: str, types: Sequence[str]
@@ -746,6 +773,36 @@ def build_recall_files(
                          {"RECALL": _digest(render_recall(rows))})
         packages.append(write_recall_file(out_dir, agency, on, seq, rows, now=now))
     return packages
+
+
+def build_added_files(
+    wh: Warehouse, on: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
+    now: dt.datetime | None = None,
+) -> list[Package]:
+    """Supplementary detail files of day ``on``: each agency's months added that day to its open dossiers
+    (``core.dossier_addition``, :func:`recouvra.selection.additions.add_debts`). A re-run rebuilds the
+    same bytes under the same SEQ; an agency with nothing added gets no file."""
+    wanted = set(agencies) if agencies is not None else None
+    by_agency: dict[str, list[DetailRow]] = defaultdict(list)
+    for dossier_id, agency, period, kind, amount in wh.query(query("publication/select_day_additions"), [on]):
+        by_agency[str(agency)].append(DetailRow(str(dossier_id), _as_date(period), str(kind),
+                                                Decimal(amount)))
+    packages = []
+    for agency in sorted(by_agency):
+        if wanted is not None and agency not in wanted:
+            continue
+        rows = by_agency[agency]
+        seq = choose_seq(_published(wh, agency, f"{on:%Y%m%d}", ["DETAIL"]),
+                         {"DETAIL": _digest(render_detail(rows))})
+        packages.append(write_added_file(out_dir, agency, on, seq, rows, now=now))
+    return packages
+
+
+def build_month_files(wh: Warehouse, month: dt.date, out_dir: Path) -> list[Package]:
+    """What ``assignment_monthly`` sends on the month's first day: each agency's assignment packages, its
+    recall file and its supplementary detail file of added months (reads only)."""
+    return (build_packages(wh, month, out_dir) + build_recall_files(wh, month, out_dir)
+            + build_added_files(wh, month, out_dir))
 
 
 def _first_seen_at(e: LedgerEntry) -> dt.datetime:
@@ -920,6 +977,7 @@ class RecordSummary:
     dossiers_published: int = 0
     recalls_marked: int = 0
     notices_recorded: int = 0
+    additions_sent: int = 0
     agencies: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -938,7 +996,7 @@ def record_publication(
     Re-recording the same publication changes nothing but ``published_at``.
     """
     pubs = [p if isinstance(p, Publication) else Publication.from_dict(p) for p in published]
-    files = dossiers = recalls = notices = 0
+    files = dossiers = recalls = notices = additions = 0
     with wh.transaction():
         for pub in pubs:
             pkg = pub.package
@@ -967,7 +1025,13 @@ def record_publication(
                     pkg.agency, [n[0] for n in pkg.notices], [n[1] for n in pkg.notices], data_name, at,
                 ])
                 notices += _count(wh, query("publication/count_payment_notices"), [pkg.agency]) - before
+            elif pkg.kind == "ADDED" and pkg.dossier_ids:
+                day = dt.datetime.strptime(pkg.period_label, "%Y%m%d").date()
+                args = [pkg.agency, day, list(pkg.dossier_ids)]
+                before = _count(wh, query("publication/count_unsent_additions"), args)
+                wh.execute(query("publication/mark_additions_sent"), [data_name, local_day, *args])
+                additions += before
     agencies = tuple(sorted({p.package.agency for p in pubs}))
-    summary = RecordSummary(files, dossiers, recalls, notices, agencies)
+    summary = RecordSummary(files, dossiers, recalls, notices, additions_sent=additions, agencies=agencies)
     log.info("recorded publication: %s", summary)
     return summary

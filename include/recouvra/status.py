@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
-    from decimal import Decimal
     from pathlib import Path
 
     from recouvra.config import Settings
@@ -87,6 +87,20 @@ def league_lines(url: str) -> list[str]:
     return out
 
 
+def placement_lines(url: str) -> list[str]:
+    """Dossiers by placement tier, and the months added to open dossiers (issue 17, items 2 and 3)."""
+    from recouvra.warehouse import connect
+
+    with connect(url) as wh:
+        tiers = wh.query(query("status/select_placement_tiers"))
+        days, dossiers, rows, amount, sent = wh.query(query("status/select_addition_totals"))[0]
+    out = ["dossiers by placement tier: " + ", ".join(
+        f"tier {t}: {int(n):,} ({Decimal(total):,.2f} MAD)" for t, n, total in tiers)]
+    out.append(f"months added to open dossiers: {int(rows):,} rows on {int(dossiers):,} dossiers, "
+               f"{Decimal(amount):,.2f} MAD, in {int(days):,} day(s) of files ({int(sent):,} rows sent)")
+    return out
+
+
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
@@ -115,6 +129,8 @@ def report(settings: Settings, source_url: str | None = None, warehouse_url: str
             lines.append("  " + debtor_master_line(wh))
         if counts.get("core.return_file"):
             lines.extend("  " + line for line in returns_lines(wh))
+        if counts.get("core.dossier"):
+            lines.extend("  " + line for line in placement_lines(wh))
         if counts.get("marts.kpi_agency_league"):
             lines.extend("  " + line for line in league_lines(wh))
     except Exception as exc:

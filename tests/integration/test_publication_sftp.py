@@ -63,7 +63,7 @@ def _seed(wh: Warehouse, per_agency: int = 40) -> None:
             principal = rows[0][2] + rows[1][2]
             wh.execute(
                 "INSERT INTO core.dossier VALUES (?, ?, ?, ?, ?, 'FRESH', NULL, ?, ?, 0.0300, 30000.00, 2, "
-                "?, ?, ?, ?, 0, ?, 'ALLOCATED', ?, ?, NULL)",
+                "?, ?, ?, ?, 0, ?, 'ALLOCATED', ?, ?, NULL, 1, NULL, NULL, NULL, NULL)",
                 [did, NOV, n, f"{n:07d}", agency, NOV, dt.date(2027, 4, 30), dt.date(2026, 1, 1),
                  dt.date(2026, 2, 1), principal, rows[2][2], principal + rows[2][2], CREATED.date(), CREATED],
             )

@@ -102,7 +102,7 @@ def test_portfolio_features_carry_previous_placements(world: dict, tmp_path: Pat
             "INSERT INTO core.dossier VALUES ('D202611-000001', DATE '2026-11-01', ?, ?, 'AG01', 'FRESH', "
             "NULL, DATE '2026-11-01', DATE '2027-04-30', 0.03, 30000, 1, DATE '2026-09-01', "
             "DATE '2026-09-01', 100, 0, 0, 100, 'PUBLISHED', DATE '2026-11-01', "
-            "TIMESTAMP '2026-11-01 06:00:00', NULL)",
+            "TIMESTAMP '2026-11-01 06:00:00', NULL, 1, NULL, NULL, NULL, NULL)",
             [debtor, affiliation],
         )
         wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000001', DATE '2026-11-20', "

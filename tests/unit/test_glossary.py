@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: The columns each BI view published before the glossary (V011), in order: a contract with BI tools.
 PUBLISHED: dict[str, tuple[str, ...]] = {
+    "v_recovery_tier": (  # issue 17.2
+        "as_of_month", "placement_tier", "agency_code", "dossiers_count", "assigned_amount",
+        "recovered_to_date", "open_amount", "recalled_amount", "recovery_rate",
+    ),
     "v_score_calibration": (  # V026
         "as_of_month", "decile", "dossiers_count", "weighted_due", "predicted_amount", "observed_amount",
         "predicted_rate", "observed_rate", "mean_likelihood", "horizon_months", "vintages_count",

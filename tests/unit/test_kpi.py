@@ -145,6 +145,7 @@ MART_QUERIES = {
     "v_portfolio_coverage": "SELECT * FROM marts.v_portfolio_coverage ORDER BY 1, 2, 3",
     "v_agency_effect": "SELECT * FROM marts.v_agency_effect ORDER BY 1, 2, 3, 4",
     "v_score_calibration": "SELECT * FROM marts.v_score_calibration ORDER BY 1, 2",
+    "v_recovery_tier": "SELECT * FROM marts.v_recovery_tier ORDER BY 1, 2, 3",
 }
 
 
@@ -910,6 +911,7 @@ def test_rerunning_a_month_replaces_its_rows_and_leaves_other_months_alone(wh: W
             "v_agency_effect",
             "kpi_score_calibration",
             "v_score_calibration",
+            "v_recovery_tier",
             "v_recovery_vintage",
             "v_cohort_outcome",
             "v_agency_league",
@@ -962,6 +964,7 @@ def test_every_view_column_is_commented(wh: Warehouse) -> None:
         "v_agency_month",
         "v_cohort_outcome",
         "v_portfolio_coverage",
+        "v_recovery_tier",
         "v_recovery_vintage",
         "v_score_calibration",
     ]

@@ -269,7 +269,7 @@ def add_dossier(
     months = sorted({p for p, _, _ in periods})
     wh.execute(
         "INSERT INTO core.dossier VALUES (?, ?, ?, ?, ?, 'FRESH', NULL, ?, ?, 0.0300, 30000.00, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, NULL)",
+        "?, ?, ?, ?, ?, ?, NULL, 1, NULL, NULL, NULL, NULL)",
         [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, start, dt.date(2027, 4, 30), len(months),
          months[0], months[-1], sums["PRINCIPAL"], sums["SURCHARGE"], sums["PENALTY"], sum(sums.values()),
          status, created.date(), created],

@@ -49,7 +49,7 @@ def add_dossier(
     months = sorted(periods)
     wh.execute(
         "INSERT INTO core.dossier VALUES (?, ?, ?, ?, ?, 'FRESH', NULL, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, "
-        "?, ?, ?, ?, NULL)",
+        "?, ?, ?, ?, NULL, 1, NULL, NULL, NULL, NULL)",
         [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, start, end, D(rate), D(cap), len(months),
          months[0], months[-1], total, total, status, start, dt.datetime(2026, 10, 25, 6)],
     )

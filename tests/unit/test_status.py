@@ -16,6 +16,7 @@ from recouvra.config import Settings, load_settings
 from recouvra.status import (
     debtor_master_line,
     league_lines,
+    placement_lines,
     report,
     returns_lines,
     source_counts,
@@ -83,6 +84,27 @@ def add_league_row(wh: Warehouse, month: dt.date, rank: int, agency: str, figure
               "computed_at": AT}
     wh.execute(f"INSERT INTO marts.kpi_agency_league ({', '.join(values)}) "
                f"VALUES ({', '.join('?' for _ in values)})", list(values.values()))
+
+
+def test_placement_lines_show_tiers_and_added_months(warehouse_url: str) -> None:
+    with connect(warehouse_url) as wh:
+        for k, tier in enumerate((1, 1, 2), start=1):
+            wh.execute(
+                "INSERT INTO core.dossier (dossier_id, assignment_month, debtor_id, affiliation_no, "
+                "agency_code, segment, assignment_start, assignment_end, commission_rate, commission_cap, "
+                "periods_count, oldest_period, newest_period, principal_due, surcharges_due, "
+                "penalties_due, total_due, status, status_date, created_at, placement_tier) VALUES "
+                "(?, DATE '2026-11-01', ?, 'A', 'AG01', 'FRESH', DATE '2026-11-01', DATE '2027-04-30', "
+                "0.03, 30000, 1, DATE '2026-09-01', DATE '2026-09-01', 100, 0, 0, 100, 'PUBLISHED', "
+                "DATE '2026-11-01', ?, ?)", [f"D202611-00000{k}", k, AT, tier])
+        wh.execute("INSERT INTO core.dossier_addition (dossier_id, period, kind, amount_due, agency_code, "
+                   "added_on, file_name, sent_on, created_at) VALUES ('D202611-000001', DATE '2026-11-01', "
+                   "'PRINCIPAL', 30.00, 'AG01', DATE '2026-12-01', 'CNSS_ADDED_AG01_20261201_01.csv', "
+                   "DATE '2026-12-01', ?)", [AT])
+    assert placement_lines(warehouse_url) == [
+        "dossiers by placement tier: tier 1: 2 (200.00 MAD), tier 2: 1 (100.00 MAD)",
+        "months added to open dossiers: 1 rows on 1 dossiers, 30.00 MAD, in 1 day(s) of files (1 rows sent)",
+    ]
 
 
 def test_source_counts_every_table(source_url: str) -> None:

@@ -35,7 +35,7 @@ EXPECTED_TABLES = {
     "core": {
         "dim_debtor", "debtor_history", "bridge_affiliation_debtor", "debtor_match_evidence",
         "debtor_portfolio", "debtor_source_golden", "dim_agency", "selection_decision", "selection_run",
-        "selection_score", "dossier", "dossier_period", "dossier_recall", "lifecycle_run",
+        "selection_score", "dossier", "dossier_period", "dossier_recall", "dossier_addition", "lifecycle_run",
         "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
         "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "ledger_payment",
         "ledger_payment_notice",
@@ -275,7 +275,7 @@ def test_money_integrity_is_enforced_per_dossier_month(url: str) -> None:
     insert = (
         "INSERT INTO marts.fact_dossier_month VALUES "
         "(DATE '2026-12-01', 'D202611-000001', 'AG01', 1, 'FRESH', 'Casablanca-Settat', DATE '2026-11-01', "
-        "1, ?, 0.00, ?, 0.00, 0.00, 0.00, ?, 0.00)"
+        "1, ?, 0.00, ?, 0.00, 0.00, 0.00, ?, 0.00, 1)"
     )
     with connect(url) as wh:
         wh.execute(insert, [Decimal("1000.00"), Decimal("250.10"), Decimal("749.90")])
@@ -448,5 +448,5 @@ def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: 
                        "dossiers_selected, likelihood_source, likelihood_coefficients, results_months, "
                        "share_rule, agency_shares, balance_max_deviation, balance_met, balance_draws, "
                        "decided_at FROM core.selection_run")
-    # Rebuilt under their own names, nothing left (core.dossier_update comes with V027).
-    assert tables(url)["core"] == EXPECTED_TABLES["core"] - {"dossier_update"}
+    # Rebuilt under their own names, nothing left (core.dossier_update and core.dossier_addition come later).
+    assert tables(url)["core"] == EXPECTED_TABLES["core"] - {"dossier_update", "dossier_addition"}

@@ -73,6 +73,7 @@ class Outgoing(StrEnum):
     PAYMENTS = "PAYMENTS"
     COMMISSION = "COMMISSION"
     UPDATES = "UPDATES"
+    ADDED = "ADDED"  # supplementary detail file: months added to open dossiers (an addition to v1)
 
 
 #: Per kind: digits of the period label (6 a month YYYYMM, 8 a day YYYYMMDD), whether the name
@@ -84,6 +85,7 @@ _OUTGOING_FORM: dict[Outgoing, tuple[int, bool, bool]] = {
     Outgoing.PAYMENTS: (8, True, True),
     Outgoing.COMMISSION: (6, False, True),
     Outgoing.UPDATES: (8, True, True),
+    Outgoing.ADDED: (8, True, True),
 }
 
 
@@ -159,6 +161,12 @@ def payments_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
 def updates_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
     """(updates file, manifest) names: ``CNSS_UPDATES_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` and its manifest."""
     stem = f"CNSS_UPDATES_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}"
+    return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
+
+
+def added_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:
+    """(supplementary detail file, manifest) names of day ``on``: ``CNSS_ADDED_<AGENCY>_<YYYYMMDD>_<SEQ>``."""
+    stem = f"CNSS_ADDED_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}"
     return f"{stem}.csv", f"{stem}{MANIFEST_SUFFIX}"
 
 

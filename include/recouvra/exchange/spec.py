@@ -108,6 +108,8 @@ ASSIGNMENT_COLUMNS: tuple[str, ...] = (
     "assignment_start", "assignment_end", "commission_rate", "commission_cap",
 )
 DETAIL_COLUMNS: tuple[str, ...] = ("dossier_id", "period", "kind", "amount_due")
+#: The supplementary detail file (CNSS_ADDED, an addition to agency-exchange/1): a detail file's columns.
+ADDED_COLUMNS: tuple[str, ...] = DETAIL_COLUMNS
 RECALL_COLUMNS: tuple[str, ...] = ("dossier_id", "recall_date", "reason")
 PAYMENTS_COLUMNS: tuple[str, ...] = (
     "dossier_id", "ledger_payment_id", "payment_date", "amount", "settles_period", "kind",

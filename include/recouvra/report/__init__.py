@@ -6,9 +6,10 @@ and writes ``report_<YYYY-MM>.html`` atomically (a ``.part`` file renamed). :fun
 does it for the configured warehouse into ``storage.reports_dir``.
 
 Sections: headline figures; recovery curves per agency (one line per vintage); the agency league
-(recovery rate, cost to collect, right-party contact, promises kept, plans, location, assets); the
-funnel from assigned to recovered; the amount remaining to recover over time. Load the month's KPIs
-first (:func:`recouvra.kpi.load_kpis`); definitions are in ``docs/kpi.md``.
+(recovery rate, cost to collect, right-party contact, promises kept, plans, location, assets);
+re-placements by tier and months added to dossiers; the funnel from assigned to recovered; the amount
+remaining to recover over time. Load the month's KPIs first (:func:`recouvra.kpi.load_kpis`); definitions
+are in ``docs/kpi.md``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ class ReportData:
     calibration: list[dict[str, Any]] = field(default_factory=list)
     #: Each monthly selection's share rule and per-agency shares: (month, rule, {agency: {...}}).
     shares: list[tuple[dt.date, str, dict[str, dict[str, Any]]]] = field(default_factory=list)
+    #: marts.v_recovery_tier of the month by tier, with the months added to dossiers (TIER_FIELDS).
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+
+
+TIER_FIELDS = ("placement_tier", "dossiers_count", "assigned_amount", "recovered_to_date",
+               "dossiers_added_to", "added_amount")
 
 
 CALIBRATION_FIELDS = (
@@ -138,7 +145,10 @@ def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
         (m, str(rule), json.loads(str(per_agency)))
         for m, rule, per_agency in wh.query(query("kpi/select_report_shares"), [month])
     ]
-    return ReportData(month, vintage, league, trend, effects, calibration, shares)
+    end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    tiers = [dict(zip(TIER_FIELDS, r, strict=True))
+             for r in wh.query(query("kpi/select_report_tiers"), [end, end, month])]
+    return ReportData(month, vintage, league, trend, effects, calibration, shares, tiers)
 
 
 # --- formatting -------------------------------------------------------------------------------------
@@ -389,6 +399,27 @@ def _shares_section(data: ReportData) -> str:
     )
 
 
+def _tier_section(data: ReportData) -> str:
+    """Recovery of first placements against re-placements with another agency; months added to dossiers."""
+    if not data.tiers:
+        return '<p class="empty">No dossier placed by the end of the month.</p>'
+    rows = "".join(
+        f"<tr><td>{r['placement_tier']}</td><td>{int(r['dossiers_count'])}</td>"
+        f"<td>{_mad(Decimal(r['assigned_amount']))}</td><td>{_mad(Decimal(r['recovered_to_date']))}</td>"
+        f"<td>{_pct(rate(r['recovered_to_date'], r['assigned_amount']))}</td>"
+        f"<td>{int(r['dossiers_added_to'])}</td><td>{_mad(Decimal(r['added_amount']))}</td></tr>"
+        for r in data.tiers
+    )
+    return (
+        "<table><tr><th>Tier</th><th>Dossiers</th><th>Assigned</th><th>Recovered</th><th>Recovery rate</th>"
+        f"<th>Dossiers with added months</th><th>Added (MAD)</th></tr>{rows}</table>"
+        '<p class="note">Tier 1: a first placement. Tier 2 and 3: a debtor whose dossier came back '
+        "unresolved (window ended, or closed unreachable or other), placed again after the cooling-off "
+        "with an agency that never held it. Added: new unpaid months sent to the agency holding the "
+        "dossier in a supplementary detail file; assigned includes them from the day they were sent.</p>"
+    )
+
+
 def _funnel_section(data: ReportData) -> str:
     lg = data.league
     stages = [
@@ -470,6 +501,8 @@ def render_html(data: ReportData, *, generated_at: dt.datetime | None = None) ->
         _calibration_section(data),
         "<h2>How each month's dossiers were shared</h2>",
         _shares_section(data),
+        "<h2>Re-placements and added months</h2>",
+        _tier_section(data),
         "<h2>From assigned to recovered</h2>",
         _funnel_section(data),
         "<h2>Remaining to recover over time</h2>",

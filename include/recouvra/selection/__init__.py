@@ -16,6 +16,7 @@ Rules and their reasons: docs/selection.md.
 
 from __future__ import annotations
 
+from recouvra.selection.additions import AdditionReport, add_debts
 from recouvra.selection.common import SelectionError
 from recouvra.selection.lifecycle import LifecycleReport, refresh_dossiers
 from recouvra.selection.monthly import (
@@ -29,11 +30,13 @@ from recouvra.selection.monthly import (
 from recouvra.selection.topup import TopUpReport, top_up_month
 
 __all__ = [
+    "AdditionReport",
     "EmptySelectionError",
     "LifecycleReport",
     "SelectionError",
     "SelectionReport",
     "TopUpReport",
+    "add_debts",
     "check_settings",
     "refresh_dossiers",
     "require_dossiers",

@@ -58,6 +58,7 @@ class Candidate:
     score: Decimal
     total_due: Decimal
     band: int = 1  # score band, 1 = highest
+    held_by: frozenset[str] = frozenset()  # agencies it may not go to (a re-placement's earlier ones)
 
 
 @dataclass
@@ -77,6 +78,11 @@ def eligible_agencies(region: str | None, agencies: Sequence[AgencySlot]) -> lis
     if region is None or region == UNKNOWN_REGION:
         return [a.code for a in agencies if a.serves_all]
     return [a.code for a in agencies if region in a.regions]
+
+
+def other_agencies(region: str | None, agencies: Sequence[AgencySlot], held_by: frozenset[str]) -> list[str]:
+    """:func:`eligible_agencies` but those in ``held_by`` (a re-placed debtor goes to another agency)."""
+    return [a for a in eligible_agencies(region, agencies) if a not in held_by]
 
 
 def sub_seed(seed: int, *parts: object) -> int:
@@ -172,20 +178,22 @@ class RegionFlow:
     def __init__(self, agencies: Sequence[AgencySlot]) -> None:
         self.agencies = {a.code: a for a in agencies}
         self.used = {a.code: 0 for a in agencies}
-        self.flow: dict[tuple[str, str], int] = {}
-        self._eligible: dict[str, list[str]] = {}
+        # Demand classes: (region, agencies excluded), so a re-placed debtor only flows to other agencies.
+        self.flow: dict[tuple[tuple[str, frozenset[str]], str], int] = {}
+        self._eligible: dict[tuple[str, frozenset[str]], list[str]] = {}
 
-    def _serving(self, region: str) -> list[str]:
-        if region not in self._eligible:
-            self._eligible[region] = eligible_agencies(region, list(self.agencies.values()))
-        return self._eligible[region]
+    def _serving(self, key: tuple[str, frozenset[str]]) -> list[str]:
+        if key not in self._eligible:
+            self._eligible[key] = other_agencies(key[0], list(self.agencies.values()), key[1])
+        return self._eligible[key]
 
-    def add(self, region: str | None) -> bool:
-        start = region or UNKNOWN_REGION
+    def add(self, region: str | None, held_by: frozenset[str] = frozenset()) -> bool:
+        """Admit one more dossier of ``region`` (not for the agencies of ``held_by``) if all still fit."""
+        start = (region or UNKNOWN_REGION, held_by)
         # BFS over agencies: from a region to the agencies serving it; from a full agency back to the
         # regions routed through it, which may move to another agency.
         # agency -> (region whose dossier it takes, agency that dossier comes from)
-        parent: dict[str, tuple[str, str | None]] = {}
+        parent: dict[str, tuple[tuple[str, frozenset[str]], str | None]] = {}
         queue: deque[tuple[str, str | None]] = deque((a, None) for a in self._serving(start))
         for a, _ in list(queue):
             parent.setdefault(a, (start, None))
@@ -364,7 +372,7 @@ def score_bands(candidates: Sequence[Candidate], bands: int) -> list[Candidate]:
     out = []
     for i, c in enumerate(ordered):
         band = 1 + (i * bands) // n if n else 1
-        out.append(Candidate(c.key, c.region, c.segment, c.score, c.total_due, band))
+        out.append(Candidate(c.key, c.region, c.segment, c.score, c.total_due, band, c.held_by))
     return out
 
 
@@ -436,15 +444,18 @@ def allocate(
     again (derived seeds), keeping the first balanced draw or else the most balanced. Candidates
     must carry their score band and be allocatable (admitted by :class:`RegionFlow`)."""
     caps = {a.code: a.capacity for a in agencies}
-    strata: dict[tuple[str, str, int], list[Candidate]] = {}
+    # A re-placed debtor's stratum also carries the agencies it may not go to (empty for first placements).
+    strata: dict[tuple[str, str, int, tuple[str, ...]], list[Candidate]] = {}
     for c in candidates:
-        strata.setdefault((c.region or UNKNOWN_REGION, c.segment, c.band), []).append(c)
+        strata.setdefault((c.region or UNKNOWN_REGION, c.segment, c.band, tuple(sorted(c.held_by))),
+                          []).append(c)
     keys = sorted(strata)
     members = [sorted(strata[k], key=lambda c: (-c.score, c.key)) for k in keys]
-    eligible = [eligible_agencies(k[0], agencies) for k in keys]
+    eligible = [other_agencies(k[0], agencies, frozenset(k[3])) for k in keys]
     for k, el in zip(keys, eligible, strict=True):
         if not el:
-            raise ValueError(f"no agency serves region {k[0]}: such debtors cannot be allocated")
+            but = f" but {', '.join(k[3])}" if k[3] else ""
+            raise ValueError(f"no agency serves region {k[0]}{but}: such debtors cannot be allocated")
     best: AllocationResult | None = None
     for draw in range(max_draws):
         rng = random.Random(sub_seed(seed, "allocate", draw))

@@ -27,6 +27,7 @@ from recouvra.selection.allocation import (
     allocate,
     apportion,
     eligible_agencies,
+    other_agencies,
     score_bands,
 )
 from recouvra.selection.common import (
@@ -40,6 +41,13 @@ from recouvra.selection.common import (
     months_between,
     outstanding_by_owner,
     window_end,
+)
+from recouvra.selection.replacement import (
+    FIRST,
+    MAX_TIER_REACHED,
+    NO_OTHER_AGENCY,
+    Placement,
+    read_placements,
 )
 from recouvra.selection.scoring import (
     Features,
@@ -62,7 +70,7 @@ log = logging.getLogger(__name__)
 
 #: Exclusion reasons, in the order they are tested (the first that applies is recorded).
 EXCLUSION_ORDER: tuple[str, ...] = (
-    "ALREADY_PLACED", "RECALL_COOLING_OFF", "INSOLVENT_OR_LIQUIDATION", "CEASED_NO_ASSETS",
+    "ALREADY_PLACED", "RECALL_COOLING_OFF", MAX_TIER_REACHED, "INSOLVENT_OR_LIQUIDATION", "CEASED_NO_ASSETS",
     "LEGAL_PROCEEDING", "HONOURED_PLAN", "DISPUTED", "BELOW_MINIMUM", "TITLE_NEAR_LIMIT",
 )
 SELECTED_REASON = "TOP_SCORE"
@@ -114,10 +122,11 @@ class EmptySelectionError(SelectionError):
 
 
 def _apply_placement_rules(wh: Warehouse, debtors: list[_Debtor], month: dt.date, end: dt.date,
-                           cooling_off_months: int, start: dt.date | None = None) -> None:
+                           cooling_off_months: int, start: dt.date | None = None, max_tier: int = 3) -> None:
     """Placement rules: a debtor with an open dossier of another month whose window overlaps the new one
     (``start``, the month's first day by default, to ``end``) is ``ALREADY_PLACED``; one recalled within
-    the cooling-off period is ``RECALL_COOLING_OFF``."""
+    the cooling-off period is ``RECALL_COOLING_OFF``; one returned unresolved at ``max_tier`` is
+    ``MAX_TIER_REACHED``. Each debtor gets its next placement (tier, agencies it may not go to)."""
     merged, bridge = debtor_resolver(wh)
     placed = current_debtors(
         wh.query(query("selection/select_open_dossiers"), [month, start or month, end]), merged, bridge
@@ -126,11 +135,15 @@ def _apply_placement_rules(wh: Warehouse, debtors: list[_Debtor], month: dt.date
     cooling = current_debtors(
         wh.query(query("selection/select_recent_recalls"), [month, cooling_from]), merged, bridge
     ) if cooling_off_months > 0 else set()
+    nexts = read_placements(wh, start or month)
     for d in debtors:
+        d.placement = nexts.get(d.debtor_id, FIRST)
         if d.debtor_id in placed:
             d.reason = "ALREADY_PLACED"
         elif d.debtor_id in cooling:
             d.reason = "RECALL_COOLING_OFF"
+        elif d.placement.tier > max_tier:
+            d.reason = MAX_TIER_REACHED
 
 
 def _select_in_rank_order(eligible: list[_Debtor], slots: list[AgencySlot], quota: int) -> list[_Debtor]:
@@ -142,9 +155,11 @@ def _select_in_rank_order(eligible: list[_Debtor], slots: list[AgencySlot], quot
         d.rank = rank
         if len(chosen) >= quota:
             d.decision, d.reason = "NOT_SELECTED", QUOTA
-        elif flow.add(d.region):
+        elif flow.add(d.region, d.placement.held_by):
             d.decision, d.reason = "SELECTED", SELECTED_REASON
             chosen.append(d)
+        elif d.placement.held_by and not other_agencies(d.region, slots, d.placement.held_by):
+            d.decision, d.reason = "NOT_SELECTED", NO_OTHER_AGENCY  # only its earlier agencies serve it
         else:
             d.decision, d.reason = "NOT_SELECTED", NO_AGENCY_CAPACITY
     return chosen
@@ -190,6 +205,7 @@ class _Debtor:
     decision: str = "EXCLUDED"
     rank: int | None = None
     band: int | None = None
+    placement: Placement = FIRST
 
 
 # --- configuration checks -------------------------------------------------------------------------
@@ -384,7 +400,8 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
     rates, _ = recovery_rates(wh, settings, month)
     debtors = _read_debtors(wh, settings, month, as_of, model)
 
-    _apply_placement_rules(wh, debtors, month, end, programme.eligibility.recall_cooling_off_months)
+    _apply_placement_rules(wh, debtors, month, end, programme.eligibility.recall_cooling_off_months,
+                           max_tier=programme.eligibility.max_placement_tier)
 
     # Rank the eligible, then select in rank order while a feasible allocation exists.
     slots = agency_slots(settings, month)  # a retired agency takes nothing (Agency.retired_on)
@@ -414,8 +431,8 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
                                     float(settings.allocation.performance.max_share))
     caps = {s.code: s.capacity for s in slots}
     targets = apportion(len(chosen), shares, caps)
-    cands = score_bands([Candidate(d.debtor_id, d.region, d.segment, d.score, _total(periods[d.debtor_id]))
-                         for d in chosen], settings.allocation.score_bands)
+    cands = score_bands([candidate(d, _total(periods[d.debtor_id])) for d in chosen],
+                        settings.allocation.score_bands)
     band = {c.key: c.band for c in cands}
     result = allocate(cands, slots, targets, seed=seed,
                       tolerance=float(settings.allocation.balance_tolerance),
@@ -461,6 +478,11 @@ def select_and_allocate(wh: Warehouse, lake: Path, settings: Settings, month: dt
         log.warning("selection %s: %s", month, w)
     log.info(report.summary())
     return report
+
+
+def candidate(d: _Debtor, total_due: Decimal) -> Candidate:
+    """The selected debtor as allocation sees it (a re-placement carries the agencies it may not go to)."""
+    return Candidate(d.debtor_id, d.region, d.segment, d.score, total_due, held_by=d.placement.held_by)
 
 
 def _total(rows: list[tuple[str, str | None, str, Decimal]]) -> Decimal:
@@ -566,7 +588,8 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
         "dossier_id", "assignment_month", "debtor_id", "affiliation_no", "agency_code", "segment", "region",
         "assignment_start", "assignment_end", "commission_rate", "commission_cap", "periods_count",
         "oldest_period", "newest_period", "principal_due", "surcharges_due", "penalties_due", "total_due",
-        "status", "status_date", "created_at", "commission_basis")}
+        "status", "status_date", "created_at", "commission_basis", "placement_tier", "previous_dossier_id",
+        "previous_agency_code", "previous_recall_reason", "previous_recovered")}
     period_rows: dict[str, list[Any]] = {k: [] for k in ("dossier_id", "period", "kind", "amount_due",
                                                           "title_id")}
     for d in chosen:
@@ -579,7 +602,9 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
         values = [dossier_id, month, d.debtor_id, d.affiliation_no, agency.code, d.segment, d.region, start,
                   end, fee.rate, settings.commission_cap(agency), len(months),
                   _month_date(months[0]), _month_date(months[-1]), *sums, sum(sums, Decimal("0.00")),
-                  "ALLOCATED", start, created_at.get((dossier_id, d.debtor_id), now), fee.basis]
+                  "ALLOCATED", start, created_at.get((dossier_id, d.debtor_id), now), fee.basis,
+                  *_placement_cells(d.placement)]
+        assert agency.code not in d.placement.held_by, dossier_id  # a re-placement goes to another agency
         for key, value in zip(dossier_rows, values, strict=True):
             dossier_rows[key].append(value)
         assert sum(sums, Decimal("0.00")) == due[d.debtor_id], dossier_id  # total = its periods
@@ -592,7 +617,7 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
              "commission_cap": dec, "periods_count": pa.int32(), "oldest_period": pa.date32(),
              "newest_period": pa.date32(), "principal_due": dec, "surcharges_due": dec,
              "penalties_due": dec, "total_due": dec, "status_date": pa.date32(),
-             "created_at": pa.timestamp("us")}
+             "created_at": pa.timestamp("us"), "placement_tier": pa.int32(), "previous_recovered": dec}
     wh.load_arrow("core.dossier", pa.table({k: pa.array(v, types.get(k, pa.string()))
                                             for k, v in dossier_rows.items()}))
     wh.load_arrow("core.dossier_period", pa.table({
@@ -606,6 +631,14 @@ def _write(wh: Warehouse, settings: Settings, month: dt.date, on: dt.date, end: 
     bad = wh.query(query("selection/select_unbalanced_dossiers"), [month])
     if bad:
         raise SelectionError(f"dossier totals differ from their periods: {[r[0] for r in bad][:5]}")
+
+
+def _placement_cells(p: Placement) -> list[Any]:
+    """The dossier's placement cells: tier, previous dossier, its agency, outcome and recovered."""
+    prev = p.previous
+    if prev is None:
+        return [p.tier, None, None, None, None]
+    return [p.tier, prev.dossier_id, prev.agency_code, prev.outcome, prev.recovered]
 
 
 def _month_date(period: str) -> dt.date:

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.selection.allocation import (
     AgencySlot,
-    Candidate,
     agency_shares,
     allocate,
     apportion,
@@ -65,6 +64,7 @@ from recouvra.selection.monthly import (
     _write,
     _write_run,
     agency_slots,
+    candidate,
     check_settings,
     likelihood_model,
     recovery_rates,
@@ -182,7 +182,7 @@ def _select(wh: Warehouse, lake: Path, settings: Settings, month: dt.date, on: d
     debtors = [d for d in _read_debtors(wh, settings, month, as_of, model, start=on)
                if d.debtor_id not in in_month]
     _apply_placement_rules(wh, debtors, month, end, settings.programme.eligibility.recall_cooling_off_months,
-                           start=on)
+                           start=on, max_tier=settings.programme.eligibility.max_placement_tier)
     eligible = sorted((d for d in debtors if d.reason is None),
                       key=lambda d: (-d.priority, -d.score, d.debtor_id))
     _unserved(settings, eligible, active, report)
@@ -191,8 +191,8 @@ def _select(wh: Warehouse, lake: Path, settings: Settings, month: dt.date, on: d
     perf = settings.allocation.performance
     weights, shares = agency_shares(slots, rates, float(perf.min_share), float(perf.max_share))
     targets = apportion(len(chosen), shares, {s.code: s.capacity for s in slots})
-    cands = score_bands([Candidate(d.debtor_id, d.region, d.segment, d.score, _total(periods[d.debtor_id]))
-                         for d in chosen], settings.allocation.score_bands)
+    cands = score_bands([candidate(d, _total(periods[d.debtor_id])) for d in chosen],
+                        settings.allocation.score_bands)
     result = allocate(cands, slots, targets, seed=report.seed,
                       tolerance=float(settings.allocation.balance_tolerance),
                       max_draws=settings.allocation.max_draws)

@@ -5,7 +5,10 @@
 SELECT d.dossier_id, d.assignment_month, s.likelihood, s.weighted_due,
        coalesce((SELECT sum(a.amount) FROM core.attribution AS a
                  WHERE a.dossier_id = d.dossier_id
-                   AND a.payment_date < d.assignment_month + CAST(? AS INTEGER) * INTERVAL '1 month'), 0)
+                   AND a.payment_date < d.assignment_month + CAST(? AS INTEGER) * INTERVAL '1 month'
+                   AND NOT EXISTS (SELECT 1 FROM core.dossier_addition AS x  -- a month added later is not
+                                   WHERE x.dossier_id = a.dossier_id     -- what the score predicted
+                                     AND x.period = a.settles_period)), 0)
            AS recovered
 FROM core.dossier AS d
 LEFT JOIN core.selection_run AS r  -- the run that created it (the month's selection or its top-up)

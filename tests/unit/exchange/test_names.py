@@ -18,6 +18,7 @@ from recouvra.exchange.names import (
     OutgoingName,
     ReturnFileName,
     ack_name,
+    added_names,
     assignment_names,
     commission_names,
     file_stem,
@@ -224,3 +225,13 @@ def test_parse_return_name_says_why_a_name_is_refused(name: str, words: str) -> 
 def test_fund_file_names(pattern: re.Pattern[str], name: str, groups: dict[str, str] | None) -> None:
     m = pattern.fullmatch(name)
     assert (m.groupdict() if m else None) == groups
+
+
+def test_the_supplementary_detail_file_is_named_by_its_day() -> None:
+    """CNSS_ADDED (issue 17.3, an addition to agency-exchange/1): a day label, a SEQ and a manifest."""
+    data, manifest = added_names("AG01", DAY, 1)
+    assert data == "CNSS_ADDED_AG01_20261203_01.csv"
+    assert manifest == "CNSS_ADDED_AG01_20261203_01.manifest.json"
+    assert parse_outgoing_name(data) == OutgoingName(Outgoing.ADDED, "AG01", "20261203", 1, False)
+    assert parse_outgoing_name(manifest) == OutgoingName(Outgoing.ADDED, "AG01", "20261203", 1, True)
+    assert parse_outgoing_name("CNSS_ADDED_AG01_202612_01.csv") is None  # a month is not its label

@@ -177,6 +177,22 @@ def test_each_months_shares_and_why_and_when_they_switched_to_results() -> None:
     assert "Shares still follow capacity: results are not in yet." in render_html(only_capacity)
 
 
+def test_tiers_compare_first_placements_with_re_placements_and_show_added_months() -> None:
+    tiers = [
+        {"placement_tier": 1, "dossiers_count": 400, "assigned_amount": Decimal("1000000.00"),
+         "recovered_to_date": Decimal("150000.00"), "dossiers_added_to": 12,
+         "added_amount": Decimal("36000.00")},
+        {"placement_tier": 2, "dossiers_count": 20, "assigned_amount": Decimal("80000.00"),
+         "recovered_to_date": Decimal("4000.00"), "dossiers_added_to": 0, "added_amount": Decimal("0.00")},
+    ]
+    data = ReportData(DEC, DATA.vintage, DATA.league, DATA.trend, [], [], tiers=tiers)
+    html = render_html(data, generated_at=GENERATED)
+    assert "<h2>Re-placements and added months</h2>" in html
+    assert "<tr><td>1</td><td>400</td>" in html and "15.0" in html and "<td>12</td>" in html
+    assert "<tr><td>2</td><td>20</td>" in html and "5.0" in html
+    assert "No dossier placed by the end of the month." in render_html(DATA, generated_at=GENERATED)
+
+
 @pytest.fixture()
 def wh() -> Iterator[Warehouse]:
     with connect("duckdb:///:memory:") as w:

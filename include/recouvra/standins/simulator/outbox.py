@@ -98,6 +98,7 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part"))
     assignments, payments, recall_files = _sort_outbox(agency, files)
     _read_assignments(agency, folder, assignments, content)
+    _read_added(agency, folder, _added_manifests(agency, files), content)
     _apply_recalls(recall_files, content)
     _read_payments(agency, folder, payments, content)
     _fully_paid(content)
@@ -138,6 +139,43 @@ def _read_assignments(agency: str, folder: Path, manifests: list[Path], content:
             content.problems.append(f"{agency}: {manifest.name} lists no assignment file")
             continue
         content.dossiers.update(_dossiers(agency, assign, detail))
+        content.packages.append(manifest.name)
+
+
+def _added_manifests(agency: str, files: list[Path]) -> list[Path]:
+    """The agency's supplementary detail files' manifests (``CNSS_ADDED``, an addition to v1), by name."""
+    out = []
+    for path in files:
+        parsed = parse_outgoing_name(path.name)
+        if parsed is not None and parsed.agency == agency and parsed.kind is Outgoing.ADDED \
+                and parsed.manifest:
+            out.append(path)
+    return sorted(out)
+
+
+def _read_added(agency: str, folder: Path, manifests: list[Path], content: OutboxContent) -> None:
+    """Months added to dossiers the agency holds (complete files only): each one's months and total grow."""
+    for manifest in manifests:
+        try:
+            names = verify_manifest(folder, manifest)
+        except (ManifestError, OSError) as exc:
+            content.problems.append(f"{agency}: supplementary detail file set aside: {exc}")
+            continue
+        added: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for name in names:
+            for row in _table(folder / name):
+                added[row["dossier_id"]][row["period"]] += Decimal(row["amount_due"])
+        for did, months in added.items():
+            f = content.dossiers.get(did)
+            if f is None:
+                content.problems.append(f"{agency}: {manifest.name} adds to {did}, a dossier never received")
+                continue
+            merged = dict(f.periods)
+            for period, amount in months.items():
+                merged[period] = merged.get(period, Decimal(0)) + amount
+            total = f.total_due + sum(months.values(), Decimal(0))
+            content.dossiers[did] = DossierFacts(**{**f.__dict__, "periods": tuple(sorted(merged.items())),
+                                                    "total_due": total})
         content.packages.append(manifest.name)
 
 

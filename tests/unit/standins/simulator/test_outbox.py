@@ -58,3 +58,33 @@ def test_a_top_up_package_adds_its_dossiers_to_the_months(tmp_path) -> None:  # 
     assert content.dossiers["D202611-000005"].assignment_start == top_up_day
     assert content.packages == ["CNSS_ASSIGN_AG01_202611_01.manifest.json",
                                 "CNSS_ASSIGN_AG01_202611_02.manifest.json"]
+
+
+def test_a_supplementary_detail_file_adds_months_to_a_held_dossier(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """CNSS_ADDED (issue 17.3): the added months join the dossier's (its total grows); an unknown file of
+    the outbox is ignored, never a failure."""
+    from recouvra.publication import DetailRow, write_added_file
+    from recouvra.standins.return_samples import SampleDossier, write_assignment_csv
+
+    assign = write_assignment_csv(tmp_path, "AG01", "2026-11",
+                                  [SampleDossier("D202611-000001", Decimal("6000.00"), START, END)])
+    (tmp_path / "CNSS_ASSIGN_AG01_202611_01.manifest.json").write_bytes(Manifest(
+        "AG01", 1, "2026-11-01T06:00:00Z",
+        (ManifestEntry(assign.name, hashlib.sha256(assign.read_bytes()).hexdigest(), 1, "6000.00"),),
+        month="2026-11").render())
+    before = read_outbox("AG01", tmp_path).dossiers["D202611-000001"]
+    pkg = write_added_file(tmp_path / "built", "AG01", dt.date(2026, 12, 1), 1, [
+        DetailRow("D202611-000001", dt.date(2026, 11, 1), "PRINCIPAL", Decimal("3000.00")),
+        DetailRow("D202611-000001", dt.date(2026, 11, 1), "SURCHARGE", Decimal("300.00")),
+        DetailRow("D202611-000999", dt.date(2026, 11, 1), "PRINCIPAL", Decimal("10.00")),
+    ])
+    for f in pkg.all_files:
+        (tmp_path / f.name).write_bytes((tmp_path / "built" / "AG01" / f.name).read_bytes())
+    (tmp_path / "CNSS_SOMETHINGNEW_AG01_20261201_01.csv").write_text("x;y\n1;2\n", encoding="utf-8")
+    content = read_outbox("AG01", tmp_path)
+    after = content.dossiers["D202611-000001"]
+    assert after.total_due == before.total_due + Decimal("3300.00")
+    assert dict(after.periods)["2026-11"] == Decimal("3300.00")
+    assert content.packages[-1] == "CNSS_ADDED_AG01_20261201_01.manifest.json"
+    assert content.problems == ["AG01: CNSS_ADDED_AG01_20261201_01.manifest.json adds to D202611-000999, "
+                                "a dossier never received"]
