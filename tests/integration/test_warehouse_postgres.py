@@ -35,7 +35,7 @@ def test_postgres_schema_is_identical_to_duckdb(pg_url: str, tmp_path: Path) -> 
     with connect(duck_url) as wh:
         duck_columns = list_columns(wh)
     # Same tables, columns, normalised types, nullability, primary keys and comments, in order.
-    # V016 added core.lifecycle_run; V025 and V026 two marts, V027 core.dossier_update, V029 core.dossier_addition.
+    # V016 added core.lifecycle_run; V025, V026 two marts; V027 dossier_update; V029 dossier_addition.
     assert len({(c.schema, c.table) for c in pg_columns}) == 50
     assert pg_columns == duck_columns
     assert describe(pg_url) == describe(duck_url) == {"staging": 9, "core": 30, "marts": 9, "meta": 2}
