@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from recouvra.exchange.csvparse import CsvRow, decode_utf8, parse_rows
 from recouvra.exchange.errors import CsvSyntaxError, ExchangeContextError
 from recouvra.exchange.names import ASSIGN_NAME_RE, RECALL_NAME_RE
-from recouvra.exchange.spec import parse_iso_date
+from recouvra.exchange.spec import ObjectionRules, parse_iso_date
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 
 ASSIGNMENT_COLUMNS = ("dossier_id", "total_due", "assignment_start", "assignment_end")
 RECALL_COLUMNS = ("dossier_id", "recall_date")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A dossier's pending recall notice as an objection is judged against it (``core.recall_notice``):
+    the intended recall date, the last day an objection is received, what the dossier owed at the
+    notice, and the recall date an accepted objection set (with that objection's id), if any."""
+
+    intended_recall_date: dt.date
+    objection_deadline: dt.date
+    owed_amount: Decimal
+    extended_to: dt.date | None = None
+    extended_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,13 +49,15 @@ class Dossier:
     assignment_end: dt.date
     total_due: Decimal
     recall_date: dt.date | None = None
+    notice: Notice | None = None
 
 
 @dataclass(frozen=True)
 class ExchangeContext:
-    """The dossiers of every agency, by dossier_id."""
+    """The dossiers of every agency, by dossier_id, and the fund's rules on objections."""
 
     dossiers: Mapping[str, Dossier] = field(default_factory=dict)
+    rules: ObjectionRules = field(default_factory=ObjectionRules)
 
     def get(self, dossier_id: str) -> Dossier | None:
         """The dossier ``dossier_id``, or None when the fund never assigned it."""
