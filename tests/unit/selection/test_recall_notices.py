@@ -36,13 +36,14 @@ HEADER = ["dossier_id", "objection_id", "objection_date", "evidence_type", "evid
           "evidence_date", "comment"]
 
 
-def _object(wh, tmp_path: Path, agency: str, dossier_id: str, objection_id: str, on: dt.date,  # type: ignore[no-untyped-def]
+def _object(wh, tmp_path: Path, agency: str, dossier_id: str, objection_id: str,  # type: ignore[no-untyped-def]
+            on: dt.date,
             amount: str = "3000.00", evidence_date: str = "2027-05-10", dated: dt.date | None = None) -> dict:
     folder = tmp_path / "spool" / agency
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{agency}_OBJECTIONS_{on:%Y%m%d}_01.csv"
-    path.write_bytes(return_csv(HEADER, [[dossier_id, objection_id, (dated or on).isoformat(), "PAYMENT_ANNOUNCED",
-                                          "VIR-1", amount, evidence_date, ""]]))
+    path.write_bytes(return_csv(HEADER, [[dossier_id, objection_id, (dated or on).isoformat(),
+                                          "PAYMENT_ANNOUNCED", "VIR-1", amount, evidence_date, ""]]))
     received = dt.datetime.combine(on, dt.time(10), tzinfo=dt.UTC)
     return ingest_file(wh, path, agency, on, received, now=received)
 
