@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from recouvra.exchange.csvparse import CsvRow, decode_utf8, parse_rows
 from recouvra.exchange.errors import CsvSyntaxError, ExchangeContextError
-from recouvra.exchange.names import ASSIGN_NAME_RE, RECALL_NAME_RE
+from recouvra.exchange.names import ASSIGN_NAME_RE, RECALL_NAME_RE, Outgoing, parse_outgoing_name
 from recouvra.exchange.spec import ObjectionRules, parse_iso_date
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 ASSIGNMENT_COLUMNS = ("dossier_id", "total_due", "assignment_start", "assignment_end")
 RECALL_COLUMNS = ("dossier_id", "recall_date")
+NOTICE_COLUMNS = ("dossier_id", "intended_recall_date", "objection_deadline", "owed_amount")
 
 
 @dataclass(frozen=True)
@@ -167,14 +168,47 @@ def load_recalls(paths: Iterable[Path]) -> dict[str, dt.date]:
     return recalls
 
 
-def load_context(assignments: Iterable[Path], recalls: Iterable[Path] = ()) -> ExchangeContext:
-    """The context of the fund's own files: every assignment, each recall applied to its dossier.
+def load_notices(paths: Iterable[Path]) -> dict[str, Notice]:
+    """Recall notices open to an objection (a row with an ``objection_deadline``) by dossier, from
+    ``CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` files; a later notice of a dossier wins."""
+    notices: dict[str, Notice] = {}
+    for path in paths:
+        parsed = parse_outgoing_name(path.name)
+        if parsed is None or parsed.kind is not Outgoing.RECALLNOTICE:
+            raise ExchangeContextError(
+                "not a recall notice file name CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv",
+                file=str(path),
+            )
+        rows, pos = _read_table(path, NOTICE_COLUMNS)
+        for row in rows:
+            if not row.cells[pos["objection_deadline"]].strip():
+                continue  # the date already moved: no objection open
+            raw = row.cells[pos["owed_amount"]]
+            try:
+                owed = Decimal(raw)
+            except InvalidOperation:
+                raise ExchangeContextError(f"{raw!r} is not an amount", file=str(path), line=row.line_no,
+                                           field="owed_amount") from None
+            notices[row.cells[pos["dossier_id"]]] = Notice(
+                _date(path, row, pos, "intended_recall_date"), _date(path, row, pos, "objection_deadline"),
+                owed)
+    return notices
 
-    A recall of a dossier absent from the assignments given is ignored: without its assignment the
-    dossier is unknown (E001) anyway.
+
+def load_context(
+    assignments: Iterable[Path], recalls: Iterable[Path] = (), notices: Iterable[Path] = (),
+) -> ExchangeContext:
+    """The context of the fund's own files: every assignment, each recall and recall notice applied to
+    its dossier.
+
+    A recall or notice of a dossier absent from the assignments given is ignored: without its
+    assignment the dossier is unknown (E001) anyway.
     """
     dossiers = load_assignments(assignments)
     for dossier_id, recall_date in load_recalls(recalls).items():
         if dossier_id in dossiers:
             dossiers[dossier_id] = replace(dossiers[dossier_id], recall_date=recall_date)
+    for dossier_id, notice in load_notices(notices).items():
+        if dossier_id in dossiers:
+            dossiers[dossier_id] = replace(dossiers[dossier_id], notice=notice)
     return ExchangeContext(dossiers)
