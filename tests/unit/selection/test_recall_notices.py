@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from recouvra.ingest import ingest_file
+from recouvra.ingest import context_from_warehouse, ingest_file
 from recouvra.publication import (
     Package,
     Publication,
@@ -22,6 +22,7 @@ from recouvra.publication import (
     record_publication,
 )
 from recouvra.selection import refresh_dossiers, select_and_allocate
+from recouvra.returns.context import ExchangeContext
 from recouvra.standins.return_samples import return_csv
 
 pytestmark = pytest.mark.unit
@@ -38,14 +39,15 @@ HEADER = ["dossier_id", "objection_id", "objection_date", "evidence_type", "evid
 
 def _object(wh, tmp_path: Path, agency: str, dossier_id: str, objection_id: str,  # type: ignore[no-untyped-def]
             on: dt.date,
-            amount: str = "3000.00", evidence_date: str = "2027-05-10", dated: dt.date | None = None) -> dict:
+            amount: str = "3000.00", evidence_date: str = "2027-05-10", dated: dt.date | None = None,
+            context: ExchangeContext | None = None, seq: int = 1) -> dict:
     folder = tmp_path / "spool" / agency
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{agency}_OBJECTIONS_{on:%Y%m%d}_01.csv"
+    path = folder / f"{agency}_OBJECTIONS_{on:%Y%m%d}_{seq:02d}.csv"
     path.write_bytes(return_csv(HEADER, [[dossier_id, objection_id, (dated or on).isoformat(),
                                           "PAYMENT_ANNOUNCED", "VIR-1", amount, evidence_date, ""]]))
     received = dt.datetime.combine(on, dt.time(10), tzinfo=dt.UTC)
-    return ingest_file(wh, path, agency, on, received, now=received)
+    return ingest_file(wh, path, agency, on, received, now=received, context=context)
 
 
 def _published(packages: list[Package], at: str) -> list[Publication]:
@@ -93,13 +95,20 @@ def test_notice_objection_extension_and_final_recall(world, tmp_path: Path) -> N
 
     # 3. The agency of D1 objects in time with a payment announced for May 10th (3,000 of 22,000 owed:
     # above the 10 % minimum): accepted, the date moves to May 17th (10th + 7 days margin).
-    ack = _object(wh, tmp_path, agency1, d1, "OB1", dt.date(2027, 4, 20))
+    # (One ingestion run: its context is read once, before the first file.)
+    run = context_from_warehouse(wh, settings.recalls.rules())
+    ack = _object(wh, tmp_path, agency1, d1, "OB1", dt.date(2027, 4, 20), context=run)
     assert (ack["status"], ack["rows_accepted"]) == ("ACCEPTED", 1)
     assert wh.query("SELECT extended_to FROM core.agency_objection") == [(dt.date(2027, 5, 17),)]
+    # A second objection for D1 in a later file of the same run: the date moves once (E016).
+    again = _object(wh, tmp_path, agency1, d1, "OB3", dt.date(2027, 4, 20), evidence_date="2027-06-01",
+                    context=run, seq=2)
+    assert (again["status"], again["rows_rejected"]) == ("REJECTED", 1)
     # D2's agency objects on April 29th, but the file arrives after the deadline (judged May 2nd): E014.
     late = _object(wh, tmp_path, agency2, d2, "OB2", dt.date(2027, 5, 2), dated=dt.date(2027, 4, 29))
     assert (late["status"], late["rows_rejected"]) == ("REJECTED", 1)
-    assert wh.query("SELECT reason_code FROM core.return_reject") == [("E014",)]
+    assert wh.query("SELECT reason_code FROM core.return_reject ORDER BY return_file_id") == [
+        ("E016",), ("E014",)]
 
     # 4. The debtor of D1 pays 5,000 on May 12th, within the moved window.
     _pay(lake, "1000001", dt.date(2027, 5, 12), 500_000)
