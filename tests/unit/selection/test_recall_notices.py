@@ -21,8 +21,8 @@ from recouvra.publication import (
     build_recall_notice_files,
     record_publication,
 )
-from recouvra.selection import refresh_dossiers, select_and_allocate
 from recouvra.returns.context import ExchangeContext
+from recouvra.selection import refresh_dossiers, select_and_allocate
 from recouvra.standins.return_samples import return_csv
 
 pytestmark = pytest.mark.unit
