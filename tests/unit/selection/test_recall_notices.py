@@ -130,3 +130,14 @@ def test_notice_objection_extension_and_final_recall(world, tmp_path: Path) -> N
     recalls = build_recall_files(wh, dt.date(2027, 6, 1), out)
     assert {p.agency: p.dossier_ids for p in recalls} == {agency1: (d1,)} | (
         {agency2: (d2,)} if agency2 != agency1 else {agency1: tuple(sorted((d1, d2)))})
+
+    # 7. Money integrity holds for every month: the payment of May 12th attributed to D1, the rest
+    # recalled; nothing left open.
+    from recouvra.integrity import check_integrity
+    from recouvra.reconcile import reconcile
+
+    reconcile(wh, dt.date(2027, 6, 1))
+    assert wh.query("SELECT dossier_id, sum(amount) FROM core.attribution GROUP BY 1") == [
+        (d1, Decimal("5000.00"))]
+    for month in (dt.date(2027, 4, 1), dt.date(2027, 5, 1)):
+        assert check_integrity(wh, month) == []
