@@ -117,6 +117,12 @@ def test_notice_objection_extension_and_final_recall(world, tmp_path: Path) -> N
     assert may.dossiers == {d2: "EXPIRED"} and may.extended == 1 and may.notices == 1
     assert wh.query("SELECT recall_date FROM core.dossier_recall WHERE dossier_id = ?", [d2]) == [
         (dt.date(2027, 4, 30),)]
+    # D1's debtor is still placed for a new month's selection (ALREADY_PLACED), D2's is not.
+    from recouvra.sqlfiles import query
+
+    held = wh.query(query("selection/select_open_dossiers"),
+                    [dt.date(2027, 5, 1), dt.date(2027, 5, 1), dt.date(2027, 10, 31)])
+    assert [r[0] for r in held] == [d1]
     again = build_recall_notice_files(wh, dt.date(2027, 5, 3), out)
     assert [p.dossier_ids for p in again] == [(d1,)]
     assert (out / agency1 / again[0].files[0].name).read_text(encoding="utf-8").splitlines()[1] == (
