@@ -8,14 +8,12 @@ each agency's package on its own SFTP account. Runs when the month opens (asset 
 1. `check_configuration`: capacity, regions and agencies can meet the programme (fails at start).
 2. `refresh_lifecycle`: PUBLISHED dossiers (never one not yet published) whose window ended are recalled
    `EXPIRED`; paid in full (owed as attribution counts), proceeding, plan, merger, closure, retired agency.
-   A window ending within `recalls.notice_days` gets a recall notice first (an accepted objection moves
-   its last day, once). Emits `recalls`: `commission_monthly` closes the month before once its recalls
-   are decided.
+   Emits `recalls`: `commission_monthly` closes the month before once its recalls are decided.
 3. `select_and_allocate`: eligibility, transparent score, selection of the month's N dossiers and a
    stratified, seeded split among agencies not retired (capacity, regions respected); every decision and its
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
    A month that selects nothing fails at once and alerts, with the count of each exclusion reason.
-4. `build_files`: assignment + detail + manifest per agency, recall and recall notice files, written locally
+4. `build_files`: assignment + detail + manifest per agency, recall (and recall notice) files, written locally
    (same bytes on a re-run; only a manifest's `generated_at` may differ).
 5. `publish` (one mapped task per file set, pool `sftp_agencies`): `.part` then rename, remote size and
    sha256 verified, the manifest last, through the agency's own SFTP connection (pinned host key).
@@ -87,14 +85,13 @@ def assignment_monthly() -> None:
     def build_files(_: dict) -> list[dict]:
         """Write every agency's package and recall file locally; returns one entry per file set."""
         from recouvra.airflow_adapter import settings, warehouse_url
-        from recouvra.publication import build_packages, build_recall_files, build_recall_notice_files
+        from recouvra.publication import build_packages, build_recall_files
         from recouvra.warehouse import connect
 
         s, month = settings(), run_date().month
         out = s.path(s.storage.lake_dir).parent / "outbox"
         with connect(warehouse_url()) as wh:
-            packages = (build_packages(wh, month, out) + build_recall_files(wh, month, out)
-                        + build_recall_notice_files(wh, month, out))
+            packages = build_packages(wh, month, out) + build_recall_files(wh, month, out)
         return [p.to_dict() for p in packages]
 
     @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['package']['agency'] }}")

@@ -1,8 +1,7 @@
 """
 ### returns_ingest
 
-Every hour, takes in what the agencies sent back (actions, contact updates, payments, plans, closures,
-objections to a recall notice, judged by the configured rules `recalls`),
+Every hour, takes in what the agencies sent back (actions, contacts, payments, plans, closures, objections),
 judges each file by the exchange contract, answers with an acknowledgement, and updates the warehouse
 and the debtor master. Nothing an agency sends is lost or counted twice.
 
@@ -74,9 +73,8 @@ def returns_ingest() -> None:
         from recouvra.ingest import ingest_fetched
         from recouvra.warehouse import connect
 
-        rules = settings().recalls.rules()  # the fund's rules on objections to a recall notice
-        with connect(warehouse_url()) as wh:
-            return ingest_fetched(wh, list(fetched), run_date().day, rules=rules)
+        with connect(warehouse_url()) as wh:  # objections judged by the configured rules `recalls`
+            return ingest_fetched(wh, list(fetched), run_date().day, rules=settings().recalls.rules())
 
     @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['batch']['agency'] }}")
     def deliver_acks(batch: dict) -> list[dict]:

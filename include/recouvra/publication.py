@@ -766,10 +766,11 @@ def _digest(data: bytes) -> str:
 
 def build_recall_files(
     wh: Warehouse, on: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, notices: bool = True,
 ) -> list[Package]:
     """Recall files of day ``on``: each agency's recalls not yet told (file_name NULL), decided on or
-    before that day (the lifecycle's day judged, whenever the run happened)."""
+    before that day (the lifecycle's day judged, whenever the run happened); then, unless ``notices`` is
+    False, its recall notice files (:func:`build_recall_notice_files`)."""
     wanted = set(agencies) if agencies is not None else None
     by_agency: dict[str, list[RecallRow]] = defaultdict(list)
     pending = wh.query(query("publication/select_pending_recalls"), [on])
@@ -783,6 +784,8 @@ def build_recall_files(
         seq = choose_seq(_published(wh, agency, f"{on:%Y%m%d}", ["RECALL"]),
                          {"RECALL": _digest(render_recall(rows))})
         packages.append(write_recall_file(out_dir, agency, on, seq, rows, now=now))
+    if notices:
+        packages += build_recall_notice_files(wh, on, out_dir, agencies=agencies, now=now)
     return packages
 
 
