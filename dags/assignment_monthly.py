@@ -13,7 +13,7 @@ each agency's package on its own SFTP account. Runs when the month opens (asset 
    stratified, seeded split among agencies not retired (capacity, regions respected); every decision and its
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
    A month that selects nothing fails at once and alerts, with the count of each exclusion reason.
-4. `build_files`: packages, recall and added-months files, local (a re-run: same bytes but manifests).
+4. `build_files`: packages, recall, recall notice and added-months files, local (same bytes on a re-run).
 5. `publish` (one mapped task per file set, pool `sftp_agencies`): `.part` then rename, remote size and
    sha256 verified, the manifest last, through the agency's own SFTP connection (pinned host key).
 6. `record_publication` (the warehouse writer): `core.publication_log`, dossiers marked PUBLISHED;

@@ -1,7 +1,7 @@
 """
 ### returns_ingest
 
-Every hour, takes in what the agencies sent back (actions, contact updates, payments, plans, closures),
+Every hour, takes in what the agencies sent back (actions, contacts, payments, plans, closures, objections),
 judges each file by the exchange contract, answers with an acknowledgement, and updates the warehouse
 and the debtor master. Nothing an agency sends is lost or counted twice.
 
@@ -69,12 +69,12 @@ def returns_ingest() -> None:
     @task(pool=WAREHOUSE_WRITER_POOL)
     def ingest(fetched: list[list[dict]]) -> list[dict]:
         """Judge, load and acknowledge every fetched file (single warehouse writer)."""
-        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.ingest import ingest_fetched
         from recouvra.warehouse import connect
 
-        with connect(warehouse_url()) as wh:
-            return ingest_fetched(wh, list(fetched), run_date().day)
+        with connect(warehouse_url()) as wh:  # objections judged by the configured rules `recalls`
+            return ingest_fetched(wh, list(fetched), run_date().day, rules=settings().recalls.rules())
 
     @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['batch']['agency'] }}")
     def deliver_acks(batch: dict) -> list[dict]:

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from recouvra.errors import ConfigError
-from recouvra.exchange.spec import MAX_COMMISSION_CAP, MAX_COMMISSION_RATE
+from recouvra.exchange.spec import EVIDENCE_TYPES, MAX_COMMISSION_CAP, MAX_COMMISSION_RATE, ObjectionRules
 
 ENV_PREFIX = "RECOUVRA__"
 CONFIG_ENV = "RECOUVRA_CONFIG"
@@ -235,6 +235,34 @@ class Calibration(_Model):
     prior_strength: float = Field(10.0, ge=0, le=1e6)     # ridge pull towards the prior coefficients
 
 
+class Recalls(_Model):
+    """Recall notices and objections (docs/agency-exchange.md "Recall notices and objections").
+
+    A dossier whose window ends within ``notice_days`` after a lifecycle refresh gets a notice at that
+    refresh (0: no notices, every recall immediate as before); objections are received up to
+    ``objection_close_days`` before the intended recall date; the rules of :class:`ObjectionRules`."""
+
+    notice_days: int = Field(31, ge=0, le=366)
+    objection_close_days: int = Field(0, ge=0, le=60)
+    accepted_evidence: list[Literal["PROMISE", "PLAN_IN_SIGNATURE", "PAYMENT_ANNOUNCED"]] = Field(
+        default_factory=lambda: sorted(EVIDENCE_TYPES))  # type: ignore[arg-type]
+    min_amount_share: Share = Decimal("0.10")
+    max_extension_days: int = Field(45, ge=0, le=366)
+    margin_days: int = Field(7, ge=0, le=60)
+
+    @model_validator(mode="after")
+    def _deadline_after_notice(self) -> Recalls:
+        if self.notice_days and self.objection_close_days >= self.notice_days:
+            raise ValueError(f"recalls: objection_close_days {self.objection_close_days} leaves no day to "
+                             f"object within notice_days {self.notice_days}")
+        return self
+
+    def rules(self) -> ObjectionRules:
+        """The judge's rules (the plain kernel type)."""
+        return ObjectionRules(frozenset(self.accepted_evidence), self.min_amount_share,
+                              self.max_extension_days, self.margin_days)
+
+
 class Selection(_Model):
     kind_weights: KindWeights = KindWeights()
     likelihood: LikelihoodPrior = LikelihoodPrior()
@@ -444,6 +472,7 @@ class Settings(_Model):
     selection: Selection = Selection()
     allocation: Allocation = Allocation()
     simulator: Simulator = Simulator()
+    recalls: Recalls = Recalls()
     # Where relative paths resolve; set by load_settings, not by the file.
     root: Path = Field(default=PROJECT_ROOT, exclude=True)
 

@@ -56,13 +56,26 @@ class DossierTerms:
     recalled_amount: Decimal | None = None
     #: Months added later (core.dossier_addition, in ``owed`` too): month -> the day it counts from.
     added_from: Mapping[dt.date, dt.date] = field(default_factory=dict)
+    extended_to: dt.date | None = None
+
+    @property
+    def window_end(self) -> dt.date:
+        """The window's last day: ``assignment_end``, or the later day an accepted objection to the
+        dossier's recall notice set (``core.agency_objection.extended_to``). The objection is received
+        by the notice's deadline, on or before ``assignment_end``: any day a payment after
+        ``assignment_end`` is attributed, the extension is already known (time-correct)."""
+        if self.extended_to is not None and self.extended_to > self.assignment_end:
+            return self.extended_to
+        return self.assignment_end
 
     @property
     def last_day(self) -> dt.date:
-        """Last day a payment counts: the window's end, or the recall date when earlier."""
-        if self.recall_date is not None and self.recall_date < self.assignment_end:
+        """Last day a payment counts: the window's end (moved by an accepted objection), or the recall
+        date when earlier."""
+        end = self.window_end
+        if self.recall_date is not None and self.recall_date < end:
             return self.recall_date
-        return self.assignment_end
+        return end
 
     @property
     def settles_from(self) -> dt.date:
@@ -254,7 +267,8 @@ def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
     held = _bridge(wh)
     out = []
     for (dossier_id, agency, debtor, aff, month, start, end, rate, cap, total, status, status_date,
-         recall_date, recalled_amount, as_of) in wh.query(query("owed/select_dossier_terms"), [on]):
+         recall_date, recalled_amount, as_of, extended_to) in wh.query(query("owed/select_dossier_terms"),
+                                                                       [on]):
         start_d, end_d = as_date(start), as_date(end)
         affs = {str(aff)} | {a for a, vf, vt in held.get(int(debtor), [])
                             if vf <= end_d and (vt is None or vt > start_d)}
@@ -264,6 +278,7 @@ def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
             int(debtor), as_date(month), Decimal(rate), money(cap), money(total), str(status),
             as_date(status_date), None if recalled_amount is None else money(recalled_amount),
             added.get(str(dossier_id), {}),
+            None if extended_to is None else as_date(extended_to),
         ))
     return out
 

@@ -82,6 +82,7 @@ from recouvra.exchange.names import (
     month_stamp,
     payments_names,
     recall_name,
+    recall_notice_name,
 )
 from recouvra.exchange.spec import (
     ASSIGNMENT_COLUMNS,
@@ -90,8 +91,10 @@ from recouvra.exchange.spec import (
     EMAIL_RE,
     MAX_CELL_CHARS,
     MAX_FILE_BYTES,
+    NOTICE_REASONS,
     PAYMENTS_COLUMNS,
     RECALL_COLUMNS,
+    RECALL_NOTICE_COLUMNS,
     RECALL_REASONS,
     SEGMENTS,
     format_timestamp,
@@ -123,8 +126,8 @@ CENT = Decimal("0.01")
 KINDS = DETAIL_KINDS
 PAYMENT_KINDS = ENTRY_KINDS  # the ledger's kinds, as the payments file writes them
 
-PackageKind = Literal["ASSIGNMENT", "RECALL", "PAYMENTS", "COMMISSION", "UPDATES", "ADDED"]
-FileType = Literal["ASSIGN", "DETAIL", "MANIFEST", "RECALL", "PAYMENTS"]
+PackageKind = Literal["ASSIGNMENT", "RECALL", "RECALLNOTICE", "PAYMENTS", "COMMISSION", "UPDATES", "ADDED"]
+FileType = Literal["ASSIGN", "DETAIL", "MANIFEST", "RECALL", "RECALLNOTICE", "PAYMENTS"]
 
 _DOSSIER_RE = re.compile(r"D[0-9]{6}-[0-9]{6}", re.ASCII)
 _IDENT_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./-]*", re.ASCII)  # affiliation, RC number, legal form
@@ -197,6 +200,17 @@ class RecallRow:
     dossier_id: str
     recall_date: dt.date
     reason: str
+
+
+@dataclass(frozen=True)
+class RecallNoticeRow:
+    """A recall notice to tell the agency (core.recall_notice); no deadline once the date moved."""
+
+    dossier_id: str
+    reason: str
+    intended_recall_date: dt.date
+    objection_deadline: dt.date | None
+    owed_amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -394,6 +408,20 @@ def render_recall(rows: Iterable[RecallRow]) -> bytes:
     return csv_bytes(RECALL_COLUMNS, (
         [_dossier_id(r.dossier_id), date_cell(r.recall_date),
          _code(r.reason, RECALL_REASONS, what="reason", ref=r.dossier_id)]
+        for r in ordered
+    ))
+
+
+def render_recall_notice(rows: Iterable[RecallNoticeRow]) -> bytes:
+    """The notice file ``CNSS_RECALLNOTICE_...csv`` (addition to agency-exchange/1):
+    ``dossier_id;reason;intended_recall_date;objection_deadline;owed_amount`` by dossier_id and date."""
+    ordered = sorted(rows, key=lambda r: (r.dossier_id, r.intended_recall_date))
+    _no_repeats([r.dossier_id for r in ordered], "recall notice")
+    return csv_bytes(RECALL_NOTICE_COLUMNS, (
+        [_dossier_id(r.dossier_id), _code(r.reason, NOTICE_REASONS, what="reason", ref=r.dossier_id),
+         date_cell(r.intended_recall_date),
+         "" if r.objection_deadline is None else date_cell(r.objection_deadline),
+         amount_cell(r.owed_amount, what="owed_amount")]
         for r in ordered
     ))
 
@@ -624,6 +652,18 @@ def write_recall_file(
                    dossier_ids=tuple(sorted(r.dossier_id for r in rows)))
 
 
+def write_recall_notice_file(
+    out_dir: Path, agency: str, on: dt.date, seq: int, rows: Sequence[RecallNoticeRow],
+    *, now: dt.datetime | None = None,
+) -> Package:
+    """Write one agency's recall notice file (no manifest, as a recall file)."""
+    data = render_recall_notice(rows)
+    f = out_file(Path(out_dir) / agency, recall_notice_name(agency, on, seq), "RECALLNOTICE", data,
+                 len(rows), None)
+    return Package("RECALLNOTICE", agency, f"{on:%Y%m%d}", seq, generated_stamp(now), (f,),
+                   dossier_ids=tuple(sorted(r.dossier_id for r in rows)))
+
+
 def write_payments_file(
     out_dir: Path, agency: str, on: dt.date, seq: int, rows: Sequence[PaymentNoticeRow],
     *, now: dt.datetime | None = None,
@@ -755,10 +795,11 @@ def _digest(data: bytes) -> str:
 
 def build_recall_files(
     wh: Warehouse, on: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, notices: bool = True,
 ) -> list[Package]:
     """Recall files of day ``on``: each agency's recalls not yet told (file_name NULL), decided on or
-    before that day (the lifecycle's day judged, whenever the run happened)."""
+    before that day (the lifecycle's day judged, whenever the run happened); then, unless ``notices`` is
+    False, its recall notice files (:func:`build_recall_notice_files`)."""
     wanted = set(agencies) if agencies is not None else None
     by_agency: dict[str, list[RecallRow]] = defaultdict(list)
     pending = wh.query(query("publication/select_pending_recalls"), [on])
@@ -772,6 +813,32 @@ def build_recall_files(
         seq = choose_seq(_published(wh, agency, f"{on:%Y%m%d}", ["RECALL"]),
                          {"RECALL": _digest(render_recall(rows))})
         packages.append(write_recall_file(out_dir, agency, on, seq, rows, now=now))
+    if notices:
+        packages += build_recall_notice_files(wh, on, out_dir, agencies=agencies, now=now)
+    return packages
+
+
+def build_recall_notice_files(
+    wh: Warehouse, on: dt.date, out_dir: Path, *, agencies: Iterable[str] | None = None,
+    now: dt.datetime | None = None,
+) -> list[Package]:
+    """Recall notice files of day ``on``: each agency's notices not yet told (file_name NULL), decided
+    on or before that day (docs/agency-exchange.md "Recall notices and objections")."""
+    wanted = set(agencies) if agencies is not None else None
+    by_agency: dict[str, list[RecallNoticeRow]] = defaultdict(list)
+    for dossier_id, agency, reason, intended, deadline, owed in wh.query(
+            query("publication/select_pending_recall_notices"), [on]):
+        by_agency[str(agency)].append(RecallNoticeRow(
+            str(dossier_id), str(reason), _as_date(intended),
+            None if deadline is None else _as_date(deadline), Decimal(owed)))
+    packages = []
+    for agency in sorted(by_agency):
+        if wanted is not None and agency not in wanted:
+            continue
+        rows = by_agency[agency]
+        seq = choose_seq(_published(wh, agency, f"{on:%Y%m%d}", ["RECALLNOTICE"]),
+                         {"RECALLNOTICE": _digest(render_recall_notice(rows))})
+        packages.append(write_recall_notice_file(out_dir, agency, on, seq, rows, now=now))
     return packages
 
 
@@ -1019,6 +1086,9 @@ def record_publication(
                 before = _count(wh, query("publication/count_pending_recalls"), [ids])
                 wh.execute(query("publication/mark_recalls_published"), [data_name, ids])
                 recalls += before
+            elif pkg.kind == "RECALLNOTICE" and pkg.dossier_ids:
+                wh.execute(query("publication/mark_recall_notices_published"),
+                           [data_name, pkg.agency, list(pkg.dossier_ids)])
             elif pkg.kind == "PAYMENTS" and pkg.notices:
                 before = _count(wh, query("publication/count_payment_notices"), [pkg.agency])
                 wh.execute(query("publication/insert_payment_notices"), [

@@ -47,6 +47,25 @@ def test_payments_on_either_affiliation_number_net_month_by_month() -> None:
     assert sum(a.amount for a in attribute([TERMS], ledger, END)) == TERMS.assigned
 
 
+def test_a_window_moved_by_an_accepted_objection_counts_payments_up_to_its_new_last_day() -> None:
+    """An accepted objection to the recall notice (extended_to) moves the window's last day: a payment
+    after assignment_end and by extended_to is attributed to the agency, a later one is not;
+    a recall dated before either still cuts the window (and a moved day before the end changes nothing)."""
+    from dataclasses import replace
+
+    moved = replace(TERMS, extended_to=dt.date(2027, 5, 20))
+    assert (moved.window_end, moved.last_day) == (dt.date(2027, 5, 20), dt.date(2027, 5, 20))
+    assert replace(TERMS, extended_to=dt.date(2027, 3, 1)).last_day == END
+    assert replace(moved, recall_date=dt.date(2027, 5, 20)).last_day == dt.date(2027, 5, 20)
+    ledger = [pay(1, dt.date(2027, 5, 12), "300.00", "A1"), pay(2, dt.date(2027, 5, 25), "200.00", "A1")]
+    on = dt.date(2027, 6, 1)
+    assert [(a.ledger_payment_id, a.amount) for a in attribute([moved], ledger, on)] == [(1, D("300.00"))]
+    assert attribute([TERMS], ledger, on) == []  # without the objection, both are after the window
+    streams = build_streams([moved], ledger, on)
+    assert still_owed(streams, moved.dossier_id, dt.date(2027, 5, 20)) == D("1200.00")
+    assert position(streams, moved.dossier_id, on).attributed == D("300.00")
+
+
 def test_settled_otherwise_and_reversals_count_as_attribution_does() -> None:
     ledger = [pay(1, dt.date(2026, 10, 28), "200.00", "A2"),  # after the portfolio date, before the window
               pay(2, dt.date(2026, 11, 10), "800.00", "A1"),

@@ -37,7 +37,8 @@ EXPECTED_TABLES = {
         "debtor_portfolio", "debtor_source_golden", "dim_agency", "selection_decision", "selection_run",
         "selection_score", "dossier", "dossier_period", "dossier_recall", "dossier_addition", "lifecycle_run",
         "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
-        "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "ledger_payment",
+        "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "agency_objection",
+        "recall_notice", "ledger_payment",
         "ledger_payment_notice",
         "payment_match", "attribution", "commission_statement", "dossier_update",
     },
@@ -448,5 +449,52 @@ def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: 
                        "dossiers_selected, likelihood_source, likelihood_coefficients, results_months, "
                        "share_rule, agency_shares, balance_max_deviation, balance_met, balance_draws, "
                        "decided_at FROM core.selection_run")
-    # Rebuilt under their own names, nothing left (core.dossier_update and core.dossier_addition come later).
-    assert tables(url)["core"] == EXPECTED_TABLES["core"] - {"dossier_update", "dossier_addition"}
+    # Added after V018: core.dossier_update (V027), core.dossier_addition (V029), the recall notices' two.
+    added_since = {"dossier_update", "dossier_addition", "agency_objection", "recall_notice"}
+    assert tables(url)["core"] == EXPECTED_TABLES["core"] - added_since  # rebuilt under their own names
+
+
+def test_recall_notice_migration_keeps_the_registry_and_the_log_and_takes_the_new_file_types(
+        url: str, tmp_path: Path) -> None:
+    """Issue 17.1's migration rebuilds core.return_file (DuckDB cannot change a CHECK): every row, the
+    acknowledgement index and the sequence stay; OBJECTIONS is taken, an unknown return type still
+    refused; the publication log (V027) takes RECALLNOTICE."""
+    (mine,) = migrations_dir().glob("V*__add_recall_notices_and_objections.sql")
+    folder = tmp_path / "before_recall_notices"
+    folder.mkdir()
+    for path in migrations_dir().glob("V*.sql"):
+        if path.name < mine.name:
+            shutil.copy(path, folder / path.name)
+    migrate(url, folder)
+    at = dt.datetime(2026, 11, 25, 9)
+    register = ("INSERT INTO core.return_file (agency_code, file_name, file_type, sha256, size_bytes, "
+                "received_at, processed_at, status, rows_received, rows_accepted, rows_rejected, "
+                "rows_duplicate, ack_file_name, ack_number) "
+                "VALUES ('AG01', ?, ?, ?, 10, ?, ?, 'ACCEPTED', 1, 1, 0, 0, ?, 1)")
+    with connect(url) as wh, wh.transaction():
+        wh.execute(register, ["AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", "a" * 64, at, at,
+                              "AG01_PAYMENTS_20261125_01.ack.json"])
+        wh.execute("INSERT INTO core.publication_log VALUES ('AG01', 'CNSS_RECALL_AG01_20261201_01.csv', "
+                   "'RECALL', '20261201', 1, 'outbox/CNSS_RECALL_AG01_20261201_01.csv', ?, 2, NULL, ?)",
+                   ["b" * 64, at])
+    shutil.copy(mine, folder / mine.name)
+    assert migrate(url, folder) == [mine.name[:4]]
+    with connect(url) as wh:
+        assert wh.query("SELECT return_file_id, file_type FROM core.return_file") == [(1, "PAYMENTS")]
+        assert wh.query("SELECT file_type FROM core.publication_log") == [("RECALL",)]
+        wh.execute(register, ["AG01_OBJECTIONS_20261215_01.csv", "OBJECTIONS", "c" * 64, at, at,
+                              "AG01_OBJECTIONS_20261215_01.ack.json"])
+        assert wh.query("SELECT max(return_file_id) FROM core.return_file") == [(2,)]  # sequence goes on
+        wh.execute("INSERT INTO core.publication_log VALUES ('AG01', "
+                   "'CNSS_RECALLNOTICE_AG01_20261201_01.csv', 'RECALLNOTICE', '20261201', 1, "
+                   "'outbox/x.csv', ?, 1, NULL, ?)", ["d" * 64, at])
+        with pytest.raises(Exception, match="(?i)constraint"):  # the acknowledgement index is back
+            wh.execute(register, ["AG01_PAYMENTS_20261125_01.csv", "PAYMENTS", "e" * 64, at, at,
+                                  "AG01_PAYMENTS_20261125_01.ack.json"])
+        with pytest.raises(Exception, match="(?i)constraint"):  # an unknown return type is refused
+            wh.execute(register, ["AG01_NOTES_20261215_01.csv", "NOTES", "f" * 64, at, at,
+                                  "AG01_NOTES_20261215_01.ack.json"])
+        with pytest.raises(Exception, match="(?i)constraint"):  # a kind of file is upper case (V027)
+            wh.execute("INSERT INTO core.publication_log VALUES ('AG01', 'y.csv', 'notice', '20261201', 1, "
+                       "'outbox/y.csv', ?, 1, NULL, ?)", ["f" * 64, at])
+    assert tables(url)["core"] == EXPECTED_TABLES["core"]

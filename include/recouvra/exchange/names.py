@@ -70,6 +70,7 @@ class Outgoing(StrEnum):
     ASSIGN = "ASSIGN"
     DETAIL = "DETAIL"
     RECALL = "RECALL"
+    RECALLNOTICE = "RECALLNOTICE"  # addition to agency-exchange/1: a recall announced
     PAYMENTS = "PAYMENTS"
     COMMISSION = "COMMISSION"
     UPDATES = "UPDATES"
@@ -82,6 +83,7 @@ _OUTGOING_FORM: dict[Outgoing, tuple[int, bool, bool]] = {
     Outgoing.ASSIGN: (6, True, True),
     Outgoing.DETAIL: (6, True, False),
     Outgoing.RECALL: (8, True, False),
+    Outgoing.RECALLNOTICE: (8, True, False),
     Outgoing.PAYMENTS: (8, True, True),
     Outgoing.COMMISSION: (6, False, True),
     Outgoing.UPDATES: (8, True, True),
@@ -150,6 +152,11 @@ def assignment_names(agency: str, month: dt.date, seq: int) -> tuple[str, str, s
 def recall_name(agency: str, on: dt.date, seq: int) -> str:
     """The recall file of day ``on``: ``CNSS_RECALL_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` (no manifest)."""
     return f"CNSS_RECALL_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}.csv"
+
+
+def recall_notice_name(agency: str, on: dt.date, seq: int) -> str:
+    """The recall notice file of day ``on``: ``CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv``."""
+    return f"CNSS_RECALLNOTICE_{agency_code(agency)}_{day_stamp(on)}_{seq_label(seq)}.csv"
 
 
 def payments_names(agency: str, on: dt.date, seq: int) -> tuple[str, str]:

@@ -79,6 +79,12 @@ ROW_CODES: dict[str, str] = {
     "E002": "dossier assigned to another agency",
     "E003": "event date outside the dossier's assignment window, or after its recall",
     "E009": "amount above the dossier's total_due as assigned",
+    # Additions to agency-exchange/1 (OBJECTIONS only, judged after E009 and before E008): the fund's
+    # rules on an objection to a recall notice (docs/agency-exchange.md "Recall notices and objections").
+    "E013": "objection to a dossier with no pending recall notice",
+    "E014": "objection received after the notice's objection_deadline",
+    "E015": "evidence refused by the fund's rules (type, amount, date)",
+    "E016": "the dossier's recall date was already moved by another objection",
     "E008": "id repeated within the file",
     "E011": "id sent before with other content",
 }
@@ -96,6 +102,10 @@ PLAN_STATUSES = frozenset({"REQUESTED", "SIGNED"})
 CLOSURE_REASONS = frozenset({
     "PAID_IN_FULL", "INSOLVENT", "CEASED_NO_ASSETS", "UNREACHABLE", "DISPUTED", "OTHER",
 })
+EVIDENCE_TYPES = frozenset({"PROMISE", "PLAN_IN_SIGNATURE", "PAYMENT_ANNOUNCED"})
+#: Recall reasons that are announced by a notice before the recall (docs/selection.md): the others are
+#: the fund's own facts (paid, merged, proceeding, plan) or the agency's own closure, recalled at once.
+NOTICE_REASONS = frozenset({"EXPIRED"})
 RECALL_REASONS = frozenset({
     "PAID_IN_FULL", "LEGAL_PROCEEDING", "PLAN_WITH_FUND", "EXPIRED", "MERGED_DUPLICATE", "FUND_DECISION",
 })
@@ -111,6 +121,11 @@ DETAIL_COLUMNS: tuple[str, ...] = ("dossier_id", "period", "kind", "amount_due")
 #: The supplementary detail file (CNSS_ADDED, an addition to agency-exchange/1): a detail file's columns.
 ADDED_COLUMNS: tuple[str, ...] = DETAIL_COLUMNS
 RECALL_COLUMNS: tuple[str, ...] = ("dossier_id", "recall_date", "reason")
+#: Addition to agency-exchange/1: ``CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv``, a recall announced
+#: before it is made; ``objection_deadline`` empty when no objection is open (the date already moved).
+RECALL_NOTICE_COLUMNS: tuple[str, ...] = (
+    "dossier_id", "reason", "intended_recall_date", "objection_deadline", "owed_amount",
+)
 PAYMENTS_COLUMNS: tuple[str, ...] = (
     "dossier_id", "ledger_payment_id", "payment_date", "amount", "settles_period", "kind",
 )
@@ -158,7 +173,8 @@ class Column:
 
 @dataclass(frozen=True)
 class ReturnType:
-    """One of the five return-file types: its columns and which of them identify a record."""
+    """One return-file type (five in agency-exchange/1, OBJECTIONS added): its columns and which of
+    them identify a record."""
 
     name: str
     columns: tuple[Column, ...]
@@ -255,8 +271,44 @@ RETURN_TYPES: dict[str, ReturnType] = {
             "closure_id",
             ("closure_id",),
         ),
+        ReturnType(  # addition to agency-exchange/1: objections to a recall notice
+            "OBJECTIONS",
+            (
+                _c("dossier_id", Kind.DOSSIER, True),
+                _c("objection_id", Kind.ID, True),
+                _c("objection_date", Kind.EVENT_DATE, True),
+                _c("evidence_type", Kind.CODE, True, EVIDENCE_TYPES),
+                _c("evidence_ref", Kind.TEXT, False),
+                _c("evidence_amount", Kind.AMOUNT, True),
+                _c("evidence_date", Kind.DATE, True),
+                _c("comment", Kind.TEXT, False),
+            ),
+            "objection_id",
+            ("objection_id",),
+        ),
     )
 }
+
+
+@dataclass(frozen=True)
+class ObjectionRules:
+    """The fund's rules on an objection to a recall notice (configuration ``recalls``).
+
+    An objection is accepted when its evidence type is one of ``accepted_evidence``, its
+    ``evidence_amount`` is at least ``min_amount_share`` of what the dossier owed at the notice, and its
+    ``evidence_date`` lies after the intended recall date and at most ``max_extension_days`` after it.
+    The recall date then moves, once, to ``evidence_date + margin_days`` (never beyond the bound).
+    """
+
+    accepted_evidence: frozenset[str] = EVIDENCE_TYPES
+    min_amount_share: Decimal = Decimal("0.10")
+    max_extension_days: int = 45
+    margin_days: int = 7
+
+    def extended_to(self, intended: dt.date, evidence_date: dt.date) -> dt.date:
+        """The new recall date of an accepted objection: the evidence's date plus the margin, bounded."""
+        bound = intended + dt.timedelta(days=self.max_extension_days)
+        return min(evidence_date + dt.timedelta(days=self.margin_days), bound)
 
 
 @functools.lru_cache(maxsize=8192)

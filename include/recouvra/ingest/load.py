@@ -48,15 +48,16 @@ from recouvra.errors import RecouvraError
 from recouvra.exchange.ack import Ack, FileError, Reject, render_rejects
 from recouvra.exchange.csvparse import decode_utf8, iter_rows
 from recouvra.exchange.names import ack_name, file_stem, parse_return_name, rejects_name, stem_names
-from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256, Status, format_timestamp
+from recouvra.exchange.spec import MAX_FILE_BYTES, UNREAD_SHA256, ObjectionRules, Status, format_timestamp
 from recouvra.ingest.master import apply_closures, apply_contact_updates, current_debtor, normalized_value
 from recouvra.returns.ack import write_complete
-from recouvra.returns.context import Dossier, ExchangeContext
+from recouvra.returns.context import Dossier, ExchangeContext, Notice
 from recouvra.returns.judge import Judgement, judge_file, judge_unread
 from recouvra.returns.records import (
     ActionRecord,
     ClosureRecord,
     ContactRecord,
+    ObjectionRecord,
     PaymentRecord,
     PlanRecord,
     ReturnRecord,
@@ -88,13 +89,22 @@ class IngestError(RecouvraError):
 
 # --- the context: what the fund told the agencies -----------------------------------------------
 
-def context_from_warehouse(wh: Warehouse) -> ExchangeContext:
+def context_from_warehouse(wh: Warehouse, rules: ObjectionRules | None = None) -> ExchangeContext:
     """Every dossier the fund published (of every agency, for E002), with its window, ``total_due``
-    as assigned and its recall date; dossiers still ALLOCATED were never told to an agency (E001)."""
+    as assigned, its recall date and its pending recall notice; dossiers still ALLOCATED were never
+    told to an agency (E001). ``rules``: the fund's rules on objections (configuration ``recalls``)."""
     rows = wh.query(query("ingest/select_published_dossiers"))
+    notices = {str(r[0]): Notice(r[1], r[2], Decimal(r[3]), r[4], None if r[5] is None else str(r[5]))
+               for r in wh.query(query("ingest/select_recall_notices"))}
     return ExchangeContext({
-        r[0]: Dossier(r[0], r[1], r[2], r[3], Decimal(r[4]), r[5]) for r in rows
-    })
+        r[0]: Dossier(r[0], r[1], r[2], r[3], Decimal(r[4]), r[5], notices.get(str(r[0]))) for r in rows
+    }, rules if rules is not None else ObjectionRules())
+
+
+def with_current_notices(wh: Warehouse, context: ExchangeContext) -> ExchangeContext:
+    """``context`` with the notices as the warehouse holds them now: an objection accepted by an earlier
+    file of the same run counts for the next one (the recall date moves once)."""
+    return context_from_warehouse(wh, context.rules)
 
 
 # --- time -----------------------------------------------------------------------------------------
@@ -337,8 +347,16 @@ def _common(records: list[ReturnRecord], agency: str, file_id: int) -> dict[str,
     }
 
 
+def _extended_to(context: ExchangeContext, record: ObjectionRecord) -> dt.date:
+    """The recall date an accepted objection sets (the judge accepted it against this notice)."""
+    dossier = context.get(record.dossier_id)
+    assert dossier is not None and dossier.notice is not None
+    return context.rules.extended_to(dossier.notice.intended_recall_date, record.evidence_date)
+
+
 def _load_accepted(
-    wh: Warehouse, j: Judgement, file_id: int, physical: dict[int, tuple[str, tuple[str, ...]]]
+    wh: Warehouse, j: Judgement, file_id: int, physical: dict[int, tuple[str, tuple[str, ...]]],
+    context: ExchangeContext,
 ) -> None:
     """Accepted records into the ``core.agency_*`` table of the file's type (bulk, one load)."""
     records = list(j.accepted)
@@ -379,6 +397,17 @@ def _load_accepted(
             "closure_date": ("date", [r.closure_date for r in closures]),
             "reason": ("str", [r.reason for r in closures]),
             "comment": ("str", [r.comment for r in closures])})
+    elif j.record_type == "OBJECTIONS":
+        objections = [r for r in records if isinstance(r, ObjectionRecord)]
+        _load(wh, "core.agency_objection", {**base,
+            "objection_id": ("str", [r.objection_id for r in objections]),
+            "objection_date": ("date", [r.objection_date for r in objections]),
+            "evidence_type": ("str", [r.evidence_type for r in objections]),
+            "evidence_ref": ("str", [r.evidence_ref for r in objections]),
+            "evidence_amount": ("money", [r.evidence_amount for r in objections]),
+            "evidence_date": ("date", [r.evidence_date for r in objections]),
+            "comment": ("str", [r.comment for r in objections]),
+            "extended_to": ("date", [_extended_to(context, r) for r in objections])})
     elif j.record_type == "CONTACTS":
         contacts = [r for r in records if isinstance(r, ContactRecord)]
         header = physical[min(physical)][1]
@@ -457,14 +486,18 @@ def ingest_file(
         row = _open_upload(wh, agency, path.name, sha256, upload_mtime, fetched_at)
         replayed = row is not None
         if row is None:
+            if context is None:
+                context = context_from_warehouse(wh)
+            elif path.name.split("_")[1:2] == ["OBJECTIONS"]:
+                context = with_current_notices(wh, context)
             judgement = judge_file(
-                path, agency, context if context is not None else context_from_warehouse(wh),
+                path, agency, context,
                 WarehouseReturnHistory(wh), on, received.replace(tzinfo=dt.UTC),
             )
             file_id = _register(wh, judgement, len(data), processed_at)
             if judgement.accepted or (judgement.rejects and not judgement.file_errors):
                 physical = _physical_records(decode_utf8(data))
-                _load_accepted(wh, judgement, file_id, physical)
+                _load_accepted(wh, judgement, file_id, physical, context)
                 _quarantine(wh, judgement, file_id, physical)
             if judgement.record_type == "CONTACTS" and judgement.accepted:
                 apply_contact_updates(wh, file_id, processed_at)
@@ -552,7 +585,7 @@ def ingest_unread(
 
 def ingest_fetched(
     wh: Warehouse, fetched: Iterable[Mapping[str, Any] | Iterable[Mapping[str, Any]]], on: dt.date,
-    *, now: dt.datetime | None = None,
+    *, now: dt.datetime | None = None, rules: ObjectionRules | None = None,
 ) -> list[dict[str, Any]]:
     """Step B over what step A fetched for every agency: one transaction per file, one file's
     failure recorded in its result (``error``) and never stopping the others.
@@ -571,7 +604,7 @@ def ingest_fetched(
             items.extend(dict(e) for e in entry)
     items.sort(key=lambda i: (i["agency"], i["received_at"], i["file_name"]))
     groups: dict[str, list[dict[str, Any]]] = {}
-    context = context_from_warehouse(wh) if items else ExchangeContext()
+    context = context_from_warehouse(wh, rules) if items else ExchangeContext()
     for item in items:
         agency = item["agency"]
         try:

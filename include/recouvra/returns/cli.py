@@ -56,6 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="an assignment file CNSS_ASSIGN_<AGENCY>_<YYYYMM>_<SEQ>.csv (repeat for each)")
     c.add_argument("--recall", action="append", default=None, metavar="PATH",
                    help="a recall file CNSS_RECALL_<AGENCY>_<YYYYMMDD>_<SEQ>.csv (repeat for each)")
+    c.add_argument("--notice", action="append", default=None, metavar="PATH",
+                   help="a recall notice file CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv, to judge "
+                        "OBJECTIONS against (repeat for each; the fund's default rules)")
     c.add_argument("--as-of", type=_iso_day, default=None, metavar="YYYY-MM-DD",
                    help="the judging day (default: today in Africa/Casablanca)")
     c.set_defaults(handler=_cmd_check)
@@ -73,7 +76,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ReturnsUsageError(f"{path}: no such file")
     context = load_context(
-        [Path(p) for p in args.assignment], [Path(p) for p in (args.recall or [])]
+        [Path(p) for p in args.assignment], [Path(p) for p in (args.recall or [])],
+        [Path(p) for p in (args.notice or [])],
     )
     now = dt.datetime.now(dt.UTC)
     as_of = args.as_of or now.astimezone(ZoneInfo(TIMEZONE)).date()

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from recouvra.exchange.csvparse import CsvRow, decode_utf8, parse_rows
 from recouvra.exchange.errors import CsvSyntaxError, ExchangeContextError
-from recouvra.exchange.names import ASSIGN_NAME_RE, RECALL_NAME_RE
-from recouvra.exchange.spec import parse_iso_date
+from recouvra.exchange.names import ASSIGN_NAME_RE, RECALL_NAME_RE, Outgoing, parse_outgoing_name
+from recouvra.exchange.spec import ObjectionRules, parse_iso_date
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -24,6 +24,20 @@ if TYPE_CHECKING:
 
 ASSIGNMENT_COLUMNS = ("dossier_id", "total_due", "assignment_start", "assignment_end")
 RECALL_COLUMNS = ("dossier_id", "recall_date")
+NOTICE_COLUMNS = ("dossier_id", "intended_recall_date", "objection_deadline", "owed_amount")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A dossier's pending recall notice as an objection is judged against it (``core.recall_notice``):
+    the intended recall date, the last day an objection is received, what the dossier owed at the
+    notice, and the recall date an accepted objection set (with that objection's id), if any."""
+
+    intended_recall_date: dt.date
+    objection_deadline: dt.date
+    owed_amount: Decimal
+    extended_to: dt.date | None = None
+    extended_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,13 +50,15 @@ class Dossier:
     assignment_end: dt.date
     total_due: Decimal
     recall_date: dt.date | None = None
+    notice: Notice | None = None
 
 
 @dataclass(frozen=True)
 class ExchangeContext:
-    """The dossiers of every agency, by dossier_id."""
+    """The dossiers of every agency, by dossier_id, and the fund's rules on objections."""
 
     dossiers: Mapping[str, Dossier] = field(default_factory=dict)
+    rules: ObjectionRules = field(default_factory=ObjectionRules)
 
     def get(self, dossier_id: str) -> Dossier | None:
         """The dossier ``dossier_id``, or None when the fund never assigned it."""
@@ -152,14 +168,47 @@ def load_recalls(paths: Iterable[Path]) -> dict[str, dt.date]:
     return recalls
 
 
-def load_context(assignments: Iterable[Path], recalls: Iterable[Path] = ()) -> ExchangeContext:
-    """The context of the fund's own files: every assignment, each recall applied to its dossier.
+def load_notices(paths: Iterable[Path]) -> dict[str, Notice]:
+    """Recall notices open to an objection (a row with an ``objection_deadline``) by dossier, from
+    ``CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv`` files; a later notice of a dossier wins."""
+    notices: dict[str, Notice] = {}
+    for path in paths:
+        parsed = parse_outgoing_name(path.name)
+        if parsed is None or parsed.kind is not Outgoing.RECALLNOTICE:
+            raise ExchangeContextError(
+                "not a recall notice file name CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv",
+                file=str(path),
+            )
+        rows, pos = _read_table(path, NOTICE_COLUMNS)
+        for row in rows:
+            if not row.cells[pos["objection_deadline"]].strip():
+                continue  # the date already moved: no objection open
+            raw = row.cells[pos["owed_amount"]]
+            try:
+                owed = Decimal(raw)
+            except InvalidOperation:
+                raise ExchangeContextError(f"{raw!r} is not an amount", file=str(path), line=row.line_no,
+                                           field="owed_amount") from None
+            notices[row.cells[pos["dossier_id"]]] = Notice(
+                _date(path, row, pos, "intended_recall_date"), _date(path, row, pos, "objection_deadline"),
+                owed)
+    return notices
 
-    A recall of a dossier absent from the assignments given is ignored: without its assignment the
-    dossier is unknown (E001) anyway.
+
+def load_context(
+    assignments: Iterable[Path], recalls: Iterable[Path] = (), notices: Iterable[Path] = (),
+) -> ExchangeContext:
+    """The context of the fund's own files: every assignment, each recall and recall notice applied to
+    its dossier.
+
+    A recall or notice of a dossier absent from the assignments given is ignored: without its
+    assignment the dossier is unknown (E001) anyway.
     """
     dossiers = load_assignments(assignments)
     for dossier_id, recall_date in load_recalls(recalls).items():
         if dossier_id in dossiers:
             dossiers[dossier_id] = replace(dossiers[dossier_id], recall_date=recall_date)
+    for dossier_id, notice in load_notices(notices).items():
+        if dossier_id in dossiers:
+            dossiers[dossier_id] = replace(dossiers[dossier_id], notice=notice)
     return ExchangeContext(dossiers)

@@ -12,6 +12,7 @@ accepted, rejects and duplicates, so ``rows_received = accepted + rejected + dup
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import functools
 import hashlib
@@ -36,6 +37,7 @@ from recouvra.exchange.spec import (
     UNREAD_SHA256,
     Column,
     Kind,
+    ObjectionRules,
     ReturnType,
     Status,
     format_timestamp,
@@ -45,7 +47,6 @@ from recouvra.exchange.values import is_email, phone_e164
 from recouvra.returns.records import KEY_SEPARATOR, RECORD_CLASSES, ReturnRecord
 
 if TYPE_CHECKING:
-    import datetime as dt
     from pathlib import Path
 
     from recouvra.returns.context import Dossier, ExchangeContext
@@ -502,6 +503,8 @@ class _RowJudge:
         self.amount_columns = [c.name for c in rtype.columns if c.kind is Kind.AMOUNT]
         self.record_class = RECORD_CLASSES[rtype.name]
         self.all_columns = rtype.column_names
+        self.objections = rtype.name == "OBJECTIONS"
+        self.moved_here: dict[str, str] = {}  # dossier_id -> objection_id accepted earlier in this file
 
     def key_of(self, cells: tuple[str, ...]) -> str | None:
         """The record's identity, when every cell of it is present."""
@@ -548,6 +551,9 @@ class _RowJudge:
                 raise _RowFault(
                     "E009", f"{name} {amount} is above the dossier's total_due {dossier.total_due}"
                 )
+        if self.objections:  # E013 to E016: the fund's rules on an objection
+            _judge_objection(typed, dossier, self.context.rules, self.as_of, self.moved_here)
+            self.moved_here.setdefault(dossier.dossier_id, typed["objection_id"])
         return self.record_class(line_no=line_no, **typed)
 
 
@@ -612,6 +618,39 @@ def _judge_rows(
                 "was received before with other content; a record cannot be changed by sending it again",
             ))
     return accepted, rejects, dups
+
+
+def _judge_objection(
+    typed: dict[str, Any], dossier: Dossier, rules: ObjectionRules, on: dt.date, moved_here: dict[str, str],
+) -> None:
+    """An objection to a recall notice against the fund's rules (docs/agency-exchange.md "Recall notices
+    and objections"), first fault first: E013 no pending notice, E014 late, E016 the recall date already
+    moved by another objection, E015 evidence refused (type, then amount, then date)."""
+    notice = dossier.notice
+    if notice is None or dossier.recall_date is not None:
+        why = "it is recalled" if dossier.recall_date is not None else "no recall notice was sent for it"
+        raise _RowFault("E013", f"dossier_id {dossier.dossier_id}: no pending recall notice ({why})")
+    if on > notice.objection_deadline:
+        raise _RowFault("E014", f"objection received on {on}, after the objection_deadline "
+                                f"{notice.objection_deadline} of the notice of dossier {dossier.dossier_id}")
+    objection_id = typed["objection_id"]
+    earlier = moved_here.get(dossier.dossier_id) or notice.extended_by
+    if earlier is not None and earlier != objection_id:
+        raise _RowFault("E016", f"dossier_id {dossier.dossier_id}: its recall date was already moved by "
+                                f"objection {earlier}; it moves once")
+    kind, amount, day = typed["evidence_type"], typed["evidence_amount"], typed["evidence_date"]
+    if kind not in rules.accepted_evidence:
+        raise _RowFault("E015", f"evidence_type {kind} is not accepted by the fund "
+                                f"(accepted: {', '.join(sorted(rules.accepted_evidence))})")
+    floor = (notice.owed_amount * rules.min_amount_share).quantize(_CENT)
+    if amount < floor:
+        raise _RowFault("E015", f"evidence_amount {amount} is below {rules.min_amount_share:.0%} of the "
+                                f"{notice.owed_amount} the dossier owed at the notice ({floor})")
+    bound = notice.intended_recall_date + dt.timedelta(days=rules.max_extension_days)
+    if day <= notice.intended_recall_date or day > bound:
+        raise _RowFault("E015", f"evidence_date {day} is not after the intended recall date "
+                                f"{notice.intended_recall_date} and by {bound} "
+                                f"({rules.max_extension_days} days at most)")
 
 
 def _check_window(column: str, day: dt.date, dossier: Dossier) -> None:

@@ -135,7 +135,23 @@ class ClosureRecord(ReturnRecord):
     comment: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ObjectionRecord(ReturnRecord):
+    """The agency objects to a recall notice, with its evidence (addition to agency-exchange/1)."""
+
+    record_type: ClassVar[str] = "OBJECTIONS"
+    id_field: ClassVar[str] = "objection_id"
+
+    objection_id: str
+    objection_date: dt.date
+    evidence_type: str
+    evidence_amount: Decimal
+    evidence_date: dt.date
+    evidence_ref: str | None = None
+    comment: str | None = None
+
+
 RECORD_CLASSES: dict[str, type[ReturnRecord]] = {
     cls.record_type: cls
-    for cls in (ActionRecord, ContactRecord, PaymentRecord, PlanRecord, ClosureRecord)
+    for cls in (ActionRecord, ContactRecord, PaymentRecord, PlanRecord, ClosureRecord, ObjectionRecord)
 }

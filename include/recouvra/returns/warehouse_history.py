@@ -29,6 +29,7 @@ from recouvra.returns.records import (
     ActionRecord,
     ClosureRecord,
     ContactRecord,
+    ObjectionRecord,
     PaymentRecord,
     PlanRecord,
     ReturnRecord,
@@ -74,6 +75,12 @@ def _closure(r: tuple[Any, ...]) -> ReturnRecord:
                          comment=r[4])
 
 
+def _objection(r: tuple[Any, ...]) -> ReturnRecord:
+    return ObjectionRecord(line_no=0, dossier_id=r[0], objection_id=r[1], objection_date=r[2],
+                           evidence_type=r[3], evidence_amount=r[4], evidence_date=r[5], evidence_ref=r[6],
+                           comment=r[7])
+
+
 #: Per return type: the query reading its record table by id (include/sql/returns/, columns in the
 #: builder's order) and the builder of the judge's typed record from one row.
 RECORD_TABLES: dict[str, tuple[str, Any]] = {
@@ -82,6 +89,7 @@ RECORD_TABLES: dict[str, tuple[str, Any]] = {
     "PAYMENTS": ("returns/select_payment_records", _payment),
     "PLANS": ("returns/select_plan_records", _plan),
     "CLOSURES": ("returns/select_closure_records", _closure),
+    "OBJECTIONS": ("returns/select_objection_records", _objection),
 }
 
 

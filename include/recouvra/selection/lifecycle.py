@@ -49,6 +49,21 @@ never recalled (no recall row, no recall file); the publication sends it as allo
 refresh after its publication judges it. So a publication that failed and is retried sends the same
 assignment, and never one dossier in both an assignment and a recall file (``docs/selection.md``).
 
+**Recall notices** (``docs/agency-exchange.md`` "Recall notices and objections"; configuration
+``recalls``): an ``EXPIRED`` recall is announced before it is made. A dossier that no rule recalls and
+whose window ends within ``notice_days`` after ``on`` gets a notice at that refresh
+(``core.recall_notice``: intended recall date = the window's last day, objection deadline
+``objection_close_days`` before it, what it owes on ``on``), which its agency finds in a
+``CNSS_RECALLNOTICE`` file. An objection the fund accepted (``core.agency_objection``, judged at
+ingestion) moves the dossier's last day, once, to its ``extended_to``: the window is then judged as
+ending that day (payments count up to it, :attr:`recouvra.owed.DossierTerms.last_day`), the refresh
+sends a second notice with the new intended date and no deadline, and the dossier is recalled
+``EXPIRED`` (recall_date ``extended_to``) at the first refresh after it. Without an accepted objection
+the recall is what it always was (``EXPIRED`` at the first refresh after the window's end, dated its
+last day): an agency that ignores notices sees no other change. Only ``EXPIRED`` is announced: the
+other reasons are the fund's own facts (paid, merged, proceeding, plan) or the agency's own closure or
+retirement, where an objection has nothing to weigh. ``notice_days: 0`` sends no notice.
+
 The refresh first loads the fund's ledger recorded by the end of ``on`` into ``core.ledger_payment``
 (:func:`recouvra.ledger.load_ledger`, idempotent) so that it judges on the entries attribution sees.
 The recall is written to ``core.dossier_recall`` (recall_date = ``e``: the agency's last day; never
@@ -91,6 +106,8 @@ class LifecycleReport:
     closures_unconfirmed: int = 0  # PAID_IN_FULL closures of dossiers the ledger says still owe
     disputes_recorded: int = 0
     agency_retired: int = 0  # dossiers recalled FUND_DECISION because their agency is retired
+    notices: int = 0  # recall notices decided (first notices and notices of a moved date)
+    extended: int = 0  # open dossiers whose last day an accepted objection moved
     kept_after: str | None = None  # a later day was judged since: this day's decisions were kept
 
     def summary(self) -> str:
@@ -101,7 +118,8 @@ class LifecycleReport:
                 f"{sum(self.recalled.values())} recalled {self.recalled} ({self.recalled_amount} MAD open), "
                 f"{self.closures_unconfirmed} paid-in-full closures not confirmed by the ledger, "
                 f"{self.disputes_recorded} disputes recorded, {self.agency_retired} recalled from retired "
-                "agencies")
+                f"agencies, {self.notices} recall notices, {self.extended} recall dates moved by an "
+                "objection")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,7 +173,11 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
     if not rows:
         _record_run(wh, report, on)
         return report
-    dossiers = {str(r[0]): (int(r[1]), r[2], r[3], r[4]) for r in rows}
+    notices = _notice_state(wh, sorted(str(r[0]) for r in rows))
+    # An accepted objection moves the window's last day (once): every rule judges on that day.
+    dossiers = {str(r[0]): (int(r[1]), r[2], notices.get(str(r[0]), ({}, None))[1] or r[3], r[4])
+                for r in rows}
+    agency_of = {str(r[0]): str(r[5]) for r in rows}
     retired_on = {a.code: a.retired_on for a in settings.agencies if a.retired_on is not None}
     retired_from = {str(r[0]): retired_on.get(str(r[5])) for r in rows}
     ids = sorted(dossiers)
@@ -200,9 +222,79 @@ def refresh_dossiers(wh: Warehouse, lake: Path, settings: Settings, on: dt.date)
         report.recalled[reason] = report.recalled.get(reason, 0) + 1
         report.dossiers[dossier_id] = reason
     report.recalled_amount = str(sum((v[2] for v in decided.values()), Decimal("0.00")))
+    report.extended = sum(1 for i in ids if i not in decided and notices.get(i, ({}, None))[1] is not None)
+    new_notices = _due_notices(ids, decided, dossiers, notices, owed, agency_of, settings, on)
+    if new_notices:
+        _record_notices(wh, new_notices, on)
+    report.notices = len(new_notices)
     _record_run(wh, report, on)
     log.info(report.summary())
     return report
+
+
+def _notice_state(wh: Warehouse, ids: list[str]) -> dict[str, tuple[set[dt.date], dt.date | None]]:
+    """Per dossier with a notice: the intended dates already announced and the last day an accepted
+    objection set (None without one)."""
+    state: dict[str, tuple[set[dt.date], dt.date | None]] = {}
+    for dossier_id, intended, extended_to in wh.query(sql("select_recall_notice_state"), [ids]):
+        dates, moved = state.get(str(dossier_id), (set(), None))
+        dates.add(intended)
+        state[str(dossier_id)] = (dates, moved or extended_to)
+    return state
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """A recall notice to record (``core.recall_notice``)."""
+
+    dossier_id: str
+    agency_code: str
+    intended_recall_date: dt.date
+    objection_deadline: dt.date | None
+    owed_amount: Decimal
+
+
+def _due_notices(
+    ids: list[str], decided: dict[str, tuple[str, dt.date, Decimal]],
+    dossiers: dict[str, tuple[int, dt.date, dt.date, dt.date]],
+    notices: dict[str, tuple[set[dt.date], dt.date | None]], owed: dict[str, Decimal],
+    agency_of: dict[str, str], settings: Settings, on: dt.date,
+) -> list[NoticeRow]:
+    """The notices decided on ``on`` (module docstring): a first notice for a window ending within
+    ``notice_days``; a notice of the moved date once an objection was accepted (no deadline)."""
+    rules = settings.recalls
+    out: list[NoticeRow] = []
+    for i in ids:
+        if i in decided:
+            continue
+        end = dossiers[i][2]  # the last day, moved by an accepted objection
+        announced, moved = notices.get(i, (set(), None))
+        if moved is not None:
+            if moved not in announced:
+                out.append(NoticeRow(i, agency_of[i], moved, None, owed[i]))
+        elif not announced and rules.notice_days and on <= end <= on + dt.timedelta(days=rules.notice_days):
+            deadline = max(on, end - dt.timedelta(days=rules.objection_close_days))
+            out.append(NoticeRow(i, agency_of[i], end, deadline, owed[i]))
+    return out
+
+
+def _record_notices(wh: Warehouse, rows: list[NoticeRow], on: dt.date) -> None:
+    """Write the notices decided on ``on`` (``core.recall_notice``, ``file_name`` NULL until published)."""
+    import pyarrow as pa
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with wh.transaction():
+        wh.load_arrow("core.recall_notice", pa.table({
+            "dossier_id": pa.array([r.dossier_id for r in rows], pa.string()),
+            "agency_code": pa.array([r.agency_code for r in rows], pa.string()),
+            "reason": pa.array(["EXPIRED"] * len(rows), pa.string()),
+            "intended_recall_date": pa.array([r.intended_recall_date for r in rows], pa.date32()),
+            "objection_deadline": pa.array([r.objection_deadline for r in rows], pa.date32()),
+            "owed_amount": pa.array([r.owed_amount for r in rows], pa.decimal128(18, 2)),
+            "notified_on": pa.array([on] * len(rows), pa.date32()),
+            "decided_at": pa.array([now] * len(rows), pa.timestamp("us")),
+            "file_name": pa.array([None] * len(rows), pa.string()),
+        }))
 
 
 def _record_run(wh: Warehouse, report: LifecycleReport, on: dt.date) -> None:

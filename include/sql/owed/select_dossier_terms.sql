@@ -1,6 +1,7 @@
 -- Every dossier with what attribution and commission need: window, recall, portfolio date of its
 -- selection (NULL when no selection run is recorded), rate and cap. Parameter: a day; only dossiers
--- whose window has begun by then.
+-- whose window has begun by then. extended_to: the last day an accepted objection to its recall notice
+-- set (core.agency_objection), NULL without one.
 SELECT
     d.dossier_id,
     d.agency_code,
@@ -16,7 +17,9 @@ SELECT
     d.status_date,
     r.recall_date,
     r.recalled_amount,
-    s.as_of_date
+    s.as_of_date,
+    (SELECT max(o.extended_to) FROM core.agency_objection AS o
+     WHERE o.dossier_id = d.dossier_id AND o.agency_code = d.agency_code) AS extended_to
 FROM core.dossier AS d
 LEFT JOIN core.dossier_recall AS r ON r.dossier_id = d.dossier_id
 LEFT JOIN core.selection_run AS s  -- the run that created it: its month's run with its assignment_start

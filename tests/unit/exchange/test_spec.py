@@ -32,11 +32,17 @@ CONTRACT_COLUMNS = {
     "CLOSURES": [("dossier_id", True), ("closure_id", True), ("closure_date", True), ("reason", True),
                  ("comment", False)],
 }
+#: Additions to agency-exchange/1 (docs/agency-exchange.md): new return types, after the contract's.
+ADDED_COLUMNS = {
+    "OBJECTIONS": [("dossier_id", True), ("objection_id", True), ("objection_date", True),
+                   ("evidence_type", True), ("evidence_ref", False), ("evidence_amount", True),
+                   ("evidence_date", True), ("comment", False)],
+}
 
 
 def test_return_types_have_the_contracts_columns_in_its_order() -> None:
-    assert list(RETURN_TYPES) == list(CONTRACT_COLUMNS)
-    for name, columns in CONTRACT_COLUMNS.items():
+    assert list(RETURN_TYPES) == list(CONTRACT_COLUMNS) + list(ADDED_COLUMNS)
+    for name, columns in {**CONTRACT_COLUMNS, **ADDED_COLUMNS}.items():
         rtype = RETURN_TYPES[name]
         assert rtype.name == name
         assert rtype.column_names == tuple(c for c, _ in columns)
@@ -50,13 +56,15 @@ def test_ids_and_keys_of_each_return_type() -> None:
         "PAYMENTS": ("payment_id", ("payment_id",)),
         "PLANS": ("plan_id", ("plan_id", "status")),
         "CLOSURES": ("closure_id", ("closure_id",)),
+        "OBJECTIONS": ("objection_id", ("objection_id",)),
     }
 
 
 def test_event_dates_are_the_ones_that_cannot_lie_ahead() -> None:
     events = {n: [c.name for c in t.columns if c.kind is Kind.EVENT_DATE] for n, t in RETURN_TYPES.items()}
     assert events == {"ACTIONS": ["action_date"], "CONTACTS": ["observed_date"],
-                      "PAYMENTS": ["payment_date"], "PLANS": ["request_date"], "CLOSURES": ["closure_date"]}
+                      "PAYMENTS": ["payment_date"], "PLANS": ["request_date"], "CLOSURES": ["closure_date"],
+                      "OBJECTIONS": ["objection_date"]}
     assert RETURN_TYPES["ACTIONS"].column("promise_date").kind is Kind.DATE
     assert RETURN_TYPES["PLANS"].column("first_due_date").kind is Kind.DATE
 
@@ -82,7 +90,7 @@ def test_an_unknown_column_is_a_key_error() -> None:
 def test_codes_are_listed_in_the_order_they_are_checked() -> None:
     assert list(FILE_CODES) == ["F001", "F007", "F005", "F004", "F002", "F008", "F003", "F006"]
     assert list(ROW_CODES) == ["E010", "E007", "E004", "E005", "E006", "E012", "E001", "E002", "E003",
-                               "E009", "E008", "E011"]
+                               "E009", "E013", "E014", "E015", "E016", "E008", "E011"]
     assert [s.value for s in Status] == ["DUPLICATE", "REJECTED", "ACCEPTED", "PARTIAL"]
 
 
@@ -119,7 +127,7 @@ def test_the_funds_files_have_the_columns_the_agency_guide_shows() -> None:
     guide = (Path(__file__).resolve().parents[3] / "docs" / "agency-exchange.md").read_text(encoding="utf-8")
     headers = {line for line in guide.splitlines() if line.startswith("dossier_id;")}
     for columns in (spec.ASSIGNMENT_COLUMNS, spec.DETAIL_COLUMNS, spec.RECALL_COLUMNS, spec.PAYMENTS_COLUMNS,
-                    spec.COMMISSION_COLUMNS, spec.UPDATE_COLUMNS):
+                    spec.COMMISSION_COLUMNS, spec.UPDATE_COLUMNS, spec.RECALL_NOTICE_COLUMNS):
         assert ";".join(columns) in headers, columns
     assert spec.SEGMENTS == {"FRESH", "UNPAID_TITLE"}
     assert spec.DETAIL_KINDS == ("PRINCIPAL", "SURCHARGE", "PENALTY")

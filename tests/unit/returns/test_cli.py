@@ -164,3 +164,25 @@ def test_subprocess_end_to_end(tmp_path: Path, fund_files: dict[str, Path]) -> N
         capture_output=True, text=True, check=False, timeout=60,
     )
     assert missing.returncode != 0 and missing.stdout == ""
+
+
+def test_check_judges_objections_against_the_recall_notices_given(
+    tmp_path: Path, fund_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An agency checks its OBJECTIONS file against the notice file it received: in time and with enough
+    evidence it is accepted; for a dossier the notice does not list, E013."""
+    from recouvra.publication import RecallNoticeRow, write_recall_notice_file
+
+    end = dt.date(2027, 4, 30)
+    notice = write_recall_notice_file(tmp_path / "outbox", "AG01", dt.date(2027, 4, 1), 1, [
+        RecallNoticeRow("D202611-000001", "EXPIRED", end, end, Decimal("12500.40"))]).files[0]
+    path = tmp_path / "AG01_OBJECTIONS_20270410_01.csv"
+    path.write_bytes(return_csv(
+        ["dossier_id", "objection_id", "objection_date", "evidence_type", "evidence_ref", "evidence_amount",
+         "evidence_date", "comment"],
+        [["D202611-000001", "OB1", "2027-04-10", "PROMISE", "", "2000.00", "2027-05-10", ""],
+         ["D202611-000002", "OB2", "2027-04-10", "PROMISE", "", "500.00", "2027-05-10", ""]]))
+    code, out = _check(capsys, str(path), "--agency", "AG01", "--assignment", str(fund_files["ag01"]),
+                       "--notice", notice.path, "--as-of", "2027-04-10")
+    assert code == 0 and out["status"] == "PARTIAL"
+    assert [(r["line_no"], r["record_id"], r["reason_code"]) for r in out["rejects"]] == [(3, "OB2", "E013")]

@@ -13,6 +13,7 @@ from recouvra.returns import (
     ActionRecord,
     ClosureRecord,
     ContactRecord,
+    ObjectionRecord,
     PaymentRecord,
     PlanRecord,
 )
@@ -34,10 +35,11 @@ def plan(status: str = "REQUESTED") -> PlanRecord:
 
 def test_record_classes_by_return_type() -> None:
     assert RECORD_CLASSES == {"ACTIONS": ActionRecord, "CONTACTS": ContactRecord, "PAYMENTS": PaymentRecord,
-                              "PLANS": PlanRecord, "CLOSURES": ClosureRecord}
+                              "PLANS": PlanRecord, "CLOSURES": ClosureRecord,
+                              "OBJECTIONS": ObjectionRecord}
     assert {t: c.id_field for t, c in RECORD_CLASSES.items()} == {
         "ACTIONS": "action_id", "CONTACTS": "update_id", "PAYMENTS": "payment_id", "PLANS": "plan_id",
-        "CLOSURES": "closure_id"}
+        "CLOSURES": "closure_id", "OBJECTIONS": "objection_id"}
 
 
 def test_key_is_the_agencys_id_and_plan_id_with_status_for_plans() -> None:

@@ -49,6 +49,7 @@ _UNKNOWN_CODES = {
     "channel": "VIREMENT",
     "status": "APPROVED",
     "reason": "PAYE_TOTALEMENT",
+    "evidence_type": "VIREMENT_ANNONCE",
 }
 
 
@@ -240,6 +241,38 @@ def _paid_closure(facts: DossierFacts, notices: Notices) -> ReturnEvent | None:
     return ReturnEvent("CLOSURES", rid, day, facts.dossier_id, cells)
 
 
+#: Evidence an agency about to collect gives, by the debtor's profile (the others do not object).
+_EVIDENCE_BY_PROFILE = {"promiser": "PROMISE", "plan": "PLAN_IN_SIGNATURE"}
+
+
+def objection_event(plan: DossierPlan, facts: DossierFacts, notices: Notices) -> ReturnEvent | None:
+    """An objection to the dossier's recall notice when the agency is about to collect: a debtor who
+    pays by promises (evidence ``PROMISE``) or whose plan is being signed (``PLAN_IN_SIGNATURE``), still
+    owing, objects two days after the notice (by its deadline), for a quarter of what was owed at the
+    notice, expected two weeks after the intended recall date (docs/simulator.md)."""
+    notice = notices.recall_notices.get(facts.dossier_id)
+    kind = _EVIDENCE_BY_PROFILE.get(plan.profile)
+    if notice is None or kind is None or notice[3] <= 0:
+        return None
+    told_on, intended, deadline, owed = notice
+    day = min(told_on + dt.timedelta(days=2), deadline)
+    if day > _stop_day(facts, notices):
+        return None
+    rid = f"OBJ-{facts.dossier_id.replace('-', '')}-01"
+    amount = max((owed / 4).quantize(Decimal("0.01")), Decimal("0.01"))
+    cells = (
+        ("dossier_id", facts.dossier_id),
+        ("objection_id", rid),
+        ("objection_date", day.isoformat()),
+        ("evidence_type", kind),
+        ("evidence_ref", f"{kind[:3]}-{facts.dossier_id[-6:]}"),
+        ("evidence_amount", f"{amount:.2f}"),
+        ("evidence_date", (intended + dt.timedelta(days=14)).isoformat()),
+        ("comment", "Engagement de règlement" if kind == "PROMISE" else "Plan en cours de signature"),
+    )
+    return ReturnEvent("OBJECTIONS", rid, day, facts.dossier_id, cells)
+
+
 # --------------------------------------------------------------------------------- malformation
 def _row(rtype: str, event: ReturnEvent) -> list[str]:
     cells = dict(event.cells)
@@ -417,7 +450,8 @@ def _events_due(
     ):
         extra = None  # closed already: one closure per dossier
     due: list[ReturnEvent] = []
-    for event in (*plan.events, *((extra,) if extra else ())):
+    objection = objection_event(plan, facts, notices)
+    for event in (*plan.events, *((extra,) if extra else ()), *((objection,) if objection else ())):
         if event.day > send_day or state.was_sent(event.record_type, event.record_id):
             continue
         if event.day > stop or (

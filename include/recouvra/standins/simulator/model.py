@@ -14,7 +14,7 @@ from decimal import Decimal
 LEDGER_ID_BASE = 900_000_000_000_000_000
 CENT = Decimal("0.01")
 #: The five return-file types, in the order a weekly batch is sent.
-RETURN_TYPE_ORDER: tuple[str, ...] = ("ACTIONS", "CONTACTS", "PLANS", "PAYMENTS", "CLOSURES")
+RETURN_TYPE_ORDER: tuple[str, ...] = ("ACTIONS", "CONTACTS", "PLANS", "PAYMENTS", "CLOSURES", "OBJECTIONS")
 
 
 @dataclass(frozen=True)
@@ -170,3 +170,6 @@ class Notices:
 
     paid: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     fully_paid_on: dict[str, dt.date] = field(default_factory=dict)
+    #: Recall notices still open to an objection, by dossier: (day of the notice file, intended recall
+    #: date, objection deadline, what the dossier owed at the notice).
+    recall_notices: dict[str, tuple[dt.date, dt.date, dt.date, Decimal]] = field(default_factory=dict)

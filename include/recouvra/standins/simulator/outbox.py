@@ -100,6 +100,7 @@ def read_outbox(agency: str, folder: Path) -> OutboxContent:
     _read_assignments(agency, folder, assignments, content)
     _read_added(agency, folder, _added_manifests(agency, files), content)
     _apply_recalls(recall_files, content)
+    _read_recall_notices([p for p in files if _is_notice(agency, p)], content)
     _read_payments(agency, folder, payments, content)
     _fully_paid(content)
     return content
@@ -177,6 +178,25 @@ def _read_added(agency: str, folder: Path, manifests: list[Path], content: Outbo
             content.dossiers[did] = DossierFacts(**{**f.__dict__, "periods": tuple(sorted(merged.items())),
                                                     "total_due": total})
         content.packages.append(manifest.name)
+
+
+def _is_notice(agency: str, path: Path) -> bool:
+    parsed = parse_outgoing_name(path.name)
+    return parsed is not None and parsed.agency == agency and parsed.kind is Outgoing.RECALLNOTICE
+
+
+def _read_recall_notices(paths: list[Path], content: OutboxContent) -> None:
+    """The recall notices still open to an objection (a row with an ``objection_deadline``), by dossier;
+    the day of the file is the day the agency learns of it."""
+    for path in sorted(paths):
+        parsed = parse_outgoing_name(path.name)
+        assert parsed is not None
+        day = dt.datetime.strptime(parsed.period_label, "%Y%m%d").date()
+        for row in _table(path):
+            if row.get("objection_deadline") and row["dossier_id"] in content.dossiers:
+                content.notices.recall_notices[row["dossier_id"]] = (
+                    day, dt.date.fromisoformat(row["intended_recall_date"]),
+                    dt.date.fromisoformat(row["objection_deadline"]), Decimal(row["owed_amount"]))
 
 
 def _apply_recalls(recall_files: list[Path], content: OutboxContent) -> None:

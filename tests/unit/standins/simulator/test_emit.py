@@ -15,6 +15,7 @@ from recouvra.exchange.csvparse import parse_rows
 from recouvra.returns.context import Dossier, ExchangeContext
 from recouvra.returns.history import InMemoryReturnHistory
 from recouvra.returns.judge import judge_bytes
+from recouvra.standins.simulator.behaviour import plan_dossier
 from recouvra.standins.simulator.emit import AgencyState, emit_agency, sending_days
 from recouvra.standins.simulator.model import LEDGER_ID_BASE, DossierFacts, Notices
 
@@ -210,3 +211,30 @@ def test_sending_days_are_one_weekday_from_start_to_until() -> None:
     assert sending_days(dt.date(2026, 11, 1), dt.date(2026, 11, 30), 4) == [
         dt.date(2026, 11, d) for d in (6, 13, 20, 27)
     ]
+
+
+def test_an_agency_about_to_collect_objects_to_the_recall_notice_and_the_fund_accepts() -> None:
+    """Each dossier gets a recall notice on April 1st (window ends April 30th): the agency objects for
+    the debtors it is about to collect from (promisers, plans being signed), not for the others nor
+    for a recalled dossier; the fund's judge, with its default rules, accepts every objection."""
+    from recouvra.exchange.spec import ObjectionRules
+    from recouvra.returns.context import Notice
+
+    told = dt.date(2027, 4, 1)
+    notices = Notices(recall_notices={k: (told, END, END, f.total_due) for k, f in DOSSIERS.items()})
+    result = emit_agency("AG01", DOSSIERS, notices, AgencyState("AG01", 7), CLEAN, END)
+    objections = _records([f for f in result.files if f.record_type == "OBJECTIONS"])["OBJECTIONS"]
+    plans = {k: plan_dossier(f, CLEAN, 7).profile for k, f in DOSSIERS.items()}
+    about_to_collect = {k for k, p in plans.items() if p in ("promiser", "plan")
+                        and DOSSIERS[k].recall_date is None}
+    assert objections and {r["dossier_id"] for r in objections} == about_to_collect
+    assert {r["evidence_type"] for r in objections} == {"PROMISE", "PLAN_IN_SIGNATURE"}
+    assert all(r["objection_date"] == "2027-04-03" and r["evidence_date"] == "2027-05-14"
+               for r in objections)
+    context = ExchangeContext({
+        k: Dossier(k, f.agency, f.assignment_start, f.assignment_end, f.total_due, f.recall_date,
+                   Notice(END, END, f.total_due)) for k, f in DOSSIERS.items()}, ObjectionRules())
+    for f in (f for f in result.files if f.record_type == "OBJECTIONS"):
+        j = judge_bytes(f.name, f.data, "AG01", context, InMemoryReturnHistory(), on=f.file_date,
+                        received_at=dt.datetime(2027, 4, 9, 12), sidecar=f.sidecar)
+        assert j.status.value == "ACCEPTED", j.report()

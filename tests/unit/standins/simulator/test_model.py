@@ -51,4 +51,4 @@ def test_a_return_event_reads_its_cells_and_the_types_come_in_sending_order() ->
     event = ReturnEvent("ACTIONS", "ACT-1", dt.date(2026, 11, 5), "D202611-000001",
                         (("dossier_id", "D202611-000001"), ("outcome", "NO_ANSWER")))
     assert event.cell("outcome") == "NO_ANSWER" and event.cell("comment") == ""
-    assert RETURN_TYPE_ORDER == ("ACTIONS", "CONTACTS", "PLANS", "PAYMENTS", "CLOSURES")
+    assert RETURN_TYPE_ORDER == ("ACTIONS", "CONTACTS", "PLANS", "PAYMENTS", "CLOSURES", "OBJECTIONS")

@@ -88,3 +88,27 @@ def test_a_supplementary_detail_file_adds_months_to_a_held_dossier(tmp_path) -> 
     assert content.packages[-1] == "CNSS_ADDED_AG01_20261201_01.manifest.json"
     assert content.problems == ["AG01: CNSS_ADDED_AG01_20261201_01.manifest.json adds to D202611-000999, "
                                 "a dossier never received"]
+
+
+def test_recall_notices_open_to_an_objection_are_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A notice row with a deadline is open to an objection; a row without one (the date already moved)
+    or of a dossier the agency does not hold is not."""
+    from recouvra.publication import RecallNoticeRow, write_recall_notice_file
+    from recouvra.standins.return_samples import SampleDossier, write_assignment_csv
+
+    outbox = tmp_path / "AG01"
+    outbox.mkdir()
+    assign = write_assignment_csv(outbox, "AG01", "2026-11", [
+        SampleDossier(f"D202611-00000{n}", Decimal("6000.00"), START, END) for n in (1, 2)])
+    (outbox / "CNSS_ASSIGN_AG01_202611_01.manifest.json").write_bytes(Manifest(
+        "AG01", 1, "2026-11-01T06:00:00Z",
+        (ManifestEntry(assign.name, hashlib.sha256(assign.read_bytes()).hexdigest(), 2, "12000.00"),),
+        month="2026-11").render())
+    write_recall_notice_file(tmp_path, "AG01", dt.date(2027, 4, 1), 1, [
+        RecallNoticeRow("D202611-000001", "EXPIRED", END, END, Decimal("5000.00")),
+        RecallNoticeRow("D202611-000002", "EXPIRED", dt.date(2027, 5, 20), None, Decimal("6000.00")),
+        RecallNoticeRow("D202611-000009", "EXPIRED", END, END, Decimal("6000.00")),
+    ])
+    content = read_outbox("AG01", outbox)
+    assert content.notices.recall_notices == {
+        "D202611-000001": (dt.date(2027, 4, 1), END, END, Decimal("5000.00"))}
