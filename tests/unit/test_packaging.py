@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DISTRIBUTION = {
     "yaml": "pyyaml", "sqlalchemy": "sqlalchemy", "stdnum": "python-stdnum",
     "text_unidecode": "text-unidecode", "markdown_it": "markdown-it-py",
-    "great_expectations": "great-expectations", "airflow": "apache-airflow",
+    "great_expectations": "great-expectations", "airflow": "apache-airflow", "attr": "attrs",
+    "openlineage": "openlineage-python",
 }
 
 
