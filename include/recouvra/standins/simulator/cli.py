@@ -13,6 +13,7 @@ Only argparse at import time: the handler imports what it needs.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     source_url = args.source_url or database_url(settings.storage.source_conn_id, "") or None
     sftp: Any = Path(args.sftp_root) if args.sftp_root else None
-    if args.agency_keys:
+    agency_keys = args.agency_keys or os.environ.get("RECOUVRA_AGENCY_KEYS")
+    if agency_keys:
         from recouvra.standins.simulator.run import params_from_connections
 
-        sftp = params_from_connections(settings, Path(args.agency_keys))
+        sftp = params_from_connections(settings, Path(agency_keys))
     report = simulate_agencies(
         settings,
         until=args.until,
@@ -67,7 +69,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--source-url", help="SQLAlchemy URL of the fund's source (default: "
                                         "AIRFLOW_CONN_RECOUVRA_SOURCE when set, else storage.source_url)")
     p.add_argument("--agency-keys", help="the agencies' private keys (<DIR>/<AGENCY>_ed25519): reach each "
-                                         "home through the fund's connection AIRFLOW_CONN_<SFTP_CONN_ID>")
+                                         "home through the fund's connection AIRFLOW_CONN_<SFTP_CONN_ID> "
+                                         "(default: $RECOUVRA_AGENCY_KEYS)")
     p.add_argument("--sftp-root", help="embedded SFTP server root (default: storage.sftp_root)")
     p.add_argument("--port", type=int, help="SFTP port (default: the running embedded daemon's)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
