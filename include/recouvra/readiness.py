@@ -18,7 +18,7 @@ DAG                          run stands for        inputs
 ``commission_monthly``       month P (before M)    P closed: the debtor master of M's 1st (the 1st's
                                                    extraction, reconciled); a dossier published by P
 ``kpi_load``                 month P (before M)    as ``commission_monthly``
-``payments_weekly``          day D                 the ledger extracted on or before D; a dossier
+``payments_weekly``          day D                 the ledger extracted in D's month by D; a dossier
                                                    published by D's month
 ============================ ===================== =====================================================
 
@@ -79,14 +79,13 @@ def extraction_missing(lake: Path, day: dt.date) -> str:
     )
 
 
-def ledger_missing(lake: Path, day: dt.date) -> str:
-    """Why the lake holds no ledger extracted on or before ``day``, or ""."""
-    cut = f"snapshot_date={day.isoformat()}"
-    if any(p.parent.name <= cut for p in lake.glob(f"ledger_payments/snapshot_date=*/{MANIFEST}")):
+def ledger_missing(lake: Path, day: dt.date, since: dt.date | None = None) -> str:
+    """Why the lake holds no ledger extracted on or before ``day`` (and on or after ``since``), or ""."""
+    low, cut = f"snapshot_date={since.isoformat() if since else ''}", f"snapshot_date={day.isoformat()}"
+    if any(low <= p.parent.name <= cut for p in lake.glob(f"ledger_payments/snapshot_date=*/{MANIFEST}")):
         return ""
-    return (
-        f"no ledger extracted on or before {day.isoformat()} in the lake {lake}: run portfolio_extract first"
-    )
+    window = f"between {since} and {day}" if since else f"on or before {day}"
+    return f"no ledger extracted {window} in the lake {lake}: run portfolio_extract first"
 
 
 def master_missing(wh: Warehouse, day: dt.date, why: str) -> str:
@@ -156,10 +155,11 @@ def kpi_inputs(wh: Warehouse, month: dt.date) -> Inputs:
 
 
 def payments_inputs(lake: Path, wh: Warehouse, day: dt.date) -> Inputs:
-    """A weekly notice needs the ledger extracted and dossiers with the agencies."""
+    """A weekly notice needs the ledger extracted in its month by its day (not a ledger of months ago:
+    a Monday long after the last extraction has nothing new to tell) and dossiers with the agencies."""
     return _verdict(
         "payments_weekly",
         day.isoformat(),
-        ledger_missing(lake, day),
+        ledger_missing(lake, day, since=day.replace(day=1)),
         placements_missing(wh, day.replace(day=1)),
     )
