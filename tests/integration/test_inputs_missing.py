@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 # The instants an unpaused DAG or a trigger without a logical date would give them in December.
 RUNS = (
     ("assignment_monthly", "2026-12-01T06:00:00+01:00",
-     "assignment_monthly 2026-12: nothing done, inputs missing: the debtor master of 2026-12-01 is not built"),
+     "assignment_monthly 2026-12: nothing done, inputs missing: the debtor master of 2026-12-01 is not "
+     "built"),
     ("commission_monthly", "2026-12-02T08:00:00+01:00", "commission_monthly 2026-11: nothing done"),
     ("kpi_load", "2026-12-03T09:00:00+01:00", "kpi_load 2026-11: nothing done"),
     ("debtor_master", "2026-12-01T02:00:00+01:00",
@@ -33,8 +34,8 @@ def test_runs_for_a_month_nobody_extracted_do_nothing_and_say_so(tmp_path: Path)
     home, data = tmp_path / "airflow-home", tmp_path / "data"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RECOUVRA__"))}
-    env.update({"AIRFLOW_HOME": str(home), "RECOUVRA_DATA_DIR": str(data),
-                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "include"), env.get("PYTHONPATH")) if p)})
+    path = os.pathsep.join(p for p in (str(ROOT / "include"), env.get("PYTHONPATH")) if p)
+    env.update({"AIRFLOW_HOME": str(home), "RECOUVRA_DATA_DIR": str(data), "PYTHONPATH": path})
 
     def run(command: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(["bash", "-c", f"source {ROOT}/scripts/env.sh && {command}"], env=env,
