@@ -45,7 +45,7 @@ def recipes(text: str) -> list[str]:
     """The commands of the runbook's section, as written (a command wrapped over two lines joined)."""
     start = text.index(SECTION)
     end = text.find("\n## ", start + len(SECTION))
-    section = text[start:end if end > 0 else None]
+    section = text[start : end if end > 0 else None]
     found = []
     for block in re.findall(r"`{1,3}(?:bash\n)?([^`]+)`{1,3}", section):
         for match in COMMAND.finditer(block):
@@ -84,8 +84,12 @@ class Api:
         stack = Path(os.environ["STACK_DIR"])
         secrets = dict(line.split("=", 1) for line in (stack / "secrets.env").read_text().split())
         self.base = f"http://127.0.0.1:{os.environ.get('STACK_PORT', '8080')}"
-        body = self.call("POST", "/auth/token", {"username": os.environ.get("STACK_USER", "admin"),
-                                                 "password": secrets["STACK_PASSWORD"]}, auth=False)
+        body = self.call(
+            "POST",
+            "/auth/token",
+            {"username": os.environ.get("STACK_USER", "admin"), "password": secrets["STACK_PASSWORD"]},
+            auth=False,
+        )
         self.token = body["access_token"]
 
     def call(self, method: str, path: str, payload: dict[str, Any] | None = None, auth: bool = True) -> Any:

@@ -82,13 +82,18 @@ def check(
             default = settings.source_url if "source" in need.role else settings.warehouse_url
             result.lines.append(f"{need.role}: {need.conn_id} not defined, the embedded default {default}")
         else:
-            example = ("postgresql://USER:PASSWORD@HOST:5432/DATABASE" if need.database else
-                       '{"conn_type": "sftp", "host": ..., "port": 22, "login": "fund-'
-                       + need.conn_id.removeprefix("sftp_")
-                       + '", "extra": {"key_file": ..., "host_key": ...}}')
-            result.errors.append(f"{need.role}: connection {need.conn_id} is not defined: set "
-                                 f"{need.env_var} (e.g. {example}) or add it with "
-                                 f"`airflow connections add {need.conn_id}`")
+            example = (
+                "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+                if need.database
+                else '{"conn_type": "sftp", "host": ..., "port": 22, "login": "fund-'
+                + need.conn_id.removeprefix("sftp_")
+                + '", "extra": {"key_file": ..., "host_key": ...}}'
+            )
+            result.errors.append(
+                f"{need.role}: connection {need.conn_id} is not defined: set "
+                f"{need.env_var} (e.g. {example}) or add it with "
+                f"`airflow connections add {need.conn_id}`"
+            )
     return result
 
 
@@ -118,15 +123,27 @@ def parse_value(name: str, value: str) -> ConnectionValue:
         extra = doc.get("extra") or {}
         if isinstance(extra, str):
             extra = json.loads(extra)
-        return ConnectionValue(str(doc.get("conn_type", "")), str(doc.get("host") or ""),
-                               int(doc["port"]) if doc.get("port") else None, str(doc.get("login") or ""),
-                               str(doc.get("password") or ""), str(doc.get("schema") or ""), extra)
+        return ConnectionValue(
+            str(doc.get("conn_type", "")),
+            str(doc.get("host") or ""),
+            int(doc["port"]) if doc.get("port") else None,
+            str(doc.get("login") or ""),
+            str(doc.get("password") or ""),
+            str(doc.get("schema") or ""),
+            extra,
+        )
     parts = urlsplit(text)
     if not parts.scheme:
         raise ConfigError(f"{name}: neither a URI (scheme://...) nor a JSON object")
-    return ConnectionValue(parts.scheme.replace("-", "_"), unquote(parts.hostname or ""), parts.port,
-                           unquote(parts.username or ""), unquote(parts.password or ""),
-                           unquote(parts.path.lstrip("/")), dict(parse_qsl(parts.query)))
+    return ConnectionValue(
+        parts.scheme.replace("-", "_"),
+        unquote(parts.hostname or ""),
+        parts.port,
+        unquote(parts.username or ""),
+        unquote(parts.password or ""),
+        unquote(parts.path.lstrip("/")),
+        dict(parse_qsl(parts.query)),
+    )
 
 
 def database_url(conn_id: str, default: str, environ: Mapping[str, str] | None = None) -> str:

@@ -20,13 +20,19 @@ pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 # The instants an unpaused DAG or a trigger without a logical date would give them in December.
 RUNS = (
-    ("assignment_monthly", "2026-12-01T06:00:00+01:00",
-     "assignment_monthly 2026-12: nothing done, inputs missing: the debtor master of 2026-12-01 is not "
-     "built"),
+    (
+        "assignment_monthly",
+        "2026-12-01T06:00:00+01:00",
+        "assignment_monthly 2026-12: nothing done, inputs missing: the debtor master of 2026-12-01 is not "
+        "built",
+    ),
     ("commission_monthly", "2026-12-02T08:00:00+01:00", "commission_monthly 2026-11: nothing done"),
     ("kpi_load", "2026-12-03T09:00:00+01:00", "kpi_load 2026-11: nothing done"),
-    ("debtor_master", "2026-12-01T02:00:00+01:00",
-     "debtor_master 2026-12-01: nothing done, inputs missing: no extraction of 2026-12-01"),
+    (
+        "debtor_master",
+        "2026-12-01T02:00:00+01:00",
+        "debtor_master 2026-12-01: nothing done, inputs missing: no extraction of 2026-12-01",
+    ),
 )
 
 
@@ -38,8 +44,15 @@ def test_runs_for_a_month_nobody_extracted_do_nothing_and_say_so(tmp_path: Path)
     env.update({"AIRFLOW_HOME": str(home), "RECOUVRA_DATA_DIR": str(data), "PYTHONPATH": path})
 
     def run(command: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(["bash", "-c", f"source {ROOT}/scripts/env.sh && {command}"], env=env,
-                              cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(
+            ["bash", "-c", f"source {ROOT}/scripts/env.sh && {command}"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         assert done.returncode == 0, f"{command}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
         return done
 
@@ -58,8 +71,10 @@ def test_runs_for_a_month_nobody_extracted_do_nothing_and_say_so(tmp_path: Path)
     outbox = data / "outbox"
     assert not outbox.exists() or not any(p.is_file() for p in outbox.rglob("*"))
     with connect(f"duckdb:///{data / 'warehouse.duckdb'}") as wh:
-        written = wh.query("SELECT (SELECT count(*) FROM core.dossier) + (SELECT count(*) FROM "
-                           "core.selection_run) + (SELECT count(*) FROM core.commission_statement) + "
-                           "(SELECT count(*) FROM marts.fact_dossier_month) + (SELECT count(*) FROM "
-                           "core.dim_debtor)")
+        written = wh.query(
+            "SELECT (SELECT count(*) FROM core.dossier) + (SELECT count(*) FROM "
+            "core.selection_run) + (SELECT count(*) FROM core.commission_statement) + "
+            "(SELECT count(*) FROM marts.fact_dossier_month) + (SELECT count(*) FROM "
+            "core.dim_debtor)"
+        )
     assert written == [(0,)]

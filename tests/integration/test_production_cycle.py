@@ -40,8 +40,15 @@ def _missing(config: pytest.Config, what: str, how: str) -> None:
 
 def _run(script: str, target: Path, env: dict[str, str]) -> float:
     t0 = time.monotonic()
-    run = subprocess.run(["bash", str(ROOT / "scripts" / script), str(target)], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=3600, check=False)
+    run = subprocess.run(
+        ["bash", str(ROOT / "scripts" / script), str(target)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
     assert run.returncode == 0, f"{script}:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
     return time.monotonic() - t0
 
@@ -54,8 +61,11 @@ def test_the_production_form_makes_what_the_embedded_default_makes(
     for ok, what, how in (
         (Path("/usr/sbin/sshd").exists(), "OpenSSH's sshd", "apt-get install openssh-server"),
         (shutil.which("useradd") is not None, "useradd", "apt-get install passwd"),
-        (os.geteuid() == 0, "root (agency users, sshd's ChrootDirectory)",
-         "run the integration tests as root, as CI does"),
+        (
+            os.geteuid() == 0,
+            "root (agency users, sshd's ChrootDirectory)",
+            "run the integration tests as root, as CI does",
+        ),
     ):
         if not ok:
             _missing(pytestconfig, what, how)
@@ -63,15 +73,27 @@ def test_the_production_form_makes_what_the_embedded_default_makes(
     try:
         redis.Redis.from_url(broker, socket_connect_timeout=3).ping()
     except redis.exceptions.ConnectionError as exc:
-        _missing(pytestconfig, f"Redis at {broker} ({exc})", "apt-get install redis-server && service "
-                                                             "redis-server start")
+        _missing(
+            pytestconfig,
+            f"Redis at {broker} ({exc})",
+            "apt-get install redis-server && service redis-server start",
+        )
 
-    env = {k: v for k, v in os.environ.items()  # STACK_PORT(_BASE): the caller's ports, else free ones
-           if not k.startswith(("AIRFLOW", "RECOUVRA__", "STACK_")) or k in ("STACK_PORT", "STACK_PORT_BASE")}
-    env.update({"DEMO_MONTHS": MONTHS, "SCALE": "S", "SEED": "42", "E2E_BROKER_URL": broker,
-                "E2E_PG_URL": pg_admin_url.replace("postgresql+psycopg://", "postgresql://"),
-                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "include"), env.get("PYTHONPATH")) if p),
-                })
+    env = {
+        k: v
+        for k, v in os.environ.items()  # STACK_PORT(_BASE): the caller's ports, else free ones
+        if not k.startswith(("AIRFLOW", "RECOUVRA__", "STACK_")) or k in ("STACK_PORT", "STACK_PORT_BASE")
+    }
+    env.update(
+        {
+            "DEMO_MONTHS": MONTHS,
+            "SCALE": "S",
+            "SEED": "42",
+            "E2E_BROKER_URL": broker,
+            "E2E_PG_URL": pg_admin_url.replace("postgresql+psycopg://", "postgresql://"),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "include"), env.get("PYTHONPATH")) if p),
+        }
+    )
     production = tmp_path / "production"
     seconds = _run("production-cycle.sh", production, env)
 

@@ -153,7 +153,9 @@ def test_payments_need_the_ledger_and_dossiers_with_the_agencies(tmp_path: Path,
     extracted(tmp_path / "lake", JULY)
     published(wh, JULY)
     stale = readiness.payments_inputs(tmp_path / "lake", wh, monday)  # July's ledger on an August Monday
-    assert stale.missing == (f"no ledger extracted between 2026-08-01 and 2026-08-10 in the lake "
-                             f"{tmp_path / 'lake'}: run portfolio_extract first",)
+    assert stale.missing == (
+        f"no ledger extracted between 2026-08-01 and 2026-08-10 in the lake "
+        f"{tmp_path / 'lake'}: run portfolio_extract first",
+    )
     extracted(tmp_path / "lake", AUGUST)
     assert readiness.payments_inputs(tmp_path / "lake", wh, monday).ready

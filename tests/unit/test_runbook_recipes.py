@@ -28,20 +28,32 @@ def test_the_backfill_section_gives_a_recipe_for_each_kind_of_dag() -> None:
     assert backfill, FOUND
     words = shlex.split(backfill[0])
     # the range holds the extraction's instant (02:00), not a bare date (midnight: no run)
-    assert words[words.index("--from-date") + 1] == words[words.index("--to-date") + 1] == \
-        "2026-09-01T02:00:00+01:00"
+    assert (
+        words[words.index("--from-date") + 1]
+        == words[words.index("--to-date") + 1]
+        == "2026-09-01T02:00:00+01:00"
+    )
 
 
 T = "2026-08-01T06:00:00+01:00"
 
 
-@pytest.mark.parametrize(("dag_id", "expected"), [
-    ("assignment_monthly", f"airflow dags trigger assignment_monthly --logical-date {T}"),
-    ("kpi_load", f"airflow dags trigger kpi_load --logical-date {T}"),
-    ("portfolio_extract", f"airflow backfill create --dag-id portfolio_extract --from-date {T} --to-date {T} "
-                          "--reprocess-behavior failed"),
-    ("payments_weekly", f"airflow backfill create --dag-id payments_weekly --from-date {T} --to-date {T} "
-                        "--reprocess-behavior failed"),
-])
+@pytest.mark.parametrize(
+    ("dag_id", "expected"),
+    [
+        ("assignment_monthly", f"airflow dags trigger assignment_monthly --logical-date {T}"),
+        ("kpi_load", f"airflow dags trigger kpi_load --logical-date {T}"),
+        (
+            "portfolio_extract",
+            f"airflow backfill create --dag-id portfolio_extract --from-date {T} --to-date {T} "
+            "--reprocess-behavior failed",
+        ),
+        (
+            "payments_weekly",
+            f"airflow backfill create --dag-id payments_weekly --from-date {T} --to-date {T} "
+            "--reprocess-behavior failed",
+        ),
+    ],
+)
 def test_a_dags_recipe_at_another_instant_changes_only_its_dates(dag_id: str, expected: str) -> None:
     assert recipe.at(recipe.recipe_for(dag_id, FOUND), AUGUST_1ST_6H) == expected

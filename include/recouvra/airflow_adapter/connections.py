@@ -30,18 +30,31 @@ def lookup(conn_id: str) -> str | None:
         conn = Connection.get_connection_from_secrets(conn_id)
     except AirflowNotFoundException:
         return None
-    where = (f"from {env_var(conn_id)}" if os.environ.get(env_var(conn_id))
-             else "from Airflow's secrets backend or metadata database")
-    shown = ConnectionValue(str(conn.conn_type or ""), str(conn.host or ""), conn.port, str(conn.login or ""),
-                            schema=str(conn.schema or ""))
+    where = (
+        f"from {env_var(conn_id)}"
+        if os.environ.get(env_var(conn_id))
+        else "from Airflow's secrets backend or metadata database"
+    )
+    shown = ConnectionValue(
+        str(conn.conn_type or ""),
+        str(conn.host or ""),
+        conn.port,
+        str(conn.login or ""),
+        schema=str(conn.schema or ""),
+    )
     return f"{safe_uri(shown)} ({where})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m recouvra.airflow_adapter.connections",
-                                description="check the connections the pipeline needs")
-    p.add_argument("--embedded-databases", action="store_true",
-                   help="the source and warehouse may be the configuration's embedded files")
+    p = argparse.ArgumentParser(
+        prog="python -m recouvra.airflow_adapter.connections",
+        description="check the connections the pipeline needs",
+    )
+    p.add_argument(
+        "--embedded-databases",
+        action="store_true",
+        help="the source and warehouse may be the configuration's embedded files",
+    )
     args = p.parse_args(argv)
     from recouvra.airflow_adapter.runtime import settings
 

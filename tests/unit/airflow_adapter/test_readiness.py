@@ -17,12 +17,18 @@ pytestmark = [pytest.mark.unit]
 
 # The demo's instants (Casablanca): the 1st's assignment, the 2nd's statements, the first Monday's notices.
 RUNS = {
-    "debtor_master": (dt.datetime(2026, 8, 1, 2), "debtor_master 2026-08-01: nothing done, inputs missing: "
-                                                   "no extraction of 2026-08-01"),
-    "collections_reconcile": (dt.datetime(2026, 8, 1, 2), "collections_reconcile 2026-08-01: nothing done, "
-                                                           "inputs missing: no ledger extracted"),
-    "assignment_monthly": (dt.datetime(2026, 8, 1, 6), "assignment_monthly 2026-08: nothing done, inputs "
-                                                        "missing: the debtor master of 2026-08-01"),
+    "debtor_master": (
+        dt.datetime(2026, 8, 1, 2),
+        "debtor_master 2026-08-01: nothing done, inputs missing: no extraction of 2026-08-01",
+    ),
+    "collections_reconcile": (
+        dt.datetime(2026, 8, 1, 2),
+        "collections_reconcile 2026-08-01: nothing done, inputs missing: no ledger extracted",
+    ),
+    "assignment_monthly": (
+        dt.datetime(2026, 8, 1, 6),
+        "assignment_monthly 2026-08: nothing done, inputs missing: the debtor master of 2026-08-01",
+    ),
     "commission_monthly": (dt.datetime(2026, 8, 2, 8), "commission_monthly 2026-07: nothing done"),
     "kpi_load": (dt.datetime(2026, 8, 3, 9), "kpi_load 2026-07: nothing done"),
     "payments_weekly": (dt.datetime(2026, 8, 10, 7), "payments_weekly 2026-08-10: nothing done"),
@@ -54,8 +60,9 @@ def test_a_dag_without_a_check_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_p
         readiness.inputs_ready("returns_ingest")
 
 
-@pytest.mark.parametrize(("dag_id", "pool"), [("debtor_master", "default_pool"),
-                                              ("assignment_monthly", "warehouse_writer")])
+@pytest.mark.parametrize(
+    ("dag_id", "pool"), [("debtor_master", "default_pool"), ("assignment_monthly", "warehouse_writer")]
+)
 def test_the_check_takes_the_writer_pool_only_when_it_opens_the_warehouse(dag_id: str, pool: str) -> None:
     from airflow.sdk import DAG
 
