@@ -24,7 +24,8 @@
 #   STACK_CONNECTIONS  required: the source, the warehouse and every agency's SFTP connection must be
 #                    defined, or the start stops naming the AIRFLOW_CONN_* variable to set; embedded:
 #                    the source and warehouse may be the configuration's embedded SQLite/DuckDB files
-#                    (the demo's replay); none: no check (a test of the stack itself)        [required]
+#                    (the demo's replay); none: no check (a test of the stack itself)
+#                    [required with the CeleryExecutor, embedded with the LocalExecutor]
 # STACK_DB_URL may be sqlite:////abs/path/airflow.db with the LocalExecutor (one machine).
 # Connections: every component inherits this script's environment, so the calling shell's
 # AIRFLOW_CONN_RECOUVRA_SOURCE, AIRFLOW_CONN_RECOUVRA_WAREHOUSE and AIRFLOW_CONN_SFTP_AG01.. (URI or JSON;
@@ -137,7 +138,8 @@ init() {
 }
 
 check_connections() {  # the connections the tasks will use, before any component starts
-  local how="${STACK_CONNECTIONS:-required}" args=()
+  local how="${STACK_CONNECTIONS:-}" args=()
+  [ -n "$how" ] || { [ "$executor" = CeleryExecutor ] && how=required || how=embedded; }
   case "$how" in
     none) echo "  connections: not checked (STACK_CONNECTIONS=none)"; return 0 ;;
     embedded) args=(--embedded-databases) ;;
