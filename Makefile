@@ -15,13 +15,14 @@ MONTHS ?= 3
 DATA_DIR ?= $(if $(filter S s,$(SCALE)),data,data/scale-$(SCALE))
 export RECOUVRA_DATA_DIR := $(DATA_DIR)
 
-.PHONY: help install demo reproduce backfill test test-unit test-integration lint bench bench-seed hostile seed airflow-init clean system-deps services pg-start \
+.PHONY: help install demo reproduce backfill production-cycle test test-unit test-integration lint bench bench-seed hostile seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status
 
 help:
 	@echo "make demo   install, seed the synthetic fund database, run the DAGs through the embedded Airflow"
 	@echo "make reproduce  after make demo: re-run two months, the demo, a scheduler backfill; prove nothing changed"
 	@echo "make backfill   the demo's months replayed by Airflow's scheduler (airflow backfill create) into DATA_DIR/replay"
+	@echo "make production-cycle  (root) the demo's months on Celery, PostgreSQL, Redis and sshd into DATA_DIR/production"
 	@echo "make test   install, then the whole test suite (unit, DAG integrity, integration)"
 	@echo "make lint   ruff, mypy and the import contracts (import-linter)"
 	@echo "make bench  the monthly cycle stage by stage at SCALE=S|M|L (default S; figures go to docs/benchmarks.md)"
@@ -73,6 +74,11 @@ reproduce: install
 # fresh folder, $(DATA_DIR)/replay: what `make reproduce` compares with the demo.
 backfill: install
 	@SCALE=$(SCALE) SEED=$(SEED) DEMO_MONTHS=$(MONTHS) bash scripts/backfill.sh $(DATA_DIR)/replay
+
+# The same months in the production form, natively (Celery, PostgreSQL, Redis, OpenSSH's sshd; as root):
+# tests/integration/test_production_cycle.py compares its fingerprint with make backfill's.
+production-cycle: install services
+	@SCALE=$(SCALE) SEED=$(SEED) DEMO_MONTHS=$(MONTHS) bash scripts/production-cycle.sh $(DATA_DIR)/production
 
 test: install system-deps services
 	$(BIN)/pytest

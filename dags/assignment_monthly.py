@@ -3,9 +3,9 @@
 
 The heart of the programme: each month, choose the month's dossiers, hand each to one agency, and drop
 each agency's package on its own SFTP account. Runs when the month opens (asset `attribution`: the 1st's
-`debtor_master` reconciled), never before; its month is its run date's (Africa/Casablanca).
+`debtor_master` reconciled); its month is its run date's (Casablanca). Without that master: nothing done.
 
-1. `check_configuration`: capacity, regions and agencies can meet the programme (fails at start).
+1. `check_inputs` (else nothing done), `check_configuration`: capacity, regions, agencies (fails at start).
 2. `refresh_lifecycle`: PUBLISHED dossiers (never one not yet published) whose window ended are recalled
    `EXPIRED`; paid in full, proceeding, plan, merger, closure, retired agency; the others get their new
    unpaid months (`add_debts`). Emits `recalls`: `commission_monthly` closes the month before on it.
@@ -16,8 +16,7 @@ each agency's package on its own SFTP account. Runs when the month opens (asset 
 4. `build_files`: packages, recall, recall notice and added-months files, local (same bytes on a re-run).
 5. `publish` (one mapped task per file set, pool `sftp_agencies`): `.part` then rename, remote size and
    sha256 verified, the manifest last, through the agency's own SFTP connection (pinned host key).
-6. `record_publication` (the warehouse writer): `core.publication_log`, dossiers marked PUBLISHED;
-   emits `placements` (terminal: the agencies take their packages from SFTP).
+6. `record_publication` (warehouse writer): `core.publication_log`, dossiers PUBLISHED; emits `placements`.
 
 **On failure**: an SFTP fault fails only that agency's `publish` task, which retries (no partial file).
 """
@@ -28,6 +27,7 @@ from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 from recouvra.airflow_adapter.assets import ATTRIBUTION, DEBTOR_MASTER, PLACEMENTS, RECALLS, emit
+from recouvra.airflow_adapter.readiness import check_inputs
 
 
 @dag(
@@ -41,7 +41,7 @@ from recouvra.airflow_adapter.assets import ATTRIBUTION, DEBTOR_MASTER, PLACEMEN
 )
 def assignment_monthly() -> None:
     @task
-    def check_configuration() -> list[str]:
+    def check_configuration(_: bool) -> list[str]:
         """Fail now, with the reason, if the configuration cannot meet the programme."""
         from recouvra.airflow_adapter import settings
         from recouvra.selection import check_settings
@@ -113,8 +113,8 @@ def assignment_monthly() -> None:
         emit(PLACEMENTS, run_date().month, summary)
         return summary
 
-    files = build_files(select_and_allocate(refresh_lifecycle(check_configuration())))
-    record_publication(publish.expand(package=files))
+    gate = check_configuration(check_inputs("assignment_monthly"))
+    record_publication(publish.expand(package=build_files(select_and_allocate(refresh_lifecycle(gate)))))
 
 
 assignment_monthly()

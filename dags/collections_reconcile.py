@@ -6,6 +6,8 @@ agencies' return files were ingested (asset `return_files`), for the date of the
 them (the events' `logical_date`): the fund pays agencies on what its own ledger shows, never on what
 an agency claims. It runs after the day's debtor master, never before it.
 
+0. `check_inputs`: the ledger must have been extracted on or before the run's day; otherwise the run
+   logs what is missing and does nothing (no event).
 1. `load_ledger`: the fund's ledger payments and reversals (current state of the lake) into
    `core.ledger_payment`, amounts exact from centimes.
 2. `reconcile`: agency-reported payments matched to the ledger (receipt reference first, else the
@@ -33,6 +35,7 @@ from recouvra.airflow_adapter.assets import (
     SOURCE_SNAPSHOTS,
     emit_month_close,
 )
+from recouvra.airflow_adapter.readiness import check_inputs
 
 
 @dag(
@@ -73,7 +76,9 @@ def collections_reconcile() -> None:
         """Emit `attribution` when this run closes a month; skipped (no event) otherwise."""
         return emit_month_close(reconciled)
 
-    close_month(reconcile(load_ledger()))
+    ledger = load_ledger()
+    check_inputs("collections_reconcile") >> ledger
+    close_month(reconcile(ledger))
 
 
 collections_reconcile()

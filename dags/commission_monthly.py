@@ -8,6 +8,8 @@ recalls are decided (asset `recalls`, emitted by `assignment_monthly`'s lifecycl
 itself run once the month before is closed by reconciliation): never before its inputs exist. Its month
 is the one before its run date's (the 1st's extraction, or the logical date it is triggered with).
 
+0. `check_inputs`: the month must be closed (the debtor master of the next month's 1st built) and a
+   dossier published by then; otherwise the run logs what is missing and does nothing.
 1. `compute_statements`: `core.commission_statement` for the month (a re-run replaces it and re-chains
    any later month already stored).
 2. `check_integrity`: for every dossier, assigned = attributed + still open + recalled or closed, to the
@@ -26,6 +28,7 @@ from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 from recouvra.airflow_adapter.assets import ATTRIBUTION, COMMISSION_STATEMENTS, PLACEMENTS, RECALLS, emit
+from recouvra.airflow_adapter.readiness import check_inputs
 
 
 @dag(
@@ -98,7 +101,9 @@ def commission_monthly() -> None:
         emit(COMMISSION_STATEMENTS, run_date().previous_month, published)
         return marked
 
-    record_publication(publish.expand(package=build_files(check_integrity(compute_statements()))))
+    computed = compute_statements()
+    check_inputs("commission_monthly") >> computed
+    record_publication(publish.expand(package=build_files(check_integrity(computed))))
 
 
 commission_monthly()

@@ -5,6 +5,8 @@ Turns the raw portfolio into a trustworthy debtor master: one legal entity, one 
 Runs whenever `portfolio_extract` publishes new snapshots (asset `source_snapshots`), for the date of
 the extraction that published them (the event's `logical_date`).
 
+0. `check_inputs`: the day's extraction must be in the lake (every table's manifest of that date);
+   otherwise the run logs what is missing and does nothing (no event).
 1. `load_staging`: merges the published lake snapshots into the warehouse's `staging` tables, in date
    order (logged in `meta.staging_load`; a re-run merges nothing new).
 2. `build_debtor_master`: normalises and validates identifiers and contacts, groups affiliation numbers
@@ -25,6 +27,7 @@ from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 from recouvra.airflow_adapter.assets import DEBTOR_MASTER, SOURCE_SNAPSHOTS, emit
+from recouvra.airflow_adapter.readiness import check_inputs
 
 
 @dag(
@@ -63,7 +66,9 @@ def debtor_master() -> None:
         emit(DEBTOR_MASTER, when.month, report.as_dict())
         return report.as_dict()
 
-    build_debtor_master(load_staging())
+    merged = load_staging()
+    check_inputs("debtor_master") >> merged
+    build_debtor_master(merged)
 
 
 debtor_master()

@@ -10,6 +10,8 @@ Runs when `commission_monthly` has published the statements of the month just en
 `commission_statements`), for that month: never before them. Idempotent per month: a re-run replaces
 the month's rows. Emits one event per mart table (terminal: BI users read the marts).
 
+0. `check_inputs`: the month must be closed (the debtor master of the next month's 1st built) and a
+   dossier published by then; otherwise the run logs what is missing and does nothing.
 1. `load_kpis`: the month's rows of every mart, in one transaction, by bulk paths.
 2. `render_report`: `report_<YYYY-MM>.html`, self-contained (vintage curves per agency, agency league
    table, funnel from assigned to recovered, remaining-to-recover trend), in the reports folder.
@@ -34,6 +36,7 @@ from recouvra.airflow_adapter.assets import (
     emit,
     emit_marts,
 )
+from recouvra.airflow_adapter.readiness import check_inputs
 
 
 @dag(
@@ -84,6 +87,7 @@ def kpi_load() -> None:
         return export(warehouse_url(), s.path(s.storage.bi_dir)).to_dict()
 
     loaded = load_kpis()
+    check_inputs("kpi_load") >> loaded
     render_report(loaded)
     export_bi(loaded)
 

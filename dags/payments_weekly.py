@@ -5,6 +5,8 @@ Every Monday, tells each agency what the fund's own ledger received for its open
 last such file, reversals included, so that the agency stops chasing what is paid
 (`outbox/CNSS_PAYMENTS_<AGENCY>_<YYYYMMDD>_<SEQ>.csv` with its manifest, written last).
 
+0. `check_inputs`: the ledger extracted by the run's day and a dossier with the agencies; otherwise
+   the run logs what is missing and does nothing (no file).
 1. `load_ledger`: the fund's ledger as recorded before the run's day began (the lake's current
    state) into `core.ledger_payment`, so the notices never depend on the hour the DAG runs or is re-run.
 2. `build_notices`: ledger payments and reversals of each published dossier's debtor (every
@@ -25,6 +27,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter.readiness import check_inputs
 
 
 @dag(
@@ -107,6 +110,7 @@ def payments_weekly() -> None:
             return record_update_publication(wh, list(published))
 
     ledger = load_ledger()
+    check_inputs("payments_weekly") >> ledger
     record_publication(publish.expand(package=build_notices(ledger)))
     record_updates(publish_updates.expand(package=build_updates(ledger)))
 

@@ -56,7 +56,7 @@ for base in range(21000, 60000, 7):
     break
 PY
 }
-export STACK_EXECUTOR=LocalExecutor STACK_REPLAY_ONLY=1
+export STACK_EXECUTOR=LocalExecutor STACK_REPLAY_ONLY=1 STACK_CONNECTIONS=embedded
 export STACK_DB_URL="${STACK_DB_URL:-sqlite:///$AIRFLOW_HOME/airflow.db}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$STACK_DB_URL"   # for `airflow backfill create`
 ports="$(free_ports 4)"

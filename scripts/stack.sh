@@ -21,8 +21,18 @@
 #   STACK_REPLAY_ONLY  1: the scheduler creates no run of its own (no cron, no asset trigger:
 #                    [scheduler] use_job_schedule off); it runs only what is asked (backfills,
 #                    triggered runs). The replay of past months (scripts/backfill.sh) uses it.   [0]
+#   STACK_CONNECTIONS  required: the source, the warehouse and every agency's SFTP connection must be
+#                    defined, or the start stops naming the AIRFLOW_CONN_* variable to set; embedded:
+#                    the source and warehouse may be the configuration's embedded SQLite/DuckDB files
+#                    (the demo's replay); none: no check (a test of the stack itself)
+#                    [required with the CeleryExecutor, embedded with the LocalExecutor]
 # STACK_DB_URL may be sqlite:////abs/path/airflow.db with the LocalExecutor (one machine).
-# The warehouse, source and lake come from config/recouvra.yaml or RECOUVRA__STORAGE__* overrides.
+# Connections: every component inherits this script's environment, so the calling shell's
+# AIRFLOW_CONN_RECOUVRA_SOURCE, AIRFLOW_CONN_RECOUVRA_WAREHOUSE and AIRFLOW_CONN_SFTP_AG01.. (URI or JSON;
+# the ids are config/recouvra.yaml's storage.*_conn_id and agencies[].sftp_conn_id) are the stack's; a
+# connection added with `airflow connections add` lives in the metadata database instead. `start`
+# prints each one (where it was found, no password) before starting anything.
+# The lake and the embedded defaults come from config/recouvra.yaml or RECOUVRA__STORAGE__* overrides.
 # Lineage and metrics as scripts/env.sh sets them: OpenLineage events in $STACK_DIR/lineage/events.jsonl,
 # StatsD to 127.0.0.1:8125 (override with AIRFLOW__OPENLINEAGE__* / AIRFLOW__METRICS__*).
 # Production runs the same components from docker-compose.yaml instead.
@@ -129,6 +139,21 @@ init() {
   airflow pools import "$STACK_DIR/pools.json" >"$logs/pools.log" 2>&1 || { cat "$logs/pools.log"; exit 1; }
 }
 
+check_connections() {  # the connections the tasks will use, before any component starts
+  local how="${STACK_CONNECTIONS:-}" args=()
+  [ -n "$how" ] || { [ "$executor" = CeleryExecutor ] && how=required || how=embedded; }
+  case "$how" in
+    none) echo "  connections: not checked (STACK_CONNECTIONS=none)"; return 0 ;;
+    embedded) args=(--embedded-databases) ;;
+    required) ;;
+    *) echo "error: STACK_CONNECTIONS must be required, embedded or none, not $how" >&2; exit 2 ;;
+  esac
+  echo "  connections ($how):"
+  python -m recouvra.airflow_adapter.connections "${args[@]}" || {
+    echo "error: connections missing (above); see the header of scripts/stack.sh and docs/runbook.md," \
+         "\"The stack's connections\"" >&2; exit 1; }
+}
+
 start_component() {
   local name="$1"; shift
   if [ -f "$pids/$name.pid" ] && alive "$(cat "$pids/$name.pid")"; then
@@ -161,6 +186,7 @@ start() {
   local mode=""; [ "${STACK_REPLAY_ONLY:-0}" = 1 ] && mode=", replay only: no run of the scheduler's own"
   echo "== Airflow stack ($executor$mode) in $STACK_DIR"
   init
+  check_connections
   start_component api-server api-server --port "$port"
   start_component scheduler scheduler
   start_component dag-processor dag-processor

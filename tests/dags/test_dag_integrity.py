@@ -254,3 +254,22 @@ def test_the_replay_triggers_exactly_the_dags_no_backfill_can_take(dagbag) -> No
     unclocked = {d for d, dag in dagbag.dags.items()
                  if isinstance(dag.timetable, AssetTriggeredTimetable | NullTimetable)} - {"assignment_topup"}
     assert triggered == unclocked, "scripts/demo-lib.sh: the DAGs run_dag triggers instead of backfilling"
+
+
+#: The DAGs that write a day or a month of the warehouse or send files: each checks its inputs first.
+INPUT_CHECKED = ("debtor_master", "collections_reconcile", "assignment_monthly", "commission_monthly",
+                 "kpi_load", "payments_weekly")
+
+
+@pytest.mark.parametrize("dag_id", INPUT_CHECKED)
+def test_a_run_without_its_inputs_stops_at_check_inputs_before_anything_else(dagbag, dag_id: str) -> None:  # type: ignore[no-untyped-def]
+    """check_inputs is a short-circuit ahead of every other task: when it says the inputs are missing,
+    the scheduler skips the rest (trigger rules ignored: nothing built, published, recorded or emitted)."""
+    dag = dagbag.dags[dag_id]
+    gate = dag.get_task("check_inputs")
+    assert type(gate).__name__ == "_ShortCircuitDecoratedOperator"
+    assert gate.ignore_downstream_trigger_rules
+    assert not gate.upstream_task_ids
+    later = {t.task_id for t in gate.get_flat_relatives(upstream=False)}
+    assert later == set(dag.task_ids) - {"check_inputs"}
+    assert not gate.outlets  # the gate itself emits nothing

@@ -117,7 +117,13 @@ def test_sftp_has_one_chroot_per_configured_agency_in_the_production_form(render
     service = rendered["services"]["sftp"]
     script = "\n".join(service["command"])
     codes = [a.code for a in load_settings().agencies]
-    assert f"for agency in {' '.join(codes)};" in script, "the SFTP accounts must follow config/recouvra.yaml"
+    # The accounts follow config/recouvra.yaml: airflow-init lists its agencies in the keys volume, the
+    # sftp service provisions what the list says; no agency code is written in the compose file.
+    assert "done < /recouvra/keys/agencies" in script
+    assert not any(code in script for code in codes), "agency codes hard-coded in the sftp service"
+    init = "\n".join(rendered["services"]["airflow-init"]["command"])
+    assert '(keys / "agencies").write_text("".join(f"{a.code}\\n" for a in settings.agencies)' in init
+    assert "keys = keys_dir(sftp_root(settings))" in init
     # the agency's login and the fund's, provisioned and configured by the script the integration
     # test proves against Debian's sshd (tests/integration/test_sshd_chroot.py)
     assert any(v.endswith("/scripts/sftp-host.sh:/usr/local/sbin/recouvra-sftp-host:ro")

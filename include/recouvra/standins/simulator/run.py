@@ -102,6 +102,28 @@ class SimulationReport:
         return "\n".join(lines)
 
 
+def params_from_connections(settings: Settings, keys: Path) -> dict[str, SftpParams]:
+    """Each agency's own login to its home, from the fund's connection to it (``AIRFLOW_CONN_<ID>``:
+    host, port, pinned host key; the agency's login is the fund's without ``fund-``, as
+    ``scripts/sftp-host.sh`` names them) and the agency's key ``<keys>/<AGENCY>_ed25519``."""
+    from recouvra.connections import env_var, sftp_endpoint
+    from recouvra.sftp.client import SftpParams
+
+    out = {}
+    for agency in settings.agencies:
+        endpoint = sftp_endpoint(agency.sftp_conn_id)
+        if endpoint is None:
+            raise SimulatorError(f"agency {agency.code}: {env_var(agency.sftp_conn_id)} is not set (the "
+                                 "fund's connection to its home: host, port and host key come from it)")
+        key = keys / f"{agency.code}_ed25519"
+        if not key.exists():
+            raise SimulatorError(f"agency {agency.code}: no key {key}")
+        out[agency.code] = SftpParams(host=endpoint.host, port=endpoint.port,
+                                      username=endpoint.login.replace("fund-", "", 1), key_file=key,
+                                      host_key=endpoint.host_key, agency=agency.code)
+    return out
+
+
 def _params_from_root(root: Path, agencies: list[str], port: int | None) -> dict[str, SftpParams]:
     from recouvra.sftp.client import SftpParams
     from recouvra.sftp.keys import agency_key_path, host_key_line

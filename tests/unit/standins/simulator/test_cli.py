@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +38,28 @@ def test_until_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         _parser().parse_args(["simulate-agencies"])
     assert exc.value.code == 2
     assert "--until" in capsys.readouterr().err
+
+
+def test_the_agencies_reach_their_homes_through_the_funds_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--agency-keys: host, port and pinned host key from AIRFLOW_CONN_SFTP_AGxx, the agency's own login
+    (the fund's without ``fund-``, as scripts/sftp-host.sh names them) and key."""
+    from recouvra.config import load_settings
+    from recouvra.standins.simulator.run import SimulatorError, params_from_connections
+
+    monkeypatch.setenv("RECOUVRA_DATA_DIR", str(tmp_path / "data"))
+    settings = load_settings()
+    for a in settings.agencies:
+        (tmp_path / f"{a.code}_ed25519").write_text("key", encoding="ascii")
+        monkeypatch.setenv(f"AIRFLOW_CONN_{a.sftp_conn_id.upper()}", json.dumps(
+            {"conn_type": "sftp", "host": "127.0.0.1", "port": 2222, "login": f"rt1-fund-{a.code.lower()}",
+             "extra": {"host_key": "ssh-ed25519 AAAA", "key_file": "/fund/key"}}))
+    params = params_from_connections(settings, tmp_path)
+    first = params[settings.agencies[0].code]
+    assert (first.host, first.port, first.username, first.host_key) == ("127.0.0.1", 2222, "rt1-ag01",
+                                                                         "ssh-ed25519 AAAA")
+    assert first.key_file == tmp_path / "AG01_ed25519"
+    monkeypatch.delenv("AIRFLOW_CONN_SFTP_AG02")
+    with pytest.raises(SimulatorError, match="agency AG02: AIRFLOW_CONN_SFTP_AG02 is not set"):
+        params_from_connections(settings, tmp_path)
