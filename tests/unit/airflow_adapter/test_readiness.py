@@ -39,7 +39,8 @@ RUNS = {
 def test_a_run_on_an_empty_lake_and_warehouse_does_nothing_and_says_so(
     dag_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("RECOUVRA_DATA_DIR", str(tmp_path / "data"))
+    # An empty lake of its own: the configuration's default (data/lake) may hold a demo's months.
+    monkeypatch.setenv("RECOUVRA__STORAGE__LAKE_DIR", str(tmp_path / "data" / "lake"))
     settings = load_settings()
     url = f"duckdb:///{(tmp_path / 'wh.duckdb').as_posix()}"
     with connect(url) as wh:
