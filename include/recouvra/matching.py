@@ -95,8 +95,8 @@ class MatchConfig:
     """Thresholds of the matcher. Defaults were set for precision >= 0.99 (see the docs)."""
 
     # a candidate pair links when the log2-odds that it is one entity (the Fellegi-Sunter match weight
-    # plus the prior) reach this: 4 = odds of 16 to 1, a probability of 0.94
-    accept_score: float = 4.0
+    # plus the prior) reach this: 3 = odds of 8 to 1, a probability of 0.89
+    accept_score: float = 3.0
     no_name_margin: float = 4.0  # names not comparable (two scripts): this much more evidence needed
     random_pairs: int = 300_000  # random record pairs behind the u probabilities
     cluster_name_similarity: float = 70.0  # representative names of two clusters joined by a fuzzy edge
@@ -105,6 +105,7 @@ class MatchConfig:
     # only unique per court and typed by hand, a CIN may be the manager's rather than the debtor's.
     strong_name_floor: float = 70.0
     rc_name_floor: float = 85.0  # same, for RC + court, on the ratio / token-sort similarity
+    company_name_level: int = 3  # name level companies need without an identifier: 3 = close (>= 88)
     rep_veto_below: float = 50.0  # managers this different (same script) veto a link of companies
     max_key_group: int = 50  # a strong key shared by more records is a placeholder: ignored
     # A company re-registered after a move gets a new RC number (often at another court), so two RC
@@ -295,6 +296,10 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out = out.join(phone_series(df["phone"]))
     out["email"] = email_series(df["email"])
     out["name_flat"] = out["name_clean"].str.replace(" ", "", regex=False)
+    # the words of four letters or more: a mistyped designation ("St", "Set", "Se") or an initial
+    # falls out, the name itself stays
+    short_words = out["name_clean"].str.replace(r"\b\w{1,3}\b", " ", regex=True)
+    out["name_core"] = short_words.str.split().str.join(" ")
     # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
     raw_city = _map_unique(df["city"], fold).str.strip()
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
@@ -304,7 +309,7 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
     out["rep_script"] = _map_unique(out["rep"], _script_of)
-    for col in ("name_clean", "name_key", "name_flat", "address", "rep"):
+    for col in ("name_clean", "name_key", "name_flat", "name_core", "address", "rep"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
     # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
@@ -434,7 +439,9 @@ def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., 
         left, right = list(a[present]), list(b[present])
         best = np.zeros(int(present.sum()))
         for scorer in scorers:
-            best = np.maximum(best, process.cpdist(left, right, scorer=scorer, workers=-1))
+            # rapidfuzz's own scorers run in C++; its distance module scores 0-1, fuzz 0-100
+            scale = 100.0 if getattr(scorer, "__module__", "").startswith("rapidfuzz.distance") else 1.0
+            best = np.maximum(best, scale * process.cpdist(left, right, scorer=scorer, workers=-1))
         out[present] = best
     return out
 
@@ -444,19 +451,6 @@ def _name_similarity(a: str, b: str) -> float:
     from rapidfuzz import fuzz
 
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
-
-
-def _jaro_winkler(a: str, b: str, **_: Any) -> float:
-    from rapidfuzz.distance import JaroWinkler
-
-    return 100.0 * JaroWinkler.normalized_similarity(a, b)
-
-
-def _edit_distance(a: str, b: str, **_: Any) -> float:
-    """Edits between two id numbers, a swap of two neighbouring digits counting as one (OSA)."""
-    from rapidfuzz.distance import OSA
-
-    return float(OSA.distance(a, b))
 
 
 # --------------------------------------------------------------------------- comparison levels
@@ -496,14 +490,68 @@ class _Compared:
     differ: dict[str, np.ndarray]
 
 
-def compare_pairs(features: pd.DataFrame, pairs: np.ndarray) -> _Compared:
+class _Column:
+    """A column factorised once: integer codes (-1 = missing) and its distinct values."""
+
+    def __init__(self, values: pd.Series):
+        import numpy as np
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.codes = codes.astype(np.int64)
+        self.uniques = np.asarray(uniques, dtype=object)
+
+
+def _pair_similarity(
+    col: _Column, i: np.ndarray, j: np.ndarray, scorers: Sequence[Callable[..., float]],
+    todo: np.ndarray | None = None, *, distance: bool = False,
+) -> np.ndarray:
+    """Best of rapidfuzz scorers (0-100) per pair: -1 where a side is missing, 100 for equal values.
+
+    Each distinct pair of distinct values is scored once (``process.cpdist``, C++, every core): the
+    same two spellings met in many pairs cost one comparison. ``todo`` limits the work to some pairs
+    (the others get -1); ``distance`` returns the smallest raw distance instead (0 when equal)."""
+    import numpy as np
+    from rapidfuzz import process
+
+    ci, cj = col.codes[i], col.codes[j]
+    both = (ci >= 0) & (cj >= 0)
+    out = np.full(len(i), -1.0)
+    equal = both & (ci == cj)
+    out[equal] = 0.0 if distance else 100.0
+    work = both & ~equal if todo is None else both & ~equal & todo
+    if work.any():
+        lo, hi = np.minimum(ci[work], cj[work]), np.maximum(ci[work], cj[work])
+        key = lo * (len(col.uniques) + 1) + hi
+        uniq, inverse = np.unique(key, return_inverse=True)
+        left = list(col.uniques[uniq // (len(col.uniques) + 1)])
+        right = list(col.uniques[uniq % (len(col.uniques) + 1)])
+        best = np.full(len(uniq), np.inf if distance else 0.0)
+        for scorer in scorers:
+            # rapidfuzz's distance module scores 0-1, fuzz 0-100
+            scale = 100.0 if not distance and scorer.__module__.startswith("rapidfuzz.distance") else 1.0
+            got = scale * process.cpdist(left, right, scorer=scorer, workers=-1)
+            best = np.minimum(best, got) if distance else np.maximum(best, got)
+        out[work] = best[inverse.ravel()]
+    return out
+
+
+def _columns(features: pd.DataFrame) -> dict[str, _Column]:
+    cols = ("name_clean", "name_flat", "name_key", "name_core", "address", "rep", "locality", "id_number",
+            "phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
+    return {c: _Column(features[c]) for c in cols}
+
+
+def compare_pairs(
+    features: pd.DataFrame, pairs: np.ndarray, columns: dict[str, _Column] | None = None
+) -> _Compared:
     """Comparison level of every field for each pair (``-1`` = a side is missing, 0 = disagree)."""
     import numpy as np
     from rapidfuzz import fuzz
+    from rapidfuzz.distance import OSA, JaroWinkler
 
+    cols = columns or _columns(features)
     i, j = pairs[:, 0], pairs[:, 1]
-    obj = {c: features[c].astype("object").where(features[c].notna(), None).to_numpy() for c in (
-        "name_clean", "name_flat", "address", "rep", "locality")}
     scripts = features["name_script"].to_numpy()
     latin = np.isin(scripts, ("latin", "mixed"))
     same_script = (latin[i] & latin[j]) | ((scripts[i] == "arabic") & (scripts[j] == "arabic"))
@@ -511,31 +559,34 @@ def compare_pairs(features: pd.DataFrame, pairs: np.ndarray) -> _Compared:
     sims: dict[str, np.ndarray] = {}
 
     def codes_of(col: str) -> tuple[np.ndarray, np.ndarray]:
-        c = _codes(features[col])
+        c = cols[col].codes
         both = (c[i] >= 0) & (c[j] >= 0)
         return both, both & (c[i] == c[j])
 
     # names: a typo (ratio), swapped given and family names (token sort), joined names (no spaces),
     # a missing middle name or an initial (token set); transliteration variants are folded beforehand
-    names_i, names_j = obj["name_clean"][i], obj["name_clean"][j]
-    name_ratio = _similarities(names_i, names_j, (fuzz.ratio, fuzz.token_sort_ratio))
-    flat = _similarities(obj["name_flat"][i], obj["name_flat"][j], (fuzz.ratio,))
-    name_close = np.maximum(name_ratio, flat)
-    name_set = _similarities(names_i, names_j, (fuzz.token_set_ratio, _jaro_winkler))
     both_name, name_exact = codes_of("name_clean")
     _, key_equal = codes_of("name_key")
+    name_close = _pair_similarity(cols["name_clean"], i, j, (fuzz.ratio, fuzz.token_sort_ratio))
+    flat = _pair_similarity(cols["name_flat"], i, j, (fuzz.ratio,), name_close < 95)
+    name_close = np.maximum(name_close, flat)
+    _, core_equal = codes_of("name_core")
+    name_close = np.where(core_equal, np.maximum(name_close, 88.0), name_close)
+    name_set = _pair_similarity(
+        cols["name_clean"], i, j, (fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88
+    )
     lv = np.select(
         [~(both_name & same_script), name_exact, key_equal | (name_close >= 95), name_close >= 88,
          name_set >= 90, name_close >= 70],
         [-1, 5, 4, 3, 2, 1], 0)
     levels["name"] = lv
-    sims["name"] = np.maximum(name_close, -1.0)
-    addr = _similarities(obj["address"][i], obj["address"][j], (fuzz.token_sort_ratio,))
+    sims["name"] = name_close
+    addr = _pair_similarity(cols["address"], i, j, (fuzz.token_sort_ratio,))
     both_addr, addr_exact = codes_of("address")
     levels["address"] = np.select([~both_addr, addr_exact, addr >= 92, addr >= 80, addr >= 60],
                                   [-1, 4, 3, 2, 1], 0)
     sims["address"] = addr
-    loc = _similarities(obj["locality"][i], obj["locality"][j], (fuzz.ratio,))
+    loc = _pair_similarity(cols["locality"], i, j, (fuzz.ratio,))
     both_loc, loc_exact = codes_of("locality")
     levels["locality"] = np.select([~both_loc, loc_exact, loc >= 85], [-1, 2, 1], 0)
     same: dict[str, np.ndarray] = {}
@@ -547,19 +598,16 @@ def compare_pairs(features: pd.DataFrame, pairs: np.ndarray) -> _Compared:
     for fname, col in (("phone", "phone"), ("email", "email"), ("legal_form", "legal_form"),
                        ("ice", "ice"), ("rc", "rc_key"), ("affiliation_no", "aff")):
         levels[fname] = np.select([same[col], differ[col]], [1, 0], -1)
-    rep = _similarities(obj["rep"][i], obj["rep"][j], (fuzz.token_sort_ratio,))
+    rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
     both_rep, rep_exact = codes_of("rep")
     reps = features["rep_script"].to_numpy()
     rep_comparable = both_rep & (reps[i] == reps[j])
     levels["legal_rep"] = np.select([~rep_comparable, rep_exact, rep >= 92, rep >= 80], [-1, 3, 2, 1], 0)
     sims["legal_rep"] = rep
+    # OSA: a swap of two neighbouring digits counts as one edit
+    id_dist = _pair_similarity(cols["id_number"], i, j, (OSA.distance,), distance=True)
     both_id, id_exact = codes_of("id_number")
-    idn = features["id_number"].astype("object").where(features["id_number"].notna(), None).to_numpy()
-    id_dist = np.full(len(pairs), 99.0)
-    near = both_id & ~id_exact
-    if near.any():
-        id_dist[near] = _similarities(idn[i][near], idn[j][near], (_edit_distance,))
-    levels["id_number"] = np.select([~both_id, id_exact, id_dist <= 1], [-1, 2, 1], 0)
+    levels["id_number"] = np.select([~both_id, id_exact, (id_dist >= 0) & (id_dist <= 1)], [-1, 2, 1], 0)
     levels = {k: v.astype(np.int8) for k, v in levels.items()}
     return _Compared(pairs, levels, sims, same, differ)
 
@@ -609,9 +657,10 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
 
     from recouvra.fellegi_sunter import fit
 
-    compared = compare_pairs(features, pairs)
+    columns = _columns(features)
+    compared = compare_pairs(features, pairs, columns)
     if model is None:
-        rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs))
+        rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs), columns)
         n = len(features)
         model = fit(compared.levels, rnd.levels, FS_FIELDS, sessions=_sessions(compared),
                     all_pairs=n * (n - 1) // 2)
@@ -652,15 +701,20 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     cin = features["cin"].notna().to_numpy()
     legal_person = features["legal_form"].isin(_LEGAL_PERSON_FORMS).to_numpy()
     veto |= (cin[i] & legal_person[j]) | (cin[j] & legal_person[i])
-    # A company is its name and its registration: sister companies share premises, phone and manager,
-    # so between legal persons two names that are not even partly alike, or two managers who differ,
-    # veto a link that no identifier (ICE, RC, affiliation, id number) supports. Persons keep no such
+    # A company is its name and its registration: sister companies share premises, phone and manager
+    # (and often the first word of their name), so between legal persons a link that no identifier
+    # (ICE, RC, affiliation, id number) supports needs names that are close, not merely overlapping,
+    # and managers who do not differ; names in two scripts need the same e-mail. Persons keep no such
     # gate: a given name may be missing or changed while the id number and address agree.
     legal = legal_person[i] | legal_person[j]
     id_agree = c.same["ice"] | c.same["rc_key"] | c.same["aff"] | (c.levels["id_number"] == 2)
-    names_apart = (c.levels["name"] >= 0) & (c.levels["name"] <= 1)
+    names_apart = (c.levels["name"] >= 0) & (c.levels["name"] < config.company_name_level)
     reps_apart = (c.levels["legal_rep"] >= 0) & (c.sims["legal_rep"] < config.rep_veto_below)
-    veto |= legal & ~id_agree & (names_apart | reps_apart)
+    scripts_apart = (c.levels["name"] < 0) & ~c.same["email"]
+    # a trade name and the mailbox made from it are shared by namesakes: a company also needs its
+    # premises, its phone or its manager to agree
+    support = (c.levels["address"] >= 3) | c.same["phone"] | (c.levels["legal_rep"] >= 2)
+    veto |= legal & ~id_agree & (names_apart | reps_apart | scripts_apart | ~support)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
@@ -990,11 +1044,13 @@ def dedupe_file(
     evidence_path: Path | None = None,
     progress: bool = True,
     config: MatchConfig | None = None,
+    model_path: Path | None = None,
 ) -> DedupeReport:
     """Read debtor records, resolve entities, write ``record_id;entity_id`` for every input record.
 
     Output is CSV (``;``) or Parquet when ``output_path`` ends in ``.parquet``; the evidence table
-    (left_record_id, right_record_id, rule, score, matched_fields) is written when asked. Progress goes
+    (left_record_id, right_record_id, rule, score, matched_fields) and the trained model (field, level,
+    label, m, u, weight) are written when asked. Progress goes
     to stderr for inputs of 10,000 records or more.
     """
     from tqdm import tqdm
@@ -1017,6 +1073,10 @@ def dedupe_file(
     _write_table(resolution.assignments, output_path)
     if evidence_path is not None:
         _write_table(resolution.evidence, Path(evidence_path))
+    if model_path is not None and resolution.model is not None:
+        import pandas as pd
+
+        _write_table(pd.DataFrame(resolution.model.as_table()), Path(model_path))
     bar.update(max(0, bar.total - bar.n))
     bar.close()
     n = len(records)
