@@ -300,6 +300,8 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     # falls out, the name itself stays
     short_words = out["name_clean"].str.replace(r"\b\w{1,3}\b", " ", regex=True)
     out["name_core"] = short_words.str.split().str.join(" ")
+    # the first word cut to its initial: "h skalli" = "hicham skalli"
+    out["name_initial"] = out["name_clean"].str.replace(r"^(\w)\w*(?= )", r"\1", regex=True)
     # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
     raw_city = _map_unique(df["city"], fold).str.strip()
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
@@ -309,7 +311,7 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
     out["rep_script"] = _map_unique(out["rep"], _script_of)
-    for col in ("name_clean", "name_key", "name_flat", "name_core", "address", "rep"):
+    for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "address", "rep"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
     # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
@@ -377,14 +379,19 @@ def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
 
 
 def _combine(*parts: pd.Series) -> np.ndarray:
-    """Codes of a compound key; missing when any part is missing."""
+    """Codes of a compound key; missing when any part is missing (integer arithmetic, no strings)."""
+    import numpy as np
 
-    ok = parts[0].notna()
-    joined = parts[0].astype("str")
+    codes = _codes(parts[0]).astype(np.int64)
     for p in parts[1:]:
-        ok &= p.notna()
-        joined = joined + "\x1f" + p.astype("str")
-    return _codes(joined.where(ok, None))
+        other = _codes(p).astype(np.int64)
+        ok = (codes >= 0) & (other >= 0)
+        packed = np.where(ok, codes * (int(other.max(initial=0)) + 1) + other, -1)
+        codes = np.full(len(packed), -1, dtype=np.int64)
+        if ok.any():
+            _, inverse = np.unique(packed[ok], return_inverse=True)
+            codes[ok] = inverse.ravel()
+    return codes
 
 
 def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
@@ -419,7 +426,8 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     allp = np.concatenate(pairs) if pairs else np.empty((0, 2), dtype=np.int64)
     if len(allp) == 0:
         return allp
-    packed = np.unique(allp[:, 0].astype(np.int64) * (len(features) + 1) + allp[:, 1])
+    packed = np.sort(allp[:, 0].astype(np.int64) * (len(features) + 1) + allp[:, 1])
+    packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
     out = np.stack([packed // (len(features) + 1), packed % (len(features) + 1)], axis=1)
     return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
 
@@ -537,8 +545,8 @@ def _pair_similarity(
 
 
 def _columns(features: pd.DataFrame) -> dict[str, _Column]:
-    cols = ("name_clean", "name_flat", "name_key", "name_core", "address", "rep", "locality", "id_number",
-            "phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
+    cols = ("name_clean", "name_flat", "name_key", "name_core", "name_initial", "address", "rep", "locality",
+            "id_number", "phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
     return {c: _Column(features[c]) for c in cols}
 
 
@@ -575,9 +583,10 @@ def compare_pairs(
     name_set = _pair_similarity(
         cols["name_clean"], i, j, (fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88
     )
+    _, initial_equal = codes_of("name_initial")
     lv = np.select(
         [~(both_name & same_script), name_exact, key_equal | (name_close >= 95), name_close >= 88,
-         name_set >= 90, name_close >= 70],
+         (name_set >= 90) | initial_equal, name_close >= 70],
         [-1, 5, 4, 3, 2, 1], 0)
     levels["name"] = lv
     sims["name"] = name_close
@@ -706,7 +715,9 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # (ICE, RC, affiliation, id number) supports needs names that are close, not merely overlapping,
     # and managers who do not differ; names in two scripts need the same e-mail. Persons keep no such
     # gate: a given name may be missing or changed while the id number and address agree.
-    legal = legal_person[i] | legal_person[j]
+    # a record with a legal representative is a company's, whatever its legal-form column says
+    company = legal_person | features["rep"].notna().to_numpy()
+    legal = company[i] | company[j]
     id_agree = c.same["ice"] | c.same["rc_key"] | c.same["aff"] | (c.levels["id_number"] == 2)
     names_apart = (c.levels["name"] >= 0) & (c.levels["name"] < config.company_name_level)
     reps_apart = (c.levels["legal_rep"] >= 0) & (c.sims["legal_rep"] < config.rep_veto_below)
