@@ -57,11 +57,15 @@ class FSModel:
     pairs: int = 0
     random_pairs: int = 0
     history: list[float] = field(default_factory=list)
+    lam_candidates: float = 0.01  # expected share of matches among the candidate pairs
 
-    def prior_weight(self) -> float:
+    def prior_weight(self, among_candidates: bool = False) -> float:
+        """log2-odds of a match before any comparison: between two random records, or (``among_candidates``)
+        between the two records of a candidate pair."""
         import math
 
-        return math.log2(self.lam / (1.0 - self.lam))
+        lam = self.lam_candidates if among_candidates else self.lam
+        return math.log2(lam / (1.0 - lam))
 
     def field_weights(
         self, name: str, levels: np.ndarray, tf_u: np.ndarray | None = None, exact_level: int | None = None
@@ -300,4 +304,6 @@ def fit(
             prior = new
         model.history.append(prior)
     model.m, model.u, model.lam = m, u, prior
+    # the share of matches among the candidate pairs: a prior that does not shrink as the file grows
+    model.lam_candidates = float(np.clip(prior * total / n_pairs, 1e-9, 0.5))
     return model

@@ -94,13 +94,16 @@ class DedupeInputError(RecouvraError):
 class MatchConfig:
     """Thresholds of the matcher. Defaults were set for precision >= 0.99 (see the docs)."""
 
-    # a candidate pair links when the log2-odds that it is one entity (the Fellegi-Sunter match weight
-    # plus the prior) reach this: 3 = odds of 8 to 1, a probability of 0.89
-    accept_score: float = 3.0
+    # a candidate pair links when its score reaches this: the Fellegi-Sunter match weight (log2) plus
+    # the prior log2-odds of a candidate pair; 12 bits of odds over a candidate pair's prior
+    accept_score: float = 12.0
+    # the prior of the score: the share of matches among candidate pairs (the same at any file size) or
+    # the chance that two random records match (which falls as the file grows)
+    prior_among_candidates: bool = True
     no_name_margin: float = 4.0  # names not comparable (two scripts): this much more evidence needed
     random_pairs: int = 300_000  # random record pairs behind the u probabilities
     cluster_name_similarity: float = 70.0  # representative names of two clusters joined by a fuzzy edge
-    cluster_name_margin: float = 12.0  # ... unless the edge's log2-odds exceed the threshold by this
+    cluster_name_evidence: float = 24.0  # ... unless the fields' weights of the edge sum to this (bits)
     # RC, CIN and affiliation merges need names at least this close (token-set ratio): RC numbers are
     # only unique per court and typed by hand, a CIN may be the manager's rather than the debtor's.
     strong_name_floor: float = 70.0
@@ -656,6 +659,7 @@ class _Scored:
     score: np.ndarray  # log2-odds that the pair is one entity (prior of the candidate set included)
     weights: dict[str, np.ndarray]  # per-field match weight
     compared: _Compared
+    evidence: np.ndarray  # the fields' weights alone (score without the prior)
 
 
 def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
@@ -676,7 +680,7 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
     n = max(len(features), 1)
     i, j = pairs[:, 0], pairs[:, 1]
     weights: dict[str, np.ndarray] = {}
-    total = np.full(len(pairs), model.prior_weight())
+    total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
     for spec in FS_FIELDS:
         tf_u = None
         if spec.name in _FS_EXACT:
@@ -692,7 +696,8 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
     if len(pairs):
         negatives = np.stack([np.minimum(weights[f], 0.0) for f in _MOVE_FIELDS])
         total = total - negatives.sum(axis=0) + negatives.min(axis=0)
-    return _Scored(pairs, total, weights, compared), model
+    prior = model.prior_weight(config.prior_among_candidates)
+    return _Scored(pairs, total, weights, compared, total - prior), model
 
 
 def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
@@ -909,7 +914,7 @@ def resolve(
             continue
         # a link just above the threshold must not chain two clusters whose names differ; a link with
         # overwhelming evidence (id number, address and locality agreeing) may: a given name changed
-        weak = scored.score[k] < config.accept_score + config.cluster_name_margin
+        weak = scored.evidence[k] < config.cluster_name_evidence
         names_apart = weak and not clusters.names_agree(ra, rb, config.cluster_name_similarity)
         if clusters.conflict(ra, rb) or names_apart:
             vetoed += 1
