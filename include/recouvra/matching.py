@@ -95,15 +95,16 @@ class MatchConfig:
     """Thresholds of the matcher. Defaults were set for precision >= 0.99 (see the docs)."""
 
     # a candidate pair links when its score reaches this: the Fellegi-Sunter match weight (log2) plus
-    # the prior log2-odds of a candidate pair; 12 bits of odds over a candidate pair's prior
-    accept_score: float = 12.0
-    # the prior of the score: the share of matches among candidate pairs (the same at any file size) or
-    # the chance that two random records match (which falls as the file grows)
-    prior_among_candidates: bool = True
+    # the prior log2-odds that two records of the file are one debtor; 3 = odds of 8 to 1
+    accept_score: float = 3.0
+    # the prior of the score: the chance that two random records match (it falls as the file grows, so
+    # the bar rises with the file's size), or the share of matches among candidate pairs (the same at
+    # any size; with accept_score 12 it found more at 1M records but lost precision, see benchmarks.md)
+    prior_among_candidates: bool = False
     no_name_margin: float = 4.0  # names not comparable (two scripts): this much more evidence needed
     random_pairs: int = 300_000  # random record pairs behind the u probabilities
     cluster_name_similarity: float = 70.0  # representative names of two clusters joined by a fuzzy edge
-    cluster_name_evidence: float = 24.0  # ... unless the fields' weights of the edge sum to this (bits)
+    cluster_name_margin: float = 12.0  # ... unless the edge's score exceeds the threshold by this
     # RC, CIN and affiliation merges need names at least this close (token-set ratio): RC numbers are
     # only unique per court and typed by hand, a CIN may be the manager's rather than the debtor's.
     strong_name_floor: float = 70.0
@@ -914,7 +915,7 @@ def resolve(
             continue
         # a link just above the threshold must not chain two clusters whose names differ; a link with
         # overwhelming evidence (id number, address and locality agreeing) may: a given name changed
-        weak = scored.evidence[k] < config.cluster_name_evidence
+        weak = scored.score[k] < config.accept_score + config.cluster_name_margin
         names_apart = weak and not clusters.names_agree(ra, rb, config.cluster_name_similarity)
         if clusters.conflict(ra, rb) or names_apart:
             vetoed += 1
