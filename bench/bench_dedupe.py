@@ -1,16 +1,20 @@
 """Benchmark of debtor entity resolution: pair precision / recall / F1, time and peak memory.
 
-Three runs on the same labelled records:
+Runs on the same labelled records, in the same run:
 - ``recouvra``: :func:`recouvra.matching.dedupe_file` (the CLI path: read, resolve, write);
-- ``exact ICE``: records joined only when their ICE text (spaces removed) is identical;
+- ``splink``: splink 5's unsupervised Fellegi-Sunter model (DuckDB), ``bench/dedupe_reference.py``;
+- ``fuzzy rules``: a plain fuzzy-rule matcher (``bench/dedupe_reference.py``);
 - ``ICE root``: records joined only when their valid ICE shares the 9-digit company root.
 
-Inputs, one of:
+Inputs, any of:
   python bench/bench_dedupe.py --input records.csv --truth truth.csv      (truth: record_id;entity_id)
+  python bench/bench_dedupe.py --febrl 1 2                                (FEBRL person sets, downloaded once)
+  python bench/bench_dedupe.py --persons 20000                            (bench/dedupe_data.py's generator)
   python bench/bench_dedupe.py --synthetic 1000000 [--seed 7]             (labelled set built here)
   python bench/bench_dedupe.py --generator-scale M                        (recouvra.standins.generator export)
 
-The dedupe run happens in a child process so that its peak RSS is measured alone.
+Each matcher runs in a child process so that its peak RSS (and its workers') is measured alone.
+``--no-splink`` leaves splink out (it takes minutes and gigabytes at a million records).
 """
 
 from __future__ import annotations
@@ -215,14 +219,45 @@ out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxr
 print(json.dumps(out))
 """
 
+_REFERENCE_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[4])
+import pandas as pd
+import dedupe_reference
+from recouvra.matching import read_records
+records = read_records(Path(sys.argv[1]))
+t = time.perf_counter()
+if sys.argv[3] == "splink":
+    ids, _ = dedupe_reference.splink_unsupervised(records)
+else:
+    ids = dedupe_reference.fuzzy_rules(records)
+wall = time.perf_counter() - t
+pd.DataFrame({"record_id": records["record_id"], "entity_id": ids}).to_csv(sys.argv[2], sep=";", index=False)
+print(json.dumps({"wall_s": wall, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
-def run(records_path: Path, truth_path: Path, label: str) -> list[dict[str, Any]]:
-    """Dedupe in a child process, then score it and the baselines against the truth."""
+
+def _reference(method: str, records_path: Path, work: Path) -> tuple[pd.Series, dict[str, Any]]:
+    out = work / f"{method}.csv"
+    proc = subprocess.run([sys.executable, "-c", _REFERENCE_CHILD, str(records_path), str(out), method,
+                           str(Path(__file__).resolve().parent)], check=False, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{method} failed: {proc.stderr[-2000:]}")
+    stats = json.loads(proc.stdout.strip().splitlines()[-1])
+    ids = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False).set_index("record_id")["entity_id"]
+    return ids, stats
+
+
+def run(records_path: Path, truth_path: Path, label: str, *, splink: bool = True) -> list[dict[str, Any]]:
+    """Dedupe in a child process, then score it, splink, the rule baseline and ICE root on the truth."""
     work = Path(tempfile.mkdtemp(prefix="bench_dedupe_"))
     out_path, ev_path = work / "entities.csv", work / "evidence.csv"
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _CHILD, str(records_path), str(out_path), str(ev_path)],
-                          check=True, capture_output=True, text=True)
+                          check=False, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"recouvra dedupe failed: {proc.stderr[-3000:]}")
     child = json.loads(proc.stdout.strip().splitlines()[-1])
     wall = time.perf_counter() - started
     records = read_records(records_path)
@@ -235,21 +270,27 @@ def run(records_path: Path, truth_path: Path, label: str) -> list[dict[str, Any]
                 "seconds": round(child["wall_s"], 1), "process_s": round(wall, 1),
                 "peak_rss_mb": round(child["peak_rss_mb"]),
                 "worker_peak_rss_mb": round(child["worker_peak_rss_mb"]), "by_rule": child["by_rule"]}]
+    for method in (["splink"] if splink else []) + ["fuzzy_rules"]:
+        ids, stats = _reference(method, records_path, work)
+        results.append({"data": label, "method": method.replace("_", " "),
+                        **pair_metrics(t, ids.loc[records["record_id"]].to_numpy()),
+                        "seconds": round(stats["wall_s"], 1), "peak_rss_mb": round(stats["peak_rss_mb"])})
     for name, ids in baselines(records).items():
-        results.append({"data": label, "method": name, **pair_metrics(t, ids)})
+        if name == "ICE root":
+            results.append({"data": label, "method": name, **pair_metrics(t, ids)})
     for r in results:
         r["records"] = len(records)
     return results
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    head = (f"{'data':<28} {'method':<10} {'records':>9} {'P':>7} {'R':>7} {'F1':>7} "
+    head = (f"{'data':<28} {'method':<12} {'records':>9} {'P':>7} {'R':>7} {'F1':>7} "
             f"{'time s':>7} {'RSS MB':>7}")
     print(head)
     print("-" * len(head))
     rows = sorted(rows, key=lambda r: r["data"])
     for r in rows:
-        print(f"{r['data']:<28} {r['method']:<10} {r.get('records', ''):>9} {r['precision']:>7.4f} "
+        print(f"{r['data']:<28} {r['method']:<12} {r.get('records', ''):>9} {r['precision']:>7.4f} "
               f"{r['recall']:>7.4f} {r['f1']:>7.4f} {r.get('seconds', ''):>7} {r.get('peak_rss_mb', ''):>7}")
 
 
@@ -261,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--generator-scale",
                     help="seed recouvra.standins.generator at this scale (S, M, L) and export")
+    ap.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3), help="FEBRL person data sets")
+    ap.add_argument("--persons", type=int, help="N records of bench/dedupe_data.py's persons and companies")
+    ap.add_argument("--no-splink", action="store_true", help="leave splink out")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
     rows: list[dict[str, Any]] = []
@@ -268,7 +312,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.input:
         if not args.truth:
             ap.error("--input needs --truth")
-        rows += run(args.input, args.truth, args.input.name)
+        rows += run(args.input, args.truth, args.input.name, splink=not args.no_splink)
+    for number in args.febrl or []:
+        from dedupe_data import febrl
+
+        records, truth = febrl(number)
+        rp, tp = work / f"febrl{number}.csv", work / f"febrl{number}_truth.csv"
+        records.to_csv(rp, sep=";", index=False)
+        truth.to_csv(tp, sep=";", index=False)
+        rows += run(rp, tp, f"FEBRL{number}", splink=not args.no_splink)
+    if args.persons:
+        from dedupe_data import persons_and_companies
+
+        records, truth = persons_and_companies(args.persons, args.seed)
+        rp, tp = work / "persons.csv", work / "persons_truth.csv"
+        records.to_csv(rp, sep=";", index=False)
+        truth.to_csv(tp, sep=";", index=False)
+        rows += run(rp, tp, f"persons+companies {len(records):,}", splink=not args.no_splink)
     if args.synthetic:
         t = time.perf_counter()
         records, truth = synthetic_records(args.synthetic, args.seed)
@@ -276,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         records.to_csv(rp, sep=";", index=False)
         truth.to_csv(tp, sep=";", index=False)
         print(f"built {len(records):,} synthetic records in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-        rows += run(rp, tp, f"synthetic {len(records):,}")
+        rows += run(rp, tp, f"synthetic {len(records):,}", splink=not args.no_splink)
     if args.generator_scale:
         from recouvra.config import load_settings
         from recouvra.standins.generator import seed_source
@@ -287,9 +347,9 @@ def main(argv: list[str] | None = None) -> int:
                     truth_dir=work / "truth", progress=False)
         rp, tp = work / "gen.csv", work / "gen_truth.csv"
         export_dedupe_sample(url, work / "truth", rp, tp)
-        rows += run(rp, tp, f"generator {args.generator_scale}")
+        rows += run(rp, tp, f"generator {args.generator_scale}", splink=not args.no_splink)
     if not rows:
-        ap.error("give --input/--truth, --synthetic N or --generator-scale S|M|L")
+        ap.error("give --input/--truth, --febrl, --persons N, --synthetic N or --generator-scale S|M|L")
     print_table(rows)
     for r in rows:
         if r["method"] == "recouvra":

@@ -101,9 +101,10 @@ def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
 def _cmd_dedupe(args: argparse.Namespace) -> int:
     from recouvra.matching import dedupe_file
 
+    explain = Path(args.explain) if args.explain else None
+    model = explain.with_name(explain.stem + ".model" + (explain.suffix or ".csv")) if explain else None
     report = dedupe_file(
-        Path(args.input), Path(args.output),
-        evidence_path=Path(args.evidence) if args.evidence else None, progress=not args.quiet,
+        Path(args.input), Path(args.output), evidence_path=explain, progress=not args.quiet, model_path=model,
     )
     print(json.dumps(report.as_dict(), indent=2), file=sys.stderr)
     return 0
@@ -181,7 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--input", required=True, help="records, .csv (';') or .parquet")
     d.add_argument("--output", required=True, help="record_id;entity_id, .csv or .parquet")
-    d.add_argument("--evidence", help="also write the evidence of every merge (pairs, rule, score, fields)")
+    d.add_argument(
+        "--explain", "--evidence", dest="explain", metavar="FILE",
+        help="also write the evidence of every link (pair, rule, log2-odds, each field's comparison level "
+        "and weight) to FILE, and the trained model (m, u, weight per field and level) to FILE.model",
+    )
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     d.set_defaults(handler=_cmd_dedupe)
 

@@ -85,11 +85,11 @@ def read_inputs(lake: Path, on: dt.date, title_limit_years: int) -> tuple[pd.Dat
 
 
 def _score01(rule: str, raw: float, accept: float) -> float:
-    """Evidence score in [0, 1]: strong-key rules are certain; a fuzzy score is scaled so that the
-    acceptance threshold maps to 0.5 and twice the threshold (or more) to 1."""
+    """Evidence score in [0, 1]: strong-key rules are certain; a probabilistic link's score is its log2-odds
+    (``accept`` or more), given as the probability that the two records are one debtor."""
     if not rule.lower().startswith("fuzzy"):
         return STRONG_RULES_SCORE
-    return round(max(0.0, min(1.0, raw / (2 * accept))), 4)
+    return round(1.0 / (1.0 + float(2.0 ** -max(raw, -60.0))), 4)
 
 
 def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd.DataFrame,

@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from recouvra.errors import RecouvraError
+from recouvra.fellegi_sunter import FieldSpec
 from recouvra.normalize import (
     _map_unique,
     canonical_city,
     city_series,
     email_series,
+    fold,
     ice_series,
     normalize_address,
     normalize_cin,
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
 
     import numpy as np
     import pandas as pd
+
+    from recouvra.fellegi_sunter import FSModel
 
 __all__ = [
     "COLUMNS",
@@ -90,22 +94,30 @@ class DedupeInputError(RecouvraError):
 class MatchConfig:
     """Thresholds of the matcher. Defaults were set for precision >= 0.99 (see the docs)."""
 
-    accept_score: float = 7.0  # fuzzy pairs at or above this score are merged
-    min_name_similarity: float = 80.0  # when both names are written in the same script
-    no_name_score: float = 10.5  # pairs without comparable names need this much other evidence
-    contact_route_name_similarity: float = 55.0  # names this close suffice when contacts all agree
+    # a candidate pair links when its score reaches this: the Fellegi-Sunter match weight (log2) plus
+    # the prior log2-odds that two records of the file are one debtor; 3 = odds of 8 to 1
+    accept_score: float = 3.0
+    # the prior of the score: the chance that two random records match (it falls as the file grows, so
+    # the bar rises with the file's size), or the share of matches among candidate pairs (the same at
+    # any size; with accept_score 12 it found more at 1M records but lost precision, see benchmarks.md)
+    prior_among_candidates: bool = False
+    no_name_margin: float = 4.0  # names not comparable (two scripts): this much more evidence needed
+    random_pairs: int = 300_000  # random record pairs behind the u probabilities
     cluster_name_similarity: float = 70.0  # representative names of two clusters joined by a fuzzy edge
+    cluster_name_margin: float = 12.0  # ... unless the edge's score exceeds the threshold by this
     # RC, CIN and affiliation merges need names at least this close (token-set ratio): RC numbers are
     # only unique per court and typed by hand, a CIN may be the manager's rather than the debtor's.
     strong_name_floor: float = 70.0
     rc_name_floor: float = 85.0  # same, for RC + court, on the ratio / token-sort similarity
-    rep_veto_below: float = 50.0  # legal representatives this different (same script) veto a fuzzy merge
+    company_name_level: int = 3  # name level companies need without an identifier: 3 = close (>= 88)
+    rep_veto_below: float = 50.0  # managers this different (same script) veto a link of companies
     max_key_group: int = 50  # a strong key shared by more records is a placeholder: ignored
     # A company re-registered after a move gets a new RC number (often at another court), so two RC
     # keys that differ are weak evidence; set True to make them a hard veto like ICE roots and CINs.
     veto_on_rc: bool = False
     window: int = 6  # sorted-neighbourhood window inside a block
     contact_window: int = 12  # window for phone and e-mail blocks (shared by few records)
+    neighbour_window: int = 3  # sorted neighbourhood over id numbers and names without spaces
 
 
 @dataclass
@@ -135,6 +147,7 @@ class Resolution:
     evidence: pd.DataFrame  # left_record_id, right_record_id, rule, score, matched_fields
     vetoed: int
     ignored_keys: dict[str, int]
+    model: FSModel | None = None  # the Fellegi-Sunter model trained on this file
 
     def by_rule(self) -> dict[str, int]:
         counts = self.evidence["rule"].value_counts()
@@ -245,6 +258,10 @@ def _first_token(key: str) -> str | None:
     return key.split(" ")[0] or None
 
 
+def _last_token(key: str) -> str | None:
+    return key.split(" ")[-1] or None
+
+
 def _longest_token(key: str) -> str | None:
     return max(key.split(" "), key=len) or None
 
@@ -282,9 +299,23 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out = out.join(city_series(df["city"]))
     out = out.join(phone_series(df["phone"]))
     out["email"] = email_series(df["email"])
+    out["name_flat"] = out["name_clean"].str.replace(" ", "", regex=False)
+    # the words of four letters or more: a mistyped designation ("St", "Set", "Se") or an initial
+    # falls out, the name itself stays
+    short_words = out["name_clean"].str.replace(r"\b\w{1,3}\b", " ", regex=True)
+    out["name_core"] = short_words.str.split().str.join(" ")
+    # the first word cut to its initial: "h skalli" = "hicham skalli"
+    out["name_initial"] = out["name_clean"].str.replace(r"^(\w)\w*(?= )", r"\1", regex=True)
+    # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
+    raw_city = _map_unique(df["city"], fold).str.strip()
+    out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
+    # any personal id number, valid CIN or not (a foreign id, a number with a typo): compared, never
+    # a veto; only a valid CIN is the strong key ``cin``
+    pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+    out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
     out["rep_script"] = _map_unique(out["rep"], _script_of)
-    for col in ("name_clean", "name_key", "address", "rep"):
+    for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "address", "rep"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
     # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
@@ -335,15 +366,36 @@ def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> 
     return np.sort(pairs, axis=1)
 
 
-def _combine(*parts: pd.Series) -> np.ndarray:
-    """Codes of a compound key; missing when any part is missing."""
+def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
+    """Pairs of records within ``window`` positions once sorted by ``values`` (missing left out)."""
+    import numpy as np
 
-    ok = parts[0].notna()
-    joined = parts[0].astype("str")
+    present = values.notna().to_numpy()
+    idx = np.flatnonzero(present)
+    if len(idx) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    order = np.argsort(values.to_numpy()[idx].astype(str), kind="stable")
+    idx = idx[order]
+    chunks = [np.stack([idx[:-step], idx[step:]], axis=1) for step in range(1, min(window, len(idx)))]
+    if not chunks:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.sort(np.concatenate(chunks), axis=1)
+
+
+def _combine(*parts: pd.Series) -> np.ndarray:
+    """Codes of a compound key; missing when any part is missing (integer arithmetic, no strings)."""
+    import numpy as np
+
+    codes = _codes(parts[0]).astype(np.int64)
     for p in parts[1:]:
-        ok &= p.notna()
-        joined = joined + "\x1f" + p.astype("str")
-    return _codes(joined.where(ok, None))
+        other = _codes(p).astype(np.int64)
+        ok = (codes >= 0) & (other >= 0)
+        packed = np.where(ok, codes * (int(other.max(initial=0)) + 1) + other, -1)
+        codes = np.full(len(packed), -1, dtype=np.int64)
+        if ok.any():
+            _, inverse = np.unique(packed[ok], return_inverse=True)
+            codes[ok] = inverse.ravel()
+    return codes
 
 
 def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
@@ -356,27 +408,36 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     first_token = _map_unique(features["name_key"].fillna(""), _first_token)
     longest = _map_unique(features["name_clean"].fillna(""), _longest_token)
     addr_head = features["address"].str.slice(0, 14)
+    last_token = _map_unique(features["name_clean"].fillna(""), _last_token)
     blocks: list[tuple[np.ndarray, int]] = [
         (_codes(features["phone"]), config.contact_window),
         (_codes(features["email"]), config.contact_window),
         (_codes(features["name_key"]), config.window),
-        (_combine(first_token, features["city"]), config.window),
-        (_combine(longest, features["city"]), config.window),
-        (_combine(features["rep"], features["city"]), config.window),
+        (_combine(first_token, features["locality"]), config.window),
+        (_combine(longest, features["locality"]), config.window),
+        (_combine(features["rep"], features["locality"]), config.window),
         (_combine(longest, features["rep"]), config.window),  # moved to another city
-        (_combine(addr_head, features["city"]), config.window),
+        (_combine(addr_head, features["locality"]), config.window),
+        (_codes(features["id_number"]), config.contact_window),  # any id number, valid or not
+        (_combine(longest, addr_head), config.window),  # the same street, the locality mistyped
+        (_combine(last_token, features["locality"]), config.window),  # a typo in the given name
     ]
     pairs = [_window_pairs(key, name_order, w) for key, w in blocks]
+    # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
+    # ending (or the second word) is misspelt
+    pairs += [_neighbour_pairs(features["id_number"], config.neighbour_window),
+              _neighbour_pairs(features["name_flat"], config.neighbour_window)]
     allp = np.concatenate(pairs) if pairs else np.empty((0, 2), dtype=np.int64)
     if len(allp) == 0:
         return allp
-    packed = np.unique(allp[:, 0].astype(np.int64) * (len(features) + 1) + allp[:, 1])
+    packed = np.sort(allp[:, 0].astype(np.int64) * (len(features) + 1) + allp[:, 1])
+    packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
     out = np.stack([packed // (len(features) + 1), packed % (len(features) + 1)], axis=1)
     return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
 
 
 def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., float]]) -> np.ndarray:
-    """Best of rapidfuzz scorers over aligned object arrays, -1 where either side is missing.
+    """Best of rapidfuzz scorers (0-100) over aligned object arrays, -1 where either side is missing.
 
     ``process.cpdist`` scores the aligned pairs in C++ on every core: no Python loop per pair.
     """
@@ -390,7 +451,9 @@ def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., 
         left, right = list(a[present]), list(b[present])
         best = np.zeros(int(present.sum()))
         for scorer in scorers:
-            best = np.maximum(best, process.cpdist(left, right, scorer=scorer, workers=-1))
+            # rapidfuzz's own scorers run in C++; its distance module scores 0-1, fuzz 0-100
+            scale = 100.0 if getattr(scorer, "__module__", "").startswith("rapidfuzz.distance") else 1.0
+            best = np.maximum(best, scale * process.cpdist(left, right, scorer=scorer, workers=-1))
         out[present] = best
     return out
 
@@ -402,117 +465,291 @@ def _name_similarity(a: str, b: str) -> float:
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
 
 
+# --------------------------------------------------------------------------- comparison levels
+
+# Priors of the Fellegi-Sunter model (recouvra.fellegi_sunter): per level, how often the records of one
+# entity (m) and of two entities (u) fall there. They only steer small files; on a file of a few
+# thousand records or more the data's own estimates (EM for m, random pairs for u) dominate.
+FS_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", ("differ", "weak", "partial", "close", "same_key", "exact"),
+              (0.02, 0.05, 0.08, 0.15, 0.2, 0.5), (0.9, 0.09, 0.008, 0.0015, 0.0004, 0.0001)),
+    FieldSpec("address", ("differ", "weak", "similar", "close", "exact"),
+              (0.2, 0.05, 0.1, 0.15, 0.5), (0.95, 0.04, 0.008, 0.0015, 0.0005)),
+    FieldSpec("locality", ("differ", "similar", "exact"), (0.15, 0.05, 0.8), (0.9, 0.02, 0.08)),
+    FieldSpec("phone", ("differ", "exact"), (0.25, 0.75), (0.99995, 0.00005)),
+    FieldSpec("email", ("differ", "exact"), (0.4, 0.6), (0.9999, 0.0001)),
+    FieldSpec("legal_rep", ("differ", "similar", "close", "exact"), (0.05, 0.05, 0.2, 0.7),
+              (0.98, 0.015, 0.004, 0.001)),
+    FieldSpec("legal_form", ("differ", "exact"), (0.05, 0.95), (0.6, 0.4)),
+    FieldSpec("id_number", ("differ", "one_edit", "exact"), (0.1, 0.1, 0.8), (0.99989, 0.0001, 0.00001)),
+    FieldSpec("ice", ("differ", "exact"), (0.1, 0.9), (0.99999, 0.00001)),
+    FieldSpec("rc", ("differ", "exact"), (0.3, 0.7), (0.9999, 0.0001)),
+    FieldSpec("affiliation_no", ("differ", "exact"), (0.5, 0.5), (0.99999, 0.00001)),
+)
+_FS_EXACT = {"name": 5, "phone": 1, "email": 1, "legal_rep": 3}  # exact levels with frequency adjustment
+_MOVE_FIELDS = ("address", "locality", "phone", "rc")  # what a debtor who moves changes together
+_TF_COLUMN = {"name": "name_clean", "phone": "phone", "email": "email", "legal_rep": "rep"}
+
+
 @dataclass
-class _Scored:
+class _Compared:
+    """Comparison levels of aligned pairs, and the similarities behind them (for the evidence)."""
+
     pairs: np.ndarray
-    score: np.ndarray
-    name_sim: np.ndarray
-    addr_sim: np.ndarray
-    rep_sim: np.ndarray
+    levels: dict[str, np.ndarray]
+    sims: dict[str, np.ndarray]
     same: dict[str, np.ndarray]
     differ: dict[str, np.ndarray]
 
 
-def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig) -> _Scored:
-    """Agreement score of each candidate pair (higher = more likely one entity)."""
+class _Column:
+    """A column factorised once: integer codes (-1 = missing) and its distinct values."""
+
+    def __init__(self, values: pd.Series):
+        import numpy as np
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.codes = codes.astype(np.int64)
+        self.uniques = np.asarray(uniques, dtype=object)
+
+
+def _pair_similarity(
+    col: _Column, i: np.ndarray, j: np.ndarray, scorers: Sequence[Callable[..., float]],
+    todo: np.ndarray | None = None, *, distance: bool = False,
+) -> np.ndarray:
+    """Best of rapidfuzz scorers (0-100) per pair: -1 where a side is missing, 100 for equal values.
+
+    Each distinct pair of distinct values is scored once (``process.cpdist``, C++, every core): the
+    same two spellings met in many pairs cost one comparison. ``todo`` limits the work to some pairs
+    (the others get -1); ``distance`` returns the smallest raw distance instead (0 when equal)."""
+    import numpy as np
+    from rapidfuzz import process
+
+    ci, cj = col.codes[i], col.codes[j]
+    both = (ci >= 0) & (cj >= 0)
+    out = np.full(len(i), -1.0)
+    equal = both & (ci == cj)
+    out[equal] = 0.0 if distance else 100.0
+    work = both & ~equal if todo is None else both & ~equal & todo
+    if work.any():
+        lo, hi = np.minimum(ci[work], cj[work]), np.maximum(ci[work], cj[work])
+        key = lo * (len(col.uniques) + 1) + hi
+        uniq, inverse = np.unique(key, return_inverse=True)
+        left = list(col.uniques[uniq // (len(col.uniques) + 1)])
+        right = list(col.uniques[uniq % (len(col.uniques) + 1)])
+        best = np.full(len(uniq), np.inf if distance else 0.0)
+        for scorer in scorers:
+            # rapidfuzz's distance module scores 0-1, fuzz 0-100
+            scale = 100.0 if not distance and scorer.__module__.startswith("rapidfuzz.distance") else 1.0
+            got = scale * process.cpdist(left, right, scorer=scorer, workers=-1)
+            best = np.minimum(best, got) if distance else np.maximum(best, got)
+        out[work] = best[inverse.ravel()]
+    return out
+
+
+def _columns(features: pd.DataFrame) -> dict[str, _Column]:
+    cols = ("name_clean", "name_flat", "name_key", "name_core", "name_initial", "address", "rep", "locality",
+            "id_number", "phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
+    return {c: _Column(features[c]) for c in cols}
+
+
+def compare_pairs(
+    features: pd.DataFrame, pairs: np.ndarray, columns: dict[str, _Column] | None = None
+) -> _Compared:
+    """Comparison level of every field for each pair (``-1`` = a side is missing, 0 = disagree)."""
     import numpy as np
     from rapidfuzz import fuzz
+    from rapidfuzz.distance import OSA, JaroWinkler
 
+    cols = columns or _columns(features)
     i, j = pairs[:, 0], pairs[:, 1]
-    obj = {c: features[c].astype("object").where(features[c].notna(), None).to_numpy() for c in (
-        "name_clean", "address", "rep")}
-    # ordered ratio catches a typo in a glued word ("elwafa transport" / "wafa transprt"), token-sort
-    # ratio swapped words; the best of both
-    name_sim = _similarities(obj["name_clean"][i], obj["name_clean"][j], (fuzz.ratio, fuzz.token_sort_ratio))
-    addr_sim = _similarities(obj["address"][i], obj["address"][j], (fuzz.token_sort_ratio,))
-    rep_sim = _similarities(obj["rep"][i], obj["rep"][j], (fuzz.token_sort_ratio,))
+    scripts = features["name_script"].to_numpy()
+    latin = np.isin(scripts, ("latin", "mixed"))
+    same_script = (latin[i] & latin[j]) | ((scripts[i] == "arabic") & (scripts[j] == "arabic"))
+    levels: dict[str, np.ndarray] = {}
+    sims: dict[str, np.ndarray] = {}
+
+    def codes_of(col: str) -> tuple[np.ndarray, np.ndarray]:
+        c = cols[col].codes
+        both = (c[i] >= 0) & (c[j] >= 0)
+        return both, both & (c[i] == c[j])
+
+    # names: a typo (ratio), swapped given and family names (token sort), joined names (no spaces),
+    # a missing middle name or an initial (token set); transliteration variants are folded beforehand
+    both_name, name_exact = codes_of("name_clean")
+    _, key_equal = codes_of("name_key")
+    name_close = _pair_similarity(cols["name_clean"], i, j, (fuzz.ratio, fuzz.token_sort_ratio))
+    flat = _pair_similarity(cols["name_flat"], i, j, (fuzz.ratio,), name_close < 95)
+    name_close = np.maximum(name_close, flat)
+    _, core_equal = codes_of("name_core")
+    name_close = np.where(core_equal, np.maximum(name_close, 88.0), name_close)
+    name_set = _pair_similarity(
+        cols["name_clean"], i, j, (fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88
+    )
+    _, initial_equal = codes_of("name_initial")
+    lv = np.select(
+        [~(both_name & same_script), name_exact, key_equal | (name_close >= 95), name_close >= 88,
+         (name_set >= 90) | initial_equal, name_close >= 70],
+        [-1, 5, 4, 3, 2, 1], 0)
+    levels["name"] = lv
+    sims["name"] = name_close
+    addr = _pair_similarity(cols["address"], i, j, (fuzz.token_sort_ratio,))
+    both_addr, addr_exact = codes_of("address")
+    levels["address"] = np.select([~both_addr, addr_exact, addr >= 92, addr >= 80, addr >= 60],
+                                  [-1, 4, 3, 2, 1], 0)
+    sims["address"] = addr
+    loc = _pair_similarity(cols["locality"], i, j, (fuzz.ratio,))
+    both_loc, loc_exact = codes_of("locality")
+    levels["locality"] = np.select([~both_loc, loc_exact, loc >= 85], [-1, 2, 1], 0)
     same: dict[str, np.ndarray] = {}
     differ: dict[str, np.ndarray] = {}
-    for col in ("phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff"):
-        c = _codes(features[col])
-        both = (c[i] >= 0) & (c[j] >= 0)
-        same[col] = both & (c[i] == c[j])
-        differ[col] = both & (c[i] != c[j])
-    if _COMPATIBLE_FORMS and len(pairs):
-        forms = features["legal_form"].astype("object").to_numpy()
-        pairs_forms = zip(forms[i], forms[j], strict=True)
-        compatible = np.array([frozenset({x, y}) in _COMPATIBLE_FORMS for x, y in pairs_forms], dtype=bool)
-        differ["legal_form"] &= ~compatible
-    name_codes = _codes(features["name_clean"])
-    name_exact = (name_codes[i] >= 0) & (name_codes[i] == name_codes[j])
+    for col in ("phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice"):
+        both, eq = codes_of(col)
+        same[col] = eq
+        differ[col] = both & ~eq
+    for fname, col in (("phone", "phone"), ("email", "email"), ("legal_form", "legal_form"),
+                       ("ice", "ice"), ("rc", "rc_key"), ("affiliation_no", "aff")):
+        levels[fname] = np.select([same[col], differ[col]], [1, 0], -1)
+    rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
+    both_rep, rep_exact = codes_of("rep")
+    reps = features["rep_script"].to_numpy()
+    rep_comparable = both_rep & (reps[i] == reps[j])
+    levels["legal_rep"] = np.select([~rep_comparable, rep_exact, rep >= 92, rep >= 80], [-1, 3, 2, 1], 0)
+    sims["legal_rep"] = rep
+    # OSA: a swap of two neighbouring digits counts as one edit
+    id_dist = _pair_similarity(cols["id_number"], i, j, (OSA.distance,), distance=True)
+    both_id, id_exact = codes_of("id_number")
+    levels["id_number"] = np.select([~both_id, id_exact, (id_dist >= 0) & (id_dist <= 1)], [-1, 2, 1], 0)
+    levels = {k: v.astype(np.int8) for k, v in levels.items()}
+    return _Compared(pairs, levels, sims, same, differ)
 
-    def common(col: str) -> np.ndarray:
-        """Records sharing the value of the pair's more common side."""
-        f = features[f"{col}_freq"].to_numpy()
-        return cast("np.ndarray", np.maximum(f[i], f[j]))
 
-    name_tf = np.select([common("name_clean") <= 8, common("name_clean") <= 50], [1.0, 0.6], 0.3)
-    score = np.zeros(len(pairs))
-    has_name = name_sim >= 0
-    score += np.select(
-        [name_exact, name_sim >= 92, name_sim >= 85, name_sim >= 75, name_sim >= 60, has_name],
-        [6.0 * name_tf, 4.5 * name_tf, 3.0 * name_tf, 1.0, -2.0, -6.0],
-        0.0,
-    )
-    # contacts change (a new phone, a generic mailbox) more often than they are shared by strangers;
-    # one shared by many records (an accountant's) proves little
-    for col, rare, shared in (("phone", 5.0, 2.0), ("email", 4.0, 1.5)):
-        agree = np.where(common(col) <= 4, rare, shared)
-        score += np.where(same[col], agree, np.where(differ[col], -0.5, 0.0))
-    has_addr = addr_sim >= 0
-    score += np.select(
-        [addr_sim >= 95, addr_sim >= 85, addr_sim >= 70, has_addr & (addr_sim < 50)],
-        [3.5, 2.5, 1.0, -1.0],
-        0.0,
-    )
-    # debtors move (another address, city, court, RC number): disagreement there costs little
-    score += np.where(same["city"], 0.5, np.where(differ["city"], -1.5, 0.0))
-    has_rep = rep_sim >= 0
-    # the same manager behind the same rare name is near proof; behind a merely similar or a common
-    # trade name it is proof only if the manager's name is itself rare
-    rep_tf = np.where(
-        (name_sim >= 92) & (common("name_clean") <= 8),
-        5.0,
-        np.select([common("rep") <= 8, common("rep") <= 50], [5.0, 3.0], 1.5),
-    )
-    score += np.select([rep_sim >= 92, rep_sim >= 80, has_rep & (rep_sim < 60)], [rep_tf, 2.5, -3.0], 0.0)
-    score += np.where(same["legal_form"], 0.5, np.where(differ["legal_form"], -4.5, 0.0))
-    score += np.where(differ["rc_key"], -0.5, 0.0)
-    return _Scored(pairs, score, name_sim, addr_sim, rep_sim, same, differ)
+def _random_pairs(n: int, count: int, seed: int = 1) -> np.ndarray:
+    """Pairs of distinct records drawn at random (all pairs for a small file), i < j."""
+    import numpy as np
+
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    if n * (n - 1) // 2 <= count:
+        i, j = np.triu_indices(n, k=1)
+        return np.stack([i, j], axis=1).astype(np.int64)
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, size=count)
+    b = rng.integers(0, n - 1, size=count)
+    b = np.where(b >= a, b + 1, b)
+    return np.sort(np.stack([a, b], axis=1), axis=1)
+
+
+def _sessions(c: _Compared) -> dict[str, tuple[np.ndarray, frozenset[str]]]:
+    """Training sessions of the model's EM, as splink's blocking rules: pairs agreeing on a name, an
+    id number, a phone, an e-mail, an address; the fields a session selects on are not trained in it."""
+    lv = c.levels
+    return {
+        "name": (lv["name"] == 5, frozenset({"name"})),
+        "id_number": (lv["id_number"] == 2, frozenset({"id_number"})),
+        "phone": (lv["phone"] == 1, frozenset({"phone"})),
+        "email": (lv["email"] == 1, frozenset({"email"})),
+        "address": (lv["address"] >= 3, frozenset({"address", "locality"})),
+    }
+
+
+@dataclass
+class _Scored:
+    pairs: np.ndarray
+    score: np.ndarray  # log2-odds that the pair is one entity (prior of the candidate set included)
+    weights: dict[str, np.ndarray]  # per-field match weight
+    compared: _Compared
+    evidence: np.ndarray  # the fields' weights alone (score without the prior)
+
+
+def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
+                model: FSModel | None = None) -> tuple[_Scored, FSModel]:
+    """Match weight of each candidate pair under a Fellegi-Sunter model trained on this very file
+    (u from random pairs, m by EM on the candidates), unless a trained ``model`` is given."""
+    import numpy as np
+
+    from recouvra.fellegi_sunter import fit
+
+    columns = _columns(features)
+    compared = compare_pairs(features, pairs, columns)
+    if model is None:
+        rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs), columns)
+        n = len(features)
+        model = fit(compared.levels, rnd.levels, FS_FIELDS, sessions=_sessions(compared),
+                    all_pairs=n * (n - 1) // 2)
+    n = max(len(features), 1)
+    i, j = pairs[:, 0], pairs[:, 1]
+    weights: dict[str, np.ndarray] = {}
+    total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
+    for spec in FS_FIELDS:
+        tf_u = None
+        if spec.name in _FS_EXACT:
+            f = features[f"{_TF_COLUMN[spec.name]}_freq"].to_numpy()
+            common = np.maximum(f[i], f[j])
+            # a value only the pair holds says nothing about frequency; from three records on it does
+            tf_u = np.where(common >= 3, common / n, 0.0)
+        w = model.field_weights(spec.name, compared.levels[spec.name], tf_u, _FS_EXACT.get(spec.name))
+        weights[spec.name] = w
+        total = total + w
+    # a debtor who moves changes address, city, phone and RC number at once: their disagreements are
+    # one event, not four independent pieces of evidence, so only the strongest of them counts
+    if len(pairs):
+        negatives = np.stack([np.minimum(weights[f], 0.0) for f in _MOVE_FIELDS])
+        total = total - negatives.sum(axis=0) + negatives.min(axis=0)
+    prior = model.prior_weight(config.prior_among_candidates)
+    return _Scored(pairs, total, weights, compared, total - prior), model
 
 
 def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
-    """Which scored pairs pass: score, name gate, and no conflicting strong identifier."""
-    import numpy as np
+    """Which scored pairs pass: match weight at or above the threshold, and no identifier conflict."""
 
-    scripts = features["name_script"].to_numpy()
     i, j = s.pairs[:, 0], s.pairs[:, 1]
-    latin = np.isin(scripts, ("latin", "mixed"))
-    same_script = (latin[i] & latin[j]) | ((scripts[i] == "arabic") & (scripts[j] == "arabic"))
-    comparable = same_script & (s.name_sim >= 0)
-    ok = np.where(
-        comparable,
-        (s.score >= config.accept_score) & (s.name_sim >= config.min_name_similarity),
-        s.score >= config.no_name_score,
-    )
-    # contacts route: a name mangled beyond the gate ("et splomberie proso") still joins its twin
-    # when a rare e-mail and two more of phone, address and manager agree
-    f = {c: features[f"{c}_freq"].to_numpy() for c in ("phone", "email")}
-    rare_email = s.same["email"] & (np.maximum(f["email"][i], f["email"][j]) <= 4)
-    rare_phone = s.same["phone"] & (np.maximum(f["phone"][i], f["phone"][j]) <= 4)
-    others = rare_phone.astype(int) + (s.addr_sim >= 85).astype(int) + (s.rep_sim >= 92).astype(int)
-    ok |= rare_email & (others >= 2) & (s.name_sim >= config.contact_route_name_similarity)
+    c = s.compared
+    ok = s.score >= config.accept_score
+    # names written in two scripts cannot be compared: such a pair needs more of the other evidence
+    name_missing = c.levels["name"] < 0
+    ok &= ~name_missing | (s.score >= config.accept_score + config.no_name_margin)
     # a company rarely changes legal form: SA against SARL under one name is a sister company
-    veto = s.differ["ice_root"] | s.differ["cin"] | s.differ["legal_form"]
-    reps = features["rep_script"].to_numpy()
-    veto |= (s.rep_sim >= 0) & (s.rep_sim < config.rep_veto_below) & (reps[i] == reps[j])
+    veto = c.differ["ice_root"] | c.differ["cin"] | c.differ["legal_form"]
     # a CIN marks a natural person: it cannot be the same debtor as a company, cooperative or association
     cin = features["cin"].notna().to_numpy()
     legal_person = features["legal_form"].isin(_LEGAL_PERSON_FORMS).to_numpy()
     veto |= (cin[i] & legal_person[j]) | (cin[j] & legal_person[i])
+    # A company is its name and its registration: sister companies share premises, phone and manager
+    # (and often the first word of their name), so between legal persons a link that no identifier
+    # (ICE, RC, affiliation, id number) supports needs names that are close, not merely overlapping,
+    # and managers who do not differ; names in two scripts need the same e-mail. Persons keep no such
+    # gate: a given name may be missing or changed while the id number and address agree.
+    # a record with a legal representative is a company's, whatever its legal-form column says
+    company = legal_person | features["rep"].notna().to_numpy()
+    legal = company[i] | company[j]
+    id_agree = c.same["ice"] | c.same["rc_key"] | c.same["aff"] | (c.levels["id_number"] == 2)
+    names_apart = (c.levels["name"] >= 0) & (c.levels["name"] < config.company_name_level)
+    reps_apart = (c.levels["legal_rep"] >= 0) & (c.sims["legal_rep"] < config.rep_veto_below)
+    scripts_apart = (c.levels["name"] < 0) & ~c.same["email"]
+    # a trade name and the mailbox made from it are shared by namesakes: a company also needs its
+    # premises, its phone or its manager to agree
+    support = (c.levels["address"] >= 3) | c.same["phone"] | (c.levels["legal_rep"] >= 2)
+    veto |= legal & ~id_agree & (names_apart | reps_apart | scripts_apart | ~support)
     if config.veto_on_rc:
-        veto |= s.differ["rc_key"]
+        veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
+
+
+def _fields_text(s: _Scored, k: int) -> str:
+    """The evidence of one link: each compared field's level and match weight."""
+    parts = []
+    for spec in FS_FIELDS:
+        lv = int(s.compared.levels[spec.name][k])
+        if lv < 0:
+            continue
+        label = spec.labels[lv]
+        sim = s.compared.sims.get(spec.name)
+        with_sim = sim is not None and sim[k] >= 0 and label != "exact"
+        shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
+        parts.append(f"{spec.name}={shown}:{s.weights[spec.name][k]:+.1f}")
+    return ",".join(parts)
 
 
 # ---------------------------------------------------------------------------------- clustering
@@ -595,23 +832,6 @@ def _strong_edges(
         yield rule, edges
 
 
-def _fields_text(s: _Scored, k: int) -> str:
-    parts = []
-    if s.name_sim[k] >= 75:
-        parts.append(f"name:{s.name_sim[k]:.0f}")
-    for col in ("phone", "email"):
-        if s.same[col][k]:
-            parts.append(col)
-    if s.addr_sim[k] >= 70:
-        parts.append(f"address:{s.addr_sim[k]:.0f}")
-    if s.rep_sim[k] >= 80:
-        parts.append(f"legal_rep:{s.rep_sim[k]:.0f}")
-    for col in ("city", "legal_form"):
-        if s.same[col][k]:
-            parts.append(col)
-    return ",".join(parts)
-
-
 def resolve(
     records: pd.DataFrame,
     config: MatchConfig | None = None,
@@ -677,11 +897,13 @@ def resolve(
     pairs = candidate_pairs(feats, config)
     # pairs the strong keys already joined need no score
     strong_root = np.fromiter((clusters.find(x) for x in range(len(recs))), dtype=np.int64, count=len(recs))
-    pairs = pairs[strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]]] if len(pairs) else pairs
     step(f"score {len(pairs):,} pairs")
-    scored = score_pairs(feats, pairs, config)
-    accept = _fuzzy_accept(scored, feats, config)
-    vetoed += int(((scored.score >= config.accept_score) & ~accept).sum()) if len(pairs) else 0
+    # the model learns from every candidate pair (those the strong keys joined are good examples of
+    # one entity's records) but only pairs still apart can link anything new
+    scored, model = score_pairs(feats, pairs, config)
+    apart = strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
+    accept = _fuzzy_accept(scored, feats, config) & apart
+    vetoed += int(((scored.score >= config.accept_score) & apart & ~accept).sum()) if len(pairs) else 0
     keep = np.flatnonzero(accept)
     # strongest evidence first, ties broken by record position: deterministic
     keep = keep[np.lexsort((pairs[keep, 1], pairs[keep, 0], -scored.score[keep]))]
@@ -691,7 +913,11 @@ def resolve(
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb:
             continue
-        if clusters.conflict(ra, rb) or not clusters.names_agree(ra, rb, config.cluster_name_similarity):
+        # a link just above the threshold must not chain two clusters whose names differ; a link with
+        # overwhelming evidence (id number, address and locality agreeing) may: a given name changed
+        weak = scored.score[k] < config.accept_score + config.cluster_name_margin
+        names_apart = weak and not clusters.names_agree(ra, rb, config.cluster_name_similarity)
+        if clusters.conflict(ra, rb) or names_apart:
             vetoed += 1
             continue
         clusters.union(ra, rb)
@@ -722,7 +948,7 @@ def resolve(
         },
         columns=list(EVIDENCE_COLUMNS),
     )
-    return Resolution(assignments, evidence, vetoed, ignored)
+    return Resolution(assignments, evidence, vetoed, ignored, model)
 
 
 # -------------------------------------------------------------------------------- survivorship
@@ -835,11 +1061,13 @@ def dedupe_file(
     evidence_path: Path | None = None,
     progress: bool = True,
     config: MatchConfig | None = None,
+    model_path: Path | None = None,
 ) -> DedupeReport:
     """Read debtor records, resolve entities, write ``record_id;entity_id`` for every input record.
 
     Output is CSV (``;``) or Parquet when ``output_path`` ends in ``.parquet``; the evidence table
-    (left_record_id, right_record_id, rule, score, matched_fields) is written when asked. Progress goes
+    (left_record_id, right_record_id, rule, score, matched_fields) and the trained model (field, level,
+    label, m, u, weight) are written when asked. Progress goes
     to stderr for inputs of 10,000 records or more.
     """
     from tqdm import tqdm
@@ -862,6 +1090,10 @@ def dedupe_file(
     _write_table(resolution.assignments, output_path)
     if evidence_path is not None:
         _write_table(resolution.evidence, Path(evidence_path))
+    if model_path is not None and resolution.model is not None:
+        import pandas as pd
+
+        _write_table(pd.DataFrame(resolution.model.as_table()), Path(model_path))
     bar.update(max(0, bar.total - bar.n))
     bar.close()
     n = len(records)
