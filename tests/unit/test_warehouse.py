@@ -448,3 +448,44 @@ def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: 
                        "share_rule, agency_shares, balance_max_deviation, balance_met, balance_draws, "
                        "decided_at FROM core.selection_run")
     assert tables(url)["core"] == EXPECTED_TABLES["core"]  # rebuilt under their own names, nothing left
+
+
+def _hold_duckdb(path: Path, seconds: float) -> tuple[object, Path]:
+    """Another process opens the DuckDB file (its lock) for ``seconds``; returns (process, ready flag)."""
+    import subprocess
+    import sys
+    import time
+
+    ready = path.with_suffix(".held")
+    code = (f"import duckdb, pathlib, time; c = duckdb.connect({str(path)!r}); "
+            f"pathlib.Path({str(ready)!r}).touch(); time.sleep({seconds}); c.close()")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    while not ready.exists() and proc.poll() is None:
+        time.sleep(0.01)
+    return proc, ready
+
+
+def test_a_duckdb_file_held_by_another_process_is_waited_for_then_opened(tmp_path: Path) -> None:
+    # Two tasks of the embedded demo's scheduler want the warehouse at once: the second waits its turn.
+    path = tmp_path / "wh.duckdb"
+    connect(f"duckdb:///{path}").__enter__().close()
+    proc, _ = _hold_duckdb(path, 1.0)
+    with connect(f"duckdb:///{path}") as wh:
+        assert wh.query("SELECT 42") == [(42,)]
+    assert proc.wait(timeout=30) == 0  # type: ignore[attr-defined]
+
+
+def test_a_duckdb_file_held_past_the_wait_fails_naming_the_file(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import recouvra.warehouse as warehouse
+
+    path = tmp_path / "wh.duckdb"
+    connect(f"duckdb:///{path}").__enter__().close()
+    proc, _ = _hold_duckdb(path, 5.0)
+    monkeypatch.setattr(warehouse, "DUCKDB_LOCK_WAIT_S", 0.0)
+    try:
+        with pytest.raises(WarehouseError, match="wh.duckdb.*lock"):
+            connect(f"duckdb:///{path}").__enter__()
+    finally:
+        proc.kill()  # type: ignore[attr-defined]
+        proc.wait()  # type: ignore[attr-defined]
