@@ -22,7 +22,7 @@ target="$(cd "$target" && pwd)"
 find "$target" -mindepth 1 -delete
 
 # Everything of the embedded default lives under TARGET_DIR: drop what a caller's environment points at.
-for var in $(compgen -e | grep -E '^(RECOUVRA__STORAGE__|AIRFLOW_CONN_|AIRFLOW__DATABASE__|AIRFLOW_HOME$)' || true); do
+for var in $(compgen -e | grep -E '^(RECOUVRA__STORAGE__|RECOUVRA_DEMO_DAGS$|RECOUVRA_SCHEDULE_END$|AIRFLOW_CONN_|AIRFLOW__DATABASE__|AIRFLOW_HOME$|STACK_AIRFLOW_HOME$)' || true); do
   unset "$var"
 done
 export RECOUVRA_DATA_DIR="$target"
@@ -34,28 +34,6 @@ logs="$target/backfill-logs"
 mkdir -p "$logs" "$AIRFLOW_HOME"
 timings=""
 
-free_ports() {  # free_ports N: the first of N consecutive ports free on 127.0.0.1
-  python - "$1" <<'PY'
-import socket
-import sys
-
-n = int(sys.argv[1])
-for base in range(21000, 60000, 7):
-    socks = []
-    try:
-        for port in range(base, base + n):
-            s = socket.socket()
-            socks.append(s)
-            s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        for s in socks:
-            s.close()
-    print(base)
-    break
-PY
-}
 export STACK_EXECUTOR=LocalExecutor STACK_REPLAY_ONLY=1
 export STACK_DB_URL="${STACK_DB_URL:-sqlite:///$AIRFLOW_HOME/airflow.db}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$STACK_DB_URL"   # for `airflow backfill create`
@@ -74,6 +52,8 @@ trap cleanup EXIT
 eval "$(recouvra sftp env)"   # AIRFLOW_CONN_SFTP_AGxx: the stack's components inherit them
 bash scripts/stack.sh start | grep -v -E "password|token|-d .\{|stop: " | sed "s/^/  /"
 
+# demo_agencies is not loaded (RECOUVRA_DEMO_DAGS unset): the agencies answer through the same call,
+# `recouvra simulate-agencies` (scripts/demo-lib.sh), at the same point of each month.
 dags=(warehouse_setup portfolio_extract debtor_master collections_reconcile assignment_monthly
       commission_monthly kpi_load payments_weekly returns_ingest)
 printf '  %-49s ' "DAGs parsed and unpaused"
