@@ -12,10 +12,11 @@
 # explicit logical instant (the fund's local time):
 #   portfolio_extract 1st 02:00 ("0 2 * * *"), then debtor_master and collections_reconcile at the same
 #   instant (they follow its assets); assignment_monthly 1st 06:00, then the agencies work the month
-#   (demo_agencies, on the placements); commission_monthly 2nd 08:00 (on the recalls), kpi_load 3rd 09:00
-#   (on the statements): asset-triggered runs take their inputs' instant, these three only their month;
-#   payments_weekly the first Monday from the 4th, 07:00; returns_ingest the last day, 23:00 (hourly),
-#   and the reconciliation its return files trigger at that instant.
+#   (demo_agencies, on the placements; not the last month, which ends with its 1st); commission_monthly
+#   2nd 08:00 (on the recalls), kpi_load 3rd 09:00 (on the statements): asset-triggered runs take
+#   their inputs' instant, these three only their month; payments_weekly the first Monday from the
+#   4th, 07:00; returns_ingest the last day, 23:00 (hourly), and the reconciliation its return files
+#   trigger at that instant.
 # RUNNER=scheduler makes run_dag drive a running stack (scripts/scheduler_run.py) instead of
 # `airflow dags test`.
 
@@ -84,7 +85,9 @@ run_month() {  # run_month INDEX FIRST_DAY LAST_INDEX [agencies]: the month's DA
   run_dag debtor_master "${month}T02:00"          # one legal entity, one debtor
   run_dag collections_reconcile "${month}T02:00"  # ledger payments matched; closes the month before
   run_dag assignment_monthly "${month}T06:00"     # recalls; select, allocate, publish the packages
-  [ "$agencies" = agencies ] && simulate_agencies "$end"  # the agencies work the month, send their returns
+  if [ "$i" -lt "$last" ] && [ "$agencies" = agencies ]; then
+    simulate_agencies "$end"                      # the agencies work the month, send their returns
+  fi
   run_dag commission_monthly "${day2}T08:00"      # last month's statements (the first month's: none)
   if [ "$i" -gt 0 ]; then
     run_dag kpi_load "${day3}T09:00"              # KPI marts and the monthly report
