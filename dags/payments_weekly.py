@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL
+from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, schedule_end
 from recouvra.airflow_adapter.readiness import check_inputs
 
 
 @dag(
     schedule="0 7 * * 1",
     start_date=START_DATE,
+    end_date=schedule_end(),
     catchup=False,
     max_active_runs=1,
     tags=["recouvra", "publication", "sftp", "payments"],

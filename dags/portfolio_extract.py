@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, get_current_context, task
 
-from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE
+from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, schedule_end
 from recouvra.airflow_adapter.assets import SOURCE_SNAPSHOTS, SOURCE_TABLES, emit
 from recouvra.lake import TABLES
 
@@ -33,6 +33,7 @@ from recouvra.lake import TABLES
 @dag(
     schedule="0 2 * * *",
     start_date=START_DATE,
+    end_date=schedule_end(),
     catchup=False,
     max_active_runs=1,
     tags=["recouvra", "portfolio", "extract"],

@@ -19,9 +19,8 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
    acknowledgement: the n-th file of a stem (a name sent again) gets `<stem>.ack.<n>.json`.
 5. `record_acks` (the warehouse writer, also after an agency's delivery failed): every
    acknowledgement and rejects file uploaded, into `core.publication_log`.
-6. `report`: counts per agency; fails the run (after every acknowledgement went out) if a file could
-   not be ingested, so that an engineer looks at it. That file stays in `inbox/` for the next run.
-   Otherwise emits `return_files` (triggers `collections_reconcile`); skipped, no event, without a file.
+6. `report`: counts per agency; fails (after every ack went out) if a file could not be ingested: it stays in
+   `inbox/`. Otherwise emits `return_files` (triggers `collections_reconcile`); no file: skipped, no event.
 
 Exactly once: after a crash between load and acknowledgement, or for two runs at once, the registry's
 acknowledgement is replayed (nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
@@ -34,11 +33,13 @@ from airflow.sdk import TriggerRule, dag, get_current_context, task
 
 from recouvra.airflow_adapter import DEFAULT_ARGS, SFTP_POOL, START_DATE, WAREHOUSE_WRITER_POOL, run_date
 from recouvra.airflow_adapter.assets import RETURN_FILES, emit
+from recouvra.airflow_adapter.runtime import schedule_end
 
 
 @dag(
     schedule="@hourly",
     start_date=START_DATE,
+    end_date=schedule_end(),
     catchup=False,
     max_active_runs=1,
     tags=["recouvra", "returns", "sftp"],
@@ -60,8 +61,7 @@ def returns_ingest() -> None:
         from recouvra.ingest import fetch_inbox as fetch
         from recouvra.ingest import spool_dir
 
-        s = settings()
-        run = get_current_context()["run_id"]
+        s, run = settings(), get_current_context()["run_id"]
         local = spool_dir(s.path(s.storage.lake_dir).parent / "inbox", agency, run)
         with sftp_client(s.agency(agency).sftp_conn_id, agency=agency) as client:
             return fetch(client, agency, local, clock=run_clock)

@@ -4,8 +4,8 @@
 Creates or migrates the warehouse schema (`staging`, `core`, `marts`, `meta`) from the versioned SQL
 files in `include/sql/warehouse/`. Idempotent: a re-run applies nothing new and changes nothing.
 
-- **Trigger**: manual, and by `make demo` before the first monthly run; run it after every release
-  that adds a migration file.
+- **Trigger**: once by itself (`@once`) when first unpaused, so a new deployment's scheduler builds the
+  schema before any month (the demo waits for it); trigger it after every release that adds a migration.
 - **Warehouse**: the `recouvra_warehouse` connection when defined (PostgreSQL in production), else
   the embedded DuckDB file of `config/recouvra.yaml`.
 - **On failure**: the log names the migration file and statement; fix it and clear the task.
@@ -20,7 +20,7 @@ from recouvra.airflow_adapter import DEFAULT_ARGS, START_DATE, WAREHOUSE_WRITER_
 
 
 @dag(
-    schedule=None,
+    schedule="@once",
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -22,7 +22,7 @@ target="$(cd "$target" && pwd)"
 find "$target" -mindepth 1 -delete
 
 # Everything of the embedded default lives under TARGET_DIR: drop what a caller's environment points at.
-for var in $(compgen -e | grep -E '^(RECOUVRA__STORAGE__|AIRFLOW_CONN_|AIRFLOW__DATABASE__|AIRFLOW_HOME$)' || true); do
+for var in $(compgen -e | grep -E '^(RECOUVRA__STORAGE__|RECOUVRA_DEMO_DAGS$|RECOUVRA_SCHEDULE_END$|AIRFLOW_CONN_|AIRFLOW__DATABASE__|AIRFLOW_HOME$|STACK_AIRFLOW_HOME$)' || true); do
   unset "$var"
 done
 export RECOUVRA_DATA_DIR="$target"
@@ -74,6 +74,8 @@ trap cleanup EXIT
 eval "$(recouvra sftp env)"   # AIRFLOW_CONN_SFTP_AGxx: the stack's components inherit them
 bash scripts/stack.sh start | grep -v -E "password|token|-d .\{|stop: " | sed "s/^/  /"
 
+# demo_agencies is not loaded (RECOUVRA_DEMO_DAGS unset): the agencies answer through the same call,
+# `recouvra simulate-agencies` (scripts/demo-lib.sh), at the same point of each month.
 dags=(warehouse_setup portfolio_extract debtor_master collections_reconcile assignment_monthly
       commission_monthly kpi_load payments_weekly returns_ingest)
 printf '  %-49s ' "DAGs parsed and unpaused"

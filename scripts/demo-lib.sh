@@ -1,16 +1,22 @@
-# The demo's DAG runs as functions, sourced by scripts/demo.sh (`make demo`) and scripts/reproduce.sh
-# (`make reproduce`): one place says which runs make a month and in which order.
+# The demo's DAG runs as functions, sourced by scripts/demo.sh (`make demo`), scripts/reproduce.sh
+# (`make reproduce`) and scripts/backfill.sh (`make backfill`): one place says which runs make a month
+# and in which order.
 # Needs: scripts/env.sh sourced, $logs (the log folder), the embedded SFTP server started.
 #
-# Every run takes an explicit logical instant (the fund's local time), so that the demo's runs and a
-# replay of the same months by Airflow's scheduler (scripts/backfill.sh: `airflow backfill create` of
-# each instant for the DAGs on a clock, a run triggered at that instant for the others) are the very
-# same runs:
+# `make demo` runs the months under Airflow's scheduler (scripts/demo.sh): it backfills the DAGs on a
+# clock and the assets start the rest. run_month below is the same month written as explicit runs, in
+# the order the assets make them happen (docs/architecture.md "Data-aware scheduling"), for the runs
+# that are asked one by one: `airflow dags test` (RUNNER=dags-test: the re-runs of `make reproduce`,
+# `make demo RUNNER=dags-test`) and the replay (RUNNER=scheduler, scripts/backfill.sh: a backfill of each
+# instant for the DAGs on a clock, a run triggered at that instant for the others). Each run takes an
+# explicit logical instant (the fund's local time):
 #   portfolio_extract 1st 02:00 ("0 2 * * *"), then debtor_master and collections_reconcile at the same
-#   instant (they follow its assets); assignment_monthly 1st 06:00; commission_monthly 2nd 08:00;
-#   kpi_load 3rd 09:00 (these three wait for assets, docs/architecture.md "Data-aware scheduling": the
-#   instants are those of their former clocks, kept so that every file and row stays as it was);
-#   payments_weekly the first Monday from the 4th, 07:00; returns_ingest the last day, 23:00 (hourly).
+#   instant (they follow its assets); assignment_monthly 1st 06:00, then the agencies work the month
+#   (demo_agencies, on the placements; not the last month, which ends with its 1st); commission_monthly
+#   2nd 08:00 (on the recalls), kpi_load 3rd 09:00 (on the statements): asset-triggered runs take
+#   their inputs' instant, these three only their month; payments_weekly the first Monday from the
+#   4th, 07:00; returns_ingest the last day, 23:00 (hourly), and the reconciliation its return files
+#   trigger at that instant.
 # RUNNER=scheduler makes run_dag drive a running stack (scripts/scheduler_run.py) instead of
 # `airflow dags test`.
 
@@ -69,25 +75,49 @@ simulate_agencies() {  # simulate_agencies LAST_DAY: the agencies work the month
     && echo "ok (files in each agency's inbox/)" || { echo FAILED; tail -n 30 "$logs/simulate_$1.log"; exit 1; }
 }
 
-run_month() {  # run_month INDEX FIRST_DAY LAST_INDEX [agencies]: the month's DAG runs in time order
+run_month() {  # run_month INDEX FIRST_DAY LAST_INDEX [agencies]: the month's DAG runs, as the assets order them
   local i="$1" month="$2" last="$3" agencies="${4:-agencies}" end
   local day2="${month:0:8}02" day3="${month:0:8}03" day4="${month:0:8}04"
+  end="$(month_end "$month")"
   echo "-- ${month:0:7}"
   [ "$i" -gt 0 ] && advance_source "$month"
   run_dag portfolio_extract "${month}T02:00"      # the fund's ledger and portfolio up to 02:00 on the 1st
   run_dag debtor_master "${month}T02:00"          # one legal entity, one debtor
-  run_dag collections_reconcile "${month}T02:00"  # ledger payments matched and attributed to dossiers
-  if [ "$i" -lt "$last" ]; then
-    run_dag assignment_monthly "${month}T06:00"   # select, allocate, publish the packages and recalls
+  run_dag collections_reconcile "${month}T02:00"  # ledger payments matched; closes the month before
+  run_dag assignment_monthly "${month}T06:00"     # recalls; select, allocate, publish the packages
+  if [ "$i" -lt "$last" ] && [ "$agencies" = agencies ]; then
+    simulate_agencies "$end"                      # the agencies work the month, send their returns
   fi
+  run_dag commission_monthly "${day2}T08:00"      # last month's statements (the first month's: none)
   if [ "$i" -gt 0 ]; then
-    run_dag commission_monthly "${day2}T08:00"    # last month's statements, integrity checked, published
     run_dag kpi_load "${day3}T09:00"              # KPI marts and the monthly report
   fi
   [ "$i" -eq "$last" ] && return 0
   run_dag payments_weekly "$(first_monday_from "$day4")T07:00"  # what the ledger received for open dossiers
-  end="$(month_end "$month")"
-  [ "$agencies" = agencies ] && simulate_agencies "$end"
   run_dag returns_ingest "${end}T23:00"           # judge, load, acknowledge
+  run_dag collections_reconcile "${end}T23:00"    # the returns' reconciliation (asset return_files)
   return 0
+}
+
+free_ports() {  # free_ports N: the first of N consecutive ports free on 127.0.0.1
+  python - "$1" <<'PY'
+import socket
+import sys
+
+n = int(sys.argv[1])
+for base in range(21000, 60000, 7):
+    socks = []
+    try:
+        for port in range(base, base + n):
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(base)
+    break
+PY
 }

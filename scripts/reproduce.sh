@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # `make reproduce`: the proof that re-runs and backfills change nothing that was right (issue 12).
-# After `make demo`: fingerprint every file in the agencies' outboxes and every mart row; re-run the
-# first two months' DAG runs one by one (the agencies are not asked to send again: their returns are
-# in); fingerprint and compare; run `make demo` again from the start; fingerprint and compare; replay
-# the whole range under Airflow's own scheduler into a fresh folder (scripts/backfill.sh: `airflow
-# backfill create` of every run on a clock, the asset-scheduled DAGs triggered at the same instants,
-# LocalExecutor) and compare its fingerprint too.
+# After `make demo` (its months under Airflow's scheduler, driven by assets): fingerprint every file in
+# the agencies' outboxes and every mart row; re-run the first two months' DAG runs one by one with
+# `airflow dags test` (the agencies are not asked to send again: their returns are in); fingerprint
+# and compare; run `make demo` again (on the same data its extractions find their dates published and
+# emit nothing, so nothing downstream runs again); fingerprint and compare; replay the whole range
+# under Airflow's own scheduler into a fresh folder (scripts/backfill.sh: `airflow backfill create` of
+# every run on a clock, the asset-scheduled DAGs triggered at the same instants, LocalExecutor) and
+# compare its fingerprint too: the explicit runs of scripts/demo-lib.sh against the demo's asset-driven
+# ones.
 # Prints the figures (files compared, rows compared, differences) and fails on any difference.
 # Usage: scripts/reproduce.sh "<the make demo command line>"   (REPRODUCE_BACKFILL=0 skips the replay)
 set -euo pipefail
@@ -15,6 +18,7 @@ demo_cmd="$1"
 logs="$AIRFLOW_HOME/reproduce-logs"
 mkdir -p "$logs"
 source scripts/demo-lib.sh
+RUNNER=dags-test   # the re-runs are asked one by one, as explicit `airflow dags test` runs
 fp="$logs/fingerprints"
 mkdir -p "$fp"
 

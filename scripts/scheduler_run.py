@@ -1,19 +1,31 @@
-"""One DAG run through the real scheduler, waited for: what `run_dag` does when the demo's months are
-replayed by Airflow's scheduler (scripts/backfill.sh) instead of `airflow dags test`.
+"""DAG runs through the real scheduler, waited for: the demo's months under Airflow's scheduler
+(scripts/demo.sh: backfills of the DAGs on a clock, the assets drive the rest) and their replay
+(scripts/backfill.sh: every run asked, one by one, `run_dag` of scripts/demo-lib.sh).
 
     python scripts/scheduler_run.py ready                    wait until every DAG is parsed; unpause them
     python scripts/scheduler_run.py backfill DAG INSTANT     `airflow backfill create` of that one instant
+                                                             (SCHEDULER_RUN_BACKFILL=api: the same backfill
+                                                             through the REST API, as the demo does)
     python scripts/scheduler_run.py trigger DAG INSTANT      a run with that logical date (asset-scheduled
                                                              and unscheduled DAGs, which no backfill takes:
                                                              the monthly DAGs wait for assets, see
                                                              docs/architecture.md "Data-aware scheduling")
+    python scripts/scheduler_run.py settle [DAG...]          wait until no run is queued or running (the
+                                                             asset-triggered runs a backfill set off, and
+                                                             theirs, have all ended); fails on a failed run
+    python scripts/scheduler_run.py report [JSON]            every run of the stack: type, DAG, month,
+                                                             wall, task time, state, the run summary's
+                                                             counts; totals (Airflow overhead per task)
 
 INSTANT is the fund's local wall time (Africa/Casablanca), as the demo writes it: ``2026-07-01T02:00``.
-The stack runs with ``[scheduler] use_job_schedule`` off (scripts/stack.sh, STACK_REPLAY_ONLY=1): unpaused
-DAGs get no run of the scheduler's own, neither on the clock nor from an asset event, so the runs are
-exactly the ones asked here, in this order. The scheduler queues them, the LocalExecutor runs the tasks.
-Prints ``ok (<s>s)`` or the failed tasks with their log files, and exits 1 on failure.
-Settings from the environment: STACK_DIR (its secrets.env holds the admin password), STACK_PORT.
+For the replay the stack runs with ``[scheduler] use_job_schedule`` off (scripts/stack.sh,
+STACK_REPLAY_ONLY=1): unpaused DAGs get no run of the scheduler's own, neither on the clock nor from an
+asset event, so the runs are exactly the ones asked here, in this order. For the demo it is on: a
+backfilled extraction's asset events start the debtor master, whose events start the reconciliation, and
+so on (``settle`` waits for the whole cascade). The scheduler queues the runs, the LocalExecutor runs
+the tasks. Prints ``ok (<s>s)`` or the failed tasks with their log files, and exits 1 on failure.
+Settings from the environment: STACK_DIR (its secrets.env holds the admin password), STACK_PORT,
+RECOUVRA_DATA_DIR (``report`` reads the run summaries under it, runs/).
 """
 
 from __future__ import annotations
@@ -103,13 +115,147 @@ def wait(api: Api, dag_id: str, when: dt.datetime, started: float) -> int:
         return 0
     print(f"FAILED ({time.monotonic() - started:.1f}s)")
     for run in runs:
-        tis = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances")
-        for ti in tis["task_instances"]:
-            if ti["state"] not in ("success", "skipped"):
-                logs = f"{os.environ.get('AIRFLOW_HOME', '')}/logs/dag_id={dag_id}"
-                print(f"  task {ti['task_id']} [{ti.get('map_index', -1)}]: {ti['state']} "
-                      f"(run {run['dag_run_id']}; log under {logs})")
+        _failed_tasks(api, {**run, "dag_id": dag_id})
     return 1
+
+
+def _failed_tasks(api: Api, run: dict[str, Any]) -> None:
+    dag_id = run["dag_id"]
+    tis = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances")
+    for ti in tis["task_instances"]:
+        if ti["state"] not in ("success", "skipped"):
+            logs = f"{os.environ.get('AIRFLOW_HOME', '')}/logs/dag_id={dag_id}"
+            print(f"  task {ti['task_id']} [{ti.get('map_index', -1)}]: {ti['state']} "
+                  f"(run {run['dag_run_id']}; log under {logs})")
+
+
+def _runs(api: Api, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    query = "&".join(f"state={s}" for s in states)
+    runs: list[dict[str, Any]] = []
+    while True:
+        page = api.call("GET", f"/api/v2/dags/~/dagRuns?limit=100&offset={len(runs)}&order_by=id&{query}")
+        runs += page["dag_runs"]
+        if not page["dag_runs"] or len(runs) >= page["total_entries"]:
+            return runs
+
+
+def settle(api: Api, started: float, dag_ids: list[str]) -> int:
+    """Wait until each of ``dag_ids`` has a run (one the scheduler creates by itself: @once), then until
+    no run is queued or running twice in a row, a scheduler loop apart: an asset event is queued when
+    its task ends, and the run it triggers is created before the producing run is marked done, so an
+    empty queue seen twice means the cascade has ended."""
+    deadline = time.monotonic() + TIMEOUT_S
+    for dag_id in dag_ids:
+        while not api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=1")["total_entries"]:
+            if time.monotonic() > deadline:
+                print(f"TIMEOUT after {TIMEOUT_S:.0f}s: {dag_id} has no run")
+                return 1
+            time.sleep(1)
+    quiet = 0
+    while quiet < 2:
+        busy = _runs(api, ("queued", "running"))
+        quiet = 0 if busy else quiet + 1
+        if time.monotonic() > deadline:
+            print(f"TIMEOUT after {TIMEOUT_S:.0f}s: still {[(r['dag_id'], r['state']) for r in busy]}")
+            return 1
+        time.sleep(1)
+    failed = _runs(api, ("failed",))
+    if failed:
+        print(f"FAILED ({time.monotonic() - started:.1f}s): {len(failed)} run(s) failed")
+        for run in failed:
+            _failed_tasks(api, run)
+        return 1
+    print(f"ok ({time.monotonic() - started:.1f}s, no run queued or running)")
+    return 0
+
+
+def _summary_counts(dag_id: str, run_id: str) -> tuple[str, str]:
+    """(month, counts) from the run summary the listener wrote (recouvra.operations.write_run_summary)."""
+    import re
+
+    from recouvra.operations import RUNS_DIR_NAME, safe_name
+
+    data = Path(os.environ.get("RECOUVRA_DATA_DIR", "data"))
+    path = data / RUNS_DIR_NAME / dag_id / f"{safe_name(run_id)}.md"
+    if not path.is_file():
+        return "", "(no summary)"
+    text = path.read_text(encoding="utf-8")
+    month = re.search(r"^- month: (\S+)", text, re.MULTILINE)
+    rows = re.search(r"^\| \*\*total\*\* \| \*\*([\d,]+)\*\*", text, re.MULTILINE)
+    counts = []
+    if rows:
+        counts.append(f"{rows.group(1)} rows")
+    for section, label in (("Files received", "received"), ("Files published", "published")):
+        part = text.split(f"## {section}\n", 1)
+        if len(part) == 2:
+            body = part[1].split("\n## ", 1)[0]
+            n = sum(1 for line in body.splitlines() if line.startswith("| ") and not line.startswith(
+                ("| file |", "| agency / file |")))
+            if n:
+                counts.append(f"{n} files {label}")
+    return (month.group(1) if month else ""), ", ".join(counts) or "-"
+
+
+def _covered(spans: list[tuple[dt.datetime, dt.datetime]]) -> float:
+    """Seconds during which at least one of the spans ran (overlapping mapped tasks counted once)."""
+    total, end = 0.0, None
+    for start, stop in sorted(spans):
+        if end is None or start > end:
+            total += (stop - start).total_seconds()
+            end = stop
+        elif stop > end:
+            total += (stop - end).total_seconds()
+            end = stop
+    return total
+
+
+def report(api: Api, out: Path | None) -> int:
+    """Every run, in the order they were created, with what it did; totals and Airflow's overhead."""
+    tis = []
+    while True:
+        page = api.call("GET", f"/api/v2/dags/~/dagRuns/~/taskInstances?limit=100&offset={len(tis)}")
+        tis += page["task_instances"]
+        if not page["task_instances"] or len(tis) >= page["total_entries"]:
+            break
+    busy: dict[tuple[str, str], list[float]] = {}
+    spans: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = {}
+    for ti in tis:
+        key = (ti["dag_id"], ti["dag_run_id"])
+        if ti.get("duration") is not None:
+            busy.setdefault(key, []).append(float(ti["duration"]))
+        if ti.get("start_date") and ti.get("end_date"):
+            spans.setdefault(key, []).append((dt.datetime.fromisoformat(ti["start_date"]),
+                                              dt.datetime.fromisoformat(ti["end_date"])))
+    rows = []
+    head = ("type", "DAG", "month", "wall", "tasks", "in tasks")
+    print("  {:<16} {:<22} {:<8} {:>6} {:>5} {:>8}  state    counts".format(*head))
+    for run in _runs(api):
+        start, end = run.get("start_date"), run.get("end_date")
+        wall = ((dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
+                if start and end else 0.0)
+        durations = busy.get((run["dag_id"], run["dag_run_id"]), [])
+        month, counts = _summary_counts(run["dag_id"], run["dag_run_id"])
+        rows.append({"run_type": run["run_type"], "dag_id": run["dag_id"], "run_id": run["dag_run_id"],
+                     "month": month, "wall_s": round(wall, 1), "tasks": len(durations),
+                     "task_s": round(sum(durations), 1),
+                     "no_task_s": round(max(0.0, wall - _covered(spans.get((run["dag_id"], run["dag_run_id"]),
+                                                                           []))), 1),
+                     "state": run["state"], "counts": counts})
+        print(f"  {run['run_type']:<16} {run['dag_id']:<22} {month:<8} {wall:>5.1f}s {len(durations):>5} "
+              f"{sum(durations):>7.1f}s  {run['state']:<8} {counts}")
+    walls, tasks = sum(r["wall_s"] for r in rows), sum(r["tasks"] for r in rows)
+    in_tasks, idle = sum(r["task_s"] for r in rows), sum(r["no_task_s"] for r in rows)
+    types = sorted({r["run_type"] for r in rows})
+    overhead = idle / tasks if tasks else 0.0
+    print(f"  {len(rows)} runs ({', '.join(types)}), {tasks} task runs: {walls:.0f} s of run wall time, "
+          f"{in_tasks:.0f} s of task time, {idle:.0f} s with no task of the run running: Airflow overhead "
+          f"{overhead:.1f} s per task")
+    if out is not None:
+        out.write_text(json.dumps({"runs": rows, "run_types": types, "tasks": tasks, "run_wall_s": walls,
+                                   "task_s": in_tasks, "no_task_s": idle,
+                                   "overhead_per_task_s": round(overhead, 2)},
+                                  indent=2) + "\n", encoding="utf-8")
+    return 0 if all(r["state"] == "success" for r in rows) else 1
 
 
 def main(argv: list[str]) -> int:
@@ -120,10 +266,29 @@ def main(argv: list[str]) -> int:
     if argv[0] == "ready":
         ready(api, argv[1:])
         return 0
+    if argv[0] == "settle":
+        return settle(api, time.monotonic(), argv[1:])
+    if argv[0] == "report":
+        return report(api, Path(argv[1]) if len(argv) > 1 else None)
     command, dag_id, text = argv
     when = instant(text)
     started = time.monotonic()
-    if command == "backfill":
+    if command == "backfill" and os.environ.get("SCHEDULER_RUN_BACKFILL") == "api":
+        # The same backfill through the REST API (POST /api/v2/backfills, what `airflow backfill create`
+        # creates, without starting Airflow's CLI: about 6 s a backfill on the 2-core machine).
+        # On SQLite the API refuses (503) while another component holds the database's write lock:
+        # ask again, a moment later.
+        body = {"dag_id": dag_id, "from_date": when.isoformat(), "to_date": when.isoformat(),
+                "max_active_runs": 1, "reprocess_behavior": "none"}
+        for attempt in range(1, 41):
+            try:
+                api.call("POST", "/api/v2/backfills", body)
+                break
+            except SystemExit as exc:
+                if "HTTP 503" not in str(exc) or attempt == 40:
+                    raise
+                time.sleep(0.5)
+    elif command == "backfill":
         # The CLI of the issue's words, against the stack's metadata database: the scheduler creates
         # and queues the backfill's runs and the executor runs them.
         stamp = when.isoformat()

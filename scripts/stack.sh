@@ -10,6 +10,7 @@
 #
 # Settings (environment; defaults in brackets):
 #   STACK_DIR        pid files, logs, AIRFLOW_HOME, the admin password      [data/stack]
+#   STACK_AIRFLOW_HOME  AIRFLOW_HOME (task logs, airflow.cfg)                [STACK_DIR/airflow]
 #   STACK_DB_URL     Airflow metadata     [postgresql+psycopg2://postgres@127.0.0.1:5432/recouvra_airflow]
 #                    (the database is created when missing)
 #   STACK_BROKER_URL Celery broker: Redis, a dedicated DB number             [redis://127.0.0.1:6379/5]
@@ -46,7 +47,7 @@ case "$executor" in
   *) echo "error: STACK_EXECUTOR must be CeleryExecutor or LocalExecutor, not $executor" >&2; exit 2 ;;
 esac
 
-export AIRFLOW_HOME="$STACK_DIR/airflow"
+export AIRFLOW_HOME="${STACK_AIRFLOW_HOME:-$STACK_DIR/airflow}"
 source "$ROOT/scripts/env.sh"   # dags/, plugins/, time zone, .venv on PATH (values set above win)
 
 port="${STACK_PORT:-8080}"

@@ -335,6 +335,29 @@ class Warehouse:
         self._raw.close()
 
 
+#: How long opening a DuckDB file waits while another process holds it. DuckDB lets one process at a
+#: time open a file; under a real scheduler (the embedded demo: LocalExecutor, several tasks at once) a
+#: task that reads the warehouse may start while another run's task writes it: it waits its turn rather
+#: than fail. PostgreSQL (production) has no such lock.
+DUCKDB_LOCK_WAIT_S = 900.0
+
+
+def _duckdb_connect(database: str, *, read_only: bool, config: dict[str, Any]) -> Any:
+    """``duckdb.connect``, waiting up to :data:`DUCKDB_LOCK_WAIT_S` for another process's lock on the file."""
+    import duckdb
+
+    deadline, delay = time.monotonic() + DUCKDB_LOCK_WAIT_S, 0.05
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
+                raise
+            log.info("warehouse %s is held by another process; waiting", database)
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
 def _open(target: Target, *, read_only: bool = False) -> Warehouse:
     try:
         if target.dialect == "duckdb":
@@ -342,7 +365,7 @@ def _open(target: Target, *, read_only: bool = False) -> Warehouse:
 
             if target.database != ":memory:" and not read_only:
                 Path(target.database).parent.mkdir(parents=True, exist_ok=True)
-            raw = duckdb.connect(target.database, read_only=read_only, config=target.options)
+            raw = _duckdb_connect(target.database, read_only=read_only, config=dict(target.options))
             return Warehouse(target, raw, (duckdb.Error,))
         import psycopg
 

@@ -42,6 +42,13 @@ def _make(target: str, data_dir: Path, deadline: float) -> subprocess.CompletedP
         stop_env = {**env, "RECOUVRA__STORAGE__SFTP_ROOT": str(data_dir / "sftp")}
         subprocess.run([str(ROOT / ".venv/bin/recouvra"), "sftp", "stop"], cwd=ROOT, check=False,
                        capture_output=True, env=stop_env)
+        # the demo's Airflow stack (its own sessions: a killed make leaves it), by the PIDs it recorded
+        stack = data_dir / "airflow" / "stack"
+        if (stack / "pids").is_dir():
+            stack_env = {**env, "STACK_DIR": str(stack), "STACK_EXECUTOR": "LocalExecutor",
+                         "STACK_AIRFLOW_HOME": str(stack.parent)}
+            subprocess.run(["bash", str(ROOT / "scripts" / "stack.sh"), "stop"], cwd=ROOT, check=False,
+                           capture_output=True, env=stack_env)
         # the replay's Airflow stack and SFTP server (their own sessions: a killed make leaves them)
         replay = data_dir / "replay"
         if (replay / "stack" / "pids").is_dir():

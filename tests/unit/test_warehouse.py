@@ -498,3 +498,44 @@ def test_recall_notice_migration_keeps_the_registry_and_the_log_and_takes_the_ne
             wh.execute("INSERT INTO core.publication_log VALUES ('AG01', 'y.csv', 'notice', '20261201', 1, "
                        "'outbox/y.csv', ?, 1, NULL, ?)", ["f" * 64, at])
     assert tables(url)["core"] == EXPECTED_TABLES["core"]
+
+
+def _hold_duckdb(path: Path, seconds: float) -> tuple[object, Path]:
+    """Another process opens the DuckDB file (its lock) for ``seconds``; returns (process, ready flag)."""
+    import subprocess
+    import sys
+    import time
+
+    ready = path.with_suffix(".held")
+    code = (f"import duckdb, pathlib, time; c = duckdb.connect({str(path)!r}); "
+            f"pathlib.Path({str(ready)!r}).touch(); time.sleep({seconds}); c.close()")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    while not ready.exists() and proc.poll() is None:
+        time.sleep(0.01)
+    return proc, ready
+
+
+def test_a_duckdb_file_held_by_another_process_is_waited_for_then_opened(tmp_path: Path) -> None:
+    # Two tasks of the embedded demo's scheduler want the warehouse at once: the second waits its turn.
+    path = tmp_path / "wh.duckdb"
+    connect(f"duckdb:///{path}").__enter__().close()
+    proc, _ = _hold_duckdb(path, 1.0)
+    with connect(f"duckdb:///{path}") as wh:
+        assert wh.query("SELECT 42") == [(42,)]
+    assert proc.wait(timeout=30) == 0  # type: ignore[attr-defined]
+
+
+def test_a_duckdb_file_held_past_the_wait_fails_naming_the_file(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import recouvra.warehouse as warehouse
+
+    path = tmp_path / "wh.duckdb"
+    connect(f"duckdb:///{path}").__enter__().close()
+    proc, _ = _hold_duckdb(path, 5.0)
+    monkeypatch.setattr(warehouse, "DUCKDB_LOCK_WAIT_S", 0.0)
+    try:
+        with pytest.raises(WarehouseError, match="wh.duckdb.*lock"):
+            connect(f"duckdb:///{path}").__enter__()
+    finally:
+        proc.kill()  # type: ignore[attr-defined]
+        proc.wait()  # type: ignore[attr-defined]

@@ -1,7 +1,9 @@
 """The Airflow adapter: the one package of :mod:`recouvra` that imports Airflow.
 
 DAG files import what they share from here: ``DEFAULT_ARGS`` (retries, time-out, the alert callbacks),
-``START_DATE``, the pools, the connection ids, and inside task bodies the run's context and resources
+``START_DATE``, ``schedule_end()`` (the clock DAGs' end: the demo's horizon, else none),
+``demo_dags_enabled()`` (the demo-only DAGs define a DAG only in the demo), the pools,
+the connection ids, and inside task bodies the run's context and resources
 (``settings``, ``source_url``, ``warehouse_url``, ``run_date``) and ``publish_for_agency``. Its modules:
 
 * :mod:`~recouvra.airflow_adapter.runtime`: configuration, connections as URLs, the run's date (from
@@ -24,9 +26,11 @@ from recouvra.airflow_adapter.callbacks import notify_failure, notify_retry
 from recouvra.airflow_adapter.runtime import LOCAL_TZ as LOCAL_TZ
 from recouvra.airflow_adapter.runtime import START_DATE as START_DATE
 from recouvra.airflow_adapter.runtime import connection_url as connection_url
+from recouvra.airflow_adapter.runtime import demo_dags_enabled as demo_dags_enabled
 from recouvra.airflow_adapter.runtime import logical_wall_time as logical_wall_time
 from recouvra.airflow_adapter.runtime import run_clock as run_clock
 from recouvra.airflow_adapter.runtime import run_date as run_date
+from recouvra.airflow_adapter.runtime import schedule_end as schedule_end
 from recouvra.airflow_adapter.runtime import settings as settings
 from recouvra.airflow_adapter.runtime import source_url as source_url
 from recouvra.airflow_adapter.runtime import warehouse_url as warehouse_url

@@ -97,8 +97,8 @@ SOURCE_TABLES: tuple[Asset, ...] = tuple(
 
 #: Assets that no DAG consumes, and who does.
 TERMINAL: dict[str, str] = {
-    PLACEMENTS.name: "the agencies, who take their packages from SFTP outside Airflow (the demo's "
-                     "simulated agencies are a script, scripts/demo-lib.sh, not a DAG)",
+    PLACEMENTS.name: "the agencies, who take their packages from SFTP outside Airflow (in the demo only, "
+                     "the simulated agencies: dags/demo_agencies.py, which production never loads)",
     **{mart.name: "BI users query the marts (the views marts.v_*, docs/kpi.md), outside Airflow"
        for mart in KPI_MARTS},
     MONTHLY_REPORT.name: "the fund's management, who read the month's report (reports/<month>/), outside "

@@ -170,6 +170,15 @@ def summarise_dag_run(dag_run: Any) -> Path | None:
     return _summarise_in(dag_run, session, XComModel)
 
 
+def _run_instant(dag_run: Any) -> Any:
+    """The instant a run stands for: its logical date, or for an asset-triggered run the logical instant
+    of the runs whose events triggered it (:func:`~recouvra.airflow_adapter.runtime.instant_of`)."""
+    if dag_run.logical_date is not None:
+        return dag_run.logical_date
+    events = list(getattr(dag_run, "consumed_asset_events", None) or [])
+    return instant_of(None, {None: events}, dag_run.run_after)
+
+
 def _run_start(dag_run: Any) -> Any:
     """When the run started; None for an ``airflow dags test`` run, whose start Airflow stamps with the
     logical date (a month before or after it ran): the summary then times the run from its tasks."""
@@ -199,7 +208,7 @@ def _summarise_in(dag_run: Any, session: Any, xcom_model: Any) -> Path:
     state = str(getattr(dag_run.state, "value", dag_run.state))
     run = RunFacts(
         dag_id=dag_run.dag_id, run_id=dag_run.run_id, state=state,
-        month=month_label(dag_run.logical_date or dag_run.run_after),
+        month=month_label(_run_instant(dag_run)),
         start=_run_start(dag_run), end=dag_run.end_date, tasks=tasks,
     )
     path = write_run_summary(run, data_root() / RUNS_DIR_NAME)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,37 @@ log = logging.getLogger(__name__)
 LOCAL_TZ = pendulum.timezone(FUND_TZ_NAME)
 # Before any month the programme may back-fill: a logical date before start_date runs no task.
 START_DATE = pendulum.datetime(2024, 1, 1, tz=LOCAL_TZ)
+
+#: Set to 1 by the embedded demo (scripts/demo.sh) only: the demo-only DAGs (tag ``demo``:
+#: dags/demo_agencies.py, the simulated agencies) define their DAG. Production never sets it, so its
+#: DAG processor finds no DAG in those files.
+DEMO_DAGS_ENV = "RECOUVRA_DEMO_DAGS"
+#: The instant after which the DAGs on a clock create no scheduled run (their ``end_date``), local time
+#: ``YYYY-MM-DDTHH:MM``. The demo sets it to its last past instant: its scheduler runs the clock DAGs'
+#: past months as backfills and never starts today's run on its own. Unset in production.
+SCHEDULE_END_ENV = "RECOUVRA_SCHEDULE_END"
+
+
+def demo_dags_enabled() -> bool:
+    """Whether this process loads the demo-only DAGs (:data:`DEMO_DAGS_ENV` is ``1``); read at parse time."""
+    return os.environ.get(DEMO_DAGS_ENV, "") == "1"
+
+
+def schedule_end() -> pendulum.DateTime | None:
+    """The clock DAGs' ``end_date`` from :data:`SCHEDULE_END_ENV` (the fund's local time), or None.
+
+    Read at parse time. A value that is not an ISO date or date-time fails the DAG's import with the
+    variable's name and value (an import error shown by Airflow), never a silent schedule."""
+    text = os.environ.get(SCHEDULE_END_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{SCHEDULE_END_ENV}={text!r}: not a date-time YYYY-MM-DDTHH:MM") from None
+    if when.tzinfo is None:
+        return pendulum.instance(when.replace(tzinfo=FUND_TZ))
+    return pendulum.instance(when)
 
 
 @lru_cache(maxsize=1)

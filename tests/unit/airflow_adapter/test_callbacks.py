@@ -190,3 +190,14 @@ def test_notifiers_are_the_providers_and_a_dead_webhook_is_a_channel_error(
     lines = (data_dir / "alerts.log").read_text().splitlines()
     assert " FAILED " in lines[0] and "CHANNEL_ERROR channel=slack_webhook" in lines[1]
     assert "hook-token" not in "\n".join(lines)
+
+
+def test_an_asset_triggered_run_s_summary_names_the_month_of_its_triggering_events(data_dir: Path) -> None:
+    # No logical date: queued on 2026-12-03 by the events of the extraction of 2026-08-01 02:00.
+    run = _finished_run("asset", ENDED)
+    run.logical_date = None
+    run.consumed_asset_events = [SimpleNamespace(extra={"logical_date": "2026-08-01T02:00:00+01:00"})]
+    session = SimpleNamespace(scalars=lambda query: [])
+    xcom_model = SimpleNamespace(get_many=lambda **kw: "query", deserialize_value=lambda x: x.value)
+    md = _summarise_in(run, session, xcom_model).read_text(encoding="utf-8")
+    assert "- month: 2026-08" in md, md

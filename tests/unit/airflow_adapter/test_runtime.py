@@ -137,3 +137,23 @@ def test_an_asset_triggered_run_takes_its_date_and_clock_from_the_events_that_tr
     # no event says (an event posted through the API): when the run was queued, as before
     context["triggering_asset_events"] = _events(("recalls", [None]))
     assert runtime.run_date() == RunDate(dt.date(2026, 12, 2))
+
+
+def test_the_demo_only_dags_load_only_where_the_demo_asks_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(runtime.DEMO_DAGS_ENV, raising=False)
+    assert runtime.demo_dags_enabled() is False  # production: the variable is never set
+    monkeypatch.setenv(runtime.DEMO_DAGS_ENV, "0")
+    assert runtime.demo_dags_enabled() is False
+    monkeypatch.setenv(runtime.DEMO_DAGS_ENV, "1")
+    assert runtime.demo_dags_enabled() is True
+
+
+def test_the_clock_dags_end_where_the_demo_says_in_the_fund_s_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(runtime.SCHEDULE_END_ENV, raising=False)
+    assert runtime.schedule_end() is None  # production: no end
+    monkeypatch.setenv(runtime.SCHEDULE_END_ENV, "2026-10-01T23:59")
+    end = runtime.schedule_end()
+    assert end is not None and end.in_timezone("UTC") == pendulum.datetime(2026, 10, 1, 22, 59, tz="UTC")
+    monkeypatch.setenv(runtime.SCHEDULE_END_ENV, "October")
+    with pytest.raises(ValueError, match="RECOUVRA_SCHEDULE_END='October'"):
+        runtime.schedule_end()
