@@ -82,8 +82,8 @@ def test_the_installed_commands_run_against_data_under_the_home(installed: tuple
     records = tmp_path / "records.csv"
     records.write_text(
         "record_id;name;ice;city\n"
-        "1;Atlas Transport SARL;001524878000061;Casablanca\n"
-        "2;ATLAS TRANSPORT S.A.R.L.;001524878000061;Casablanca\n"
+        "1;Atlas Transport SARL;001524878000041;Casablanca\n"
+        "2;ATLAS TRANSPORT S.A.R.L.;001524878000041;Casablanca\n"
         "3;Boulangerie Nour;;Fès\n",
         encoding="utf-8",
     )
