@@ -799,9 +799,9 @@ def outcome(url: str, server: EmbeddedSftpServer) -> tuple[dict[str, list[tuple[
 @pytest.mark.slow
 def test_a_month_rerun_while_the_next_month_runs_ends_as_one_after_the_other(tmp_path: Path) -> None:
     """November is assigned and published. December's run starts and holds the embedded warehouse
-    (DuckDB: one writer) inside its selection; November's re-run, started then, fails at its first
-    warehouse task with DuckDB's lock error, whole and clear. Retried while December waits between its
-    selection and its publication, November's re-run goes through; then December ends. Warehouse and
+    (DuckDB: one writer) inside its selection; November's re-run, started then, waits at its first
+    warehouse task for DuckDB's lock (recouvra.warehouse.DUCKDB_LOCK_WAIT_S) and goes through while
+    December waits between its selection and its publication; then December ends. Warehouse and
     outboxes are those of the same runs one after the other: no dossier, file or log row doubled or
     lost, November's files as first sent."""
     reference = tmp_path / "one-after-the-other"
@@ -822,31 +822,33 @@ def test_a_month_rerun_while_the_next_month_runs_ends_as_one_after_the_other(tmp
                                   "--hold-at", "select_and_allocate", "--hold-at", "publish", wait=False)
         assert isinstance(december, subprocess.Popen)
         runs = world / "runs"
+        november: subprocess.Popen[str] | None = None
         try:
             alive = lambda: december.poll() is None  # noqa: E731
             wait_until(lambda: (runs / "dec" / "held-select_and_allocate").exists(),
                        "December to hold the warehouse", alive=alive)
             nov = assign_options(world, url, config, lake, NOV)
-            refused = run_in_process("assign", world, ["nov-again"], *nov)
-            assert isinstance(refused, subprocess.CompletedProcess)
-            assert refused.returncode == runner.STEP_FAILED, refused.stdout + refused.stderr
-            assert refused.stderr.startswith("step refresh_lifecycle failed: WarehouseError: cannot open "
-                                             "warehouse duckdb:///"), refused.stderr
-            assert "Could not set lock on file" in refused.stderr, refused.stderr
+            started = run_in_process("assign", world, ["nov-again"], *nov, wait=False)
+            assert isinstance(started, subprocess.Popen)
+            november = started
+            wait_until(lambda: (runs / "nov-again" / "check_configuration.json").exists(),
+                       "November's re-run to start", alive=lambda: started.poll() is None)
+            time.sleep(2)  # its first warehouse task waits for December's lock: nothing more is done
+            assert november.poll() is None, "November's re-run did not wait for the warehouse"
             assert sorted(p.name for p in (runs / "nov-again").iterdir()) == ["check_configuration.json"]
 
             (runs / "dec" / "go-select_and_allocate").touch()
             wait_until(lambda: (runs / "dec" / "held-publish").exists(), "December to reach its publication",
                        alive=alive)
-            retried = run_in_process("assign", world, ["nov-again"], *nov)  # Airflow's retry
-            assert isinstance(retried, subprocess.CompletedProcess)
-            assert retried.returncode == 0, retried.stdout + retried.stderr
+            out, err = november.communicate(timeout=GUARD_S)
+            assert november.returncode == 0, out + err
             (runs / "dec" / "go-publish").touch()
             out, err = december.communicate(timeout=GUARD_S)
             assert december.returncode == 0, out + err
         finally:
-            if december.poll() is None:
-                kill_and_wait(december.pid)
+            for proc in (december, november):
+                if proc is not None and proc.poll() is None:
+                    kill_and_wait(proc.pid)
         got = outcome(url, server)
     finally:
         server.stop()
