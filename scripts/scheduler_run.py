@@ -71,6 +71,22 @@ class Api:
             raise SystemExit(f"error: {method} {path}: HTTP {exc.code} {exc.read()[:600]!r}") from exc
 
 
+def close_idle_backfills(api: Api, dag_id: str) -> None:
+    """Cancel the DAG's backfills still open with no run queued or running. A backfill that had nothing
+    to (re)run (every instant already run: a second `make demo` on the same data) is marked complete by
+    the scheduler only two minutes after its creation, and Airflow refuses another backfill of the DAG
+    until then ("already a running backfill"); the demo waits for every run before its next backfill,
+    so an open one is idle."""
+    active = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns?state=queued&state=running&limit=1")
+    if active.get("total_entries", 0) or active.get("dag_runs"):
+        time.sleep(3)  # a run of the DAG is still going: its backfill is not idle, wait for it
+        return
+    for b in api.call("GET", f"/api/v2/backfills?dag_id={dag_id}&limit=100")["backfills"]:
+        if b.get("completed_at") is None:
+            api.call("PUT", f"/api/v2/backfills/{b['id']}/cancel")
+    time.sleep(0.5)
+
+
 def instant(text: str) -> dt.datetime:
     """The fund's local wall time as an aware instant."""
     when = dt.datetime.fromisoformat(text)
@@ -285,6 +301,9 @@ def main(argv: list[str]) -> int:
                 api.call("POST", "/api/v2/backfills", body)
                 break
             except SystemExit as exc:
+                if "already a running backfill" in str(exc) and attempt < 40:
+                    close_idle_backfills(api, dag_id)
+                    continue
                 if "HTTP 503" not in str(exc) or attempt == 40:
                     raise
                 time.sleep(0.5)
