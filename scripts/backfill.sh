@@ -34,32 +34,10 @@ logs="$target/backfill-logs"
 mkdir -p "$logs" "$AIRFLOW_HOME"
 timings=""
 
-free_ports() {  # free_ports N: the first of N consecutive ports free on 127.0.0.1
-  python - "$1" <<'PY'
-import socket
-import sys
-
-n = int(sys.argv[1])
-for base in range(21000, 60000, 7):
-    socks = []
-    try:
-        for port in range(base, base + n):
-            s = socket.socket()
-            socks.append(s)
-            s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        for s in socks:
-            s.close()
-    print(base)
-    break
-PY
-}
 export STACK_EXECUTOR=LocalExecutor STACK_REPLAY_ONLY=1 STACK_CONNECTIONS=embedded
 export STACK_DB_URL="${STACK_DB_URL:-sqlite:///$AIRFLOW_HOME/airflow.db}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$STACK_DB_URL"   # for `airflow backfill create`
-ports="$(free_ports 4)"
+ports="$(free_ports 4 23000)"
 export STACK_PORT="$ports" STACK_PORT_BASE=$((ports + 1))  # api-server, then the three of stack.sh
 export STACK_PARALLELISM=2
 

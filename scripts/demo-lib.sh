@@ -99,13 +99,13 @@ run_month() {  # run_month INDEX FIRST_DAY LAST_INDEX [agencies]: the month's DA
   return 0
 }
 
-free_ports() {  # free_ports N: the first of N consecutive ports free on 127.0.0.1
-  python - "$1" <<'PY'
+free_ports() {  # free_ports N [FIRST]: the first of N consecutive ports free on 127.0.0.1, from FIRST [21000]
+  python - "$1" "${2:-21000}" <<'PY'
 import socket
 import sys
 
-n = int(sys.argv[1])
-for base in range(21000, 60000, 7):
+n, first = int(sys.argv[1]), int(sys.argv[2])
+for base in range(first, 60000, 7):
     socks = []
     try:
         for port in range(base, base + n):

@@ -80,28 +80,6 @@ parts = urlsplit(url)
 print(urlunsplit((scheme, parts.netloc, "/" + name, parts.query, "")))
 PY
 }
-free_ports() {  # free_ports N: the first of N consecutive ports free on 127.0.0.1
-  python - "$1" <<'PY'
-import socket
-import sys
-
-n = int(sys.argv[1])
-for base in range(23000, 60000, 7):
-    socks = []
-    try:
-        for port in range(base, base + n):
-            s = socket.socket()
-            socks.append(s)
-            s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        for s in socks:
-            s.close()
-    print(base)
-    break
-PY
-}
 
 sshd_pid=""
 cleanup() {
@@ -148,7 +126,7 @@ pairs=(); for a in "${agencies[@]}"; do pairs+=("$a=$target/keys/${a}_ed25519.pu
 bash scripts/sftp-host.sh provision "${host_opts[@]}" --fund-key "$target/keys/fund_ed25519.pub" "${pairs[@]}" \
   >"$logs/sftp-host.log"
 bash scripts/sftp-host.sh sshd-config "${host_opts[@]}" >"$target/sshd/recouvra-sftp.conf"
-sshd_port="$(free_ports 1)"
+sshd_port="$(free_ports 1 23000)"
 cat >"$target/sshd/sshd_config" <<EOF
 ListenAddress 127.0.0.1
 Port $sshd_port
@@ -204,7 +182,7 @@ STACK_DB_URL="$(db_url postgresql+psycopg2 "${prefix}airflow")"
 export STACK_BROKER_URL="$broker"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$STACK_DB_URL"   # for `airflow backfill create`
 if [ -z "${STACK_PORT:-}" ]; then
-  ports="$(free_ports 4)"
+  ports="$(free_ports 4 23000)"
   export STACK_PORT="$ports" STACK_PORT_BASE=$((ports + 1))
 fi
 export STACK_PARALLELISM="${STACK_PARALLELISM:-4}" STACK_CONCURRENCY="${STACK_CONCURRENCY:-2}"
