@@ -18,18 +18,17 @@ command, ``ok (<s>s)`` or the failed tasks, and exits 1 on failure.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import shlex
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # loaded by path too (tests)
+from scheduler_run import Api  # noqa: E402 (the same REST client as the demo's replay)
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNBOOK = ROOT / "docs" / "runbook.md"
@@ -75,34 +74,6 @@ def recipe_for(dag_id: str, found: list[str]) -> str:
 def at(command: str, when: dt.datetime) -> str:
     """The recipe with every date of it replaced by the instant (ISO 8601 with the fund's offset)."""
     return STAMP.sub(when.isoformat(), command)
-
-
-class Api:
-    """The Airflow 3 REST API (/api/v2) with a JWT from the simple auth manager of scripts/stack.sh."""
-
-    def __init__(self) -> None:
-        stack = Path(os.environ["STACK_DIR"])
-        secrets = dict(line.split("=", 1) for line in (stack / "secrets.env").read_text().split())
-        self.base = f"http://127.0.0.1:{os.environ.get('STACK_PORT', '8080')}"
-        body = self.call(
-            "POST",
-            "/auth/token",
-            {"username": os.environ.get("STACK_USER", "admin"), "password": secrets["STACK_PASSWORD"]},
-            auth=False,
-        )
-        self.token = body["access_token"]
-
-    def call(self, method: str, path: str, payload: dict[str, Any] | None = None, auth: bool = True) -> Any:
-        headers = {"Content-Type": "application/json"}
-        if auth:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = json.dumps(payload).encode() if payload is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                return json.loads(resp.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            raise SystemExit(f"error: {method} {path}: HTTP {exc.code} {exc.read()[:600]!r}") from exc
 
 
 def wait(api: Api, dag_id: str, when: dt.datetime, started: float) -> int:
