@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from recouvra.standins.sftp_server import EmbeddedSftpServer
 from recouvra.warehouse import Warehouse, connect, migrate_connection
@@ -61,6 +61,7 @@ def test_hostile_files_over_sftp_are_each_acknowledged_once_counted_and_stored_a
 
     @hostile.story_settings(FILES)
     @given(plans=hostile.stories(hostile.FILES_PER_STORY, sftp=True))
+    @example(plans=hostile.coverage_story(sftp=True))
     def story(plans: list[Any]) -> None:
         agency = next(codes)
         hostile.seed_agency(wh, agency, next(debtors))
@@ -101,6 +102,7 @@ def test_hostile_files_into_postgresql_are_each_acknowledged_once_counted_and_st
 
         @hostile.story_settings(PG_FILES)
         @given(plans=hostile.stories(hostile.FILES_PER_STORY))
+        @example(plans=hostile.coverage_story())
         def story(plans: list[Any]) -> None:
             agency = next(codes)
             hostile.seed_agency(wh, agency, next(debtors))

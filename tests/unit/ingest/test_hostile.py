@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries
 from recouvra.warehouse import Warehouse, connect, migrate_connection
@@ -61,6 +61,7 @@ def test_hostile_files_are_each_acknowledged_once_counted_and_stored_as_the_cont
 
     @hostile.story_settings(FILES)
     @given(plans=hostile.stories(hostile.FILES_PER_STORY))
+    @example(plans=hostile.coverage_story())
     def story(plans: list[Any]) -> None:
         agency = next(codes)
         hostile.seed_agency(wh, agency, next(debtors))
@@ -77,7 +78,8 @@ def test_hostile_files_are_each_acknowledged_once_counted_and_stored_as_the_cont
     report = os.environ.get("RECOUVRA_HOSTILE_REPORT")
     if report:
         Path(report).write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert tally.uploads == hostile.stories_for(FILES) * hostile.FILES_PER_STORY
+    # the generated stories and the hand-written one (hostile.coverage_story)
+    assert tally.uploads == (hostile.stories_for(FILES) + 1) * hostile.FILES_PER_STORY
     assert tally.acked == tally.received > 0
     assert tally.rows["received"] == tally.rows["accepted"] + tally.rows["rejected"] + tally.rows["duplicate"]
     # the stories reach every outcome the contract has, file-level and row-level
