@@ -6,6 +6,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+UV_PIN := $(shell grep -E '^uv==' requirements-dev.txt)
 ENV := source scripts/env.sh &&
 SCALE ?= S
 SEED ?= 42
@@ -35,8 +36,18 @@ help:
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (apt-get install python3.11 python3.11-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
-	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps -e .
+	@# uv installs the same pins as pip about ten times faster (10 s instead of about 2 min on this 2-core
+	@# machine, cold cache): half of make demo's time budget otherwise. Its pin is requirements-dev.txt's;
+	@# pip does the install when uv cannot be had or fails (offline mirror, an unsupported platform).
+	@if $(BIN)/python -m pip install -qq --disable-pip-version-check "$(UV_PIN)" && \
+	    $(BIN)/uv pip install -q --python $(BIN)/python -r requirements-dev.txt -c constraints.txt && \
+	    $(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .; then \
+	  echo "installed with $(UV_PIN) into $(VENV)"; \
+	else \
+	  echo "uv unavailable or failed: installing with pip (about 2 minutes)"; \
+	  $(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt -c constraints.txt && \
+	  $(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps -e .; \
+	fi
 	@touch $@
 
 install: $(STAMP)
