@@ -44,6 +44,9 @@ from zoneinfo import ZoneInfo
 
 FUND_TZ = ZoneInfo("Africa/Casablanca")
 TIMEOUT_S = float(os.environ.get("SCHEDULER_RUN_TIMEOUT", "1800"))
+#: How often a run's state is asked (the REST API on the same machine: a few milliseconds a call); half a
+#: second, so that each backfill step of the demo waits about a second less than at one.
+POLL_S = float(os.environ.get("SCHEDULER_RUN_POLL", "0.5"))
 
 
 class Api:
@@ -125,7 +128,7 @@ def wait(api: Api, dag_id: str, when: dt.datetime, started: float) -> int:
         if time.monotonic() > deadline:
             print(f"TIMEOUT after {TIMEOUT_S:.0f}s: runs {[(r['dag_run_id'], r['state']) for r in runs]}")
             return 1
-        time.sleep(1)
+        time.sleep(POLL_S)
     if states == {"success"}:
         print(f"ok ({time.monotonic() - started:.1f}s, run {runs[0]['dag_run_id']})")
         return 0
@@ -157,9 +160,9 @@ def _runs(api: Api, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
 
 def settle(api: Api, started: float, dag_ids: list[str]) -> int:
     """Wait until each of ``dag_ids`` has a run (one the scheduler creates by itself: @once), then until
-    no run is queued or running twice in a row, a scheduler loop apart: an asset event is queued when
-    its task ends, and the run it triggers is created before the producing run is marked done, so an
-    empty queue seen twice means the cascade has ended."""
+    no run is queued or running twice in a row, ``POLL_S`` apart (more than a scheduler loop): an asset
+    event is queued when its task ends, and the run it triggers is created before the producing run is
+    marked done, so an empty queue seen twice means the cascade has ended."""
     deadline = time.monotonic() + TIMEOUT_S
     for dag_id in dag_ids:
         while not api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=1")["total_entries"]:
@@ -174,7 +177,7 @@ def settle(api: Api, started: float, dag_ids: list[str]) -> int:
         if time.monotonic() > deadline:
             print(f"TIMEOUT after {TIMEOUT_S:.0f}s: still {[(r['dag_id'], r['state']) for r in busy]}")
             return 1
-        time.sleep(1)
+        time.sleep(POLL_S)
     failed = _runs(api, ("failed",))
     if failed:
         print(f"FAILED ({time.monotonic() - started:.1f}s): {len(failed)} run(s) failed")
