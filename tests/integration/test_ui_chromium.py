@@ -306,7 +306,8 @@ class Browser:
         port = port_file.read_text().split()[0]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
             page = next(t for t in json.load(r) if t["type"] == "page")
-        self._socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        # entered as a context (websockets deprecates a connection used without one); close() leaves it
+        self._socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10).__enter__()
         self._ids = itertools.count(1)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
@@ -348,7 +349,7 @@ class Browser:
         )
 
     def close(self) -> list[int]:
-        self._socket.close()
+        self._socket.__exit__(None, None, None)
         return _stop(self.proc)  # type: ignore[arg-type]
 
 
