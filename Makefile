@@ -72,12 +72,15 @@ seed: install
 	@$(ENV) recouvra seed --scale $(SCALE) --seed $(SEED)
 
 # The months run under Airflow's own scheduler (scripts/demo.sh); RUNNER=dags-test runs them as explicit
-# `airflow dags test` runs instead (slower: Airflow starts for every run).
+# `airflow dags test` runs instead (slower: Airflow starts for every run). The first month is July 2026
+# unless MONTHS more would reach a month not yet past (Airflow backfills past dates only): then it is
+# earlier, and the seed's history ends before it (scripts/demo-lib.sh demo_window; DEMO_START pins it).
 RUNNER ?= scheduler
 demo: install
 	@$(ENV) recouvra config check >/dev/null
-	@$(ENV) recouvra seed --scale $(SCALE) --seed $(SEED)
-	@RUNNER=$(RUNNER) DEMO_MONTHS=$(MONTHS) bash scripts/demo.sh
+	@$(ENV) source scripts/demo-lib.sh && demo_window $(MONTHS) && \
+	  recouvra seed --scale $(SCALE) --seed $(SEED) && \
+	  RUNNER=$(RUNNER) DEMO_MONTHS=$(MONTHS) bash scripts/demo.sh
 
 # After `make demo`: re-run the first two months, then the whole demo, and prove nothing changed
 # (every file in the agencies' outboxes, every mart row: `recouvra fingerprint --compare`).

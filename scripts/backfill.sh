@@ -42,6 +42,8 @@ export STACK_PORT="$ports" STACK_PORT_BASE=$((ports + 1))  # api-server, then th
 export STACK_PARALLELISM=2
 
 echo "== replaying the demo's months under Airflow's scheduler into $target"
+months="${DEMO_MONTHS:-3}"
+demo_window "$months"   # the demo's months and seed window (scripts/demo-lib.sh)
 recouvra seed --scale "${SCALE:-S}" --seed "${SEED:-42}" >"$logs/seed.log" 2>&1 || { tail -n 30 "$logs/seed.log"; exit 1; }
 recouvra sftp serve --daemon >/dev/null
 cleanup() {
@@ -60,8 +62,7 @@ printf '  %-49s ' "DAGs parsed and unpaused"
 python scripts/scheduler_run.py ready "${dags[@]}"
 
 RUNNER=scheduler
-start="${DEMO_START:-$DEMO_START_DEFAULT}"
-months="${DEMO_MONTHS:-3}"
+start="$DEMO_START"
 run_dag warehouse_setup "$start"
 month="$start"
 for i in $(seq 0 "$months"); do

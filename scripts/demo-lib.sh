@@ -25,6 +25,27 @@
 # scheduler refuses future logical dates for backfills.
 DEMO_START_DEFAULT=2026-07-01
 
+# demo_window MONTHS [NOW_EPOCH]: exports DEMO_START (the first of MONTHS months, then the closing month)
+# and RECOUVRA__SEED__END_MONTH (the seed's last declared month: the one before DEMO_START), each kept
+# when already set. Without DEMO_START: DEMO_START_DEFAULT, or earlier when its closing month (MONTHS
+# months after it, the last instant backfilled: its 1st 02:00, Africa/Casablanca) is not past at
+# NOW_EPOCH [now]: then the closing month is the latest past one. `make demo MONTHS=7` on 2026-12-03
+# runs May to November 2026 (the shares switch to results in November, docs/selection.md) and closes
+# with December, on a seed whose history ends with April.
+demo_window() {
+  local months="$1" now="${2:-$(date +%s)}" latest
+  if [ -z "${DEMO_START:-}" ]; then
+    latest="$(TZ=Africa/Casablanca date -d "@$now" +%Y-%m-01)"
+    if [ "$(TZ=Africa/Casablanca date -d "${latest}T02:00" +%s)" -ge "$now" ]; then
+      latest="$(date -d "$latest -1 month" +%Y-%m-%d)"   # the 1st before 02:00: this month is not past
+    fi
+    DEMO_START="$(date -d "$latest -$months month" +%Y-%m-%d)"
+    [[ "$DEMO_START" > "$DEMO_START_DEFAULT" ]] && DEMO_START="$DEMO_START_DEFAULT"
+  fi
+  : "${RECOUVRA__SEED__END_MONTH:=$(date -d "$DEMO_START -1 month" +%Y-%m)}"
+  export DEMO_START RECOUVRA__SEED__END_MONTH
+}
+
 month_end() { date -d "$1 +1 month -1 day" +%Y-%m-%d; }
 next_month() { date -d "$1 +1 month" +%Y-%m-%d; }
 previous_month_label() { date -d "$1 -1 month" +%Y-%m; }

@@ -20,7 +20,7 @@
 #
 # RUNNER=dags-test runs the same months as explicit `airflow dags test` runs instead (scripts/demo-lib.sh
 # run_month; about 9 s of Airflow start-up per run). Logs: $AIRFLOW_HOME/demo-logs/.
-# Settings: DEMO_MONTHS [3], DEMO_START [the demo's], STACK_PORT / STACK_PORT_BASE [free ports],
+# Settings: DEMO_MONTHS [3], DEMO_START [July 2026, earlier when the months would reach the future], STACK_PORT / STACK_PORT_BASE [free ports],
 # STACK_PARALLELISM [2], SCHEDULER_RUN_BACKFILL [api; cli: `airflow backfill create`].
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +32,9 @@ mkdir -p "$logs"
 timings="$logs/timings.tsv"  # step, logical date, seconds[, peak MiB]: the figures of docs/benchmarks.md
 source scripts/demo-lib.sh
 
-month_start="${DEMO_START:-$DEMO_START_DEFAULT}"  # scripts/demo-lib.sh: the seed's history ends before it
 months="${DEMO_MONTHS:-3}"
+demo_window "$months"   # scripts/demo-lib.sh: the seed's history ends before the first month
+month_start="$DEMO_START"
 : >"$timings"
 
 # The agencies' SFTP drops: the project's own server on loopback, one chrooted account per agency, a

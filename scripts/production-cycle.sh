@@ -187,6 +187,8 @@ if [ -z "${STACK_PORT:-}" ]; then
 fi
 export STACK_PARALLELISM="${STACK_PARALLELISM:-4}" STACK_CONCURRENCY="${STACK_CONCURRENCY:-2}"
 
+months="${DEMO_MONTHS:-3}"
+demo_window "$months"   # the demo's months and seed window (scripts/demo-lib.sh)
 recouvra seed --scale "${SCALE:-S}" --seed "${SEED:-42}" >"$logs/seed.log" 2>&1 || { tail -n 30 "$logs/seed.log"; exit 1; }
 bash scripts/stack.sh start | grep -v -E "password|token|-d .\{|stop: " | sed "s/^/  /"
 
@@ -212,8 +214,7 @@ run_dag() {  # run_dag DAG_ID LOGICAL_DATE
   fi
   echo "runbook: FAILED, $log:"; tail -n 40 "$log"; exit 1
 }
-start="${DEMO_START:-$DEMO_START_DEFAULT}"
-months="${DEMO_MONTHS:-3}"
+start="$DEMO_START"
 run_dag warehouse_setup "$start"
 month="$start"
 for i in $(seq 0 "$months"); do

@@ -24,7 +24,8 @@ mkdir -p "$fp"
 
 [ -f "$AIRFLOW_HOME/demo-logs/timings.tsv" ] || { echo "run make demo first"; exit 1; }
 months="${DEMO_MONTHS:-3}"
-start="${DEMO_START:-$DEMO_START_DEFAULT}"
+demo_window "$months"   # the demo's months and seed window (scripts/demo-lib.sh)
+start="$DEMO_START"
 recouvra fingerprint --out "$fp/0-after-demo.json"
 
 status=0
