@@ -169,7 +169,11 @@ def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry
     for e in entries:
         if e.kind != PAYMENT:
             continue
-        for d in by_aff.get(e.affiliation_no, []):
+        offered = by_aff.get(e.affiliation_no, [])
+        named = e.named_dossier
+        if named is not None:  # the dossier the payer's valid reference names is offered it first
+            offered = sorted(offered, key=lambda d: d.dossier_id != named)
+        for d in offered:
             if e.settles_period not in d.owed:
                 continue
             if d.counts_from(e.settles_period) <= e.payment_date <= d.last_day \

@@ -80,6 +80,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MATCH_WINDOW_DAYS = 5
+#: Largest gap between an agency's and the ledger's dates for PAYMENT_REF: the reference names the
+#: dossier, not the payment, so a month's installment never confirms another month's report.
+PAYMENT_REF_WINDOW_DAYS = 31
+PAYMENT_REF = "PAYMENT_REF"
 RECEIPT_REF = "RECEIPT_REF"
 DEBTOR_AMOUNT_DATE = "DEBTOR_AMOUNT_DATE"
 
@@ -124,6 +128,7 @@ class ReconcileReport:
     on: str
     ledger_entries: int = 0
     agency_payments: int = 0
+    matched_by_payment_ref: int = 0
     matched_by_receipt: int = 0
     matched_by_debtor: int = 0
     unconfirmed: int = 0
@@ -133,6 +138,10 @@ class ReconcileReport:
     attributed_amount: str = "0.00"
     reversal_attributions: int = 0
     unlinked_reversals: list[int] = field(default_factory=list)
+    #: Ledger payments whose quoted reference fails its check digits or is no fund reference (ignored).
+    invalid_payment_refs: list[int] = field(default_factory=list)
+    #: Ledger payments whose valid reference names a dossier the warehouse does not hold (yet).
+    unknown_payment_refs: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -141,8 +150,8 @@ class ReconcileReport:
         return d
 
     def summary(self) -> str:
-        return (f"reconcile {self.on}: {self.agency_payments} agency payments, {self.matched_by_receipt} "
-                f"matched by receipt, {self.matched_by_debtor} by debtor/amount/date, {self.unconfirmed} "
+        return (f"reconcile {self.on}: {self.agency_payments} agency payments, {self.matched_by_payment_ref} "
+                f"matched by payment reference, {self.matched_by_receipt} by receipt, {self.matched_by_debtor} by debtor/amount/date, {self.unconfirmed} "
                 f"unconfirmed ({self.unconfirmed_amount} MAD); {self.attributions} attributions, net "
                 f"{self.attributed_amount} MAD")
 
@@ -152,19 +161,37 @@ def match_payments(
     reported: Iterable[AgencyPayment], ledger: Iterable[LedgerEntry],
     affiliations: Mapping[str, frozenset[str]], *, window_days: int = MATCH_WINDOW_DAYS,
 ) -> list[PaymentMatch]:
-    """One-to-one matches of agency payments to ledger PAYMENTs (module docstring: the two passes and
+    """One-to-one matches of agency payments to ledger PAYMENTs (module docstring: the three passes and
     their tie-breaking). ``affiliations`` gives each dossier's debtor's affiliation numbers."""
     payments = [e for e in ledger if e.kind == PAYMENT]
     taken: set[int] = set()
     matches: dict[tuple[str, str], PaymentMatch] = {}
     order = sorted(reported, key=lambda p: (p.payment_date, p.agency_code, p.payment_id))
 
+    by_named: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for e in payments:
+        named = e.named_dossier
+        if named is not None:
+            by_named[named].append(e)
+    ref_pairs: list[tuple[int, Decimal, dt.date, str, str, int]] = []
+    for p in order:
+        for e in by_named.get(p.dossier_id, []):
+            gap = abs((e.payment_date - p.payment_date).days)
+            if gap <= PAYMENT_REF_WINDOW_DAYS:
+                ref_pairs.append((gap, abs(money(e.amount) - money(p.amount)), p.payment_date, p.agency_code,
+                                  p.payment_id, e.ledger_payment_id))
+    for gap, _, _, agency, payment_id, ledger_id in sorted(ref_pairs):
+        if (agency, payment_id) in matches or ledger_id in taken:
+            continue
+        taken.add(ledger_id)
+        matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, PAYMENT_REF, gap)
+
     by_receipt: dict[str, list[LedgerEntry]] = defaultdict(list)
     for e in payments:
         by_receipt[e.receipt_no.strip()].append(e)
     for p in order:
         ref = (p.receipt_ref or "").strip()
-        if not ref:
+        if not ref or (p.agency_code, p.payment_id) in matches:
             continue
         free = [e for e in by_receipt.get(ref, []) if e.ledger_payment_id not in taken]
         if not free:
@@ -197,6 +224,29 @@ def match_payments(
 
 
 
+def check_payment_refs(ledger: Iterable[LedgerEntry], known: Iterable[str]) -> tuple[list[int], list[int]]:
+    """The ledger PAYMENTs whose quoted reference names no dossier: ``(invalid, unknown)`` ids, invalid
+    when its check digits fail or it is no fund reference (ignored: never guessed), unknown when it is
+    valid but names a dossier not among ``known`` (the dossiers begun by the run date). Logged."""
+    held = set(known)
+    invalid, unknown = [], []
+    for e in ledger:
+        if e.kind != PAYMENT or e.payment_ref is None:
+            continue
+        named = e.named_dossier
+        if named is None:
+            invalid.append(e.ledger_payment_id)
+        elif named not in held:
+            unknown.append(e.ledger_payment_id)
+    if invalid:
+        log.warning("%d ledger payment(s) quote an invalid payment reference (ignored): %s", len(invalid),
+                    invalid[:10])
+    if unknown:
+        log.warning("%d ledger payment(s) quote the reference of a dossier not held: %s", len(unknown),
+                    unknown[:10])
+    return invalid, unknown
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -222,12 +272,15 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
     affs = {d.dossier_id: d.affiliation_nos for d in dossiers}
     matches = match_payments(reported, ledger, affs)
     matched = {(m.agency_code, m.payment_id) for m in matches}
+    report.matched_by_payment_ref = sum(m.match_rule == PAYMENT_REF for m in matches)
     report.matched_by_receipt = sum(m.match_rule == RECEIPT_REF for m in matches)
     report.matched_by_debtor = sum(m.match_rule == DEBTOR_AMOUNT_DATE for m in matches)
     unconfirmed = [p for p in reported if (p.agency_code, p.payment_id) not in matched]
     report.unconfirmed = len(unconfirmed)
     report.unconfirmed_amount = f"{sum((p.amount for p in unconfirmed), ZERO):.2f}"
     report.unconfirmed_ids = [(p.agency_code, p.payment_id) for p in unconfirmed]
+    report.invalid_payment_refs, report.unknown_payment_refs = check_payment_refs(
+        ledger, {d.dossier_id for d in dossiers})
 
     streams = build_streams(dossiers, ledger, on)
     report.unlinked_reversals = streams.unlinked_reversals

@@ -442,10 +442,11 @@ def _lake(rows: list[tuple[object, ...]]) -> duckdb.DuckDBPyConnection:
     con.execute(
         "CREATE TABLE ledger_payments (payment_id BIGINT, receipt_no VARCHAR, affiliation_no VARCHAR, "
         "payment_date DATE, amount_centimes BIGINT, settles_period VARCHAR, kind VARCHAR, "
-        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP)"
+        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP, "
+        "payment_ref VARCHAR)"
     )
     for r in rows:
-        con.execute("INSERT INTO ledger_payments VALUES (?, 'R', ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?)",
+        con.execute("INSERT INTO ledger_payments VALUES (?, 'R', ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?, NULL)",
                     [*r, r[-1]])
     return con
 

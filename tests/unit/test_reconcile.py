@@ -87,17 +87,19 @@ LEDGER: list[tuple[object, ...]] = [
 
 
 def lake_with(rows: list[tuple[object, ...]]) -> duckdb.DuckDBPyConnection:
-    """A lake connection whose view ledger_payments holds ``rows`` (recorded on their payment date)."""
+    """A lake connection whose view ledger_payments holds ``rows`` (recorded on their payment date); a
+    row's optional ninth value is the payment reference the payer quoted."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE ledger_payments (payment_id BIGINT, receipt_no VARCHAR, affiliation_no VARCHAR, "
         "payment_date DATE, amount_centimes BIGINT, settles_period VARCHAR, kind VARCHAR, "
-        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP)"
+        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP, "
+        "payment_ref VARCHAR)"
     )
     for r in rows:
         at = dt.datetime.combine(r[3], dt.time(12))  # type: ignore[arg-type]
-        con.execute("INSERT INTO ledger_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?)",
-                    [*r, at, at])
+        con.execute("INSERT INTO ledger_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?, ?)",
+                    [*r[:8], at, at, r[8] if len(r) > 8 else None])
     return con
 
 
