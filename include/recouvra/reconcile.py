@@ -72,7 +72,7 @@ from recouvra.owed import read_dossiers as read_dossiers
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from decimal import Decimal
 
     from recouvra.warehouse import Warehouse
@@ -150,10 +150,12 @@ class ReconcileReport:
         return d
 
     def summary(self) -> str:
-        return (f"reconcile {self.on}: {self.agency_payments} agency payments, {self.matched_by_payment_ref} "
-                f"matched by payment reference, {self.matched_by_receipt} by receipt, {self.matched_by_debtor} by debtor/amount/date, {self.unconfirmed} "
-                f"unconfirmed ({self.unconfirmed_amount} MAD); {self.attributions} attributions, net "
-                f"{self.attributed_amount} MAD")
+        return (f"reconcile {self.on}: {self.agency_payments} agency payments, "
+                f"{self.matched_by_payment_ref} matched by payment reference, {self.matched_by_receipt} by "
+                f"receipt, {self.matched_by_debtor} "
+                f"by debtor/amount/date, {self.unconfirmed} unconfirmed ({self.unconfirmed_amount} MAD); "
+                f"{len(self.invalid_payment_refs)} invalid payment reference(s) ignored; {self.attributions} "
+                f"attributions, net {self.attributed_amount} MAD")
 
 
 # ------------------------------------------------------------------------------------ pure: matching
@@ -167,25 +169,50 @@ def match_payments(
     taken: set[int] = set()
     matches: dict[tuple[str, str], PaymentMatch] = {}
     order = sorted(reported, key=lambda p: (p.payment_date, p.agency_code, p.payment_id))
+    _match_payment_refs(order, payments, matches, taken)
+    _match_receipts(order, payments, matches, taken)
+    _match_debtor_amount_date(order, payments, affiliations, window_days, matches, taken)
+    return [matches[k] for k in sorted(matches)]
 
+
+#: Matches made so far, by (agency_code, payment_id).
+Matches = dict[tuple[str, str], PaymentMatch]
+
+
+def _take_closest(candidates: Iterable[tuple[Any, ...]], rule: str, matches: Matches, taken: set[int]
+                  ) -> None:
+    """Take candidate pairs ``(gap, ..., agency, payment_id, ledger id)`` in their order, one-to-one."""
+    for c in sorted(candidates):
+        gap, agency, payment_id, ledger_id = c[0], c[-3], c[-2], c[-1]
+        if (agency, payment_id) in matches or ledger_id in taken:
+            continue
+        taken.add(ledger_id)
+        matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, rule, gap)
+
+
+def _match_payment_refs(order: Sequence[AgencyPayment], payments: Sequence[LedgerEntry],
+                        matches: Matches, taken: set[int]) -> None:
+    """PAYMENT_REF: a ledger payment whose valid quoted reference names the agency payment's dossier,
+    dates at most PAYMENT_REF_WINDOW_DAYS apart, whatever the amounts; closest dates, then closest
+    amounts first, ties by ids."""
     by_named: dict[str, list[LedgerEntry]] = defaultdict(list)
     for e in payments:
         named = e.named_dossier
         if named is not None:
             by_named[named].append(e)
-    ref_pairs: list[tuple[int, Decimal, dt.date, str, str, int]] = []
+    pairs: list[tuple[int, Decimal, dt.date, str, str, int]] = []
     for p in order:
         for e in by_named.get(p.dossier_id, []):
             gap = abs((e.payment_date - p.payment_date).days)
             if gap <= PAYMENT_REF_WINDOW_DAYS:
-                ref_pairs.append((gap, abs(money(e.amount) - money(p.amount)), p.payment_date, p.agency_code,
-                                  p.payment_id, e.ledger_payment_id))
-    for gap, _, _, agency, payment_id, ledger_id in sorted(ref_pairs):
-        if (agency, payment_id) in matches or ledger_id in taken:
-            continue
-        taken.add(ledger_id)
-        matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, PAYMENT_REF, gap)
+                pairs.append((gap, abs(money(e.amount) - money(p.amount)), p.payment_date, p.agency_code,
+                              p.payment_id, e.ledger_payment_id))
+    _take_closest(pairs, PAYMENT_REF, matches, taken)
 
+
+def _match_receipts(order: Sequence[AgencyPayment], payments: Sequence[LedgerEntry],
+                    matches: Matches, taken: set[int]) -> None:
+    """RECEIPT_REF: the agency's receipt_ref is a free ledger payment's receipt_no (any date gap)."""
     by_receipt: dict[str, list[LedgerEntry]] = defaultdict(list)
     for e in payments:
         by_receipt[e.receipt_no.strip()].append(e)
@@ -202,6 +229,13 @@ def match_payments(
             p.agency_code, p.payment_id, e.ledger_payment_id, RECEIPT_REF,
             abs((e.payment_date - p.payment_date).days))
 
+
+def _match_debtor_amount_date(
+    order: Sequence[AgencyPayment], payments: Sequence[LedgerEntry],
+    affiliations: Mapping[str, frozenset[str]], window_days: int, matches: Matches, taken: set[int],
+) -> None:
+    """DEBTOR_AMOUNT_DATE: a free ledger payment of the dossier's debtor, same amount, dates at most
+    ``window_days`` apart; closest dates first, ties by ids."""
     by_aff_amount: dict[tuple[str, Decimal], list[LedgerEntry]] = defaultdict(list)
     for e in payments:
         if e.ledger_payment_id not in taken:
@@ -215,13 +249,7 @@ def match_payments(
                 gap = abs((e.payment_date - p.payment_date).days)
                 if gap <= window_days:
                     candidates.append((gap, p.payment_date, p.agency_code, p.payment_id, e.ledger_payment_id))
-    for gap, _, agency, payment_id, ledger_id in sorted(candidates):
-        if (agency, payment_id) in matches or ledger_id in taken:
-            continue
-        taken.add(ledger_id)
-        matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, DEBTOR_AMOUNT_DATE, gap)
-    return [matches[k] for k in sorted(matches)]
-
+    _take_closest(candidates, DEBTOR_AMOUNT_DATE, matches, taken)
 
 
 def check_payment_refs(ledger: Iterable[LedgerEntry], known: Iterable[str]) -> tuple[list[int], list[int]]:
