@@ -5,8 +5,44 @@
 -- quoted), carried into staging and core; reconciliation matches a ledger payment whose quoted reference
 -- is valid to that dossier's agency payments first (match_rule PAYMENT_REF). Entries loaded before this
 -- migration quoted nothing (NULL).
-ALTER TABLE staging.ledger_payments ADD COLUMN payment_ref VARCHAR;
+-- staging.ledger_payments mirrors the source's columns in the source's order (payment_ref after channel):
+-- rebuilt (neither engine adds a column in the middle), its rows kept with payment_ref NULL.
+CREATE TABLE staging.ledger_payments_v030 (
+    payment_id           BIGINT    NOT NULL PRIMARY KEY,
+    receipt_no           VARCHAR   NOT NULL,
+    affiliation_no       VARCHAR   NOT NULL,
+    payment_date         DATE      NOT NULL,
+    amount_centimes      BIGINT    NOT NULL,
+    settles_period       VARCHAR   NOT NULL,
+    kind                 VARCHAR   NOT NULL,
+    reverses_payment_id  BIGINT,
+    channel              VARCHAR   NOT NULL,
+    payment_ref          VARCHAR,
+    recorded_at          TIMESTAMP NOT NULL,
+    updated_at           TIMESTAMP,
+    snapshot_date        DATE      NOT NULL
+);
+INSERT INTO staging.ledger_payments_v030 (payment_id, receipt_no, affiliation_no, payment_date, amount_centimes,
+    settles_period, kind, reverses_payment_id, channel, recorded_at, updated_at, snapshot_date)
+SELECT payment_id, receipt_no, affiliation_no, payment_date, amount_centimes, settles_period, kind,
+       reverses_payment_id, channel, recorded_at, updated_at, snapshot_date
+FROM staging.ledger_payments;
+DROP TABLE staging.ledger_payments;
+ALTER TABLE staging.ledger_payments_v030 RENAME TO ledger_payments;
+COMMENT ON TABLE staging.ledger_payments IS 'The fund''s own payment ledger as in the source, reversals included; reconciled into core.ledger_payment.';
+COMMENT ON COLUMN staging.ledger_payments.payment_id IS 'The ledger''s id of the entry (ledger_payment_id in agency files and in core).';
+COMMENT ON COLUMN staging.ledger_payments.receipt_no IS 'The fund''s receipt number.';
+COMMENT ON COLUMN staging.ledger_payments.amount_centimes IS 'Amount in centimes; negative for a REVERSAL.';
+COMMENT ON COLUMN staging.ledger_payments.settles_period IS 'Contribution month settled, YYYY-MM.';
+COMMENT ON COLUMN staging.ledger_payments.kind IS 'PAYMENT or REVERSAL.';
+COMMENT ON COLUMN staging.ledger_payments.reverses_payment_id IS 'For a REVERSAL, the payment_id it reverses.';
+COMMENT ON COLUMN staging.ledger_payments.channel IS 'BANK_TRANSFER, CHEQUE, FUND_COUNTER or ONLINE.';
 COMMENT ON COLUMN staging.ledger_payments.payment_ref IS 'Payment reference the payer quoted (an RF reference naming a dossier), as quoted; NULL when none.';
+COMMENT ON COLUMN staging.ledger_payments.recorded_at IS 'When the ledger recorded the entry.';
+COMMENT ON COLUMN staging.ledger_payments.updated_at IS 'Last change in the source.';
+COMMENT ON COLUMN staging.ledger_payments.snapshot_date IS 'Lake snapshot that delivered this version of the row.';
+COMMENT ON COLUMN staging.ledger_payments.affiliation_no IS 'The fund''s employer affiliation number.';
+COMMENT ON COLUMN staging.ledger_payments.payment_date IS 'Date of the payment.';
 ALTER TABLE core.ledger_payment ADD COLUMN payment_ref VARCHAR;
 COMMENT ON COLUMN core.ledger_payment.payment_ref IS 'Payment reference the payer quoted, as quoted (RF + check digits + the dossier id''s digits); when its check digits are right it names the dossier the payment is matched and, when it qualifies, attributed to first. NULL when none.';
 
