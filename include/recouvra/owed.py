@@ -146,7 +146,8 @@ class Streams:
 
 def _dossiers_by_affiliation(dossiers: Iterable[DossierTerms], on: dt.date) -> dict[str, list[DossierTerms]]:
     """The dossiers started by ``on`` under each of their debtor's affiliation numbers, earliest
-    assignment first (the order in which a payment is offered to them)."""
+    assignment first (the order in which a payment is offered to them, after the dossier its valid
+    payment reference names)."""
     by_aff: dict[str, list[DossierTerms]] = defaultdict(list)
     for d in sorted(dossiers, key=lambda d: (d.assignment_start, d.dossier_id)):
         if d.assignment_start <= on:

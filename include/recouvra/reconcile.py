@@ -16,8 +16,13 @@ Rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md`` 
 
 * **Debtor's affiliation numbers** of a dossier: its own ``affiliation_no`` and every number bridged to
   its debtor (``core.bridge_affiliation_debtor``) at some time during the assignment window.
-* **Matching** (pure: :func:`match_payments`). Pass 1, ``RECEIPT_REF``: the agency's ``receipt_ref``
-  equals a ledger PAYMENT's ``receipt_no`` (exact after trimming; any date gap). Agency payments are
+* **Matching** (pure: :func:`match_payments`). Pass 0, ``PAYMENT_REF``: a ledger PAYMENT whose quoted
+  ``payment_ref`` is valid (:mod:`recouvra.exchange.payment_ref`: its check digits hold) and names the
+  agency payment's dossier, dates at most ``PAYMENT_REF_WINDOW_DAYS`` (31) apart, whatever the amounts;
+  all candidate pairs taken in order (day gap, amount gap, agency payment_date, agency_code, payment_id,
+  ledger_payment_id). A reference whose check digits fail is ignored (never guessed) and reported
+  (:func:`check_payment_refs`). Pass 1, ``RECEIPT_REF``, for the others: the agency's ``receipt_ref``
+  equals a free ledger PAYMENT's ``receipt_no`` (exact after trimming; any date gap). Agency payments are
   taken by (payment_date, agency_code, payment_id). Pass 2, ``DEBTOR_AMOUNT_DATE``, for those still
   unmatched (no receipt_ref, or one that finds no free entry): a ledger PAYMENT of one of the dossier's
   debtor's affiliation numbers, with the same amount and at most 5 days apart. All candidate pairs are
@@ -28,8 +33,10 @@ Rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md`` 
   affiliation number is the dossier's debtor's, its date lies in ``[assignment_start, last day]``
   (last day = ``assignment_end``, or ``recall_date`` when earlier: the recall date is the agency's last
   working day, so it is included) and it settles one of the dossier's assigned months, whether or not
-  the agency reported it. When two dossiers qualify, the one with the earliest ``assignment_start``
-  (then the smaller dossier_id) takes it, whole: a payment is never attributed to two dossiers.
+  the agency reported it. When two dossiers qualify, the one the payment's valid ``payment_ref`` names
+  takes it; otherwise the one with the earliest ``assignment_start`` (then the smaller dossier_id); whole
+  either way: a payment is never attributed to two dossiers. A reference naming a dossier the payment
+  does not qualify for changes nothing.
 * **Never above what is owed**, per assigned month (all kinds together). For each dossier and month,
   events are replayed by (payment_date, ledger_payment_id): entries dated after the selection's
   portfolio date and before the window (and their reversals) *settle otherwise*; in-window payments and
