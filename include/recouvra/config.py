@@ -444,6 +444,8 @@ class AgencyBehaviour(_Model):
     reversal_share: Share = Decimal("0.03")      # payments reversed later in the ledger (bounced cheque)
     wrong_amount_share: Share = Decimal("0.04")  # payments reported with a lower amount than the ledger's
     wrong_date_share: Share = Decimal("0.06")    # payments reported 1 to 8 days off the ledger's date
+    payment_ref_share: Share = Decimal("0.50")   # payments whose debtor quotes the dossier's payment_ref
+    payment_ref_typo_share: Share = Decimal("0.05")  # of those, quoted with one digit wrong (invalid)
     send_weekday: int = Field(4, ge=0, le=6)     # day the weekly return files are sent (0 Monday)
     crlf: bool = False                           # write \r\n line ends (the contract accepts both)
 

@@ -15,6 +15,8 @@ The ledger's rules (the contract's, and where it is silent, ours; ``docs/reconci
   warehouse exact MAD with two decimals, never through binary float.
 * **settles_period** (:func:`settles_period`): the month an entry settles, ``YYYY-MM`` in the lake, its
   first day in the warehouse.
+* **payment_ref** (:func:`quoted_ref`): the reference the payer quoted, kept as quoted (stripped, None
+  when blank), a mistyped one too; reconciliation decides whether it names a dossier.
 * **Recorded by** (:func:`recorded_by`): a load for run date ``on`` takes the entries recorded by the
   end of the fund's local day ``on`` (Africa/Casablanca). ``first_seen_on`` is the earliest run date
   that loaded an entry, never earlier than the day it was recorded. So the entries first seen before
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import FUND_TZ, PERIOD_PATTERN
 from recouvra.errors import RecouvraError
+from recouvra.exchange.payment_ref import PaymentRefError, dossier_of
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
@@ -109,6 +112,15 @@ def check_entry(kind: str, amount: Decimal, reverses_payment_id: int | None) -> 
         raise LedgerError(f"kind {kind!r} is neither PAYMENT nor REVERSAL")
 
 
+def quoted_ref(value: Any) -> str | None:
+    """The payment reference a payer quoted, as the ledger keeps it: stripped, None when blank. Kept as
+    quoted (a mistyped reference too): whether it names a dossier is reconciliation's question."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def recorded_by(on: dt.date) -> dt.datetime:
     """The end of the fund's local day ``on``, as a naive UTC timestamp: a load for ``on`` takes the
     entries recorded before it."""
@@ -132,6 +144,20 @@ class LedgerEntry:
     channel: str = "BANK_TRANSFER"
     debtor_id: int | None = None
     first_seen_on: dt.date | None = None
+    #: The payment reference the payer quoted, as quoted (stripped; None when none): read by
+    #: reconciliation (recouvra.exchange.payment_ref), never trusted before its check digits are.
+    payment_ref: str | None = None
+
+    @property
+    def named_dossier(self) -> str | None:
+        """The dossier the quoted payment reference names, when its check digits are right; None when
+        nothing was quoted or the reference is invalid (:func:`recouvra.exchange.payment_ref.dossier_of`)."""
+        if self.payment_ref is None:
+            return None
+        try:
+            return dossier_of(self.payment_ref)
+        except PaymentRefError:
+            return None
 
 
 # -------------------------------------------------------------------------------- warehouse reads
@@ -144,10 +170,10 @@ def bridge_history(wh: Warehouse) -> list[tuple[str, int, dt.date, dt.date | Non
 
 def _entry(row: Sequence[Any]) -> LedgerEntry:
     """A LedgerEntry from a row of ``ledger/select_ledger_payments*`` (the table's column order)."""
-    pid, receipt, aff, debtor, pdate, amount, kind, reverses, period, channel, seen = row
+    pid, receipt, aff, debtor, pdate, amount, kind, reverses, period, channel, seen, ref = row
     return LedgerEntry(int(pid), str(receipt), str(aff), as_date(pdate), money(amount), str(kind),
                        as_date(period), None if reverses is None else int(reverses), str(channel),
-                       None if debtor is None else int(debtor), as_date(seen))
+                       None if debtor is None else int(debtor), as_date(seen), quoted_ref(ref))
 
 
 def read_ledger(
@@ -208,6 +234,7 @@ def _write(wh: Warehouse, rows: Sequence[LedgerEntry], replaced: Sequence[int]) 
         "settles_period": pa.array([e.settles_period for e in rows], pa.date32()),
         "channel": pa.array([e.channel for e in rows], pa.string()),
         "first_seen_on": pa.array([e.first_seen_on for e in rows], pa.date32()),
+        "payment_ref": pa.array([e.payment_ref for e in rows], pa.string()),
     })
     with wh.transaction():
         wh.execute(query("ledger/delete_ledger_payments"), [list(replaced)])
@@ -228,7 +255,7 @@ def load_ledger(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> 
     wanted: list[LedgerEntry] = []
     raw = lake.execute(query("ledger/select_ledger_payments_lake"), [recorded_by(on)]).fetchall()
     ids = {int(r[0]) for r in raw}
-    for pid, receipt, aff, pdate, centimes, period, kind, reverses, channel in raw:
+    for pid, receipt, aff, pdate, centimes, period, kind, reverses, channel, ref in raw:
         pid = int(pid)
         try:
             amount, settles = amount_from_centimes(centimes), settles_period(period)
@@ -245,7 +272,7 @@ def load_ledger(wh: Warehouse, lake: duckdb.DuckDBPyConnection, on: dt.date) -> 
         first_seen = on if old is None or old.first_seen_on is None else min(old.first_seen_on, on)
         entry = LedgerEntry(pid, str(receipt), str(aff), day, amount, str(kind), settles,
                             None if reverses is None else int(reverses), str(channel),
-                            _debtor_on(links.get(str(aff), []), day), first_seen)
+                            _debtor_on(links.get(str(aff), []), day), first_seen, quoted_ref(ref))
         if old is None:
             report.inserted += 1
         elif old != entry:

@@ -146,7 +146,8 @@ class Streams:
 
 def _dossiers_by_affiliation(dossiers: Iterable[DossierTerms], on: dt.date) -> dict[str, list[DossierTerms]]:
     """The dossiers started by ``on`` under each of their debtor's affiliation numbers, earliest
-    assignment first (the order in which a payment is offered to them)."""
+    assignment first (the order in which a payment is offered to them, after the dossier its valid
+    payment reference names)."""
     by_aff: dict[str, list[DossierTerms]] = defaultdict(list)
     for d in sorted(dossiers, key=lambda d: (d.assignment_start, d.dossier_id)):
         if d.assignment_start <= on:
@@ -169,7 +170,11 @@ def build_streams(dossiers: Iterable[DossierTerms], ledger: Iterable[LedgerEntry
     for e in entries:
         if e.kind != PAYMENT:
             continue
-        for d in by_aff.get(e.affiliation_no, []):
+        offered = by_aff.get(e.affiliation_no, [])
+        named = e.named_dossier
+        if named is not None:  # the dossier the payer's valid reference names is offered it first
+            offered = sorted(offered, key=lambda d: d.dossier_id != named)
+        for d in offered:
             if e.settles_period not in d.owed:
                 continue
             if d.counts_from(e.settles_period) <= e.payment_date <= d.last_day \

@@ -17,7 +17,9 @@ File format (the contract's "Common rules", with the choices it leaves open):
 
 * UTF-8 without BOM, ``;`` delimiter, ``"`` quote (RFC 4180: a cell holding ``;``, ``"``, CR, LF or
   leading/trailing blanks is quoted, inner quotes doubled), ``\\n`` line ends (also after the last
-  row), one header row with the contract's columns in the contract's order, and only those columns.
+  row), one header row with the contract's columns in the contract's order, and only those columns,
+  then our additions last (the assignment file's ``payment_ref``: :mod:`recouvra.exchange.payment_ref`;
+  a package published before it existed is re-published without it, the same bytes).
 * Amounts: exactly two decimals, ``.`` separator, no sign (``1234.50``); only REVERSAL rows of a
   payments file carry ``-``. An amount with more than two decimals is an error, never rounded.
   Rates: the fraction without trailing zeros (``0.03``, ``0.025``). Dates ``YYYY-MM-DD``, months
@@ -84,8 +86,10 @@ from recouvra.exchange.names import (
     recall_name,
     recall_notice_name,
 )
+from recouvra.exchange.payment_ref import payment_ref
 from recouvra.exchange.spec import (
     ASSIGNMENT_COLUMNS,
+    ASSIGNMENT_COLUMNS_V1,
     DETAIL_COLUMNS,
     DETAIL_KINDS,
     EMAIL_RE,
@@ -349,7 +353,7 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
 
 
 def assignment_cells(row: AssignmentRow) -> list[str]:
-    """One assignment row's cells, in :data:`ASSIGNMENT_COLUMNS` order."""
+    """One assignment row's cells, in :data:`ASSIGNMENT_COLUMNS` order (the payment reference last)."""
     ref = _dossier_id(row.dossier_id)
     return [
         ref,
@@ -377,13 +381,18 @@ def assignment_cells(row: AssignmentRow) -> list[str]:
         date_cell(row.assignment_end),
         rate_cell(row.commission_rate, what=f"{ref} commission_rate"),
         amount_cell(row.commission_cap, what=f"{ref} commission_cap"),
+        payment_ref(ref),
     ]
 
 
-def render_assignment(rows: Iterable[AssignmentRow]) -> bytes:
-    """The assignment file ``CNSS_ASSIGN_...csv``: header and one row per dossier, by dossier_id."""
+def render_assignment(rows: Iterable[AssignmentRow], *, with_payment_ref: bool = True) -> bytes:
+    """The assignment file ``CNSS_ASSIGN_...csv``: header and one row per dossier, by dossier_id.
+    ``with_payment_ref=False``: without the last column, as packages published before it existed."""
     ordered = sorted(rows, key=lambda r: r.dossier_id)
     _no_repeats([r.dossier_id for r in ordered], "assignment")
+    if not with_payment_ref:
+        width = len(ASSIGNMENT_COLUMNS_V1)
+        return csv_bytes(ASSIGNMENT_COLUMNS_V1, (assignment_cells(r)[:width] for r in ordered))
     return csv_bytes(ASSIGNMENT_COLUMNS, (assignment_cells(r) for r in ordered))
 
 
@@ -621,14 +630,16 @@ def out_file(folder: Path, name: str, file_type: str, data: bytes, rows: int, to
 
 def write_assignment_package(
     out_dir: Path, agency: str, month: dt.date, seq: int, rows: Sequence[AssignmentRow],
-    details: Sequence[DetailRow], *, now: dt.datetime | None = None,
+    details: Sequence[DetailRow], *, now: dt.datetime | None = None, with_payment_ref: bool = True,
 ) -> Package:
-    """Write one agency's monthly package (assignment, detail, then manifest) under ``out_dir/<AGENCY>/``."""
+    """Write one agency's monthly package (assignment, detail, then manifest) under ``out_dir/<AGENCY>/``.
+    ``with_payment_ref``: see :func:`render_assignment`."""
     check_assignment(rows, details)
     assign_name, detail_name, manifest_name = assignment_names(agency, month, seq)
     folder = Path(out_dir) / agency
-    assign = out_file(folder, assign_name, "ASSIGN", render_assignment(rows), len(rows),
-                  control_total(r.total_due for r in rows))
+    assign_data = render_assignment(rows, with_payment_ref=with_payment_ref)
+    assign = out_file(folder, assign_name, "ASSIGN", assign_data, len(rows),
+                      control_total(r.total_due for r in rows))
     detail = out_file(folder, detail_name, "DETAIL", render_detail(details), len(details),
                   control_total(d.amount_due for d in details))
     generated_at = generated_stamp(now)
@@ -770,11 +781,18 @@ def build_packages(
         seq = runs[agency].index(run) + 1  # 01 first: the agency's first run with dossiers
         try:
             check_assignment(rows, details)
-            digests = {"ASSIGN": _digest(render_assignment(rows)), "DETAIL": _digest(render_detail(details))}
-            assignment_seq(_published(wh, agency, month_stamp(first), ["ASSIGN", "DETAIL"]), seq, digests)
+            published = _published(wh, agency, month_stamp(first), ["ASSIGN", "DETAIL"])
+            detail_digest = _digest(render_detail(details))
+            # A package published before the payment reference existed is re-published as it was sent.
+            with_ref = {"ASSIGN": _digest(render_assignment(rows, with_payment_ref=False)),
+                        "DETAIL": detail_digest} != {str(t): str(h) for s, t, h in published if int(s) == seq}
+            digests = {"ASSIGN": _digest(render_assignment(rows, with_payment_ref=with_ref)),
+                       "DETAIL": detail_digest}
+            assignment_seq(published, seq, digests)
         except PublicationError as exc:
             raise type(exc)(str(exc), agency=agency) from exc
-        pkg = write_assignment_package(out_dir, agency, first, seq, rows, details, now=now)
+        pkg = write_assignment_package(out_dir, agency, first, seq, rows, details, now=now,
+                                       with_payment_ref=with_ref)
         log.info("built %s: %d dossiers, total %s", pkg.files[0].name, pkg.files[0].rows,
                  pkg.files[0].control_total)
         packages.append(pkg)

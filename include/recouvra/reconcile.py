@@ -16,8 +16,13 @@ Rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md`` 
 
 * **Debtor's affiliation numbers** of a dossier: its own ``affiliation_no`` and every number bridged to
   its debtor (``core.bridge_affiliation_debtor``) at some time during the assignment window.
-* **Matching** (pure: :func:`match_payments`). Pass 1, ``RECEIPT_REF``: the agency's ``receipt_ref``
-  equals a ledger PAYMENT's ``receipt_no`` (exact after trimming; any date gap). Agency payments are
+* **Matching** (pure: :func:`match_payments`). Pass 0, ``PAYMENT_REF``: a ledger PAYMENT whose quoted
+  ``payment_ref`` is valid (:mod:`recouvra.exchange.payment_ref`: its check digits hold) and names the
+  agency payment's dossier, dates at most ``PAYMENT_REF_WINDOW_DAYS`` (31) apart, whatever the amounts;
+  all candidate pairs taken in order (day gap, amount gap, agency payment_date, agency_code, payment_id,
+  ledger_payment_id). A reference whose check digits fail is ignored (never guessed) and reported
+  (:func:`check_payment_refs`). Pass 1, ``RECEIPT_REF``, for the others: the agency's ``receipt_ref``
+  equals a free ledger PAYMENT's ``receipt_no`` (exact after trimming; any date gap). Agency payments are
   taken by (payment_date, agency_code, payment_id). Pass 2, ``DEBTOR_AMOUNT_DATE``, for those still
   unmatched (no receipt_ref, or one that finds no free entry): a ledger PAYMENT of one of the dossier's
   debtor's affiliation numbers, with the same amount and at most 5 days apart. All candidate pairs are
@@ -28,8 +33,10 @@ Rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md`` 
   affiliation number is the dossier's debtor's, its date lies in ``[assignment_start, last day]``
   (last day = ``assignment_end``, or ``recall_date`` when earlier: the recall date is the agency's last
   working day, so it is included) and it settles one of the dossier's assigned months, whether or not
-  the agency reported it. When two dossiers qualify, the one with the earliest ``assignment_start``
-  (then the smaller dossier_id) takes it, whole: a payment is never attributed to two dossiers.
+  the agency reported it. When two dossiers qualify, the one the payment's valid ``payment_ref`` names
+  takes it; otherwise the one with the earliest ``assignment_start`` (then the smaller dossier_id); whole
+  either way: a payment is never attributed to two dossiers. A reference naming a dossier the payment
+  does not qualify for changes nothing.
 * **Never above what is owed**, per assigned month (all kinds together). For each dossier and month,
   events are replayed by (payment_date, ledger_payment_id): entries dated after the selection's
   portfolio date and before the window (and their reversals) *settle otherwise*; in-window payments and
@@ -72,7 +79,7 @@ from recouvra.owed import read_dossiers as read_dossiers
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from decimal import Decimal
 
     from recouvra.warehouse import Warehouse
@@ -80,6 +87,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MATCH_WINDOW_DAYS = 5
+#: Largest gap between an agency's and the ledger's dates for PAYMENT_REF: the reference names the
+#: dossier, not the payment, so a month's installment never confirms another month's report.
+PAYMENT_REF_WINDOW_DAYS = 31
+PAYMENT_REF = "PAYMENT_REF"
 RECEIPT_REF = "RECEIPT_REF"
 DEBTOR_AMOUNT_DATE = "DEBTOR_AMOUNT_DATE"
 
@@ -124,6 +135,7 @@ class ReconcileReport:
     on: str
     ledger_entries: int = 0
     agency_payments: int = 0
+    matched_by_payment_ref: int = 0
     matched_by_receipt: int = 0
     matched_by_debtor: int = 0
     unconfirmed: int = 0
@@ -133,6 +145,10 @@ class ReconcileReport:
     attributed_amount: str = "0.00"
     reversal_attributions: int = 0
     unlinked_reversals: list[int] = field(default_factory=list)
+    #: Ledger payments whose quoted reference fails its check digits or is no fund reference (ignored).
+    invalid_payment_refs: list[int] = field(default_factory=list)
+    #: Ledger payments whose valid reference names a dossier the warehouse does not hold (yet).
+    unknown_payment_refs: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -141,10 +157,12 @@ class ReconcileReport:
         return d
 
     def summary(self) -> str:
-        return (f"reconcile {self.on}: {self.agency_payments} agency payments, {self.matched_by_receipt} "
-                f"matched by receipt, {self.matched_by_debtor} by debtor/amount/date, {self.unconfirmed} "
-                f"unconfirmed ({self.unconfirmed_amount} MAD); {self.attributions} attributions, net "
-                f"{self.attributed_amount} MAD")
+        return (f"reconcile {self.on}: {self.agency_payments} agency payments, "
+                f"{self.matched_by_payment_ref} matched by payment reference, {self.matched_by_receipt} by "
+                f"receipt, {self.matched_by_debtor} "
+                f"by debtor/amount/date, {self.unconfirmed} unconfirmed ({self.unconfirmed_amount} MAD); "
+                f"{len(self.invalid_payment_refs)} invalid payment reference(s) ignored; {self.attributions} "
+                f"attributions, net {self.attributed_amount} MAD")
 
 
 # ------------------------------------------------------------------------------------ pure: matching
@@ -152,19 +170,62 @@ def match_payments(
     reported: Iterable[AgencyPayment], ledger: Iterable[LedgerEntry],
     affiliations: Mapping[str, frozenset[str]], *, window_days: int = MATCH_WINDOW_DAYS,
 ) -> list[PaymentMatch]:
-    """One-to-one matches of agency payments to ledger PAYMENTs (module docstring: the two passes and
+    """One-to-one matches of agency payments to ledger PAYMENTs (module docstring: the three passes and
     their tie-breaking). ``affiliations`` gives each dossier's debtor's affiliation numbers."""
     payments = [e for e in ledger if e.kind == PAYMENT]
     taken: set[int] = set()
     matches: dict[tuple[str, str], PaymentMatch] = {}
     order = sorted(reported, key=lambda p: (p.payment_date, p.agency_code, p.payment_id))
+    _match_payment_refs(order, payments, matches, taken)
+    _match_receipts(order, payments, matches, taken)
+    _match_debtor_amount_date(order, payments, affiliations, window_days, matches, taken)
+    return [matches[k] for k in sorted(matches)]
 
+
+#: Matches made so far, by (agency_code, payment_id).
+Matches = dict[tuple[str, str], PaymentMatch]
+
+
+def _take_closest(candidates: Iterable[tuple[Any, ...]], rule: str, matches: Matches, taken: set[int]
+                  ) -> None:
+    """Take candidate pairs ``(gap, ..., agency, payment_id, ledger id)`` in their order, one-to-one."""
+    for c in sorted(candidates):
+        gap, agency, payment_id, ledger_id = c[0], c[-3], c[-2], c[-1]
+        if (agency, payment_id) in matches or ledger_id in taken:
+            continue
+        taken.add(ledger_id)
+        matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, rule, gap)
+
+
+def _match_payment_refs(order: Sequence[AgencyPayment], payments: Sequence[LedgerEntry],
+                        matches: Matches, taken: set[int]) -> None:
+    """PAYMENT_REF: a ledger payment whose valid quoted reference names the agency payment's dossier,
+    dates at most PAYMENT_REF_WINDOW_DAYS apart, whatever the amounts; closest dates, then closest
+    amounts first, ties by ids."""
+    by_named: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for e in payments:
+        named = e.named_dossier
+        if named is not None:
+            by_named[named].append(e)
+    pairs: list[tuple[int, Decimal, dt.date, str, str, int]] = []
+    for p in order:
+        for e in by_named.get(p.dossier_id, []):
+            gap = abs((e.payment_date - p.payment_date).days)
+            if gap <= PAYMENT_REF_WINDOW_DAYS:
+                pairs.append((gap, abs(money(e.amount) - money(p.amount)), p.payment_date, p.agency_code,
+                              p.payment_id, e.ledger_payment_id))
+    _take_closest(pairs, PAYMENT_REF, matches, taken)
+
+
+def _match_receipts(order: Sequence[AgencyPayment], payments: Sequence[LedgerEntry],
+                    matches: Matches, taken: set[int]) -> None:
+    """RECEIPT_REF: the agency's receipt_ref is a free ledger payment's receipt_no (any date gap)."""
     by_receipt: dict[str, list[LedgerEntry]] = defaultdict(list)
     for e in payments:
         by_receipt[e.receipt_no.strip()].append(e)
     for p in order:
         ref = (p.receipt_ref or "").strip()
-        if not ref:
+        if not ref or (p.agency_code, p.payment_id) in matches:
             continue
         free = [e for e in by_receipt.get(ref, []) if e.ledger_payment_id not in taken]
         if not free:
@@ -175,6 +236,13 @@ def match_payments(
             p.agency_code, p.payment_id, e.ledger_payment_id, RECEIPT_REF,
             abs((e.payment_date - p.payment_date).days))
 
+
+def _match_debtor_amount_date(
+    order: Sequence[AgencyPayment], payments: Sequence[LedgerEntry],
+    affiliations: Mapping[str, frozenset[str]], window_days: int, matches: Matches, taken: set[int],
+) -> None:
+    """DEBTOR_AMOUNT_DATE: a free ledger payment of the dossier's debtor, same amount, dates at most
+    ``window_days`` apart; closest dates first, ties by ids."""
     by_aff_amount: dict[tuple[str, Decimal], list[LedgerEntry]] = defaultdict(list)
     for e in payments:
         if e.ledger_payment_id not in taken:
@@ -188,13 +256,30 @@ def match_payments(
                 gap = abs((e.payment_date - p.payment_date).days)
                 if gap <= window_days:
                     candidates.append((gap, p.payment_date, p.agency_code, p.payment_id, e.ledger_payment_id))
-    for gap, _, agency, payment_id, ledger_id in sorted(candidates):
-        if (agency, payment_id) in matches or ledger_id in taken:
-            continue
-        taken.add(ledger_id)
-        matches[(agency, payment_id)] = PaymentMatch(agency, payment_id, ledger_id, DEBTOR_AMOUNT_DATE, gap)
-    return [matches[k] for k in sorted(matches)]
+    _take_closest(candidates, DEBTOR_AMOUNT_DATE, matches, taken)
 
+
+def check_payment_refs(ledger: Iterable[LedgerEntry], known: Iterable[str]) -> tuple[list[int], list[int]]:
+    """The ledger PAYMENTs whose quoted reference names no dossier: ``(invalid, unknown)`` ids, invalid
+    when its check digits fail or it is no fund reference (ignored: never guessed), unknown when it is
+    valid but names a dossier not among ``known`` (the dossiers begun by the run date). Logged."""
+    held = set(known)
+    invalid, unknown = [], []
+    for e in ledger:
+        if e.kind != PAYMENT or e.payment_ref is None:
+            continue
+        named = e.named_dossier
+        if named is None:
+            invalid.append(e.ledger_payment_id)
+        elif named not in held:
+            unknown.append(e.ledger_payment_id)
+    if invalid:
+        log.warning("%d ledger payment(s) quote an invalid payment reference (ignored): %s", len(invalid),
+                    invalid[:10])
+    if unknown:
+        log.warning("%d ledger payment(s) quote the reference of a dossier not held: %s", len(unknown),
+                    unknown[:10])
+    return invalid, unknown
 
 
 def _now() -> dt.datetime:
@@ -222,12 +307,15 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
     affs = {d.dossier_id: d.affiliation_nos for d in dossiers}
     matches = match_payments(reported, ledger, affs)
     matched = {(m.agency_code, m.payment_id) for m in matches}
+    report.matched_by_payment_ref = sum(m.match_rule == PAYMENT_REF for m in matches)
     report.matched_by_receipt = sum(m.match_rule == RECEIPT_REF for m in matches)
     report.matched_by_debtor = sum(m.match_rule == DEBTOR_AMOUNT_DATE for m in matches)
     unconfirmed = [p for p in reported if (p.agency_code, p.payment_id) not in matched]
     report.unconfirmed = len(unconfirmed)
     report.unconfirmed_amount = f"{sum((p.amount for p in unconfirmed), ZERO):.2f}"
     report.unconfirmed_ids = [(p.agency_code, p.payment_id) for p in unconfirmed]
+    report.invalid_payment_refs, report.unknown_payment_refs = check_payment_refs(
+        ledger, {d.dossier_id for d in dossiers})
 
     streams = build_streams(dossiers, ledger, on)
     report.unlinked_reversals = streams.unlinked_reversals

@@ -224,7 +224,7 @@ def test_build_and_record_on_postgresql(pg_url: str, tmp_path: Path) -> None:
         assert record_publication(pg, [_as_published(recall)]).recalls_marked == 1
         # weekly payments from core.ledger_payment (the warehouse only), recorded as notices
         pg.execute("INSERT INTO core.ledger_payment VALUES (501, 'R501', '0000002', 2, DATE '2026-11-10', "
-                   "150.00, 'PAYMENT', NULL, DATE '2026-01-01', 'ONLINE', DATE '2026-11-11')")
+                   "150.00, 'PAYMENT', NULL, DATE '2026-01-01', 'ONLINE', DATE '2026-11-11', NULL)")
         (payments,) = build_payment_notices(pg, dt.date(2026, 11, 20), tmp_path / "pg")
         assert Path(payments.files[0].path).read_text(encoding="utf-8").splitlines()[1] == (
             "D202611-000002;501;2026-11-10;150.00;2026-01;PAYMENT")

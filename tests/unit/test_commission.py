@@ -236,7 +236,8 @@ def test_rerun_of_a_month_replaces_it_and_rechains_later_months(wh: Warehouse) -
                     "ORDER BY 1, 2") == stamps
     # A late reversal dated in December changes December; January and February still chain on it.
     wh.execute("INSERT INTO core.ledger_payment VALUES (106, 'R106', '0000001', 1, ?, -500.00, 'REVERSAL', "
-               "104, ?, 'CHEQUE', ?)", [dt.date(2026, 12, 28), dt.date(2026, 2, 1), dt.date(2027, 2, 28)])
+               "104, ?, 'CHEQUE', ?, NULL)",
+               [dt.date(2026, 12, 28), dt.date(2026, 2, 1), dt.date(2027, 2, 28)])
     reconcile(wh, dt.date(2027, 2, 28))
     compute_statements(wh, DEC)
     d1 = [(r[0], r[3], r[7], r[8]) for r in world.snapshot(wh)["statement"] if r[1] == world.D1]

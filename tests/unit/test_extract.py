@@ -74,12 +74,16 @@ def test_next_snapshot_holds_only_the_changes_and_reruns_reproduce_it(tmp_path: 
     con.execute("UPDATE receivables SET amount_centimes = 400000, updated_at = '2026-11-01 08:00:00' "
                 "WHERE receivable_id = 3")
     con.execute("INSERT INTO ledger_payments VALUES (10, 'R-10', '1000002', '2026-11-01', 100000, "
-                "'2026-09', 'PAYMENT', NULL, 'CHEQUE', '2026-11-01 08:05:00', '2026-11-01 08:05:00')")
+                "'2026-09', 'PAYMENT', NULL, 'CHEQUE', 'RF14 2026 1100 0123', '2026-11-01 08:05:00', "
+                "'2026-11-01 08:05:00')")
     con.commit()
     first = _run(url, lake, D2, "scheduled__2")
     assert first["tables"]["receivables"]["rows"] == 1
     assert first["tables"]["employers"]["rows"] == 0
     assert first["tables"]["ledger_payments"]["rows"] == 1
+    # The reference the payer quoted reaches the lake as quoted (issue 17.4).
+    assert [(r["payment_id"], r["payment_ref"]) for r in _rows(lake, "ledger_payments", D2)] == [
+        (10, "RF14 2026 1100 0123")]
     before = _rows(lake, "receivables", D2)
     # The source moves on: receivable 3 changes again after D2's bound, so a new extraction of D2's
     # window would no longer hold it. Re-running D2 keeps what it published: the lake as of D2 is

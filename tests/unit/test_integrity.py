@@ -101,7 +101,7 @@ def test_a_payment_recorded_after_a_recall_lowers_what_is_owed_not_what_was_reca
     a recalled amount that was wrong on that day is still named."""
     run_world(wh)
     wh.execute("INSERT INTO core.ledger_payment VALUES (204, 'R204', '0000002', 2, DATE '2026-12-14', "
-               "-2000.00, 'REVERSAL', 201, DATE '2026-01-01', 'CHEQUE', DATE '2027-01-05')")
+               "-2000.00, 'REVERSAL', 201, DATE '2026-01-01', 'CHEQUE', DATE '2027-01-05', NULL)")
     world.reconcile(wh, world.ON)
     for m in (JAN27, FEB27):
         world.compute_statements(wh, m)

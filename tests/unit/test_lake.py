@@ -102,3 +102,22 @@ def test_a_lake_opened_as_of_a_day_shows_each_table_as_the_snapshots_up_to_that_
         assert con.execute(sql).fetchall() == []
     assert snapshot_dates(lake, "receivables", dt.date(2026, 11, 15)) == ["2026-11-01"]
     assert snapshot_dates(lake, "receivables") == ["2026-11-01", "2026-12-01"]
+
+
+def test_snapshots_written_before_the_ledger_gained_payment_ref_read_it_as_null(tmp_path: Path) -> None:
+    """A lake extracted before issue 17.4 holds ledger snapshots without ``payment_ref``: the view reads
+    them beside the newer ones (NULL: nothing was quoted), so an upgraded pipeline needs no re-extract."""
+    lake = tmp_path / "lake"
+    entry = {"receipt_no": "R", "affiliation_no": "1000001", "payment_date": dt.date(2026, 11, 5),
+             "amount_centimes": 1000, "settles_period": "2026-10", "kind": "PAYMENT", "channel": "CHEQUE",
+             "recorded_at": dt.datetime(2026, 11, 5, 9), "updated_at": dt.datetime(2026, 11, 5, 9)}
+    old = pa.schema([f for f in arrow_schema("ledger_payments") if f.name != "payment_ref"])
+    folder = lake / "ledger_payments" / "snapshot_date=2026-11-06"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({f.name: pa.array([{**entry, "payment_id": 1}.get(f.name)], f.type) for f in old},
+                            schema=old), folder / "part-0.parquet")
+    _publish(lake, "ledger_payments", "2026-12-01",
+             [{**entry, "payment_id": 2, "payment_ref": "RF14202611000123"}])
+    with open_lake(lake, as_of=dt.date(2026, 12, 1)) as con:
+        assert con.execute("SELECT payment_id, payment_ref FROM ledger_payments ORDER BY 1").fetchall() == [
+            (1, None), (2, "RF14202611000123")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import importlib.util
@@ -17,6 +18,7 @@ import duckdb
 import pytest
 
 from recouvra.exchange.csvparse import begins_formula, parse_rows, unguard
+from recouvra.exchange.payment_ref import dossier_of
 from recouvra.ledger import load_ledger, load_ledger_before
 from recouvra.publication import (
     ASSIGNMENT_COLUMNS,
@@ -83,15 +85,16 @@ DETAILS = [
 HEADER = (
     "dossier_id;affiliation_no;debtor_name;legal_form;ice;rc_number;rc_court;address;city;phone_1;phone_2;"
     "email;legal_rep_name;segment;periods_count;oldest_period;newest_period;principal_due;surcharges_due;"
-    "penalties_due;total_due;assignment_start;assignment_end;commission_rate;commission_cap\n"
+    "penalties_due;total_due;assignment_start;assignment_end;commission_rate;commission_cap;payment_ref\n"
 )
 EXPECTED_ASSIGN = (
     HEADER
     + 'D202611-000001;1234567;"Atlas; ""Textile"" SARL";SARL;001234567000089;123456;\'@Casablanca;'
     '"12 Rue Ibn Battouta\nBloc B";"\'=HYPERLINK(""x"")";+212522123456;+212612345678;contact@atlas.ma;'
-    "'-Karim Benali;FRESH;2;2026-01;2026-02;1000.50;20.25;0.00;1020.75;2026-11-01;2027-04-30;0.03;30000.00\n"
+    "'-Karim Benali;FRESH;2;2026-01;2026-02;1000.50;20.25;0.00;1020.75;2026-11-01;2027-04-30;0.03;30000.00;"
+    "RF10202611000001\n"
     "D202611-000002;7654321;Boulangerie Al Amal;;;;;'\tDerb Sultan;Fès;;;;;UNPAID_TITLE;1;2025-03;2025-03;"
-    "5000.00;250.00;12.30;5262.30;2026-11-01;2027-04-30;0.025;20000.00\n"
+    "5000.00;250.00;12.30;5262.30;2026-11-01;2027-04-30;0.025;20000.00;RF80202611000002\n"
 ).encode()
 EXPECTED_DETAIL = (
     b"dossier_id;period;kind;amount_due\n"
@@ -106,7 +109,8 @@ EXPECTED_DETAIL = (
 
 def test_header_is_the_contracts_and_the_validators() -> None:
     assert ASSIGNMENT_COLUMNS == ASSIGNMENT_HEADER
-    assert len(ASSIGNMENT_COLUMNS) == 25
+    # the contract's 25 columns, then the payment reference (an addition to agency-exchange/1, last)
+    assert len(ASSIGNMENT_COLUMNS) == 26 and ASSIGNMENT_COLUMNS[-1] == "payment_ref"
 
 
 def test_small_package_is_byte_exact(tmp_path: Path) -> None:
@@ -346,6 +350,35 @@ def test_rerun_gives_the_same_csv_bytes_even_after_the_debtor_changed(wh: Wareho
     assert "New st" not in Path(second["AG01"].files[0].path).read_text(encoding="utf-8")
 
 
+def test_assignment_file_carries_each_dossiers_payment_reference_last(wh: Warehouse, tmp_path: Path) -> None:
+    """Issue 17.4: the last column is the dossier's RF reference (it reads back into the dossier id); the
+    manifest's control total is still the sum of total_due."""
+    pkg = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)}["AG01"]
+    lines = Path(pkg.files[0].path).read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(";")[-1] == "payment_ref"
+    refs = {r.split(";")[0]: r.split(";")[-1] for r in lines[1:]}
+    assert refs == {"D202611-000001": "RF10202611000001", "D202611-000002": "RF80202611000002"}
+    assert all(dossier_of(ref) == dossier for dossier, ref in refs.items())
+    assert pkg.files[0].control_total == "1320.50"
+
+
+def test_a_package_published_before_the_payment_reference_republishes_as_it_was_sent(
+    wh: Warehouse, tmp_path: Path,
+) -> None:
+    """A month published without the payment_ref column (before issue 17.4) and built again gives the
+    bytes the agency received, not a conflict; a month not yet published gets the column."""
+    first = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path / "a", now=T0)}
+    ag01 = first["AG01"]
+    old = Path(ag01.files[0].path).read_bytes()
+    legacy = b"\n".join(line.rsplit(b";", 1)[0] for line in old.split(b"\n")[:-1]) + b"\n"
+    Path(ag01.files[0].path).write_bytes(legacy)
+    logged = dataclasses.replace(ag01.files[0], sha256=hashlib.sha256(legacy).hexdigest(), size=len(legacy))
+    record_publication(wh, [published(dataclasses.replace(ag01, files=(logged, ag01.files[1])))])
+    again = {p.agency: p for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path / "b", now=T1)}
+    assert Path(again["AG01"].files[0].path).read_bytes() == legacy and again["AG01"].seq == 1
+    assert b"payment_ref" not in legacy and b"payment_ref" in Path(again["AG02"].files[0].path).read_bytes()
+
+
 def test_missing_debtor_version_at_creation_is_an_error(wh: Warehouse, tmp_path: Path) -> None:
     add_debtor_version(wh, 9, "Late SARL", valid_from=dt.datetime(2026, 12, 1))
     add_dossier(wh, "D202611-000009", 9, "AG01", [(dt.date(2026, 1, 1), "PRINCIPAL", "10.00")])
@@ -442,10 +475,11 @@ def _lake(rows: list[tuple[object, ...]]) -> duckdb.DuckDBPyConnection:
     con.execute(
         "CREATE TABLE ledger_payments (payment_id BIGINT, receipt_no VARCHAR, affiliation_no VARCHAR, "
         "payment_date DATE, amount_centimes BIGINT, settles_period VARCHAR, kind VARCHAR, "
-        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP)"
+        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP, "
+        "payment_ref VARCHAR)"
     )
     for r in rows:
-        con.execute("INSERT INTO ledger_payments VALUES (?, 'R', ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?)",
+        con.execute("INSERT INTO ledger_payments VALUES (?, 'R', ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?, NULL)",
                     [*r, r[-1]])
     return con
 

@@ -11,9 +11,11 @@ import duckdb
 import pytest
 
 from recouvra.commission import compute_statements
+from recouvra.exchange.payment_ref import payment_ref
 from recouvra.ledger import LedgerEntry, load_ledger
 from recouvra.reconcile import (
     DEBTOR_AMOUNT_DATE,
+    PAYMENT_REF,
     RECEIPT_REF,
     AgencyPayment,
     DossierTerms,
@@ -87,17 +89,19 @@ LEDGER: list[tuple[object, ...]] = [
 
 
 def lake_with(rows: list[tuple[object, ...]]) -> duckdb.DuckDBPyConnection:
-    """A lake connection whose view ledger_payments holds ``rows`` (recorded on their payment date)."""
+    """A lake connection whose view ledger_payments holds ``rows`` (recorded on their payment date); a
+    row's optional ninth value is the payment reference the payer quoted."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE ledger_payments (payment_id BIGINT, receipt_no VARCHAR, affiliation_no VARCHAR, "
         "payment_date DATE, amount_centimes BIGINT, settles_period VARCHAR, kind VARCHAR, "
-        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP)"
+        "reverses_payment_id BIGINT, channel VARCHAR, recorded_at TIMESTAMP, updated_at TIMESTAMP, "
+        "payment_ref VARCHAR)"
     )
     for r in rows:
         at = dt.datetime.combine(r[3], dt.time(12))  # type: ignore[arg-type]
-        con.execute("INSERT INTO ledger_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?)",
-                    [*r, at, at])
+        con.execute("INSERT INTO ledger_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'CHEQUE', ?, ?, ?)",
+                    [*r[:8], at, at, r[8] if len(r) > 8 else None])
     return con
 
 
@@ -157,8 +161,14 @@ def wh() -> Iterator[Warehouse]:
 
 # ----------------------------------------------------------------------------------------- matching
 def entry(pid: int, on: dt.date, amount: str, *, aff: str = "A1", receipt: str | None = None,
-          period: dt.date = JAN, kind: str = "PAYMENT", reverses: int | None = None) -> LedgerEntry:
-    return LedgerEntry(pid, receipt or f"R{pid}", aff, on, D(amount), kind, period, reverses)
+          period: dt.date = JAN, kind: str = "PAYMENT", reverses: int | None = None,
+          ref: str | None = None) -> LedgerEntry:
+    return LedgerEntry(pid, receipt or f"R{pid}", aff, on, D(amount), kind, period, reverses, payment_ref=ref)
+
+
+def mistyped(reference: str) -> str:
+    """``reference`` with its last digit changed: its check digits no longer hold."""
+    return reference[:-1] + str((int(reference[-1]) + 1) % 10)
 
 
 def reported(pid: str, on: dt.date, amount: str, receipt: str | None = None, dossier: str = D1,
@@ -206,6 +216,58 @@ def test_receipt_taken_falls_back_to_debtor_rule_and_a_ledger_entry_confirms_onc
     m = match_payments(claims, ledger, AFFS)
     assert [(x.agency_code, x.payment_id, x.ledger_payment_id, x.match_rule) for x in m] == [
         ("AG01", "P1", 1, RECEIPT_REF), ("AG01", "P2", 2, DEBTOR_AMOUNT_DATE)]
+
+
+# Issue 17.4: the payment reference the debtor quoted names the dossier.
+REF1 = payment_ref(D1)
+
+
+@pytest.mark.parametrize(("shown_day", "shown_amount"), [
+    (day(2026, 11, 10), "90.00"),    # wrong amount (the debtor rule needs the same amount)
+    (day(2026, 11, 22), "100.00"),   # 12 days off (the debtor rule allows 5)
+    (day(2026, 12, 5), "1.00"),      # both
+])
+def test_a_referenced_payment_confirms_its_dossiers_report_despite_a_wrong_amount_or_date(
+    shown_day: dt.date, shown_amount: str,
+) -> None:
+    ledger = [entry(1, day(2026, 11, 10), "100.00", ref="rf" + REF1[2:6] + " " + REF1[6:])]  # as quoted
+    m = match_payments([reported("P", shown_day, shown_amount)], ledger, AFFS)
+    assert [(x.ledger_payment_id, x.match_rule, x.day_gap) for x in m] == [
+        (1, PAYMENT_REF, abs((shown_day - day(2026, 11, 10)).days))]
+    # without the reference, nothing matches it
+    assert match_payments([reported("P", shown_day, shown_amount)], [entry(1, day(2026, 11, 10), "100.00")],
+                          AFFS) == []
+
+
+def test_a_reference_with_a_wrong_check_digit_confirms_nothing() -> None:
+    ledger = [entry(1, day(2026, 11, 10), "100.00", ref=mistyped(REF1))]
+    assert match_payments([reported("P", day(2026, 11, 22), "90.00")], ledger, AFFS) == []
+    # ignored, not guessed: the other rules still apply to the entry
+    m = match_payments([reported("P", day(2026, 11, 12), "100.00")], ledger, AFFS)
+    assert [(x.ledger_payment_id, x.match_rule) for x in m] == [(1, DEBTOR_AMOUNT_DATE)]
+
+
+def test_payment_ref_is_tried_before_the_receipt_and_the_debtor_rules() -> None:
+    # P1 carries entry 2's receipt number, but entry 2's payer quoted D2's reference: it goes to D2's
+    # report, and P1 falls back to the debtor rule (entry 1).
+    ledger = [entry(1, day(2026, 11, 10), "100.00"),
+              entry(2, day(2026, 11, 10), "100.00", receipt="RX", ref=payment_ref(D2))]
+    claims = [reported("P1", day(2026, 11, 10), "100.00", receipt="RX"),
+              reported("Q", day(2026, 11, 11), "80.00", dossier=D2, agency="AG02")]
+    m = match_payments(claims, ledger, {**AFFS, D2: frozenset({"A1"})})
+    assert [(x.agency_code, x.payment_id, x.ledger_payment_id, x.match_rule) for x in m] == [
+        ("AG01", "P1", 1, DEBTOR_AMOUNT_DATE), ("AG02", "Q", 2, PAYMENT_REF)]
+
+
+def test_payment_ref_is_one_to_one_closest_dates_then_amounts_and_bounded_to_a_month() -> None:
+    ledger = [entry(1, day(2026, 11, 10), "100.00", ref=REF1),
+              entry(2, day(2026, 12, 10), "100.00", ref=REF1), entry(3, day(2027, 3, 1), "100.00", ref=REF1)]
+    claims = [reported("P1", day(2026, 12, 9), "100.00"), reported("P2", day(2026, 11, 10), "60.00"),
+              reported("P3", day(2026, 11, 10), "100.00"), reported("P4", day(2027, 1, 20), "100.00")]
+    m = {(x.payment_id, x.ledger_payment_id, x.match_rule) for x in match_payments(claims, ledger, AFFS)}
+    # P2 and P3 are both 0 days from entry 1: P3's amount is the closer; P2 is left unconfirmed (entry 2
+    # went to P1, 1 day away); P4 is 40 days from entry 3, too far for a reference naming only the dossier.
+    assert m == {("P1", 2, PAYMENT_REF), ("P3", 1, PAYMENT_REF)}
 
 
 def test_reversals_never_confirm_an_agency_payment() -> None:
@@ -277,6 +339,31 @@ def test_a_payment_is_never_attributed_to_two_dossiers_the_earliest_window_takes
     assert attributed([second, first], ledger) == [(1, D1, "10.00")]
 
 
+def test_a_referenced_payment_goes_to_the_dossier_it_names_when_that_dossier_qualifies() -> None:
+    first = terms(D1, start=NOV)
+    second = terms("D202612-000001", start=day(2026, 12, 1))
+    named = payment_ref("D202612-000001")
+    ledger = [entry(1, day(2026, 12, 5), "10.00", ref=named), entry(2, day(2026, 12, 6), "20.00")]
+    # still never two dossiers: the named one takes it whole, the unreferenced one follows the old rule
+    assert attributed([second, first], ledger) == [(2, D1, "20.00"), (1, "D202612-000001", "10.00")]
+    # the named dossier does not qualify (its window has not begun; a month it was not assigned; a
+    # mistyped reference): the usual rule decides, as if nothing were quoted
+    for e in (entry(1, day(2026, 11, 20), "10.00", ref=named),
+              entry(1, day(2026, 12, 5), "10.00", ref=named, period=FEB),
+              entry(1, day(2026, 12, 5), "10.00", ref=mistyped(named))):
+        owed = {JAN: "1000.00", FEB: "1000.00"}
+        assert attributed([terms("D202612-000001", start=day(2026, 12, 1)), terms(D1, owed)], [e]) == [
+            (1, D1, "10.00")]
+
+
+def test_a_referenced_payment_is_never_attributed_above_what_the_month_still_owes() -> None:
+    named = payment_ref("D202612-000001")
+    ledger = [entry(1, day(2026, 12, 5), "800.00", ref=named),
+              entry(2, day(2026, 12, 6), "900.00", ref=named)]
+    got = attributed([terms("D202612-000001", start=day(2026, 12, 1)), terms(D1)], ledger)
+    assert got == [(1, "D202612-000001", "800.00"), (2, "D202612-000001", "200.00")]  # the excess: nobody's
+
+
 def test_entries_dated_after_the_run_date_wait() -> None:
     assert attributed([terms()], [entry(1, day(2026, 11, 5), "10.00")], on=day(2026, 11, 4)) == []
 
@@ -299,6 +386,31 @@ def test_reconcile_matches_reports_unconfirmed_and_attributes_unreported_payment
         (101, D1, D("400.00")), (102, D1, D("600.00")), (104, D1, D("500.00")), (105, D1, D("-200.00")),
         (201, D2, D("2000.00")), (301, D3, D("300.00")), (302, D3, D("-300.00"))]
     assert report.attributed_amount == "3300.00" and report.reversal_attributions == 2
+
+
+@pytest.mark.parametrize("quoted", [payment_ref(D3), mistyped(payment_ref(D3))])
+def test_reconcile_confirms_by_payment_ref_and_reports_invalid_references(wh: Warehouse, quoted: str) -> None:
+    """Q1 (D3, 6 days from entry 301: unconfirmed by the debtor rule) is confirmed when the ledger holds
+    the reference its payer quoted, not when that reference was mistyped (reported, then ignored)."""
+    build_world(wh)
+    with_ref = [(*r, quoted) if r[0] == 301 else r for r in LEDGER]
+    with lake_with(with_ref) as lake:
+        for seen in (day(2026, 11, 30), day(2026, 12, 15), day(2026, 12, 31), day(2027, 1, 31), ON):
+            load_ledger(wh, lake, seen)
+    held = wh.query("SELECT payment_ref FROM core.ledger_payment WHERE ledger_payment_id = 301")
+    assert held == [(quoted,)]
+    report = reconcile(wh, ON)
+    if quoted == payment_ref(D3):
+        assert report.matched_by_payment_ref == 1 and report.unconfirmed_ids == [("AG01", "P3")]
+        assert ("AG02", "Q1", 301, PAYMENT_REF, 6) in snapshot(wh)["match"]
+        assert report.invalid_payment_refs == []
+    else:
+        assert report.matched_by_payment_ref == 0
+        assert report.unconfirmed_ids == [("AG01", "P3"), ("AG02", "Q1")]
+        assert report.invalid_payment_refs == [301]
+    # attribution is what it was either way (D3 is the only dossier of its debtor)
+    assert [(r[0], r[1], r[3]) for r in snapshot(wh)["attribution"] if r[1] == D3] == [
+        (301, D3, D("300.00")), (302, D3, D("-300.00"))]
 
 
 def test_reconcile_is_idempotent_and_reevaluates_unconfirmed_claims(wh: Warehouse) -> None:

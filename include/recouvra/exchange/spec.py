@@ -111,11 +111,20 @@ RECALL_REASONS = frozenset({
 })
 
 # The fund's files to the agencies: their columns, in the contract's order.
-ASSIGNMENT_COLUMNS: tuple[str, ...] = (
+#: The assignment file's columns as agency-exchange/1 lists them (what packages published before issue
+#: 17.4 carry: re-publishing one keeps these bytes).
+ASSIGNMENT_COLUMNS_V1: tuple[str, ...] = (
     "dossier_id", "affiliation_no", "debtor_name", "legal_form", "ice", "rc_number", "rc_court",
     "address", "city", "phone_1", "phone_2", "email", "legal_rep_name", "segment", "periods_count",
     "oldest_period", "newest_period", "principal_due", "surcharges_due", "penalties_due", "total_due",
     "assignment_start", "assignment_end", "commission_rate", "commission_cap",
+)
+ASSIGNMENT_COLUMNS: tuple[str, ...] = (
+    *ASSIGNMENT_COLUMNS_V1,
+    # Addition to agency-exchange/1 (optional, last; an agency reading by column name ignores it): the
+    # dossier's payment reference for the debtor to quote (recouvra.exchange.payment_ref, RF + 2 check
+    # digits + the dossier id's 12 digits). No money: the manifest's control totals are unchanged.
+    "payment_ref",
 )
 DETAIL_COLUMNS: tuple[str, ...] = ("dossier_id", "period", "kind", "amount_due")
 #: The supplementary detail file (CNSS_ADDED, an addition to agency-exchange/1): a detail file's columns.

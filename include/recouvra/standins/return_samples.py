@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from recouvra.exchange.csvparse import format_rows, formula_guard
 from recouvra.exchange.names import assignment_names, recall_name
+from recouvra.exchange.payment_ref import payment_ref
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ ASSIGNMENT_HEADER = (
     "address", "city", "phone_1", "phone_2", "email", "legal_rep_name", "segment", "periods_count",
     "oldest_period", "newest_period", "principal_due", "surcharges_due", "penalties_due", "total_due",
     "assignment_start", "assignment_end", "commission_rate", "commission_cap",
+    "payment_ref",  # an addition to agency-exchange/1 (optional, last)
 )
 RECALL_HEADER = ("dossier_id", "recall_date", "reason")
 
@@ -52,8 +54,16 @@ class SampleDossier:
             "contact@atlas.ma",
             "Karim Benali", "FRESH", "6", "2026-01", "2026-06", f"{principal:.2f}", f"{surcharges:.2f}",
             f"{penalties:.2f}", f"{self.total_due:.2f}", self.assignment_start.isoformat(),
-            self.assignment_end.isoformat(), "0.03", "30000.00",
+            self.assignment_end.isoformat(), "0.03", "30000.00", _payment_ref_cell(self.dossier_id),
         ]
+
+
+def _payment_ref_cell(dossier_id: str) -> str:
+    """The dossier's payment reference, or empty (an optional column) for an id of another form."""
+    try:
+        return payment_ref(dossier_id)
+    except ValueError:
+        return ""
 
 
 def write_assignment_csv(

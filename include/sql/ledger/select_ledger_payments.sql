@@ -10,6 +10,7 @@ SELECT
     reverses_payment_id,
     settles_period,
     channel,
-    first_seen_on
+    first_seen_on,
+    payment_ref
 FROM core.ledger_payment
 ORDER BY ledger_payment_id

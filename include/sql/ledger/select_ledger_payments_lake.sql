@@ -9,7 +9,8 @@ SELECT
     settles_period,
     kind,
     reverses_payment_id,
-    channel
+    channel,
+    payment_ref
 FROM ledger_payments
 WHERE recorded_at < ?
 ORDER BY payment_id

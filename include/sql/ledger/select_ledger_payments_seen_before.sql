@@ -12,7 +12,8 @@ SELECT
     reverses_payment_id,
     settles_period,
     channel,
-    first_seen_on
+    first_seen_on,
+    payment_ref
 FROM core.ledger_payment
 WHERE affiliation_no IN (SELECT unnest(CAST(? AS VARCHAR[])))
   AND first_seen_on < ?

@@ -71,6 +71,7 @@ CREATE TABLE ledger_payments (
     kind                VARCHAR(16) NOT NULL,            -- PAYMENT, REVERSAL
     reverses_payment_id BIGINT,
     channel             VARCHAR(16) NOT NULL,            -- BANK_TRANSFER, CHEQUE, FUND_COUNTER, ONLINE
+    payment_ref         VARCHAR(35),                     -- the reference the payer quoted, as quoted (RF...)
     recorded_at         TIMESTAMP   NOT NULL,
     updated_at          TIMESTAMP
 );

@@ -11,6 +11,7 @@ SELECT payment_id,
        kind,
        reverses_payment_id,
        channel,
+       payment_ref,
        recorded_at,
        updated_at
 FROM ledger_payments

@@ -113,9 +113,13 @@ def _asset(rng: random.Random, city: str) -> str:
 class _PlanBuilder:
     """Collects a dossier's events; ids are the agency's own, unique per agency and type."""
 
-    def __init__(self, facts: DossierFacts, rng: random.Random, b: AgencyBehaviour) -> None:
+    def __init__(self, facts: DossierFacts, rng: random.Random, b: AgencyBehaviour,
+                 ref_rng: random.Random | None = None) -> None:
         self.f = facts
         self.rng = rng
+        # The payment reference's draws have their own stream: the rest of the plan is what it was
+        # before debtors quoted references (same events, amounts and ledger fates for the same seed).
+        self.ref_rng = ref_rng if ref_rng is not None else random.Random(0)
         self.b = b
         self.events: list[ReturnEvent] = []
         self.counts: dict[str, int] = {}
@@ -241,12 +245,25 @@ class _PlanBuilder:
             amount_shortfall=shortfall,
             date_shift_days=shift,
             with_receipt=rng.random() < float(b.receipt_ref_share),
+            quoted_ref=self.quoted_ref(),
         )
         rid, n = self._id("PAY", "PAYMENTS")
         cells = (("dossier_id", self.f.dossier_id), ("payment_id", rid), ("channel", channel))
         self.events.append(ReturnEvent("PAYMENTS", rid, day, self.f.dossier_id, cells, planned, n))
         self.remaining[period] -= amount
         return amount
+
+    def quoted_ref(self) -> str:
+        """The payment reference the debtor quotes on a payment ("" for none): the dossier's, on a share
+        ``payment_ref_share`` of payments, printed in blocks or compact, one digit mistyped on a share
+        ``payment_ref_typo_share`` of them (its check digits then fail)."""
+        ref, rng, b = self.f.payment_ref, self.ref_rng, self.b
+        if not ref or rng.random() >= float(b.payment_ref_share):
+            return ""
+        if rng.random() < float(b.payment_ref_typo_share):
+            at = rng.randrange(4, len(ref))  # a digit of the body
+            ref = ref[:at] + rng.choice([d for d in "0123456789" if d != ref[at]]) + ref[at + 1:]
+        return " ".join(ref[i:i + 4] for i in range(0, len(ref), 4)) if rng.random() < 0.5 else ref
 
     def pay_amount(self, day: dt.date, amount: Decimal) -> Decimal:
         """Pay up to ``amount`` over the oldest open months, one payment per month; return the total."""
@@ -291,7 +308,8 @@ def draw_profile(rng: random.Random, b: AgencyBehaviour) -> str:
 def plan_dossier(facts: DossierFacts, behaviour: AgencyBehaviour, seed: int) -> DossierPlan:
     """The seeded plan of one dossier over its whole assignment window (see module doc)."""
     rng = random.Random(f"recouvra-simulator|{seed}|{facts.agency}|{facts.dossier_id}")
-    p = _PlanBuilder(facts, rng, behaviour)
+    p = _PlanBuilder(facts, rng, behaviour,
+                     random.Random(f"recouvra-simulator-payment-ref|{seed}|{facts.agency}|{facts.dossier_id}"))
     profile = draw_profile(rng, behaviour)
     day = facts.assignment_start + dt.timedelta(days=p.gap(4))
     day = _first_attempts(p, profile, day)

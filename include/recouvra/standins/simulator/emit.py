@@ -194,6 +194,7 @@ def settle_payment(
                 None,
                 pay.channel,
                 recorded,
+                pay.quoted_ref or None,
             )
         )
         if pay.fate == "REVERSED":

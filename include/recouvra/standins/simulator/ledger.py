@@ -27,6 +27,7 @@ COLUMNS = (
     "kind",
     "reverses_payment_id",
     "channel",
+    "payment_ref",
     "recorded_at",
     "updated_at",
 )
@@ -44,6 +45,7 @@ def _params(row: LedgerRow, textual: bool) -> dict[str, Any]:
         "kind": row.kind,
         "reverses_payment_id": row.reverses_payment_id,
         "channel": row.channel,
+        "payment_ref": row.payment_ref,
         "recorded_at": stamp,
         "updated_at": stamp,
     }

@@ -36,6 +36,8 @@ class DossierFacts:
     email: str = ""
     legal_rep_name: str = ""
     recall_date: dt.date | None = None
+    #: The dossier's payment reference from the assignment file ("" when the file has no such column).
+    payment_ref: str = ""
 
     @property
     def number(self) -> int:
@@ -63,6 +65,9 @@ class PlannedPayment:
     amount_shortfall: Decimal = Decimal("0")
     date_shift_days: int = 0
     with_receipt: bool = True
+    #: The payment reference the debtor quotes to the fund (its ledger row's ``payment_ref``), as
+    #: quoted: the dossier's, printed or compact, sometimes mistyped; "" when none is quoted.
+    quoted_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class LedgerRow:
     reverses_payment_id: int | None
     channel: str
     recorded_at: dt.datetime
+    payment_ref: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -122,6 +128,7 @@ class LedgerRow:
             "reverses_payment_id": self.reverses_payment_id,
             "channel": self.channel,
             "recorded_at": self.recorded_at.isoformat(sep=" "),
+            "payment_ref": self.payment_ref,
         }
 
     @classmethod
@@ -138,6 +145,7 @@ class LedgerRow:
             reverses_payment_id=None if rev is None else int(str(rev)),
             channel=str(d["channel"]),
             recorded_at=dt.datetime.fromisoformat(str(d["recorded_at"])),
+            payment_ref=None if d.get("payment_ref") is None else str(d["payment_ref"]),
         )
 
 

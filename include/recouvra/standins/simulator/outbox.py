@@ -82,6 +82,7 @@ def _dossiers(agency: str, assign: Path, detail: Path | None) -> dict[str, Dossi
             phone=row.get("phone_1", ""),
             email=row.get("email", ""),
             legal_rep_name=unguard(row.get("legal_rep_name", "")),
+            payment_ref=row.get("payment_ref", ""),
         )
     return out
 

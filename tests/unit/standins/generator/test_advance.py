@@ -246,7 +246,7 @@ def test_what_the_simulator_wrote_does_not_change_the_draws(
     conn = sqlite3.connect(tmp_path / "b" / "source.db")
     with conn:
         conn.execute("INSERT INTO ledger_payments VALUES (?, 'Q202611-S1', ?, '2026-11-05', ?, ?, 'PAYMENT', "
-                     "NULL, 'BANK_TRANSFER', '2026-11-05 10:00:00', '2026-11-05 10:00:00')",
+                     "NULL, 'BANK_TRANSFER', NULL, '2026-11-05 10:00:00', '2026-11-05 10:00:00')",
                      (LEDGER_ID_BASE + 1, aff, due, period))
     conn.close()
     advance_source(settings, "2026-12", url=url_a, truth_dir=truth_a)

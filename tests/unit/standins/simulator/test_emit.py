@@ -4,6 +4,7 @@ rows as configured, and every file the judge's verdict the simulator intended.""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -238,3 +239,36 @@ def test_an_agency_about_to_collect_objects_to_the_recall_notice_and_the_fund_ac
         j = judge_bytes(f.name, f.data, "AG01", context, InMemoryReturnHistory(), on=f.file_date,
                         received_at=dt.datetime(2027, 4, 9, 12), sidecar=f.sidecar)
         assert j.status.value == "ACCEPTED", j.report()
+
+
+def test_debtors_quote_the_dossiers_payment_reference_on_the_configured_share() -> None:
+    """Issue 17.4: with the reference in the assignment file, a share of the ledger's payments carry it
+    (printed or compact; a configured share mistyped, so invalid); the rest of the world is unchanged."""
+    from recouvra.exchange.payment_ref import PaymentRefError, dossier_of, payment_ref
+
+    with_ref = {k: dataclasses.replace(f, payment_ref=payment_ref(k)) for k, f in DOSSIERS.items()}
+    quoting = AgencyBehaviour(malformed_share=Decimal(0), malformed_file_share=Decimal(0),
+                              payment_ref_share=Decimal("0.5"), payment_ref_typo_share=Decimal("0.2"))
+    plain = emit_agency("AG01", DOSSIERS, Notices(), AgencyState("AG01", 7), quoting, UNTIL)
+    quoted = emit_agency("AG01", with_ref, Notices(), AgencyState("AG01", 7), quoting, UNTIL)
+    # the same payments, files and ledger fates: only the quoted reference differs
+    assert [f.data for f in plain.files] == [f.data for f in quoted.files]
+    assert [dataclasses.replace(r, payment_ref=None) for r in quoted.ledger] == plain.ledger
+    assert all(r.payment_ref is None for r in plain.ledger)  # no reference sent: none quoted
+    payments = [r for r in quoted.ledger if r.kind == "PAYMENT"]
+    refs = [r for r in payments if r.payment_ref is not None]
+    assert 0.35 < len(refs) / len(payments) < 0.65
+    assert all(r.payment_ref is None for r in quoted.ledger if r.kind == "REVERSAL")
+    valid, invalid = 0, 0
+    for r in refs:
+        try:
+            named = dossier_of(r.payment_ref or "")
+        except PaymentRefError as exc:
+            assert exc.reason == "CHECK_DIGITS"
+            invalid += 1
+            continue
+        assert named == f"D202611-{int(r.affiliation_no):06d}"  # the payer's own dossier
+        valid += 1
+    assert valid > 0 and 0.1 < invalid / len(refs) < 0.3
+    printed = [" " in (r.payment_ref or "") for r in refs]
+    assert any(printed) and not all(printed)  # printed in blocks of four, or compact

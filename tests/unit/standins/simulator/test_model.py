@@ -27,7 +27,8 @@ def test_a_dossier_number_is_its_digits() -> None:
 
 def test_ledger_rows_survive_their_dictionary_as_text() -> None:
     payment = LedgerRow(LEDGER_ID_BASE + 7, "Q202611-S000000000000007", "1000001", dt.date(2026, 11, 20),
-                        123_456, "2026-08", "PAYMENT", None, "CHEQUE", dt.datetime(2026, 11, 21, 9, 30, 5))
+                        123_456, "2026-08", "PAYMENT", None, "CHEQUE", dt.datetime(2026, 11, 21, 9, 30, 5),
+                        "RF14 2026 1100 0123")
     reversal = LedgerRow(LEDGER_ID_BASE + 507, "Q202612-S000000000000507", "1000001", dt.date(2026, 12, 2),
                          -123_456, "2026-08", "REVERSAL", LEDGER_ID_BASE + 7, "CHEQUE",
                          dt.datetime(2026, 12, 2, 9, 30, 5))
@@ -42,9 +43,13 @@ def test_ledger_rows_survive_their_dictionary_as_text() -> None:
         "reverses_payment_id": None,
         "channel": "CHEQUE",
         "recorded_at": "2026-11-21 09:30:05",
+        "payment_ref": "RF14 2026 1100 0123",
     }
     for row in (payment, reversal):
         assert LedgerRow.from_dict(row.as_dict()) == row
+    # a state written before payment references read back: nothing quoted
+    before = {k: v for k, v in reversal.as_dict().items() if k != "payment_ref"}
+    assert LedgerRow.from_dict(before) == reversal and reversal.payment_ref is None
 
 
 def test_a_return_event_reads_its_cells_and_the_types_come_in_sending_order() -> None:
