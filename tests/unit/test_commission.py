@@ -193,8 +193,9 @@ def test_commission_file_follows_the_contract_and_its_total_is_the_warehouses(
     assert f.name == "CNSS_COMMISSION_AG02_202702.csv" and pkg.manifest is not None
     text = Path(f.path).read_bytes().decode("utf-8")
     assert text == ("dossier_id;attributed_amount;commission_rate;commission_before_cap;"
-                    "commission_paid_to_date;commission_this_month;cap_reached;commission_basis\n"
-                    f"{world.D3};0.00;0.05;0.00;0.00;-10.00;N;\n")
+                    "commission_paid_to_date;commission_this_month;cap_reached;commission_basis;"
+                    "principal_recovered;surcharges_recovered;penalties_recovered\n"
+                    f"{world.D3};0.00;0.05;0.00;0.00;-10.00;N;;0.00;0.00;0.00\n")
     manifest = json.loads(Path(pkg.manifest.path).read_text(encoding="utf-8"))
     assert manifest["month"] == "2027-02" and manifest["files"][0]["sha256"] == f.sha256
     for agency, p in packages.items():
