@@ -25,6 +25,7 @@ from recouvra.kpi import load_kpis
 from recouvra.ledger import LedgerEntry, load_ledger
 from recouvra.owed import attribute, impute, split_by_kind
 from recouvra.reconcile import DossierTerms, reconcile
+from recouvra.report import read_report_data, render_html
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 _spec = importlib.util.spec_from_file_location("reconcile_world",
@@ -227,6 +228,10 @@ def test_the_mart_and_its_view_give_recovered_by_kind_per_agency_and_month(wh: W
          D("4400.00")),
         ("AG02", DEC, D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00")),
     ]
+    # the monthly report reads the view: December's AG01 row, and its principal share to date
+    html = render_html(read_report_data(wh, DEC), generated_at=dt.datetime(2027, 1, 2, 6))
+    assert "<tr><td>AG01</td><td>2\u202f700.00 MAD</td><td>100.00 MAD</td><td>0.00 MAD</td>" in html
+    assert "<td>4\u202f400.00 MAD</td><td>97.7" in html  # 4300 / 4400
     # recovered_in_month is the agency month's attributed_in_month
     assert wh.query("SELECT k.agency_code, k.month FROM marts.kpi_recovered_kind k "
                     "JOIN marts.kpi_agency_month a USING (agency_code, month) "
