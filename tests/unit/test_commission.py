@@ -176,9 +176,12 @@ def test_statements_of_the_world(wh: Warehouse) -> None:
     assert [(r[0], r[2], r[7], r[8]) for r in statement(wh, DEC)] == [
         (d1, D("1300.00"), D("9.00"), False), (d2, D("2000.00"), D("60.00"), False),
         (d3, D("0.00"), D("0.00"), False)]  # D2 recalled on 15 December: not listed after
+    zero = D("0.00")  # the world's months owe principal only: all of attributed_amount is principal
     assert statement(wh, JAN27) == [
-        (d1, "AG01", D("1300.00"), rate, D("30000.00"), D("39.00"), D("39.00"), D("0.00"), False),
-        (d3, "AG02", D("300.00"), rate3, D("10.00"), D("15.00"), D("10.00"), D("10.00"), True)]
+        (d1, "AG01", D("1300.00"), rate, D("30000.00"), D("39.00"), D("39.00"), D("0.00"), False,
+         D("1300.00"), zero, zero),
+        (d3, "AG02", D("300.00"), rate3, D("10.00"), D("15.00"), D("10.00"), D("10.00"), True,
+         D("300.00"), zero, zero)]
     assert [(r[0], r[2], r[6], r[7], r[8]) for r in statement(wh, FEB27)] == [
         (d1, D("1300.00"), D("39.00"), D("0.00"), False), (d3, D("0.00"), D("0.00"), D("-10.00"), False)]
 
