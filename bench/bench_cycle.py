@@ -404,7 +404,7 @@ class Cycle:
 
         def run() -> tuple[Any, int | None, int | None]:
             with self.wh() as wh:
-                rep = reconcile(wh, day)
+                rep = reconcile(wh, day, imputation_order=self.s.programme.imputation_order)
             return rep, rep.ledger_entries + rep.agency_payments, rep.attributions
         self.rec.stage(month, "collections_reconcile", "reconcile", run)
 
@@ -427,7 +427,7 @@ class Cycle:
 
         def integrity() -> tuple[Any, int | None, int | None]:
             with self.wh() as wh:
-                violations = check_integrity(wh, prev)
+                violations = check_integrity(wh, prev, imputation_order=self.s.programme.imputation_order)
             if violations:
                 raise SystemExit(f"money integrity broken for {prev} ({len(violations)}): {violations[:5]}")
             return violations, None, 0

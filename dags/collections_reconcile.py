@@ -62,12 +62,12 @@ def collections_reconcile() -> None:
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def reconcile(_: dict) -> dict:
-        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.reconcile import reconcile as run
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            report = run(wh, run_date().day)
+            report = run(wh, run_date().day, imputation_order=settings().programme.imputation_order)
         print(report.summary())
         return report.as_dict()
 

@@ -57,12 +57,13 @@ def commission_monthly() -> None:
     def check_integrity(computed: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
-        from recouvra.airflow_adapter import warehouse_url
+        from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.integrity import check_integrity as check
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            violations = check(wh, run_date().previous_month)
+            violations = check(wh, run_date().previous_month,
+                               imputation_order=settings().programme.imputation_order)
         if violations:  # AirflowFailException: no retry, the data will not mend itself
             raise AirflowFailException(
                 f"money integrity broken for {computed['month']} ({len(violations)}):\n"

@@ -7,7 +7,10 @@ Per dossier and statement month ``M`` (the contract's formulas, money as :class:
 * ``commission_before_cap`` = ``commission_rate`` x that, rounded half-up to the centime;
 * ``commission_paid_to_date`` = min(before cap, ``commission_cap``); ``cap_reached`` = before cap >= cap;
 * ``commission_this_month`` = paid to date now - paid to date on the dossier's previous statement
-  (0 before its first): negative after a reversal, unless the dossier stays at or above its cap.
+  (0 before its first): negative after a reversal, unless the dossier stays at or above its cap;
+* ``principal_recovered``, ``surcharges_recovered``, ``penalties_recovered`` (recovered by kind, an
+  addition to the contract): of ``attributed_amount``, what settled each kind (``core.attribution_kind``
+  with ``attribution_month`` <= M), cumulative; they add up to ``attributed_amount``.
 
 A dossier is on month M's statement when its window (to its recall) overlaps M, or when its paid to
 date changes in M (a reversal after the window claws back). So over a dossier's rows
@@ -82,6 +85,15 @@ class StatementLine:
     agency_code: str = ""
     statement_month: dt.date | None = None
     commission_basis: str = ""
+    #: Recovered by kind, cumulative like attributed_amount; None on a row stored before the split.
+    principal_recovered: Decimal | None = None
+    surcharges_recovered: Decimal | None = None
+    penalties_recovered: Decimal | None = None
+
+    @property
+    def by_kind(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        """(principal, surcharges, penalties) recovered to date."""
+        return self.principal_recovered, self.surcharges_recovered, self.penalties_recovered
 
 
 def statement_line(attributed: Decimal, rate: Decimal, cap: Decimal, previous_paid: Decimal = ZERO,
@@ -126,11 +138,22 @@ def _on_statement(d: DossierTerms, month: dt.date, line: StatementLine) -> bool:
     return overlaps or line.commission_this_month != 0
 
 
+#: The statement's recovered-by-kind columns, in file order, and the warehouse kind each sums.
+KIND_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("principal_recovered", "PRINCIPAL"),
+    ("surcharges_recovered", "SURCHARGE"),
+    ("penalties_recovered", "PENALTY"),
+)
+
+
 def lines_for_months(
     dossiers: Iterable[DossierTerms], attributed: Mapping[str, Mapping[dt.date, Decimal]],
     months: Sequence[dt.date], previous_paid: Mapping[str, Decimal],
+    by_kind: Mapping[str, Mapping[dt.date, Mapping[str, Decimal]]] | None = None,
 ) -> dict[dt.date, list[StatementLine]]:
-    """Pure: the statement lines of ``months`` (ascending), chaining from ``previous_paid``."""
+    """Pure: the statement lines of ``months`` (ascending), chaining from ``previous_paid``; with
+    ``by_kind`` (dossier -> attribution month -> kind -> net amount) each line carries its cumulative
+    recovered by kind."""
     paid = defaultdict(lambda: ZERO, previous_paid)
     out: dict[dt.date, list[StatementLine]] = {}
     ordered = sorted(dossiers, key=lambda d: d.dossier_id)
@@ -140,8 +163,14 @@ def lines_for_months(
             if d.assignment_start > month_end(m):
                 continue
             cumulative = sum((v for k, v in attributed.get(d.dossier_id, {}).items() if k <= m), ZERO)
+            kinds: dict[str, Decimal] = {}
+            if by_kind is not None:
+                months_kinds = by_kind.get(d.dossier_id, {})
+                kinds = {column: sum((v.get(kind, ZERO) for k, v in months_kinds.items() if k <= m), ZERO)
+                         for column, kind in KIND_COLUMNS}
             line = statement_line(cumulative, d.commission_rate, d.commission_cap, paid[d.dossier_id],
-                                  dossier_id=d.dossier_id, agency_code=d.agency_code, statement_month=m)
+                                  dossier_id=d.dossier_id, agency_code=d.agency_code, statement_month=m,
+                                  **kinds)
             if _on_statement(d, m, line):
                 rows.append(line)
                 paid[d.dossier_id] = line.commission_paid_to_date
@@ -162,6 +191,9 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
     attributed: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
     for dossier_id, amonth, amount in wh.query(query("reconcile/select_attributed_by_month")):
         attributed[str(dossier_id)][as_date(amonth)] = money(amount)
+    by_kind: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for dossier_id, amonth, kind, amount in wh.query(query("reconcile/select_recovered_kind_by_month")):
+        by_kind[str(dossier_id)][as_date(amonth)][str(kind)] = money(amount)
     previous: dict[str, Decimal] = {}
     old: dict[tuple[dt.date, str], tuple[Any, ...]] = {}
     for r in existing:
@@ -170,7 +202,7 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
             previous[str(r[1])] = money(r[7])  # rows come by month: the latest earlier one wins
         else:
             old[(sm, str(r[1]))] = r
-    computed = lines_for_months(dossiers, attributed, months, previous)
+    computed = lines_for_months(dossiers, attributed, months, previous, by_kind)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     report = StatementReport(first.isoformat(), computed[first], [m.isoformat() for m in later])
     rows: list[tuple[Any, ...]] = []
@@ -184,11 +216,15 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
             if prior is not None:
                 same = (money(prior[3]), Decimal(prior[4]), money(prior[5]), money(prior[6]), money(prior[7]),
                         money(prior[8]), bool(prior[9])) == values and str(prior[2]) == line.agency_code
+                # A row stored before the split (no kinds) was sent without them: filling them in does
+                # not change what the agency received.
+                if prior[13] is not None:
+                    same = same and tuple(money(v) for v in prior[13:16]) == line.by_kind
                 if same:
                     file_name, at = prior[10], prior[11]
                 elif prior[10] is not None:
                     report.unpublished_again.append(f"{m:%Y-%m} {line.dossier_id}")
-            rows.append((m, line.dossier_id, line.agency_code, *values, file_name, at))
+            rows.append((m, line.dossier_id, line.agency_code, *values, file_name, at, *line.by_kind))
     if report.unpublished_again:
         log.warning("%d published statement row(s) changed and must be sent again: %s",
                     len(report.unpublished_again), report.unpublished_again[:10])
@@ -211,6 +247,9 @@ def compute_statements(wh: Warehouse, month: dt.date) -> StatementReport:
                 "cap_reached": pa.array(cols[9], pa.bool_()),
                 "file_name": pa.array(cols[10], pa.string()),
                 "computed_at": pa.array(cols[11], pa.timestamp("us")),
+                "principal_recovered": pa.array(cols[12], money_type),
+                "surcharges_recovered": pa.array(cols[13], money_type),
+                "penalties_recovered": pa.array(cols[14], money_type),
             }))
     log.info("commission %s: %d lines, total %s; re-chained %s", first.isoformat(), len(report.lines),
              sum((line.commission_this_month for line in report.lines), ZERO), report.months_recomputed)
@@ -230,6 +269,9 @@ def commission_cells(line: StatementLine) -> list[str]:
         amount_cell(line.commission_this_month, signed=True, what=f"{ref} commission_this_month"),
         "Y" if line.cap_reached else "N",
         text_cell(line.commission_basis, what="commission_basis", ref=ref),
+        # empty on a row stored before recovered by kind existed
+        *("" if v is None else amount_cell(v, what=f"{ref} {column}")
+          for v, (column, _) in zip(line.by_kind, KIND_COLUMNS, strict=True)),
     ]
 
 
@@ -266,7 +308,8 @@ def read_statement(wh: Warehouse, month: dt.date) -> dict[str, list[StatementLin
             continue
         out[str(r[2])].append(StatementLine(money(r[3]), Decimal(r[4]), money(r[5]), money(r[6]), money(r[7]),
                                             money(r[8]), bool(r[9]), str(r[1]), str(r[2]), first,
-                                            str(r[12] or "")))
+                                            str(r[12] or ""),
+                                            *(None if v is None else money(v) for v in r[13:16])))
     return dict(out)
 
 

@@ -94,6 +94,17 @@ class Eligibility(_Model):
     title_near_limit_rule: Literal["exclude", "prioritise"] = "exclude"
 
 
+#: The kinds of money a contribution month owes, as ``programme.imputation_order`` names them, and the
+#: ``kind`` each has in the warehouse (``core.dossier_period``, ``core.attribution_kind``).
+IMPUTATION_KINDS: dict[str, str] = {
+    "principal": "PRINCIPAL", "surcharges": "SURCHARGE", "penalties": "PENALTY",
+}
+#: Assumption (docs/reconciliation.md "Recovered by kind"): the reference material
+#: (shared/reference/domain.md, "Surcharges, penalties, fees") states no imputation order for the fund, so
+#: a payment settles a month's principal first, then its surcharges, then its penalties.
+DEFAULT_IMPUTATION_ORDER: tuple[str, str, str] = ("principal", "surcharges", "penalties")
+
+
 class Programme(_Model):
     dossiers_per_month: int = Field(500, ge=1, le=100_000)
     assignment_window_months: int = Field(6, ge=1, le=24)
@@ -101,6 +112,22 @@ class Programme(_Model):
     default_commission_cap: CommissionCap = MAX_COMMISSION_CAP
     max_commission_rate: CommissionRate = MAX_COMMISSION_RATE
     eligibility: Eligibility = Eligibility()
+    # In which order a payment settles the kinds a month owes (recovered by kind): an assumption, see
+    # DEFAULT_IMPUTATION_ORDER.
+    imputation_order: tuple[str, str, str] = DEFAULT_IMPUTATION_ORDER
+
+    @field_validator("imputation_order", mode="before")
+    @classmethod
+    def _imputation_order_is_a_permutation(cls, value: Any) -> Any:
+        if isinstance(value, str):  # an environment override: "surcharges,principal,penalties"
+            value = [v.strip() for v in value.split(",")]
+        kinds = sorted(IMPUTATION_KINDS)
+        if not isinstance(value, list | tuple) or sorted(str(v) for v in value) != kinds:
+            raise ValueError(
+                f"must name each of {', '.join(kinds)} exactly once, in the order a payment settles "
+                "them"
+            )
+        return tuple(str(v) for v in value)
 
 
 class FeeRule(_Model):

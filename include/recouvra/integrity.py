@@ -1,7 +1,8 @@
 """The money-integrity audit (agency-exchange v1, "Attribution and commission"): recomputes each
 dossier's position from the fund's ledger at the end of every month and names the dossier, agency and
 month whose stored numbers disagree: assigned amounts, attributions, the money identity, recalls,
-commission statements (the contract's formulas, the cap) and the published files' control totals.
+commission statements (the contract's formulas, the cap), the published files' control totals, and
+recovered by kind.
 
 It reads what reconciliation (:mod:`recouvra.reconcile`) and commission (:mod:`recouvra.commission`)
 wrote, so it sits above both: neither imports it.
@@ -16,13 +17,22 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import require_month
-from recouvra.commission import statement_line
+from recouvra.commission import KIND_COLUMNS, statement_line
 from recouvra.ledger import PAYMENT, ZERO, as_date, money, read_ledger
-from recouvra.reconcile import DossierTerms, build_streams, month_end, months_from, position, read_dossiers
+from recouvra.owed import impute
+from recouvra.reconcile import (
+    DossierTerms,
+    build_streams,
+    month_end,
+    months_from,
+    position,
+    read_dossiers,
+    read_owed_by_kind,
+)
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from recouvra.warehouse import Warehouse
 
@@ -42,7 +52,8 @@ class Violation:
         return f"{self.code} {who} {self.month}: {self.detail}"
 
 
-def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
+def check_integrity(wh: Warehouse, month: dt.date, *,
+                    imputation_order: Sequence[str] | None = None) -> list[Violation]:
     """Audit money up to the end of ``month``; an empty list when every rule holds.
 
     For every dossier and every month from its assignment to ``month`` (positions recomputed from
@@ -58,7 +69,12 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
       the recall but recorded after it lowers what is owed, not what was recalled;
     * ``CAP`` and ``STATEMENT``: each statement row follows the contract's formulas from the attributions,
       commission_paid_to_date never above the cap, and the months' commission_this_month add up to it;
-    * ``FILE``: a published commission file's control total equals the warehouse's total.
+    * ``FILE``: a published commission file's control total equals the warehouse's total;
+    * ``KIND`` (recovered by kind): every attribution row's kinds (``core.attribution_kind``) add up to
+      its amount; per dossier and contribution month, at every month end, what each kind recovered lies
+      between 0 and what that kind owes, and with ``imputation_order`` (``programme.imputation_order``)
+      it is what that order gives; a statement row's recovered by kind adds up to its attributed_amount
+      and equals its attributions' kinds.
     """
     month = require_month(month)
     eom = month_end(month)
@@ -127,6 +143,7 @@ def check_integrity(wh: Warehouse, month: dt.date) -> list[Violation]:
                                      f"{pos.settled_other} + open {open_} + recalled {recalled} + "
                                      f"closed {closed}", d.dossier_id, d.agency_code))
     out += _check_statements(wh, month, dossiers)
+    out += _check_kinds(wh, month, dossiers, stored, imputation_order)
     return out
 
 
@@ -174,4 +191,101 @@ def _check_statements(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierT
             out.append(Violation("FILE", f"{sm:%Y-%m}", f"{name} control_total {control} but the warehouse's "
                                  f"commission_this_month total is {totals.get((str(agency), sm), ZERO)}",
                                  agency_code=str(agency)))
+    return out
+
+
+#: Kind rows as the KIND rules read them: (ledger_payment_id, kind, amount, payment_date, settles_period).
+_KindRow = tuple[int, str, Decimal, dt.date, dt.date]
+
+
+def _check_kinds(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierTerms],
+                 stored: dict[str, list[tuple[Any, ...]]], order: Sequence[str] | None) -> list[Violation]:
+    """The ``KIND`` rules (:func:`check_integrity`)."""
+    eom = month_end(month)
+    label = f"{month:%Y-%m}"
+    out: list[Violation] = []
+    owed = read_owed_by_kind(wh)
+    kinds: dict[str, list[_KindRow]] = defaultdict(list)
+    row_kinds: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    by_month: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: ZERO)))
+    for lid, did, kind, amount, pdate, period, amonth in wh.query(
+            query("reconcile/select_attribution_kinds")):
+        if as_date(pdate) > eom:
+            continue
+        if period is None:
+            out.append(Violation("KIND", label, f"ledger entry {lid} has {kind} {amount} but no "
+                                 "attribution row", str(did)))
+            continue
+        kinds[str(did)].append((int(lid), str(kind), money(amount), as_date(pdate), as_date(period)))
+        row_kinds[(int(lid), str(did))] += money(amount)
+        by_month[str(did)][as_date(amonth)][str(kind)] += money(amount)
+    for d in dossiers:
+        attributions = [r for r in stored.get(d.dossier_id, []) if as_date(r[4]) <= eom]
+        for row in attributions:
+            lid, amount = int(row[0]), money(row[3])
+            split = row_kinds.get((lid, d.dossier_id), ZERO)
+            if split != amount:
+                out.append(Violation("KIND", label, f"ledger entry {lid} attributed {amount} but its kinds "
+                                     f"add up to {split}", d.dossier_id, d.agency_code))
+        for m in months_from(d.assignment_start, month):
+            out += _check_dossier_kinds(d, m, attributions, kinds.get(d.dossier_id, []),
+                                        owed.get(d.dossier_id, {}), order)
+    out += _check_statement_kinds(wh, month, by_month)
+    return out
+
+
+def _check_dossier_kinds(d: DossierTerms, m: dt.date, attributions: Sequence[tuple[Any, ...]],
+                         kinds: Sequence[_KindRow], owed: Mapping[dt.date, Mapping[str, Decimal]],
+                         order: Sequence[str] | None) -> list[Violation]:
+    """At the end of month ``m``, each contribution month's recovered by kind within what each kind owes
+    (and, with ``order``, what that order gives)."""
+    end, where = month_end(m), f"{m:%Y-%m}"
+    out: list[Violation] = []
+    net: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for row in attributions:
+        if as_date(row[4]) <= end:
+            net[as_date(row[5])] += money(row[3])
+    got: dict[dt.date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for _, kind, amount, pdate, period in kinds:
+        if pdate <= end:
+            got[period][kind] += amount
+    for period in sorted(set(net) | set(got)):
+        owes = owed.get(period, {})
+        for kind, amount in sorted(got[period].items()):
+            if not ZERO <= amount <= owes.get(kind, ZERO):
+                out.append(Violation("KIND", where, f"{period:%Y-%m} {kind} recovered {amount} but it owes "
+                                     f"{owes.get(kind, ZERO)}", d.dossier_id, d.agency_code))
+        if order is None:
+            continue
+        have = {k: v for k, v in got[period].items() if v}
+        try:
+            want = {k: v for k, v in impute(net[period], owes, order).items() if v}
+        except ValueError as exc:
+            out.append(Violation("KIND", where, f"{period:%Y-%m}: {exc}", d.dossier_id, d.agency_code))
+            continue
+        if have != want:
+            out.append(Violation("KIND", where, f"{period:%Y-%m} recovered by kind {have} but the imputation "
+                                 f"order {'/'.join(order)} gives {want}", d.dossier_id, d.agency_code))
+    return out
+
+
+def _check_statement_kinds(
+    wh: Warehouse, month: dt.date, by_month: Mapping[str, Mapping[dt.date, Mapping[str, Decimal]]],
+) -> list[Violation]:
+    """A statement row's recovered by kind adds up to its attributed_amount and equals its attributions'
+    kinds (rows stored before the split, with no kinds, aside)."""
+    out: list[Violation] = []
+    for r in wh.query(query("reconcile/select_commission_statements")):
+        sm, did, agency = as_date(r[0]), str(r[1]), str(r[2])
+        if sm > month or r[13] is None:
+            continue
+        stated = tuple(money(v) for v in r[13:16])
+        months = by_month.get(did, {})
+        want = tuple(sum((v.get(kind, ZERO) for k, v in months.items() if k <= sm), ZERO)
+                     for _, kind in KIND_COLUMNS)
+        if sum(stated, ZERO) != money(r[3]) or stated != want:
+            out.append(Violation("KIND", f"{sm:%Y-%m}", f"statement recovered by kind (principal, "
+                                 f"surcharges, penalties) {stated} for attributed {money(r[3])}; its "
+                                 f"attributions' kinds give {want}", did, agency))
     return out

@@ -11,6 +11,8 @@
 - ``marts.kpi_agency_league``: the cohorts summed per agency and ranked;
 - ``marts.kpi_agency_month``: activity, collections and commission per agency in the month;
 - ``marts.kpi_portfolio_month``: coverage of the portfolio and the amount remaining to recover;
+- ``marts.kpi_recovered_kind``: recovered by kind (principal, surcharges, penalties) per agency, in the
+  month and to date (``core.attribution_kind``, split by the configured imputation order);
 - ``marts.kpi_agency_effect``: each agency against the pool on comparable dossiers, with a confidence
   interval (:mod:`recouvra.effects`);
 - ``marts.kpi_score_calibration``: the score's predictions against what was recovered, by decile
@@ -163,6 +165,19 @@ AGENCY_MONTH_RATES: dict[str, tuple[str, str]] = {
     "cost_to_collect": ("commission_in_month", "attributed_in_month"),
 }
 
+RECOVERED_KIND_COLUMNS: tuple[str, ...] = (
+    "agency_code",
+    "month",
+    "principal_in_month",
+    "surcharges_in_month",
+    "penalties_in_month",
+    "recovered_in_month",
+    "principal_to_date",
+    "surcharges_to_date",
+    "penalties_to_date",
+    "recovered_to_date",
+)
+
 PORTFOLIO_COLUMNS: tuple[str, ...] = (
     "month",
     "segment",
@@ -190,6 +205,7 @@ MART_TABLES: tuple[str, ...] = (
     "marts.kpi_agency_league",
     "marts.kpi_agency_month",
     "marts.kpi_portfolio_month",
+    "marts.kpi_recovered_kind",
     "marts.kpi_agency_effect",
     "marts.kpi_score_calibration",
     "marts.kpi_cohort_outcome",
@@ -373,6 +389,7 @@ def load_kpis(
         wh.execute(query("kpi/delete_agency_league"), [month])
         wh.execute(query("kpi/delete_agency_month"), [month])
         wh.execute(query("kpi/delete_portfolio_month"), [month])
+        wh.execute(query("kpi/delete_recovered_kind"), [month])
 
         wh.execute(query("kpi/insert_fact_dossier_month"), [month, end])
         rows["marts.fact_dossier_month"] = int(
@@ -413,6 +430,11 @@ def load_kpis(
             stamp,
         )
         rows["marts.kpi_portfolio_month"] = _load(wh, "marts.kpi_portfolio_month", portfolio)
+
+        by_kind = _records(
+            wh.query(query("kpi/select_recovered_kind"), [month]), RECOVERED_KIND_COLUMNS, {}, stamp
+        )
+        rows["marts.kpi_recovered_kind"] = _load(wh, "marts.kpi_recovered_kind", by_kind)
 
         # Reads the dossier positions just written (and the earlier months' as they were loaded).
         rows["marts.kpi_agency_effect"] = load_agency_effects(wh, month, now)

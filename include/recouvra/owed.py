@@ -15,6 +15,12 @@ with by the KPIs (``marts.fact_dossier_month.open_amount``). It sits in the kern
 * **Still owed** (:func:`position`, :func:`still_owed`, :func:`owed_on`): on a day, ``assigned -
   settled_other - attributed``, each month capped at what it assigns (:class:`Position`). A dossier
   fully attributed owes 0.
+* **Recovered by kind** (:func:`impute`, :func:`split_by_kind`): what the agency has net collected on a
+  month is spread over the kinds the month owes (principal, surcharges, penalties) in the configured
+  imputation order (``programme.imputation_order``, an assumption), each kind never above what it owes;
+  an attribution row's split is the change it makes to that spread, so its kinds add up to its amount,
+  a reversal of the month's latest payment takes back exactly that payment's kinds, and one of an
+  earlier payment leaves what remains imputed in order, as if the reversed payment had never been.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from recouvra.config import DEFAULT_IMPUTATION_ORDER, IMPUTATION_KINDS
 from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, bridge_history, money, read_ledger
 from recouvra.sqlfiles import query
 
@@ -251,6 +258,67 @@ def position(streams: Streams, dossier_id: str, day: dt.date) -> Position:
     return Position(d.assigned_on(day), settled, attributed)
 
 
+# --------------------------------------------------------------------------- pure: recovered by kind
+@dataclass(frozen=True)
+class KindShare:
+    """The part of one attribution row that settles one kind of its month (core.attribution_kind)."""
+
+    ledger_payment_id: int
+    dossier_id: str
+    kind: str  # PRINCIPAL, SURCHARGE or PENALTY (core.dossier_period.kind)
+    amount: Decimal
+    payment_date: dt.date
+
+
+def warehouse_kinds(order: Sequence[str] = DEFAULT_IMPUTATION_ORDER) -> tuple[str, ...]:
+    """The configured imputation order (``principal``, ...) as warehouse kinds (``PRINCIPAL``, ...)."""
+    return tuple(IMPUTATION_KINDS[k] for k in order)
+
+
+def impute(collected: Decimal, owed: Mapping[str, Decimal],
+           order: Sequence[str] = DEFAULT_IMPUTATION_ORDER) -> dict[str, Decimal]:
+    """``collected`` (what the agency net collected on one month) spread over the kinds ``owed``
+    (warehouse kinds -> amount) in the imputation ``order``: each kind takes what it owes before the
+    next takes anything. Raises ``ValueError`` when ``collected`` exceeds what the month owes (attribution
+    never attributes more, so the month's kinds and its total disagree)."""
+    left = max(ZERO, collected)
+    out: dict[str, Decimal] = {}
+    for kind in warehouse_kinds(order):
+        take = min(left, owed.get(kind, ZERO))
+        out[kind] = take
+        left -= take
+    if left > 0:
+        raise ValueError(f"{collected} collected on a month whose kinds owe only {sum(owed.values(), ZERO)}")
+    return out
+
+
+def split_by_kind(
+    attributions: Iterable[Attribution], owed: Mapping[str, Mapping[dt.date, Mapping[str, Decimal]]],
+    order: Sequence[str] = DEFAULT_IMPUTATION_ORDER,
+) -> list[KindShare]:
+    """Each attribution row's kinds (``owed``: dossier -> month -> kind -> amount). Rows of a dossier and
+    month are taken in the order :func:`attribute` gives them (its events' order); after each, the
+    month's net attributed is imputed (:func:`impute`) and the row's shares are the change, zero shares
+    left out. So a row's shares add up to its amount, and a month's shares to what the order gives."""
+    rows: dict[tuple[str, dt.date], list[Attribution]] = defaultdict(list)
+    for a in attributions:
+        rows[(a.dossier_id, a.settles_period)].append(a)
+    out: list[KindShare] = []
+    for (dossier_id, period), month_rows in rows.items():
+        kinds = owed.get(dossier_id, {}).get(period, {})
+        collected = ZERO
+        before = impute(collected, kinds, order)
+        for a in month_rows:
+            collected += a.amount
+            after = impute(collected, kinds, order)
+            for kind, amount in after.items():
+                if amount != before[kind]:
+                    out.append(KindShare(a.ledger_payment_id, dossier_id, kind, amount - before[kind],
+                                         a.payment_date))
+            before = after
+    return out
+
+
 # ------------------------------------------------------------------------------ warehouse reads
 def _bridge(wh: Warehouse) -> dict[int, list[tuple[str, dt.date, dt.date | None]]]:
     held: dict[int, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
@@ -286,6 +354,15 @@ def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
             None if extended_to is None else as_date(extended_to),
         ))
     return out
+
+
+def read_owed_by_kind(wh: Warehouse) -> dict[str, dict[dt.date, dict[str, Decimal]]]:
+    """What each dossier's months owe per kind: dossier -> month -> kind -> amount (the package's months
+    and those added by a published supplementary file, as :func:`read_dossiers` counts them)."""
+    out: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for dossier_id, period, kind, amount in wh.query(query("owed/select_dossier_owed_by_kind")):
+        out[str(dossier_id)][as_date(period)][str(kind)] = money(amount)
+    return {d: dict(months) for d, months in out.items()}
 
 
 # ------------------------------------------------------------------------------------ still owed

@@ -48,6 +48,9 @@ Rules (the contract's, and where it is silent, ours; ``docs/reconciliation.md`` 
   by what it really takes back: all of the reversed payment's attribution unless later in-window
   payments still cover the month. A reversal of a pre-window payment that frees room for in-window
   collections already received is attributed positively (the agency's payment now settles the month).
+* **Recovered by kind** (pure: :func:`split_by_kind`, written to ``core.attribution_kind``): each
+  attribution row split over the kinds its month owes in ``programme.imputation_order`` (an assumption;
+  :mod:`recouvra.owed` gives the rule).
 * **attribution_month**: the month of the payment date, or, when the agency already received a
   statement for that month or later, the month after its latest published statement; kept once set,
   so a statement already sent never changes.
@@ -65,17 +68,21 @@ from typing import TYPE_CHECKING, Any
 from recouvra.calendar import add_months
 from recouvra.calendar import month_end as month_end
 from recouvra.calendar import month_of as month_of
+from recouvra.config import DEFAULT_IMPUTATION_ORDER
 from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, money, read_ledger
 
 # What a dossier still owes, written once (recouvra.owed), re-exported for the stages that read it here.
 from recouvra.owed import Attribution as Attribution
 from recouvra.owed import DossierTerms as DossierTerms
+from recouvra.owed import KindShare as KindShare
 from recouvra.owed import Position as Position
 from recouvra.owed import Streams as Streams
 from recouvra.owed import attribute as attribute
 from recouvra.owed import build_streams as build_streams
 from recouvra.owed import position as position
 from recouvra.owed import read_dossiers as read_dossiers
+from recouvra.owed import read_owed_by_kind as read_owed_by_kind
+from recouvra.owed import split_by_kind as split_by_kind
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
@@ -291,10 +298,12 @@ def _published_months(wh: Warehouse) -> dict[str, dt.date]:
     return {str(a): as_date(m) for a, m in wh.query(query("reconcile/select_published_statement_months"))}
 
 
-def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
-    """Match agency payments to the ledger and attribute ledger entries dated up to ``on`` to dossiers;
-    replace ``core.payment_match`` and those ``core.attribution`` rows in one transaction (unchanged
-    rows keep their timestamps and attribution month: a re-run changes nothing)."""
+def reconcile(wh: Warehouse, on: dt.date, *,
+              imputation_order: Sequence[str] = DEFAULT_IMPUTATION_ORDER) -> ReconcileReport:
+    """Match agency payments to the ledger and attribute ledger entries dated up to ``on`` to dossiers,
+    each attribution split by kind in ``imputation_order`` (``programme.imputation_order``); replace
+    ``core.payment_match`` and those ``core.attribution`` and ``core.attribution_kind`` rows in one
+    transaction (unchanged rows keep their timestamps and attribution month: a re-run changes nothing)."""
     import pyarrow as pa
 
     report = ReconcileReport(on.isoformat())
@@ -324,6 +333,7 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
     report.attributions = len(attributions)
     report.attributed_amount = f"{sum((a.amount for a in attributions), ZERO):.2f}"
     report.reversal_attributions = sum(kinds.get(a.ledger_payment_id) == REVERSAL for a in attributions)
+    shares = split_by_kind(attributions, read_owed_by_kind(wh), imputation_order)
 
     now = _now()
     old_matches = {(str(a), str(p)): (int(lid), str(rule), int(gap), m)
@@ -369,6 +379,15 @@ def reconcile(wh: Warehouse, on: dt.date) -> ReconcileReport:
                 "settles_period": pa.array([a.settles_period for a in attributions], pa.date32()),
                 "attribution_month": pa.array([p[0] for p in placed], pa.date32()),
                 "attributed_at": pa.array([p[1] for p in placed], pa.timestamp("us")),
+            }))
+        wh.execute(query("reconcile/delete_attribution_kinds"), [on])
+        if shares:
+            wh.load_arrow("core.attribution_kind", pa.table({
+                "ledger_payment_id": pa.array([k.ledger_payment_id for k in shares], pa.int64()),
+                "dossier_id": pa.array([k.dossier_id for k in shares], pa.string()),
+                "kind": pa.array([k.kind for k in shares], pa.string()),
+                "amount": pa.array([k.amount for k in shares], pa.decimal128(18, 2)),
+                "payment_date": pa.array([k.payment_date for k in shares], pa.date32()),
             }))
     log.info(report.summary())
     return report

@@ -26,10 +26,10 @@ from recouvra.warehouse import connect, discover_migrations, migrate
 pytestmark = pytest.mark.postgres
 
 VIEWS = ("v_agency_effect", "v_agency_league", "v_agency_month", "v_cohort_outcome", "v_portfolio_coverage",
-         "v_recovery_tier", "v_recovery_vintage", "v_score_calibration")
+         "v_recovered_by_kind", "v_recovery_tier", "v_recovery_vintage", "v_score_calibration")
 MART_TABLES = ("fact_dossier_month", "kpi_agency_effect", "kpi_agency_league", "kpi_agency_month",
-               "kpi_cohort_month", "kpi_cohort_outcome", "kpi_portfolio_month", "kpi_recovery_vintage",
-               "kpi_score_calibration")
+               "kpi_cohort_month", "kpi_cohort_outcome", "kpi_portfolio_month", "kpi_recovered_kind",
+               "kpi_recovery_vintage", "kpi_score_calibration")
 NOW = dt.datetime(2026, 4, 2, 6, 0)
 
 

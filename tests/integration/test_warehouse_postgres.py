@@ -35,10 +35,11 @@ def test_postgres_schema_is_identical_to_duckdb(pg_url: str, tmp_path: Path) -> 
     with connect(duck_url) as wh:
         duck_columns = list_columns(wh)
     # Same tables, columns, normalised types, nullability, primary keys and comments, in order.
-    # V016 core.lifecycle_run; V025, V026 two marts; V027, V029, V030 four core tables (17.8, 17.3, 17.1).
-    assert len({(c.schema, c.table) for c in pg_columns}) == 52
+    # V016 core.lifecycle_run; V025, V026 two marts; V027, V029, V030 four core tables (17.8, 17.3, 17.1);
+    # V032 (recovered by kind, 17.9) core.attribution_kind and marts.kpi_recovered_kind.
+    assert len({(c.schema, c.table) for c in pg_columns}) == 54
     assert pg_columns == duck_columns
-    assert describe(pg_url) == describe(duck_url) == {"staging": 9, "core": 32, "marts": 9, "meta": 2}
+    assert describe(pg_url) == describe(duck_url) == {"staging": 9, "core": 33, "marts": 10, "meta": 2}
     assert [(v, n, c) for v, n, c, _ in history(pg_url)] == [
         (v, n, c) for v, n, c, _ in history(duck_url)
     ]

@@ -27,7 +27,7 @@ from recouvra.warehouse import connect
 
 #: The BI views of docs/kpi.md: the export's contract.
 VIEWS = ("v_agency_effect", "v_agency_league", "v_agency_month", "v_cohort_outcome", "v_portfolio_coverage",
-         "v_recovery_tier", "v_recovery_vintage", "v_score_calibration")
+         "v_recovered_by_kind", "v_recovery_tier", "v_recovery_vintage", "v_score_calibration")
 NOW = dt.datetime(2026, 4, 2, 6, 0)
 
 

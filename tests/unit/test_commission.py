@@ -176,9 +176,12 @@ def test_statements_of_the_world(wh: Warehouse) -> None:
     assert [(r[0], r[2], r[7], r[8]) for r in statement(wh, DEC)] == [
         (d1, D("1300.00"), D("9.00"), False), (d2, D("2000.00"), D("60.00"), False),
         (d3, D("0.00"), D("0.00"), False)]  # D2 recalled on 15 December: not listed after
+    zero = D("0.00")  # the world's months owe principal only: all of attributed_amount is principal
     assert statement(wh, JAN27) == [
-        (d1, "AG01", D("1300.00"), rate, D("30000.00"), D("39.00"), D("39.00"), D("0.00"), False),
-        (d3, "AG02", D("300.00"), rate3, D("10.00"), D("15.00"), D("10.00"), D("10.00"), True)]
+        (d1, "AG01", D("1300.00"), rate, D("30000.00"), D("39.00"), D("39.00"), D("0.00"), False,
+         D("1300.00"), zero, zero),
+        (d3, "AG02", D("300.00"), rate3, D("10.00"), D("15.00"), D("10.00"), D("10.00"), True,
+         D("300.00"), zero, zero)]
     assert [(r[0], r[2], r[6], r[7], r[8]) for r in statement(wh, FEB27)] == [
         (d1, D("1300.00"), D("39.00"), D("0.00"), False), (d3, D("0.00"), D("0.00"), D("-10.00"), False)]
 
@@ -193,8 +196,9 @@ def test_commission_file_follows_the_contract_and_its_total_is_the_warehouses(
     assert f.name == "CNSS_COMMISSION_AG02_202702.csv" and pkg.manifest is not None
     text = Path(f.path).read_bytes().decode("utf-8")
     assert text == ("dossier_id;attributed_amount;commission_rate;commission_before_cap;"
-                    "commission_paid_to_date;commission_this_month;cap_reached;commission_basis\n"
-                    f"{world.D3};0.00;0.05;0.00;0.00;-10.00;N;\n")
+                    "commission_paid_to_date;commission_this_month;cap_reached;commission_basis;"
+                    "principal_recovered;surcharges_recovered;penalties_recovered\n"
+                    f"{world.D3};0.00;0.05;0.00;0.00;-10.00;N;;0.00;0.00;0.00\n")
     manifest = json.loads(Path(pkg.manifest.path).read_text(encoding="utf-8"))
     assert manifest["month"] == "2027-02" and manifest["files"][0]["sha256"] == f.sha256
     for agency, p in packages.items():

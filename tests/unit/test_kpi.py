@@ -964,6 +964,7 @@ def test_every_view_column_is_commented(wh: Warehouse) -> None:
         "v_agency_month",
         "v_cohort_outcome",
         "v_portfolio_coverage",
+        "v_recovered_by_kind",
         "v_recovery_tier",
         "v_recovery_vintage",
         "v_score_calibration",

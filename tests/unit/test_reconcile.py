@@ -145,9 +145,12 @@ def snapshot(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
                           "FROM core.payment_match ORDER BY 1, 2"),
         "attribution": wh.query("SELECT ledger_payment_id, dossier_id, agency_code, amount, payment_date, "
                                 "settles_period, attribution_month FROM core.attribution ORDER BY 2, 5, 1"),
+        "kind": wh.query("SELECT ledger_payment_id, dossier_id, kind, amount, payment_date "
+                         "FROM core.attribution_kind ORDER BY 2, 5, 1, 3"),
         "statement": wh.query("SELECT statement_month, dossier_id, agency_code, attributed_amount, "
                               "commission_rate, commission_cap, commission_before_cap, "
-                              "commission_paid_to_date, commission_this_month, cap_reached "
+                              "commission_paid_to_date, commission_this_month, cap_reached, "
+                              "principal_recovered, surcharges_recovered, penalties_recovered "
                               "FROM core.commission_statement ORDER BY 1, 2"),
     }
 

@@ -77,8 +77,8 @@ COMMISSION_STATEMENTS = _table("commission_statements", "core", "commission_stat
 #: Every mart table kpi_load writes (recouvra.kpi.MART_TABLES: a unit test keeps the two equal).
 KPI_MARTS: tuple[Asset, ...] = tuple(_table(t, "marts", t) for t in (
     "fact_dossier_month", "kpi_recovery_vintage", "kpi_cohort_month", "kpi_agency_league",
-    "kpi_agency_month", "kpi_portfolio_month", "kpi_agency_effect", "kpi_score_calibration",
-    "kpi_cohort_outcome",
+    "kpi_agency_month", "kpi_portfolio_month", "kpi_recovered_kind", "kpi_agency_effect",
+    "kpi_score_calibration", "kpi_cohort_outcome",
 ))
 
 #: The month's report (HTML), rendered from the marts by kpi_load.

@@ -144,6 +144,9 @@ COMMISSION_COLUMNS: tuple[str, ...] = (
     # Addition to agency-exchange/1 (optional, last; an agency reading by column name ignores it): why
     # the dossier has its rate (the fee-schedule rule in force at assignment, or the flat rate).
     "commission_basis",
+    # Addition to agency-exchange/1 (optional, last): recovered by kind, what of attributed_amount settled
+    # principal, surcharges and penalties (the fund's imputation order), cumulative; they add up to it.
+    "principal_recovered", "surcharges_recovered", "penalties_recovered",
 )
 # Addition to agency-exchange/1: what the fund learned about a placed debtor (a new file an agency may
 # ignore). PHONE_2 is the fund's second number; PLAN_WITH_FUND's value is the plan's total (MAD).

@@ -73,8 +73,13 @@ class ReportData:
     shares: list[tuple[dt.date, str, dict[str, dict[str, Any]]]] = field(default_factory=list)
     #: marts.v_recovery_tier of the month by tier, with the months added to dossiers (TIER_FIELDS).
     tiers: list[dict[str, Any]] = field(default_factory=list)
+    #: marts.v_recovered_by_kind of the month, by agency (KIND_FIELDS).
+    kinds: list[dict[str, Any]] = field(default_factory=list)
 
 
+KIND_FIELDS = ("agency_code", "principal_in_month", "surcharges_in_month", "penalties_in_month",
+               "recovered_in_month", "principal_to_date", "surcharges_to_date", "penalties_to_date",
+               "recovered_to_date")
 TIER_FIELDS = ("placement_tier", "dossiers_count", "assigned_amount", "recovered_to_date",
                "dossiers_added_to", "added_amount")
 
@@ -148,7 +153,9 @@ def read_report_data(wh: Warehouse, month: dt.date) -> ReportData:
     end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     tiers = [dict(zip(TIER_FIELDS, r, strict=True))
              for r in wh.query(query("kpi/select_report_tiers"), [end, end, month])]
-    return ReportData(month, vintage, league, trend, effects, calibration, shares, tiers)
+    kinds = [dict(zip(KIND_FIELDS, r, strict=True))
+             for r in wh.query(query("kpi/select_report_kinds"), [month])]
+    return ReportData(month, vintage, league, trend, effects, calibration, shares, tiers, kinds)
 
 
 # --- formatting -------------------------------------------------------------------------------------
@@ -420,6 +427,31 @@ def _tier_section(data: ReportData) -> str:
     )
 
 
+def _kind_section(data: ReportData) -> str:
+    """Recovered by kind per agency: in the month and to date, with the principal's share."""
+    if not data.kinds:
+        return '<p class="empty">No recovered-by-kind figures loaded for the month.</p>'
+    total = {k: _sum(data.kinds, k) for k in KIND_FIELDS[1:]}
+
+    def row(name: str, r: dict[str, Any]) -> str:
+        cells = "".join(f"<td>{_mad(Decimal(r[k]))}</td>" for k in KIND_FIELDS[1:])
+        share = _pct(rate(r["principal_to_date"], r["recovered_to_date"]))
+        return f"<tr><td>{name}</td>{cells}<td>{share}</td></tr>"
+
+    rows = "".join(row(str(r["agency_code"]), r) for r in data.kinds) + row("<b>All agencies</b>", total)
+    return (
+        "<table><tr><th>Agency</th><th>Principal (month)</th><th>Surcharges (month)</th>"
+        "<th>Penalties (month)</th><th>Recovered (month)</th><th>Principal to date</th>"
+        "<th>Surcharges to date</th><th>Penalties to date</th><th>Recovered to date</th>"
+        f"<th>Principal share to date</th></tr>{rows}</table>"
+        '<p class="note">Each payment attributed to an agency is split over the principal, surcharges and '
+        "penalties its contribution month still owes, in the fund's imputation order (configuration "
+        "<code>programme.imputation_order</code>; by default principal, then surcharges, then penalties, an "
+        "assumption: the reference gives no CNSS order), never above what a kind owes; a reversal takes "
+        "back what its payment settled. Month: statement month, net of reversals.</p>"
+    )
+
+
 def _funnel_section(data: ReportData) -> str:
     lg = data.league
     stages = [
@@ -503,6 +535,8 @@ def render_html(data: ReportData, *, generated_at: dt.datetime | None = None) ->
         _shares_section(data),
         "<h2>Re-placements and added months</h2>",
         _tier_section(data),
+        "<h2>Recovered by kind</h2>",
+        _kind_section(data),
         "<h2>From assigned to recovered</h2>",
         _funnel_section(data),
         "<h2>Remaining to recover over time</h2>",

@@ -193,6 +193,27 @@ def test_tiers_compare_first_placements_with_re_placements_and_show_added_months
     assert "No dossier placed by the end of the month." in render_html(DATA, generated_at=GENERATED)
 
 
+def test_recovered_by_kind_shows_each_agency_and_all_agencies_with_the_principal_share() -> None:
+    def kinds(agency: str, *amounts: str) -> dict[str, Any]:
+        fields = ("principal_in_month", "surcharges_in_month", "penalties_in_month", "recovered_in_month",
+                  "principal_to_date", "surcharges_to_date", "penalties_to_date", "recovered_to_date")
+        return {"agency_code": agency, **{f: Decimal(a) for f, a in zip(fields, amounts, strict=True)}}
+
+    data = ReportData(DEC, DATA.vintage, DATA.league, DATA.trend, kinds=[
+        kinds("AG01", "1000", "200", "0", "1200", "3000", "600", "400", "4000"),
+        kinds("AG02", "500", "0", "0", "500", "1000", "0", "0", "1000"),
+    ])
+    html = render_html(data, generated_at=GENERATED)
+    assert "<h2>Recovered by kind</h2>" in html
+    nbsp = "\u202f"
+    assert (f"<tr><td>AG01</td><td>1{nbsp}000.00 MAD</td><td>200.00 MAD</td><td>0.00 MAD</td>"
+            f"<td>1{nbsp}200.00 MAD</td>") in html
+    assert f"<tr><td><b>All agencies</b></td><td>1{nbsp}500.00 MAD</td>" in html
+    assert f"<td>5{nbsp}000.00 MAD</td><td>80.0" in html  # all agencies: 4000 principal of 5000 to date
+    assert "imputation order" in html
+    assert "No recovered-by-kind figures loaded for the month." in render_html(DATA, generated_at=GENERATED)
+
+
 @pytest.fixture()
 def wh() -> Iterator[Warehouse]:
     with connect("duckdb:///:memory:") as w:

@@ -240,7 +240,7 @@ def test_recovery_rates_shift_the_split_after_enough_months_of_results(world, tm
                     start + dt.timedelta(days=20),
                     dt.date(2026, 8, 1), start, dt.datetime(2027, 1, 1)])
     wh.execute("INSERT INTO core.commission_statement "
-               "VALUES (?, 'X', 'A1', 0, 0.03, 30000, 0, 0, 0, false, NULL, ?)",
+               "VALUES (?, 'X', 'A1', 0, 0.03, 30000, 0, 0, 0, false, NULL, ?, NULL, NULL, NULL)",
                [dt.date(2027, 3, 1), dt.datetime(2027, 4, 1)])
     wh.execute("UPDATE core.dossier SET status = 'RECALLED'")  # free the debtors for April
     report = select_and_allocate(wh, lake, settings, dt.date(2027, 4, 1), seed=1)
