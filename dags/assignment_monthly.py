@@ -14,8 +14,8 @@ each agency's package on its own SFTP account. Runs when the month opens (asset 
    reason in `core.selection_decision`. Re-running a month reproduces it; a published month is frozen.
    A month that selects nothing fails at once and alerts, with the count of each exclusion reason.
 4. `build_files`: packages, recall, recall notice and added-months files, local (same bytes on a re-run).
-5. `publish` (one mapped task per file set, pool `sftp_agencies`): `.part` then rename, remote size and
-   sha256 verified, the manifest last, through the agency's own SFTP connection (pinned host key).
+5. `publish` (mapped per agency, pool `sftp_agencies`): its packages in order in one session of its own
+   SFTP connection (pinned host key); `.part` then rename, remote size and sha256 verified, manifest last.
 6. `record_publication` (warehouse writer): `core.publication_log`, dossiers PUBLISHED; emits `placements`.
 
 **On failure**: an SFTP fault fails only that agency's `publish` task, which retries (no partial file).
@@ -82,39 +82,39 @@ def assignment_monthly() -> None:
             raise AirflowFailException(str(exc)) from exc
 
     @task
-    def build_files(_: dict) -> list[dict]:
-        """Write every agency's package and recall file locally; returns one entry per file set."""
+    def build_files(_: dict) -> list[list[dict]]:
+        """Write every agency's package, recall and added-months files locally; one list per agency."""
         from recouvra.airflow_adapter import settings, warehouse_url
-        from recouvra.publication import build_month_files
+        from recouvra.publication import build_month_files, by_agency
         from recouvra.warehouse import connect
 
         s, month = settings(), run_date().month
         out = s.path(s.storage.lake_dir).parent / "outbox"
         with connect(warehouse_url()) as wh:
             packages = build_month_files(wh, month, out)
-        return [p.to_dict() for p in packages]
+        return by_agency(packages)
 
-    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['package']['agency'] }}")
-    def publish(package: dict) -> dict:
-        """Upload one agency's files over its own SFTP connection, verified, manifest last."""
-        from recouvra.airflow_adapter import publish_for_agency
+    @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['packages'][0]['agency'] }}")
+    def publish(packages: list[dict]) -> list[dict]:
+        """Upload one agency's packages in one session of its SFTP connection, verified, manifest last."""
+        from recouvra.airflow_adapter import publish_all_for_agency
 
-        return publish_for_agency(package)
+        return publish_all_for_agency(packages)
 
     @task(pool=WAREHOUSE_WRITER_POOL, inlets=[DEBTOR_MASTER, RECALLS], outlets=[PLACEMENTS])
-    def record_publication(published: list[dict]) -> dict:
+    def record_publication(published: list[list[dict]]) -> dict:
         """Log what went where and mark the dossiers PUBLISHED (single warehouse writer)."""
         from recouvra.airflow_adapter import warehouse_url
         from recouvra.publication import record_publication as record
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:
-            summary = vars(record(wh, list(published)))
+            summary = vars(record(wh, [p for agency in published for p in agency]))
         emit(PLACEMENTS, run_date().month, summary)
         return summary
 
     gate = check_configuration(check_inputs("assignment_monthly"))
-    record_publication(publish.expand(package=build_files(select_and_allocate(refresh_lifecycle(gate)))))
+    record_publication(publish.expand(packages=build_files(select_and_allocate(refresh_lifecycle(gate)))))
 
 
 assignment_monthly()

@@ -890,6 +890,16 @@ def build_month_files(wh: Warehouse, month: dt.date, out_dir: Path) -> list[Pack
             + build_added_files(wh, month, out_dir))
 
 
+def by_agency(packages: Iterable[Package]) -> list[list[dict[str, Any]]]:
+    """The packages as one list per agency (the agencies in first-package order, each agency's packages in
+    build order), JSON-friendly: one ``publish`` task per agency sends them all through one SFTP session
+    (``assignment_monthly`` builds up to three file sets per agency: package, recalls, added months)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for p in packages:
+        groups.setdefault(p.agency, []).append(p.to_dict())
+    return list(groups.values())
+
+
 def _first_seen_at(e: LedgerEntry) -> dt.datetime:
     """The start of the day the ledger first held ``e`` (what "recorded after the dossier was created"
     compares)."""

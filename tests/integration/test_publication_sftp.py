@@ -230,3 +230,41 @@ def test_build_and_record_on_postgresql(pg_url: str, tmp_path: Path) -> None:
             "D202611-000002;501;2026-11-10;150.00;2026-01;PAYMENT")
         assert record_publication(pg, [_as_published(payments)]).notices_recorded == 1
         assert build_payment_notices(pg, dt.date(2026, 11, 27), tmp_path / "pg") == []
+
+
+def test_one_session_publishes_an_agency_file_sets_in_order_and_a_retry_changes_nothing(
+    wh: Warehouse, sftp_server: EmbeddedSftpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """assignment_monthly's mapped ``publish`` (one task per agency): the agency's package and recall
+    file through one session of its Airflow connection, in build order; run again (a task retry), the
+    same bytes, no conflict."""
+    from recouvra.airflow_adapter.sftp import publish_all_with_connection
+    from recouvra.publication import by_agency
+    from recouvra.sftp.keys import connection_extras
+
+    record_publication(wh, [publish_with_params(sftp_server.params(p.agency), p)
+                            for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path / "first")])
+    wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000041', DATE '2026-12-01', "
+               "'FUND_DECISION', 10.00, TIMESTAMP '2026-11-30 10:00:00', NULL, DATE '2026-12-01')")
+    packages = (build_packages(wh, dt.date(2026, 11, 1), tmp_path / "outbox")
+                + build_recall_files(wh, dt.date(2026, 12, 1), tmp_path / "outbox"))
+    groups = by_agency(packages)
+    assert [[p["agency"] for p in g] for g in groups] == [["AG01"], ["AG02", "AG02"]]
+    assert [p["kind"] for p in groups[1]] == [packages[1].kind, packages[2].kind]
+
+    for agency in ("AG01", "AG02"):
+        p = sftp_server.params(agency)
+        monkeypatch.setenv(f"AIRFLOW_CONN_SFTP_T{agency}", json.dumps({
+            "conn_type": "sftp", "host": p.host, "port": p.port, "login": p.username,
+            "extra": connection_extras(sftp_server.root)}))
+    sent = [publish_all_with_connection(f"sftp_t{g[0]['agency'].lower()}", [Package.from_dict(d) for d in g])
+            for g in groups]
+    assert [len(s) for s in sent] == [1, 2]
+    outbox = _outbox(sftp_server, "AG02")
+    assert outbox["CNSS_RECALL_AG02_20261201_01.csv"] == (
+        b"dossier_id;recall_date;reason\nD202611-000041;2026-12-01;FUND_DECISION\n")
+    again = publish_all_with_connection("sftp_tag02", [Package.from_dict(d) for d in groups[1]])
+    assert [f.sha256 for pub in again for f in pub.files] == [f.sha256 for pub in sent[1] for f in pub.files]
+    assert _outbox(sftp_server, "AG02") == outbox
+    with pytest.raises(Exception, match=r"one session is for one agency, not \['AG01', 'AG02'\]"):
+        publish_all_with_connection("sftp_tag01", [Package.from_dict(groups[0][0]), packages[1]])

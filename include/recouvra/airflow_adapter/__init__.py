@@ -64,3 +64,16 @@ def publish_for_agency(package: dict[str, Any]) -> dict[str, Any]:
 
     pkg = Package.from_dict(package)
     return publish_with_connection(settings().agency(pkg.agency).sftp_conn_id, pkg).to_dict()
+
+
+def publish_all_for_agency(packages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Upload one agency's packages, in order, through one session of its own SFTP connection (one mapped
+    task per agency: :func:`recouvra.publication.by_agency` groups them)."""
+    from recouvra.airflow_adapter.sftp import publish_all_with_connection
+    from recouvra.publication import Package
+
+    pkgs = [Package.from_dict(p) for p in packages]
+    if not pkgs:
+        return []
+    conn_id = settings().agency(pkgs[0].agency).sftp_conn_id
+    return [p.to_dict() for p in publish_all_with_connection(conn_id, pkgs)]

@@ -16,7 +16,7 @@ from recouvra.sftp.client import ParamikoSftpClient, classify_connect_error
 from recouvra.sftp.errors import Endpoint, SftpError, SftpHostKeyError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     import paramiko
 
@@ -62,3 +62,31 @@ def publish_with_connection(conn_id: str, package: Package, remote_dir: str = RE
                 f"cannot use SFTP connection {conn_id!r}: {type(exc).__name__}: {exc}", agency=package.agency
             ) from exc
         return publish_package(client, package, remote_dir)
+
+
+def publish_all_with_connection(
+    conn_id: str, packages: Sequence[Package], remote_dir: str = REMOTE_DIR,
+) -> list[Publication]:
+    """Publish one agency's packages in order through one session of the Airflow connection ``conn_id``.
+
+    Each package is published as :func:`publish_with_connection` does (verified, manifest last); a
+    failure stops at that package, and a retry re-sends the ones before it with the same bytes (an
+    idempotent re-run: :func:`~recouvra.publication.publish_package` accepts identical files).
+    """
+    agencies = {p.agency for p in packages}
+    if len(agencies) > 1:
+        raise PublicationError(f"one session is for one agency, not {sorted(agencies)}")
+    if not packages:
+        return []
+    agency = packages[0].agency
+    with ExitStack() as stack:
+        try:
+            client = stack.enter_context(sftp_client(conn_id, agency=agency))
+        except SftpError:
+            raise
+        except Exception as exc:  # e.g. AirflowNotFoundException: the connection is not defined
+            raise PublicationError(
+                f"cannot use SFTP connection {conn_id!r}: {type(exc).__name__}: {exc}", agency=agency
+            ) from exc
+        return [publish_package(client, p, remote_dir) for p in packages]
+
