@@ -55,7 +55,7 @@ def commission_monthly() -> None:
 
     @task
     def check_integrity(computed: dict) -> dict:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from recouvra.airflow_adapter import settings, warehouse_url
         from recouvra.integrity import check_integrity as check

@@ -54,7 +54,7 @@ def portfolio_extract() -> None:
     @task
     def quality_gate_and_publish(snapshots: list[dict]) -> dict:
         """Audit every snapshot; publish all, or quarantine the failed ones and fail without retry."""
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from recouvra.airflow_adapter import settings, source_url
         from recouvra.portfolio import QualityGateError, gate_and_publish

@@ -102,7 +102,7 @@ def returns_ingest() -> None:
     @task(outlets=[RETURN_FILES])
     def report(ingested: list[dict], delivered: list[list[dict]]) -> dict:
         """Files and rows per agency; fail if any file could not be ingested (it stays in inbox/)."""
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from recouvra.ingest import summarize
 

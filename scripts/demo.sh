@@ -88,6 +88,9 @@ export AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="${AIRFLOW__SCHEDULER__SCHE
 # The scheduler imports the tasks' libraries once, before it forks its workers: every task process
 # starts with them loaded (plugins/airflow_local_settings.py; about 2 s a task on the 2-core machine).
 export RECOUVRA_PRELOAD_TASK_MODULES="${RECOUVRA_PRELOAD_TASK_MODULES:-1}"
+# The tasks' own words in their logs (what the UI shows): the pipeline's loggers and what a task prints
+# at INFO, Airflow's own at WARNING as everywhere in the embedded default (scripts/env.sh).
+export AIRFLOW__LOGGING__NAMESPACE_LEVELS="${AIRFLOW__LOGGING__NAMESPACE_LEVELS:-recouvra=INFO task=INFO}"
 # Backfills through the REST API (POST /api/v2/backfills): the backfill `airflow backfill create` makes,
 # without starting Airflow's CLI for each (SCHEDULER_RUN_BACKFILL=cli to use the CLI).
 export SCHEDULER_RUN_BACKFILL="${SCHEDULER_RUN_BACKFILL:-api}"

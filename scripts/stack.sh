@@ -60,9 +60,10 @@ db_plain="${db_plain/postgresql+psycopg:\/\//postgresql://}"
 
 secret_file="$STACK_DIR/secrets.env"
 if [ ! -f "$secret_file" ]; then
-  # One JWT secret shared by every component (tasks authenticate to the execution API with it).
+  # One JWT secret shared by every component (tasks authenticate to the execution API with it): 64 bytes,
+  # the length RFC 7518 asks of a key for the HS512 tokens (PyJWT warns in every component below that).
   ( umask 077; printf 'STACK_JWT_SECRET=%s\nSTACK_PASSWORD=%s\n' \
-      "$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+      "$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
       "$(python -c 'import secrets; print(secrets.token_urlsafe(12))')" >"$secret_file" )
 fi
 source "$secret_file"
@@ -190,13 +191,15 @@ start() {
   start_component api-server api-server --port "$port"
   start_component scheduler scheduler
   start_component dag-processor dag-processor
-  start_component triggerer triggerer
   if [ "$executor" = CeleryExecutor ]; then
     start_component celery-worker celery worker --concurrency "${STACK_CONCURRENCY:-2}" \
       --celery-hostname "recouvra-stack@%h"
   fi
   wait_for api-server 120 curl -fsS "http://127.0.0.1:$port/api/v2/monitor/health"
   wait_for scheduler 120 curl -fsS "http://127.0.0.1:$port_base/health"
+  # The triggerer runs deferred tasks only (none before a DAG run starts): started once the others answer,
+  # its start-up does not compete with theirs for the machine's cores (a few seconds on two).
+  start_component triggerer triggerer
   [ "$executor" != CeleryExecutor ] || wait_for celery-worker 120 celery --app airflow.providers.celery.executors.celery_executor.app \
     inspect ping -d "recouvra-stack@$(hostname)" --timeout 2
   echo "== up in $((SECONDS - t0))s"

@@ -212,7 +212,7 @@ def server(outputs: Outputs, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-            "AIRFLOW__API_AUTH__JWT_SECRET": os.urandom(24).hex(),
+            "AIRFLOW__API_AUTH__JWT_SECRET": os.urandom(32).hex(),  # 64 characters: HS512 wants 64 bytes
             "AIRFLOW__CORE__AUTH_MANAGER": (
                 "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
             ),
