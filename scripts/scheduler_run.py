@@ -105,7 +105,7 @@ def ready(api: Api, dag_ids: list[str]) -> None:
             break
         if time.monotonic() > deadline:
             raise SystemExit(f"error: DAGs not parsed after 300 s: {missing}")
-        time.sleep(2)
+        time.sleep(POLL_S)
     for dag_id in dag_ids:
         if listed[dag_id]["is_paused"]:
             api.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
