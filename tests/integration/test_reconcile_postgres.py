@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+import reconcile_world as world
 from recouvra.commission import build_commission_files
 from recouvra.integrity import check_integrity
 from recouvra.reconcile import reconcile
 from recouvra.warehouse import connect, migrate_connection
-
-_spec = importlib.util.spec_from_file_location(
-    "reconcile_world", Path(__file__).resolve().parents[1] / "unit" / "test_reconcile.py"
-)
-assert _spec and _spec.loader
-world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(world)
 
 FEB27 = dt.date(2027, 2, 1)
 

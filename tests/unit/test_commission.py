@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import io
 import json
 from collections import defaultdict
@@ -17,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reconcile_world as world
 from recouvra.commission import (
     COMMISSION_COLUMNS,
     build_commission_files,
@@ -31,12 +31,6 @@ from recouvra.ledger import LedgerEntry
 from recouvra.publication import Publication, PublishedFile
 from recouvra.reconcile import DossierTerms, attribute, month_of, reconcile
 from recouvra.warehouse import Warehouse, connect, migrate_connection
-
-_spec = importlib.util.spec_from_file_location("reconcile_world",
-                                               Path(__file__).with_name("test_reconcile.py"))
-assert _spec and _spec.loader
-world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(world)
 
 D = Decimal
 NOV, DEC, JAN27, FEB27 = dt.date(2026, 11, 1), dt.date(2026, 12, 1), dt.date(2027, 1, 1), dt.date(2027, 2, 1)

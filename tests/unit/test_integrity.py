@@ -1,25 +1,21 @@
 """The money-integrity audit: silent on a consistent world, and naming the rule, dossier (or agency)
 and month whose stored numbers disagree with the ledger and the contract's formulas. The world is the
-one of test_reconcile.py (three dossiers, two agencies, a recall, reversals), loaded by path."""
+reconciliation world (tests/support/reconcile_world.py: three dossiers, two agencies, a recall,
+reversals)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+import reconcile_world as world
 from recouvra.calendar import CalendarError
+from recouvra.commission import compute_statements
 from recouvra.integrity import Violation, check_integrity
+from recouvra.reconcile import reconcile
 from recouvra.warehouse import Warehouse, connect, migrate_connection
-
-_spec = importlib.util.spec_from_file_location("reconcile_world",
-                                               Path(__file__).with_name("test_reconcile.py"))
-assert _spec and _spec.loader
-world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(world)
 
 run_world, day, D1, D2 = world.run_world, world.day, world.D1, world.D2
 JAN27, FEB27 = dt.date(2027, 1, 1), dt.date(2027, 2, 1)
@@ -102,9 +98,9 @@ def test_a_payment_recorded_after_a_recall_lowers_what_is_owed_not_what_was_reca
     run_world(wh)
     wh.execute("INSERT INTO core.ledger_payment VALUES (204, 'R204', '0000002', 2, DATE '2026-12-14', "
                "-2000.00, 'REVERSAL', 201, DATE '2026-01-01', 'CHEQUE', DATE '2027-01-05', NULL)")
-    world.reconcile(wh, world.ON)
+    reconcile(wh, world.ON)
     for m in (JAN27, FEB27):
-        world.compute_statements(wh, m)
+        compute_statements(wh, m)
     assert [v for v in check_integrity(wh, FEB27) if v.code == "RECALLED"] == []
     # Known on the decision day: a recalled amount that disagreed then is still a violation.
     wh.execute("INSERT INTO core.lifecycle_run VALUES (DATE '2026-12-15', 2, 1, "

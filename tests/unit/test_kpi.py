@@ -991,26 +991,23 @@ def test_a_payment_recorded_after_a_recall_counts_as_recovered_and_the_month_sti
     then left open. A payment dated 2026-11-28 reaches the ledger on 2027-01-05 and is attributed to D1
     (dated in its window). The month-end position counts it as recovered; the rest is recalled, open 0,
     and the money identity holds (before, open went negative and the load failed its CHECK)."""
-    import importlib.util as iu
-
+    import reconcile_world as rw
+    from recouvra.ledger import load_ledger
     from recouvra.owed import owed_on
+    from recouvra.reconcile import reconcile
 
-    spec = iu.spec_from_file_location("reconcile_world_kpi", Path(__file__).with_name("test_reconcile.py"))
-    assert spec and spec.loader
-    rw = iu.module_from_spec(spec)
-    spec.loader.exec_module(rw)
     rw.build_world(wh)
     recall_day = dt.date(2026, 12, 1)
     with rw.lake_with([r for r in rw.LEDGER if r[3] <= recall_day]) as lake:
-        rw.load_ledger(wh, lake, recall_day)
+        load_ledger(wh, lake, recall_day)
     left = owed_on(wh, {rw.D1: recall_day}, recall_day)[rw.D1]
     wh.execute("UPDATE core.dossier SET status = 'RECALLED' WHERE dossier_id = ?", [rw.D1])
     wh.execute("INSERT INTO core.dossier_recall VALUES (?, ?, 'EXPIRED', ?, ?, NULL, ?)",
                [rw.D1, recall_day, left, dt.datetime(2026, 12, 1, 6), recall_day])
     late = (401, "R401", "0000001", dt.date(2026, 11, 28), 20000, "2026-02", "PAYMENT", None)
     with rw.lake_with([late]) as lake:
-        rw.load_ledger(wh, lake, dt.date(2027, 1, 5))
-    rw.reconcile(wh, dt.date(2027, 1, 5))
+        load_ledger(wh, lake, dt.date(2027, 1, 5))
+    reconcile(wh, dt.date(2027, 1, 5))
     jan = dt.date(2027, 1, 1)
     load_kpis(wh, jan, computed_at=NOW)
     row = wh.query("SELECT assigned_amount, attributed_to_date, recalled_amount, open_amount "

@@ -4,15 +4,14 @@ load from the lake into core.ledger_payment and the reads the later stages share
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import reconcile_world as world
 from recouvra.ledger import (
     LedgerError,
     amount_from_centimes,
@@ -26,13 +25,6 @@ from recouvra.ledger import (
     settles_period,
 )
 from recouvra.warehouse import Warehouse, connect, migrate_connection
-
-# The reconciliation tests' world: its ledger rows, the lake holding them, the dossiers and bridges.
-_spec = importlib.util.spec_from_file_location("reconcile_world",
-                                               Path(__file__).with_name("test_reconcile.py"))
-assert _spec and _spec.loader
-world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(world)
 
 D = Decimal
 ON = world.ON

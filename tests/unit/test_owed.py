@@ -5,23 +5,16 @@ and the KPIs share; a debtor's several affiliation numbers netted month by month
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+import reconcile_world as world
 from recouvra.ledger import LedgerEntry, load_ledger
 from recouvra.owed import DossierTerms, attribute, build_streams, owed_on, position, still_owed
+from recouvra.reconcile import reconcile
 from recouvra.warehouse import Warehouse, connect, migrate_connection
-
-# The reconciliation tests' world (tests/ is not a package: loaded by path).
-_spec = importlib.util.spec_from_file_location("reconcile_world",
-                                               Path(__file__).with_name("test_reconcile.py"))
-assert _spec is not None and _spec.loader is not None
-world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(world)
 
 D = Decimal
 JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
@@ -90,7 +83,7 @@ def test_owed_on_reads_the_warehouse_as_reconciliation_does(wh: Warehouse) -> No
     world.build_world(wh)
     with world.lake_with(world.LEDGER) as lake:
         load_ledger(wh, lake, world.ON)
-    world.reconcile(wh, world.ON)
+    reconcile(wh, world.ON)
     attributed = dict(wh.query("SELECT dossier_id, sum(amount) FROM core.attribution GROUP BY dossier_id"))
     owed = owed_on(wh, {world.D1: world.ON, world.D3: world.ON}, world.ON)
     # D1: 1,500.00 assigned; January gets 800.00 on the second number (the 400.00 on the first was

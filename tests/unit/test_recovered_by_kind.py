@@ -1,13 +1,12 @@
 """Recovered by kind (issue 17.9): each attribution split over the principal, surcharges and penalties
 its month owes, in the configured imputation order; stored by reconciliation, shown on the commission
 statement and in the marts, audited by the money-integrity check. The warehouse world is the one of
-test_reconcile.py, with one dossier whose month owes all three kinds."""
+tests/support/reconcile_world.py, with one dossier whose month owes all three kinds."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import io
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reconcile_world as world
 from recouvra.commission import build_commission_files, compute_statements
 from recouvra.config import DEFAULT_IMPUTATION_ORDER, load_settings
 from recouvra.errors import ConfigError
@@ -27,12 +27,6 @@ from recouvra.owed import attribute, impute, split_by_kind
 from recouvra.reconcile import DossierTerms, reconcile
 from recouvra.report import read_report_data, render_html
 from recouvra.warehouse import Warehouse, connect, migrate_connection
-
-_spec = importlib.util.spec_from_file_location("reconcile_world",
-                                               Path(__file__).with_name("test_reconcile.py"))
-assert _spec and _spec.loader
-world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(world)
 
 D = Decimal
 JAN = dt.date(2026, 1, 1)

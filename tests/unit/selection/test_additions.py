@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 
+import reconcile_world as rworld
 from recouvra.exchange.manifest import read_manifest
 from recouvra.integrity import check_integrity
 from recouvra.kpi import load_kpis
 from recouvra.owed import DossierTerms, attribute, build_streams, position, read_dossiers
 from recouvra.publication import Publication, PublishedFile, build_added_files, record_publication
+from recouvra.reconcile import reconcile
 from recouvra.selection import add_debts, select_and_allocate
 from recouvra.selection.additions import new_months
 from recouvra.sqlfiles import query
@@ -37,7 +39,6 @@ def _load(name: str, path: Path) -> Any:
 
 
 worlds = _load("selection_worlds", Path(__file__).with_name("worlds.py"))
-rworld = _load("reconcile_world_for_additions", Path(__file__).parents[1] / "test_reconcile.py")
 NOV, CASA = worlds.NOV, worlds.CASA
 DEC = dt.date(2026, 12, 1)
 D = Decimal
@@ -228,7 +229,7 @@ def test_an_added_month_counts_for_the_agency_from_the_day_it_is_sent(
     assert results[D3] == D("300.00")
     # Re-running the reconciliation changes nothing.
     before = rworld.snapshot(wh)
-    rworld.reconcile(wh, rworld.ON)
+    reconcile(wh, rworld.ON)
     assert rworld.snapshot(wh) == before
 
 
