@@ -554,19 +554,47 @@ def _columns(features: pd.DataFrame) -> dict[str, _Column]:
     return {c: _Column(features[c]) for c in cols}
 
 
+# pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
+# value pairs) stay in the tens of megabytes whatever the number of candidate pairs
+COMPARE_CHUNK = 1_000_000
+
+
 def compare_pairs(
     features: pd.DataFrame, pairs: np.ndarray, columns: dict[str, _Column] | None = None
 ) -> _Compared:
-    """Comparison level of every field for each pair (``-1`` = a side is missing, 0 = disagree)."""
+    """Comparison level of every field for each pair (``-1`` = a side is missing, 0 = disagree).
+
+    Pairs are compared in chunks of :data:`COMPARE_CHUNK`: each pair's levels depend on that pair
+    alone, so the result is the same as in one go, with bounded temporary memory."""
+    import numpy as np
+
+    cols = columns or _columns(features)
+    scripts = features["name_script"].to_numpy()
+    latin = np.isin(scripts, ("latin", "mixed"))
+    arabic = scripts == "arabic"
+    rep_scripts = _codes(features["rep_script"])
+    parts = [_compare_chunk(cols, latin, arabic, rep_scripts, pairs[a : a + COMPARE_CHUNK])
+             for a in range(0, max(len(pairs), 1), COMPARE_CHUNK)]
+    if len(parts) == 1:
+        return parts[0]
+
+    def joined(attr: str) -> dict[str, np.ndarray]:
+        first = getattr(parts[0], attr)
+        return {k: np.concatenate([getattr(p, attr)[k] for p in parts]) for k in first}
+
+    return _Compared(pairs, joined("levels"), joined("sims"), joined("same"), joined("differ"))
+
+
+def _compare_chunk(
+    cols: dict[str, _Column], latin: np.ndarray, arabic: np.ndarray, rep_scripts: np.ndarray,
+    pairs: np.ndarray,
+) -> _Compared:
     import numpy as np
     from rapidfuzz import fuzz
     from rapidfuzz.distance import OSA, JaroWinkler
 
-    cols = columns or _columns(features)
     i, j = pairs[:, 0], pairs[:, 1]
-    scripts = features["name_script"].to_numpy()
-    latin = np.isin(scripts, ("latin", "mixed"))
-    same_script = (latin[i] & latin[j]) | ((scripts[i] == "arabic") & (scripts[j] == "arabic"))
+    same_script = (latin[i] & latin[j]) | (arabic[i] & arabic[j])
     levels: dict[str, np.ndarray] = {}
     sims: dict[str, np.ndarray] = {}
 
@@ -613,8 +641,7 @@ def compare_pairs(
         levels[fname] = np.select([same[col], differ[col]], [1, 0], -1)
     rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
     both_rep, rep_exact = codes_of("rep")
-    reps = features["rep_script"].to_numpy()
-    rep_comparable = both_rep & (reps[i] == reps[j])
+    rep_comparable = both_rep & (rep_scripts[i] == rep_scripts[j])
     levels["legal_rep"] = np.select([~rep_comparable, rep_exact, rep >= 92, rep >= 80], [-1, 3, 2, 1], 0)
     sims["legal_rep"] = rep
     # OSA: a swap of two neighbouring digits counts as one edit
@@ -658,9 +685,33 @@ def _sessions(c: _Compared) -> dict[str, tuple[np.ndarray, frozenset[str]]]:
 class _Scored:
     pairs: np.ndarray
     score: np.ndarray  # log2-odds that the pair is one entity (prior of the candidate set included)
-    weights: dict[str, np.ndarray]  # per-field match weight
     compared: _Compared
-    evidence: np.ndarray  # the fields' weights alone (score without the prior)
+    model: FSModel
+    freq: dict[str, np.ndarray]  # records holding each value, per field with a frequency adjustment
+
+    def field_weight(self, spec: FieldSpec, at: np.ndarray | None = None) -> np.ndarray:
+        """Match weight ``log2(m/u)`` of one field, for every pair or for the pairs at ``at``.
+
+        Per-field weights are not kept for all pairs (11 float arrays as long as the candidates): the
+        score sums them as they come, and the evidence asks again for the few pairs that link."""
+        import numpy as np
+
+        levels = self.compared.levels[spec.name]
+        i, j = self.pairs[:, 0], self.pairs[:, 1]
+        if at is not None:
+            levels, i, j = levels[at], i[at], j[at]
+        tf_u = None
+        if spec.name in _FS_EXACT:
+            f = self.freq[spec.name]
+            n = max(len(f), 1)
+            common = np.maximum(f[i], f[j])
+            # a value only the pair holds says nothing about frequency; from three records on it does
+            tf_u = np.where(common >= 3, common / n, 0.0)
+        return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
+
+    def weights_at(self, at: np.ndarray) -> dict[str, np.ndarray]:
+        """Each field's match weight for the pairs at ``at`` (positions in ``pairs``)."""
+        return {spec.name: self.field_weight(spec, at) for spec in FS_FIELDS}
 
 
 def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
@@ -678,27 +729,27 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
         n = len(features)
         model = fit(compared.levels, rnd.levels, FS_FIELDS, sessions=_sessions(compared),
                     all_pairs=n * (n - 1) // 2)
-    n = max(len(features), 1)
-    i, j = pairs[:, 0], pairs[:, 1]
-    weights: dict[str, np.ndarray] = {}
+        del rnd
+    freq = {name: features[f"{col}_freq"].to_numpy() for name, col in _TF_COLUMN.items()}
+    scored = _Scored(pairs, np.empty(0), compared, model, freq)
     total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
-    for spec in FS_FIELDS:
-        tf_u = None
-        if spec.name in _FS_EXACT:
-            f = features[f"{_TF_COLUMN[spec.name]}_freq"].to_numpy()
-            common = np.maximum(f[i], f[j])
-            # a value only the pair holds says nothing about frequency; from three records on it does
-            tf_u = np.where(common >= 3, common / n, 0.0)
-        w = model.field_weights(spec.name, compared.levels[spec.name], tf_u, _FS_EXACT.get(spec.name))
-        weights[spec.name] = w
-        total = total + w
     # a debtor who moves changes address, city, phone and RC number at once: their disagreements are
     # one event, not four independent pieces of evidence, so only the strongest of them counts
-    if len(pairs):
-        negatives = np.stack([np.minimum(weights[f], 0.0) for f in _MOVE_FIELDS])
-        total = total - negatives.sum(axis=0) + negatives.min(axis=0)
-    prior = model.prior_weight(config.prior_among_candidates)
-    return _Scored(pairs, total, weights, compared, total - prior), model
+    neg_sum: np.ndarray | None = None
+    neg_min: np.ndarray | None = None
+    for spec in FS_FIELDS:
+        w = scored.field_weight(spec)
+        total += w
+        if spec.name in _MOVE_FIELDS:
+            neg = np.minimum(w, 0.0)
+            # summed in _MOVE_FIELDS order, as a stack summed over its first axis would be
+            neg_sum = neg.copy() if neg_sum is None else np.add(neg_sum, neg, out=neg_sum)
+            neg_min = neg if neg_min is None else np.minimum(neg_min, neg, out=neg_min)
+        del w
+    if len(pairs) and neg_sum is not None and neg_min is not None:
+        total = total - neg_sum + neg_min
+    scored.score = total
+    return scored, model
 
 
 def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
@@ -737,8 +788,9 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     return cast("np.ndarray", ok & ~veto)
 
 
-def _fields_text(s: _Scored, k: int) -> str:
-    """The evidence of one link: each compared field's level and match weight."""
+def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], at: int) -> str:
+    """The evidence of one link (pair ``k``): each compared field's level and match weight
+    (``weights[field][at]``, from :meth:`_Scored.weights_at`)."""
     parts = []
     for spec in FS_FIELDS:
         lv = int(s.compared.levels[spec.name][k])
@@ -748,7 +800,7 @@ def _fields_text(s: _Scored, k: int) -> str:
         sim = s.compared.sims.get(spec.name)
         with_sim = sim is not None and sim[k] >= 0 and label != "exact"
         shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
-        parts.append(f"{spec.name}={shown}:{s.weights[spec.name][k]:+.1f}")
+        parts.append(f"{spec.name}={shown}:{weights[spec.name][at]:+.1f}")
     return ",".join(parts)
 
 
@@ -907,8 +959,9 @@ def resolve(
     keep = np.flatnonzero(accept)
     # strongest evidence first, ties broken by record position: deterministic
     keep = keep[np.lexsort((pairs[keep, 1], pairs[keep, 0], -scored.score[keep]))]
+    keep_weights = scored.weights_at(keep)
     step("cluster")
-    for k in keep.tolist():
+    for at, k in enumerate(keep.tolist()):
         a, b = int(pairs[k, 0]), int(pairs[k, 1])
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb:
@@ -925,7 +978,7 @@ def resolve(
         ev_right.append(b)
         ev_rule.append("fuzzy")
         ev_score.append(round(float(scored.score[k]), 2))
-        ev_fields.append(_fields_text(scored, k))
+        ev_fields.append(_fields_text(scored, k, keep_weights, at))
 
     roots = np.array([clusters.find(x) for x in range(len(recs))], dtype=np.int64)
     # smallest position per root = smallest record_id, since records are sorted by record_id
