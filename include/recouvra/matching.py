@@ -422,17 +422,24 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         (_combine(longest, addr_head), config.window),  # the same street, the locality mistyped
         (_combine(last_token, features["locality"]), config.window),  # a typo in the given name
     ]
-    pairs = [_window_pairs(key, name_order, w) for key, w in blocks]
+    base = len(features) + 1
+
+    def packed(pairs: np.ndarray) -> np.ndarray:
+        # one integer per pair, distinct within the block: half the memory of the (n, 2) pairs, and
+        # the union of the blocks is built from these, never from all blocks' pairs at once
+        p = pairs[:, 0].astype(np.int64) * base + pairs[:, 1]
+        return cast("np.ndarray", np.unique(p))
+
+    parts = [packed(_window_pairs(key, name_order, w)) for key, w in blocks]
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
-    pairs += [_neighbour_pairs(features["id_number"], config.neighbour_window),
-              _neighbour_pairs(features["name_flat"], config.neighbour_window)]
-    allp = np.concatenate(pairs) if pairs else np.empty((0, 2), dtype=np.int64)
-    if len(allp) == 0:
-        return allp
-    packed = np.sort(allp[:, 0].astype(np.int64) * (len(features) + 1) + allp[:, 1])
-    packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
-    out = np.stack([packed // (len(features) + 1), packed % (len(features) + 1)], axis=1)
+    parts += [packed(_neighbour_pairs(features["id_number"], config.neighbour_window)),
+              packed(_neighbour_pairs(features["name_flat"], config.neighbour_window))]
+    keys = np.unique(np.concatenate(parts))
+    del parts
+    if len(keys) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    out = np.stack([keys // base, keys % base], axis=1)
     return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
 
 
