@@ -428,7 +428,7 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         # one integer per pair, distinct within the block: half the memory of the (n, 2) pairs, and
         # the union of the blocks is built from these, never from all blocks' pairs at once
         p = pairs[:, 0].astype(np.int64) * base + pairs[:, 1]
-        return cast("np.ndarray", np.unique(p))
+        return np.unique(p)
 
     parts = [packed(_window_pairs(key, name_order, w)) for key, w in blocks]
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
@@ -580,16 +580,22 @@ def compare_pairs(
     latin = np.isin(scripts, ("latin", "mixed"))
     arabic = scripts == "arabic"
     rep_scripts = _codes(features["rep_script"])
-    parts = [_compare_chunk(cols, latin, arabic, rep_scripts, pairs[a : a + COMPARE_CHUNK])
-             for a in range(0, max(len(pairs), 1), COMPARE_CHUNK)]
-    if len(parts) == 1:
-        return parts[0]
-
-    def joined(attr: str) -> dict[str, np.ndarray]:
-        first = getattr(parts[0], attr)
-        return {k: np.concatenate([getattr(p, attr)[k] for p in parts]) for k in first}
-
-    return _Compared(pairs, joined("levels"), joined("sims"), joined("same"), joined("differ"))
+    first = _compare_chunk(cols, latin, arabic, rep_scripts, pairs[:COMPARE_CHUNK])
+    if len(pairs) <= COMPARE_CHUNK:
+        return first
+    # the result arrays are allocated once and filled chunk by chunk (no concatenation: that would
+    # hold every chunk and the joined copy at once)
+    groups = ("levels", "sims", "same", "differ")
+    out = {g: {k: np.empty(len(pairs), dtype=v.dtype) for k, v in getattr(first, g).items()} for g in groups}
+    for a in range(0, len(pairs), COMPARE_CHUNK):
+        chunk = pairs[a : a + COMPARE_CHUNK]
+        part = first if a == 0 else _compare_chunk(cols, latin, arabic, rep_scripts, chunk)
+        for g in groups:
+            for k, v in getattr(part, g).items():
+                out[g][k][a : a + len(v)] = v
+        del part
+    del first
+    return _Compared(pairs, out["levels"], out["sims"], out["same"], out["differ"])
 
 
 def _compare_chunk(
