@@ -22,6 +22,7 @@ wrong company), so every threshold leans towards precision.
 from __future__ import annotations
 
 import csv
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -254,6 +255,18 @@ def _script_of(value: str | None) -> str:
     return "arabic" if value and value[:1] >= "\u0600" else "latin"
 
 
+_SHORT_WORD = re.compile(r"\b\w{1,3}\b")
+_FIRST_WORD = re.compile(r"^(\w)\w*(?= )")
+
+
+def _name_forms(clean: str) -> tuple[str, str, str]:
+    """The clean name without spaces (joined names); its words of four letters or more (a mistyped
+    designation, "St", "Set", "Se", or an initial falls out, the name itself stays); and its first
+    word cut to its initial ("h skalli" = "hicham skalli")."""
+    return (clean.replace(" ", ""), " ".join(_SHORT_WORD.sub(" ", clean).split()),
+            _FIRST_WORD.sub(r"\1", clean))
+
+
 def _first_token(key: str) -> str | None:
     return key.split(" ")[0] or None
 
@@ -299,22 +312,21 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out = out.join(city_series(df["city"]))
     out = out.join(phone_series(df["phone"]))
     out["email"] = email_series(df["email"])
-    out["name_flat"] = out["name_clean"].str.replace(" ", "", regex=False)
-    # the words of four letters or more: a mistyped designation ("St", "Set", "Se") or an initial
-    # falls out, the name itself stays
-    short_words = out["name_clean"].str.replace(r"\b\w{1,3}\b", " ", regex=True)
-    out["name_core"] = short_words.str.split().str.join(" ")
-    # the first word cut to its initial: "h skalli" = "hicham skalli"
-    out["name_initial"] = out["name_clean"].str.replace(r"^(\w)\w*(?= )", r"\1", regex=True)
+    # forms of the clean name, once per distinct name (a regular expression per record costs seconds
+    # at a million records)
+    forms = _map_unique(out["name_clean"], _name_forms, parallel=False)
+    out["name_flat"] = [f[0] for f in forms]
+    out["name_core"] = [f[1] for f in forms]
+    out["name_initial"] = [f[2] for f in forms]
     # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
-    raw_city = _map_unique(df["city"], fold).str.strip()
+    raw_city = _map_unique(df["city"], fold, parallel=False).str.strip()
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
     # any personal id number, valid CIN or not (a foreign id, a number with a typo): compared, never
     # a veto; only a valid CIN is the strong key ``cin``
     pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
     out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
-    out["rep_script"] = _map_unique(out["rep"], _script_of)
+    out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
     for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "address", "rep"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
@@ -405,10 +417,10 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
 
     # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
     name_order, _ = pd.factorize(features["name_clean"].fillna(""), sort=True)
-    first_token = _map_unique(features["name_key"].fillna(""), _first_token)
-    longest = _map_unique(features["name_clean"].fillna(""), _longest_token)
+    first_token = _map_unique(features["name_key"].fillna(""), _first_token, parallel=False)
+    longest = _map_unique(features["name_clean"].fillna(""), _longest_token, parallel=False)
     addr_head = features["address"].str.slice(0, 14)
-    last_token = _map_unique(features["name_clean"].fillna(""), _last_token)
+    last_token = _map_unique(features["name_clean"].fillna(""), _last_token, parallel=False)
     blocks: list[tuple[np.ndarray, int]] = [
         (_codes(features["phone"]), config.contact_window),
         (_codes(features["email"]), config.contact_window),
