@@ -410,6 +410,16 @@ def _combine(*parts: pd.Series) -> np.ndarray:
     return codes
 
 
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (np.unique's hash path is many times slower on the tens
+    of millions of packed pairs of a large file)."""
+    import numpy as np
+
+    if len(values) == 0:
+        return values
+    return values[np.r_[True, values[1:] != values[:-1]]]
+
+
 def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array."""
     import numpy as np
@@ -439,16 +449,18 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     def packed(pairs: np.ndarray) -> np.ndarray:
         # one integer per pair, distinct within the block: half the memory of the (n, 2) pairs, and
         # the union of the blocks is built from these, never from all blocks' pairs at once
-        p = pairs[:, 0].astype(np.int64) * base + pairs[:, 1]
-        return np.unique(p)
+        p = np.sort(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
+        return _distinct_sorted(p)
 
     parts = [packed(_window_pairs(key, name_order, w)) for key, w in blocks]
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
     parts += [packed(_neighbour_pairs(features["id_number"], config.neighbour_window)),
               packed(_neighbour_pairs(features["name_flat"], config.neighbour_window))]
-    keys = np.unique(np.concatenate(parts))
+    keys = np.concatenate(parts)
     del parts
+    keys.sort()
+    keys = _distinct_sorted(keys)
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
     out = np.stack([keys // base, keys % base], axis=1)
@@ -522,15 +534,16 @@ class _Compared:
 
 
 class _Column:
-    """A column factorised once: integer codes (-1 = missing) and its distinct values."""
+    """A column factorised once: integer codes (-1 = missing) and, for a column compared by
+    similarity, its distinct values (a column compared for equality needs its codes alone)."""
 
-    def __init__(self, values: pd.Series):
+    def __init__(self, values: pd.Series, *, with_values: bool = True):
         import numpy as np
         import pandas as pd
 
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         self.codes = codes.astype(np.int64)
-        self.uniques = np.asarray(uniques, dtype=object)
+        self.uniques = np.asarray(uniques, dtype=object) if with_values else np.empty(0, dtype=object)
 
 
 def _pair_similarity(
@@ -567,10 +580,21 @@ def _pair_similarity(
     return out
 
 
+# columns compared by similarity (their distinct values are kept) and for equality only (codes)
+_SIMILARITY_COLUMNS = ("name_clean", "name_flat", "address", "rep", "locality", "id_number")
+_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phone", "email", "city", "legal_form",
+                     "ice_root", "cin", "rc_key", "aff", "ice")
+# text resolve no longer needs once the columns are factorised and the candidate pairs built (the
+# acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
+_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phone", "email", "ice_root", "rc_key",
+                        "aff", "ice", "name_flat", "address", "id_number", "region", "directorate",
+                        "phone_kind")
+
+
 def _columns(features: pd.DataFrame) -> dict[str, _Column]:
-    cols = ("name_clean", "name_flat", "name_key", "name_core", "name_initial", "address", "rep", "locality",
-            "id_number", "phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
-    return {c: _Column(features[c]) for c in cols}
+    out = {c: _Column(features[c]) for c in _SIMILARITY_COLUMNS}
+    out.update({c: _Column(features[c], with_values=False) for c in _EQUALITY_COLUMNS})
+    return out
 
 
 # pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
@@ -740,14 +764,15 @@ class _Scored:
 
 
 def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
-                model: FSModel | None = None) -> tuple[_Scored, FSModel]:
+                model: FSModel | None = None, columns: dict[str, _Column] | None = None,
+                ) -> tuple[_Scored, FSModel]:
     """Match weight of each candidate pair under a Fellegi-Sunter model trained on this very file
     (u from random pairs, m by EM on the candidates), unless a trained ``model`` is given."""
     import numpy as np
 
     from recouvra.fellegi_sunter import fit
 
-    columns = _columns(features)
+    columns = columns or _columns(features)
     compared = compare_pairs(features, pairs, columns)
     if model is None:
         rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs), columns)
@@ -935,6 +960,8 @@ def resolve(
     else:
         feats = features.iloc[order].reset_index(drop=True)
     sorted_ids = recs["record_id"].astype("str").tolist()
+    n = len(recs)
+    del recs  # the features hold what matching needs; the caller keeps the records
     clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"))
     ev_left: list[int] = []
     ev_right: list[int] = []
@@ -973,11 +1000,13 @@ def resolve(
     step("candidate pairs")
     pairs = candidate_pairs(feats, config)
     # pairs the strong keys already joined need no score
-    strong_root = np.fromiter((clusters.find(x) for x in range(len(recs))), dtype=np.int64, count=len(recs))
+    strong_root = np.fromiter((clusters.find(x) for x in range(n)), dtype=np.int64, count=n)
     step(f"score {len(pairs):,} pairs")
     # the model learns from every candidate pair (those the strong keys joined are good examples of
     # one entity's records) but only pairs still apart can link anything new
-    scored, model = score_pairs(feats, pairs, config)
+    columns = _columns(feats)
+    feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
+    scored, model = score_pairs(feats, pairs, config, columns=columns)
     apart = strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
     accept = _fuzzy_accept(scored, feats, config) & apart
     vetoed += int(((scored.score >= config.accept_score) & apart & ~accept).sum()) if len(pairs) else 0
@@ -1005,13 +1034,13 @@ def resolve(
         ev_score.append(round(float(scored.score[k]), 2))
         ev_fields.append(_fields_text(scored, k, keep_weights, at))
 
-    roots = np.array([clusters.find(x) for x in range(len(recs))], dtype=np.int64)
+    roots = np.array([clusters.find(x) for x in range(n)], dtype=np.int64)
     # smallest position per root = smallest record_id, since records are sorted by record_id
-    first = np.full(len(recs), len(recs), dtype=np.int64)
-    np.minimum.at(first, roots, np.arange(len(recs)))
+    first = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first, roots, np.arange(n))
     ids = np.asarray(sorted_ids, dtype=object)
     entity_sorted = "E" + pd.Series(ids[first[roots]], dtype="str")
-    entity = np.empty(len(recs), dtype=object)
+    entity = np.empty(n, dtype=object)
     entity[order] = entity_sorted.to_numpy()
     assignments = pd.DataFrame(
         {"record_id": records["record_id"].astype("str").to_numpy(), "entity_id": entity}
