@@ -452,15 +452,18 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         p = np.sort(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
         return _distinct_sorted(p)
 
-    parts = [packed(_window_pairs(key, name_order, w)) for key, w in blocks]
+    def merged(keys: np.ndarray, part: np.ndarray) -> np.ndarray:
+        # two sorted runs: the stable sort (timsort) merges them in linear time, and only the union
+        # so far and one block are held at once, never every block's pairs
+        return _distinct_sorted(np.sort(np.concatenate([keys, part]), kind="stable"))
+
+    keys = np.empty(0, dtype=np.int64)
+    for key, w in blocks:
+        keys = merged(keys, packed(_window_pairs(key, name_order, w)))
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
-    parts += [packed(_neighbour_pairs(features["id_number"], config.neighbour_window)),
-              packed(_neighbour_pairs(features["name_flat"], config.neighbour_window))]
-    keys = np.concatenate(parts)
-    del parts
-    keys.sort()
-    keys = _distinct_sorted(keys)
+    for column in ("id_number", "name_flat"):
+        keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window)))
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
     out = np.stack([keys // base, keys % base], axis=1)
