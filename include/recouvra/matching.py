@@ -741,7 +741,7 @@ class _Scored:
     model: FSModel
     freq: dict[str, np.ndarray]  # records holding each value, per field with a frequency adjustment
 
-    def field_weight(self, spec: FieldSpec, at: np.ndarray | None = None) -> np.ndarray:
+    def field_weight(self, spec: FieldSpec, at: np.ndarray | slice | None = None) -> np.ndarray:
         """Match weight ``log2(m/u)`` of one field, for every pair or for the pairs at ``at``.
 
         Per-field weights are not kept for all pairs (11 float arrays as long as the candidates): the
@@ -786,21 +786,24 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
     freq = {name: features[f"{col}_freq"].to_numpy() for name, col in _TF_COLUMN.items()}
     scored = _Scored(pairs, np.empty(0), compared, model, freq)
     total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
-    # a debtor who moves changes address, city, phone and RC number at once: their disagreements are
-    # one event, not four independent pieces of evidence, so only the strongest of them counts
-    neg_sum: np.ndarray | None = None
-    neg_min: np.ndarray | None = None
-    for spec in FS_FIELDS:
-        w = scored.field_weight(spec)
-        total += w
-        if spec.name in _MOVE_FIELDS:
-            neg = np.minimum(w, 0.0)
-            # summed in _MOVE_FIELDS order, as a stack summed over its first axis would be
-            neg_sum = neg.copy() if neg_sum is None else np.add(neg_sum, neg, out=neg_sum)
-            neg_min = neg if neg_min is None else np.minimum(neg_min, neg, out=neg_min)
-        del w
-    if len(pairs) and neg_sum is not None and neg_min is not None:
-        total = total - neg_sum + neg_min
+    # in chunks: each field's weight needs a few temporary arrays as long as the pairs
+    for a in range(0, len(pairs), COMPARE_CHUNK):
+        at = slice(a, a + COMPARE_CHUNK)
+        part = total[at]
+        # a debtor who moves changes address, city, phone and RC number at once: their disagreements
+        # are one event, not four independent pieces of evidence, so only the strongest of them counts
+        neg_sum: np.ndarray | None = None
+        neg_min: np.ndarray | None = None
+        for spec in FS_FIELDS:
+            w = scored.field_weight(spec, at)
+            part += w
+            if spec.name in _MOVE_FIELDS:
+                neg = np.minimum(w, 0.0)
+                # summed in _MOVE_FIELDS order, as a stack summed over its first axis would be
+                neg_sum = neg.copy() if neg_sum is None else np.add(neg_sum, neg, out=neg_sum)
+                neg_min = neg if neg_min is None else np.minimum(neg_min, neg, out=neg_min)
+        if neg_sum is not None and neg_min is not None:
+            total[at] = part - neg_sum + neg_min
     scored.score = total
     return scored, model
 
