@@ -381,12 +381,16 @@ def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> 
 def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
     """Pairs of records within ``window`` positions once sorted by ``values`` (missing left out)."""
     import numpy as np
+    import pandas as pd
 
     present = values.notna().to_numpy()
     idx = np.flatnonzero(present)
     if len(idx) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    order = np.argsort(values.to_numpy()[idx].astype(str), kind="stable")
+    # rank of each value in code-point order, as integers: a fixed-width numpy string array of a
+    # million names costs four bytes per character of the longest one
+    ranks, _ = pd.factorize(values.to_numpy()[idx], sort=True)
+    order = np.argsort(ranks, kind="stable")
     idx = idx[order]
     chunks = [np.stack([idx[:-step], idx[step:]], axis=1) for step in range(1, min(window, len(idx)))]
     if not chunks:
