@@ -22,6 +22,7 @@ wrong company), so every threshold leans towards precision.
 from __future__ import annotations
 
 import csv
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -254,6 +255,18 @@ def _script_of(value: str | None) -> str:
     return "arabic" if value and value[:1] >= "\u0600" else "latin"
 
 
+_SHORT_WORD = re.compile(r"\b\w{1,3}\b")
+_FIRST_WORD = re.compile(r"^(\w)\w*(?= )")
+
+
+def _name_forms(clean: str) -> tuple[str, str, str]:
+    """The clean name without spaces (joined names); its words of four letters or more (a mistyped
+    designation, "St", "Set", "Se", or an initial falls out, the name itself stays); and its first
+    word cut to its initial ("h skalli" = "hicham skalli")."""
+    return (clean.replace(" ", ""), " ".join(_SHORT_WORD.sub(" ", clean).split()),
+            _FIRST_WORD.sub(r"\1", clean))
+
+
 def _first_token(key: str) -> str | None:
     return key.split(" ")[0] or None
 
@@ -299,22 +312,21 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out = out.join(city_series(df["city"]))
     out = out.join(phone_series(df["phone"]))
     out["email"] = email_series(df["email"])
-    out["name_flat"] = out["name_clean"].str.replace(" ", "", regex=False)
-    # the words of four letters or more: a mistyped designation ("St", "Set", "Se") or an initial
-    # falls out, the name itself stays
-    short_words = out["name_clean"].str.replace(r"\b\w{1,3}\b", " ", regex=True)
-    out["name_core"] = short_words.str.split().str.join(" ")
-    # the first word cut to its initial: "h skalli" = "hicham skalli"
-    out["name_initial"] = out["name_clean"].str.replace(r"^(\w)\w*(?= )", r"\1", regex=True)
+    # forms of the clean name, once per distinct name (a regular expression per record costs seconds
+    # at a million records)
+    forms = _map_unique(out["name_clean"], _name_forms, parallel=False)
+    out["name_flat"] = [f[0] for f in forms]
+    out["name_core"] = [f[1] for f in forms]
+    out["name_initial"] = [f[2] for f in forms]
     # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
-    raw_city = _map_unique(df["city"], fold).str.strip()
+    raw_city = _map_unique(df["city"], fold, parallel=False).str.strip()
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
     # any personal id number, valid CIN or not (a foreign id, a number with a typo): compared, never
     # a veto; only a valid CIN is the strong key ``cin``
     pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
     out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
-    out["rep_script"] = _map_unique(out["rep"], _script_of)
+    out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
     for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "address", "rep"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
@@ -369,12 +381,16 @@ def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> 
 def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
     """Pairs of records within ``window`` positions once sorted by ``values`` (missing left out)."""
     import numpy as np
+    import pandas as pd
 
     present = values.notna().to_numpy()
     idx = np.flatnonzero(present)
     if len(idx) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    order = np.argsort(values.to_numpy()[idx].astype(str), kind="stable")
+    # rank of each value in code-point order, as integers: a fixed-width numpy string array of a
+    # million names costs four bytes per character of the longest one
+    ranks, _ = pd.factorize(values.to_numpy()[idx], sort=True)
+    order = np.argsort(ranks, kind="stable")
     idx = idx[order]
     chunks = [np.stack([idx[:-step], idx[step:]], axis=1) for step in range(1, min(window, len(idx)))]
     if not chunks:
@@ -398,6 +414,16 @@ def _combine(*parts: pd.Series) -> np.ndarray:
     return codes
 
 
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (np.unique's hash path is many times slower on the tens
+    of millions of packed pairs of a large file)."""
+    import numpy as np
+
+    if len(values) == 0:
+        return values
+    return values[np.r_[True, values[1:] != values[:-1]]]
+
+
 def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array."""
     import numpy as np
@@ -405,10 +431,10 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
 
     # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
     name_order, _ = pd.factorize(features["name_clean"].fillna(""), sort=True)
-    first_token = _map_unique(features["name_key"].fillna(""), _first_token)
-    longest = _map_unique(features["name_clean"].fillna(""), _longest_token)
+    first_token = _map_unique(features["name_key"].fillna(""), _first_token, parallel=False)
+    longest = _map_unique(features["name_clean"].fillna(""), _longest_token, parallel=False)
     addr_head = features["address"].str.slice(0, 14)
-    last_token = _map_unique(features["name_clean"].fillna(""), _last_token)
+    last_token = _map_unique(features["name_clean"].fillna(""), _last_token, parallel=False)
     blocks: list[tuple[np.ndarray, int]] = [
         (_codes(features["phone"]), config.contact_window),
         (_codes(features["email"]), config.contact_window),
@@ -422,17 +448,29 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         (_combine(longest, addr_head), config.window),  # the same street, the locality mistyped
         (_combine(last_token, features["locality"]), config.window),  # a typo in the given name
     ]
-    pairs = [_window_pairs(key, name_order, w) for key, w in blocks]
+    base = len(features) + 1
+
+    def packed(pairs: np.ndarray) -> np.ndarray:
+        # one integer per pair, distinct within the block: half the memory of the (n, 2) pairs, and
+        # the union of the blocks is built from these, never from all blocks' pairs at once
+        p = np.sort(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
+        return _distinct_sorted(p)
+
+    def merged(keys: np.ndarray, part: np.ndarray) -> np.ndarray:
+        # two sorted runs: the stable sort (timsort) merges them in linear time, and only the union
+        # so far and one block are held at once, never every block's pairs
+        return _distinct_sorted(np.sort(np.concatenate([keys, part]), kind="stable"))
+
+    keys = np.empty(0, dtype=np.int64)
+    for key, w in blocks:
+        keys = merged(keys, packed(_window_pairs(key, name_order, w)))
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
-    pairs += [_neighbour_pairs(features["id_number"], config.neighbour_window),
-              _neighbour_pairs(features["name_flat"], config.neighbour_window)]
-    allp = np.concatenate(pairs) if pairs else np.empty((0, 2), dtype=np.int64)
-    if len(allp) == 0:
-        return allp
-    packed = np.sort(allp[:, 0].astype(np.int64) * (len(features) + 1) + allp[:, 1])
-    packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
-    out = np.stack([packed // (len(features) + 1), packed % (len(features) + 1)], axis=1)
+    for column in ("id_number", "name_flat"):
+        keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window)))
+    if len(keys) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    out = np.stack([keys // base, keys % base], axis=1)
     return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
 
 
@@ -503,15 +541,16 @@ class _Compared:
 
 
 class _Column:
-    """A column factorised once: integer codes (-1 = missing) and its distinct values."""
+    """A column factorised once: integer codes (-1 = missing) and, for a column compared by
+    similarity, its distinct values (a column compared for equality needs its codes alone)."""
 
-    def __init__(self, values: pd.Series):
+    def __init__(self, values: pd.Series, *, with_values: bool = True):
         import numpy as np
         import pandas as pd
 
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         self.codes = codes.astype(np.int64)
-        self.uniques = np.asarray(uniques, dtype=object)
+        self.uniques = np.asarray(uniques, dtype=object) if with_values else np.empty(0, dtype=object)
 
 
 def _pair_similarity(
@@ -548,25 +587,70 @@ def _pair_similarity(
     return out
 
 
+# columns compared by similarity (their distinct values are kept) and for equality only (codes)
+_SIMILARITY_COLUMNS = ("name_clean", "name_flat", "address", "rep", "locality", "id_number")
+_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phone", "email", "city", "legal_form",
+                     "ice_root", "cin", "rc_key", "aff", "ice")
+# text resolve no longer needs once the columns are factorised and the candidate pairs built (the
+# acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
+_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phone", "email", "ice_root", "rc_key",
+                        "aff", "ice", "name_flat", "address", "id_number", "region", "directorate",
+                        "phone_kind")
+
+
 def _columns(features: pd.DataFrame) -> dict[str, _Column]:
-    cols = ("name_clean", "name_flat", "name_key", "name_core", "name_initial", "address", "rep", "locality",
-            "id_number", "phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
-    return {c: _Column(features[c]) for c in cols}
+    out = {c: _Column(features[c]) for c in _SIMILARITY_COLUMNS}
+    out.update({c: _Column(features[c], with_values=False) for c in _EQUALITY_COLUMNS})
+    return out
+
+
+# pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
+# value pairs) stay in the tens of megabytes whatever the number of candidate pairs
+COMPARE_CHUNK = 1_000_000
 
 
 def compare_pairs(
     features: pd.DataFrame, pairs: np.ndarray, columns: dict[str, _Column] | None = None
 ) -> _Compared:
-    """Comparison level of every field for each pair (``-1`` = a side is missing, 0 = disagree)."""
+    """Comparison level of every field for each pair (``-1`` = a side is missing, 0 = disagree).
+
+    Pairs are compared in chunks of :data:`COMPARE_CHUNK`: each pair's levels depend on that pair
+    alone, so the result is the same as in one go, with bounded temporary memory."""
+    import numpy as np
+
+    cols = columns or _columns(features)
+    scripts = features["name_script"].to_numpy()
+    latin = np.isin(scripts, ("latin", "mixed"))
+    arabic = scripts == "arabic"
+    rep_scripts = _codes(features["rep_script"])
+    first = _compare_chunk(cols, latin, arabic, rep_scripts, pairs[:COMPARE_CHUNK])
+    if len(pairs) <= COMPARE_CHUNK:
+        return first
+    # the result arrays are allocated once and filled chunk by chunk (no concatenation: that would
+    # hold every chunk and the joined copy at once)
+    groups = ("levels", "sims", "same", "differ")
+    out = {g: {k: np.empty(len(pairs), dtype=v.dtype) for k, v in getattr(first, g).items()} for g in groups}
+    for a in range(0, len(pairs), COMPARE_CHUNK):
+        chunk = pairs[a : a + COMPARE_CHUNK]
+        part = first if a == 0 else _compare_chunk(cols, latin, arabic, rep_scripts, chunk)
+        for g in groups:
+            for k, v in getattr(part, g).items():
+                out[g][k][a : a + len(v)] = v
+        del part
+    del first
+    return _Compared(pairs, out["levels"], out["sims"], out["same"], out["differ"])
+
+
+def _compare_chunk(
+    cols: dict[str, _Column], latin: np.ndarray, arabic: np.ndarray, rep_scripts: np.ndarray,
+    pairs: np.ndarray,
+) -> _Compared:
     import numpy as np
     from rapidfuzz import fuzz
     from rapidfuzz.distance import OSA, JaroWinkler
 
-    cols = columns or _columns(features)
     i, j = pairs[:, 0], pairs[:, 1]
-    scripts = features["name_script"].to_numpy()
-    latin = np.isin(scripts, ("latin", "mixed"))
-    same_script = (latin[i] & latin[j]) | ((scripts[i] == "arabic") & (scripts[j] == "arabic"))
+    same_script = (latin[i] & latin[j]) | (arabic[i] & arabic[j])
     levels: dict[str, np.ndarray] = {}
     sims: dict[str, np.ndarray] = {}
 
@@ -613,8 +697,7 @@ def compare_pairs(
         levels[fname] = np.select([same[col], differ[col]], [1, 0], -1)
     rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
     both_rep, rep_exact = codes_of("rep")
-    reps = features["rep_script"].to_numpy()
-    rep_comparable = both_rep & (reps[i] == reps[j])
+    rep_comparable = both_rep & (rep_scripts[i] == rep_scripts[j])
     levels["legal_rep"] = np.select([~rep_comparable, rep_exact, rep >= 92, rep >= 80], [-1, 3, 2, 1], 0)
     sims["legal_rep"] = rep
     # OSA: a swap of two neighbouring digits counts as one edit
@@ -658,47 +741,75 @@ def _sessions(c: _Compared) -> dict[str, tuple[np.ndarray, frozenset[str]]]:
 class _Scored:
     pairs: np.ndarray
     score: np.ndarray  # log2-odds that the pair is one entity (prior of the candidate set included)
-    weights: dict[str, np.ndarray]  # per-field match weight
     compared: _Compared
-    evidence: np.ndarray  # the fields' weights alone (score without the prior)
+    model: FSModel
+    freq: dict[str, np.ndarray]  # records holding each value, per field with a frequency adjustment
+
+    def field_weight(self, spec: FieldSpec, at: np.ndarray | slice | None = None) -> np.ndarray:
+        """Match weight ``log2(m/u)`` of one field, for every pair or for the pairs at ``at``.
+
+        Per-field weights are not kept for all pairs (11 float arrays as long as the candidates): the
+        score sums them as they come, and the evidence asks again for the few pairs that link."""
+        import numpy as np
+
+        levels = self.compared.levels[spec.name]
+        i, j = self.pairs[:, 0], self.pairs[:, 1]
+        if at is not None:
+            levels, i, j = levels[at], i[at], j[at]
+        tf_u = None
+        if spec.name in _FS_EXACT:
+            f = self.freq[spec.name]
+            n = max(len(f), 1)
+            common = np.maximum(f[i], f[j])
+            # a value only the pair holds says nothing about frequency; from three records on it does
+            tf_u = np.where(common >= 3, common / n, 0.0)
+        return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
+
+    def weights_at(self, at: np.ndarray) -> dict[str, np.ndarray]:
+        """Each field's match weight for the pairs at ``at`` (positions in ``pairs``)."""
+        return {spec.name: self.field_weight(spec, at) for spec in FS_FIELDS}
 
 
 def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
-                model: FSModel | None = None) -> tuple[_Scored, FSModel]:
+                model: FSModel | None = None, columns: dict[str, _Column] | None = None,
+                ) -> tuple[_Scored, FSModel]:
     """Match weight of each candidate pair under a Fellegi-Sunter model trained on this very file
     (u from random pairs, m by EM on the candidates), unless a trained ``model`` is given."""
     import numpy as np
 
     from recouvra.fellegi_sunter import fit
 
-    columns = _columns(features)
+    columns = columns or _columns(features)
     compared = compare_pairs(features, pairs, columns)
     if model is None:
         rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs), columns)
         n = len(features)
         model = fit(compared.levels, rnd.levels, FS_FIELDS, sessions=_sessions(compared),
                     all_pairs=n * (n - 1) // 2)
-    n = max(len(features), 1)
-    i, j = pairs[:, 0], pairs[:, 1]
-    weights: dict[str, np.ndarray] = {}
+        del rnd
+    freq = {name: features[f"{col}_freq"].to_numpy() for name, col in _TF_COLUMN.items()}
+    scored = _Scored(pairs, np.empty(0), compared, model, freq)
     total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
-    for spec in FS_FIELDS:
-        tf_u = None
-        if spec.name in _FS_EXACT:
-            f = features[f"{_TF_COLUMN[spec.name]}_freq"].to_numpy()
-            common = np.maximum(f[i], f[j])
-            # a value only the pair holds says nothing about frequency; from three records on it does
-            tf_u = np.where(common >= 3, common / n, 0.0)
-        w = model.field_weights(spec.name, compared.levels[spec.name], tf_u, _FS_EXACT.get(spec.name))
-        weights[spec.name] = w
-        total = total + w
-    # a debtor who moves changes address, city, phone and RC number at once: their disagreements are
-    # one event, not four independent pieces of evidence, so only the strongest of them counts
-    if len(pairs):
-        negatives = np.stack([np.minimum(weights[f], 0.0) for f in _MOVE_FIELDS])
-        total = total - negatives.sum(axis=0) + negatives.min(axis=0)
-    prior = model.prior_weight(config.prior_among_candidates)
-    return _Scored(pairs, total, weights, compared, total - prior), model
+    # in chunks: each field's weight needs a few temporary arrays as long as the pairs
+    for a in range(0, len(pairs), COMPARE_CHUNK):
+        at = slice(a, a + COMPARE_CHUNK)
+        part = total[at]
+        # a debtor who moves changes address, city, phone and RC number at once: their disagreements
+        # are one event, not four independent pieces of evidence, so only the strongest of them counts
+        neg_sum: np.ndarray | None = None
+        neg_min: np.ndarray | None = None
+        for spec in FS_FIELDS:
+            w = scored.field_weight(spec, at)
+            part += w
+            if spec.name in _MOVE_FIELDS:
+                neg = np.minimum(w, 0.0)
+                # summed in _MOVE_FIELDS order, as a stack summed over its first axis would be
+                neg_sum = neg.copy() if neg_sum is None else np.add(neg_sum, neg, out=neg_sum)
+                neg_min = neg if neg_min is None else np.minimum(neg_min, neg, out=neg_min)
+        if neg_sum is not None and neg_min is not None:
+            total[at] = part - neg_sum + neg_min
+    scored.score = total
+    return scored, model
 
 
 def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
@@ -737,8 +848,9 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     return cast("np.ndarray", ok & ~veto)
 
 
-def _fields_text(s: _Scored, k: int) -> str:
-    """The evidence of one link: each compared field's level and match weight."""
+def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], at: int) -> str:
+    """The evidence of one link (pair ``k``): each compared field's level and match weight
+    (``weights[field][at]``, from :meth:`_Scored.weights_at`)."""
     parts = []
     for spec in FS_FIELDS:
         lv = int(s.compared.levels[spec.name][k])
@@ -748,7 +860,7 @@ def _fields_text(s: _Scored, k: int) -> str:
         sim = s.compared.sims.get(spec.name)
         with_sim = sim is not None and sim[k] >= 0 and label != "exact"
         shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
-        parts.append(f"{spec.name}={shown}:{s.weights[spec.name][k]:+.1f}")
+        parts.append(f"{spec.name}={shown}:{weights[spec.name][at]:+.1f}")
     return ",".join(parts)
 
 
@@ -858,6 +970,8 @@ def resolve(
     else:
         feats = features.iloc[order].reset_index(drop=True)
     sorted_ids = recs["record_id"].astype("str").tolist()
+    n = len(recs)
+    del recs  # the features hold what matching needs; the caller keeps the records
     clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"))
     ev_left: list[int] = []
     ev_right: list[int] = []
@@ -896,19 +1010,22 @@ def resolve(
     step("candidate pairs")
     pairs = candidate_pairs(feats, config)
     # pairs the strong keys already joined need no score
-    strong_root = np.fromiter((clusters.find(x) for x in range(len(recs))), dtype=np.int64, count=len(recs))
+    strong_root = np.fromiter((clusters.find(x) for x in range(n)), dtype=np.int64, count=n)
     step(f"score {len(pairs):,} pairs")
     # the model learns from every candidate pair (those the strong keys joined are good examples of
     # one entity's records) but only pairs still apart can link anything new
-    scored, model = score_pairs(feats, pairs, config)
+    columns = _columns(feats)
+    feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
+    scored, model = score_pairs(feats, pairs, config, columns=columns)
     apart = strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
     accept = _fuzzy_accept(scored, feats, config) & apart
     vetoed += int(((scored.score >= config.accept_score) & apart & ~accept).sum()) if len(pairs) else 0
     keep = np.flatnonzero(accept)
     # strongest evidence first, ties broken by record position: deterministic
     keep = keep[np.lexsort((pairs[keep, 1], pairs[keep, 0], -scored.score[keep]))]
+    keep_weights = scored.weights_at(keep)
     step("cluster")
-    for k in keep.tolist():
+    for at, k in enumerate(keep.tolist()):
         a, b = int(pairs[k, 0]), int(pairs[k, 1])
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb:
@@ -925,15 +1042,15 @@ def resolve(
         ev_right.append(b)
         ev_rule.append("fuzzy")
         ev_score.append(round(float(scored.score[k]), 2))
-        ev_fields.append(_fields_text(scored, k))
+        ev_fields.append(_fields_text(scored, k, keep_weights, at))
 
-    roots = np.array([clusters.find(x) for x in range(len(recs))], dtype=np.int64)
+    roots = np.array([clusters.find(x) for x in range(n)], dtype=np.int64)
     # smallest position per root = smallest record_id, since records are sorted by record_id
-    first = np.full(len(recs), len(recs), dtype=np.int64)
-    np.minimum.at(first, roots, np.arange(len(recs)))
+    first = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first, roots, np.arange(n))
     ids = np.asarray(sorted_ids, dtype=object)
     entity_sorted = "E" + pd.Series(ids[first[roots]], dtype="str")
-    entity = np.empty(len(recs), dtype=object)
+    entity = np.empty(n, dtype=object)
     entity[order] = entity_sorted.to_numpy()
     assignments = pd.DataFrame(
         {"record_id": records["record_id"].astype("str").to_numpy(), "entity_id": entity}

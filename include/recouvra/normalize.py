@@ -825,13 +825,16 @@ def _apply(func: Any, items: list[Any]) -> list[Any]:
     return [x for part in parts for x in part]
 
 
-def _map_unique(values: pd.Series, func: Any) -> pd.Series:
-    """Apply a scalar normaliser once per distinct value (debtor files repeat values a lot)."""
+def _map_unique(values: pd.Series, func: Any, *, parallel: bool = True) -> pd.Series:
+    """Apply a scalar normaliser once per distinct value (debtor files repeat values a lot).
+
+    ``parallel=False`` keeps a cheap function (a split, a regular expression) in this process: for
+    it, sending the values to worker processes and the results back costs more than the work."""
     import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    results = _apply(func, list(uniques))
+    results = _apply(func, list(uniques)) if parallel else [func(u) for u in uniques]
     mapped = np.empty(len(uniques), dtype=object)
     for i, r in enumerate(results):  # element-wise: tuples must not be broadcast into columns
         mapped[i] = r
