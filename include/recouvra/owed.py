@@ -32,7 +32,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from recouvra.config import DEFAULT_IMPUTATION_ORDER, IMPUTATION_KINDS
-from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, bridge_history, money, read_ledger
+from recouvra.ledger import (
+    PAYMENT,
+    REVERSAL,
+    ZERO,
+    LedgerEntry,
+    as_date,
+    bridge_history,
+    money,
+    read_ledger_concerning,
+)
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
@@ -379,5 +388,7 @@ def owed_on(wh: Warehouse, days: Mapping[str, dt.date], on: dt.date) -> dict[str
     same affiliation numbers)."""
     if not days:
         return {}
-    streams = build_streams(read_dossiers(wh, on), read_ledger(wh, on, known_by=on), on)
+    dossiers = read_dossiers(wh, on)
+    ledger = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, on, known_by=on)
+    streams = build_streams(dossiers, ledger, on)
     return {i: still_owed(streams, i, day) for i, day in days.items() if i in streams.dossiers}
