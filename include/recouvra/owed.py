@@ -38,7 +38,6 @@ from recouvra.ledger import (
     ZERO,
     LedgerEntry,
     as_date,
-    bridge_history,
     money,
     read_ledger_concerning,
 )
@@ -330,9 +329,12 @@ def split_by_kind(
 
 # ------------------------------------------------------------------------------ warehouse reads
 def _bridge(wh: Warehouse) -> dict[int, list[tuple[str, dt.date, dt.date | None]]]:
+    """The affiliation numbers each debtor some dossier names has held, with when (the rest of the
+    bridge, the whole portfolio's, is never needed here)."""
     held: dict[int, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
-    for aff, debtor, valid_from, valid_to in bridge_history(wh):
-        held[debtor].append((aff, valid_from, valid_to))
+    for aff, debtor, valid_from, valid_to in wh.query(query("owed/select_dossier_debtors_bridge")):
+        held[int(debtor)].append((str(aff), as_date(valid_from),
+                                  None if valid_to is None else as_date(valid_to)))
     return held
 
 
