@@ -59,6 +59,11 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 FIRST_DAY = dt.date(2026, 11, 1)
 STEADY_DAY = dt.date(2026, 12, 1)
 ADVANCE_TO = "2026-11"
+#: The seed's last declared month (``seed.end_month``): the month before the first month, so that the
+#: full load reads the source as at its eve and the advance adds November only. With the configured
+#: default (2026-06) the advance would add July to November with timestamps before the first month's
+#: watermark, rows no incremental extraction can see (the gate rightly stops on their orphans).
+SEED_END_MONTH = "2026-10"
 SEED = 42
 SAMPLE_SECONDS = 0.05
 MIB = 2**20
@@ -260,13 +265,14 @@ class Paths:
             "RECOUVRA__STORAGE__TRUTH_DIR": str(r / "truth"),
             "RECOUVRA__STORAGE__REPORTS_DIR": str(r / "reports"),
             "RECOUVRA__STORAGE__SFTP_ROOT": str(r / "sftp"),
+            "RECOUVRA__SEED__END_MONTH": SEED_END_MONTH,
         }
 
 
 def ensure_seed(paths: Paths, scale: str) -> str:
     """Seed the scale into its seed folder unless a completed seed is there; says what it did."""
     stamp = paths.seed / "SEEDED"
-    if stamp.is_file():
+    if stamp.is_file() and f"history to {SEED_END_MONTH}" in stamp.read_text(encoding="utf-8"):
         return f"Source: {stamp.read_text(encoding='utf-8').strip()} (kept from an earlier run)."
     shutil.rmtree(paths.seed, ignore_errors=True)
     paths.seed.mkdir(parents=True)
@@ -276,7 +282,7 @@ def ensure_seed(paths: Paths, scale: str) -> str:
     subprocess.run([sys.executable, "-m", "recouvra.cli", "seed", "--scale", scale, "--seed", str(SEED),
                     "--url", f"sqlite:///{db}", "--truth-dir", str(paths.seed / "truth"), "--quiet"],
                    cwd=ROOT, check=True, env=_env(paths))
-    what = f"seed {scale} (seed {SEED}) in {time.perf_counter() - t0:.0f} s"
+    what = f"seed {scale} (seed {SEED}, history to {SEED_END_MONTH}) in {time.perf_counter() - t0:.0f} s"
     stamp.write_text(what + "\n", encoding="utf-8")
     return f"Source: {what} (this run)."
 

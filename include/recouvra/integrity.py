@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from recouvra.calendar import require_month
 from recouvra.commission import KIND_COLUMNS, statement_line
-from recouvra.ledger import PAYMENT, ZERO, as_date, money, read_ledger
+from recouvra.ledger import PAYMENT, ZERO, as_date, money, read_attributed_entries, read_ledger_concerning
 from recouvra.owed import impute
 from recouvra.reconcile import (
     DossierTerms,
@@ -81,9 +81,11 @@ def check_integrity(wh: Warehouse, month: dt.date, *,
     out: list[Violation] = []
     label = f"{month:%Y-%m}"
     dossiers = read_dossiers(wh, eom)
-    ledger = read_ledger(wh, eom)
+    # The entries the dossiers' positions can depend on, and those attributed: the same streams and
+    # checks as the whole ledger gives, without reading it whole (twice) into Python objects.
+    ledger = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, eom)
     streams = build_streams(dossiers, ledger, eom)
-    by_id = {e.ledger_payment_id: e for e in read_ledger(wh)}
+    by_id = read_attributed_entries(wh)
     decided_on = {str(i): as_date(d) for i, d in wh.query(query("integrity/select_recall_decision_days"))}
     known_streams: dict[dt.date, Any] = {}
 

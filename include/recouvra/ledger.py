@@ -186,6 +186,31 @@ def read_ledger(
             and (known_by is None or e.first_seen_on is None or e.first_seen_on <= known_by)]
 
 
+def read_ledger_concerning(
+    wh: Warehouse, affiliations: Iterable[str], on: dt.date, *, known_by: dt.date | None = None
+) -> list[LedgerEntry]:
+    """The entries of :func:`read_ledger` ``(wh, on, known_by=known_by)`` that matching and attribution
+    can concern, in id order: those of ``affiliations`` (the dossiers' debtors' numbers), those quoting a
+    payment reference, those whose receipt number an agency payment quotes, every reversal and every
+    payment a reversal names. Matching, attribution (streams, unlinked reversals included) and the
+    payment-reference check give on it what they give on the whole ledger, without turning the payments
+    of the portfolio's other employers (nearly all of it) into Python objects on every run."""
+    rows = wh.query(query("ledger/select_ledger_payments_concerning"), [on, sorted(set(affiliations))])
+    entries = (_entry(r) for r in rows)
+    return [e for e in entries if known_by is None or e.first_seen_on is None or e.first_seen_on <= known_by]
+
+
+def count_ledger(wh: Warehouse, on: dt.date) -> int:
+    """How many entries core.ledger_payment holds dated up to ``on``."""
+    return int(wh.query(query("ledger/count_ledger_payments"), [on])[0][0])
+
+
+def read_attributed_entries(wh: Warehouse) -> dict[int, LedgerEntry]:
+    """The entries some core.attribution row points at, by id (whatever their date)."""
+    return {e.ledger_payment_id: e
+            for e in (_entry(r) for r in wh.query(query("ledger/select_attributed_ledger_payments")))}
+
+
 def read_seen_before(wh: Warehouse, affiliations: Iterable[str], on: dt.date) -> list[LedgerEntry]:
     """The entries of some affiliation numbers first seen before ``on`` (``first_seen_on < on``): what
     the ledger held when the day ``on`` began, whatever was loaded since (module docstring, "Recorded

@@ -32,7 +32,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from recouvra.config import DEFAULT_IMPUTATION_ORDER, IMPUTATION_KINDS
-from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, bridge_history, money, read_ledger
+from recouvra.ledger import (
+    PAYMENT,
+    REVERSAL,
+    ZERO,
+    LedgerEntry,
+    as_date,
+    money,
+    read_ledger_concerning,
+)
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
@@ -321,9 +329,12 @@ def split_by_kind(
 
 # ------------------------------------------------------------------------------ warehouse reads
 def _bridge(wh: Warehouse) -> dict[int, list[tuple[str, dt.date, dt.date | None]]]:
+    """The affiliation numbers each debtor some dossier names has held, with when (the rest of the
+    bridge, the whole portfolio's, is never needed here)."""
     held: dict[int, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
-    for aff, debtor, valid_from, valid_to in bridge_history(wh):
-        held[debtor].append((aff, valid_from, valid_to))
+    for aff, debtor, valid_from, valid_to in wh.query(query("owed/select_dossier_debtors_bridge")):
+        held[int(debtor)].append((str(aff), as_date(valid_from),
+                                  None if valid_to is None else as_date(valid_to)))
     return held
 
 
@@ -379,5 +390,7 @@ def owed_on(wh: Warehouse, days: Mapping[str, dt.date], on: dt.date) -> dict[str
     same affiliation numbers)."""
     if not days:
         return {}
-    streams = build_streams(read_dossiers(wh, on), read_ledger(wh, on, known_by=on), on)
+    dossiers = read_dossiers(wh, on)
+    ledger = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, on, known_by=on)
+    streams = build_streams(dossiers, ledger, on)
     return {i: still_owed(streams, i, day) for i, day in days.items() if i in streams.dossiers}

@@ -69,7 +69,16 @@ from recouvra.calendar import add_months
 from recouvra.calendar import month_end as month_end
 from recouvra.calendar import month_of as month_of
 from recouvra.config import DEFAULT_IMPUTATION_ORDER
-from recouvra.ledger import PAYMENT, REVERSAL, ZERO, LedgerEntry, as_date, money, read_ledger
+from recouvra.ledger import (
+    PAYMENT,
+    REVERSAL,
+    ZERO,
+    LedgerEntry,
+    as_date,
+    count_ledger,
+    money,
+    read_ledger_concerning,
+)
 
 # What a dossier still owes, written once (recouvra.owed), re-exported for the stages that read it here.
 from recouvra.owed import Attribution as Attribution
@@ -308,8 +317,10 @@ def reconcile(wh: Warehouse, on: dt.date, *,
 
     report = ReconcileReport(on.isoformat())
     dossiers = read_dossiers(wh, on)
-    ledger = read_ledger(wh, on)
-    report.ledger_entries = len(ledger)
+    # Only the entries matching and attribution can concern (the dossiers' debtors', the referenced,
+    # the receipts agencies quote, reversals and what they reverse): the same result as the whole ledger.
+    ledger = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, on)
+    report.ledger_entries = count_ledger(wh, on)
     reported = [AgencyPayment(str(a), str(p), str(d), as_date(day), money(amt), None if r is None else str(r))
                 for a, p, d, day, amt, r in wh.query(query("reconcile/select_agency_payments"))]
     report.agency_payments = len(reported)

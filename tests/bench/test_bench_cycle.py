@@ -83,3 +83,25 @@ def test_the_benchmarks_doc_has_one_section_per_scale_for_the_bench_to_rewrite()
         start, end = b.markers(scale)
         assert text.count(start) == 1 and text.count(end) == 1, scale
         assert text.index(start) < text.index(end)
+
+
+def test_the_seed_ends_the_month_before_the_first_month(tmp_path: Path) -> None:
+    """The full load reads the source as at its eve, and the advance adds the first month alone: a seed
+    ending earlier would get months of rows stamped before the first month's watermark, which no
+    incremental extraction sees (the steady month's gate stopped on their orphans at M)."""
+    import datetime as dt
+
+    eve = b.FIRST_DAY - dt.timedelta(days=1)
+    assert b.Paths(tmp_path).env()["RECOUVRA__SEED__END_MONTH"] == f"{eve:%Y-%m}" == b.SEED_END_MONTH
+    assert b.ADVANCE_TO == f"{b.FIRST_DAY:%Y-%m}"
+
+
+def test_a_seed_of_another_history_is_not_kept(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    paths = b.Paths(tmp_path)
+    paths.seed.mkdir(parents=True)
+    (paths.seed / "SEEDED").write_text("seed M (seed 42) in 29 s\n", encoding="utf-8")  # before the fix
+    calls: list[list[str]] = []
+    monkeypatch.setattr(b.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    said = b.ensure_seed(paths, "M")
+    assert calls and "(this run)" in said and f"history to {b.SEED_END_MONTH}" in said
+    assert "kept" in b.ensure_seed(paths, "M") and len(calls) == 1

@@ -13,7 +13,7 @@ import pytest
 from reconcile_world import D1, D2, D3, END, FEB, JAN, LEDGER, NOV, ON, build_world, day, lake_with, snapshot
 from recouvra.commission import compute_statements
 from recouvra.exchange.payment_ref import payment_ref
-from recouvra.ledger import LedgerEntry, load_ledger
+from recouvra.ledger import LedgerEntry, load_ledger, read_ledger, read_ledger_concerning
 from recouvra.reconcile import (
     DEBTOR_AMOUNT_DATE,
     PAYMENT_REF,
@@ -21,7 +21,10 @@ from recouvra.reconcile import (
     AgencyPayment,
     DossierTerms,
     attribute,
+    build_streams,
+    check_payment_refs,
     match_payments,
+    read_dossiers,
     reconcile,
 )
 from recouvra.warehouse import Warehouse, connect, migrate_connection
@@ -322,3 +325,53 @@ def test_attribution_month_moves_past_a_published_statement(wh: Warehouse) -> No
     reconcile(wh, ON)
     months = {r[0]: r[6] for r in snapshot(wh)["attribution"]}
     assert months == {101: NOV, 102: NOV, 106: day(2026, 12, 1)}  # November was already sent
+
+
+#: Entries beside LEDGER that matching and attribution must see or rightly ignore: another employer's
+#: payments (one reversed, one whose receipt P4 quotes, one quoting D3's reference, one nobody names), a
+#: reversal under another number of D1's payment 104, a reversal of a payment the ledger lacks, and a
+#: payment of D1's debtor dated after the run date.
+UNRELATED: list[tuple[object, ...]] = [
+    (401, "R401", "0000009", day(2026, 11, 12), 7000, "2026-01", "PAYMENT", None),
+    (402, "R402", "0000009", day(2026, 11, 13), -7000, "2026-01", "REVERSAL", 401),
+    (403, " NOPE ", "0000009", day(2026, 12, 14), 200000, "2026-01", "PAYMENT", None),
+    (404, "R404", "0000009", day(2027, 1, 7), 30000, "2026-03", "PAYMENT", None, payment_ref(D3)),
+    (405, "R405", "0000019", day(2026, 12, 21), -50000, "2026-02", "REVERSAL", 104),
+    (406, "R406", "0000009", day(2026, 12, 22), -1000, "2026-01", "REVERSAL", 999),
+    (407, "R407", "0000009", day(2026, 12, 23), 9900, "2026-01", "PAYMENT", None),
+    (408, "R408", "0000001", day(2027, 3, 2), 10000, "2026-01", "PAYMENT", None),
+]
+
+
+def test_reconcile_reads_only_the_entries_it_can_concern_and_gives_what_the_whole_ledger_gives(
+    wh: Warehouse,
+) -> None:
+    """reconcile reads the entries of the dossiers' debtors, the referenced, the quoted receipts and the
+    reversals with what they reverse (read_ledger_concerning), not the whole ledger; its matches,
+    attributions, kinds and report are those the pure rules give on the whole ledger."""
+    build_world(wh)
+    with lake_with([*LEDGER, *UNRELATED]) as lake:
+        for seen in (day(2026, 11, 30), day(2026, 12, 15), day(2026, 12, 31), day(2027, 1, 31), ON,
+                     day(2027, 3, 31)):
+            load_ledger(wh, lake, seen)
+    whole = read_ledger(wh, ON)
+    dossiers = read_dossiers(wh, ON)
+    concerning = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, ON)
+    assert {e.ledger_payment_id for e in whole} - {e.ledger_payment_id for e in concerning} == {407}
+
+    report = reconcile(wh, ON)
+    reported_ = [AgencyPayment(str(a), str(p), str(d), dd, D(amt), None if r is None else str(r))
+                 for a, p, d, dd, amt, r in wh.query(
+                     "SELECT agency_code, payment_id, dossier_id, payment_date, amount, receipt_ref "
+                     "FROM core.agency_payment")]
+    want_matches = match_payments(reported_, whole, {d.dossier_id: d.affiliation_nos for d in dossiers})
+    assert snapshot(wh)["match"] == sorted((m.agency_code, m.payment_id, m.ledger_payment_id, m.match_rule,
+                                            m.day_gap) for m in want_matches)
+    assert ("AG01", "P4", 403, RECEIPT_REF, 1) in snapshot(wh)["match"]
+    want_attr = attribute(dossiers, whole, ON)
+    assert sorted((r[0], r[1], r[3]) for r in snapshot(wh)["attribution"]) == sorted(
+        (a.ledger_payment_id, a.dossier_id, a.amount) for a in want_attr)
+    assert report.ledger_entries == len(whole) == len(LEDGER) + len(UNRELATED) - 1
+    assert report.unlinked_reversals == build_streams(dossiers, whole, ON).unlinked_reversals == [406]
+    assert (report.invalid_payment_refs, report.unknown_payment_refs) == check_payment_refs(
+        whole, {d.dossier_id for d in dossiers})

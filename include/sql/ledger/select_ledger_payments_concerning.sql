@@ -1,0 +1,30 @@
+-- The entries of core.ledger_payment dated up to a run date that matching and attribution can concern
+-- (recouvra.ledger.read_ledger_concerning): those of some affiliation numbers (the dossiers' debtors'),
+-- those quoting a payment reference, those whose receipt number an agency payment quotes (both sides
+-- stripped of surrounding white space, as the matching compares them), every reversal and every payment
+-- a reversal names. Columns as select_ledger_payments. Parameters: run date (inclusive), affiliation
+-- numbers.
+SELECT
+    l.ledger_payment_id,
+    l.receipt_no,
+    l.affiliation_no,
+    l.debtor_id,
+    l.payment_date,
+    l.amount,
+    l.kind,
+    l.reverses_payment_id,
+    l.settles_period,
+    l.channel,
+    l.first_seen_on,
+    l.payment_ref
+FROM core.ledger_payment l
+WHERE l.payment_date <= ?
+  AND (l.affiliation_no IN (SELECT unnest(CAST(? AS VARCHAR[])))
+       OR l.payment_ref IS NOT NULL
+       OR l.kind = 'REVERSAL'
+       OR l.ledger_payment_id IN (SELECT r.reverses_payment_id FROM core.ledger_payment r
+                                  WHERE r.kind = 'REVERSAL' AND r.reverses_payment_id IS NOT NULL)
+       OR regexp_replace(l.receipt_no, '^\s+|\s+$', '', 'g') IN (
+           SELECT regexp_replace(a.receipt_ref, '^\s+|\s+$', '', 'g') FROM core.agency_payment a
+           WHERE a.receipt_ref IS NOT NULL))
+ORDER BY l.ledger_payment_id
