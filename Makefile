@@ -15,6 +15,12 @@ MONTHS ?= 3
 # demo's S, data/scale-M for `make demo SCALE=M`, so scales never mix.
 DATA_DIR ?= $(if $(filter S s,$(SCALE)),data,data/scale-$(SCALE))
 export RECOUVRA_DATA_DIR := $(DATA_DIR)
+# Python caches what it compiles (__pycache__, ignored by git). Container images often set
+# PYTHONDONTWRITEBYTECODE=1: then every process compiles Airflow, pandas, Great Expectations... from source
+# again (`airflow version` 3.9 s instead of 1.9 s on the 2-core machine), and the demo and the tests start
+# hundreds of processes. The installers write no bytecode either (uv by default), so each module is
+# compiled once, by the first process that imports it, and cached for the next.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install demo reproduce backfill production-cycle test test-unit test-integration lint bench bench-seed hostile seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status

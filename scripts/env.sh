@@ -19,6 +19,9 @@ case "${RECOUVRA_DATA_DIR:-data}" in
   /*) export AIRFLOW_HOME="${AIRFLOW_HOME:-$RECOUVRA_DATA_DIR/airflow}" ;;
   *) export AIRFLOW_HOME="${AIRFLOW_HOME:-$_recouvra_root/${RECOUVRA_DATA_DIR:-data}/airflow}" ;;
 esac
+# Compiled modules are cached (the Makefile's `unexport PYTHONDONTWRITEBYTECODE` says why): the same for a
+# shell that sources this file.
+unset PYTHONDONTWRITEBYTECODE
 export AIRFLOW__CORE__DAGS_FOLDER="${AIRFLOW__CORE__DAGS_FOLDER:-$_recouvra_root/dags}"
 export AIRFLOW__CORE__PLUGINS_FOLDER="${AIRFLOW__CORE__PLUGINS_FOLDER:-$_recouvra_root/plugins}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db}"
