@@ -191,15 +191,13 @@ start() {
   start_component api-server api-server --port "$port"
   start_component scheduler scheduler
   start_component dag-processor dag-processor
+  start_component triggerer triggerer
   if [ "$executor" = CeleryExecutor ]; then
     start_component celery-worker celery worker --concurrency "${STACK_CONCURRENCY:-2}" \
       --celery-hostname "recouvra-stack@%h"
   fi
   wait_for api-server 120 curl -fsS "http://127.0.0.1:$port/api/v2/monitor/health"
   wait_for scheduler 120 curl -fsS "http://127.0.0.1:$port_base/health"
-  # The triggerer runs deferred tasks only (none before a DAG run starts): started once the others answer,
-  # its start-up does not compete with theirs for the machine's cores (a few seconds on two).
-  start_component triggerer triggerer
   [ "$executor" != CeleryExecutor ] || wait_for celery-worker 120 celery --app airflow.providers.celery.executors.celery_executor.app \
     inspect ping -d "recouvra-stack@$(hostname)" --timeout 2
   echo "== up in $((SECONDS - t0))s"
