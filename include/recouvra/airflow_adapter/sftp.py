@@ -52,16 +52,8 @@ def publish_with_connection(conn_id: str, package: Package, remote_dir: str = RE
 
     A connection that does not exist raises :class:`PublicationError` naming the agency and conn id.
     """
-    with ExitStack() as stack:
-        try:
-            client = stack.enter_context(sftp_client(conn_id, agency=package.agency))
-        except SftpError:
-            raise
-        except Exception as exc:  # e.g. AirflowNotFoundException: the connection is not defined
-            raise PublicationError(
-                f"cannot use SFTP connection {conn_id!r}: {type(exc).__name__}: {exc}", agency=package.agency
-            ) from exc
-        return publish_package(client, package, remote_dir)
+    (publication,) = publish_all_with_connection(conn_id, [package], remote_dir)
+    return publication
 
 
 def publish_all_with_connection(
@@ -69,7 +61,7 @@ def publish_all_with_connection(
 ) -> list[Publication]:
     """Publish one agency's packages in order through one session of the Airflow connection ``conn_id``.
 
-    Each package is published as :func:`publish_with_connection` does (verified, manifest last); a
+    Each package is published by :func:`~recouvra.publication.publish_package` (verified, manifest last); a
     failure stops at that package, and a retry re-sends the ones before it with the same bytes (an
     idempotent re-run: :func:`~recouvra.publication.publish_package` accepts identical files).
     """
