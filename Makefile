@@ -22,7 +22,7 @@ export RECOUVRA_DATA_DIR := $(DATA_DIR)
 # compiled once, by the first process that imports it, and cached for the next.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install demo reproduce backfill production-cycle test test-unit test-integration lint bench bench-seed hostile seed airflow-init clean system-deps services pg-start \
+.PHONY: help install demo reproduce backfill production-cycle test test-unit test-integration lint bench bench-seed bench-pg-load hostile seed airflow-init clean system-deps services pg-start \
 	stack stack-stop stack-status
 
 help:
@@ -34,6 +34,7 @@ help:
 	@echo "make lint   ruff, mypy and the import contracts (import-linter)"
 	@echo "make bench  the monthly cycle stage by stage at SCALE=S|M|L (default S; figures go to docs/benchmarks.md)"
 	@echo "make bench-seed  seeding benchmark (SCALE=S|M|L)"
+	@echo "make bench-pg-load  PostgreSQL warehouse loads against raw COPY, on a bench run's lake (SCALE=S|M|L)"
 	@echo "make hostile  10,000 generated hostile return files through the ingestion (figures in docs/benchmarks.md)"
 	@echo "make stack  the production topology natively (Celery executor); make stack-stop stops it by PID"
 
@@ -125,6 +126,11 @@ bench: install
 
 bench-seed: install
 	$(BIN)/python bench/bench_seed.py --scale $(SCALE)
+
+# Loads into a PostgreSQL warehouse against psql's raw COPY of the same rows (issue 16: >= 80 %), on the
+# lake a `make bench SCALE=...` run left in data/bench-<SCALE>/run/lake.
+bench-pg-load: install
+	$(BIN)/python bench/bench_pg_load.py --lake data/bench-$(SCALE)/run/lake
 
 # Hostile return files (issue 13, item 8): HOSTILE_FILES generated files (default 10,000; the suite runs
 # 2,000) through the calls of the returns_ingest DAG on a local-folder account, then 400 over the

@@ -55,6 +55,18 @@ def pg_admin_url() -> str:
     return PG_ADMIN_URL
 
 
+@pytest.fixture(scope="session")
+def psql() -> str:
+    """Path of PostgreSQL's own client, or skip/fail with how to get it."""
+    import shutil
+
+    exe = shutil.which("psql")
+    if exe is None:
+        missing_component("psql (PostgreSQL's client)", "apt-get install postgresql-client")
+    assert exe is not None
+    return exe
+
+
 @pytest.fixture()
 def pg_url(pg_admin_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
