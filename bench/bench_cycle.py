@@ -19,9 +19,11 @@ are not run (they need the SFTP server), so the steady month reconciles no agenc
 Per stage: wall time, rows in and out (from the stage's own report), rows per second (rows in, else
 rows out, over the wall time), peak memory (the resident set of this process plus all its children,
 worker processes included, sampled every 50 ms; a sum of RSS counts pages shared with forked workers
-once per process, so it is an upper bound). Airflow's own overhead is measured apart: ``airflow dags
-test warehouse_setup`` (its tasks have nearly nothing to do on a migrated warehouse) minus its task
-instances' durations from Airflow's metadata database, median of three runs.
+once per process, so it is an upper bound). Airflow's own overhead is measured apart, twice, with
+``warehouse_setup`` (its tasks have nearly nothing to do on a migrated warehouse): under Airflow's
+scheduler as ``make demo`` runs it (the time of each triggered run when none of its tasks was running,
+median of three runs: the production form), and under ``airflow dags test`` (wall time minus its task
+instances' durations from Airflow's metadata database, median of three runs: a CLI start each).
 
 Writes its section of ``docs/benchmarks.md`` (between the markers ``<!-- bench-cycle <SCALE>:start -->``
 and ``<!-- bench-cycle <SCALE>:end -->``; the rest of the file is kept) and ends with the line
@@ -594,6 +596,82 @@ def airflow_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
     return text, gap
 
 
+def _free_ports(n: int, first: int = 23000) -> int:
+    """The first of ``n`` consecutive ports free on 127.0.0.1 (the stack's api-server and three more)."""
+    import socket
+
+    for base in range(first, 60000, 7):
+        socks = []
+        try:
+            for port in range(base, base + n):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free ports on 127.0.0.1")
+
+
+def scheduler_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
+    """``warehouse_setup`` triggered ``runs`` times under Airflow's scheduler, as ``make demo`` runs the
+    DAGs (scripts/stack.sh: api-server, scheduler, dag-processor, triggerer, LocalExecutor, SQLite
+    metadata; the demo's scheduler settings, scripts/scheduler-tuning.sh): per DAG run, the seconds when
+    no task of the run was running (``scripts/scheduler_run.py report``: queueing, scheduling, the
+    hand-over between its two tasks). Returns the sentence for the docs and the median seconds."""
+    import json
+
+    stack = paths.base / "stack"
+    shutil.rmtree(stack, ignore_errors=True)
+    stack.mkdir(parents=True)
+    port = _free_ports(4)
+    env = _env(paths)
+    env.update({"RECOUVRA_DATA_DIR": str(paths.base), "STACK_DIR": str(stack),
+                "STACK_AIRFLOW_HOME": str(stack / "airflow"), "AIRFLOW_HOME": str(stack / "airflow"),
+                "STACK_EXECUTOR": "LocalExecutor", "STACK_DB_URL": f"sqlite:///{stack / 'airflow.db'}",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{stack / 'airflow.db'}",
+                "STACK_CONNECTIONS": "none", "STACK_REPLAY_ONLY": "1", "STACK_PARALLELISM": "2",
+                "STACK_PORT": str(port), "STACK_PORT_BASE": str(port + 1)})
+    sh = f"source {ROOT / 'scripts' / 'env.sh'} && source {ROOT / 'scripts' / 'scheduler-tuning.sh'} && "
+    log = stack / "bench.log"
+
+    def bash(cmd: str) -> None:
+        with log.open("a", encoding="utf-8") as out:
+            subprocess.run(["bash", "-c", sh + cmd], cwd=ROOT, env=env, check=True, stdout=out,
+                           stderr=subprocess.STDOUT)
+
+    print(f"measuring Airflow's overhead under its scheduler (stack start, {runs} x warehouse_setup) ...",
+          flush=True)
+    report = stack / "runs.json"
+    try:
+        bash("bash scripts/stack.sh start")
+        bash("python scripts/scheduler_run.py ready warehouse_setup")
+        for i in range(runs):
+            bash(f"python scripts/scheduler_run.py trigger warehouse_setup 2026-01-{i + 1:02d}T02:00")
+        bash(f"python scripts/scheduler_run.py report {report}")
+    except subprocess.CalledProcessError as exc:
+        return f"not measured under the scheduler ({exc}; see {log}).", None
+    finally:
+        subprocess.run(["bash", "-c", sh + "bash scripts/stack.sh stop"], cwd=ROOT, env=env, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = json.loads(report.read_text(encoding="utf-8"))["runs"]
+    idle = statistics.median(r["no_task_s"] for r in rows)
+    walls = [r["wall_s"] for r in rows]
+    tasks = [r["task_s"] for r in rows]
+    calls = _task_calls_seconds(paths, runs)
+    gap = max(0.0, statistics.median(walls) - calls)
+    text = (f"{gap:.1f} s per DAG run under Airflow's scheduler (the production form; `make demo`'s "
+            f"settings): the median wall time of {len(rows)} triggered `warehouse_setup` runs "
+            f"({', '.join(f'{w:.1f}' for w in walls)} s, of which {', '.join(f'{t:.1f}' for t in tasks)} s "
+            f"in its two task instances) minus the same two calls timed in the bench's process "
+            f"({calls:.1f} s): the scheduling, the task runner's start and the hand-over between tasks; "
+            f"{idle:.1f} s of it (median) with no task of the run running.")
+    return text, gap
+
+
 def _task_calls_seconds(paths: Paths, runs: int) -> float:
     """What warehouse_setup's two tasks call (``migrate``, ``describe``), timed here: median seconds."""
     from recouvra.warehouse import describe, migrate
@@ -653,13 +731,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_airflow:
         airflow = "not measured in this run (`--no-airflow`)."
     else:
-        airflow, gap = airflow_overhead(paths)
-        if gap is not None:
-            dag_runs = len({r.dag for r in rec.results if r.month == "steady" and r.counted})
-            steady = month_total(rec.results, "steady")
-            share = dag_runs * gap / (steady + dag_runs * gap)
-            airflow += (f" The steady month's {dag_runs} DAG runs would add {dag_runs * gap:.0f} s to its "
-                        f"{steady:.0f} s of stages: {share:.0%} of the month under Airflow.")
+        dag_runs = len({r.dag for r in rec.results if r.month == "steady" and r.counted})
+        steady = month_total(rec.results, "steady")
+        parts = []
+        for label, (text, gap) in (("under the scheduler", scheduler_overhead(paths)),
+                                   ("under `airflow dags test`", airflow_overhead(paths))):
+            if gap is not None:
+                share = dag_runs * gap / (steady + dag_runs * gap)
+                text += (f" {label.capitalize()}, the steady month's {dag_runs} DAG runs would add "
+                         f"{dag_runs * gap:.0f} s to its {steady:.0f} s of stages: {share:.0%} of the month.")
+            parts.append(text)
+        airflow = " ".join(parts)
         print(f"airflow overhead: {airflow}", flush=True)
     if not args.no_docs:
         when = dt.datetime.now().astimezone().strftime("%Y-%m-%d")
