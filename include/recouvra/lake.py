@@ -23,7 +23,7 @@ from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from pathlib import Path
 
     import duckdb
@@ -107,32 +107,60 @@ def snapshot_dates(lake: Path, table: str, as_of: dt.date | None = None) -> list
     return dates if as_of is None else [d for d in dates if d <= as_of.isoformat()]
 
 
-def register_views(con: duckdb.DuckDBPyConnection, lake: Path, as_of: dt.date | None) -> None:
+#: Name of the table of affiliation numbers a scoped lake connection is restricted to (:func:`open_lake`).
+SCOPE_TABLE = "lake_scope"
+
+
+def register_views(con: duckdb.DuckDBPyConnection, lake: Path, as_of: dt.date | None,
+                   *, scope: str | None = None) -> None:
     """Create one view per source table holding its state as of the day ``as_of``: the latest version
-    of each key across the snapshots dated up to that day (every snapshot when ``as_of`` is None)."""
+    of each key across the snapshots dated up to that day (every snapshot when ``as_of`` is None).
+
+    ``scope``: a table registered on ``con`` with a column ``affiliation_no``; the views of tables that
+    carry an affiliation number then hold only the keys some version of which names one of those numbers
+    (``create_scoped_as_of_view.sql``): what a reader joining on those numbers gets is unchanged, and
+    only their rows are ranked."""
     for table, keys in TABLES.items():
         if not snapshot_dates(lake, table, as_of):
             con.execute(query("lake/create_empty_view", table=table, columns=_null_columns(table)))
             continue
-        cols = ", ".join(f.name for f in arrow_schema(table))
+        names = [f.name for f in arrow_schema(table)]
+        cols = ", ".join(names)
         # The cut is a part, not a parameter (a view takes none): digits only, make_date(y, m, d).
         cut = "true" if as_of is None else (
             f"snapshot_date <= make_date({as_of.year:d}, {as_of.month:d}, {as_of.day:d})")
+        if scope is not None and "affiliation_no" in names:
+            con.execute(query("lake/create_scoped_as_of_view", table=table, columns=cols,
+                              keys=", ".join(keys), folder=str(lake / table), cut=cut, scope=scope))
+            continue
         con.execute(query("lake/create_as_of_view", table=table, columns=cols, keys=", ".join(keys),
                           folder=str(lake / table), cut=cut))
 
 
 @contextmanager
 def open_lake(
-    lake: Path, *, as_of: dt.date | None, memory_limit: str = "4GB"
+    lake: Path, *, as_of: dt.date | None, memory_limit: str = "4GB",
+    affiliations: Iterable[str] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB connection with a view of every source table as of the day ``as_of`` (a
-    stage passes its run's day; ``None``, every snapshot, is for the status command and ad-hoc tools)."""
+    stage passes its run's day; ``None``, every snapshot, is for the status command and ad-hoc tools).
+
+    ``affiliations``: a reader that wants a few affiliation numbers (a month's dossiers) names them; the
+    views then rank the versions of those numbers' rows only (:func:`register_views`' ``scope``,
+    registered as :data:`SCOPE_TABLE`), so its cost follows the dossiers, not the portfolio. Rows of
+    other numbers may remain in the views: join on the numbers."""
     import duckdb
 
     con = duckdb.connect(config={"memory_limit": memory_limit})
     try:
-        register_views(con, lake, as_of)
+        scope = None
+        if affiliations is not None:
+            import pyarrow as pa
+
+            con.register(SCOPE_TABLE, pa.table({"affiliation_no": pa.array(sorted(set(affiliations)),
+                                                                            pa.string())}))
+            scope = SCOPE_TABLE
+        register_views(con, lake, as_of, scope=scope)
         yield con
     finally:
         con.close()

@@ -116,7 +116,7 @@ def _lake_rows(lake: Path, as_of: dt.date, sql: str, affiliations: Sequence[str]
 
     if not affiliations:
         return []
-    with open_lake(lake, as_of=as_of) as con:
+    with open_lake(lake, as_of=as_of, affiliations=affiliations) as con:  # those numbers' rows only
         con.register("wanted", pa.table({"affiliation_no": pa.array(sorted(set(affiliations)), pa.string())}))
         return [tuple(r) for r in con.execute(query(sql)).fetchall()]
 

@@ -121,3 +121,51 @@ def test_snapshots_written_before_the_ledger_gained_payment_ref_read_it_as_null(
     with open_lake(lake, as_of=dt.date(2026, 12, 1)) as con:
         assert con.execute("SELECT payment_id, payment_ref FROM ledger_payments ORDER BY 1").fetchall() == [
             (1, None), (2, "RF14202611000123")]
+
+
+def test_a_lake_scoped_to_some_affiliation_numbers_gives_a_reader_joining_on_them_what_the_whole_lake_gives(
+    tmp_path: Path,
+) -> None:
+    """open_lake(affiliations=...) ranks only the rows of the keys that ever named one of the numbers; a
+    key that moved to another number keeps its latest version (not an older one naming a wanted number)."""
+    import random
+
+    from recouvra.lake import create_outstanding
+
+    lake, rnd = tmp_path / "lake", random.Random(7)
+    numbers = [f"10000{i:02d}" for i in range(12)]
+    t = dt.datetime(2026, 9, 1, 9)
+    for m, day in enumerate(["2026-10-01", "2026-11-01", "2026-12-01"]):
+        receivables, payments = [], []
+        for key in range(40):
+            if rnd.random() < 0.6:  # a new version of this key in this snapshot, maybe on another number
+                receivables.append({"receivable_id": key, "affiliation_no": rnd.choice(numbers),
+                                    "period": f"2026-0{1 + key % 8}",
+                                    "kind": rnd.choice(["PRINCIPAL", "SURCHARGE"]),
+                                    "basis": "CONTRIBUTIONS", "amount_centimes": rnd.randint(100, 90_000),
+                                    "established_on": dt.date(2026, 9, 1), "updated_at": t + dt.timedelta(m)})
+            if rnd.random() < 0.3:
+                payments.append({"ledger_payment_id": key, "receipt_no": f"R{key}",
+                                 "affiliation_no": rnd.choice(numbers), "payment_date": dt.date(2026, 9, 15),
+                                 "amount_centimes": rnd.randint(100, 50_000), "kind": "PAYMENT",
+                                 "settles_period": f"2026-0{1 + key % 8}", "channel": "BANK",
+                                 "updated_at": t + dt.timedelta(m)})
+        _publish(lake, "receivables", day, receivables)
+        _publish(lake, "ledger_payments", day, payments)
+    wanted = numbers[:4]
+    sql = ("SELECT * FROM outstanding WHERE affiliation_no IN (SELECT unnest($w)) "
+           "ORDER BY ALL")
+    on = dt.date(2026, 12, 1)
+    with open_lake(lake, as_of=on) as con:
+        create_outstanding(con, on)
+        whole = con.execute(sql, {"w": wanted}).fetchall()
+        all_keys = con.execute("SELECT count(*) FROM receivables").fetchone()
+    with open_lake(lake, as_of=on, affiliations=wanted) as con:
+        create_outstanding(con, on)
+        scoped = con.execute(sql, {"w": wanted}).fetchall()
+        scoped_keys = con.execute("SELECT count(*) FROM receivables").fetchone()
+        moved = con.execute("SELECT count(*) FROM receivables WHERE affiliation_no NOT IN "
+                            "(SELECT unnest($w))", {"w": wanted}).fetchone()
+    assert whole and scoped == whole
+    assert scoped_keys is not None and all_keys is not None and scoped_keys[0] < all_keys[0]
+    assert moved is not None and moved[0] > 0  # keys that moved away keep their latest version

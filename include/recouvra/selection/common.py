@@ -99,7 +99,8 @@ def outstanding_by_owner(
         return out
     table = pa.table({"affiliation_no": pa.array([a for a, _ in pairs], pa.string()),
                       "owner": pa.array([o for _, o in pairs], pa.string())})
-    with open_lake(lake, as_of=on) as con:
+    # Only the wanted numbers' rows are ranked and summed (a month's dossiers, not the portfolio).
+    with open_lake(lake, as_of=on, affiliations=[a for a, _ in pairs]) as con:
         create_outstanding(con, on)
         con.register("wanted", table)
         found = con.execute(query("selection/select_outstanding_for_affiliations")).fetchall()

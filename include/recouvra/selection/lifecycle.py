@@ -150,7 +150,7 @@ def _lake_events(
         return []
     table = pa.table({"affiliation_no": pa.array([a for a, _ in wanted], pa.string()),
                       "owner": pa.array([o for _, o in wanted], pa.string())})
-    with open_lake(lake, as_of=on) as con:
+    with open_lake(lake, as_of=on, affiliations=[a for a, _ in wanted]) as con:  # the dossiers' rows only
         con.register("wanted", table)
         return [(str(o), str(e), d, u) for o, e, d, u in con.execute(sql("select_lake_events")).fetchall()]
 
