@@ -3,7 +3,8 @@
 Two suites per table, so that no snapshot is ever loaded whole into one DataFrame:
 
 - ``<table>.rows``: row-level expectations (keys present, amounts non-negative, months valid, codes
-  known), validated batch by batch over the snapshot's Parquet file;
+  known), which GX computes as SQL: aggregate queries on DuckDB (in memory) over a view of the
+  snapshot's Parquet files (:func:`_lake_source`), the rows never leaving DuckDB;
 - ``<table>.snapshot``: whole-snapshot expectations (keys unique, every row's employer known, row count
   and money totals equal to the source's own over the same watermark window), validated on a one-row
   table of figures that DuckDB computes over the Parquet files.
@@ -26,8 +27,6 @@ from recouvra.ledger import ENTRY_KINDS
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from recouvra.extract import Snapshot
 
 PERIOD_REGEX = f"^{PERIOD_PATTERN}$"
@@ -39,7 +38,9 @@ CODES: dict[tuple[str, str], list[str]] = {
 }
 #: Tables whose rows must name a known employer (referential integrity).
 REFERS_TO_EMPLOYER = [t for t in TABLES if t != "employers" and t != "plan_installments"]
-BATCH_ROWS = 200_000
+#: GX's SQL datasource of the snapshots' rows: DuckDB in memory (one per validation run), where each
+#: snapshot is a view over its Parquet files.
+LAKE_SQL_URL = "duckdb:///:memory:"
 #: The folder, beside the lake (``data/gx``), holding one GX project per extraction run.
 DATA_DOCS_DIR_NAME = "gx"
 FIRST_KEYS = 5  # offending keys a failure message names
@@ -191,53 +192,97 @@ def validate_snapshots(
     """Run both suites on every snapshot of a run; Data Docs for the run under ``docs_root/run_id``."""
     import great_expectations as gx
     import pandas as pd
-    import pyarrow.parquet as pq
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     project = docs_root / re.sub(r"[^\w.-]", "_", run_id)
     ctx = gx.get_context(mode="file", project_root_dir=str(project))
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = ctx.data_sources.add_or_update_pandas("lake")
+    rows_source, duck = _lake_source(ctx)
+    figures_source = ctx.data_sources.add_or_update_pandas("figures")
     gx_run = gx.RunIdentifier(run_name=run_id)
     results = []
     for snap in snapshots:
         failures: list[str] = []
-        # Row-level suite, one Parquet batch at a time.
-        rows_cp = _checkpoint(ctx, source, f"{snap.table}.rows", _row_expectations(snap.table),
-                              keys=list(TABLES[snap.table]))
-        parquet = pq.ParquetFile(Path(snap.path) / snap.files[0])
-        for i, batch in enumerate(parquet.iter_batches(batch_size=BATCH_ROWS)):
-            df: pd.DataFrame = batch.to_pandas()
-            res = rows_cp.run(batch_parameters={"dataframe": df}, run_id=gx_run)
-            if not res.success:
-                for vr in res.run_results.values():
-                    failures += [f"batch {i}: {_describe_failure(r)}" for r in vr.results if not r.success]
+        # Row-level suite: GX's queries on DuckDB over the snapshot's Parquet files.
+        _create_snapshot_view(duck, snap)
+        select = query("quality/select_snapshot_rows", view=snap.table)
+        asset = rows_source.add_query_asset(  # GX wants the statement without its leading comment
+            f"{snap.table}.rows", query=select[select.index("SELECT"):].strip())
+        rows_cp = _checkpoint(ctx, asset.add_batch_definition_whole_table("batch"), f"{snap.table}.rows",
+                              _row_expectations(snap.table), keys=list(TABLES[snap.table]))
+        res = rows_cp.run(run_id=gx_run)
+        if not res.success:
+            for vr in res.run_results.values():
+                failures += [_describe_failure(r) for r in vr.results if not r.success]
         # Whole-snapshot suite on DuckDB's figures.
         figures = snapshot_figures(snap, lake, sources[snap.table])
-        snap_cp = _checkpoint(ctx, source, f"{snap.table}.snapshot", _snapshot_expectations(figures))
+        figures_asset = figures_source.add_dataframe_asset(f"{snap.table}.snapshot")
+        bd = figures_asset.add_batch_definition_whole_dataframe("batch")
+        snap_cp = _checkpoint(ctx, bd, f"{snap.table}.snapshot", _snapshot_expectations(figures))
         res = snap_cp.run(batch_parameters={"dataframe": pd.DataFrame([figures])}, run_id=gx_run)
         if not res.success:
             for vr in res.run_results.values():
                 failures += [_describe_failure(r, figures) for r in vr.results if not r.success]
         results.append(TableResult(snap.table, not failures, failures, figures))
+    duck.dispose()
     ctx.build_data_docs()  # once per run, outside the validation loop
     docs = data_docs_site(project) / "index.html"
     return GateResult(run_id, all(r.success for r in results), results,
                       str(docs) if docs.exists() else None)
 
 
+def _lake_source(ctx: Any) -> tuple[Any, Any]:
+    """GX's SQL datasource ``lake`` (DuckDB in memory) and the SQLAlchemy engine GX validates with.
+
+    GX 1.24 has no DuckDB support of its own (its SQL path runs on duckdb_engine, but as an unknown
+    dialect), so this engine, and only it (its dialect object: nothing global), is fitted twice:
+
+    - no transactions: GX reads a query's rows after handing its connection back, and SQLAlchemy's
+      ROLLBACK at that moment discards DuckDB's pending result (every metric then fails with
+      ``IndexError: list index out of range``, GX issue #11579). The gate only reads; DuckDB commits
+      each statement by itself.
+    - regular expressions: GX builds them for the dialects it knows only; DuckDB has PostgreSQL's
+      ``~`` and ``!~`` (and LIKE), which GX uses for a dialect whose ``dialect`` is PostgreSQL's.
+      DuckDB's regexes are RE2's: for the gate's anchored patterns they match what Python's ``re``
+      matched, except that ``$`` no longer accepts a trailing line feed and ``\\d`` only ASCII digits.
+    """
+    from sqlalchemy.dialects import postgresql
+
+    source = ctx.data_sources.add_or_update_sql("lake", connection_string=LAKE_SQL_URL)
+    engine = source.get_execution_engine().engine
+    dialect = engine.dialect
+    for method in ("do_begin", "do_rollback", "do_commit"):
+        setattr(dialect, method, _no_transaction)
+    dialect.dialect = postgresql.dialect
+    return source, engine
+
+
+def _no_transaction(dbapi_connection: Any) -> None:
+    """DuckDB's own autocommit: nothing to begin, commit or roll back (see :func:`_lake_source`)."""
+
+
+def _create_snapshot_view(engine: Any, snap: Snapshot) -> None:
+    """The snapshot as view ``<table>`` of the engine's DuckDB (in memory, one connection per thread:
+    the one GX queries through), over its Parquet files; built with DuckDB's relational API, so that
+    the files' paths are never pasted into SQL."""
+    files = [(Path(snap.path) / f).as_posix() for f in snap.files]
+    with engine.connect() as conn:
+        duck = conn.connection.dbapi_connection
+        duck.abort()  # a result left unread by an earlier query (SQL statements drop it by themselves)
+        duck.read_parquet(files).create_view(snap.table, replace=True)
+
+
 def _checkpoint(
-    ctx: Any, source: Any, name: str, expectations: list[Any], keys: list[str] | None = None
+    ctx: Any, batch_definition: Any, name: str, expectations: list[Any], keys: list[str] | None = None
 ) -> Any:
     import great_expectations as gx
 
-    asset = source.add_dataframe_asset(name)
-    bd = asset.add_batch_definition_whole_dataframe("batch")
     suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=name))
     for e in expectations:
         suite.add_expectation(e)
     suite.save()
-    vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=bd, suite=suite))
+    vd = ctx.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
     return ctx.checkpoints.add_or_update(
         gx.Checkpoint(
             name=name,

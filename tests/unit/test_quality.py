@@ -11,8 +11,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from recouvra.extract import Snapshot
-from recouvra.lake import arrow_schema
-from recouvra.quality import GateResult, TableResult, snapshot_figures, validate_snapshots
+from recouvra.lake import TABLES, arrow_schema, money_columns, source_columns
+from recouvra.quality import (
+    CODES,
+    GateResult,
+    TableResult,
+    _row_expectations,
+    snapshot_figures,
+    validate_snapshots,
+)
 
 TS = dt.datetime(2026, 10, 1, 9)
 
@@ -80,11 +87,79 @@ def test_the_gate_passes_clean_snapshots_and_names_what_fails_with_the_first_key
     gate = validate_snapshots(bad, lake, sources, tmp_path / "gx", "r2")
     assert not gate.success and gate.tables[0].success and not gate.tables[1].success
     failures = gate.tables[1].failures
-    assert ("batch 0: expect_column_values_to_be_between on 'amount_centimes': 1 rows "
+    assert ("expect_column_values_to_be_between on 'amount_centimes': 1 rows "
             "(first keys: receivable_id=1)") in failures
-    assert any(f.startswith("batch 0: expect_column_values_to_match_regex on 'period': 1 rows")
+    assert any(f.startswith("expect_column_values_to_match_regex on 'period': 1 rows")
                for f in failures)
     assert "sum_amount_centimes = 65 but source_sum_amount_centimes = 570 (expected equal)" in failures
+
+
+def _good_row(table: str, i: int) -> dict[str, Any]:
+    """A row of ``table`` that every row expectation accepts, its key made of ``i``."""
+    row: dict[str, Any] = {}
+    for col, kind in source_columns()[table]:
+        if kind == "int64":
+            row[col] = 100
+        elif kind == "date":
+            row[col] = dt.date(2026, 9, 1)
+        elif kind == "timestamp":
+            row[col] = TS
+        elif (table, col) in CODES:
+            row[col] = CODES[(table, col)][0]
+        elif col in {"period", "settles_period"}:
+            row[col] = "2026-08"
+        elif col == "affiliation_no":
+            row[col] = "1000001"
+        else:
+            row[col] = "x"
+    for key in TABLES[table]:
+        row[key] = i if isinstance(row[key], int) else f"{1000000 + i}"
+    return row
+
+
+#: What breaks one row for each kind of row expectation the gate runs.
+BREAKS = {
+    "expect_column_values_to_not_be_null": None,
+    "expect_column_values_to_be_between": -1,
+    "expect_column_values_to_match_regex": "2026-13",
+    "expect_column_values_to_be_in_set": "UNKNOWN",
+    "expect_column_values_to_not_be_in_set": 0,
+}
+
+
+def test_each_row_expectation_names_its_field_and_the_offending_row_key(tmp_path: Path) -> None:
+    """For every table, one good row and, per row expectation, one row breaking it alone: the gate
+    reports each expectation once, on its field, 1 row, with that row's key (GX's SQL on DuckDB over
+    the Parquet files, as the pandas batches reported them)."""
+    lake = tmp_path / "lake"
+    snaps, expected, sources = [], {}, {}
+    for table in TABLES:
+        rows, failures = [_good_row(table, 1)], set()
+        for i, exp in enumerate(_row_expectations(table), start=2):
+            row = _good_row(table, i)
+            col = exp.column
+            row[col] = "A1000002" if col == "affiliation_no" and exp.expectation_type.endswith("regex") else (
+                BREAKS[exp.expectation_type])
+            rows.append(row)
+            keys = ", ".join(f"{k}={row[k]}" for k in TABLES[table] if k != col)
+            failures.add(f"{exp.expectation_type} on {col!r}: 1 rows (first keys: {keys})")
+        snaps.append(_snapshot(lake, table, rows))
+        expected[table] = failures
+        sources[table] = {"rows": len(rows), **{c: sum(r[c] or 0 for r in rows)
+                                                for c in money_columns(table)}}
+    gate = validate_snapshots(snaps, lake, sources, tmp_path / "gx", "r1")
+    assert not gate.success
+    got = {t.table: {f for f in t.failures if f.startswith("expect_")} for t in gate.tables}
+    assert got == expected
+    assert ("expect_column_values_to_match_regex on 'affiliation_no': 1 rows (first keys: )"
+            in got["employers"])
+    assert ("expect_column_values_to_not_be_null on 'seq': 1 rows (first keys: plan_id=1000003)"
+            in got["plan_installments"])
+    assert gate.docs_index and Path(gate.docs_index).is_file()
+    # A retry of the same run (same GX project, its SQL assets already saved) reports the same.
+    again = validate_snapshots(snaps, lake, sources, tmp_path / "gx", "r1")
+    assert [(t.table, sorted(t.failures)) for t in again.tables] == [
+        (t.table, sorted(t.failures)) for t in gate.tables]
 
 
 def test_the_summary_lists_every_table_and_the_data_docs() -> None:
