@@ -19,6 +19,7 @@ extracts only the tables it had not published. The watermark lives in the publis
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -110,30 +111,154 @@ def window_params(low: str, high: str) -> dict[str, Any]:
 
 
 # --- streaming extraction --------------------------------------------------------------------
+#
+# The rows move column-wise: no Python loop runs per row. SQLite (and any other DBAPI driver) through
+# the raw DBAPI cursor, ``fetchmany(chunk_rows)`` then one transpose in C (``zip(*rows)``) and one
+# ``pa.array`` per column (dates and timestamps, text in SQLite, parsed by pyarrow.compute);
+# PostgreSQL through psycopg 3 ``COPY (query) TO STDOUT (FORMAT csv)``, which pyarrow.csv parses
+# straight into typed columns (no Python object per value at all). Both stream in chunks of
+# ``chunk_rows`` rows, so memory stays bounded, and each chunk becomes one row group as before.
 
-def _batches(url: str, sql: str, params: dict[str, Any], chunk_rows: int) -> Iterator[list[tuple[Any, ...]]]:
-    from sqlalchemy import create_engine, text
+#: SQLite reads the source file through a memory map (up to this size) instead of one read() system
+#: call per page: the window's rows are fetched by rowid from the updated_at index, page by page.
+SQLITE_MMAP_BYTES = 1 << 30
+
+
+def _dbapi_statement(dialect: Any, sql: str, params: dict[str, Any]) -> tuple[str, Any]:
+    """The statement and its parameters in the driver's own parameter style (``:name`` -> ``?`` or
+    ``%(name)s``), as SQLAlchemy would send them."""
+    from sqlalchemy import text
+
+    compiled = text(sql).compile(dialect=dialect)
+    bound = compiled.construct_params(params)
+    if compiled.positional:
+        return compiled.string, tuple(bound[name] for name in compiled.positiontup or ())
+    return compiled.string, bound
+
+
+class _CopyStream(io.RawIOBase):
+    """The blocks of a psycopg ``COPY ... TO STDOUT`` as a readable binary file, for pyarrow.csv."""
+
+    def __init__(self, blocks: Iterator[Any]) -> None:
+        self._blocks = blocks
+        self._block = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._block:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._block = memoryview(block).cast("B")
+        n = min(len(b), len(self._block))
+        b[:n] = self._block[:n]
+        self._block = self._block[n:]
+        return n
+
+
+def _copy_batches(
+    driver_conn: Any, sql: str, params: Any, schema: pa.Schema, chunk_rows: int
+) -> Iterator[pa.Table]:
+    """PostgreSQL (psycopg 3): the query's rows as CSV, parsed column-wise by pyarrow.csv.
+
+    PostgreSQL's CSV writes NULL as an unquoted empty field and an empty string as ``""``; dates and
+    timestamps in ISO form (DateStyle set here); the columns are typed by the lake schema."""
+    import pyarrow as pa
+    import pyarrow.csv as csv
+
+    with driver_conn.cursor() as cur:
+        cur.execute("SET LOCAL DateStyle TO ISO")
+        with cur.copy(f"COPY (\n{sql}\n) TO STDOUT (FORMAT csv)", params) as copy:
+            stream = io.BufferedReader(_CopyStream(iter(copy)), buffer_size=1 << 20)
+            if not stream.peek(1):  # no row in the window (pyarrow.csv refuses an empty file)
+                return
+            reader = csv.open_csv(
+                stream,
+                read_options=csv.ReadOptions(column_names=schema.names, use_threads=False,
+                                             block_size=8 << 20),
+                parse_options=csv.ParseOptions(newlines_in_values=True),
+                convert_options=csv.ConvertOptions(
+                    column_types=schema, null_values=[""], strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            pending: list[pa.RecordBatch] = []
+            held = 0
+            for batch in reader:
+                pending.append(batch)
+                held += batch.num_rows
+                while held >= chunk_rows:
+                    tbl = pa.Table.from_batches(pending, schema=schema)
+                    yield tbl.slice(0, chunk_rows)
+                    rest = tbl.slice(chunk_rows)
+                    pending, held = rest.to_batches(), rest.num_rows
+            if held:
+                yield pa.Table.from_batches(pending, schema=schema)
+
+
+def _cursor_batches(
+    dbapi_conn: Any, sql: str, params: Any, schema: pa.Schema, chunk_rows: int
+) -> Iterator[pa.Table]:
+    """Any DBAPI cursor (SQLite): ``fetchmany`` chunks, transposed in C into columns."""
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(chunk_rows):
+            yield _to_arrow(list(zip(*rows, strict=True)), schema)
+    finally:
+        cur.close()
+
+
+def _batches(
+    url: str, sql: str, params: dict[str, Any], schema: pa.Schema, chunk_rows: int
+) -> Iterator[pa.Table]:
+    """The window's rows as Arrow tables of ``chunk_rows`` rows (the last one shorter)."""
+    from sqlalchemy import create_engine
 
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(
-                text(sql), params
-            )
-            for part in result.partitions(chunk_rows):
-                yield [tuple(r) for r in part]
+        if engine.dialect.name != "sqlite" and (engine.dialect.name, engine.dialect.driver) != (
+            "postgresql", "psycopg"
+        ):
+            yield from _stream_batches(engine, sql, params, schema, chunk_rows)
+            return
+        statement, bound = _dbapi_statement(engine.dialect, sql, params)
+        raw = engine.raw_connection()
+        driver_conn: Any = raw.driver_connection
+        try:
+            if engine.dialect.name == "postgresql":
+                yield from _copy_batches(driver_conn, statement, bound, schema, chunk_rows)
+            else:
+                driver_conn.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+                yield from _cursor_batches(driver_conn, statement, bound, schema, chunk_rows)
+        finally:
+            raw.rollback()
+            raw.close()
     finally:
         engine.dispose()
 
 
-def _to_arrow(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
-    """Rows as an Arrow table of the lake schema (SQLite hands dates and timestamps over as text)."""
+def _stream_batches(engine: Any, sql: str, params: dict[str, Any], schema: pa.Schema, chunk_rows: int
+                    ) -> Iterator[pa.Table]:
+    """Any other driver (psycopg2, ...): SQLAlchemy's server-side streaming, chunks transposed in C."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(text(sql), params)
+        for part in result.partitions(chunk_rows):
+            yield _to_arrow(list(zip(*part, strict=True)), schema)
+
+
+def _to_arrow(columns: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.Table:
+    """Columns of values as an Arrow table of the lake schema (SQLite hands dates and timestamps over
+    as text: they are parsed column-wise by pyarrow.compute)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arrays = []
-    for i, f in enumerate(schema):
-        values = [r[i] for r in rows]
+    for values, f in zip(columns, schema, strict=True):
         if pa.types.is_string(f.type) or pa.types.is_integer(f.type):
             arrays.append(pa.array(values, type=f.type))
             continue
@@ -177,8 +302,7 @@ def extract_table(
     sums = dict.fromkeys(money, 0)
     writer = pq.ParquetWriter(target, schema, compression="zstd")
     try:
-        for batch in _batches(source_url, extract_sql(table), window_params(low, high_s), chunk_rows):
-            tbl = _to_arrow(batch, schema)
+        for tbl in _batches(source_url, extract_sql(table), window_params(low, high_s), schema, chunk_rows):
             for c in money:
                 sums[c] += int(pc.sum(tbl.column(c)).as_py() or 0)
             writer.write_table(tbl, row_group_size=chunk_rows)
