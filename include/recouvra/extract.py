@@ -131,19 +131,15 @@ def window_params(low: str, high: str) -> dict[str, Any]:
 # straight into typed columns (no Python object per value at all). Both stream in chunks of
 # ``chunk_rows`` rows, so memory stays bounded, and each chunk becomes one row group as before.
 
-#: SQLite reads the source file through a memory map (up to this size) instead of one read() system
-#: call per page (a later window's rows are fetched by rowid from the updated_at index, page by page).
-SQLITE_MMAP_BYTES = 1 << 30
-
-
 def _source_engine(url: str) -> Any:
-    """A SQLAlchemy engine on the source; on SQLite, every connection reads the file through mmap."""
+    """A SQLAlchemy engine on the source; on SQLite, every connection reads the file through mmap
+    (source/set_read_mmap_sqlite.sql) instead of one read() system call per page."""
     from sqlalchemy import create_engine, event
 
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         def _mmap(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+            dbapi_conn.execute(query("source/set_read_mmap_sqlite"))
         event.listen(engine, "connect", _mmap)
     return engine
 
@@ -193,8 +189,10 @@ def _copy_batches(
     import pyarrow.csv as csv
 
     with driver_conn.cursor() as cur:
-        cur.execute("SET LOCAL DateStyle TO ISO")
-        with cur.copy(f"COPY (\n{sql}\n) TO STDOUT (FORMAT csv)", params) as copy:
+        cur.execute(query("source/set_datestyle_postgresql"))
+        # A part may hold no comment: the query's are dropped (no extract_<table>.sql has a literal).
+        select = "\n".join(line.split("--", 1)[0] for line in sql.splitlines()).strip()
+        with cur.copy(query("source/copy_extract_csv_postgresql", query=select), params) as copy:
             stream = io.BufferedReader(_CopyStream(iter(copy)), buffer_size=1 << 20)
             if not stream.peek(1):  # no row in the window (pyarrow.csv refuses an empty file)
                 return
