@@ -131,6 +131,10 @@ def window_params(low: str, high: str) -> dict[str, Any]:
 # straight into typed columns (no Python object per value at all). Both stream in chunks of
 # ``chunk_rows`` rows, so memory stays bounded, and each chunk becomes one row group as before.
 
+#: The rows a DBAPI cursor hands over at once (as Python tuples) before they become Arrow columns.
+FETCH_ROWS = 20_000
+
+
 def _source_engine(url: str) -> Any:
     """A SQLAlchemy engine on the source; on SQLite, every connection reads the file through mmap
     (source/set_read_mmap_sqlite.sql) instead of one read() system call per page."""
@@ -223,12 +227,25 @@ def _copy_batches(
 def _cursor_batches(
     dbapi_conn: Any, sql: str, params: Any, schema: pa.Schema, chunk_rows: int
 ) -> Iterator[pa.Table]:
-    """Any DBAPI cursor (SQLite): ``fetchmany`` chunks, transposed in C into columns."""
+    """Any DBAPI cursor (SQLite): ``fetchmany`` slices of at most :data:`FETCH_ROWS` rows, each
+    transposed in C into columns and made Arrow at once (the driver's Python objects of one slice
+    only are alive), gathered into chunks of ``chunk_rows`` rows."""
+    import pyarrow as pa
+
     cur = dbapi_conn.cursor()
     try:
         cur.execute(sql, params)
-        while rows := cur.fetchmany(chunk_rows):
-            yield _to_arrow(list(zip(*rows, strict=True)), schema)
+        parts: list[pa.Table] = []
+        held = 0
+        while rows := cur.fetchmany(min(chunk_rows - held, FETCH_ROWS)):
+            parts.append(_to_arrow(list(zip(*rows, strict=True)), schema))
+            held += len(rows)
+            del rows
+            if held == chunk_rows:
+                yield pa.concat_tables(parts)
+                parts, held = [], 0
+        if held:
+            yield pa.concat_tables(parts)
     finally:
         cur.close()
 
