@@ -124,12 +124,13 @@ def window_params(low: str, high: str) -> dict[str, Any]:
 
 # --- streaming extraction --------------------------------------------------------------------
 #
-# The rows move column-wise: no Python loop runs per row. SQLite (and any other DBAPI driver) through
-# the raw DBAPI cursor, ``fetchmany(chunk_rows)`` then one transpose in C (``zip(*rows)``) and one
-# ``pa.array`` per column (dates and timestamps, text in SQLite, parsed by pyarrow.compute);
-# PostgreSQL through psycopg 3 ``COPY (query) TO STDOUT (FORMAT csv)``, which pyarrow.csv parses
-# straight into typed columns (no Python object per value at all). Both stream in chunks of
-# ``chunk_rows`` rows, so memory stays bounded, and each chunk becomes one row group as before.
+# The rows move column-wise: no Python loop runs per row. SQLite through the raw DBAPI cursor:
+# ``fetchmany`` slices, one transpose in C (``zip(*rows)``) and one ``pa.array`` per column (dates and
+# timestamps, text in SQLite, parsed by pyarrow.compute); PostgreSQL through psycopg 3
+# ``COPY (query) TO STDOUT (FORMAT csv)``, which pyarrow.csv parses straight into typed columns (no
+# Python object per value at all); any other driver through SQLAlchemy's streaming, each chunk
+# transposed in C. All stream in chunks of ``chunk_rows`` rows, so memory stays bounded, and each
+# chunk becomes one row group as before.
 
 #: The rows a DBAPI cursor hands over at once (as Python tuples) before they become Arrow columns.
 FETCH_ROWS = 20_000
