@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from recouvra.extract import published_snapshots
+from recouvra.errors import SourceError
+from recouvra.extract import FULL_LOAD_LOW, _ts, extract_table, published_snapshots, scan_hint, source_totals
 from recouvra.lake import TABLES
 from recouvra.portfolio import QualityGateError, extract_snapshot, gate_and_publish
 
@@ -190,3 +191,33 @@ def test_gate_failure_names_the_failed_expectations_the_first_keys_and_the_cause
     assert "employer 7777777: not in the source's employers table" in text
     assert ("expect_column_values_to_be_between on 'amount_centimes': 1 rows (first keys: receivable_id=9)"
             in text)
+
+
+def test_an_unreadable_value_stops_the_extraction_with_the_rows_taken_so_far(tmp_path: Path) -> None:
+    url, con = _source(tmp_path)
+    # Text in a SQLite DATE column: the third row of the window (chunks of two rows, slices of two).
+    con.execute("INSERT INTO receivables VALUES (4, '1000002', '2026-09', 'PRINCIPAL', 'CONTRIBUTIONS', "
+                "1, 'le 10 septembre', NULL, '2026-10-31 23:59:59.5')")
+    con.commit()
+    high = dt.datetime.combine(D1, dt.time())
+    with pytest.raises(SourceError, match=r"receivables: extraction failed after 2 rows"):
+        extract_table(url, tmp_path / "lake", "receivables", D1, high, "r1", chunk_rows=2)
+
+
+def test_a_full_load_scans_the_sqlite_table_and_counts_as_the_index_would(tmp_path: Path) -> None:
+    url, con = _source(tmp_path)
+    full, later = _ts(FULL_LOAD_LOW), "2026-10-01 09:00:00.000000"
+    assert scan_hint(url, full) == "NOT INDEXED"
+    assert scan_hint(url, later) == ""  # a later window keeps the updated_at index
+    assert scan_hint("postgresql+psycopg://u@h/db", full) == ""  # PostgreSQL plans from its statistics
+    con.execute("CREATE INDEX ix_receivables_updated_at ON receivables (updated_at)")
+    con.execute("UPDATE receivables SET updated_at = NULL WHERE receivable_id = 2")
+    con.commit()
+    assert source_totals(url, "receivables", full, "2026-11-01 00:00:00.000000") == {
+        "rows": 3, "amount_centimes": 1234567 + 37037 + 500000}
+    assert source_totals(url, "receivables", later, "2026-11-01 00:00:00.000000") == {
+        "rows": 1, "amount_centimes": 500000}
+    high = dt.datetime.combine(D1, dt.time())
+    snap = extract_table(url, tmp_path / "lake", "receivables", D1, high, "r1", chunk_rows=2)
+    ids = pq.read_table(Path(snap.path) / snap.files[0]).column("receivable_id").to_pylist()
+    assert ids == [2, 1, 3]  # ORDER BY updated_at (NULL first in SQLite), receivable_id

@@ -1,7 +1,10 @@
 -- Rows of disputes changed in the watermark window (low, high]: one incremental snapshot.
 -- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
--- can see them. Both terms use the updated_at index (SQLite: MULTI-INDEX OR; PostgreSQL: BitmapOr).
+-- can see them. In a later window both terms use the updated_at index (SQLite: MULTI-INDEX OR;
+-- PostgreSQL: BitmapOr).
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
+-- Part: scan = NOT INDEXED on SQLite in a full load (a table scan then a sort beats fetching every
+-- row by rowid from the updated_at index), empty otherwise.
 SELECT dispute_id,
        affiliation_no,
        period,
@@ -9,7 +12,7 @@ SELECT dispute_id,
        resolved_on,
        status,
        updated_at
-FROM disputes
+FROM disputes {scan}
 WHERE (updated_at > :low AND updated_at <= :high)
    OR (updated_at IS NULL AND :full_load = 1)
 ORDER BY updated_at, dispute_id

@@ -1,7 +1,10 @@
 -- Rows of employers changed in the watermark window (low, high]: one incremental snapshot.
 -- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
--- can see them. Both terms use the updated_at index (SQLite: MULTI-INDEX OR; PostgreSQL: BitmapOr).
+-- can see them. In a later window both terms use the updated_at index (SQLite: MULTI-INDEX OR;
+-- PostgreSQL: BitmapOr).
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
+-- Part: scan = NOT INDEXED on SQLite in a full load (a table scan then a sort beats fetching every
+-- row by rowid from the updated_at index), empty otherwise.
 SELECT affiliation_no,
        legal_name,
        legal_form,
@@ -21,7 +24,7 @@ SELECT affiliation_no,
        registered_on,
        ceased_on,
        updated_at
-FROM employers
+FROM employers {scan}
 WHERE (updated_at > :low AND updated_at <= :high)
    OR (updated_at IS NULL AND :full_load = 1)
 ORDER BY updated_at, affiliation_no

@@ -1,7 +1,10 @@
 -- Rows of ledger_payments changed in the watermark window (low, high]: one incremental snapshot.
 -- A table's first window (full_load = 1) also takes the rows with no updated_at: no later window
--- can see them. Both terms use the updated_at index (SQLite: MULTI-INDEX OR; PostgreSQL: BitmapOr).
+-- can see them. In a later window both terms use the updated_at index (SQLite: MULTI-INDEX OR;
+-- PostgreSQL: BitmapOr).
 -- Portable (SQLite, PostgreSQL); the window bounds low and high are bound by recouvra.extract.
+-- Part: scan = NOT INDEXED on SQLite in a full load (a table scan then a sort beats fetching every
+-- row by rowid from the updated_at index), empty otherwise.
 SELECT payment_id,
        receipt_no,
        affiliation_no,
@@ -14,7 +17,7 @@ SELECT payment_id,
        payment_ref,
        recorded_at,
        updated_at
-FROM ledger_payments
+FROM ledger_payments {scan}
 WHERE (updated_at > :low AND updated_at <= :high)
    OR (updated_at IS NULL AND :full_load = 1)
 ORDER BY updated_at, payment_id
