@@ -1156,6 +1156,11 @@ def build_golden_records(
             golden[name] = None
             golden[f"{name}_source"] = None
             continue
+        # an entity with one candidate for the field takes it: only the others are ranked (most
+        # entities are one record, so the ranking below sorts a fraction of the rows)
+        contested = frame["entity_id"].duplicated(keep=False).to_numpy()
+        alone = frame.loc[~contested, ["entity_id", "value", "record_id"]]
+        frame = frame[contested]
         frame["votes"] = frame.groupby(["entity_id", "vote"])["record_id"].transform("size")
         # among spellings of the winning value, the one typed most often (case aside) beats a typo
         frame["raw"] = frame["value"].astype("str").str.strip().str.casefold()
@@ -1165,7 +1170,7 @@ def build_golden_records(
         sort_cols = ["entity_id", "votes", "raw_votes", *recency, "length", "record_id"]
         ascending = [True, False, False] + [False] * len(recency) + [False, True]
         best = frame.sort_values(sort_cols, ascending=ascending).drop_duplicates("entity_id")
-        picked = best.set_index("entity_id")
+        picked = pd.concat([alone, best[["entity_id", "value", "record_id"]]]).set_index("entity_id")
         golden[name] = golden["entity_id"].map(picked["value"])
         golden[f"{name}_source"] = golden["entity_id"].map(picked["record_id"])
     city_info = [canonical_city(c) if isinstance(c, str) else None for c in golden["city"]]
