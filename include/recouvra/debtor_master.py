@@ -93,26 +93,34 @@ def _score01(rule: str, raw: float, accept: float) -> float:
 
 
 def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd.DataFrame,
-                  golden: pd.DataFrame) -> pd.DataFrame:
-    """One row per entity: golden fields, primary affiliation, activity, summed features."""
+                  golden: pd.DataFrame, normalised: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per entity: golden fields, primary affiliation, activity, summed features.
+
+    ``normalised``: the records' normalised features (``Resolution.features``, same rows as
+    ``records``), whose ``phone`` is the E.164 form of each record's first phone."""
+    import numpy as np
     import pandas as pd
 
-    from recouvra.normalize import normalize_phone
+    from recouvra.normalize import phone_series
 
-    rec = records.merge(assignments, on="record_id").merge(
+    e164 = records[["record_id"]].copy()
+    e164["e164_1"] = (normalised["phone"].to_numpy() if normalised is not None
+                      else phone_series(records["phone"])["phone"].to_numpy())
+    e164["e164_2"] = phone_series(records["phone_2"])["phone"].to_numpy()
+    rec = records.merge(e164, on="record_id").merge(assignments, on="record_id").merge(
         features, left_on="affiliation_no", right_on="affiliation_no", how="left"
     )
     rec["total_open"] = rec["total_open"].fillna(0).astype("int64")
     # Primary affiliation: the one owing most, then the oldest number.
     primary = rec.sort_values(["entity_id", "total_open", "affiliation_no"], ascending=[True, False, True])
     primary = primary.drop_duplicates("entity_id").set_index("entity_id")
-    statuses = rec.groupby("entity_id")["status"].agg(set)
-
-    def activity(s: set[str]) -> str:
-        for label, members in ACTIVITY_PRIORITY:
-            if s & members:
-                return label
-        return "UNKNOWN"
+    # activity: the first label of ACTIVITY_PRIORITY that one of the entity's statuses has
+    by_entity = rec["entity_id"].to_numpy()
+    has = pd.DataFrame({label: rec["status"].isin(members).to_numpy() for label, members in ACTIVITY_PRIORITY}
+                       ).groupby(by_entity).any()
+    statuses = pd.Series(np.select([has[label].to_numpy() for label, _ in ACTIVITY_PRIORITY],
+                                   [label for label, _ in ACTIVITY_PRIORITY], "UNKNOWN"),
+                         index=has.index, dtype="object")
 
     sums = rec.groupby("entity_id")[[
         "principal_open", "surcharge_open", "penalty_open", "total_open", "unpaid_periods", "payments_12m",
@@ -130,9 +138,9 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
         source_updated_on=("recency", "max"),
     )
     # A second phone: any normalised phone of the entity's records other than the golden one.
-    phones = pd.concat([rec[["entity_id", "phone"]],
-                        rec[["entity_id", "phone_2"]].rename(columns={"phone_2": "phone"})])
-    phones["e164"] = [normalize_phone(p) for p in phones["phone"]]
+    # (phone_series: normalize_phone in bulk, the same answers)
+    phones = pd.concat([rec[["entity_id", "e164_1"]].rename(columns={"e164_1": "e164"}),
+                        rec[["entity_id", "e164_2"]].rename(columns={"e164_2": "e164"})])
     phones = phones.dropna(subset=["e164"]).drop_duplicates(["entity_id", "e164"])
 
     g = golden.set_index("entity_id")
@@ -156,7 +164,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
     out["phone_2"] = second["e164"]
     out["email"] = g["email"]
     out["legal_rep_name"] = g["legal_rep_name"]
-    out["activity_status"] = statuses.map(activity)
+    out["activity_status"] = statuses
     out["primary_affiliation_no"] = primary["affiliation_no"]
     out = out.join(agg).join(sums)
     out["source_updated_on"] = pd.to_datetime(out["source_updated_on"]).dt.date
@@ -222,10 +230,12 @@ def build_debtor_master(
         return kept
     records, features = read_inputs(lake, on, title_limit_years)
     config = MatchConfig()
-    resolution = resolve(records, config, progress=progress)
+    resolution = resolve(records, config, progress=progress, keep_features=True)
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
-    golden = build_golden_records(records, assignments, recency_column="recency")
-    entities = _entity_frame(records, features, assignments, golden)
+    # the resolver's normalised records: survivorship and the second phone need not normalise again
+    normalised = resolution.features
+    golden = build_golden_records(records, assignments, recency_column="recency", features=normalised)
+    entities = _entity_frame(records, features, assignments, golden, normalised)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     with wh.transaction():

@@ -149,6 +149,10 @@ class Resolution:
     vetoed: int
     ignored_keys: dict[str, int]
     model: FSModel | None = None  # the Fellegi-Sunter model trained on this file
+    # the normalised features survivorship reads (``GOLDEN_FEATURES``), one row per record in input
+    # order (same index as the records), when ``resolve(..., keep_features=True)``: the caller's golden
+    # records need not normalise every record a second time (``build_golden_records(features=...)``)
+    features: pd.DataFrame | None = None
 
     def by_rule(self) -> dict[str, int]:
         counts = self.evidence["rule"].value_counts()
@@ -950,10 +954,12 @@ def resolve(
     *,
     features: pd.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
+    keep_features: bool = False,
 ) -> Resolution:
     """Cluster records into entities: ``entity_id`` = ``'E'`` + the smallest record_id of the cluster.
 
     Deterministic: the same records (in any order) give the same ids and the same evidence.
+    ``keep_features`` returns the normalised columns survivorship reads (``Resolution.features``).
     """
     import numpy as np
     import pandas as pd
@@ -1015,6 +1021,7 @@ def resolve(
     # the model learns from every candidate pair (those the strong keys joined are good examples of
     # one entity's records) but only pairs still apart can link anything new
     columns = _columns(feats)
+    kept = feats[list(GOLDEN_FEATURES)] if keep_features else None
     feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
     scored, model = score_pairs(feats, pairs, config, columns=columns)
     apart = strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
@@ -1065,7 +1072,11 @@ def resolve(
         },
         columns=list(EVIDENCE_COLUMNS),
     )
-    return Resolution(assignments, evidence, vetoed, ignored, model)
+    if kept is not None:  # back to the caller's record order and index
+        back = np.empty(n, dtype=np.int64)
+        back[order] = np.arange(n)
+        kept = kept.iloc[back].set_axis(records.index)
+    return Resolution(assignments, evidence, vetoed, ignored, model, kept)
 
 
 # -------------------------------------------------------------------------------- survivorship
@@ -1074,6 +1085,9 @@ GOLDEN_FIELDS = (
     "name", "legal_form", "ice", "rc_number", "rc_court", "cin", "address", "city", "region",
     "directorate", "phone", "email", "legal_rep_name",
 )
+#: The columns of :func:`prepare_features` that survivorship reads.
+GOLDEN_FEATURES = ("name_clean", "legal_form", "ice", "rc_key", "cin", "address", "city", "region",
+                   "directorate", "phone", "email", "rep")
 
 
 def build_golden_records(
@@ -1081,8 +1095,13 @@ def build_golden_records(
     assignments: pd.DataFrame,
     *,
     recency_column: str | None = None,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One golden record per entity, with the source record of each field (``<field>_source``).
+
+    ``features``: the records' normalised features (:func:`prepare_features`, at least the columns
+    ``GOLDEN_FEATURES``, same index as ``records``), e.g. ``Resolution.features`` of the resolution that
+    gave ``assignments``; computed here when not given.
 
     Rules, per field, in order:
     1. a value that validates beats one that does not (valid ICE, RC with a known court, CIN of the
@@ -1100,21 +1119,25 @@ def build_golden_records(
 
     wanted = list(dict.fromkeys([*COLUMNS, *([recency_column] if recency_column else [])]))
     recs = records.reindex(columns=wanted, fill_value="").astype("str").fillna("")
-    feats = prepare_features(recs)
+    feats = prepare_features(recs) if features is None else features
     ent = recs[["record_id"]].merge(assignments[["record_id", "entity_id"]].astype("str"), on="record_id",
                                     how="left")
     base = pd.DataFrame({"entity_id": ent["entity_id"].to_numpy(), "record_id": recs["record_id"].to_numpy()})
     if recency_column:
         base["recency"] = recs[recency_column].to_numpy()
-    rc = [normalize_rc(n, c) for n, c in zip(recs["rc_number"], recs["rc_court"], strict=True)]
+    # an RC number and its court compete only where both normalise (rc_key "<number>@<court>"; a
+    # number is [A-Z0-9/] only), so they are read back from the key instead of normalised again
+    rc_parts = feats["rc_key"].str.split("@", n=1, regex=False)
+    rc_number = pd.Series(rc_parts.str[0].to_numpy(dtype=object), dtype="object")
+    rc_court = pd.Series(rc_parts.str[1].to_numpy(dtype=object), dtype="object")
     cities = feats[["city", "region", "directorate"]]
     candidates: dict[str, tuple[pd.Series, pd.Series]] = {
         # field: (value to publish, normalised value used to vote)
         "name": (recs["name"], feats["name_clean"]),
         "legal_form": (feats["legal_form"], feats["legal_form"]),
         "ice": (feats["ice"], feats["ice"]),
-        "rc_number": (pd.Series([r.number if r.court else None for r in rc]), feats["rc_key"]),
-        "rc_court": (pd.Series([r.court if r.number else None for r in rc]), feats["rc_key"]),
+        "rc_number": (rc_number, feats["rc_key"]),
+        "rc_court": (rc_court, feats["rc_key"]),
         "cin": (feats["cin"], feats["cin"]),
         "address": (recs["address"], feats["address"]),
         "city": (cities["city"], cities["city"]),
@@ -1133,6 +1156,11 @@ def build_golden_records(
             golden[name] = None
             golden[f"{name}_source"] = None
             continue
+        # an entity with one candidate for the field takes it: only the others are ranked (most
+        # entities are one record, so the ranking below sorts a fraction of the rows)
+        contested = frame["entity_id"].duplicated(keep=False).to_numpy()
+        alone = frame.loc[~contested, ["entity_id", "value", "record_id"]]
+        frame = frame[contested]
         frame["votes"] = frame.groupby(["entity_id", "vote"])["record_id"].transform("size")
         # among spellings of the winning value, the one typed most often (case aside) beats a typo
         frame["raw"] = frame["value"].astype("str").str.strip().str.casefold()
@@ -1142,7 +1170,7 @@ def build_golden_records(
         sort_cols = ["entity_id", "votes", "raw_votes", *recency, "length", "record_id"]
         ascending = [True, False, False] + [False] * len(recency) + [False, True]
         best = frame.sort_values(sort_cols, ascending=ascending).drop_duplicates("entity_id")
-        picked = best.set_index("entity_id")
+        picked = pd.concat([alone, best[["entity_id", "value", "record_id"]]]).set_index("entity_id")
         golden[name] = golden["entity_id"].map(picked["value"])
         golden[f"{name}_source"] = golden["entity_id"].map(picked["record_id"])
     city_info = [canonical_city(c) if isinstance(c, str) else None for c in golden["city"]]

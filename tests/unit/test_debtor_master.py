@@ -153,3 +153,37 @@ def test_a_past_day_rebuilt_after_a_later_one_keeps_the_history_as_it_was(
         addresses = wh.query("SELECT address FROM core.debtor_history WHERE debtor_id = ? "
                              "ORDER BY valid_from", [debtor])
         assert len(addresses) == 2 and addresses[-1][0] != addresses[0][0]
+
+
+def test_entity_activity_follows_the_priority_and_phone_2_is_another_phone() -> None:
+    from recouvra.debtor_master import _entity_frame
+    from recouvra.matching import build_golden_records, resolve
+
+    rows = [  # (record, entity, status, phone, phone_2)
+        ("A1", "EA", "CEASED", "0612345678", ""), ("A2", "EA", "ACTIVE", "0612345678", "0522123456"),
+        ("B1", "EB", "ACTIVE", "", "+212 6 61 11 22 33"), ("B2", "EB", "INSOLVENT", "", ""),
+        ("C1", "EC", None, "not a phone", ""), ("D1", "ED", "SUSPENDED", "0612345678 / 0661112233", ""),
+    ]
+    records = pd.DataFrame({"record_id": [r[0] for r in rows], "affiliation_no": [r[0] for r in rows],
+                            "name": "Atlas", "status": [r[2] for r in rows], "phone": [r[3] for r in rows],
+                            "phone_2": [r[4] for r in rows], "recency": "2026-10-01", "if_number": None,
+                            "sector": None})
+    assignments = pd.DataFrame({"record_id": [r[0] for r in rows], "entity_id": [r[1] for r in rows]})
+    sums = ("principal_open", "surcharge_open", "penalty_open", "total_open", "unpaid_periods",
+            "payments_12m", "paid_12m", "reversals", "plans", "broken_plans", "active_plans",
+            "honoured_plans", "open_disputes")
+    features = pd.DataFrame({"affiliation_no": records["affiliation_no"], **dict.fromkeys(sums, 0),
+                             **dict.fromkeys(("oldest_unpaid_period", "newest_unpaid_period",
+                                              "oldest_title_notified_on", "title_days_left",
+                                              "last_payment_date", "in_legal_proceeding", "in_insolvency"))})
+    golden = build_golden_records(records, assignments, recency_column="recency")
+    normalised = resolve(records, keep_features=True).features
+    out = _entity_frame(records, features, assignments, golden, normalised).set_index("entity_id")
+    assert out["activity_status"].to_dict() == {"EA": "ACTIVE", "EB": "INSOLVENT", "EC": "UNKNOWN",
+                                               "ED": "SUSPENDED"}
+    assert out.loc["EA", ["phone_1", "phone_2"]].tolist() == ["+212612345678", "+212522123456"]
+    assert out.loc["EB", ["phone_1", "phone_2"]].tolist() == [None, "+212661112233"]
+    assert out.loc["ED", "phone_1"] == "+212612345678" and pd.isna(out.loc["ED", "phone_2"])
+    # without the resolver's features, the same entities
+    alone = _entity_frame(records, features, assignments, golden).set_index("entity_id")
+    pd.testing.assert_frame_equal(alone, out)

@@ -11,10 +11,12 @@ import pytest
 
 from recouvra.matching import (
     COLUMNS,
+    GOLDEN_FEATURES,
     DedupeInputError,
     build_golden_records,
     dedupe_file,
     pair_metrics,
+    prepare_features,
     read_records,
     resolve,
 )
@@ -169,6 +171,28 @@ def test_golden_record_prefers_valid_identifiers(sample: tuple[pd.DataFrame, pd.
     assert (c["rc_number"], c["rc_court"]) == ("45678", "Tanger")
     assert c["email"] == "contact@nourtextile.ma"
     assert len(golden) == res.assignments["entity_id"].nunique()
+
+
+def test_golden_records_from_the_resolvers_features_are_the_same(
+    sample: tuple[pd.DataFrame, pd.Series],
+) -> None:
+    records, _ = sample
+    extra = pd.DataFrame([  # RC numbers without a known court, a court without a number, letters
+        dict(record_id="101", name="Alpha Négoce", rc_number="RC 12/B", rc_court="Tribunal de Nowhere"),
+        dict(record_id="102", name="Alpha Negoce", rc_number="", rc_court="TC Fes"),
+        dict(record_id="103", name="Alpha Negoce SARL", rc_number="N° 0012.345", rc_court="Fès"),
+        dict(record_id="104", name="Alpha Negoce", rc_number="12345", rc_court="fes"),
+    ]).reindex(columns=records.columns, fill_value="")
+    # shuffled, with an index of its own: the features come back in the caller's order and index
+    records = pd.concat([records, extra]).sample(frac=1.0, random_state=3)
+    records.index = [f"row{i}" for i in range(len(records))]
+    res = resolve(records, keep_features=True)
+    assert res.features is not None
+    expected = prepare_features(records)[list(GOLDEN_FEATURES)]
+    pd.testing.assert_frame_equal(res.features, expected)
+    again = build_golden_records(records, res.assignments, features=res.features)
+    pd.testing.assert_frame_equal(again, build_golden_records(records, res.assignments))
+    assert resolve(records).features is None  # only when asked
 
 
 # ------------------------------------------------------------------------------ file contract
