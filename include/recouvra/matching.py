@@ -551,6 +551,9 @@ FS_FIELDS: tuple[FieldSpec, ...] = (
 )
 _FS_EXACT = {"name": 6, "phone": 1, "email": 1, "legal_rep": 3}  # exact levels with frequency adjustment
 _MOVE_FIELDS = ("address", "locality", "phone", "rc")  # what a debtor who moves changes together
+# fields whose rare values count for more (names: their frequencies are skewed, a random pair agrees
+# on them far more often than on a phone or an e-mail, so the average u says little of a rare one)
+_TF_RARE = frozenset({"name", "legal_rep"})
 _TF_COLUMN = {"name": "name_clean", "phone": "phone", "email": "email", "legal_rep": "rep"}
 
 
@@ -795,8 +798,13 @@ class _Scored:
             f = self.freq[spec.name]
             n = max(len(f), 1)
             common = np.maximum(f[i], f[j])
-            # a value only the pair holds says nothing about frequency; from three records on it does
+            # from three records on, a common value proves less than the average agreement
             tf_u = np.where(common >= 3, common / n, 0.0)
+            # a value no other record of the file holds (only this pair) proves more: the chance that a
+            # record of another debtor shares it is at most 1/n; this is what keeps the score of a
+            # rare name from falling as the file grows (the prior falls as 1/n too)
+            rare_u = np.where(common == 2, 1.0 / n, 0.0) if spec.name in _TF_RARE else None
+            return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
         return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
 
     def weights_at(self, at: np.ndarray) -> dict[str, np.ndarray]:
