@@ -269,6 +269,15 @@ def _name_forms(clean: str) -> tuple[str, str, str]:
             _FIRST_WORD.sub(r"\1", clean))
 
 
+def _rep_phonetics(rep: str) -> tuple[str, str, str, str]:
+    """Phonetic forms of a manager's name: sorted, joined in order, consonant skeleton, and the phonetic
+    form of the name with its first word cut to the initial (``a lahla`` for ``Abderrazak Lahlou``
+    and ``A. Lahlu``)."""
+    key, skeleton, flat = phonetic_key(rep)
+    initial = phonetic_key(_FIRST_WORD.sub(r"\1", rep))[2] if " " in rep else ""
+    return key, flat, skeleton, initial
+
+
 def _first_token(key: str) -> str | None:
     return key.split(" ")[0] or None
 
@@ -334,8 +343,16 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
     out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
+    # the manager's name phonetically (Meryem El Khatib = MariamElKhatib), its skeleton (across
+    # scripts), and with the given name cut to its initial (A. Lahlu = Abderrazak Lahlou)
+    rep_phon = _map_unique(out["rep"].fillna(""), _rep_phonetics, parallel=False)
+    out["rep_phon"] = [f[0] for f in rep_phon]
+    out["rep_phon_flat"] = [f[1] for f in rep_phon]
+    out["rep_skeleton"] = [f[2] for f in rep_phon]
+    out["rep_initial"] = [f[3] for f in rep_phon]
     for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "phon_key",
-                "phon_skeleton", "phon_flat", "address", "rep"):
+                "phon_skeleton", "phon_flat", "address", "rep", "rep_phon", "rep_phon_flat", "rep_skeleton",
+                "rep_initial"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
     # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
@@ -616,12 +633,15 @@ def _pair_similarity(
 
 
 # columns compared by similarity (their distinct values are kept) and for equality only (codes)
-_SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", "locality", "id_number")
-_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "phone", "email",
+_SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", "rep_phon", "rep_phon_flat",
+                       "locality", "id_number")
+_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "rep_skeleton",
+                     "rep_initial", "phone", "email",
                      "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
 # text resolve no longer needs once the columns are factorised and the candidate pairs built (the
 # acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
 _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "phon_skeleton", "phon_flat",
+                        "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial",
                         "phone", "email", "ice_root", "rc_key",
                         "aff", "ice", "name_flat", "address", "id_number", "region", "directorate",
                         "phone_kind")
@@ -734,7 +754,19 @@ def _compare_chunk(
         levels[fname] = np.select([same[col], differ[col]], [1, 0], -1)
     rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
     both_rep, rep_exact = codes_of("rep")
-    rep_comparable = both_rep & (rep_scripts[i] == rep_scripts[j])
+    # transliterations and joined names (phonetic forms), an initial for the given name (counts as 80)
+    rep_same_script = rep_scripts[i] == rep_scripts[j]
+    rep = np.maximum(rep, _pair_similarity(cols["rep_phon"], i, j, (fuzz.token_sort_ratio,),
+                                           rep_same_script & (rep >= 0) & (rep < 92)))
+    rep = np.maximum(rep, _pair_similarity(cols["rep_phon_flat"], i, j, (fuzz.ratio,),
+                                           rep_same_script & (rep >= 0) & (rep < 92)))
+    _, rep_initial_equal = codes_of("rep_initial")
+    rep = np.where(rep_same_script & rep_initial_equal, np.maximum(rep, 80.0), rep)
+    # the same consonants in two scripts (يوسف التازي, Youssef Tazi): close
+    _, rep_skeleton_equal = codes_of("rep_skeleton")
+    rep_across = both_rep & ~rep_same_script & rep_skeleton_equal
+    rep = np.where(rep_across, 92.0, rep)
+    rep_comparable = both_rep & (rep_same_script | rep_across)
     levels["legal_rep"] = np.select([~rep_comparable, rep_exact, rep >= 92, rep >= 80], [-1, 3, 2, 1], 0)
     sims["legal_rep"] = rep
     # OSA: a swap of two neighbouring digits counts as one edit
