@@ -935,6 +935,10 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], at: int) ->
         with_sim = sim is not None and sim[k] >= 0 and label != "exact"
         shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
         parts.append(f"{spec.name}={shown}:{weights[spec.name][at]:+.1f}")
+        if spec.name in _FS_EXACT and lv == _FS_EXACT[spec.name]:
+            # the term-frequency factor behind that weight: how many records of the file hold the value
+            f = s.freq[spec.name]
+            parts.append(f"{spec.name}_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
     return ",".join(parts)
 
 
