@@ -211,7 +211,8 @@ for _w in ("sarlau", "sarl", "association", "cooperative", "societe", "etablisse
         _FORM_TYPOS.setdefault(_t, _w)
 # a letter lost from "SARL" is only read as SARL at the end of a name ("Mari SAL"), never inside it
 _TRAILING_SARL = frozenset({"sal", "srl", "arl", "sar"})
-for _p in ("sarl aau", "sarl auu", "sarl ua", "sarl aus"):
+# "AU SARL": the words of SARL AU in the other order
+for _p in ("sarl aau", "sarl auu", "sarl ua", "sarl aus", "au sarl", "a u sarl"):
     _LEGAL_FORM_PHRASES[tuple(_p.split())] = "SARL AU"
 
 _STOP_WORDS = frozenset(
@@ -404,7 +405,8 @@ def _strip_phrases(tokens: list[str]) -> tuple[list[str], str | None]:
             phrase = tuple(tokens[i : i + size])
             found = _LEGAL_FORM_PHRASES.get(phrase)
             if found is not None:
-                form = form or found
+                # the first form named wins, unless a later one says more of it (SARL, then SARL AU)
+                form = found if form is None or (form == "SARL" and found == "SARL AU") else form
                 i += size
                 break
             if phrase in _DESIGNATORS:

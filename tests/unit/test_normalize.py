@@ -36,6 +36,8 @@ GARBAGE = [None, "", "   ", float("nan"), "!!!", "N/A", "\u200b", "٠٠٠"]
         ("Société Atlas Transport SARL-AU", "atlas transport", "SARL AU"),
         ("Ste. Atlas Transport S.A.R.L. A.U.", "atlas transport", "SARL AU"),
         ("ATLAS TRANSPORT SARLAU", "atlas transport", "SARL AU"),
+        ("Atlas Transport AU SARL", "atlas transport", "SARL AU"),  # the words in the other order
+        ("Ste Atlas SARL Transport S.A.R.L. A.U.", "atlas transport", "SARL AU"),  # SARL, then more of it
         ("Atlas Transport SARRL", "atlas transport", "SARL"),
         ("Atlas Transport ASRL", "atlas transport", "SARL"),
         ("Société Anonyme Marocaine de l'Industrie", "maroc industrie", "SA"),
