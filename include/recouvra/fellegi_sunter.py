@@ -90,9 +90,9 @@ class FSModel:
         uu = u[lv]
         if tf_u is not None and exact_level is not None:
             at_exact = levels == exact_level
-            uu = np.where(at_exact, np.maximum(uu, tf_u), uu)
             if rare_u is not None:
                 uu = np.where(at_exact & (rare_u > 0), np.minimum(uu, np.where(rare_u > 0, rare_u, 1.0)), uu)
+            uu = np.where(at_exact, np.maximum(uu, tf_u), uu)
         w = np.log2(mu / uu)
         return np.where(levels < 0, 0.0, w)
 

@@ -832,10 +832,11 @@ class _Scored:
             common = np.maximum(f[i], f[j])
             # from three records on, a common value proves less than the average agreement
             tf_u = np.where(common >= 3, common / n, 0.0)
-            # a value no other record of the file holds (only this pair) proves more: the chance that a
-            # record of another debtor shares it is at most 1/n; this is what keeps the score of a
-            # rare name from falling as the file grows (the prior falls as 1/n too)
-            rare_u = np.where(common == 2, 1.0 / n, 0.0) if spec.name in _TF_RARE else None
+            # names and managers, both ways: a value held by f records has u = f/n (as splink's term
+            # frequencies) also when that is below the average u, and 1/n when only this pair holds it
+            # (the chance that a record of another debtor shares it); this keeps the score of a rare
+            # name from falling as the file grows (the prior falls as 1/n too)
+            rare_u = np.where(common >= 2, np.maximum(common - 1, 1) / n, 0.0) if spec.name in _TF_RARE else None
             return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
         return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
 
