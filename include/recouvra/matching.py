@@ -836,7 +836,9 @@ class _Scored:
             # frequencies) also when that is below the average u, and 1/n when only this pair holds it
             # (the chance that a record of another debtor shares it); this keeps the score of a rare
             # name from falling as the file grows (the prior falls as 1/n too)
-            rare_u = np.where(common >= 2, np.maximum(common - 1, 1) / n, 0.0) if spec.name in _TF_RARE else None
+            rare_u = None
+            if spec.name in _TF_RARE:
+                rare_u = np.where(common >= 2, np.maximum(common - 1, 1) / n, 0.0)
             return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
         return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
 
