@@ -68,12 +68,19 @@ class FSModel:
         return math.log2(lam / (1.0 - lam))
 
     def field_weights(
-        self, name: str, levels: np.ndarray, tf_u: np.ndarray | None = None, exact_level: int | None = None
+        self,
+        name: str,
+        levels: np.ndarray,
+        tf_u: np.ndarray | None = None,
+        exact_level: int | None = None,
+        rare_u: np.ndarray | None = None,
     ) -> np.ndarray:
         """``log2(m/u)`` of each pair's level of one field (0 where missing).
 
         ``tf_u`` (share of records holding the pair's value) replaces ``u`` at ``exact_level`` when it
-        is larger: agreeing on a common value proves less than the average agreement.
+        is larger: agreeing on a common value proves less than the average agreement. ``rare_u``
+        (where > 0) replaces it when it is smaller: a value no other record of the file holds proves
+        more than the average agreement (term-frequency adjustment both ways, as splink's).
         """
         import numpy as np
 
@@ -83,6 +90,8 @@ class FSModel:
         uu = u[lv]
         if tf_u is not None and exact_level is not None:
             at_exact = levels == exact_level
+            if rare_u is not None:
+                uu = np.where(at_exact & (rare_u > 0), np.minimum(uu, np.where(rare_u > 0, rare_u, 1.0)), uu)
             uu = np.where(at_exact, np.maximum(uu, tf_u), uu)
         w = np.log2(mu / uu)
         return np.where(levels < 0, 0.0, w)

@@ -44,6 +44,7 @@ from recouvra.normalize import (
     normalize_person_name,
     normalize_rc,
     phone_series,
+    phonetic_key,
 )
 
 if TYPE_CHECKING:
@@ -110,7 +111,8 @@ class MatchConfig:
     # only unique per court and typed by hand, a CIN may be the manager's rather than the debtor's.
     strong_name_floor: float = 70.0
     rc_name_floor: float = 85.0  # same, for RC + court, on the ratio / token-sort similarity
-    company_name_level: int = 3  # name level companies need without an identifier: 3 = close (>= 88)
+    # name level companies need without an identifier: 3 = the same name phonetically, or closer
+    company_name_level: int = 3
     rep_veto_below: float = 50.0  # managers this different (same script) veto a link of companies
     max_key_group: int = 50  # a strong key shared by more records is a placeholder: ignored
     # A company re-registered after a move gets a new RC number (often at another court), so two RC
@@ -271,6 +273,15 @@ def _name_forms(clean: str) -> tuple[str, str, str]:
             _FIRST_WORD.sub(r"\1", clean))
 
 
+def _rep_phonetics(rep: str) -> tuple[str, str, str, str]:
+    """Phonetic forms of a manager's name: sorted, joined in order, consonant skeleton, and the phonetic
+    form of the name with its first word cut to the initial (``a lahla`` for ``Abderrazak Lahlou``
+    and ``A. Lahlu``)."""
+    key, skeleton, flat = phonetic_key(rep)
+    initial = phonetic_key(_FIRST_WORD.sub(r"\1", rep))[2] if " " in rep else ""
+    return key, flat, skeleton, initial
+
+
 def _first_token(key: str) -> str | None:
     return key.split(" ")[0] or None
 
@@ -322,6 +333,11 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out["name_flat"] = [f[0] for f in forms]
     out["name_core"] = [f[1] for f in forms]
     out["name_initial"] = [f[2] for f in forms]
+    # transliteration-aware phonetic keys (Qadiri/Kadiri, Slawi/Slaoui, Meryem/Mariam, Arabic script)
+    phon = _map_unique(out["name_clean"].fillna(""), phonetic_key, parallel=False)
+    out["phon_key"] = [f[0] for f in phon]
+    out["phon_skeleton"] = [f[1] for f in phon]
+    out["phon_flat"] = [f[2] for f in phon]
     # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
     raw_city = _map_unique(df["city"], fold, parallel=False).str.strip()
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
@@ -331,7 +347,16 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
     out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
     out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
-    for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "address", "rep"):
+    # the manager's name phonetically (Meryem El Khatib = MariamElKhatib), its skeleton (across
+    # scripts), and with the given name cut to its initial (A. Lahlu = Abderrazak Lahlou)
+    rep_phon = _map_unique(out["rep"].fillna(""), _rep_phonetics, parallel=False)
+    out["rep_phon"] = [f[0] for f in rep_phon]
+    out["rep_phon_flat"] = [f[1] for f in rep_phon]
+    out["rep_skeleton"] = [f[2] for f in rep_phon]
+    out["rep_initial"] = [f[3] for f in rep_phon]
+    for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "phon_key",
+                "phon_skeleton", "phon_flat", "address", "rep", "rep_phon", "rep_phon_flat", "rep_skeleton",
+                "rep_initial"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
     # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
@@ -439,6 +464,7 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     longest = _map_unique(features["name_clean"].fillna(""), _longest_token, parallel=False)
     addr_head = features["address"].str.slice(0, 14)
     last_token = _map_unique(features["name_clean"].fillna(""), _last_token, parallel=False)
+    phon_longest = _map_unique(features["phon_key"].fillna(""), _longest_token, parallel=False)
     blocks: list[tuple[np.ndarray, int]] = [
         (_codes(features["phone"]), config.contact_window),
         (_codes(features["email"]), config.contact_window),
@@ -451,6 +477,10 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         (_codes(features["id_number"]), config.contact_window),  # any id number, valid or not
         (_combine(longest, addr_head), config.window),  # the same street, the locality mistyped
         (_combine(last_token, features["locality"]), config.window),  # a typo in the given name
+        # transliterations: Qadiri/Kadiri, Slawi/Slaoui, a name in Arabic script and its Latin twin
+        (_codes(features["phon_key"]), config.window),
+        (_codes(features["phon_skeleton"]), config.window),
+        (_combine(phon_longest, features["locality"]), config.window),
     ]
     base = len(features) + 1
 
@@ -500,6 +530,18 @@ def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., 
     return out
 
 
+def _names_alike(a: str, b: str, pa: tuple[str, str] | None, pb: tuple[str, str] | None) -> float:
+    """Token-set similarity of two clean names, or of their phonetic forms (``phonetic_key``: the
+    sorted forms, and the forms joined in order) when that is higher: ``Meryem Rifai`` and
+    ``Errifai Meriem``, ``Najat Chraibi`` and ``NejatChraibi`` are one name."""
+    from rapidfuzz import fuzz
+
+    best = fuzz.token_set_ratio(a, b)
+    if pa is not None and pb is not None and best < 100:
+        best = max(best, fuzz.token_set_ratio(pa[0], pb[0]), fuzz.ratio(pa[1], pb[1]))
+    return float(best)
+
+
 def _name_similarity(a: str, b: str) -> float:
     """Ordered ratio or token-sort ratio, the best: a typo in a glued word, or swapped words."""
     from rapidfuzz import fuzz
@@ -513,8 +555,8 @@ def _name_similarity(a: str, b: str) -> float:
 # entity (m) and of two entities (u) fall there. They only steer small files; on a file of a few
 # thousand records or more the data's own estimates (EM for m, random pairs for u) dominate.
 FS_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("name", ("differ", "weak", "partial", "close", "same_key", "exact"),
-              (0.02, 0.05, 0.08, 0.15, 0.2, 0.5), (0.9, 0.09, 0.008, 0.0015, 0.0004, 0.0001)),
+    FieldSpec("name", ("differ", "weak", "partial", "phonetic", "close", "same_key", "exact"),
+              (0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.4), (0.9, 0.09, 0.008, 0.0008, 0.0015, 0.0004, 0.0001)),
     FieldSpec("address", ("differ", "weak", "similar", "close", "exact"),
               (0.2, 0.05, 0.1, 0.15, 0.5), (0.95, 0.04, 0.008, 0.0015, 0.0005)),
     FieldSpec("locality", ("differ", "similar", "exact"), (0.15, 0.05, 0.8), (0.9, 0.02, 0.08)),
@@ -528,8 +570,11 @@ FS_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("rc", ("differ", "exact"), (0.3, 0.7), (0.9999, 0.0001)),
     FieldSpec("affiliation_no", ("differ", "exact"), (0.5, 0.5), (0.99999, 0.00001)),
 )
-_FS_EXACT = {"name": 5, "phone": 1, "email": 1, "legal_rep": 3}  # exact levels with frequency adjustment
+_FS_EXACT = {"name": 6, "phone": 1, "email": 1, "legal_rep": 3}  # exact levels with frequency adjustment
 _MOVE_FIELDS = ("address", "locality", "phone", "rc")  # what a debtor who moves changes together
+# fields whose rare values count for more (names: their frequencies are skewed, a random pair agrees
+# on them far more often than on a phone or an e-mail, so the average u says little of a rare one)
+_TF_RARE = frozenset({"name", "legal_rep"})
 _TF_COLUMN = {"name": "name_clean", "phone": "phone", "email": "email", "legal_rep": "rep"}
 
 
@@ -592,12 +637,16 @@ def _pair_similarity(
 
 
 # columns compared by similarity (their distinct values are kept) and for equality only (codes)
-_SIMILARITY_COLUMNS = ("name_clean", "name_flat", "address", "rep", "locality", "id_number")
-_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phone", "email", "city", "legal_form",
-                     "ice_root", "cin", "rc_key", "aff", "ice")
+_SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", "rep_phon", "rep_phon_flat",
+                       "locality", "id_number")
+_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "rep_skeleton",
+                     "rep_initial", "phone", "email",
+                     "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
 # text resolve no longer needs once the columns are factorised and the candidate pairs built (the
 # acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
-_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phone", "email", "ice_root", "rc_key",
+_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "phon_skeleton", "phon_flat",
+                        "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial",
+                        "phone", "email", "ice_root", "rc_key",
                         "aff", "ice", "name_flat", "address", "id_number", "region", "directorate",
                         "phone_kind")
 
@@ -676,10 +725,18 @@ def _compare_chunk(
         cols["name_clean"], i, j, (fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88
     )
     _, initial_equal = codes_of("name_initial")
+    # the same name in another transliteration (same phonetic forms, or the same words joined), or
+    # across scripts the same consonants; a name inside the other, phonetically: partial
+    _, phon_equal = codes_of("phon_key")
+    _, phon_flat_equal = codes_of("phon_flat")
+    _, skeleton_equal = codes_of("phon_skeleton")
+    phonetic = (same_script & (phon_equal | phon_flat_equal)) | (both_name & ~same_script & skeleton_equal)
+    phon_set = _pair_similarity(cols["phon_key"], i, j, (fuzz.token_set_ratio,),
+                                same_script & (name_close < 88))
     lv = np.select(
-        [~(both_name & same_script), name_exact, key_equal | (name_close >= 95), name_close >= 88,
-         (name_set >= 90) | initial_equal, name_close >= 70],
-        [-1, 5, 4, 3, 2, 1], 0)
+        [~both_name | ~(same_script | skeleton_equal), name_exact, key_equal | (name_close >= 95),
+         name_close >= 88, phonetic, (name_set >= 90) | initial_equal | (phon_set >= 95), name_close >= 70],
+        [-1, 6, 5, 4, 3, 2, 1], 0)
     levels["name"] = lv
     sims["name"] = name_close
     addr = _pair_similarity(cols["address"], i, j, (fuzz.token_sort_ratio,))
@@ -701,7 +758,19 @@ def _compare_chunk(
         levels[fname] = np.select([same[col], differ[col]], [1, 0], -1)
     rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
     both_rep, rep_exact = codes_of("rep")
-    rep_comparable = both_rep & (rep_scripts[i] == rep_scripts[j])
+    # transliterations and joined names (phonetic forms), an initial for the given name (counts as 80)
+    rep_same_script = rep_scripts[i] == rep_scripts[j]
+    rep = np.maximum(rep, _pair_similarity(cols["rep_phon"], i, j, (fuzz.token_sort_ratio,),
+                                           rep_same_script & (rep >= 0) & (rep < 92)))
+    rep = np.maximum(rep, _pair_similarity(cols["rep_phon_flat"], i, j, (fuzz.ratio,),
+                                           rep_same_script & (rep >= 0) & (rep < 92)))
+    _, rep_initial_equal = codes_of("rep_initial")
+    rep = np.where(rep_same_script & rep_initial_equal, np.maximum(rep, 80.0), rep)
+    # the same consonants in two scripts (يوسف التازي, Youssef Tazi): close
+    _, rep_skeleton_equal = codes_of("rep_skeleton")
+    rep_across = both_rep & ~rep_same_script & rep_skeleton_equal
+    rep = np.where(rep_across, 92.0, rep)
+    rep_comparable = both_rep & (rep_same_script | rep_across)
     levels["legal_rep"] = np.select([~rep_comparable, rep_exact, rep >= 92, rep >= 80], [-1, 3, 2, 1], 0)
     sims["legal_rep"] = rep
     # OSA: a swap of two neighbouring digits counts as one edit
@@ -733,7 +802,7 @@ def _sessions(c: _Compared) -> dict[str, tuple[np.ndarray, frozenset[str]]]:
     id number, a phone, an e-mail, an address; the fields a session selects on are not trained in it."""
     lv = c.levels
     return {
-        "name": (lv["name"] == 5, frozenset({"name"})),
+        "name": (lv["name"] == 6, frozenset({"name"})),
         "id_number": (lv["id_number"] == 2, frozenset({"id_number"})),
         "phone": (lv["phone"] == 1, frozenset({"phone"})),
         "email": (lv["email"] == 1, frozenset({"email"})),
@@ -765,8 +834,16 @@ class _Scored:
             f = self.freq[spec.name]
             n = max(len(f), 1)
             common = np.maximum(f[i], f[j])
-            # a value only the pair holds says nothing about frequency; from three records on it does
+            # from three records on, a common value proves less than the average agreement
             tf_u = np.where(common >= 3, common / n, 0.0)
+            # names and managers, both ways: a value held by f records has u = f/n (as splink's term
+            # frequencies) also when that is below the average u, and 1/n when only this pair holds it
+            # (the chance that a record of another debtor shares it); this keeps the score of a rare
+            # name from falling as the file grows (the prior falls as 1/n too)
+            rare_u = None
+            if spec.name in _TF_RARE:
+                rare_u = np.where(common >= 2, np.maximum(common - 1, 1) / n, 0.0)
+            return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
         return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
 
     def weights_at(self, at: np.ndarray) -> dict[str, np.ndarray]:
@@ -865,6 +942,10 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], at: int) ->
         with_sim = sim is not None and sim[k] >= 0 and label != "exact"
         shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
         parts.append(f"{spec.name}={shown}:{weights[spec.name][at]:+.1f}")
+        if spec.name in _FS_EXACT and lv == _FS_EXACT[spec.name]:
+            # the term-frequency factor behind that weight: how many records of the file hold the value
+            f = s.freq[spec.name]
+            parts.append(f"{spec.name}_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
     return ",".join(parts)
 
 
@@ -885,6 +966,11 @@ class _Clusters:
                 self.keys.setdefault(int(k), {}).setdefault(col, set()).add(str(values[k]))
         names = features["name_clean"]
         self.names: list[str | None] = names.astype("object").where(names.notna(), None).tolist()
+        # phonetic forms of each record's name: a cluster's representative is compared on them too
+        self.phon: list[tuple[str, str] | None] = [
+            (k, f) if isinstance(k, str) and isinstance(f, str) else None
+            for k, f in zip(features["phon_key"].tolist(), features["phon_flat"].tolist(), strict=True)
+        ]
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -902,10 +988,8 @@ class _Clusters:
         return any(col in kb and not (ka[col] & kb[col]) for col in ka)
 
     def names_agree(self, ra: int, rb: int, floor: float) -> bool:
-        from rapidfuzz import fuzz
-
         a, b = self.names[ra], self.names[rb]
-        return a is None or b is None or fuzz.token_set_ratio(a, b) >= floor
+        return a is None or b is None or _names_alike(a, b, self.phon[ra], self.phon[rb]) >= floor
 
     def union(self, ra: int, rb: int) -> None:
         if self.size[ra] < self.size[rb]:
@@ -914,6 +998,7 @@ class _Clusters:
         self.size[ra] += self.size[rb]
         if self.names[ra] is None:
             self.names[ra] = self.names[rb]
+            self.phon[ra] = self.phon[rb]
         kb = self.keys.pop(rb, None)
         if kb:
             ka = self.keys.setdefault(ra, {})
@@ -963,7 +1048,6 @@ def resolve(
     """
     import numpy as np
     import pandas as pd
-    from rapidfuzz import fuzz
 
     config = config or MatchConfig()
     step = progress or (lambda _msg: None)
@@ -989,11 +1073,19 @@ def resolve(
 
     step("strong keys")
     names = clusters.names[:]
+    phon = clusters.phon[:]
     for rule, edges in _strong_edges(feats, config, ignored):
         needs_names = rule != "ice_root"
         # RC numbers are only unique per court and often mistyped: the names must look alike too
-        floor_fn = _name_similarity if rule == "rc_court" else fuzz.token_set_ratio
         floor = config.rc_name_floor if rule == "rc_court" else config.strong_name_floor
+
+        def alike(a: int, b: int, rule: str = rule) -> float:
+            na, nb = names[a], names[b]
+            assert na is not None and nb is not None
+            if rule == "rc_court":
+                return _name_similarity(na, nb)
+            return _names_alike(na, nb, phon[a], phon[b])
+
         for a, b in edges.tolist():
             ra, rb = clusters.find(a), clusters.find(b)
             if ra == rb:
@@ -1001,9 +1093,7 @@ def resolve(
             if clusters.conflict(ra, rb):
                 vetoed += 1
                 continue
-            if needs_names and names[a] is not None and names[b] is not None and (
-                floor_fn(names[a], names[b]) < floor
-            ):
+            if needs_names and names[a] is not None and names[b] is not None and alike(a, b) < floor:
                 vetoed += 1
                 continue
             clusters.union(ra, rb)

@@ -62,6 +62,7 @@ __all__ = [
     "normalize_rc",
     "parse_phone",
     "phone_series",
+    "phonetic_key",
 ]
 
 Script = Literal["empty", "latin", "arabic", "mixed"]
@@ -210,7 +211,8 @@ for _w in ("sarlau", "sarl", "association", "cooperative", "societe", "etablisse
         _FORM_TYPOS.setdefault(_t, _w)
 # a letter lost from "SARL" is only read as SARL at the end of a name ("Mari SAL"), never inside it
 _TRAILING_SARL = frozenset({"sal", "srl", "arl", "sar"})
-for _p in ("sarl aau", "sarl auu", "sarl ua", "sarl aus"):
+# "AU SARL": the words of SARL AU in the other order
+for _p in ("sarl aau", "sarl auu", "sarl ua", "sarl aus", "au sarl", "a u sarl"):
     _LEGAL_FORM_PHRASES[tuple(_p.split())] = "SARL AU"
 
 _STOP_WORDS = frozenset(
@@ -293,6 +295,75 @@ def _phonetic(token: str) -> str:
     return t
 
 
+# A transliteration-aware phonetic key for Maghreb names (issue 14). One Arabic name reaches the
+# files in several Latin spellings (French, English, hand-typed): q/k (Qadiri/Kadiri), ou/u/w/o
+# (Slaoui/Slawi), ch/sh (Hicham/Hisham), dj/j (Khadidja), y/i, e/a/i vowel drift (Meryem/Mariam,
+# Najat/Nejat), doubled consonants (Hajjaji/Hajaji), the article glued or assimilated (Elkhatib,
+# Errifai), particles written apart or together (Ben Slimane, Ait Taleb); and in Arabic script.
+# Each token becomes its consonants with every run of vowels written "a"; for a name in Arabic
+# script (short vowels are not written) the Latin side's vowels cannot be known, so two names of
+# different scripts are compared on their consonant skeletons ("xdj bnjln" for both
+# "Khadija Benjelloun" and "خديجة بنجلون").
+_PHONETIC_RULES: tuple[tuple[str, str], ...] = (
+    ("dj", "j"), ("sch", "C"), ("sh", "C"), ("ch", "C"), ("kh", "x"), ("gh", "g"),
+    ("ph", "f"), ("th", "t"), ("dh", "d"), ("ck", "k"), ("q", "k"), ("c", "k"), ("w", "u"), ("y", "i"),
+)
+_VOWEL_RUN = re.compile(r"[aeiou]+")
+_REPEAT = re.compile(r"(.)\1+")
+_SUN_ARTICLE = re.compile(r"^e([tdrzsnl])\1(?=[a-z]{3})")  # Errifai, Essalam, Ennasri: the article
+_ARTICLE = re.compile(r"^[ea]l(?=[a-z]{5})")  # Elkhatib, Alamrani (not Alami, Alaoui: too short)
+_PARTICLES = frozenset({"ben", "bel", "bou", "ait", "abd", "abdel", "ouled", "moulay", "sidi", "lalla"})
+_AR_LATIN: dict[str, str] = {
+    "\u0627": "a", "\u0628": "b", "\u062a": "t", "\u062b": "t", "\u062c": "j", "\u062d": "h", "\u062e": "x",
+    "\u062f": "d", "\u0630": "d", "\u0631": "r", "\u0632": "z", "\u0633": "s", "\u0634": "C", "\u0635": "s",
+    "\u0636": "d", "\u0637": "t", "\u0638": "z", "\u0639": "a", "\u063a": "g", "\u0641": "f", "\u0642": "k",
+    "\u0643": "k", "\u0644": "l", "\u0645": "m", "\u0646": "n", "\u0647": "a", "\u0648": "u", "\u064a": "i",
+    "\u0621": "", "\u0629": "a", "\u0649": "a", "\u06a4": "f", "\u06af": "g", "\u06a5": "f",
+}
+
+
+def _phonetic_token(token: str) -> tuple[str, str]:
+    """(vowel-run form, consonant skeleton) of one folded token."""
+    if _ARABIC_RE.search(token):
+        if token.startswith("\u0627\u0644") and len(token) > 4:  # the article al-
+            token = token[2:]
+        t = "".join(_AR_LATIN.get(ch, ch if ch.isascii() else "") for ch in token)
+    else:
+        t = _SUN_ARTICLE.sub(r"\1", token)
+        t = _ARTICLE.sub("", t)
+        for a, b in _PHONETIC_RULES:
+            t = t.replace(a, b)
+    t = _REPEAT.sub(r"\1", t)
+    vowels = _VOWEL_RUN.sub("a", t)
+    skeleton = _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", t))
+    return vowels, skeleton or vowels
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_key(clean: str) -> tuple[str, str, str]:
+    """Transliteration-aware keys of a clean name (``normalize_company_name(x).clean``): the tokens'
+    phonetic forms, sorted; their consonant skeletons, sorted (``("kadara", "kdr", ...)`` for both
+    ``kadiri`` and ``qadiri``); and the phonetic forms in their order without spaces (joined names,
+    ``NejatChraibi``). Particles written apart (``ben slimane``) are glued to the next word.
+    Empty strings for an empty name."""
+    tokens = clean.split()
+    glued: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in _PARTICLES and i + 1 < len(tokens):
+            glued.append(tok + tokens[i + 1])
+            i += 2
+            continue
+        glued.append(tok)
+        i += 1
+    forms = [_phonetic_token(t) for t in glued]
+    vowels = " ".join(sorted(f[0] for f in forms if f[0]))
+    skeleton = " ".join(sorted(f[1] for f in forms if f[1]))
+    flat = _VOWEL_RUN.sub("a", "".join(f[0] for f in forms))
+    return vowels, skeleton, flat
+
+
 def _fold_tokens(tokens: list[str]) -> list[str]:
     """Transliteration variants folded; standalone articles (el/al) dropped, abd-el glued."""
     out: list[str] = []
@@ -334,7 +405,8 @@ def _strip_phrases(tokens: list[str]) -> tuple[list[str], str | None]:
             phrase = tuple(tokens[i : i + size])
             found = _LEGAL_FORM_PHRASES.get(phrase)
             if found is not None:
-                form = form or found
+                # the first form named wins, unless a later one says more of it (SARL, then SARL AU)
+                form = found if form is None or (form == "SARL" and found == "SARL AU") else form
                 i += size
                 break
             if phrase in _DESIGNATORS:

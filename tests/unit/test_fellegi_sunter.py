@@ -73,3 +73,15 @@ def test_a_tiny_file_keeps_the_priors() -> None:
     assert model.field_weights("phone", np.array([1]))[0] > 5
     assert model.field_weights("name", np.array([0]))[0] < 0
     assert {row["field"] for row in model.as_table()} == {"name", "city", "phone"}
+
+
+def test_a_value_no_other_record_holds_proves_more_than_the_average() -> None:
+    rng = np.random.default_rng(2)
+    model = fit(_candidates(rng, 5_000, 5_000), _draw(rng, 100_000, TRUE_U), FIELDS, all_pairs=10**7)
+    exact = np.array([2, 2])
+    held_by_two = np.array([0.0, 1e-6])  # the second pair's name: only these two records of a million
+    average, rare = model.field_weights("name", exact, tf_u=np.zeros(2), exact_level=2, rare_u=held_by_two)
+    assert rare > average
+    # a rare_u above the average u changes nothing (it only ever lowers u)
+    same = model.field_weights("name", exact, tf_u=np.zeros(2), exact_level=2, rare_u=np.array([0.0, 0.5]))
+    assert same[0] == same[1] == average

@@ -308,7 +308,27 @@ DIRT = [
          legal_rep_name="Aziz Slaoui"),
     dict(record_id="c04", truth="C2", name="GREEN OASIS DISTRIBUTION", address="65 Rue Patrice Lumumba",
          city="Marrakesh", phone="05 24 11 22 33", legal_rep_name="Aziz Slaoui"),
+    # spellings outside the variant table (q/k, vowel drift, swapped), the same city and nothing else
+    dict(record_id="p11", truth="P6", name="Samira Skalli", address="190 Bd de la Résistance",
+         city="Agadir"),
+    dict(record_id="p12", truth="P6", name="Sqalli Sameera", city="Agadir"),
+    # a name in Arabic script and its Latin twin at one address
+    dict(record_id="p13", truth="P7", name="Khadija Benjelloun", address="48 Hay Mohammadi", city="Nador",
+         phone="0602016083"),
+    dict(record_id="p14", truth="P7", name="خديجة بنجلون", address="48 Hay Mohammadi", city="Nador"),
+    # article glued, dj/j, swapped; the same city and nothing else
+    dict(record_id="p15", truth="P8", name="Jamal El Khatib", address="11 Rue Patrice Lumumba",
+         city="Marrakech", phone="0626778288"),
+    dict(record_id="p16", truth="P8", name="Elkhatib Djamal", city="Marrakech"),
+    # a company whose manager is written joined and transliterated (Meryem El Khatib / MariamElKhatib)
+    dict(record_id="c05", truth="C3", name="Atlas Bleu Nettoyage", address="182 Av. Moulay Youssef",
+         city="Tétouan", phone="0660407532", legal_rep_name="Meryem El Khatib"),
+    dict(record_id="c06", truth="C3", name="ATLAS BLEU NETTOYAGE", legal_form="SA", city="Tétouan",
+         phone="06 60 40 75 32", legal_rep_name="MariamElKhatib"),
     # --- negatives
+    # one name phonetically (Kadiri/Qadiri), same city, two valid different CINs: two debtors
+    dict(record_id="n07", truth="N7", name="Karim Kadiri", cin="BE500600", city="Settat", address="2 Rue C"),
+    dict(record_id="n08", truth="N8", name="Karim Qadiri", cin="BK700800", city="Settat", address="2 Rue C"),
     # namesakes: one common name, two valid different CINs, same city
     dict(record_id="n01", truth="N1", name="Mohamed Alaoui", cin="BE100200", city="Fès", address="1 Rue A",
          phone="0661000001"),
@@ -338,7 +358,9 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
     ("left", "right", "why"),
     [("p01", "p02", "typos, swapped id digits"), ("p03", "p04", "swapped given and family names"),
      ("p05", "p06", "joined names"), ("p07", "p08", "transliteration"), ("p09", "p10", "initial"),
-     ("c01", "c02", "moved: new address, city, phone, RC"), ("c03", "c04", "invalid ICE")],
+     ("c01", "c02", "moved: new address, city, phone, RC"), ("c03", "c04", "invalid ICE"),
+     ("p11", "p12", "q/k, vowel drift, swapped"), ("p13", "p14", "Arabic script"),
+     ("p15", "p16", "article glued, dj/j, swapped"), ("c05", "c06", "manager joined and transliterated")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -356,6 +378,7 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n01"] != ent["n02"]  # two valid, different CINs: never one debtor
     assert ent["n03"] != ent["n04"]  # sister companies
     assert ent["n05"] != ent["n06"]  # a shared trade name alone
+    assert ent["n07"] != ent["n08"]  # one name phonetically, two valid CINs
 
 
 def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:
@@ -370,6 +393,7 @@ def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:
     fields = dict(part.split("=", 1) for part in link["matched_fields"].split(","))
     assert fields["email"].startswith("exact:+")  # the level and its weight in bits
     assert fields["name"].startswith("same_key")  # swapped words: the same sorted key
+    assert fields["email_held_by"] == "2"  # the term-frequency factor: records holding the e-mail
     assert float(link["score"]) >= 3.0  # log2-odds at or above the threshold
     model = pd.read_csv(model_path, sep=";")
     assert {"field", "level", "label", "m", "u", "weight"} <= set(model.columns)

@@ -22,6 +22,7 @@ from recouvra.normalize import (
     normalize_rc,
     parse_phone,
     phone_series,
+    phonetic_key,
 )
 
 GARBAGE = [None, "", "   ", float("nan"), "!!!", "N/A", "\u200b", "٠٠٠"]
@@ -35,6 +36,8 @@ GARBAGE = [None, "", "   ", float("nan"), "!!!", "N/A", "\u200b", "٠٠٠"]
         ("Société Atlas Transport SARL-AU", "atlas transport", "SARL AU"),
         ("Ste. Atlas Transport S.A.R.L. A.U.", "atlas transport", "SARL AU"),
         ("ATLAS TRANSPORT SARLAU", "atlas transport", "SARL AU"),
+        ("Atlas Transport AU SARL", "atlas transport", "SARL AU"),  # the words in the other order
+        ("Ste Atlas SARL Transport S.A.R.L. A.U.", "atlas transport", "SARL AU"),  # SARL, then more of it
         ("Atlas Transport SARRL", "atlas transport", "SARL"),
         ("Atlas Transport ASRL", "atlas transport", "SARL"),
         ("Société Anonyme Marocaine de l'Industrie", "maroc industrie", "SA"),
@@ -222,6 +225,44 @@ def test_address_and_person_never_crash(raw: object) -> None:
 def test_person_names() -> None:
     assert normalize_person_name("M. El Hadj Mohammed Abd El Kader") == normalize_person_name(
         "MOHAMED ABDELKADER")
+
+
+# spellings of one Maghreb name outside the variant table: one phonetic key (issue 14)
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        ("Abderrazak Kadiri", "Abderrazak Qadiri", "q/k"),
+        ("Hajjaji", "Hajaji", "doubled consonant"),
+        ("Rachida Slaoui", "Rashida Slawi", "ch/sh, ou/w"),
+        ("Meryem Bouhlal", "Mariam Bouhlel", "vowel drift e/a/i, y/i"),
+        ("Zineb Tazi", "Zaynab Tazzi", "vowel drift, doubled consonant"),
+        ("Jamal El Khatib", "Elkhatib Djamal", "article glued, dj/j, swapped"),
+        ("Meryem Rifai", "Errifai Meriem", "assimilated article er-"),
+        ("Tarik Ben Slimane", "Tariq Benslimane", "particle apart or glued"),
+        ("Khadidja Daoudi", "Khadija Daoudy", "dj/j, y/i"),
+    ],
+)
+def test_phonetic_key_folds_transliterations(a: str, b: str, why: str) -> None:
+    ka = phonetic_key(normalize_company_name(a).clean)
+    kb = phonetic_key(normalize_company_name(b).clean)
+    assert ka[0] == kb[0], why
+
+
+def test_phonetic_key_of_a_joined_name_and_across_scripts() -> None:
+    joined = phonetic_key(normalize_company_name("NejatChraibi").clean)
+    apart = phonetic_key(normalize_company_name("Najat Chraibi").clean)
+    assert joined[2] == apart[2]  # the forms joined in order
+    arabic = phonetic_key(normalize_company_name("خديجة بنجلون").clean)
+    latin = phonetic_key(normalize_company_name("Khadija Benjelloun").clean)
+    assert arabic[1] == latin[1]  # consonant skeletons: short vowels are not written in Arabic
+
+
+@pytest.mark.parametrize(("a", "b"), [("Kadiri", "Kabiri"), ("Tazi", "Tahiri"), ("Salwa", "Slaoui"),
+                                      ("Hicham Bennani", "Hicham Bennis")])
+def test_phonetic_key_keeps_other_names_apart(a: str, b: str) -> None:
+    key_a, key_b = (phonetic_key(normalize_company_name(x).clean)[0] for x in (a, b))
+    assert key_a != key_b
+    assert phonetic_key("") == ("", "", "")
 
 
 @pytest.mark.parametrize(
