@@ -115,11 +115,8 @@ def register_views(con: duckdb.DuckDBPyConnection, lake: Path, as_of: dt.date | 
             con.execute(query("lake/create_empty_view", table=table, columns=_null_columns(table)))
             continue
         cols = ", ".join(f.name for f in arrow_schema(table))
-        # The cut is a part, not a parameter (a view takes none): digits only, make_date(y, m, d).
-        cut = "true" if as_of is None else (
-            f"snapshot_date <= make_date({as_of.year:d}, {as_of.month:d}, {as_of.day:d})")
         con.execute(query("lake/create_as_of_view", table=table, columns=cols, keys=", ".join(keys),
-                          folder=str(lake / table), cut=cut))
+                          folder=str(lake / table), cut=_cut(as_of)))
 
 
 @contextmanager
@@ -138,8 +135,38 @@ def open_lake(
         con.close()
 
 
-def create_outstanding(con: duckdb.DuckDBPyConnection, on: dt.date) -> None:
+def _cut(as_of: dt.date | None) -> str:
+    # The cut is a part, not a parameter (a view takes none): digits only, make_date(y, m, d).
+    return "true" if as_of is None else (
+        f"snapshot_date <= make_date({as_of.year:d}, {as_of.month:d}, {as_of.day:d})")
+
+
+def register_view_of_affiliations(
+    con: duckdb.DuckDBPyConnection, lake: Path, table: str, as_of: dt.date | None, view: str,
+    affiliations: str,
+) -> None:
+    """Create view ``view``: the rows of ``table``'s view as of ``as_of`` (:func:`register_views`) whose
+    affiliation number is in the relation ``affiliations`` registered on ``con`` (column
+    ``affiliation_no``), without deduplicating the whole table's snapshots
+    (``lake/create_as_of_view_of_affiliations.sql``)."""
+    keys = TABLES[table]
+    if len(keys) != 1:
+        raise SourceError(f"{table}: narrowed to affiliation numbers, a view needs a one-column key: {keys}")
+    if not snapshot_dates(lake, table, as_of):
+        con.execute(query("lake/create_empty_view", table=view, columns=_null_columns(table)))
+        return
+    cols = ", ".join(f.name for f in arrow_schema(table))
+    con.execute(query("lake/create_as_of_view_of_affiliations", view=view, columns=cols, key=keys[0],
+                      folder=str(lake / table), cut=_cut(as_of), affiliations=affiliations))
+
+
+def create_outstanding(
+    con: duckdb.DuckDBPyConnection, on: dt.date, *, receivables: str = "receivables",
+    ledger_payments: str = "ledger_payments",
+) -> None:
     """Materialise table ``outstanding`` in a lake connection: what each affiliation still owes per
-    unpaid month on the day ``on`` (``include/sql/lake/build_outstanding_by_period.sql``)."""
-    con.sql(query("lake/build_outstanding_by_period"), params={"as_of": on}).create("outstanding")
+    unpaid month on the day ``on`` (``include/sql/lake/build_outstanding_by_period.sql``), from the
+    lake's views, or from the same narrowed to some numbers (:func:`register_view_of_affiliations`)."""
+    sql = query("lake/build_outstanding_by_period", receivables=receivables, ledger_payments=ledger_payments)
+    con.sql(sql, params={"as_of": on}).create("outstanding")
 

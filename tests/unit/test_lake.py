@@ -13,9 +13,11 @@ import pyarrow.parquet as pq
 from recouvra.lake import (
     TABLES,
     arrow_schema,
+    create_outstanding,
     current_glob,
     money_columns,
     open_lake,
+    register_view_of_affiliations,
     snapshot_dates,
     source_columns,
 )
@@ -121,3 +123,44 @@ def test_snapshots_written_before_the_ledger_gained_payment_ref_read_it_as_null(
     with open_lake(lake, as_of=dt.date(2026, 12, 1)) as con:
         assert con.execute("SELECT payment_id, payment_ref FROM ledger_payments ORDER BY 1").fetchall() == [
             (1, None), (2, "RF14202611000123")]
+
+
+def test_a_view_narrowed_to_affiliation_numbers_holds_their_rows_of_the_whole_view(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    t1, t2 = dt.datetime(2026, 10, 1, 9), dt.datetime(2026, 11, 20, 9)
+    base = {"period": "2026-08", "kind": "PRINCIPAL", "basis": "CONTRIBUTIONS",
+            "established_on": dt.date(2026, 9, 10)}
+    _publish(lake, "receivables", "2026-11-01", [
+        {**base, "receivable_id": 1, "affiliation_no": "1000001", "amount_centimes": 500, "updated_at": t1},
+        {**base, "receivable_id": 2, "affiliation_no": "1000002", "amount_centimes": 900, "updated_at": t1},
+        {**base, "receivable_id": 3, "affiliation_no": "1000003", "amount_centimes": 800, "updated_at": t1},
+        {**base, "receivable_id": 4, "affiliation_no": "1000001", "amount_centimes": 100, "updated_at": t1},
+    ])
+    _publish(lake, "receivables", "2026-12-01", [
+        # 1 moves to an unwanted number (its older version must not come back), 3 moves to a wanted one
+        {**base, "receivable_id": 1, "affiliation_no": "1000003", "amount_centimes": 400, "updated_at": t2},
+        {**base, "receivable_id": 3, "affiliation_no": "1000002", "amount_centimes": 700, "updated_at": t2},
+        {**base, "receivable_id": 4, "affiliation_no": "1000001", "amount_centimes": 50, "updated_at": t2},
+    ])
+    _publish(lake, "ledger_payments", "2026-11-01", [
+        {"payment_id": 9, "receipt_no": "R9", "affiliation_no": "1000002",
+         "payment_date": dt.date(2026, 11, 2), "amount_centimes": 200, "settles_period": "2026-08",
+         "kind": "PAYMENT", "channel": "CHEQUE", "recorded_at": t1, "updated_at": t1}])
+    wanted = pa.table({"affiliation_no": ["1000001", "1000002", "7777777"]})
+    on = dt.date(2026, 12, 1)
+    sql = "SELECT * FROM {} WHERE affiliation_no IN (SELECT affiliation_no FROM wanted) ORDER BY ALL"
+    with open_lake(lake, as_of=on) as con:
+        con.register("wanted", wanted)
+        create_outstanding(con, on)
+        whole = {t: con.execute(sql.format(t)).fetchall() for t in ("receivables", "outstanding")}
+        con.execute("DROP TABLE outstanding")
+        for table in ("receivables", "ledger_payments", "disputes"):
+            register_view_of_affiliations(con, lake, table, on, f"w_{table}", "wanted")
+        create_outstanding(con, on, receivables="w_receivables", ledger_payments="w_ledger_payments")
+        narrowed = {"receivables": con.execute("SELECT * FROM w_receivables ORDER BY ALL").fetchall(),
+                    "outstanding": con.execute("SELECT * FROM outstanding ORDER BY ALL").fetchall()}
+        assert con.execute("SELECT count(*) FROM w_disputes").fetchall() == [(0,)]  # no snapshot: empty
+    assert narrowed == whole
+    assert [r[0] for r in narrowed["receivables"]] == [2, 3, 4]  # not 1: it left 1000001
+    assert [(r[0], r[1], r[4]) for r in narrowed["outstanding"]] == [("1000001", "2026-08", 50),
+                                                                      ("1000002", "2026-08", 1400)]

@@ -88,10 +88,11 @@ def outstanding_by_owner(
     """What affiliation numbers still owe on the day ``on`` per the lake, grouped by owner:
     ``{owner: [(period YYYY-MM, title_id, principal, surcharge, penalty centimes), ...]}`` for pairs
     ``(affiliation_no, owner)`` (an owner is a debtor or a dossier). Reads the lake
-    as of ``on`` through ``build_outstanding_by_period.sql``, the same query as the debtor portfolio."""
+    as of ``on`` through ``build_outstanding_by_period.sql``, the same query as the debtor portfolio,
+    over the wanted numbers' rows only (not the whole portfolio's)."""
     import pyarrow as pa
 
-    from recouvra.lake import create_outstanding, open_lake
+    from recouvra.lake import create_outstanding, open_lake, register_view_of_affiliations
 
     pairs = sorted(set(wanted))
     out: dict[str, list[tuple[str, str | None, int, int, int]]] = {}
@@ -100,8 +101,12 @@ def outstanding_by_owner(
     table = pa.table({"affiliation_no": pa.array([a for a, _ in pairs], pa.string()),
                       "owner": pa.array([o for _, o in pairs], pa.string())})
     with open_lake(lake, as_of=on) as con:
-        create_outstanding(con, on)
+        # Only the wanted numbers' receivables and payments: what a number owes is its rows' alone.
         con.register("wanted", table)
+        for source in ("receivables", "ledger_payments"):
+            register_view_of_affiliations(con, lake, source, on, f"wanted_{source}", "wanted")
+        create_outstanding(con, on, receivables="wanted_receivables",
+                           ledger_payments="wanted_ledger_payments")
         found = con.execute(query("selection/select_outstanding_for_affiliations")).fetchall()
         for owner, period, title_id, p, s, pen in found:
             out.setdefault(str(owner), []).append(

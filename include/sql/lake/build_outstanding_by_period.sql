@@ -2,6 +2,8 @@
 -- lake's current-state views). Ledger payments (net of reversals) dated on or before $as_of settle
 -- their month; within a month they pay principal first, then surcharges, then penalties (the fund's
 -- imputation order, an assumption stated in docs/debtor-master.md). Amounts in integer centimes.
+-- Parts (composed by recouvra.lake.create_outstanding): receivables, ledger_payments = the views read
+-- (the lake's, or the same narrowed to some affiliation numbers: each number's rows are its own).
 WITH due AS (
     SELECT affiliation_no, period,
            sum(amount_centimes) FILTER (WHERE kind = 'PRINCIPAL') AS principal,
@@ -9,13 +11,13 @@ WITH due AS (
            sum(amount_centimes) FILTER (WHERE kind = 'PENALTY')   AS penalty,
            min(established_on) AS established_on,
            min(title_id) AS title_id
-    FROM receivables
+    FROM {receivables}
     WHERE established_on <= $as_of
     GROUP BY affiliation_no, period
 ),
 paid AS (
     SELECT affiliation_no, settles_period AS period, sum(amount_centimes) AS paid
-    FROM ledger_payments
+    FROM {ledger_payments}
     WHERE payment_date <= $as_of
     GROUP BY affiliation_no, settles_period
 ),
