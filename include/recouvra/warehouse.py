@@ -14,7 +14,9 @@ without running it, so both keep the same history and later versions stay in ord
 - ``execute(sql, params)``, ``query(sql, params) -> list[tuple]``, ``executescript(sql)``;
 - ``transaction()``: a context manager (a nested one joins the outer transaction);
 - ``load_arrow(table, arrow_table)``: bulk load (DuckDB: insert from the registered Arrow table;
-  PostgreSQL: ``COPY ... FROM STDIN``), never row by row, row count checked.
+  PostgreSQL: ``COPY ... FROM STDIN``), never row by row, row count checked;
+- ``query_arrow(sql, schema, params)``: bulk read into Arrow (DuckDB: its Arrow result; PostgreSQL:
+  ``COPY (...) TO STDOUT`` as CSV parsed by pyarrow), never through Python tuples.
 
 :func:`describe` counts tables per schema (the set-up DAG's check), :func:`list_columns` reads the
 catalogue with engine-neutral types, and :func:`write_data_dictionary` renders ``docs/data-dictionary.md``
@@ -248,6 +250,52 @@ class Warehouse:
         """Run one statement and return its rows as tuples."""
         return self._run(sql, params, fetch=True)
 
+    def query_arrow(self, sql: str, schema: pa.Schema, params: Params = None) -> pa.Table:
+        """Run one statement and return its rows as an Arrow table of ``schema`` (its columns in the
+        statement's order, named and typed by the schema), never as Python tuples: DuckDB hands its
+        result over as Arrow; PostgreSQL streams it out with ``COPY (...) TO STDOUT`` as CSV, parsed
+        by pyarrow in blocks of whole rows. Types: integers, text, dates, booleans and decimals (read
+        exactly from their text). On PostgreSQL the statement may hold no quoted literal (it is composed
+        into the COPY statement; its ``?`` parameters are bound by the driver)."""
+        try:
+            if self.dialect == "duckdb":
+                relation = self._raw.sql(sql, params=list(params) if params is not None else None)
+                table = relation.to_arrow_table()
+                return table.rename_columns(schema.names).cast(schema)
+            return self._query_arrow_postgresql(sql, schema, params)
+        except self._errors as exc:
+            raise WarehouseError(
+                f"{self.label}: statement failed: {_snippet(sql)}: {str(exc).strip()}"
+            ) from exc
+
+    def _query_arrow_postgresql(self, sql: str, schema: pa.Schema, params: Params) -> pa.Table:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        statements = split_statements(sql)
+        if len(statements) != 1:
+            raise WarehouseError(f"{self.label}: query_arrow takes one statement, got {len(statements)}")
+        copy_sql = sql_file("warehouse/support/copy_query_csv_postgresql", query=statements[0])
+        read = pcsv.ReadOptions(column_names=schema.names, use_threads=False)
+        convert = pcsv.ConvertOptions(column_types=schema, null_values=[""], strings_can_be_null=True,
+                                      quoted_strings_can_be_null=False, true_values=["t"],
+                                      false_values=["f"])
+        # COPY TO sends one message per row: whole rows, gathered into blocks parsed one at a time.
+        tables: list[pa.Table] = []
+        block: list[bytes] = []
+        size = 0
+        with self._raw.cursor() as cur:
+            with cur.copy(_to_pyformat(copy_sql), list(params) if params is not None else None) as copy:
+                for row in copy:
+                    block.append(bytes(row))
+                    size += len(row)
+                    if size >= _ARROW_BLOCK_BYTES:
+                        tables.append(pcsv.read_csv(pa.py_buffer(b"".join(block)), read, None, convert))
+                        block, size = [], 0
+        if block:
+            tables.append(pcsv.read_csv(pa.py_buffer(b"".join(block)), read, None, convert))
+        return pa.concat_tables(tables) if tables else schema.empty_table()
+
     def executescript(self, sql: str) -> None:
         """Run every statement of a script in turn (no parameters); the first failure raises."""
         for statement in split_statements(sql):
@@ -333,6 +381,10 @@ class Warehouse:
 
     def close(self) -> None:
         self._raw.close()
+
+
+#: How many bytes of CSV :meth:`Warehouse.query_arrow` gathers from PostgreSQL before parsing them.
+_ARROW_BLOCK_BYTES = 16 << 20
 
 
 #: How long opening a DuckDB file waits while another process holds it. DuckDB lets one process at a

@@ -112,6 +112,36 @@ def test_load_arrow_copies_money_and_text_exactly(pg_url: str) -> None:
     assert [r[1] for r in stored] == raw_lines
 
 
+def test_query_arrow_reads_text_money_and_nulls_back_exactly(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recouvra import warehouse
+
+    migrate(pg_url)
+    raw_lines = ['D1;"a;b";x', "two\nlines", "\\.", "", "naïve 'quote' \"double\" %s ?", "=1+1", "x,y\r\n"]
+    rejects = pa.table({
+        "return_file_id": pa.array([7] * 7, pa.int64()),
+        "line_no": pa.array(range(2, 9), pa.int32()),
+        "record_id": [None, "", "A-1", "A-2", None, "A-3", " "],
+        "reason_code": ["E001", "E010", "E004", "E005", "E006", "E007", "E008"],
+        "detail": ["unknown dossier"] * 7,
+        "raw_line": raw_lines,
+    })
+    schema = pa.schema([("line_no", pa.int64()), ("record_id", pa.string()), ("raw_line", pa.string())])
+    sql = "SELECT line_no, record_id, raw_line FROM core.return_reject WHERE return_file_id = ? ORDER BY 2, 1"
+    monkeypatch.setattr(warehouse, "_ARROW_BLOCK_BYTES", 20)  # several blocks of whole rows
+    with connect(pg_url) as wh:
+        wh.load_arrow("core.return_reject", rejects)
+        table = wh.query_arrow(sql, schema, [7])
+        assert wh.query_arrow(sql, schema, [8]) == schema.empty_table()
+        expected = wh.query(sql, [7])
+        with pytest.raises(WarehouseError, match="one statement"):
+            wh.query_arrow("SELECT 1; SELECT 2", schema)
+    assert table.schema == schema
+    assert [tuple(r.values()) for r in table.to_pylist()] == expected
+    assert sorted(table.column("raw_line").to_pylist()) == sorted(raw_lines)
+
+
 def test_load_arrow_failure_leaves_nothing_on_postgres(pg_url: str) -> None:
     migrate(pg_url)
     now = dt.datetime(2026, 11, 1, 6, 0)

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from recouvra.lake import (
     TABLES,
     arrow_schema,
+    create_outstanding,
     current_glob,
     money_columns,
     open_lake,
@@ -130,8 +131,6 @@ def test_a_lake_scoped_to_some_affiliation_numbers_gives_a_reader_joining_on_the
     key that moved to another number keeps its latest version (not an older one naming a wanted number)."""
     import random
 
-    from recouvra.lake import create_outstanding
-
     lake, rnd = tmp_path / "lake", random.Random(7)
     numbers = [f"10000{i:02d}" for i in range(12)]
     t = dt.datetime(2026, 9, 1, 9)
@@ -169,3 +168,42 @@ def test_a_lake_scoped_to_some_affiliation_numbers_gives_a_reader_joining_on_the
     assert whole and scoped == whole
     assert scoped_keys is not None and all_keys is not None and scoped_keys[0] < all_keys[0]
     assert moved is not None and moved[0] > 0  # keys that moved away keep their latest version
+
+
+def test_a_view_narrowed_to_affiliation_numbers_holds_their_rows_of_the_whole_view(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    t1, t2 = dt.datetime(2026, 10, 1, 9), dt.datetime(2026, 11, 20, 9)
+    base = {"period": "2026-08", "kind": "PRINCIPAL", "basis": "CONTRIBUTIONS",
+            "established_on": dt.date(2026, 9, 10)}
+    _publish(lake, "receivables", "2026-11-01", [
+        {**base, "receivable_id": 1, "affiliation_no": "1000001", "amount_centimes": 500, "updated_at": t1},
+        {**base, "receivable_id": 2, "affiliation_no": "1000002", "amount_centimes": 900, "updated_at": t1},
+        {**base, "receivable_id": 3, "affiliation_no": "1000003", "amount_centimes": 800, "updated_at": t1},
+        {**base, "receivable_id": 4, "affiliation_no": "1000001", "amount_centimes": 100, "updated_at": t1},
+    ])
+    _publish(lake, "receivables", "2026-12-01", [
+        # 1 moves to an unwanted number (its older version must not come back), 3 moves to a wanted one
+        {**base, "receivable_id": 1, "affiliation_no": "1000003", "amount_centimes": 400, "updated_at": t2},
+        {**base, "receivable_id": 3, "affiliation_no": "1000002", "amount_centimes": 700, "updated_at": t2},
+        {**base, "receivable_id": 4, "affiliation_no": "1000001", "amount_centimes": 50, "updated_at": t2},
+    ])
+    _publish(lake, "ledger_payments", "2026-11-01", [
+        {"payment_id": 9, "receipt_no": "R9", "affiliation_no": "1000002",
+         "payment_date": dt.date(2026, 11, 2), "amount_centimes": 200, "settles_period": "2026-08",
+         "kind": "PAYMENT", "channel": "CHEQUE", "recorded_at": t1, "updated_at": t1}])
+    wanted = ["1000001", "1000002", "7777777"]
+    on = dt.date(2026, 12, 1)
+    sql = "SELECT * FROM {} WHERE affiliation_no IN (SELECT unnest($w)) ORDER BY ALL"
+    got = {}
+    for scope in (None, wanted):
+        with open_lake(lake, as_of=on, affiliations=scope) as con:
+            create_outstanding(con, on)
+            got[scope is None] = {t: con.execute(sql.format(t), {"w": wanted}).fetchall()
+                                  for t in ("receivables", "outstanding")}
+            if scope is not None:
+                assert con.execute("SELECT count(*) FROM disputes").fetchall() == [(0,)]  # no snapshot
+    whole, narrowed = got[True], got[False]
+    assert narrowed == whole
+    assert [r[0] for r in narrowed["receivables"]] == [2, 3, 4]  # not 1: it left 1000001
+    assert [(r[0], r[1], r[4]) for r in narrowed["outstanding"]] == [("1000001", "2026-08", 50),
+                                                                      ("1000002", "2026-08", 1400)]

@@ -329,6 +329,20 @@ def test_load_arrow_round_trips_decimal_money_exactly(url: str) -> None:
     assert [r[3] for r in rows] == [None, "T-1", "", None, "T;2"]
 
 
+def test_query_arrow_reads_rows_back_as_the_schema_says(url: str) -> None:
+    migrate(url)
+    data = dossier_periods()
+    schema = pa.schema([("period", pa.date32()), ("amount", pa.decimal128(18, 2)), ("title", pa.string())])
+    with connect(url) as wh:
+        wh.load_arrow("core.dossier_period", data)
+        sql = "SELECT period, amount_due, title_id FROM core.dossier_period WHERE period >= ? ORDER BY period"
+        table = wh.query_arrow(sql, schema, [dt.date(2026, 2, 1)])
+        empty = wh.query_arrow(sql, schema, [dt.date(2027, 1, 1)])
+    assert table.schema == schema == empty.schema and empty.num_rows == 0
+    assert table.column("amount").to_pylist() == data.column("amount_due").to_pylist()[1:]
+    assert table.column("title").to_pylist() == ["T-1", "", None, "T;2"]
+
+
 def test_load_arrow_is_all_or_nothing(url: str) -> None:
     migrate(url)
     data = dossier_periods()
