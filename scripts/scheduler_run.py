@@ -90,6 +90,34 @@ def close_idle_backfills(api: Api, dag_id: str) -> None:
     time.sleep(0.5)
 
 
+def backfill_cli(api: Api, dag_id: str, when: dt.datetime) -> bool:
+    """`airflow backfill create` of one instant; False (and what Airflow said) when it fails."""
+    # On SQLite (the embedded replay) the CLI may find the database locked by a component's write
+    # (SQLite has one writer): it is asked again, a moment later, as the API path does on 503.
+    # Airflow commits the backfill before its runs, so a lock met while creating the runs can leave
+    # an empty backfill that refuses the next ("already a running backfill"): an idle one is
+    # cancelled, then the backfill asked again.
+    stamp = when.isoformat()
+    for attempt in range(1, 21):
+        proc = subprocess.run(
+            ["airflow", "backfill", "create", "--dag-id", dag_id, "--from-date", stamp, "--to-date",
+             stamp, "--max-active-runs", "1", "--reprocess-behavior", "none"],
+            capture_output=True, text=True, check=False,
+        )
+        said = proc.stderr + proc.stdout
+        if proc.returncode == 0:
+            return True
+        if attempt < 20 and "database is locked" in said:
+            time.sleep(1.0)
+            continue
+        if attempt < 20 and "already a running backfill" in said:
+            close_idle_backfills(api, dag_id)
+            continue
+        print(f"FAILED: airflow backfill create: {(proc.stderr or proc.stdout)[-1500:]}")
+        return False
+    return False
+
+
 def instant(text: str) -> dt.datetime:
     """The fund's local wall time as an aware instant."""
     when = dt.datetime.fromisoformat(text)
@@ -313,14 +341,7 @@ def main(argv: list[str]) -> int:
     elif command == "backfill":
         # The CLI of the issue's words, against the stack's metadata database: the scheduler creates
         # and queues the backfill's runs and the executor runs them.
-        stamp = when.isoformat()
-        proc = subprocess.run(
-            ["airflow", "backfill", "create", "--dag-id", dag_id, "--from-date", stamp, "--to-date", stamp,
-             "--max-active-runs", "1", "--reprocess-behavior", "none"],
-            capture_output=True, text=True, check=False,
-        )
-        if proc.returncode != 0:
-            print(f"FAILED: airflow backfill create: {(proc.stderr or proc.stdout)[-1500:]}")
+        if not backfill_cli(api, dag_id, when):
             return 1
     elif command == "trigger":
         run_id = f"replay__{when.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"

@@ -93,10 +93,10 @@ def _score01(rule: str, raw: float, accept: float) -> float:
 
 
 def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd.DataFrame,
-                  golden: pd.DataFrame, normalised: pd.DataFrame | None = None) -> pd.DataFrame:
+                  golden: pd.DataFrame, normalized: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per entity: golden fields, primary affiliation, activity, summed features.
 
-    ``normalised``: the records' normalised features (``Resolution.features``, same rows as
+    ``normalized``: the records' normalized features (``Resolution.features``, same rows as
     ``records``), whose ``phone`` is the E.164 form of each record's first phone."""
     import numpy as np
     import pandas as pd
@@ -104,7 +104,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
     from recouvra.normalize import phone_series
 
     e164 = records[["record_id"]].copy()
-    e164["e164_1"] = (normalised["phone"].to_numpy() if normalised is not None
+    e164["e164_1"] = (normalized["phone"].to_numpy() if normalized is not None
                       else phone_series(records["phone"])["phone"].to_numpy())
     e164["e164_2"] = phone_series(records["phone_2"])["phone"].to_numpy()
     rec = records.merge(e164, on="record_id").merge(assignments, on="record_id").merge(
@@ -137,7 +137,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
         in_insolvency=("in_insolvency", "max"),
         source_updated_on=("recency", "max"),
     )
-    # A second phone: any normalised phone of the entity's records other than the golden one.
+    # A second phone: any normalized phone of the entity's records other than the golden one.
     # (phone_series: normalize_phone in bulk, the same answers)
     phones = pd.concat([rec[["entity_id", "e164_1"]].rename(columns={"e164_1": "e164"}),
                         rec[["entity_id", "e164_2"]].rename(columns={"e164_2": "e164"})])
@@ -232,10 +232,10 @@ def build_debtor_master(
     config = MatchConfig()
     resolution = resolve(records, config, progress=progress, keep_features=True)
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
-    # the resolver's normalised records: survivorship and the second phone need not normalise again
-    normalised = resolution.features
-    golden = build_golden_records(records, assignments, recency_column="recency", features=normalised)
-    entities = _entity_frame(records, features, assignments, golden, normalised)
+    # the resolver's normalized records: survivorship and the second phone need not normalise again
+    normalized = resolution.features
+    golden = build_golden_records(records, assignments, recency_column="recency", features=normalized)
+    entities = _entity_frame(records, features, assignments, golden, normalized)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     with wh.transaction():
