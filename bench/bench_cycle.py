@@ -559,19 +559,31 @@ def _advanced_rows(summary: str) -> int | None:
 
 
 # ---------------------------------------------------------------------------------- Airflow overhead
+def _airflow_shell(paths: Paths, home: Path, db: Path, extra: dict[str, str], *, tuning: bool = False,
+                   log: Path | None = None) -> Callable[..., None]:
+    """A runner of shell commands against the bench's Airflow (AIRFLOW_HOME ``home``, SQLite metadata
+    ``db``, the bench's data; ``extra`` environment on top), after scripts/env.sh (and, with ``tuning``,
+    the demo's scheduler settings); output appended to ``log``, else dropped."""
+    env = _env(paths)
+    env.update({"RECOUVRA_DATA_DIR": str(paths.base), "AIRFLOW_HOME": str(home),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}", **extra})
+    sources = [ROOT / "scripts" / "env.sh"] + ([ROOT / "scripts" / "scheduler-tuning.sh"] if tuning else [])
+    sh = "".join(f"source {f} && " for f in sources)
+
+    def bash(cmd: str, *, check: bool = True) -> None:
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(log.open("a", encoding="utf-8")) if log else subprocess.DEVNULL
+            subprocess.run(["bash", "-c", sh + cmd], cwd=ROOT, env=env, check=check, stdout=out,
+                           stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+    return bash
+
+
 def airflow_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
     """``airflow dags test warehouse_setup`` wall time minus its tasks' durations (metadata database):
     the per-DAG-run cost of Airflow itself. Returns the sentence for the docs and the median seconds."""
     home = paths.base / "airflow"
     home.mkdir(parents=True, exist_ok=True)
-    env = _env(paths)
-    env.update({"RECOUVRA_DATA_DIR": str(paths.base), "AIRFLOW_HOME": str(home),
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}"})
-    sh = f"source {ROOT / 'scripts' / 'env.sh'} && "
-
-    def bash(cmd: str) -> None:
-        subprocess.run(["bash", "-c", sh + cmd], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bash = _airflow_shell(paths, home, home / "airflow.db", {})
 
     print("measuring Airflow's overhead (airflow db migrate, then 3 x airflow dags test warehouse_setup) ...",
           flush=True)
@@ -596,26 +608,6 @@ def airflow_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
     return text, gap
 
 
-def _free_ports(n: int, first: int = 23000) -> int:
-    """The first of ``n`` consecutive ports free on 127.0.0.1 (the stack's api-server and three more)."""
-    import socket
-
-    for base in range(first, 60000, 7):
-        socks = []
-        try:
-            for port in range(base, base + n):
-                sock = socket.socket()
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free ports on 127.0.0.1")
-
-
 def scheduler_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
     """``warehouse_setup`` triggered ``runs`` times under Airflow's scheduler, as ``make demo`` runs the
     DAGs (scripts/stack.sh: api-server, scheduler, dag-processor, triggerer, LocalExecutor, SQLite
@@ -627,21 +619,17 @@ def scheduler_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
     stack = paths.base / "stack"
     shutil.rmtree(stack, ignore_errors=True)
     stack.mkdir(parents=True)
-    port = _free_ports(4)
-    env = _env(paths)
-    env.update({"RECOUVRA_DATA_DIR": str(paths.base), "STACK_DIR": str(stack),
-                "STACK_AIRFLOW_HOME": str(stack / "airflow"), "AIRFLOW_HOME": str(stack / "airflow"),
-                "STACK_EXECUTOR": "LocalExecutor", "STACK_DB_URL": f"sqlite:///{stack / 'airflow.db'}",
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{stack / 'airflow.db'}",
-                "STACK_CONNECTIONS": "none", "STACK_REPLAY_ONLY": "1", "STACK_PARALLELISM": "2",
-                "STACK_PORT": str(port), "STACK_PORT_BASE": str(port + 1)})
-    sh = f"source {ROOT / 'scripts' / 'env.sh'} && source {ROOT / 'scripts' / 'scheduler-tuning.sh'} && "
     log = stack / "bench.log"
-
-    def bash(cmd: str) -> None:
-        with log.open("a", encoding="utf-8") as out:
-            subprocess.run(["bash", "-c", sh + cmd], cwd=ROOT, env=env, check=True, stdout=out,
-                           stderr=subprocess.STDOUT)
+    # scripts/demo-lib.sh's free_ports: the api-server's port, then the three of stack.sh
+    lib = ROOT / "scripts" / "demo-lib.sh"
+    port = int(subprocess.run(["bash", "-c", f"source {lib} && free_ports 4 23000"], check=True,
+                              capture_output=True, text=True).stdout.strip())
+    bash = _airflow_shell(paths, stack / "airflow", stack / "airflow.db", {
+        "STACK_DIR": str(stack), "STACK_AIRFLOW_HOME": str(stack / "airflow"),
+        "STACK_EXECUTOR": "LocalExecutor",
+        "STACK_DB_URL": f"sqlite:///{stack / 'airflow.db'}", "STACK_CONNECTIONS": "none",
+        "STACK_REPLAY_ONLY": "1", "STACK_PARALLELISM": "2", "STACK_PORT": str(port),
+        "STACK_PORT_BASE": str(port + 1)}, tuning=True, log=log)
 
     print(f"measuring Airflow's overhead under its scheduler (stack start, {runs} x warehouse_setup) ...",
           flush=True)
@@ -655,8 +643,7 @@ def scheduler_overhead(paths: Paths, runs: int = 3) -> tuple[str, float | None]:
     except subprocess.CalledProcessError as exc:
         return f"not measured under the scheduler ({exc}; see {log}).", None
     finally:
-        subprocess.run(["bash", "-c", sh + "bash scripts/stack.sh stop"], cwd=ROOT, env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bash("bash scripts/stack.sh stop", check=False)
     rows = json.loads(report.read_text(encoding="utf-8"))["runs"]
     idle = statistics.median(r["no_task_s"] for r in rows)
     walls = [r["wall_s"] for r in rows]
