@@ -1,8 +1,9 @@
 """Every column type comes out of extraction identical from SQLite and from PostgreSQL.
 
 Three paths move the data column-wise (recouvra.extract): SQLite's DBAPI cursor (dates and timestamps
-are text there, parsed by pyarrow.compute), PostgreSQL through psycopg 3 ``COPY ... (FORMAT csv)``
-parsed by pyarrow.csv, and SQLAlchemy's streaming for any other driver (psycopg2 here). The same rows,
+are text there, parsed by pyarrow.compute), PostgreSQL (the psycopg URL) through the ADBC driver's Arrow
+record batches (libpq's binary COPY; NUMERIC arrives as an opaque extension type, INTEGER as int32, both
+cast to the lake schema), and SQLAlchemy's streaming for any other driver (psycopg2 here). The same rows,
 written with the same SQL literals into both engines, must give the same Arrow tables: strings (empty,
 with separators, quotes and line breaks, the words NULL and NA), integers and centimes (beyond 2**53),
 dates (before 1970, year 999), timestamps (fractional seconds) and a NULL of each type. Chunks of two
