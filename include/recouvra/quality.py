@@ -319,14 +319,14 @@ def _create_snapshot_view(engine: Any, snap: Snapshot) -> None:
 def _checkpoint(
     ctx: Any, batch_definition: Any, name: str, expectations: list[Any], keys: list[str] | None = None
 ) -> Any:
+    """The checkpoint of one suite, its suite, validation definition and checkpoint each written once:
+    built whole in memory, then stored by the checkpoint's ``add_or_update`` (which stores its
+    validation definition and that one its suite). A suite stored first and then given its
+    expectations one by one is written again at every expectation."""
     import great_expectations as gx
 
-    suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=name))
-    for e in expectations:
-        suite.add_expectation(e)
-    suite.save()
-    vd = ctx.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+    suite = gx.ExpectationSuite(name=name, expectations=expectations)
+    vd = gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
     return ctx.checkpoints.add_or_update(
         gx.Checkpoint(
             name=name,
