@@ -17,22 +17,34 @@ fresh copy (outside the clock), printing each run's wall and CPU time (``time.pr
 process's user + system) and a hash of every staging table and of ``meta.staging_load`` (its
 ``loaded_at`` left out), then the medians. Modules are imported before the clock starts. ``--no-keys``
 re-creates the staging tables without their primary keys first (outside the clock): what DuckDB's key
-indexes cost the merge (a measure, not a proposal of schema).
+indexes cost the merge (a measure, not a proposal of schema). ``--pg`` merges into a scratch PostgreSQL
+database instead (``RECOUVRA_TEST_PG_URL``'s server, default 127.0.0.1:5432 as postgres; created and
+migrated outside the clock, the first month merged first for ``steady``, dropped after); its hash is
+PostgreSQL's own (md5 of the rows' text, the load log's ``loaded_at`` left out), to compare PostgreSQL
+runs with each other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "data" / "staging-ab"
 FIRST = "2026-11-01"
+#: The PostgreSQL server of ``--pg`` (its admin database) and the scratch database created there.
+PG_ADMIN_URL = os.environ.get("RECOUVRA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_DATABASE = "recouvra_staging_ab"
 
 
 def prepare(run: Path) -> None:
@@ -58,7 +70,7 @@ def prepare(run: Path) -> None:
     print(f"prepared {WORK}: first month {sum(merged.values()):,} rows merged into first.duckdb")
 
 
-def run(month: str, label: str, times: int, *, no_keys: bool = False) -> None:
+def run(month: str, label: str, times: int, *, no_keys: bool = False, pg: bool = False) -> None:
     import importlib
 
     import recouvra
@@ -75,7 +87,7 @@ def run(month: str, label: str, times: int, *, no_keys: bool = False) -> None:
     for i in range(times):
         copy = out / "warehouse.duckdb"
         shutil.copy2(WORK / base, copy)
-        with connect(f"duckdb:///{copy}") as wh:
+        with (_scratch_postgres(month) if pg else connect(f"duckdb:///{copy}")) as wh:
             if no_keys:
                 _drop_keys(wh)
             c0, w0 = time.process_time(), time.perf_counter()
@@ -90,6 +102,32 @@ def run(month: str, label: str, times: int, *, no_keys: bool = False) -> None:
     print(f"{label} {month}: median of {times}: {statistics.median(walls):.2f} s wall, "
           f"{statistics.median(cpus):.2f} s CPU; tables {' '.join(sorted(digests))}; "
           f"code {Path(recouvra.__file__).parent}")
+
+
+@contextlib.contextmanager
+def _scratch_postgres(month: str) -> Iterator[Any]:
+    """A fresh PostgreSQL database (:data:`PG_ADMIN_URL`'s server), migrated, the first month merged
+    into it first for ``steady`` (outside the clock); dropped after."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from recouvra.staging import load_staging
+    from recouvra.warehouse import connect, migrate_connection
+
+    admin = make_url(PG_ADMIN_URL)
+    dsn = f"host={admin.host} port={admin.port or 5432} user={admin.username} dbname={admin.database}"
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        con.execute(f"CREATE DATABASE {PG_DATABASE}")
+    try:
+        with connect(admin.set(database=PG_DATABASE).render_as_string(hide_password=False)) as wh:
+            migrate_connection(wh)
+            if month == "steady":
+                load_staging(wh, WORK / "lake-first")
+            yield wh
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def _drop_keys(wh: Any) -> None:
@@ -110,6 +148,12 @@ def _digest(wh: Any) -> str:
 
     parts = []
     for table in [f"staging.{t}" for t in TABLES] + ["meta.staging_load"]:
+        if wh.dialect == "postgresql":  # md5 of the rows' text, in order: compare PostgreSQL with itself
+            cols = ("table_name, snapshot_date, run_id, low_watermark, high_watermark, row_count, "
+                    "control_total" if table == "meta.staging_load" else "*")
+            parts.append(wh.query(f"SELECT count(*), md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) "
+                                  f"FROM (SELECT {cols} FROM {table}) t")[0])
+            continue
         cols = "* EXCLUDE (loaded_at)" if table == "meta.staging_load" else "*"
         parts.append(wh.query(f"SELECT count(*), bit_xor(hash(t)), sum(hash(t)::HUGEINT) "
                               f"FROM (SELECT {cols} FROM {table}) t")[0])
@@ -125,4 +169,5 @@ if __name__ == "__main__":
     else:
         flags = [a for a in rest if a.startswith("--")]
         args = [a for a in rest if not a.startswith("--")]
-        run(args[0], args[1], int(args[2]) if len(args) > 2 else 1, no_keys="--no-keys" in flags)
+        run(args[0], args[1], int(args[2]) if len(args) > 2 else 1, no_keys="--no-keys" in flags,
+            pg="--pg" in flags)
