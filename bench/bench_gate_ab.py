@@ -4,6 +4,7 @@ then compare the lines it prints (and the verdicts it writes).
 
     python bench/bench_gate_ab.py prepare data/bench-M/seed/source.db        # once: extract, totals
     python bench/bench_gate_ab.py times10                                    # optional: an L-sized variant
+    python bench/bench_gate_ab.py prepare-steady data/bench-M/run            # optional: the steady month
     PYTHONPATH=/path/to/before/include python bench/bench_gate_ab.py run before [x10]
     PYTHONPATH=$PWD/include            python bench/bench_gate_ab.py run after [x10]
 
@@ -12,7 +13,11 @@ then compare the lines it prints (and the verdicts it writes).
 source's totals (``source_totals``, as ``gate_and_publish`` computes them): the gate's inputs, outside
 the clock. ``times10`` writes ``data/gate-ab/x10/``: declarations, receivables and ledger_payments ten
 times over (keys offset by k * 10**10, so unique), the other tables as they are, totals scaled: about
-the rows of scale L. ``run`` imports Great Expectations before the clock, then prints wall time, CPU
+the rows of scale L. ``prepare-steady`` takes a bench run's folder (after ``bench_cycle.py``, whose
+source has lived through November): its steady month's snapshots (2026-12-01, incremental) become this
+run's incoming snapshots in ``data/gate-ab/steady/lake/_incoming/``, the first month's employers its
+published lake (what the gate's employer check reads), the source totals of their windows taken from
+the run's source. ``run`` imports Great Expectations before the clock, then prints wall time, CPU
 (user + system, import excluded), peak RSS, and apart GX's own fixed costs (import, ``get_context``,
 ``build_data_docs``) and the whole-snapshot figures' time; it writes the gate's verdicts, failures and
 figures to ``data/gate-ab/<set>/<label>.json`` (``cmp`` them between labels).
@@ -52,6 +57,30 @@ def prepare(source_db: Path) -> None:
     sources = {s["table"]: source_totals(url, s["table"], s["low"], s["high"]) for s in snaps}
     _save(out, snaps, sources)
     print(f"prepared {sum(s['rows'] for s in snaps):,} rows in {out}")
+
+
+def prepare_steady(run_dir: Path) -> None:
+    from recouvra.extract import published_snapshots, source_totals
+    from recouvra.lake import TABLES
+
+    out = WORK / "steady"
+    shutil.rmtree(out, ignore_errors=True)
+    source = out / "source.db"
+    out.mkdir(parents=True)
+    shutil.copy2(run_dir / "source.db", source)  # the run's source is never written
+    url = f"sqlite:///{source}"
+    shutil.copytree(run_dir / "lake" / "employers" / f"snapshot_date={DAY.isoformat()}",
+                    out / "lake" / "employers" / f"snapshot_date={DAY.isoformat()}")
+    snaps, sources = [], {}
+    for table in TABLES:
+        snap = published_snapshots(run_dir / "lake", table)[-1]
+        dst = out / "lake" / "_incoming" / snap.run_id / table
+        shutil.copytree(snap.path, dst, ignore=shutil.ignore_patterns("_manifest.json"))
+        snaps.append({**{k: v for k, v in vars(snap).items() if k != "frozen"}, "path": str(dst)})
+        sources[table] = source_totals(url, table, snap.low, snap.high)
+    _save(out, snaps, sources)
+    print(f"prepared the steady month ({snaps[0]['snapshot_date']}): {sum(s['rows'] for s in snaps):,} rows "
+          f"in {out}")
 
 
 def times10() -> None:
@@ -123,7 +152,7 @@ def run(label: str, data_set: str) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     gate = quality.validate_snapshots([Snapshot(**s) for s in m["snaps"]], work / "lake", m["sources"], docs,
-                                      RUN_ID)
+                                      m["snaps"][0]["run_id"])
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -140,6 +169,8 @@ if __name__ == "__main__":
     cmd, *rest = sys.argv[1:]
     if cmd == "prepare":
         prepare(Path(rest[0]))
+    elif cmd == "prepare-steady":
+        prepare_steady(Path(rest[0]))
     elif cmd == "times10":
         times10()
     else:

@@ -98,44 +98,82 @@ def _row_expectations(table: str) -> list[Any]:
     return out
 
 
-def snapshot_figures(snap: Snapshot, lake: Path, source: dict[str, int]) -> dict[str, Any]:
-    """Whole-snapshot figures computed by DuckDB over Parquet, beside the source's own figures."""
+@dataclass
+class FigureSource:
+    """The gate's one in-memory DuckDB connection for the whole-snapshot figures of a run, with the
+    tables of known employers it has built (one per set of employers snapshots, shared by every
+    snapshot referring to that set)."""
+
+    con: Any
+    known: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+
+#: The view, on the figures' connection, of the snapshot whose figures are being computed.
+FIGURES_VIEW = "snapshot"
+
+
+def snapshot_figures(
+    snap: Snapshot, lake: Path, source: dict[str, int], figures: FigureSource | None = None
+) -> dict[str, Any]:
+    """Whole-snapshot figures computed by DuckDB over Parquet, beside the source's own figures.
+
+    ``figures``: the run's connection (:class:`FigureSource`); an in-memory connection of its own
+    (closed after) when None."""
     import duckdb
 
-    files = f"{Path(snap.path).as_posix()}/*.parquet"
-    con = duckdb.connect()
+    if figures is not None:
+        return _figures(figures, snap, lake, source)
+    own = FigureSource(duckdb.connect())
     try:
-        rows = con.execute(query("quality/count_snapshot_rows"), [files]).fetchone()[0]  # type: ignore[index]
-        dup = con.execute(
-            query("quality/count_duplicate_keys", keys=", ".join(TABLES[snap.table])), [files]
-        ).fetchone()[0]  # type: ignore[index]
-        figures: dict[str, Any] = {"rows": rows, "source_rows": source["rows"], "duplicate_keys": dup}
-        for c in money_columns(snap.table):
-            got = con.execute(query("quality/sum_money_column", column=c), [files]).fetchone()
-            figures[f"sum_{c}"] = int(got[0])  # type: ignore[index]
-            figures[f"source_sum_{c}"] = source[c]
-        if snap.table in REFERS_TO_EMPLOYER:
-            # Known employers: every published snapshot plus this run's own employers snapshot.
-            sources = [current_glob(lake, "employers")] if list(lake.glob("employers/*/*.parquet")) else []
-            incoming = Path(snap.path).parent / "employers"
-            if list(incoming.glob("*.parquet")):
-                sources.append(f"{incoming.as_posix()}/*.parquet")
-            con.execute(query("quality/create_known_employers"))
-            for glob in sources:
-                con.execute(query("quality/insert_known_employers"), [glob])
-            got = con.execute(query("quality/count_orphan_rows"), [files]).fetchone()
-            figures["orphans"], figures["orphan_employers"] = int(got[0]), int(got[1])  # type: ignore[index]
-            if figures["orphans"]:
-                first = con.execute(query("quality/select_first_orphan_employers"),
-                                    [files, FIRST_KEYS]).fetchall()
-                figures["first_orphan_employers"] = ", ".join(str(r[0]) for r in first)
-        if snap.table == "ledger_payments":
-            figures["misdirected_signs"] = con.execute(
-                query("quality/count_misdirected_signs"), [files]
-            ).fetchone()[0]  # type: ignore[index]
+        return _figures(own, snap, lake, source)
     finally:
-        con.close()
+        own.con.close()
+
+
+def _figures(fs: FigureSource, snap: Snapshot, lake: Path, source: dict[str, int]) -> dict[str, Any]:
+    con, view = fs.con, FIGURES_VIEW
+    # The snapshot as a view over its folder's Parquet files (relational API: no path pasted into SQL).
+    con.read_parquet(f"{Path(snap.path).as_posix()}/*.parquet").create_view(view, replace=True)
+    money = money_columns(snap.table)
+    totals = ", ".join(["count(*)", *(f"coalesce(sum({c}), 0)" for c in money)])
+    got = _one(con, query("quality/select_snapshot_totals", totals=totals, view=view))
+    dup = _one(con, query("quality/count_duplicate_keys", keys=", ".join(TABLES[snap.table]), view=view))[0]
+    figures: dict[str, Any] = {"rows": got[0], "source_rows": source["rows"], "duplicate_keys": dup}
+    for c, total in zip(money, got[1:], strict=True):
+        figures[f"sum_{c}"] = int(total)
+        figures[f"source_sum_{c}"] = source[c]
+    if snap.table in REFERS_TO_EMPLOYER:
+        known = _known_employers(fs, lake, snap)
+        got = _one(con, query("quality/count_orphan_rows", view=view, known=known))
+        figures["orphans"], figures["orphan_employers"] = int(got[0]), int(got[1])
+        if figures["orphans"]:
+            first = con.execute(query("quality/select_first_orphan_employers", view=view, known=known),
+                                [FIRST_KEYS]).fetchall()
+            figures["first_orphan_employers"] = ", ".join(str(r[0]) for r in first)
+    if snap.table == "ledger_payments":
+        figures["misdirected_signs"] = _one(con, query("quality/count_misdirected_signs", view=view))[0]
     return figures
+
+
+def _one(con: Any, sql: str) -> tuple[Any, ...]:
+    """The one row of an aggregate query, its result read to the end (DuckDB then frees it)."""
+    return tuple(con.execute(sql).fetchall()[0])
+
+
+def _known_employers(fs: FigureSource, lake: Path, snap: Snapshot) -> str:
+    """The table of the employers a snapshot's rows may refer to: every published snapshot plus this
+    run's own employers snapshot; built once per set of such snapshots."""
+    sources = [current_glob(lake, "employers")] if list(lake.glob("employers/*/*.parquet")) else []
+    incoming = Path(snap.path).parent / "employers"
+    if list(incoming.glob("*.parquet")):
+        sources.append(f"{incoming.as_posix()}/*.parquet")
+    name = fs.known.get(tuple(sources))
+    if name is None:
+        name = fs.known[tuple(sources)] = f"known_employers_{len(fs.known)}"
+        fs.con.execute(query("quality/create_known_employers", known=name))
+        for glob in sources:
+            fs.con.execute(query("quality/insert_known_employers", known=name), [glob])
+    return name
 
 
 def _snapshot_expectations(figures: dict[str, Any]) -> list[Any]:
@@ -190,6 +228,7 @@ def validate_snapshots(
     snapshots: list[Snapshot], lake: Path, sources: dict[str, dict[str, int]], docs_root: Path, run_id: str
 ) -> GateResult:
     """Run both suites on every snapshot of a run; Data Docs for the run under ``docs_root/run_id``."""
+    import duckdb
     import great_expectations as gx
     import pandas as pd
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -201,30 +240,35 @@ def validate_snapshots(
     figures_source = ctx.data_sources.add_or_update_pandas("figures")
     gx_run = gx.RunIdentifier(run_name=run_id)
     results = []
-    for snap in snapshots:
-        failures: list[str] = []
-        # Row-level suite: GX's queries on DuckDB over the snapshot's Parquet files.
-        _create_snapshot_view(duck, snap)
-        select = query("quality/select_snapshot_rows", view=snap.table)
-        asset = rows_source.add_query_asset(  # GX wants the statement without its leading comment
-            f"{snap.table}.rows", query=select[select.index("SELECT"):].strip())
-        rows_cp = _checkpoint(ctx, asset.add_batch_definition_whole_table("batch"), f"{snap.table}.rows",
-                              _row_expectations(snap.table), keys=list(TABLES[snap.table]))
-        res = rows_cp.run(run_id=gx_run)
-        if not res.success:
-            for vr in res.run_results.values():
-                failures += [_describe_failure(r) for r in vr.results if not r.success]
-        # Whole-snapshot suite on DuckDB's figures.
-        figures = snapshot_figures(snap, lake, sources[snap.table])
-        figures_asset = figures_source.add_dataframe_asset(f"{snap.table}.snapshot")
-        bd = figures_asset.add_batch_definition_whole_dataframe("batch")
-        snap_cp = _checkpoint(ctx, bd, f"{snap.table}.snapshot", _snapshot_expectations(figures))
-        res = snap_cp.run(batch_parameters={"dataframe": pd.DataFrame([figures])}, run_id=gx_run)
-        if not res.success:
-            for vr in res.run_results.values():
-                failures += [_describe_failure(r, figures) for r in vr.results if not r.success]
-        results.append(TableResult(snap.table, not failures, failures, figures))
-    duck.dispose()
+    figure_source = FigureSource(duckdb.connect())  # the figures' one in-memory connection of the run
+    try:
+        for snap in snapshots:
+            failures: list[str] = []
+            # Row-level suite: GX's queries on DuckDB over the snapshot's Parquet files.
+            _create_snapshot_view(duck, snap)
+            select = query("quality/select_snapshot_rows", view=snap.table)
+            asset = rows_source.add_query_asset(  # GX wants the statement without its leading comment
+                f"{snap.table}.rows", query=select[select.index("SELECT"):].strip())
+            rows_cp = _checkpoint(ctx, asset.add_batch_definition_whole_table("batch"),
+                                  f"{snap.table}.rows", _row_expectations(snap.table),
+                                  keys=list(TABLES[snap.table]))
+            res = rows_cp.run(run_id=gx_run)
+            if not res.success:
+                for vr in res.run_results.values():
+                    failures += [_describe_failure(r) for r in vr.results if not r.success]
+            # Whole-snapshot suite on DuckDB's figures.
+            figures = snapshot_figures(snap, lake, sources[snap.table], figure_source)
+            figures_asset = figures_source.add_dataframe_asset(f"{snap.table}.snapshot")
+            bd = figures_asset.add_batch_definition_whole_dataframe("batch")
+            snap_cp = _checkpoint(ctx, bd, f"{snap.table}.snapshot", _snapshot_expectations(figures))
+            res = snap_cp.run(batch_parameters={"dataframe": pd.DataFrame([figures])}, run_id=gx_run)
+            if not res.success:
+                for vr in res.run_results.values():
+                    failures += [_describe_failure(r, figures) for r in vr.results if not r.success]
+            results.append(TableResult(snap.table, not failures, failures, figures))
+    finally:
+        figure_source.con.close()
+        duck.dispose()
     ctx.build_data_docs()  # once per run, outside the validation loop
     docs = data_docs_site(project) / "index.html"
     return GateResult(run_id, all(r.success for r in results), results,
@@ -275,14 +319,14 @@ def _create_snapshot_view(engine: Any, snap: Snapshot) -> None:
 def _checkpoint(
     ctx: Any, batch_definition: Any, name: str, expectations: list[Any], keys: list[str] | None = None
 ) -> Any:
+    """The checkpoint of one suite, its suite, validation definition and checkpoint each written once:
+    built whole in memory, then stored by the checkpoint's ``add_or_update`` (which stores its
+    validation definition and that one its suite). A suite stored first and then given its
+    expectations one by one is written again at every expectation."""
     import great_expectations as gx
 
-    suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=name))
-    for e in expectations:
-        suite.add_expectation(e)
-    suite.save()
-    vd = ctx.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+    suite = gx.ExpectationSuite(name=name, expectations=expectations)
+    vd = gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
     return ctx.checkpoints.add_or_update(
         gx.Checkpoint(
             name=name,

@@ -3,8 +3,13 @@
 Staging mirrors the source, one row per source key at its latest version. Snapshots are merged in
 date order; ``meta.staging_load`` records what was merged, so a re-run merges nothing new, and a
 snapshot re-published with other content (a re-run of its day) is merged again with every later one.
-Each snapshot is merged in one transaction: its rows go to a work table by bulk load, the keys they
-replace are deleted, then they are inserted.
+
+Each snapshot is merged in one transaction (an interrupted merge leaves staging as it was): the keys
+its rows replace are deleted, then its rows are inserted, stamped with the snapshot date of its
+manifest, and their count is checked against the manifest's. On DuckDB (embedded) both statements
+read the snapshot's Parquet files in place (``read_parquet``): no row passes through Python. PostgreSQL
+cannot read the lake's files: there the rows go to a work table by bulk load (COPY, in Arrow batches,
+the date column added as one repeated Arrow value), then the same delete and insert run from it.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
+from recouvra.errors import RecouvraError
 from recouvra.extract import Snapshot, published_snapshots
-from recouvra.lake import TABLES
+from recouvra.lake import TABLES, source_columns
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
@@ -26,34 +32,33 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 250_000
 
 
+class StagingError(RecouvraError):
+    """A snapshot cannot be merged as its manifest describes it; the message names the snapshot."""
+
+
 def _loaded(wh: Warehouse, table: str) -> dict[str, tuple[str, int]]:
     rows = wh.query(query("staging/select_loaded_snapshots"), [table])
     return {str(d)[:10]: (str(r), int(n)) for d, r, n in rows}
 
 
-def _merge_snapshot(wh: Warehouse, snap: Snapshot) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def _check_rows(snap: Snapshot, merged: int) -> None:
+    """Raise (inside the merge's transaction: it is rolled back) unless ``merged`` is the manifest's count."""
+    if merged != snap.rows:
+        raise StagingError(
+            f"staging.{snap.table}: snapshot {snap.snapshot_date} (run {snap.run_id}, {snap.path}) holds "
+            f"{merged} rows, its manifest says {snap.rows}; nothing of it was merged")
 
-    table, keys = snap.table, TABLES[snap.table]
-    work = f"staging.load_{table}"
+
+def _merge_snapshot(wh: Warehouse, snap: Snapshot) -> int:
+    table = snap.table
     day = dt.date.fromisoformat(snap.snapshot_date)
-    match = " AND ".join(f"w.{k} = staging.{table}.{k}" for k in keys)
+    files = [f"{snap.path}/{name}" for name in snap.files]
     with wh.transaction():
-        wh.execute(query("staging/drop_work_table", work=work))
-        wh.execute(query("staging/create_work_table", work=work, table=table))
-        loaded = 0
-        for name in snap.files:
-            parquet = pq.ParquetFile(f"{snap.path}/{name}")
-            for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-                data = pa.Table.from_batches([batch])
-                data = data.append_column("snapshot_date", pa.array([day] * data.num_rows, pa.date32()))
-                loaded += wh.load_arrow(work, data)
-        if loaded != snap.rows:
-            raise RuntimeError(f"{table} {snap.snapshot_date}: read {loaded} rows, manifest says {snap.rows}")
-        wh.execute(query("staging/delete_replaced_rows", table=table, work=work, match=match))
-        wh.execute(query("staging/insert_work_rows", table=table, work=work))
-        wh.execute(query("staging/drop_merged_work_table", work=work))
+        if wh.dialect == "duckdb":
+            merged = _merge_parquet(wh, snap, day, files)
+        else:
+            merged = _merge_work_table(wh, snap, day, files)
+        _check_rows(snap, merged)
         wh.execute(query("staging/delete_staging_load"), [table, day])
         wh.execute(
             query("staging/insert_staging_load"),
@@ -61,6 +66,45 @@ def _merge_snapshot(wh: Warehouse, snap: Snapshot) -> int:
              dt.datetime.fromisoformat(snap.high), snap.rows, _control_total(snap),
              dt.datetime.now(dt.UTC).replace(tzinfo=None)],
         )
+    return merged
+
+
+def _match(table: str, alias: str) -> str:
+    return " AND ".join(f"{alias}.{k} = staging.{table}.{k}" for k in TABLES[table])
+
+
+def _merge_parquet(wh: Warehouse, snap: Snapshot, day: dt.date, files: list[str]) -> int:
+    """DuckDB: delete the replaced keys and insert the snapshot's rows straight from its Parquet files;
+    the rows inserted."""
+    table = snap.table
+    if not files:
+        return 0
+    wh.execute(query("staging/delete_replaced_parquet_rows", table=table, match=_match(table, "w")), [files])
+    columns = ", ".join(c for c, _ in source_columns()[table])
+    inserted = wh.query(query("staging/insert_parquet_rows", table=table, columns=columns), [day, files])
+    return int(inserted[0][0]) if inserted else 0
+
+
+def _merge_work_table(wh: Warehouse, snap: Snapshot, day: dt.date, files: list[str]) -> int:
+    """PostgreSQL: bulk-load the snapshot into a work table (COPY), then delete the replaced keys and
+    insert from it; the rows loaded (checked before anything in staging changes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = snap.table
+    work = f"staging.load_{table}"
+    wh.execute(query("staging/drop_work_table", work=work))
+    wh.execute(query("staging/create_work_table", work=work, table=table))
+    date = pa.scalar(day, pa.date32())
+    loaded = 0
+    for path in files:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+            data = pa.Table.from_batches([batch])
+            loaded += wh.load_arrow(work, data.append_column("snapshot_date", pa.repeat(date, data.num_rows)))
+    _check_rows(snap, loaded)
+    wh.execute(query("staging/delete_replaced_rows", table=table, work=work, match=_match(table, "w")))
+    wh.execute(query("staging/insert_work_rows", table=table, work=work))
+    wh.execute(query("staging/drop_merged_work_table", work=work))
     return loaded
 
 

@@ -4,16 +4,19 @@ and snapshot suites run by Great Expectations, and the gate's summary."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from recouvra.extract import Snapshot
 from recouvra.lake import TABLES, arrow_schema, money_columns, source_columns
 from recouvra.quality import (
     CODES,
+    FigureSource,
     GateResult,
     TableResult,
     _row_expectations,
@@ -92,6 +95,45 @@ def test_the_gate_passes_clean_snapshots_and_names_what_fails_with_the_first_key
     assert any(f.startswith("expect_column_values_to_match_regex on 'period': 1 rows")
                for f in failures)
     assert "sum_amount_centimes = 65 but source_sum_amount_centimes = 570 (expected equal)" in failures
+
+
+def test_one_connection_builds_the_known_employers_once_for_every_table(tmp_path: Path) -> None:
+    import duckdb
+
+    lake = tmp_path / "lake"
+    _employers(lake, "1000001")
+    rec = _snapshot(lake, "receivables", [_receivable(1, "1000001", 500), _receivable(2, "7777777", 5)])
+    titles = _snapshot(lake, "titles", [_good_row("titles", 1)])
+    fs = FigureSource(duckdb.connect())
+    got = [snapshot_figures(rec, lake, {"rows": 2, "amount_centimes": 505}, fs),
+           snapshot_figures(titles, lake, {"rows": 1, **dict.fromkeys(money_columns("titles"), 100)}, fs)]
+    assert len(fs.known) == 1  # one table of known employers, shared by both snapshots
+    assert got[0] == snapshot_figures(rec, lake, {"rows": 2, "amount_centimes": 505})  # own connection
+    assert (got[0]["orphans"], got[0]["first_orphan_employers"], got[1]["orphans"]) == (1, "7777777", 0)
+    fs.con.close()
+
+
+def test_each_suite_validation_checkpoint_and_result_is_written_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from great_expectations.data_context.store.tuple_store_backend import TupleFilesystemStoreBackend
+
+    lake = tmp_path / "lake"
+    snaps = [_employers(lake, "1000001"), _snapshot(lake, "receivables", [_receivable(1, "1000001", 500)])]
+    sources = {"employers": {"rows": 1}, "receivables": {"rows": 1, "amount_centimes": 500}}
+    writes: Counter[str] = Counter()
+    real = TupleFilesystemStoreBackend._set
+
+    def counted(self: Any, key: Any, *args: Any, **kwargs: Any) -> Any:
+        if key != (".ge_store_backend_id",):  # a store's id, written at its first use
+            writes[Path(self.full_base_directory).relative_to(tmp_path / "gx" / "r1" / "gx").as_posix()] += 1
+        return real(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(TupleFilesystemStoreBackend, "_set", counted)
+    assert validate_snapshots(snaps, lake, sources, tmp_path / "gx", "r1").success
+    # Two tables, two suites each (rows, snapshot): four of each, once.
+    stores = ("expectations", "validation_definitions", "checkpoints", "uncommitted/validations")
+    assert {k: writes[k] for k in stores} == dict.fromkeys(stores, 4)
 
 
 def _good_row(table: str, i: int) -> dict[str, Any]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from recouvra.lake import TABLES
 from recouvra.portfolio import extract_snapshot, gate_and_publish
-from recouvra.staging import load_staging
-from recouvra.warehouse import connect, migrate_connection
+from recouvra.staging import StagingError, load_staging
+from recouvra.warehouse import Warehouse, connect, migrate_connection
 
 DDL = Path(__file__).resolve().parents[2] / "include" / "sql" / "source" / "create_source_tables.sql"
 
@@ -36,13 +40,7 @@ def _publish(url: str, lake: Path, day: dt.date, run_id: str) -> None:
 
 
 def test_snapshots_merge_to_the_latest_version_once(tmp_path: Path) -> None:
-    url, con = _source(tmp_path)
-    lake = tmp_path / "lake"
-    _publish(url, lake, dt.date(2026, 11, 1), "r1")
-    con.execute("UPDATE receivables SET amount_centimes = 90000, updated_at = '2026-11-01 10:00:00' "
-                "WHERE receivable_id = 1")
-    con.commit()
-    _publish(url, lake, dt.date(2026, 11, 2), "r2")
+    url, lake = _two_days(tmp_path, new_receivable=False)
     with connect(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
         migrate_connection(wh)
         merged = load_staging(wh, lake)
@@ -59,3 +57,97 @@ def test_snapshots_merge_to_the_latest_version_once(tmp_path: Path) -> None:
         _publish(url, lake, dt.date(2026, 11, 1), "r1-again")
         assert load_staging(wh, lake) == {}
         assert wh.query("SELECT sum(amount_centimes) FROM staging.receivables")[0][0] == 93000
+
+
+def _two_days(tmp_path: Path, *, new_receivable: bool = True) -> tuple[str, Path]:
+    """A lake of two published days: day 2 changes receivable 1 (and adds receivable 3)."""
+    url, con = _source(tmp_path)
+    lake = tmp_path / "lake"
+    _publish(url, lake, dt.date(2026, 11, 1), "r1")
+    con.execute("UPDATE receivables SET amount_centimes = 90000, updated_at = '2026-11-01 10:00:00' "
+                "WHERE receivable_id = 1")
+    if new_receivable:
+        con.execute("INSERT INTO receivables (receivable_id, affiliation_no, period, kind, basis, "
+                    "amount_centimes, established_on, updated_at) VALUES (3, '1000001', '2026-09', "
+                    "'PENALTY', 'CONTRIBUTIONS', 500, '2026-10-10', '2026-11-01 11:00:00')")
+    con.commit()
+    _publish(url, lake, dt.date(2026, 11, 2), "r2")
+    return url, lake
+
+
+def _state(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
+    """Every staging table's rows and the load log (without its timestamps), in key order."""
+    out = {t: wh.query(f"SELECT * FROM staging.{t} ORDER BY ALL") for t in TABLES}
+    out["load"] = wh.query("SELECT table_name, snapshot_date, run_id, row_count, control_total "
+                           "FROM meta.staging_load ORDER BY ALL")
+    return out
+
+
+def _manifest(lake: Path, table: str, day: str) -> Path:
+    return lake / table / f"snapshot_date={day}" / "_manifest.json"
+
+
+def test_redoing_a_month_gives_the_same_tables(tmp_path: Path) -> None:
+    _, lake = _two_days(tmp_path)
+    with connect(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
+        migrate_connection(wh)
+        assert load_staging(wh, lake) == {"employers": 1, "receivables": 4}
+        first = _state(wh)
+        assert first["receivables"][0][5] == 90000 and len(first["receivables"]) == 3
+        # Day 1 re-published by another run (same rows): day 1 and day 2 merged again, same result.
+        m = _manifest(lake, "receivables", "2026-11-01")
+        m.write_text(json.dumps({**json.loads(m.read_text()), "run_id": "r1-again"}))
+        assert load_staging(wh, lake) == {"receivables": 4}
+        again = _state(wh)
+        assert {t: again[t] for t in TABLES} == {t: first[t] for t in TABLES}
+        assert ("receivables", dt.date(2026, 11, 1), "r1-again", 2, Decimal("1030.00")) in again["load"]
+        assert load_staging(wh, lake) == {}
+
+
+def test_a_row_count_unlike_the_manifest_is_refused_naming_the_snapshot(tmp_path: Path) -> None:
+    _, lake = _two_days(tmp_path)
+    m = _manifest(lake, "receivables", "2026-11-02")
+    m.write_text(json.dumps({**json.loads(m.read_text()), "rows": 5}))
+    with connect(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
+        migrate_connection(wh)
+        with pytest.raises(StagingError, match=r"staging\.receivables: snapshot 2026-11-02 .* holds 2 rows, "
+                                               r"its manifest says 5"):
+            load_staging(wh, lake)
+        # Day 1 was merged (its own transaction), day 2 left nothing behind.
+        assert wh.query("SELECT receivable_id, amount_centimes FROM staging.receivables ORDER BY 1") == [
+            (1, 100000), (2, 3000)]
+        assert wh.query("SELECT count(*) FROM meta.staging_load WHERE snapshot_date = '2026-11-02' "
+                        "AND table_name = 'receivables'") == [(0,)]
+
+
+@pytest.mark.parametrize("after", ["DELETE FROM staging.receivables", "INSERT INTO staging.receivables"])
+def test_a_merge_killed_midway_leaves_the_previous_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: str
+) -> None:
+    _, lake = _two_days(tmp_path)
+    day2 = tmp_path / "day2"
+    (lake / "receivables" / "snapshot_date=2026-11-02").rename(day2)  # merge day 1 only first
+    with connect(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
+        migrate_connection(wh)
+        load_staging(wh, lake)
+        before = _state(wh)
+        day2.rename(lake / "receivables" / "snapshot_date=2026-11-02")
+
+        real = Warehouse._run
+
+        def killed(self: Warehouse, sql: str, params: object, *, fetch: bool) -> list[tuple[object, ...]]:
+            out = real(self, sql, params, fetch=fetch)  # type: ignore[arg-type]
+            if after in sql:
+                raise KeyboardInterrupt("killed")
+            return out
+
+        monkeypatch.setattr(Warehouse, "_run", killed)
+        with pytest.raises(KeyboardInterrupt):
+            load_staging(wh, lake)
+        monkeypatch.undo()
+        assert _state(wh) == before
+        # The next run merges day 2 as if nothing had happened.
+        assert load_staging(wh, lake) == {"receivables": 2}
+        assert wh.query("SELECT receivable_id, amount_centimes, snapshot_date FROM staging.receivables "
+                        "ORDER BY 1") == [(1, 90000, dt.date(2026, 11, 2)), (2, 3000, dt.date(2026, 11, 1)),
+                                          (3, 500, dt.date(2026, 11, 2))]
