@@ -215,3 +215,25 @@ def test_re_running_a_month_changes_nothing_and_takes_everything_from_the_cache(
         assert again.features_reused == again.affiliations
         assert snapshot(wh) == first
         assert wh.query("SELECT count(*) FROM core.match_model")[0][0] == 1
+
+
+def test_the_command_line_builds_a_day_with_the_switches(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from recouvra import cli
+
+    calls: list[dict[str, Any]] = []
+
+    def build(_wh: Any, lake: Path, on: dt.date, **kw: Any) -> Any:
+        calls.append({"lake": lake, "on": on, **kw})
+        return debtor_master.MasterReport(on.isoformat(), 1, 1, 0, 1, 0, 0, 0, 0)
+
+    monkeypatch.setattr(debtor_master, "build_debtor_master", build)
+    monkeypatch.setenv("RECOUVRA__STORAGE__WAREHOUSE_URL", f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    monkeypatch.setenv("RECOUVRA__STORAGE__MATCH_CACHE_DIR", str(tmp_path / "mc"))
+    assert cli.main(["master", "build", "--date", "2026-12-01", "--retrain"]) == 0
+    assert cli.main(["master", "build", "--date", "2026-12-01", "--full"]) == 0
+    assert [(c["on"], c["retrain"], c["full_rebuild"], c["match_cache"]) for c in calls] == [
+        (DECEMBER, True, False, tmp_path / "mc"), (DECEMBER, False, True, tmp_path / "mc")]
+    assert "debtor master 2026-12-01" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["master", "build", "--date", "December"])
