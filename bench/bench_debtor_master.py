@@ -3,6 +3,10 @@ gives: run it with the code before a change and after, then compare the lines it
 
     PYTHONPATH=/path/to/before/include python bench/bench_debtor_master.py SNAP 2026-11-01 before
     PYTHONPATH=$PWD/include            python bench/bench_debtor_master.py SNAP 2026-11-01 after
+    PYTHONPATH=$PWD/include            python bench/bench_debtor_master.py SNAP 2026-12-01 inc --cache=DIR
+
+``--cache=DIR``: the match cache the month reads (a copy of it: the build rewrites it); ``--full``,
+``--retrain``: the build's switches (``recouvra master build --full / --retrain``).
 
 ``SNAP`` is a copy of ``data/bench-<SCALE>/run`` taken just before the stage ran in the bench
 (``warehouse.duckdb`` and ``lake/``, checkpointed), e.g. one of the bench's first month (2026-11-01) or
@@ -70,11 +74,26 @@ class TreeCpu(TreeSampler):
 
 def main(argv: list[str]) -> int:
     snap, day, label = Path(argv[0]), dt.date.fromisoformat(argv[1]), argv[2]
+    # the match cache of an incremental month (a copy of it is used: the build rewrites it), and the
+    # build's switches; none of them given, the call is the one code before the match cache accepted
+    options: dict[str, object] = {}
+    for arg in argv[3:]:
+        if arg.startswith("--cache="):
+            options["match_cache"] = Path(arg.split("=", 1)[1])
+        elif arg in ("--full", "--retrain"):
+            options[{"--full": "full_rebuild", "--retrain": "retrain"}[arg]] = True
+        else:
+            raise SystemExit(f"unknown option {arg!r} (--cache=DIR, --full, --retrain)")
     work = ROOT / "data" / f"dm-{label}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     copy = work / "warehouse.duckdb"
     shutil.copy2(snap / "warehouse.duckdb", copy)
+    cache = options.get("match_cache")
+    if isinstance(cache, Path):
+        options["match_cache"] = work / "match_cache"
+        if cache.exists():
+            shutil.copytree(cache, work / "match_cache")
 
     import importlib
 
@@ -93,7 +112,8 @@ def main(argv: list[str]) -> int:
         cpu0 = sum(sampler.cpu.values())
         with sampler:
             t0 = time.perf_counter()
-            rep = build_debtor_master(wh, snap / "lake", day, title_limit_years=years)
+            rep = build_debtor_master(wh, snap / "lake", day, title_limit_years=years,
+                                      **options)  # type: ignore[arg-type]
             wall = time.perf_counter() - t0
         cpu = sum(sampler.cpu.values()) - cpu0
         hashes = table_hashes(wh)

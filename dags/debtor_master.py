@@ -61,7 +61,9 @@ def debtor_master() -> None:
         s, when = settings(), run_date()
         with connect(warehouse_url()) as wh:
             report = build(wh, s.path(s.storage.lake_dir), when.day,
-                           title_limit_years=s.programme.eligibility.title_limit_years)
+                           title_limit_years=s.programme.eligibility.title_limit_years,
+                           match_cache=s.path(s.storage.match_cache_dir), retrain=s.debtor_master.retrain,
+                           full_rebuild=s.debtor_master.full_rebuild)
         print(report.summary())
         emit(DEBTOR_MASTER, when.month, report.as_dict())
         return report.as_dict()

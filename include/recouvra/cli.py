@@ -110,6 +110,32 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_master_build(args: argparse.Namespace) -> int:
+    from recouvra.debtor_master import build_debtor_master
+    from recouvra.warehouse import connect
+
+    settings = _settings(args)
+    with connect(settings.warehouse_url) as wh:
+        report = build_debtor_master(
+            wh, settings.path(settings.storage.lake_dir), args.date,
+            title_limit_years=settings.programme.eligibility.title_limit_years,
+            match_cache=settings.path(settings.storage.match_cache_dir),
+            retrain=args.retrain or settings.debtor_master.retrain,
+            full_rebuild=args.full or settings.debtor_master.full_rebuild,
+        )
+    print(report.summary())
+    return 0
+
+
+def _iso_date(text: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from recouvra.status import report
 
@@ -189,6 +215,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     d.set_defaults(handler=_cmd_dedupe)
+
+    ma = sub.add_parser("master", help="the debtor master (what the debtor_master DAG builds)")
+    masub = ma.add_subparsers(dest="master_command", required=True)
+    mb = masub.add_parser(
+        "build",
+        help="resolve the lake's employers into debtors and write the debtor master for a day",
+        description="Build the debtor master for DATE from the lake (storage.lake_dir) into the warehouse, "
+        "as the debtor_master DAG does: the stored matching model scores the pairs and only the "
+        "employers that changed are normalized and compared again (storage.match_cache_dir).",
+    )
+    mb.add_argument("--date", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="the build day")
+    mb.add_argument("--retrain", action="store_true",
+                    help="train the matching model again on this portfolio and store it "
+                         "(default: debtor_master.retrain)")
+    mb.add_argument("--full", action="store_true",
+                    help="normalize and compare every record, the match cache unread (it is written "
+                         "afresh); the same result (default: debtor_master.full_rebuild)")
+    mb.set_defaults(handler=_cmd_master_build)
 
     st = sub.add_parser("status", help="what the pipeline produced and where (source, warehouse, files)")
     st.set_defaults(handler=_cmd_status)

@@ -405,6 +405,9 @@ class Storage(_Model):
     #: kpi_load's export of the BI views for notebooks (embedded DuckDB warehouse only; docs/kpi.md).
     bi_dir: Path = Path("data/bi")
     sftp_root: Path = Path("data/sftp")
+    #: The debtor master's features and pair comparisons by content (recouvra.match_cache): a month
+    #: normalizes and compares only the employers that changed. Deleting it costs one full month.
+    match_cache_dir: Path = Path("data/match_cache")
 
     @field_validator("source_url", "warehouse_url")
     @classmethod
@@ -412,6 +415,17 @@ class Storage(_Model):
         if not re.match(r"^[a-z][a-z0-9+]*://", url):
             raise ValueError(f"not a database URL: {url!r} (expected e.g. sqlite:///data/source.db)")
         return url
+
+
+class DebtorMaster(_Model):
+    """How the debtor master is built (docs/entity-resolution.md "Incremental months")."""
+
+    #: Train the Fellegi-Sunter model again on this month's portfolio (and store it) instead of scoring
+    #: with the stored one; ``recouvra master build --retrain`` does it for one build.
+    retrain: bool = False
+    #: Normalize and compare every record and pair, the match cache unread (it is written afresh);
+    #: ``recouvra master build --full`` does it for one build. The result is the same.
+    full_rebuild: bool = False
 
 
 class SeedAdvance(_Model):
@@ -497,6 +511,7 @@ class Settings(_Model):
     agencies: list[Agency] = Field(min_length=1)
     rates: Rates
     storage: Storage = Storage()
+    debtor_master: DebtorMaster = DebtorMaster()
     seed: Seed = Seed()
     selection: Selection = Selection()
     allocation: Allocation = Allocation()

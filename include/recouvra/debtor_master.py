@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from recouvra.fellegi_sunter import FSModel
     from recouvra.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,12 @@ class MasterReport:
     by_rule: dict[str, int] = field(default_factory=dict)
     #: The master was already built for a later day: this day's version was kept, nothing written.
     kept: bool = False
+    #: Day the Fellegi-Sunter model scored with was trained (core.match_model); trained by this build?
+    model_trained_on: str | None = None
+    model_trained: bool = False
+    #: Records whose normalized features, candidate pairs whose comparison came from the match cache.
+    features_reused: int = 0
+    comparisons_reused: int = 0
 
     def summary(self) -> str:
         if self.kept:
@@ -68,7 +75,9 @@ class MasterReport:
         return (f"debtor master {self.as_of}: {self.affiliations:,} affiliation numbers -> "
                 f"{self.debtors:,} debtors ({self.merged_records:,} merged records; new "
                 f"{self.new_debtors:,}, changed {self.changed_debtors:,}, retired {self.retired_debtors:,}, "
-                f"affiliations moved {self.moved_affiliations:,}); merges by rule {self.by_rule}")
+                f"affiliations moved {self.moved_affiliations:,}); merges by rule {self.by_rule}; model "
+                f"{'trained' if self.model_trained else 'stored'} {self.model_trained_on}; reused "
+                f"{self.features_reused:,} records' features, {self.comparisons_reused:,} comparisons")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,16 +218,65 @@ def _load(wh: Warehouse, table: str, frame: pd.DataFrame) -> None:
         wh.load_arrow(table, pa.Table.from_pandas(frame, preserve_index=False))
 
 
+def load_match_model(wh: Warehouse, on: dt.date) -> tuple[FSModel, dt.date] | None:
+    """The stored model a build on ``on`` scores with (the latest trained on or before it) and its
+    training day; None when none is stored or its fields and levels are not the matcher's."""
+    import numpy as np
+
+    from recouvra.fellegi_sunter import FSModel
+    from recouvra.matching import FS_FIELDS
+
+    head = wh.query(query("debtor_master/select_match_model"), [on])
+    if not head:
+        return None
+    trained_on, prior, prior_candidates, _records, pairs, random_pairs, iterations = head[0]
+    rows = wh.query(query("debtor_master/select_match_model_levels"), [trained_on])
+    stored = {(str(f), int(lv)): (str(label), float(m), float(u)) for f, lv, label, m, u in rows}
+    expected = {(spec.name, lv): label for spec in FS_FIELDS for lv, label in enumerate(spec.labels)}
+    if set(stored) != set(expected) or any(stored[k][0] != expected[k] for k in expected):
+        log.warning("stored match model of %s has other fields or levels than the matcher: retraining",
+                    trained_on)
+        return None
+    m = {spec.name: np.array([stored[(spec.name, lv)][1] for lv in range(spec.levels)]) for spec in FS_FIELDS}
+    u = {spec.name: np.array([stored[(spec.name, lv)][2] for lv in range(spec.levels)]) for spec in FS_FIELDS}
+    model = FSModel(FS_FIELDS, m, u, float(prior), iterations=int(iterations), pairs=int(pairs),
+                    random_pairs=int(random_pairs), lam_candidates=float(prior_candidates))
+    return model, trained_on
+
+
+def store_match_model(wh: Warehouse, model: FSModel, on: dt.date, records: int) -> None:
+    """Store the model a build on ``on`` trained (replacing one trained that day)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    wh.execute(query("debtor_master/delete_match_model_levels"), [on])
+    wh.execute(query("debtor_master/delete_match_model"), [on])
+    wh.execute(query("debtor_master/insert_match_model"),
+               [on, float(model.lam), float(model.lam_candidates), records, model.pairs, model.random_pairs,
+                model.iterations, now])
+    for spec in model.fields:
+        for lv, label in enumerate(spec.labels):
+            m, u = float(model.m[spec.name][lv]), float(model.u[spec.name][lv])
+            wh.execute(query("debtor_master/insert_match_model_level"), [on, spec.name, lv, label, m, u])
+
+
 def build_debtor_master(
     wh: Warehouse, lake: Path, on: dt.date, *, title_limit_years: int = 4,
-    progress: Any = None,
+    progress: Any = None, match_cache: Path | None = None, retrain: bool = False,
+    full_rebuild: bool = False,
 ) -> MasterReport:
     """Resolve entities on the day ``on`` and write the debtor master; idempotent for a date.
 
     The master's history is a sequence of days: once a later day was built, the version valid on
     ``on`` is what every stage of that day read (bridge rows valid on it, debtor history versions,
-    its portfolio), so a re-run or backfill of ``on`` keeps it and writes nothing (``kept``)."""
+    its portfolio), so a re-run or backfill of ``on`` keeps it and writes nothing (``kept``).
 
+    Candidate pairs are scored with the stored Fellegi-Sunter model (``core.match_model``, the latest
+    trained on or before ``on``); the first build, or one with ``retrain``, trains a model on the
+    portfolio and stores it. ``match_cache``: a directory where the records' normalized features and
+    the pairs' comparisons are kept by content (:mod:`recouvra.match_cache`), so that a month normalizes
+    and compares only what changed; ``full_rebuild`` computes everything without reading it (and
+    writes it afresh). Both give the same master."""
+
+    from recouvra.match_cache import MatchCache
     from recouvra.matching import MatchConfig, build_golden_records, resolve
 
     latest = wh.query(query("debtor_master/select_latest_build"))[0][0]
@@ -230,7 +288,14 @@ def build_debtor_master(
         return kept
     records, features = read_inputs(lake, on, title_limit_years)
     config = MatchConfig()
-    resolution = resolve(records, config, progress=progress, keep_features=True)
+    stored = None if retrain else load_match_model(wh, on)
+    model, model_on = stored if stored is not None else (None, on)
+    cache = MatchCache(match_cache, read=not full_rebuild) if match_cache is not None else None
+    resolution = resolve(records, config, progress=progress, keep_features=True, model=model,
+                         features=cache.features(records) if cache is not None else None,
+                         compare=cache.compare if cache is not None else None)
+    if cache is not None:
+        log.info(cache.stats.summary())
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
     # the resolver's normalized records: survivorship and the second phone need not normalise again
     normalized = resolution.features
@@ -239,6 +304,8 @@ def build_debtor_master(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     with wh.transaction():
+        if model is None and resolution.model is not None:
+            store_match_model(wh, resolution.model, on, len(records))
         ids, retired = _stable_ids(wh, assignments)
         entities["debtor_id"] = entities["entity_id"].map(ids).astype("int64")
         source_golden = entities[["debtor_id", *SOURCE_TRACKED]].copy()
@@ -284,12 +351,16 @@ def build_debtor_master(
             wh.load_arrow("core.debtor_match_evidence", pa.Table.from_pandas(evidence, preserve_index=False))
         # --- portfolio features per debtor on as_of --------------------------------------------
         _write_portfolio(wh, entities, on)
+    if cache is not None:
+        cache.save()  # after the commit; its entries hold by content, whatever the warehouse holds
 
     report = MasterReport(
         as_of=on.isoformat(), affiliations=len(records), debtors=len(entities),
         merged_records=len(records) - len(entities), new_debtors=int(new), changed_debtors=int(changed),
         retired_debtors=len(retired), moved_affiliations=moved, evidence_pairs=len(evidence),
-        by_rule=resolution.by_rule(),
+        by_rule=resolution.by_rule(), model_trained_on=model_on.isoformat(), model_trained=model is None,
+        features_reused=cache.stats.records_cached if cache is not None else 0,
+        comparisons_reused=cache.stats.pairs_cached if cache is not None else 0,
     )
     log.info(report.summary())
     return report

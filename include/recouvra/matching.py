@@ -27,7 +27,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from recouvra.errors import RecouvraError
 from recouvra.fellegi_sunter import FieldSpec
@@ -298,8 +298,33 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     """Normalised matching features, one row per record (same index as ``records``).
 
     Columns: name_clean, name_key, name_script, legal_form, ice, ice_root, rc_key, cin, aff,
-    address, city, region, directorate, phone, phone_kind, email, rep.
+    address, city, region, directorate, phone, phone_kind, email, rep, ... and the term frequencies
+    (:func:`add_term_frequencies`).
     """
+    return add_term_frequencies(prepare_record_features(records))
+
+
+#: Columns of the records that :func:`prepare_record_features` reads (``record_id`` is not one).
+FEATURE_INPUTS: tuple[str, ...] = tuple(c for c in COLUMNS if c != "record_id")
+#: Columns whose term frequency (records holding the value) the score reads: ``<column>_freq``.
+TF_COLUMNS: tuple[str, ...] = ("name_clean", "rep", "phone", "email")
+
+
+def add_term_frequencies(features: pd.DataFrame) -> pd.DataFrame:
+    """``features`` with ``<column>_freq``: how many records of the file share each value of the
+    :data:`TF_COLUMNS` (0 where missing). Frequencies depend on the whole file, the other features on
+    the record alone (:func:`prepare_record_features`, which a month may take from a cache)."""
+    out = features.copy()
+    # how many records share a value: agreeing on a common trade name, a frequent manager's name or
+    # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
+    for col in TF_COLUMNS:
+        out[f"{col}_freq"] = out.groupby(col, dropna=True)[col].transform("size").fillna(0).astype("int64")
+    return out
+
+
+def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
+    """The features of :func:`prepare_features` that depend on the record alone (each row is a
+    function of the record's :data:`FEATURE_INPUTS`), i.e. all but the term frequencies."""
     import pandas as pd
 
     df = records.reindex(columns=list(COLUMNS), fill_value="").astype("str").fillna("")
@@ -358,10 +383,6 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
                 "phon_skeleton", "phon_flat", "address", "rep", "rep_phon", "rep_phon_flat", "rep_skeleton",
                 "rep_initial"):
         out[col] = out[col].astype("object").where(out[col] != "", None)
-    # how many records share a value: agreeing on a common trade name, a frequent manager's name or
-    # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
-    for col in ("name_clean", "rep", "phone", "email"):
-        out[f"{col}_freq"] = out.groupby(col, dropna=True)[col].transform("size").fillna(0).astype("int64")
     return out
 
 
@@ -851,17 +872,24 @@ class _Scored:
         return {spec.name: self.field_weight(spec, at) for spec in FS_FIELDS}
 
 
+#: How candidate pairs are compared: :func:`compare_pairs`, or a cache of its results
+#: (:meth:`recouvra.match_cache.MatchCache.compare`), which must give the same answer.
+PairComparer: TypeAlias = "Callable[[pd.DataFrame, np.ndarray, dict[str, _Column]], _Compared]"
+
+
 def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
                 model: FSModel | None = None, columns: dict[str, _Column] | None = None,
+                compare: PairComparer | None = None,
                 ) -> tuple[_Scored, FSModel]:
     """Match weight of each candidate pair under a Fellegi-Sunter model trained on this very file
-    (u from random pairs, m by EM on the candidates), unless a trained ``model`` is given."""
+    (u from random pairs, m by EM on the candidates), unless a trained ``model`` is given.
+    ``compare``: how the candidate pairs are compared (default :func:`compare_pairs`)."""
     import numpy as np
 
     from recouvra.fellegi_sunter import fit
 
     columns = columns or _columns(features)
-    compared = compare_pairs(features, pairs, columns)
+    compared = (compare or compare_pairs)(features, pairs, columns)
     if model is None:
         rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs), columns)
         n = len(features)
@@ -1040,11 +1068,15 @@ def resolve(
     features: pd.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
     keep_features: bool = False,
+    model: FSModel | None = None,
+    compare: PairComparer | None = None,
 ) -> Resolution:
     """Cluster records into entities: ``entity_id`` = ``'E'`` + the smallest record_id of the cluster.
 
     Deterministic: the same records (in any order) give the same ids and the same evidence.
     ``keep_features`` returns the normalised columns survivorship reads (``Resolution.features``).
+    ``model``: a stored Fellegi-Sunter model to score with (none: one is trained on these records);
+    ``compare``: how candidate pairs are compared (see :func:`score_pairs`).
     """
     import numpy as np
     import pandas as pd
@@ -1113,7 +1145,7 @@ def resolve(
     columns = _columns(feats)
     kept = feats[list(GOLDEN_FEATURES)] if keep_features else None
     feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
-    scored, model = score_pairs(feats, pairs, config, columns=columns)
+    scored, model = score_pairs(feats, pairs, config, model=model, columns=columns, compare=compare)
     apart = strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
     accept = _fuzzy_accept(scored, feats, config) & apart
     vetoed += int(((scored.score >= config.accept_score) & apart & ~accept).sum()) if len(pairs) else 0

@@ -34,7 +34,8 @@ EXPECTED_TABLES = {
     },
     "core": {
         "dim_debtor", "debtor_history", "bridge_affiliation_debtor", "debtor_match_evidence",
-        "debtor_portfolio", "debtor_source_golden", "dim_agency", "selection_decision", "selection_run",
+        "debtor_portfolio", "debtor_source_golden", "match_model", "match_model_level", "dim_agency",
+        "selection_decision", "selection_run",
         "selection_score", "dossier", "dossier_period", "dossier_recall", "dossier_addition", "lifecycle_run",
         "publication_log", "return_file", "return_reject", "agency_action", "agency_contact_update",
         "agency_payment", "agency_plan", "agency_closure", "agency_dispute", "agency_objection",
@@ -108,7 +109,10 @@ def test_every_table_and_column_is_commented_and_money_is_decimal(url: str) -> N
     types = {c.data_type for c in columns}
     assert types <= {"VARCHAR", "BIGINT", "INTEGER", "DATE", "TIMESTAMP", "BOOLEAN", "DECIMAL(18,2)",
                      "DECIMAL(6,4)", "DECIMAL(7,4)", "DECIMAL(9,6)", "DECIMAL(12,4)",
-                     "DECIMAL(18,6)"}  # coverage rates (V021): ratios above 999
+                     "DECIMAL(18,6)",  # coverage rates (V021): ratios above 999
+                     "DOUBLE"}  # the stored matching model's probabilities (V033), exactly as trained
+    assert {f"{c.schema}.{c.table}" for c in columns if c.data_type == "DOUBLE"} == {
+        "core.match_model", "core.match_model_level"}
     money = re.compile(r"(amount|_due|total|_cap|_to_date|_this_month|_in_month|^recovered_\d+d)$")
     amounts = [c for c in columns if c.schema != "staging" and money.search(c.name)]
     assert len(amounts) > 45 and {c.data_type for c in amounts} == {"DECIMAL(18,2)"}
@@ -466,7 +470,7 @@ def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: 
     # Added after V018: core.dossier_update (V027), core.dossier_addition (V029), the recall notices' two,
     # core.attribution_kind (recovered by kind).
     added_since = {"dossier_update", "dossier_addition", "agency_objection", "recall_notice",
-                   "attribution_kind"}
+                   "attribution_kind", "match_model", "match_model_level"}
     assert tables(url)["core"] == EXPECTED_TABLES["core"] - added_since  # rebuilt under their own names
 
 
@@ -513,7 +517,8 @@ def test_recall_notice_migration_keeps_the_registry_and_the_log_and_takes_the_ne
         with pytest.raises(Exception, match="(?i)constraint"):  # a kind of file is upper case (V027)
             wh.execute("INSERT INTO core.publication_log VALUES ('AG01', 'y.csv', 'notice', '20261201', 1, "
                        "'outbox/y.csv', ?, 1, NULL, ?)", ["f" * 64, at])
-    assert tables(url)["core"] == EXPECTED_TABLES["core"] - {"attribution_kind"}  # added after V030
+    added_after_v030 = {"attribution_kind", "match_model", "match_model_level"}
+    assert tables(url)["core"] == EXPECTED_TABLES["core"] - added_after_v030
 
 
 def _hold_duckdb(path: Path, seconds: float) -> tuple[object, Path]:

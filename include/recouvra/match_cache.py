@@ -1,0 +1,339 @@
+"""What a month of entity resolution can take from the month before: features and comparisons by content.
+
+A steady month changes a few percent of the employers; the rest are the same records as last month.
+Two results of :mod:`recouvra.matching` depend on a record's content alone, so they are memoised by a
+*content key* (a 64-bit hash of the record's :data:`~recouvra.matching.FEATURE_INPUTS`, exactly as
+``prepare_record_features`` reads them):
+
+- the normalized features of a record (:func:`recouvra.matching.prepare_record_features`), keyed by
+  its content key: a month normalizes only its new and changed records;
+- the comparison of a candidate pair (:class:`recouvra.matching._Compared`: levels, similarities,
+  same/differ flags), keyed by the content keys of its two records in the pair's order: only pairs
+  with a new or changed side are compared again.
+
+What depends on the whole portfolio is recomputed every month: the term frequencies
+(:func:`recouvra.matching.add_term_frequencies`, a group count), the candidate pairs (blocks and
+sorted windows), the scores and the clustering. So a month with the cache gives what a full
+computation gives, entry for entry (``tests/unit/test_master_incremental.py``).
+
+The cache is two files in a directory (``storage.match_cache_dir``), each written to a temporary file
+and renamed over the old one, so a killed build leaves the previous file or the new one, never half a
+file. Every entry is a function of its key, so an old features file beside a new comparisons file is
+still right. Each file carries the fingerprint of the code and libraries that computed it
+(:func:`code_fingerprint`); a file that is missing, unreadable or of another fingerprint is ignored:
+that month computes everything, never a wrong answer. After a build the files hold the entries of that
+month's records and candidate pairs only (the cache does not grow with time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from recouvra.matching import _Column, _Compared
+
+log = logging.getLogger(__name__)
+
+FEATURES_FILE = "features.parquet"
+COMPARISONS_FILE = "comparisons.npz"
+#: The features column carrying each record's content key (resolve keeps it with the features).
+KEY_COLUMN = "content_key"
+_FORMAT = "recouvra-match-cache/1"
+_NONE_FLAG = "none:"  # prefix of the flag columns of the features file (see _save_features)
+# multiplier of the pair hash (odd, 64 bits): packs two content keys into one sortable integer
+_PAIR_MIX = 0x9E3779B97F4A7C15
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of what computes the cached entries: the matching and normalizing code, the city list,
+    the libraries' versions. A cache written by other code is not used."""
+    import numpy
+    import pandas
+    import phonenumbers
+    import rapidfuzz
+
+    from recouvra import matching, normalize
+    from recouvra.config import config_dir
+
+    h = hashlib.sha256(_FORMAT.encode())
+    for module in (matching, normalize):
+        h.update(Path(str(module.__file__)).read_bytes())
+    cities = Path(config_dir()) / "cities.yaml"
+    if cities.exists():
+        h.update(cities.read_bytes())
+    for lib in (numpy, pandas, rapidfuzz, phonenumbers):
+        h.update(f"{lib.__name__}={getattr(lib, '__version__', '?')}".encode())
+    return h.hexdigest()
+
+
+def content_keys(records: pd.DataFrame) -> np.ndarray:
+    """One 64-bit key per record from the columns ``prepare_record_features`` reads, as it reads them
+    (text, a missing column empty): records with equal keys have equal features."""
+    import numpy as np
+    import pandas as pd
+
+    from recouvra.matching import FEATURE_INPUTS
+
+    df = records.reindex(columns=list(FEATURE_INPUTS), fill_value="").astype("str").fillna("")
+    # every cell as one byte string (columns joined by a separator no field holds), hashed by pandas'
+    # SipHash with its fixed key: deterministic across runs and processes
+    joined = df[FEATURE_INPUTS[0]].str.cat([df[c] for c in FEATURE_INPUTS[1:]], sep="\x1f")
+    hashed = pd.util.hash_pandas_object(joined, index=False, categorize=False)
+    return np.asarray(hashed, dtype=np.uint64)
+
+
+def _pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        return cast("np.ndarray", a * np.uint64(_PAIR_MIX) + b)
+
+
+def _write_atomically(path: Path, write: Any) -> None:
+    """``write(tmp)`` then rename over ``path``: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class CacheStats:
+    """What one month took from the cache and what it computed."""
+
+    records: int = 0
+    records_cached: int = 0
+    pairs: int = 0
+    pairs_cached: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"match cache: {self.records_cached:,}/{self.records:,} records' features and "
+                f"{self.pairs_cached:,}/{self.pairs:,} pair comparisons reused"
+                + (f" ({'; '.join(self.notes)})" if self.notes else ""))
+
+
+class MatchCache:
+    """Features and comparisons of one portfolio by content, read from and written to ``directory``.
+
+    Use: ``features = cache.features(records)`` (the full features, term frequencies and the
+    :data:`KEY_COLUMN` included), ``resolve(records, features=features, compare=cache.compare)``, then
+    ``cache.save()``. ``directory=None``: nothing is read or written (a full computation that still
+    goes through the same code); ``read=False``: nothing is read, the files are written afresh."""
+
+    def __init__(self, directory: Path | None, *, read: bool = True):
+        self.directory = directory
+        self.read = read  # False: compute everything (a full rebuild), then write the files afresh
+        self.stats = CacheStats()
+        self._features: pd.DataFrame | None = None  # this month's record features, by content key
+        self._pairs: dict[str, np.ndarray] | None = None  # this month's comparisons, by pair keys
+
+    # ------------------------------------------------------------------------------- reading
+
+    def _read_features(self) -> pd.DataFrame | None:
+        if self.directory is None or not self.read:
+            return None
+        path = self.directory / FEATURES_FILE
+        if not path.exists():
+            self.stats.notes.append("no features file")
+            return None
+        try:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            meta = table.schema.metadata or {}
+            if meta.get(b"fingerprint", b"").decode() != code_fingerprint():
+                self.stats.notes.append("features written by other code: ignored")
+                return None
+            return table.to_pandas()
+        except Exception as exc:  # any unreadable file means: compute everything
+            log.warning("match cache %s unreadable, ignored: %s", path, exc)
+            self.stats.notes.append("features file unreadable: ignored")
+            return None
+
+    def _read_comparisons(self) -> dict[str, np.ndarray] | None:
+        if self.directory is None or not self.read:
+            return None
+        path = self.directory / COMPARISONS_FILE
+        if not path.exists():
+            self.stats.notes.append("no comparisons file")
+            return None
+        try:
+            import numpy as np
+
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+            if str(arrays.pop("fingerprint")) != code_fingerprint():
+                self.stats.notes.append("comparisons written by other code: ignored")
+                return None
+            n = len(arrays["hash"])
+            if any(len(v) != n for v in arrays.values()):
+                raise ValueError("arrays of different lengths")
+            return arrays
+        except Exception as exc:  # any unreadable file means: compute everything
+            log.warning("match cache %s unreadable, ignored: %s", path, exc)
+            self.stats.notes.append("comparisons file unreadable: ignored")
+            return None
+
+    # ------------------------------------------------------------------------------ features
+
+    def features(self, records: pd.DataFrame) -> pd.DataFrame:
+        """:func:`recouvra.matching.prepare_features` of ``records`` (same index), plus
+        :data:`KEY_COLUMN`; only records whose content is not in the cache are normalized."""
+        import numpy as np
+        import pandas as pd
+
+        from recouvra.matching import add_term_frequencies, prepare_record_features
+
+        keys = content_keys(records)
+        self.stats.records = len(records)
+        cached = self._read_features()
+        # the dtypes a fresh computation gives (pandas infers some from the values): cached rows are
+        # brought to them, so the assembled frame is the one a full computation makes
+        reference = prepare_record_features(records.iloc[:1]) if len(records) else None
+        found = np.zeros(len(records), dtype=bool)
+        at = np.full(len(records), -1, dtype=np.int64)
+        if cached is not None and reference is not None and (
+            [c for c in cached.columns[1:] if not c.startswith(_NONE_FLAG)] == list(reference.columns)
+        ):
+            index = pd.Index(cached[KEY_COLUMN].to_numpy(dtype=np.uint64))
+            if index.is_unique:
+                at = index.get_indexer(keys)
+                found = at >= 0
+        self.stats.records_cached = int(found.sum())
+        fresh_rows = np.flatnonzero(~found)
+        # one computation per distinct content among the records not found
+        _, first = np.unique(keys[fresh_rows], return_index=True)
+        fresh_rows = fresh_rows[np.sort(first)]
+        fresh = prepare_record_features(records.iloc[fresh_rows])
+        fresh.insert(0, KEY_COLUMN, keys[fresh_rows])
+        parts = []
+        if cached is not None and found.any():
+            used = np.unique(at[found])
+            old = cached.iloc[used].reset_index(drop=True)
+            assert reference is not None
+            for col in reference.columns:
+                flag = old.get(_NONE_FLAG + col)
+                none = None if flag is None else flag.to_numpy(dtype=bool)
+                old[col] = _as_dtype(old[col], reference[col].dtype, none)
+            parts.append(old[[KEY_COLUMN, *reference.columns]])
+        if len(fresh):
+            parts.append(fresh.reset_index(drop=True))
+        table = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]) if parts else fresh
+        self._features = table
+        position = pd.Index(table[KEY_COLUMN].to_numpy(dtype=np.uint64)).get_indexer(keys)
+        out = table.iloc[position].drop(columns=[KEY_COLUMN]).set_axis(records.index)
+        out = add_term_frequencies(out)
+        out[KEY_COLUMN] = keys
+        return out
+
+    # ---------------------------------------------------------------------------- comparisons
+
+    def compare(self, features: pd.DataFrame, pairs: np.ndarray, columns: dict[str, _Column]) -> _Compared:
+        """:func:`recouvra.matching.compare_pairs` of ``pairs``, taking each pair whose two records'
+        contents (in the pair's order) were compared before from the cache."""
+        import numpy as np
+
+        from recouvra.matching import _Compared, compare_pairs
+
+        keys = features[KEY_COLUMN].to_numpy(dtype=np.uint64)
+        ka, kb = keys[pairs[:, 0]], keys[pairs[:, 1]]
+        h = _pair_hash(ka, kb)
+        self.stats.pairs = len(pairs)
+        cached = self._read_comparisons()
+        found = np.zeros(len(pairs), dtype=bool)
+        at = np.zeros(len(pairs), dtype=np.int64)
+        if cached is not None and len(cached["hash"]):
+            at = np.minimum(np.searchsorted(cached["hash"], h), len(cached["hash"]) - 1)
+            # the hash finds the entry, the two keys prove it (a clash of hashes is a miss, not an error)
+            found = (cached["hash"][at] == h) & (cached["a"][at] == ka) & (cached["b"][at] == kb)
+        self.stats.pairs_cached = int(found.sum())
+        todo = np.flatnonzero(~found)
+        fresh = compare_pairs(features, pairs[todo], columns) if len(todo) else None
+        groups: dict[str, dict[str, np.ndarray]] = {"levels": {}, "sims": {}, "same": {}, "differ": {}}
+        reference = fresh or (compare_pairs(features, pairs[:0], columns))
+        for g, arrays in groups.items():
+            for name, ref in getattr(reference, g).items():
+                out = np.empty(len(pairs), dtype=ref.dtype)
+                if cached is not None and found.any():
+                    out[found] = cached[f"{g}:{name}"][at[found]]
+                if fresh is not None:
+                    out[todo] = getattr(fresh, g)[name]
+                arrays[name] = out
+        order = np.argsort(h, kind="stable")
+        store = {"hash": h[order], "a": ka[order], "b": kb[order]}
+        for g, arrays in groups.items():
+            for name, values in arrays.items():
+                store[f"{g}:{name}"] = values[order]
+        self._pairs = store
+        return _Compared(pairs, groups["levels"], groups["sims"], groups["same"], groups["differ"])
+
+    # ------------------------------------------------------------------------------- writing
+
+    def save(self) -> None:
+        """Write this month's features and comparisons (each file atomically). A failure to write is
+        logged, not raised: the next month then computes more, nothing else."""
+        if self.directory is None:
+            return
+        try:
+            if self._features is not None:
+                self._save_features(self._features)
+            if self._pairs is not None:
+                self._save_comparisons(self._pairs)
+        except OSError as exc:
+            log.warning("match cache %s not written: %s", self.directory, exc)
+
+    def _save_features(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        assert self.directory is not None
+        frame = frame.copy()
+        for col in [c for c in frame.columns if frame[c].dtype == object]:
+            # pandas keeps two missing values apart in object columns, None and NaN (a full
+            # computation gives both): which one each missing cell was goes along as a flag column
+            frame[_NONE_FLAG + col] = [v is None for v in frame[col].to_numpy()]
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({b"fingerprint": code_fingerprint().encode()})
+        _write_atomically(self.directory / FEATURES_FILE, lambda tmp: pq.write_table(table, tmp))
+
+    def _save_comparisons(self, store: dict[str, np.ndarray]) -> None:
+        import numpy as np
+
+        assert self.directory is not None
+
+        def write(tmp: Path) -> None:
+            with tmp.open("wb") as fh:  # a file object: np.savez adds no ".npz" to the name
+                save = cast("Any", np.savez)  # the stubs take no ** of arrays
+                save(fh, fingerprint=np.array(code_fingerprint()), **store)
+
+        _write_atomically(self.directory / COMPARISONS_FILE, write)
+
+
+def _as_dtype(values: pd.Series, dtype: Any, none: np.ndarray | None) -> pd.Series:
+    """A column read back from Parquet in the dtype a fresh computation gives it; in an object column
+    a missing cell is None where ``none`` says so, NaN elsewhere (as it was written)."""
+    import numpy as np
+    import pandas as pd
+
+    if not (isinstance(dtype, np.dtype) and dtype == np.dtype(object)):
+        return values if values.dtype == dtype else values.astype(dtype)
+    out = values.to_numpy(dtype=object, na_value=np.nan).copy()
+    if none is not None and none.any():
+        out[none] = None
+    return pd.Series(out, index=values.index, dtype=object)
