@@ -267,6 +267,7 @@ class Paths:
             "RECOUVRA__STORAGE__TRUTH_DIR": str(r / "truth"),
             "RECOUVRA__STORAGE__REPORTS_DIR": str(r / "reports"),
             "RECOUVRA__STORAGE__SFTP_ROOT": str(r / "sftp"),
+            "RECOUVRA__STORAGE__MATCH_CACHE_DIR": str(r / "match_cache"),
             "RECOUVRA__SEED__END_MONTH": SEED_END_MONTH,
         }
 
@@ -391,7 +392,10 @@ class Cycle:
         def build() -> tuple[Any, int | None, int | None]:
             with self.wh() as wh:
                 rep = build_debtor_master(wh, self.lake, day,
-                                          title_limit_years=self.s.programme.eligibility.title_limit_years)
+                                          title_limit_years=self.s.programme.eligibility.title_limit_years,
+                                          match_cache=self.s.path(self.s.storage.match_cache_dir),
+                                          retrain=self.s.debtor_master.retrain,
+                                          full_rebuild=self.s.debtor_master.full_rebuild)
             return rep, rep.affiliations, rep.debtors
         self.rec.stage(month, "debtor_master", "build_debtor_master", build)
 
