@@ -351,8 +351,6 @@ def build_debtor_master(
             wh.load_arrow("core.debtor_match_evidence", pa.Table.from_pandas(evidence, preserve_index=False))
         # --- portfolio features per debtor on as_of --------------------------------------------
         _write_portfolio(wh, entities, on)
-    if cache is not None:
-        cache.save()  # after the commit; its entries hold by content, whatever the warehouse holds
 
     report = MasterReport(
         as_of=on.isoformat(), affiliations=len(records), debtors=len(entities),

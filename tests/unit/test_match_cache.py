@@ -72,7 +72,6 @@ def _month(directory: Path | None, records: pd.DataFrame) -> tuple[MatchCache, p
     columns = _columns(ordered)
     got = cache.compare(ordered, pairs, columns)
     _assert_same(got, compare_pairs(ordered, pairs, columns))
-    cache.save()
     return cache, ordered, got
 
 
