@@ -20,6 +20,7 @@ from recouvra.warehouse import (
     discover_migrations,
     list_columns,
     migrate,
+    migrate_connection,
     migrations_dir,
     normalize_type,
     parse_url,
@@ -560,3 +561,46 @@ def test_a_duckdb_file_held_past_the_wait_fails_naming_the_file(tmp_path: Path,
     finally:
         proc.kill()  # type: ignore[attr-defined]
         proc.wait()  # type: ignore[attr-defined]
+
+
+def test_staging_loses_its_keys_keeping_rows_and_comments(
+    url: str, migrations_copy: Path, tmp_path: Path
+) -> None:
+    """V034 (DuckDB re-creates each staging table without its primary key; V035, PostgreSQL's, is recorded
+    here): a warehouse with rows keeps them, and the same columns, types, NULLs and comments."""
+    import dataclasses
+
+    from recouvra.lake import TABLES
+
+    later = [p for p in migrations_copy.glob("V*.sql") if p.name >= "V034"]
+    assert [p.name[:4] for p in sorted(later)] == ["V034", "V035"]
+    for p in later:
+        p.rename(tmp_path / p.name)
+    migrate(url, migrations_copy)
+    value = {"VARCHAR": "'{n}'", "BIGINT": "{n}", "INTEGER": "{n}", "DATE": "DATE '2026-11-0{n}'",
+             "TIMESTAMP": "TIMESTAMP '2026-11-0{n} 09:00:00'"}
+    with connect(url) as wh:
+        before = list_columns(wh)
+        for table in TABLES:
+            types = [c.data_type for c in before if (c.schema, c.table) == ("staging", table)]
+            for n in (1, 2):
+                wh.execute(f"INSERT INTO staging.{table} VALUES "
+                           f"({', '.join(value[t].format(n=n) for t in types)})")
+        rows = {t: wh.query(f"SELECT * FROM staging.{t} ORDER BY ALL") for t in TABLES}
+    assert {c.table for c in before if c.schema == "staging" and c.primary_key} == set(TABLES)
+
+    for p in later:
+        (tmp_path / p.name).rename(p)
+    assert migrate(url, migrations_copy) == ["V034", "V035"]
+    with connect(url) as wh:
+        after = list_columns(wh)
+        assert {t: wh.query(f"SELECT * FROM staging.{t} ORDER BY ALL") for t in TABLES} == rows
+        # No key any more: a second row of a key goes in (the merge, not the table, keeps one per key).
+        wh.execute("INSERT INTO staging.disputes SELECT * FROM staging.disputes WHERE dispute_id = '1'")
+        assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
+    assert after == [dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c
+                     for c in before]
+    assert all(c.table_comment and c.comment for c in after if c.schema == "staging")
+    with connect(f"duckdb:///{tmp_path / 'fresh.duckdb'}") as fresh:
+        migrate_connection(fresh)
+        assert list_columns(fresh) == after
