@@ -17,7 +17,8 @@ fresh copy (outside the clock), printing each run's wall and CPU time (``time.pr
 process's user + system) and a hash of every staging table and of ``meta.staging_load`` (its
 ``loaded_at`` left out), then the medians. Modules are imported before the clock starts. ``--no-keys``
 re-creates the staging tables without their primary keys first (outside the clock): what DuckDB's key
-indexes cost the merge (a measure, not a proposal of schema). ``--pg`` merges into a scratch PostgreSQL
+indexes cost the merge, measured on code before V034 (which dropped the keys; on a later warehouse
+there is none left to drop). ``--pg`` merges into a scratch PostgreSQL
 database instead (``RECOUVRA_TEST_PG_URL``'s server, default 127.0.0.1:5432 as postgres; created and
 migrated outside the clock, the first month merged first for ``steady``, dropped after); its hash is
 PostgreSQL's own (md5 of the rows' text, the load log's ``loaded_at`` left out), to compare PostgreSQL
@@ -132,7 +133,7 @@ def _scratch_postgres(month: str) -> Iterator[Any]:
 
 def _drop_keys(wh: Any) -> None:
     """Every staging table re-created without its primary key (and NOT NULLs), outside the clock: what
-    the merge costs without DuckDB's key indexes (a measure only; the schema keeps them)."""
+    the merge cost without DuckDB's key indexes before V034 dropped them from the schema."""
     from recouvra.lake import TABLES
 
     for t in TABLES:

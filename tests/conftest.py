@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,42 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
     finally:
         with _pg_connect(pg_admin_url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+#: ``staged_before_v034(url)``: the warehouse's columns and its staging rows, per table.
+StagedBeforeV034 = Callable[[str], tuple[list, dict[str, list[tuple[object, ...]]]]]
+
+
+@pytest.fixture()
+def staged_before_v034(tmp_path: Path) -> StagedBeforeV034:
+    """Migrate the warehouse at a URL up to V033 (the staging tables with their primary keys) and put two
+    rows in every staging table; return its columns (``list_columns``) and those rows, read back
+    ``ORDER BY 1, 2``. V034's and V035's tests migrate it on (DuckDB in tests/unit, PostgreSQL in
+    tests/integration)."""
+
+    def make(url: str) -> tuple[list, dict[str, list[tuple[object, ...]]]]:
+        from recouvra.lake import TABLES
+        from recouvra.warehouse import connect, list_columns, migrate, migrations_dir
+
+        folder = tmp_path / "migrations-to-v033"
+        folder.mkdir()
+        for path in migrations_dir().glob("V*.sql"):
+            if path.name < "V034":
+                shutil.copy(path, folder / path.name)
+        migrate(url, folder)
+        value = {"VARCHAR": "'{n}'", "BIGINT": "{n}", "INTEGER": "{n}", "DATE": "DATE '2026-11-0{n}'",
+                 "TIMESTAMP": "TIMESTAMP '2026-11-0{n} 09:00:00'"}
+        with connect(url) as wh:
+            columns = list_columns(wh)
+            for table in TABLES:
+                types = [c.data_type for c in columns if (c.schema, c.table) == ("staging", table)]
+                for n in (1, 2):
+                    wh.execute(f"INSERT INTO staging.{table} VALUES "
+                               f"({', '.join(value[t].format(n=n) for t in types)})")
+            rows = {t: wh.query(f"SELECT * FROM staging.{t} ORDER BY 1, 2") for t in TABLES}
+        return columns, rows
+
+    return make
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -10,6 +10,13 @@ manifest, and their count is checked against the manifest's. On DuckDB (embedded
 read the snapshot's Parquet files in place (``read_parquet``): no row passes through Python. PostgreSQL
 cannot read the lake's files: there the rows go to a work table by bulk load (COPY, in Arrow batches,
 the date column added as one repeated Arrow value), then the same delete and insert run from it.
+
+One row per source key is the merge's guarantee, not a constraint's: the staging tables declare no
+primary key (V034 and V035 dropped them: DuckDB's key indexes were most of the merge's time and memory,
+docs/benchmarks.md). The delete removes every staging row whose key (:data:`recouvra.lake.TABLES`) the
+snapshot holds before its rows go in, and a published snapshot holds each key once: the quality gate
+refuses to publish one with a duplicate key (:mod:`recouvra.quality`, ``duplicate_keys`` = 0). Nothing
+else writes staging.
 """
 
 from __future__ import annotations

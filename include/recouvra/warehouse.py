@@ -55,7 +55,8 @@ log = logging.getLogger(__name__)
 SCHEMAS: tuple[str, ...] = ("staging", "core", "marts", "meta")
 SCHEMA_ROLES: dict[str, str] = {
     "staging": "The fund's operational source as extracted: same tables and columns, raw values, "
-    "latest version of each source row (merged from the incremental Parquet snapshots of the lake).",
+    "latest version of each source row (merged from the incremental Parquet snapshots of the lake; one "
+    "row per source key, kept by the merge, not by a key constraint).",
     "core": "The pipeline's own records: debtor master, monthly selection and assignment, agency "
     "returns, ledger reconciliation, attribution and commission.",
     "marts": "KPI tables rebuilt from core for reports and dashboards. BI users read them, and only "
@@ -684,7 +685,9 @@ def render_data_dictionary(columns: Sequence[Column], versions: Sequence[str]) -
         "attributed + open + recalled + closed + settled otherwise (`marts.fact_dossier_month` "
         "enforces it).",
         "",
-        "Key columns (primary key) are marked ★; *null* says whether a column may be empty.",
+        "Key columns (primary key) are marked ★; *null* says whether a column may be empty. The staging "
+        "tables declare no key (V034, V035): one row per source key is kept by the merge "
+        "(`recouvra.staging`), each snapshot's keys checked unique by the quality gate.",
         "",
     ]
     tables: dict[tuple[str, str], list[Column]] = {}

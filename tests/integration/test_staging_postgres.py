@@ -72,6 +72,15 @@ def _state(wh: Warehouse) -> dict[str, Any]:
     return out
 
 
+def _duplicate_keys(wh: Warehouse) -> dict[str, Any]:
+    """Per staging table, the source keys held by more than one row (staging declares no key: V035)."""
+    out = {}
+    for table, keys in TABLES.items():
+        cols = ", ".join(keys)
+        out[table] = wh.query(f"SELECT {cols} FROM staging.{table} GROUP BY {cols} HAVING count(*) > 1")
+    return {t: rows for t, rows in out.items() if rows}
+
+
 def test_the_merge_on_postgres_gives_the_tables_of_the_merge_on_duckdb(tmp_path: Path, pg_url: str) -> None:
     con = _source(tmp_path / "source.db")
     url, lake = f"sqlite:///{tmp_path / 'source.db'}", tmp_path / "lake"
@@ -85,8 +94,17 @@ def test_the_merge_on_postgres_gives_the_tables_of_the_merge_on_duckdb(tmp_path:
             assert load_staging(pg, lake) == load_staging(duck, lake)
             expected = _state(duck)
             assert _state(pg) == expected, day
+            assert _duplicate_keys(pg) == {}, day
         assert [r[:2] for r in expected["plan_installments"]] == [("P1", 1), ("P1", 2)]
         assert {r[1] for r in expected["employers"]} == {"STE ATLAS", "Ets \\. O'Neil\nsuite"}
+
+        # A re-run: day 1 of plan_installments re-published by another run, so days 1 and 2 are merged
+        # again on top of what they delivered (instalment P1/1 twice): still one row per key.
+        again = lake / "plan_installments" / "snapshot_date=2026-11-01" / "_manifest.json"
+        again.write_text(json.dumps({**json.loads(again.read_text()), "run_id": "r-again"}))
+        assert load_staging(pg, lake) == load_staging(duck, lake) == {"plan_installments": 3}
+        expected = _state(duck)
+        assert _state(pg) == expected and _duplicate_keys(pg) == {}
 
         # A manifest whose count is not the snapshot's: refused, the day's merge rolled back.
         manifest = lake / "receivables" / "snapshot_date=2026-11-02" / "_manifest.json"

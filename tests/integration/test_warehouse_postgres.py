@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -36,10 +39,14 @@ def test_postgres_schema_is_identical_to_duckdb(pg_url: str, tmp_path: Path) -> 
         duck_columns = list_columns(wh)
     # Same tables, columns, normalised types, nullability, primary keys and comments, in order.
     # V016 core.lifecycle_run; V025, V026 two marts; V027, V029, V030 four core tables (17.8, 17.3, 17.1);
-    # V032 (recovered by kind, 17.9) core.attribution_kind and marts.kpi_recovered_kind.
-    assert len({(c.schema, c.table) for c in pg_columns}) == 54
+    # V032 (recovered by kind, 17.9) core.attribution_kind and marts.kpi_recovered_kind; V033
+    # core.match_model and core.match_model_level.
+    assert len({(c.schema, c.table) for c in pg_columns}) == 56
     assert pg_columns == duck_columns
-    assert describe(pg_url) == describe(duck_url) == {"staging": 9, "core": 33, "marts": 10, "meta": 2}
+    # Staging declares no key on either engine (V034 on DuckDB, V035 on PostgreSQL): the merge keeps one
+    # row per source key.
+    assert not [c for c in pg_columns if c.schema == "staging" and c.primary_key]
+    assert describe(pg_url) == describe(duck_url) == {"staging": 9, "core": 35, "marts": 10, "meta": 2}
     assert [(v, n, c) for v, n, c, _ in history(pg_url)] == [
         (v, n, c) for v, n, c, _ in history(duck_url)
     ]
@@ -231,3 +238,22 @@ def test_a_read_only_connection_refuses_writes_on_postgres(pg_url: str) -> None:
             wh.execute("DELETE FROM marts.kpi_agency_league")
     with connect(pg_url) as wh:  # the setting belongs to that connection only
         wh.execute("DELETE FROM marts.kpi_agency_league")
+
+
+def test_staging_loses_its_keys_on_postgres_keeping_rows_and_comments(
+    pg_url: str, staged_before_v034: Callable[[str], Any]
+) -> None:
+    """V035 drops the staging tables' primary keys in place (V034, DuckDB's re-creation, is recorded
+    here): the rows, columns, types, NULLs and comments stay; a key may then be held twice."""
+    from recouvra.lake import TABLES
+
+    before, rows = staged_before_v034(pg_url)
+    assert {c.table for c in before if c.schema == "staging" and c.primary_key} == set(TABLES)
+    assert migrate(pg_url) == ["V034", "V035"]
+    with connect(pg_url) as wh:
+        assert {t: wh.query(f"SELECT * FROM staging.{t} ORDER BY 1, 2") for t in TABLES} == rows
+        wh.execute("INSERT INTO staging.disputes SELECT * FROM staging.disputes WHERE dispute_id = '1'")
+        assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
+        after = list_columns(wh)
+    assert after == [dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c
+                     for c in before]

@@ -97,6 +97,26 @@ def test_the_gate_passes_clean_snapshots_and_names_what_fails_with_the_first_key
     assert "sum_amount_centimes = 65 but source_sum_amount_centimes = 570 (expected equal)" in failures
 
 
+def test_a_snapshot_holding_a_key_twice_is_refused(tmp_path: Path) -> None:
+    """Staging has no key constraint (V034): one row per source key holds because the merge deletes the
+    snapshot's keys before inserting its rows and the gate publishes no snapshot with a key twice, here
+    a receivable id and a composite (plan_id, seq)."""
+    lake = tmp_path / "lake"
+    rec = [_receivable(1, "1000001", 500), _receivable(1, "1000001", 70)]
+    inst = [{"plan_id": "P1", "seq": seq, "due_date": dt.date(2026, 10, 1), "amount_centimes": 100,
+             "updated_at": TS} for seq in (1, 2, 2)]
+    snaps = [_employers(lake, "1000001"), _snapshot(lake, "receivables", rec),
+             _snapshot(lake, "plan_installments", inst)]
+    sources = {"employers": {"rows": 1}, "receivables": {"rows": 2, "amount_centimes": 570},
+               "plan_installments": {"rows": 3, "amount_centimes": 300}}
+    gate = validate_snapshots(snaps, lake, sources, tmp_path / "gx", "r1")
+    assert not gate.success
+    assert [(t.table, t.success, t.failures) for t in gate.tables] == [
+        ("employers", True, []),
+        ("receivables", False, ["duplicate_keys = 1 (expected 0.0..0.0)"]),
+        ("plan_installments", False, ["duplicate_keys = 1 (expected 0.0..0.0)"])]
+
+
 def test_one_connection_builds_the_known_employers_once_for_every_table(tmp_path: Path) -> None:
     import duckdb
 

@@ -151,3 +151,83 @@ def test_a_merge_killed_midway_leaves_the_previous_state(
         assert wh.query("SELECT receivable_id, amount_centimes, snapshot_date FROM staging.receivables "
                         "ORDER BY 1") == [(1, 90000, dt.date(2026, 11, 2)), (2, 3000, dt.date(2026, 11, 1)),
                                           (3, 500, dt.date(2026, 11, 2))]
+
+
+#: One row of each source table for the key number ``n`` (1, 2, ...), its values from ``v``: every
+#: staging table gets rows, plan_installments under its composite key (plan P1, instalment n).
+_EVERY_TABLE = {
+    "employers": ("INSERT OR REPLACE INTO employers (affiliation_no, legal_name, status, registered_on, "
+                  "updated_at) VALUES ('100000' || :n, 'STE ' || :v, 'ACTIVE', '2015-03-01', :at)"),
+    "declarations": ("INSERT OR REPLACE INTO declarations (declaration_id, affiliation_no, period, "
+                     "headcount, payroll_centimes, declared_on, channel, updated_at) VALUES (:n, "
+                     "'100000' || :n, '2026-08', :v, 1000 * :v, '2026-09-01', 'DAMANCOM', :at)"),
+    "titles": ("INSERT OR REPLACE INTO titles (title_id, affiliation_no, issued_on, amount_centimes, status, "
+               "updated_at) VALUES ('T' || :n, '100000' || :n, '2026-09-01', 100 * :v, 'ISSUED', :at)"),
+    "receivables": ("INSERT OR REPLACE INTO receivables (receivable_id, affiliation_no, period, kind, basis, "
+                    "amount_centimes, established_on, updated_at) VALUES (:n, '100000' || :n, '2026-08', "
+                    "'PRINCIPAL', 'CONTRIBUTIONS', 100 * :v, '2026-09-10', :at)"),
+    "ledger_payments": ("INSERT OR REPLACE INTO ledger_payments (payment_id, receipt_no, affiliation_no, "
+                        "payment_date, amount_centimes, settles_period, kind, channel, recorded_at, "
+                        "updated_at) VALUES (:n, 'R' || :n, '100000' || :n, '2026-10-01', 100 * :v, "
+                        "'2026-08', 'PAYMENT', 'CHEQUE', '2026-10-01 09:00:00', :at)"),
+    "payment_plans": ("INSERT OR REPLACE INTO payment_plans (plan_id, affiliation_no, signed_on, "
+                      "installments, total_centimes, status, updated_at) VALUES ('P' || :n, "
+                      "'100000' || :n, '2026-09-01', 2, 100 * :v, 'ACTIVE', :at)"),
+    "plan_installments": ("INSERT OR REPLACE INTO plan_installments (plan_id, seq, due_date, "
+                          "amount_centimes, updated_at) VALUES ('P1', :n, '2026-10-01', 100 * :v, :at)"),
+    "legal_proceedings": ("INSERT OR REPLACE INTO legal_proceedings (proceeding_id, affiliation_no, kind, "
+                          "opened_on, updated_at) VALUES ('L' || :n, '100000' || :n, 'FORCED_RECOVERY', "
+                          "'2026-09-01', :at)"),
+    "disputes": ("INSERT OR REPLACE INTO disputes (dispute_id, affiliation_no, period, opened_on, status, "
+                 "updated_at) VALUES ('D' || :n, '100000' || :n, '2026-08', '2026-09-01', 'OPEN', :at)"),
+}
+
+
+def _deliver(con: sqlite3.Connection, keys: dict[int, int], at: str) -> None:
+    """The source changes the rows of these key numbers (to these values) in every table at ``at``."""
+    for n, v in keys.items():
+        for sql in _EVERY_TABLE.values():
+            con.execute(sql, {"n": n, "v": v, "at": at})
+    con.commit()
+
+
+def _duplicate_keys(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
+    """Per staging table, the source keys held by more than one row (none: staging has no key constraint,
+    the merge keeps one row per key)."""
+    out = {}
+    for table, keys in TABLES.items():
+        cols = ", ".join(keys)
+        out[table] = wh.query(f"SELECT {cols}, count(*) FROM staging.{table} GROUP BY {cols} "
+                              "HAVING count(*) > 1")
+    return {t: rows for t, rows in out.items() if rows}
+
+
+def test_every_staging_table_holds_one_row_per_source_key_after_merges_and_re_runs(tmp_path: Path) -> None:
+    con = sqlite3.connect(tmp_path / "source.db")
+    con.executescript(DDL.read_text(encoding="utf-8"))
+    url, lake = f"sqlite:///{tmp_path / 'source.db'}", tmp_path / "lake"
+    # Day 1: keys 1 and 2. Day 2: key 2 again (changed) and key 3. Day 3: keys 1 and 3 again.
+    days = [(dt.date(2026, 11, 1), {1: 11, 2: 12}, "2026-10-01 09:00:00"),
+            (dt.date(2026, 11, 2), {2: 22, 3: 23}, "2026-11-01 10:00:00"),
+            (dt.date(2026, 11, 3), {1: 31, 3: 33}, "2026-11-02 10:00:00")]
+    with connect(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
+        migrate_connection(wh)
+        for day, keys, at in days:
+            _deliver(con, keys, at)
+            _publish(url, lake, day, f"r-{day.isoformat()}")
+            assert load_staging(wh, lake) == {t: len(keys) for t in TABLES}
+            assert _duplicate_keys(wh) == {}, day
+        latest = _state(wh)
+        assert {t: len(latest[t]) for t in TABLES} == dict.fromkeys(TABLES, 3)
+        assert wh.query("SELECT receivable_id, amount_centimes, snapshot_date FROM staging.receivables "
+                        "ORDER BY 1") == [(1, 3100, dt.date(2026, 11, 3)), (2, 2200, dt.date(2026, 11, 2)),
+                                          (3, 3300, dt.date(2026, 11, 3))]
+        # A re-run: day 2 re-published by another run, so days 2 and 3 are merged again on top of what
+        # they already delivered; then a run with nothing new.
+        m = _manifest(lake, "plan_installments", "2026-11-02")
+        m.write_text(json.dumps({**json.loads(m.read_text()), "run_id": "r-again"}))
+        assert load_staging(wh, lake) == {"plan_installments": 4}
+        assert load_staging(wh, lake) == {}
+        assert _duplicate_keys(wh) == {}
+        again = _state(wh)
+        assert {t: again[t] for t in TABLES} == {t: latest[t] for t in TABLES}

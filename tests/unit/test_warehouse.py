@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -20,6 +22,7 @@ from recouvra.warehouse import (
     discover_migrations,
     list_columns,
     migrate,
+    migrate_connection,
     migrations_dir,
     normalize_type,
     parse_url,
@@ -560,3 +563,29 @@ def test_a_duckdb_file_held_past_the_wait_fails_naming_the_file(tmp_path: Path,
     finally:
         proc.kill()  # type: ignore[attr-defined]
         proc.wait()  # type: ignore[attr-defined]
+
+
+def test_staging_loses_its_keys_keeping_rows_and_comments(
+    url: str, staged_before_v034: Callable[[str], Any], tmp_path: Path
+) -> None:
+    """V034 (DuckDB re-creates each staging table without its primary key; V035, PostgreSQL's, is recorded
+    here): a warehouse with rows keeps them, and the same columns, types, NULLs and comments."""
+    import dataclasses
+
+    from recouvra.lake import TABLES
+
+    before, rows = staged_before_v034(url)
+    assert {c.table for c in before if c.schema == "staging" and c.primary_key} == set(TABLES)
+    assert migrate(url) == ["V034", "V035"]
+    with connect(url) as wh:
+        after = list_columns(wh)
+        assert {t: wh.query(f"SELECT * FROM staging.{t} ORDER BY 1, 2") for t in TABLES} == rows
+        # No key any more: a second row of a key goes in (the merge, not the table, keeps one per key).
+        wh.execute("INSERT INTO staging.disputes SELECT * FROM staging.disputes WHERE dispute_id = '1'")
+        assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
+    assert after == [dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c
+                     for c in before]
+    assert all(c.table_comment and c.comment for c in after if c.schema == "staging")
+    with connect(f"duckdb:///{tmp_path / 'fresh.duckdb'}") as fresh:
+        migrate_connection(fresh)
+        assert list_columns(fresh) == after
