@@ -274,15 +274,25 @@ class MatchCache:
         fresh = compare_pairs(features, pairs[todo], columns) if len(todo) else None
         groups: dict[str, dict[str, np.ndarray]] = {"levels": {}, "sims": {}, "same": {}, "differ": {}}
         reference = fresh or (compare_pairs(features, pairs[:0], columns))
+        some_cached = cached is not None and bool(found.any())
         for g, arrays in groups.items():
-            for name, ref in getattr(reference, g).items():
+            # one array at a time, each source array dropped once used: the month's comparisons are
+            # held about once, not once fresh, once cached and once assembled
+            for name in list(getattr(reference, g)):
+                part = getattr(fresh, g).pop(name) if fresh is not None else None
+                if part is not None and not some_cached:
+                    arrays[name] = part  # nothing came from the cache: the fresh array is the answer
+                    continue
+                ref = part if part is not None else getattr(reference, g)[name]
                 out = np.empty(len(pairs), dtype=ref.dtype)
-                if cached is not None and found.any():
-                    out[found] = cached[f"{g}:{name}"][at[found]]
-                if fresh is not None:
-                    out[todo] = getattr(fresh, g)[name]
+                if some_cached:
+                    assert cached is not None
+                    out[found] = cached.pop(f"{g}:{name}")[at[found]]
+                if part is not None:
+                    out[todo] = part
                 arrays[name] = out
-        del cached, fresh  # the month's comparisons are now held once, in ``groups``
+                del part, out
+        del cached, fresh, reference  # the month's comparisons are now held once, in ``groups``
         # written now, not after the build: the file holds entries by content, right whatever the
         # build does next, and the arrays are then not held twice for the rest of the build
         store = {"hash": h, "a": ka, "b": kb}
