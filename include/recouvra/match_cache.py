@@ -264,9 +264,14 @@ class MatchCache:
         if cached is not None and len(cached["hash"]):
             # the file keeps the month's order (no sorted copy of every array); its hashes sorted here
             by_hash = np.argsort(cached["hash"], kind="stable")
-            pos = np.minimum(np.searchsorted(cached["hash"][by_hash], h), len(by_hash) - 1)
-            at = by_hash[pos]
-            del by_hash, pos
+            # the month's hashes looked up in their own sorted order, then put back: a binary search
+            # per pair in random order missed the CPU cache at every step (45 s for 18 M pairs at L;
+            # sorted, the searches walk forward: about 5 s with both sorts)
+            queries = np.argsort(h, kind="stable")
+            pos = np.empty(len(h), dtype=np.int64)
+            pos[queries] = np.searchsorted(cached["hash"][by_hash], h[queries])
+            at = by_hash[np.minimum(pos, len(by_hash) - 1)]
+            del by_hash, pos, queries
             # the hash finds the entry, the two keys prove it (a clash of hashes is a miss, not an error)
             found = (cached["hash"][at] == h) & (cached["a"][at] == ka) & (cached["b"][at] == kb)
         self.stats.pairs_cached = int(found.sum())

@@ -314,11 +314,18 @@ def add_term_frequencies(features: pd.DataFrame) -> pd.DataFrame:
     """``features`` with ``<column>_freq``: how many records of the file share each value of the
     :data:`TF_COLUMNS` (0 where missing). Frequencies depend on the whole file, the other features on
     the record alone (:func:`prepare_record_features`, which a month may take from a cache)."""
+    import numpy as np
+    import pandas as pd
+
     out = features.copy()
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
-    # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment)
+    # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment).
+    # Counted on the values' codes (a hash table, then one bincount): a groupby-transform of text
+    # columns took 6 s a column at L.
     for col in TF_COLUMNS:
-        out[f"{col}_freq"] = out.groupby(col, dropna=True)[col].transform("size").fillna(0).astype("int64")
+        codes, uniques = pd.factorize(out[col], use_na_sentinel=True)
+        counts = np.bincount(codes[codes >= 0], minlength=max(len(uniques), 1))  # all missing: 0s
+        out[f"{col}_freq"] = np.where(codes >= 0, counts[np.maximum(codes, 0)], 0).astype("int64")
     return out
 
 
