@@ -46,6 +46,10 @@ OPERATOR, OPERATOR_PASSWORD = "operator", "ui-test-operator"  # an admin, to tri
 RUN_ID = "scheduled__2026-06-01T00:00:00+00:00"
 GX_RUN = "scheduled__2026-06-02T01:00:00+00:00"
 STEP_TIMEOUT_S = 60
+#: DevTools' answers to an evaluation the page's navigation cut short (a slow machine hits them while
+#: a page loads): polled again, like an element not there yet.
+_NAVIGATING = ("Inspected target navigated or closed", "Execution context was destroyed",
+               "Cannot find context with specified id")
 
 
 def _sibling(name: str, path: Path) -> ModuleType:
@@ -310,19 +314,24 @@ class Browser:
         self._socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10).__enter__()
         self._ids = itertools.count(1)
 
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
+    def call(self, method: str, *, navigating_ok: bool = False, **params: Any) -> dict[str, Any]:
         n = next(self._ids)
         self._socket.send(json.dumps({"id": n, "method": method, "params": params}))
         while True:  # events in between are not needed
             message = json.loads(self._socket.recv(timeout=STEP_TIMEOUT_S))
             if message.get("id") == n:
+                if navigating_ok and "error" in message and any(
+                    why in message["error"].get("message", "") for why in _NAVIGATING
+                ):
+                    return {"exceptionDetails": message["error"]}
                 assert "error" not in message, f"{method}: {message['error']}"
                 return dict(message["result"])
 
     def js(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        result = self.call("Runtime.evaluate", navigating_ok=True, expression=expression,
+                           returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in result:
-            return None  # not there yet (the page is loading)
+            return None  # not there yet (the page is loading, or navigated while it was evaluated)
         return result["result"].get("value")
 
     def wait(self, expression: str, what: str) -> Any:
