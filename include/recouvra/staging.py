@@ -61,11 +61,9 @@ def _merge_snapshot(wh: Warehouse, snap: Snapshot) -> int:
     day = dt.date.fromisoformat(snap.snapshot_date)
     files = [f"{snap.path}/{name}" for name in snap.files]
     with wh.transaction():
-        if wh.dialect == "duckdb":
-            merged = _merge_parquet(wh, snap, day, files)
-        else:
-            merged = _merge_work_table(wh, snap, day, files)
-        _check_rows(snap, merged)
+        # each path checks the count against the manifest itself (PostgreSQL before staging changes)
+        merge = _merge_parquet if wh.dialect == "duckdb" else _merge_work_table
+        merged = merge(wh, snap, day, files)
         wh.execute(query("staging/delete_staging_load"), [table, day])
         wh.execute(
             query("staging/insert_staging_load"),
@@ -82,14 +80,17 @@ def _match(table: str, alias: str) -> str:
 
 def _merge_parquet(wh: Warehouse, snap: Snapshot, day: dt.date, files: list[str]) -> int:
     """DuckDB: delete the replaced keys and insert the snapshot's rows straight from its Parquet files;
-    the rows inserted."""
+    the rows inserted, checked against the manifest (a mismatch raises: the transaction is rolled back)."""
     table = snap.table
     if not files:
+        _check_rows(snap, 0)
         return 0
     wh.execute(query("staging/delete_replaced_parquet_rows", table=table, match=_match(table, "w")), [files])
     columns = ", ".join(c for c, _ in source_columns()[table])
     inserted = wh.query(query("staging/insert_parquet_rows", table=table, columns=columns), [day, files])
-    return int(inserted[0][0]) if inserted else 0
+    merged = int(inserted[0][0]) if inserted else 0
+    _check_rows(snap, merged)
+    return merged
 
 
 def _merge_work_table(wh: Warehouse, snap: Snapshot, day: dt.date, files: list[str]) -> int:
