@@ -127,15 +127,6 @@ def _cmd_master_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _iso_date(text: str):  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
-
-
 def _cmd_status(args: argparse.Namespace) -> int:
     from recouvra.status import report
 
@@ -216,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     d.set_defaults(handler=_cmd_dedupe)
 
+    from recouvra.returns.cli import iso_day  # the one YYYY-MM-DD argument type (argparse only)
+
     ma = sub.add_parser("master", help="the debtor master (what the debtor_master DAG builds)")
     masub = ma.add_subparsers(dest="master_command", required=True)
     mb = masub.add_parser(
@@ -225,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "as the debtor_master DAG does: the stored matching model scores the pairs and only the "
         "employers that changed are normalized and compared again (storage.match_cache_dir).",
     )
-    mb.add_argument("--date", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="the build day")
+    mb.add_argument("--date", required=True, type=iso_day, metavar="YYYY-MM-DD", help="the build day")
     mb.add_argument("--retrain", action="store_true",
                     help="train the matching model again on this portfolio and store it "
                          "(default: debtor_master.retrain)")

@@ -19,7 +19,8 @@ class ReturnsUsageError(RecouvraError):
     """The command cannot judge: the file to check or a fund file given is missing or unreadable."""
 
 
-def _iso_day(text: str) -> dt.date:
+def iso_day(text: str) -> dt.date:
+    """An argparse type: a day written YYYY-MM-DD, exactly (the other forms Python accepts refused)."""
     try:
         if len(text) != 10:
             raise ValueError
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     c.add_argument("--notice", action="append", default=None, metavar="PATH",
                    help="a recall notice file CNSS_RECALLNOTICE_<AGENCY>_<YYYYMMDD>_<SEQ>.csv, to judge "
                         "OBJECTIONS against (repeat for each; the fund's default rules)")
-    c.add_argument("--as-of", type=_iso_day, default=None, metavar="YYYY-MM-DD",
+    c.add_argument("--as-of", type=iso_day, default=None, metavar="YYYY-MM-DD",
                    help="the judging day (default: today in Africa/Casablanca)")
     c.set_defaults(handler=_cmd_check)
 
