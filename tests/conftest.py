@@ -84,12 +84,35 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+#: ``migrations_before(name)``: a new folder holding the project's migrations whose file names sort
+#: before ``name`` (a version such as ``"V018"``, or a migration's file name).
+MigrationsBefore = Callable[[str], Path]
+
+
+@pytest.fixture()
+def migrations_before(tmp_path: Path) -> MigrationsBefore:
+    """The project's migrations up to, not including, one: a warehouse migrated from it is one from
+    before that migration, which a test then applies to rows written in the old shape."""
+
+    def make(name: str) -> Path:
+        from recouvra.warehouse import migrations_dir
+
+        folder = tmp_path / f"migrations-before-{name[:4]}"
+        folder.mkdir()
+        for path in migrations_dir().glob("V*.sql"):
+            if path.name < name:
+                shutil.copy(path, folder / path.name)
+        return folder
+
+    return make
+
+
 #: ``staged_before_v034(url)``: the warehouse's columns and its staging rows, per table.
 StagedBeforeV034 = Callable[[str], tuple[list, dict[str, list[tuple[object, ...]]]]]
 
 
 @pytest.fixture()
-def staged_before_v034(tmp_path: Path) -> StagedBeforeV034:
+def staged_before_v034(migrations_before: MigrationsBefore) -> StagedBeforeV034:
     """Migrate the warehouse at a URL up to V033 (the staging tables with their primary keys) and put two
     rows in every staging table; return its columns (``list_columns``) and those rows, read back
     ``ORDER BY 1, 2``. V034's and V035's tests migrate it on (DuckDB in tests/unit, PostgreSQL in
@@ -97,14 +120,9 @@ def staged_before_v034(tmp_path: Path) -> StagedBeforeV034:
 
     def make(url: str) -> tuple[list, dict[str, list[tuple[object, ...]]]]:
         from recouvra.lake import TABLES
-        from recouvra.warehouse import connect, list_columns, migrate, migrations_dir
+        from recouvra.warehouse import connect, list_columns, migrate
 
-        folder = tmp_path / "migrations-to-v033"
-        folder.mkdir()
-        for path in migrations_dir().glob("V*.sql"):
-            if path.name < "V034":
-                shutil.copy(path, folder / path.name)
-        migrate(url, folder)
+        migrate(url, migrations_before("V034"))
         value = {"VARCHAR": "'{n}'", "BIGINT": "{n}", "INTEGER": "{n}", "DATE": "DATE '2026-11-0{n}'",
                  "TIMESTAMP": "TIMESTAMP '2026-11-0{n} 09:00:00'"}
         with connect(url) as wh:

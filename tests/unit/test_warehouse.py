@@ -433,14 +433,11 @@ def test_urls_are_read_and_passwords_never_shown() -> None:
     assert "s3cr3t" not in str(err.value)
 
 
-def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: str, tmp_path: Path) -> None:
+def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(
+        url: str, migrations_before: Callable[[str], Path]) -> None:
     """The top-up's migration rebuilds selection_run, selection_decision and selection_score around
     (month, selection_seq): a warehouse selected before it keeps every row, as the month's selection (1)."""
-    folder = tmp_path / "before_v018"
-    folder.mkdir()
-    for path in migrations_dir().glob("V*.sql"):
-        if path.name < "V018":
-            shutil.copy(path, folder / path.name)
+    folder = migrations_before("V018")
     migrate(url, folder)
     nov, now = dt.date(2026, 11, 1), dt.datetime(2026, 11, 1, 6)
     with connect(url) as wh, wh.transaction():
@@ -478,16 +475,12 @@ def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(url: 
 
 
 def test_recall_notice_migration_keeps_the_registry_and_the_log_and_takes_the_new_file_types(
-        url: str, tmp_path: Path) -> None:
+        url: str, migrations_before: Callable[[str], Path]) -> None:
     """Issue 17.1's migration rebuilds core.return_file (DuckDB cannot change a CHECK): every row, the
     acknowledgement index and the sequence stay; OBJECTIONS is taken, an unknown return type still
     refused; the publication log (V027) takes RECALLNOTICE."""
     (mine,) = migrations_dir().glob("V*__add_recall_notices_and_objections.sql")
-    folder = tmp_path / "before_recall_notices"
-    folder.mkdir()
-    for path in migrations_dir().glob("V*.sql"):
-        if path.name < mine.name:
-            shutil.copy(path, folder / path.name)
+    folder = migrations_before(mine.name)
     migrate(url, folder)
     at = dt.datetime(2026, 11, 25, 9)
     register = ("INSERT INTO core.return_file (agency_code, file_name, file_type, sha256, size_bytes, "
