@@ -67,6 +67,8 @@ class MasterReport:
     #: Records whose normalized features, candidate pairs whose comparison came from the match cache.
     features_reused: int = 0
     comparisons_reused: int = 0
+    #: Incremental month (recouvra.master_increment): records resolved again; None for a full build.
+    records_resolved: int | None = None
 
     def summary(self) -> str:
         if self.kept:
@@ -77,7 +79,9 @@ class MasterReport:
                 f"{self.new_debtors:,}, changed {self.changed_debtors:,}, retired {self.retired_debtors:,}, "
                 f"affiliations moved {self.moved_affiliations:,}); merges by rule {self.by_rule}; model "
                 f"{'trained' if self.model_trained else 'stored'} {self.model_trained_on}; reused "
-                f"{self.features_reused:,} records' features, {self.comparisons_reused:,} comparisons")
+                f"{self.features_reused:,} records' features, {self.comparisons_reused:,} comparisons; "
+                + ("a full resolution" if self.records_resolved is None else
+                   f"incremental: {self.records_resolved:,} records resolved again"))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -272,11 +276,14 @@ def build_debtor_master(
     Candidate pairs are scored with the stored Fellegi-Sunter model (``core.match_model``, the latest
     trained on or before ``on``); the first build, or one with ``retrain``, trains a model on the
     portfolio and stores it. ``match_cache``: a directory where the records' normalized features and
-    the pairs' comparisons are kept by content (:mod:`recouvra.match_cache`), so that a month normalizes
-    and compares only what changed; ``full_rebuild`` computes everything without reading it (and
-    writes it afresh). Both give the same master."""
+    the pairs' comparisons are kept by content (:mod:`recouvra.match_cache`), with the month's
+    resolution: the next month, scoring with the same model, resolves only what its changes reach
+    (:mod:`recouvra.master_increment`: the changed records against the existing entities).
+    ``full_rebuild`` resolves the whole portfolio and computes everything without reading the cache
+    (and writes it afresh)."""
 
-    from recouvra.match_cache import MatchCache
+    from recouvra.master_increment import resolve_changes, state_frame
+    from recouvra.match_cache import KEY_COLUMN, MatchCache
     from recouvra.matching import MatchConfig, build_golden_records, resolve
 
     latest = wh.query(query("debtor_master/select_latest_build"))[0][0]
@@ -291,11 +298,24 @@ def build_debtor_master(
     stored = None if retrain else load_match_model(wh, on)
     model, model_on = stored if stored is not None else (None, on)
     cache = MatchCache(match_cache, read=not full_rebuild) if match_cache is not None else None
-    resolution = resolve(records, config, progress=progress, keep_features=True, model=model,
-                         features=cache.features(records) if cache is not None else None,
-                         compare=cache.compare if cache is not None else None)
+    state = cache.load_state() if cache is not None and model is not None else None
+    resolved: int | None = None
+    keys: Any = None  # each record's content key (recouvra.match_cache), when there is a cache
+    if cache is not None and model is not None and state is not None and state.model_on == model_on \
+            and state.on <= on:
+        resolution, increment, keys = resolve_changes(records, config, model, cache, state, progress)
+        resolved = increment.resolved
+    else:
+        feats = cache.features(records) if cache is not None else None
+        keys = feats[KEY_COLUMN].to_numpy() if feats is not None else None
+        resolution = resolve(records, config, progress=progress, keep_features=True, model=model,
+                             features=feats, compare=cache.compare if cache is not None else None)
+        del feats
     if cache is not None:
         log.info(cache.stats.summary())
+        assert keys is not None
+        cache.save_state(on, model_on, state_frame(records, resolution.assignments, keys),
+                         resolution.evidence)
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
     # the resolver's normalized records: survivorship and the second phone need not normalise again
     normalized = resolution.features
@@ -359,6 +379,7 @@ def build_debtor_master(
         by_rule=resolution.by_rule(), model_trained_on=model_on.isoformat(), model_trained=model is None,
         features_reused=cache.stats.records_cached if cache is not None else 0,
         comparisons_reused=cache.stats.pairs_cached if cache is not None else 0,
+        records_resolved=resolved,
     )
     log.info(report.summary())
     return report

@@ -31,9 +31,11 @@ candidate pairs only (the cache does not grow with time).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +51,10 @@ log = logging.getLogger(__name__)
 
 FEATURES_FILE = "features.parquet"
 COMPARISONS_FILE = "comparisons.npz"
+#: The last month's resolution (record, content key, entity) and its merges' evidence: what an
+#: incremental month starts from (:meth:`MatchCache.load_state`).
+STATE_FILE = "resolution.parquet"
+EVIDENCE_FILE = "evidence.parquet"
 #: The features column carrying each record's content key (resolve keeps it with the features).
 KEY_COLUMN = "content_key"
 _FORMAT = "recouvra-match-cache/1"
@@ -114,6 +120,17 @@ def _write_atomically(path: Path, write: Any) -> None:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class ResolutionState:
+    """A month's resolution as an incremental month reads it: each record's content key and entity,
+    the evidence of the merges, the day it was built on and the day its model was trained."""
+
+    on: dt.date
+    model_on: dt.date
+    records: pd.DataFrame  # record_id (str), content_key (uint64), entity_id (str)
+    evidence: pd.DataFrame  # recouvra.matching.EVIDENCE_COLUMNS
 
 
 @dataclass
@@ -306,6 +323,55 @@ class MatchCache:
         self._write(self._save_comparisons, store)
         del store
         return _Compared(pairs, groups["levels"], groups["sims"], groups["same"], groups["differ"])
+
+    # ----------------------------------------------------------------------- the month's state
+
+    def load_state(self) -> ResolutionState | None:
+        """The resolution the last build saved (:meth:`save_state`), or None when there is none, it is
+        unreadable, other code wrote it, or its two files are not of one build."""
+        if self.directory is None or not self.read:
+            return None
+        state, evidence = self.directory / STATE_FILE, self.directory / EVIDENCE_FILE
+        if not (state.exists() and evidence.exists()):
+            self.stats.notes.append("no resolution state")
+            return None
+        try:
+            import pyarrow.parquet as pq
+
+            a, b = pq.read_table(state), pq.read_table(evidence)
+            meta, meta_b = a.schema.metadata or {}, b.schema.metadata or {}
+            if meta.get(b"fingerprint", b"").decode() != code_fingerprint():
+                self.stats.notes.append("resolution state written by other code: ignored")
+                return None
+            if meta.get(b"build") != meta_b.get(b"build"):
+                self.stats.notes.append("resolution state and evidence of two builds: ignored")
+                return None
+            return ResolutionState(on=dt.date.fromisoformat(meta[b"on"].decode()),
+                                   model_on=dt.date.fromisoformat(meta[b"model_on"].decode()),
+                                   records=a.to_pandas(), evidence=b.to_pandas())
+        except Exception as exc:  # any unreadable file means: a full computation
+            log.warning("match cache %s: resolution state unreadable, ignored: %s", self.directory, exc)
+            self.stats.notes.append("resolution state unreadable: ignored")
+            return None
+
+    def save_state(self, on: dt.date, model_on: dt.date, records: pd.DataFrame,
+                   evidence: pd.DataFrame) -> None:
+        """Keep this month's resolution for the next (evidence first, the records' file last: both carry
+        one build token, so a build killed between the two leaves a pair that :meth:`load_state` refuses)."""
+        if self.directory is None:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        meta = {b"fingerprint": code_fingerprint().encode(), b"on": on.isoformat().encode(),
+                b"model_on": model_on.isoformat().encode(), b"build": uuid.uuid4().hex.encode()}
+        try:
+            for name, frame in ((EVIDENCE_FILE, evidence), (STATE_FILE, records)):
+                table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+                table = table.replace_schema_metadata(meta)
+                _write_atomically(self.directory / name, lambda tmp, t=table: pq.write_table(t, tmp))
+        except OSError as exc:
+            log.warning("match cache %s: resolution state not written: %s", self.directory, exc)
 
     # ------------------------------------------------------------------------------- writing
 

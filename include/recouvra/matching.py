@@ -410,10 +410,13 @@ def _codes(values: pd.Series) -> np.ndarray:
     return cast("np.ndarray", codes)
 
 
-def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> np.ndarray:
+def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int,
+                  focus: np.ndarray | None = None) -> np.ndarray:
     """Pairs (i, j) of records sharing ``key`` (>= 0) within ``window`` positions once sorted.
 
     Small blocks give all their pairs; big ones a sorted neighbourhood (bounded work, no blow-up).
+    ``focus`` (a flag per record): only the pairs with a flagged side, exactly those the whole file's
+    windows give (the windows are taken over every record, then filtered).
     """
     import numpy as np
 
@@ -428,6 +431,8 @@ def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> 
         same = k[:-step] == k[step:]
         if not same.any():
             break
+        if focus is not None:
+            same &= focus[idx[:-step]] | focus[idx[step:]]
         chunks.append(np.stack([idx[:-step][same], idx[step:][same]], axis=1))
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
@@ -435,8 +440,9 @@ def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> 
     return np.sort(pairs, axis=1)
 
 
-def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
-    """Pairs of records within ``window`` positions once sorted by ``values`` (missing left out)."""
+def _neighbour_pairs(values: pd.Series, window: int, focus: np.ndarray | None = None) -> np.ndarray:
+    """Pairs of records within ``window`` positions once sorted by ``values`` (missing left out);
+    with ``focus``, only those with a flagged side (see :func:`_window_pairs`)."""
     import numpy as np
     import pandas as pd
 
@@ -449,7 +455,10 @@ def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
     ranks, _ = pd.factorize(values.to_numpy()[idx], sort=True)
     order = np.argsort(ranks, kind="stable")
     idx = idx[order]
-    chunks = [np.stack([idx[:-step], idx[step:]], axis=1) for step in range(1, min(window, len(idx)))]
+    chunks = []
+    for step in range(1, min(window, len(idx))):
+        pair = np.stack([idx[:-step], idx[step:]], axis=1)
+        chunks.append(pair if focus is None else pair[focus[pair[:, 0]] | focus[pair[:, 1]]])
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
     return np.sort(np.concatenate(chunks), axis=1)
@@ -481,8 +490,12 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]]
 
 
-def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
-    """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array."""
+def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
+                    focus: np.ndarray | None = None) -> np.ndarray:
+    """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array.
+
+    ``focus`` (a flag per record): only the candidate pairs with a flagged side, the same ones the
+    whole file gives (an incremental month asks for the pairs of its changed records alone)."""
     import numpy as np
     import pandas as pd
 
@@ -525,11 +538,11 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
 
     keys = np.empty(0, dtype=np.int64)
     for key, w in blocks:
-        keys = merged(keys, packed(_window_pairs(key, name_order, w)))
+        keys = merged(keys, packed(_window_pairs(key, name_order, w, focus)))
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
     for column in ("id_number", "name_flat"):
-        keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window)))
+        keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window, focus)))
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
     out = np.stack([keys // base, keys % base], axis=1)
@@ -845,6 +858,7 @@ class _Scored:
     compared: _Compared
     model: FSModel
     freq: dict[str, np.ndarray]  # records holding each value, per field with a frequency adjustment
+    population: int = 0  # records of the whole file (term frequencies are shares of it); 0: len(freq)
 
     def field_weight(self, spec: FieldSpec, at: np.ndarray | slice | None = None) -> np.ndarray:
         """Match weight ``log2(m/u)`` of one field, for every pair or for the pairs at ``at``.
@@ -860,7 +874,7 @@ class _Scored:
         tf_u = None
         if spec.name in _FS_EXACT:
             f = self.freq[spec.name]
-            n = max(len(f), 1)
+            n = max(self.population or len(f), 1)
             common = np.maximum(f[i], f[j])
             # from three records on, a common value proves less than the average agreement
             tf_u = np.where(common >= 3, common / n, 0.0)
@@ -886,11 +900,12 @@ PairComparer: TypeAlias = "Callable[[pd.DataFrame, np.ndarray, dict[str, _Column
 
 def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
                 model: FSModel | None = None, columns: dict[str, _Column] | None = None,
-                compare: PairComparer | None = None,
+                compare: PairComparer | None = None, population: int | None = None,
                 ) -> tuple[_Scored, FSModel]:
     """Match weight of each candidate pair under a Fellegi-Sunter model trained on this very file
     (u from random pairs, m by EM on the candidates), unless a trained ``model`` is given.
-    ``compare``: how the candidate pairs are compared (default :func:`compare_pairs`)."""
+    ``compare``: how the candidate pairs are compared (default :func:`compare_pairs`);
+    ``population``: records of the whole file when ``features`` are a part of it (its frequencies)."""
     import numpy as np
 
     from recouvra.fellegi_sunter import fit
@@ -904,7 +919,7 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
                     all_pairs=n * (n - 1) // 2)
         del rnd
     freq = {name: features[f"{col}_freq"].to_numpy() for name, col in _TF_COLUMN.items()}
-    scored = _Scored(pairs, np.empty(0), compared, model, freq)
+    scored = _Scored(pairs, np.empty(0), compared, model, freq, population or 0)
     total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
     # in chunks: each field's weight needs a few temporary arrays as long as the pairs
     for a in range(0, len(pairs), COMPARE_CHUNK):
@@ -1041,15 +1056,37 @@ class _Clusters:
                 ka.setdefault(col, set()).update(vals)
 
 
-def _strong_edges(
-    features: pd.DataFrame, config: MatchConfig, ignored: dict[str, int]
-) -> Iterator[tuple[str, np.ndarray]]:
-    """Star edges (first record of the group, each other record) for each strong key, in trust order."""
+#: The features column each strong rule groups records by.
+STRONG_COLUMNS = {"ice_root": "ice_root", "rc_court": "rc_key", "cin": "cin", "affiliation_no": "aff"}
+
+
+def oversized_key_groups(features: pd.DataFrame, config: MatchConfig) -> dict[str, np.ndarray]:
+    """Per strong rule, a flag per record whose key is shared by more than ``max_key_group`` records
+    (such keys link nothing): what a part of a file must be told of the whole file's groups."""
     import numpy as np
 
-    columns = {"ice_root": "ice_root", "rc_court": "rc_key", "cin": "cin", "affiliation_no": "aff"}
+    out = {}
+    for rule, column in STRONG_COLUMNS.items():
+        codes = _codes(features[column])
+        valid = codes >= 0
+        counts = np.bincount(codes[valid], minlength=1)
+        out[rule] = valid & (counts[np.maximum(codes, 0)] > config.max_key_group)
+    return out
+
+
+def _strong_edges(
+    features: pd.DataFrame, config: MatchConfig, ignored: dict[str, int],
+    oversized: dict[str, np.ndarray] | None = None,
+) -> Iterator[tuple[str, np.ndarray]]:
+    """Star edges (first record of the group, each other record) for each strong key, in trust order.
+
+    ``oversized``: records whose key is too common in a larger file (:func:`oversized_key_groups`)."""
+    import numpy as np
+
     for rule in STRONG_RULES:
-        codes = _codes(features[columns[rule]])
+        codes = _codes(features[STRONG_COLUMNS[rule]])
+        if oversized is not None:
+            codes = np.where(oversized[rule], -1, codes)
         valid = codes >= 0
         if not valid.any():
             continue
@@ -1077,6 +1114,9 @@ def resolve(
     keep_features: bool = False,
     model: FSModel | None = None,
     compare: PairComparer | None = None,
+    candidates: np.ndarray | None = None,
+    oversized: dict[str, np.ndarray] | None = None,
+    population: int | None = None,
 ) -> Resolution:
     """Cluster records into entities: ``entity_id`` = ``'E'`` + the smallest record_id of the cluster.
 
@@ -1084,6 +1124,12 @@ def resolve(
     ``keep_features`` returns the normalised columns survivorship reads (``Resolution.features``).
     ``model``: a stored Fellegi-Sunter model to score with (none: one is trained on these records);
     ``compare``: how candidate pairs are compared (see :func:`score_pairs`).
+
+    A part of a larger file (the incremental debtor master) is resolved as the whole file would
+    resolve it with ``features`` computed on the whole file (its term frequencies), ``candidates``
+    (pairs of row positions of ``records``: the whole file's candidate pairs within the part, from
+    :func:`candidate_pairs` with ``focus``) and ``oversized`` (:func:`oversized_key_groups` of the
+    whole file, rows of ``records``) and ``population`` (the whole file's records).
     """
     import numpy as np
     import pandas as pd
@@ -1113,7 +1159,8 @@ def resolve(
     step("strong keys")
     names = clusters.names[:]
     phon = clusters.phon[:]
-    for rule, edges in _strong_edges(feats, config, ignored):
+    sorted_oversized = None if oversized is None else {r: v[order] for r, v in oversized.items()}
+    for rule, edges in _strong_edges(feats, config, ignored, sorted_oversized):
         needs_names = rule != "ice_root"
         # RC numbers are only unique per court and often mistyped: the names must look alike too
         floor = config.rc_name_floor if rule == "rc_court" else config.strong_name_floor
@@ -1143,7 +1190,15 @@ def resolve(
             ev_fields.append(rule)
 
     step("candidate pairs")
-    pairs = candidate_pairs(feats, config)
+    if candidates is None:
+        pairs = candidate_pairs(feats, config)
+    else:  # given in the caller's row order: to sorted positions, i < j, distinct, in order
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        given = np.sort(rank[np.asarray(candidates, dtype=np.int64).reshape(-1, 2)], axis=1)
+        given = given[given[:, 0] != given[:, 1]]
+        pairs = np.unique(given[:, 0] * (n + 1) + given[:, 1])
+        pairs = np.stack([pairs // (n + 1), pairs % (n + 1)], axis=1)
     # pairs the strong keys already joined need no score
     strong_root = np.fromiter((clusters.find(x) for x in range(n)), dtype=np.int64, count=n)
     step(f"score {len(pairs):,} pairs")
@@ -1152,7 +1207,10 @@ def resolve(
     columns = _columns(feats)
     kept = feats[list(GOLDEN_FEATURES)] if keep_features else None
     feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
-    scored, model = score_pairs(feats, pairs, config, model=model, columns=columns, compare=compare)
+    if candidates is not None and model is None:
+        raise ValueError("a part of a file is scored with a given model: it cannot train one")
+    scored, model = score_pairs(feats, pairs, config, model=model, columns=columns, compare=compare,
+                                population=population)
     apart = strong_root[pairs[:, 0]] != strong_root[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
     accept = _fuzzy_accept(scored, feats, config) & apart
     vetoed += int(((scored.score >= config.accept_score) & apart & ~accept).sum()) if len(pairs) else 0

@@ -9,7 +9,10 @@ everything; ``retrain`` trains a new model; re-running a month changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from recouvra import debtor_master
 from recouvra.config import load_settings
 from recouvra.debtor_master import build_debtor_master, read_inputs
 from recouvra.lake import TABLES
-from recouvra.match_cache import COMPARISONS_FILE, FEATURES_FILE, MatchCache
+from recouvra.match_cache import COMPARISONS_FILE, EVIDENCE_FILE, FEATURES_FILE, STATE_FILE, MatchCache
 from recouvra.matching import prepare_features
 from recouvra.portfolio import extract_snapshot, gate_and_publish
 from recouvra.standins.generator import seed_source
@@ -120,6 +123,15 @@ def _build(url: str, cache: Path | None, **december: Any) -> tuple[dict[str, lis
         return snapshot(wh), report
 
 
+@contextlib.contextmanager
+def _november(tmp_path: Path, cache: Path) -> Iterator[Any]:
+    """A warehouse with November built with the match cache ``cache``, December not yet."""
+    with connect(f"duckdb:///{tmp_path / 'inc.duckdb'}") as wh:
+        migrate_connection(wh)
+        build_debtor_master(wh, Path("lake"), NOVEMBER, match_cache=cache)
+        yield wh
+
+
 def test_a_month_from_the_cache_equals_a_full_rebuild_row_for_row(
     months: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -133,9 +145,19 @@ def test_a_month_from_the_cache_equals_a_full_rebuild_row_for_row(
     n = report.affiliations
     changed = len(months["what"]["moved"]) + 4 + 1 + len(months["what"]["new"])
     assert report.features_reused == n - changed
-    assert report.comparisons_reused > 0
+    # only the part of the portfolio the changes reach was resolved again
+    assert report.records_resolved is not None and changed <= report.records_resolved < n // 4
+    assert full_report.records_resolved is None
     for table in TABLES_COMPARED:
-        assert incremental[table] == full[table], table
+        if table != "core.debtor_match_evidence":
+            assert incremental[table] == full[table], table
+    # the evidence of an entity the month did not reach is the one that linked it, scored in the month
+    # it was linked: the same pairs, rules and fields; its score moves only with the portfolio's size
+    # (the term frequencies are shares of it), by less than a thousandth here
+    evidence_inc, evidence_full = (sorted(t["core.debtor_match_evidence"], key=lambda r: r[:3])
+                                   for t in (incremental, full))
+    assert [r[:5] + r[6:] for r in evidence_inc] == [r[:5] + r[6:] for r in evidence_full]
+    assert max(abs(a[5] - b[5]) for a, b in zip(evidence_inc, evidence_full, strict=True)) < Decimal("0.001")
     # the month's changes are in it: the joining record put A and B under one debtor, new ones are debtors
     with connect(f"duckdb:///{tmp_path / 'inc.duckdb'}") as wh:
         what = months["what"]
@@ -157,10 +179,8 @@ def test_a_missing_or_corrupt_cache_means_a_full_computation(
 ) -> None:
     full, _ = _build(f"duckdb:///{tmp_path / 'full.duckdb'}", None)
     cache = tmp_path / "cache"
-    with connect(f"duckdb:///{tmp_path / 'inc.duckdb'}") as wh:
-        migrate_connection(wh)
-        build_debtor_master(wh, Path("lake"), NOVEMBER, match_cache=cache)
-        for name in (FEATURES_FILE, COMPARISONS_FILE):
+    with _november(tmp_path, cache) as wh:
+        for name in (FEATURES_FILE, COMPARISONS_FILE, STATE_FILE, EVIDENCE_FILE):
             path = cache / name
             if damage == "missing":
                 path.unlink()
@@ -169,12 +189,39 @@ def test_a_missing_or_corrupt_cache_means_a_full_computation(
             else:
                 path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
         report = build_debtor_master(wh, Path("lake"), DECEMBER, match_cache=cache)
-        assert (report.features_reused, report.comparisons_reused) == (0, 0)
+        assert (report.features_reused, report.comparisons_reused, report.records_resolved) == (0, 0, None)
         assert snapshot(wh) == full
     # and the month wrote a good cache again
     again = MatchCache(cache)
     again.features(months["inputs"][DECEMBER][0])
     assert again.stats.records_cached == report.affiliations
+
+
+@pytest.mark.parametrize("damage", ["state missing", "evidence of another build", "other model"])
+def test_a_month_without_last_month_s_resolution_resolves_everything(
+    months: dict[str, Any], tmp_path: Path, damage: str
+) -> None:
+    """The state an incremental month starts from must be whole and of the model it scores with."""
+    full, _ = _build(f"duckdb:///{tmp_path / 'full.duckdb'}", None)
+    cache = tmp_path / "cache"
+    with _november(tmp_path, cache) as wh:
+        state = MatchCache(cache).load_state()
+        assert state is not None and (state.on, state.model_on) == (NOVEMBER, NOVEMBER)
+        assert len(state.records) == months["inputs"][NOVEMBER][0].shape[0]
+        if damage == "state missing":
+            (cache / STATE_FILE).unlink()
+        elif damage == "evidence of another build":
+            MatchCache(cache).save_state(NOVEMBER, NOVEMBER, state.records, state.evidence)
+            (cache / STATE_FILE).write_bytes((cache / STATE_FILE).read_bytes())  # same build: readable
+            assert MatchCache(cache).load_state() is not None
+            kept = (cache / EVIDENCE_FILE).read_bytes()
+            MatchCache(cache).save_state(NOVEMBER, NOVEMBER, state.records, state.evidence)
+            (cache / EVIDENCE_FILE).write_bytes(kept)  # a build killed between its two files
+        else:
+            MatchCache(cache).save_state(NOVEMBER, dt.date(2026, 10, 1), state.records, state.evidence)
+        report = build_debtor_master(wh, Path("lake"), DECEMBER, match_cache=cache)
+        assert report.records_resolved is None
+        assert snapshot(wh) == full
 
 
 def test_full_rebuild_ignores_the_cache_and_rewrites_it(months: dict[str, Any], tmp_path: Path) -> None:

@@ -1,0 +1,150 @@
+"""A month of entity resolution that costs what changed: the changed records against the existing entities.
+
+Last month's resolution (:class:`recouvra.match_cache.ResolutionState`: each record's content key and
+entity, and the evidence of each merge) is the starting point. A record is *changed* when it is new or
+its content key (:func:`recouvra.match_cache.content_keys`) differs from last month's. The part of the
+portfolio resolved again is
+
+- the changed records, and the entities they or a removed record belonged to (an entity may split);
+- every record a changed record is a candidate of (:func:`recouvra.matching.candidate_pairs` with
+  ``focus``: the very pairs the whole portfolio's blocking gives it) or shares a strong identifier with
+  (ICE root, RC number and court, CIN, affiliation number), with the whole entity of each;
+
+and it is resolved as the whole portfolio would resolve it (:func:`recouvra.matching.resolve` with the
+whole portfolio's term frequencies, its candidate pairs within the part, its oversized key groups, the
+stored model). Every other entity keeps its records, its id and the evidence that linked it.
+
+What a full rebuild (``recouvra master build --full``) can decide otherwise: a pair of two unchanged
+records outside the part whose score crosses the threshold only because the portfolio's size and term
+frequencies moved, or that a window of the blocking brings together only because a record arrived
+beside them; and the evidence of an unchanged entity keeps the scores of the month its records were
+linked. ``bench/bench_debtor_master.py --compare`` counts such differences at scale; the unit tests
+compare both on a month with new, changed, moved and joining employers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from recouvra.fellegi_sunter import FSModel
+    from recouvra.match_cache import MatchCache, ResolutionState
+    from recouvra.matching import MatchConfig, Resolution
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Increment:
+    """What an incremental month resolved again, and why."""
+
+    records: int = 0
+    changed: int = 0  # new records and records whose content changed
+    removed: int = 0  # records of last month no longer in the portfolio
+    resolved: int = 0  # records resolved again: the part
+    kept_entities: int = 0  # entities taken from last month as they were
+
+    def summary(self) -> str:
+        return (f"incremental resolution: {self.changed:,} changed and {self.removed:,} removed of "
+                f"{self.records:,} records; {self.resolved:,} records resolved again, "
+                f"{self.kept_entities:,} entities kept")
+
+
+def resolve_changes(
+    records: pd.DataFrame, config: MatchConfig, model: FSModel, cache: MatchCache, state: ResolutionState,
+    progress: Any = None,
+) -> tuple[Resolution, Increment, np.ndarray]:
+    """Resolve ``records`` (this month's whole portfolio) from last month's ``state``: only the part
+    the month's changes reach is resolved again (module docstring). Returns a :class:`Resolution` of
+    every record (``features``: the golden-record features of every record), what was redone, and
+    each record's content key (rows of ``records``)."""
+    import numpy as np
+    import pandas as pd
+
+    from recouvra.match_cache import KEY_COLUMN
+    from recouvra.matching import (
+        EVIDENCE_COLUMNS,
+        GOLDEN_FEATURES,
+        STRONG_COLUMNS,
+        Resolution,
+        candidate_pairs,
+        oversized_key_groups,
+        resolve,
+    )
+
+    step = progress or (lambda _msg: None)
+    n = len(records)
+    step("features")
+    feats = cache.features(records)  # every record's, term frequencies of the whole portfolio
+    rids = records["record_id"].astype("str").to_numpy()
+    # record_id order, as resolve works: the blocking's ties fall as in a full build
+    order = np.argsort(rids, kind="stable")
+    f = feats.iloc[order].reset_index(drop=True)
+    ids = rids[order]
+    keys = f[KEY_COLUMN].to_numpy(dtype=np.uint64)
+
+    prev = state.records
+    prev_ids = prev["record_id"].astype("str").to_numpy()
+    prev_entity = prev["entity_id"].astype("str").to_numpy()
+    at = pd.Index(prev_ids).get_indexer(ids)
+    was = at >= 0
+    changed = ~was | (prev["content_key"].to_numpy(dtype=np.uint64)[np.maximum(at, 0)] != keys)
+    removed = ~pd.Index(prev_ids).isin(ids)
+    entity_before = np.where(was, prev_entity[np.maximum(at, 0)], "")
+
+    step(f"candidates of {int(changed.sum()):,} changed records")
+    pairs = candidate_pairs(f, config, focus=changed)
+    pulled = changed.copy()
+    pulled[pairs.ravel()] = True
+    for column in STRONG_COLUMNS.values():
+        values = f[column]
+        shared = values[changed].dropna().unique()
+        if len(shared):
+            pulled |= values.isin(shared).to_numpy()
+    touched = pd.unique(np.concatenate([entity_before[pulled & was], prev_entity[removed]]))
+    part = pulled | (was & pd.Index(entity_before).isin(touched))
+    where = np.flatnonzero(part)
+
+    step(f"candidates of the {len(where):,} records resolved again")
+    inner = candidate_pairs(f, config, focus=part)
+    inner = inner[part[inner[:, 0]] & part[inner[:, 1]]]
+    local = np.full(n, -1, dtype=np.int64)
+    local[where] = np.arange(len(where))
+    oversized = {rule: flags[where] for rule, flags in oversized_key_groups(f, config).items()}
+    sub = resolve(pd.DataFrame({"record_id": ids[where]}), config,
+                  features=f.iloc[where].reset_index(drop=True), model=model, progress=progress,
+                  candidates=local[inner], oversized=oversized, population=n)
+
+    entity = entity_before.astype(object)
+    entity[where] = sub.assignments["entity_id"].to_numpy()
+    assignments_sorted = pd.DataFrame({"record_id": ids, "entity_id": entity})
+    # back to the caller's order
+    back = np.empty(n, dtype=np.int64)
+    back[order] = np.arange(n)
+    assignments = assignments_sorted.iloc[back].reset_index(drop=True)
+    kept_evidence = state.evidence[~state.evidence["left_record_id"].astype("str").isin(ids[where])
+                                   & state.evidence["left_record_id"].astype("str").isin(ids)]
+    evidence = pd.concat([kept_evidence, sub.evidence], ignore_index=True)[list(EVIDENCE_COLUMNS)]
+    kept_entities = len(pd.unique(entity_before[~part]))
+    stats = Increment(records=n, changed=int(changed.sum()), removed=int(removed.sum()),
+                      resolved=len(where), kept_entities=kept_entities)
+    log.info(stats.summary())
+    # the golden-record features of every record, in the caller's order (as resolve's keep_features)
+    golden = feats[list(GOLDEN_FEATURES)]
+    keys_back = feats[KEY_COLUMN].to_numpy(dtype=np.uint64)
+    return Resolution(assignments, evidence, sub.vetoed, sub.ignored_keys, model, golden), stats, keys_back
+
+
+def state_frame(records: pd.DataFrame, assignments: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    """What :meth:`recouvra.match_cache.MatchCache.save_state` keeps of a month's resolution (rows
+    of ``records``, ``assignments`` and ``keys`` aligned)."""
+    import pandas as pd
+
+    return pd.DataFrame({"record_id": records["record_id"].astype("str").to_numpy(),
+                         "content_key": keys,
+                         "entity_id": assignments["entity_id"].astype("str").to_numpy()})
