@@ -282,6 +282,8 @@ def build_debtor_master(
     ``full_rebuild`` resolves the whole portfolio and computes everything without reading the cache
     (and writes it afresh)."""
 
+    import pandas as pd
+
     from recouvra.master_increment import resolve_changes, state_frame
     from recouvra.match_cache import KEY_COLUMN, MatchCache
     from recouvra.matching import MatchConfig, build_golden_records, resolve
@@ -301,25 +303,37 @@ def build_debtor_master(
     state = cache.load_state() if cache is not None and model is not None else None
     resolved: int | None = None
     keys: Any = None  # each record's content key (recouvra.match_cache), when there is a cache
+    versions = records["recency"].to_numpy()  # the golden record reads it beside the content
+    kept_golden = None  # golden records of the entities an incremental month kept as they were
     if cache is not None and model is not None and state is not None and state.model_on == model_on \
             and state.on <= on:
-        resolution, increment, keys = resolve_changes(records, config, model, cache, state, progress)
+        resolution, increment, keys = resolve_changes(records, config, model, cache, state, progress,
+                                                      versions)
         resolved = increment.resolved
+        kept_golden = state.golden[state.golden["entity_id"].isin(increment.kept_entity_ids)]
     else:
         feats = cache.features(records) if cache is not None else None
         keys = feats[KEY_COLUMN].to_numpy() if feats is not None else None
         resolution = resolve(records, config, progress=progress, keep_features=True, model=model,
                              features=feats, compare=cache.compare if cache is not None else None)
         del feats
-    if cache is not None:
-        log.info(cache.stats.summary())
-        assert keys is not None
-        cache.save_state(on, model_on, state_frame(records, resolution.assignments, keys),
-                         resolution.evidence)
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
     # the resolver's normalized records: survivorship and the second phone need not normalise again
     normalized = resolution.features
-    golden = build_golden_records(records, assignments, recency_column="recency", features=normalized)
+    if kept_golden is None:
+        golden = build_golden_records(records, assignments, recency_column="recency", features=normalized)
+    else:  # an entity with the same records, contents and versions has last month's golden record
+        redo = ~assignments["entity_id"].isin(kept_golden["entity_id"]).to_numpy()
+        assert normalized is not None
+        fresh = build_golden_records(records[redo], assignments[redo], recency_column="recency",
+                                     features=normalized[redo])
+        golden = pd.concat([kept_golden, fresh], ignore_index=True).sort_values("entity_id",
+                                                                                ignore_index=True)
+    if cache is not None:
+        log.info(cache.stats.summary())
+        assert keys is not None
+        cache.save_state(on, model_on, state_frame(records, resolution.assignments, keys, versions),
+                         resolution.evidence, golden)
     entities = _entity_frame(records, features, assignments, golden, normalized)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 

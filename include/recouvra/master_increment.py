@@ -48,6 +48,7 @@ class Increment:
     removed: int = 0  # records of last month no longer in the portfolio
     resolved: int = 0  # records resolved again: the part
     kept_entities: int = 0  # entities taken from last month as they were
+    kept_entity_ids: Any = None  # their ids (same records, same id): their golden records are last month's
 
     def summary(self) -> str:
         return (f"incremental resolution: {self.changed:,} changed and {self.removed:,} removed of "
@@ -57,12 +58,14 @@ class Increment:
 
 def resolve_changes(
     records: pd.DataFrame, config: MatchConfig, model: FSModel, cache: MatchCache, state: ResolutionState,
-    progress: Any = None,
+    progress: Any = None, versions: np.ndarray | None = None,
 ) -> tuple[Resolution, Increment, np.ndarray]:
     """Resolve ``records`` (this month's whole portfolio) from last month's ``state``: only the part
     the month's changes reach is resolved again (module docstring). Returns a :class:`Resolution` of
     every record (``features``: the golden-record features of every record), what was redone, and
-    each record's content key (rows of ``records``)."""
+    each record's content key (rows of ``records``). ``versions``: a text per record (its source's
+    last update) that, when it moved, makes the record changed even with the same content (what the
+    golden record reads beyond the content, :func:`state_frame`)."""
     import numpy as np
     import pandas as pd
 
@@ -72,6 +75,7 @@ def resolve_changes(
         GOLDEN_FEATURES,
         STRONG_COLUMNS,
         Resolution,
+        _codes,
         candidate_pairs,
         oversized_key_groups,
         resolve,
@@ -94,6 +98,9 @@ def resolve_changes(
     at = pd.Index(prev_ids).get_indexer(ids)
     was = at >= 0
     changed = ~was | (prev["content_key"].to_numpy(dtype=np.uint64)[np.maximum(at, 0)] != keys)
+    if versions is not None:
+        version = np.asarray(versions, dtype=object)[order].astype("str")
+        changed |= prev["version"].astype("str").to_numpy()[np.maximum(at, 0)] != version
     removed = ~pd.Index(prev_ids).isin(ids)
     entity_before = np.where(was, prev_entity[np.maximum(at, 0)], "")
 
@@ -101,13 +108,15 @@ def resolve_changes(
     pairs = candidate_pairs(f, config, focus=changed)
     pulled = changed.copy()
     pulled[pairs.ravel()] = True
+    # (on integer codes: isin over a million texts took seconds)
     for column in STRONG_COLUMNS.values():
-        values = f[column]
-        shared = values[changed].dropna().unique()
+        codes = _codes(f[column])
+        shared = np.unique(codes[changed & (codes >= 0)])
         if len(shared):
-            pulled |= values.isin(shared).to_numpy()
-    touched = pd.unique(np.concatenate([entity_before[pulled & was], prev_entity[removed]]))
-    part = pulled | (was & pd.Index(entity_before).isin(touched))
+            pulled |= np.isin(codes, shared)
+    entity_code, entity_names = pd.factorize(np.concatenate([entity_before, prev_entity[removed]]))
+    touched = np.unique(np.concatenate([entity_code[:n][pulled & was], entity_code[n:]]))
+    part = pulled | (was & np.isin(entity_code[:n], touched))
     where = np.flatnonzero(part)
 
     step(f"candidates of the {len(where):,} records resolved again")
@@ -130,9 +139,9 @@ def resolve_changes(
     kept_evidence = state.evidence[~state.evidence["left_record_id"].astype("str").isin(ids[where])
                                    & state.evidence["left_record_id"].astype("str").isin(ids)]
     evidence = pd.concat([kept_evidence, sub.evidence], ignore_index=True)[list(EVIDENCE_COLUMNS)]
-    kept_entities = len(pd.unique(entity_before[~part]))
+    kept = pd.unique(entity_before[~part])
     stats = Increment(records=n, changed=int(changed.sum()), removed=int(removed.sum()),
-                      resolved=len(where), kept_entities=kept_entities)
+                      resolved=len(where), kept_entities=len(kept), kept_entity_ids=kept)
     log.info(stats.summary())
     # the golden-record features of every record, in the caller's order (as resolve's keep_features)
     golden = feats[list(GOLDEN_FEATURES)]
@@ -140,11 +149,14 @@ def resolve_changes(
     return Resolution(assignments, evidence, sub.vetoed, sub.ignored_keys, model, golden), stats, keys_back
 
 
-def state_frame(records: pd.DataFrame, assignments: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+def state_frame(records: pd.DataFrame, assignments: pd.DataFrame, keys: np.ndarray,
+                versions: np.ndarray | None = None) -> pd.DataFrame:
     """What :meth:`recouvra.match_cache.MatchCache.save_state` keeps of a month's resolution (rows
-    of ``records``, ``assignments`` and ``keys`` aligned)."""
+    of ``records``, ``assignments``, ``keys`` and ``versions`` aligned)."""
     import pandas as pd
 
     return pd.DataFrame({"record_id": records["record_id"].astype("str").to_numpy(),
                          "content_key": keys,
+                         "version": (pd.Series(versions, dtype="object").astype("str").to_numpy()
+                                     if versions is not None else ""),
                          "entity_id": assignments["entity_id"].astype("str").to_numpy()})

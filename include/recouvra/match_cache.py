@@ -55,6 +55,8 @@ COMPARISONS_FILE = "comparisons.npz"
 #: incremental month starts from (:meth:`MatchCache.load_state`).
 STATE_FILE = "resolution.parquet"
 EVIDENCE_FILE = "evidence.parquet"
+#: The golden record of each entity of that month (recouvra.matching.build_golden_records).
+GOLDEN_FILE = "golden.parquet"
 #: The features column carrying each record's content key (resolve keeps it with the features).
 KEY_COLUMN = "content_key"
 _FORMAT = "recouvra-match-cache/1"
@@ -129,8 +131,9 @@ class ResolutionState:
 
     on: dt.date
     model_on: dt.date
-    records: pd.DataFrame  # record_id (str), content_key (uint64), entity_id (str)
+    records: pd.DataFrame  # record_id (str), content_key (uint64), version (str), entity_id (str)
     evidence: pd.DataFrame  # recouvra.matching.EVIDENCE_COLUMNS
+    golden: pd.DataFrame  # one golden record per entity (build_golden_records)
 
 
 @dataclass
@@ -331,33 +334,35 @@ class MatchCache:
         unreadable, other code wrote it, or its two files are not of one build."""
         if self.directory is None or not self.read:
             return None
-        state, evidence = self.directory / STATE_FILE, self.directory / EVIDENCE_FILE
-        if not (state.exists() and evidence.exists()):
+        paths = [self.directory / name for name in (STATE_FILE, EVIDENCE_FILE, GOLDEN_FILE)]
+        if not all(p.exists() for p in paths):
             self.stats.notes.append("no resolution state")
             return None
         try:
             import pyarrow.parquet as pq
 
-            a, b = pq.read_table(state), pq.read_table(evidence)
-            meta, meta_b = a.schema.metadata or {}, b.schema.metadata or {}
+            tables = [pq.read_table(p) for p in paths]
+            metas = [t.schema.metadata or {} for t in tables]
+            meta = metas[0]
             if meta.get(b"fingerprint", b"").decode() != code_fingerprint():
                 self.stats.notes.append("resolution state written by other code: ignored")
                 return None
-            if meta.get(b"build") != meta_b.get(b"build"):
-                self.stats.notes.append("resolution state and evidence of two builds: ignored")
+            if len({m.get(b"build") for m in metas}) != 1:
+                self.stats.notes.append("resolution state files of two builds: ignored")
                 return None
+            records, evidence, golden = (t.to_pandas() for t in tables)
             return ResolutionState(on=dt.date.fromisoformat(meta[b"on"].decode()),
                                    model_on=dt.date.fromisoformat(meta[b"model_on"].decode()),
-                                   records=a.to_pandas(), evidence=b.to_pandas())
+                                   records=records, evidence=evidence, golden=golden)
         except Exception as exc:  # any unreadable file means: a full computation
             log.warning("match cache %s: resolution state unreadable, ignored: %s", self.directory, exc)
             self.stats.notes.append("resolution state unreadable: ignored")
             return None
 
     def save_state(self, on: dt.date, model_on: dt.date, records: pd.DataFrame,
-                   evidence: pd.DataFrame) -> None:
-        """Keep this month's resolution for the next (evidence first, the records' file last: both carry
-        one build token, so a build killed between the two leaves a pair that :meth:`load_state` refuses)."""
+                   evidence: pd.DataFrame, golden: pd.DataFrame) -> None:
+        """Keep this month's resolution for the next (the records' file last: the three files carry one
+        build token, so a build killed between two leaves files that :meth:`load_state` refuses)."""
         if self.directory is None:
             return
         import pyarrow as pa
@@ -366,7 +371,7 @@ class MatchCache:
         meta = {b"fingerprint": code_fingerprint().encode(), b"on": on.isoformat().encode(),
                 b"model_on": model_on.isoformat().encode(), b"build": uuid.uuid4().hex.encode()}
         try:
-            for name, frame in ((EVIDENCE_FILE, evidence), (STATE_FILE, records)):
+            for name, frame in ((EVIDENCE_FILE, evidence), (GOLDEN_FILE, golden), (STATE_FILE, records)):
                 table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
                 table = table.replace_schema_metadata(meta)
                 _write_atomically(self.directory / name, lambda tmp, t=table: pq.write_table(t, tmp))

@@ -208,17 +208,16 @@ def test_a_month_without_last_month_s_resolution_resolves_everything(
         state = MatchCache(cache).load_state()
         assert state is not None and (state.on, state.model_on) == (NOVEMBER, NOVEMBER)
         assert len(state.records) == months["inputs"][NOVEMBER][0].shape[0]
+        parts = (state.records, state.evidence, state.golden)
         if damage == "state missing":
             (cache / STATE_FILE).unlink()
         elif damage == "evidence of another build":
-            MatchCache(cache).save_state(NOVEMBER, NOVEMBER, state.records, state.evidence)
-            (cache / STATE_FILE).write_bytes((cache / STATE_FILE).read_bytes())  # same build: readable
-            assert MatchCache(cache).load_state() is not None
             kept = (cache / EVIDENCE_FILE).read_bytes()
-            MatchCache(cache).save_state(NOVEMBER, NOVEMBER, state.records, state.evidence)
-            (cache / EVIDENCE_FILE).write_bytes(kept)  # a build killed between its two files
+            MatchCache(cache).save_state(NOVEMBER, NOVEMBER, *parts)
+            assert MatchCache(cache).load_state() is not None  # one build's files: readable
+            (cache / EVIDENCE_FILE).write_bytes(kept)  # a build killed between its files
         else:
-            MatchCache(cache).save_state(NOVEMBER, dt.date(2026, 10, 1), state.records, state.evidence)
+            MatchCache(cache).save_state(NOVEMBER, dt.date(2026, 10, 1), *parts)
         report = build_debtor_master(wh, Path("lake"), DECEMBER, match_cache=cache)
         assert report.records_resolved is None
         assert snapshot(wh) == full
