@@ -284,7 +284,7 @@ def build_debtor_master(
 
     import pandas as pd
 
-    from recouvra.master_increment import resolve_changes, state_frame
+    from recouvra.master_increment import member, resolve_changes, state_frame
     from recouvra.match_cache import KEY_COLUMN, MatchCache
     from recouvra.matching import MatchConfig, build_golden_records, resolve
 
@@ -310,7 +310,7 @@ def build_debtor_master(
         resolution, increment, keys = resolve_changes(records, config, model, cache, state, progress,
                                                       versions)
         resolved = increment.resolved
-        kept_golden = state.golden[state.golden["entity_id"].isin(increment.kept_entity_ids)]
+        kept_golden = state.golden[member(state.golden["entity_id"], increment.kept_entity_ids)]
     else:
         feats = cache.features(records) if cache is not None else None
         keys = feats[KEY_COLUMN].to_numpy() if feats is not None else None
@@ -323,7 +323,7 @@ def build_debtor_master(
     if kept_golden is None:
         golden = build_golden_records(records, assignments, recency_column="recency", features=normalized)
     else:  # an entity with the same records, contents and versions has last month's golden record
-        redo = ~assignments["entity_id"].isin(kept_golden["entity_id"]).to_numpy()
+        redo = ~member(assignments["entity_id"], kept_golden["entity_id"])
         assert normalized is not None
         fresh = build_golden_records(records[redo], assignments[redo], recency_column="recency",
                                      features=normalized[redo])

@@ -1096,6 +1096,8 @@ def _strong_edges(
             ignored[rule] = int(too_big.sum())
             codes = np.where(valid & too_big[np.maximum(codes, 0)], -1, codes)
             valid = codes >= 0
+            if not valid.any():  # every group of the key too big: no edge (was an IndexError)
+                continue
         idx = np.flatnonzero(valid)
         idx = idx[np.argsort(codes[idx], kind="stable")]
         c = codes[idx]

@@ -132,3 +132,55 @@ def test_no_directory_reads_and_writes_nothing_and_a_failed_write_is_no_error(tm
     _month(blocked / "cache", _records())  # cannot be written: logged, the month's answer stands
     assert not (blocked / "cache").exists()
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_candidate_pairs_of_some_records_are_the_whole_file_s_pairs_with_them() -> None:
+    """``focus``: the windows are taken over every record, then kept where a side is flagged."""
+    recs = _next_month(_records())
+    feats = _sorted(prepare_features(recs), recs)
+    config = MatchConfig(window=3, neighbour_window=3)  # small windows: big blocks are windowed
+    every = candidate_pairs(feats, config)
+    for flagged in ([0], [3, 17, 40], list(range(0, 41, 2))):
+        focus = np.zeros(len(feats), dtype=bool)
+        focus[flagged] = True
+        want = every[focus[every[:, 0]] | focus[every[:, 1]]]
+        assert np.array_equal(candidate_pairs(feats, config, focus=focus), want)
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_a_part_closed_under_its_links_resolves_as_in_the_whole_file(told: bool) -> None:
+    """resolve of a part, given the whole file's features, candidate pairs, size and oversized key
+    groups, links its records as the whole file does (the incremental debtor master's premise); not
+    told of the whole file's oversized groups, a part links records by a key the whole file ignores."""
+    from recouvra.matching import oversized_key_groups, resolve
+
+    recs = _next_month(_records())
+    base = 15254780000  # a valid ICE (mod 97 key) on nine records: more than max_key_group
+    recs.loc[[0, 7, 14, 21, 28, 35, 1, 2, 3], "ice"] = f"{base * 100 + (97 - base * 100 % 97) % 97:015d}"
+    config = MatchConfig(max_key_group=7)
+    whole = resolve(recs, config)
+    feats = _sorted(prepare_features(recs), recs)
+    ids = np.sort(recs["record_id"].astype(str).to_numpy())
+    entity = whole.assignments.set_index("record_id")["entity_id"].reindex(ids).to_numpy()
+    # two entities holding the common ICE, which the whole file keeps apart, with at most
+    # max_key_group of its records between them (a part of them alone would not find the ICE common)
+    holders = pd.Series(entity[feats["ice_root"].notna().to_numpy()]).value_counts(ascending=True)
+    two = holders.index[:2].to_numpy()
+    assert len(two) == 2 and holders.iloc[:2].sum() <= config.max_key_group
+    part = np.isin(entity, two)
+    where = np.flatnonzero(part)
+    pairs = candidate_pairs(feats, config, focus=part)
+    pairs = pairs[part[pairs[:, 0]] & part[pairs[:, 1]]]
+    local = np.full(len(ids), -1)
+    local[where] = np.arange(len(where))
+    oversized = {r: v[where] for r, v in oversized_key_groups(feats, config).items()} if told else None
+    sub_feats = feats.iloc[where].reset_index(drop=True)
+    sub = resolve(pd.DataFrame({"record_id": ids[where]}), config, features=sub_feats, model=whole.model,
+                  candidates=local[pairs], population=len(ids), oversized=oversized)
+    same = sub.assignments["entity_id"].tolist() == entity[where].tolist()
+    assert same is told
+    if told:
+        mine = whole.evidence[whole.evidence["left_record_id"].isin(ids[where])]
+        pd.testing.assert_frame_equal(sub.evidence.reset_index(drop=True), mine.reset_index(drop=True))
+    with pytest.raises(ValueError, match="given model"):
+        resolve(pd.DataFrame({"record_id": ids[where]}), config, features=sub_feats, candidates=local[pairs])
