@@ -49,10 +49,12 @@ class Increment:
     resolved: int = 0  # records resolved again: the part
     kept_entities: int = 0  # entities taken from last month as they were
     kept_entity_ids: Any = None  # their ids (same records, same id): their golden records are last month's
+    rounds: int = 0  # rounds of growing the part until it was closed under links
 
     def summary(self) -> str:
         return (f"incremental resolution: {self.changed:,} changed and {self.removed:,} removed of "
-                f"{self.records:,} records; {self.resolved:,} records resolved again, "
+                f"{self.records:,} records; {self.resolved:,} records resolved again (closed in "
+                f"{self.rounds} rounds), "
                 f"{self.kept_entities:,} entities kept")
 
 
@@ -104,25 +106,38 @@ def resolve_changes(
     removed = ~member(prev_ids, ids)
     entity_before = np.where(was, prev_entity[np.maximum(at, 0)], "")
 
-    step(f"candidates of {int(changed.sum()):,} changed records")
-    pairs = candidate_pairs(f, config, focus=changed)
-    pulled = changed.copy()
-    # a candidate joins the part only when its pair with a changed record links (scored and accepted
-    # as the whole portfolio would: a pair that does not link never joins two entities)
-    pulled[pairs[_linking(f, pairs, config, model, n)].ravel()] = True
-    # (on integer codes: isin over a million texts took seconds)
-    for column in STRONG_COLUMNS.values():
-        codes = _codes(f[column])
-        shared = np.unique(codes[changed & (codes >= 0)])
-        if len(shared):
-            pulled |= np.isin(codes, shared)
+    # The part grows in rounds until it is closed: each round takes the candidate pairs of its new
+    # records (the whole portfolio's blocking restricted to them), keeps those that link (scored and
+    # accepted as the whole portfolio would: a pair that does not link never joins two entities) and the
+    # records sharing a strong key with them, then the whole entities of all these. Closed, the part is a
+    # union of components of the graph of links, which clustering resolves one by one.
+    strong = [_codes(f[column]) for column in STRONG_COLUMNS.values()]  # codes: isin over texts is slow
     entity_code, entity_names = pd.factorize(np.concatenate([entity_before, prev_entity[removed]]))
-    touched = np.unique(np.concatenate([entity_code[:n][pulled & was], entity_code[n:]]))
-    part = pulled | (was & np.isin(entity_code[:n], touched))
+    own = np.where(was, entity_code[:n], -1)
+    touched = np.zeros(len(entity_names), dtype=bool)
+    touched[entity_code[n:]] = True  # the entities of removed records
+    part = np.zeros(n, dtype=bool)
+    frontier = changed | ((own >= 0) & touched[np.maximum(own, 0)])
+    found: list[np.ndarray] = []
+    rounds = 0
+    while frontier.any():
+        rounds += 1
+        step(f"candidates of {int(frontier.sum()):,} records (round {rounds})")
+        part |= frontier
+        pairs = candidate_pairs(f, config, focus=frontier)
+        found.append(pairs)
+        grow = frontier.copy()
+        grow[pairs[_linking(f, pairs, config, model, n)].ravel()] = True
+        for codes in strong:
+            shared = np.unique(codes[frontier & (codes >= 0)])
+            if len(shared):
+                grow |= np.isin(codes, shared)
+        touched[own[grow & (own >= 0)]] = True
+        grow |= (own >= 0) & touched[np.maximum(own, 0)]
+        frontier = grow & ~part
     where = np.flatnonzero(part)
-
-    step(f"candidates of the {len(where):,} records resolved again")
-    inner = candidate_pairs(f, config, focus=part)
+    # every pair with a side in the part was found in some round: those with both sides in it
+    inner = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
     inner = inner[part[inner[:, 0]] & part[inner[:, 1]]]
     local = np.full(n, -1, dtype=np.int64)
     local[where] = np.arange(len(where))
@@ -143,7 +158,7 @@ def resolve_changes(
     evidence = pd.concat([kept_evidence, sub.evidence], ignore_index=True)[list(EVIDENCE_COLUMNS)]
     kept = pd.unique(entity_before[~part])
     stats = Increment(records=n, changed=int(changed.sum()), removed=int(removed.sum()),
-                      resolved=len(where), kept_entities=len(kept), kept_entity_ids=kept)
+                      resolved=len(where), kept_entities=len(kept), kept_entity_ids=kept, rounds=rounds)
     log.info(stats.summary())
     # the golden-record features of every record, in the caller's order (as resolve's keep_features)
     golden = feats[list(GOLDEN_FEATURES)]
