@@ -76,9 +76,9 @@ def resolve_changes(
         EVIDENCE_COLUMNS,
         GOLDEN_FEATURES,
         STRONG_COLUMNS,
+        BlockingIndex,
         Resolution,
         _codes,
-        candidate_pairs,
         oversized_key_groups,
         resolve,
     )
@@ -120,11 +120,12 @@ def resolve_changes(
     frontier = changed | ((own >= 0) & touched[np.maximum(own, 0)])
     found: list[np.ndarray] = []
     rounds = 0
+    blocking = BlockingIndex(f, config)  # the whole portfolio's blocks, sorted once for every round
     while frontier.any():
         rounds += 1
         step(f"candidates of {int(frontier.sum()):,} records (round {rounds})")
         part |= frontier
-        pairs = candidate_pairs(f, config, focus=frontier)
+        pairs = blocking.pairs(frontier)
         found.append(pairs)
         grow = frontier.copy()
         grow[pairs[_linking(f, pairs, config, model, n)].ravel()] = True

@@ -490,13 +490,10 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]]
 
 
-def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
-                    focus: np.ndarray | None = None) -> np.ndarray:
-    """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array.
-
-    ``focus`` (a flag per record): only the candidate pairs with a flagged side, the same ones the
-    whole file gives (an incremental month asks for the pairs of its changed records alone)."""
-    import numpy as np
+def _blocking_keys(features: pd.DataFrame,
+                   config: MatchConfig) -> tuple[np.ndarray, list[tuple[np.ndarray, int]]]:
+    """The blocks of :func:`candidate_pairs`: the order records take inside a block, and each block's key
+    codes (-1: not in it) and window."""
     import pandas as pd
 
     # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
@@ -523,6 +520,24 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
         (_codes(features["phon_skeleton"]), config.window),
         (_combine(phon_longest, features["locality"]), config.window),
     ]
+    return name_order, blocks
+
+
+#: Columns of the sorted neighbourhoods across values: an id number mistyped in its last digits, a
+#: name whose ending (or the second word) is misspelt.
+_NEIGHBOUR_COLUMNS = ("id_number", "name_flat")
+
+
+def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
+                    focus: np.ndarray | None = None) -> np.ndarray:
+    """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array.
+
+    ``focus`` (a flag per record): only the candidate pairs with a flagged side, the same ones the
+    whole file gives (an incremental month asks for the pairs of its changed records alone; asked
+    again and again, :class:`BlockingIndex` sorts the blocks once)."""
+    import numpy as np
+
+    name_order, blocks = _blocking_keys(features, config)
     base = len(features) + 1
 
     def packed(pairs: np.ndarray) -> np.ndarray:
@@ -541,12 +556,66 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
         keys = merged(keys, packed(_window_pairs(key, name_order, w, focus)))
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
-    for column in ("id_number", "name_flat"):
+    for column in _NEIGHBOUR_COLUMNS:
         keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window, focus)))
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
     out = np.stack([keys // base, keys % base], axis=1)
     return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
+
+
+class BlockingIndex:
+    """The blocks of :func:`candidate_pairs` sorted once: then the candidate pairs of any records of the
+    file (:meth:`pairs`), the very pairs ``candidate_pairs(focus=...)`` gives, at the cost of those
+    records' neighbours. An incremental month asks for them in rounds; each call of
+    ``candidate_pairs`` sorts every block of the whole file again (about 12 s at L)."""
+
+    def __init__(self, features: pd.DataFrame, config: MatchConfig):
+        import numpy as np
+        import pandas as pd
+
+        self.n = len(features)
+        self._blocks: list[tuple[np.ndarray, np.ndarray | None, np.ndarray, int]] = []
+        name_order, blocks = _blocking_keys(features, config)
+        for key, window in blocks:  # sorted as _window_pairs sorts them
+            idx = np.flatnonzero(key >= 0)
+            idx = idx[np.lexsort((name_order[idx], key[idx]))]
+            self._add(idx, key[idx], window)
+        for column in _NEIGHBOUR_COLUMNS:  # sorted as _neighbour_pairs sorts them
+            values = features[column]
+            idx = np.flatnonzero(values.notna().to_numpy())
+            ranks, _ = pd.factorize(values.to_numpy()[idx], sort=True)
+            self._add(idx[np.argsort(ranks, kind="stable")], None, config.neighbour_window)
+
+    def _add(self, idx: np.ndarray, key: np.ndarray | None, window: int) -> None:
+        import numpy as np
+
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[idx] = np.arange(len(idx))
+        self._blocks.append((idx, key, position, window))
+
+    def pairs(self, focus: np.ndarray) -> np.ndarray:
+        """Unique candidate pairs (i < j) with a side flagged in ``focus``, as an (n, 2) int array."""
+        import numpy as np
+
+        rows = np.flatnonzero(focus)
+        base = self.n + 1
+        found = [np.empty(0, dtype=np.int64)]
+        for idx, key, position, window in self._blocks:
+            at = position[rows]
+            at = at[at >= 0]
+            for step in range(1, window):
+                for a, b in ((at, at + step), (at - step, at)):  # the neighbours after, then before
+                    inside = (a >= 0) & (b < len(idx))
+                    a, b = a[inside], b[inside]
+                    if key is not None:  # within a block only
+                        same = key[a] == key[b]
+                        a, b = a[same], b[same]
+                    i, j = idx[a], idx[b]
+                    found.append(np.minimum(i, j) * base + np.maximum(i, j))
+        keys = np.unique(np.concatenate(found))
+        out = np.stack([keys // base, keys % base], axis=1)
+        return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
 
 
 def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., float]]) -> np.ndarray:

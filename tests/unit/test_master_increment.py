@@ -18,7 +18,14 @@ import pytest
 
 from recouvra.master_increment import member, resolve_changes, state_frame
 from recouvra.match_cache import KEY_COLUMN, MatchCache
-from recouvra.matching import MatchConfig, build_golden_records, candidate_pairs, prepare_features, resolve
+from recouvra.matching import (
+    BlockingIndex,
+    MatchConfig,
+    build_golden_records,
+    candidate_pairs,
+    prepare_features,
+    resolve,
+)
 
 # the records of the match cache's tests, a small file of twins and its next month (tests/ is no package)
 _spec = importlib.util.spec_from_file_location("match_cache_cases",
@@ -79,11 +86,13 @@ def test_candidate_pairs_of_some_records_are_the_whole_file_s_pairs_with_them() 
     feats = _sorted(prepare_features(recs), recs)
     config = MatchConfig(window=3, neighbour_window=3)  # small windows: big blocks are windowed
     every = candidate_pairs(feats, config)
-    for flagged in ([0], [3, 17, 40], list(range(0, 41, 2))):
+    index = BlockingIndex(feats, config)  # the blocks sorted once, asked again and again
+    for flagged in ([0], [3, 17, 40], list(range(0, 41, 2)), list(range(41)), []):
         focus = np.zeros(len(feats), dtype=bool)
         focus[flagged] = True
         want = every[focus[every[:, 0]] | focus[every[:, 1]]]
         assert np.array_equal(candidate_pairs(feats, config, focus=focus), want)
+        assert np.array_equal(index.pairs(focus), want)
 
 
 @pytest.mark.parametrize("told", [True, False])
