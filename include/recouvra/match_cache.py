@@ -59,7 +59,7 @@ EVIDENCE_FILE = "evidence.parquet"
 GOLDEN_FILE = "golden.parquet"
 #: The features column carrying each record's content key (resolve keeps it with the features).
 KEY_COLUMN = "content_key"
-_FORMAT = "recouvra-match-cache/1"
+_FORMAT = "recouvra-match-cache/2"  # 2: content keys hashed column-wise, the month's resolution kept
 _NONE_FLAG = "none:"  # prefix of the flag columns of the features file (see _save_features)
 # multiplier of the pair hash (odd, 64 bits): packs two content keys into one sortable integer
 _PAIR_MIX = 0x9E3779B97F4A7C15
@@ -97,10 +97,11 @@ def content_keys(records: pd.DataFrame) -> np.ndarray:
     from recouvra.matching import FEATURE_INPUTS
 
     df = records.reindex(columns=list(FEATURE_INPUTS), fill_value="").astype("str").fillna("")
-    # every cell as one byte string (columns joined by a separator no field holds), hashed by pandas'
-    # SipHash with its fixed key: deterministic across runs and processes
-    joined = df[FEATURE_INPUTS[0]].str.cat([df[c] for c in FEATURE_INPUTS[1:]], sep="\x1f")
-    hashed = pd.util.hash_pandas_object(joined, index=False, categorize=False)
+    # each column hashed by pandas' SipHash with its fixed key (deterministic across runs and
+    # processes), its distinct values once, and the columns' hashes combined per row: five times faster
+    # than hashing each row's cells joined into one text (1.0 -> 0.2 s at M), and a value cannot run
+    # into the next column's
+    hashed = pd.util.hash_pandas_object(df, index=False, categorize=True)
     return np.asarray(hashed, dtype=np.uint64)
 
 
@@ -392,15 +393,18 @@ class MatchCache:
             log.warning("match cache %s not written: %s", self.directory, exc)
 
     def _save_features(self, frame: pd.DataFrame) -> None:
+        import numpy as np
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         assert self.directory is not None
         frame = frame.copy()
+        none = np.array(None, dtype=object)
         for col in [c for c in frame.columns if frame[c].dtype == object]:
             # pandas keeps two missing values apart in object columns, None and NaN (a full
             # computation gives both): which one each missing cell was goes along as a flag column
-            frame[_NONE_FLAG + col] = [v is None for v in frame[col].to_numpy()]
+            # (np.equal over an object array compares in C: a list comprehension took seconds at L)
+            frame[_NONE_FLAG + col] = np.equal(frame[col].to_numpy(dtype=object), none)
         table = pa.Table.from_pandas(frame, preserve_index=False)
         table = table.replace_schema_metadata({b"fingerprint": code_fingerprint().encode()})
         _write_atomically(self.directory / FEATURES_FILE, lambda tmp: pq.write_table(table, tmp))
