@@ -1,25 +1,32 @@
 """A month of entity resolution that costs what changed: the changed records against the existing entities.
 
-Last month's resolution (:class:`recouvra.match_cache.ResolutionState`: each record's content key and
-entity, and the evidence of each merge) is the starting point. A record is *changed* when it is new or
-its content key (:func:`recouvra.match_cache.content_keys`) differs from last month's. The part of the
-portfolio resolved again is
+Last month's resolution (:class:`recouvra.match_cache.ResolutionState`: each record's content key,
+version and entity, the evidence of each merge, each entity's golden record) is the starting point. A
+record is *changed* when it is new, or its content key (:func:`recouvra.match_cache.content_keys`) or
+its version (the source's last update, which the golden record reads) moved; a record of last month no
+longer in the portfolio is *removed*. The part of the portfolio resolved again grows in rounds from the
+changed records and the entities of the removed ones until it is closed:
 
-- the changed records, and the entities they or a removed record belonged to (an entity may split);
-- every record a changed record is a candidate of (:func:`recouvra.matching.candidate_pairs` with
-  ``focus``: the very pairs the whole portfolio's blocking gives it) or shares a strong identifier with
-  (ICE root, RC number and court, CIN, affiliation number), with the whole entity of each;
+- every candidate of a part record (the whole portfolio's blocking restricted to it,
+  :class:`recouvra.matching.BlockingIndex`) whose pair with it *links* (scored with the stored model and
+  the whole portfolio's term frequencies, accepted by the resolver's rules: a pair that does not link
+  never joins two entities);
+- every record sharing a strong identifier with it (ICE root, RC number and court, CIN, affiliation
+  number);
+- the whole entity of last month of each of these.
 
-and it is resolved as the whole portfolio would resolve it (:func:`recouvra.matching.resolve` with the
-whole portfolio's term frequencies, its candidate pairs within the part, its oversized key groups, the
-stored model). Every other entity keeps its records, its id and the evidence that linked it.
+Closed, the part is a union of components of the graph of links, and it is resolved as the whole
+portfolio would resolve it (:func:`recouvra.matching.resolve` with the whole portfolio's features, its
+candidate pairs within the part, its population and its oversized key groups). Every other entity keeps
+its records, its id, its evidence and its golden record.
 
 What a full rebuild (``recouvra master build --full``) can decide otherwise: a pair of two unchanged
 records outside the part whose score crosses the threshold only because the portfolio's size and term
 frequencies moved, or that a window of the blocking brings together only because a record arrived
 beside them; and the evidence of an unchanged entity keeps the scores of the month its records were
-linked. ``bench/bench_debtor_master.py --compare`` counts such differences at scale; the unit tests
-compare both on a month with new, changed, moved and joining employers.
+linked. ``bench/bench_master_increment.py`` counts such differences on a bench run (23 records of a
+million at L); ``tests/unit/test_master_increment.py`` and ``tests/unit/test_master_incremental.py``
+compare both.
 """
 
 from __future__ import annotations
