@@ -2,9 +2,11 @@
 
 A seeded portfolio is built on 1 November (the model trained and stored, the match cache written);
 1 December brings new employers, changed ones, a new record joining two entities and employers who
-moved (address, city, phone). Built from the cache, the month's tables equal, row for row, those of a
-full rebuild scoring with the same stored model; a missing or corrupt cache falls back to computing
-everything; ``retrain`` trains a new model; re-running a month changes nothing.
+moved (address, city, phone). Built from the cache (features, and last month's resolution: only the
+records the changes reach are resolved again), the month's tables equal, row for row, those of a full
+rebuild scoring with the same stored model, but for the scores in the evidence of untouched entities
+(``assert_same_master``); a missing or corrupt cache or state falls back to computing everything;
+``retrain`` trains a new model; re-running a month changes nothing.
 """
 
 from __future__ import annotations
