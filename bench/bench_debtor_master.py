@@ -27,6 +27,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -72,6 +73,18 @@ class TreeCpu(TreeSampler):
         return super().tree_rss()
 
 
+def measured(work: Any) -> tuple[Any, float, float, float]:
+    """``work()``'s result, wall time (s), CPU time of the process tree (s) and its peak RSS (MiB)."""
+    sampler = TreeCpu()
+    sampler.tree_rss()
+    cpu0 = sum(sampler.cpu.values())
+    with sampler:
+        t0 = time.perf_counter()
+        result = work()
+        wall = time.perf_counter() - t0
+    return result, wall, sum(sampler.cpu.values()) - cpu0, sampler.peak_bytes / 2**20
+
+
 def main(argv: list[str]) -> int:
     snap, day, label = Path(argv[0]), dt.date.fromisoformat(argv[1]), argv[2]
     # the match cache of an incremental month (a copy of it is used: the build rewrites it), and the
@@ -107,18 +120,11 @@ def main(argv: list[str]) -> int:
 
     years = load_settings().programme.eligibility.title_limit_years
     with connect(f"duckdb:///{copy}") as wh:
-        sampler = TreeCpu()
-        sampler.tree_rss()
-        cpu0 = sum(sampler.cpu.values())
-        with sampler:
-            t0 = time.perf_counter()
-            rep = build_debtor_master(wh, snap / "lake", day, title_limit_years=years,
-                                      **options)  # type: ignore[arg-type]
-            wall = time.perf_counter() - t0
-        cpu = sum(sampler.cpu.values()) - cpu0
+        rep, wall, cpu, peak = measured(lambda: build_debtor_master(
+            wh, snap / "lake", day, title_limit_years=years, **options))  # type: ignore[arg-type]
         hashes = table_hashes(wh)
     print(f"{label} build_debtor_master {day}: {wall:.1f} s wall, {cpu:.1f} s CPU (process tree), peak "
-          f"RSS {sampler.peak_bytes / 2**20:,.0f} MiB (process tree); {rep.summary()}")
+          f"RSS {peak:,.0f} MiB (process tree); {rep.summary()}")
     print(f"{label} tables {hashes}")
     print(f"{label} code {Path(recouvra.__file__).parent}")
     return 0

@@ -20,27 +20,19 @@ import argparse
 import datetime as dt
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_debtor_master import TreeCpu  # noqa: E402  (the bench's measures of CPU and memory)
+from bench_debtor_master import measured  # noqa: E402  (the bench's measures of CPU and memory)
 
 FIRST, NEXT = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 
 
 def _timed(label: str, build: Any) -> tuple[Any, dict[str, float]]:
-    sampler = TreeCpu()
-    sampler.tree_rss()
-    cpu0 = sum(sampler.cpu.values())
-    with sampler:
-        t0 = time.perf_counter()
-        report = build()
-        wall = time.perf_counter() - t0
-    cpu = sum(sampler.cpu.values()) - cpu0
-    figures = {"wall": wall, "cpu": cpu, "peak": sampler.peak_bytes / 2**20}
+    report, wall, cpu, peak = measured(build)
+    figures = {"wall": wall, "cpu": cpu, "peak": peak}
     print(f"{label}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak {figures['peak']:,.0f} MiB; {report.summary()}",
           flush=True)
     return report, figures

@@ -54,9 +54,13 @@ class Increment:
     changed: int = 0  # new records and records whose content changed
     removed: int = 0  # records of last month no longer in the portfolio
     resolved: int = 0  # records resolved again: the part
-    kept_entities: int = 0  # entities taken from last month as they were
-    kept_entity_ids: Any = None  # their ids (same records, same id): their golden records are last month's
+    #: entities taken from last month as they were (same records, same id): their golden records too
+    kept_entity_ids: Any = ()
     rounds: int = 0  # rounds of growing the part until it was closed under links
+
+    @property
+    def kept_entities(self) -> int:
+        return len(self.kept_entity_ids)
 
     def summary(self) -> str:
         return (f"incremental resolution: {self.changed:,} changed and {self.removed:,} removed of "
@@ -110,7 +114,8 @@ def resolve_changes(
     if versions is not None:
         version = np.asarray(versions, dtype=object)[order].astype("str")
         changed |= prev["version"].astype("str").to_numpy()[np.maximum(at, 0)] != version
-    removed = ~member(prev_ids, ids)
+    removed = np.ones(len(prev_ids), dtype=bool)
+    removed[at[was]] = False
     entity_before = np.where(was, prev_entity[np.maximum(at, 0)], "")
 
     # The part grows in rounds until it is closed: each round takes the candidate pairs of its new
@@ -166,7 +171,7 @@ def resolve_changes(
     evidence = pd.concat([kept_evidence, sub.evidence], ignore_index=True)[list(EVIDENCE_COLUMNS)]
     kept = pd.unique(entity_before[~part])
     stats = Increment(records=n, changed=int(changed.sum()), removed=int(removed.sum()),
-                      resolved=len(where), kept_entities=len(kept), kept_entity_ids=kept, rounds=rounds)
+                      resolved=len(where), kept_entity_ids=kept, rounds=rounds)
     log.info(stats.summary())
     # the golden-record features of every record, in the caller's order (as resolve's keep_features)
     golden = feats[list(GOLDEN_FEATURES)]

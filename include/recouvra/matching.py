@@ -410,29 +410,44 @@ def _codes(values: pd.Series) -> np.ndarray:
     return cast("np.ndarray", codes)
 
 
-def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int,
-                  focus: np.ndarray | None = None) -> np.ndarray:
-    """Pairs (i, j) of records sharing ``key`` (>= 0) within ``window`` positions once sorted.
-
-    Small blocks give all their pairs; big ones a sorted neighbourhood (bounded work, no blow-up).
-    ``focus`` (a flag per record): only the pairs with a flagged side, exactly those the whole file's
-    windows give (the windows are taken over every record, then filtered).
-    """
+def _block_order(key: np.ndarray, order_by: np.ndarray | None) -> np.ndarray:
+    """The records of the blocks of ``key`` (>= 0), block by block, each block in ``order_by`` order
+    (record position when None): the order whose windows give a block's pairs."""
     import numpy as np
 
     idx = np.flatnonzero(key >= 0)
+    sort_keys = (order_by[idx], key[idx]) if order_by is not None else (idx, key[idx])
+    return cast("np.ndarray", idx[np.lexsort(sort_keys)])
+
+
+def _neighbour_order(values: pd.Series) -> np.ndarray:
+    """The records holding a value, sorted by it (ties by position): a sorted neighbourhood's order."""
+    import numpy as np
+    import pandas as pd
+
+    idx = np.flatnonzero(values.notna().to_numpy())
+    # rank of each value in code-point order, as integers: a fixed-width numpy string array of a
+    # million names costs four bytes per character of the longest one
+    ranks, _ = pd.factorize(values.to_numpy()[idx], sort=True)
+    return cast("np.ndarray", idx[np.argsort(ranks, kind="stable")])
+
+
+def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> np.ndarray:
+    """Pairs (i, j) of records sharing ``key`` (>= 0) within ``window`` positions once sorted.
+
+    Small blocks give all their pairs; big ones a sorted neighbourhood (bounded work, no blow-up).
+    """
+    import numpy as np
+
+    idx = _block_order(key, order_by)
     if len(idx) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    sort_keys = (order_by[idx], key[idx]) if order_by is not None else (idx, key[idx])
-    idx = idx[np.lexsort(sort_keys)]
     k = key[idx]
     chunks = []
     for step in range(1, window):
         same = k[:-step] == k[step:]
         if not same.any():
             break
-        if focus is not None:
-            same &= focus[idx[:-step]] | focus[idx[step:]]
         chunks.append(np.stack([idx[:-step][same], idx[step:][same]], axis=1))
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
@@ -440,25 +455,12 @@ def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int,
     return np.sort(pairs, axis=1)
 
 
-def _neighbour_pairs(values: pd.Series, window: int, focus: np.ndarray | None = None) -> np.ndarray:
-    """Pairs of records within ``window`` positions once sorted by ``values`` (missing left out);
-    with ``focus``, only those with a flagged side (see :func:`_window_pairs`)."""
+def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
+    """Pairs of records within ``window`` positions once sorted by ``values`` (missing left out)."""
     import numpy as np
-    import pandas as pd
 
-    present = values.notna().to_numpy()
-    idx = np.flatnonzero(present)
-    if len(idx) < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    # rank of each value in code-point order, as integers: a fixed-width numpy string array of a
-    # million names costs four bytes per character of the longest one
-    ranks, _ = pd.factorize(values.to_numpy()[idx], sort=True)
-    order = np.argsort(ranks, kind="stable")
-    idx = idx[order]
-    chunks = []
-    for step in range(1, min(window, len(idx))):
-        pair = np.stack([idx[:-step], idx[step:]], axis=1)
-        chunks.append(pair if focus is None else pair[focus[pair[:, 0]] | focus[pair[:, 1]]])
+    idx = _neighbour_order(values)
+    chunks = [np.stack([idx[:-step], idx[step:]], axis=1) for step in range(1, min(window, len(idx)))]
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
     return np.sort(np.concatenate(chunks), axis=1)
@@ -528,13 +530,9 @@ def _blocking_keys(features: pd.DataFrame,
 _NEIGHBOUR_COLUMNS = ("id_number", "name_flat")
 
 
-def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
-                    focus: np.ndarray | None = None) -> np.ndarray:
-    """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array.
-
-    ``focus`` (a flag per record): only the candidate pairs with a flagged side, the same ones the
-    whole file gives (an incremental month asks for the pairs of its changed records alone; asked
-    again and again, :class:`BlockingIndex` sorts the blocks once)."""
+def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
+    """Unique candidate pairs (i < j) from the blocking keys, as an (n, 2) int array (the pairs of
+    some records only: :class:`BlockingIndex`)."""
     import numpy as np
 
     name_order, blocks = _blocking_keys(features, config)
@@ -553,11 +551,11 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
 
     keys = np.empty(0, dtype=np.int64)
     for key, w in blocks:
-        keys = merged(keys, packed(_window_pairs(key, name_order, w, focus)))
+        keys = merged(keys, packed(_window_pairs(key, name_order, w)))
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
     for column in _NEIGHBOUR_COLUMNS:
-        keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window, focus)))
+        keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window)))
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
     out = np.stack([keys // base, keys % base], axis=1)
@@ -565,27 +563,21 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig,
 
 
 class BlockingIndex:
-    """The blocks of :func:`candidate_pairs` sorted once: then the candidate pairs of any records of the
-    file (:meth:`pairs`), the very pairs ``candidate_pairs(focus=...)`` gives, at the cost of those
-    records' neighbours. An incremental month asks for them in rounds; each call of
-    ``candidate_pairs`` sorts every block of the whole file again (about 12 s at L)."""
+    """The blocks of :func:`candidate_pairs` sorted once (in the order of its windows): then the
+    candidate pairs of any records of the file (:meth:`pairs`), the very pairs of the whole file with
+    one of them on a side, at the cost of those records' neighbours. An incremental month asks for them
+    in rounds; sorting every block of the whole file takes about 12 s at L."""
 
     def __init__(self, features: pd.DataFrame, config: MatchConfig):
-        import numpy as np
-        import pandas as pd
 
         self.n = len(features)
         self._blocks: list[tuple[np.ndarray, np.ndarray | None, np.ndarray, int]] = []
         name_order, blocks = _blocking_keys(features, config)
-        for key, window in blocks:  # sorted as _window_pairs sorts them
-            idx = np.flatnonzero(key >= 0)
-            idx = idx[np.lexsort((name_order[idx], key[idx]))]
+        for key, window in blocks:
+            idx = _block_order(key, name_order)
             self._add(idx, key[idx], window)
-        for column in _NEIGHBOUR_COLUMNS:  # sorted as _neighbour_pairs sorts them
-            values = features[column]
-            idx = np.flatnonzero(values.notna().to_numpy())
-            ranks, _ = pd.factorize(values.to_numpy()[idx], sort=True)
-            self._add(idx[np.argsort(ranks, kind="stable")], None, config.neighbour_window)
+        for column in _NEIGHBOUR_COLUMNS:
+            self._add(_neighbour_order(features[column]), None, config.neighbour_window)
 
     def _add(self, idx: np.ndarray, key: np.ndarray | None, window: int) -> None:
         import numpy as np
@@ -1199,7 +1191,7 @@ def resolve(
     A part of a larger file (the incremental debtor master) is resolved as the whole file would
     resolve it with ``features`` computed on the whole file (its term frequencies), ``candidates``
     (pairs of row positions of ``records``: the whole file's candidate pairs within the part, from
-    :func:`candidate_pairs` with ``focus``) and ``oversized`` (:func:`oversized_key_groups` of the
+    :meth:`BlockingIndex.pairs`) and ``oversized`` (:func:`oversized_key_groups` of the
     whole file, rows of ``records``) and ``population`` (the whole file's records).
     """
     import numpy as np

@@ -81,7 +81,7 @@ def test_member_is_isin_by_hash() -> None:
 
 
 def test_candidate_pairs_of_some_records_are_the_whole_file_s_pairs_with_them() -> None:
-    """``focus``: the windows are taken over every record, then kept where a side is flagged."""
+    """BlockingIndex: the whole file's windows, kept where a side is flagged."""
     recs = _next_month(_records())
     feats = _sorted(prepare_features(recs), recs)
     config = MatchConfig(window=3, neighbour_window=3)  # small windows: big blocks are windowed
@@ -91,7 +91,6 @@ def test_candidate_pairs_of_some_records_are_the_whole_file_s_pairs_with_them() 
         focus = np.zeros(len(feats), dtype=bool)
         focus[flagged] = True
         want = every[focus[every[:, 0]] | focus[every[:, 1]]]
-        assert np.array_equal(candidate_pairs(feats, config, focus=focus), want)
         assert np.array_equal(index.pairs(focus), want)
 
 
@@ -117,7 +116,7 @@ def test_a_part_closed_under_its_links_resolves_as_in_the_whole_file(told: bool)
     assert len(two) == 2 and holders.iloc[:2].sum() <= config.max_key_group
     part = np.isin(entity, two)
     where = np.flatnonzero(part)
-    pairs = candidate_pairs(feats, config, focus=part)
+    pairs = BlockingIndex(feats, config).pairs(part)
     pairs = pairs[part[pairs[:, 0]] & part[pairs[:, 1]]]
     local = np.full(len(ids), -1)
     local[where] = np.arange(len(where))
