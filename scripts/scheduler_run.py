@@ -61,7 +61,9 @@ class Api:
                          auth=False)
         self.token = body["access_token"]
 
-    def call(self, method: str, path: str, payload: dict[str, Any] | None = None, auth: bool = True) -> Any:
+    def call(self, method: str, path: str, payload: dict[str, Any] | None = None, auth: bool = True,
+             accept: frozenset[int] = frozenset()) -> Any:
+        """The answer's JSON; an HTTP error ends the script, but for a status in ``accept`` (None)."""
         headers = {"Content-Type": "application/json"}
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -71,6 +73,8 @@ class Api:
             with urllib.request.urlopen(req, timeout=60) as resp:
                 return json.loads(resp.read() or b"null")
         except urllib.error.HTTPError as exc:
+            if exc.code in accept:
+                return None
             raise SystemExit(f"error: {method} {path}: HTTP {exc.code} {exc.read()[:600]!r}") from exc
 
 
@@ -86,7 +90,9 @@ def close_idle_backfills(api: Api, dag_id: str) -> None:
         return
     for b in api.call("GET", f"/api/v2/backfills?dag_id={dag_id}&limit=100")["backfills"]:
         if b.get("completed_at") is None:
-            api.call("PUT", f"/api/v2/backfills/{b['id']}/cancel")
+            # 409 "Backfill is already completed": the scheduler closed it since it was listed, which is
+            # what cancelling it was for.
+            api.call("PUT", f"/api/v2/backfills/{b['id']}/cancel", accept=frozenset({409}))
     time.sleep(0.5)
 
 
