@@ -206,10 +206,10 @@ def test_an_unreadable_value_stops_the_extraction_with_the_rows_taken_so_far(tmp
 
 def test_a_full_load_scans_the_sqlite_table_and_counts_as_the_index_would(tmp_path: Path) -> None:
     url, con = _source(tmp_path)
-    full, later = _ts(FULL_LOAD_LOW), "2026-10-01 09:00:00.000000"
-    assert scan_hint(url, full) == "NOT INDEXED"
-    assert scan_hint(url, later) == ""  # a later window keeps the updated_at index
-    assert scan_hint("postgresql+psycopg://u@h/db", full) == ""  # PostgreSQL plans from its statistics
+    full, later, high = _ts(FULL_LOAD_LOW), "2026-10-01 09:00:00.000000", "2026-11-01 00:00:00.000000"
+    assert scan_hint(url, "receivables", full, high) == "NOT INDEXED"
+    # PostgreSQL plans from its statistics (and is not asked anything)
+    assert scan_hint("postgresql+psycopg://u@h/db", "receivables", full, high) == ""
     con.execute("CREATE INDEX ix_receivables_updated_at ON receivables (updated_at)")
     con.execute("UPDATE receivables SET updated_at = NULL WHERE receivable_id = 2")
     con.commit()
@@ -221,3 +221,38 @@ def test_a_full_load_scans_the_sqlite_table_and_counts_as_the_index_would(tmp_pa
     snap = extract_table(url, tmp_path / "lake", "receivables", D1, high, "r1", chunk_rows=2)
     ids = pq.read_table(Path(snap.path) / snap.files[0]).column("receivable_id").to_pylist()
     assert ids == [2, 1, 3]  # ORDER BY updated_at (NULL first in SQLite), receivable_id
+
+
+def test_a_later_window_scans_the_sqlite_table_from_a_tenth_of_its_rows_with_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, con = _source(tmp_path)
+    con.execute("CREATE INDEX ix_receivables_updated_at ON receivables (updated_at)")
+    # 100 lines: ids 1..3 as above, 4..100 dated before the window but for every seventh one
+    con.executemany(
+        "INSERT INTO receivables (receivable_id, affiliation_no, period, kind, basis, amount_centimes, "
+        "established_on, updated_at) VALUES (?, '1000002', '2026-09', 'PRINCIPAL', 'CONTRIBUTIONS', ?, "
+        "'2026-09-10', ?)",
+        [(i, 1000 + i, "2026-10-20 08:00:00" if i % 7 == 0 else "2026-09-01 08:00:00")
+         for i in range(4, 101)],
+    )
+    con.commit()
+    low, high = "2026-10-01 09:00:00.000000", "2026-11-01 00:00:00.000000"
+    narrow = "2026-10-31 00:00:00.000000"
+    assert scan_hint(url, "receivables", narrow, high) == ""  # 1 row in 100: the index
+    assert scan_hint(url, "receivables", low, high) == "NOT INDEXED"  # 14 + 1 rows in 100: a scan
+    assert scan_hint(url, "employers", "2026-10-15 00:00:00.000000", high) == "NOT INDEXED"  # 1 of 2
+
+    def extracted(share: float, run_id: str) -> tuple[list[dict], dict[str, int]]:
+        monkeypatch.setattr("recouvra.extract.SCAN_SHARE", share)
+        snap = extract_table(url, tmp_path / "lake", "receivables", D1,
+                             dt.datetime.combine(D1, dt.time()), run_id, chunk_rows=4)
+        rows = pq.read_table(Path(snap.path) / snap.files[0]).to_pylist()
+        return rows, source_totals(url, "receivables", low, high)
+
+    # extract_table's window starts at the lake's last watermark: a first published snapshot sets it
+    monkeypatch.setattr("recouvra.extract.low_watermark", lambda *_a: low)
+    by_index, by_scan = extracted(2.0, "r-index"), extracted(0.0, "r-scan")
+    assert by_index == by_scan
+    assert [r["receivable_id"] for r in by_scan[0]] == [*range(7, 101, 7), 3]
+    assert by_scan[1]["rows"] == 15
