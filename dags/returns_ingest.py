@@ -15,8 +15,8 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
    (`rows_received = accepted + rejected + duplicate`), contact updates applied to the debtor master,
    the acknowledgement written locally. One bad file never stops another.
 4. `deliver_acks` (mapped per agency): `outbox/acks/<stem>.ack.json` (and `.rejects.csv`) uploaded
-   atomically, then the file moved to `inbox/processed/`. Each received file has its own
-   acknowledgement: the n-th file of a stem (a name sent again) gets `<stem>.ack.<n>.json`.
+   atomically, then the file moved to `inbox/processed/`; the n-th file of a stem gets
+   `<stem>.ack.<n>.json`; an earlier file's delivery never recorded: its ack read back (docs/runbook.md).
 5. `record_acks` (the warehouse writer, also after an agency's delivery failed): every
    acknowledgement and rejects file uploaded, into `core.publication_log`.
 6. `report`: counts per agency; fails (after every ack went out) if a file could not be ingested: it stays in

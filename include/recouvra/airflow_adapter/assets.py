@@ -139,7 +139,9 @@ def master_built(report: Mapping[str, Any]) -> Production:
 def returns_ingested(ingested: Iterable[Mapping[str, Any]]) -> Production:
     """The ingestion's groups (:func:`recouvra.ingest.ingest_fetched`): files registered in
     core.return_file and rows accepted. An hour with no file is nothing: no reconciliation for it."""
-    items = [i for group in ingested for i in group["items"] if not i.get("error")]
+    # an earlier run's file whose delivery is recorded now (open_delivery) was that run's
+    items = [i for group in ingested for i in group["items"]
+             if not i.get("error") and not i.get("open_delivery")]
     if not items:
         return Production(0, 0, "no return file was ingested")
     return Production(sum(int(i.get("rows_accepted", 0)) for i in items), len(items))

@@ -35,6 +35,7 @@ from recouvra.ingest.load import (
     ingest_fetched,
     ingest_file,
     ingest_unread,
+    open_deliveries,
     stored_acknowledgement,
     write_ack_files,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "ingest_fetched",
     "ingest_file",
     "ingest_unread",
+    "open_deliveries",
     "record_deliveries",
     "spool_dir",
     "stored_acknowledgement",

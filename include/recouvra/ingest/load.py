@@ -626,4 +626,33 @@ def ingest_fetched(
             log.exception("%s %s: not ingested, left in inbox/ for the next run", agency, item["file_name"])
             item.update(status="ERROR", error=f"{type(exc).__name__}: {exc}")
         groups.setdefault(agency, []).append(item)
+    try:
+        pending = open_deliveries(wh, {i.get("return_file_id") for i in items})
+    except RecouvraError as exc:  # the warehouse lost (a file's failure above says so): the next run
+        log.warning("open deliveries not looked up, left to the next run: %s", exc)
+        pending = []
+    for item in pending:
+        groups.setdefault(item["agency"], []).append(item)
     return [{"agency": agency, "items": group} for agency, group in groups.items()]
+
+
+def open_deliveries(wh: Warehouse, taken: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """Registered files whose delivery was never recorded, but those of ``taken`` (this run's own):
+    one item each for :func:`recouvra.ingest.deliver_acks`, marked ``open_delivery``.
+
+    A run killed after its acknowledgement step moved a file to ``inbox/processed/`` and before the
+    recording step ran leaves the file's row open, and no later fetch finds the file again. The next
+    run's delivery step then finds the acknowledgement on the account and reports it, so that the
+    recording step logs it and closes the row; a file still in ``inbox/`` is left to the fetch, which
+    replays its acknowledgement. Nothing is loaded or acknowledged again."""
+    out: list[dict[str, Any]] = []
+    taken = set(taken)
+    for rid, agency, name, ack_file, number, status, rejected in wh.query(
+            query("ingest/select_open_deliveries")):
+        if rid in taken:
+            continue
+        out.append({"agency": agency, "file_name": name, "open_delivery": True, "return_file_id": int(rid),
+                    "status": status, "error": None, "ack_file_name": ack_file,
+                    "rejects_file_name": rejects_name(name, int(number)) if rejected else None,
+                    "rows_rejected": int(rejected)})
+    return out

@@ -43,7 +43,7 @@ from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from recouvra.sftp.client import SftpClient
+    from recouvra.sftp.client import RemoteFile, SftpClient
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _stamp(epoch: int) -> str:
+    """A remote modification time (seconds since the epoch) as :func:`_now` writes times."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _free_name(name: str, taken: set[str], received_at: str) -> str:
     """``name``, or ``name.<received stamp>`` when ``inbox/processed/`` already holds one of that name
     (an earlier file is evidence: never overwritten). A stamped name that would not be a file name
@@ -188,10 +193,16 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
     inbox = {f.name: f for f in client.list_ready(INBOX)}
     processed = {f.name for f in client.list_ready(PROCESSED)}
     report: list[dict[str, Any]] = []
+    acks: dict[str, RemoteFile] | None = None
     for item in items:
         name = item["file_name"]
         if item.get("agency", agency) != agency:
             raise ValueError(f"item of agency {item.get('agency')} given to the delivery of {agency}")
+        if item.get("open_delivery"):
+            if acks is None:
+                acks = {f.name: f for f in client.list_ready(ACKS)}
+            report.append(_open_delivery(client, agency, item, name in inbox, acks))
+            continue
         if item.get("error") or not item.get("ack_path"):
             report.append({"agency": agency, "file_name": name, "delivered": False, "moved_to": None,
                            "note": f"not ingested: {item.get('error') or 'no acknowledgement'}"})
@@ -228,3 +239,41 @@ def deliver_acks(client: SftpClient, agency: str, items: Iterable[Mapping[str, A
                        "done_at": dt.datetime.now(dt.UTC).isoformat()})
         log.info("%s %s: %s (%s)", agency, name, note, item.get("status"))
     return report
+
+
+def _open_delivery(client: SftpClient, agency: str, item: Mapping[str, Any], in_inbox: bool,
+                   acks: Mapping[str, RemoteFile]) -> dict[str, Any]:
+    """An earlier run's file whose delivery was never recorded (:func:`recouvra.ingest.open_deliveries`):
+    reported delivered, for the recording step, when its acknowledgement (and rejects file) are on the
+    account and the file has left ``inbox/``; each is read back for its sha256 (the bytes uploaded
+    then; ``published_at`` its modification time). Left open otherwise: a file still in ``inbox/`` is
+    fetched and its acknowledgement replayed by the next run."""
+    import tempfile
+
+    name = item["file_name"]
+    base = {"agency": agency, "file_name": name, "moved_to": None, "status": item.get("status"),
+            "return_file_id": item.get("return_file_id")}
+    if in_inbox:
+        return {**base, "delivered": False, "note": "open upload still in inbox/: the next run fetches it "
+                                                    "and replays its acknowledgement"}
+    wanted = [(item.get("rejects_file_name"), "REJECTS", item.get("rows_rejected")),
+              (item["ack_file_name"], "ACK", 0)]
+    missing = [f for f, _, _ in wanted if f and f not in acks]
+    if missing:
+        log.warning("%s %s: delivery never recorded and %s not in %s/: left open", agency, name,
+                    ", ".join(missing), ACKS)
+        return {**base, "delivered": False,
+                "note": f"delivery never recorded; {', '.join(missing)} not on the account: left open"}
+    published = []
+    with tempfile.TemporaryDirectory(prefix="recouvra-ack-") as tmp:
+        for file_name, file_type, rows in wanted:
+            if file_name:
+                remote = acks[file_name]
+                read = client.download(remote.path, Path(tmp) / file_name)
+                published.append({"file_name": file_name, "file_type": file_type, "remote_path": remote.path,
+                                  "sha256": read.sha256, "rows": int(rows or 0),
+                                  "published_at": _stamp(remote.mtime)})
+    log.info("%s %s: acknowledged by an earlier run, its delivery recorded now", agency, name)
+    return {**base, "delivered": True, "published": published,
+            "note": "acknowledged and moved by an earlier run; its delivery recorded now",
+            "done_at": dt.datetime.now(dt.UTC).isoformat()}

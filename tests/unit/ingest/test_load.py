@@ -331,7 +331,9 @@ def test_a_file_above_the_limit_is_registered_and_acknowledged_f005_without_its_
     # upload: registered and answered on its own (.ack.3.json), never the first's answer replayed
     third = {**item, "received_at": (T0 + dt.timedelta(hours=2)).isoformat(),
              "spool_dir": str(tmp_path / "s3")}
-    (new,) = ingest_fetched(wh, [[third]], AS_OF)[0]["items"]
+    # (the corrected file's row is still open, C never ran for it: offered to C again, not ingested)
+    new, still_open = ingest_fetched(wh, [[third]], AS_OF)[0]["items"]
+    assert (still_open["open_delivery"], still_open["return_file_id"]) == (True, fixed["return_file_id"])
     assert (new["replayed"], new["status"], Path(new["ack_path"]).name) == (
         False, "REJECTED", "AG01_PAYMENTS_20261125_01.ack.3.json")
     answer = json.loads(Path(new["ack_path"]).read_text(encoding="utf-8"))

@@ -16,7 +16,14 @@ import pytest
 
 from recouvra.exchange.names import ack_name, rejects_name
 from recouvra.exchange.spec import MAX_FILE_BYTES
-from recouvra.ingest import deliver_acks, fetch_inbox, ingest_fetched, record_deliveries, spool_dir
+from recouvra.ingest import (
+    deliver_acks,
+    fetch_inbox,
+    ingest_fetched,
+    open_deliveries,
+    record_deliveries,
+    spool_dir,
+)
 from recouvra.sftp.client import PublishedPackage, RemoteFile, Transferred
 from recouvra.warehouse import Warehouse, connect, migrate_connection
 
@@ -404,3 +411,75 @@ def test_a_file_whose_name_is_as_long_as_a_name_can_be_is_acknowledged_and_moved
     processed = sorted(p.name for p in (account.root / "inbox" / "processed").iterdir())
     assert len(processed) == 4 and name in processed
     assert [p.name for p in (account.root / "inbox").iterdir() if p.is_file()] == []
+
+
+# ------------------------------------------------------------------ a delivery whose recording was lost
+def _open_rows(wh: Warehouse) -> list[tuple[Any, ...]]:
+    return wh.query("SELECT file_name, delivered_at IS NULL FROM core.return_file ORDER BY return_file_id")
+
+
+def test_a_delivery_whose_recording_was_lost_is_recorded_by_the_next_run_without_a_second_upload(
+    account: FolderAccount, empty_wh: Warehouse, tmp_path: Path
+) -> None:
+    """Killed between step C (acknowledgement uploaded, file moved to processed/) and step D: the next
+    run fetches nothing, yet finds the open row, reads the acknowledgement back and records it."""
+    account.drop(NAME, b"dossier_id;payment_id\n")
+    (group,) = ingest_fetched(empty_wh, [fetch_inbox(account, "AG01", tmp_path / "r1", clock=ticking())],
+                              dt.date(2026, 11, 25))
+    deliver_acks(account, "AG01", group["items"])  # ... and the process dies before record_deliveries
+    assert _open_rows(empty_wh) == [(NAME, True)]
+    ack = account.root / "outbox" / "acks" / f"{Path(NAME).stem}.ack.json"
+    uploaded = ack.read_bytes()
+    account.log.clear()
+
+    assert fetch_inbox(account, "AG01", tmp_path / "r2", clock=ticking()) == []
+    (group,) = ingest_fetched(empty_wh, [[]], dt.date(2026, 11, 25))
+    (item,) = group["items"]
+    assert item["open_delivery"] and item["ack_file_name"] == ack.name
+    (entry,) = deliver_acks(account, "AG01", group["items"])
+    assert entry["delivered"] and entry["note"] == (
+        "acknowledged and moved by an earlier run; its delivery recorded now")
+    assert [(f["file_name"], f["file_type"], f["remote_path"], f["sha256"]) for f in entry["published"]] == [
+        (ack.name, "ACK", f"outbox/acks/{ack.name}", sha(uploaded))]
+    assert [op for op, *_ in account.log] == ["download"]  # read back, never uploaded or moved again
+    assert record_deliveries(empty_wh, [[entry]]) == {"files": 1, "logged": 1}
+    assert _open_rows(empty_wh) == [(NAME, False)]
+    assert empty_wh.query("SELECT file_name, file_type, sha256 FROM core.publication_log") == [
+        (ack.name, "ACK", sha(uploaded))]
+    assert ingest_fetched(empty_wh, [[]], dt.date(2026, 11, 25)) == []  # nothing open any more
+    assert ack.read_bytes() == uploaded
+
+
+def test_an_open_upload_still_in_the_inbox_is_left_to_the_fetch_which_replays_it(
+    account: FolderAccount, empty_wh: Warehouse, tmp_path: Path
+) -> None:
+    account.drop(NAME, b"dossier_id;payment_id\n")
+    ingest_fetched(empty_wh, [fetch_inbox(account, "AG01", tmp_path / "r1", clock=ticking())],
+                   dt.date(2026, 11, 25))  # ... and the process dies before step C
+    (item,) = open_deliveries(empty_wh)
+    (entry,) = deliver_acks(account, "AG01", [item])
+    assert not entry["delivered"] and "still in inbox/" in entry["note"]
+    assert list((account.root / "outbox" / "acks").iterdir()) == []
+    assert open_deliveries(empty_wh, [item["return_file_id"]]) == []  # a run's own files are not offered
+
+    (replayed,) = run_once(account, empty_wh, tmp_path / "r2")
+    assert replayed["return_file_id"] == item["return_file_id"]
+    assert _open_rows(empty_wh) == [(NAME, False)]
+    assert open_deliveries(empty_wh) == []
+
+
+def test_an_open_delivery_whose_acknowledgement_is_not_on_the_account_stays_open(
+    account: FolderAccount, empty_wh: Warehouse, tmp_path: Path
+) -> None:
+    account.drop(NAME, b"dossier_id;payment_id\n")
+    (group,) = ingest_fetched(empty_wh, [fetch_inbox(account, "AG01", tmp_path / "r1", clock=ticking())],
+                              dt.date(2026, 11, 25))
+    deliver_acks(account, "AG01", group["items"])
+    ack_file = f"{Path(NAME).stem}.ack.json"
+    (account.root / "outbox" / "acks" / ack_file).unlink()  # the agency took it away
+
+    (entry,) = deliver_acks(account, "AG01", open_deliveries(empty_wh))
+    assert not entry["delivered"] and entry["note"] == (
+        f"delivery never recorded; {ack_file} not on the account: left open")
+    assert record_deliveries(empty_wh, [[entry]]) == {"files": 0, "logged": 0}
+    assert _open_rows(empty_wh) == [(NAME, True)]
