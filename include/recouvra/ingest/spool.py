@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recouvra.exchange.names import ACKS, INBOX, NAME_MAX_BYTES, PROCESSED, SIDECAR_SUFFIX, fit_name
-from recouvra.exchange.spec import MAX_FILE_BYTES
+from recouvra.exchange.spec import MAX_FILE_BYTES, format_timestamp
 from recouvra.returns.judge import SIDECAR_MAX_BYTES, sidecar_not_read
 
 if TYPE_CHECKING:
@@ -149,12 +149,7 @@ def _discard(path: Path) -> None:
 
 def _now() -> str:
     """The fund's clock, UTC to the second, as ``core.publication_log`` records publications."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _stamp(epoch: int) -> str:
-    """A remote modification time (seconds since the epoch) as :func:`_now` writes times."""
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_timestamp(dt.datetime.now(dt.UTC))
 
 
 def _free_name(name: str, taken: set[str], received_at: str) -> str:
@@ -270,9 +265,10 @@ def _open_delivery(client: SftpClient, agency: str, item: Mapping[str, Any], in_
             if file_name:
                 remote = acks[file_name]
                 read = client.download(remote.path, Path(tmp) / file_name)
+                uploaded = dt.datetime.fromtimestamp(remote.mtime, dt.UTC)
                 published.append({"file_name": file_name, "file_type": file_type, "remote_path": remote.path,
                                   "sha256": read.sha256, "rows": int(rows or 0),
-                                  "published_at": _stamp(remote.mtime)})
+                                  "published_at": format_timestamp(uploaded)})
     log.info("%s %s: acknowledged by an earlier run, its delivery recorded now", agency, name)
     return {**base, "delivered": True, "published": published,
             "note": "acknowledged and moved by an earlier run; its delivery recorded now",
