@@ -312,11 +312,13 @@ def build_debtor_master(
         resolved = increment.resolved
         kept_golden = state.golden[member(state.golden["entity_id"], increment.kept_entity_ids)]
     else:
-        feats = cache.features(records) if cache is not None else None
-        keys = feats[KEY_COLUMN].to_numpy() if feats is not None else None
+        # the features are handed over (the list emptied by the call): resolve holds the only
+        # reference and lets the text of the columns it is done with go (about 0.5 GB at L)
+        held = [cache.features(records)] if cache is not None else []
+        keys = held[0][KEY_COLUMN].to_numpy() if held else None
         resolution = resolve(records, config, progress=progress, keep_features=True, model=model,
-                             features=feats, compare=cache.compare if cache is not None else None)
-        del feats
+                             features=held.pop() if held else None,
+                             compare=cache.compare if cache is not None else None)
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
     # the resolver's normalized records: survivorship and the second phone need not normalise again
     normalized = resolution.features

@@ -61,6 +61,8 @@ GOLDEN_FILE = "golden.parquet"
 KEY_COLUMN = "content_key"
 _FORMAT = "recouvra-match-cache/2"  # 2: content keys hashed column-wise, the month's resolution kept
 _NONE_FLAG = "none:"  # prefix of the flag columns of the features file (see _save_features)
+#: Records per slice of the features file as it is written (one row group each).
+FEATURES_SLICE = 100_000
 # multiplier of the pair hash (odd, 64 bits): packs two content keys into one sortable integer
 _PAIR_MIX = 0x9E3779B97F4A7C15
 
@@ -169,7 +171,9 @@ class MatchCache:
 
     # ------------------------------------------------------------------------------- reading
 
-    def _read_features(self) -> pd.DataFrame | None:
+    def _open_features(self) -> Any:
+        """The features file as a ``pyarrow.parquet.ParquetFile`` (read a column at a time by
+        :meth:`features`), or None when there is none, it is unreadable or other code wrote it."""
         if self.directory is None or not self.read:
             return None
         path = self.directory / FEATURES_FILE
@@ -179,16 +183,40 @@ class MatchCache:
         try:
             import pyarrow.parquet as pq
 
-            table = pq.read_table(path)
-            meta = table.schema.metadata or {}
+            file = pq.ParquetFile(path)
+            meta = file.schema_arrow.metadata or {}
             if meta.get(b"fingerprint", b"").decode() != code_fingerprint():
                 self.stats.notes.append("features written by other code: ignored")
                 return None
-            return table.to_pandas()
+            return file
         except Exception as exc:  # any unreadable file means: compute everything
             log.warning("match cache %s unreadable, ignored: %s", path, exc)
             self.stats.notes.append("features file unreadable: ignored")
             return None
+
+    def _read_cached_rows(self, file: Any, names: list[str], used: np.ndarray,
+                          reference: pd.DataFrame) -> pd.DataFrame:
+        """Rows ``used`` of the features file in the dtypes of ``reference`` (a fresh computation),
+        read one column at a time: the whole file is never held as Arrow data beside its pandas copy
+        (at L that pair took a steady month from 2.4 to 5.2 GB)."""
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        take = pa.array(used)
+        out: dict[str, Any] = {}
+        for col in [KEY_COLUMN, *reference.columns]:
+            values = file.read(columns=[col]).column(0).take(take).to_pandas()
+            if col == KEY_COLUMN:
+                out[col] = values.to_numpy(dtype=np.uint64)
+                continue
+            none = None
+            if _NONE_FLAG + col in names:
+                none = file.read(columns=[_NONE_FLAG + col]).column(0).take(take).to_numpy(
+                    zero_copy_only=False).astype(bool)
+            out[col] = _as_dtype(values, reference[col].dtype, none)
+            del values
+        return pd.DataFrame(out)
 
     def _read_comparisons(self) -> dict[str, np.ndarray] | None:
         if self.directory is None or not self.read:
@@ -226,19 +254,37 @@ class MatchCache:
 
         keys = content_keys(records)
         self.stats.records = len(records)
-        cached = self._read_features()
+        file = self._open_features()
         # the dtypes a fresh computation gives (pandas infers some from the values): cached rows are
         # brought to them, so the assembled frame is the one a full computation makes
         reference = prepare_record_features(records.iloc[:1]) if len(records) else None
         found = np.zeros(len(records), dtype=bool)
         at = np.full(len(records), -1, dtype=np.int64)
-        if cached is not None and reference is not None and (
-            [c for c in cached.columns[1:] if not c.startswith(_NONE_FLAG)] == list(reference.columns)
+        names: list[str] = [] if file is None else list(file.schema_arrow.names)
+        if file is not None and reference is not None and names[:1] == [KEY_COLUMN] and (
+            [c for c in names[1:] if not c.startswith(_NONE_FLAG)] == list(reference.columns)
         ):
-            index = pd.Index(cached[KEY_COLUMN].to_numpy(dtype=np.uint64))
-            if index.is_unique:
-                at = index.get_indexer(keys)
-                found = at >= 0
+            try:
+                cached_keys = file.read(columns=[KEY_COLUMN]).column(0).to_numpy().astype(np.uint64)
+            except Exception as exc:  # any unreadable file means: compute everything
+                log.warning("match cache %s unreadable, ignored: %s", self.directory, exc)
+                self.stats.notes.append("features file unreadable: ignored")
+                file = None
+            else:
+                index = pd.Index(cached_keys)
+                if index.is_unique:
+                    at = index.get_indexer(keys)
+                    found = at >= 0
+        parts = []
+        if file is not None and found.any():
+            assert reference is not None
+            try:
+                parts.append(self._read_cached_rows(file, names, np.unique(at[found]), reference))
+            except Exception as exc:  # unreadable after all: every record is computed afresh
+                log.warning("match cache %s unreadable, ignored: %s", self.directory, exc)
+                self.stats.notes.append("features file unreadable: ignored")
+                found[:] = False
+            release_arrow_memory()
         self.stats.records_cached = int(found.sum())
         fresh_rows = np.flatnonzero(~found)
         # one computation per distinct content among the records not found
@@ -246,16 +292,6 @@ class MatchCache:
         fresh_rows = fresh_rows[np.sort(first)]
         fresh = prepare_record_features(records.iloc[fresh_rows])
         fresh.insert(0, KEY_COLUMN, keys[fresh_rows])
-        parts = []
-        if cached is not None and found.any():
-            used = np.unique(at[found])
-            old = cached.iloc[used].reset_index(drop=True)
-            assert reference is not None
-            for col in reference.columns:
-                flag = old.get(_NONE_FLAG + col)
-                none = None if flag is None else flag.to_numpy(dtype=bool)
-                old[col] = _as_dtype(old[col], reference[col].dtype, none)
-            parts.append(old[[KEY_COLUMN, *reference.columns]])
         if len(fresh):
             parts.append(fresh.reset_index(drop=True))
         table = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]) if parts else fresh
@@ -276,13 +312,13 @@ class MatchCache:
         from recouvra.matching import _Compared, compare_pairs
 
         keys = features[KEY_COLUMN].to_numpy(dtype=np.uint64)
-        ka, kb = keys[pairs[:, 0]], keys[pairs[:, 1]]
-        h = _pair_hash(ka, kb)
         self.stats.pairs = len(pairs)
         cached = self._read_comparisons()
         found = np.zeros(len(pairs), dtype=bool)
         at = np.zeros(len(pairs), dtype=np.int64)
         if cached is not None and len(cached["hash"]):
+            ka, kb = keys[pairs[:, 0]], keys[pairs[:, 1]]
+            h = _pair_hash(ka, kb)
             # the file keeps the month's order (no sorted copy of every array); its hashes sorted here
             by_hash = np.argsort(cached["hash"], kind="stable")
             # the month's hashes looked up in their own sorted order, then put back: a binary search
@@ -295,6 +331,9 @@ class MatchCache:
             del by_hash, pos, queries
             # the hash finds the entry, the two keys prove it (a clash of hashes is a miss, not an error)
             found = (cached["hash"][at] == h) & (cached["a"][at] == ka) & (cached["b"][at] == kb)
+            # the pairs' keys are made again for the file once the comparisons are done: not held
+            # through them (0.4 GB at L's 18 M pairs)
+            del ka, kb, h
         self.stats.pairs_cached = int(found.sum())
         todo = np.flatnonzero(~found)
         fresh = compare_pairs(features, pairs[todo], columns) if len(todo) else None
@@ -321,7 +360,9 @@ class MatchCache:
         del cached, fresh, reference  # the month's comparisons are now held once, in ``groups``
         # written now, not after the build: the file holds entries by content, right whatever the
         # build does next, and the arrays are then not held twice for the rest of the build
-        store = {"hash": h, "a": ka, "b": kb}
+        ka, kb = keys[pairs[:, 0]], keys[pairs[:, 1]]
+        store = {"hash": _pair_hash(ka, kb), "a": ka, "b": kb}
+        del ka, kb
         for g, arrays in groups.items():
             store.update({f"{g}:{name}": values for name, values in arrays.items()})
         self._write(self._save_comparisons, store)
@@ -398,16 +439,36 @@ class MatchCache:
         import pyarrow.parquet as pq
 
         assert self.directory is not None
-        frame = frame.copy()
+        objects = [c for c in frame.columns if frame[c].dtype == object]
         none = np.array(None, dtype=object)
-        for col in [c for c in frame.columns if frame[c].dtype == object]:
+
+        def with_flags(part: pd.DataFrame) -> dict[str, Any]:
             # pandas keeps two missing values apart in object columns, None and NaN (a full
             # computation gives both): which one each missing cell was goes along as a flag column
             # (np.equal over an object array compares in C: a list comprehension took seconds at L)
-            frame[_NONE_FLAG + col] = np.equal(frame[col].to_numpy(dtype=object), none)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.replace_schema_metadata({b"fingerprint": code_fingerprint().encode()})
-        _write_atomically(self.directory / FEATURES_FILE, lambda tmp: pq.write_table(table, tmp))
+            columns: dict[str, Any] = {c: part[c] for c in part.columns}
+            columns.update({_NONE_FLAG + c: np.equal(part[c].to_numpy(dtype=object), none) for c in objects})
+            return columns
+
+        # the schema of the whole frame (an object column's type inferred from all its values), then
+        # the rows written a slice at a time: the file's Arrow copy of a million records' text is
+        # never held at once (a whole-table conversion added about 1 GB at L)
+        import pandas as pd
+
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        for c in objects:
+            schema = schema.append(pa.field(_NONE_FLAG + c, pa.bool_()))
+        schema = schema.with_metadata({b"fingerprint": code_fingerprint().encode()})
+
+        def write(tmp: Path) -> None:
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for a in range(0, max(len(frame), 1), FEATURES_SLICE):
+                    part = pd.DataFrame(with_flags(frame.iloc[a : a + FEATURES_SLICE]))
+                    writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+                    del part
+
+        _write_atomically(self.directory / FEATURES_FILE, write)
+        release_arrow_memory()
 
     def _save_comparisons(self, store: dict[str, np.ndarray]) -> None:
         import numpy as np
@@ -420,6 +481,15 @@ class MatchCache:
                 save(fh, fingerprint=np.array(code_fingerprint()), **store)
 
         _write_atomically(self.directory / COMPARISONS_FILE, write)
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow's allocator keeps after its buffers are freed back to the system: a
+    phase that went through Arrow (a file written or read) otherwise leaves it counted in the process
+    for the rest of the build (about 0.5 GB after the features file at L)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _as_dtype(values: pd.Series, dtype: Any, none: np.ndarray | None) -> pd.Series:

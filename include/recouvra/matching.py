@@ -1070,11 +1070,11 @@ class _Clusters:
         n = len(features)
         self.parent = list(range(n))
         self.size = [1] * n
-        self.keys: dict[int, dict[str, set[str]]] = {}
-        for col in veto_columns:
-            values = features[col].to_numpy()
-            for k in features.index[features[col].notna()].to_numpy():
-                self.keys.setdefault(int(k), {}).setdefault(col, set()).add(str(values[k]))
+        # each record's strong identifiers as integer codes (-1 = none); a cluster's own set of them
+        # is kept only once it has absorbed another cluster (a dict of sets per record held about
+        # 0.4 GB at a million records, for the few that ever merge)
+        self.codes = {col: _codes(features[col]) for col in veto_columns}
+        self.keys: dict[int, dict[str, set[int]]] = {}
         names = features["name_clean"]
         self.names: list[str | None] = names.astype("object").where(names.notna(), None).tolist()
         # phonetic forms of each record's name: a cluster's representative is compared on them too
@@ -1092,8 +1092,15 @@ class _Clusters:
             parent[x], x = root, parent[x]
         return root
 
+    def _keys(self, root: int) -> dict[str, set[int]]:
+        """The strong identifiers of the cluster of ``root``, per column."""
+        kept = self.keys.get(root)
+        if kept is not None:
+            return kept
+        return {col: {int(c[root])} for col, c in self.codes.items() if c[root] >= 0}
+
     def conflict(self, ra: int, rb: int) -> bool:
-        ka, kb = self.keys.get(ra), self.keys.get(rb)
+        ka, kb = self._keys(ra), self._keys(rb)
         if not ka or not kb:
             return False
         return any(col in kb and not (ka[col] & kb[col]) for col in ka)
@@ -1110,9 +1117,12 @@ class _Clusters:
         if self.names[ra] is None:
             self.names[ra] = self.names[rb]
             self.phon[ra] = self.phon[rb]
-        kb = self.keys.pop(rb, None)
+        kb = self._keys(rb)
+        self.keys.pop(rb, None)
         if kb:
-            ka = self.keys.setdefault(ra, {})
+            ka = self.keys.get(ra)
+            if ka is None:
+                ka = self.keys[ra] = self._keys(ra)
             for col, vals in kb.items():
                 ka.setdefault(col, set()).update(vals)
 
@@ -1207,6 +1217,9 @@ def resolve(
         feats = prepare_features(recs)
     else:
         feats = features.iloc[order].reset_index(drop=True)
+        # this function's copy is the one it thins out below (the columns it no longer needs once
+        # factorised): a caller that handed its only reference over lets their text go
+        del features
     sorted_ids = recs["record_id"].astype("str").tolist()
     n = len(recs)
     del recs  # the features hold what matching needs; the caller keeps the records

@@ -133,3 +133,29 @@ def test_no_directory_reads_and_writes_nothing_and_a_failed_write_is_no_error(tm
     assert not (blocked / "cache").exists()
     assert not list(tmp_path.glob("**/*.tmp"))
 
+
+
+def test_features_are_written_and_read_a_slice_and_a_column_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(match_cache, "FEATURES_SLICE", 7)
+    _month(tmp_path, _records())  # asserts the features equal a fresh computation's
+    assert pq.ParquetFile(tmp_path / FEATURES_FILE).metadata.num_row_groups == 6  # 40 records by 7
+    # read back a column at a time, the missing cells' None and NaN kept apart: the same frame
+    cache, _, _ = _month(tmp_path, _next_month(_records()))
+    assert cache.stats.records_cached == 37
+
+
+def test_a_features_file_that_fails_half_way_is_computed_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _month(tmp_path, _records())
+
+    def broken(*_args: object, **_kwargs: object) -> pd.DataFrame:
+        raise OSError("read error")
+
+    monkeypatch.setattr(MatchCache, "_read_cached_rows", broken)
+    cache, _, _ = _month(tmp_path, _next_month(_records()))  # asserts the full answer
+    assert cache.stats.records_cached == 0 and "features file unreadable: ignored" in cache.stats.notes
