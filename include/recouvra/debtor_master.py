@@ -105,6 +105,10 @@ def _score01(rule: str, raw: float, accept: float) -> float:
     return round(1.0 / (1.0 + float(2.0 ** -max(raw, -60.0))), 4)
 
 
+#: The record columns :func:`_entity_frame` reads (beside the portfolio features and the golden record).
+_ENTITY_RECORD_COLUMNS = ("record_id", "affiliation_no", "name", "if_number", "sector", "status", "recency")
+
+
 def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd.DataFrame,
                   golden: pd.DataFrame, normalized: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per entity: golden fields, primary affiliation, activity, summed features.
@@ -116,13 +120,16 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
 
     from recouvra.normalize import phone_series
 
-    e164 = records[["record_id"]].copy()
+    # only the record columns read below go through the joins (a million rows of every column,
+    # copied at each join, took about 1 GB at L)
+    e164 = records[[c for c in _ENTITY_RECORD_COLUMNS if c in records.columns]].copy()
     e164["e164_1"] = (normalized["phone"].to_numpy() if normalized is not None
                       else phone_series(records["phone"])["phone"].to_numpy())
     e164["e164_2"] = phone_series(records["phone_2"])["phone"].to_numpy()
-    rec = records.merge(e164, on="record_id").merge(assignments, on="record_id").merge(
+    rec = e164.merge(assignments, on="record_id").merge(
         features, left_on="affiliation_no", right_on="affiliation_no", how="left"
     )
+    del e164
     rec["total_open"] = rec["total_open"].fillna(0).astype("int64")
     # Primary affiliation: the one owing most, then the oldest number.
     primary = rec.sort_values(["entity_id", "total_open", "affiliation_no"], ascending=[True, False, True])
@@ -337,11 +344,15 @@ def build_debtor_master(
         cache.save_state(on, model_on, state_frame(records, resolution.assignments, keys, versions),
                          resolution.evidence, golden)
     entities = _entity_frame(records, features, assignments, golden, normalized)
+    # what the warehouse writes below no longer reads: freed before them (their peak was the build's)
+    affiliations = len(records)
+    del records, features, golden, normalized, keys, versions, kept_golden
+    resolution.features = None
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     with wh.transaction():
         if model is None and resolution.model is not None:
-            store_match_model(wh, resolution.model, on, len(records))
+            store_match_model(wh, resolution.model, on, affiliations)
         ids, retired = _stable_ids(wh, assignments)
         entities["debtor_id"] = entities["entity_id"].map(ids).astype("int64")
         source_golden = entities[["debtor_id", *SOURCE_TRACKED]].copy()
@@ -389,8 +400,8 @@ def build_debtor_master(
         _write_portfolio(wh, entities, on)
 
     report = MasterReport(
-        as_of=on.isoformat(), affiliations=len(records), debtors=len(entities),
-        merged_records=len(records) - len(entities), new_debtors=int(new), changed_debtors=int(changed),
+        as_of=on.isoformat(), affiliations=affiliations, debtors=len(entities),
+        merged_records=affiliations - len(entities), new_debtors=int(new), changed_debtors=int(changed),
         retired_debtors=len(retired), moved_affiliations=moved, evidence_pairs=len(evidence),
         by_rule=resolution.by_rule(), model_trained_on=model_on.isoformat(), model_trained=model is None,
         features_reused=cache.stats.records_cached if cache is not None else 0,
