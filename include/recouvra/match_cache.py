@@ -7,9 +7,9 @@ Two results of :mod:`recouvra.matching` depend on a record's content alone, so t
 
 - the normalized features of a record (:func:`recouvra.matching.prepare_record_features`), keyed by
   its content key: a month normalizes only its new and changed records;
-- the comparison of a candidate pair (:class:`recouvra.matching._Compared`: levels, similarities,
-  same/differ flags), keyed by the content keys of its two records in the pair's order: only pairs
-  with a new or changed side are compared again.
+- the comparison of a candidate pair (:class:`recouvra.matching._Compared`: the fields' levels and
+  the legal representatives' similarity), keyed by the content keys of its two records in the pair's
+  order: only pairs with a new or changed side are compared again.
 
 What depends on the whole portfolio is recomputed every month: the term frequencies
 (:func:`recouvra.matching.add_term_frequencies`, a group count), the candidate pairs (blocks and
@@ -59,7 +59,9 @@ EVIDENCE_FILE = "evidence.parquet"
 GOLDEN_FILE = "golden.parquet"
 #: The features column carrying each record's content key (resolve keeps it with the features).
 KEY_COLUMN = "content_key"
-_FORMAT = "recouvra-match-cache/2"  # 2: content keys hashed column-wise, the month's resolution kept
+# 2: content keys hashed column-wise, the month's resolution kept; 3: comparisons without the
+# same/differ flags (read from the columns' codes) and the names' and addresses' similarities
+_FORMAT = "recouvra-match-cache/3"
 _NONE_FLAG = "none:"  # prefix of the flag columns of the features file (see _save_features)
 #: Records per slice of the features file as it is written (one row group each).
 FEATURES_SLICE = 100_000
@@ -337,7 +339,7 @@ class MatchCache:
         self.stats.pairs_cached = int(found.sum())
         todo = np.flatnonzero(~found)
         fresh = compare_pairs(features, pairs[todo], columns) if len(todo) else None
-        groups: dict[str, dict[str, np.ndarray]] = {"levels": {}, "sims": {}, "same": {}, "differ": {}}
+        groups: dict[str, dict[str, np.ndarray]] = {"levels": {}, "sims": {}}
         reference = fresh or (compare_pairs(features, pairs[:0], columns))
         some_cached = cached is not None and bool(found.any())
         for g, arrays in groups.items():
@@ -367,7 +369,7 @@ class MatchCache:
             store.update({f"{g}:{name}": values for name, values in arrays.items()})
         self._write(self._save_comparisons, store)
         del store
-        return _Compared(pairs, groups["levels"], groups["sims"], groups["same"], groups["differ"])
+        return _Compared(pairs, groups["levels"], groups["sims"], columns)
 
     # ----------------------------------------------------------------------- the month's state
 

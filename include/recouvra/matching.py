@@ -25,6 +25,7 @@ import csv
 import re
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -682,13 +683,57 @@ _TF_COLUMN = {"name": "name_clean", "phone": "phone", "email": "email", "legal_r
 
 @dataclass
 class _Compared:
-    """Comparison levels of aligned pairs, and the similarities behind them (for the evidence)."""
+    """Comparison levels of aligned pairs, and similarities behind them.
+
+    ``sims`` holds the legal representatives' similarity (the acceptance rules read it for every
+    pair); the names' and addresses' are computed only when asked (``compare_pairs(..., evidence=True)``,
+    for the evidence of the pairs that link): two float arrays as long as the candidates, 0.3 GB at L.
+    ``same`` and ``differ`` (both sides present and equal, or present and different) are read from the
+    columns' codes when asked, not held for every pair of every column (0.3 GB at L)."""
 
     pairs: np.ndarray
     levels: dict[str, np.ndarray]
     sims: dict[str, np.ndarray]
-    same: dict[str, np.ndarray]
-    differ: dict[str, np.ndarray]
+    columns: dict[str, _Column]
+
+    @property
+    def same(self) -> _Agreement:
+        return _Agreement(self.columns, self.pairs, differ=False)
+
+    @property
+    def differ(self) -> _Agreement:
+        return _Agreement(self.columns, self.pairs, differ=True)
+
+
+#: Columns compared for equality that the acceptance rules read (``_Compared.same``, ``.differ``).
+_AGREEMENT_COLUMNS = ("phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
+
+
+class _Agreement(Mapping[str, "np.ndarray"]):
+    """Per column, whether each pair's two values are both present and equal (or, ``differ``,
+    both present and different), computed from the column's codes when read."""
+
+    def __init__(self, columns: dict[str, _Column], pairs: np.ndarray, *, differ: bool):
+        self.columns, self.pairs, self.differ = columns, pairs, differ
+
+    def __getitem__(self, col: str) -> np.ndarray:
+        import numpy as np
+
+        if col not in _AGREEMENT_COLUMNS:
+            raise KeyError(col)
+        codes = self.columns[col].codes
+        out = np.empty(len(self.pairs), dtype=bool)
+        for a in range(0, len(self.pairs), COMPARE_CHUNK):  # temporaries of one chunk at a time
+            ci, cj = codes[self.pairs[a : a + COMPARE_CHUNK, 0]], codes[self.pairs[a : a + COMPARE_CHUNK, 1]]
+            both = (ci >= 0) & (cj >= 0)
+            out[a : a + len(ci)] = both & (ci != cj) if self.differ else both & (ci == cj)
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_AGREEMENT_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(_AGREEMENT_COLUMNS)
 
 
 class _Column:
@@ -765,9 +810,11 @@ COMPARE_CHUNK = 1_000_000
 
 
 def compare_pairs(
-    features: pd.DataFrame, pairs: np.ndarray, columns: dict[str, _Column] | None = None
+    features: pd.DataFrame, pairs: np.ndarray, columns: dict[str, _Column] | None = None, *,
+    evidence: bool = False,
 ) -> _Compared:
     """Comparison level of every field for each pair (``-1`` = a side is missing, 0 = disagree).
+    ``evidence``: keep the names' and addresses' similarities too (see :class:`_Compared`).
 
     Pairs are compared in chunks of :data:`COMPARE_CHUNK`: each pair's levels depend on that pair
     alone, so the result is the same as in one go, with bounded temporary memory."""
@@ -778,27 +825,27 @@ def compare_pairs(
     latin = np.isin(scripts, ("latin", "mixed"))
     arabic = scripts == "arabic"
     rep_scripts = _codes(features["rep_script"])
-    first = _compare_chunk(cols, latin, arabic, rep_scripts, pairs[:COMPARE_CHUNK])
+    first = _compare_chunk(cols, latin, arabic, rep_scripts, pairs[:COMPARE_CHUNK], evidence)
     if len(pairs) <= COMPARE_CHUNK:
         return first
     # the result arrays are allocated once and filled chunk by chunk (no concatenation: that would
     # hold every chunk and the joined copy at once)
-    groups = ("levels", "sims", "same", "differ")
+    groups = ("levels", "sims")
     out = {g: {k: np.empty(len(pairs), dtype=v.dtype) for k, v in getattr(first, g).items()} for g in groups}
     for a in range(0, len(pairs), COMPARE_CHUNK):
         chunk = pairs[a : a + COMPARE_CHUNK]
-        part = first if a == 0 else _compare_chunk(cols, latin, arabic, rep_scripts, chunk)
+        part = first if a == 0 else _compare_chunk(cols, latin, arabic, rep_scripts, chunk, evidence)
         for g in groups:
             for k, v in getattr(part, g).items():
                 out[g][k][a : a + len(v)] = v
         del part
     del first
-    return _Compared(pairs, out["levels"], out["sims"], out["same"], out["differ"])
+    return _Compared(pairs, out["levels"], out["sims"], cols)
 
 
 def _compare_chunk(
     cols: dict[str, _Column], latin: np.ndarray, arabic: np.ndarray, rep_scripts: np.ndarray,
-    pairs: np.ndarray,
+    pairs: np.ndarray, evidence: bool = False,
 ) -> _Compared:
     import numpy as np
     from rapidfuzz import fuzz
@@ -840,24 +887,21 @@ def _compare_chunk(
          name_close >= 88, phonetic, (name_set >= 90) | initial_equal | (phon_set >= 95), name_close >= 70],
         [-1, 6, 5, 4, 3, 2, 1], 0)
     levels["name"] = lv
-    sims["name"] = name_close
+    if evidence:
+        sims["name"] = name_close
     addr = _pair_similarity(cols["address"], i, j, (fuzz.token_sort_ratio,))
     both_addr, addr_exact = codes_of("address")
     levels["address"] = np.select([~both_addr, addr_exact, addr >= 92, addr >= 80, addr >= 60],
                                   [-1, 4, 3, 2, 1], 0)
-    sims["address"] = addr
+    if evidence:
+        sims["address"] = addr
     loc = _pair_similarity(cols["locality"], i, j, (fuzz.ratio,))
     both_loc, loc_exact = codes_of("locality")
     levels["locality"] = np.select([~both_loc, loc_exact, loc >= 85], [-1, 2, 1], 0)
-    same: dict[str, np.ndarray] = {}
-    differ: dict[str, np.ndarray] = {}
-    for col in ("phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice"):
-        both, eq = codes_of(col)
-        same[col] = eq
-        differ[col] = both & ~eq
     for fname, col in (("phone", "phone"), ("email", "email"), ("legal_form", "legal_form"),
                        ("ice", "ice"), ("rc", "rc_key"), ("affiliation_no", "aff")):
-        levels[fname] = np.select([same[col], differ[col]], [1, 0], -1)
+        both, eq = codes_of(col)
+        levels[fname] = np.select([eq, both & ~eq], [1, 0], -1)
     rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
     both_rep, rep_exact = codes_of("rep")
     # transliterations and joined names (phonetic forms), an initial for the given name (counts as 80)
@@ -880,7 +924,7 @@ def _compare_chunk(
     both_id, id_exact = codes_of("id_number")
     levels["id_number"] = np.select([~both_id, id_exact, (id_dist >= 0) & (id_dist <= 1)], [-1, 2, 1], 0)
     levels = {k: v.astype(np.int8) for k, v in levels.items()}
-    return _Compared(pairs, levels, sims, same, differ)
+    return _Compared(pairs, levels, sims, cols)
 
 
 def _random_pairs(n: int, count: int, seed: int = 1) -> np.ndarray:
@@ -1040,18 +1084,20 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     return cast("np.ndarray", ok & ~veto)
 
 
-def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], at: int) -> str:
-    """The evidence of one link (pair ``k``): each compared field's level and match weight
-    (``weights[field][at]``, from :meth:`_Scored.weights_at`)."""
+def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[str, np.ndarray],
+                 at: int) -> str:
+    """The evidence of one link (pair ``k``): each compared field's level, similarity and match
+    weight (``weights[field][at]``, from :meth:`_Scored.weights_at`; ``sims[field][at]``, from
+    ``compare_pairs(..., evidence=True)`` of the linking pairs)."""
     parts = []
     for spec in FS_FIELDS:
         lv = int(s.compared.levels[spec.name][k])
         if lv < 0:
             continue
         label = spec.labels[lv]
-        sim = s.compared.sims.get(spec.name)
-        with_sim = sim is not None and sim[k] >= 0 and label != "exact"
-        shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
+        sim = sims.get(spec.name)
+        with_sim = sim is not None and sim[at] >= 0 and label != "exact"
+        shown = f"{label}({sim[at]:.0f})" if with_sim and sim is not None else label
         parts.append(f"{spec.name}={shown}:{weights[spec.name][at]:+.1f}")
         if spec.name in _FS_EXACT and lv == _FS_EXACT[spec.name]:
             # the term-frequency factor behind that weight: how many records of the file hold the value
@@ -1294,6 +1340,7 @@ def resolve(
     # strongest evidence first, ties broken by record position: deterministic
     keep = keep[np.lexsort((pairs[keep, 1], pairs[keep, 0], -scored.score[keep]))]
     keep_weights = scored.weights_at(keep)
+    keep_sims = compare_pairs(feats, pairs[keep], columns, evidence=True).sims  # the evidence's
     step("cluster")
     for at, k in enumerate(keep.tolist()):
         a, b = int(pairs[k, 0]), int(pairs[k, 1])
@@ -1312,7 +1359,7 @@ def resolve(
         ev_right.append(b)
         ev_rule.append("fuzzy")
         ev_score.append(round(float(scored.score[k]), 2))
-        ev_fields.append(_fields_text(scored, k, keep_weights, at))
+        ev_fields.append(_fields_text(scored, k, keep_weights, keep_sims, at))
 
     roots = np.array([clusters.find(x) for x in range(n)], dtype=np.int64)
     # smallest position per root = smallest record_id, since records are sorted by record_id
