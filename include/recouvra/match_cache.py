@@ -183,9 +183,15 @@ class MatchCache:
             self.stats.notes.append("no features file")
             return None
         try:
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            file = pq.ParquetFile(path)
+            # text columns read dictionary-encoded: a value repeated over records becomes one Python
+            # string shared by them, as a fresh computation makes it (one per distinct value), not
+            # one string per cell (about 0.5 GB more at L)
+            schema = pq.read_schema(path)
+            text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            file = pq.ParquetFile(path, read_dictionary=text)
             meta = file.schema_arrow.metadata or {}
             if meta.get(b"fingerprint", b"").decode() != code_fingerprint():
                 self.stats.notes.append("features written by other code: ignored")
@@ -337,11 +343,16 @@ class MatchCache:
             # through them (0.4 GB at L's 18 M pairs)
             del ka, kb, h
         self.stats.pairs_cached = int(found.sum())
-        todo = np.flatnonzero(~found)
-        fresh = compare_pairs(features, pairs[todo], columns) if len(todo) else None
+        some_cached = cached is not None and bool(found.any())
+        # nothing from the cache (a first month): the pairs themselves are compared, no list of the
+        # pairs to do and no copy of them (0.4 GB at L's 18 M pairs)
+        todo = np.flatnonzero(~found) if some_cached else None
+        if todo is None:
+            fresh = compare_pairs(features, pairs, columns) if len(pairs) else None
+        else:
+            fresh = compare_pairs(features, pairs[todo], columns) if len(todo) else None
         groups: dict[str, dict[str, np.ndarray]] = {"levels": {}, "sims": {}}
         reference = fresh or (compare_pairs(features, pairs[:0], columns))
-        some_cached = cached is not None and bool(found.any())
         for g, arrays in groups.items():
             # one array at a time, each source array dropped once used: the month's comparisons are
             # held about once, not once fresh, once cached and once assembled
@@ -356,6 +367,7 @@ class MatchCache:
                     assert cached is not None
                     out[found] = cached.pop(f"{g}:{name}")[at[found]]
                 if part is not None:
+                    assert todo is not None  # some came from the cache, the rest is ``todo``
                     out[todo] = part
                 arrays[name] = out
                 del part, out
