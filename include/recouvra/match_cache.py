@@ -183,15 +183,9 @@ class MatchCache:
             self.stats.notes.append("no features file")
             return None
         try:
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            # text columns read dictionary-encoded: a value repeated over records becomes one Python
-            # string shared by them, as a fresh computation makes it (one per distinct value), not
-            # one string per cell (about 0.5 GB more at L)
-            schema = pq.read_schema(path)
-            text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-            file = pq.ParquetFile(path, read_dictionary=text)
+            file = pq.ParquetFile(path)
             meta = file.schema_arrow.metadata or {}
             if meta.get(b"fingerprint", b"").decode() != code_fingerprint():
                 self.stats.notes.append("features written by other code: ignored")
