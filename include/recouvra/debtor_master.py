@@ -326,6 +326,7 @@ def build_debtor_master(
         resolution = resolve(records, config, progress=progress, keep_features=True, model=model,
                              features=held.pop() if held else None,
                              compare=cache.compare if cache is not None else None)
+    state = None  # last month's records, evidence and golden records: not needed past this point
     assignments = resolution.assignments[["record_id", "entity_id"]].astype("str")
     # the resolver's normalized records: survivorship and the second phone need not normalise again
     normalized = resolution.features
