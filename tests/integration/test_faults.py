@@ -47,6 +47,7 @@ from recouvra.sftp.client import CHUNK
 from recouvra.sftp.client import connect as sftp_connect
 from recouvra.sftp.errors import SftpTransferError, SftpUploadError
 from recouvra.standins.return_samples import return_csv
+from recouvra.standins.sftp_server import LOG_FILE as SERVER_LOG
 from recouvra.standins.sftp_server import EmbeddedSftpServer, Faults, start_daemon, stop_daemon
 from recouvra.warehouse import Warehouse, connect, discover_migrations, migrate, migrate_connection
 
@@ -514,8 +515,19 @@ def test_sftp_server_killed_mid_download_then_the_ingestion_rerun_takes_the_file
             return fetch_inbox(client, "AG01", local)
 
     fetching = InThread(fetch)
-    wait_until(lambda: part.exists() and part.stat().st_size > 0, f"{part.name} to hold bytes",
-               alive=fetching.alive)
+    # the server stalls once it sent 1.25 MiB; the first MiB is then on disk, unless paramiko's
+    # prefetch thread and reader hang among themselves (a rare race, paramiko/paramiko#577: the
+    # download then holds an empty .part): either way the kill below is mid-download
+    server_log = daemon.root / SERVER_LOG
+
+    def holds_bytes() -> bool:
+        return part.exists() and part.stat().st_size > 0
+
+    wait_until(lambda: holds_bytes() or "fault: session stalled" in server_log.read_text(errors="replace"),
+               f"{part.name} to hold bytes or the server to stall", alive=fetching.alive)
+    deadline = time.monotonic() + 30
+    while not holds_bytes() and time.monotonic() < deadline and fetching.alive():
+        time.sleep(0.05)
     daemon.kill()
     with pytest.raises(SftpTransferError) as failed:
         fetching.result()
