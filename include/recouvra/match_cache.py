@@ -173,6 +173,11 @@ class MatchCache:
 
     # ------------------------------------------------------------------------------- reading
 
+    def _ignored(self, path: Path | None, what: str, exc: Exception) -> None:
+        """An unreadable cache file is ignored (what it held is computed afresh): logged and noted."""
+        log.warning("match cache %s unreadable, ignored: %s", path, exc)
+        self.stats.notes.append(f"{what} unreadable: ignored")
+
     def _open_features(self) -> Any:
         """The features file as a ``pyarrow.parquet.ParquetFile`` (read a column at a time by
         :meth:`features`), or None when there is none, it is unreadable or other code wrote it."""
@@ -192,8 +197,7 @@ class MatchCache:
                 return None
             return file
         except Exception as exc:  # any unreadable file means: compute everything
-            log.warning("match cache %s unreadable, ignored: %s", path, exc)
-            self.stats.notes.append("features file unreadable: ignored")
+            self._ignored(path, "features file", exc)
             return None
 
     def _read_cached_rows(self, file: Any, names: list[str], used: np.ndarray,
@@ -240,8 +244,7 @@ class MatchCache:
                 raise ValueError("arrays of different lengths")
             return arrays
         except Exception as exc:  # any unreadable file means: compute everything
-            log.warning("match cache %s unreadable, ignored: %s", path, exc)
-            self.stats.notes.append("comparisons file unreadable: ignored")
+            self._ignored(path, "comparisons file", exc)
             return None
 
     # ------------------------------------------------------------------------------ features
@@ -269,8 +272,7 @@ class MatchCache:
             try:
                 cached_keys = file.read(columns=[KEY_COLUMN]).column(0).to_numpy().astype(np.uint64)
             except Exception as exc:  # any unreadable file means: compute everything
-                log.warning("match cache %s unreadable, ignored: %s", self.directory, exc)
-                self.stats.notes.append("features file unreadable: ignored")
+                self._ignored(self.directory, "features file", exc)
                 file = None
             else:
                 index = pd.Index(cached_keys)
@@ -283,8 +285,7 @@ class MatchCache:
             try:
                 parts.append(self._read_cached_rows(file, names, np.unique(at[found]), reference))
             except Exception as exc:  # unreadable after all: every record is computed afresh
-                log.warning("match cache %s unreadable, ignored: %s", self.directory, exc)
-                self.stats.notes.append("features file unreadable: ignored")
+                self._ignored(self.directory, "features file", exc)
                 found[:] = False
             release_arrow_memory()
         self.stats.records_cached = int(found.sum())
@@ -341,10 +342,9 @@ class MatchCache:
         # nothing from the cache (a first month): the pairs themselves are compared, no list of the
         # pairs to do and no copy of them (0.4 GB at L's 18 M pairs)
         todo = np.flatnonzero(~found) if some_cached else None
-        if todo is None:
-            fresh = compare_pairs(features, pairs, columns) if len(pairs) else None
-        else:
-            fresh = compare_pairs(features, pairs[todo], columns) if len(todo) else None
+        asked = pairs if todo is None else pairs[todo]
+        fresh = compare_pairs(features, asked, columns) if len(asked) else None
+        del asked
         groups: dict[str, dict[str, np.ndarray]] = {"levels": {}, "sims": {}}
         reference = fresh or (compare_pairs(features, pairs[:0], columns))
         for g, arrays in groups.items():
@@ -443,6 +443,7 @@ class MatchCache:
 
     def _save_features(self, frame: pd.DataFrame) -> None:
         import numpy as np
+        import pandas as pd
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -461,8 +462,6 @@ class MatchCache:
         # the schema of the whole frame (an object column's type inferred from all its values), then
         # the rows written a slice at a time: the file's Arrow copy of a million records' text is
         # never held at once (a whole-table conversion added about 1 GB at L)
-        import pandas as pd
-
         schema = pa.Schema.from_pandas(frame, preserve_index=False)
         for c in objects:
             schema = schema.append(pa.field(_NONE_FLAG + c, pa.bool_()))

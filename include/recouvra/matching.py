@@ -705,6 +705,14 @@ class _Compared:
         return _Agreement(self.columns, self.pairs, differ=True)
 
 
+def _both_and_equal(codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For pairs (``i``, ``j``) of a factorised column (-1 = missing): both sides present, and both
+    present and equal."""
+    ci, cj = codes[i], codes[j]
+    both = (ci >= 0) & (cj >= 0)
+    return both, both & (ci == cj)
+
+
 #: Columns compared for equality that the acceptance rules read (``_Compared.same``, ``.differ``).
 _AGREEMENT_COLUMNS = ("phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
 
@@ -724,9 +732,9 @@ class _Agreement(Mapping[str, "np.ndarray"]):
         codes = self.columns[col].codes
         out = np.empty(len(self.pairs), dtype=bool)
         for a in range(0, len(self.pairs), COMPARE_CHUNK):  # temporaries of one chunk at a time
-            ci, cj = codes[self.pairs[a : a + COMPARE_CHUNK, 0]], codes[self.pairs[a : a + COMPARE_CHUNK, 1]]
-            both = (ci >= 0) & (cj >= 0)
-            out[a : a + len(ci)] = both & (ci != cj) if self.differ else both & (ci == cj)
+            chunk = self.pairs[a : a + COMPARE_CHUNK]
+            both, equal = _both_and_equal(codes, chunk[:, 0], chunk[:, 1])
+            out[a : a + len(chunk)] = both & ~equal if self.differ else equal
         return out
 
     def __iter__(self) -> Iterator[str]:
@@ -857,9 +865,7 @@ def _compare_chunk(
     sims: dict[str, np.ndarray] = {}
 
     def codes_of(col: str) -> tuple[np.ndarray, np.ndarray]:
-        c = cols[col].codes
-        both = (c[i] >= 0) & (c[j] >= 0)
-        return both, both & (c[i] == c[j])
+        return _both_and_equal(cols[col].codes, i, j)
 
     # names: a typo (ratio), swapped given and family names (token sort), joined names (no spaces),
     # a missing middle name or an initial (token set); transliteration variants are folded beforehand
