@@ -416,7 +416,8 @@ class Cycle:
 
         def run() -> tuple[Any, int | None, int | None]:
             with self.wh() as wh:
-                rep = reconcile(wh, day, imputation_order=self.s.programme.imputation_order)
+                rep = reconcile(wh, day, imputation_order=self.s.programme.imputation_order,
+                                full=self.s.reconciliation.full_rebuild)
             return rep, rep.ledger_entries + rep.agency_payments, rep.attributions
         self.rec.stage(month, "collections_reconcile", "reconcile", run)
 

@@ -66,8 +66,10 @@ def collections_reconcile() -> None:
         from recouvra.reconcile import reconcile as run
         from recouvra.warehouse import connect
 
+        s = settings()
         with connect(warehouse_url()) as wh:
-            report = run(wh, run_date().day, imputation_order=settings().programme.imputation_order)
+            report = run(wh, run_date().day, imputation_order=s.programme.imputation_order,
+                         full=s.reconciliation.full_rebuild)
         print(report.summary())
         return report.as_dict()
 

@@ -428,6 +428,14 @@ class DebtorMaster(_Model):
     full_rebuild: bool = False
 
 
+class Reconciliation(_Model):
+    """How collections are reconciled (docs/reconciliation.md "Only what changed")."""
+
+    #: Reconcile every dossier over the whole ledger the rules can concern, instead of only the groups
+    #: of dossiers whose inputs changed since the last run. The result is the same.
+    full_rebuild: bool = False
+
+
 class SeedAdvance(_Model):
     """What one month of the synthetic source's life brings (``recouvra seed --advance-to``,
     docs/synthetic-data.md). Shares are per month; ``*_per_1000`` are per 1,000 active employers."""
@@ -512,6 +520,7 @@ class Settings(_Model):
     rates: Rates
     storage: Storage = Storage()
     debtor_master: DebtorMaster = DebtorMaster()
+    reconciliation: Reconciliation = Reconciliation()
     seed: Seed = Seed()
     selection: Selection = Selection()
     allocation: Allocation = Allocation()

@@ -202,6 +202,31 @@ def read_ledger_concerning(
     return [e for e in entries if known_by is None or e.first_seen_on is None or e.first_seen_on <= known_by]
 
 
+def read_ledger_quoted(wh: Warehouse, on: dt.date) -> list[LedgerEntry]:
+    """The entries dated up to ``on`` that name something beside their affiliation number: those quoting
+    a payment reference and those whose receipt number an agency payment quotes, in id order."""
+    return [_entry(r) for r in wh.query(query("ledger/select_ledger_payments_quoted"), [on])]
+
+
+def read_ledger_of_affiliations(wh: Warehouse, affiliations: Iterable[str], on: dt.date,
+                                also: Iterable[LedgerEntry] = ()) -> list[LedgerEntry]:
+    """The entries dated up to ``on`` of some affiliation numbers and the reversals so dated naming one
+    of them (whatever the reversal's own number), with the entries ``also`` gives (read before, e.g. by
+    :func:`read_ledger_quoted`), in id order."""
+    wanted = sorted(set(affiliations))
+    rows = wh.query(query("ledger/select_ledger_payments_of_affiliations"), [on, wanted, on]) \
+        if wanted else []
+    by_id = {e.ledger_payment_id: e for e in also}
+    by_id.update((e.ledger_payment_id, e) for e in map(_entry, rows))
+    return [by_id[i] for i in sorted(by_id)]
+
+
+def unlinked_reversals(wh: Warehouse, on: dt.date) -> list[int]:
+    """The reversals dated up to ``on`` whose reversed payment the ledger does not hold as a PAYMENT
+    dated up to ``on``, in date then id order (attribution's)."""
+    return [int(r[0]) for r in wh.query(query("ledger/select_unlinked_reversals_held"), [on, on])]
+
+
 def count_ledger(wh: Warehouse, on: dt.date) -> int:
     """How many entries core.ledger_payment holds dated up to ``on``."""
     return int(wh.query(query("ledger/count_ledger_payments"), [on])[0][0])

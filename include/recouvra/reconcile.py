@@ -64,6 +64,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from recouvra import reconcile_increment as increment
+
 # The fund's month arithmetic, re-exported for the stages that read it from here.
 from recouvra.calendar import add_months
 from recouvra.calendar import month_end as month_end
@@ -71,13 +73,15 @@ from recouvra.calendar import month_of as month_of
 from recouvra.config import DEFAULT_IMPUTATION_ORDER
 from recouvra.ledger import (
     PAYMENT,
-    REVERSAL,
     ZERO,
     LedgerEntry,
     as_date,
     count_ledger,
     money,
     read_ledger_concerning,
+    read_ledger_of_affiliations,
+    read_ledger_quoted,
+    unlinked_reversals,
 )
 
 # What a dossier still owes, written once (recouvra.owed), re-exported for the stages that read it here.
@@ -165,6 +169,13 @@ class ReconcileReport:
     invalid_payment_refs: list[int] = field(default_factory=list)
     #: Ledger payments whose valid reference names a dossier the warehouse does not hold (yet).
     unknown_payment_refs: list[int] = field(default_factory=list)
+    #: Dossiers the run decided for (started by the run date, or named by an agency payment), their
+    #: groups (recouvra.reconcile_increment), and how many of them it reconciled again.
+    dossiers: int = 0
+    groups: int = 0
+    reconciled_again: int = 0
+    #: Whether every dossier was reconciled over the whole ledger (reconciliation.full_rebuild).
+    full: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -178,7 +189,9 @@ class ReconcileReport:
                 f"receipt, {self.matched_by_debtor} "
                 f"by debtor/amount/date, {self.unconfirmed} unconfirmed ({self.unconfirmed_amount} MAD); "
                 f"{len(self.invalid_payment_refs)} invalid payment reference(s) ignored; {self.attributions} "
-                f"attributions, net {self.attributed_amount} MAD")
+                f"attributions, net {self.attributed_amount} MAD; "
+                f"{'all' if self.full else self.reconciled_again} of {self.dossiers} dossiers "
+                f"({self.groups} groups) reconciled again")
 
 
 # ------------------------------------------------------------------------------------ pure: matching
@@ -307,49 +320,67 @@ def _published_months(wh: Warehouse) -> dict[str, dt.date]:
     return {str(a): as_date(m) for a, m in wh.query(query("reconcile/select_published_statement_months"))}
 
 
-def reconcile(wh: Warehouse, on: dt.date, *,
-              imputation_order: Sequence[str] = DEFAULT_IMPUTATION_ORDER) -> ReconcileReport:
+def reconcile(wh: Warehouse, on: dt.date, *, imputation_order: Sequence[str] = DEFAULT_IMPUTATION_ORDER,
+              full: bool = False) -> ReconcileReport:
     """Match agency payments to the ledger and attribute ledger entries dated up to ``on`` to dossiers,
-    each attribution split by kind in ``imputation_order`` (``programme.imputation_order``); replace
+    each attribution split by kind in ``imputation_order`` (``programme.imputation_order``); write
     ``core.payment_match`` and those ``core.attribution`` and ``core.attribution_kind`` rows in one
-    transaction (unchanged rows keep their timestamps and attribution month: a re-run changes nothing)."""
-    import pyarrow as pa
+    transaction (unchanged rows keep their timestamps and attribution month: a re-run changes nothing).
 
-    report = ReconcileReport(on.isoformat())
+    Only the groups of dossiers whose inputs changed since the last run are reconciled again
+    (:mod:`recouvra.reconcile_increment`): the others' rows are what this run would write again.
+    ``full`` (``reconciliation.full_rebuild``) reconciles every dossier over the whole ledger the rules
+    can concern, as one; the result is the same (a test compares them)."""
     dossiers = read_dossiers(wh, on)
-    # Only the entries matching and attribution can concern (the dossiers' debtors', the referenced,
-    # the receipts agencies quote, reversals and what they reverse): the same result as the whole ledger.
-    ledger = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, on)
-    report.ledger_entries = count_ledger(wh, on)
+    started = {d.dossier_id for d in dossiers}
     reported = [AgencyPayment(str(a), str(p), str(d), as_date(day), money(amt), None if r is None else str(r))
                 for a, p, d, day, amt, r in wh.query(query("reconcile/select_agency_payments"))]
-    report.agency_payments = len(reported)
-    affs = {d.dossier_id: d.affiliation_nos for d in dossiers}
-    matches = match_payments(reported, ledger, affs)
-    matched = {(m.agency_code, m.payment_id) for m in matches}
-    report.matched_by_payment_ref = sum(m.match_rule == PAYMENT_REF for m in matches)
-    report.matched_by_receipt = sum(m.match_rule == RECEIPT_REF for m in matches)
-    report.matched_by_debtor = sum(m.match_rule == DEBTOR_AMOUNT_DATE for m in matches)
-    unconfirmed = [p for p in reported if (p.agency_code, p.payment_id) not in matched]
-    report.unconfirmed = len(unconfirmed)
-    report.unconfirmed_amount = f"{sum((p.amount for p in unconfirmed), ZERO):.2f}"
-    report.unconfirmed_ids = [(p.agency_code, p.payment_id) for p in unconfirmed]
-    report.invalid_payment_refs, report.unknown_payment_refs = check_payment_refs(
-        ledger, {d.dossier_id for d in dossiers})
-
-    streams = build_streams(dossiers, ledger, on)
-    report.unlinked_reversals = streams.unlinked_reversals
+    quoted = read_ledger_quoted(wh, on)
+    owed_by_kind = read_owed_by_kind(wh)
+    group = increment.groups(dossiers, reported, quoted)
+    digest = increment.digests(
+        dossiers, reported, quoted,
+        increment.read_affiliation_digests(wh, {a for d in dossiers for a in d.affiliation_nos}, on),
+        owed_by_kind, imputation_order)
+    if full:
+        again, gone = set(group), set[str]()
+        # the entries matching and attribution can concern, whole: the same as the groups' own reads
+        ledger = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, on)
+    else:
+        again, gone = increment.to_reconcile(digest, group, increment.read_previous(wh))
+        dossiers = [d for d in dossiers if d.dossier_id in again]
+        ledger = read_ledger_of_affiliations(wh, {a for d in dossiers for a in d.affiliation_nos}, on,
+                                             also=quoted)
+    mine = [p for p in reported if p.dossier_id in again]
+    matches = match_payments(mine, ledger, {d.dossier_id: d.affiliation_nos for d in dossiers})
     attributions = attribute(dossiers, ledger, on)
-    kinds = {e.ledger_payment_id: e.kind for e in ledger}
-    report.attributions = len(attributions)
-    report.attributed_amount = f"{sum((a.amount for a in attributions), ZERO):.2f}"
-    report.reversal_attributions = sum(kinds.get(a.ledger_payment_id) == REVERSAL for a in attributions)
-    shares = split_by_kind(attributions, read_owed_by_kind(wh), imputation_order)
+    shares = split_by_kind(attributions, owed_by_kind, imputation_order)
+    scope = None if full else sorted(again | gone)
+    if full or scope:
+        _write(wh, on, scope, matches, attributions, shares,
+               [(n, group[n], digest[n]) for n in sorted(again)])
+    report = _report(wh, on, quoted, started)
+    report.groups = len(set(group.values()))
+    report.dossiers = len(group)
+    report.reconciled_again = len(again)
+    report.full = full
+    log.info(report.summary())
+    return report
+
+
+def _write(wh: Warehouse, on: dt.date, scope: Sequence[str] | None, matches: Sequence[PaymentMatch],
+           attributions: Sequence[Attribution], shares: Sequence[KindShare],
+           inputs: Sequence[tuple[str, str, str]]) -> None:
+    """Replace the rows of the dossiers in ``scope`` (every row when None) by those given, in one
+    transaction; rows that were there already keep their timestamps and attribution month."""
+    import pyarrow as pa
 
     now = _now()
+    mine = None if scope is None else set(scope)
     old_matches = {(str(a), str(p)): (int(lid), str(rule), int(gap), m)
                    for a, p, lid, rule, gap, m in wh.query(query("reconcile/select_payment_matches"))}
-    old_attr = {(int(r[0]), str(r[1])): r for r in wh.query(query("reconcile/select_attributions"))}
+    old_attr = {(int(r[0]), str(r[1])): r for r in wh.query(query("reconcile/select_attributions"))
+                if mine is None or str(r[1]) in mine}
     published = _published_months(wh)
 
     def matched_at(m: PaymentMatch) -> dt.datetime:
@@ -369,7 +400,16 @@ def reconcile(wh: Warehouse, on: dt.date, *,
 
     placed = [attr_month(a) for a in attributions]
     with wh.transaction():
-        wh.execute(query("reconcile/delete_payment_matches"))
+        if scope is None:
+            wh.execute(query("reconcile/delete_payment_matches"))
+            wh.execute(query("reconcile/delete_attributions"), [on])
+            wh.execute(query("reconcile/delete_attribution_kinds"), [on])
+            wh.execute(query("reconcile/delete_reconcile_inputs"))
+        else:
+            wh.execute(query("reconcile/delete_payment_matches_of"), [list(scope)])
+            wh.execute(query("reconcile/delete_attributions_of"), [on, list(scope)])
+            wh.execute(query("reconcile/delete_attribution_kinds_of"), [on, list(scope)])
+            wh.execute(query("reconcile/delete_reconcile_inputs_of"), [list(scope)])
         if matches:
             wh.load_arrow("core.payment_match", pa.table({
                 "agency_code": pa.array([m.agency_code for m in matches], pa.string()),
@@ -379,7 +419,6 @@ def reconcile(wh: Warehouse, on: dt.date, *,
                 "day_gap": pa.array([m.day_gap for m in matches], pa.int32()),
                 "matched_at": pa.array([matched_at(m) for m in matches], pa.timestamp("us")),
             }))
-        wh.execute(query("reconcile/delete_attributions"), [on])
         if attributions:
             wh.load_arrow("core.attribution", pa.table({
                 "ledger_payment_id": pa.array([a.ledger_payment_id for a in attributions], pa.int64()),
@@ -391,7 +430,6 @@ def reconcile(wh: Warehouse, on: dt.date, *,
                 "attribution_month": pa.array([p[0] for p in placed], pa.date32()),
                 "attributed_at": pa.array([p[1] for p in placed], pa.timestamp("us")),
             }))
-        wh.execute(query("reconcile/delete_attribution_kinds"), [on])
         if shares:
             wh.load_arrow("core.attribution_kind", pa.table({
                 "ledger_payment_id": pa.array([k.ledger_payment_id for k in shares], pa.int64()),
@@ -400,5 +438,33 @@ def reconcile(wh: Warehouse, on: dt.date, *,
                 "amount": pa.array([k.amount for k in shares], pa.decimal128(18, 2)),
                 "payment_date": pa.array([k.payment_date for k in shares], pa.date32()),
             }))
-    log.info(report.summary())
+        if inputs:
+            wh.load_arrow("core.reconcile_input", pa.table({
+                "dossier_id": pa.array([i[0] for i in inputs], pa.string()),
+                "group_id": pa.array([i[1] for i in inputs], pa.string()),
+                "digest": pa.array([i[2] for i in inputs], pa.string()),
+                "reconciled_on": pa.array([on] * len(inputs), pa.date32()),
+                "reconciled_at": pa.array([now] * len(inputs), pa.timestamp("us")),
+            }))
+
+
+def _report(wh: Warehouse, on: dt.date, quoted: Sequence[LedgerEntry], known: set[str]) -> ReconcileReport:
+    """What the tables say after a run of ``on`` (the same whichever groups the run reconciled)."""
+    report = ReconcileReport(on.isoformat())
+    report.ledger_entries = count_ledger(wh, on)
+    report.agency_payments = int(wh.query(query("reconcile/count_agency_payments"))[0][0])
+    by_rule = {str(rule): int(n) for rule, n in wh.query(query("reconcile/select_match_counts"))}
+    report.matched_by_payment_ref = by_rule.get(PAYMENT_REF, 0)
+    report.matched_by_receipt = by_rule.get(RECEIPT_REF, 0)
+    report.matched_by_debtor = by_rule.get(DEBTOR_AMOUNT_DATE, 0)
+    unconfirmed = wh.query(query("reconcile/select_unconfirmed_payments"))
+    report.unconfirmed = len(unconfirmed)
+    report.unconfirmed_amount = f"{sum((money(r[2]) for r in unconfirmed), ZERO):.2f}"
+    report.unconfirmed_ids = [(str(r[0]), str(r[1])) for r in unconfirmed]
+    report.invalid_payment_refs, report.unknown_payment_refs = check_payment_refs(quoted, known)
+    report.unlinked_reversals = unlinked_reversals(wh, on)
+    count, amount, reversals = wh.query(query("reconcile/select_attribution_totals"), [on])[0]
+    report.attributions = int(count)
+    report.attributed_amount = f"{money(amount):.2f}"
+    report.reversal_attributions = int(reversals)
     return report

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import reconcile_months
 import reconcile_world as world
+from recouvra import reconcile as reconcile_module
 from recouvra.commission import build_commission_files
 from recouvra.integrity import check_integrity
 from recouvra.reconcile import reconcile
@@ -32,3 +34,18 @@ def test_postgres_and_duckdb_reconcile_alike(pg_url: str, tmp_path: Path) -> Non
     snapshot, report, violations, files = results["duckdb"]
     assert violations == [] and len(snapshot["attribution"]) == 7 and report["unconfirmed"] == 2
     assert [f[0] for f in files] == ["CNSS_COMMISSION_AG01_202702.csv", "CNSS_COMMISSION_AG02_202702.csv"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", [3, 7])
+def test_postgres_incremental_reconciliation_equals_duckdb_full_run_after_run(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, seed: int,
+) -> None:
+    """Random months (tests/support/reconcile_months.py) reconciled incrementally on PostgreSQL and in
+    full on DuckDB: after every run the same rows, timestamps, groups and digests (the affiliation
+    digests are computed by each engine's md5 over the same text) and the same report."""
+    def clock(k: int) -> None:
+        monkeypatch.setattr(reconcile_module, "_now", lambda: dt.datetime(2027, 6, 1, k))
+
+    with connect(pg_url) as pg, connect("duckdb:///:memory:") as duck:
+        reconcile_months.run_both(pg, duck, seed, clock)

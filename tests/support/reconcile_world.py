@@ -35,9 +35,9 @@ def day(y: int, m: int, d: int) -> dt.date:
 def add_dossier(
     wh: Warehouse, dossier_id: str, debtor_id: int, agency: str, periods: dict[dt.date, str], *,
     rate: str = "0.0300", cap: str = "30000.00", status: str = "PUBLISHED", start: dt.date = NOV,
-    end: dt.date = END,
+    end: dt.date = END, month: dt.date = NOV,
 ) -> None:
-    """A dossier of November 2026 whose months are all PRINCIPAL (one detail row per month)."""
+    """A dossier of ``month`` (November 2026) whose months are all PRINCIPAL (one detail row per month)."""
     for period, amount in periods.items():
         wh.execute("INSERT INTO core.dossier_period VALUES (?, ?, 'PRINCIPAL', ?, NULL)",
                    [dossier_id, period, D(amount)])
@@ -46,7 +46,7 @@ def add_dossier(
     wh.execute(
         "INSERT INTO core.dossier VALUES (?, ?, ?, ?, ?, 'FRESH', NULL, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, "
         "?, ?, ?, ?, NULL, 1, NULL, NULL, NULL, NULL)",
-        [dossier_id, NOV, debtor_id, f"{debtor_id:07d}", agency, start, end, D(rate), D(cap), len(months),
+        [dossier_id, month, debtor_id, f"{debtor_id:07d}", agency, start, end, D(rate), D(cap), len(months),
          months[0], months[-1], total, total, status, start, dt.datetime(2026, 10, 25, 6)],
     )
 

@@ -45,6 +45,7 @@ EXPECTED_TABLES = {
         "recall_notice", "ledger_payment",
         "ledger_payment_notice",
         "payment_match", "attribution", "attribution_kind", "commission_statement", "dossier_update",
+        "reconcile_input",
     },
     "marts": {
         "fact_dossier_month", "kpi_recovery_vintage", "kpi_cohort_outcome", "kpi_agency_month",
@@ -468,9 +469,9 @@ def test_v018_keys_the_selection_tables_by_run_and_keeps_the_rows_as_run_1(
                        "share_rule, agency_shares, balance_max_deviation, balance_met, balance_draws, "
                        "decided_at FROM core.selection_run")
     # Added after V018: core.dossier_update (V027), core.dossier_addition (V029), the recall notices' two,
-    # core.attribution_kind (recovered by kind).
+    # core.attribution_kind (recovered by kind), the match model's two, core.reconcile_input (V036).
     added_since = {"dossier_update", "dossier_addition", "agency_objection", "recall_notice",
-                   "attribution_kind", "match_model", "match_model_level"}
+                   "attribution_kind", "match_model", "match_model_level", "reconcile_input"}
     assert tables(url)["core"] == EXPECTED_TABLES["core"] - added_since  # rebuilt under their own names
 
 
@@ -513,7 +514,7 @@ def test_recall_notice_migration_keeps_the_registry_and_the_log_and_takes_the_ne
         with pytest.raises(Exception, match="(?i)constraint"):  # a kind of file is upper case (V027)
             wh.execute("INSERT INTO core.publication_log VALUES ('AG01', 'y.csv', 'notice', '20261201', 1, "
                        "'outbox/y.csv', ?, 1, NULL, ?)", ["f" * 64, at])
-    added_after_v030 = {"attribution_kind", "match_model", "match_model_level"}
+    added_after_v030 = {"attribution_kind", "match_model", "match_model_level", "reconcile_input"}
     assert tables(url)["core"] == EXPECTED_TABLES["core"] - added_after_v030
 
 
@@ -569,15 +570,16 @@ def test_staging_loses_its_keys_keeping_rows_and_comments(
 
     before, rows = staged_before_v034(url)
     assert {c.table for c in before if c.schema == "staging" and c.primary_key} == set(TABLES)
-    assert migrate(url) == ["V034", "V035"]
+    assert migrate(url)[:2] == ["V034", "V035"]
     with connect(url) as wh:
         after = list_columns(wh)
         assert {t: wh.query(f"SELECT * FROM staging.{t} ORDER BY 1, 2") for t in TABLES} == rows
         # No key any more: a second row of a key goes in (the merge, not the table, keeps one per key).
         wh.execute("INSERT INTO staging.disputes SELECT * FROM staging.disputes WHERE dispute_id = '1'")
         assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
-    assert after == [dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c
-                     for c in before]
+    later = {"reconcile_input"}  # created by a later migration (V036)
+    assert [c for c in after if c.table not in later] == [
+        dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c for c in before]
     assert all(c.table_comment and c.comment for c in after if c.schema == "staging")
     with connect(f"duckdb:///{tmp_path / 'fresh.duckdb'}") as fresh:
         migrate_connection(fresh)

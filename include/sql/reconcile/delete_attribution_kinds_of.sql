@@ -1,0 +1,5 @@
+-- Remove the attribution-by-kind rows a group reconciliation rewrites: some dossiers' rows dated up to
+-- a run date. Parameters: run date (inclusive), dossier ids.
+DELETE FROM core.attribution_kind
+WHERE payment_date <= ?
+  AND dossier_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
