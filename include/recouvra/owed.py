@@ -367,11 +367,18 @@ def read_dossiers(wh: Warehouse, on: dt.date) -> list[DossierTerms]:
     return out
 
 
-def read_owed_by_kind(wh: Warehouse) -> dict[str, dict[dt.date, dict[str, Decimal]]]:
+def read_owed_by_kind(wh: Warehouse, dossiers: Iterable[str] | None = None
+                      ) -> dict[str, dict[dt.date, dict[str, Decimal]]]:
     """What each dossier's months owe per kind: dossier -> month -> kind -> amount (the package's months
-    and those added by a published supplementary file, as :func:`read_dossiers` counts them)."""
+    and those added by a published supplementary file, as :func:`read_dossiers` counts them); of
+    ``dossiers`` only when given."""
     out: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for dossier_id, period, kind, amount in wh.query(query("owed/select_dossier_owed_by_kind")):
+    if dossiers is None:
+        rows = wh.query(query("owed/select_dossier_owed_by_kind"))
+    else:
+        wanted = sorted(set(dossiers))
+        rows = wh.query(query("owed/select_dossier_owed_by_kind_of"), [wanted, wanted]) if wanted else []
+    for dossier_id, period, kind, amount in rows:
         out[str(dossier_id)][as_date(period)][str(kind)] = money(amount)
     return {d: dict(months) for d, months in out.items()}
 

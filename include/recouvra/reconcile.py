@@ -336,12 +336,11 @@ def reconcile(wh: Warehouse, on: dt.date, *, imputation_order: Sequence[str] = D
     reported = [AgencyPayment(str(a), str(p), str(d), as_date(day), money(amt), None if r is None else str(r))
                 for a, p, d, day, amt, r in wh.query(query("reconcile/select_agency_payments"))]
     quoted = read_ledger_quoted(wh, on)
-    owed_by_kind = read_owed_by_kind(wh)
     group = increment.groups(dossiers, reported, quoted)
     digest = increment.digests(
         dossiers, reported, quoted,
         increment.read_affiliation_digests(wh, {a for d in dossiers for a in d.affiliation_nos}, on),
-        owed_by_kind, imputation_order)
+        increment.read_owed_digests(wh), imputation_order)
     if full:
         again, gone = set(group), set[str]()
         # the entries matching and attribution can concern, whole: the same as the groups' own reads
@@ -354,7 +353,7 @@ def reconcile(wh: Warehouse, on: dt.date, *, imputation_order: Sequence[str] = D
     mine = [p for p in reported if p.dossier_id in again]
     matches = match_payments(mine, ledger, {d.dossier_id: d.affiliation_nos for d in dossiers})
     attributions = attribute(dossiers, ledger, on)
-    shares = split_by_kind(attributions, owed_by_kind, imputation_order)
+    shares = split_by_kind(attributions, read_owed_by_kind(wh, None if full else again), imputation_order)
     scope = None if full else sorted(again | gone)
     if full or scope:
         _write(wh, on, scope, matches, attributions, shares,

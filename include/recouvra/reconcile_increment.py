@@ -14,9 +14,10 @@ them, so a group reconciled alone gets the rows the whole reconciliation gives i
 A dossier's **digest** (:func:`digests`) covers everything its group's reconciliation reads about it:
 its terms (not the lifecycle's status fields, which attribution does not read), what its months owe by
 kind, the agency payments reported against it, the ledger entries of its debtor's affiliation numbers
-dated up to the run date with the reversals naming them (digested per number in the warehouse, never
-turned into Python objects: ``reconcile/select_affiliation_digests``), the entries whose payment
-reference names it and those whose receipt number its payments quote, and the imputation order. A run
+dated up to the run date with the reversals naming them, the entries whose payment reference names it
+and those whose receipt number its payments quote, and the imputation order. What the months owe and
+the entries of each number are digested in the warehouse (``reconcile/select_dossier_owed_digests``,
+``reconcile/select_affiliation_digests``: md5 of their lines in order), never read into Python. A run
 reconciles again (:func:`to_reconcile`) every group holding a dossier whose digest changed, that is new,
 that is gone, or that left a group it shared with such a dossier; the others keep their rows, which are
 what a full run would write again. Nodes are the dossiers started by the run date and the dossiers agency
@@ -94,6 +95,11 @@ def read_affiliation_digests(wh: Warehouse, affiliations: Iterable[str], on: dt.
     return {str(aff): str(digest) for aff, digest in rows}
 
 
+def read_owed_digests(wh: Warehouse) -> dict[str, str]:
+    """A digest per dossier of what its months owe by kind (``reconcile/select_dossier_owed_digests``)."""
+    return {str(d): str(h) for d, h in wh.query(query("reconcile/select_dossier_owed_digests"))}
+
+
 def read_previous(wh: Warehouse) -> dict[str, tuple[str, str]]:
     """What the last run read: dossier -> (group, digest)."""
     return {str(d): (str(g), str(h)) for d, g, h in wh.query(query("reconcile/select_reconcile_inputs"))}
@@ -150,8 +156,7 @@ def groups(dossiers: Sequence[DossierTerms], reported: Sequence[Reported],
 
 def digests(
     dossiers: Sequence[DossierTerms], reported: Sequence[Reported], quoted: Iterable[LedgerEntry],
-    affiliation_digests: Mapping[str, str],
-    owed_by_kind: Mapping[str, Mapping[dt.date, Mapping[str, Decimal]]], imputation_order: Sequence[str],
+    affiliation_digests: Mapping[str, str], owed_digests: Mapping[str, str], imputation_order: Sequence[str],
 ) -> dict[str, str]:
     """Each node's digest: SHA-256 of everything its group's reconciliation reads about it."""
     terms = {d.dossier_id: d for d in dossiers}
@@ -172,11 +177,10 @@ def digests(
     out = {}
     for n in nodes(dossiers, reported):
         d = terms.get(n)
-        kinds = owed_by_kind.get(n, {})
         content = (
             tuple(imputation_order),
             None if d is None else _terms(d),
-            sorted((m.isoformat(), k, str(v)) for m, by_kind in kinds.items() for k, v in by_kind.items()),
+            owed_digests.get(n, ""),
             sorted(payments.get(n, [])),
             [] if d is None else [(a, affiliation_digests.get(a, "")) for a in sorted(d.affiliation_nos)],
             sorted(naming.get(n, [])),
