@@ -16,14 +16,19 @@ payments_weekly. SFTP is left out: the packages are built locally and recorded a
 ``record_publication`` is given after a verified upload); the simulated agencies and returns_ingest
 are not run (they need the SFTP server), so the steady month reconciles no agency report.
 
-Per stage: wall time, rows in and out (from the stage's own report), rows per second (rows in, else
-rows out, over the wall time), peak memory (the resident set of this process plus all its children,
-worker processes included, sampled every 50 ms; a sum of RSS counts pages shared with forked workers
-once per process, so it is an upper bound). Airflow's own overhead is measured apart, twice, with
-``warehouse_setup`` (its tasks have nearly nothing to do on a migrated warehouse): under Airflow's
-scheduler as ``make demo`` runs it (the time of each triggered run when none of its tasks was running,
-median of three runs: the production form), and under ``airflow dags test`` (wall time minus its task
-instances' durations from Airflow's metadata database, median of three runs: a CLI start each).
+Each DAG run is a fresh Python process (``bench_cycle.py --child <dag>``), as each Airflow task runs
+in a process of its own: a stage's memory is its own and its DAG's, not what earlier DAGs left in the
+bench's process (``--one-process`` runs every DAG in the bench's process, as before 2026-12-04: about
+1 GB more per stage at L). Per stage: wall time (the domain call, not the interpreter's start), rows in
+and out (from the stage's own report), rows per second (rows in, else rows out, over the wall time),
+peak memory (the resident set of the DAG's process plus all its children, worker processes included,
+sampled every 50 ms; the interpreter and the domain package's imports included, Airflow's not; a sum of
+RSS counts pages shared with forked workers once per process, so it is an upper bound). Airflow's own
+overhead is measured apart, twice, with ``warehouse_setup`` (its tasks have nearly nothing to do on a
+migrated warehouse): under Airflow's scheduler as ``make demo`` runs it (the time of each triggered run
+when none of its tasks was running, median of three runs: the production form), and under ``airflow
+dags test`` (wall time minus its task instances' durations from Airflow's metadata database, median of
+three runs: a CLI start each).
 
 Writes its section of ``docs/benchmarks.md`` (between the markers ``<!-- bench-cycle <SCALE>:start -->``
 and ``<!-- bench-cycle <SCALE>:end -->``; the rest of the file is kept) and ends with the line
@@ -47,6 +52,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -324,11 +330,13 @@ def _file_rows(pkgs: Sequence[Any]) -> int:
 class Cycle:
     """The DAG tasks' calls, with the arguments the DAG files give them, for one run date at a time."""
 
-    def __init__(self, rec: Recorder, paths: Paths) -> None:
+    def __init__(self, rec: Recorder, paths: Paths, *, isolated: bool = True) -> None:
         from recouvra.config import load_settings
 
         self.rec = rec
         self.paths = paths
+        self.isolated = isolated
+        self._published_rows: int | None = None
         self.s = load_settings()
         self.lake = self.s.path(self.s.storage.lake_dir)
         self.out = self.lake.parent / "outbox"
@@ -342,7 +350,26 @@ class Cycle:
         with connect(self.wh_url) as wh:
             yield wh
 
-    def setup(self, month: str) -> None:
+    def dag(self, name: str, month: str, day: dt.date) -> None:
+        """Run one DAG's stages (the method ``name``): in a fresh process of its own (``--child``),
+        its stage results read back, unless the cycle runs in one process."""
+        if not self.isolated:
+            getattr(self, name)(month, day)
+            return
+        import json
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "results.json"
+            subprocess.run([sys.executable, str(Path(__file__).resolve()), "--data-dir", str(self.paths.base),
+                            "--child", name, "--child-month", month, "--child-day", day.isoformat(),
+                            "--child-results", str(out), "--child-published-rows",
+                            str(-1 if self._published_rows is None else self._published_rows)],
+                           cwd=ROOT, check=True, env=_env(self.paths))
+            done = json.loads(out.read_text(encoding="utf-8"))
+        self.rec.results.extend(StageResult(**r) for r in done["results"])
+        self._published_rows = done["published_rows"]
+
+    def setup(self, month: str, day: dt.date | None = None) -> None:  # day: as every DAG's method
         from recouvra.warehouse import migrate
 
         def run() -> tuple[Any, int | None, int | None]:
@@ -351,14 +378,11 @@ class Cycle:
         self.rec.stage(month, "warehouse_setup", "migrate_warehouse", run)
 
     def month(self, month: str, day: dt.date) -> None:
-        self.portfolio_extract(month, day)
-        self.debtor_master(month, day)
-        self.collections_reconcile(month, day)
+        dags = ["portfolio_extract", "debtor_master", "collections_reconcile"]
         if month != "first":
-            self.commission_monthly(month, day)
-            self.kpi_load(month, day)
-        self.assignment_monthly(month, day)
-        self.payments_weekly(month, day)
+            dags += ["commission_monthly", "kpi_load"]
+        for name in [*dags, "assignment_monthly", "payments_weekly"]:
+            self.dag(name, month, day)
 
     def portfolio_extract(self, month: str, day: dt.date) -> None:
         from recouvra.lake import TABLES
@@ -704,17 +728,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, help="default: data/bench-<SCALE>")
     ap.add_argument("--no-airflow", action="store_true", help="skip measuring Airflow's overhead")
     ap.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
+    ap.add_argument("--one-process", action="store_true",
+                    help="run every DAG in this process (default: each in a fresh one, as Airflow's tasks)")
+    for hidden in ("--child", "--child-month", "--child-day", "--child-results", "--child-published-rows"):
+        ap.add_argument(hidden, help=argparse.SUPPRESS)  # one DAG's stages, in the process the bench started
     args = ap.parse_args(argv)
 
     paths = Paths((args.data_dir or ROOT / "data" / f"bench-{args.scale}").resolve())
     os.environ.update(paths.env())
+    if args.child:
+        return _child(args, paths)
     box = machine()
     seeded = ensure_seed(paths, args.scale)
     fresh_run(paths)
     rec = Recorder()
-    cycle = Cycle(rec, paths)
+    cycle = Cycle(rec, paths, isolated=not args.one_process)
     print(f"first month {FIRST_DAY} (full load), data in {paths.run}", flush=True)
-    cycle.setup("first")
+    cycle.dag("setup", "first", FIRST_DAY)
     cycle.month("first", FIRST_DAY)
     print(f"steady month {STEADY_DAY} (after the source lived through {ADVANCE_TO})", flush=True)
     cycle.advance_source("steady")
@@ -741,6 +771,22 @@ def main(argv: list[str] | None = None) -> int:
         DOCS.write_text(replace_section(DOCS.read_text(encoding="utf-8"), args.scale, body), encoding="utf-8")
         print(f"wrote the scale {args.scale} section of {DOCS.relative_to(ROOT)}", flush=True)
     print(last_line(args.scale, rec.results), flush=True)
+    return 0
+
+
+def _child(args: argparse.Namespace, paths: Paths) -> int:
+    """One DAG's stages in this (fresh) process; the results written for the bench's process."""
+    import dataclasses
+    import json
+
+    rec = Recorder()
+    cycle = Cycle(rec, paths, isolated=False)
+    rows = int(args.child_published_rows)
+    cycle._published_rows = None if rows < 0 else rows
+    getattr(cycle, args.child)(args.child_month, dt.date.fromisoformat(args.child_day))
+    Path(args.child_results).write_text(json.dumps({
+        "results": [dataclasses.asdict(r) for r in rec.results], "published_rows": cycle._published_rows,
+    }), encoding="utf-8")
     return 0
 
 

@@ -105,3 +105,24 @@ def test_a_seed_of_another_history_is_not_kept(tmp_path: Path, monkeypatch) -> N
     said = b.ensure_seed(paths, "M")
     assert calls and "(this run)" in said and f"history to {b.SEED_END_MONTH}" in said
     assert "kept" in b.ensure_seed(paths, "M") and len(calls) == 1
+
+
+def test_a_dag_runs_in_a_process_of_its_own_and_reports_its_stages(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch,
+) -> None:
+    """``Cycle.dag`` starts ``bench_cycle.py --child`` for the DAG (as Airflow runs each task in a process
+    of its own) and reads its stages back: the warehouse_setup DAG migrates a fresh warehouse there."""
+    import os
+
+    paths = b.Paths(tmp_path)
+    paths.run.mkdir()
+    for key, value in paths.env().items():
+        monkeypatch.setitem(os.environ, key, value)
+    rec = b.Recorder()
+    cycle = b.Cycle(rec, paths)
+    cycle.dag("setup", "first", b.FIRST_DAY)
+    (stage,) = rec.results
+    assert (stage.month, stage.dag, stage.stage, stage.counted) == ("first", "warehouse_setup",
+                                                                    "migrate_warehouse", True)
+    assert stage.rows_out is not None and stage.rows_out >= 36  # every migration, V036 included
+    assert stage.peak_mib > 0 and (paths.run / "warehouse.duckdb").is_file()

@@ -554,6 +554,31 @@ def test_sftp_server_killed_mid_download_then_the_ingestion_rerun_takes_the_file
     assert sorted(files(home / "outbox")) == ["acks/AG01_ACTIONS_20261125_01.ack.json"]
 
 
+def test_a_server_that_stalls_mid_download_fails_the_fetch_after_the_io_timeout(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    """The server stays connected but stops sending half way through a 3 MB return file (never killed):
+    the fetch fails once no packet came for the session's I/O timeout, naming the agency and the file,
+    and leaves nothing in the spool; the file waits in the inbox for the next run."""
+    from dataclasses import replace
+
+    name = "AG01_ACTIONS_20261125_01.csv"
+    data = actions_file(3_000)
+    server = daemon.start(faults=Faults(stall_after=(1 << 20) + 8 * CHUNK))
+    drop_in_inbox(server, "AG01", name, data)
+    local = spool_dir(tmp_path / "spool", "AG01", "run1")
+    started = time.monotonic()
+    with pytest.raises(SftpTransferError) as failed, \
+            sftp_connect(replace(server.params("AG01"), io_timeout=3.0)) as client:
+        fetch_inbox(client, "AG01", local)
+    waited = time.monotonic() - started
+    message = str(failed.value)
+    assert "AG01" in message and f"inbox/{name}" in message and "download failed" in message, message
+    assert 3.0 <= waited < 60, waited  # the I/O timeout, not a hang
+    assert files(local) == {}
+    assert files(server.account("AG01").home / "inbox") == {name: data}
+
+
 # === 4. the ingestion task's process killed between the load and the acknowledgement ================
 
 STEM = "AG01_PAYMENTS_20261125_01"

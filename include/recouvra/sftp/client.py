@@ -52,6 +52,10 @@ _DRAIN_EVERY = 64  # pipelined writes in flight (2 MiB) before we collect their 
 _IO_ERRORS = (OSError, EOFError, paramiko.SSHException, socket.timeout)
 
 
+#: Seconds a session waits for the server's next packet before the operation fails (a stalled server).
+IO_TIMEOUT = 60.0
+
+
 @dataclass(frozen=True)
 class SftpParams:
     """How to reach one agency's account. ``host_key`` is ``"ssh-ed25519 AAAA..."``: the only key accepted."""
@@ -63,6 +67,8 @@ class SftpParams:
     host_key: str
     agency: str | None = None
     timeout: float = 10.0
+    #: Seconds to wait for the server's next packet once connected (:data:`IO_TIMEOUT`).
+    io_timeout: float = IO_TIMEOUT
 
     @property
     def endpoint(self) -> Endpoint:
@@ -164,7 +170,8 @@ def connect(params: SftpParams) -> Iterator[ParamikoSftpClient]:
         except _IO_ERRORS as exc:
             raise classify_connect_error(exc, endpoint) from exc
         try:
-            yield ParamikoSftpClient(sftp, endpoint, reconnect=lambda: _raw_session(params))
+            yield ParamikoSftpClient(sftp, endpoint, reconnect=lambda: _raw_session(params),
+                                     io_timeout=params.io_timeout)
         finally:
             sftp.close()
     finally:
@@ -207,11 +214,19 @@ class ParamikoSftpClient:
 
     ``reconnect`` opens a fresh session; it is used only to remove a ``.part`` when the session
     died mid-upload.
+
+    ``io_timeout``: seconds the session waits for the server's next packet (the channel's timeout)
+    before a transfer or listing fails with :class:`SftpTransferError`. Without it a server that stops
+    answering half way through a file (alive, connected, silent) would hold the task until Airflow's
+    execution timeout, and paramiko's prefetch reader can wait on such a server for ever
+    (paramiko/paramiko#577).
     """
 
     def __init__(
-        self, sftp: paramiko.SFTPClient, endpoint: Endpoint, reconnect: Reconnect | None = None
+        self, sftp: paramiko.SFTPClient, endpoint: Endpoint, reconnect: Reconnect | None = None,
+        *, io_timeout: float = IO_TIMEOUT,
     ) -> None:
+        sftp.get_channel().settimeout(io_timeout)
         self._sftp = sftp
         self.endpoint = endpoint
         self._reconnect = reconnect

@@ -91,6 +91,12 @@ class FolderSession:
         self._maybe_fail("open", remote)
         return self._path(remote).open(mode)
 
+    def get_channel(self) -> Any:  # the client sets its I/O timeout on the session's channel
+        return self
+
+    def settimeout(self, seconds: float) -> None:
+        self.timeout = seconds
+
 
 @pytest.fixture()
 def remote(tmp_path: Path) -> Path:
