@@ -574,6 +574,7 @@ def test_a_server_that_stalls_mid_download_fails_the_fetch_after_the_io_timeout(
     waited = time.monotonic() - started
     message = str(failed.value)
     assert "AG01" in message and f"inbox/{name}" in message and "download failed" in message, message
+    assert "sent nothing for the session's I/O timeout" in message, message
     assert 3.0 <= waited < 60, waited  # the I/O timeout, not a hang
     assert files(local) == {}
     assert files(server.account("AG01").home / "inbox") == {name: data}

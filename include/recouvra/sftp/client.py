@@ -516,6 +516,8 @@ def _describe(exc: BaseException) -> str:
     raised for it (EOFError, ConnectionResetError, SSHException('Socket is closed'), ...)."""
     text = str(exc).strip() or "no detail"
     lowered = text.lower()
+    if isinstance(exc, TimeoutError):
+        return f"the server sent nothing for the session's I/O timeout ({type(exc).__name__}: {text})"
     if isinstance(exc, (EOFError, ConnectionError)) or any(w in lowered for w in _DROPPED_WORDS):
         return f"connection dropped ({type(exc).__name__}: {text})"
     return f"{type(exc).__name__}: {text}"
