@@ -7,8 +7,8 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
 
 1. `list_agencies`: the configured agencies (read at run time, not at parse time).
 2. `fetch_inbox` (one mapped task per agency, pool `sftp_agencies`): complete files of `inbox/` (never
-   `.part`) and their `.sha256` sidecars, downloaded to a local spool; a file above the contract's
-   50 MiB stays on the server, answered F005 from its size. An unreachable agency fails only its task.
+   `.part`) and `.sha256` sidecars, downloaded to a local spool; a file above the contract's 50 MiB stays
+   on the server, answered F005 from its size. An unreachable agency fails only its task.
 3. `ingest` (the one warehouse writer): per file, one transaction: file-level checks (F001-F008),
    row-level checks (E001-E012, one code per row, in the contract's order), accepted rows loaded,
    rejected rows kept verbatim in `core.return_reject`, the file registered in `core.return_file`
@@ -17,14 +17,13 @@ and the debtor master. Nothing an agency sends is lost or counted twice.
 4. `deliver_acks` (mapped per agency): `outbox/acks/<stem>.ack.json` (and `.rejects.csv`) uploaded
    atomically, then the file moved to `inbox/processed/`; the n-th file of a stem gets
    `<stem>.ack.<n>.json`; an earlier file's delivery never recorded: its ack read back (docs/runbook.md).
-5. `record_acks` (the warehouse writer, also after an agency's delivery failed): every
-   acknowledgement and rejects file uploaded, into `core.publication_log`.
-6. `report`: counts per agency; fails (after every ack went out) if a file could not be ingested: it stays in
-   `inbox/`. Otherwise emits `return_files` (triggers `collections_reconcile`); no file: skipped, no event.
+5. `record_acks` (warehouse writer, also after a failed delivery): the uploads, into `core.publication_log`.
+6. `report`: counts per agency; fails (after every ack went out) if a file could not be ingested (it stays
+   in `inbox/`). Otherwise emits `return_files` (triggers `collections_reconcile`); no file: no event.
 
-Exactly once: after a crash between load and acknowledgement, or for two runs at once, the registry's
-acknowledgement is replayed (nothing loaded twice); a re-delivered file is acknowledged DUPLICATE.
-`received_at`: when `fetch_inbox` took it, by the run's clock (`run_clock`), never the agency's.
+Exactly once: after a crash between load and ack, or two runs at once, the registry's ack is replayed
+(nothing loaded twice); a re-delivered file is DUPLICATE. An open delivery of an agency no longer
+configured is logged and left open. `received_at`: `fetch_inbox`'s run clock, never the agency's.
 """
 
 from __future__ import annotations
@@ -74,7 +73,8 @@ def returns_ingest() -> None:
         from recouvra.warehouse import connect
 
         with connect(warehouse_url()) as wh:  # objections judged by the configured rules `recalls`
-            return ingest_fetched(wh, list(fetched), run_date().day, rules=settings().recalls.rules())
+            return ingest_fetched(wh, list(fetched), run_date().day, rules=settings().recalls.rules(),
+                                  agencies={a.code for a in settings().agencies})  # (loaded once)
 
     @task(pool=SFTP_POOL, map_index_template="{{ task.op_kwargs['batch']['agency'] }}")
     def deliver_acks(batch: dict) -> list[dict]:

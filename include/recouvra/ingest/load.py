@@ -586,6 +586,7 @@ def ingest_unread(
 def ingest_fetched(
     wh: Warehouse, fetched: Iterable[Mapping[str, Any] | Iterable[Mapping[str, Any]]], on: dt.date,
     *, now: dt.datetime | None = None, rules: ObjectionRules | None = None,
+    agencies: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Step B over what step A fetched for every agency: one transaction per file, one file's
     failure recorded in its result (``error``) and never stopping the others.
@@ -595,6 +596,7 @@ def ingest_fetched(
     them (``received_at``, then name: name order within a run). Returns one group per agency,
     ``{"agency": ..., "items": [...]}``, each item the fetched item updated with :func:`ingest_file`'s
     summary or with ``error``: ready to be mapped again for :func:`recouvra.ingest.deliver_acks`.
+    ``agencies``: the configured agencies (:func:`open_deliveries` leaves the others' open rows).
     """
     items: list[dict[str, Any]] = []
     for entry in fetched:
@@ -627,7 +629,7 @@ def ingest_fetched(
             item.update(status="ERROR", error=f"{type(exc).__name__}: {exc}")
         groups.setdefault(agency, []).append(item)
     try:
-        pending = open_deliveries(wh, {i.get("return_file_id") for i in items})
+        pending = open_deliveries(wh, {i.get("return_file_id") for i in items}, agencies=agencies)
     except RecouvraError as exc:  # the warehouse lost (a file's failure above says so): the next run
         log.warning("open deliveries not looked up, left to the next run: %s", exc)
         pending = []
@@ -636,9 +638,13 @@ def ingest_fetched(
     return [{"agency": agency, "items": group} for agency, group in groups.items()]
 
 
-def open_deliveries(wh: Warehouse, taken: Iterable[Any] = ()) -> list[dict[str, Any]]:
+def open_deliveries(wh: Warehouse, taken: Iterable[Any] = (),
+                    agencies: Collection[str] | None = None) -> list[dict[str, Any]]:
     """Registered files whose delivery was never recorded, but those of ``taken`` (this run's own):
-    one item each for :func:`recouvra.ingest.deliver_acks`, marked ``open_delivery``.
+    one item each for :func:`recouvra.ingest.deliver_acks`, marked ``open_delivery``. With
+    ``agencies`` (the configured ones), an agency's open row when it is no longer among them is left
+    open and logged: there is no account to deliver to (a delivery task for it failed every hour), and
+    the row is taken up again if the agency comes back.
 
     A run killed after its acknowledgement step moved a file to ``inbox/processed/`` and before the
     recording step ran leaves the file's row open, and no later fetch finds the file again. The next
@@ -650,6 +656,10 @@ def open_deliveries(wh: Warehouse, taken: Iterable[Any] = ()) -> list[dict[str, 
     for rid, agency, name, ack_file, number, status, rejected in wh.query(
             query("ingest/select_open_deliveries")):
         if rid in taken:
+            continue
+        if agencies is not None and agency not in agencies:
+            log.warning("%s %s: its acknowledgement's delivery was never recorded, and the agency is no "
+                        "longer configured: left open", agency, name)
             continue
         out.append({"agency": agency, "file_name": name, "open_delivery": True, "return_file_id": int(rid),
                     "status": status, "error": None, "ack_file_name": ack_file,

@@ -483,3 +483,20 @@ def test_an_open_delivery_whose_acknowledgement_is_not_on_the_account_stays_open
         f"delivery never recorded; {ack_file} not on the account: left open")
     assert record_deliveries(empty_wh, [[entry]]) == {"files": 0, "logged": 0}
     assert _open_rows(empty_wh) == [(NAME, True)]
+
+
+def test_an_open_delivery_of_an_agency_no_longer_configured_is_left_open_and_logged(
+    account: FolderAccount, empty_wh: Warehouse, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """AG01 was removed from the configuration while one of its files' deliveries was open: the next
+    run offers no delivery for it (there is no account to deliver to: the delivery task would fail every
+    hour), logs it, and leaves the row open for the day the agency comes back."""
+    account.drop(NAME, b"dossier_id;payment_id\n")
+    ingest_fetched(empty_wh, [fetch_inbox(account, "AG01", tmp_path / "r1", clock=ticking())],
+                   dt.date(2026, 11, 25))  # ... and the process dies before step C
+    with caplog.at_level("WARNING"):
+        assert ingest_fetched(empty_wh, [[]], dt.date(2026, 11, 26), agencies={"AG02"}) == []
+    assert f"AG01 {NAME}" in caplog.text and "no longer configured: left open" in caplog.text
+    assert _open_rows(empty_wh) == [(NAME, True)]
+    (item,) = open_deliveries(empty_wh, agencies={"AG01", "AG02"})  # configured again: offered
+    assert (item["agency"], item["file_name"], item["open_delivery"]) == ("AG01", NAME, True)
