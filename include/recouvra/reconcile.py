@@ -336,15 +336,15 @@ def reconcile(wh: Warehouse, on: dt.date, *, imputation_order: Sequence[str] = D
     reported = [AgencyPayment(str(a), str(p), str(d), as_date(day), money(amt), None if r is None else str(r))
                 for a, p, d, day, amt, r in wh.query(query("reconcile/select_agency_payments"))]
     quoted = read_ledger_quoted(wh, on)
+    affiliations = {a for d in dossiers for a in d.affiliation_nos}
     group = increment.groups(dossiers, reported, quoted)
-    digest = increment.digests(
-        dossiers, reported, quoted,
-        increment.read_affiliation_digests(wh, {a for d in dossiers for a in d.affiliation_nos}, on),
-        increment.read_owed_digests(wh), imputation_order)
+    digest = increment.digests(dossiers, reported, quoted,
+                               increment.read_affiliation_digests(wh, affiliations, on),
+                               increment.read_owed_digests(wh), imputation_order)
     if full:
         again, gone = set(group), set[str]()
         # the entries matching and attribution can concern, whole: the same as the groups' own reads
-        ledger = read_ledger_concerning(wh, {a for d in dossiers for a in d.affiliation_nos}, on)
+        ledger = read_ledger_concerning(wh, affiliations, on)
     else:
         again, gone = increment.to_reconcile(digest, group, increment.read_previous(wh))
         dossiers = [d for d in dossiers if d.dossier_id in again]

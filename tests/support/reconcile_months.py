@@ -26,7 +26,7 @@ from recouvra.reconcile import reconcile
 from recouvra.warehouse import Warehouse, migrate_connection
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
 #: debtor -> affiliation numbers (0000008 is nobody's).
 DEBTORS = {1: ["0000001", "0000011"], 2: ["0000002"], 3: ["0000003", "0000013"], 4: ["0000004"],
@@ -197,24 +197,36 @@ def tables(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
     }
 
 
-def run_both(incremental: Warehouse, full: Warehouse, seed: int,
-             clock: Callable[[int], None]) -> list[tuple[int, int]]:
-    """Migrate both (empty) warehouses, apply the seeded months to both, reconciling ``incremental``
-    incrementally and ``full`` in full after each (``clock(k)`` before run k fixes the time both write);
-    assert they hold and report the same after every run. Returns (reconciled again, dossiers) per run."""
-    counts = []
-    for wh in (incremental, full):
-        migrate_connection(wh)
-        setup(wh)
-    for k, step in enumerate(months(seed)):
+def reconcile_both(incremental: Warehouse, full: Warehouse,
+                   runs: Iterable[tuple[dt.date, Callable[[Warehouse], None]]],
+                   clock: Callable[[int], None], label: str = "") -> list[dict[str, Any]]:
+    """For each run ``(on, change)``: ``change`` written into both warehouses, then ``incremental``
+    reconciled incrementally and ``full`` in full on ``on`` (``clock(k)`` before run k fixes the time
+    both write); asserts they hold and report the same after every run. Returns the incremental
+    run's reports."""
+    out = []
+    for k, (on, change) in enumerate(runs):
         clock(k)
         reports = []
         for wh, whole in ((incremental, False), (full, True)):
-            apply(wh, step)
-            reports.append(reconcile(wh, step.on, full=whole).as_dict())
-        assert tables(incremental) == tables(full), f"seed {seed}, run {k} ({step.on})"
-        counts.append((reports[0]["reconciled_again"], reports[0]["dossiers"]))
+            change(wh)
+            reports.append(reconcile(wh, on, full=whole).as_dict())
+        where = f"{label}run {k} ({on})"
+        assert tables(incremental) == tables(full), where
+        out.append(dict(reports[0]))
         for r in reports:
             del r["reconciled_again"], r["full"]
-        assert reports[0] == reports[1], f"seed {seed}, run {k} ({step.on})"
-    return counts
+        assert reports[0] == reports[1], where
+    return out
+
+
+def run_both(incremental: Warehouse, full: Warehouse, seed: int,
+             clock: Callable[[int], None]) -> list[tuple[int, int]]:
+    """Migrate both (empty) warehouses and :func:`reconcile_both` them through the seeded months.
+    Returns (reconciled again, dossiers) per run."""
+    for wh in (incremental, full):
+        migrate_connection(wh)
+        setup(wh)
+    runs = [(step.on, lambda wh, step=step: apply(wh, step)) for step in months(seed)]
+    return [(r["reconciled_again"], r["dossiers"])
+            for r in reconcile_both(incremental, full, runs, clock, f"seed {seed}, ")]
