@@ -122,8 +122,10 @@ def _pattern_codes(levels: dict[str, np.ndarray], fields: tuple[FieldSpec, ...])
     import numpy as np
 
     code = np.zeros(len(next(iter(levels.values()))), dtype=np.int64)
-    for spec in fields:
-        code = code * (spec.levels + 1) + (levels[spec.name].astype(np.int64) + 1)
+    for spec in fields:  # in place: no temporary as long as the pairs (0.4 GB at 18 M pairs)
+        code *= spec.levels + 1
+        code += levels[spec.name]
+        code += 1
     return code
 
 

@@ -390,7 +390,20 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "phon_key",
                 "phon_skeleton", "phon_flat", "address", "rep", "rep_phon", "rep_phon_flat", "rep_skeleton",
                 "rep_initial"):
-        out[col] = out[col].astype("object").where(out[col] != "", None)
+        out[col] = out[col].where(out[col] != "", None)
+    return text_columns(out)
+
+
+def text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its object columns of text in pandas' Arrow-backed ``str`` dtype (missing: NaN).
+
+    A million records' features as Python strings took about 1.8 GB, in Arrow 0.55 GB (the
+    debtor master's peak at L); the few places that need Python strings (the distinct values a
+    comparison scores, the names the clustering reads) take them from these columns when they do."""
+    out = frame.copy(deep=False)
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].astype("str")
     return out
 
 
@@ -398,6 +411,24 @@ def _rc_key(packed: str) -> str | None:
     number, _, court = packed.partition("\x1f")
     rc = normalize_rc(number, court)
     return f"{rc.number}@{rc.court}" if rc.number and rc.court else None
+
+
+def release_memory() -> None:
+    """Give memory freed by the process back to the system: Arrow's pool keeps the buffers it freed
+    (about 0.5 GB after the features file at L) and glibc's heap keeps the free space between the
+    pages still in use (``malloc_trim``; 0.4 GB after the lake's reads and again after the
+    resolution at L). Without them a phase's garbage stays counted in the process until it ends."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    if libc and sys.platform.startswith("linux"):
+        trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)  # glibc only (not musl)
+        if trim is not None:
+            trim(0)
 
 
 # ---------------------------------------------------------------------------------- candidates
@@ -753,8 +784,11 @@ class _Column:
         import pandas as pd
 
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        self.codes = codes.astype(np.int64)
-        self.uniques = np.asarray(uniques, dtype=object) if with_values else np.empty(0, dtype=object)
+        # int32: 25 columns of a million records (a value's code fits: fewer values than records)
+        self.codes = codes.astype(np.int32)
+        # the distinct values as they come (Arrow-backed for a ``str`` column): a comparison takes the
+        # Python strings of the pairs it scores, a chunk at a time (:func:`_pair_similarity`)
+        self.uniques = uniques if with_values else np.empty(0, dtype=object)
 
 
 def _pair_similarity(
@@ -776,11 +810,15 @@ def _pair_similarity(
     out[equal] = 0.0 if distance else 100.0
     work = both & ~equal if todo is None else both & ~equal & todo
     if work.any():
-        lo, hi = np.minimum(ci[work], cj[work]), np.maximum(ci[work], cj[work])
+        # int64: the pair's key below is a product of two codes
+        lo = np.minimum(ci[work], cj[work]).astype(np.int64)
+        hi = np.maximum(ci[work], cj[work]).astype(np.int64)
         key = lo * (len(col.uniques) + 1) + hi
         uniq, inverse = np.unique(key, return_inverse=True)
-        left = list(col.uniques[uniq // (len(col.uniques) + 1)])
-        right = list(col.uniques[uniq % (len(col.uniques) + 1)])
+        # Python strings of this chunk's distinct pairs only (``np.asarray``: iterating an Arrow-backed
+        # array element by element took five times as long)
+        left = list(np.asarray(col.uniques.take(uniq // (len(col.uniques) + 1)), dtype=object))
+        right = list(np.asarray(col.uniques.take(uniq % (len(col.uniques) + 1)), dtype=object))
         best = np.full(len(uniq), np.inf if distance else 0.0)
         for scorer in scorers:
             # rapidfuzz's distance module scores 0-1, fuzz 0-100
@@ -814,7 +852,7 @@ def _columns(features: pd.DataFrame) -> dict[str, _Column]:
 
 # pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
 # value pairs) stay in the tens of megabytes whatever the number of candidate pairs
-COMPARE_CHUNK = 1_000_000
+COMPARE_CHUNK = 500_000
 
 
 def compare_pairs(
@@ -1127,13 +1165,20 @@ class _Clusters:
         # 0.4 GB at a million records, for the few that ever merge)
         self.codes = {col: _codes(features[col]) for col in veto_columns}
         self.keys: dict[int, dict[str, set[int]]] = {}
-        names = features["name_clean"]
-        self.names: list[str | None] = names.astype("object").where(names.notna(), None).tolist()
-        # phonetic forms of each record's name: a cluster's representative is compared on them too
-        self.phon: list[tuple[str, str] | None] = [
-            (k, f) if isinstance(k, str) and isinstance(f, str) else None
-            for k, f in zip(features["phon_key"].tolist(), features["phon_flat"].tolist(), strict=True)
-        ]
+        # each record's name and the phonetic forms of it, read one at a time from their Arrow
+        # columns (as lists of Python strings and tuples they held about 0.3 GB at a million records)
+        self._names = _Texts(features["name_clean"])
+        self._phon_key, self._phon_flat = _Texts(features["phon_key"]), _Texts(features["phon_flat"])
+        # a cluster whose root record has no name shows the name of another of its records
+        self._shown: dict[int, int] = {}
+
+    def record_name(self, x: int) -> str | None:
+        return self._names[x]
+
+    def record_phon(self, x: int) -> tuple[str, str] | None:
+        """The phonetic forms of record ``x``'s name (sorted, joined), None when one is missing."""
+        k, f = self._phon_key[x], self._phon_flat[x]
+        return (k, f) if k is not None and f is not None else None
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -1158,17 +1203,18 @@ class _Clusters:
         return any(col in kb and not (ka[col] & kb[col]) for col in ka)
 
     def names_agree(self, ra: int, rb: int, floor: float) -> bool:
-        a, b = self.names[ra], self.names[rb]
-        return a is None or b is None or _names_alike(a, b, self.phon[ra], self.phon[rb]) >= floor
+        sa, sb = self._shown.get(ra, ra), self._shown.get(rb, rb)
+        a, b = self.record_name(sa), self.record_name(sb)
+        return a is None or b is None or _names_alike(a, b, self.record_phon(sa), self.record_phon(sb)) >= floor
 
     def union(self, ra: int, rb: int) -> None:
         if self.size[ra] < self.size[rb]:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
-        if self.names[ra] is None:
-            self.names[ra] = self.names[rb]
-            self.phon[ra] = self.phon[rb]
+        shown_b = self._shown.pop(rb, rb)
+        if self.record_name(self._shown.get(ra, ra)) is None:
+            self._shown[ra] = shown_b
         kb = self._keys(rb)
         self.keys.pop(rb, None)
         if kb:
@@ -1177,6 +1223,20 @@ class _Clusters:
                 ka = self.keys[ra] = self._keys(ra)
             for col, vals in kb.items():
                 ka.setdefault(col, set()).update(vals)
+
+
+class _Texts:
+    """A text column read one value at a time (``str``, or None where missing) without turning the
+    whole column into Python strings."""
+
+    def __init__(self, values: pd.Series):
+        import pyarrow as pa
+
+        array = pa.Array.from_pandas(values)  # NaN and None: null
+        self._array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+    def __getitem__(self, x: int) -> str | None:
+        return cast("str | None", self._array[x].as_py())
 
 
 #: The features column each strong rule groups records by.
@@ -1285,8 +1345,7 @@ def resolve(
     ignored: dict[str, int] = {}
 
     step("strong keys")
-    names = clusters.names[:]
-    phon = clusters.phon[:]
+    names, phon = clusters.record_name, clusters.record_phon
     sorted_oversized = None if oversized is None else {r: v[order] for r, v in oversized.items()}
     for rule, edges in _strong_edges(feats, config, ignored, sorted_oversized):
         needs_names = rule != "ice_root"
@@ -1294,11 +1353,11 @@ def resolve(
         floor = config.rc_name_floor if rule == "rc_court" else config.strong_name_floor
 
         def alike(a: int, b: int, rule: str = rule) -> float:
-            na, nb = names[a], names[b]
+            na, nb = names(a), names(b)
             assert na is not None and nb is not None
             if rule == "rc_court":
                 return _name_similarity(na, nb)
-            return _names_alike(na, nb, phon[a], phon[b])
+            return _names_alike(na, nb, phon(a), phon(b))
 
         for a, b in edges.tolist():
             ra, rb = clusters.find(a), clusters.find(b)
@@ -1307,7 +1366,7 @@ def resolve(
             if clusters.conflict(ra, rb):
                 vetoed += 1
                 continue
-            if needs_names and names[a] is not None and names[b] is not None and alike(a, b) < floor:
+            if needs_names and names(a) is not None and names(b) is not None and alike(a, b) < floor:
                 vetoed += 1
                 continue
             clusters.union(ra, rb)
@@ -1335,6 +1394,7 @@ def resolve(
     columns = _columns(feats)
     kept = feats[list(GOLDEN_FEATURES)] if keep_features else None
     feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
+    release_memory()  # the dropped columns' text and the blocking's temporaries
     if candidates is not None and model is None:
         raise ValueError("a part of a file is scored with a given model: it cannot train one")
     scored, model = score_pairs(feats, pairs, config, model=model, columns=columns, compare=compare,
@@ -1443,9 +1503,9 @@ def build_golden_records(
         base["recency"] = recs[recency_column].to_numpy()
     # an RC number and its court compete only where both normalise (rc_key "<number>@<court>"; a
     # number is [A-Z0-9/] only), so they are read back from the key instead of normalised again
-    rc_parts = feats["rc_key"].str.split("@", n=1, regex=False)
-    rc_number = pd.Series(rc_parts.str[0].to_numpy(dtype=object), dtype="object")
-    rc_court = pd.Series(rc_parts.str[1].to_numpy(dtype=object), dtype="object")
+    rc_parts = feats["rc_key"].astype("str").str.extract(r"^([^@]*)@(.*)$")  # two columns, even all missing
+    rc_number = pd.Series(rc_parts[0].to_numpy(dtype=object), dtype="object")
+    rc_court = pd.Series(rc_parts[1].to_numpy(dtype=object), dtype="object")
     cities = feats[["city", "region", "directorate"]]
     candidates: dict[str, tuple[pd.Series, pd.Series]] = {
         # field: (value to publish, normalised value used to vote)
@@ -1497,8 +1557,9 @@ def build_golden_records(
     ordered = ["entity_id"]
     for f in GOLDEN_FIELDS:
         ordered += [f, f"{f}_source"]
-    out = golden[ordered]
-    return out.replace({np.nan: None})
+    # text in Arrow-backed columns (missing: NaN): as Python strings, 26 columns of a million
+    # entities held about 1 GB at L through the rest of the build
+    return text_columns(golden[ordered].replace({np.nan: None}))
 
 
 # ------------------------------------------------------------------------------------------ CLI
