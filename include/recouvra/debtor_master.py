@@ -122,7 +122,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
 
     # only the record columns read below go through the joins (a million rows of every column,
     # copied at each join, took about 1 GB at L)
-    e164 = records[[c for c in _ENTITY_RECORD_COLUMNS if c in records.columns]].copy()
+    e164 = records[[c for c in _ENTITY_RECORD_COLUMNS if c in records.columns]].copy(deep=False)
     e164["e164_1"] = (normalized["phone"].to_numpy() if normalized is not None
                       else phone_series(records["phone"])["phone"].to_numpy())
     e164["e164_2"] = phone_series(records["phone_2"])["phone"].to_numpy()
@@ -362,11 +362,11 @@ def build_debtor_master(
             store_match_model(wh, resolution.model, on, affiliations)
         ids, retired = _stable_ids(wh, assignments)
         entities["debtor_id"] = entities["entity_id"].map(ids).astype("int64")
-        source_golden = entities[["debtor_id", *SOURCE_TRACKED]].copy()
+        source_golden = entities[["debtor_id", *SOURCE_TRACKED]].copy(deep=False)
         entities = _overlay_agency_findings(wh, entities, retired)
         _store_source_golden(wh, source_golden, entities, on)
         # --- dim_debtor and its history -----------------------------------------------------
-        work = entities[["debtor_id", *GOLDEN_COLUMNS]].copy()
+        work = entities[["debtor_id", *GOLDEN_COLUMNS]].copy(deep=False)
         work["affiliations_count"] = work["affiliations_count"].astype("int32")
         wh.execute(query("debtor_master/create_load_debtor", columns=", ".join(GOLDEN_COLUMNS)))
         _load(wh, "core.load_debtor", work)
@@ -598,8 +598,9 @@ def _write_portfolio(wh: Warehouse, entities: pd.DataFrame, on: dt.date) -> None
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    owing = entities[entities["total_open"] > 0].copy()
-    frame = owing[["debtor_id", *FEATURE_COLUMNS, "activity_status", "region", "affiliations_count"]].copy()
+    owing = entities[entities["total_open"] > 0].copy(deep=False)
+    frame = owing[["debtor_id", *FEATURE_COLUMNS, "activity_status", "region",
+                   "affiliations_count"]].copy(deep=False)
     frame.insert(0, "as_of_date", on)
     for c in ("principal_open", "surcharge_open", "penalty_open", "total_open", "paid_12m"):
         frame[c] = frame[c].astype("int64")

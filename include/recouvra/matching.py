@@ -318,7 +318,7 @@ def add_term_frequencies(features: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    out = features.copy()
+    out = features.copy(deep=False)  # copy on write: the columns are shared, not copied (0.5 GB at L)
     # how many records share a value: agreeing on a common trade name, a frequent manager's name or
     # an accountant's phone proves less than agreeing on a rare one (term-frequency adjustment).
     # Counted on the values' codes (a hash table, then one bincount): a groupby-transform of text
@@ -1205,7 +1205,9 @@ class _Clusters:
     def names_agree(self, ra: int, rb: int, floor: float) -> bool:
         sa, sb = self._shown.get(ra, ra), self._shown.get(rb, rb)
         a, b = self.record_name(sa), self.record_name(sb)
-        return a is None or b is None or _names_alike(a, b, self.record_phon(sa), self.record_phon(sb)) >= floor
+        if a is None or b is None:
+            return True
+        return _names_alike(a, b, self.record_phon(sa), self.record_phon(sb)) >= floor
 
     def union(self, ra: int, rb: int) -> None:
         if self.size[ra] < self.size[rb]:
@@ -1490,7 +1492,6 @@ def build_golden_records(
     case, phone E.164, e-mail lower case); name, address and legal_rep_name keep the best raw text;
     region and directorate come from the chosen city.
     """
-    import numpy as np
     import pandas as pd
 
     wanted = list(dict.fromkeys([*COLUMNS, *([recency_column] if recency_column else [])]))
@@ -1547,8 +1548,10 @@ def build_golden_records(
         ascending = [True, False, False] + [False] * len(recency) + [False, True]
         best = frame.sort_values(sort_cols, ascending=ascending).drop_duplicates("entity_id")
         picked = pd.concat([alone, best[["entity_id", "value", "record_id"]]]).set_index("entity_id")
-        golden[name] = golden["entity_id"].map(picked["value"])
-        golden[f"{name}_source"] = golden["entity_id"].map(picked["record_id"])
+        # each column in Arrow text as soon as it is made (26 columns of a million Python strings
+        # were the debtor master's peak at L)
+        golden[name] = golden["entity_id"].map(picked["value"]).astype("str")
+        golden[f"{name}_source"] = golden["entity_id"].map(picked["record_id"]).astype("str")
     city_info = [canonical_city(c) if isinstance(c, str) else None for c in golden["city"]]
     golden["region"] = [i.region if i else None for i in city_info]
     golden["directorate"] = [i.directorate if i else None for i in city_info]
@@ -1559,7 +1562,7 @@ def build_golden_records(
         ordered += [f, f"{f}_source"]
     # text in Arrow-backed columns (missing: NaN): as Python strings, 26 columns of a million
     # entities held about 1 GB at L through the rest of the build
-    return text_columns(golden[ordered].replace({np.nan: None}))
+    return text_columns(golden[ordered])
 
 
 # ------------------------------------------------------------------------------------------ CLI
