@@ -1334,7 +1334,9 @@ def resolve(
         # this function's copy is the one it thins out below (the columns it no longer needs once
         # factorised): a caller that handed its only reference over lets their text go
         del features
-    sorted_ids = recs["record_id"].astype("str").tolist()
+    # the record ids in record_id order, as Arrow text (a list of a million Python strings was 70 MB
+    # held through the whole resolution)
+    sorted_ids = recs["record_id"].astype("str").reset_index(drop=True)
     n = len(recs)
     del recs  # the features hold what matching needs; the caller keeps the records
     clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"))
@@ -1388,6 +1390,7 @@ def resolve(
         given = given[given[:, 0] != given[:, 1]]
         pairs = np.unique(given[:, 0] * (n + 1) + given[:, 1])
         pairs = np.stack([pairs // (n + 1), pairs % (n + 1)], axis=1)
+    release_memory()  # the blocking keys' texts and temporaries (0.4 GB at L)
     # pairs the strong keys already joined need no score
     strong_root = np.fromiter((clusters.find(x) for x in range(n)), dtype=np.int64, count=n)
     step(f"score {len(pairs):,} pairs")
@@ -1433,17 +1436,18 @@ def resolve(
     # smallest position per root = smallest record_id, since records are sorted by record_id
     first = np.full(n, n, dtype=np.int64)
     np.minimum.at(first, roots, np.arange(n))
-    ids = np.asarray(sorted_ids, dtype=object)
-    entity_sorted = "E" + pd.Series(ids[first[roots]], dtype="str")
-    entity = np.empty(n, dtype=object)
-    entity[order] = entity_sorted.to_numpy()
+    back = np.empty(n, dtype=np.int64)  # each record's position in record_id order
+    back[order] = np.arange(n)
+    entity_sorted = "E" + sorted_ids.take(first[roots])
     assignments = pd.DataFrame(
-        {"record_id": records["record_id"].astype("str").to_numpy(), "entity_id": entity}
+        {"record_id": records["record_id"].astype("str").to_numpy(),
+         "entity_id": entity_sorted.to_numpy()[back]}
     )
+
     evidence = pd.DataFrame(
         {
-            "left_record_id": ids[np.asarray(ev_left, dtype=np.int64)] if ev_left else [],
-            "right_record_id": ids[np.asarray(ev_right, dtype=np.int64)] if ev_right else [],
+            "left_record_id": _texts_at(sorted_ids, ev_left),
+            "right_record_id": _texts_at(sorted_ids, ev_right),
             "rule": ev_rule,
             "score": ev_score,
             "matched_fields": ev_fields,
@@ -1451,10 +1455,15 @@ def resolve(
         columns=list(EVIDENCE_COLUMNS),
     )
     if kept is not None:  # back to the caller's record order and index
-        back = np.empty(n, dtype=np.int64)
-        back[order] = np.arange(n)
         kept = kept.iloc[back].set_axis(records.index)
     return Resolution(assignments, evidence, vetoed, ignored, model, kept)
+
+
+def _texts_at(values: pd.Series, positions: list[int]) -> np.ndarray:
+    """The texts at ``positions`` of ``values`` (an Arrow text column), as an object array."""
+    import numpy as np
+
+    return cast("np.ndarray", values.take(np.asarray(positions, dtype=np.int64)).to_numpy())
 
 
 # -------------------------------------------------------------------------------- survivorship
@@ -1494,7 +1503,10 @@ def build_golden_records(
     """
     import pandas as pd
 
-    wanted = list(dict.fromkeys([*COLUMNS, *([recency_column] if recency_column else [])]))
+    # given the features, only the raw texts published as they were typed are read from the records
+    # (a copy of every column was 0.3 GB at L)
+    raw = COLUMNS if features is None else ("record_id", "name", "address", "legal_rep_name")
+    wanted = list(dict.fromkeys([*raw, *([recency_column] if recency_column else [])]))
     recs = records.reindex(columns=wanted, fill_value="").astype("str").fillna("")
     feats = prepare_features(recs) if features is None else features
     ent = recs[["record_id"]].merge(assignments[["record_id", "entity_id"]].astype("str"), on="record_id",
