@@ -164,6 +164,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
     phones = pd.concat([rec[["entity_id", "e164_1"]].rename(columns={"e164_1": "e164"}),
                         rec[["entity_id", "e164_2"]].rename(columns={"e164_2": "e164"})])
     phones = phones.dropna(subset=["e164"]).drop_duplicates(["entity_id", "e164"])
+    del rec, has, by_entity  # the record-level frame (a million rows of some 30 columns) is done with
 
     g = golden.set_index("entity_id")
     out = pd.DataFrame(index=g.index)
@@ -188,6 +189,7 @@ def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd
     out["legal_rep_name"] = g["legal_rep_name"]
     out["activity_status"] = statuses
     out["primary_affiliation_no"] = primary["affiliation_no"]
+    del primary, phones, second, g
     out = out.join(agg).join(sums)
     out["source_updated_on"] = pd.to_datetime(out["source_updated_on"]).dt.date
     return out.reset_index()
