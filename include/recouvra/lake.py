@@ -13,7 +13,9 @@ whole table in Python memory).
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
@@ -151,7 +153,10 @@ def open_lake(
     other numbers may remain in the views: join on the numbers."""
     import duckdb
 
-    con = duckdb.connect(config={"memory_limit": memory_limit})
+    # an in-memory database spills to ".tmp" in the working directory by default: the system's
+    # temporary directory instead (DuckDB removes its files when the connection closes)
+    spill = os.path.join(tempfile.gettempdir(), "recouvra-duckdb")
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill})
     try:
         scope = None
         if affiliations is not None:
