@@ -328,7 +328,9 @@ def build_debtor_master(
         resolution, increment, keys = resolve_changes(records, config, model, cache, state, progress,
                                                       versions)
         resolved = increment.resolved
-        kept_golden = state.golden[member(state.golden["entity_id"], increment.kept_entity_ids)]
+        previous = state.golden  # read now, after the resolution
+        kept_golden = previous[member(previous["entity_id"], increment.kept_entity_ids)]
+        del previous
     else:
         # the features are handed over (the list emptied by the call): resolve holds the only
         # reference and lets the text of the columns it is done with go (about 0.5 GB at L)

@@ -102,10 +102,9 @@ def resolve_changes(
     # record_id order, as resolve works: the blocking's ties fall as in a full build
     order = np.argsort(rids, kind="stable")
     f = feats.iloc[order].reset_index(drop=True)
-    # what is returned in the caller's order is taken now and the rest of ``feats`` let go: ``f``
-    # holds every column again in record_id order (the two held 1.1 GB at L)
-    golden = feats[list(GOLDEN_FEATURES)]
-    keys_back = feats[KEY_COLUMN].to_numpy(dtype=np.uint64)
+    index = feats.index
+    # ``f`` holds every column again in record_id order: ``feats`` goes (the two held 1.1 GB at L), and
+    # what is returned in the caller's order is taken back from ``f`` at the end
     del feats
     ids = rids[order]
     keys = f[KEY_COLUMN].to_numpy(dtype=np.uint64)
@@ -178,8 +177,10 @@ def resolve_changes(
     stats = Increment(records=n, changed=int(changed.sum()), removed=int(removed.sum()),
                       resolved=len(where), kept_entity_ids=kept, rounds=rounds)
     log.info(stats.summary())
-    # ``golden``: the golden-record features of every record, in the caller's order (as resolve's
+    # the golden-record features of every record and their keys, in the caller's order (as resolve's
     # keep_features)
+    golden = f[list(GOLDEN_FEATURES)].iloc[back].set_axis(index)
+    keys_back = keys[back]
     return Resolution(assignments, evidence, sub.vetoed, sub.ignored_keys, model, golden), stats, keys_back
 
 

@@ -156,7 +156,13 @@ class ResolutionState:
     model_on: dt.date
     records: pd.DataFrame  # record_id (str), content_key (uint64), version (str), entity_id (str)
     evidence: pd.DataFrame  # recouvra.matching.EVIDENCE_COLUMNS
-    golden: pd.DataFrame  # one golden record per entity (build_golden_records)
+    #: reads the golden records (one per entity, build_golden_records) when asked: a month needs them
+    #: only once it is resolved (held through the resolution, 0.25 GB at L)
+    read_golden: Callable[[], pd.DataFrame]
+
+    @property
+    def golden(self) -> pd.DataFrame:
+        return self.read_golden()
 
 
 @dataclass
@@ -414,8 +420,8 @@ class MatchCache:
         try:
             import pyarrow.parquet as pq
 
-            tables = [pq.read_table(p) for p in paths]
-            metas = [t.schema.metadata or {} for t in tables]
+            tables = [pq.read_table(p) for p in paths[:2]]
+            metas = [t.schema.metadata or {} for t in tables] + [pq.read_schema(paths[2]).metadata or {}]
             meta = metas[0]
             if meta.get(b"fingerprint", b"").decode() != code_fingerprint():
                 self.stats.notes.append("resolution state written by other code: ignored")
@@ -423,10 +429,18 @@ class MatchCache:
             if len({m.get(b"build") for m in metas}) != 1:
                 self.stats.notes.append("resolution state files of two builds: ignored")
                 return None
-            records, evidence, golden = (t.to_pandas() for t in tables)
+            records, evidence = (t.to_pandas() for t in tables)
+            build = meta.get(b"build")
+
+            def read_golden(path: Path = paths[2]) -> pd.DataFrame:
+                table = pq.read_table(path)
+                if (table.schema.metadata or {}).get(b"build") != build:  # rewritten since: refuse
+                    raise RuntimeError(f"{path}: golden records of another build than the state read")
+                return table.to_pandas()
+
             return ResolutionState(on=dt.date.fromisoformat(meta[b"on"].decode()),
                                    model_on=dt.date.fromisoformat(meta[b"model_on"].decode()),
-                                   records=records, evidence=evidence, golden=golden)
+                                   records=records, evidence=evidence, read_golden=read_golden)
         except Exception as exc:  # any unreadable file means: a full computation
             log.warning("match cache %s: resolution state unreadable, ignored: %s", self.directory, exc)
             self.stats.notes.append("resolution state unreadable: ignored")
