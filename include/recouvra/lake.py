@@ -153,9 +153,10 @@ def open_lake(
     other numbers may remain in the views: join on the numbers."""
     import duckdb
 
-    # an in-memory database spills to ".tmp" in the working directory by default: the system's
-    # temporary directory instead (DuckDB removes its files when the connection closes)
-    spill = os.path.join(tempfile.gettempdir(), "recouvra-duckdb")
+    # an in-memory database spills to ".tmp" in the working directory by default: a directory of this
+    # process in the system's temporary directory instead (DuckDB removes what it wrote when the
+    # connection closes; tasks running side by side never share one)
+    spill = os.path.join(tempfile.gettempdir(), f"recouvra-duckdb-{os.getpid()}")
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill})
     try:
         scope = None
