@@ -488,10 +488,13 @@ def _overlay_agency_findings(wh: Warehouse, entities: pd.DataFrame, retired: dic
             continue
         column = _FIELD_COLUMN[row.field]
         src_value = out.at[debtor, column]
-        if pd.isna(src_value):  # a missing golden value is NaN in a text column, NULL (None) in prev
-            src_value = None
-        before = prev.at[debtor, column] if debtor in prev.index else None
-        changed = debtor in prev.index and (None if pd.isna(before) else before) != src_value
+        # a missing golden value is NaN in a text column, NULL (None) in prev: both compared as None
+        src_value = None if pd.isna(src_value) else src_value
+        if debtor in prev.index:
+            before = prev.at[debtor, column]
+            changed = (None if pd.isna(before) else before) != src_value
+        else:
+            changed = False
         source_date = out.at[debtor, "source_updated_on"]
         if changed and not pd.isna(source_date) and source_date > row.observed:
             continue  # the fund's own source changed it after the agency saw it

@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -418,17 +419,23 @@ def release_memory() -> None:
     (about 0.5 GB after the features file at L) and glibc's heap keeps the free space between the
     pages still in use (``malloc_trim``; 0.4 GB after the lake's reads and again after the
     resolution at L). Without them a phase's garbage stays counted in the process until it ends."""
-    import ctypes
-    import ctypes.util
-
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    libc = ctypes.util.find_library("c")
-    if libc and sys.platform.startswith("linux"):
-        trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)  # glibc only (not musl)
-        if trim is not None:
-            trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, looked up once (``find_library`` runs ``ldconfig``); None elsewhere
+    (not Linux, or musl)."""
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    return getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
 
 
 # ---------------------------------------------------------------------------------- candidates
@@ -1241,6 +1248,18 @@ class _Texts:
         return cast("str | None", self._array[x].as_py())
 
 
+def _names_differ(clusters: _Clusters, rule: str, a: int, b: int, floor: float) -> bool:
+    """Records ``a`` and ``b`` both named, their names less alike than ``floor`` (each name read once).
+    RC numbers are only unique per court and often mistyped: the ordered or sorted ratio decides there;
+    elsewhere the token-set or phonetic similarity (:func:`_names_alike`)."""
+    na, nb = clusters.record_name(a), clusters.record_name(b)
+    if na is None or nb is None:
+        return False
+    if rule == "rc_court":
+        return _name_similarity(na, nb) < floor
+    return _names_alike(na, nb, clusters.record_phon(a), clusters.record_phon(b)) < floor
+
+
 #: The features column each strong rule groups records by.
 STRONG_COLUMNS = {"ice_root": "ice_root", "rc_court": "rc_key", "cin": "cin", "affiliation_no": "aff"}
 
@@ -1349,20 +1368,11 @@ def resolve(
     ignored: dict[str, int] = {}
 
     step("strong keys")
-    names, phon = clusters.record_name, clusters.record_phon
     sorted_oversized = None if oversized is None else {r: v[order] for r, v in oversized.items()}
     for rule, edges in _strong_edges(feats, config, ignored, sorted_oversized):
         needs_names = rule != "ice_root"
         # RC numbers are only unique per court and often mistyped: the names must look alike too
         floor = config.rc_name_floor if rule == "rc_court" else config.strong_name_floor
-
-        def alike(a: int, b: int, rule: str = rule) -> float:
-            na, nb = names(a), names(b)
-            assert na is not None and nb is not None
-            if rule == "rc_court":
-                return _name_similarity(na, nb)
-            return _names_alike(na, nb, phon(a), phon(b))
-
         for a, b in edges.tolist():
             ra, rb = clusters.find(a), clusters.find(b)
             if ra == rb:
@@ -1370,7 +1380,7 @@ def resolve(
             if clusters.conflict(ra, rb):
                 vetoed += 1
                 continue
-            if needs_names and names(a) is not None and names(b) is not None and alike(a, b) < floor:
+            if needs_names and _names_differ(clusters, rule, a, b, floor):
                 vetoed += 1
                 continue
             clusters.union(ra, rb)
