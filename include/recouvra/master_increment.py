@@ -90,6 +90,7 @@ def resolve_changes(
         BlockingIndex,
         Resolution,
         _codes,
+        _narrow,
         oversized_key_groups,
         resolve,
     )
@@ -98,40 +99,45 @@ def resolve_changes(
     n = len(records)
     step("features")
     feats = cache.features(records)  # every record's, term frequencies of the whole portfolio
-    rids = records["record_id"].astype("str").to_numpy()
+    rid = records["record_id"].astype("str").reset_index(drop=True)
     # record_id order, as resolve works: the blocking's ties fall as in a full build
-    order = np.argsort(rids, kind="stable")
-    f = feats.iloc[order].reset_index(drop=True)
+    order = np.argsort(rid.to_numpy(), kind="stable")
     index = feats.index
-    # ``f`` holds every column again in record_id order: ``feats`` goes (the two held 1.1 GB at L), and
-    # what is returned in the caller's order is taken back from ``f`` at the end
+    # ``f``: every column again in record_id order, taken column by column out of ``feats`` (whose column
+    # goes once taken: the two frames whole held 1.1 GB at L); what is returned in the caller's order is
+    # taken back from ``f`` at the end
+    f = pd.DataFrame({c: feats.pop(c).take(order).reset_index(drop=True) for c in list(feats.columns)})
     del feats
-    ids = rids[order]
+    # the ids in record_id order stay Arrow text, last month's entities codes: a million Python strings
+    # are 70 MB, and the record ids, last month's ids and entities were held through every round
+    ids = rid.take(order).reset_index(drop=True)
+    del rid
     keys = f[KEY_COLUMN].to_numpy(dtype=np.uint64)
 
     prev = state.records
-    prev_ids = prev["record_id"].astype("str").to_numpy()
-    prev_entity = prev["entity_id"].astype("str").to_numpy()
-    at = pd.Index(prev_ids).get_indexer(ids)
+    at = pd.Index(prev["record_id"].astype("str")).get_indexer(ids)
     was = at >= 0
     changed = ~was | (prev["content_key"].to_numpy(dtype=np.uint64)[np.maximum(at, 0)] != keys)
-    if versions is not None:
-        version = np.asarray(versions, dtype=object)[order].astype("str")
-        changed |= prev["version"].astype("str").to_numpy()[np.maximum(at, 0)] != version
-    removed = np.ones(len(prev_ids), dtype=bool)
+    if versions is not None:  # as state_frame keeps them: text; two missing versions are the same
+        now = pd.Series(np.asarray(versions, dtype=object)[order]).astype("str").fillna("")
+        then = prev["version"].astype("str").fillna("").take(np.maximum(at, 0)).reset_index(drop=True)
+        changed |= np.asarray(now != then, dtype=bool)
+        del now, then
+    removed = np.ones(len(prev), dtype=bool)
     removed[at[was]] = False
-    entity_before = np.where(was, prev_entity[np.maximum(at, 0)], "")
+    # last month's entity of each record (-1: new), as codes of last month's entity ids
+    entity_code, entity_names = pd.factorize(prev["entity_id"].astype("str"))
+    own = np.where(was, entity_code[np.maximum(at, 0)], -1)
 
     # The part grows in rounds until it is closed: each round takes the candidate pairs of its new
     # records (the whole portfolio's blocking restricted to them), keeps those that link (scored and
     # accepted as the whole portfolio would: a pair that does not link never joins two entities) and the
     # records sharing a strong key with them, then the whole entities of all these. Closed, the part is a
     # union of components of the graph of links, which clustering resolves one by one.
-    strong = [_codes(f[column]) for column in STRONG_COLUMNS.values()]  # codes: isin over texts is slow
-    entity_code, entity_names = pd.factorize(np.concatenate([entity_before, prev_entity[removed]]))
-    own = np.where(was, entity_code[:n], -1)
+    strong = [_narrow(_codes(f[column])) for column in STRONG_COLUMNS.values()]  # isin over texts is slow
     touched = np.zeros(len(entity_names), dtype=bool)
-    touched[entity_code[n:]] = True  # the entities of removed records
+    touched[entity_code[removed]] = True  # the entities of removed records
+    del entity_code
     part = np.zeros(n, dtype=bool)
     frontier = changed | ((own >= 0) & touched[np.maximum(own, 0)])
     found: list[np.ndarray] = []
@@ -159,11 +165,12 @@ def resolve_changes(
     local = np.full(n, -1, dtype=np.int64)
     local[where] = np.arange(len(where))
     oversized = {rule: flags[where] for rule, flags in oversized_key_groups(f, config).items()}
-    sub = resolve(pd.DataFrame({"record_id": ids[where]}), config,
+    sub = resolve(pd.DataFrame({"record_id": ids.take(where).reset_index(drop=True)}), config,
                   features=f.iloc[where].reset_index(drop=True), model=model, progress=progress,
                   candidates=local[inner], oversized=oversized, population=n)
 
-    entity = entity_before.astype(object)
+    # every record outside the part was there last month (a new record is changed, so in the part)
+    entity = np.asarray(entity_names, dtype=object)[np.maximum(own, 0)]
     entity[where] = sub.assignments["entity_id"].to_numpy()
     assignments_sorted = pd.DataFrame({"record_id": ids, "entity_id": entity})
     # back to the caller's order
@@ -171,9 +178,9 @@ def resolve_changes(
     back[order] = np.arange(n)
     assignments = assignments_sorted.iloc[back].reset_index(drop=True)
     left = state.evidence["left_record_id"].astype("str").to_numpy()
-    kept_evidence = state.evidence[~member(left, ids[where]) & member(left, ids)]
+    kept_evidence = state.evidence[~member(left, ids.take(where)) & member(left, ids)]
     evidence = pd.concat([kept_evidence, sub.evidence], ignore_index=True)[list(EVIDENCE_COLUMNS)]
-    kept = pd.unique(entity_before[~part])
+    kept = np.asarray(entity_names.take(np.unique(own[~part & (own >= 0)])), dtype=object)
     stats = Increment(records=n, changed=int(changed.sum()), removed=int(removed.sum()),
                       resolved=len(where), kept_entity_ids=kept, rounds=rounds)
     log.info(stats.summary())

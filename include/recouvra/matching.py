@@ -521,6 +521,15 @@ def _combine(*parts: pd.Series) -> np.ndarray:
     return codes
 
 
+def _narrow(codes: np.ndarray) -> np.ndarray:
+    """Integer codes in 32 bits when they fit (-1 = missing kept)."""
+    import numpy as np
+
+    if len(codes) and int(codes.max()) >= np.iinfo(np.int32).max:
+        return codes
+    return codes.astype(np.int32)
+
+
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     """The distinct values of a sorted array (np.unique's hash path is many times slower on the tens
     of millions of packed pairs of a large file)."""
@@ -621,9 +630,12 @@ class BlockingIndex:
     def _add(self, idx: np.ndarray, key: np.ndarray | None, window: int) -> None:
         import numpy as np
 
-        position = np.full(self.n, -1, dtype=np.int64)
-        position[idx] = np.arange(len(idx))
-        self._blocks.append((idx, key, position, window))
+        # held through every round: positions, record numbers and key codes all fit in 32 bits (a
+        # million records' 16 blocks took 0.38 GB in 64 bits)
+        small = np.int32 if self.n < np.iinfo(np.int32).max else np.int64
+        position = np.full(self.n, -1, dtype=small)
+        position[idx] = np.arange(len(idx), dtype=small)
+        self._blocks.append((idx.astype(small), None if key is None else _narrow(key), position, window))
 
     def pairs(self, focus: np.ndarray) -> np.ndarray:
         """Unique candidate pairs (i < j) with a side flagged in ``focus``, as an (n, 2) int array."""
@@ -642,7 +654,7 @@ class BlockingIndex:
                     if key is not None:  # within a block only
                         same = key[a] == key[b]
                         a, b = a[same], b[same]
-                    i, j = idx[a], idx[b]
+                    i, j = idx[a].astype(np.int64), idx[b].astype(np.int64)
                     found.append(np.minimum(i, j) * base + np.maximum(i, j))
         keys = np.unique(np.concatenate(found))
         out = np.stack([keys // base, keys % base], axis=1)

@@ -74,6 +74,28 @@ def test_resolving_the_changes_gives_the_full_resolution(tmp_path: Path, month: 
         pd.testing.assert_frame_equal(got.evidence.reset_index(drop=True), state.evidence, check_dtype=False)
 
 
+def test_a_moved_version_changes_a_record_and_two_missing_versions_are_the_same(tmp_path: Path) -> None:
+    records = _records()
+    versions = np.array([f"2026-10-{1 + i % 28:02d} 08:00:00" for i in range(len(records))], dtype=object)
+    versions[[0, 5]] = None  # the source never said when these were updated
+    cache = MatchCache(tmp_path)
+    feats = cache.features(records)
+    done = resolve(records, MatchConfig(), features=feats, keep_features=True)
+    golden = build_golden_records(records, done.assignments, features=done.features)
+    cache.save_state(NOVEMBER, NOVEMBER, state_frame(records, done.assignments, feats[KEY_COLUMN].to_numpy(),
+                                                     versions), done.evidence, golden)
+    state = MatchCache(tmp_path).load_state()
+    assert state is not None
+    later = versions.copy()
+    later[3] = "2026-11-15 09:30:00"  # the same content, updated at the source
+    shuffle = np.random.default_rng(1).permutation(len(records))  # any order of the caller's rows
+    mixed = records.iloc[shuffle].reset_index(drop=True)
+    got, increment, _ = resolve_changes(mixed, MatchConfig(), done.model, MatchCache(tmp_path), state,
+                                        versions=later[shuffle])
+    assert increment.changed == 1
+    assert got.assignments["entity_id"].tolist() == done.assignments["entity_id"].iloc[shuffle].tolist()
+
+
 def test_member_is_isin_by_hash() -> None:
     ids = pd.Series([f"{i:07d}" for i in range(1000)], dtype="str")
     assert member(ids, ids.to_numpy()[::3]).tolist() == ids.isin(ids.to_numpy()[::3]).tolist()
