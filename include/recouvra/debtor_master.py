@@ -15,12 +15,13 @@ import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from recouvra.lake import create_outstanding, open_lake
 from recouvra.sqlfiles import query
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import pandas as pd
@@ -103,6 +104,22 @@ def read_inputs(lake: Path, on: dt.date, title_limit_years: int) -> tuple[pd.Dat
     return records, features
 
 
+def _set_aside(frame: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    """``frame`` written to an anonymous file of the system's temporary directory (gone when closed,
+    or when the process ends, whatever happens), and what reads it back, once."""
+    import pickle
+    import tempfile
+
+    spill = tempfile.TemporaryFile(prefix="recouvra-")
+    pickle.dump(frame, spill, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def back() -> pd.DataFrame:
+        with spill:
+            spill.seek(0)
+            return cast("pd.DataFrame", pickle.load(spill))  # our own file, written just above
+    return back
+
+
 def _score01(rule: str, raw: float, accept: float) -> float:
     """Evidence score in [0, 1]: strong-key rules are certain; a probabilistic link's score is its log2-odds
     (``accept`` or more), given as the probability that the two records are one debtor."""
@@ -113,6 +130,9 @@ def _score01(rule: str, raw: float, accept: float) -> float:
 
 #: The record columns :func:`_entity_frame` reads (beside the portfolio features and the golden record).
 _ENTITY_RECORD_COLUMNS = ("record_id", "affiliation_no", "name", "if_number", "sector", "status", "recency")
+#: The record columns read once the match features are made: survivorship given the features (the raw
+#: texts it publishes) and the entity frame (the phones: the first when not normalized)
+_LATER_RECORD_COLUMNS = (*_ENTITY_RECORD_COLUMNS, "address", "legal_rep_name", "phone", "phone_2")
 
 
 def _entity_frame(records: pd.DataFrame, features: pd.DataFrame, assignments: pd.DataFrame,
@@ -313,6 +333,9 @@ def build_debtor_master(
         log.info(kept.summary())
         return kept
     records, features = read_inputs(lake, on, title_limit_years)
+    # the portfolio features wait on disk while the records are resolved (0.18 GB at L)
+    portfolio_features = _set_aside(features)
+    del features
     release_memory()  # what the lake's DuckDB freed
     config = MatchConfig()
     stored = None if retrain else load_match_model(wh, on)
@@ -323,18 +346,24 @@ def build_debtor_master(
     keys: Any = None  # each record's content key (recouvra.match_cache), when there is a cache
     versions = records["recency"].to_numpy()  # the golden record reads it beside the content
     kept_golden = None  # golden records of the entities an incremental month kept as they were
+    # the match features first (they read every matching column of the records); then the records keep
+    # only the columns survivorship and the entity frame read. The features are handed over (the list
+    # emptied by the call): the resolver holds the only reference and lets the text of the columns it
+    # is done with go (about 0.5 GB at L)
+    if progress is not None and cache is not None:
+        progress("features")
+    held = [cache.features(records)] if cache is not None else []
+    if held:
+        records = records[[c for c in _LATER_RECORD_COLUMNS if c in records.columns]]
     if cache is not None and model is not None and state is not None and state.model_on == model_on \
             and state.on <= on:
         resolution, increment, keys = resolve_changes(records, config, model, cache, state, progress,
-                                                      versions)
+                                                      versions, features=held.pop())
         resolved = increment.resolved
         previous = state.golden  # read now, after the resolution
         kept_golden = previous[member(previous["entity_id"], increment.kept_entity_ids)]
         del previous
     else:
-        # the features are handed over (the list emptied by the call): resolve holds the only
-        # reference and lets the text of the columns it is done with go (about 0.5 GB at L)
-        held = [cache.features(records)] if cache is not None else []
         keys = held[0][KEY_COLUMN].to_numpy() if held else None
         resolution = resolve(records, config, progress=progress, keep_features=True, model=model,
                              features=held.pop() if held else None,
@@ -367,6 +396,7 @@ def build_debtor_master(
     resolution.features = None
     del keys, versions
     release_memory()
+    features = portfolio_features()
     entities = _entity_frame(records, features, assignments, golden, normalized)
     # what the warehouse writes below no longer reads: freed before them (their peak was the build's)
     affiliations = len(records)

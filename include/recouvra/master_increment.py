@@ -71,14 +71,15 @@ class Increment:
 
 def resolve_changes(
     records: pd.DataFrame, config: MatchConfig, model: FSModel, cache: MatchCache, state: ResolutionState,
-    progress: Any = None, versions: np.ndarray | None = None,
+    progress: Any = None, versions: np.ndarray | None = None, features: pd.DataFrame | None = None,
 ) -> tuple[Resolution, Increment, np.ndarray]:
     """Resolve ``records`` (this month's whole portfolio) from last month's ``state``: only the part
     the month's changes reach is resolved again (module docstring). Returns a :class:`Resolution` of
     every record (``features``: the golden-record features of every record), what was redone, and
     each record's content key (rows of ``records``). ``versions``: a text per record (its source's
     last update) that, when it moved, makes the record changed even with the same content (what the
-    golden record reads beyond the content, :func:`state_frame`)."""
+    golden record reads beyond the content, :func:`state_frame`). ``features``: ``cache.features(records)``
+    when the caller made them (then ``records`` need only hold ``record_id``)."""
     import numpy as np
     import pandas as pd
 
@@ -97,8 +98,11 @@ def resolve_changes(
 
     step = progress or (lambda _msg: None)
     n = len(records)
-    step("features")
-    feats = cache.features(records)  # every record's, term frequencies of the whole portfolio
+    if features is None:
+        step("features")
+    # every record's, term frequencies of the whole portfolio
+    feats = features if features is not None else cache.features(records)
+    del features  # a caller that handed its only reference over lets it go with ``feats`` below
     rid = records["record_id"].astype("str").reset_index(drop=True)
     # record_id order, as resolve works: the blocking's ties fall as in a full build
     order = np.argsort(rid.to_numpy(), kind="stable")
