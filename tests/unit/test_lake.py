@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from recouvra.lake import (
     TABLES,
@@ -207,3 +208,28 @@ def test_a_view_narrowed_to_affiliation_numbers_holds_their_rows_of_the_whole_vi
     assert [r[0] for r in narrowed["receivables"]] == [2, 3, 4]  # not 1: it left 1000001
     assert [(r[0], r[1], r[4]) for r in narrowed["outstanding"]] == [("1000001", "2026-08", 50),
                                                                       ("1000002", "2026-08", 1400)]
+
+
+def test_memory_limit_holds_inside_the_block_and_the_connection_s_own_comes_back() -> None:
+    import duckdb
+
+    from recouvra.lake import memory_limit
+
+    con = duckdb.connect(config={"memory_limit": "2GB"})
+
+    def current() -> str:
+        row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert row is not None
+        return str(row[0])
+
+    own = current()
+    with memory_limit(con, "500MB"):
+        assert current() == "476.8 MiB"  # 500 MB as DuckDB shows it
+    assert current() == own
+    for _ in range(5):  # given back as it was, not a little less at every use
+        with memory_limit(con, "1GB"):
+            pass
+    assert current() == own == "1.8 GiB"
+    with pytest.raises(ZeroDivisionError), memory_limit(con, "300MB"):
+        raise ZeroDivisionError  # the block failing gives the limit back too
+    assert current() == own
