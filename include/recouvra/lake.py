@@ -179,16 +179,16 @@ def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
 
     DuckDB shows a limit truncated to one decimal (4 GB as ``3.7 GiB``); it is given back as the middle
     of what that shows (``3.75 GiB``), so that the limit does not shrink a little at every use."""
-    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    row = con.execute(query("lake/select_memory_limit")).fetchone()
     shown = str(row[0]) if row is not None else ""
     m = re.fullmatch(r"(\d+(?:\.\d)?) (\w+)", shown)
     before = f"{float(m.group(1)) + 0.05:.2f} {m.group(2)}" if m and "." in m.group(1) else shown
-    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute(query("lake/set_memory_limit"), [limit])
     try:
         yield
     finally:
         if before:
-            con.execute(f"SET memory_limit = '{before}'")
+            con.execute(query("lake/set_memory_limit"), [before])
 
 
 def create_outstanding(con: duckdb.DuckDBPyConnection, on: dt.date) -> None:
