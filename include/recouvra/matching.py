@@ -606,11 +606,17 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window)))
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    # unpacked in place: no quotient and remainder temporaries beside the pairs (18 M pairs at L)
+    return _unpacked(keys, base)
+
+
+def _unpacked(keys: np.ndarray, base: int) -> np.ndarray:
+    """Pairs packed as ``i * base + j`` back to an (n, 2) array, pairs of a record with itself left out;
+    unpacked in place: no quotient and remainder temporaries beside the pairs (18 M pairs at L)."""
+    import numpy as np
+
     out = np.empty((len(keys), 2), dtype=np.int64)
     np.floor_divide(keys, base, out=out[:, 0])
     np.remainder(keys, base, out=out[:, 1])
-    del keys
     same = out[:, 0] == out[:, 1]
     return out[~same] if same.any() else out
 
@@ -661,9 +667,7 @@ class BlockingIndex:
                         a, b = a[same], b[same]
                     i, j = idx[a].astype(np.int64), idx[b].astype(np.int64)
                     found.append(np.minimum(i, j) * base + np.maximum(i, j))
-        keys = np.unique(np.concatenate(found))
-        out = np.stack([keys // base, keys % base], axis=1)
-        return cast("np.ndarray", out[out[:, 0] != out[:, 1]])
+        return _unpacked(np.unique(np.concatenate(found)), base)
 
 
 def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., float]]) -> np.ndarray:
@@ -1160,11 +1164,10 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     return cast("np.ndarray", ok & ~veto)
 
 
-def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[str, np.ndarray],
-                 at: int) -> str:
-    """The evidence of one link (pair ``k``): each compared field's level, similarity and match
-    weight (``weights[field][at]``, from :meth:`_Scored.weights_at`; ``sims[field][at]``, from
-    ``compare_pairs(..., evidence=True)`` of the linking pairs)."""
+def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[str, np.ndarray]) -> str:
+    """The evidence of one link (pair ``k`` of the linking pairs ``s``): each compared field's level,
+    similarity and match weight (``weights[field][k]``, from :meth:`_Scored.weights_at`; ``sims[field][k]``,
+    from ``compare_pairs(..., evidence=True)`` of the linking pairs)."""
     parts = []
     for spec in FS_FIELDS:
         lv = int(s.compared.levels[spec.name][k])
@@ -1172,9 +1175,9 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
             continue
         label = spec.labels[lv]
         sim = sims.get(spec.name)
-        with_sim = sim is not None and sim[at] >= 0 and label != "exact"
-        shown = f"{label}({sim[at]:.0f})" if with_sim and sim is not None else label
-        parts.append(f"{spec.name}={shown}:{weights[spec.name][at]:+.1f}")
+        with_sim = sim is not None and sim[k] >= 0 and label != "exact"
+        shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
+        parts.append(f"{spec.name}={shown}:{weights[spec.name][k]:+.1f}")
         if spec.name in _FS_EXACT and lv == _FS_EXACT[spec.name]:
             # the term-frequency factor behind that weight: how many records of the file hold the value
             f = s.freq[spec.name]
@@ -1470,7 +1473,7 @@ def resolve(
         ev_right.append(b)
         ev_rule.append("fuzzy")
         ev_score.append(round(float(linking.score[at]), 2))
-        ev_fields.append(_fields_text(linking, at, keep_weights, keep_sims, at))
+        ev_fields.append(_fields_text(linking, at, keep_weights, keep_sims))
 
     roots = np.array([clusters.find(x) for x in range(n)], dtype=np.int64)
     # smallest position per root = smallest record_id, since records are sorted by record_id
