@@ -138,6 +138,33 @@ def staged_before_v034(migrations_before: MigrationsBefore) -> StagedBeforeV034:
     return make
 
 
+@pytest.fixture()
+def attribution_before_v037(migrations_before: MigrationsBefore) -> Callable[[str], list[tuple[object, ...]]]:
+    """Migrate the warehouse at a URL up to V036 and put in three attribution rows (one entry of two
+    dossiers, one row in each of two months) and kinds for two of them; return the rows ``ORDER BY 1, 2``.
+    V037's tests migrate it on (DuckDB in tests/unit, PostgreSQL in tests/integration)."""
+
+    def make(url: str) -> list[tuple[object, ...]]:
+        from recouvra.warehouse import connect, migrate
+
+        migrate(url, migrations_before("V037"))
+        with connect(url) as wh:
+            wh.execute("INSERT INTO core.attribution VALUES "
+                       "(7, 'D1', 'AG01', 100.00, DATE '2026-08-29', DATE '2024-08-01', DATE '2026-08-01', "
+                       "TIMESTAMP '2026-09-01 09:00:00'), "
+                       "(7, 'D2', 'AG02', -40.00, DATE '2026-08-29', DATE '2024-08-01', DATE '2026-09-01', "
+                       "TIMESTAMP '2026-09-02 09:00:00'), "
+                       "(8, 'D1', 'AG01', 5.00, DATE '2026-08-30', DATE '2024-09-01', DATE '2026-08-01', "
+                       "TIMESTAMP '2026-09-01 09:00:00')")
+            wh.execute("INSERT INTO core.attribution_kind VALUES "
+                       "(7, 'D1', 'PRINCIPAL', 60.00, DATE '2026-08-29'), "
+                       "(7, 'D1', 'SURCHARGE', 40.00, DATE '2026-08-29'), "
+                       "(7, 'D2', 'PRINCIPAL', -40.00, DATE '2026-08-29')")
+            return wh.query("SELECT * FROM core.attribution ORDER BY 1, 2")
+
+    return make
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test carries the marker of its folder (unit, dags, integration)."""
     for item in items:

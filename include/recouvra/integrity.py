@@ -107,18 +107,7 @@ def check_integrity(wh: Warehouse, month: dt.date, *,
             out.append(Violation("ASSIGNED", label,
                                  f"total_due {d.total_due} but its months sum to {d.assigned}",
                                  d.dossier_id, d.agency_code))
-        for row in stored.get(d.dossier_id, []):
-            lid, amount, pdate, period = int(row[0]), money(row[3]), as_date(row[4]), as_date(row[5])
-            e = by_id.get(lid)
-            if e is None:
-                out.append(Violation("ATTRIBUTION", label,
-                                     f"ledger entry {lid} attributed but not in the ledger",
-                                     d.dossier_id, d.agency_code))
-            elif e.payment_date != pdate or (e.kind == PAYMENT and e.settles_period != period) or \
-                    abs(amount) > abs(e.amount):
-                out.append(Violation("ATTRIBUTION", label, f"ledger entry {lid} attributed {amount} dated "
-                                     f"{pdate} but the ledger says {e.amount} dated {e.payment_date}",
-                                     d.dossier_id, d.agency_code))
+        out += _check_rows(d, stored.get(d.dossier_id, []), by_id, label)
         if d.recall_date is not None and d.recall_date <= eom and d.recalled_amount is not None:
             left = recall_open(d)
             if d.recalled_amount != left:
@@ -146,6 +135,28 @@ def check_integrity(wh: Warehouse, month: dt.date, *,
                                      f"closed {closed}", d.dossier_id, d.agency_code))
     out += _check_statements(wh, month, dossiers)
     out += _check_kinds(wh, month, dossiers, stored, imputation_order)
+    return out
+
+
+def _check_rows(d: DossierTerms, rows: Sequence[tuple[Any, ...]], by_id: Mapping[int, Any],
+                label: str) -> list[Violation]:
+    """``ATTRIBUTION``, row by row: every row of the dossier points at a ledger entry of its date and
+    month, and an entry's rows (postings) add up to never more than the entry."""
+    out: list[Violation] = []
+    net: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        net[int(row[0])] += money(row[3])
+    for row in rows:
+        lid, pdate, period = int(row[0]), as_date(row[4]), as_date(row[5])
+        e = by_id.get(lid)
+        if e is None:
+            out.append(Violation("ATTRIBUTION", label, f"ledger entry {lid} attributed but not in the ledger",
+                                 d.dossier_id, d.agency_code))
+        elif e.payment_date != pdate or (e.kind == PAYMENT and e.settles_period != period) or \
+                abs(net[lid]) > abs(e.amount):
+            out.append(Violation("ATTRIBUTION", label, f"ledger entry {lid} attributed {net[lid]} dated "
+                                 f"{pdate} but the ledger says {e.amount} dated {e.payment_date}",
+                                 d.dossier_id, d.agency_code))
     return out
 
 
@@ -208,7 +219,7 @@ def _check_kinds(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierTerms]
     out: list[Violation] = []
     owed = read_owed_by_kind(wh)
     kinds: dict[str, list[_KindRow]] = defaultdict(list)
-    row_kinds: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    row_kinds: dict[tuple[int, str, dt.date], Decimal] = defaultdict(lambda: ZERO)
     by_month: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(lambda: ZERO)))
     for lid, did, kind, amount, pdate, period, amonth in wh.query(
@@ -220,13 +231,13 @@ def _check_kinds(wh: Warehouse, month: dt.date, dossiers: Sequence[DossierTerms]
                                  "attribution row", str(did)))
             continue
         kinds[str(did)].append((int(lid), str(kind), money(amount), as_date(pdate), as_date(period)))
-        row_kinds[(int(lid), str(did))] += money(amount)
+        row_kinds[(int(lid), str(did), as_date(amonth))] += money(amount)
         by_month[str(did)][as_date(amonth)][str(kind)] += money(amount)
     for d in dossiers:
         attributions = [r for r in stored.get(d.dossier_id, []) if as_date(r[4]) <= eom]
         for row in attributions:
             lid, amount = int(row[0]), money(row[3])
-            split = row_kinds.get((lid, d.dossier_id), ZERO)
+            split = row_kinds.get((lid, d.dossier_id, as_date(row[6])), ZERO)
             if split != amount:
                 out.append(Violation("KIND", label, f"ledger entry {lid} attributed {amount} but its kinds "
                                      f"add up to {split}", d.dossier_id, d.agency_code))

@@ -367,37 +367,104 @@ def reconcile(wh: Warehouse, on: dt.date, *, imputation_order: Sequence[str] = D
     return report
 
 
+@dataclass(frozen=True)
+class Posting:
+    """One row of ``core.attribution``: what a ledger entry's attribution to a dossier changed in one
+    statement month (the rows of an entry and dossier add up to its :class:`Attribution`)."""
+
+    ledger_payment_id: int
+    dossier_id: str
+    agency_code: str
+    amount: Decimal
+    payment_date: dt.date
+    settles_period: dt.date
+    attribution_month: dt.date
+    attributed_at: dt.datetime
+    kinds: tuple[tuple[str, Decimal], ...] = ()  # (kind, amount) of core.attribution_kind, nonzero, sorted
+
+
+def post(attributions: Sequence[Attribution], shares: Sequence[KindShare], old: Sequence[Posting],
+         published: Mapping[str, dt.date], now: dt.datetime) -> list[Posting]:
+    """The ``core.attribution`` rows (with their kinds) that replace ``old`` (the stored rows of the same
+    dossiers and dates) once reconciliation gives ``attributions`` and ``shares``.
+
+    A statement already sent never changes: the rows of a month up to the agency's latest published
+    statement (``published``: agency -> month) are kept as they are. What an entry's attribution or kinds
+    changed since is one row, in the month of its row not yet sent when there is one (so a re-run changes
+    nothing), else in its payment's month, or the month after the agency's latest statement when that
+    month was already sent. Amount 0 when only its kinds moved (a payment recorded late, dated before
+    it, took the principal it had settled); no row when nothing changed beyond what was sent."""
+    new_kinds: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for k in shares:
+        new_kinds[(k.ledger_payment_id, k.dossier_id)][k.kind] += k.amount
+    stored: dict[tuple[int, str], list[Posting]] = defaultdict(list)
+    for p in old:
+        stored[(p.ledger_payment_id, p.dossier_id)].append(p)
+    now_by_key = {(a.ledger_payment_id, a.dossier_id): a for a in attributions}
+    out: list[Posting] = []
+    for key in sorted(now_by_key.keys() | stored.keys()):
+        rows = stored.get(key, [])
+        a = now_by_key.get(key)
+        first = a if a is not None else rows[0]
+        closed = published.get(first.agency_code)
+        sent = [p for p in rows if closed is not None and p.attribution_month <= closed]
+        unsent = [p for p in rows if p not in sent]
+        out += sent
+        amount = (a.amount if a is not None else ZERO) - sum((p.amount for p in sent), ZERO)
+        kinds: dict[str, Decimal] = defaultdict(lambda: ZERO, new_kinds.get(key, {}))
+        for p in sent:
+            for kind, v in p.kinds:
+                kinds[kind] -= v
+        moved = tuple(sorted((kind, v) for kind, v in kinds.items() if v != 0))
+        if amount == 0 and not moved:
+            continue
+        if unsent:  # at most one: a row is posted in a month not yet sent, and kept there until it is
+            was = unsent[0]
+            same = (was.amount, was.kinds, was.payment_date) == (amount, moved, first.payment_date)
+            month, at = was.attribution_month, (was.attributed_at if same else now)
+        else:
+            month, at = month_of(first.payment_date), now
+            if closed is not None and month <= closed:
+                month = add_months(closed, 1)
+        out.append(Posting(key[0], key[1], first.agency_code, amount, first.payment_date,
+                           first.settles_period, month, at, moved))
+    return out
+
+
+def _stored_postings(wh: Warehouse, on: dt.date, scope: set[str] | None) -> list[Posting]:
+    """The ``core.attribution`` rows (with kinds) a run of ``on`` replaces: those dated up to ``on`` of
+    the dossiers in ``scope`` (every dossier when None)."""
+    def mine(did: str, pdate: Any) -> bool:
+        return (scope is None or did in scope) and as_date(pdate) <= on
+
+    kinds: dict[tuple[int, str, dt.date], list[tuple[str, Decimal]]] = defaultdict(list)
+    for lid, did, kind, amount, pdate, _, amonth in wh.query(query("reconcile/select_attribution_kinds")):
+        if mine(str(did), pdate):
+            kinds[(int(lid), str(did), as_date(amonth))].append((str(kind), money(amount)))
+    return [Posting(int(r[0]), str(r[1]), str(r[2]), money(r[3]), as_date(r[4]), as_date(r[5]),
+                    as_date(r[6]), r[7], tuple(sorted(kinds.get((int(r[0]), str(r[1]), as_date(r[6])), []))))
+            for r in wh.query(query("reconcile/select_attributions")) if mine(str(r[1]), r[4])]
+
+
 def _write(wh: Warehouse, on: dt.date, scope: Sequence[str] | None, matches: Sequence[PaymentMatch],
            attributions: Sequence[Attribution], shares: Sequence[KindShare],
            inputs: Sequence[tuple[str, str, str]]) -> None:
     """Replace the rows of the dossiers in ``scope`` (every row when None) by those given, in one
-    transaction; rows that were there already keep their timestamps and attribution month."""
+    transaction; rows that were there already keep their timestamps and attribution month, and those of
+    a month whose statement was sent stay as they are (:func:`post`)."""
     import pyarrow as pa
 
     now = _now()
-    mine = None if scope is None else set(scope)
     old_matches = {(str(a), str(p)): (int(lid), str(rule), int(gap), m)
                    for a, p, lid, rule, gap, m in wh.query(query("reconcile/select_payment_matches"))}
-    old_attr = {(int(r[0]), str(r[1])): r for r in wh.query(query("reconcile/select_attributions"))
-                if mine is None or str(r[1]) in mine}
-    published = _published_months(wh)
+    postings = post(attributions, shares, _stored_postings(wh, on, None if scope is None else set(scope)),
+                    _published_months(wh), now)
 
     def matched_at(m: PaymentMatch) -> dt.datetime:
         old = old_matches.get((m.agency_code, m.payment_id))
         return old[3] if old and old[:3] == (m.ledger_payment_id, m.match_rule, m.day_gap) else now
 
-    def attr_month(a: Attribution) -> tuple[dt.date, dt.datetime]:
-        old = old_attr.get((a.ledger_payment_id, a.dossier_id))
-        if old is not None:
-            same = money(old[3]) == a.amount and as_date(old[4]) == a.payment_date
-            return as_date(old[6]), (old[7] if same else now)
-        month = month_of(a.payment_date)
-        closed = published.get(a.agency_code)
-        if closed is not None and month <= closed:
-            month = add_months(closed, 1)
-        return month, now
-
-    placed = [attr_month(a) for a in attributions]
+    kinds = [(p, kind, amount) for p in postings for kind, amount in p.kinds]
     with wh.transaction():
         if scope is None:
             wh.execute(query("reconcile/delete_payment_matches"))
@@ -418,24 +485,25 @@ def _write(wh: Warehouse, on: dt.date, scope: Sequence[str] | None, matches: Seq
                 "day_gap": pa.array([m.day_gap for m in matches], pa.int32()),
                 "matched_at": pa.array([matched_at(m) for m in matches], pa.timestamp("us")),
             }))
-        if attributions:
+        if postings:
             wh.load_arrow("core.attribution", pa.table({
-                "ledger_payment_id": pa.array([a.ledger_payment_id for a in attributions], pa.int64()),
-                "dossier_id": pa.array([a.dossier_id for a in attributions], pa.string()),
-                "agency_code": pa.array([a.agency_code for a in attributions], pa.string()),
-                "amount": pa.array([a.amount for a in attributions], pa.decimal128(18, 2)),
-                "payment_date": pa.array([a.payment_date for a in attributions], pa.date32()),
-                "settles_period": pa.array([a.settles_period for a in attributions], pa.date32()),
-                "attribution_month": pa.array([p[0] for p in placed], pa.date32()),
-                "attributed_at": pa.array([p[1] for p in placed], pa.timestamp("us")),
+                "ledger_payment_id": pa.array([p.ledger_payment_id for p in postings], pa.int64()),
+                "dossier_id": pa.array([p.dossier_id for p in postings], pa.string()),
+                "agency_code": pa.array([p.agency_code for p in postings], pa.string()),
+                "amount": pa.array([p.amount for p in postings], pa.decimal128(18, 2)),
+                "payment_date": pa.array([p.payment_date for p in postings], pa.date32()),
+                "settles_period": pa.array([p.settles_period for p in postings], pa.date32()),
+                "attribution_month": pa.array([p.attribution_month for p in postings], pa.date32()),
+                "attributed_at": pa.array([p.attributed_at for p in postings], pa.timestamp("us")),
             }))
-        if shares:
+        if kinds:
             wh.load_arrow("core.attribution_kind", pa.table({
-                "ledger_payment_id": pa.array([k.ledger_payment_id for k in shares], pa.int64()),
-                "dossier_id": pa.array([k.dossier_id for k in shares], pa.string()),
-                "kind": pa.array([k.kind for k in shares], pa.string()),
-                "amount": pa.array([k.amount for k in shares], pa.decimal128(18, 2)),
-                "payment_date": pa.array([k.payment_date for k in shares], pa.date32()),
+                "ledger_payment_id": pa.array([p.ledger_payment_id for p, _, _ in kinds], pa.int64()),
+                "dossier_id": pa.array([p.dossier_id for p, _, _ in kinds], pa.string()),
+                "attribution_month": pa.array([p.attribution_month for p, _, _ in kinds], pa.date32()),
+                "kind": pa.array([k for _, k, _ in kinds], pa.string()),
+                "amount": pa.array([v for _, _, v in kinds], pa.decimal128(18, 2)),
+                "payment_date": pa.array([p.payment_date for p, _, _ in kinds], pa.date32()),
             }))
         if inputs:
             wh.load_arrow("core.reconcile_input", pa.table({

@@ -255,6 +255,26 @@ def test_staging_loses_its_keys_on_postgres_keeping_rows_and_comments(
         wh.execute("INSERT INTO staging.disputes SELECT * FROM staging.disputes WHERE dispute_id = '1'")
         assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
         after = list_columns(wh)
-    later = {"reconcile_input"}  # created by a later migration (V036)
+    later = {"reconcile_input", "attribution", "attribution_kind"}  # made or re-made later (V036, V037)
     assert [c for c in after if c.table not in later] == [
-        dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c for c in before]
+        dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c for c in before
+        if c.table not in later]
+
+
+def test_v037_makes_attributions_postings_on_postgres(
+    pg_url: str, attribution_before_v037: Callable[[str], Any]
+) -> None:
+    """V037 on PostgreSQL (tests/unit/test_warehouse.py holds DuckDB's): the rows stay, kinds take their
+    row's month, an entry and dossier may hold a row per statement month, never two in one."""
+    before = attribution_before_v037(pg_url)
+    assert migrate(pg_url) == ["V037"]
+    with connect(pg_url) as wh:
+        assert wh.query("SELECT * FROM core.attribution ORDER BY 1, 2") == before
+        assert [r[:3] for r in wh.query("SELECT ledger_payment_id, dossier_id, attribution_month, kind "
+                                        "FROM core.attribution_kind ORDER BY 1, 2, 4")] == [
+            (7, "D1", dt.date(2026, 8, 1)), (7, "D1", dt.date(2026, 8, 1)), (7, "D2", dt.date(2026, 9, 1))]
+        wh.execute("INSERT INTO core.attribution VALUES (7, 'D1', 'AG01', 0.00, DATE '2026-08-29', "
+                   "DATE '2024-08-01', DATE '2026-10-01', TIMESTAMP '2026-10-01 09:00:00')")
+        with pytest.raises(Exception, match="(?i)duplicate|unique"):
+            wh.execute("INSERT INTO core.attribution VALUES (7, 'D1', 'AG01', 1.00, DATE '2026-08-29', "
+                       "DATE '2024-08-01', DATE '2026-10-01', TIMESTAMP '2026-10-01 09:00:00')")

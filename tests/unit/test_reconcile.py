@@ -327,6 +327,95 @@ def test_attribution_month_moves_past_a_published_statement(wh: Warehouse) -> No
     assert months == {101: NOV, 102: NOV, 106: day(2026, 12, 1)}  # November was already sent
 
 
+D9 = "D202611-000009"
+DEC = day(2026, 12, 1)
+
+
+@pytest.mark.parametrize(("first", "late", "rows", "december"), [
+    # the late payment takes the whole month: the first one's attribution moves to it, in December
+    ("1600.00", "1500.00", [(900, DEC, "1500.00", (("PRINCIPAL", "1000.00"), ("SURCHARGE", "500.00"))),
+                            (901, NOV, "1500.00", (("PRINCIPAL", "1000.00"), ("SURCHARGE", "500.00"))),
+                            (901, DEC, "-1500.00", (("PRINCIPAL", "-1000.00"), ("SURCHARGE", "-500.00")))],
+     ("1500.00", "1000.00", "500.00")),
+    # both fit: the first one keeps its amount, but what it settled moves from principal to surcharges
+    ("600.00", "800.00", [(900, DEC, "800.00", (("PRINCIPAL", "800.00"),)),
+                          (901, NOV, "600.00", (("PRINCIPAL", "600.00"),)),
+                          (901, DEC, "0.00", (("PRINCIPAL", "-400.00"), ("SURCHARGE", "400.00")))],
+     ("1400.00", "1000.00", "400.00")),
+    # the late payment takes part of the first one's room
+    ("1500.00", "1200.00", [(900, DEC, "1200.00", (("PRINCIPAL", "1000.00"), ("SURCHARGE", "200.00"))),
+                            (901, NOV, "1500.00", (("PRINCIPAL", "1000.00"), ("SURCHARGE", "500.00"))),
+                            (901, DEC, "-1200.00", (("PRINCIPAL", "-1000.00"), ("SURCHARGE", "-200.00")))],
+     ("1500.00", "1000.00", "500.00")),
+])
+def test_a_payment_recorded_late_dated_before_one_already_sent_leaves_the_sent_statement_as_it_was(
+    wh: Warehouse, first: str, late: str, rows: list[tuple[int, dt.date, str, tuple[tuple[str, str], ...]]],
+    december: tuple[str, str, str],
+) -> None:
+    """make demo SCALE=M, 2026-10: a payment the fund records only after the agency's statement was sent,
+    but dated before a payment already attributed, takes the month's room first (replay by payment date).
+    The rows of the sent month stay as they are; what moved is posted in the next month (amount 0 when
+    only kinds moved), so the sent statement and every later one agree with the rows (money integrity),
+    and a run again changes nothing."""
+    from reconcile_world import add_bridge, add_dossier
+    from recouvra.integrity import check_integrity
+
+    add_bridge(wh, "0000009", 9)
+    add_dossier(wh, D9, 9, "AG03", {JAN: "1000.00"})
+    wh.execute("INSERT INTO core.dossier_period VALUES (?, ?, 'SURCHARGE', ?, NULL)", [D9, JAN, D("500.00")])
+    wh.execute("UPDATE core.dossier SET surcharges_due = 500.00, total_due = 1500.00 WHERE dossier_id = ?",
+               [D9])
+    paid = (901, "R901", "0000009", day(2026, 11, 20), int(D(first) * 100), "2026-01", "PAYMENT", None)
+    with lake_with([paid]) as lake:
+        load_ledger(wh, lake, day(2026, 11, 30))
+    reconcile(wh, day(2026, 11, 30))
+    compute_statements(wh, NOV)
+    wh.execute("UPDATE core.commission_statement SET file_name = 'CNSS_COMMISSION_AG03_202611.csv'")
+    sent = wh.query("SELECT * FROM core.commission_statement")
+    recorded_late = (900, "R900", "0000009", day(2026, 11, 15), int(D(late) * 100), "2026-01", "PAYMENT",
+                     None)
+    with lake_with([paid, recorded_late]) as lake:
+        load_ledger(wh, lake, day(2026, 12, 2))
+    reconcile(wh, day(2026, 12, 31))
+    compute_statements(wh, DEC)
+    kinds: dict[tuple[int, dt.date], list[tuple[str, str]]] = {}
+    for lid, month, kind, amount in wh.query("SELECT ledger_payment_id, attribution_month, kind, amount "
+                                             "FROM core.attribution_kind ORDER BY 1, 2, 3"):
+        kinds.setdefault((lid, month), []).append((kind, f"{amount:.2f}"))
+    assert [(lid, month, f"{amount:.2f}", tuple(kinds.get((lid, month), [])))
+            for lid, month, amount in wh.query("SELECT ledger_payment_id, attribution_month, amount "
+                                               "FROM core.attribution ORDER BY 1, 2")] == rows
+    assert wh.query("SELECT * FROM core.commission_statement WHERE statement_month = ?", [NOV]) == sent
+    assert [tuple(f"{v:.2f}" for v in r) for r in wh.query(
+        "SELECT attributed_amount, principal_recovered, surcharges_recovered FROM core.commission_statement "
+        "WHERE statement_month = ?", [DEC])] == [december]
+    assert check_integrity(wh, DEC) == []
+    tables = ("attribution", "attribution_kind")
+    before = {t: wh.query(f"SELECT * FROM core.{t} ORDER BY ALL") for t in tables}
+    reconcile(wh, day(2026, 12, 31))
+    reconcile(wh, day(2026, 12, 31), full=True)
+    assert {t: wh.query(f"SELECT * FROM core.{t} ORDER BY ALL") for t in before} == before
+
+
+def test_before_its_statement_is_sent_a_changed_attribution_stays_one_row_in_its_month() -> None:
+    """Nothing sent yet: an entry keeps one row, in the month it was given, with its new amount and
+    a new timestamp; unchanged, its row (timestamp included) comes back as it was."""
+    from recouvra.owed import Attribution, KindShare
+    from recouvra.reconcile import Posting, post
+
+    was, now = dt.datetime(2026, 12, 1, 9), dt.datetime(2026, 12, 20, 9)
+    old = [Posting(7, D9, "AG03", D("600.00"), day(2026, 11, 20), JAN, NOV, was,
+                   (("PRINCIPAL", D("600.00")),))]
+    moved = post([Attribution(7, D9, "AG03", D("400.00"), day(2026, 11, 20), JAN)],
+                 [KindShare(7, D9, "PRINCIPAL", D("400.00"), day(2026, 11, 20))], old, {}, now)
+    assert moved == [Posting(7, D9, "AG03", D("400.00"), day(2026, 11, 20), JAN, NOV, now,
+                             (("PRINCIPAL", D("400.00")),))]
+    assert post([Attribution(7, D9, "AG03", D("600.00"), day(2026, 11, 20), JAN)],
+                [KindShare(7, D9, "PRINCIPAL", D("600.00"), day(2026, 11, 20))], old,
+                {"AG03": day(2026, 10, 1)}, now) == old
+    assert post([], [], old, {}, now) == []  # no longer attributed, nothing sent: no row
+
+
 #: Entries beside LEDGER that matching and attribution must see or rightly ignore: another employer's
 #: payments (one reversed, one whose receipt P4 quotes, one quoting D3's reference, one nobody names), a
 #: reversal under another number of D1's payment 104, a reversal of a payment the ledger lacks, and a

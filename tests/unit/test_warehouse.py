@@ -577,10 +577,33 @@ def test_staging_loses_its_keys_keeping_rows_and_comments(
         # No key any more: a second row of a key goes in (the merge, not the table, keeps one per key).
         wh.execute("INSERT INTO staging.disputes SELECT * FROM staging.disputes WHERE dispute_id = '1'")
         assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
-    later = {"reconcile_input"}  # created by a later migration (V036)
+    later = {"reconcile_input", "attribution", "attribution_kind"}  # made or re-made later (V036, V037)
     assert [c for c in after if c.table not in later] == [
-        dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c for c in before]
+        dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c for c in before
+        if c.table not in later]
     assert all(c.table_comment and c.comment for c in after if c.schema == "staging")
     with connect(f"duckdb:///{tmp_path / 'fresh.duckdb'}") as fresh:
         migrate_connection(fresh)
         assert list_columns(fresh) == after
+
+
+def test_v037_makes_attributions_postings_keeping_rows_and_giving_kinds_their_row_s_month(
+    url: str, attribution_before_v037: Callable[[str], list[tuple[Any, ...]]]
+) -> None:
+    """V037: the rows stay; kinds take their attribution row's month; an entry and dossier may now hold a
+    row in each statement month (a later month's change), even of amount 0 (kinds moved), never two in
+    one month."""
+    before = attribution_before_v037(url)
+    assert migrate(url) == ["V037"]
+    with connect(url) as wh:
+        assert wh.query("SELECT * FROM core.attribution ORDER BY 1, 2") == before
+        assert wh.query("SELECT ledger_payment_id, dossier_id, attribution_month, kind, amount "
+                        "FROM core.attribution_kind ORDER BY 1, 2, 4") == [
+            (7, "D1", dt.date(2026, 8, 1), "PRINCIPAL", Decimal("60.00")),
+            (7, "D1", dt.date(2026, 8, 1), "SURCHARGE", Decimal("40.00")),
+            (7, "D2", dt.date(2026, 9, 1), "PRINCIPAL", Decimal("-40.00"))]
+        wh.execute("INSERT INTO core.attribution VALUES (7, 'D1', 'AG01', 0.00, DATE '2026-08-29', "
+                   "DATE '2024-08-01', DATE '2026-10-01', TIMESTAMP '2026-10-01 09:00:00')")
+        with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+            wh.execute("INSERT INTO core.attribution VALUES (7, 'D1', 'AG01', 1.00, DATE '2026-08-29', "
+                       "DATE '2024-08-01', DATE '2026-10-01', TIMESTAMP '2026-10-01 09:00:00')")

@@ -24,6 +24,7 @@ kinds AS (
            SUM(CASE WHEN k.kind = 'PENALTY' THEN k.amount ELSE 0 END) AS penalties_to_date
     FROM core.attribution_kind AS k
     JOIN core.attribution AS a ON a.ledger_payment_id = k.ledger_payment_id AND a.dossier_id = k.dossier_id
+                              AND a.attribution_month = k.attribution_month
     CROSS JOIN p
     WHERE a.attribution_month <= p.month_start
     GROUP BY a.agency_code
