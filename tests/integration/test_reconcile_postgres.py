@@ -49,3 +49,22 @@ def test_postgres_incremental_reconciliation_equals_duckdb_full_run_after_run(
 
     with connect(pg_url) as pg, connect("duckdb:///:memory:") as duck:
         reconcile_months.run_both(pg, duck, seed, clock)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("first", "late"),
+                         [("1600.00", "1500.00"), ("600.00", "800.00"), ("1500.00", "1200.00")])
+def test_a_late_payment_dated_before_one_already_sent_posts_alike_on_postgres(
+    pg_url: str, first: str, late: str,
+) -> None:
+    """tests/unit/test_reconcile.py's late payment (a statement sent never changes: the move is posted in
+    the next month) on PostgreSQL: the same rows, statements and audit as on DuckDB, timestamps aside."""
+    results = {}
+    for name, url in (("duckdb", "duckdb:///:memory:"), ("postgresql", pg_url)):
+        with connect(url) as wh:
+            migrate_connection(wh)
+            seen = world.late_payment_months(wh, first, late)
+            results[name] = (seen["rows"], seen["december"], seen["violations"],
+                             seen["sent_then"] == seen["sent_now"], seen["again"] == seen["tables"])
+    assert results["postgresql"] == results["duckdb"]
+    assert results["duckdb"][2:] == ([], True, True)

@@ -129,6 +129,58 @@ def run_world(wh: Warehouse) -> None:
         compute_statements(wh, m)
 
 
+D9 = "D202611-000009"
+
+
+def late_payment_months(wh: Warehouse, first: str, late: str) -> dict[str, object]:
+    """Dossier D9 (AG03, January 2026 owing 1,000 principal and 500 surcharges): a payment of ``first``
+    dated 20 November is attributed and November's statement sent; then the fund records a payment of
+    ``late`` dated 15 November, first seen 2 December; December is reconciled and its statement computed.
+    Returns what the tests compare: the attribution rows (entry, month, amount, kinds), November's
+    statement when sent and now, December's (attributed, principal, surcharges), the integrity audit of
+    December, and both attribution tables before and after two runs again (incremental, full)."""
+    from recouvra.integrity import check_integrity
+
+    dec = day(2026, 12, 1)
+    add_bridge(wh, "0000009", 9)
+    add_dossier(wh, D9, 9, "AG03", {JAN: "1000.00"})
+    wh.execute("INSERT INTO core.dossier_period VALUES (?, ?, 'SURCHARGE', ?, NULL)", [D9, JAN, D("500.00")])
+    wh.execute("UPDATE core.dossier SET surcharges_due = 500.00, total_due = 1500.00 WHERE dossier_id = ?",
+               [D9])
+    paid = (901, "R901", "0000009", day(2026, 11, 20), int(D(first) * 100), "2026-01", "PAYMENT", None)
+    with lake_with([paid]) as lake:
+        load_ledger(wh, lake, day(2026, 11, 30))
+    reconcile(wh, day(2026, 11, 30))
+    compute_statements(wh, NOV)
+    wh.execute("UPDATE core.commission_statement SET file_name = 'CNSS_COMMISSION_AG03_202611.csv'")
+    sent_then = wh.query("SELECT * FROM core.commission_statement")
+    recorded_late = (900, "R900", "0000009", day(2026, 11, 15), int(D(late) * 100), "2026-01", "PAYMENT",
+                     None)
+    with lake_with([paid, recorded_late]) as lake:
+        load_ledger(wh, lake, day(2026, 12, 2))
+    reconcile(wh, day(2026, 12, 31))
+    compute_statements(wh, dec)
+    kinds: dict[tuple[int, dt.date], list[tuple[str, str]]] = {}
+    for lid, month, kind, amount in wh.query("SELECT ledger_payment_id, attribution_month, kind, amount "
+                                             "FROM core.attribution_kind ORDER BY 1, 2, 3"):
+        kinds.setdefault((lid, month), []).append((kind, f"{amount:.2f}"))
+    rows = [(lid, month, f"{amount:.2f}", tuple(kinds.get((lid, month), [])))
+            for lid, month, amount in wh.query("SELECT ledger_payment_id, attribution_month, amount "
+                                               "FROM core.attribution ORDER BY 1, 2")]
+    december = [tuple(f"{v:.2f}" for v in r) for r in wh.query(
+        "SELECT attributed_amount, principal_recovered, surcharges_recovered FROM core.commission_statement "
+        "WHERE statement_month = ?", [dec])]
+    tables = {t: wh.query(f"SELECT * FROM core.{t} ORDER BY 1, 2, 3, 4")
+              for t in ("attribution", "attribution_kind")}
+    violations = check_integrity(wh, dec)
+    reconcile(wh, day(2026, 12, 31))
+    reconcile(wh, day(2026, 12, 31), full=True)
+    return {"rows": rows, "sent_then": sent_then, "december": december, "violations": violations,
+            "sent_now": wh.query("SELECT * FROM core.commission_statement WHERE statement_month = ?", [NOV]),
+            "tables": tables,
+            "again": {t: wh.query(f"SELECT * FROM core.{t} ORDER BY 1, 2, 3, 4") for t in tables}}
+
+
 def snapshot(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
     """The reconciliation tables as plain values (for comparing runs and engines)."""
     return {

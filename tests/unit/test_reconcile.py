@@ -327,7 +327,7 @@ def test_attribution_month_moves_past_a_published_statement(wh: Warehouse) -> No
     assert months == {101: NOV, 102: NOV, 106: day(2026, 12, 1)}  # November was already sent
 
 
-D9 = "D202611-000009"
+D9 = "D202611-000009"  # reconcile_world.late_payment_months' dossier
 DEC = day(2026, 12, 1)
 
 
@@ -357,44 +357,14 @@ def test_a_payment_recorded_late_dated_before_one_already_sent_leaves_the_sent_s
     The rows of the sent month stay as they are; what moved is posted in the next month (amount 0 when
     only kinds moved), so the sent statement and every later one agree with the rows (money integrity),
     and a run again changes nothing."""
-    from reconcile_world import add_bridge, add_dossier
-    from recouvra.integrity import check_integrity
+    from reconcile_world import late_payment_months
 
-    add_bridge(wh, "0000009", 9)
-    add_dossier(wh, D9, 9, "AG03", {JAN: "1000.00"})
-    wh.execute("INSERT INTO core.dossier_period VALUES (?, ?, 'SURCHARGE', ?, NULL)", [D9, JAN, D("500.00")])
-    wh.execute("UPDATE core.dossier SET surcharges_due = 500.00, total_due = 1500.00 WHERE dossier_id = ?",
-               [D9])
-    paid = (901, "R901", "0000009", day(2026, 11, 20), int(D(first) * 100), "2026-01", "PAYMENT", None)
-    with lake_with([paid]) as lake:
-        load_ledger(wh, lake, day(2026, 11, 30))
-    reconcile(wh, day(2026, 11, 30))
-    compute_statements(wh, NOV)
-    wh.execute("UPDATE core.commission_statement SET file_name = 'CNSS_COMMISSION_AG03_202611.csv'")
-    sent = wh.query("SELECT * FROM core.commission_statement")
-    recorded_late = (900, "R900", "0000009", day(2026, 11, 15), int(D(late) * 100), "2026-01", "PAYMENT",
-                     None)
-    with lake_with([paid, recorded_late]) as lake:
-        load_ledger(wh, lake, day(2026, 12, 2))
-    reconcile(wh, day(2026, 12, 31))
-    compute_statements(wh, DEC)
-    kinds: dict[tuple[int, dt.date], list[tuple[str, str]]] = {}
-    for lid, month, kind, amount in wh.query("SELECT ledger_payment_id, attribution_month, kind, amount "
-                                             "FROM core.attribution_kind ORDER BY 1, 2, 3"):
-        kinds.setdefault((lid, month), []).append((kind, f"{amount:.2f}"))
-    assert [(lid, month, f"{amount:.2f}", tuple(kinds.get((lid, month), [])))
-            for lid, month, amount in wh.query("SELECT ledger_payment_id, attribution_month, amount "
-                                               "FROM core.attribution ORDER BY 1, 2")] == rows
-    assert wh.query("SELECT * FROM core.commission_statement WHERE statement_month = ?", [NOV]) == sent
-    assert [tuple(f"{v:.2f}" for v in r) for r in wh.query(
-        "SELECT attributed_amount, principal_recovered, surcharges_recovered FROM core.commission_statement "
-        "WHERE statement_month = ?", [DEC])] == [december]
-    assert check_integrity(wh, DEC) == []
-    tables = ("attribution", "attribution_kind")
-    before = {t: wh.query(f"SELECT * FROM core.{t} ORDER BY ALL") for t in tables}
-    reconcile(wh, day(2026, 12, 31))
-    reconcile(wh, day(2026, 12, 31), full=True)
-    assert {t: wh.query(f"SELECT * FROM core.{t} ORDER BY ALL") for t in before} == before
+    seen = late_payment_months(wh, first, late)
+    assert seen["rows"] == rows
+    assert seen["sent_then"] == seen["sent_now"]
+    assert seen["december"] == [december]
+    assert seen["violations"] == []
+    assert seen["again"] == seen["tables"]
 
 
 def test_before_its_statement_is_sent_a_changed_attribution_stays_one_row_in_its_month() -> None:
