@@ -912,8 +912,9 @@ def build_payment_notices(
     wh: Warehouse, on: dt.date, out_dir: Path, *,
     agencies: Iterable[str] | None = None, now: dt.datetime | None = None,
 ) -> list[Package]:
-    """Weekly payments files of day ``on``: for each agency's open (PUBLISHED) dossiers, the ledger
-    payments and reversals of the dossier's debtor not yet told to that agency.
+    """Weekly payments files of day ``on``: for each agency's dossiers open on ``on`` (published, no recall
+    decided by then: a re-run of the day after a later recall tells the same), the ledger payments and
+    reversals of the dossier's debtor not yet told to that agency.
 
     Reads the warehouse only: the ledger is ``core.ledger_payment``, loaded beforehand by
     :func:`recouvra.ledger.load_ledger_before` (the weekly DAG's first task). The debtor's affiliation
@@ -928,7 +929,7 @@ def build_payment_notices(
     wanted = set(agencies) if agencies is not None else None
     dossiers = [
         (str(did), str(ag), int(debtor), str(aff), _as_date(start), created)
-        for did, ag, debtor, aff, start, created in wh.query(query("publication/select_open_dossiers"))
+        for did, ag, debtor, aff, start, created in wh.query(query("publication/select_open_dossiers"), [on])
         if wanted is None or ag in wanted
     ]
     if not dossiers:

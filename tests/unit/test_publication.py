@@ -538,6 +538,29 @@ def test_weekly_payments_file_with_a_reversal(wh: Warehouse, tmp_path: Path) -> 
         ("AG01", [(106, "D202611-000002"), (107, "D202611-000002")])]
 
 
+def test_weekly_payments_file_run_again_after_a_later_recall_is_the_same(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A day's payments file is a function of its day: run again after the dossier was recalled (status
+    RECALLED now, decided after the day), it tells the same entries; a day after the decision, none."""
+    record_publication(wh, [published(p) for p in build_packages(wh, dt.date(2026, 11, 1), tmp_path, now=T0)])
+    lake = _lake([(101, "0000001", dt.date(2026, 11, 12), 1_200_000, "2026-01", "PAYMENT", None,
+                   dt.datetime(2026, 11, 12, 9))])
+    on = dt.date(2026, 11, 20)
+    load_ledger_before(wh, lake, on)
+    first = {p.agency: Path(p.files[0].path).read_bytes()
+             for p in build_payment_notices(wh, on, tmp_path / "first", now=T1)}
+    assert b"D202611-000002;101;" in first["AG01"]
+    wh.execute("INSERT INTO core.dossier_recall VALUES ('D202611-000002', DATE '2026-12-01', "
+               "'FUND_DECISION', 0, TIMESTAMP '2026-12-01 10:00:00', NULL, DATE '2026-12-01')")
+    wh.execute("UPDATE core.dossier SET status = 'RECALLED', status_date = DATE '2026-12-01' "
+               "WHERE dossier_id = 'D202611-000002'")
+    again = {p.agency: Path(p.files[0].path).read_bytes()
+             for p in build_payment_notices(wh, on, tmp_path / "again", now=T1)}
+    assert again == first
+    assert build_payment_notices(wh, dt.date(2026, 12, 2), tmp_path / "after", now=T1) == []
+
+
 def test_payment_rows_keep_their_sign_rules() -> None:
     with pytest.raises(PublicationError, match="REVERSAL must be negative"):
         render_payments([PaymentNoticeRow("D202611-000001", 2, NOV, D("5"), NOV, "REVERSAL", 1)])

@@ -149,3 +149,23 @@ def test_a_recalled_or_ended_dossier_gets_no_update(world, tmp_path: Path) -> No
     assert first not in told and len(told) == 2
     end = wh.query("SELECT max(assignment_end) FROM core.dossier")[0][0]
     assert build_update_files(wh, lake, end + dt.timedelta(days=1), tmp_path / "late") == []
+
+
+def test_a_day_run_again_after_a_later_recall_writes_the_same_file(world, tmp_path: Path) -> None:
+    """make reproduce at M: the weekly run of 2026-09-07 run again after a dossier was recalled on
+    2026-10-01 left that dossier's updates out (it read the dossier's status now, RECALLED, not as of
+    the day), so the day's file changed. As of the day, the dossier was the agency's."""
+    wh, lake = world
+    worlds._write_lake(lake, "employers", [_employer(n, city="Fès", updated_at=dt.datetime(2026, 11, 19))
+                                           for n in (1, 2, 3)], CHANGED)
+    before = [_rows(p) for p in build_update_files(wh, lake, WEEK1, tmp_path / "first")]
+    first = wh.query("SELECT min(dossier_id) FROM core.dossier")[0][0]
+    assert first in {r["dossier_id"] for rows in before for r in rows}
+    wh.execute("INSERT INTO core.dossier_recall (dossier_id, recall_date, reason, recalled_amount, "
+               "decided_at, decided_on) VALUES (?, DATE '2026-12-01', 'FUND_DECISION', 0, "
+               "TIMESTAMP '2026-12-01 10:00:00', DATE '2026-12-01')", [first])
+    wh.execute("UPDATE core.dossier SET status = 'RECALLED', status_date = DATE '2026-12-01' "
+               "WHERE dossier_id = ?", [first])
+    assert [_rows(p) for p in build_update_files(wh, lake, WEEK1, tmp_path / "again")] == before
+    later = build_update_files(wh, lake, WEEK3, tmp_path / "later")
+    assert first not in {r["dossier_id"] for p in later for r in _rows(p)}

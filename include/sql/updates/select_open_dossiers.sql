@@ -1,4 +1,6 @@
--- Dossiers with their agency on a day: published, window begun and not ended, no recall decided by then.
+-- Dossiers with their agency on a day: published (RECALLED ones were published first), window begun
+-- and not ended, no recall decided by then. As of the day, not as of now: a dossier recalled since is
+-- still the agency's on a day before the decision, so a re-run of that day writes the same file.
 -- With the portfolio date of the selection that created each (what the assignment told the agency).
 -- Parameters: day, day, day.
 SELECT d.dossier_id, d.agency_code, d.debtor_id, d.affiliation_no, d.assignment_start,
@@ -6,7 +8,7 @@ SELECT d.dossier_id, d.agency_code, d.debtor_id, d.affiliation_no, d.assignment_
 FROM core.dossier AS d
 LEFT JOIN core.selection_run AS s
        ON s.selection_month = d.assignment_month AND s.assignment_start = d.assignment_start
-WHERE d.status = 'PUBLISHED'
+WHERE d.status IN ('PUBLISHED', 'RECALLED')
   AND d.assignment_start <= CAST(? AS DATE)
   AND d.assignment_end >= CAST(? AS DATE)
   AND NOT EXISTS (SELECT 1 FROM core.dossier_recall AS r
