@@ -1158,10 +1158,33 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # a trade name and the mailbox made from it are shared by namesakes: a company also needs its
     # premises, its phone or its manager to agree
     support = (c.levels["address"] >= 3) | c.same["phone"] | (c.levels["legal_rep"] >= 2)
-    veto |= legal & ~id_agree & (names_apart | reps_apart | scripts_apart | ~support)
+    gated = legal & ~id_agree
+    names_apart &= ~_typo_twins(features["name_clean"], s.pairs, gated & names_apart & ok)
+    veto |= gated & (names_apart | reps_apart | scripts_apart | ~support)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
+
+
+def _typo_twins(names: pd.Series, pairs: np.ndarray, where: np.ndarray, floor: float = 75.0) -> np.ndarray:
+    """Pairs (of ``where``) whose two names have the same words, each with a typo at most: as many
+    words, in the same order, each pair of words at least ``floor`` alike (``Mesolu Transport`` and
+    ``eMsolu Trnasport``), not a word of one missing or another in the other (``Mesolu Transport``
+    and ``Mesolu Immobilier``, sister companies)."""
+    import numpy as np
+    from rapidfuzz import fuzz
+
+    out = np.zeros(len(pairs), dtype=bool)
+    values = names.to_numpy()
+    for k in np.flatnonzero(where):
+        a, b = values[pairs[k, 0]], values[pairs[k, 1]]
+        if not isinstance(a, str) or not isinstance(b, str):
+            continue
+        wa, wb = a.split(), b.split()
+        if len(wa) == len(wb) and all(len(x) >= 3 and fuzz.ratio(x, y) >= floor
+                                      for x, y in zip(wa, wb, strict=True)):
+            out[k] = True
+    return out
 
 
 def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[str, np.ndarray]) -> str:

@@ -325,7 +325,15 @@ DIRT = [
          city="Tétouan", phone="0660407532", legal_rep_name="Meryem El Khatib"),
     dict(record_id="c06", truth="C3", name="ATLAS BLEU NETTOYAGE", legal_form="SA", city="Tétouan",
          phone="06 60 40 75 32", legal_rep_name="MariamElKhatib"),
+    # a typo in each word of a company's name, same phone and manager, another address
+    dict(record_id="c07", truth="C4", name="Sté Mesolu Transport SARL", legal_form="SARL",
+         address="12 Rue Ibn Sina", city="Fès", phone="0535641290", legal_rep_name="Anas Cherkaoui"),
+    dict(record_id="c08", truth="C4", name="Societe eMsolu Trnasport SARL", legal_form="SARL",
+         address="7 Bd Allal El Fassi", city="Fès", phone="05 35 64 12 90", legal_rep_name="Anas Cherkaoui"),
     # --- negatives
+    # a sister company of c07 (its first word, its phone and manager; another activity), as many words
+    dict(record_id="n09", truth="N9", name="Sté Mesolu Immobilier SARL", legal_form="SARL",
+         address="12 Rue Ibn Sina", city="Fès", phone="0535641290", legal_rep_name="Anas Cherkaoui"),
     # one name phonetically (Kadiri/Qadiri), same city, two valid different CINs: two debtors
     dict(record_id="n07", truth="N7", name="Karim Kadiri", cin="BE500600", city="Settat", address="2 Rue C"),
     dict(record_id="n08", truth="N8", name="Karim Qadiri", cin="BK700800", city="Settat", address="2 Rue C"),
@@ -360,7 +368,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p05", "p06", "joined names"), ("p07", "p08", "transliteration"), ("p09", "p10", "initial"),
      ("c01", "c02", "moved: new address, city, phone, RC"), ("c03", "c04", "invalid ICE"),
      ("p11", "p12", "q/k, vowel drift, swapped"), ("p13", "p14", "Arabic script"),
-     ("p15", "p16", "article glued, dj/j, swapped"), ("c05", "c06", "manager joined and transliterated")],
+     ("p15", "p16", "article glued, dj/j, swapped"), ("c05", "c06", "manager joined and transliterated"),
+     ("c07", "c08", "a typo in each word of a company's name")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -377,6 +386,7 @@ def test_dirt_table_makes_no_false_merge() -> None:
     ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
     assert ent["n01"] != ent["n02"]  # two valid, different CINs: never one debtor
     assert ent["n03"] != ent["n04"]  # sister companies
+    assert ent["n09"] != ent["c07"]  # sister companies, as many words, one of them another
     assert ent["n05"] != ent["n06"]  # a shared trade name alone
     assert ent["n07"] != ent["n08"]  # one name phonetically, two valid CINs
 
