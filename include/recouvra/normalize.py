@@ -209,6 +209,14 @@ _FORM_TYPOS: dict[str, str] = {}
 for _w in ("sarlau", "sarl", "association", "cooperative", "societe", "etablissements", "entreprise"):
     for _t in _insertions_and_swaps(_w) | (_deletions(_w) if len(_w) >= 7 else set()):
         _FORM_TYPOS.setdefault(_t, _w)
+# short designators and abbreviations: a letter typed twice (``Etts``, ``Assocc``), and for those of four
+# letters or more two letters swapped (``Copo``); any other insertion would make real words (``nets``)
+for _w in ("ets", "ste", "soc", "etab", "coop", "asso", "assoc"):
+    _typos = {_w[:i] + _w[i] + _w[i:] for i in range(len(_w))}
+    if len(_w) >= 4:
+        _typos |= {_w[:i] + _w[i + 1] + _w[i] + _w[i + 2 :] for i in range(len(_w) - 1)}
+    for _t in _typos - {_w}:
+        _FORM_TYPOS.setdefault(_t, _w)
 # a letter lost from "SARL" is only read as SARL at the end of a name ("Mari SAL"), never inside it
 _TRAILING_SARL = frozenset({"sal", "srl", "arl", "sar"})
 # "AU SARL": the words of SARL AU in the other order

@@ -51,6 +51,10 @@ GARBAGE = [None, "", "   ", float("nan"), "!!!", "N/A", "\u200b", "٠٠٠"]
         ("ASSSOCIATION Nour", "nour", "ASSOCIATION"),
         ("Abd El Kader Trading GIE", "abdelkader trading", "GIE"),
         ("Sara Textile", "sara textile", None),  # a name one letter from "sarl" stays a name
+        ("Etts Meviba SARL AU", "meviba", "SARL AU"),  # a designator's letter typed twice
+        ("Assocc. Ridel", "ridel", "ASSOCIATION"),
+        ("Copo Famebel", "famebel", "COOPERATIVE"),  # two letters swapped in "coop"
+        ("Nets Maroc", "nets maroc", None),  # other insertions in a short word would make real words
         ("SARL", "sarl", "SARL"),  # nothing else: keep what there is
     ],
 )
