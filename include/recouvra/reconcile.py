@@ -368,16 +368,10 @@ def reconcile(wh: Warehouse, on: dt.date, *, imputation_order: Sequence[str] = D
 
 
 @dataclass(frozen=True)
-class Posting:
+class Posting(Attribution):
     """One row of ``core.attribution``: what a ledger entry's attribution to a dossier changed in one
     statement month (the rows of an entry and dossier add up to its :class:`Attribution`)."""
 
-    ledger_payment_id: int
-    dossier_id: str
-    agency_code: str
-    amount: Decimal
-    payment_date: dt.date
-    settles_period: dt.date
     attribution_month: dt.date
     attributed_at: dt.datetime
     kinds: tuple[tuple[str, Decimal], ...] = ()  # (kind, amount) of core.attribution_kind, nonzero, sorted
@@ -408,7 +402,7 @@ def post(attributions: Sequence[Attribution], shares: Sequence[KindShare], old: 
         first = a if a is not None else rows[0]
         closed = published.get(first.agency_code)
         sent = [p for p in rows if closed is not None and p.attribution_month <= closed]
-        unsent = [p for p in rows if p not in sent]
+        unsent = [p for p in rows if closed is None or p.attribution_month > closed]
         out += sent
         amount = (a.amount if a is not None else ZERO) - sum((p.amount for p in sent), ZERO)
         kinds: dict[str, Decimal] = defaultdict(lambda: ZERO, new_kinds.get(key, {}))
