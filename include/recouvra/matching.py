@@ -1175,9 +1175,11 @@ def _typo_twins(names: pd.Series, pairs: np.ndarray, where: np.ndarray, floor: f
     from rapidfuzz import fuzz
 
     out = np.zeros(len(pairs), dtype=bool)
-    values = names.to_numpy()
-    for k in np.flatnonzero(where):
-        a, b = values[pairs[k, 0]], values[pairs[k, 1]]
+    at = np.flatnonzero(where)
+    # the Python strings of these pairs' names only, not of the whole column (a million records at L)
+    left = np.asarray(names.take(pairs[at, 0]), dtype=object)
+    right = np.asarray(names.take(pairs[at, 1]), dtype=object)
+    for k, a, b in zip(at.tolist(), left, right, strict=True):
         if not isinstance(a, str) or not isinstance(b, str):
             continue
         wa, wb = a.split(), b.split()

@@ -199,9 +199,15 @@ def _insertions_and_swaps(word: str) -> set[str]:
     (``sara``, ``sal``).
     """
     out = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in "abcdefghijklmnopqrstuvwxyz"}
-    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    out |= _swaps(word)
     out.discard(word)
     return out
+
+
+def _swaps(word: str) -> set[str]:
+    """Typos of a word by two neighbouring letters swapped (``asrl``, ``copo``); the word itself may be
+    among them (a doubled letter swapped with itself)."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
 
 
 # typed legal forms -> the word they stand for, applied before phrase matching
@@ -212,9 +218,7 @@ for _w in ("sarlau", "sarl", "association", "cooperative", "societe", "etablisse
 # short designators and abbreviations: a letter typed twice (``Etts``, ``Assocc``), and for those of four
 # letters or more two letters swapped (``Copo``); any other insertion would make real words (``nets``)
 for _w in ("ets", "ste", "soc", "etab", "coop", "asso", "assoc"):
-    _typos = {_w[:i] + _w[i] + _w[i:] for i in range(len(_w))}
-    if len(_w) >= 4:
-        _typos |= {_w[:i] + _w[i + 1] + _w[i] + _w[i + 2 :] for i in range(len(_w) - 1)}
+    _typos = {_w[:i] + _w[i] + _w[i:] for i in range(len(_w))} | (_swaps(_w) if len(_w) >= 4 else set())
     for _t in _typos - {_w}:
         _FORM_TYPOS.setdefault(_t, _w)
 # a letter lost from "SARL" is only read as SARL at the end of a name ("Mari SAL"), never inside it
