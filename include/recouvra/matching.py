@@ -1160,6 +1160,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     support = (c.levels["address"] >= 3) | c.same["phone"] | (c.levels["legal_rep"] >= 2)
     gated = legal & ~id_agree
     names_apart &= ~_typo_twins(features["name_clean"], s.pairs, gated & names_apart & ok)
+    reps_apart &= ~_family_name_within(features["rep"], s.pairs, gated & reps_apart & ok)
     veto |= gated & (names_apart | reps_apart | scripts_apart | ~support)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
@@ -1186,6 +1187,24 @@ def _typo_twins(names: pd.Series, pairs: np.ndarray, where: np.ndarray, floor: f
         if len(wa) == len(wb) and all(len(x) >= 3 and fuzz.ratio(x, y) >= floor
                                       for x, y in zip(wa, wb, strict=True)):
             out[k] = True
+    return out
+
+
+def _family_name_within(reps: pd.Series, pairs: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Pairs (of ``where``) where every word of one manager's name is, phonetically, a word of the
+    other's: the given name left out, or written as a title (``M. Slawi`` for ``Mohammed Slaoui``).
+    Not a level of the score (namesakes share a family name as often), but such managers do not
+    differ."""
+    import numpy as np
+
+    out = np.zeros(len(pairs), dtype=bool)
+    at = np.flatnonzero(where)
+    left = np.asarray(reps.take(pairs[at, 0]), dtype=object)
+    right = np.asarray(reps.take(pairs[at, 1]), dtype=object)
+    for k, a, b in zip(at.tolist(), left, right, strict=True):
+        if isinstance(a, str) and isinstance(b, str):
+            wa, wb = set(phonetic_key(a)[0].split()), set(phonetic_key(b)[0].split())
+            out[k] = bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
     return out
 
 

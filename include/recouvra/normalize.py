@@ -460,8 +460,16 @@ _PERSON_TITLES = frozenset(
 
 @lru_cache(maxsize=200_000)
 def normalize_person_name(value: object) -> str:
-    """Person name (legal representative) -> folded tokens without titles (M., Mme, Hadj, Dr)."""
-    tokens = [t for t in _tokens(fold(value)) if t not in _STOP_WORDS]
+    """Person name (legal representative) -> folded tokens without titles (M., Mme, Hadj, Dr).
+
+    A leading single letter is the given name's initial (``A. Kadiri``, ``D. Daoudi``), not the
+    French word it spells (``à``, ``d'``): kept, unless it is a title (``M.`` is Monsieur)."""
+    raw = _tokens(fold(value))
+    lead = 0  # the titles before the given name
+    while lead < len(raw) - 1 and raw[lead] in _PERSON_TITLES:
+        lead += 1
+    initial = lead < len(raw) - 1 and len(raw[lead]) == 1 and raw[lead].isalpha()
+    tokens = [t for k, t in enumerate(raw) if t not in _STOP_WORDS or (initial and k == lead)]
     return " ".join(t for t in _fold_tokens(tokens) if t not in _PERSON_TITLES)
 
 

@@ -330,6 +330,11 @@ DIRT = [
          address="12 Rue Ibn Sina", city="Fès", phone="0535641290", legal_rep_name="Anas Cherkaoui"),
     dict(record_id="c08", truth="C4", name="Societe eMsolu Trnasport SARL", legal_form="SARL",
          address="7 Bd Allal El Fassi", city="Fès", phone="05 35 64 12 90", legal_rep_name="Anas Cherkaoui"),
+    # the manager's given name cut to an initial that reads as a title (M. = Monsieur), transliterated
+    dict(record_id="c09", truth="C5", name="Zitouna Sécurité Zefe", address="12 Rue de Fès", city="Kénitra",
+         phone="0660622288", legal_rep_name="Mohammed Slaoui"),
+    dict(record_id="c10", truth="C5", name="ZITOUNA SECURITE ZEFE", address="12 Rue de Fès", city="Kenitra",
+         phone="00212 660622288", legal_rep_name="M. Slawi"),
     # --- negatives
     # a sister company of c07 (its first word, its phone and manager; another activity), as many words
     dict(record_id="n09", truth="N9", name="Sté Mesolu Immobilier SARL", legal_form="SARL",
@@ -369,7 +374,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c01", "c02", "moved: new address, city, phone, RC"), ("c03", "c04", "invalid ICE"),
      ("p11", "p12", "q/k, vowel drift, swapped"), ("p13", "p14", "Arabic script"),
      ("p15", "p16", "article glued, dj/j, swapped"), ("c05", "c06", "manager joined and transliterated"),
-     ("c07", "c08", "a typo in each word of a company's name")],
+     ("c07", "c08", "a typo in each word of a company's name"),
+     ("c09", "c10", "manager's given name left out (M. Slawi)")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()

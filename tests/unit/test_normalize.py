@@ -231,6 +231,16 @@ def test_person_names() -> None:
         "MOHAMED ABDELKADER")
 
 
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("A. Kadiri", "a kadiri"), ("D. Daoudi", "d daoudi"), ("L. Ouahbi", "l ouahbi"),
+     ("M. Slawi", "slawi"), ("Mme A. Alaoui", "a alaoui"), ("De Castro", "castro")],
+)
+def test_a_managers_initial_is_kept_a_title_is_not(raw: str, clean: str) -> None:
+    # "A." is Abdelaziz's initial, not the French word "à" (nor "D." "d'"); "M." stays Monsieur
+    assert normalize_person_name(raw) == clean
+
+
 # spellings of one Maghreb name outside the variant table: one phonetic key (issue 14)
 @pytest.mark.parametrize(
     ("a", "b", "why"),
