@@ -334,8 +334,10 @@ _AR_LATIN: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=100_000)
 def _phonetic_token(token: str) -> tuple[str, str]:
-    """(vowel-run form, consonant skeleton) of one folded token."""
+    """(vowel-run form, consonant skeleton) of one folded token (cached: a million names are made of a
+    few tens of thousands of words)."""
     if _ARABIC_RE.search(token):
         if token.startswith("\u0627\u0644") and len(token) > 4:  # the article al-
             token = token[2:]
