@@ -22,10 +22,12 @@ wrong company), so every threshold leans towards precision.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import sys
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -906,15 +908,26 @@ def compare_pairs(
     # hold every chunk and the joined copy at once)
     groups = ("levels", "sims")
     out = {g: {k: np.empty(len(pairs), dtype=v.dtype) for k, v in getattr(first, g).items()} for g in groups}
-    for a in range(0, len(pairs), COMPARE_CHUNK):
+
+    def fill(a: int) -> None:
         chunk = pairs[a : a + COMPARE_CHUNK]
         part = first if a == 0 else _compare_chunk(cols, latin, arabic, rep_scripts, chunk, evidence)
         for g in groups:
             for k, v in getattr(part, g).items():
                 out[g][k][a : a + len(v)] = v
-        del part
+
+    # chunks on as many threads as cores: numpy's sorts and takes and rapidfuzz's C++ let the GIL go,
+    # and each thread writes its own slice of the results (the same arrays as in one thread)
+    with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
+        for _ in pool.map(fill, range(0, len(pairs), COMPARE_CHUNK)):
+            pass
     del first
     return _Compared(pairs, out["levels"], out["sims"], cols)
+
+
+def compare_threads() -> int:
+    """Threads comparing candidate pairs: ``RECOUVRA_COMPARE_THREADS``, else the cores (at most 4)."""
+    return max(1, int(os.environ.get("RECOUVRA_COMPARE_THREADS") or min(os.cpu_count() or 1, 4)))
 
 
 def _compare_chunk(

@@ -415,3 +415,30 @@ def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:
     assert {"field", "level", "label", "m", "u", "weight"} <= set(model.columns)
     name = model[model.field == "name"].set_index("label")["weight"]
     assert name["exact"] > name["close"] > 0 > name["differ"]
+
+
+def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    # chunks of 7 pairs: the dirt table's all pairs span many chunks, on one thread and on three
+    import numpy as np
+
+    from recouvra import matching
+
+    records, _ = _dirt()
+    feats = prepare_features(records.sort_values("record_id").reset_index(drop=True))
+    pairs = np.array(list(itertools.combinations(range(len(feats)), 2)), dtype=np.int64)
+    monkeypatch.setattr(matching, "COMPARE_CHUNK", 7)
+    got = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("RECOUVRA_COMPARE_THREADS", threads)
+        got[threads] = matching.compare_pairs(feats, pairs, evidence=True)
+    one, three = got["1"], got["3"]
+    assert len(pairs) > 20 * 7
+    assert one.levels.keys() == three.levels.keys() and one.sims.keys() == three.sims.keys()
+    for f in one.levels:
+        assert np.array_equal(one.levels[f], three.levels[f]), f
+    for f in one.sims:
+        assert np.array_equal(one.sims[f], three.sims[f]), f
+    # and the same as the pairs compared in one chunk
+    monkeypatch.setattr(matching, "COMPARE_CHUNK", len(pairs))
+    whole = matching.compare_pairs(feats, pairs, evidence=True)
+    assert all(np.array_equal(whole.levels[f], one.levels[f]) for f in one.levels)
