@@ -909,19 +909,21 @@ def compare_pairs(
     groups = ("levels", "sims")
     out = {g: {k: np.empty(len(pairs), dtype=v.dtype) for k, v in getattr(first, g).items()} for g in groups}
 
-    def fill(a: int) -> None:
-        chunk = pairs[a : a + COMPARE_CHUNK]
-        part = first if a == 0 else _compare_chunk(cols, latin, arabic, rep_scripts, chunk, evidence)
+    def put(a: int, part: _Compared) -> None:
         for g in groups:
             for k, v in getattr(part, g).items():
                 out[g][k][a : a + len(v)] = v
 
+    def fill(a: int) -> None:
+        put(a, _compare_chunk(cols, latin, arabic, rep_scripts, pairs[a : a + COMPARE_CHUNK], evidence))
+
+    put(0, first)
+    del first
     # chunks on as many threads as cores: numpy's sorts and takes and rapidfuzz's C++ let the GIL go,
     # and each thread writes its own slice of the results (the same arrays as in one thread)
     with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
-        for _ in pool.map(fill, range(0, len(pairs), COMPARE_CHUNK)):
+        for _ in pool.map(fill, range(COMPARE_CHUNK, len(pairs), COMPARE_CHUNK)):
             pass
-    del first
     return _Compared(pairs, out["levels"], out["sims"], cols)
 
 
