@@ -808,7 +808,7 @@ class _Column:
         self.codes = codes.astype(np.int32)
         # the distinct values as they come (Arrow-backed for a ``str`` column): a comparison takes the
         # Python strings of the pairs it scores, a chunk at a time (:func:`_pair_similarity`)
-        self.uniques = uniques if with_values else np.empty(0, dtype=object)
+        self.uniques = np.asarray(uniques, dtype=object) if with_values else np.empty(0, dtype=object)
 
 
 def _pair_similarity(
@@ -837,8 +837,8 @@ def _pair_similarity(
         uniq, inverse = np.unique(key, return_inverse=True)
         # Python strings of this chunk's distinct pairs only (``np.asarray``: iterating an Arrow-backed
         # array element by element took five times as long)
-        left = list(np.asarray(col.uniques.take(uniq // (len(col.uniques) + 1)), dtype=object))
-        right = list(np.asarray(col.uniques.take(uniq % (len(col.uniques) + 1)), dtype=object))
+        left = col.uniques[uniq // (len(col.uniques) + 1)].tolist()
+        right = col.uniques[uniq % (len(col.uniques) + 1)].tolist()
         best = np.full(len(uniq), np.inf if distance else 0.0)
         for scorer in scorers:
             # rapidfuzz's distance module scores 0-1, fuzz 0-100
