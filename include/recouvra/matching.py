@@ -42,6 +42,7 @@ from recouvra.normalize import (
     email_series,
     fold,
     ice_series,
+    map_unique_all,
     normalize_address,
     normalize_cin,
     normalize_company_name,
@@ -331,30 +332,47 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     df = records.reindex(columns=list(COLUMNS), fill_value="").astype("str").fillna("")
+    # the slow normalisers run on worker processes while this one does the vectorised columns
+    with map_unique_all({
+        "names": (df["name"], normalize_company_name),
+        "rc": (df["rc_number"] + "\x1f" + df["rc_court"], _rc_key),
+        "cin": (df["cin"], normalize_cin),
+        "address": (df["address"], normalize_address),
+        "rep": (df["legal_rep_name"], normalize_person_name),
+        "legal_form": (df["legal_form"], _legal_form_of),
+    }) as normalised:
+        ice = ice_series(df["ice"])
+        aff = df["affiliation_no"].str.replace(r"\D", "", regex=True).str.lstrip("0")
+        cities = city_series(df["city"])
+        phones = phone_series(df["phone"])
+        emails = email_series(df["email"])
+        # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
+        raw_city = _map_unique(df["city"], fold, parallel=False).str.strip()
+        # any personal id number, valid CIN or not (a foreign id, a number with a typo): compared,
+        # never a veto; only a valid CIN is the strong key ``cin``
+        pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+        got = normalised()
     out = pd.DataFrame(index=df.index)
-    names = _map_unique(df["name"], normalize_company_name)
+    names = got["names"]
     out["name_clean"] = [n.clean for n in names]
     out["name_key"] = [n.key for n in names]
     out["name_script"] = [n.script for n in names]
-    forms_from_column = _map_unique(df["legal_form"], _legal_form_of)
+    forms_from_column = got["legal_form"]
     from_name = pd.Series([n.legal_form for n in names], index=df.index, dtype="object")
     out["legal_form"] = forms_from_column.where(forms_from_column.notna(), from_name)
-    ice = ice_series(df["ice"])
     # A 13-14 digit ICE made valid by left-padding may be a lost leading zero (a spreadsheet) or a
     # lost digit (a typo) that happens to pass mod 97 - seen colliding with other companies' roots.
     # It is kept for the golden record but is no strong key and vetoes nothing.
     padded = ice["ice_padded"].to_numpy()
     out["ice"] = ice["ice"]
     out["ice_root"] = ice["ice_root"].where(~padded, None)
-    rc = _map_unique(df["rc_number"] + "\x1f" + df["rc_court"], _rc_key)
-    out["rc_key"] = rc
-    out["cin"] = _map_unique(df["cin"], normalize_cin)
-    aff = df["affiliation_no"].str.replace(r"\D", "", regex=True).str.lstrip("0")
+    out["rc_key"] = got["rc"]
+    out["cin"] = got["cin"]
     out["aff"] = aff.where(aff.str.len() >= 3, None).astype("object")
-    out["address"] = _map_unique(df["address"], normalize_address)
-    out = out.join(city_series(df["city"]))
-    out = out.join(phone_series(df["phone"]))
-    out["email"] = email_series(df["email"])
+    out["address"] = got["address"]
+    out = out.join(cities)
+    out = out.join(phones)
+    out["email"] = emails
     # forms of the clean name, once per distinct name (a regular expression per record costs seconds
     # at a million records)
     forms = _map_unique(out["name_clean"], _name_forms, parallel=False)
@@ -366,14 +384,9 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["phon_key"] = [f[0] for f in phon]
     out["phon_skeleton"] = [f[1] for f in phon]
     out["phon_flat"] = [f[2] for f in phon]
-    # where the city is no known Moroccan city (a foreign or misspelt locality), its folded text
-    raw_city = _map_unique(df["city"], fold, parallel=False).str.strip()
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
-    # any personal id number, valid CIN or not (a foreign id, a number with a typo): compared, never
-    # a veto; only a valid CIN is the strong key ``cin``
-    pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
     out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
-    out["rep"] = _map_unique(df["legal_rep_name"], normalize_person_name)
+    out["rep"] = got["rep"]
     out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
     # the manager's name phonetically (Meryem El Khatib = MariamElKhatib), its skeleton (across
     # scripts), and with the given name cut to its initial (A. Lahlu = Abderrazak Lahlou)

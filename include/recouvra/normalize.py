@@ -37,8 +37,9 @@ from recouvra.exchange.spec import EMAIL_RE
 from recouvra.exchange.values import MAX_EMAIL_CHARS, is_email, moroccan_number
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "normalize_company_name",
     "normalize_email",
     "normalize_ice",
+    "map_unique_all",
     "normalize_person_name",
     "normalize_phone",
     "normalize_rc",
@@ -886,7 +888,20 @@ def _work_chunk(work: tuple[Any, list[Any]]) -> list[Any]:
 
 
 def _apply(func: Any, items: list[Any]) -> list[Any]:
-    """``[func(x) for x in items]``, on every core for long lists.
+    """``[func(x) for x in items]``, on every core for long lists (:func:`map_unique_all`)."""
+    with _pool_for([len(items)]) as pool:
+        if pool is None:
+            return [func(u) for u in items]
+        return _gathered(func, items, _submitted(pool, func, items), time.monotonic())
+
+
+def _workers() -> int:
+    return int(os.environ.get("RECOUVRA_NORMALIZE_WORKERS") or min(os.cpu_count() or 1, 8))
+
+
+@contextmanager
+def _pool_for(sizes: list[int]) -> Iterator[Any]:
+    """A pool of worker processes when a list of ``sizes`` is long enough to pay for it, else None.
 
     Workers come from a fork server, never from ``fork`` of this process: the caller may already run
     threads (DuckDB, logging, Airflow's task runner and its signal handlers), and a forked child of a
@@ -897,26 +912,44 @@ def _apply(func: Any, items: list[Any]) -> list[Any]:
     """
     import multiprocessing as mp
 
-    workers = int(os.environ.get("RECOUVRA_NORMALIZE_WORKERS") or min(os.cpu_count() or 1, 8))
-    if (len(items) < parallel_min_values() or workers < 2
+    workers = _workers()
+    if (max(sizes, default=0) < parallel_min_values() or workers < 2
             or WORKER_START not in mp.get_all_start_methods()):
-        return [func(u) for u in items]
+        yield None
+        return
     ctx = mp.get_context(WORKER_START)
     ctx.set_forkserver_preload([__name__])
-    step = -(-len(items) // (workers * 4))
-    chunks = [(func, items[a : a + step]) for a in range(0, len(items), step)]
-    started = time.monotonic()
     with _callers_main_unseen():
         pool = ctx.Pool(workers, initializer=_worker_init)
     try:
-        parts = pool.map_async(_work_chunk, chunks).get(timeout=WORKER_TIMEOUT_S)
+        yield pool
     finally:
         pool.terminate()
         pool.join()
-    log.info("%s: %d values on %d worker processes (%s) in %.1f s, pool ended",
-             getattr(func, "__qualname__", func), len(items), workers, WORKER_START,
+
+
+def _submitted(pool: Any, func: Any, items: list[Any]) -> Any:
+    """``items`` sent to the pool's workers in chunks (four per worker), not waited for."""
+    step = max(1, -(-len(items) // (_workers() * 4)))
+    return pool.map_async(_work_chunk, [(func, items[a : a + step]) for a in range(0, len(items), step)])
+
+
+def _gathered(func: Any, items: list[Any], pending: Any, started: float) -> list[Any]:
+    parts = pending.get(timeout=WORKER_TIMEOUT_S)
+    log.info("%s: %d values on %d worker processes (%s) in %.1f s",
+             getattr(func, "__qualname__", func), len(items), _workers(), WORKER_START,
              time.monotonic() - started)
     return [x for part in parts for x in part]
+
+
+def _mapped(results: list[Any], codes: np.ndarray, values: pd.Series) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    mapped = np.empty(len(results), dtype=object)
+    for i, r in enumerate(results):  # element-wise: tuples must not be broadcast into columns
+        mapped[i] = r
+    return pd.Series(mapped[codes], index=values.index, dtype="object")
 
 
 def _map_unique(values: pd.Series, func: Any, *, parallel: bool = True) -> pd.Series:
@@ -924,15 +957,41 @@ def _map_unique(values: pd.Series, func: Any, *, parallel: bool = True) -> pd.Se
 
     ``parallel=False`` keeps a cheap function (a split, a regular expression) in this process: for
     it, sending the values to worker processes and the results back costs more than the work."""
-    import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     results = _apply(func, list(uniques)) if parallel else [func(u) for u in uniques]
-    mapped = np.empty(len(uniques), dtype=object)
-    for i, r in enumerate(results):  # element-wise: tuples must not be broadcast into columns
-        mapped[i] = r
-    return pd.Series(mapped[codes], index=values.index, dtype="object")
+    return _mapped(results, codes, values)
+
+
+@contextmanager
+def map_unique_all(
+    jobs: Mapping[str, tuple[pd.Series, Callable[[Any], Any]]],
+) -> Iterator[Callable[[], dict[str, pd.Series]]]:
+    """Several :func:`_map_unique` on one pool of workers, working while the caller goes on.
+
+    Yields a function that waits for the results (each job's column, as ``_map_unique`` gives it);
+    the jobs of few distinct values run in this process when it is called. One pool for all (a
+    pool's start costs about half a second), and this process is free meanwhile for the vectorised
+    columns that need no worker. The pool ends with the block, whatever happens in it."""
+    import pandas as pd
+
+    factorised = {k: pd.factorize(values, use_na_sentinel=False) for k, (values, _) in jobs.items()}
+    items = {k: list(uniques) for k, (_, uniques) in factorised.items()}
+    big = [k for k, v in items.items() if len(v) >= parallel_min_values()]
+    with _pool_for([len(items[k]) for k in big]) as pool:
+        started = time.monotonic()
+        pending = {} if pool is None else {k: _submitted(pool, jobs[k][1], items[k]) for k in big}
+
+        def results() -> dict[str, pd.Series]:
+            out = {}
+            for k, (values, func) in jobs.items():
+                got = (_gathered(func, items[k], pending[k], started) if k in pending
+                       else [func(u) for u in items[k]])
+                out[k] = _mapped(got, factorised[k][0], values)
+            return out
+
+        yield results
 
 
 def ice_series(values: pd.Series) -> pd.DataFrame:

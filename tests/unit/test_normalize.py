@@ -392,6 +392,54 @@ def test_workers_do_not_rerun_the_callers_main_script(tmp_path) -> None:  # type
     assert len((tmp_path / "main_runs.txt").read_text().split()) == 1
 
 
+_ALL_PROBE = r"""
+import os
+import multiprocessing as mp
+os.environ["RECOUVRA_NORMALIZE_PARALLEL_MIN"] = "100"
+os.environ["RECOUVRA_NORMALIZE_WORKERS"] = "2"
+import pandas as pd
+from recouvra import normalize
+
+if __name__ == "__main__":
+    normalize.WORKER_TIMEOUT_S = 60
+    names = pd.Series([f"Ste Atlas {i % 300} SARL" for i in range(1000)], dtype="str")
+    reps = pd.Series([f"A. Kadiri {i % 500}" for i in range(1000)], dtype="str")
+    forms = pd.Series(["S.A.R.L.", "sa", ""] * 10, dtype="str")
+    jobs = {"names": (names, normalize.normalize_company_name), "reps": (reps, normalize.normalize_person_name),
+            "forms": (forms, normalize.normalize_person_name)}
+    with normalize.map_unique_all(jobs) as pending:
+        print("CHILDREN DURING", len(mp.active_children()))
+        got = pending()
+    same = all(got[k].tolist() == [f(v) for v in s] for k, (s, f) in jobs.items())
+    print("SAME", same, "CHILDREN AFTER", len(mp.active_children()))
+    try:
+        with normalize.map_unique_all(jobs) as pending:
+            raise RuntimeError("the caller's own work failed")
+    except RuntimeError:
+        pass
+    print("CHILDREN AFTER A FAILURE", len(mp.active_children()))
+"""
+
+
+def test_several_normalisers_share_one_pool_that_ends_with_the_block(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # map_unique_all: the long lists on the workers while the caller goes on, the short one in the
+    # caller; the same values as one by one; no worker left behind, the block failing or not
+    import subprocess
+    import sys
+
+    script = tmp_path / "probe_all.py"
+    script.write_text(_ALL_PROBE, encoding="utf-8")
+    try:
+        run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=90, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("normalisation workers hung: the run did not end within 90 s")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "CHILDREN DURING 2" in run.stdout
+    assert "SAME True CHILDREN AFTER 0" in run.stdout
+    assert "CHILDREN AFTER A FAILURE 0" in run.stdout
+
+
 @pytest.mark.parametrize("address", [
     "contact@atlas.ma", "a.b-c+d@mail.sub.example.com", "x@ex.international", "x@ex.m", "x@-ex.ma",
     "x@ex..ma", "x y@ex.ma", "x@ex.ma1", "x@" + "a" * 63 + ".photography",
