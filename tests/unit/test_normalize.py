@@ -357,12 +357,16 @@ WHAT = {what}
 
 
 def _run_probe(tmp_path, what: str) -> str:  # type: ignore[no-untyped-def]
+    (tmp_path / "probe_funcs.py").write_text(_PROBE_FUNCS.format(what=what), encoding="utf-8")
+    return _run_script(tmp_path, _WORKER_PROBE)
+
+
+def _run_script(tmp_path, text: str) -> str:  # type: ignore[no-untyped-def]
     import subprocess
     import sys
 
-    (tmp_path / "probe_funcs.py").write_text(_PROBE_FUNCS.format(what=what), encoding="utf-8")
     script = tmp_path / "probe.py"
-    script.write_text(_WORKER_PROBE, encoding="utf-8")
+    script.write_text(text, encoding="utf-8")
     try:
         run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
                              timeout=90, check=False)
@@ -405,7 +409,8 @@ if __name__ == "__main__":
     names = pd.Series([f"Ste Atlas {i % 300} SARL" for i in range(1000)], dtype="str")
     reps = pd.Series([f"A. Kadiri {i % 500}" for i in range(1000)], dtype="str")
     forms = pd.Series(["S.A.R.L.", "sa", ""] * 10, dtype="str")
-    jobs = {"names": (names, normalize.normalize_company_name), "reps": (reps, normalize.normalize_person_name),
+    jobs = {"names": (names, normalize.normalize_company_name),
+            "reps": (reps, normalize.normalize_person_name),
             "forms": (forms, normalize.normalize_person_name)}
     with normalize.map_unique_all(jobs) as pending:
         print("CHILDREN DURING", len(mp.active_children()))
@@ -413,7 +418,7 @@ if __name__ == "__main__":
     same = all(got[k].tolist() == [f(v) for v in s] for k, (s, f) in jobs.items())
     print("SAME", same, "CHILDREN AFTER", len(mp.active_children()))
     try:
-        with normalize.map_unique_all(jobs) as pending:
+        with normalize.map_unique_all(jobs):
             raise RuntimeError("the caller's own work failed")
     except RuntimeError:
         pass
@@ -424,20 +429,10 @@ if __name__ == "__main__":
 def test_several_normalisers_share_one_pool_that_ends_with_the_block(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # map_unique_all: the long lists on the workers while the caller goes on, the short one in the
     # caller; the same values as one by one; no worker left behind, the block failing or not
-    import subprocess
-    import sys
-
-    script = tmp_path / "probe_all.py"
-    script.write_text(_ALL_PROBE, encoding="utf-8")
-    try:
-        run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=90, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail("normalisation workers hung: the run did not end within 90 s")
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "CHILDREN DURING 2" in run.stdout
-    assert "SAME True CHILDREN AFTER 0" in run.stdout
-    assert "CHILDREN AFTER A FAILURE 0" in run.stdout
+    out = _run_script(tmp_path, _ALL_PROBE)
+    assert "CHILDREN DURING 2" in out
+    assert "SAME True CHILDREN AFTER 0" in out
+    assert "CHILDREN AFTER A FAILURE 0" in out
 
 
 @pytest.mark.parametrize("address", [
