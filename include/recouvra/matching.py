@@ -126,6 +126,9 @@ class MatchConfig:
     window: int = 6  # sorted-neighbourhood window inside a block
     contact_window: int = 12  # window for phone and e-mail blocks (shared by few records)
     neighbour_window: int = 3  # sorted neighbourhood over id numbers and names without spaces
+    # window in a block of one manager in one locality: a manager of many companies in a city (an
+    # accountant, a family) makes big blocks, whose far neighbours by name are sister companies
+    manager_window: int = 4
 
 
 @dataclass
@@ -565,7 +568,7 @@ def _blocking_keys(features: pd.DataFrame,
         (_codes(features["email"]), config.contact_window),
         (_codes(features["name_key"]), config.window),
         (_combine(longest, features["locality"]), config.window),
-        (_combine(features["rep"], features["locality"]), config.window),
+        (_combine(features["rep"], features["locality"]), config.manager_window),
         (_combine(longest, features["rep"]), config.window),  # moved to another city
         (_combine(addr_head, features["locality"]), config.window),
         (_codes(features["id_number"]), config.contact_window),  # any id number, valid or not

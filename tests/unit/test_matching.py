@@ -442,3 +442,20 @@ def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.Monke
     monkeypatch.setattr(matching, "COMPARE_CHUNK", len(pairs))
     whole = matching.compare_pairs(feats, pairs, evidence=True)
     assert all(np.array_equal(whole.levels[f], one.levels[f]) for f in one.levels)
+
+
+def test_a_managers_block_pairs_each_company_with_its_nearest_names_only() -> None:
+    # one manager of twelve companies in one city (an accountant, a family): the block's sorted
+    # neighbourhood pairs each with the next (manager_window - 1) names, not all 66 pairs
+    from recouvra.matching import MatchConfig, candidate_pairs
+
+    words = ["Zephyr", "Quartz", "Mango", "Bolt", "Cedre", "Dune", "Falcon", "Gypse", "Hibou", "Iris",
+             "Jaspe", "Koala"]
+    records, _ = _frame([dict(record_id=f"r{k:02d}", truth=f"T{k}", name=f"{w} SARL", legal_form="SARL",
+                              city="Settat", legal_rep_name="Karim Tazi") for k, w in enumerate(words)])
+    feats = prepare_features(records)
+    count = {w: len(candidate_pairs(feats, MatchConfig(manager_window=w))) for w in (3, 4, 6)}
+    n = len(words)
+    assert count[4] - count[3] == n - 3  # the third neighbour by name
+    assert count[6] - count[4] == (n - 4) + (n - 5)  # the fourth and the fifth
+    assert count[6] < n * (n - 1) // 2
