@@ -343,7 +343,7 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         "address": (df["address"], normalize_address),
         "rep": (df["legal_rep_name"], normalize_person_name),
         "legal_form": (df["legal_form"], _legal_form_of),
-    }) as normalised:
+    }) as normalized:
         ice = ice_series(df["ice"])
         aff = df["affiliation_no"].str.replace(r"\D", "", regex=True).str.lstrip("0")
         cities = city_series(df["city"])
@@ -354,7 +354,7 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         # any personal id number, valid CIN or not (a foreign id, a number with a typo): compared,
         # never a veto; only a valid CIN is the strong key ``cin``
         pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
-        got = normalised()
+        got = normalized()
     out = pd.DataFrame(index=df.index)
     names = got["names"]
     out["name_clean"] = [n.clean for n in names]
