@@ -926,6 +926,7 @@ def _pool_for(sizes: list[int]) -> Iterator[Any]:
     finally:
         pool.terminate()
         pool.join()
+        log.info("normalisation: %d worker processes (%s), pool ended", workers, WORKER_START)
 
 
 def _submitted(pool: Any, func: Any, items: list[Any]) -> Any:

@@ -397,8 +397,9 @@ def test_workers_do_not_rerun_the_callers_main_script(tmp_path) -> None:  # type
 
 
 _ALL_PROBE = r"""
-import os
+import logging, os, sys
 import multiprocessing as mp
+logging.basicConfig(level=logging.INFO, stream=sys.stdout)  # the report a task log shows
 os.environ["RECOUVRA_NORMALIZE_PARALLEL_MIN"] = "100"
 os.environ["RECOUVRA_NORMALIZE_WORKERS"] = "2"
 import pandas as pd
@@ -433,6 +434,8 @@ def test_several_normalisers_share_one_pool_that_ends_with_the_block(tmp_path) -
     assert "CHILDREN DURING 2" in out
     assert "SAME True CHILDREN AFTER 0" in out
     assert "CHILDREN AFTER A FAILURE 0" in out
+    # what a task's log shows (test_demo_above_fork_threshold reads it in the debtor master's log)
+    assert "worker processes (forkserver)" in out and "pool ended" in out
 
 
 @pytest.mark.parametrize("address", [
