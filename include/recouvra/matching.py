@@ -1188,27 +1188,36 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     return cast("np.ndarray", ok & ~veto)
 
 
+def _pairs_whose(values: pd.Series, pairs: np.ndarray, where: np.ndarray,
+                 test: Callable[[str, str], bool]) -> np.ndarray:
+    """Pairs (of ``where``) whose two values are present and pass ``test``: the acceptance rules' checks
+    of a few pairs' texts, which read the Python strings of these pairs only, not of the whole column
+    (a million records at L)."""
+    import numpy as np
+
+    out = np.zeros(len(pairs), dtype=bool)
+    at = np.flatnonzero(where)
+    left = np.asarray(values.take(pairs[at, 0]), dtype=object)
+    right = np.asarray(values.take(pairs[at, 1]), dtype=object)
+    for k, a, b in zip(at.tolist(), left, right, strict=True):
+        if isinstance(a, str) and isinstance(b, str):
+            out[k] = test(a, b)
+    return out
+
+
 def _typo_twins(names: pd.Series, pairs: np.ndarray, where: np.ndarray, floor: float = 75.0) -> np.ndarray:
     """Pairs (of ``where``) whose two names have the same words, each with a typo at most: as many
     words, in the same order, each pair of words at least ``floor`` alike (``Mesolu Transport`` and
     ``eMsolu Trnasport``), not a word of one missing or another in the other (``Mesolu Transport``
     and ``Mesolu Immobilier``, sister companies)."""
-    import numpy as np
     from rapidfuzz import fuzz
 
-    out = np.zeros(len(pairs), dtype=bool)
-    at = np.flatnonzero(where)
-    # the Python strings of these pairs' names only, not of the whole column (a million records at L)
-    left = np.asarray(names.take(pairs[at, 0]), dtype=object)
-    right = np.asarray(names.take(pairs[at, 1]), dtype=object)
-    for k, a, b in zip(at.tolist(), left, right, strict=True):
-        if not isinstance(a, str) or not isinstance(b, str):
-            continue
+    def twins(a: str, b: str) -> bool:
         wa, wb = a.split(), b.split()
-        if len(wa) == len(wb) and all(len(x) >= 3 and fuzz.ratio(x, y) >= floor
-                                      for x, y in zip(wa, wb, strict=True)):
-            out[k] = True
-    return out
+        return len(wa) == len(wb) and all(len(x) >= 3 and fuzz.ratio(x, y) >= floor
+                                          for x, y in zip(wa, wb, strict=True))
+
+    return _pairs_whose(names, pairs, where, twins)
 
 
 def _family_name_within(reps: pd.Series, pairs: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -1216,17 +1225,12 @@ def _family_name_within(reps: pd.Series, pairs: np.ndarray, where: np.ndarray) -
     other's: the given name left out, or written as a title (``M. Slawi`` for ``Mohammed Slaoui``).
     Not a level of the score (namesakes share a family name as often), but such managers do not
     differ."""
-    import numpy as np
 
-    out = np.zeros(len(pairs), dtype=bool)
-    at = np.flatnonzero(where)
-    left = np.asarray(reps.take(pairs[at, 0]), dtype=object)
-    right = np.asarray(reps.take(pairs[at, 1]), dtype=object)
-    for k, a, b in zip(at.tolist(), left, right, strict=True):
-        if isinstance(a, str) and isinstance(b, str):
-            wa, wb = set(phonetic_key(a)[0].split()), set(phonetic_key(b)[0].split())
-            out[k] = bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
-    return out
+    def within(a: str, b: str) -> bool:
+        wa, wb = set(phonetic_key(a)[0].split()), set(phonetic_key(b)[0].split())
+        return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
+
+    return _pairs_whose(reps, pairs, where, within)
 
 
 def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[str, np.ndarray]) -> str:
