@@ -32,10 +32,6 @@ BLOCK_NAMES = ("phone", "email", "name_key", "longest+locality", "manager+locali
                "phon_longest+locality")
 
 
-def _packed(pairs: np.ndarray, base: int) -> np.ndarray:
-    return np.unique(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--input", type=Path, required=True, help="records (CSV ; or Parquet)")
@@ -60,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         at = BLOCK_NAMES.index(name)
         widths = [int(x) for x in listed.split(",")]
         blocks[at] = (blocks[at][0], max([blocks[at][1], *widths]))
-    sets = [(name, _packed(m._window_pairs(key, name_order, w), base))
+    sets = [(name, m._packed(m._window_pairs(key, name_order, w), base))
             for name, (key, w) in zip(BLOCK_NAMES, blocks, strict=True)]
-    sets += [(f"sorted {col}", _packed(m._neighbour_pairs(feats[col], config.neighbour_window), base))
+    sets += [(f"sorted {col}", m._packed(m._neighbour_pairs(feats[col], config.neighbour_window), base))
              for col in m._NEIGHBOUR_COLUMNS]
     union = np.unique(np.concatenate([keys for _, keys in sets]))
     pairs = np.stack([union // base, union % base], axis=1)
@@ -89,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         for width in widths:
             kept = np.zeros(len(union), dtype=bool)
             if width > 1:
-                kept[np.searchsorted(union, _packed(m._window_pairs(key, name_order, width), base))] = True
+                kept[np.searchsorted(union, m._packed(m._window_pairs(key, name_order, width), base))] = True
             lost = ~others & ~kept
             print(f"{name} window {width}: pairs {int((others | kept).sum()):,}, lost {int(lost.sum()):,}: "
                   f"accepted true {int((lost & accepted & true).sum()):,}, "

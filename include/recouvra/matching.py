@@ -594,12 +594,6 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     name_order, blocks = _blocking_keys(features, config)
     base = len(features) + 1
 
-    def packed(pairs: np.ndarray) -> np.ndarray:
-        # one integer per pair, distinct within the block: half the memory of the (n, 2) pairs, and
-        # the union of the blocks is built from these, never from all blocks' pairs at once
-        p = np.sort(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
-        return _distinct_sorted(p)
-
     def merged(keys: np.ndarray, part: np.ndarray) -> np.ndarray:
         # two sorted runs: the stable sort (timsort) merges them in linear time, and only the union
         # so far and one block are held at once, never every block's pairs
@@ -607,14 +601,22 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
 
     keys = np.empty(0, dtype=np.int64)
     for key, w in blocks:
-        keys = merged(keys, packed(_window_pairs(key, name_order, w)))
+        keys = merged(keys, _packed(_window_pairs(key, name_order, w), base))
     # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
     # ending (or the second word) is misspelt
     for column in _NEIGHBOUR_COLUMNS:
-        keys = merged(keys, packed(_neighbour_pairs(features[column], config.neighbour_window)))
+        keys = merged(keys, _packed(_neighbour_pairs(features[column], config.neighbour_window), base))
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
     return _unpacked(keys, base)
+
+
+def _packed(pairs: np.ndarray, base: int) -> np.ndarray:
+    """Pairs (i, j) as one integer each, ``i * base + j``, sorted and distinct: half the memory of the
+    (n, 2) pairs, and the union of the blocks is built from these, never from all blocks' pairs at once."""
+    import numpy as np
+
+    return _distinct_sorted(np.sort(pairs[:, 0].astype(np.int64) * base + pairs[:, 1]))
 
 
 def _unpacked(keys: np.ndarray, base: int) -> np.ndarray:
