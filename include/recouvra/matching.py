@@ -817,7 +817,7 @@ class _Column:
     """A column factorised once: integer codes (-1 = missing) and, for a column compared by
     similarity, its distinct values (a column compared for equality needs its codes alone)."""
 
-    def __init__(self, values: pd.Series, *, with_values: bool = True):
+    def __init__(self, values: pd.Series, *, with_values: bool = True, sorted_words: bool = False):
         import numpy as np
         import pandas as pd
 
@@ -828,6 +828,21 @@ class _Column:
         # a chunk at a time (:func:`_pair_similarity`); Arrow text converted per chunk cost 10 % of
         # the comparison at L, held as strings it costs about 50 MB more
         self.uniques = np.asarray(uniques, dtype=object) if with_values else np.empty(0, dtype=object)
+        # each distinct value with its words in order, for a column compared by token-sort ratio: that
+        # ratio is the plain ratio of these forms (rapidfuzz splits on white space and sorts the words
+        # in every call); sorting once per value rather than once per pair makes it 3 times faster
+        self.sorted_words: np.ndarray | None = None
+        values_list = self.uniques.tolist()
+        # only for words parted by single ASCII spaces (what the normalisers write): rapidfuzz's own
+        # scorers split other white space (U+0085, U+00A0, leading, doubled) in ways of their own, and
+        # a column holding any such value keeps them
+        if sorted_words and not any(_ODD_SPACE.search(v) for v in values_list):
+            self.sorted_words = np.asarray([" ".join(sorted(v.split(" "))) for v in values_list],
+                                           dtype=object)
+
+
+# white space other than one ASCII space between two words
+_ODD_SPACE = re.compile(r"[^\S ]|  |^ | $")
 
 
 def _pair_similarity(
@@ -840,7 +855,7 @@ def _pair_similarity(
     same two spellings met in many pairs cost one comparison. ``todo`` limits the work to some pairs
     (the others get -1); ``distance`` returns the smallest raw distance instead (0 when equal)."""
     import numpy as np
-    from rapidfuzz import process
+    from rapidfuzz import fuzz, process
 
     ci, cj = col.codes[i], col.codes[j]
     both = (ci >= 0) & (cj >= 0)
@@ -855,13 +870,18 @@ def _pair_similarity(
         key = lo * (len(col.uniques) + 1) + hi
         uniq, inverse = np.unique(key, return_inverse=True)
         # this chunk's distinct pairs of values only
-        left = col.uniques[uniq // (len(col.uniques) + 1)].tolist()
-        right = col.uniques[uniq % (len(col.uniques) + 1)].tolist()
+        left_at, right_at = uniq // (len(col.uniques) + 1), uniq % (len(col.uniques) + 1)
+        left, right = col.uniques[left_at].tolist(), col.uniques[right_at].tolist()
         best = np.full(len(uniq), np.inf if distance else 0.0)
         for scorer in scorers:
             # rapidfuzz's distance module scores 0-1, fuzz 0-100
             scale = 100.0 if not distance and scorer.__module__.startswith("rapidfuzz.distance") else 1.0
-            got = scale * process.cpdist(left, right, scorer=scorer, workers=-1)
+            if scorer is fuzz.token_sort_ratio and col.sorted_words is not None:
+                # the same score from the words sorted once per value (see :class:`_Column`)
+                got = process.cpdist(col.sorted_words[left_at].tolist(), col.sorted_words[right_at].tolist(),
+                                     scorer=fuzz.ratio, workers=-1)
+            else:
+                got = scale * process.cpdist(left, right, scorer=scorer, workers=-1)
             best = np.minimum(best, got) if distance else np.maximum(best, got)
         out[work] = best[inverse.ravel()]
     return out
@@ -870,6 +890,8 @@ def _pair_similarity(
 # columns compared by similarity (their distinct values are kept) and for equality only (codes)
 _SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", "rep_phon", "rep_phon_flat",
                        "locality", "id_number")
+# similarity columns compared by token-sort ratio (their values' words are sorted once, see _Column)
+_TOKEN_SORT_COLUMNS = ("name_clean", "address", "rep", "rep_phon")
 _EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "rep_skeleton",
                      "rep_initial", "phone", "email",
                      "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
@@ -883,7 +905,7 @@ _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "ph
 
 
 def _columns(features: pd.DataFrame) -> dict[str, _Column]:
-    out = {c: _Column(features[c]) for c in _SIMILARITY_COLUMNS}
+    out = {c: _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS) for c in _SIMILARITY_COLUMNS}
     out.update({c: _Column(features[c], with_values=False) for c in _EQUALITY_COLUMNS})
     return out
 

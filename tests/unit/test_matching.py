@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recouvra.matching import (
     COLUMNS,
@@ -442,6 +444,37 @@ def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.Monke
     monkeypatch.setattr(matching, "COMPARE_CHUNK", len(pairs))
     whole = matching.compare_pairs(feats, pairs, evidence=True)
     assert all(np.array_equal(whole.levels[f], one.levels[f]) for f in one.levels)
+
+
+_WORD = st.text(alphabet="abcéèç-'\u0645\u062d\u062f", min_size=1, max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_WORD, min_size=1, max_size=4).map(" ".join), min_size=2, max_size=12),
+       st.lists(st.text(alphabet=" \t\x1c\x85\u00a0\u3000abé\u0645", max_size=8), max_size=3))
+def test_words_sorted_once_per_value_score_as_rapidfuzzs_token_sort(values: list[str], odd: list[str],
+                                                                   ) -> None:
+    # the compared columns' token-sort ratio comes from each value's words sorted once (_Column's
+    # sorted_words): for words parted by single spaces, as the normalisers write them, it must be
+    # rapidfuzz's own score for every pair; a column with any other white space (tabs, doubled,
+    # leading, the separators and non-breaking space rapidfuzz splits in its own way) is scored by
+    # rapidfuzz itself
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    from recouvra import matching
+
+    for column in (values, values + odd):
+        pairs = np.array(list(itertools.combinations(range(len(column)), 2)), dtype=np.int64)
+        i, j = pairs[:, 0], pairs[:, 1]
+        sorted_once = matching._Column(pd.Series(column), sorted_words=True)
+        if column == values:
+            assert sorted_once.sorted_words is not None
+        got = matching._pair_similarity(sorted_once, i, j, (fuzz.token_sort_ratio,))
+        own = process.cpdist([column[a] for a in i], [column[b] for b in j], scorer=fuzz.token_sort_ratio)
+        expected = np.where([column[a] == column[b] for a, b in pairs], 100.0, own)
+        assert np.array_equal(got, expected)
+    assert matching._Column(pd.Series(["a b", "b\xa0a"]), sorted_words=True).sorted_words is None
 
 
 def test_a_managers_block_pairs_each_company_with_its_nearest_names_only() -> None:
