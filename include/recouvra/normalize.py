@@ -186,7 +186,6 @@ _DESIGNATORS: set[tuple[str, ...]] = {
         "شركه", "موسسه", "مقاوله", "الشركه", "موسسات",
     ]
 }
-_PHRASE_MAX = max(len(p) for p in [*_LEGAL_FORM_PHRASES, *_DESIGNATORS])
 
 
 def _deletions(word: str) -> set[str]:
@@ -228,6 +227,10 @@ _TRAILING_SARL = frozenset({"sal", "srl", "arl", "sar"})
 # "AU SARL": the words of SARL AU in the other order
 for _p in ("sarl aau", "sarl auu", "sarl ua", "sarl aus", "au sarl", "a u sarl"):
     _LEGAL_FORM_PHRASES[tuple(_p.split())] = "SARL AU"
+# once all phrases are in: the longest, and the words one can begin with (any other word is kept
+# without trying phrases)
+_PHRASE_MAX = max(len(p) for p in [*_LEGAL_FORM_PHRASES, *_DESIGNATORS])
+_PHRASE_STARTS = frozenset(p[0] for p in [*_LEGAL_FORM_PHRASES, *_DESIGNATORS])
 
 _STOP_WORDS = frozenset(
     "de du des la le les l d et en au aux a pour par sur of the and".split() + ["و", "ل"]
@@ -299,8 +302,10 @@ class NormalizedName(NamedTuple):
     script: Script
 
 
+@lru_cache(maxsize=100_000)
 def _phonetic(token: str) -> str:
-    """A loose spelling key for blocking: doubled letters collapsed, ou->u, trailing s/e dropped."""
+    """A loose spelling key for blocking: doubled letters collapsed, ou->u, trailing s/e dropped
+    (cached: a million names are made of a few tens of thousands of words)."""
     if _ARABIC_RE.search(token):
         return token
     t = _DOUBLE.sub(r"\1", token).replace("ou", "u").replace("kh", "k").replace("q", "k")
@@ -417,6 +422,10 @@ def _strip_phrases(tokens: list[str]) -> tuple[list[str], str | None]:
     i = 0
     n = len(tokens)
     while i < n:
+        if tokens[i] not in _PHRASE_STARTS:
+            kept.append(tokens[i])
+            i += 1
+            continue
         for size in range(min(_PHRASE_MAX, n - i), 0, -1):
             phrase = tuple(tokens[i : i + size])
             found = _LEGAL_FORM_PHRASES.get(phrase)
@@ -568,9 +577,16 @@ def normalize_rc(number: object, court: object = None) -> RcNumber:
         rc = compact.lstrip("0") or None
     else:
         rc = compact if re.fullmatch(r"[A-Z0-9/]+", compact) else None
+    return RcNumber(rc, _court_city(court if isinstance(court, str) else _text(court)))
+
+
+@lru_cache(maxsize=10_000)
+def _court_city(court: str) -> str | None:
+    """The canonical city of a court's text (cached: a file names a few tens of courts, its RC
+    numbers a million)."""
     court_tokens = [t for t in _tokens(fold(court)) if t not in _COURT_WORDS]
     info = canonical_city(" ".join(court_tokens)) if court_tokens else None
-    return RcNumber(rc, info.city if info else None)
+    return info.city if info else None
 
 
 _CIN_RE = re.compile(r"^([A-Z]{1,2})(\d{1,6})$")
