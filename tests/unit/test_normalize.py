@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recouvra.config import REGIONS
 from recouvra.normalize import (
@@ -459,3 +461,42 @@ def test_phones_follow_the_exchange_contracts_rule(raw: str) -> None:
     from recouvra.exchange.values import phone_e164
 
     assert normalize_phone(raw) == phone_e164(raw)
+
+
+def test_white_space_written_out_is_pythons() -> None:
+    # the vectorised normalisers' class of white space (RE2 runs it) is Python's \s, character for character
+    import re
+    import sys
+
+    from recouvra.normalize import _SPACES
+
+    written = re.compile(f"[{_SPACES}]")
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if written.fullmatch(c)] == [
+        c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(r"\s", c)]
+
+
+_ODD_TEXT = st.text(
+    alphabet="\t\n\x0b\x1c\x85\xa0\u2007\u200b\u3000 ()<>.;,+-:/0123456789@amiltoICEx\u0660\u0645", max_size=24)
+
+
+# each white space character (and two that are not: zero width, Mongolian vowel separator) where the
+# normalisers drop white space
+_SPACED = [
+    v for c in [*(chr(k) for k in range(0x3001) if chr(k).isspace()), "\u200b", "\u180e"]
+    for v in (f"ICE{c}002136093000040", f"00{c}21{c}36", f"<{c}x.y@gmail.com{c}>", f"mailto:{c}x@y.ma",
+              f"+212 ({c}0{c})6 12 34 56 78", f"05{c}22{c}12{c}34{c}56")
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ODD_TEXT, min_size=1, max_size=8), st.sampled_from(["", "\u0645"]))
+def test_series_agree_with_scalar_on_any_white_space(raw: list[str], other: str) -> None:
+    # RE2 runs the vectorised e-mail, phone and ICE normalisers (pandas keeps an Arrow column in C++
+    # unless a pattern needs Python's re); whatever the white space or script, each value is what the
+    # scalar normaliser says. ``other``: a column holding non-ASCII text elsewhere
+    values = pd.Series([*raw, other, *_SPACED], dtype="str")
+    assert email_series(values).tolist() == [normalize_email(r) for r in values]
+    phones = phone_series(values)
+    assert phones["phone"].tolist() == [parse_phone(r).e164 for r in values]
+    ices = ice_series(values)
+    assert ices["ice"].tolist() == [normalize_ice(r).ice for r in values]
