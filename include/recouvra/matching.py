@@ -855,6 +855,7 @@ def _pair_similarity(
     same two spellings met in many pairs cost one comparison. ``todo`` limits the work to some pairs
     (the others get -1); ``distance`` returns the smallest raw distance instead (0 when equal)."""
     import numpy as np
+    import pandas as pd
     from rapidfuzz import fuzz, process
 
     ci, cj = col.codes[i], col.codes[j]
@@ -867,11 +868,12 @@ def _pair_similarity(
         # int64: the pair's key below is a product of two codes
         lo = np.minimum(ci[work], cj[work]).astype(np.int64)
         hi = np.maximum(ci[work], cj[work]).astype(np.int64)
-        key = lo * (len(col.uniques) + 1) + hi
-        uniq, inverse = np.unique(key, return_inverse=True)
-        # this chunk's distinct pairs of values only
-        left_at, right_at = uniq // (len(col.uniques) + 1), uniq % (len(col.uniques) + 1)
-        left, right = col.uniques[left_at].tolist(), col.uniques[right_at].tolist()
+        base = len(col.uniques) + 1
+        # this chunk's distinct pairs of values only, found by a hash table (np.unique sorted them, at
+        # twice the cost; the order of the distinct pairs does not matter)
+        inverse, uniq = pd.factorize(lo * base + hi)
+        left_at, right_at = np.divmod(uniq, base)
+        plain: tuple[list[str], list[str]] | None = None
         best = np.full(len(uniq), np.inf if distance else 0.0)
         for scorer in scorers:
             # rapidfuzz's distance module scores 0-1, fuzz 0-100
@@ -881,9 +883,11 @@ def _pair_similarity(
                 got = process.cpdist(col.sorted_words[left_at].tolist(), col.sorted_words[right_at].tolist(),
                                      scorer=fuzz.ratio, workers=-1)
             else:
-                got = scale * process.cpdist(left, right, scorer=scorer, workers=-1)
+                if plain is None:
+                    plain = col.uniques[left_at].tolist(), col.uniques[right_at].tolist()
+                got = scale * process.cpdist(*plain, scorer=scorer, workers=-1)
             best = np.minimum(best, got) if distance else np.maximum(best, got)
-        out[work] = best[inverse.ravel()]
+        out[work] = best[inverse]
     return out
 
 
