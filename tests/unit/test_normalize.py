@@ -476,7 +476,8 @@ def test_white_space_written_out_is_pythons() -> None:
 
 
 _ODD_TEXT = st.text(
-    alphabet="\t\n\x0b\x1c\x85\xa0\u2007\u200b\u3000 ()<>.;,+-:/0123456789@amiltoICEx\u0660\u0645", max_size=24)
+    alphabet="\t\n\x0b\x1c\x85\xa0\u2007\u200b\u3000 ()<>.;,+-:/0123456789@amiltoICEx\u0660\u0645",
+    max_size=24)
 
 
 # each white space character (and two that are not: zero width, Mongolian vowel separator) where the
