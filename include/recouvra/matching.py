@@ -556,29 +556,37 @@ def _blocking_keys(features: pd.DataFrame,
     codes (-1: not in it) and window."""
     import pandas as pd
 
-    # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
-    name_order, _ = pd.factorize(features["name_clean"].fillna(""), sort=True)
-    longest = _map_unique(features["name_clean"].fillna(""), _longest_token, parallel=False)
-    addr_head = features["address"].str.slice(0, 14)
-    phon_longest = _map_unique(features["phon_key"].fillna(""), _longest_token, parallel=False)
-    # (the first and the last word of the name with the locality were blocks too: 2.3 M of the 18.4 M
-    # pairs at L, for 50 true links out of 125,000 that no other block found; benchmarks.md)
-    blocks: list[tuple[np.ndarray, int]] = [
-        (_codes(features["phone"]), config.contact_window),
-        (_codes(features["email"]), config.contact_window),
-        (_codes(features["name_key"]), config.window),
-        (_combine(longest, features["locality"]), config.window),
-        (_combine(features["rep"], features["locality"]), config.manager_window),
-        (_combine(longest, features["rep"]), config.window),  # moved to another city
-        (_combine(addr_head, features["locality"]), config.window),
-        (_codes(features["id_number"]), config.contact_window),  # any id number, valid or not
-        (_combine(longest, addr_head), config.window),  # the same street, the locality mistyped
-        # transliterations: Qadiri/Kadiri, Slawi/Slaoui, a name in Arabic script and its Latin twin
-        (_codes(features["phon_key"]), config.window),
-        (_codes(features["phon_skeleton"]), config.window),
-        (_combine(phon_longest, features["locality"]), config.window),
-    ]
-    return name_order, blocks
+    with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
+        # each block's key on the threads (pandas' and numpy's hashing and sorting let the GIL go);
+        # those of one column first, while this thread takes the longest words of the names
+        # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
+        name_order = pool.submit(lambda: pd.factorize(features["name_clean"].fillna(""), sort=True)[0])
+        single = {c: pool.submit(_codes, features[c])
+                  for c in ("phone", "email", "name_key", "id_number", "phon_key", "phon_skeleton")}
+        rep_here = pool.submit(_combine, features["rep"], features["locality"])
+        addr_head = features["address"].str.slice(0, 14)
+        addr_here = pool.submit(_combine, addr_head, features["locality"])
+        longest = _map_unique(features["name_clean"].fillna(""), _longest_token, parallel=False)
+        phon_longest = _map_unique(features["phon_key"].fillna(""), _longest_token, parallel=False)
+        # (the first and the last word of the name with the locality were blocks too: 2.3 M of the 18.4 M
+        # pairs at L, for 50 true links out of 125,000 that no other block found; benchmarks.md)
+        keys = [
+            (single["phone"], config.contact_window),
+            (single["email"], config.contact_window),
+            (single["name_key"], config.window),
+            (pool.submit(_combine, longest, features["locality"]), config.window),
+            (rep_here, config.manager_window),
+            (pool.submit(_combine, longest, features["rep"]), config.window),  # moved to another city
+            (addr_here, config.window),
+            (single["id_number"], config.contact_window),  # any id number, valid or not
+            (pool.submit(_combine, longest, addr_head), config.window),  # the street, the locality mistyped
+            # transliterations: Qadiri/Kadiri, Slawi/Slaoui, a name in Arabic script and its Latin twin
+            (single["phon_key"], config.window),
+            (single["phon_skeleton"], config.window),
+            (pool.submit(_combine, phon_longest, features["locality"]), config.window),
+        ]
+        blocks = [(key.result(), window) for key, window in keys]
+        return name_order.result(), blocks
 
 
 #: Columns of the sorted neighbourhoods across values: an id number mistyped in its last digits, a
@@ -599,13 +607,21 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
         # so far and one block are held at once, never every block's pairs
         return _distinct_sorted(np.sort(np.concatenate([keys, part]), kind="stable"))
 
+    def block_pairs(k: int) -> np.ndarray:
+        if k < len(blocks):
+            key, w = blocks[k]
+            return _packed(_window_pairs(key, name_order, w), base)
+        # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
+        # ending (or the second word) is misspelt
+        column = _NEIGHBOUR_COLUMNS[k - len(blocks)]
+        return _packed(_neighbour_pairs(features[column], config.neighbour_window), base)
+
     keys = np.empty(0, dtype=np.int64)
-    for key, w in blocks:
-        keys = merged(keys, _packed(_window_pairs(key, name_order, w), base))
-    # sorted neighbourhood across values: an id number mistyped in its last digits, a name whose
-    # ending (or the second word) is misspelt
-    for column in _NEIGHBOUR_COLUMNS:
-        keys = merged(keys, _packed(_neighbour_pairs(features[column], config.neighbour_window), base))
+    # blocks on as many threads as cores (numpy's sorts let the GIL go), merged here in their order;
+    # a block's pairs wait packed (8 bytes a pair: at L all blocks' pairs together take 210 MB)
+    with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
+        for part in pool.map(block_pairs, range(len(blocks) + len(_NEIGHBOUR_COLUMNS))):
+            keys = merged(keys, part)
     if len(keys) == 0:
         return np.empty((0, 2), dtype=np.int64)
     return _unpacked(keys, base)
@@ -962,7 +978,8 @@ def compare_pairs(
 
 
 def compare_threads() -> int:
-    """Threads comparing candidate pairs: ``RECOUVRA_COMPARE_THREADS``, else the cores (at most 4)."""
+    """Threads building the blocks and comparing candidate pairs: ``RECOUVRA_COMPARE_THREADS``, else
+    the cores (at most 4)."""
     return max(1, int(os.environ.get("RECOUVRA_COMPARE_THREADS") or min(os.cpu_count() or 1, 4)))
 
 

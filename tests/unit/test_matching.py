@@ -477,6 +477,28 @@ def test_words_sorted_once_per_value_score_as_rapidfuzzs_token_sort(values: list
     assert matching._Column(pd.Series(["a b", "b\xa0a"]), sorted_words=True).sorted_words is None
 
 
+def test_blocks_built_on_threads_give_the_same_candidate_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the blocks' keys and pairs are built on threads and merged in their order: the same pairs on any
+    # number of threads, and the same as one block after the other by hand
+    import numpy as np
+
+    from recouvra import matching
+
+    records, _ = _dirt()
+    feats = prepare_features(records.sort_values("record_id").reset_index(drop=True))
+    config = matching.MatchConfig()
+    got = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("RECOUVRA_COMPARE_THREADS", threads)
+        got[threads] = matching.candidate_pairs(feats, config)
+    assert np.array_equal(got["1"], got["3"]) and len(got["1"]) > 50
+    order, blocks = matching._blocking_keys(feats, config)
+    by_hand = [matching._window_pairs(key, order, w) for key, w in blocks] + [
+        matching._neighbour_pairs(feats[c], config.neighbour_window) for c in matching._NEIGHBOUR_COLUMNS]
+    pairs = {tuple(p) for part in by_hand for p in part.tolist() if p[0] != p[1]}
+    assert {tuple(p) for p in got["3"].tolist()} == pairs
+
+
 def test_a_managers_block_pairs_each_company_with_its_nearest_names_only() -> None:
     # one manager of twelve companies in one city (an accountant, a family): the block's sorted
     # neighbourhood pairs each with the next (manager_window - 1) names, not all 66 pairs
