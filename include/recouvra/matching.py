@@ -925,9 +925,15 @@ _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "ph
 
 
 def _columns(features: pd.DataFrame) -> dict[str, _Column]:
-    out = {c: _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS) for c in _SIMILARITY_COLUMNS}
-    out.update({c: _Column(features[c], with_values=False) for c in _EQUALITY_COLUMNS})
-    return out
+    def column(c: str) -> _Column:
+        if c in _SIMILARITY_COLUMNS:
+            return _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
+        return _Column(features[c], with_values=False)
+
+    # factorised on threads (Arrow's hashing lets the GIL go)
+    names = [*_SIMILARITY_COLUMNS, *_EQUALITY_COLUMNS]
+    with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
+        return dict(zip(names, pool.map(column, names), strict=True))
 
 
 # pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
