@@ -307,7 +307,7 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
 #: Columns of the records that :func:`prepare_record_features` reads (``record_id`` is not one).
 FEATURE_INPUTS: tuple[str, ...] = tuple(c for c in COLUMNS if c != "record_id")
 #: Columns whose term frequency (records holding the value) the score reads: ``<column>_freq``.
-TF_COLUMNS: tuple[str, ...] = ("name_clean", "rep", "phone", "email")
+TF_COLUMNS: tuple[str, ...] = ("name_clean", "rep", "phone_number", "email")
 
 
 def add_term_frequencies(features: pd.DataFrame) -> pd.DataFrame:
@@ -562,7 +562,7 @@ def _blocking_keys(features: pd.DataFrame,
         # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
         name_order = pool.submit(lambda: pd.factorize(features["name_clean"].fillna(""), sort=True)[0])
         single = {c: pool.submit(_codes, features[c])
-                  for c in ("phone", "email", "name_key", "id_number", "phon_key", "phon_skeleton")}
+                  for c in ("phone_number", "email", "name_key", "id_number", "phon_key", "phon_skeleton")}
         rep_here = pool.submit(_combine, features["rep"], features["locality"])
         addr_head = features["address"].str.slice(0, 14)
         addr_here = pool.submit(_combine, addr_head, features["locality"])
@@ -571,7 +571,7 @@ def _blocking_keys(features: pd.DataFrame,
         # (the first and the last word of the name with the locality were blocks too: 2.3 M of the 18.4 M
         # pairs at L, for 50 true links out of 125,000 that no other block found; benchmarks.md)
         keys = [
-            (single["phone"], config.contact_window),
+            (single["phone_number"], config.contact_window),
             (single["email"], config.contact_window),
             (single["name_key"], config.window),
             (pool.submit(_combine, longest, features["locality"]), config.window),
@@ -763,7 +763,7 @@ _MOVE_FIELDS = ("address", "locality", "phone", "rc")  # what a debtor who moves
 # fields whose rare values count for more (names: their frequencies are skewed, a random pair agrees
 # on them far more often than on a phone or an e-mail, so the average u says little of a rare one)
 _TF_RARE = frozenset({"name", "legal_rep"})
-_TF_COLUMN = {"name": "name_clean", "phone": "phone", "email": "email", "legal_rep": "rep"}
+_TF_COLUMN = {"name": "name_clean", "phone": "phone_number", "email": "email", "legal_rep": "rep"}
 
 
 @dataclass
@@ -799,7 +799,7 @@ def _both_and_equal(codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np
 
 
 #: Columns compared for equality that the acceptance rules read (``_Compared.same``, ``.differ``).
-_AGREEMENT_COLUMNS = ("phone", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
+_AGREEMENT_COLUMNS = ("phone_number", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
 
 
 class _Agreement(Mapping[str, "np.ndarray"]):
@@ -913,13 +913,13 @@ _SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", 
 # similarity columns compared by token-sort ratio (their values' words are sorted once, see _Column)
 _TOKEN_SORT_COLUMNS = ("name_clean", "address", "rep", "rep_phon")
 _EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "rep_skeleton",
-                     "rep_initial", "phone", "email",
+                     "rep_initial", "phone_number", "email",
                      "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
 # text resolve no longer needs once the columns are factorised and the candidate pairs built (the
 # acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
 _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "phon_skeleton", "phon_flat",
                         "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial",
-                        "phone", "email", "ice_root", "rc_key",
+                        "phone", "phone_number", "email", "ice_root", "rc_key",
                         "aff", "ice", "name_flat", "address", "id_number", "region", "directorate",
                         "phone_kind")
 
@@ -1042,7 +1042,7 @@ def _compare_chunk(
     loc = _pair_similarity(cols["locality"], i, j, (fuzz.ratio,))
     both_loc, loc_exact = codes_of("locality")
     levels["locality"] = np.select([~both_loc, loc_exact, loc >= 85], [-1, 2, 1], 0)
-    for fname, col in (("phone", "phone"), ("email", "email"), ("legal_form", "legal_form"),
+    for fname, col in (("phone", "phone_number"), ("email", "email"), ("legal_form", "legal_form"),
                        ("ice", "ice"), ("rc", "rc_key"), ("affiliation_no", "aff")):
         both, eq = codes_of(col)
         levels[fname] = np.select([eq, both & ~eq], [1, 0], -1)
@@ -1229,7 +1229,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     scripts_apart = (c.levels["name"] < 0) & ~c.same["email"]
     # a trade name and the mailbox made from it are shared by namesakes: a company also needs its
     # premises, its phone or its manager to agree
-    support = (c.levels["address"] >= 3) | c.same["phone"] | (c.levels["legal_rep"] >= 2)
+    support = (c.levels["address"] >= 3) | c.same["phone_number"] | (c.levels["legal_rep"] >= 2)
     gated = legal & ~id_agree
     names_apart &= ~_typo_twins(features["name_clean"], s.pairs, gated & names_apart & ok)
     reps_apart &= ~_family_name_within(features["rep"], s.pairs, gated & reps_apart & ok)

@@ -337,6 +337,12 @@ DIRT = [
          phone="0660622288", legal_rep_name="Mohammed Slaoui"),
     dict(record_id="c10", truth="C5", name="ZITOUNA SECURITE ZEFE", address="12 Rue de Fès", city="Kenitra",
          phone="00212 660622288", legal_rep_name="M. Slawi"),
+    # moved (another street and city), the name's spelling drifted, one phone number outside the
+    # numbering plan's known ranges (a range allocated since, or a digit mistyped on the form)
+    dict(record_id="c11", truth="C6", name="Atelier Nadori Froid", address="14 Rue Tarik", city="Oujda",
+         phone="0749891588", legal_rep_name="Ilyas Bennis"),
+    dict(record_id="c12", truth="C6", name="Ateliers Nadouri du Froid", address="9 Bd Zerktouni",
+         city="Agadir", phone="+212 7 49 89 15 88"),
     # --- negatives
     # a sister company of c07 (its first word, its phone and manager; another activity), as many words
     dict(record_id="n09", truth="N9", name="Sté Mesolu Immobilier SARL", legal_form="SARL",
@@ -377,7 +383,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p11", "p12", "q/k, vowel drift, swapped"), ("p13", "p14", "Arabic script"),
      ("p15", "p16", "article glued, dj/j, swapped"), ("c05", "c06", "manager joined and transliterated"),
      ("c07", "c08", "a typo in each word of a company's name"),
-     ("c09", "c10", "manager's given name left out (M. Slawi)")],
+     ("c09", "c10", "manager's given name left out (M. Slawi)"),
+     ("c11", "c12", "moved, one phone outside the known ranges")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()

@@ -501,3 +501,13 @@ def test_series_agree_with_scalar_on_any_white_space(raw: list[str], other: str)
     assert phones["phone"].tolist() == [parse_phone(r).e164 for r in values]
     ices = ice_series(values)
     assert ices["ice"].tolist() == [normalize_ice(r).ice for r in values]
+
+
+def test_a_well_formed_number_outside_the_known_ranges_is_kept_for_matching_only() -> None:
+    # 07 49 ... is no range phonenumbers knows: no contact number (phone), but the same number on two
+    # records is evidence (phone_number, E.164 form); a valid number is both, text is neither
+    raw = ["0749891588", "+212 7 49 89 15 88", "00212 660622288", "appeler le soir", ""]
+    got = phone_series(pd.Series(raw, dtype="str"))
+    assert got["phone"].tolist() == [None, None, "+212660622288", None, None]
+    assert got["phone_number"].tolist() == ["+212749891588", "+212749891588", "+212660622288", None, None]
+    assert parse_phone("0749891588").e164 is None
