@@ -799,7 +799,8 @@ def _both_and_equal(codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np
 
 
 #: Columns compared for equality that the acceptance rules read (``_Compared.same``, ``.differ``).
-_AGREEMENT_COLUMNS = ("phone_number", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
+_AGREEMENT_COLUMNS = ("phone_number", "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff",
+                      "ice")
 
 
 class _Agreement(Mapping[str, "np.ndarray"]):
