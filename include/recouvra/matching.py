@@ -556,9 +556,9 @@ def _blocking_keys(features: pd.DataFrame,
     codes (-1: not in it) and window."""
     import pandas as pd
 
+    # each block's key on the threads (pandas' and numpy's hashing and sorting let the GIL go), those
+    # of one column first while this thread takes the longest words of the names
     with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
-        # each block's key on the threads (pandas' and numpy's hashing and sorting let the GIL go);
-        # those of one column first, while this thread takes the longest words of the names
         # inside a big block, neighbours in alphabetical order of the clean name are the likely twins
         name_order = pool.submit(lambda: pd.factorize(features["name_clean"].fillna(""), sort=True)[0])
         single = {c: pool.submit(_codes, features[c])
@@ -603,8 +603,8 @@ def candidate_pairs(features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     base = len(features) + 1
 
     def merged(keys: np.ndarray, part: np.ndarray) -> np.ndarray:
-        # two sorted runs: the stable sort (timsort) merges them in linear time, and only the union
-        # so far and one block are held at once, never every block's pairs
+        # two sorted runs: the stable sort (timsort) merges them in linear time; the blocks' pairs are
+        # never concatenated all at once
         return _distinct_sorted(np.sort(np.concatenate([keys, part]), kind="stable"))
 
     def block_pairs(k: int) -> np.ndarray:
@@ -849,13 +849,12 @@ class _Column:
         # ratio is the plain ratio of these forms (rapidfuzz splits on white space and sorts the words
         # in every call); sorting once per value rather than once per pair makes it 3 times faster
         self.sorted_words: np.ndarray | None = None
-        values_list = self.uniques.tolist()
         # only for words parted by single ASCII spaces (what the normalisers write): rapidfuzz's own
         # scorers split other white space (U+0085, U+00A0, leading, doubled) in ways of their own, and
         # a column holding any such value keeps them
-        if sorted_words and not any(_ODD_SPACE.search(v) for v in values_list):
-            self.sorted_words = np.asarray([" ".join(sorted(v.split(" "))) for v in values_list],
-                                           dtype=object)
+        words = self.uniques.tolist() if sorted_words else []
+        if words and not any(_ODD_SPACE.search(v) for v in words):
+            self.sorted_words = np.asarray([" ".join(sorted(v.split(" "))) for v in words], dtype=object)
 
 
 # white space other than one ASCII space between two words

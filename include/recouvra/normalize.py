@@ -852,7 +852,7 @@ def _none_for_missing(values: pd.Series) -> pd.Series:
 
 # Python's \s (each character ``str.isspace`` calls white space) written out as characters, for the
 # vectorised normalisers' classes: given \s, pandas hands an Arrow column to Python's ``re`` a value
-# at a time (RE2's \s misses some of these), 4 s for a million e-mails; written out, RE2 does it
+# at a time (RE2's \s misses some of these): 1.95 s for a million e-mails, 0.56 s on RE2 written out
 _SPACES = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
