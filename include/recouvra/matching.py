@@ -307,7 +307,7 @@ def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
 #: Columns of the records that :func:`prepare_record_features` reads (``record_id`` is not one).
 FEATURE_INPUTS: tuple[str, ...] = tuple(c for c in COLUMNS if c != "record_id")
 #: Columns whose term frequency (records holding the value) the score reads: ``<column>_freq``.
-TF_COLUMNS: tuple[str, ...] = ("name_clean", "rep", "phone_number", "email")
+TF_COLUMNS: tuple[str, ...] = ("name_clean", "rep", "phone_number", "email", "phon_flat")
 
 
 def add_term_frequencies(features: pd.DataFrame) -> pd.DataFrame:
@@ -763,6 +763,10 @@ _MOVE_FIELDS = ("address", "locality", "phone", "rc")  # what a debtor who moves
 # fields whose rare values count for more (names: their frequencies are skewed, a random pair agrees
 # on them far more often than on a phone or an e-mail, so the average u says little of a rare one)
 _TF_RARE = frozenset({"name", "legal_rep"})
+# a level below exact whose rare values count for more too (names: the same words, or a typo of a
+# long name, ``same_key``), as splink's term frequencies on a fuzzy level; not the looser levels, where
+# two invented trade names a letter apart (``Zitra``, ``Titra Boulangerie``) are two companies as often
+_TF_NEAR = {"name": 5}
 _TF_COLUMN = {"name": "name_clean", "phone": "phone_number", "email": "email", "legal_rep": "rep"}
 
 
@@ -1134,8 +1138,34 @@ class _Scored:
             rare_u = None
             if spec.name in _TF_RARE:
                 rare_u = np.where(common >= 2, np.maximum(common - 1, 1) / n, 0.0)
-            return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
+            w = self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
+            near = _TF_NEAR.get(spec.name)
+            if near is not None:
+                # the more common of the two spellings, or of the name they sound as (``MhammedBelkadi``
+                # is held by one record, ``Mohammed Belkadi`` by a dozen namesakes)
+                sound = self.freq[f"{spec.name}_sound"]
+                held = np.maximum(np.maximum(common, sound[i]), np.maximum(sound[j], 1))
+                w = self._rare_near(spec.name, levels, w, near, held / n)
+            return w
         return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
+
+    def _rare_near(self, name: str, levels: np.ndarray, w: np.ndarray, near: int,
+                   share: np.ndarray) -> np.ndarray:
+        """``w`` with the weight of level ``near`` (below exact) adjusted for rare values, as splink's
+        term frequencies on a fuzzy level: u = the share of records holding the more common of the two
+        values or of the name they sound as (``share``) times the level's u over the exact level's u (how
+        much more often two random records fall at this level than agree exactly), where that is below
+        the level's u.
+
+        Two spellings of one rare name (``Bouregreg Maériaux`` and ``Bouregreg Matériaux``, each held
+        by one record) prove about as much as the same rare name written twice; the level's average u
+        is that of the common names, which namesakes share."""
+        import numpy as np
+
+        m, u = self.model.m[name], self.model.u[name]
+        exact = _FS_EXACT[name]
+        rare_u = np.minimum(u[near], share * (u[near] / u[exact]))
+        return np.where(levels == near, np.log2(m[near] / rare_u), w)
 
     def weights_at(self, at: np.ndarray) -> dict[str, np.ndarray]:
         """Each field's match weight for the pairs at ``at`` (positions in ``pairs``)."""
@@ -1176,6 +1206,7 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
                     all_pairs=n * (n - 1) // 2)
         del rnd
     freq = {name: features[f"{col}_freq"].to_numpy() for name, col in _TF_COLUMN.items()}
+    freq["name_sound"] = features["phon_flat_freq"].to_numpy()  # records whose name sounds the same
     scored = _Scored(pairs, np.empty(0), compared, model, freq, population or 0)
     total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
     # in chunks: each field's weight needs a few temporary arrays as long as the pairs
@@ -1298,7 +1329,7 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
         with_sim = sim is not None and sim[k] >= 0 and label != "exact"
         shown = f"{label}({sim[k]:.0f})" if with_sim and sim is not None else label
         parts.append(f"{spec.name}={shown}:{weights[spec.name][k]:+.1f}")
-        if spec.name in _FS_EXACT and lv == _FS_EXACT[spec.name]:
+        if spec.name in _FS_EXACT and lv in (_FS_EXACT[spec.name], _TF_NEAR.get(spec.name)):
             # the term-frequency factor behind that weight: how many records of the file hold the value
             f = s.freq[spec.name]
             parts.append(f"{spec.name}_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")

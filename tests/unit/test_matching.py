@@ -426,6 +426,42 @@ def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:
     assert name["exact"] > name["close"] > 0 > name["differ"]
 
 
+def test_a_rare_name_written_two_ways_counts_as_much_as_a_rare_name_written_once() -> None:
+    # level same_key (the same words, or a typo in a long name): its average u is that of common names,
+    # which namesakes share; a pair of rare spellings of a rare name gets the term frequency of the
+    # more common of its two spellings, or of the name they sound as, times the level's u over the
+    # exact level's u (splink's term frequencies on a fuzzy level)
+    import numpy as np
+
+    from recouvra.fellegi_sunter import FSModel
+    from recouvra.matching import FS_FIELDS, _Compared, _Scored
+
+    n = 1_000_000
+    m = {s.name: np.full(len(s.labels), 1.0 / len(s.labels)) for s in FS_FIELDS}
+    u = {s.name: np.full(len(s.labels), 1.0 / len(s.labels)) for s in FS_FIELDS}
+    m["name"] = np.array([0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.4])
+    u["name"] = np.array([0.9, 0.09, 0.008, 0.0008, 0.0015, 0.0004, 0.0001])
+    model = FSModel(FS_FIELDS, m, u, 1e-6)
+    # pairs: rare spellings of a rare name; rare spellings of a common name (400 namesakes sound
+    # alike); a rare name at the looser level close; a rare name written the same (exact)
+    pairs = np.array([[0, 1], [2, 3], [4, 5], [6, 7]])
+    levels = {s.name: np.full(4, -1, dtype=np.int8) for s in FS_FIELDS}
+    levels["name"] = np.array([5, 5, 4, 6], dtype=np.int8)
+    written = np.ones(8, dtype=np.int64)
+    written[6:] = 2  # both records of the exact pair hold the one spelling
+    sound = np.array([1, 1, 400, 400, 1, 1, 2, 2])
+    freq = {"name": written, "name_sound": sound}
+    scored = _Scored(pairs, np.zeros(4), _Compared(pairs, levels, {}, {}), model, freq, n)
+    weights = scored.field_weight(next(s for s in FS_FIELDS if s.name == "name"))
+    average_same_key = np.log2(0.2 / 0.0004)
+    rare_same_key = np.log2(0.2 / (1 / n * 0.0004 / 0.0001))
+    assert weights[0] == pytest.approx(rare_same_key)  # 15.6 bits, not 9.0
+    assert weights[1] == pytest.approx(average_same_key)  # 400 namesakes sound alike: the average
+    assert weights[2] == pytest.approx(np.log2(0.15 / 0.0015))  # close: no adjustment
+    assert weights[3] == pytest.approx(np.log2(0.4 / (1 / n)))  # exact, held by the pair alone
+    assert weights[0] < weights[3]  # two spellings never prove more than one
+
+
 def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.MonkeyPatch) -> None:
     # chunks of 7 pairs: the dirt table's all pairs span many chunks, on one thread and on three
     import numpy as np
