@@ -1333,6 +1333,9 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
             # the term-frequency factor behind that weight: how many records of the file hold the value
             f = s.freq[spec.name]
             parts.append(f"{spec.name}_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
+            if lv == _TF_NEAR.get(spec.name):  # and of the name the two spellings sound as
+                f = s.freq[f"{spec.name}_sound"]
+                parts.append(f"{spec.name}_sound_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
     return ",".join(parts)
 
 

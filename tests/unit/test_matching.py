@@ -418,6 +418,8 @@ def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:
     fields = dict(part.split("=", 1) for part in link["matched_fields"].split(","))
     assert fields["email"].startswith("exact:+")  # the level and its weight in bits
     assert fields["name"].startswith("same_key")  # swapped words: the same sorted key
+    # its term-frequency factors: each spelling, and the name it sounds as, held by one record
+    assert (fields["name_held_by"], fields["name_sound_held_by"]) == ("1", "1")
     assert fields["email_held_by"] == "2"  # the term-frequency factor: records holding the e-mail
     assert float(link["score"]) >= 3.0  # log2-odds at or above the threshold
     model = pd.read_csv(model_path, sep=";")
