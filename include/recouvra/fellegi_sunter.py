@@ -241,12 +241,44 @@ def _em_m(
     return m, w, iterations
 
 
+def _m_from_labelled(
+    levels: dict[str, np.ndarray],
+    labelled: tuple[np.ndarray, frozenset[str]],
+    fields: tuple[FieldSpec, ...],
+    m: dict[str, np.ndarray],
+    min_pairs: int,
+    pseudo: float,
+) -> dict[str, np.ndarray]:
+    """``m`` counted on candidate pairs known to be one entity (``labelled``: a mask, and the fields
+    that chose them, whose ``m`` they cannot tell), each field's count pulled towards its EM estimate
+    by ``pseudo`` pairs; unchanged with fewer than ``min_pairs`` labelled pairs (or compared on the field)."""
+    import numpy as np
+
+    mask, chosen_by = labelled
+    if int(mask.sum()) < min_pairs:
+        return m
+    out = dict(m)
+    for spec in fields:
+        if spec.name in chosen_by:
+            continue
+        lv = levels[spec.name][mask]
+        lv = lv[lv >= 0]
+        if len(lv) < min_pairs:
+            continue
+        counts = np.bincount(lv, minlength=spec.levels).astype(float)
+        out[spec.name] = (counts + pseudo * m[spec.name]) / (counts.sum() + pseudo)
+    return out
+
+
 def fit(
     candidate_levels: dict[str, np.ndarray],
     random_levels: dict[str, np.ndarray],
     fields: tuple[FieldSpec, ...],
     *,
     sessions: dict[str, tuple[np.ndarray, frozenset[str]]] | None = None,
+    labelled: tuple[np.ndarray, frozenset[str]] | None = None,
+    min_labelled: int = 200,
+    labelled_pseudo: float = 50.0,
     all_pairs: int | None = None,
     max_iter: int = 40,
     m_pseudo: float = 50.0,
@@ -316,6 +348,8 @@ def fit(
                 sums[spec.name] += weight * m_s[spec.name]
                 mass[spec.name] += weight
         m = {s.name: (sums[s.name] / mass[s.name]) if mass[s.name] > 0 else m0[s.name] for s in fields}
+        if labelled is not None:
+            m = _m_from_labelled(candidate_levels, labelled, fields, m, min_labelled, labelled_pseudo)
         # the prior: expected matches among the candidates over all pairs of the file
         ratio = _log_ratio(all_pat, fields, m, u)
         for _ in range(100):

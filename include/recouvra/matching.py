@@ -1104,6 +1104,30 @@ def _sessions(c: _Compared) -> dict[str, tuple[np.ndarray, frozenset[str]]]:
     }
 
 
+#: The identifiers whose agreement labels a candidate pair one entity for training (a valid ICE root,
+#: a valid CIN), and the compared fields they decide, whose ``m`` those pairs cannot tell.
+_LABELLING = {"ice_root": "ice", "cin": "id_number"}
+
+
+def _labelled(compared: _Compared, columns: dict[str, _Column], config: MatchConfig,
+              ) -> tuple[np.ndarray, frozenset[str]]:
+    """The candidate pairs known to be one entity by the file's own identifiers: the same valid ICE
+    root or CIN, a key no more than ``max_key_group`` records hold (a larger group is a placeholder).
+    The model's ``m`` is counted on them (as splink's ``estimate_m_from_label_column``) where there are
+    enough: EM alone, on candidates that namesakes crowd, put a debtor's records in different cities
+    64 % of the time at M (they are 17 %)."""
+    import numpy as np
+
+    pairs = compared.pairs
+    known = np.zeros(len(pairs), dtype=bool)
+    for col in _LABELLING:
+        codes = columns[col].codes
+        counts = np.bincount(codes[codes >= 0], minlength=1)
+        small = (codes >= 0) & (counts[np.maximum(codes, 0)] <= config.max_key_group)
+        known |= np.asarray(compared.same[col]) & small[pairs[:, 0]]
+    return known, frozenset(_LABELLING.values())
+
+
 @dataclass
 class _Scored:
     pairs: np.ndarray
@@ -1203,7 +1227,7 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
         rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs), columns)
         n = len(features)
         model = fit(compared.levels, rnd.levels, FS_FIELDS, sessions=_sessions(compared),
-                    all_pairs=n * (n - 1) // 2)
+                    labelled=_labelled(compared, columns, config), all_pairs=n * (n - 1) // 2)
         del rnd
     freq = {name: features[f"{col}_freq"].to_numpy() for name, col in _TF_COLUMN.items()}
     freq["name_sound"] = features["phon_flat_freq"].to_numpy()  # records whose name sounds the same

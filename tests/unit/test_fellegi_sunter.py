@@ -85,3 +85,32 @@ def test_a_value_no_other_record_holds_proves_more_than_the_average() -> None:
     # a rare_u above the average u changes nothing (it only ever lowers u)
     same = model.field_weights("name", exact, tf_u=np.zeros(2), exact_level=2, rare_u=np.array([0.0, 0.5]))
     assert same[0] == same[1] == average
+
+
+def test_m_is_counted_on_pairs_the_identifiers_label_where_em_is_led_astray() -> None:
+    # candidates crowded by namesakes: pairs that agree on the name but are two entities look, to EM,
+    # like a second kind of match (the same name, another city); a few thousand pairs known to be
+    # one entity (the same valid ICE root or CIN) tell the true m of every field they were not
+    # chosen by, and the prior follows from it
+    rng = np.random.default_rng(7)
+    matches = _draw(rng, 5_000, TRUE_M)
+    namesakes = _draw(rng, 20_000, TRUE_U)
+    namesakes["name"][:] = 2  # the same name, nothing else in common
+    others = _draw(rng, 20_000, TRUE_U)
+    candidates = {f: np.concatenate([matches[f], namesakes[f], others[f]]) for f in TRUE_M}
+    # "phone" chose the labelled pairs: their phones agree by construction, they cannot tell its m
+    known = np.zeros(45_000, dtype=bool)
+    known[:3_000] = True
+    candidates["phone"][:3_000] = 1
+    random_pairs = _draw(rng, 300_000, TRUE_U)
+    em = fit(candidates, random_pairs, FIELDS, all_pairs=10_000_000)
+    both = fit(candidates, random_pairs, FIELDS, labelled=(known, frozenset({"phone"})),
+               all_pairs=10_000_000)
+    assert not np.allclose(em.m["city"], TRUE_M["city"], atol=0.05)  # EM alone: namesakes move cities
+    assert np.allclose(both.m["city"], TRUE_M["city"], atol=0.03), both.m["city"]
+    assert np.allclose(both.m["name"], TRUE_M["name"], atol=0.03), both.m["name"]
+    assert not np.allclose(both.m["phone"], [0.0, 1.0], atol=0.05)  # the labelling field keeps EM's m
+    # too few labelled pairs (under min_labelled): EM's m, unchanged
+    few = fit(candidates, random_pairs, FIELDS, labelled=(known & (np.arange(45_000) < 100), frozenset()),
+              all_pairs=10_000_000)
+    assert all(np.allclose(few.m[f], em.m[f]) for f in TRUE_M)

@@ -464,6 +464,25 @@ def test_a_rare_name_written_two_ways_counts_as_much_as_a_rare_name_written_once
     assert weights[0] < weights[3]  # two spellings never prove more than one
 
 
+def test_pairs_labelled_by_a_placeholder_identifier_teach_the_model_nothing() -> None:
+    # the same valid CIN or ICE root labels a candidate pair one entity for the model's m; a key more
+    # records hold than max_key_group is a placeholder (a default typed for unknowns): not a label
+    import numpy as np
+
+    from recouvra.matching import MatchConfig, _Column, _Compared, _labelled
+
+    placeholder = ["BE100200"] * 6
+    cin = pd.Series([*placeholder, "BK300400", "BK300400", None, "AB123456"], dtype="object")
+    ice_root = pd.Series([None] * 8 + ["001561191", "001561191"], dtype="object")
+    columns = {"cin": _Column(cin, with_values=False), "ice_root": _Column(ice_root, with_values=False)}
+    pairs = np.array([[0, 1], [2, 5], [6, 7], [7, 8], [8, 9], [6, 9]])
+    known, chosen_by = _labelled(_Compared(pairs, {}, {}, columns), columns, MatchConfig(max_key_group=5))
+    assert known.tolist() == [False, False, True, False, True, False]
+    assert chosen_by == {"id_number", "ice"}  # the fields these keys decide: their m is not taught
+    known, _ = _labelled(_Compared(pairs, {}, {}, columns), columns, MatchConfig(max_key_group=6))
+    assert known.tolist() == [True, True, True, False, True, False]
+
+
 def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.MonkeyPatch) -> None:
     # chunks of 7 pairs: the dirt table's all pairs span many chunks, on one thread and on three
     import numpy as np
