@@ -251,7 +251,8 @@ def _m_from_labelled(
 ) -> dict[str, np.ndarray]:
     """``m`` counted on candidate pairs known to be one entity (``labelled``: a mask, and the fields
     that chose them, whose ``m`` they cannot tell), each field's count pulled towards its EM estimate
-    by ``pseudo`` pairs; unchanged with fewer than ``min_pairs`` labelled pairs (or compared on the field)."""
+    by ``pseudo`` pairs. With fewer than ``min_pairs`` labelled pairs, ``m`` is unchanged; a field
+    compared on fewer than ``min_pairs`` of them (missing on one side) keeps its EM estimate."""
     import numpy as np
 
     mask, chosen_by = labelled
@@ -285,17 +286,20 @@ def fit(
     u_pseudo: float = 10_000.0,
     tol: float = 1e-5,
 ) -> FSModel:
-    """Train the model as splink does, without labels.
+    """Train the model as splink does, without labels (or with the labels the file's own identifiers give).
 
     1. ``u`` from the levels of random pairs;
     2. ``m`` by EM in *sessions*: each session is the subset of candidate pairs selected by one rule
        (``sessions[name] = (mask over the candidates, fields the rule fixes)``); the fixed fields are
        left out of that session's EM, and each field's ``m`` is the average over the sessions that
        estimated it, weighted by their expected matches. Without sessions: one EM on all candidates;
+    2b. where ``labelled`` (a mask over the candidates known to be one entity, and the fields that
+        chose them) holds at least ``min_labelled`` pairs: each other field's ``m`` counted on them
+        instead (:func:`_m_from_labelled`), as splink's ``estimate_m_from_label_column``;
     3. the prior (``lam``: odds that two random records match) by EM over all pairs of the file, the
        pairs outside the candidates counting as non-matches (``all_pairs`` = n(n-1)/2);
     4. ``u`` again with each random pair weighted by its chance of not being a match (a small file's
-       random pairs are mostly its matches), then 2 and 3 again.
+       random pairs are mostly its matches), then 2, 2b and 3 again.
     """
     import numpy as np
 
