@@ -1121,10 +1121,8 @@ def _labelled(compared: _Compared, columns: dict[str, _Column], config: MatchCon
     pairs = compared.pairs
     known = np.zeros(len(pairs), dtype=bool)
     for col in _LABELLING:
-        codes = columns[col].codes
-        counts = np.bincount(codes[codes >= 0], minlength=1)
-        small = (codes >= 0) & (counts[np.maximum(codes, 0)] <= config.max_key_group)
-        known |= np.asarray(compared.same[col]) & small[pairs[:, 0]]
+        placeholder = _held_by_more(columns[col].codes, config.max_key_group)
+        known |= np.asarray(compared.same[col]) & ~placeholder[pairs[:, 0]]
     return known, frozenset(_LABELLING.values())
 
 
@@ -1473,15 +1471,17 @@ STRONG_COLUMNS = {"ice_root": "ice_root", "rc_court": "rc_key", "cin": "cin", "a
 def oversized_key_groups(features: pd.DataFrame, config: MatchConfig) -> dict[str, np.ndarray]:
     """Per strong rule, a flag per record whose key is shared by more than ``max_key_group`` records
     (such keys link nothing): what a part of a file must be told of the whole file's groups."""
+    return {rule: _held_by_more(_codes(features[column]), config.max_key_group)
+            for rule, column in STRONG_COLUMNS.items()}
+
+
+def _held_by_more(codes: np.ndarray, limit: int) -> np.ndarray:
+    """Per record, whether its key (a code; -1 = none) is held by more than ``limit`` records."""
     import numpy as np
 
-    out = {}
-    for rule, column in STRONG_COLUMNS.items():
-        codes = _codes(features[column])
-        valid = codes >= 0
-        counts = np.bincount(codes[valid], minlength=1)
-        out[rule] = valid & (counts[np.maximum(codes, 0)] > config.max_key_group)
-    return out
+    valid = codes >= 0
+    counts = np.bincount(codes[valid], minlength=1)
+    return cast("np.ndarray", valid & (counts[np.maximum(codes, 0)] > limit))
 
 
 def _strong_edges(
