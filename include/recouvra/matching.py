@@ -1162,18 +1162,19 @@ class _Scored:
                 rare_u = np.where(common >= 2, np.maximum(common - 1, 1) / n, 0.0)
             w = self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
             near = _TF_NEAR.get(spec.name)
-            if near is not None:
+            at_near = None if near is None else np.flatnonzero(levels == near)
+            if near is not None and at_near is not None and len(at_near):  # that level's pairs only
                 # the more common of the two spellings, or of the name they sound as (``MhammedBelkadi``
                 # is held by one record, ``Mohammed Belkadi`` by a dozen namesakes)
                 sound = self.freq[f"{spec.name}_sound"]
-                held = np.maximum(np.maximum(common, sound[i]), np.maximum(sound[j], 1))
-                w = self._rare_near(spec.name, levels, w, near, held / n)
+                held = np.maximum(np.maximum(common[at_near], sound[i[at_near]]),
+                                  np.maximum(sound[j[at_near]], 1))
+                w[at_near] = self._rare_near(spec.name, near, held / n)
             return w
         return self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT.get(spec.name))
 
-    def _rare_near(self, name: str, levels: np.ndarray, w: np.ndarray, near: int,
-                   share: np.ndarray) -> np.ndarray:
-        """``w`` with the weight of level ``near`` (below exact) adjusted for rare values, as splink's
+    def _rare_near(self, name: str, near: int, share: np.ndarray) -> np.ndarray:
+        """The weight of pairs at level ``near`` (below exact) adjusted for rare values, as splink's
         term frequencies on a fuzzy level: u = the share of records holding the more common of the two
         values or of the name they sound as (``share``) times the level's u over the exact level's u (how
         much more often two random records fall at this level than agree exactly), where that is below
@@ -1187,7 +1188,7 @@ class _Scored:
         m, u = self.model.m[name], self.model.u[name]
         exact = _FS_EXACT[name]
         rare_u = np.minimum(u[near], share * (u[near] / u[exact]))
-        return np.where(levels == near, np.log2(m[near] / rare_u), w)
+        return cast("np.ndarray", np.log2(m[near] / rare_u))
 
     def weights_at(self, at: np.ndarray) -> dict[str, np.ndarray]:
         """Each field's match weight for the pairs at ``at`` (positions in ``pairs``)."""
