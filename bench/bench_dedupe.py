@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--generator-scale",
                     help="seed recouvra.standins.generator at this scale (S, M, L) and export")
-    ap.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3), help="FEBRL person data sets")
+    ap.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3, 4), help="FEBRL person data sets")
     ap.add_argument("--persons", type=int, help="N records of bench/dedupe_data.py's persons and companies")
     ap.add_argument("--no-splink", action="store_true", help="leave splink out")
     ap.add_argument("--json", type=Path, help="also write the results here")

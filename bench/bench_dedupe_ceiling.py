@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--input", type=Path, help="labelled records (CSV ; or Parquet)")
     ap.add_argument("--truth", type=Path, help="record_id;entity_id of the input")
-    ap.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3), help="FEBRL person data sets")
+    ap.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3, 4), help="FEBRL person data sets")
     ap.add_argument("--persons", type=int, help="N records of bench/dedupe_data.py's persons and companies")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--json", type=Path, help="also write the results here")

