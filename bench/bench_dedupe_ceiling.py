@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from dedupe_data import add_set_arguments, sets_from_arguments
 
 from recouvra import matching as m
 
@@ -119,37 +120,10 @@ def ceiling(records: pd.DataFrame, truth: pd.Series, label: str) -> dict[str, An
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--input", type=Path, help="labelled records (CSV ; or Parquet)")
-    ap.add_argument("--truth", type=Path, help="record_id;entity_id of the input")
-    ap.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3, 4), help="FEBRL person data sets")
-    ap.add_argument("--persons", type=int, help="N records of bench/dedupe_data.py's persons and companies")
-    ap.add_argument("--seed", type=int, default=11)
+    add_set_arguments(ap)
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
-    sets: list[tuple[str, pd.DataFrame, pd.Series]] = []
-    if args.input:
-        if not args.truth:
-            ap.error("--input needs --truth")
-        truth = pd.read_csv(args.truth, sep=";", dtype=str, keep_default_na=False)
-        sets.append((args.input.name, m.read_records(args.input), truth.set_index("record_id")["entity_id"]))
-    work = Path(tempfile.mkdtemp(prefix="bench_ceiling_"))
-    for number in args.febrl or []:
-        from dedupe_data import febrl
-
-        records, truth = febrl(number)
-        path = work / f"febrl{number}.csv"  # through the CLI's reader, as bench_dedupe.py does
-        records.to_csv(path, sep=";", index=False)
-        sets.append((f"FEBRL{number}", m.read_records(path), truth.set_index("record_id")["entity_id"]))
-    if args.persons:
-        from dedupe_data import persons_and_companies
-
-        records, truth = persons_and_companies(args.persons, args.seed)
-        path = work / "persons.csv"
-        records.to_csv(path, sep=";", index=False)
-        sets.append((f"persons+companies {args.persons:,} seed {args.seed}", m.read_records(path),
-                     truth.set_index("record_id")["entity_id"]))
-    if not sets:
-        ap.error("give --input/--truth, --febrl or --persons N")
+    sets = sets_from_arguments(ap, args, Path(tempfile.mkdtemp(prefix="bench_ceiling_")))
     rows = [ceiling(records, truth, label) for label, records, truth in sets]
     head = f"{'data':<34} {'candidates':>10} {'recouvra P / R / F1':>24} {'bound P / R / F1':>24} {'at p':>5}"
     print(head)

@@ -340,3 +340,52 @@ def persons_and_companies(n: int, seed: int = 11) -> tuple[pd.DataFrame, pd.Data
     df = pd.DataFrame(rows)
     truth = df[["record_id", "_entity"]].rename(columns={"_entity": "entity_id"})
     return df.drop(columns="_entity"), truth
+
+
+# ------------------------------------------------------------------- the sets a benchmark reads
+
+def labelled_sets(
+    work: Path, *, input_path: Path | None = None, truth_path: Path | None = None,
+    febrl_sets: list[int] | None = None, persons: int | None = None, seed: int = 11,
+) -> list[tuple[str, pd.DataFrame, pd.Series]]:
+    """``(label, records, truth)`` of each set asked for, the records read back through ``recouvra
+    dedupe``'s own reader (written to ``work`` first, as the CLI would read them), the truth as
+    ``entity_id`` indexed by ``record_id``."""
+    from recouvra.matching import read_records
+
+    sets: list[tuple[str, pd.DataFrame, pd.Series]] = []
+    if input_path is not None and truth_path is not None:
+        truth = pd.read_csv(truth_path, sep=";", dtype=str, keep_default_na=False)
+        sets.append((input_path.name, read_records(input_path), truth.set_index("record_id")["entity_id"]))
+    built: list[tuple[str, str, tuple[pd.DataFrame, pd.DataFrame]]] = [
+        (f"FEBRL{number}", f"febrl{number}.csv", febrl(number)) for number in febrl_sets or []
+    ]
+    if persons:
+        built.append((f"persons+companies {persons:,} seed {seed}", f"persons_{seed}.csv",
+                      persons_and_companies(persons, seed)))
+    for label, name, (records, truth) in built:
+        path = work / name
+        records.to_csv(path, sep=";", index=False)
+        sets.append((label, read_records(path), truth.set_index("record_id")["entity_id"]))
+    return sets
+
+
+def add_set_arguments(ap: Any) -> None:
+    """The options that choose labelled sets (``--input``/``--truth``, ``--febrl``, ``--persons``/``--seed``)
+    on an ``argparse`` parser, for :func:`sets_from_arguments`."""
+    ap.add_argument("--input", type=Path, help="labelled records (CSV ; or Parquet)")
+    ap.add_argument("--truth", type=Path, help="record_id;entity_id of the input")
+    ap.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3, 4), help="FEBRL person data sets")
+    ap.add_argument("--persons", type=int, help="N records of bench/dedupe_data.py's persons and companies")
+    ap.add_argument("--seed", type=int, default=11)
+
+
+def sets_from_arguments(ap: Any, args: Any, work: Path) -> list[tuple[str, pd.DataFrame, pd.Series]]:
+    """:func:`labelled_sets` of the options of :func:`add_set_arguments` (an error when none is given)."""
+    if args.input and not args.truth:
+        ap.error("--input needs --truth")
+    sets = labelled_sets(work, input_path=args.input, truth_path=args.truth, febrl_sets=args.febrl,
+                         persons=args.persons, seed=args.seed)
+    if not sets:
+        ap.error("give --input/--truth, --febrl or --persons N")
+    return sets
