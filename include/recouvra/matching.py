@@ -50,6 +50,7 @@ from recouvra.normalize import (
     normalize_rc,
     phone_series,
     phonetic_key,
+    without_shop_sign,
 )
 
 if TYPE_CHECKING:
@@ -332,6 +333,7 @@ def add_term_frequencies(features: pd.DataFrame) -> pd.DataFrame:
 def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     """The features of :func:`prepare_features` that depend on the record alone (each row is a
     function of the record's :data:`FEATURE_INPUTS`), i.e. all but the term frequencies."""
+    import numpy as np
     import pandas as pd
 
     df = records.reindex(columns=list(COLUMNS), fill_value="").astype("str").fillna("")
@@ -356,13 +358,25 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
         got = normalized()
     out = pd.DataFrame(index=df.index)
-    names = got["names"]
-    out["name_clean"] = [n.clean for n in names]
-    out["name_key"] = [n.key for n in names]
-    out["name_script"] = [n.script for n in names]
+    names = list(got["names"])
     forms_from_column = got["legal_form"]
     from_name = pd.Series([n.legal_form for n in names], index=df.index, dtype="object")
     out["legal_form"] = forms_from_column.where(forms_from_column.notna(), from_name)
+    # a sole trader's shop sign is compared on its own (field ``sign``), the owner's name as a name:
+    # ``Pressing NadyaOuazzani`` is ``Nadia Ouazzani``'s pressing. A company's trade name stays whole.
+    sole = ~out["legal_form"].isin(_LEGAL_PERSON_FORMS).to_numpy() & (got["rep"].fillna("") == "").to_numpy()
+    signs: list[str | None] = [None] * len(names)
+    whole: list[str | None] = [None] * len(names)  # the name with its sign, where one was taken off
+    for k in np.flatnonzero(sole).tolist():
+        clean = names[k].clean
+        names[k], signs[k] = without_shop_sign(names[k])
+        if signs[k] is not None:
+            whole[k] = clean
+    out["name_clean"] = [n.clean for n in names]
+    out["name_key"] = [n.key for n in names]
+    out["name_script"] = [n.script for n in names]
+    out["name_sign"] = pd.Series(signs, index=df.index, dtype="object")
+    out["name_whole"] = pd.Series(whole, index=df.index, dtype="object")
     # A 13-14 digit ICE made valid by left-padding may be a lost leading zero (a spreadsheet) or a
     # lost digit (a typo) that happens to pass mod 97 - seen colliding with other companies' roots.
     # It is kept for the golden record but is no strong key and vetoes nothing.
@@ -757,6 +771,8 @@ FS_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("ice", ("differ", "exact"), (0.1, 0.9), (0.99999, 0.00001)),
     FieldSpec("rc", ("differ", "exact"), (0.3, 0.7), (0.9999, 0.0001)),
     FieldSpec("affiliation_no", ("differ", "exact"), (0.5, 0.5), (0.99999, 0.00001)),
+    # a sole trader's shop sign (``Pressing``, ``Épicerie``), compared where both records carry one
+    FieldSpec("sign", ("differ", "exact"), (0.1, 0.9), (0.9, 0.1)),
 )
 _FS_EXACT = {"name": 6, "phone": 1, "email": 1, "legal_rep": 3}  # exact levels with frequency adjustment
 _MOVE_FIELDS = ("address", "locality", "phone", "rc")  # what a debtor who moves changes together
@@ -913,15 +929,16 @@ def _pair_similarity(
 
 # columns compared by similarity (their distinct values are kept) and for equality only (codes)
 _SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", "rep_phon", "rep_phon_flat",
-                       "locality", "id_number")
+                       "locality", "id_number", "name_whole")
 # similarity columns compared by token-sort ratio (their values' words are sorted once, see _Column)
 _TOKEN_SORT_COLUMNS = ("name_clean", "address", "rep", "rep_phon")
-_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "rep_skeleton",
-                     "rep_initial", "phone_number", "email",
+_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "name_sign",
+                     "rep_skeleton", "rep_initial", "phone_number", "email",
                      "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
 # text resolve no longer needs once the columns are factorised and the candidate pairs built (the
 # acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
 _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "phon_skeleton", "phon_flat",
+                        "name_sign", "name_whole",
                         "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial",
                         "phone", "phone_number", "email", "ice_root", "rc_key",
                         "aff", "ice", "name_flat", "address", "id_number", "region", "directorate",
@@ -998,7 +1015,7 @@ def _compare_chunk(
     pairs: np.ndarray, evidence: bool = False,
 ) -> _Compared:
     import numpy as np
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
     from rapidfuzz.distance import OSA, JaroWinkler
 
     i, j = pairs[:, 0], pairs[:, 1]
@@ -1016,6 +1033,20 @@ def _compare_chunk(
     name_close = _pair_similarity(cols["name_clean"], i, j, (fuzz.ratio, fuzz.token_sort_ratio))
     flat = _pair_similarity(cols["name_flat"], i, j, (fuzz.ratio,), name_close < 95)
     name_close = np.maximum(name_close, flat)
+    # one record read as a sole trader with a shop sign, the other not (a company whose trade name
+    # begins with the word, a record without its legal form and manager): their whole names compare too
+    signed = cols["name_whole"].codes
+    one_signed = np.flatnonzero(both_name & ((signed[i] >= 0) != (signed[j] >= 0)))
+    if len(one_signed):
+        clean = cols["name_clean"]
+        a, b = i[one_signed], j[one_signed]
+        a, b = np.where(signed[a] >= 0, a, b), np.where(signed[a] >= 0, b, a)  # a: the signed side
+        whole = cols["name_whole"].uniques[signed[a]].tolist()
+        other = clean.uniques[clean.codes[b]].tolist()
+        name_exact[one_signed] |= np.array([x == y for x, y in zip(whole, other, strict=True)], dtype=bool)
+        best = np.maximum(process.cpdist(whole, other, scorer=fuzz.ratio, workers=-1),
+                          process.cpdist(whole, other, scorer=fuzz.token_sort_ratio, workers=-1))
+        name_close[one_signed] = np.maximum(name_close[one_signed], best)
     _, core_equal = codes_of("name_core")
     name_close = np.where(core_equal, np.maximum(name_close, 88.0), name_close)
     name_set = _pair_similarity(
@@ -1047,7 +1078,7 @@ def _compare_chunk(
     both_loc, loc_exact = codes_of("locality")
     levels["locality"] = np.select([~both_loc, loc_exact, loc >= 85], [-1, 2, 1], 0)
     for fname, col in (("phone", "phone_number"), ("email", "email"), ("legal_form", "legal_form"),
-                       ("ice", "ice"), ("rc", "rc_key"), ("affiliation_no", "aff")):
+                       ("ice", "ice"), ("rc", "rc_key"), ("affiliation_no", "aff"), ("sign", "name_sign")):
         both, eq = codes_of(col)
         levels[fname] = np.select([eq, both & ~eq], [1, 0], -1)
     rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))

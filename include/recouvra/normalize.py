@@ -65,6 +65,8 @@ __all__ = [
     "parse_phone",
     "phone_series",
     "phonetic_key",
+    "shop_sign",
+    "without_shop_sign",
 ]
 
 Script = Literal["empty", "latin", "arabic", "mixed"]
@@ -464,6 +466,49 @@ def normalize_company_name(value: object) -> NormalizedName:
     clean = " ".join(folded_tokens)
     key = " ".join(sorted({_phonetic(t) for t in folded_tokens}))
     return NormalizedName(clean, key, form, _script(clean))
+
+
+# A sole trader's shop sign (enseigne): the trade in front of the owner's name, ``Épicerie Nadia
+# Ouazzani``, ``Salon de coiffure A. Tazi``; written on one record, left out on another. Words as
+# ``normalize_company_name`` leaves them (folded, stop words dropped), one- or two-word signs.
+_SHOP_SIGNS: frozenset[tuple[str, ...]] = frozenset(
+    tuple(p.split())
+    for p in [
+        "epicerie", "alimentation", "alimentation generale", "boucherie", "boulangerie", "patisserie",
+        "cafe", "cafe restaurant", "restaurant", "snack", "pressing", "menuiserie", "menuiserie aluminium",
+        "ferronnerie", "garage", "librairie", "papeterie", "librairie papeterie", "pharmacie",
+        "parapharmacie", "cabinet", "atelier", "droguerie", "coiffure", "salon", "salon coiffure",
+        "quincaillerie", "laiterie", "cremerie", "bazar", "boutique", "magasin", "teleboutique", "cyber",
+        "hammam", "optique", "bijouterie", "cordonnerie", "couture", "tailleur", "plomberie", "tapisserie",
+        "vitrerie", "poissonnerie", "fromagerie", "herboristerie", "parfumerie", "kiosque", "depot",
+        "imprimerie", "mecanique", "vulcanisation", "lavage", "auto ecole", "creche", "clinique",
+        "laboratoire", "agence",
+    ]
+)
+_SHOP_SIGN_MAX = max(len(p) for p in _SHOP_SIGNS)
+
+
+def shop_sign(clean: str) -> tuple[str | None, str]:
+    """``(sign, owner)`` of a clean name (``normalize_company_name(x).clean``) that begins with a shop
+    sign and goes on with something else (``("epicerie", "nadia ouazzani")``), else ``(None, clean)``.
+    The longest sign wins (``salon coiffure`` before ``salon``). Only a sole trader's name is read this
+    way: a company's trade name is its name (the caller decides which records are sole traders)."""
+    tokens = clean.split()
+    for size in range(min(_SHOP_SIGN_MAX, len(tokens) - 1), 0, -1):
+        if tuple(tokens[:size]) in _SHOP_SIGNS:
+            return " ".join(tokens[:size]), " ".join(tokens[size:])
+    return None, clean
+
+
+@lru_cache(maxsize=200_000)
+def without_shop_sign(name: NormalizedName) -> tuple[NormalizedName, str | None]:
+    """``name`` without its leading shop sign (:func:`shop_sign`), its blocking key made again from
+    the words left; and the sign (None: no sign, ``name`` as given)."""
+    sign, owner = shop_sign(name.clean)
+    if sign is None:
+        return name, None
+    key = " ".join(sorted({_phonetic(t) for t in owner.split()}))
+    return NormalizedName(owner, key, name.legal_form, _script(owner)), sign
 
 
 _PERSON_TITLES = frozenset(

@@ -343,7 +343,20 @@ DIRT = [
          phone="0749891588", legal_rep_name="Ilyas Bennis"),
     dict(record_id="c12", truth="C6", name="Ateliers Nadouri du Froid", address="9 Bd Zerktouni",
          city="Agadir", phone="+212 7 49 89 15 88"),
+    # a sole trader's shop sign before the owner's name, joined and spelt another way, on one record only
+    dict(record_id="p17", truth="P9", name="Pressing NadyaOuazzani", address="40 Hay Riad", city="Nador"),
+    dict(record_id="p18", truth="P9", name="Nadia Ouazzani", address="40 Hay Riad", city="Nador",
+         phone="0645600116"),
+    # a company whose trade name begins with a shop sign, once written without its legal form and manager
+    dict(record_id="c13", truth="C7", name="Garage Atlas Auto", legal_form="SARL",
+         address="5 Rue Ibn Khaldoun", city="Fès", phone="0535000111", legal_rep_name="Omar Tazi"),
+    dict(record_id="c14", truth="C7", name="GARAGE ATLAS AUTO", address="5 Rue Ibn Khaldoun", city="Fes",
+         phone="05 35 00 01 11"),
     # --- negatives
+    # one owner's name behind two other shop signs, in one city, at two addresses: two sole traders
+    dict(record_id="n10", truth="N10", name="Café Nadia Ouazzani", address="7 Rue Al Qods", city="Nador"),
+    dict(record_id="n11", truth="N11", name="Librairie Nadia Ouazzani", address="91 Bd Hassan II",
+         city="Nador"),
     # a sister company of c07 (its first word, its phone and manager; another activity), as many words
     dict(record_id="n09", truth="N9", name="Sté Mesolu Immobilier SARL", legal_form="SARL",
          address="12 Rue Ibn Sina", city="Fès", phone="0535641290", legal_rep_name="Anas Cherkaoui"),
@@ -384,7 +397,9 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p15", "p16", "article glued, dj/j, swapped"), ("c05", "c06", "manager joined and transliterated"),
      ("c07", "c08", "a typo in each word of a company's name"),
      ("c09", "c10", "manager's given name left out (M. Slawi)"),
-     ("c11", "c12", "moved, one phone outside the known ranges")],
+     ("c11", "c12", "moved, one phone outside the known ranges"),
+     ("p17", "p18", "a shop sign before a joined, transliterated name"),
+     ("c13", "c14", "a company's trade name beginning with a shop sign, its manager left out")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -404,6 +419,21 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n09"] != ent["c07"]  # sister companies, as many words, one of them another
     assert ent["n05"] != ent["n06"]  # a shared trade name alone
     assert ent["n07"] != ent["n08"]  # one name phonetically, two valid CINs
+    assert ent["n10"] != ent["n11"]  # one owner's name, two other shop signs, two addresses
+
+
+def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
+    records, _ = _frame([
+        dict(record_id="1", truth="", name="Pressing Nadia Ouazzani", legal_form="EI"),
+        dict(record_id="2", truth="", name="Pressing Atlas SARL"),  # its legal form is in its name
+        dict(record_id="3", truth="", name="Garage Atlas Auto", legal_rep_name="Omar Tazi"),  # a manager
+        dict(record_id="4", truth="", name="Garage Atlas Auto"),  # nothing says company: a sole trader
+    ])
+    feats = prepare_features(records)
+    assert feats["name_clean"].tolist() == ["nadia ouazzani", "pressing atlas", "garage atlas auto",
+                                            "atlas auto"]
+    assert feats["name_sign"].fillna("").tolist() == ["pressing", "", "", "garage"]
+    assert feats["name_whole"].fillna("").tolist() == ["pressing nadia ouazzani", "", "", "garage atlas auto"]
 
 
 def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:

@@ -25,6 +25,8 @@ from recouvra.normalize import (
     parse_phone,
     phone_series,
     phonetic_key,
+    shop_sign,
+    without_shop_sign,
 )
 
 GARBAGE = [None, "", "   ", float("nan"), "!!!", "N/A", "\u200b", "٠٠٠"]
@@ -511,3 +513,25 @@ def test_a_well_formed_number_outside_the_known_ranges_is_kept_for_matching_only
     assert got["phone"].tolist() == [None, None, "+212660622288", None, None]
     assert got["phone_number"].tolist() == ["+212749891588", "+212749891588", "+212660622288", None, None]
     assert parse_phone("0749891588").e164 is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "sign", "owner"),
+    [
+        ("Pressing NadyaOuazzani", "pressing", "nadyaouazzani"),
+        ("ÉPICERIE Jamal Jbari", "epicerie", "jamal jbari"),
+        ("Salon de Coiffure Zineb Tazi", "salon coiffure", "zineb tazi"),  # the longest sign
+        ("Café M. Bel Kadi", "cafe", "m bel kadi"),
+        ("Café", None, "cafe"),  # a sign alone is the name
+        ("Atlas Boulangerie", None, "atlas boulangerie"),  # a trade word after the name is no sign
+        ("Ateliers Nadouri du Froid", None, "ateliers nadouri froid"),
+    ],
+)
+def test_a_shop_sign_is_told_from_the_owners_name(raw: str, sign: str | None, owner: str) -> None:
+    name = normalize_company_name(raw)
+    assert shop_sign(name.clean) == (sign, owner)
+    stripped, got = without_shop_sign(name)
+    assert got == sign
+    assert stripped.clean == owner
+    # the blocking key is the owner's name's: the sign's record blocks with the unsigned one
+    assert stripped.key == normalize_company_name(owner).key
