@@ -48,9 +48,9 @@ from recouvra.normalize import (
     normalize_company_name,
     normalize_person_name,
     normalize_rc,
+    owner_of_shop_sign,
     phone_series,
     phonetic_key,
-    without_shop_sign,
 )
 
 if TYPE_CHECKING:
@@ -333,7 +333,6 @@ def add_term_frequencies(features: pd.DataFrame) -> pd.DataFrame:
 def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     """The features of :func:`prepare_features` that depend on the record alone (each row is a
     function of the record's :data:`FEATURE_INPUTS`), i.e. all but the term frequencies."""
-    import numpy as np
     import pandas as pd
 
     df = records.reindex(columns=list(COLUMNS), fill_value="").astype("str").fillna("")
@@ -358,25 +357,24 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
         got = normalized()
     out = pd.DataFrame(index=df.index)
-    names = list(got["names"])
+    names = got["names"]
+    out["name_clean"] = [n.clean for n in names]
+    out["name_key"] = [n.key for n in names]
+    out["name_script"] = [n.script for n in names]
     forms_from_column = got["legal_form"]
     from_name = pd.Series([n.legal_form for n in names], index=df.index, dtype="object")
     out["legal_form"] = forms_from_column.where(forms_from_column.notna(), from_name)
     # a sole trader's shop sign is compared on its own (field ``sign``), the owner's name as a name:
     # ``Pressing NadyaOuazzani`` is ``Nadia Ouazzani``'s pressing. A company's trade name stays whole.
     sole = ~out["legal_form"].isin(_LEGAL_PERSON_FORMS).to_numpy() & (got["rep"].fillna("") == "").to_numpy()
-    signs: list[str | None] = [None] * len(names)
-    whole: list[str | None] = [None] * len(names)  # the name with its sign, where one was taken off
-    for k in np.flatnonzero(sole).tolist():
-        clean = names[k].clean
-        names[k], signs[k] = without_shop_sign(names[k])
-        if signs[k] is not None:
-            whole[k] = clean
-    out["name_clean"] = [n.clean for n in names]
-    out["name_key"] = [n.key for n in names]
-    out["name_script"] = [n.script for n in names]
-    out["name_sign"] = pd.Series(signs, index=df.index, dtype="object")
-    out["name_whole"] = pd.Series(whole, index=df.index, dtype="object")
+    out["name_sign"] = pd.Series(None, index=df.index, dtype="object")
+    out["name_whole"] = pd.Series(None, index=df.index, dtype="object")  # with its sign, where one is off
+    signed = _map_unique(out["name_clean"][sole], owner_of_shop_sign, parallel=False).dropna()
+    if len(signed):
+        at = signed.index
+        out.loc[at, "name_whole"] = out.loc[at, "name_clean"]
+        for k, col in enumerate(("name_sign", "name_clean", "name_key", "name_script")):
+            out.loc[at, col] = [f[k] for f in signed]
     # A 13-14 digit ICE made valid by left-padding may be a lost leading zero (a spreadsheet) or a
     # lost digit (a typo) that happens to pass mod 97 - seen colliding with other companies' roots.
     # It is kept for the golden record but is no strong key and vetoes nothing.

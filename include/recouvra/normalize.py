@@ -65,8 +65,8 @@ __all__ = [
     "parse_phone",
     "phone_series",
     "phonetic_key",
+    "owner_of_shop_sign",
     "shop_sign",
-    "without_shop_sign",
 ]
 
 Script = Literal["empty", "latin", "arabic", "mixed"]
@@ -500,15 +500,13 @@ def shop_sign(clean: str) -> tuple[str | None, str]:
     return None, clean
 
 
-@lru_cache(maxsize=200_000)
-def without_shop_sign(name: NormalizedName) -> tuple[NormalizedName, str | None]:
-    """``name`` without its leading shop sign (:func:`shop_sign`), its blocking key made again from
-    the words left; and the sign (None: no sign, ``name`` as given)."""
-    sign, owner = shop_sign(name.clean)
+def owner_of_shop_sign(clean: str) -> tuple[str, str, str, Script] | None:
+    """``(sign, owner, owner's blocking key, owner's script)`` of a clean name that begins with a shop
+    sign (:func:`shop_sign`), the key as :func:`normalize_company_name` makes it; None without a sign."""
+    sign, owner = shop_sign(clean)
     if sign is None:
-        return name, None
-    key = " ".join(sorted({_phonetic(t) for t in owner.split()}))
-    return NormalizedName(owner, key, name.legal_form, _script(owner)), sign
+        return None
+    return sign, owner, " ".join(sorted({_phonetic(t) for t in owner.split()})), _script(owner)
 
 
 _PERSON_TITLES = frozenset(

@@ -22,11 +22,11 @@ from recouvra.normalize import (
     normalize_person_name,
     normalize_phone,
     normalize_rc,
+    owner_of_shop_sign,
     parse_phone,
     phone_series,
     phonetic_key,
     shop_sign,
-    without_shop_sign,
 )
 
 GARBAGE = [None, "", "   ", float("nan"), "!!!", "N/A", "\u200b", "٠٠٠"]
@@ -530,8 +530,10 @@ def test_a_well_formed_number_outside_the_known_ranges_is_kept_for_matching_only
 def test_a_shop_sign_is_told_from_the_owners_name(raw: str, sign: str | None, owner: str) -> None:
     name = normalize_company_name(raw)
     assert shop_sign(name.clean) == (sign, owner)
-    stripped, got = without_shop_sign(name)
-    assert got == sign
-    assert stripped.clean == owner
-    # the blocking key is the owner's name's: the sign's record blocks with the unsigned one
-    assert stripped.key == normalize_company_name(owner).key
+    got = owner_of_shop_sign(name.clean)
+    if sign is None:
+        assert got is None
+        return
+    # the owner's blocking key and script are the owner's name's: the signed record blocks with the other
+    plain = normalize_company_name(owner)
+    assert got == (sign, owner, plain.key, plain.script)
