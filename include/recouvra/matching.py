@@ -1041,9 +1041,9 @@ def _compare_chunk(
         a, b = np.where(signed[a] >= 0, a, b), np.where(signed[a] >= 0, b, a)  # a: the signed side
         whole = cols["name_whole"].uniques[signed[a]].tolist()
         other = clean.uniques[clean.codes[b]].tolist()
-        name_exact[one_signed] |= np.array([x == y for x, y in zip(whole, other, strict=True)], dtype=bool)
-        best = np.maximum(process.cpdist(whole, other, scorer=fuzz.ratio, workers=-1),
-                          process.cpdist(whole, other, scorer=fuzz.token_sort_ratio, workers=-1))
+        ratio = process.cpdist(whole, other, scorer=fuzz.ratio, workers=-1)
+        name_exact[one_signed] |= ratio == 100  # the ratio is 100 for the same text only
+        best = np.maximum(ratio, process.cpdist(whole, other, scorer=fuzz.token_sort_ratio, workers=-1))
         name_close[one_signed] = np.maximum(name_close[one_signed], best)
     _, core_equal = codes_of("name_core")
     name_close = np.where(core_equal, np.maximum(name_close, 88.0), name_close)
@@ -1191,8 +1191,7 @@ class _Scored:
                 rare_u = np.where(common >= 2, np.maximum(common - 1, 1) / n, 0.0)
             w = self.model.field_weights(spec.name, levels, tf_u, _FS_EXACT[spec.name], rare_u)
             near = _TF_NEAR.get(spec.name)
-            at_near = None if near is None else np.flatnonzero(levels == near)
-            if near is not None and at_near is not None and len(at_near):  # that level's pairs only
+            if near is not None and (at_near := np.flatnonzero(levels == near)).size:  # its pairs only
                 # the more common of the two spellings, or of the name they sound as (``MhammedBelkadi``
                 # is held by one record, ``Mohammed Belkadi`` by a dozen namesakes)
                 sound = self.freq[f"{spec.name}_sound"]

@@ -62,10 +62,10 @@ __all__ = [
     "normalize_person_name",
     "normalize_phone",
     "normalize_rc",
+    "owner_of_shop_sign",
     "parse_phone",
     "phone_series",
     "phonetic_key",
-    "owner_of_shop_sign",
     "shop_sign",
 ]
 
@@ -464,8 +464,12 @@ def normalize_company_name(value: object) -> NormalizedName:
         kept = [t for t in tokens if t not in _STOP_WORDS] or tokens
     folded_tokens = _fold_tokens(kept)
     clean = " ".join(folded_tokens)
-    key = " ".join(sorted({_phonetic(t) for t in folded_tokens}))
-    return NormalizedName(clean, key, form, _script(clean))
+    return NormalizedName(clean, _name_key(folded_tokens), form, _script(clean))
+
+
+def _name_key(tokens: list[str]) -> str:
+    """The blocking key of a name's clean words: their phonetic forms, distinct and sorted."""
+    return " ".join(sorted({_phonetic(t) for t in tokens}))
 
 
 # A sole trader's shop sign (enseigne): the trade in front of the owner's name, ``Épicerie Nadia
@@ -506,7 +510,7 @@ def owner_of_shop_sign(clean: str) -> tuple[str, str, str, Script] | None:
     sign, owner = shop_sign(clean)
     if sign is None:
         return None
-    return sign, owner, " ".join(sorted({_phonetic(t) for t in owner.split()})), _script(owner)
+    return sign, owner, _name_key(owner.split()), _script(owner)
 
 
 _PERSON_TITLES = frozenset(
