@@ -79,11 +79,14 @@ COLUMNS: tuple[str, ...] = (
     "address", "city", "phone", "email", "legal_rep_name",
 )
 EVIDENCE_COLUMNS = ("left_record_id", "right_record_id", "rule", "score", "matched_fields")
+_EVIDENCE_DTYPES = {"left_record_id": "str", "right_record_id": "str", "rule": "str", "score": "float64",
+                    "matched_fields": "str"}
 STRONG_RULES = ("ice_root", "rc_court", "cin", "affiliation_no")
 _COMPANY_FORMS = frozenset({"SA", "SARL", "SARL AU", "SAS", "SNC", "SCS", "SCA", "GIE"})
-# Legal forms that may name one company. Empty on purpose: SARL and SARL AU (one partner) are
-# different forms, and identical names under two forms were sister companies in every case seen.
-_COMPATIBLE_FORMS: set[frozenset[str]] = set()
+# Legal forms that can name one company, to the veto on two forms: a SARL AU (one partner) is a SARL,
+# often written so, and becomes one when a partner joins (same ICE, same RC). The model's legal_form
+# field still compares the forms as written.
+_FORM_FAMILY = {"SARL AU": "SARL"}
 _LEGAL_PERSON_FORMS = frozenset({*_COMPANY_FORMS, "COOPERATIVE", "ASSOCIATION"})
 
 
@@ -380,6 +383,9 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     # It is kept for the golden record but is no strong key and vetoes nothing.
     padded = ice["ice_padded"].to_numpy()
     out["ice"] = ice["ice"]
+    # an ICE that fails its check is no identifier (no strong key, no veto), but the same 15 digits on
+    # two records are evidence all the same (field ``ice``, level ``unchecked``)
+    out["ice_unchecked"] = ice["ice_unchecked"]
     out["ice_root"] = ice["ice_root"].where(~padded, None)
     out["rc_key"] = got["rc"]
     out["cin"] = got["cin"]
@@ -766,7 +772,8 @@ FS_FIELDS: tuple[FieldSpec, ...] = (
               (0.98, 0.015, 0.004, 0.001)),
     FieldSpec("legal_form", ("differ", "exact"), (0.05, 0.95), (0.6, 0.4)),
     FieldSpec("id_number", ("differ", "one_edit", "exact"), (0.1, 0.1, 0.8), (0.99989, 0.0001, 0.00001)),
-    FieldSpec("ice", ("differ", "exact"), (0.1, 0.9), (0.99999, 0.00001)),
+    # exact: one valid ICE; unchecked: the same digits failing the ICE's check on both records
+    FieldSpec("ice", ("differ", "unchecked", "exact"), (0.1, 0.2, 0.7), (0.99999, 0.000005, 0.000005)),
     FieldSpec("rc", ("differ", "exact"), (0.3, 0.7), (0.9999, 0.0001)),
     FieldSpec("affiliation_no", ("differ", "exact"), (0.5, 0.5), (0.99999, 0.00001)),
     # a sole trader's shop sign (``Pressing``, ``Épicerie``), compared where both records carry one
@@ -932,15 +939,15 @@ _SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", 
 _TOKEN_SORT_COLUMNS = ("name_clean", "address", "rep", "rep_phon")
 _EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "name_sign",
                      "rep_skeleton", "rep_initial", "phone_number", "email",
-                     "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice")
+                     "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice", "ice_unchecked")
 # text resolve no longer needs once the columns are factorised and the candidate pairs built (the
 # acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
 _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "phon_skeleton", "phon_flat",
                         "name_sign", "name_whole",
                         "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial",
                         "phone", "phone_number", "email", "ice_root", "rc_key",
-                        "aff", "ice", "name_flat", "address", "id_number", "region", "directorate",
-                        "phone_kind")
+                        "aff", "ice", "ice_unchecked", "name_flat", "address", "id_number", "region",
+                        "directorate", "phone_kind")
 
 
 def _columns(features: pd.DataFrame) -> dict[str, _Column]:
@@ -952,7 +959,11 @@ def _columns(features: pd.DataFrame) -> dict[str, _Column]:
     # factorised on threads (Arrow's hashing lets the GIL go)
     names = [*_SIMILARITY_COLUMNS, *_EQUALITY_COLUMNS]
     with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
-        return dict(zip(names, pool.map(column, names), strict=True))
+        out = dict(zip(names, pool.map(column, names), strict=True))
+    # an unchecked ICE that many records hold is a filler (``123456789012345``), as a strong key would be
+    unchecked = out["ice_unchecked"]
+    unchecked.codes[_held_by_more(unchecked.codes, MatchConfig.max_key_group)] = -1
+    return out
 
 
 # pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
@@ -1076,9 +1087,12 @@ def _compare_chunk(
     both_loc, loc_exact = codes_of("locality")
     levels["locality"] = np.select([~both_loc, loc_exact, loc >= 85], [-1, 2, 1], 0)
     for fname, col in (("phone", "phone_number"), ("email", "email"), ("legal_form", "legal_form"),
-                       ("ice", "ice"), ("rc", "rc_key"), ("affiliation_no", "aff"), ("sign", "name_sign")):
+                       ("rc", "rc_key"), ("affiliation_no", "aff"), ("sign", "name_sign")):
         both, eq = codes_of(col)
         levels[fname] = np.select([eq, both & ~eq], [1, 0], -1)
+    both_ice, ice_exact = codes_of("ice")
+    _, ice_unchecked = codes_of("ice_unchecked")
+    levels["ice"] = np.select([ice_exact, ice_unchecked, both_ice & ~ice_exact], [2, 1, 0], -1)
     rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
     both_rep, rep_exact = codes_of("rep")
     # transliterations and joined names (phonetic forms), an initial for the given name (counts as 80)
@@ -1285,6 +1299,8 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
 def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
     """Which scored pairs pass: match weight at or above the threshold, and no identifier conflict."""
 
+    import pandas as pd
+
     i, j = s.pairs[:, 0], s.pairs[:, 1]
     c = s.compared
     ok = s.score >= config.accept_score
@@ -1292,7 +1308,9 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     name_missing = c.levels["name"] < 0
     ok &= ~name_missing | (s.score >= config.accept_score + config.no_name_margin)
     # a company rarely changes legal form: SA against SARL under one name is a sister company
-    veto = c.differ["ice_root"] | c.differ["cin"] | c.differ["legal_form"]
+    forms = pd.factorize(features["legal_form"].replace(_FORM_FAMILY))[0]  # -1: no form
+    forms_apart = (forms[i] >= 0) & (forms[j] >= 0) & (forms[i] != forms[j])
+    veto = c.differ["ice_root"] | c.differ["cin"] | forms_apart
     # a CIN marks a natural person: it cannot be the same debtor as a company, cooperative or association
     cin = features["cin"].notna().to_numpy()
     legal_person = features["legal_form"].isin(_LEGAL_PERSON_FORMS).to_numpy()
@@ -1305,7 +1323,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # a record with a legal representative is a company's, whatever its legal-form column says
     company = legal_person | features["rep"].notna().to_numpy()
     legal = company[i] | company[j]
-    id_agree = c.same["ice"] | c.same["rc_key"] | c.same["aff"] | (c.levels["id_number"] == 2)
+    id_agree = (c.levels["ice"] >= 1) | c.same["rc_key"] | c.same["aff"] | (c.levels["id_number"] == 2)
     names_apart = (c.levels["name"] >= 0) & (c.levels["name"] < config.company_name_level)
     reps_apart = (c.levels["legal_rep"] >= 0) & (c.sims["legal_rep"] < config.rep_veto_below)
     scripts_apart = (c.levels["name"] < 0) & ~c.same["email"]
@@ -1703,7 +1721,7 @@ def resolve(
             "matched_fields": ev_fields,
         },
         columns=list(EVIDENCE_COLUMNS),
-    )
+    ).astype(_EVIDENCE_DTYPES)  # an empty one too (a file, or a part of one, with no merge)
     if kept is not None:  # back to the caller's record order and index
         kept = kept.iloc[back].set_axis(records.index)
     return Resolution(assignments, evidence, vetoed, ignored, model, kept)

@@ -141,12 +141,28 @@ def _script(text: str) -> Script:
 
 _DOTTED = re.compile(r"(?<=\w)\.(?=\w)")  # S.A.R.L -> SARL, keep "Bd. X" -> "Bd X"
 _NON_WORD = re.compile(r"[^a-z0-9\u0600-\u06FF]+")
+# A given name's initial in a name: one letter and its dot before a word (``A. Jbari``, ``Épicerie D.
+# Alami``), marked so that ``à`` and ``d'``, which fold to the same letters, do not take it as a stop
+# word. Not a letter of a dotted abbreviation (``S.A.``) nor one before a single letter (``S. A.``).
+_INITIAL = re.compile(r"(?<![\w.])([a-z])\.(?=\s*[a-z]{2})")
 
 
 def _tokens(folded: str) -> list[str]:
     folded = folded.replace("&", " et ").replace("@", " at ")
     folded = _DOTTED.sub("", folded)
     return _NON_WORD.sub(" ", folded).split()
+
+
+def _tokens_keeping_initials(folded: str) -> list[str]:
+    """``_tokens``, with each initial kept as its letter and dot (``a.``): no word of ``_tokens`` holds a
+    dot, so the stop words and legal forms cannot take it; the caller drops the dot."""
+    tokens: list[str] = []
+    start = 0
+    for m in _INITIAL.finditer(folded):
+        tokens += _tokens(folded[start : m.start()])
+        tokens.append(m.group(1) + ".")
+        start = m.end()
+    return tokens + _tokens(folded[start:])
 
 
 # ------------------------------------------------------------------------------ company names
@@ -455,13 +471,13 @@ def normalize_company_name(value: object) -> NormalizedName:
     folded so that spellings of one name compare equal. A name made only of legal words keeps them.
     """
     folded = fold(value)
-    tokens = _tokens(folded)
+    tokens = _tokens_keeping_initials(folded)
     if not tokens:
         return NormalizedName("", "", None, "empty")
     kept, form = _strip_phrases(tokens)
-    kept = [t for t in kept if t not in _STOP_WORDS]
+    kept = [t.rstrip(".") for t in kept if t not in _STOP_WORDS]
     if not kept:  # "Société Anonyme" alone: keep what there is rather than an empty name
-        kept = [t for t in tokens if t not in _STOP_WORDS] or tokens
+        kept = [t.rstrip(".") for t in tokens if t not in _STOP_WORDS] or tokens
     folded_tokens = _fold_tokens(kept)
     clean = " ".join(folded_tokens)
     return NormalizedName(clean, _name_key(folded_tokens), form, _script(clean))
@@ -1065,8 +1081,10 @@ def map_unique_all(
 
 
 def ice_series(values: pd.Series) -> pd.DataFrame:
-    """Vectorised :func:`normalize_ice`: columns ``ice``, ``ice_root`` (None when invalid) and
-    ``ice_padded`` (13-14 digits made valid by restoring leading zeros)."""
+    """Vectorised :func:`normalize_ice`: columns ``ice``, ``ice_root`` (None when invalid),
+    ``ice_padded`` (13-14 digits made valid by restoring leading zeros) and ``ice_unchecked``: the 15
+    digits of an ICE that has the form (13 to 15 digits, not a filler) but fails the mod-97 check, a
+    mistyped number or one from a system that never checked it (None otherwise)."""
     import numpy as np
     import pandas as pd
 
@@ -1080,13 +1098,15 @@ def ice_series(values: pd.Series) -> pd.DataFrame:
     numbers = np.zeros(len(s), dtype=np.int64)
     if ok.any():
         numbers[ok] = padded[ok].astype("int64").to_numpy()
-    ok &= numbers % 97 == 0
     roots = padded.str.slice(0, 9)
     filler = roots.str.fullmatch("|".join(str(i) * 9 for i in range(10))).fillna(False)
     ok &= ~filler.to_numpy(dtype=bool)
-    ice = _none_for_missing(padded.where(ok, None))
-    root = _none_for_missing(roots.where(ok, None))
-    return pd.DataFrame({"ice": ice, "ice_root": root, "ice_padded": ok & was_padded}, index=values.index)
+    checked = ok & (numbers % 97 == 0)
+    ice = _none_for_missing(padded.where(checked, None))
+    root = _none_for_missing(roots.where(checked, None))
+    unchecked = _none_for_missing(padded.where(ok & ~checked, None))
+    return pd.DataFrame({"ice": ice, "ice_root": root, "ice_padded": checked & was_padded,
+                         "ice_unchecked": unchecked}, index=values.index)
 
 
 _MA = PhoneMetadata.metadata_for_region("MA")

@@ -352,7 +352,25 @@ DIRT = [
          address="5 Rue Ibn Khaldoun", city="Fès", phone="0535000111", legal_rep_name="Omar Tazi"),
     dict(record_id="c14", truth="C7", name="GARAGE ATLAS AUTO", address="5 Rue Ibn Khaldoun", city="Fes",
          phone="05 35 00 01 11"),
+    # the same ICE failing its check (mistyped once and copied, or never checked), the same e-mail;
+    # moved, the manager left out
+    dict(record_id="c15", truth="C8", name="Al Khair Informatique SNC", legal_form="SNC",
+         ice="002325192000063", address="230 Rue Yacoub El Mansour, Derb Sultan", city="Nador",
+         phone="0536489633", email="alkhairinformatique@gmail.com", legal_rep_name="Hamid Alaoui"),
+    dict(record_id="c16", truth="C8", name="AL KHAIR INFORMATIQUE", legal_form="SNC", ice="002325192000063",
+         address="235 Bd Al Wahda, Hay Ennakhil", city="Errachidia", email="alkhairinformatique@gmail.com"),
+    # a SARL AU written once as a plain SARL (the form it is one of)
+    dict(record_id="c17", truth="C9", name="Benkharb Nettoyage", legal_form="SARL",
+         address="169 Rue Mohamed VI, Hay Moulay Rachid", city="Témara", phone="0636648493",
+         legal_rep_name="Ahmed Benkharb"),
+    dict(record_id="c18", truth="C9", name="Ste Benkharb Nettoyage (SARL A.U)", legal_form="SARL-AU",
+         address="N° 169 Rue Mohamed VI, Hay Moulay Rachid", city="Temara", phone="06 36 64 84 93",
+         legal_rep_name="Benkharb Ahmed"),
     # --- negatives
+    # one name under two forms that cannot name one company (a SA and a SARL): sister companies
+    dict(record_id="n12", truth="N12", name="Benkharb Nettoyage SA", legal_form="SA",
+         address="169 Rue Mohamed VI, Hay Moulay Rachid", city="Témara", phone="0636648493",
+         legal_rep_name="Ahmed Benkharb"),
     # one owner's name behind two other shop signs, in one city, at two addresses: two sole traders
     dict(record_id="n10", truth="N10", name="Café Nadia Ouazzani", address="7 Rue Al Qods", city="Nador"),
     dict(record_id="n11", truth="N11", name="Librairie Nadia Ouazzani", address="91 Bd Hassan II",
@@ -399,7 +417,9 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c09", "c10", "manager's given name left out (M. Slawi)"),
      ("c11", "c12", "moved, one phone outside the known ranges"),
      ("p17", "p18", "a shop sign before a joined, transliterated name"),
-     ("c13", "c14", "a company's trade name beginning with a shop sign, its manager left out")],
+     ("c13", "c14", "a company's trade name beginning with a shop sign, its manager left out"),
+     ("c15", "c16", "moved, one ICE failing its check on both records"),
+     ("c17", "c18", "a SARL AU written as a SARL")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -420,6 +440,7 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n05"] != ent["n06"]  # a shared trade name alone
     assert ent["n07"] != ent["n08"]  # one name phonetically, two valid CINs
     assert ent["n10"] != ent["n11"]  # one owner's name, two other shop signs, two addresses
+    assert ent["n12"] != ent["c17"]  # a SA and a SARL of one name
 
 
 def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
@@ -608,3 +629,20 @@ def test_a_managers_block_pairs_each_company_with_its_nearest_names_only() -> No
     assert count[4] - count[3] == n - 3  # the third neighbour by name
     assert count[6] - count[4] == (n - 4) + (n - 5)  # the fourth and the fifth
     assert count[6] < n * (n - 1) // 2
+
+
+def test_an_unchecked_ice_many_records_hold_is_a_filler_not_evidence() -> None:
+    # 60 sole traders with one 15-digit number that fails the ICE's check (a form's example, typed by
+    # every clerk): more than max_key_group records, so no evidence; two of them with a rare one link
+    givens = ["Ahmed", "Karim", "Said", "Nabil", "Omar", "Rachid", "Hicham", "Yassine", "Anas", "Tarik"]
+    families = ["Tazi", "Bennis", "Lahlou", "Kettani", "Sqalli", "Fassi"]
+    rows = [dict(record_id=f"f{k:02d}", truth=f"F{k}", name=f"{givens[k % 10]} {families[k // 10]}",
+                 ice="123456789012345", city=["Fès", "Rabat", "Oujda"][k % 3])
+            for k in range(60)]
+    rows += [dict(record_id="t1", truth="T", name="Hamid Zerouali", ice="002325192000063", city="Nador"),
+             dict(record_id="t2", truth="T", name="Hamid Zeroual", ice="2325192000063", city="Errachidia")]
+    records, truth = _frame(rows)
+    res = resolve(records)
+    ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
+    assert ent["t1"] == ent["t2"], res.evidence
+    assert res.assignments["entity_id"].nunique() == 61, res.evidence

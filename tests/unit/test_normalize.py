@@ -128,6 +128,16 @@ def test_ice_series_agrees_with_scalar() -> None:
     assert got["ice_root"].tolist() == [normalize_ice(r).root for r in raw]
 
 
+def test_an_ice_failing_its_check_is_kept_apart_for_comparison_only() -> None:
+    # no ICE (no strong key, no veto), but the same 15 digits on two records are compared (issue 14)
+    raw = ["002325192000063", "2325192000063", "00 23 25 19 20 00 063", "001561191000066",
+           "000000000000001", "12345", "abc", ""]
+    got = ice_series(pd.Series(raw, dtype="str"))
+    assert got["ice"].tolist() == [None, None, None, "001561191000066", None, None, None, None]
+    assert got["ice_unchecked"].tolist() == ["002325192000063"] * 3 + [None] * 5
+    assert [normalize_ice(r).reason for r in raw[:3]] == ["checksum"] * 3
+
+
 @pytest.mark.parametrize(
     ("number", "court", "expected"),
     [
@@ -537,3 +547,25 @@ def test_a_shop_sign_is_told_from_the_owners_name(raw: str, sign: str | None, ow
     # the owner's blocking key and script are the owner's name's: the signed record blocks with the other
     plain = normalize_company_name(owner)
     assert got == (sign, owner, plain.key, plain.script)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean", "form"),
+    [
+        ("A. Jbari", "a jbari", None),  # Ahmed's initial, not the word "à"
+        ("Épicerie D. Alami", "epicerie d alami", None),  # Driss's, not "d'"
+        ("Ets L. Tazi et Fils", "l tazi fils", None),
+        ("A.Jbari", "a jbari", None),  # the dot without its space
+        ("Café à emporter", "cafe emporter", None),  # the word "à" is still a stop word
+        ("Boulangerie d'Or", "boulangerie or", None),
+        ("Atlas S.A.", "atlas", "SA"),  # a dotted abbreviation's letters are no initials
+        ("Atlas S. A.", "atlas", "SA"),
+        ("Rahma SARL A. U.", "rahma", "SARL AU"),
+        ("SARL A.U. Atlas", "atlas", "SARL AU"),
+    ],
+)
+def test_an_initial_in_a_name_is_kept_the_word_it_spells_is_not(raw: str, clean: str, form: str | None,
+                                                                 ) -> None:
+    # "A. Jbari" was "jbari": a subset of every Jbari's name, Mohamed's as well as Ahmed's
+    got = normalize_company_name(raw)
+    assert (got.clean, got.legal_form) == (clean, form)
