@@ -950,7 +950,12 @@ _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "ph
                         "directorate", "phone_kind")
 
 
-def _columns(features: pd.DataFrame) -> dict[str, _Column]:
+def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
+             fillers: np.ndarray | None = None) -> dict[str, _Column]:
+    """The compared columns, factorised. An unchecked ICE held by more than ``max_key_group`` records is
+    a filler (``123456789012345``), as a strong key would be: it counts for nothing. ``fillers``: those
+    of a larger file, flagged per record (``oversized_key_groups(...)["ice_unchecked"]``), for a part
+    of it, which cannot count them itself."""
     def column(c: str) -> _Column:
         if c in _SIMILARITY_COLUMNS:
             return _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
@@ -960,9 +965,10 @@ def _columns(features: pd.DataFrame) -> dict[str, _Column]:
     names = [*_SIMILARITY_COLUMNS, *_EQUALITY_COLUMNS]
     with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
         out = dict(zip(names, pool.map(column, names), strict=True))
-    # an unchecked ICE that many records hold is a filler (``123456789012345``), as a strong key would be
     unchecked = out["ice_unchecked"]
-    unchecked.codes[_held_by_more(unchecked.codes, MatchConfig.max_key_group)] = -1
+    if fillers is None:
+        fillers = _held_by_more(unchecked.codes, (config or MatchConfig()).max_key_group)
+    unchecked.codes[fillers] = -1
     return out
 
 
@@ -1262,7 +1268,7 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
 
     from recouvra.fellegi_sunter import fit
 
-    columns = columns or _columns(features)
+    columns = columns or _columns(features, config)
     compared = (compare or compare_pairs)(features, pairs, columns)
     if model is None:
         rnd = compare_pairs(features, _random_pairs(len(features), config.random_pairs), columns)
@@ -1516,10 +1522,11 @@ STRONG_COLUMNS = {"ice_root": "ice_root", "rc_court": "rc_key", "cin": "cin", "a
 
 
 def oversized_key_groups(features: pd.DataFrame, config: MatchConfig) -> dict[str, np.ndarray]:
-    """Per strong rule, a flag per record whose key is shared by more than ``max_key_group`` records
-    (such keys link nothing): what a part of a file must be told of the whole file's groups."""
+    """Per strong rule, and for the unchecked ICE (``ice_unchecked``), a flag per record whose key is
+    shared by more than ``max_key_group`` records (such keys link nothing, count for nothing): what a
+    part of a file must be told of the whole file's groups."""
     return {rule: _held_by_more(_codes(features[column]), config.max_key_group)
-            for rule, column in STRONG_COLUMNS.items()}
+            for rule, column in {**STRONG_COLUMNS, "ice_unchecked": "ice_unchecked"}.items()}
 
 
 def _held_by_more(codes: np.ndarray, limit: int) -> np.ndarray:
@@ -1659,7 +1666,8 @@ def resolve(
     step(f"score {len(pairs):,} pairs")
     # the model learns from every candidate pair (those the strong keys joined are good examples of
     # one entity's records) but only pairs still apart can link anything new
-    columns = _columns(feats)
+    fillers = None if sorted_oversized is None else sorted_oversized.get("ice_unchecked")
+    columns = _columns(feats, config, fillers)
     kept = feats[list(GOLDEN_FEATURES)] if keep_features else None
     feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
     release_memory()  # the dropped columns' text and the blocking's temporaries

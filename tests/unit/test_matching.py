@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -15,8 +16,10 @@ from recouvra.matching import (
     COLUMNS,
     GOLDEN_FEATURES,
     DedupeInputError,
+    MatchConfig,
     build_golden_records,
     dedupe_file,
+    oversized_key_groups,
     pair_metrics,
     prepare_features,
     read_records,
@@ -631,9 +634,9 @@ def test_a_managers_block_pairs_each_company_with_its_nearest_names_only() -> No
     assert count[6] < n * (n - 1) // 2
 
 
-def test_an_unchecked_ice_many_records_hold_is_a_filler_not_evidence() -> None:
-    # 60 sole traders with one 15-digit number that fails the ICE's check (a form's example, typed by
-    # every clerk): more than max_key_group records, so no evidence; two of them with a rare one link
+def _unchecked_ice_filler() -> pd.DataFrame:
+    """60 sole traders with one 15-digit number that fails the ICE's check (a form's example, typed by
+    every clerk), more than max_key_group records; two records with a rare one (t1, t2)."""
     givens = ["Ahmed", "Karim", "Said", "Nabil", "Omar", "Rachid", "Hicham", "Yassine", "Anas", "Tarik"]
     families = ["Tazi", "Bennis", "Lahlou", "Kettani", "Sqalli", "Fassi"]
     rows = [dict(record_id=f"f{k:02d}", truth=f"F{k}", name=f"{givens[k % 10]} {families[k // 10]}",
@@ -641,8 +644,31 @@ def test_an_unchecked_ice_many_records_hold_is_a_filler_not_evidence() -> None:
             for k in range(60)]
     rows += [dict(record_id="t1", truth="T", name="Hamid Zerouali", ice="002325192000063", city="Nador"),
              dict(record_id="t2", truth="T", name="Hamid Zeroual", ice="2325192000063", city="Errachidia")]
-    records, truth = _frame(rows)
+    return _frame(rows)[0]
+
+
+def test_an_unchecked_ice_many_records_hold_is_a_filler_not_evidence() -> None:
+    # the filler is no evidence; the rare one links its two records
+    records = _unchecked_ice_filler()
     res = resolve(records)
     ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
     assert ent["t1"] == ent["t2"], res.evidence
     assert res.assignments["entity_id"].nunique() == 61, res.evidence
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_a_part_is_told_the_whole_files_unchecked_ice_fillers(told: bool) -> None:
+    # Ahmed Tazi and Ahmed Kettani of Fès hold the filler: alone in a part, the part cannot tell it is
+    # one unless the whole file tells it (oversized_key_groups), as for the strong keys
+    records = _unchecked_ice_filler()
+    config = MatchConfig()
+    whole = resolve(records, config)
+    feats = prepare_features(records)
+    at = records.index[records["record_id"].isin(["f00", "f30"])]
+    oversized = {k: v[at] for k, v in oversized_key_groups(feats, config).items()}
+    if not told:
+        del oversized["ice_unchecked"]
+    part = resolve(records.loc[at, ["record_id"]].reset_index(drop=True), config,
+                   features=feats.loc[at].reset_index(drop=True), model=whole.model,
+                   candidates=np.array([[0, 1]]), oversized=oversized, population=len(records))
+    assert (part.assignments["entity_id"].nunique() == 2) is told, part.evidence
