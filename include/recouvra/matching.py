@@ -277,12 +277,23 @@ _SHORT_WORD = re.compile(r"\b\w{1,3}\b")
 _FIRST_WORD = re.compile(r"^(\w)\w*(?= )")
 
 
-def _name_forms(clean: str) -> tuple[str, str, str]:
+def _name_forms(clean: str) -> tuple[str, str, str, str]:
     """The clean name without spaces (joined names); its words of four letters or more (a mistyped
-    designation, "St", "Set", "Se", or an initial falls out, the name itself stays); and its first
-    word cut to its initial ("h skalli" = "hicham skalli")."""
-    return (clean.replace(" ", ""), " ".join(_SHORT_WORD.sub(" ", clean).split()),
-            _FIRST_WORD.sub(r"\1", clean))
+    designation, "St", "Set", "Se", or an initial falls out, the name itself stays); and the name as
+    an initial and the other words phonetically (:func:`_initial_form`), from its first word and from
+    its last ("h skalli" = "hicham skalli" = "skalli hicham" = "h sqalli")."""
+    words = clean.split(" ")
+    first = last = ""
+    if len(words) >= 2:
+        first = _initial_form(words[0], words[1:])
+        last = _initial_form(words[-1], words[:-1])
+    return (clean.replace(" ", ""), " ".join(_SHORT_WORD.sub(" ", clean).split()), first, last)
+
+
+def _initial_form(given: str, rest: list[str]) -> str:
+    """A given name's initial, then the other words' phonetic form (``phonetic_key``'s, in order):
+    the initial as written (a vowel's phonetic form would lose it), the rest as it sounds."""
+    return f"{given[0]} {phonetic_key(' '.join(rest))[2]}"
 
 
 def _rep_phonetics(rep: str) -> tuple[str, str, str, str]:
@@ -400,6 +411,7 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["name_flat"] = [f[0] for f in forms]
     out["name_core"] = [f[1] for f in forms]
     out["name_initial"] = [f[2] for f in forms]
+    out["name_initial_last"] = [f[3] for f in forms]
     # transliteration-aware phonetic keys (Qadiri/Kadiri, Slawi/Slaoui, Meryem/Mariam, Arabic script)
     phon = _map_unique(out["name_clean"].fillna(""), phonetic_key, parallel=False)
     out["phon_key"] = [f[0] for f in phon]
@@ -416,9 +428,9 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["rep_phon_flat"] = [f[1] for f in rep_phon]
     out["rep_skeleton"] = [f[2] for f in rep_phon]
     out["rep_initial"] = [f[3] for f in rep_phon]
-    for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "phon_key",
-                "phon_skeleton", "phon_flat", "address", "rep", "rep_phon", "rep_phon_flat", "rep_skeleton",
-                "rep_initial"):
+    for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "name_initial_last",
+                "phon_key", "phon_skeleton", "phon_flat", "address", "rep", "rep_phon", "rep_phon_flat",
+                "rep_skeleton", "rep_initial"):
         out[col] = out[col].where(out[col] != "", None)
     return text_columns(out)
 
@@ -937,13 +949,13 @@ _SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", 
                        "locality", "id_number", "name_whole")
 # similarity columns compared by token-sort ratio (their values' words are sorted once, see _Column)
 _TOKEN_SORT_COLUMNS = ("name_clean", "address", "rep", "rep_phon")
-_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "phon_skeleton", "phon_flat", "name_sign",
-                     "rep_skeleton", "rep_initial", "phone_number", "email",
+_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "name_initial_last", "phon_skeleton",
+                     "phon_flat", "name_sign", "rep_skeleton", "rep_initial", "phone_number", "email",
                      "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice", "ice_unchecked")
 # text resolve no longer needs once the columns are factorised and the candidate pairs built (the
 # acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
-_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "phon_key", "phon_skeleton", "phon_flat",
-                        "name_sign", "name_whole",
+_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "name_initial_last", "phon_key",
+                        "phon_skeleton", "phon_flat", "name_sign", "name_whole",
                         "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial",
                         "phone", "phone_number", "email", "ice_root", "rc_key",
                         "aff", "ice", "ice_unchecked", "name_flat", "address", "id_number", "region",
@@ -956,6 +968,8 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
     a filler (``123456789012345``), as a strong key would be: it counts for nothing. ``fillers``: those
     of a larger file, flagged per record (``oversized_key_groups(...)["ice_unchecked"]``), for a part
     of it, which cannot count them itself."""
+    import pandas as pd
+
     def column(c: str) -> _Column:
         if c in _SIMILARITY_COLUMNS:
             return _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
@@ -965,6 +979,11 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
     names = [*_SIMILARITY_COLUMNS, *_EQUALITY_COLUMNS]
     with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
         out = dict(zip(names, pool.map(column, names), strict=True))
+    # a name's two initial forms share their codes: one record's first word may be the other's last
+    first, last = out["name_initial"], out["name_initial_last"]
+    joint = _Column(pd.concat([features["name_initial"], features["name_initial_last"]], ignore_index=True),
+                    with_values=False)
+    first.codes, last.codes = joint.codes[: len(features)], joint.codes[len(features) :]
     unchecked = out["ice_unchecked"]
     if fillers is None:
         fillers = _held_by_more(unchecked.codes, (config or MatchConfig()).max_key_group)
@@ -1067,7 +1086,10 @@ def _compare_chunk(
     name_set = _pair_similarity(
         cols["name_clean"], i, j, (fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88
     )
+    # a given name cut to its initial, first or last ("a bouhlal" = "bouhlal abderrazak")
+    first, last = cols["name_initial"].codes, cols["name_initial_last"].codes
     _, initial_equal = codes_of("name_initial")
+    initial_equal |= ((first[i] >= 0) & (first[i] == last[j])) | ((last[i] >= 0) & (last[i] == first[j]))
     # the same name in another transliteration (same phonetic forms, or the same words joined), or
     # across scripts the same consonants; a name inside the other, phonetically: partial
     _, phon_equal = codes_of("phon_key")

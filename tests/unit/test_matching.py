@@ -369,6 +369,16 @@ DIRT = [
     dict(record_id="c18", truth="C9", name="Ste Benkharb Nettoyage (SARL A.U)", legal_form="SARL-AU",
          address="N° 169 Rue Mohamed VI, Hay Moulay Rachid", city="Temara", phone="06 36 64 84 93",
          legal_rep_name="Benkharb Ahmed"),
+    # an initial for the given name, the family name spelt another way (ou/w); moved, the same e-mail
+    dict(record_id="p19", truth="P10", name="Youssef Ouahbi", address="3 Rue Al Qods", city="Nador",
+         email="y.ouahbi22@gmail.com"),
+    dict(record_id="p20", truth="P10", name="Y. Wahbi", address="90 Bd Zerktouni", city="Oujda",
+         email="y.ouahbi22@gmail.com"),
+    # an initial for the given name written last in the other record; moved, the same phone
+    dict(record_id="p21", truth="P11", name="Bouhlal Abderrazak", address="61 Rue de Fès", city="Tétouan",
+         phone="0661445566"),
+    dict(record_id="p22", truth="P11", name="A. Bouhlal", address="90 Bd Zerktouni", city="Oujda",
+         phone="06 61 44 55 66"),
     # --- negatives
     # one name under two forms that cannot name one company (a SA and a SARL): sister companies
     dict(record_id="n12", truth="N12", name="Benkharb Nettoyage SA", legal_form="SA",
@@ -422,7 +432,9 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p17", "p18", "a shop sign before a joined, transliterated name"),
      ("c13", "c14", "a company's trade name beginning with a shop sign, its manager left out"),
      ("c15", "c16", "moved, one ICE failing its check on both records"),
-     ("c17", "c18", "a SARL AU written as a SARL")],
+     ("c17", "c18", "a SARL AU written as a SARL"),
+     ("p19", "p20", "an initial, the family name transliterated"),
+     ("p21", "p22", "an initial, the given name last in the other record")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -535,6 +547,23 @@ def test_pairs_labelled_by_a_placeholder_identifier_teach_the_model_nothing() ->
     assert chosen_by == {"id_number", "ice"}  # the fields these keys decide: their m is not taught
     known, _ = _labelled(_Compared(pairs, {}, {}, columns), columns, MatchConfig(max_key_group=6))
     assert known.tolist() == [True, True, True, False, True, False]
+
+
+@pytest.mark.parametrize(("left", "right", "level"), [
+    ("Y. Wahbi", "Youssef Ouahbi", "partial"),  # the initial, the rest as it sounds
+    ("A. Bouhlal", "Bouhlal Abderrazak", "partial"),  # the given name last in one of them
+    ("Bouhlal A.", "Abderrazak Bouhlal", "partial"),
+    ("M. Slawi", "Meryem Slaoui", "partial"),
+    ("A. Wahbi", "Youssef Ouahbi", "differ"),  # another initial
+    ("Y. Bouhlal", "Bouhlal Abderrazak", "differ"),
+])
+def test_a_given_names_initial_first_or_last_is_a_partial_name(left: str, right: str, level: str) -> None:
+    from recouvra import matching
+
+    records, _ = _frame([dict(record_id="1", truth="", name=left), dict(record_id="2", truth="", name=right)])
+    got = matching.compare_pairs(prepare_features(records), np.array([[0, 1]], dtype=np.int64))
+    labels = matching.FS_FIELDS[0].labels
+    assert labels[got.levels["name"][0]] == level
 
 
 def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.MonkeyPatch) -> None:
