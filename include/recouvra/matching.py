@@ -265,7 +265,22 @@ def read_records(path: Path) -> pd.DataFrame:
 
 # Scalar functions the bulk normalisation maps over distinct values: module-level, so that worker
 # processes can be handed them by name (a lambda does not pickle).
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# What clerks write in a legal-form column for a natural person, beside the EI phrases a name may
+# hold: the fund's categories of self-employed debtors (traders, craftsmen, liberal professions,
+# auto-entrepreneurs, covered since 2021). Read in that column alone: "Artisan Boulanger" is a name.
+_NATURAL_PERSON_DESIGNATIONS = frozenset({
+    "pp", "p p", "personne physique", "commercant", "commercante", "artisan", "artisane",
+    "profession liberale", "liberal", "liberale", "auto entrepreneur", "autoentrepreneur",
+    "travailleur independant", "travailleur non salarie", "tns",
+})
+
+
 def _legal_form_of(value: str) -> str | None:
+    """The legal form a legal-form column gives: a company's (``normalize_company_name``'s), or EI for
+    a natural person's designation."""
+    if " ".join(_NOT_ALNUM.sub(" ", fold(value)).split()) in _NATURAL_PERSON_DESIGNATIONS:
+        return "EI"
     return normalize_company_name(value).legal_form
 
 
@@ -399,7 +414,10 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["ice_unchecked"] = ice["ice_unchecked"]
     out["ice_root"] = ice["ice_root"].where(~padded, None)
     out["rc_key"] = got["rc"]
-    out["cin"] = got["cin"]
+    # a CIN identifies a natural person: on a company's record it is its manager's (whose name
+    # legal_rep compares), no key or veto of the company, and no natural-person debtor's CIN
+    legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS)
+    out["cin"] = got["cin"].where(~legal_person, None)
     out["aff"] = aff.where(aff.str.len() >= 3, None).astype("object")
     out["address"] = got["address"]
     out = out.join(cities)
@@ -418,7 +436,7 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["phon_skeleton"] = [f[1] for f in phon]
     out["phon_flat"] = [f[2] for f in phon]
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
-    out["id_number"] = pid.where(pid.str.len() >= 5, None).astype("object")
+    out["id_number"] = pid.where((pid.str.len() >= 5) & ~legal_person, None).astype("object")
     out["rep"] = got["rep"]
     out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
     # the manager's name phonetically (Meryem El Khatib = MariamElKhatib), its skeleton (across

@@ -380,6 +380,11 @@ DIRT = [
     dict(record_id="p22", truth="P11", name="A. Bouhlal", address="90 Bd Zerktouni", city="Oujda",
          phone="06 61 44 55 66"),
     # --- negatives
+    # a sole trader, and the SARL AU he founded, whose record carries his CIN as its manager's
+    dict(record_id="n13", truth="N13", name="Mohamed Benkirane (Epicerie Chifa)", legal_form="PP",
+         cin="SH989947", address="12 Rue Al Qods", city="Laâyoune", phone="0674840892"),
+    dict(record_id="n14", truth="N14", name="Epicerie Chifa SARL A.U", legal_form="SARL A.U", cin="SH 989947",
+         address="12 Rue Al Qods", city="Laayoune", legal_rep_name="Mohamed Benkirane"),
     # one name under two forms that cannot name one company (a SA and a SARL): sister companies
     dict(record_id="n12", truth="N12", name="Benkharb Nettoyage SA", legal_form="SA",
          address="169 Rue Mohamed VI, Hay Moulay Rachid", city="Témara", phone="0636648493",
@@ -456,6 +461,26 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n07"] != ent["n08"]  # one name phonetically, two valid CINs
     assert ent["n10"] != ent["n11"]  # one owner's name, two other shop signs, two addresses
     assert ent["n12"] != ent["c17"]  # a SA and a SARL of one name
+    assert ent["n13"] != ent["n14"]  # a sole trader and his company, which holds his CIN as its manager's
+
+
+def test_a_companys_cin_is_its_managers_and_a_natural_persons_designation_is_ei() -> None:
+    records, _ = _frame([
+        dict(record_id="1", truth="", name="Epicerie Chifa SARL A.U", cin="SH989947"),  # form in the name
+        dict(record_id="2", truth="", name="Atlas Froid", legal_form="SA", cin="BK94272"),
+        dict(record_id="3", truth="", name="Mohamed Benkirane", legal_form="EI", cin="SH989947"),
+        dict(record_id="4", truth="", name="Artisan Boulanger", legal_form="Artisan", cin="A123456"),
+        dict(record_id="5", truth="", name="Idrissi Amal", legal_form="Profession libérale"),
+        dict(record_id="6", truth="", name="Hmad Mansouri", legal_form="P.P."),
+        dict(record_id="7", truth="", name="Karim Tazi", legal_form="Auto-entrepreneur"),
+        dict(record_id="8", truth="", name="Nadia Alami", legal_form="COMMERÇANTE"),
+    ])
+    feats = prepare_features(records)
+    assert feats["legal_form"].tolist() == ["SARL AU", "SA", "EI", "EI", "EI", "EI", "EI", "EI"]
+    # no strong key, veto or compared id number of the company; the persons' stay
+    assert feats["cin"].fillna("").tolist() == ["", "", "SH989947", "A123456", "", "", "", ""]
+    assert feats["id_number"].fillna("").tolist()[:4] == ["", "", "SH989947", "A123456"]
+    assert feats["name_clean"][3] == "artisan boulanger"  # the column's designation is not the name's
 
 
 def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
