@@ -1460,14 +1460,17 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
 class _Clusters:
     """Union-find whose clusters remember their strong identifiers and a representative name."""
 
-    def __init__(self, features: pd.DataFrame, veto_columns: Sequence[str]):
+    def __init__(self, features: pd.DataFrame, veto_columns: Sequence[str], soft_columns: Sequence[str] = ()):
+        """``veto_columns``: identifiers two clusters may not both hold with none in common (a
+        :meth:`conflict`); ``soft_columns``: identifiers remembered for :meth:`settled_apart`."""
         n = len(features)
+        self.veto_columns = tuple(veto_columns)
         self.parent = list(range(n))
         self.size = [1] * n
         # each record's strong identifiers as integer codes (-1 = none); a cluster's own set of them
         # is kept only once it has absorbed another cluster (a dict of sets per record held about
         # 0.4 GB at a million records, for the few that ever merge)
-        self.codes = {col: _codes(features[col]) for col in veto_columns}
+        self.codes = {col: _codes(features[col]) for col in (*veto_columns, *soft_columns)}
         self.keys: dict[int, dict[str, set[int]]] = {}
         # each record's name and the phonetic forms of it, read one at a time from their Arrow
         # columns (as lists of Python strings and tuples they held about 0.3 GB at a million records)
@@ -1504,7 +1507,15 @@ class _Clusters:
         ka, kb = self._keys(ra), self._keys(rb)
         if not ka or not kb:
             return False
-        return any(col in kb and not (ka[col] & kb[col]) for col in ka)
+        return any(col in kb and not (ka[col] & kb[col]) for col in ka if col in self.veto_columns)
+
+    def settled_apart(self, ra: int, rb: int, col: str) -> bool:
+        """Both clusters are of several records, each holding one value of ``col``, and the two values
+        differ: each cluster's records agree on an identifier the other's do not share."""
+        if self.size[ra] < 2 or self.size[rb] < 2:
+            return False
+        va, vb = self._keys(ra).get(col), self._keys(rb).get(col)
+        return va is not None and vb is not None and len(va) == 1 and len(vb) == 1 and va != vb
 
     def names_agree(self, ra: int, rb: int, floor: float) -> bool:
         sa, sb = self._shown.get(ra, ra), self._shown.get(rb, rb)
@@ -1658,7 +1669,8 @@ def resolve(
     sorted_ids = recs["record_id"].astype("str").reset_index(drop=True)
     n = len(recs)
     del recs  # the features hold what matching needs; the caller keeps the records
-    clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"))
+    clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"),
+                         soft_columns=("aff",))
     ev_left: list[int] = []
     ev_right: list[int] = []
     ev_rule: list[str] = []
@@ -1738,7 +1750,12 @@ def resolve(
         # overwhelming evidence (id number, address and locality agreeing) may: a given name changed
         weak = linking.score[at] < config.accept_score + config.cluster_name_margin
         names_apart = weak and not clusters.names_agree(ra, rb, config.cluster_name_similarity)
-        if clusters.conflict(ra, rb) or names_apart:
+        # nor two clusters each settled under its own affiliation number: an employer re-affiliated
+        # holds several numbers, one per record or so (the generator's duplicates), but two groups
+        # of records, one number each, are two employers that a weak link (a shared shop sign, phone
+        # or address: a sole trader and his company, a group's companies) does not make one
+        affs_apart = weak and clusters.settled_apart(ra, rb, "aff")
+        if clusters.conflict(ra, rb) or names_apart or affs_apart:
             vetoed += 1
             continue
         clusters.union(ra, rb)

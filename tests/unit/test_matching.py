@@ -464,6 +464,31 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n13"] != ent["n14"]  # a sole trader and his company, which holds his CIN as its manager's
 
 
+@pytest.mark.parametrize(("second_group_affiliations", "one_debtor"), [
+    (("4032034", "4032034"), False),  # two groups, one affiliation number each: two employers
+    (("4032034", "5122010"), True),  # an employer re-affiliated, a number per record: no group settled
+])
+def test_a_weak_link_does_not_join_two_groups_settled_under_their_own_affiliation_numbers(
+    second_group_affiliations: tuple[str, str], one_debtor: bool,
+) -> None:
+    # a group's companies: the same phone and city and a near name, each group's records joined by the
+    # affiliation number they share; the link between the groups is weak (below the margin)
+    first, second = second_group_affiliations
+    groups = [
+        dict(record_id="g1", truth="G1", name="Normar Agro", affiliation_no="9935186", city="Salé",
+             phone="0625422877", address="14 Lot Al Wifaq"),
+        dict(record_id="g2", truth="G1", name="STE NORMAR AGRO", affiliation_no="99-35186", city="Sale"),
+        dict(record_id="g3", truth="G2", name="Normar Agro Sud Export", affiliation_no=first, city="Salé",
+             phone="+212625422877", address="3 Rue Tarik"),
+        dict(record_id="g4", truth="G2", name="NORMAR AGRO SUD EXPORT", affiliation_no=second, city="SALE"),
+    ]
+    records, _ = _frame([dict(r) for r in DIRT] + groups)
+    res = resolve(records)
+    ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
+    assert ent["g1"] == ent["g2"] and ent["g3"] == ent["g4"]
+    assert (ent["g1"] == ent["g3"]) is one_debtor, res.evidence
+
+
 def test_a_companys_cin_is_its_managers_and_a_natural_persons_designation_is_ei() -> None:
     records, _ = _frame([
         dict(record_id="1", truth="", name="Epicerie Chifa SARL A.U", cin="SH989947"),  # form in the name
