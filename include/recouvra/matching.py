@@ -818,6 +818,7 @@ _TF_RARE = frozenset({"name", "legal_rep"})
 # long name, ``same_key``), as splink's term frequencies on a fuzzy level; not the looser levels, where
 # two invented trade names a letter apart (``Zitra``, ``Titra Boulangerie``) are two companies as often
 _TF_NEAR = {"name": 5}
+_SAME_NAME = 5  # name levels from here up: the same name (its words, or a typo of a long one) or exact
 _TF_COLUMN = {"name": "name_clean", "phone": "phone_number", "email": "email", "legal_rep": "rep"}
 
 
@@ -1750,11 +1751,13 @@ def resolve(
         # overwhelming evidence (id number, address and locality agreeing) may: a given name changed
         weak = linking.score[at] < config.accept_score + config.cluster_name_margin
         names_apart = weak and not clusters.names_agree(ra, rb, config.cluster_name_similarity)
-        # nor two clusters each settled under its own affiliation number: an employer re-affiliated
-        # holds several numbers, one per record or so (the generator's duplicates), but two groups
-        # of records, one number each, are two employers that a weak link (a shared shop sign, phone
-        # or address: a sole trader and his company, a group's companies) does not make one
-        affs_apart = weak and clusters.settled_apart(ra, rb, "aff")
+        # nor two clusters each settled under its own affiliation number, their names not the same: an
+        # employer re-affiliated holds several numbers (one per record, or one per database it was
+        # keyed in, under one name), but two groups of records, one number each, under near names
+        # are a group's companies (Normar Agro, Normar Agro Sud: one phone, one manager), which a weak
+        # link does not make one
+        affs_apart = (weak and linking.compared.levels["name"][at] < _SAME_NAME
+                      and clusters.settled_apart(ra, rb, "aff"))
         if clusters.conflict(ra, rb) or names_apart or affs_apart:
             vetoed += 1
             continue

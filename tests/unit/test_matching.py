@@ -464,23 +464,27 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n13"] != ent["n14"]  # a sole trader and his company, which holds his CIN as its manager's
 
 
-@pytest.mark.parametrize(("second_group_affiliations", "one_debtor"), [
-    (("4032034", "4032034"), False),  # two groups, one affiliation number each: two employers
-    (("4032034", "5122010"), True),  # an employer re-affiliated, a number per record: no group settled
+@pytest.mark.parametrize(("second_name", "second_group_affiliations", "one_debtor"), [
+    # two groups, one affiliation number each, near names: a group's two companies
+    ("Normar Agro Sud Export", ("4032034", "4032034"), False),
+    # an employer re-affiliated, a number per record: no group settled
+    ("Normar Agro Sud Export", ("4032034", "5122010"), True),
+    # two groups, one number each, one name: an employer keyed under two numbers (two databases)
+    ("Normar Agro", ("4032034", "4032034"), True),
 ])
 def test_a_weak_link_does_not_join_two_groups_settled_under_their_own_affiliation_numbers(
-    second_group_affiliations: tuple[str, str], one_debtor: bool,
+    second_name: str, second_group_affiliations: tuple[str, str], one_debtor: bool,
 ) -> None:
-    # a group's companies: the same phone and city and a near name, each group's records joined by the
-    # affiliation number they share; the link between the groups is weak (below the margin)
+    # the same phone and city, each group's records joined by the affiliation number they share; the
+    # link between the groups is weak (below the cluster margin)
     first, second = second_group_affiliations
     groups = [
         dict(record_id="g1", truth="G1", name="Normar Agro", affiliation_no="9935186", city="Salé",
              phone="0625422877", address="14 Lot Al Wifaq"),
         dict(record_id="g2", truth="G1", name="STE NORMAR AGRO", affiliation_no="99-35186", city="Sale"),
-        dict(record_id="g3", truth="G2", name="Normar Agro Sud Export", affiliation_no=first, city="Salé",
+        dict(record_id="g3", truth="G2", name=second_name, affiliation_no=first, city="Salé",
              phone="+212625422877", address="3 Rue Tarik"),
-        dict(record_id="g4", truth="G2", name="NORMAR AGRO SUD EXPORT", affiliation_no=second, city="SALE"),
+        dict(record_id="g4", truth="G2", name=second_name.upper(), affiliation_no=second, city="SALE"),
     ]
     records, _ = _frame([dict(r) for r in DIRT] + groups)
     res = resolve(records)
