@@ -1682,6 +1682,14 @@ def resolve(
 
     step("strong keys")
     sorted_oversized = None if oversized is None else {r: v[order] for r, v in oversized.items()}
+    # a second identifier agreeing (the ICE, RC, CIN or affiliation number besides the edge's own) is
+    # an employer renamed, not a manager's CIN or a mistyped number: no name check
+    id_codes = {col: _codes(feats[col]) for col in ("ice", "rc_key", "cin", "aff")}
+
+    def second_identifier(rule: str, a: int, b: int) -> bool:
+        own = STRONG_COLUMNS[rule]
+        return any(c[a] >= 0 and c[a] == c[b] for col, c in id_codes.items() if col != own)
+
     for rule, edges in _strong_edges(feats, config, ignored, sorted_oversized):
         needs_names = rule != "ice_root"
         # RC numbers are only unique per court and often mistyped: the names must look alike too
@@ -1693,7 +1701,8 @@ def resolve(
             if clusters.conflict(ra, rb):
                 vetoed += 1
                 continue
-            if needs_names and _names_differ(clusters, rule, a, b, floor):
+            if (needs_names and _names_differ(clusters, rule, a, b, floor)
+                    and not second_identifier(rule, a, b)):
                 vetoed += 1
                 continue
             clusters.union(ra, rb)

@@ -493,6 +493,28 @@ def test_a_weak_link_does_not_join_two_groups_settled_under_their_own_affiliatio
     assert (ent["g1"] == ent["g3"]) is one_debtor, res.evidence
 
 
+@pytest.mark.parametrize(("second_rc", "one_debtor"), [
+    ("78443", True),  # renamed: the affiliation number and the RC number at one court both agree
+    ("91210", False),  # the affiliation number alone under another name: a mistyped number, or reused
+])
+def test_a_renamed_employer_links_on_two_identifiers_whatever_its_names(second_rc: str, one_debtor: bool,
+                                                                       ) -> None:
+    renamed = [
+        dict(record_id="r1", truth="R1", name="Ste Tiznit Bois", legal_form="SA", affiliation_no="8887603",
+             rc_number="RC 78443", rc_court="Tribunal de commerce Salé", city="Salé"),
+        dict(record_id="r2", truth="R1", name="Travaux Al Baraka", affiliation_no="8887603",
+             rc_number=second_rc, rc_court="SALE", city="SALE", phone="0537231582"),
+    ]
+    records, _ = _frame([dict(r) for r in DIRT] + renamed)
+    res = resolve(records)
+    ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
+    assert (ent["r1"] == ent["r2"]) is one_debtor, res.evidence
+    # on the identifiers themselves, not on a score a file's model gives them (a weak link between two
+    # names this different is refused, see the cluster margin)
+    edge = res.evidence[(res.evidence.left_record_id == "r1") & (res.evidence.right_record_id == "r2")]
+    assert edge["rule"].tolist() == (["rc_court"] if one_debtor else [])
+
+
 def test_a_companys_cin_is_its_managers_and_a_natural_persons_designation_is_ei() -> None:
     records, _ = _frame([
         dict(record_id="1", truth="", name="Epicerie Chifa SARL A.U", cin="SH989947"),  # form in the name
