@@ -1461,9 +1461,11 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
 class _Clusters:
     """Union-find whose clusters remember their strong identifiers and a representative name."""
 
-    def __init__(self, features: pd.DataFrame, veto_columns: Sequence[str], soft_columns: Sequence[str] = ()):
+    def __init__(self, features: pd.DataFrame, veto_columns: Sequence[str],
+                 soft_codes: Mapping[str, np.ndarray] | None = None):
         """``veto_columns``: identifiers two clusters may not both hold with none in common (a
-        :meth:`conflict`); ``soft_columns``: identifiers remembered for :meth:`settled_apart`."""
+        :meth:`conflict`); ``soft_codes``: identifiers (their codes per record, -1 = none) remembered
+        for :meth:`settled_apart`."""
         n = len(features)
         self.veto_columns = tuple(veto_columns)
         self.parent = list(range(n))
@@ -1471,7 +1473,7 @@ class _Clusters:
         # each record's strong identifiers as integer codes (-1 = none); a cluster's own set of them
         # is kept only once it has absorbed another cluster (a dict of sets per record held about
         # 0.4 GB at a million records, for the few that ever merge)
-        self.codes = {col: _codes(features[col]) for col in (*veto_columns, *soft_columns)}
+        self.codes = {col: _codes(features[col]) for col in veto_columns} | dict(soft_codes or {})
         self.keys: dict[int, dict[str, set[int]]] = {}
         # each record's name and the phonetic forms of it, read one at a time from their Arrow
         # columns (as lists of Python strings and tuples they held about 0.3 GB at a million records)
@@ -1581,6 +1583,21 @@ def oversized_key_groups(features: pd.DataFrame, config: MatchConfig) -> dict[st
             for rule, column in {**STRONG_COLUMNS, "ice_unchecked": "ice_unchecked"}.items()}
 
 
+def _identifier_codes(features: pd.DataFrame, config: MatchConfig,
+                      oversized: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """The codes (-1 = none) of the ICE, RC key, CIN and affiliation number, a placeholder held by more
+    than ``max_key_group`` records none: it tells two debtors nothing. ``oversized``: those of the whole
+    file, for a part of it (:func:`oversized_key_groups`; the same ICE is the same root)."""
+    out = {}
+    for col, rule in (("ice", "ice_root"), ("rc_key", "rc_court"), ("cin", "cin"), ("aff", "affiliation_no")):
+        codes = _codes(features[col])
+        codes[_held_by_more(codes, config.max_key_group)] = -1
+        if oversized is not None:
+            codes[oversized[rule]] = -1
+        out[col] = codes
+    return out
+
+
 def _held_by_more(codes: np.ndarray, limit: int) -> np.ndarray:
     """Per record, whether its key (a code; -1 = none) is held by more than ``limit`` records."""
     import numpy as np
@@ -1670,8 +1687,12 @@ def resolve(
     sorted_ids = recs["record_id"].astype("str").reset_index(drop=True)
     n = len(recs)
     del recs  # the features hold what matching needs; the caller keeps the records
+    sorted_oversized = None if oversized is None else {r: v[order] for r, v in oversized.items()}
+    # a second identifier agreeing (the ICE, RC, CIN or affiliation number besides a strong edge's own)
+    # is an employer renamed, not a manager's CIN or a mistyped number: no name check
+    id_codes = _identifier_codes(feats, config, sorted_oversized)
     clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"),
-                         soft_columns=("aff",))
+                         soft_codes={"aff": id_codes["aff"]})
     ev_left: list[int] = []
     ev_right: list[int] = []
     ev_rule: list[str] = []
@@ -1681,10 +1702,6 @@ def resolve(
     ignored: dict[str, int] = {}
 
     step("strong keys")
-    sorted_oversized = None if oversized is None else {r: v[order] for r, v in oversized.items()}
-    # a second identifier agreeing (the ICE, RC, CIN or affiliation number besides the edge's own) is
-    # an employer renamed, not a manager's CIN or a mistyped number: no name check
-    id_codes = {col: _codes(feats[col]) for col in ("ice", "rc_key", "cin", "aff")}
 
     def second_identifier(rule: str, a: int, b: int) -> bool:
         own = STRONG_COLUMNS[rule]

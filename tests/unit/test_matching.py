@@ -515,6 +515,24 @@ def test_a_renamed_employer_links_on_two_identifiers_whatever_its_names(second_r
     assert edge["rule"].tolist() == (["rc_court"] if one_debtor else [])
 
 
+def test_a_placeholder_is_no_second_identifier() -> None:
+    # the same affiliation number under two names, and an RC number five records hold (a placeholder
+    # with max_key_group 3): the RC does not lift the affiliation merge's name check
+    rows = [
+        dict(record_id="r1", truth="R1", name="Ste Tiznit Bois", affiliation_no="8887603", rc_number="1",
+             rc_court="Salé", city="Salé"),
+        dict(record_id="r2", truth="R2", name="Travaux Al Baraka", affiliation_no="8887603", rc_number="1",
+             rc_court="Salé", city="Salé"),
+        *(dict(record_id=f"f{k}", truth=f"F{k}", name=f"Filler {name}", rc_number="1", rc_court="Salé")
+          for k, name in enumerate(("Atlas", "Nakhil", "Zitouna"))),
+    ]
+    records, _ = _frame([dict(r) for r in DIRT] + rows)
+    res = resolve(records, MatchConfig(max_key_group=3))
+    edge = res.evidence[(res.evidence.left_record_id == "r1") & (res.evidence.right_record_id == "r2")]
+    assert not set(edge["rule"]) & {"rc_court", "affiliation_no"}, edge
+    assert res.ignored_keys.get("rc_court") == 1
+
+
 def test_a_companys_cin_is_its_managers_and_a_natural_persons_designation_is_ei() -> None:
     records, _ = _frame([
         dict(record_id="1", truth="", name="Epicerie Chifa SARL A.U", cin="SH989947"),  # form in the name
