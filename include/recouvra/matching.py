@@ -395,7 +395,8 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["legal_form"] = forms_from_column.where(forms_from_column.notna(), from_name)
     # a sole trader's shop sign is compared on its own (field ``sign``), the owner's name as a name:
     # ``Pressing NadyaOuazzani`` is ``Nadia Ouazzani``'s pressing. A company's trade name stays whole.
-    sole = ~out["legal_form"].isin(_LEGAL_PERSON_FORMS).to_numpy() & (got["rep"].fillna("") == "").to_numpy()
+    legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS)
+    sole = ~legal_person.to_numpy() & (got["rep"].fillna("") == "").to_numpy()
     out["name_sign"] = pd.Series(None, index=df.index, dtype="object")
     out["name_whole"] = pd.Series(None, index=df.index, dtype="object")  # with its sign, where one is off
     signed = _map_unique(out["name_clean"][sole], owner_of_shop_sign, parallel=False).dropna()
@@ -416,7 +417,6 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["rc_key"] = got["rc"]
     # a CIN identifies a natural person: on a company's record it is its manager's (whose name
     # legal_rep compares), no key or veto of the company, and no natural-person debtor's CIN
-    legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS)
     out["cin"] = got["cin"].where(~legal_person, None)
     out["aff"] = aff.where(aff.str.len() >= 3, None).astype("object")
     out["address"] = got["address"]
@@ -913,6 +913,16 @@ class _Column:
             self.sorted_words = np.asarray([" ".join(sorted(v.split(" "))) for v in words], dtype=object)
 
 
+    @classmethod
+    def of_codes(cls, codes: np.ndarray) -> _Column:
+        """A column compared for equality, from codes factorised elsewhere (with another column's)."""
+        import numpy as np
+
+        col = cls.__new__(cls)
+        col.codes, col.uniques, col.sorted_words = codes, np.empty(0, dtype=object), None
+        return col
+
+
 # white space other than one ASCII space between two words
 _ODD_SPACE = re.compile(r"[^\S ]|  |^ | $")
 
@@ -994,15 +1004,15 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
             return _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
         return _Column(features[c], with_values=False)
 
-    # factorised on threads (Arrow's hashing lets the GIL go)
-    names = [*_SIMILARITY_COLUMNS, *_EQUALITY_COLUMNS]
+    # factorised on threads (Arrow's hashing lets the GIL go); a name's two initial forms together, so
+    # that they share their codes: one record's first word may be the other's last
+    initials = ("name_initial", "name_initial_last")
+    names = [c for c in (*_SIMILARITY_COLUMNS, *_EQUALITY_COLUMNS) if c not in initials]
     with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
         out = dict(zip(names, pool.map(column, names), strict=True))
-    # a name's two initial forms share their codes: one record's first word may be the other's last
-    first, last = out["name_initial"], out["name_initial_last"]
-    joint = _Column(pd.concat([features["name_initial"], features["name_initial_last"]], ignore_index=True),
-                    with_values=False)
-    first.codes, last.codes = joint.codes[: len(features)], joint.codes[len(features) :]
+    joint = _Column(pd.concat([features[c] for c in initials], ignore_index=True), with_values=False)
+    for k, c in enumerate(initials):
+        out[c] = _Column.of_codes(joint.codes[k * len(features) : (k + 1) * len(features)])
     unchecked = out["ice_unchecked"]
     if fillers is None:
         fillers = _held_by_more(unchecked.codes, (config or MatchConfig()).max_key_group)
