@@ -120,6 +120,10 @@ class MatchConfig:
     # only unique per court and typed by hand, a CIN may be the manager's rather than the debtor's.
     strong_name_floor: float = 70.0
     rc_name_floor: float = 85.0  # same, for RC + court, on the ratio / token-sort similarity
+    # an ICE merge whose records share no other identifier or contact needs names at least this close:
+    # not a word in common (a wrong company's ICE) is below it, a renamed company keeps its RC or phone
+    ice_name_floor: float = 50.0
+    ice_support_similarity: float = 80.0  # ... or addresses or managers this alike (token-sort ratio)
     # name level companies need without an identifier: 3 = the same name phonetically, or closer
     company_name_level: int = 3
     rep_veto_below: float = 50.0  # managers this different (same script) veto a link of companies
@@ -276,6 +280,15 @@ _NATURAL_PERSON_DESIGNATIONS = frozenset({
 })
 
 
+# a name that opens on "Société" (Sté, Ste, Soc, شركة) is a company's: every société has legal personality,
+# whatever its form (SARL, SA, SNC); "Ets" and "Entreprise" may be a sole trader's and say nothing
+_SOCIETE_NAMED = re.compile(r"^\W*(?:s+tes?|societes?|soc|شركه|الشركه)(?:\W|$)")
+
+
+def _societe_named(value: str) -> bool:
+    return bool(_SOCIETE_NAMED.match(fold(value)))
+
+
 def _legal_form_of(value: str) -> str | None:
     """The legal form a legal-form column gives: a company's (``normalize_company_name``'s), or EI for
     a natural person's designation."""
@@ -292,17 +305,30 @@ _SHORT_WORD = re.compile(r"\b\w{1,3}\b")
 _FIRST_WORD = re.compile(r"^(\w)\w*(?= )")
 
 
-def _name_forms(clean: str) -> tuple[str, str, str, str]:
+def _name_forms(clean: str) -> tuple[str, str, str, str, str]:
     """The clean name without spaces (joined names); its words of four letters or more (a mistyped
-    designation, "St", "Set", "Se", or an initial falls out, the name itself stays); and the name as
+    designation, "St", "Set", "Se", or an initial falls out, the name itself stays); the name as
     an initial and the other words phonetically (:func:`_initial_form`), from its first word and from
-    its last ("h skalli" = "hicham skalli" = "skalli hicham" = "h sqalli")."""
+    its last ("h skalli" = "hicham skalli" = "skalli hicham" = "h sqalli"); and its letters' least
+    rotation (:func:`_least_rotation`)."""
     words = clean.split(" ")
     first = last = ""
     if len(words) >= 2:
         first = _initial_form(words[0], words[1:])
         last = _initial_form(words[-1], words[:-1])
-    return (clean.replace(" ", ""), " ".join(_SHORT_WORD.sub(" ", clean).split()), first, last)
+    flat = clean.replace(" ", "")
+    # a name of several words, or one long enough to be several joined: the same letters turned are the
+    # same words in another order, joined or parted elsewhere ("noureddine filali" = "filali nour
+    # eddine"); two short words turned ("anas", "sana") are two names
+    turned = _least_rotation(flat) if len(words) >= 2 or len(flat) >= 8 else ""
+    return (flat, " ".join(_SHORT_WORD.sub(" ", clean).split()), first, last, turned)
+
+
+def _least_rotation(text: str) -> str:
+    """The least of ``text``'s rotations: two texts are rotations of one another when these are
+    equal. Only rotations starting on the least letter can be least."""
+    low = min(text, default="")
+    return min((text[k:] + text[:k] for k, ch in enumerate(text) if ch == low), default="")
 
 
 def _initial_form(given: str, rest: list[str]) -> str:
@@ -395,7 +421,15 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["legal_form"] = forms_from_column.where(forms_from_column.notna(), from_name)
     # a sole trader's shop sign is compared on its own (field ``sign``), the owner's name as a name:
     # ``Pressing NadyaOuazzani`` is ``Nadia Ouazzani``'s pressing. A company's trade name stays whole.
-    legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS)
+    societe = _map_unique(df["name"], _societe_named, parallel=False).astype(bool)
+    # a form said (in its column or the name) wins over the designation: registers write "Sté" before
+    # a sole trader's name too
+    legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS) | (societe & out["legal_form"].isna())
+    # what kind of person the record says its debtor is: natural (a sole trader's form or designation),
+    # legal (a company's form, or a name opening on Société), or not said (None)
+    out["person_kind"] = pd.Series(None, index=df.index, dtype="object")
+    out.loc[out["legal_form"] == "EI", "person_kind"] = "natural"
+    out.loc[legal_person, "person_kind"] = "legal"
     sole = ~legal_person.to_numpy() & (got["rep"].fillna("") == "").to_numpy()
     out["name_sign"] = pd.Series(None, index=df.index, dtype="object")
     out["name_whole"] = pd.Series(None, index=df.index, dtype="object")  # with its sign, where one is off
@@ -430,6 +464,7 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["name_core"] = [f[1] for f in forms]
     out["name_initial"] = [f[2] for f in forms]
     out["name_initial_last"] = [f[3] for f in forms]
+    out["name_turned"] = [f[4] or None for f in forms]
     # transliteration-aware phonetic keys (Qadiri/Kadiri, Slawi/Slaoui, Meryem/Mariam, Arabic script)
     phon = _map_unique(out["name_clean"].fillna(""), phonetic_key, parallel=False)
     out["phon_key"] = [f[0] for f in phon]
@@ -978,13 +1013,14 @@ _SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", 
                        "locality", "id_number", "name_whole")
 # similarity columns compared by token-sort ratio (their values' words are sorted once, see _Column)
 _TOKEN_SORT_COLUMNS = ("name_clean", "address", "rep", "rep_phon")
-_EQUALITY_COLUMNS = ("name_key", "name_core", "name_initial", "name_initial_last", "phon_skeleton",
-                     "phon_flat", "name_sign", "rep_skeleton", "rep_initial", "phone_number", "email",
-                     "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice", "ice_unchecked")
+_EQUALITY_COLUMNS = ("name_key", "name_core", "name_turned", "name_initial", "name_initial_last",
+                     "phon_skeleton", "phon_flat", "name_sign", "rep_skeleton", "rep_initial", "phone_number",
+                     "email", "city", "legal_form", "ice_root", "cin", "rc_key", "aff", "ice",
+                     "ice_unchecked")
 # text resolve no longer needs once the columns are factorised and the candidate pairs built (the
 # acceptance rules still read cin, legal_form and rep; the similarity columns' values stay in codes)
-_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_initial", "name_initial_last", "phon_key",
-                        "phon_skeleton", "phon_flat", "name_sign", "name_whole",
+_DROPPED_AFTER_CODES = ("name_key", "name_core", "name_turned", "name_initial", "name_initial_last",
+                        "phon_key", "phon_skeleton", "phon_flat", "name_sign", "name_whole",
                         "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial",
                         "phone", "phone_number", "email", "ice_root", "rc_key",
                         "aff", "ice", "ice_unchecked", "name_flat", "address", "id_number", "region",
@@ -1093,6 +1129,9 @@ def _compare_chunk(
     # a missing middle name or an initial (token set); transliteration variants are folded beforehand
     both_name, name_exact = codes_of("name_clean")
     _, key_equal = codes_of("name_key")
+    # the same letters turned: the same words in another order, joined or parted elsewhere
+    _, turned_equal = codes_of("name_turned")
+    key_equal |= turned_equal
     name_close = _pair_similarity(cols["name_clean"], i, j, (fuzz.ratio, fuzz.token_sort_ratio))
     flat = _pair_similarity(cols["name_flat"], i, j, (fuzz.ratio,), name_close < 95)
     name_close = np.maximum(name_close, flat)
@@ -1234,6 +1273,10 @@ class _Scored:
     model: FSModel
     freq: dict[str, np.ndarray]  # records holding each value, per field with a frequency adjustment
     population: int = 0  # records of the whole file (term frequencies are shares of it); 0: len(freq)
+    # per field with a frequency adjustment, per record: how many records of its strong-key cluster
+    # (one debtor by ICE, RC, CIN or affiliation number) hold its value, itself included (see
+    # :func:`_known_holders`); none: every record its own debtor
+    known: dict[str, np.ndarray] | None = None
 
     def field_weight(self, spec: FieldSpec, at: np.ndarray | slice | None = None) -> np.ndarray:
         """Match weight ``log2(m/u)`` of one field, for every pair or for the pairs at ``at``.
@@ -1251,6 +1294,12 @@ class _Scored:
             f = self.freq[spec.name]
             n = max(self.population or len(f), 1)
             common = np.maximum(f[i], f[j])
+            if self.known is not None:
+                # a value's other holders: records the identifiers already made one debtor with one of
+                # the pair hold it as that debtor, not as another who happens to share it
+                k = self.known[spec.name]
+                same_debtor = np.maximum(np.maximum(k[i], k[j]) - 1, 0)
+                common = np.where(levels == _FS_EXACT[spec.name], common - same_debtor, common)
             # from three records on, a common value proves less than the average agreement
             tf_u = np.where(common >= 3, common / n, 0.0)
             # names and managers, both ways: a value held by f records has u = f/n (as splink's term
@@ -1299,7 +1348,8 @@ class _Scored:
         c = self.compared
         compared = _Compared(c.pairs[at], {f: v[at] for f, v in c.levels.items()},
                              {f: v[at] for f, v in c.sims.items()}, {})
-        return _Scored(self.pairs[at], self.score[at], compared, self.model, self.freq, self.population)
+        return _Scored(self.pairs[at], self.score[at], compared, self.model, self.freq, self.population,
+                       self.known)
 
 
 #: How candidate pairs are compared: :func:`compare_pairs`, or a cache of its results
@@ -1310,7 +1360,7 @@ PairComparer: TypeAlias = "Callable[[pd.DataFrame, np.ndarray, dict[str, _Column
 def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
                 model: FSModel | None = None, columns: dict[str, _Column] | None = None,
                 compare: PairComparer | None = None, population: int | None = None,
-                ) -> tuple[_Scored, FSModel]:
+                known: dict[str, np.ndarray] | None = None) -> tuple[_Scored, FSModel]:
     """Match weight of each candidate pair under a Fellegi-Sunter model trained on this very file
     (u from random pairs, m by EM on the candidates), unless a trained ``model`` is given.
     ``compare``: how the candidate pairs are compared (default :func:`compare_pairs`);
@@ -1329,7 +1379,7 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
         del rnd
     freq = {name: features[f"{col}_freq"].to_numpy() for name, col in _TF_COLUMN.items()}
     freq["name_sound"] = features["phon_flat_freq"].to_numpy()  # records whose name sounds the same
-    scored = _Scored(pairs, np.empty(0), compared, model, freq, population or 0)
+    scored = _Scored(pairs, np.empty(0), compared, model, freq, population or 0, known)
     total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
     # in chunks: each field's weight needs a few temporary arrays as long as the pairs
     for a in range(0, len(pairs), COMPARE_CHUNK):
@@ -1370,7 +1420,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     veto = c.differ["ice_root"] | c.differ["cin"] | forms_apart
     # a CIN marks a natural person: it cannot be the same debtor as a company, cooperative or association
     cin = features["cin"].notna().to_numpy()
-    legal_person = features["legal_form"].isin(_LEGAL_PERSON_FORMS).to_numpy()
+    legal_person = (features["person_kind"] == "legal").to_numpy()
     veto |= (cin[i] & legal_person[j]) | (cin[j] & legal_person[i])
     # A company is its name and its registration: sister companies share premises, phone and manager
     # (and often the first word of their name), so between legal persons a link that no identifier
@@ -1391,6 +1441,10 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     names_apart &= ~_typo_twins(features["name_clean"], s.pairs, gated & names_apart & ok)
     reps_apart &= ~_family_name_within(features["rep"], s.pairs, gated & reps_apart & ok)
     veto |= gated & (names_apart | reps_apart | scripts_apart | ~support)
+    # two natural persons whose names share nothing (no word, no initial, no sound) are two people who
+    # share an accountant's address, phone and mailbox, or a family's, unless an identifier agrees
+    strangers = ~legal & (c.levels["name"] == 0) & ~(id_agree | (c.levels["id_number"] >= 1)) & ok
+    veto |= strangers & ~_word_in_common(features["name_clean"], s.pairs, strangers)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
@@ -1426,6 +1480,15 @@ def _typo_twins(names: pd.Series, pairs: np.ndarray, where: np.ndarray, floor: f
                                           for x, y in zip(wa, wb, strict=True))
 
     return _pairs_whose(names, pairs, where, twins)
+
+
+def _word_in_common(names: pd.Series, pairs: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Pairs (of ``where``) whose two names have a word in common, phonetically."""
+
+    def common(a: str, b: str) -> bool:
+        return bool(set(phonetic_key(a)[0].split()) & set(phonetic_key(b)[0].split()))
+
+    return _pairs_whose(names, pairs, where, common)
 
 
 def _family_name_within(reps: pd.Series, pairs: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -1569,6 +1632,22 @@ class _Texts:
         return cast("str | None", self._array[x].as_py())
 
 
+def _token_sort(a: str, b: str) -> float:
+    from rapidfuzz import fuzz
+
+    return float(fuzz.token_sort_ratio(a, b))
+
+
+def _acronym_of(short: str, long: str) -> bool:
+    """Clean name ``short`` is one word made of the initials of ``long``'s words, with or without an S
+    for the Société the clean name left out."""
+    words = long.split(" ")
+    if " " in short or len(words) < 2 or not 2 <= len(short) <= 8 or not short.isalpha():
+        return False
+    initials = "".join(w[0] for w in words)
+    return short in (initials, "s" + initials)
+
+
 def _names_differ(clusters: _Clusters, rule: str, a: int, b: int, floor: float) -> bool:
     """Records ``a`` and ``b`` both named, their names less alike than ``floor`` (each name read once).
     RC numbers are only unique per court and often mistyped: the ordered or sorted ratio decides there;
@@ -1650,6 +1729,90 @@ def _strong_edges(
         yield rule, edges
 
 
+@dataclass
+class _Evidence:
+    """The merges of a resolution as they are made: records' positions, rule, score and fields."""
+
+    left: list[int] = field(default_factory=list)
+    right: list[int] = field(default_factory=list)
+    rule: list[str] = field(default_factory=list)
+    score: list[float] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+
+    def add(self, a: int, b: int, rule: str, score: float, fields: str) -> None:
+        self.left.append(a)
+        self.right.append(b)
+        self.rule.append(rule)
+        self.score.append(score)
+        self.fields.append(fields)
+
+
+class _StrongSupport:
+    """What lifts a strong key's name check: a second identifier agreeing (the ICE, RC, CIN or
+    affiliation number besides the edge's own) is an employer renamed, not a manager's CIN or a
+    mistyped number; and for an ICE, any of :meth:`ice_supported`."""
+
+    def __init__(self, features: pd.DataFrame, config: MatchConfig, clusters: _Clusters,
+                 id_codes: dict[str, np.ndarray]):
+        self.config, self.clusters, self.id_codes = config, clusters, id_codes
+        # read when an ICE's names differ only (a few records): the columns' codes and texts then
+        self._features: pd.DataFrame | None = features
+        self._contacts: dict[str, np.ndarray] = {}
+        self._texts: dict[str, _Texts] = {}
+
+    def second_identifier(self, rule: str, a: int, b: int) -> bool:
+        own = "ice" if rule == "ice_root" else STRONG_COLUMNS[rule]  # _identifier_codes' name of it
+        return any(c[a] >= 0 and c[a] == c[b] for col, c in self.id_codes.items() if col != own)
+
+    def ice_supported(self, a: int, b: int) -> bool:
+        """Besides their ICE, records ``a`` and ``b`` have the same phone number or e-mail, addresses or
+        managers alike, or one's name is the other's initials (``SCTPS``, ``Société Commerciale de
+        Travaux Publics du Sud``)."""
+        if self._features is not None:
+            f, self._features = self._features, None
+            self._contacts = {c: _codes(f[c]) for c in ("phone_number", "email")}
+            self._texts = {c: _Texts(f[c]) for c in ("address", "rep")}
+        if any(c[a] >= 0 and c[a] == c[b] for c in self._contacts.values()):
+            return True
+        alike = self.config.ice_support_similarity
+        for texts in self._texts.values():
+            ta, tb = texts[a], texts[b]
+            if ta is not None and tb is not None and _token_sort(ta, tb) >= alike:
+                return True
+        na, nb = self.clusters.record_name(a), self.clusters.record_name(b)
+        return na is not None and nb is not None and (_acronym_of(na, nb) or _acronym_of(nb, na))
+
+
+def _join_strong_keys(features: pd.DataFrame, config: MatchConfig, clusters: _Clusters,
+                      support: _StrongSupport, oversized: dict[str, np.ndarray] | None,
+                      ignored: dict[str, int], evidence: _Evidence) -> int:
+    """Join ``clusters`` along the strong keys' edges, in trust order, each join's evidence added to
+    ``evidence``. Returns how many edges were vetoed."""
+    vetoed = 0
+    for rule, edges in _strong_edges(features, config, ignored, oversized):
+        # RC numbers are only unique per court and often mistyped: the names must look alike too. An
+        # ICE is the company's whatever its name (renamed, a trade name for a company name, a shop
+        # sign for its owner's name) but is keyed on another company's record now and then: two
+        # records that share an ICE and nothing else, their names not a word alike, stay apart
+        ice = rule == "ice_root"
+        floor = (config.rc_name_floor if rule == "rc_court"
+                 else config.ice_name_floor if ice else config.strong_name_floor)
+        for a, b in edges.tolist():
+            ra, rb = clusters.find(a), clusters.find(b)
+            if ra == rb:
+                continue
+            if clusters.conflict(ra, rb):
+                vetoed += 1
+                continue
+            if (_names_differ(clusters, rule, a, b, floor) and not support.second_identifier(rule, a, b)
+                    and not (ice and support.ice_supported(a, b))):
+                vetoed += 1
+                continue
+            clusters.union(ra, rb)
+            evidence.add(a, b, rule, 1.0, rule)
+    return vetoed
+
+
 def resolve(
     records: pd.DataFrame,
     config: MatchConfig | None = None,
@@ -1703,41 +1866,14 @@ def resolve(
     id_codes = _identifier_codes(feats, config, sorted_oversized)
     clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"),
                          soft_codes={"aff": id_codes["aff"]})
-    ev_left: list[int] = []
-    ev_right: list[int] = []
-    ev_rule: list[str] = []
-    ev_score: list[float] = []
-    ev_fields: list[str] = []
+    ev = _Evidence()
     vetoed = 0
     ignored: dict[str, int] = {}
 
     step("strong keys")
 
-    def second_identifier(rule: str, a: int, b: int) -> bool:
-        own = STRONG_COLUMNS[rule]
-        return any(c[a] >= 0 and c[a] == c[b] for col, c in id_codes.items() if col != own)
-
-    for rule, edges in _strong_edges(feats, config, ignored, sorted_oversized):
-        needs_names = rule != "ice_root"
-        # RC numbers are only unique per court and often mistyped: the names must look alike too
-        floor = config.rc_name_floor if rule == "rc_court" else config.strong_name_floor
-        for a, b in edges.tolist():
-            ra, rb = clusters.find(a), clusters.find(b)
-            if ra == rb:
-                continue
-            if clusters.conflict(ra, rb):
-                vetoed += 1
-                continue
-            if (needs_names and _names_differ(clusters, rule, a, b, floor)
-                    and not second_identifier(rule, a, b)):
-                vetoed += 1
-                continue
-            clusters.union(ra, rb)
-            ev_left.append(a)
-            ev_right.append(b)
-            ev_rule.append(rule)
-            ev_score.append(1.0)
-            ev_fields.append(rule)
+    vetoed += _join_strong_keys(feats, config, clusters, _StrongSupport(feats, config, clusters, id_codes),
+                                sorted_oversized, ignored, ev)
 
     step("candidate pairs")
     if candidates is None:
@@ -1763,7 +1899,7 @@ def resolve(
     if candidates is not None and model is None:
         raise ValueError("a part of a file is scored with a given model: it cannot train one")
     scored, model = score_pairs(feats, pairs, config, model=model, columns=columns, compare=compare,
-                                population=population)
+                                population=population, known=_known_holders(strong_root, columns))
     apart = _apart(strong_root, pairs)
     accept = _fuzzy_accept(scored, feats, config) & apart
     vetoed += int(((scored.score >= config.accept_score) & apart & ~accept).sum()) if len(pairs) else 0
@@ -1798,11 +1934,8 @@ def resolve(
             vetoed += 1
             continue
         clusters.union(ra, rb)
-        ev_left.append(a)
-        ev_right.append(b)
-        ev_rule.append("fuzzy")
-        ev_score.append(round(float(linking.score[at]), 2))
-        ev_fields.append(_fields_text(linking, at, keep_weights, keep_sims))
+        ev.add(a, b, "fuzzy", round(float(linking.score[at]), 2),
+               _fields_text(linking, at, keep_weights, keep_sims))
 
     roots = np.array([clusters.find(x) for x in range(n)], dtype=np.int64)
     # smallest position per root = smallest record_id, since records are sorted by record_id
@@ -1818,17 +1951,34 @@ def resolve(
 
     evidence = pd.DataFrame(
         {
-            "left_record_id": _texts_at(sorted_ids, ev_left),
-            "right_record_id": _texts_at(sorted_ids, ev_right),
-            "rule": ev_rule,
-            "score": ev_score,
-            "matched_fields": ev_fields,
+            "left_record_id": _texts_at(sorted_ids, ev.left),
+            "right_record_id": _texts_at(sorted_ids, ev.right),
+            "rule": ev.rule,
+            "score": ev.score,
+            "matched_fields": ev.fields,
         },
         columns=list(EVIDENCE_COLUMNS),
     ).astype(_EVIDENCE_DTYPES)  # an empty one too (a file, or a part of one, with no merge)
     if kept is not None:  # back to the caller's record order and index
         kept = kept.iloc[back].set_axis(records.index)
     return Resolution(assignments, evidence, vetoed, ignored, model, kept)
+
+
+def _known_holders(roots: np.ndarray, columns: dict[str, _Column]) -> dict[str, np.ndarray]:
+    """Per field with a frequency adjustment, per record: how many records of its cluster (``roots``)
+    hold its value, itself included (0 where it has none)."""
+    import numpy as np
+    import pandas as pd
+
+    out = {}
+    for name, col in _TF_COLUMN.items():
+        codes = columns[col].codes
+        held = np.zeros(len(codes), dtype=np.int64)
+        present = np.flatnonzero(codes >= 0)
+        groups, _ = pd.factorize(roots[present].astype(np.int64) * (len(codes) + 1) + codes[present])
+        held[present] = np.bincount(groups)[groups]
+        out[name] = held
+    return out
 
 
 def _apart(roots: np.ndarray, pairs: np.ndarray) -> np.ndarray:

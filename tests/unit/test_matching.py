@@ -379,7 +379,36 @@ DIRT = [
          phone="0661445566"),
     dict(record_id="p22", truth="P11", name="A. Bouhlal", address="90 Bd Zerktouni", city="Oujda",
          phone="06 61 44 55 66"),
+    # a compound given name parted in one record, joined in the other, the family name first: the
+    # same letters, the words turned
+    dict(record_id="p23", truth="P12", name="Librairie Noureddine Filali", legal_form="EI",
+         address="7 Rue Ibn Batouta", city="Agadir", phone="0689827374"),
+    dict(record_id="p24", truth="P12", name="Librairie FILALI Nour Eddine", legal_form="EI",
+         address="7 Rue Ibn Batouta", city="Agadir"),
+    # a company's initials for its name, its ICE and nothing else
+    dict(record_id="c19", truth="C10", name="Sctps, Sarl Au", ice="set below",
+         address="Lotissement Bernoussi 309", city="Marrakech", legal_rep_name="Hicham Skalli"),
+    dict(record_id="c20", truth="C10", name="Société Commerciale de Travaux Publics du Sud",
+         legal_form="SARL AU", ice="set below", city="Marrakech", phone="0612716155"),
     # --- negatives
+    # another company's ICE keyed on a record, nothing else in common
+    dict(record_id="n15", truth="N15", name="Groupe Zouiten", legal_form="SARL", ice="set below",
+         rc_number="21222", rc_court="Marrakech", city="Marrakech", phone="0524909604",
+         legal_rep_name="Fatma Hakimi"),
+    dict(record_id="n16", truth="N16", name="Ste Resto Cedre Beni Mellal", legal_form="SARL AU",
+         ice="set below", rc_number="12884", rc_court="Mohammedia", city="Mohammedia",
+         phone="0523901260"),
+    # two sole traders domiciled at one accountant's: his address, phone and mailbox, their own names
+    dict(record_id="n17", truth="N17", name="Kamel Regragui", legal_form="EI", address="26 Bd Al Majd",
+         city="Casablanca", phone="0522841341", email="fid.essafi@gmail.com"),
+    dict(record_id="n18", truth="N18", name="Sahraoui Abdessamad (Garage Ifrane)", legal_form="EI",
+         address="26 Boulevard Al Majd", city="Casablanca", phone="05 22 84 13 41",
+         email="fid.essafi@gmail.com"),
+    # a société named after its manager, whose CIN its record carries, and the manager as a sole trader
+    dict(record_id="n19", truth="N19", name="STE BOUAZZA HASSAN CONSEIL", cin="HH961996",
+         city="Casablanca", phone="0522538306", legal_rep_name="BOUAZZA HASSAN"),
+    dict(record_id="n20", truth="N20", name="HASSAN BOUAZZA", legal_form="Personne physique", cin="HH961996",
+         city="Casablanca", phone="+212703891771"),
     # a sole trader, and the SARL AU he founded, whose record carries his CIN as its manager's
     dict(record_id="n13", truth="N13", name="Mohamed Benkirane (Epicerie Chifa)", legal_form="PP",
          cin="SH989947", address="12 Rue Al Qods", city="Laâyoune", phone="0674840892"),
@@ -419,8 +448,17 @@ DIRT = [
 ]
 
 
+_DIRT_ICE = {"c19": _valid_ice("008291596"), "c20": _valid_ice("008291596"),
+             "n15": _valid_ice("004305645"), "n16": _valid_ice("004305645")}
+
+
+def _dirt_rows() -> list[dict[str, str]]:
+    """The dirt table, its ICE made valid (the table above stays readable)."""
+    return [dict(r, ice=_DIRT_ICE.get(r["record_id"], r.get("ice", ""))) for r in DIRT]
+
+
 def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
-    records, truth = _frame([dict(r) for r in DIRT])
+    records, truth = _frame(_dirt_rows())
     return records, dict(zip(records["record_id"], truth, strict=True))
 
 
@@ -439,7 +477,9 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c15", "c16", "moved, one ICE failing its check on both records"),
      ("c17", "c18", "a SARL AU written as a SARL"),
      ("p19", "p20", "an initial, the family name transliterated"),
-     ("p21", "p22", "an initial, the given name last in the other record")],
+     ("p21", "p22", "an initial, the given name last in the other record"),
+     ("p23", "p24", "a compound given name parted, the words turned"),
+     ("c19", "c20", "a company's initials for its name, its ICE and nothing else")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -462,6 +502,9 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n10"] != ent["n11"]  # one owner's name, two other shop signs, two addresses
     assert ent["n12"] != ent["c17"]  # a SA and a SARL of one name
     assert ent["n13"] != ent["n14"]  # a sole trader and his company, which holds his CIN as its manager's
+    assert ent["n15"] != ent["n16"]  # another company's ICE keyed on a record
+    assert ent["n17"] != ent["n18"]  # two sole traders at their accountant's address, phone and mailbox
+    assert ent["n19"] != ent["n20"]  # a société holding its manager's CIN, and the manager
 
 
 @pytest.mark.parametrize(("second_name", "second_group_affiliations", "one_debtor"), [
@@ -486,7 +529,7 @@ def test_a_weak_link_does_not_join_two_groups_settled_under_their_own_affiliatio
              phone="+212625422877", address="3 Rue Tarik"),
         dict(record_id="g4", truth="G2", name=second_name.upper(), affiliation_no=second, city="SALE"),
     ]
-    records, _ = _frame([dict(r) for r in DIRT] + groups)
+    records, _ = _frame(_dirt_rows() + groups)
     res = resolve(records)
     ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
     assert ent["g1"] == ent["g2"] and ent["g3"] == ent["g4"]
@@ -505,7 +548,7 @@ def test_a_renamed_employer_links_on_two_identifiers_whatever_its_names(second_r
         dict(record_id="r2", truth="R1", name="Travaux Al Baraka", affiliation_no="8887603",
              rc_number=second_rc, rc_court="SALE", city="SALE", phone="0537231582"),
     ]
-    records, _ = _frame([dict(r) for r in DIRT] + renamed)
+    records, _ = _frame(_dirt_rows() + renamed)
     res = resolve(records)
     ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
     assert (ent["r1"] == ent["r2"]) is one_debtor, res.evidence
@@ -526,7 +569,7 @@ def test_a_placeholder_is_no_second_identifier() -> None:
         *(dict(record_id=f"f{k}", truth=f"F{k}", name=f"Filler {name}", rc_number="1", rc_court="Salé")
           for k, name in enumerate(("Atlas", "Nakhil", "Zitouna"))),
     ]
-    records, _ = _frame([dict(r) for r in DIRT] + rows)
+    records, _ = _frame(_dirt_rows() + rows)
     res = resolve(records, MatchConfig(max_key_group=3))
     edge = res.evidence[(res.evidence.left_record_id == "r1") & (res.evidence.right_record_id == "r2")]
     assert not set(edge["rule"]) & {"rc_court", "affiliation_no"}, edge
@@ -652,6 +695,22 @@ def test_pairs_labelled_by_a_placeholder_identifier_teach_the_model_nothing() ->
     ("Y. Bouhlal", "Bouhlal Abderrazak", "differ"),
 ])
 def test_a_given_names_initial_first_or_last_is_a_partial_name(left: str, right: str, level: str) -> None:
+    _assert_name_level(left, right, level)
+
+
+@pytest.mark.parametrize(("left", "right", "level"), [
+    # a compound given name parted in one, joined in the other, the family name first: the same
+    # letters turned are the same words
+    ("Noureddine Filali", "FILALI Nour Eddine", "same_key"),
+    ("NoureddineFilali", "Filali Nour Eddine", "same_key"),
+    # two short names of one word each are two names, whatever their letters: alike by their ratio only
+    ("Anas", "Sana", "weak"),
+])
+def test_the_same_letters_turned_are_the_same_name(left: str, right: str, level: str) -> None:
+    _assert_name_level(left, right, level)
+
+
+def _assert_name_level(left: str, right: str, level: str) -> None:
     from recouvra import matching
 
     records, _ = _frame([dict(record_id="1", truth="", name=left), dict(record_id="2", truth="", name=right)])
@@ -795,3 +854,34 @@ def test_a_part_is_told_the_whole_files_unchecked_ice_fillers(told: bool) -> Non
                    features=feats.loc[at].reset_index(drop=True), model=whole.model,
                    candidates=np.array([[0, 1]]), oversized=oversized, population=len(records))
     assert (part.assignments["entity_id"].nunique() == 2) is told, part.evidence
+
+
+def test_records_one_debtor_by_an_identifier_count_once_among_a_values_holders() -> None:
+    # a mailbox three records hold, two of them one debtor by their CIN, is held by two debtors: it
+    # counts as one two records hold, not as a value shared three ways (u = 3/n, the accountant's)
+    from recouvra import matching
+
+    mailbox = "khadija.kadiri4093@outlook.fr"
+    rows = [
+        *(dict(record_id=k, truth="", name="Khadija Kadiri", cin="BE123456", email=mailbox,
+               city="Béni Mellal") for k in ("1", "2")),
+        dict(record_id="3", truth="", name="K. Kadiri", email=mailbox, city="Khouribga"),
+        dict(record_id="4", truth="", name="Karim Tazi", email="k.tazi@gmail.com", city="Fès"),
+        dict(record_id="5", truth="", name="K. Tazi", email="k.tazi@gmail.com", city="Rabat"),
+        *(dict(record_id=f"f{k}", truth="", name=f"Filler {k}", email=f"filler{k}@menara.ma")
+          for k in range(20)),
+    ]
+    records, _ = _frame(rows)
+    feats = prepare_features(records)
+    columns = matching._columns(feats)
+    pairs = np.array([[0, 2], [3, 4]], dtype=np.int64)
+    plain, model = matching.score_pairs(feats, pairs, MatchConfig(), columns=columns)
+    roots = np.arange(len(feats))
+    roots[1] = 0  # records 1 and 2: one debtor by their CIN
+    known = matching._known_holders(roots, columns)
+    assert known["email"][:5].tolist() == [2, 2, 1, 1, 1]
+    scored, _ = matching.score_pairs(feats, pairs, MatchConfig(), model=model, columns=columns, known=known)
+    email = next(spec for spec in matching.FS_FIELDS if spec.name == "email")
+    shared_three_ways, held_by_two = plain.field_weight(email).tolist()
+    assert scored.field_weight(email).tolist() == [held_by_two, held_by_two]
+    assert held_by_two > shared_three_ways
