@@ -1757,12 +1757,29 @@ class _StrongSupport:
         self.config, self.clusters, self.id_codes = config, clusters, id_codes
         # read when an ICE's names differ only (a few records): the columns' codes and texts then
         self._features: pd.DataFrame | None = features
+        self._sign_source: pd.DataFrame | None = features
+        self._signs: np.ndarray | None = None
+        self._reps: np.ndarray | None = None
         self._contacts: dict[str, np.ndarray] = {}
         self._texts: dict[str, _Texts] = {}
 
     def second_identifier(self, rule: str, a: int, b: int) -> bool:
         own = "ice" if rule == "ice_root" else STRONG_COLUMNS[rule]  # _identifier_codes' name of it
         return any(c[a] >= 0 and c[a] == c[b] for col, c in self.id_codes.items() if col != own)
+
+    def shop_sign_of_a_person(self, a: int, b: int) -> bool:
+        """One record is named by a shop sign and one word (``Garage Moulouya``, ``Teleboutique
+        Yasmine``: its brand, not an owner's name), and neither names a manager: a sole trader
+        known by his shop, whose CIN the other record, under his own name, holds too."""
+        if self._signs is None:
+            f = self._sign_source
+            assert f is not None
+            self._sign_source = None
+            single = ~f["name_clean"].fillna(" ").str.contains(" ", regex=False).to_numpy()
+            self._signs = f["name_sign"].notna().to_numpy() & single & f["rep"].isna().to_numpy()
+            self._reps = f["rep"].notna().to_numpy()
+        assert self._reps is not None
+        return (bool(self._signs[a] or self._signs[b])) and not self._reps[a] and not self._reps[b]
 
     def ice_supported(self, a: int, b: int) -> bool:
         """Besides their ICE, records ``a`` and ``b`` have the same phone number or e-mail, addresses or
@@ -1805,7 +1822,8 @@ def _join_strong_keys(features: pd.DataFrame, config: MatchConfig, clusters: _Cl
                 vetoed += 1
                 continue
             if (_names_differ(clusters, rule, a, b, floor) and not support.second_identifier(rule, a, b)
-                    and not (ice and support.ice_supported(a, b))):
+                    and not (ice and support.ice_supported(a, b))
+                    and not (rule == "cin" and support.shop_sign_of_a_person(a, b))):
                 vetoed += 1
                 continue
             clusters.union(ra, rb)

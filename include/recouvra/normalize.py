@@ -656,11 +656,14 @@ _CIN_RE = re.compile(r"^([A-Z]{1,2})(\d{1,6})$")
 
 
 def normalize_cin(value: object) -> str | None:
-    """Moroccan national id (1-2 letters then up to 6 digits, ``be 123 456`` -> ``BE123456``) or None."""
+    """Moroccan national id (1-2 letters then up to 6 digits, ``be 123 456`` -> ``BE123456``) or None.
+
+    The number is written without leading zeros: a system that pads it to six digits writes
+    ``AX086232`` for the card's ``AX86232``, one serial number either way."""
     text = _text(value).translate(_ARABIC_TABLE)
     compact = re.sub(r"[\s.\-_/]+", "", text).upper()
     m = _CIN_RE.match(compact) if compact.isascii() else None
-    return compact if m else None
+    return f"{m.group(1)}{int(m.group(2))}" if m else None
 
 
 # --------------------------------------------------------------------------------------- phones

@@ -390,7 +390,19 @@ DIRT = [
          address="Lotissement Bernoussi 309", city="Marrakech", legal_rep_name="Hicham Skalli"),
     dict(record_id="c20", truth="C10", name="Société Commerciale de Travaux Publics du Sud",
          legal_form="SARL AU", ice="set below", city="Marrakech", phone="0612716155"),
+    # a sole trader known by his shop's sign and brand on one record, by his name on the other: his CIN
+    dict(record_id="p25", truth="P13", name="Garage Moulouya", cin="JE28332", address="12 Rue Oujda",
+         city="Nador"),
+    dict(record_id="p26", truth="P13", name="Daoudi Jamilah", legal_form="EI", cin="JE 28332",
+         address="40 Hay Salam", city="Nador", phone="0661778899"),
+    # one CIN written with the number padded to six digits, and without; moved
+    dict(record_id="p27", truth="P14", name="Ouali Yacine", cin="AX086232", address="3 Rue Fès", city="Taza"),
+    dict(record_id="p28", truth="P14", name="yacine ouali", cin="ax86232", address="8 Bd Zerktouni",
+         city="Fès", phone="0662001122"),
     # --- negatives
+    # one CIN under two persons' names (a typo that made another's number): two persons
+    dict(record_id="n21", truth="N21", name="Nadia Hajjaji", legal_form="EI", cin="HA254946", city="Fès"),
+    dict(record_id="n22", truth="N22", name="Meryem Ait Taleb", cin="HA254946", city="Khouribga"),
     # another company's ICE keyed on a record, nothing else in common
     dict(record_id="n15", truth="N15", name="Groupe Zouiten", legal_form="SARL", ice="set below",
          rc_number="21222", rc_court="Marrakech", city="Marrakech", phone="0524909604",
@@ -479,7 +491,9 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p19", "p20", "an initial, the family name transliterated"),
      ("p21", "p22", "an initial, the given name last in the other record"),
      ("p23", "p24", "a compound given name parted, the words turned"),
-     ("c19", "c20", "a company's initials for its name, its ICE and nothing else")],
+     ("c19", "c20", "a company's initials for its name, its ICE and nothing else"),
+     ("p25", "p26", "a sole trader known by his shop's sign and brand"),
+     ("p27", "p28", "a CIN's number padded to six digits")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -505,6 +519,7 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n15"] != ent["n16"]  # another company's ICE keyed on a record
     assert ent["n17"] != ent["n18"]  # two sole traders at their accountant's address, phone and mailbox
     assert ent["n19"] != ent["n20"]  # a société holding its manager's CIN, and the manager
+    assert ent["n21"] != ent["n22"]  # one CIN, two persons' names
 
 
 @pytest.mark.parametrize(("second_name", "second_group_affiliations", "one_debtor"), [

@@ -156,7 +156,9 @@ def test_rc(number: str, court: str, expected: tuple[str | None, str | None]) ->
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [("BE123456", "BE123456"), ("be 123 456", "BE123456"), ("A12345", "A12345"), ("BE-123.456", "BE123456"),
-     ("123456", None), ("ABC123", None), ("A1234567", None), ("", None), (None, None), ("ب123", None)],
+     ("123456", None), ("ABC123", None), ("A1234567", None), ("", None), (None, None), ("ب123", None),
+     # one serial number, padded to six digits by one system and not by another
+     ("AX086232", "AX86232"), ("ax 86232", "AX86232"), ("k05800", "K5800")],
 )
 def test_cin(raw: object, expected: str | None) -> None:
     assert normalize_cin(raw) == expected
