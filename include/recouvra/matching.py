@@ -289,6 +289,27 @@ def _societe_named(value: str) -> bool:
     return bool(_SOCIETE_NAMED.match(fold(value)))
 
 
+# letters a scan or a hurried clerk puts for digits, in a field of digits only
+_DIGIT_LOOKALIKES = str.maketrans("OoQDIlLiSsBZz", "0000111155822")
+
+
+# a digit-lookalike letter touching a digit: ``0S 22 30``, ``32O64342``, ``246I2247`` (not the I of
+# ``ICE``, the S of ``/SALE`` or the O of ``ou``)
+_MISREAD_DIGIT = re.compile(r"(?<=[0-9])[OoQDIlSBZ]|[OoQDIlSBZ](?=[0-9])")
+
+
+def _digits_misread(values: pd.Series) -> pd.Series:
+    """``values`` with the letters a scan or a clerk put for digits, where they touch a digit, read as
+    those digits (:data:`_DIGIT_LOOKALIKES`); the few values holding one are rewritten, in Python."""
+    odd = values.str.contains(_MISREAD_DIGIT.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not odd.any():
+        return values
+    out = values.copy()
+    out[odd] = [_MISREAD_DIGIT.sub(lambda m: m.group(0).translate(_DIGIT_LOOKALIKES), v)
+                for v in values[odd].tolist()]
+    return out
+
+
 def _legal_form_of(value: str) -> str | None:
     """The legal form a legal-form column gives: a company's (``normalize_company_name``'s), or EI for
     a natural person's designation."""
@@ -391,6 +412,8 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     df = records.reindex(columns=list(COLUMNS), fill_value="").astype("str").fillna("")
+    for col in ("ice", "rc_number", "phone"):
+        df[col] = _digits_misread(df[col])
     # the slow normalisers run on worker processes while this one does the vectorised columns
     with map_unique_all({
         "names": (df["name"], normalize_company_name),
@@ -401,7 +424,9 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         "legal_form": (df["legal_form"], _legal_form_of),
     }) as normalized:
         ice = ice_series(df["ice"])
-        aff = df["affiliation_no"].str.replace(r"\D", "", regex=True).str.lstrip("0")
+        # a number read by OCR or keyed from a scan: the letters that look like digits are those digits
+        aff = (df["affiliation_no"].str.translate(_DIGIT_LOOKALIKES).str.replace(r"\D", "", regex=True)
+               .str.lstrip("0"))
         cities = city_series(df["city"])
         phones = phone_series(df["phone"])
         emails = email_series(df["email"])
@@ -1649,11 +1674,12 @@ def _acronym_of(short: str, long: str) -> bool:
 
 
 def _names_differ(clusters: _Clusters, rule: str, a: int, b: int, floor: float) -> bool:
-    """Records ``a`` and ``b`` both named, their names less alike than ``floor`` (each name read once).
-    RC numbers are only unique per court and often mistyped: the ordered or sorted ratio decides there;
-    elsewhere the token-set or phonetic similarity (:func:`_names_alike`)."""
+    """Records ``a`` and ``b`` both named, their names less alike than ``floor`` (each name read once),
+    and neither the other's initials (:func:`_acronym_of`). RC numbers are only unique per court and often
+    mistyped: the ordered or sorted ratio decides there; elsewhere the token-set or phonetic similarity
+    (:func:`_names_alike`)."""
     na, nb = clusters.record_name(a), clusters.record_name(b)
-    if na is None or nb is None:
+    if na is None or nb is None or _acronym_of(na, nb) or _acronym_of(nb, na):
         return False
     if rule == "rc_court":
         return _name_similarity(na, nb) < floor
@@ -1782,9 +1808,8 @@ class _StrongSupport:
         return (bool(self._signs[a] or self._signs[b])) and not self._reps[a] and not self._reps[b]
 
     def ice_supported(self, a: int, b: int) -> bool:
-        """Besides their ICE, records ``a`` and ``b`` have the same phone number or e-mail, addresses or
-        managers alike, or one's name is the other's initials (``SCTPS``, ``Société Commerciale de
-        Travaux Publics du Sud``)."""
+        """Besides their ICE, records ``a`` and ``b`` have the same phone number or e-mail, or addresses
+        or managers alike."""
         if self._features is not None:
             f, self._features = self._features, None
             self._contacts = {c: _codes(f[c]) for c in ("phone_number", "email")}
@@ -1796,8 +1821,7 @@ class _StrongSupport:
             ta, tb = texts[a], texts[b]
             if ta is not None and tb is not None and _token_sort(ta, tb) >= alike:
                 return True
-        na, nb = self.clusters.record_name(a), self.clusters.record_name(b)
-        return na is not None and nb is not None and (_acronym_of(na, nb) or _acronym_of(nb, na))
+        return False
 
 
 def _join_strong_keys(features: pd.DataFrame, config: MatchConfig, clusters: _Clusters,

@@ -399,6 +399,12 @@ DIRT = [
     dict(record_id="p27", truth="P14", name="Ouali Yacine", cin="AX086232", address="3 Rue Fès", city="Taza"),
     dict(record_id="p28", truth="P14", name="yacine ouali", cin="ax86232", address="8 Bd Zerktouni",
          city="Fès", phone="0662001122"),
+    # a company's initials for its name, its affiliation number scanned with an O for a 0
+    dict(record_id="c21", truth="C11", name="STE GENERALE DE NEGOCE DU SOUSS", legal_form="SARL",
+         affiliation_no="371764O", address="Residence Anassi Imm 35 Appt 18", city="Casablanca",
+         phone="05 22 42 38 17"),
+    dict(record_id="c22", truth="C11", name="SGNS, S.A.R.L", affiliation_no="3717640",
+         address="Bloc 35 App 18, Anassi", city="Mohammedia"),
     # --- negatives
     # one CIN under two persons' names (a typo that made another's number): two persons
     dict(record_id="n21", truth="N21", name="Nadia Hajjaji", legal_form="EI", cin="HA254946", city="Fès"),
@@ -493,7 +499,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p23", "p24", "a compound given name parted, the words turned"),
      ("c19", "c20", "a company's initials for its name, its ICE and nothing else"),
      ("p25", "p26", "a sole trader known by his shop's sign and brand"),
-     ("p27", "p28", "a CIN's number padded to six digits")],
+     ("p27", "p28", "a CIN's number padded to six digits"),
+     ("c21", "c22", "initials for the name, an O for a 0 in the affiliation number")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -900,3 +907,18 @@ def test_records_one_debtor_by_an_identifier_count_once_among_a_values_holders()
     shared_three_ways, held_by_two = plain.field_weight(email).tolist()
     assert scored.field_weight(email).tolist() == [held_by_two, held_by_two]
     assert held_by_two > shared_three_ways
+
+
+def test_letters_read_for_digits_beside_digits_are_those_digits() -> None:
+    records, _ = _frame([
+        dict(record_id="1", truth="", ice=_valid_ice("032064342").replace("0", "O", 1).replace("2", "Z", 1),
+             phone="0S 22 30 21 30", affiliation_no="371764O", rc_number="78443/SALE", rc_court="Salé"),
+        dict(record_id="2", truth="", ice=f"ICE {_valid_ice('032064342')}", phone="O631421418 ou 0522303030",
+             affiliation_no="3717640", rc_number="RC N° 78443", rc_court="Salé"),
+    ])
+    feats = prepare_features(records)
+    assert feats["ice_root"].tolist() == ["032064342", "032064342"]
+    assert feats["phone_number"].tolist() == ["+212522302130", "+212631421418"]
+    assert feats["aff"].tolist() == ["3717640", "3717640"]
+    # the S of a court's name after an RC number is no digit: the number stays as it was read
+    assert feats["rc_key"][1] is not None and feats["rc_key"][0] != feats["rc_key"][1]
