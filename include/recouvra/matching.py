@@ -448,11 +448,7 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     # a form said (in its column or the name) wins over the designation: registers write "Sté" before
     # a sole trader's name too
     legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS) | (societe & out["legal_form"].isna())
-    # what kind of person the record says its debtor is: natural (a sole trader's form or designation),
-    # legal (a company's form, or a name opening on Société), or not said (None)
-    out["person_kind"] = pd.Series(None, index=df.index, dtype="object")
-    out.loc[out["legal_form"] == "EI", "person_kind"] = "natural"
-    out.loc[legal_person, "person_kind"] = "legal"
+    out["legal_person"] = legal_person.to_numpy(dtype=bool)
     sole = ~legal_person.to_numpy() & (got["rep"].fillna("") == "").to_numpy()
     out["name_sign"] = pd.Series(None, index=df.index, dtype="object")
     out["name_whole"] = pd.Series(None, index=df.index, dtype="object")  # with its sign, where one is off
@@ -1443,7 +1439,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     veto = c.differ["ice_root"] | c.differ["cin"] | forms_apart
     # a CIN marks a natural person: it cannot be the same debtor as a company, cooperative or association
     cin = features["cin"].notna().to_numpy()
-    legal_person = (features["person_kind"] == "legal").to_numpy()
+    legal_person = features["legal_person"].to_numpy(dtype=bool)
     veto |= (cin[i] & legal_person[j]) | (cin[j] & legal_person[i])
     # A company is its name and its registration: sister companies share premises, phone and manager
     # (and often the first word of their name), so between legal persons a link that no identifier
@@ -1545,6 +1541,11 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
             # the term-frequency factor behind that weight: how many records of the file hold the value
             f = s.freq[spec.name]
             parts.append(f"{spec.name}_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
+            if s.known is not None and lv == _FS_EXACT[spec.name]:
+                # ... of which this many are one debtor's records by its identifiers (counted once)
+                one = max(int(s.known[spec.name][s.pairs[k, 0]]), int(s.known[spec.name][s.pairs[k, 1]]))
+                if one > 1:
+                    parts.append(f"{spec.name}_one_debtor_holds={one}")
             if lv == _TF_NEAR.get(spec.name):  # and of the name the two spellings sound as
                 f = s.freq[f"{spec.name}_sound"]
                 parts.append(f"{spec.name}_sound_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
@@ -1772,54 +1773,55 @@ class _Evidence:
 
 
 class _StrongSupport:
-    """What lifts a strong key's name check: a second identifier agreeing (the ICE, RC, CIN or
-    affiliation number besides the edge's own) is an employer renamed, not a manager's CIN or a
-    mistyped number; and for an ICE, any of :meth:`ice_supported`."""
+    """What lifts a strong key's name check, named for the evidence: a second identifier agreeing (the
+    ICE, RC, CIN or affiliation number besides the edge's own) is an employer renamed, not a manager's
+    CIN or a mistyped number; an ICE's, the same phone or e-mail, or addresses or managers alike; a
+    CIN's, a sole trader known by his shop. Reads its columns when first asked (a few edges)."""
 
-    def __init__(self, features: pd.DataFrame, config: MatchConfig, clusters: _Clusters,
-                 id_codes: dict[str, np.ndarray]):
-        self.config, self.clusters, self.id_codes = config, clusters, id_codes
-        # read when an ICE's names differ only (a few records): the columns' codes and texts then
-        self._features: pd.DataFrame | None = features
-        self._sign_source: pd.DataFrame | None = features
-        self._signs: np.ndarray | None = None
-        self._reps: np.ndarray | None = None
+    def __init__(self, features: pd.DataFrame, config: MatchConfig, id_codes: dict[str, np.ndarray]):
+        self.features, self.config, self.id_codes = features, config, id_codes
         self._contacts: dict[str, np.ndarray] = {}
         self._texts: dict[str, _Texts] = {}
+        self._shops: np.ndarray | None = None
+        self._reps: np.ndarray | None = None
 
-    def second_identifier(self, rule: str, a: int, b: int) -> bool:
+    def why(self, rule: str, a: int, b: int) -> str | None:
+        """Why records ``a`` and ``b`` join on ``rule`` though their names differ, or None."""
+        return (self._second_identifier(rule, a, b)
+                or (self._ice_support(a, b) if rule == "ice_root" else None)
+                or ("shop_sign" if rule == "cin" and self._shop_sign_of_a_person(a, b) else None))
+
+    def _second_identifier(self, rule: str, a: int, b: int) -> str | None:
         own = "ice" if rule == "ice_root" else STRONG_COLUMNS[rule]  # _identifier_codes' name of it
-        return any(c[a] >= 0 and c[a] == c[b] for col, c in self.id_codes.items() if col != own)
+        return next((f"same_{col}" for col, c in self.id_codes.items()
+                     if col != own and c[a] >= 0 and c[a] == c[b]), None)
 
-    def shop_sign_of_a_person(self, a: int, b: int) -> bool:
+    def _shop_sign_of_a_person(self, a: int, b: int) -> bool:
         """One record is named by a shop sign and one word (``Garage Moulouya``, ``Teleboutique
         Yasmine``: its brand, not an owner's name), and neither names a manager: a sole trader
         known by his shop, whose CIN the other record, under his own name, holds too."""
-        if self._signs is None:
-            f = self._sign_source
-            assert f is not None
-            self._sign_source = None
+        if self._shops is None or self._reps is None:
+            f = self.features
             single = ~f["name_clean"].fillna(" ").str.contains(" ", regex=False).to_numpy()
-            self._signs = f["name_sign"].notna().to_numpy() & single & f["rep"].isna().to_numpy()
             self._reps = f["rep"].notna().to_numpy()
-        assert self._reps is not None
-        return (bool(self._signs[a] or self._signs[b])) and not self._reps[a] and not self._reps[b]
+            self._shops = f["name_sign"].notna().to_numpy() & single & ~self._reps
+        return bool(self._shops[a] or self._shops[b]) and not self._reps[a] and not self._reps[b]
 
-    def ice_supported(self, a: int, b: int) -> bool:
+    def _ice_support(self, a: int, b: int) -> str | None:
         """Besides their ICE, records ``a`` and ``b`` have the same phone number or e-mail, or addresses
         or managers alike."""
-        if self._features is not None:
-            f, self._features = self._features, None
-            self._contacts = {c: _codes(f[c]) for c in ("phone_number", "email")}
-            self._texts = {c: _Texts(f[c]) for c in ("address", "rep")}
-        if any(c[a] >= 0 and c[a] == c[b] for c in self._contacts.values()):
-            return True
+        if not self._contacts:
+            self._contacts = {c: _codes(self.features[c]) for c in ("phone_number", "email")}
+            self._texts = {c: _Texts(self.features[c]) for c in ("address", "rep")}
+        for col, c in self._contacts.items():
+            if c[a] >= 0 and c[a] == c[b]:
+                return f"same_{col}"
         alike = self.config.ice_support_similarity
-        for texts in self._texts.values():
+        for col, texts in self._texts.items():
             ta, tb = texts[a], texts[b]
             if ta is not None and tb is not None and _token_sort(ta, tb) >= alike:
-                return True
-        return False
+                return f"{col}_alike"
+        return None
 
 
 def _join_strong_keys(features: pd.DataFrame, config: MatchConfig, clusters: _Clusters,
@@ -1833,9 +1835,8 @@ def _join_strong_keys(features: pd.DataFrame, config: MatchConfig, clusters: _Cl
         # ICE is the company's whatever its name (renamed, a trade name for a company name, a shop
         # sign for its owner's name) but is keyed on another company's record now and then: two
         # records that share an ICE and nothing else, their names not a word alike, stay apart
-        ice = rule == "ice_root"
         floor = (config.rc_name_floor if rule == "rc_court"
-                 else config.ice_name_floor if ice else config.strong_name_floor)
+                 else config.ice_name_floor if rule == "ice_root" else config.strong_name_floor)
         for a, b in edges.tolist():
             ra, rb = clusters.find(a), clusters.find(b)
             if ra == rb:
@@ -1843,13 +1844,14 @@ def _join_strong_keys(features: pd.DataFrame, config: MatchConfig, clusters: _Cl
             if clusters.conflict(ra, rb):
                 vetoed += 1
                 continue
-            if (_names_differ(clusters, rule, a, b, floor) and not support.second_identifier(rule, a, b)
-                    and not (ice and support.ice_supported(a, b))
-                    and not (rule == "cin" and support.shop_sign_of_a_person(a, b))):
-                vetoed += 1
-                continue
+            lifted = None
+            if _names_differ(clusters, rule, a, b, floor):
+                lifted = support.why(rule, a, b)
+                if lifted is None:
+                    vetoed += 1
+                    continue
             clusters.union(ra, rb)
-            evidence.add(a, b, rule, 1.0, rule)
+            evidence.add(a, b, rule, 1.0, rule if lifted is None else f"{rule},names_differ_but={lifted}")
     return vetoed
 
 
@@ -1912,7 +1914,7 @@ def resolve(
 
     step("strong keys")
 
-    vetoed += _join_strong_keys(feats, config, clusters, _StrongSupport(feats, config, clusters, id_codes),
+    vetoed += _join_strong_keys(feats, config, clusters, _StrongSupport(feats, config, id_codes),
                                 sorted_oversized, ignored, ev)
 
     step("candidate pairs")

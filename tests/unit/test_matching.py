@@ -578,6 +578,8 @@ def test_a_renamed_employer_links_on_two_identifiers_whatever_its_names(second_r
     # names this different is refused, see the cluster margin)
     edge = res.evidence[(res.evidence.left_record_id == "r1") & (res.evidence.right_record_id == "r2")]
     assert edge["rule"].tolist() == (["rc_court"] if one_debtor else [])
+    # the evidence says what made names this different one debtor's
+    assert edge["matched_fields"].tolist() == (["rc_court,names_differ_but=same_aff"] if one_debtor else [])
 
 
 def test_a_placeholder_is_no_second_identifier() -> None:
