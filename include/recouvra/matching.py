@@ -1501,11 +1501,16 @@ def _typo_twins(names: pd.Series, pairs: np.ndarray, where: np.ndarray, floor: f
     return _pairs_whose(names, pairs, where, twins)
 
 
+def _phonetic_words(name: str) -> set[str]:
+    """A name's words as they sound (``phonetic_key``'s)."""
+    return set(phonetic_key(name)[0].split())
+
+
 def _word_in_common(names: pd.Series, pairs: np.ndarray, where: np.ndarray) -> np.ndarray:
     """Pairs (of ``where``) whose two names have a word in common, phonetically."""
 
     def common(a: str, b: str) -> bool:
-        return bool(set(phonetic_key(a)[0].split()) & set(phonetic_key(b)[0].split()))
+        return bool(_phonetic_words(a) & _phonetic_words(b))
 
     return _pairs_whose(names, pairs, where, common)
 
@@ -1517,7 +1522,7 @@ def _family_name_within(reps: pd.Series, pairs: np.ndarray, where: np.ndarray) -
     differ."""
 
     def within(a: str, b: str) -> bool:
-        wa, wb = set(phonetic_key(a)[0].split()), set(phonetic_key(b)[0].split())
+        wa, wb = _phonetic_words(a), _phonetic_words(b)
         return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
 
     return _pairs_whose(reps, pairs, where, within)
@@ -1527,6 +1532,11 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
     """The evidence of one link (pair ``k`` of the linking pairs ``s``): each compared field's level,
     similarity and match weight (``weights[field][k]``, from :meth:`_Scored.weights_at`; ``sims[field][k]``,
     from ``compare_pairs(..., evidence=True)`` of the linking pairs)."""
+    left, right = s.pairs[k, 0], s.pairs[k, 1]
+
+    def of_pair(per_record: np.ndarray) -> int:  # the larger of the pair's two records' counts
+        return max(int(per_record[left]), int(per_record[right]))
+
     parts = []
     for spec in FS_FIELDS:
         lv = int(s.compared.levels[spec.name][k])
@@ -1539,16 +1549,14 @@ def _fields_text(s: _Scored, k: int, weights: dict[str, np.ndarray], sims: dict[
         parts.append(f"{spec.name}={shown}:{weights[spec.name][k]:+.1f}")
         if spec.name in _FS_EXACT and lv in (_FS_EXACT[spec.name], _TF_NEAR.get(spec.name)):
             # the term-frequency factor behind that weight: how many records of the file hold the value
-            f = s.freq[spec.name]
-            parts.append(f"{spec.name}_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
+            parts.append(f"{spec.name}_held_by={of_pair(s.freq[spec.name])}")
             if s.known is not None and lv == _FS_EXACT[spec.name]:
                 # ... of which this many are one debtor's records by its identifiers (counted once)
-                one = max(int(s.known[spec.name][s.pairs[k, 0]]), int(s.known[spec.name][s.pairs[k, 1]]))
+                one = of_pair(s.known[spec.name])
                 if one > 1:
                     parts.append(f"{spec.name}_one_debtor_holds={one}")
             if lv == _TF_NEAR.get(spec.name):  # and of the name the two spellings sound as
-                f = s.freq[f"{spec.name}_sound"]
-                parts.append(f"{spec.name}_sound_held_by={max(int(f[s.pairs[k, 0]]), int(f[s.pairs[k, 1]]))}")
+                parts.append(f"{spec.name}_sound_held_by={of_pair(s.freq[f'{spec.name}_sound'])}")
     return ",".join(parts)
 
 
@@ -1804,7 +1812,7 @@ class _StrongSupport:
             f = self.features
             single = ~f["name_clean"].fillna(" ").str.contains(" ", regex=False).to_numpy()
             self._reps = f["rep"].notna().to_numpy()
-            self._shops = f["name_sign"].notna().to_numpy() & single & ~self._reps
+            self._shops = f["name_sign"].notna().to_numpy() & single
         return bool(self._shops[a] or self._shops[b]) and not self._reps[a] and not self._reps[b]
 
     def _ice_support(self, a: int, b: int) -> str | None:
