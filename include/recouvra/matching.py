@@ -1792,12 +1792,31 @@ class _StrongSupport:
         self._texts: dict[str, _Texts] = {}
         self._shops: np.ndarray | None = None
         self._reps: np.ndarray | None = None
+        self._places: np.ndarray | None = None
 
     def why(self, rule: str, a: int, b: int) -> str | None:
         """Why records ``a`` and ``b`` join on ``rule`` though their names differ, or None."""
         return (self._second_identifier(rule, a, b)
                 or (self._ice_support(a, b) if rule == "ice_root" else None)
-                or ("shop_sign" if rule == "cin" and self._shop_sign_of_a_person(a, b) else None))
+                or (self._cin_support(a, b) if rule == "cin" else None))
+
+    def _cin_support(self, a: int, b: int) -> str | None:
+        """Two natural persons' records under one CIN: a sole trader known by his shop, or, one of them
+        said a natural person's (its legal form) and neither naming a manager, two names with a word in
+        common (``Office Notarial Tazi``, EI, and ``Tazi Fetiha``: the family name, the given name left
+        out on one). A company written without its form, with its manager's CIN, names its manager or
+        says no natural person."""
+        if self._shop_sign_of_a_person(a, b):
+            return "shop_sign"
+        import pandas as pd
+
+        f = self.features
+        if pd.isna(f["rep"].iat[a]) and pd.isna(f["rep"].iat[b]) and "EI" in (f["legal_form"].iat[a],
+                                                                              f["legal_form"].iat[b]):
+            na, nb = f["name_clean"].iat[a], f["name_clean"].iat[b]
+            if isinstance(na, str) and isinstance(nb, str) and _phonetic_words(na) & _phonetic_words(nb):
+                return "word_in_common"
+        return None
 
     def _second_identifier(self, rule: str, a: int, b: int) -> str | None:
         own = "ice" if rule == "ice_root" else STRONG_COLUMNS[rule]  # _identifier_codes' name of it
@@ -1806,14 +1825,23 @@ class _StrongSupport:
 
     def _shop_sign_of_a_person(self, a: int, b: int) -> bool:
         """One record is named by a shop sign and one word (``Garage Moulouya``, ``Teleboutique
-        Yasmine``: its brand, not an owner's name), and neither names a manager: a sole trader
-        known by his shop, whose CIN the other record, under his own name, holds too."""
-        if self._shops is None or self._reps is None:
+        Yasmine``: its brand, not an owner's name), or by a shop sign and more in the same city as the
+        other (``Epicerie Dar Salam``, Bouskoura), and neither names a manager: a sole trader known by
+        his shop, whose CIN the other record, under his own name, holds too."""
+        import numpy as np
+
+        if self._shops is None or self._reps is None or self._places is None:
             f = self.features
             single = ~f["name_clean"].fillna(" ").str.contains(" ", regex=False).to_numpy()
             self._reps = f["rep"].notna().to_numpy()
-            self._shops = f["name_sign"].notna().to_numpy() & single
-        return bool(self._shops[a] or self._shops[b]) and not self._reps[a] and not self._reps[b]
+            signed = f["name_sign"].notna().to_numpy()
+            self._shops = signed.astype(np.int8) + (signed & single)  # 2: a sign and one word
+            self._places = _codes(f["locality"])
+        if self._reps[a] or self._reps[b]:
+            return False
+        same_place = self._places[a] >= 0 and self._places[a] == self._places[b]
+        return bool(max(self._shops[a], self._shops[b]) == 2
+                    or (self._shops[a] or self._shops[b]) and same_place)
 
     def _ice_support(self, a: int, b: int) -> str | None:
         """Besides their ICE, records ``a`` and ``b`` have the same phone number or e-mail, or addresses

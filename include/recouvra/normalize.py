@@ -334,16 +334,19 @@ def _phonetic(token: str) -> str:
 
 # A transliteration-aware phonetic key for Maghreb names (issue 14). One Arabic name reaches the
 # files in several Latin spellings (French, English, hand-typed): q/k (Qadiri/Kadiri), ou/u/w/o
-# (Slaoui/Slawi), ch/sh (Hicham/Hisham), dj/j (Khadidja), y/i, e/a/i vowel drift (Meryem/Mariam,
-# Najat/Nejat), doubled consonants (Hajjaji/Hajaji), the article glued or assimilated (Elkhatib,
-# Errifai), particles written apart or together (Ben Slimane, Ait Taleb); and in Arabic script.
+# (Slaoui/Slawi), ch/sh (Hicham/Hisham), c/s before e and i (Mouhcine/Mohsine), dj/j (Khadidja),
+# y/i, e/a/i vowel drift (Meryem/Mariam, Najat/Nejat), doubled consonants (Hajjaji/Hajaji), the
+# article glued or assimilated (Elkhatib, Errifai), particles written apart or together (Ben
+# Slimane, Ait Taleb); and in Arabic script.
 # Each token becomes its consonants with every run of vowels written "a"; for a name in Arabic
 # script (short vowels are not written) the Latin side's vowels cannot be known, so two names of
 # different scripts are compared on their consonant skeletons ("xdj bnjln" for both
 # "Khadija Benjelloun" and "خديجة بنجلون").
 _PHONETIC_RULES: tuple[tuple[str, str], ...] = (
     ("dj", "j"), ("sch", "C"), ("sh", "C"), ("ch", "C"), ("kh", "x"), ("gh", "g"),
-    ("ph", "f"), ("th", "t"), ("dh", "d"), ("ck", "k"), ("q", "k"), ("c", "k"), ("w", "u"), ("y", "i"),
+    ("ph", "f"), ("th", "t"), ("dh", "d"), ("ck", "k"), ("q", "k"),
+    ("ce", "se"), ("ci", "si"), ("cy", "si"), ("c", "k"),  # French c before e, i: Mouhcine = Mohsine, Lahcen
+    ("w", "u"), ("y", "i"),
 )
 _VOWEL_RUN = re.compile(r"[aeiou]+")
 _REPEAT = re.compile(r"(.)\1+")
@@ -490,9 +493,10 @@ def _name_key(tokens: list[str]) -> str:
 
 # A sole trader's shop sign (enseigne): the trade in front of the owner's name, ``Épicerie Nadia
 # Ouazzani``, ``Salon de coiffure A. Tazi``; written on one record, left out on another. Words as
-# ``normalize_company_name`` leaves them (folded, stop words dropped), one- or two-word signs.
+# ``normalize_company_name`` leaves them (folded, stop words dropped, variants folded: ``generale`` is
+# ``general`` there), one- or two-word signs.
 _SHOP_SIGNS: frozenset[tuple[str, ...]] = frozenset(
-    tuple(p.split())
+    tuple(_fold_tokens(p.split()))
     for p in [
         "epicerie", "alimentation", "alimentation generale", "boucherie", "boulangerie", "patisserie",
         "cafe", "cafe restaurant", "restaurant", "snack", "pressing", "menuiserie", "menuiserie aluminium",
@@ -502,7 +506,10 @@ _SHOP_SIGNS: frozenset[tuple[str, ...]] = frozenset(
         "hammam", "optique", "bijouterie", "cordonnerie", "couture", "tailleur", "plomberie", "tapisserie",
         "vitrerie", "poissonnerie", "fromagerie", "herboristerie", "parfumerie", "kiosque", "depot",
         "imprimerie", "mecanique", "vulcanisation", "lavage", "auto ecole", "creche", "clinique",
-        "laboratoire", "agence",
+        "laboratoire", "agence", "centre", "centre dentaire", "centre medical", "epicerie generale",
+        "cabinet dentaire", "cabinet medical", "etude", "etude notariale",
+        "ferme", "taxi", "hanout", "four", "transport", "atelier couture", "atelier mecanique",
+        "garage mecanique",
     ]
 )
 _SHOP_SIGN_MAX = max(len(p) for p in _SHOP_SIGNS)
@@ -757,20 +764,19 @@ _ADDRESS_WORDS: dict[str, str] = {}
 for _canon, _forms in {
     "bd": "bd bld blvd bvd boulevard boul",
     "av": "av ave avn avenue",
-    "rue": "rue r",
+    "rue": "rue r zankat znkt zenkat zanqat",  # zanqa (زنقة): a street
     "": "n no num numero nr",  # "N° 12" and "12" are the same number
-    "hay": "hay hai hayy",
-    "lot": "lot lotissement lots lt",
-    "imm": "imm immeuble immeub im",
-    "appt": "appt app apt appartement",
-    "qr": "qu qrt qt quartier",
+    "hay": "hay hai hayy qu qrt qt quartier",  # hay (حي): a quarter, in one language or the other
+    "lot": "lot lotissement lotiss lots lt",
+    "imm": "imm immeuble immeub immb imb im",
+    "appt": "appt app apt appart appartement",
     "res": "res residence resid",
     "etage": "etage etg et",
     "rte": "rte route",
     "zi": "zi",
     "bp": "bp",
     "km": "km kilometre",
-    "angle": "angle angl",
+    "angle": "angle angl coin",  # at the corner of two streets
     "mag": "mag magasin",
     "cite": "cite",
     "place": "place pl",
@@ -820,7 +826,32 @@ def normalize_address(value: object) -> str:
             if tok:
                 out.append(tok)
         i += 1
-    return " ".join(_fold_tokens(out))
+    return " ".join(_fold_tokens(_without_trailing_city(out)))
+
+
+#: the words after which a city's name is a street's (``Rue de Fès``, ``Route de Rabat``)
+_STREET_WORDS = frozenset({"bd", "av", "rue", "hay", "lot", "imm", "res", "rte", "km", "angle", "mag", "cite",
+                           "place", "derb", "douar", "zi", "bp", "etage", "appt"})
+
+
+def _without_trailing_city(tokens: list[str]) -> list[str]:
+    """The address without the city (and postcode) a clerk wrote after it (``..., Appt 13, Meknès``,
+    ``... 20250 Casablanca``): the city has its own column. A city named after a street word is the
+    street's name (``Bd Tanger``) and stays."""
+    table = load_city_table()
+    for size in (3, 2, 1):
+        if len(tokens) < size + 2:
+            continue
+        tail = tokens[-size:]
+        if table.by_key.get(" ".join(tail)) is None:
+            continue
+        rest = tokens[:-size]
+        if rest[-1].isdigit() and len(rest[-1]) == 5:  # a postcode
+            rest = rest[:-1]
+        if len(rest) >= 2 and rest[-1] not in _STREET_WORDS:
+            return rest
+        return tokens
+    return tokens
 
 
 # ---------------------------------------------------------------------------------------- cities

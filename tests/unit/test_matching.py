@@ -405,7 +405,36 @@ DIRT = [
          phone="05 22 42 38 17"),
     dict(record_id="c22", truth="C11", name="SGNS, S.A.R.L", affiliation_no="3717640",
          address="Bloc 35 App 18, Anassi", city="Mohammedia"),
+    # a sole trader under his shop's name (a sign and more) on one record, his own on the other: his CIN
+    dict(record_id="p29", truth="P15", name="EPICERIE DAR SALAM", legal_form="Entreprise individuelle",
+         cin="BK641039", address="280 avenue anfa, oasis", city="Bouskoura", phone="0522201778"),
+    dict(record_id="p30", truth="P15", name="ELAMRANI FETHI", cin="BK641039", address="Oasis, Rue N° 34, 224",
+         city="Bouskoura"),
+    # a notary's office under his family name (EI), the notary under hers: one CIN, a word in common
+    dict(record_id="p31", truth="P16", name="OFFICE NOTARIAL TAZI", legal_form="Entreprise individuelle",
+         cin="B527345", address="Rés. Nakhil, Immb 40, App 5, Hay Tissir", city="Casa",
+         phone="+212522941053"),
+    dict(record_id="p32", truth="P16", name="Tazi Fetiha", legal_form="P.P", cin="B527345",
+         address="Rue N° 15, Num69", city="الدار البيضاء", phone="212522842138"),
+    # one company's premises in two spellings: coin/angle, quartier/hay, the city written after
+    dict(record_id="c23", truth="C12", name="Souss Emballage SARL AU", rc_number="36748",
+         address="COIN BD PALESTINE ET RUE SEBTA, QUARTIER SAADA", city="Béni Mellal",
+         phone="06-34-50-15-42"),
+    dict(record_id="c24", truth="C12", name="Souss Emballage Sarl Au", legal_form="S.A.R.L.",
+         address="Angle Bd Palestine et Rue Sebta, HAY Saada, Beni Mellal", city="Beni Mellal",
+         email="direction@soussemballage.net"),
     # --- negatives
+    # two companies written without their form, each with their manager's CIN, a word of their names in
+    # common: sister companies, not a person's two records
+    dict(record_id="n23", truth="N23", name="Sana Cuir", cin="AA836379", address="323 Bd. Al Farabi",
+         city="Salé"),
+    dict(record_id="n24", truth="N24", name="Sana Distribution Alimentaire", cin="AA836379",
+         address="12 Rue Tiflet", city="Salé", phone="05 37 63 74 62"),
+    # a trade naming its manager, who holds the same CIN as a natural person: two debtors
+    dict(record_id="n25", truth="N25", name="Tamimi Artisanat", cin="BH78149", city="Casablanca",
+         legal_rep_name="TAMIMI Tarik"),
+    dict(record_id="n26", truth="N26", name="Mr. Tamimi Tarik - Menuiserie", legal_form="PERSONNE PHYSIQUE",
+         cin="bh78149", address="Lotissement Riad N° 261, Palmier", city="Casablanca"),
     # one CIN under two persons' names (a typo that made another's number): two persons
     dict(record_id="n21", truth="N21", name="Nadia Hajjaji", legal_form="EI", cin="HA254946", city="Fès"),
     dict(record_id="n22", truth="N22", name="Meryem Ait Taleb", cin="HA254946", city="Khouribga"),
@@ -500,7 +529,10 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c19", "c20", "a company's initials for its name, its ICE and nothing else"),
      ("p25", "p26", "a sole trader known by his shop's sign and brand"),
      ("p27", "p28", "a CIN's number padded to six digits"),
-     ("c21", "c22", "initials for the name, an O for a 0 in the affiliation number")],
+     ("c21", "c22", "initials for the name, an O for a 0 in the affiliation number"),
+     ("p29", "p30", "a sole trader under his shop's sign and more words, in his city: his CIN"),
+     ("p31", "p32", "an office under the family name (EI) and its holder: one CIN, a word in common"),
+     ("c23", "c24", "one address in two spellings: coin/angle, quartier/hay, the city after it")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -527,6 +559,8 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n17"] != ent["n18"]  # two sole traders at their accountant's address, phone and mailbox
     assert ent["n19"] != ent["n20"]  # a société holding its manager's CIN, and the manager
     assert ent["n21"] != ent["n22"]  # one CIN, two persons' names
+    assert ent["n23"] != ent["n24"]  # sister companies without their form, their manager's CIN
+    assert ent["n25"] != ent["n26"]  # a trade naming its manager, and the manager
 
 
 @pytest.mark.parametrize(("second_name", "second_group_affiliations", "one_debtor"), [
