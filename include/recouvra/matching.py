@@ -1463,6 +1463,8 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # two natural persons whose names share nothing (no word, no initial, no sound) are two people who
     # share an accountant's address, phone and mailbox, or a family's, unless an identifier agrees
     strangers = ~legal & (c.levels["name"] == 0) & ~(id_agree | (c.levels["id_number"] >= 1)) & ok
+    signed = c.columns["name_sign"].codes >= 0
+    strangers &= ~(signed[i] | signed[j])
     veto |= strangers & ~_word_in_common(features["name_clean"], s.pairs, strangers)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
@@ -1797,7 +1799,7 @@ class _StrongSupport:
     def why(self, rule: str, a: int, b: int) -> str | None:
         """Why records ``a`` and ``b`` join on ``rule`` though their names differ, or None."""
         return (self._second_identifier(rule, a, b)
-                or (self._ice_support(a, b) if rule == "ice_root" else None)
+                or (self._ice_support(a, b) if rule in ("ice_root", "affiliation_no") else None)
                 or (self._cin_support(a, b) if rule == "cin" else None))
 
     def _cin_support(self, a: int, b: int) -> str | None:

@@ -508,7 +508,8 @@ _SHOP_SIGNS: frozenset[tuple[str, ...]] = frozenset(
         "imprimerie", "mecanique", "vulcanisation", "lavage", "auto ecole", "creche", "clinique",
         "laboratoire", "agence", "centre", "centre dentaire", "centre medical", "epicerie generale",
         "cabinet dentaire", "cabinet medical", "etude", "etude notariale",
-        "ferme", "taxi", "hanout", "four", "transport", "atelier couture", "atelier mecanique",
+        "ferme", "exploitation agricole", "taxi", "grand taxi", "petit taxi", "hanout", "four",
+        "transport", "atelier couture", "atelier mecanique",
         "garage mecanique",
     ]
 )
@@ -523,8 +524,18 @@ def shop_sign(clean: str) -> tuple[str | None, str]:
     tokens = clean.split()
     for size in range(min(_SHOP_SIGN_MAX, len(tokens) - 1), 0, -1):
         if tuple(tokens[:size]) in _SHOP_SIGNS:
-            return " ".join(tokens[:size]), " ".join(tokens[size:])
+            # the sign's own number (a taxi's licence, ``Taxi n° 483``) is the sign's, not the owner's
+            end = size
+            while end < len(tokens) - 1 and (tokens[end] in _NUMBER_WORDS
+                                             or any(c.isdigit() for c in tokens[end])):
+                end += 1
+            number = ["".join(c for c in t if c.isdigit())
+                      for t in tokens[size:end] if t not in _NUMBER_WORDS]
+            return " ".join([*tokens[:size], *(n for n in number if n)]), " ".join(tokens[end:])
     return None, clean
+
+
+_NUMBER_WORDS = frozenset({"n", "no", "ndeg", "num", "numero"})
 
 
 def owner_of_shop_sign(clean: str) -> tuple[str, str, str, Script] | None:

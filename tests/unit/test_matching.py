@@ -416,6 +416,12 @@ DIRT = [
          phone="+212522941053"),
     dict(record_id="p32", truth="P16", name="Tazi Fetiha", legal_form="P.P", cin="B527345",
          address="Rue N° 15, Num69", city="الدار البيضاء", phone="212522842138"),
+    # a farmer under his farm's sign, and under his name: the names say nothing of each other
+    dict(record_id="p33", truth="P17", name="FERME AL KARAMA", legal_form="Exploitant agricole",
+         address="Résid. Jnane Al Kheir, Imm 13, Apt 3, Azli", city="Rabat", phone="0639452641",
+         email="hayat.benslimane@gmail.com"),
+    dict(record_id="p34", truth="P17", name="Hayat Benslimane", legal_form="PP", city="Rabat",
+         phone="06 39 45 26 41", email="hayat.benslimane@gmail.com"),
     # one company's premises in two spellings: coin/angle, quartier/hay, the city written after
     dict(record_id="c23", truth="C12", name="Souss Emballage SARL AU", rc_number="36748",
          address="COIN BD PALESTINE ET RUE SEBTA, QUARTIER SAADA", city="Béni Mellal",
@@ -532,7 +538,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c21", "c22", "initials for the name, an O for a 0 in the affiliation number"),
      ("p29", "p30", "a sole trader under his shop's sign and more words, in his city: his CIN"),
      ("p31", "p32", "an office under the family name (EI) and its holder: one CIN, a word in common"),
-     ("c23", "c24", "one address in two spellings: coin/angle, quartier/hay, the city after it")],
+     ("c23", "c24", "one address in two spellings: coin/angle, quartier/hay, the city after it"),
+     ("p33", "p34", "a farm's sign and its farmer's name, one phone and mailbox")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()

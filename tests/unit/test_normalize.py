@@ -552,6 +552,8 @@ def test_a_well_formed_number_outside_the_known_ranges_is_kept_for_matching_only
         ("Café M. Bel Kadi", "cafe", "m bel kadi"),
         ("Alimentation Générale En-Nadiri", "alimentation general", "nadiri"),  # the sign as names fold it
         ("Taxi Rachid Amrani", "taxi", "rachid amrani"),
+        ("Taxi n° 483 Lhoussine Tahiri", "taxi 483", "lhoussine tahiri"),  # the licence is the sign's
+        ("Taxi N483 Lhoussine Tahiri", "taxi 483", "lhoussine tahiri"),
         ("Café", None, "cafe"),  # a sign alone is the name
         ("Atlas Boulangerie", None, "atlas boulangerie"),  # a trade word after the name is no sign
         ("Ateliers Nadouri du Froid", None, "ateliers nadouri froid"),
