@@ -548,7 +548,8 @@ def owner_of_shop_sign(clean: str) -> tuple[str, str, str, Script] | None:
 
 
 _PERSON_TITLES = frozenset(
-    "m mr mme mlle monsieur madame mademoiselle dr docteur me maitre si hadj haj elhadj elhaj".split()
+    "m mr mme mlle monsieur madame mademoiselle dr docteur me maitre si hadj haj elhadj elhaj gerant gerante"
+    .split()
 )
 
 
@@ -810,6 +811,7 @@ _ADDRESS_PHRASES = {
     ("z", "i"): "zi",
 }
 _ADDRESS_STOP = frozenset("de du des la le les l d a au aux".split())
+_NUMBERED = re.compile(r"^(?:n|no|nr|num|numero)(\d+)$")
 _NUMERO_SIGN = re.compile(r"\bn\s*[°º]|\bn°|№", re.IGNORECASE)
 
 
@@ -833,7 +835,7 @@ def normalize_address(value: object) -> str:
             i += 1
             continue
         if tok not in _ADDRESS_STOP:
-            tok = _ADDRESS_WORDS.get(tok, tok)
+            tok = _ADDRESS_WORDS.get(tok, _NUMBERED.sub(r"\1", tok))  # N183, Num292: the number
             if tok:
                 out.append(tok)
         i += 1
@@ -1193,6 +1195,8 @@ def phone_series(values: pd.Series) -> pd.DataFrame:
         (~plus & d.str.startswith("212").to_numpy() & (n == 12), 3),
         (~plus & d.str.startswith("2120").to_numpy() & (n == 13), 4),
         (~plus & d.str.startswith("0").to_numpy() & ~d.str.startswith("00").to_numpy() & (n == 10), 1),
+        # the trunk 0 lost (a spreadsheet's number column): 661234567, 539248255
+        (~plus & d.str.match(r"[5-8]").fillna(False).to_numpy(dtype=bool) & (n == 9), 0),
     ]
     handled = np.zeros(len(s), dtype=bool)
     for mask, cut in rules:

@@ -235,6 +235,8 @@ def test_email_series_agrees_with_scalar() -> None:
         ("33 Av Ghandi, Immb 33, Appart 13", "33 Av Ghandi, Imm 33, Appt 13, Meknès"),  # the city after it
         ("12 Bd Zerktouni", "12 Bd Zerktouni 20250 Casablanca"),  # postcode and city
         ("Lotiss. Opale N 322", "Lotissement Opale N° 322"),
+        ("Bloc F N183, Hay Inara", "BLOC F N°183 HAY INARA"),  # the number glued to its N
+        ("Derb Ghallef Num292", "Derb Ghallef 292"),
     ],
 )
 def test_address_variants_normalise_alike(a: str, b: str) -> None:
@@ -265,7 +267,8 @@ def test_person_names() -> None:
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [("A. Kadiri", "a kadiri"), ("D. Daoudi", "d daoudi"), ("L. Ouahbi", "l ouahbi"),
-     ("M. Slawi", "slawi"), ("Mme A. Alaoui", "a alaoui"), ("De Castro", "castro")],
+     ("M. Slawi", "slawi"), ("Mme A. Alaoui", "a alaoui"), ("De Castro", "castro"),
+     ("Gérant Sidi Kasem Dahby", "sidi kasem dahby")],
 )
 def test_a_managers_initial_is_kept_a_title_is_not(raw: str, clean: str) -> None:
     # "A." is Abdelaziz's initial, not the French word "à" (nor "D." "d'"); "M." stays Monsieur
@@ -531,6 +534,16 @@ def test_series_agree_with_scalar_on_any_white_space(raw: list[str], other: str)
     assert phones["phone"].tolist() == [parse_phone(r).e164 for r in values]
     ices = ice_series(values)
     assert ices["ice"].tolist() == [normalize_ice(r).ice for r in values]
+
+
+def test_a_number_that_lost_its_trunk_zero_is_read_with_it() -> None:
+    # a spreadsheet's number column: 539248255 is 0539248255 (matching); a valid one is the contract's too,
+    # as parse_phone reads it
+    raw = ["539248255", "0539248255", "661234567", "522334455", "12345678"]
+    got = phone_series(pd.Series(raw, dtype="str"))
+    assert got["phone_number"].tolist() == ["+212539248255", "+212539248255", "+212661234567",
+                                            "+212522334455", None]
+    assert got["phone"].tolist() == [parse_phone(r).e164 for r in raw]
 
 
 def test_a_well_formed_number_outside_the_known_ranges_is_kept_for_matching_only() -> None:
