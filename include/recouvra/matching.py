@@ -449,7 +449,8 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     # a sole trader's name too
     legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS) | (societe & out["legal_form"].isna())
     out["legal_person"] = legal_person.to_numpy(dtype=bool)
-    sole = ~legal_person.to_numpy() & (got["rep"].fillna("") == "").to_numpy()
+    # (a manager named on a record whose form says a natural person is the trader himself)
+    sole = ~legal_person.to_numpy() & ((got["rep"].fillna("") == "") | (out["legal_form"] == "EI")).to_numpy()
     out["name_sign"] = pd.Series(None, index=df.index, dtype="object")
     out["name_whole"] = pd.Series(None, index=df.index, dtype="object")  # with its sign, where one is off
     signed = _map_unique(out["name_clean"][sole], owner_of_shop_sign, parallel=False).dropna()
@@ -1446,8 +1447,9 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # (ICE, RC, affiliation, id number) supports needs names that are close, not merely overlapping,
     # and managers who do not differ; names in two scripts need the same e-mail. Persons keep no such
     # gate: a given name may be missing or changed while the id number and address agree.
-    # a record with a legal representative is a company's, whatever its legal-form column says
-    company = legal_person | features["rep"].notna().to_numpy()
+    # a record with a legal representative is a company's, unless its legal-form column says a natural
+    # person's (a sole trader written as his own representative)
+    company = legal_person | _managed(features)
     legal = company[i] | company[j]
     id_agree = (c.levels["ice"] >= 1) | c.same["rc_key"] | c.same["aff"] | (c.levels["id_number"] == 2)
     names_apart = (c.levels["name"] >= 0) & (c.levels["name"] < config.company_name_level)
@@ -1469,6 +1471,14 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
+
+
+def _managed(features: pd.DataFrame) -> np.ndarray:
+    """Per record, whether it names a manager as a company's record does: a legal representative, on a
+    record whose legal form is not a natural person's (EI: a sole trader written as his own
+    representative)."""
+    return cast("np.ndarray",
+                (features["rep"].notna() & (features["legal_form"] != "EI")).to_numpy(dtype=bool))
 
 
 def _pairs_whose(values: pd.Series, pairs: np.ndarray, where: np.ndarray,
@@ -1810,11 +1820,10 @@ class _StrongSupport:
         says no natural person."""
         if self._shop_sign_of_a_person(a, b):
             return "shop_sign"
-        import pandas as pd
-
         f = self.features
-        if pd.isna(f["rep"].iat[a]) and pd.isna(f["rep"].iat[b]) and "EI" in (f["legal_form"].iat[a],
-                                                                              f["legal_form"].iat[b]):
+        assert self._reps is not None  # made by _shop_sign_of_a_person
+        said = (f["legal_form"].iat[a], f["legal_form"].iat[b])
+        if not self._reps[a] and not self._reps[b] and "EI" in said:
             na, nb = f["name_clean"].iat[a], f["name_clean"].iat[b]
             if isinstance(na, str) and isinstance(nb, str) and _phonetic_words(na) & _phonetic_words(nb):
                 return "word_in_common"
@@ -1835,7 +1844,7 @@ class _StrongSupport:
         if self._shops is None or self._reps is None or self._places is None:
             f = self.features
             single = ~f["name_clean"].fillna(" ").str.contains(" ", regex=False).to_numpy()
-            self._reps = f["rep"].notna().to_numpy()
+            self._reps = _managed(f)
             signed = f["name_sign"].notna().to_numpy()
             self._shops = signed.astype(np.int8) + (signed & single)  # 2: a sign and one word
             self._places = _codes(f["locality"])

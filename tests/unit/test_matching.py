@@ -422,6 +422,10 @@ DIRT = [
          email="hayat.benslimane@gmail.com"),
     dict(record_id="p34", truth="P17", name="Hayat Benslimane", legal_form="PP", city="Rabat",
          phone="06 39 45 26 41", email="hayat.benslimane@gmail.com"),
+    # a trader written as his own representative on his shop's record (a natural person's form): his CIN
+    dict(record_id="p35", truth="P18", name="SNACK AL HIKMA", legal_form="Commerçant", cin="WA490282",
+         city="Berrechid", phone="06 93 27 50 87", legal_rep_name="Mernissi Said"),
+    dict(record_id="p36", truth="P18", name="SAID MERNISSI", cin="WA490282", city="BERRECHID"),
     # one company's premises in two spellings: coin/angle, quartier/hay, the city written after
     dict(record_id="c23", truth="C12", name="Souss Emballage SARL AU", rc_number="36748",
          address="COIN BD PALESTINE ET RUE SEBTA, QUARTIER SAADA", city="Béni Mellal",
@@ -539,7 +543,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p29", "p30", "a sole trader under his shop's sign and more words, in his city: his CIN"),
      ("p31", "p32", "an office under the family name (EI) and its holder: one CIN, a word in common"),
      ("c23", "c24", "one address in two spellings: coin/angle, quartier/hay, the city after it"),
-     ("p33", "p34", "a farm's sign and its farmer's name, one phone and mailbox")],
+     ("p33", "p34", "a farm's sign and its farmer's name, one phone and mailbox"),
+     ("p35", "p36", "a trader as his own representative on his shop's record, and his CIN")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
