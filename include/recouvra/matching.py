@@ -49,6 +49,7 @@ from recouvra.normalize import (
     normalize_person_name,
     normalize_rc,
     owner_of_shop_sign,
+    owner_of_signed_part,
     phone_series,
     phonetic_key,
 )
@@ -296,6 +297,10 @@ _MISREAD_DIGIT = re.compile(r"(?<=[0-9])[OoQDIlSBZ]|[OoQDIlSBZ](?=[0-9])")
 _HAS_MISREAD_DIGIT = r"[0-9][OoQDIlSBZ]|[OoQDIlSBZ][0-9]"
 
 
+#: a raw name written in two parts (normalize's ``_NAME_PARTS``), as RE2 reads it through Arrow
+_TWO_PARTS = r"[()/]|\s[-–]\s"
+
+
 def _digits_misread(values: pd.Series) -> pd.Series:
     """``values`` with the letters a scan or a clerk put for digits, where they touch a digit, read as
     those digits (:data:`_DIGIT_LOOKALIKES`); the few values holding one are rewritten, in Python."""
@@ -453,7 +458,13 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     sole = ~legal_person.to_numpy() & ((got["rep"].fillna("") == "") | (out["legal_form"] == "EI")).to_numpy()
     out["name_sign"] = pd.Series(None, index=df.index, dtype="object")
     out["name_whole"] = pd.Series(None, index=df.index, dtype="object")  # with its sign, where one is off
-    signed = _map_unique(out["name_clean"][sole], owner_of_shop_sign, parallel=False).dropna()
+    signed = _map_unique(out["name_clean"][sole], owner_of_shop_sign, parallel=False)
+    # a name in two parts, a trade and its owner (``Cabinet Médical Inara (Boutaleb Haddou)``)
+    two_parts = sole & df["name"].str.contains(_TWO_PARTS, regex=True).fillna(False).to_numpy(dtype=bool)
+    if two_parts.any():
+        parted = _map_unique(df["name"][two_parts], owner_of_signed_part, parallel=False).dropna()
+        signed.loc[parted.index] = parted
+    signed = signed.dropna()
     if len(signed):
         at = signed.index
         out.loc[at, "name_whole"] = out.loc[at, "name_clean"]
@@ -1465,12 +1476,35 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # two natural persons whose names share nothing (no word, no initial, no sound) are two people who
     # share an accountant's address, phone and mailbox, or a family's, unless an identifier agrees
     strangers = ~legal & (c.levels["name"] == 0) & ~(id_agree | (c.levels["id_number"] >= 1)) & ok
-    signed = c.columns["name_sign"].codes >= 0
-    strangers &= ~(signed[i] | signed[j])
+    # (a sign and one word: a brand, ``Ferme Al Karama``; a sign and a person's name is that person's)
+    brand = (c.columns["name_sign"].codes >= 0) & ~features["name_clean"].fillna(" ").str.contains(
+        " ", regex=False).to_numpy(dtype=bool)
+    strangers &= ~(brand[i] | brand[j])
     veto |= strangers & ~_word_in_common(features["name_clean"], s.pairs, strangers)
+    # a company written without its form, holding its manager's CIN, and the manager, by name, as a
+    # natural person: two debtors
+    managed = _managed(features)
+    asked = ok & ~veto & (managed[i] | managed[j]) & (c.levels["id_number"] == 2)
+    veto |= _manager_is_other(features, s.pairs, asked & managed[i]) \
+        | _manager_is_other(features, s.pairs[:, ::-1], asked & managed[j])
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
+
+
+def _manager_is_other(features: pd.DataFrame, pairs: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Pairs (of ``where``) whose first record's manager is, by name, the second record (token-sort
+    ≥ 80 or the same phonetic words): a company and its manager."""
+    import numpy as np
+
+    out = np.zeros(len(pairs), dtype=bool)
+    at = np.flatnonzero(where)
+    reps = np.asarray(features["rep"].take(pairs[at, 0]), dtype=object)
+    names = np.asarray(features["name_clean"].take(pairs[at, 1]), dtype=object)
+    for k, rep, name in zip(at.tolist(), reps, names, strict=True):
+        if isinstance(rep, str) and isinstance(name, str):
+            out[k] = _token_sort(rep, name) >= 80 or _phonetic_words(rep) == _phonetic_words(name)
+    return out
 
 
 def _managed(features: pd.DataFrame) -> np.ndarray:
@@ -1812,6 +1846,17 @@ class _StrongSupport:
                 or (self._ice_support(a, b) if rule in ("ice_root", "affiliation_no") else None)
                 or (self._cin_support(a, b) if rule == "cin" else None))
 
+    def company_and_its_manager(self, a: int, b: int) -> bool:
+        """One record names a manager (:func:`_managed`) who is, by name, the other record: a company
+        written without its form, carrying its manager's CIN, and the manager as a natural person."""
+        if self._reps is None:
+            self._shop_sign_of_a_person(a, b)  # reads the columns
+        assert self._reps is not None
+        import numpy as np
+
+        pair = np.array([[a, b], [b, a]])
+        return bool(_manager_is_other(self.features, pair, self._reps[pair[:, 0]]).any())
+
     def _cin_support(self, a: int, b: int) -> str | None:
         """Two natural persons' records under one CIN: a sole trader known by his shop, or, one of them
         said a natural person's (its legal form) and neither naming a manager, two names with a word in
@@ -1888,7 +1933,7 @@ def _join_strong_keys(features: pd.DataFrame, config: MatchConfig, clusters: _Cl
             ra, rb = clusters.find(a), clusters.find(b)
             if ra == rb:
                 continue
-            if clusters.conflict(ra, rb):
+            if clusters.conflict(ra, rb) or rule == "cin" and support.company_and_its_manager(a, b):
                 vetoed += 1
                 continue
             lifted = None

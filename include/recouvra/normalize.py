@@ -63,6 +63,7 @@ __all__ = [
     "normalize_phone",
     "normalize_rc",
     "owner_of_shop_sign",
+    "owner_of_signed_part",
     "parse_phone",
     "phone_series",
     "phonetic_key",
@@ -536,6 +537,27 @@ def shop_sign(clean: str) -> tuple[str | None, str]:
 
 
 _NUMBER_WORDS = frozenset({"n", "no", "ndeg", "num", "numero"})
+
+
+#: where a name is written in two parts, a trade and its owner: ``Cabinet Médical Inara (Boutaleb
+#: Haddou)``, ``Widad Zemama / Epicerie Harmonie``, ``Chafai Tayeb - Alimentation Générale``
+_NAME_PARTS = re.compile(r"\s+[-–/]\s+|\s*/\s*|[()]")
+
+
+@lru_cache(maxsize=100_000)
+def owner_of_signed_part(raw: str) -> tuple[str, str, str, Script] | None:
+    """``(sign, owner, owner's blocking key, owner's script)`` of a raw name written in two parts of
+    which one begins with a shop sign (:func:`shop_sign`, or is a sign alone) and the other is the
+    owner's (``Cabinet Médical Inara (Boutaleb Haddou)`` -> (``cabinet medical inara``,
+    ``boutaleb haddou``, ...)); None otherwise."""
+    parts = [p for p in (normalize_company_name(x).clean for x in _NAME_PARTS.split(raw)) if p]
+    if len(parts) != 2:
+        return None
+    for sign, owner in (parts, parts[::-1]):
+        words = tuple(sign.split())
+        if (shop_sign(sign)[0] is not None or words in _SHOP_SIGNS) and shop_sign(owner)[0] is None:
+            return sign, owner, _name_key(owner.split()), _script(owner)
+    return None
 
 
 def owner_of_shop_sign(clean: str) -> tuple[str, str, str, Script] | None:

@@ -671,12 +671,21 @@ def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
         dict(record_id="2", truth="", name="Pressing Atlas SARL"),  # its legal form is in its name
         dict(record_id="3", truth="", name="Garage Atlas Auto", legal_rep_name="Omar Tazi"),  # a manager
         dict(record_id="4", truth="", name="Garage Atlas Auto"),  # nothing says company: a sole trader
+        # a trade and its owner in two parts, the trade first or last
+        dict(record_id="5", truth="", name="Cabinet Médical Inara (BOUTALEB HADDOU)"),
+        dict(record_id="6", truth="", name="Widad Zemama / Epicerie Harmonie"),
+        # a trader written as his own manager, his form a natural person's
+        dict(record_id="7", truth="", name="Snack Al Hikma", legal_form="Commerçant",
+             legal_rep_name="Said Mernissi"),
     ])
     feats = prepare_features(records)
     assert feats["name_clean"].tolist() == ["nadia ouazzani", "pressing atlas", "garage atlas auto",
-                                            "atlas auto"]
-    assert feats["name_sign"].fillna("").tolist() == ["pressing", "", "", "garage"]
-    assert feats["name_whole"].fillna("").tolist() == ["pressing nadia ouazzani", "", "", "garage atlas auto"]
+                                            "atlas auto", "boutaleb haddou", "widad zemama", "hikma"]
+    assert feats["name_sign"].fillna("").tolist() == ["pressing", "", "", "garage", "cabinet medical inara",
+                                                      "epicerie harmonie", "snack"]
+    assert feats["name_whole"].fillna("").tolist() == ["pressing nadia ouazzani", "", "", "garage atlas auto",
+                                                       "cabinet medical inara boutaleb haddou",
+                                                       "widad zemama epicerie harmonie", "snack hikma"]
 
 
 def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from recouvra.normalize import (
     normalize_phone,
     normalize_rc,
     owner_of_shop_sign,
+    owner_of_signed_part,
     parse_phone,
     phone_series,
     phonetic_key,
@@ -554,6 +555,19 @@ def test_a_well_formed_number_outside_the_known_ranges_is_kept_for_matching_only
     assert got["phone"].tolist() == [None, None, "+212660622288", None, None]
     assert got["phone_number"].tolist() == ["+212749891588", "+212749891588", "+212660622288", None, None]
     assert parse_phone("0749891588").e164 is None
+
+
+@pytest.mark.parametrize(("raw", "sign", "owner"), [
+    ("Cabinet Médical Inara (BOUTALEB HADDOU)", "cabinet medical inara", "boutaleb haddou"),
+    ("Widad Zemama / Epicerie Harmonie", "epicerie harmonie", "widad zemama"),  # the owner first
+    ("El Hajji Rachid - Restaurant", "restaurant", "hajji rachid"),  # a sign alone as the trade
+    ("Atlas Transport - Casablanca", None, None),  # no part a shop sign
+    ("Tapis Taj / Noufal Ben Azouz / Oujda", None, None),  # three parts
+])
+def test_a_name_in_two_parts_gives_the_trade_and_its_owner(raw: str, sign: str | None,
+                                                            owner: str | None) -> None:
+    got = owner_of_signed_part(raw)
+    assert (got[0], got[1]) == (sign, owner) if got is not None else sign is None
 
 
 @pytest.mark.parametrize(
