@@ -454,8 +454,17 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     # a sole trader's name too
     legal_person = out["legal_form"].isin(_LEGAL_PERSON_FORMS) | (societe & out["legal_form"].isna())
     out["legal_person"] = legal_person.to_numpy(dtype=bool)
+    # a representative who is, by name, the record itself (``K. Oualy``, represented by ``Mme Oualy
+    # Kawtar``): a natural person written as her own representative, no company naming its manager
+    has_rep = got["rep"].fillna("") != ""
+    out["rep_self"] = False
+    if has_rep.any():
+        both = got["rep"][has_rep] + "\x1f" + out["name_clean"][has_rep].fillna("")
+        out.loc[has_rep, "rep_self"] = _map_unique(both, _self_represented,
+                                                   parallel=False).to_numpy(dtype=bool)
+    out["rep_self"] = out["rep_self"].astype(bool)
     # (a manager named on a record whose form says a natural person is the trader himself)
-    sole = ~legal_person.to_numpy() & ((got["rep"].fillna("") == "") | (out["legal_form"] == "EI")).to_numpy()
+    sole = ~legal_person.to_numpy() & (~has_rep | (out["legal_form"] == "EI") | out["rep_self"]).to_numpy()
     out["name_sign"] = pd.Series(None, index=df.index, dtype="object")
     out["name_whole"] = pd.Series(None, index=df.index, dtype="object")  # with its sign, where one is off
     signed = _map_unique(out["name_clean"][sole], owner_of_shop_sign, parallel=False)
@@ -1508,11 +1517,19 @@ def _manager_is_other(features: pd.DataFrame, pairs: np.ndarray, where: np.ndarr
 
 
 def _managed(features: pd.DataFrame) -> np.ndarray:
-    """Per record, whether it names a manager as a company's record does: a legal representative, on a
-    record whose legal form is not a natural person's (EI: a sole trader written as his own
-    representative)."""
-    return cast("np.ndarray",
-                (features["rep"].notna() & (features["legal_form"] != "EI")).to_numpy(dtype=bool))
+    """Per record, whether it names a manager as a company's record does: a legal representative who
+    is not, by name, the record itself (``rep_self``), on a record whose legal form is not a natural
+    person's (EI: a sole trader written as his own representative)."""
+    return cast("np.ndarray", (features["rep"].notna() & (features["legal_form"] != "EI")
+                               & ~features["rep_self"].astype(bool)).to_numpy(dtype=bool))
+
+
+def _self_represented(rep_and_name: str) -> bool:
+    """``rep\x1fname``: every word of the name (initials aside) a word of the representative's,
+    phonetically (``K. Oualy`` / ``Mme Oualy Kawtar``, ``Dr Najjar Hafid`` / ``Najjar Hafid``)."""
+    rep, name = rep_and_name.split("\x1f")
+    words = {w for w in _phonetic_words(normalize_person_name(name)) if len(w) > 1}  # titles aside
+    return bool(words) and words <= _phonetic_words(rep)
 
 
 def _pairs_whose(values: pd.Series, pairs: np.ndarray, where: np.ndarray,

@@ -426,6 +426,11 @@ DIRT = [
     dict(record_id="p35", truth="P18", name="SNACK AL HIKMA", legal_form="Commerçant", cin="WA490282",
          city="Berrechid", phone="06 93 27 50 87", legal_rep_name="Mernissi Said"),
     dict(record_id="p36", truth="P18", name="SAID MERNISSI", cin="WA490282", city="BERRECHID"),
+    # a person written as her own representative (no form said), and under her own name
+    dict(record_id="p37", truth="P19", name="K. OUALY", cin="AE397493", address="71 Rue Lavoisier",
+         city="الرباط", legal_rep_name="Mme Oualy Kawtar"),
+    dict(record_id="p38", truth="P19", name="OUALY Kaoutar", legal_form="Indépendant",
+         address="71 Rue Lavoisier", city="RABAT", phone="0795130354"),
     # one company's premises in two spellings: coin/angle, quartier/hay, the city written after
     dict(record_id="c23", truth="C12", name="Souss Emballage SARL AU", rc_number="36748",
          address="COIN BD PALESTINE ET RUE SEBTA, QUARTIER SAADA", city="Béni Mellal",
@@ -544,7 +549,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p31", "p32", "an office under the family name (EI) and its holder: one CIN, a word in common"),
      ("c23", "c24", "one address in two spellings: coin/angle, quartier/hay, the city after it"),
      ("p33", "p34", "a farm's sign and its farmer's name, one phone and mailbox"),
-     ("p35", "p36", "a trader as his own representative on his shop's record, and his CIN")],
+     ("p35", "p36", "a trader as his own representative on his shop's record, and his CIN"),
+     ("p37", "p38", "a person as her own representative, no form said")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -679,6 +685,7 @@ def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
              legal_rep_name="Said Mernissi"),
     ])
     feats = prepare_features(records)
+    assert feats["rep_self"].tolist() == [False] * 7
     assert feats["name_clean"].tolist() == ["nadia ouazzani", "pressing atlas", "garage atlas auto",
                                             "atlas auto", "boutaleb haddou", "widad zemama", "hikma"]
     assert feats["name_sign"].fillna("").tolist() == ["pressing", "", "", "garage", "cabinet medical inara",
@@ -686,6 +693,16 @@ def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
     assert feats["name_whole"].fillna("").tolist() == ["pressing nadia ouazzani", "", "", "garage atlas auto",
                                                        "cabinet medical inara boutaleb haddou",
                                                        "widad zemama epicerie harmonie", "snack hikma"]
+
+
+def test_a_representative_named_as_the_record_is_the_record_itself() -> None:
+    records, _ = _frame([
+        dict(record_id="1", truth="", name="K. Oualy", legal_rep_name="Mme Oualy Kawtar"),
+        dict(record_id="2", truth="", name="Dr Najjar Hafid", legal_rep_name="Najjar Hafid"),
+        dict(record_id="3", truth="", name="Tamimi Artisanat", legal_rep_name="TAMIMI Tarik"),  # a trade
+        dict(record_id="4", truth="", name="Oualy", legal_rep_name="Youssef Tazi"),
+    ])
+    assert prepare_features(records)["rep_self"].tolist() == [True, True, False, False]
 
 
 def test_explain_gives_each_fields_level_and_weight(tmp_path: Path) -> None:
