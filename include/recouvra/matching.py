@@ -298,7 +298,7 @@ _HAS_MISREAD_DIGIT = r"[0-9][OoQDIlSBZ]|[OoQDIlSBZ][0-9]"
 
 
 #: a raw name written in two parts (normalize's ``_NAME_PARTS``), as RE2 reads it through Arrow
-_TWO_PARTS = r"[()/]|\s[-–]\s"
+_TWO_PARTS = r"[()/]| [-–] "  # (a space, not \s: pandas hands \s to Python's re a value at a time)
 
 
 def _digits_misread(values: pd.Series) -> pd.Series:
@@ -456,12 +456,13 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["legal_person"] = legal_person.to_numpy(dtype=bool)
     # a representative who is, by name, the record itself (``K. Oualy``, represented by ``Mme Oualy
     # Kawtar``): a natural person written as her own representative, no company naming its manager
+    # (asked only where it decides something: a legal person is a company, a natural person's form says so)
     has_rep = got["rep"].fillna("") != ""
+    asked = has_rep & ~legal_person & (out["legal_form"] != "EI")
     out["rep_self"] = False
-    if has_rep.any():
-        both = got["rep"][has_rep] + "\x1f" + out["name_clean"][has_rep].fillna("")
-        out.loc[has_rep, "rep_self"] = _map_unique(both, _self_represented,
-                                                   parallel=False).to_numpy(dtype=bool)
+    if asked.any():
+        both = got["rep"][asked] + "\x1f" + out["name_clean"][asked].fillna("")
+        out.loc[asked, "rep_self"] = _map_unique(both, _self_represented, parallel=False).to_numpy(dtype=bool)
     out["rep_self"] = out["rep_self"].astype(bool)
     # (a manager named on a record whose form says a natural person is the trader himself)
     sole = ~legal_person.to_numpy() & (~has_rep | (out["legal_form"] == "EI") | out["rep_self"]).to_numpy()

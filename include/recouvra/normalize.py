@@ -869,11 +869,24 @@ _STREET_WORDS = frozenset({"bd", "av", "rue", "hay", "lot", "imm", "res", "rte",
                            "place", "derb", "douar", "zi", "bp", "etage", "appt"})
 
 
+_LAST_WORDS: dict[int, frozenset[str]] = {}
+
+
+def _last_words(table: CityTable) -> frozenset[str]:
+    """The last word of every spelling of a city (per table: a table is loaded once, and kept)."""
+    words = _LAST_WORDS.get(id(table))
+    if words is None:
+        words = _LAST_WORDS[id(table)] = frozenset(key.split()[-1] for key in table.by_key)
+    return words
+
+
 def _without_trailing_city(tokens: list[str]) -> list[str]:
     """The address without the city (and postcode) a clerk wrote after it (``..., Appt 13, Meknès``,
     ``... 20250 Casablanca``): the city has its own column. A city named after a street word is the
     street's name (``Bd Tanger``) and stays."""
     table = load_city_table()
+    if not tokens or tokens[-1] not in _last_words(table):  # most addresses: no city at the end
+        return tokens
     for size in (3, 2, 1):
         if len(tokens) < size + 2:
             continue
