@@ -1470,7 +1470,8 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # gate: a given name may be missing or changed while the id number and address agree.
     # a record with a legal representative is a company's, unless its legal-form column says a natural
     # person's (a sole trader written as his own representative)
-    company = legal_person | _managed(features)
+    managed = _managed(features)
+    company = legal_person | managed
     legal = company[i] | company[j]
     id_agree = (c.levels["ice"] >= 1) | c.same["rc_key"] | c.same["aff"] | (c.levels["id_number"] == 2)
     names_apart = (c.levels["name"] >= 0) & (c.levels["name"] < config.company_name_level)
@@ -1487,13 +1488,11 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # share an accountant's address, phone and mailbox, or a family's, unless an identifier agrees
     strangers = ~legal & (c.levels["name"] == 0) & ~(id_agree | (c.levels["id_number"] >= 1)) & ok
     # (a sign and one word: a brand, ``Ferme Al Karama``; a sign and a person's name is that person's)
-    brand = (c.columns["name_sign"].codes >= 0) & ~features["name_clean"].fillna(" ").str.contains(
-        " ", regex=False).to_numpy(dtype=bool)
+    brand = (c.columns["name_sign"].codes >= 0) & _one_word(features["name_clean"])
     strangers &= ~(brand[i] | brand[j])
     veto |= strangers & ~_word_in_common(features["name_clean"], s.pairs, strangers)
     # a company written without its form, holding its manager's CIN, and the manager, by name, as a
     # natural person: two debtors
-    managed = _managed(features)
     asked = ok & ~veto & (managed[i] | managed[j]) & (c.levels["id_number"] == 2)
     veto |= _manager_is_other(features, s.pairs, asked & managed[i]) \
         | _manager_is_other(features, s.pairs[:, ::-1], asked & managed[j])
@@ -1515,6 +1514,11 @@ def _manager_is_other(features: pd.DataFrame, pairs: np.ndarray, where: np.ndarr
         if isinstance(rep, str) and isinstance(name, str):
             out[k] = _token_sort(rep, name) >= 80 or _phonetic_words(rep) == _phonetic_words(name)
     return out
+
+
+def _one_word(names: pd.Series) -> np.ndarray:
+    """Per record, whether its name is one word (a sign's brand, ``Garage Moulouya``'s ``moulouya``)."""
+    return cast("np.ndarray", ~names.fillna(" ").str.contains(" ", regex=False).to_numpy(dtype=bool))
 
 
 def _managed(features: pd.DataFrame) -> np.ndarray:
@@ -1867,13 +1871,11 @@ class _StrongSupport:
     def company_and_its_manager(self, a: int, b: int) -> bool:
         """One record names a manager (:func:`_managed`) who is, by name, the other record: a company
         written without its form, carrying its manager's CIN, and the manager as a natural person."""
-        if self._reps is None:
-            self._shop_sign_of_a_person(a, b)  # reads the columns
-        assert self._reps is not None
         import numpy as np
 
+        reps, _, _ = self._people()
         pair = np.array([[a, b], [b, a]])
-        return bool(_manager_is_other(self.features, pair, self._reps[pair[:, 0]]).any())
+        return bool(_manager_is_other(self.features, pair, reps[pair[:, 0]]).any())
 
     def _cin_support(self, a: int, b: int) -> str | None:
         """Two natural persons' records under one CIN: a sole trader known by his shop, or, one of them
@@ -1884,9 +1886,9 @@ class _StrongSupport:
         if self._shop_sign_of_a_person(a, b):
             return "shop_sign"
         f = self.features
-        assert self._reps is not None  # made by _shop_sign_of_a_person
+        reps, _, _ = self._people()
         said = (f["legal_form"].iat[a], f["legal_form"].iat[b])
-        if not self._reps[a] and not self._reps[b] and "EI" in said:
+        if not reps[a] and not reps[b] and "EI" in said:
             na, nb = f["name_clean"].iat[a], f["name_clean"].iat[b]
             if isinstance(na, str) and isinstance(nb, str) and _phonetic_words(na) & _phonetic_words(nb):
                 return "word_in_common"
@@ -1902,20 +1904,24 @@ class _StrongSupport:
         Yasmine``: its brand, not an owner's name), or by a shop sign and more in the same city as the
         other (``Epicerie Dar Salam``, Bouskoura), and neither names a manager: a sole trader known by
         his shop, whose CIN the other record, under his own name, holds too."""
+        reps, shops, places = self._people()
+        if reps[a] or reps[b]:
+            return False
+        same_place = places[a] >= 0 and places[a] == places[b]
+        return bool(max(shops[a], shops[b]) == 2 or (shops[a] or shops[b]) and same_place)
+
+    def _people(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per record, read once when first asked: whether it names a manager (:func:`_managed`), its
+        shop sign (0 none, 1 a sign, 2 a sign and one word) and its locality's code."""
         import numpy as np
 
         if self._shops is None or self._reps is None or self._places is None:
             f = self.features
-            single = ~f["name_clean"].fillna(" ").str.contains(" ", regex=False).to_numpy()
             self._reps = _managed(f)
             signed = f["name_sign"].notna().to_numpy()
-            self._shops = signed.astype(np.int8) + (signed & single)  # 2: a sign and one word
+            self._shops = signed.astype(np.int8) + (signed & _one_word(f["name_clean"]))
             self._places = _codes(f["locality"])
-        if self._reps[a] or self._reps[b]:
-            return False
-        same_place = self._places[a] >= 0 and self._places[a] == self._places[b]
-        return bool(max(self._shops[a], self._shops[b]) == 2
-                    or (self._shops[a] or self._shops[b]) and same_place)
+        return self._reps, self._shops, self._places
 
     def _ice_support(self, a: int, b: int) -> str | None:
         """Besides their ICE, records ``a`` and ``b`` have the same phone number or e-mail, or addresses

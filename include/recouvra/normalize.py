@@ -794,12 +794,13 @@ def normalize_email(value: object) -> str | None:
 
 # ------------------------------------------------------------------------------------ addresses
 
+_ADDRESS_NUMBER_WORDS = "n no num numero nr"
 _ADDRESS_WORDS: dict[str, str] = {}
 for _canon, _forms in {
     "bd": "bd bld blvd bvd boulevard boul",
     "av": "av ave avn avenue",
     "rue": "rue r zankat znkt zenkat zanqat",  # zanqa (زنقة): a street
-    "": "n no num numero nr",  # "N° 12" and "12" are the same number
+    "": _ADDRESS_NUMBER_WORDS,  # "N° 12" and "12" are the same number
     "hay": "hay hai hayy qu qrt qt quartier",  # hay (حي): a quarter, in one language or the other
     "lot": "lot lotissement lotiss lots lt",
     "imm": "imm immeuble immeub immb imb im",
@@ -833,7 +834,7 @@ _ADDRESS_PHRASES = {
     ("z", "i"): "zi",
 }
 _ADDRESS_STOP = frozenset("de du des la le les l d a au aux".split())
-_NUMBERED = re.compile(r"^(?:n|no|nr|num|numero)(\d+)$")
+_NUMBERED = re.compile(rf"^(?:{'|'.join(_ADDRESS_NUMBER_WORDS.split())})(\d+)$")  # N183: the number
 _NUMERO_SIGN = re.compile(r"\bn\s*[°º]|\bn°|№", re.IGNORECASE)
 
 
@@ -869,23 +870,12 @@ _STREET_WORDS = frozenset({"bd", "av", "rue", "hay", "lot", "imm", "res", "rte",
                            "place", "derb", "douar", "zi", "bp", "etage", "appt"})
 
 
-_LAST_WORDS: dict[int, frozenset[str]] = {}
-
-
-def _last_words(table: CityTable) -> frozenset[str]:
-    """The last word of every spelling of a city (per table: a table is loaded once, and kept)."""
-    words = _LAST_WORDS.get(id(table))
-    if words is None:
-        words = _LAST_WORDS[id(table)] = frozenset(key.split()[-1] for key in table.by_key)
-    return words
-
-
 def _without_trailing_city(tokens: list[str]) -> list[str]:
     """The address without the city (and postcode) a clerk wrote after it (``..., Appt 13, Meknès``,
     ``... 20250 Casablanca``): the city has its own column. A city named after a street word is the
     street's name (``Bd Tanger``) and stays."""
     table = load_city_table()
-    if not tokens or tokens[-1] not in _last_words(table):  # most addresses: no city at the end
+    if not tokens or tokens[-1] not in table.last_words:  # most addresses: no city at the end
         return tokens
     for size in (3, 2, 1):
         if len(tokens) < size + 2:
@@ -922,6 +912,7 @@ class CityTable:
 
     by_key: dict[str, CityInfo]
     keys: tuple[str, ...]
+    last_words: frozenset[str]  # the last word of every spelling: a city written at an address's end
 
 
 def _city_key(text: str) -> str:
@@ -954,7 +945,7 @@ def load_city_table(path: str | Path | None = None) -> CityTable:
                 previous = by_key.setdefault(k, info)
                 if previous.city != city:
                     raise ValueError(f"{cfg}: spelling {spelling!r} names both {previous.city} and {city}")
-    return CityTable(by_key, tuple(sorted(by_key)))
+    return CityTable(by_key, tuple(sorted(by_key)), frozenset(key.split()[-1] for key in by_key))
 
 
 @lru_cache(maxsize=50_000)
