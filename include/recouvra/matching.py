@@ -37,12 +37,14 @@ from recouvra.errors import RecouvraError
 from recouvra.fellegi_sunter import FieldSpec
 from recouvra.normalize import (
     _map_unique,
+    address_skeleton,
     canonical_city,
     city_series,
     email_series,
     fold,
     ice_series,
     map_unique_all,
+    name_parts,
     normalize_address,
     normalize_cin,
     normalize_company_name,
@@ -461,8 +463,8 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     asked = has_rep & ~legal_person & (out["legal_form"] != "EI")
     out["rep_self"] = False
     if asked.any():
-        both = got["rep"][asked] + "\x1f" + out["name_clean"][asked].fillna("")
-        out.loc[asked, "rep_self"] = _map_unique(both, _self_represented, parallel=False).to_numpy(dtype=bool)
+        both = got["rep"][asked] + "\x1f" + out["name_clean"][asked].fillna("") + "\x1f" + df["name"][asked]
+        out.loc[asked, "rep_self"] = _map_unique(both, _represents_self, parallel=False).to_numpy(dtype=bool)
     out["rep_self"] = out["rep_self"].astype(bool)
     # (a manager named on a record whose form says a natural person is the trader himself)
     sole = ~legal_person.to_numpy() & (~has_rep | (out["legal_form"] == "EI") | out["rep_self"]).to_numpy()
@@ -981,6 +983,10 @@ class _Column:
         # ratio is the plain ratio of these forms (rapidfuzz splits on white space and sorts the words
         # in every call); sorting once per value rather than once per pair makes it 3 times faster
         self.sorted_words: np.ndarray | None = None
+        # per record, for the address: whether it can stand for a house, whether it is written in
+        # Arabic script (see :func:`_columns`)
+        self.placed: np.ndarray = np.zeros(0, dtype=bool)
+        self.arabic: np.ndarray = np.zeros(0, dtype=bool)
         # only for words parted by single ASCII spaces (what the normalisers write): rapidfuzz's own
         # scorers split other white space (U+0085, U+00A0, leading, doubled) in ways of their own, and
         # a column holding any such value keeps them
@@ -996,6 +1002,7 @@ class _Column:
 
         col = cls.__new__(cls)
         col.codes, col.uniques, col.sorted_words = codes, np.empty(0, dtype=object), None
+        col.placed = col.arabic = np.zeros(0, dtype=bool)
         return col
 
 
@@ -1049,6 +1056,28 @@ def _pair_similarity(
     return out
 
 
+def _addresses_across_scripts(col: _Column, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Address level of pairs written in two scripts, from their :func:`address_skeleton`: exact (4)
+    never; close (3) the same numbers and words; similar (2) one's within the other's (a quarter or
+    a flat left out); weak (1) a number and a word in common; differ (0) otherwise."""
+    import numpy as np
+    import pandas as pd
+
+    lo, hi = np.minimum(col.codes[i], col.codes[j]).astype(np.int64), np.maximum(col.codes[i], col.codes[j])
+    base = len(col.uniques) + 1
+    inverse, uniq = pd.factorize(lo * base + hi)
+    left, right = np.divmod(uniq, base)
+    out = np.zeros(len(uniq), dtype=np.int8)
+    for k, (a, b) in enumerate(zip(col.uniques[left].tolist(), col.uniques[right].tolist(), strict=True)):
+        sa, sb = address_skeleton(a), address_skeleton(b)
+        common = sa & sb
+        numbers = sum(w.isdigit() for w in common)
+        if not numbers or numbers == len(common):  # a number and a word, at least
+            continue
+        out[k] = 3 if sa == sb else 2 if common in (sa, sb) else 1
+    return cast("np.ndarray", out[inverse])
+
+
 # columns compared by similarity (their distinct values are kept) and for equality only (codes)
 _SIMILARITY_COLUMNS = ("name_clean", "name_flat", "phon_key", "address", "rep", "rep_phon", "rep_phon_flat",
                        "locality", "id_number", "name_whole")
@@ -1074,6 +1103,7 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
     a filler (``123456789012345``), as a strong key would be: it counts for nothing. ``fillers``: those
     of a larger file, flagged per record (``oversized_key_groups(...)["ice_unchecked"]``), for a part
     of it, which cannot count them itself."""
+    import numpy as np
     import pandas as pd
 
     def column(c: str) -> _Column:
@@ -1090,6 +1120,14 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
     joint = _Column(pd.concat([features[c] for c in initials], ignore_index=True), with_values=False)
     for k, c in enumerate(initials):
         out[c] = _Column.of_codes(joint.codes[k * len(features) : (k + 1) * len(features)])
+    address = out["address"]
+    values = pd.Series(address.uniques, dtype="str")
+    # an address that can stand for a house: three words at least, a number and a word among them
+    address.placed = np.append(((values.str.count(" ") >= 2) & values.str.contains(r"[0-9]", regex=True)
+                                & values.str.contains(r"[a-z]", regex=True)).to_numpy(dtype=bool), False)[
+        address.codes]
+    address.arabic = np.append(values.str.contains("[\u0600-\u06FF]", regex=True).to_numpy(dtype=bool),
+                               False)[address.codes]
     unchecked = out["ice_unchecked"]
     if fillers is None:
         fillers = _held_by_more(unchecked.codes, (config or MatchConfig()).max_key_group)
@@ -1216,8 +1254,20 @@ def _compare_chunk(
         sims["name"] = name_close
     addr = _pair_similarity(cols["address"], i, j, (fuzz.token_sort_ratio,))
     both_addr, addr_exact = codes_of("address")
-    levels["address"] = np.select([~both_addr, addr_exact, addr >= 92, addr >= 80, addr >= 60],
-                                  [-1, 4, 3, 2, 1], 0)
+    # one address within the other: the same house written with or without its building, flat or
+    # district (``av allal fassi 231`` / ``231 av allal fassi hay attakadoum``), when the shorter holds a
+    # house number and a street (three words at least): close
+    placed = cols["address"].placed
+    addr_within = _pair_similarity(cols["address"], i, j, (fuzz.token_set_ratio,),
+                                   (addr >= 0) & (addr < 92) & placed[i] & placed[j]) == 100
+    levels["address"] = np.select(
+        [~both_addr, addr_exact, (addr >= 92) | addr_within, addr >= 80, addr >= 60], [-1, 4, 3, 2, 1], 0)
+    # an address in Arabic script and one in Latin letters: compared on their numbers and skeletons
+    arabic_address = cols["address"].arabic
+    across = np.flatnonzero(both_addr & (arabic_address[i] != arabic_address[j]))
+    if len(across):
+        levels["address"][across] = _addresses_across_scripts(cols["address"], i[across], j[across])
+        addr[across] = np.choose(levels["address"][across], (0.0, 60.0, 80.0, 92.0, 100.0))
     if evidence:
         sims["address"] = addr
     loc = _pair_similarity(cols["locality"], i, j, (fuzz.ratio,))
@@ -1527,6 +1577,21 @@ def _managed(features: pd.DataFrame) -> np.ndarray:
     person's (EI: a sole trader written as his own representative)."""
     return cast("np.ndarray", (features["rep"].notna() & (features["legal_form"] != "EI")
                                & ~features["rep_self"].astype(bool)).to_numpy(dtype=bool))
+
+
+def _represents_self(packed: str) -> bool:
+    """``rep\x1fclean name\x1fraw name``: the representative is the record itself
+    (:func:`_self_represented`), or the owner of the trade it names: its shop sign's owner, or the
+    owner's part of a name in two parts (``Cabinet Dentaire Dr Ali Benmoussa`` represented by
+    ``Benmoussa Ali``, ``Fiduciaire Centrale (Bouaissa Yacine)`` by ``Bouaissa Yassine``)."""
+    rep, clean, raw = packed.split("\x1f")
+    owned = [clean]
+    sign = owner_of_shop_sign(clean)
+    if sign is not None:
+        owned.append(sign[1])
+    if re.search(_TWO_PARTS, raw):  # either part (``Fiduciaire Al Amane (Berrada Younes)``)
+        owned.extend(normalize_company_name(part).clean for part in name_parts(raw))
+    return any(name and _self_represented(f"{rep}\x1f{name}") for name in owned)
 
 
 def _self_represented(rep_and_name: str) -> bool:

@@ -545,6 +545,12 @@ _NAME_PARTS = re.compile(r"\s+[-–/]\s+|\s*/\s*|[()]")
 
 
 @lru_cache(maxsize=100_000)
+def name_parts(raw: str) -> list[str]:
+    """The parts of a raw name written in several (``Cabinet Médical Inara (Boutaleb Haddou)``,
+    ``Widad Zemama / Epicerie Harmonie``, ``X - Y``), as written; one part for a name in one."""
+    return [p for p in _NAME_PARTS.split(raw) if p.strip()]
+
+
 def owner_of_signed_part(raw: str) -> tuple[str, str, str, Script] | None:
     """``(sign, owner, owner's blocking key, owner's script)`` of a raw name written in two parts of
     which one begins with a shop sign (:func:`shop_sign`, or is a sign alone) and the other is the
@@ -827,6 +833,16 @@ for _canon, _forms in {
 }.items():
     for _f in _forms.split():
         _ADDRESS_WORDS[_f] = _canon
+# the same words in Arabic script (folded as the addresses are): rue, quarter, building, flat, number,
+# estate, residence, road, floor; شارع (an avenue or a boulevard, one word for both) stays itself
+for _canon, _forms in {
+    "rue": "زنقة", "hay": "حي", "imm": "عمارة", "appt": "شقة", "": "رقم", "lot": "تجزئة",
+    "res": "إقامة اقامة", "rte": "طريق", "etage": "الطابق طابق", "derb": "درب", "douar": "دوار",
+    # a king's or a street's ordinal (شارع محمد الخامس: Mohammed V, Hassan II)
+    "1": "الأول الاول", "2": "الثاني", "3": "الثالث", "4": "الرابع", "5": "الخامس", "6": "السادس",
+}.items():
+    for _f in _forms.split():
+        _ADDRESS_WORDS[fold(_f)] = _canon
 _ADDRESS_PHRASES = {
     ("zone", "industrielle"): "zi",
     ("boite", "postale"): "bp",
@@ -868,6 +884,22 @@ def normalize_address(value: object) -> str:
 #: the words after which a city's name is a street's (``Rue de Fès``, ``Route de Rabat``)
 _STREET_WORDS = frozenset({"bd", "av", "rue", "hay", "lot", "imm", "res", "rte", "km", "angle", "mag", "cite",
                            "place", "derb", "douar", "zi", "bp", "etage", "appt"})
+# what says where rather than which: dropped from an address's skeleton
+_ADDRESS_KIND_WORDS = _STREET_WORDS | {fold("شارع")}
+
+
+@lru_cache(maxsize=200_000)
+def address_skeleton(address: str) -> frozenset[str]:
+    """The words of a normalised address that name the place, as consonant skeletons, and its numbers:
+    what an address in Arabic script and the same in Latin letters share (``رقم 69 شارع الأندلس
+    المعاريف`` and ``69 bd andalous maarif`` are both ``{69, ndls, mrf}``). The kind of way, building
+    or flat is left out (شارع is an avenue or a boulevard)."""
+    out: set[str] = set()
+    for tok in address.split():
+        if tok not in _ADDRESS_KIND_WORDS:
+            out.add(tok if tok.isdigit() else _phonetic_token(tok)[1])
+    out.discard("")
+    return frozenset(out)
 
 
 def _without_trailing_city(tokens: list[str]) -> list[str]:

@@ -438,6 +438,23 @@ DIRT = [
     dict(record_id="c24", truth="C12", name="Souss Emballage Sarl Au", legal_form="S.A.R.L.",
          address="Angle Bd Palestine et Rue Sebta, HAY Saada, Beni Mellal", city="Beni Mellal",
          email="direction@soussemballage.net"),
+    # one company's premises written whole on one record, without building and quarter on the other
+    dict(record_id="c25", truth="C13", name="Tafilalt Cuirs SARL AU", legal_form="SARL AU",
+         address="Imm 12 Appt 3, N° 64 Rue Ibn Batouta, Hay El Fath", city="Errachidia",
+         legal_rep_name="Nabil Ouhmad"),
+    dict(record_id="c26", truth="C13", name="TAFILALT CUIRS", legal_form="S.A.R.L. A.U.",
+         address="64, Rue Ibn Batouta", city="ERRACHIDIA", affiliation_no="5521873"),
+    # a person's name and address in Arabic script on one record, in Latin letters on the other
+    dict(record_id="p39", truth="P20", name="حنان الزروالي", legal_form="Personne physique",
+         address="رقم 52 شارع الزرقطوني حي المعاريف", city="الدار البيضاء"),
+    dict(record_id="p40", truth="P20", name="Hanane Zerouali", address="N° 52 Bd Zerktouni, Maarif",
+         city="Casablanca", phone="0661724310"),
+    # an office under its trade and its owner's name, the owner its representative; the owner alone
+    dict(record_id="p41", truth="P21", name="Fiduciaire Al Amane (Berrada Younes)",
+         address="Lot Al Wifaq N° 17", city="Kénitra", email="y.berrada.fid@gmail.com",
+         legal_rep_name="BERRADA Younes"),
+    dict(record_id="p42", truth="P21", name="Younes Berrada", legal_form="Profession libérale",
+         city="Kenitra", email="y.berrada.fid@gmail.com", affiliation_no="20127359"),
     # --- negatives
     # two companies written without their form, each with their manager's CIN, a word of their names in
     # common: sister companies, not a person's two records
@@ -550,7 +567,10 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c23", "c24", "one address in two spellings: coin/angle, quartier/hay, the city after it"),
      ("p33", "p34", "a farm's sign and its farmer's name, one phone and mailbox"),
      ("p35", "p36", "a trader as his own representative on his shop's record, and his CIN"),
-     ("p37", "p38", "a person as her own representative, no form said")],
+     ("p37", "p38", "a person as her own representative, no form said"),
+     ("c25", "c26", "an address without its building and quarter, within the other"),
+     ("p39", "p40", "a name and an address in Arabic script, and in Latin letters"),
+     ("p41", "p42", "a trade named with its owner, who represents it, and the owner")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()

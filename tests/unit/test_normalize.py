@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from recouvra.config import REGIONS
 from recouvra.normalize import (
+    address_skeleton,
     canonical_city,
     city_series,
     email_series,
@@ -252,6 +253,24 @@ def test_address_variants_normalise_alike(a: str, b: str) -> None:
 ])
 def test_a_city_is_taken_off_an_address_only_when_written_after_it(raw: str, clean: str) -> None:
     assert normalize_address(raw) == clean
+
+
+@pytest.mark.parametrize(("arabic", "latin"), [
+    ("رقم 69 شارع الأندلس المعاريف", "Bd. El Andalous n° 69 - Maarif"),
+    ("رقم 313 شارع الزرقطوني", "Num 313 Bld Zerktouni"),
+    ("عمارة 41 شقة 23 رقم 2223 زنقة محمد الخامس حي الرياض",
+     "2223, Rue Mohammed V, Quartier Riad, Imm. 41 Appartement 23"),
+    ("رقم ٢٨٦ زنقة الوحدة", "286 Rue El Wahda"),  # Arabic-Indic digits
+])
+def test_an_address_in_arabic_script_has_the_skeleton_of_its_latin_spelling(arabic: str, latin: str) -> None:
+    assert address_skeleton(normalize_address(arabic)) == address_skeleton(normalize_address(latin))
+
+
+def test_an_address_skeleton_keeps_numbers_and_names_not_kinds_of_way() -> None:
+    assert address_skeleton(normalize_address("Imm 22 Appt 30, N° 133 Rue 89")) == {"22", "30", "133", "89"}
+    assert address_skeleton(normalize_address("12 Bd Zerktouni")) != address_skeleton(
+        normalize_address("12 Bd Abdelmoumen"))
+    assert address_skeleton("") == frozenset()
 
 
 @pytest.mark.parametrize("raw", GARBAGE)
