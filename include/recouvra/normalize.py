@@ -480,11 +480,20 @@ def normalize_company_name(value: object) -> NormalizedName:
         return NormalizedName("", "", None, "empty")
     kept, form = _strip_phrases(tokens)
     kept = [t.rstrip(".") for t in kept if t not in _STOP_WORDS]
+    # a person's title before the name (``Dr. Tahiri Jamel``, ``Etude de Me Amrani``): not the name,
+    # unless the name is a company's (``Le Maître Pâtissier SARL``)
+    if form is None or form == "EI":
+        kept = [t for k, t in enumerate(kept) if t not in _NAME_TITLES or k + 1 == len(kept)]
     if not kept:  # "Société Anonyme" alone: keep what there is rather than an empty name
         kept = [t.rstrip(".") for t in tokens if t not in _STOP_WORDS] or tokens
     folded_tokens = _fold_tokens(kept)
     clean = " ".join(folded_tokens)
     return NormalizedName(clean, _name_key(folded_tokens), form, _script(clean))
+
+
+#: titles a debtor's name is written with (a liberal profession's, a civility), dropped before a name
+_NAME_TITLES = frozenset(
+    "dr docteur pr professeur me maitre mr mme mlle monsieur madame mademoiselle".split())
 
 
 def _name_key(tokens: list[str]) -> str:
@@ -512,6 +521,11 @@ _SHOP_SIGNS: frozenset[tuple[str, ...]] = frozenset(
         "ferme", "exploitation agricole", "taxi", "grand taxi", "petit taxi", "hanout", "four",
         "transport", "atelier couture", "atelier mecanique",
         "garage mecanique",
+        # liberal professions (non-salaried workers, covered since 2021) written before their name
+        "architecte", "atelier architecture", "cabinet architecture", "avocat", "cabinet avocat", "notaire",
+        "expert comptable", "cabinet expertise comptable", "comptable", "fiduciaire", "medecin", "dentiste",
+        "chirurgien dentiste", "pharmacien", "veterinaire", "cabinet veterinaire", "kinesitherapeute",
+        "cabinet kinesitherapie", "infirmier", "infirmiere", "topographe", "geometre", "huissier", "adoul",
     ]
 )
 _SHOP_SIGN_MAX = max(len(p) for p in _SHOP_SIGNS)

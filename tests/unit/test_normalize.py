@@ -255,6 +255,21 @@ def test_a_city_is_taken_off_an_address_only_when_written_after_it(raw: str, cle
     assert normalize_address(raw) == clean
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    ("Dr. TAHIRI Jamel", "Tahiri Jamel"),
+    ("Docteur Jamel Tahiri", "Jamel Tahiri"),
+    ("Mme Amrani Fatima Zahra", "Amrani Fatima Zahra"),
+    ("Me Slaoui Mhamed", "Slaoui Mhamed"),
+])
+def test_a_title_before_a_persons_name_is_not_the_name(a: str, b: str) -> None:
+    assert normalize_company_name(a).clean == normalize_company_name(b).clean
+
+
+def test_a_companys_name_keeps_its_title_words() -> None:
+    assert normalize_company_name("Le Maître Pâtissier SARL").clean == "maitre patissier"
+    assert normalize_company_name("Docteur").clean == "docteur"  # a title alone is all there is
+
+
 @pytest.mark.parametrize(("arabic", "latin"), [
     ("رقم 69 شارع الأندلس المعاريف", "Bd. El Andalous n° 69 - Maarif"),
     ("رقم 313 شارع الزرقطوني", "Num 313 Bld Zerktouni"),
@@ -603,6 +618,10 @@ def test_a_name_in_two_parts_gives_the_trade_and_its_owner(raw: str, sign: str |
         ("Café", None, "cafe"),  # a sign alone is the name
         ("Atlas Boulangerie", None, "atlas boulangerie"),  # a trade word after the name is no sign
         ("Ateliers Nadouri du Froid", None, "ateliers nadouri froid"),
+        # a liberal profession before the name, its titles left out
+        ("Architecte RACHID BENAISSA", "architecte", "rachid benaissa"),
+        ("Cabinet d'avocat Maître Sellaoui Karim", "cabinet avocat", "sellaoui karim"),
+        ("Cabinet Médical Dr Hilali Maryam", "cabinet medical", "hilali maryam"),
     ],
 )
 def test_a_shop_sign_is_told_from_the_owners_name(raw: str, sign: str | None, owner: str) -> None:
