@@ -1256,10 +1256,12 @@ def _compare_chunk(
     both_addr, addr_exact = codes_of("address")
     # one address within the other: the same house written with or without its building, flat or
     # district (``av allal fassi 231`` / ``231 av allal fassi hay attakadoum``), when the shorter holds a
-    # house number and a street (three words at least): close
+    # house number and a street (three words at least): close. Its words sorted are in the other's
+    # sorted, so their token-sort ratio is at least 2a / (a + b) (a, b: the lengths): asked from 50, the
+    # shorter a third of the other at least (the most of the pairs, which differ, are not asked)
     placed = cols["address"].placed
     addr_within = _pair_similarity(cols["address"], i, j, (fuzz.token_set_ratio,),
-                                   (addr >= 0) & (addr < 92) & placed[i] & placed[j]) == 100
+                                   (addr >= 50) & (addr < 92) & placed[i] & placed[j]) == 100
     levels["address"] = np.select(
         [~both_addr, addr_exact, (addr >= 92) | addr_within, addr >= 80, addr >= 60], [-1, 4, 3, 2, 1], 0)
     # an address in Arabic script and one in Latin letters: compared on their numbers and skeletons
