@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from recouvra.errors import RecouvraError
 from recouvra.fellegi_sunter import FieldSpec
 from recouvra.normalize import (
+    NormalizedName,
     _map_unique,
     address_skeleton,
     canonical_city,
@@ -44,6 +45,7 @@ from recouvra.normalize import (
     fold,
     ice_series,
     map_unique_all,
+    map_unique_text,
     name_parts,
     normalize_address,
     normalize_cin,
@@ -427,7 +429,8 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         "address": (df["address"], normalize_address),
         "rep": (df["legal_rep_name"], normalize_person_name),
         "legal_form": (df["legal_form"], _legal_form_of),
-    }) as normalized:
+    }, fields={"names": NormalizedName._fields, "rc": None, "cin": None, "address": None,
+               "rep": None, "legal_form": None}) as normalized:
         ice = ice_series(df["ice"])
         # a number read by OCR or keyed from a scan: the letters that look like digits are those digits
         aff = (df["affiliation_no"].str.translate(_DIGIT_LOOKALIKES).str.replace(r"\D", "", regex=True)
@@ -442,13 +445,11 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         pid = df["cin"].str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
         got = normalized()
     out = pd.DataFrame(index=df.index)
-    names = got["names"]
-    out["name_clean"] = [n.clean for n in names]
-    out["name_key"] = [n.key for n in names]
-    out["name_script"] = [n.script for n in names]
+    out["name_clean"] = got["names.clean"]
+    out["name_key"] = got["names.key"]
+    out["name_script"] = got["names.script"]
     forms_from_column = got["legal_form"]
-    from_name = pd.Series([n.legal_form for n in names], index=df.index, dtype="object")
-    out["legal_form"] = forms_from_column.where(forms_from_column.notna(), from_name)
+    out["legal_form"] = forms_from_column.where(forms_from_column.notna(), got["names.legal_form"])
     # a sole trader's shop sign is compared on its own (field ``sign``), the owner's name as a name:
     # ``Pressing NadyaOuazzani`` is ``Nadia Ouazzani``'s pressing. A company's trade name stays whole.
     societe = df["name"].str.contains(_SOCIETE_NAMED, regex=True).fillna(False).astype(bool)
@@ -502,31 +503,28 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out["email"] = emails
     # forms of the clean name, once per distinct name (a regular expression per record costs seconds
     # at a million records)
-    forms = _map_unique(out["name_clean"], _name_forms, parallel=False)
-    out["name_flat"] = [f[0] for f in forms]
-    out["name_core"] = [f[1] for f in forms]
-    out["name_initial"] = [f[2] for f in forms]
-    out["name_initial_last"] = [f[3] for f in forms]
-    out["name_turned"] = [f[4] or None for f in forms]
+    forms = map_unique_text(out["name_clean"], _name_forms,
+                            ("name_flat", "name_core", "name_initial", "name_initial_last", "name_turned"))
+    for col, values in forms.items():
+        out[col] = values
     # transliteration-aware phonetic keys (Qadiri/Kadiri, Slawi/Slaoui, Meryem/Mariam, Arabic script)
-    phon = _map_unique(out["name_clean"].fillna(""), phonetic_key, parallel=False)
-    out["phon_key"] = [f[0] for f in phon]
-    out["phon_skeleton"] = [f[1] for f in phon]
-    out["phon_flat"] = [f[2] for f in phon]
+    phon = map_unique_text(out["name_clean"].fillna(""), phonetic_key,
+                           ("phon_key", "phon_skeleton", "phon_flat"))
+    for col, values in phon.items():
+        out[col] = values
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
     out["id_number"] = pid.where((pid.str.len() >= 5) & ~legal_person, None).astype("object")
     out["rep"] = got["rep"]
     out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
     # the manager's name phonetically (Meryem El Khatib = MariamElKhatib), its skeleton (across
     # scripts), and with the given name cut to its initial (A. Lahlu = Abderrazak Lahlou)
-    rep_phon = _map_unique(out["rep"].fillna(""), _rep_phonetics, parallel=False)
-    out["rep_phon"] = [f[0] for f in rep_phon]
-    out["rep_phon_flat"] = [f[1] for f in rep_phon]
-    out["rep_skeleton"] = [f[2] for f in rep_phon]
-    out["rep_initial"] = [f[3] for f in rep_phon]
+    rep_phon = map_unique_text(out["rep"].fillna(""), _rep_phonetics,
+                               ("rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial"))
+    for col, values in rep_phon.items():
+        out[col] = values
     for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "name_initial_last",
-                "phon_key", "phon_skeleton", "phon_flat", "address", "rep", "rep_phon", "rep_phon_flat",
-                "rep_skeleton", "rep_initial"):
+                "name_turned", "phon_key", "phon_skeleton", "phon_flat", "address", "rep", "rep_phon",
+                "rep_phon_flat", "rep_skeleton", "rep_initial"):
         out[col] = out[col].where(out[col] != "", None)
     return text_columns(out)
 
