@@ -1008,6 +1008,24 @@ class _Column:
 _ODD_SPACE = re.compile(r"[^\S ]|  |^ | $")
 
 
+def _distinct_value_pairs(col: _Column, i: np.ndarray,
+                          j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct pairs of values of the record pairs ``(i, j)`` (both present), in either order:
+    ``(inverse, left, right)``, each pair's index into them and their values' codes."""
+    import numpy as np
+    import pandas as pd
+
+    # int64: the pair's key below is a product of two codes
+    lo = np.minimum(col.codes[i], col.codes[j]).astype(np.int64)
+    hi = np.maximum(col.codes[i], col.codes[j]).astype(np.int64)
+    base = len(col.uniques) + 1
+    # the distinct pairs only, found by a hash table (np.unique sorted them, at twice the cost; the
+    # order of the distinct pairs does not matter)
+    inverse, uniq = pd.factorize(lo * base + hi)
+    left, right = np.divmod(uniq, base)
+    return inverse, left, right
+
+
 def _pair_similarity(
     col: _Column, i: np.ndarray, j: np.ndarray, scorers: Sequence[Callable[..., float]],
     todo: np.ndarray | None = None, *, distance: bool = False,
@@ -1018,7 +1036,6 @@ def _pair_similarity(
     same two spellings met in many pairs cost one comparison. ``todo`` limits the work to some pairs
     (the others get -1); ``distance`` returns the smallest raw distance instead (0 when equal)."""
     import numpy as np
-    import pandas as pd
     from rapidfuzz import fuzz, process
 
     ci, cj = col.codes[i], col.codes[j]
@@ -1028,16 +1045,9 @@ def _pair_similarity(
     out[equal] = 0.0 if distance else 100.0
     work = both & ~equal if todo is None else both & ~equal & todo
     if work.any():
-        # int64: the pair's key below is a product of two codes
-        lo = np.minimum(ci[work], cj[work]).astype(np.int64)
-        hi = np.maximum(ci[work], cj[work]).astype(np.int64)
-        base = len(col.uniques) + 1
-        # this chunk's distinct pairs of values only, found by a hash table (np.unique sorted them, at
-        # twice the cost; the order of the distinct pairs does not matter)
-        inverse, uniq = pd.factorize(lo * base + hi)
-        left_at, right_at = np.divmod(uniq, base)
+        inverse, left_at, right_at = _distinct_value_pairs(col, i[work], j[work])
         plain: tuple[list[str], list[str]] | None = None
-        best = np.full(len(uniq), np.inf if distance else 0.0)
+        best = np.full(len(left_at), np.inf if distance else 0.0)
         for scorer in scorers:
             # rapidfuzz's distance module scores 0-1, fuzz 0-100
             scale = 100.0 if not distance and scorer.__module__.startswith("rapidfuzz.distance") else 1.0
@@ -1059,13 +1069,9 @@ def _addresses_across_scripts(col: _Column, i: np.ndarray, j: np.ndarray) -> np.
     never; close (3) the same numbers and words; similar (2) one's within the other's (a quarter or
     a flat left out); weak (1) a number and a word in common; differ (0) otherwise."""
     import numpy as np
-    import pandas as pd
 
-    lo, hi = np.minimum(col.codes[i], col.codes[j]).astype(np.int64), np.maximum(col.codes[i], col.codes[j])
-    base = len(col.uniques) + 1
-    inverse, uniq = pd.factorize(lo * base + hi)
-    left, right = np.divmod(uniq, base)
-    out = np.zeros(len(uniq), dtype=np.int8)
+    inverse, left, right = _distinct_value_pairs(col, i, j)
+    out = np.zeros(len(left), dtype=np.int8)
     for k, (a, b) in enumerate(zip(col.uniques[left].tolist(), col.uniques[right].tolist(), strict=True)):
         sa, sb = address_skeleton(a), address_skeleton(b)
         common = sa & sb

@@ -559,19 +559,19 @@ _NUMBER_WORDS = frozenset({"n", "no", "ndeg", "num", "numero"})
 _NAME_PARTS = re.compile(r"\s+[-–/]\s+|\s*/\s*|[()]")
 
 
-@lru_cache(maxsize=100_000)
 def name_parts(raw: str) -> list[str]:
     """The parts of a raw name written in several (``Cabinet Médical Inara (Boutaleb Haddou)``,
     ``Widad Zemama / Epicerie Harmonie``, ``X - Y``), as written; one part for a name in one."""
     return [p for p in _NAME_PARTS.split(raw) if p.strip()]
 
 
+@lru_cache(maxsize=100_000)
 def owner_of_signed_part(raw: str) -> tuple[str, str, str, Script] | None:
     """``(sign, owner, owner's blocking key, owner's script)`` of a raw name written in two parts of
     which one begins with a shop sign (:func:`shop_sign`, or is a sign alone) and the other is the
     owner's (``Cabinet Médical Inara (Boutaleb Haddou)`` -> (``cabinet medical inara``,
     ``boutaleb haddou``, ...)); None otherwise."""
-    parts = [p for p in (normalize_company_name(x).clean for x in _NAME_PARTS.split(raw)) if p]
+    parts = [p for p in (normalize_company_name(x).clean for x in name_parts(raw)) if p]
     if len(parts) != 2:
         return None
     for sign, owner in (parts, parts[::-1]):
