@@ -1067,7 +1067,9 @@ def _pair_similarity(
 def _addresses_across_scripts(col: _Column, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Address level of pairs written in two scripts, from their :func:`address_skeleton`: exact (4)
     never; close (3) the same numbers and words; similar (2) one's within the other's (a quarter or
-    a flat left out); weak (1) a number and a word in common; differ (0) otherwise."""
+    a flat left out), or the same words and no number on either (a village, ``دوار إداوتنان`` and
+    ``Douar Idaoutanane``: as written in one script they would be one text); weak (1) a number and a
+    word in common; differ (0) otherwise."""
     import numpy as np
 
     inverse, left, right = _distinct_value_pairs(col, i, j)
@@ -1076,6 +1078,9 @@ def _addresses_across_scripts(col: _Column, i: np.ndarray, j: np.ndarray) -> np.
         sa, sb = address_skeleton(a), address_skeleton(b)
         common = sa & sb
         numbers = sum(w.isdigit() for w in common)
+        if sa == sb and sa and not numbers:
+            out[k] = 2
+            continue
         if not numbers or numbers == len(common):  # a number and a word, at least
             continue
         out[k] = 3 if sa == sb else 2 if common in (sa, sb) else 1
@@ -1159,8 +1164,9 @@ def compare_pairs(
     scripts = features["name_script"].to_numpy()
     latin = np.isin(scripts, ("latin", "mixed"))
     arabic = scripts == "arabic"
+    mixed = scripts == "mixed"
     rep_scripts = _codes(features["rep_script"])
-    first = _compare_chunk(cols, latin, arabic, rep_scripts, pairs[:COMPARE_CHUNK], evidence)
+    first = _compare_chunk(cols, latin, arabic, mixed, rep_scripts, pairs[:COMPARE_CHUNK], evidence)
     if len(pairs) <= COMPARE_CHUNK:
         return first
     # the result arrays are allocated once and filled chunk by chunk (no concatenation: that would
@@ -1174,7 +1180,8 @@ def compare_pairs(
                 out[g][k][a : a + len(v)] = v
 
     def fill(a: int) -> None:
-        put(a, _compare_chunk(cols, latin, arabic, rep_scripts, pairs[a : a + COMPARE_CHUNK], evidence))
+        chunk = pairs[a : a + COMPARE_CHUNK]
+        put(a, _compare_chunk(cols, latin, arabic, mixed, rep_scripts, chunk, evidence))
 
     put(0, first)
     del first
@@ -1193,8 +1200,8 @@ def compare_threads() -> int:
 
 
 def _compare_chunk(
-    cols: dict[str, _Column], latin: np.ndarray, arabic: np.ndarray, rep_scripts: np.ndarray,
-    pairs: np.ndarray, evidence: bool = False,
+    cols: dict[str, _Column], latin: np.ndarray, arabic: np.ndarray, mixed: np.ndarray,
+    rep_scripts: np.ndarray, pairs: np.ndarray, evidence: bool = False,
 ) -> _Compared:
     import numpy as np
     from rapidfuzz import fuzz, process
@@ -1246,7 +1253,11 @@ def _compare_chunk(
     _, phon_equal = codes_of("phon_key")
     _, phon_flat_equal = codes_of("phon_flat")
     _, skeleton_equal = codes_of("phon_skeleton")
-    phonetic = (same_script & (phon_equal | phon_flat_equal)) | (both_name & ~same_script & skeleton_equal)
+    # (a name with Arabic letters, wholly or in part: ``pharmacie الامل``, its trade read in French, and
+    # ``Pharmacie Amal``, are the same consonants too)
+    written_arabic = mixed[i] | mixed[j] | arabic[i] | arabic[j]
+    phonetic = ((same_script & (phon_equal | phon_flat_equal))
+                | (both_name & (~same_script | written_arabic) & skeleton_equal))
     phon_set = _pair_similarity(cols["phon_key"], i, j, (fuzz.token_set_ratio,),
                                 same_script & (name_close < 88))
     lv = np.select(

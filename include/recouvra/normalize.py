@@ -303,6 +303,23 @@ for _canon, _forms in {
 }.items():
     for _f in _forms.split():
         _VARIANTS[_f] = _canon
+# A trade written in Arabic script is the same trade as its French word (``صيدلية النور`` is ``Pharmacie
+# Nour``'s sign, ``بقالة محمد العلوي`` ``Épicerie Mohamed Alaoui``'s): its words read as the French ones,
+# so that the shop signs below know them, folded as names are (ta marbuta, hamza), with or without
+# the article
+for _canon, _forms in {
+    "epicerie": "بقالة", "cafe": "مقهى", "pharmacie": "صيدلية", "boulangerie": "مخبزة",
+    "patisserie": "حلويات", "boucherie": "جزارة مجزرة", "couture": "خياطة", "tailleur": "خياط",
+    "menuiserie": "نجارة", "ferronnerie": "حدادة", "librairie": "مكتبة", "restaurant": "مطعم",
+    "hanout": "حانوت", "magasin": "محل متجر", "garage": "مرآب كراج", "salon": "صالون", "coiffure": "حلاقة",
+    "cabinet": "عيادة مكتب", "medecin": "طبيب", "laboratoire": "مختبر", "hammam": "حمام", "four": "فرن",
+    "ferme": "ضيعة", "taxi": "طاكسي", "pressing": "مصبنة", "avocat": "محامي محاماة", "notaire": "موثق",
+    "veterinaire": "بيطري", "adoul": "عدل عدول", "atelier": "ورشة", "droguerie": "عطارة",
+    "quincaillerie": "خردوات", "medical": "طبية طبي", "dentaire": "الأسنان",
+}.items():
+    for _f in _forms.split():
+        for _w in (_f, "\u0627\u0644" + _f):
+            _VARIANTS[fold(_w)] = _canon
 
 _ABD_PREFIX = re.compile(r"^(?:abd[aeiou]?l|abdoul|abdul)(?=[a-z]{3})")
 _DOUBLE = re.compile(r"([a-z])\1+")
@@ -354,7 +371,9 @@ _VOWEL_RUN = re.compile(r"[aeiou]+")
 _REPEAT = re.compile(r"(.)\1+")
 _SUN_ARTICLE = re.compile(r"^e([tdrzsnl])\1(?=[a-z]{3})")  # Errifai, Essalam, Ennasri: the article
 _ARTICLE = re.compile(r"^[ea]l(?=[a-z]{5})")  # Elkhatib, Alamrani (not Alami, Alaoui: too short)
-_PARTICLES = frozenset({"ben", "bel", "bou", "ait", "abd", "abdel", "ouled", "moulay", "sidi", "lalla"})
+_PARTICLES = frozenset({"ben", "bel", "bou", "ait", "abd", "abdel", "ouled", "moulay", "sidi", "lalla"}
+                       # and in Arabic script, folded as names are (بن, أيت, مولاي: ben, ait, moulay)
+                       | {fold(p) for p in "بن بو أيت ايت آيت عبد ولد أولاد مولاي سيدي للا".split()})
 _AR_LATIN: dict[str, str] = {
     "\u0627": "a", "\u0628": "b", "\u062a": "t", "\u062b": "t", "\u062c": "j", "\u062d": "h", "\u062e": "x",
     "\u062f": "d", "\u0630": "d", "\u0631": "r", "\u0632": "z", "\u0633": "s", "\u0634": "C", "\u0635": "s",
@@ -494,7 +513,9 @@ def normalize_company_name(value: object) -> NormalizedName:
 
 #: titles a debtor's name is written with (a liberal profession's, a civility), dropped before a name
 _NAME_TITLES = frozenset(
-    "dr docteur pr professeur me maitre mr mme mlle monsieur madame mademoiselle".split())
+    "dr docteur pr professeur me maitre mr mme mlle monsieur madame mademoiselle".split()
+    # the same in Arabic script, folded (الدكتور, الأستاذ: a doctor's, a lawyer's; السيد, السيدة)
+    + [fold(t) for t in "الدكتور دكتور الدكتورة الأستاذ الأستاذة الاستاذ السيد السيدة".split()])
 
 
 def _name_key(tokens: list[str]) -> str:
@@ -592,7 +613,7 @@ def owner_of_shop_sign(clean: str) -> tuple[str, str, str, Script] | None:
 
 _PERSON_TITLES = frozenset(
     "m mr mme mlle monsieur madame mademoiselle dr docteur me maitre si hadj haj elhadj elhaj gerant gerante"
-    .split()
+    .split() + [*_NAME_TITLES, *(fold(t) for t in "الحاج الحاجة الحاجه المسير المسيرة".split())]
 )
 
 

@@ -455,7 +455,26 @@ DIRT = [
          legal_rep_name="BERRADA Younes"),
     dict(record_id="p42", truth="P21", name="Younes Berrada", legal_form="Profession libérale",
          city="Kenitra", email="y.berrada.fid@gmail.com", affiliation_no="20127359"),
+    # a shop sign in Arabic script and its owner's name (أيت علي: Ait Ali, its particle glued), a village
+    # in Arabic script and in Latin letters: no number, the same words
+    dict(record_id="p43", truth="P22", name="بقالة محمد أيت علي", address="دوار إداوتنان", city="تارودانت"),
+    dict(record_id="p44", truth="P22", name="Epicerie Mohamed Ait Ali", legal_form="EI",
+         address="Douar Idaoutanane", city="Taroudant", phone="0661234588"),
+    # a doctor's practice in Arabic script (عيادة طبية: cabinet médical, her title left out) and in French
+    dict(record_id="p45", truth="P23", name="عيادة طبية الدكتورة سعاد الإدريسي", address="رقم 8 زنقة المسيرة",
+         city="وجدة"),
+    dict(record_id="p46", truth="P23", name="Cabinet Médical Dr Souad Idrissi",
+         legal_form="Profession libérale", address="8 Rue Al Massira", city="Oujda",
+         email="dr.idrissi@gmail.com"),
+    # a company's name in Arabic script, its trade word (مكتبة: librairie) read in French, the rest not
+    dict(record_id="c27", truth="C14", name="مكتبة الأمل ش.م.م", address="رقم 14 زنقة الحرية",
+         city="أكادير", legal_rep_name="حميد أوشن"),
+    dict(record_id="c28", truth="C14", name="Librairie Al Amal SARL", address="14 Rue Al Houria",
+         city="Agadir", legal_rep_name="OUCHEN Hamid"),
     # --- negatives
+    # the same trade name, another city and manager: another company
+    dict(record_id="n27", truth="N27", name="Librairie Al Amal SARL", address="3 Av Hassan II", city="Tiznit",
+         legal_rep_name="Brahim Ait Baha"),
     # two companies written without their form, each with their manager's CIN, a word of their names in
     # common: sister companies, not a person's two records
     dict(record_id="n23", truth="N23", name="Sana Cuir", cin="AA836379", address="323 Bd. Al Farabi",
@@ -570,7 +589,10 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p37", "p38", "a person as her own representative, no form said"),
      ("c25", "c26", "an address without its building and quarter, within the other"),
      ("p39", "p40", "a name and an address in Arabic script, and in Latin letters"),
-     ("p41", "p42", "a trade named with its owner, who represents it, and the owner")],
+     ("p41", "p42", "a trade named with its owner, who represents it, and the owner"),
+     ("p43", "p44", "a shop sign and its owner's name in Arabic script, a village in two scripts"),
+     ("p45", "p46", "a doctor's practice and her title in Arabic script"),
+     ("c27", "c28", "a company's trade word in Arabic script")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -599,6 +621,7 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n21"] != ent["n22"]  # one CIN, two persons' names
     assert ent["n23"] != ent["n24"]  # sister companies without their form, their manager's CIN
     assert ent["n25"] != ent["n26"]  # a trade naming its manager, and the manager
+    assert ent["n27"] != ent["c28"]  # one trade name, two cities and managers
 
 
 @pytest.mark.parametrize(("second_name", "second_group_affiliations", "one_debtor"), [

@@ -341,6 +341,16 @@ def test_phonetic_key_of_a_joined_name_and_across_scripts() -> None:
     assert arabic[1] == latin[1]  # consonant skeletons: short vowels are not written in Arabic
 
 
+@pytest.mark.parametrize(("arabic", "latin"), [
+    ("محمد أيت علي", "Mohamed Ait Ali"),  # a particle in Arabic script glued to its name, as in Latin
+    ("عمر بن سليمان", "Omar Ben Slimane"),
+    ("مولاي رشيد", "Moulay Rachid"),
+])
+def test_a_particle_in_arabic_script_is_glued_as_in_latin_letters(arabic: str, latin: str) -> None:
+    skeletons = [phonetic_key(normalize_company_name(name).clean)[1] for name in (arabic, latin)]
+    assert skeletons[0] == skeletons[1]
+
+
 @pytest.mark.parametrize(("a", "b"), [("Kadiri", "Kabiri"), ("Tazi", "Tahiri"), ("Salwa", "Slaoui"),
                                       ("Hicham Bennani", "Hicham Bennis")])
 def test_phonetic_key_keeps_other_names_apart(a: str, b: str) -> None:
@@ -622,6 +632,12 @@ def test_a_name_in_two_parts_gives_the_trade_and_its_owner(raw: str, sign: str |
         ("Architecte RACHID BENAISSA", "architecte", "rachid benaissa"),
         ("Cabinet d'avocat Maître Sellaoui Karim", "cabinet avocat", "sellaoui karim"),
         ("Cabinet Médical Dr Hilali Maryam", "cabinet medical", "hilali maryam"),
+        # a sign in Arabic script is read as its French word, the owner's name kept as written
+        ("بقالة محمد أيت علي", "epicerie", "محمد ايت علي"),
+        ("صيدلية النور", "pharmacie", "النور"),
+        ("صالون حلاقة يوسف التازي", "salon coiffure", "يوسف التازي"),
+        ("عيادة طبية الدكتور أحمد بناني", "cabinet medical", "احمد بناني"),  # the title left out
+        ("مكتبة", None, "librairie"),
     ],
 )
 def test_a_shop_sign_is_told_from_the_owners_name(raw: str, sign: str | None, owner: str) -> None:
