@@ -320,6 +320,21 @@ for _canon, _forms in {
     for _f in _forms.split():
         for _w in (_f, "\u0627\u0644" + _f):
             _VARIANTS[fold(_w)] = _canon
+# A company's trade written in Arabic script is its French name's trade (``الوفاق للبناء`` is ``Wifaq
+# Construction``, ``تيفاوت للنقل`` ``Tifawt Transport``): the word, with its article or with "for the"
+# (لل), read as the French word, as the variants above fold it; the rest of the name, a proper name,
+# is compared on its consonants
+for _canon, _forms in {
+    "construction": "بناء", "transport": "نقل", "service": "خدمات", "travaux": "أشغال اشغال",
+    "commerce": "تجارة", "distribution": "توزيع", "import": "استيراد", "export": "تصدير",
+    "industrie": "صناعة", "immobilier": "عقار عقارات", "agricole": "فلاحية زراعية", "peche": "صيد",
+    "tourisme": "سياحة", "lait": "حليب", "safran": "زعفران", "textile": "نسيج", "nettoyage": "تنظيف",
+    "gardiennage": "حراسة", "sociale": "اجتماعية", "culturelle": "ثقافية", "sport": "رياضة",
+    "developpement": "تنمية", "artisanat": "تقليدية", "argan": "أركان اركان",
+}.items():
+    for _f in _forms.split():
+        for _w in (_f, "\u0627\u0644" + _f, "\u0644\u0644" + _f):
+            _VARIANTS[fold(_w)] = _canon
 
 _ABD_PREFIX = re.compile(r"^(?:abd[aeiou]?l|abdoul|abdul)(?=[a-z]{3})")
 _DOUBLE = re.compile(r"([a-z])\1+")
@@ -398,7 +413,8 @@ def _phonetic_token(token: str) -> tuple[str, str]:
             t = t.replace(a, b)
     t = _REPEAT.sub(r"\1", t)
     vowels = _VOWEL_RUN.sub("a", t)
-    skeleton = _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", t))
+    # in the skeleton g is k: Moroccan Arabic writes the g of Agadir or Guelmim with kaf (أكادير)
+    skeleton = _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", t).replace("g", "k"))
     return vowels, skeleton or vowels
 
 
@@ -500,6 +516,8 @@ def normalize_company_name(value: object) -> NormalizedName:
         return NormalizedName("", "", None, "empty")
     kept, form = _strip_phrases(tokens)
     kept = [t.rstrip(".") for t in kept if t not in _STOP_WORDS]
+    if form == "COOPERATIVE":  # a cooperative's kind is its form's (coopérative agricole, تعاونية فلاحية)
+        kept = [t for t in kept if _VARIANTS.get(t, t) not in _COOPERATIVE_KINDS] or kept
     # a person's title before the name (``Dr. Tahiri Jamel``, ``Etude de Me Amrani``): not the name,
     # unless the name is a company's (``Le Maître Pâtissier SARL``)
     if form is None or form == "EI":
@@ -510,6 +528,8 @@ def normalize_company_name(value: object) -> NormalizedName:
     clean = " ".join(folded_tokens)
     return NormalizedName(clean, _name_key(folded_tokens), form, _script(clean))
 
+
+_COOPERATIVE_KINDS = frozenset({"agricole", "agr", "agricoles"})
 
 #: titles a debtor's name is written with (a liberal profession's, a civility), dropped before a name
 _NAME_TITLES = frozenset(
@@ -704,6 +724,9 @@ _RC_NUMBER_WORD = re.compile(r"^(?:n\s*[°º]?|no\.?|num(?:ero)?\.?)\s*(?=\d)", 
 _COURT_WORDS = frozenset(
     "tribunal tribunaux commerce commercial commerciale de du d la le premiere instance tc tpi rc "
     "court cour appel registre".split()
+    # in Arabic script (المحكمة التجارية, المحكمة الابتدائية: the commercial court, the court of first
+    # instance), folded as courts are
+    + [fold(w) for w in "المحكمة محكمة التجارية تجارية الابتدائية ابتدائية الاستئناف السجل التجاري".split()]
 )
 
 
@@ -732,6 +755,9 @@ def _court_city(court: str) -> str | None:
     numbers a million)."""
     court_tokens = [t for t in _tokens(fold(court)) if t not in _COURT_WORDS]
     info = canonical_city(" ".join(court_tokens)) if court_tokens else None
+    if info is None and court_tokens and court_tokens[0].startswith("\u0628"):
+        # ``بالعيون``, ``بوجدة``: "at" glued to the city (after the city as written: بركان is Berkane)
+        info = canonical_city(" ".join([court_tokens[0][1:], *court_tokens[1:]]))
     return info.city if info else None
 
 

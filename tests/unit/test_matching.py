@@ -471,6 +471,12 @@ DIRT = [
          city="أكادير", legal_rep_name="حميد أوشن"),
     dict(record_id="c28", truth="C14", name="Librairie Al Amal SARL", address="14 Rue Al Houria",
          city="Agadir", legal_rep_name="OUCHEN Hamid"),
+    # a company's name in Arabic script, its trade translated (للبناء: construction), in a town whose g is
+    # written with kaf (كلميم: Guelmim); its manager in both scripts
+    dict(record_id="c29", truth="C15", name="شركة الوفاق للبناء ش.م.م", address="رقم 12 زنقة 4 حي النهضة",
+         city="كلميم", legal_rep_name="المنصوري خالد"),
+    dict(record_id="c30", truth="C15", name="Wifaq Construction SARL", address="12 Rue 4 Hay Nahda",
+         city="Guelmim", legal_rep_name="Khalid Mansouri", phone="0528871204"),
     # --- negatives
     # the same trade name, another city and manager: another company
     dict(record_id="n27", truth="N27", name="Librairie Al Amal SARL", address="3 Av Hassan II", city="Tiznit",
@@ -592,7 +598,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p41", "p42", "a trade named with its owner, who represents it, and the owner"),
      ("p43", "p44", "a shop sign and its owner's name in Arabic script, a village in two scripts"),
      ("p45", "p46", "a doctor's practice and her title in Arabic script"),
-     ("c27", "c28", "a company's trade word in Arabic script")],
+     ("c27", "c28", "a company's trade word in Arabic script"),
+     ("c29", "c30", "a company's trade translated, its name's g written with kaf")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()

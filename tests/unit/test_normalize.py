@@ -80,7 +80,11 @@ def test_company_name_variants_share_the_key() -> None:
 @pytest.mark.parametrize(
     ("raw", "clean", "form", "script"),
     [
-        ("شركة الأطلس للنقل ش.م.م", "الاطلس للنقل", "SARL", "arabic"),
+        ("شركة الأطلس للتوثيق ش.م.م", "الاطلس للتوثيق", "SARL", "arabic"),
+        # the trade read as its French word (للنقل: for transport), the proper name kept
+        ("شركة الأطلس للنقل ش.م.م", "الاطلس transport", "SARL", "mixed"),
+        ("تعاونية اسردون الفلاحية", "اسردون", "COOPERATIVE", "arabic"),  # the kind is the form's
+        ("Coopérative Agricole Asserdoun", "asserdoun", "COOPERATIVE", "latin"),
         ("مؤسسة النور", "النور", None, "arabic"),
         ("تعاونية الأمل", "الامل", "COOPERATIVE", "arabic"),
         ("Ste Nour النور SARL", "nour النور", "SARL", "mixed"),
@@ -147,6 +151,11 @@ def test_an_ice_failing_its_check_is_kept_apart_for_comparison_only() -> None:
         ("R.C. N° 012.345", "Tribunal de Commerce de Casablanca", ("12345", "Casablanca")),
         ("12345.0", "TC Fes", ("12345", "Fès")),
         ("  7788 ", "Tangier", ("7788", "Tanger")),
+        # the court in Arabic script, "at" glued to its city (بالعيون: at Laayoune); بركان is Berkane
+        ("37159", "المحكمة التجارية بالعيون", ("37159", "Laâyoune")),
+        ("29467", "المحكمة التجارية بوجدة", ("29467", "Oujda")),
+        ("2513", "المحكمة الابتدائية ببركان", ("2513", "Berkane")),
+        ("782", "بركان", ("782", "Berkane")),
         ("abc", "nowhere", (None, None)),
         ("", "", (None, None)),
     ],
@@ -345,8 +354,10 @@ def test_phonetic_key_of_a_joined_name_and_across_scripts() -> None:
     ("محمد أيت علي", "Mohamed Ait Ali"),  # a particle in Arabic script glued to its name, as in Latin
     ("عمر بن سليمان", "Omar Ben Slimane"),
     ("مولاي رشيد", "Moulay Rachid"),
+    ("الوفاق للبناء", "Wifaq Construction"),  # the trade in French, the proper name's consonants
+    ("تيفاوت للنقل أكادير", "Tifawt Transport Agadir"),  # the g of Agadir written with kaf
 ])
-def test_a_particle_in_arabic_script_is_glued_as_in_latin_letters(arabic: str, latin: str) -> None:
+def test_a_name_in_arabic_script_has_the_skeleton_of_its_latin_spelling(arabic: str, latin: str) -> None:
     skeletons = [phonetic_key(normalize_company_name(name).clean)[1] for name in (arabic, latin)]
     assert skeletons[0] == skeletons[1]
 
