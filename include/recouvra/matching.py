@@ -1598,14 +1598,14 @@ def _managed(features: pd.DataFrame) -> np.ndarray:
 
 def _represents_self(packed: str) -> bool:
     """``rep\x1fclean name\x1fraw name``: the representative is the record itself
-    (:func:`_self_represented`), or the owner of the trade it names: its shop sign's owner, or the
-    owner's part of a name in two parts (``Cabinet Dentaire Dr Ali Benmoussa`` represented by
-    ``Benmoussa Ali``, ``Fiduciaire Centrale (Bouaissa Yacine)`` by ``Bouaissa Yassine``)."""
+    (:func:`_self_represented`), or the owner of the trade it names: any representative of a name that
+    begins with a shop sign (``Pharmacie Ennakhil`` represented by ``Mbarek Abarkane``: a trade with no
+    company's form said is a sole trader's, who represents it), or the owner's part of a name in two
+    parts (``Fiduciaire Centrale (Bouaissa Yacine)`` by ``Bouaissa Yassine``)."""
     rep, clean, raw = packed.split("\x1f")
+    if owner_of_shop_sign(clean) is not None:
+        return True
     owned = [clean]
-    sign = owner_of_shop_sign(clean)
-    if sign is not None:
-        owned.append(sign[1])
     if re.search(_TWO_PARTS, raw):  # either part (``Fiduciaire Al Amane (Berrada Younes)``)
         owned.extend(normalize_company_name(part).clean for part in name_parts(raw))
     return any(name and _self_represented(f"{rep}\x1f{name}") for name in owned)

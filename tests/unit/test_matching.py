@@ -477,6 +477,12 @@ DIRT = [
          city="كلميم", legal_rep_name="المنصوري خالد"),
     dict(record_id="c30", truth="C15", name="Wifaq Construction SARL", address="12 Rue 4 Hay Nahda",
          city="Guelmim", legal_rep_name="Khalid Mansouri", phone="0528871204"),
+    # a pharmacy under its sign and brand, no form said, its owner as its representative, with his CIN;
+    # the owner under his own name
+    dict(record_id="p47", truth="P24", name="Pharmacie Ennakhil", cin="JK835398",
+         address="168 Rue 41 Hay Al Amal", city="Aït Melloul", legal_rep_name="Mbarek Abarkane"),
+    dict(record_id="p48", truth="P24", name="ABARKANE Mbarek", cin="JK 835398", city="Ait Melloul",
+         phone="0528613996"),
     # --- negatives
     # the same trade name, another city and manager: another company
     dict(record_id="n27", truth="N27", name="Librairie Al Amal SARL", address="3 Av Hassan II", city="Tiznit",
@@ -599,7 +605,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p43", "p44", "a shop sign and its owner's name in Arabic script, a village in two scripts"),
      ("p45", "p46", "a doctor's practice and her title in Arabic script"),
      ("c27", "c28", "a company's trade word in Arabic script"),
-     ("c29", "c30", "a company's trade translated, its name's g written with kaf")],
+     ("c29", "c30", "a company's trade translated, its name's g written with kaf"),
+     ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -725,7 +732,8 @@ def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
     records, _ = _frame([
         dict(record_id="1", truth="", name="Pressing Nadia Ouazzani", legal_form="EI"),
         dict(record_id="2", truth="", name="Pressing Atlas SARL"),  # its legal form is in its name
-        dict(record_id="3", truth="", name="Garage Atlas Auto", legal_rep_name="Omar Tazi"),  # a manager
+        # a shop's sign, no company's form said: a sole trader's shop, its representative the trader
+        dict(record_id="3", truth="", name="Garage Atlas Auto", legal_rep_name="Omar Tazi"),
         dict(record_id="4", truth="", name="Garage Atlas Auto"),  # nothing says company: a sole trader
         # a trade and its owner in two parts, the trade first or last
         dict(record_id="5", truth="", name="Cabinet Médical Inara (BOUTALEB HADDOU)"),
@@ -733,16 +741,19 @@ def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
         # a trader written as his own manager, his form a natural person's
         dict(record_id="7", truth="", name="Snack Al Hikma", legal_form="Commerçant",
              legal_rep_name="Said Mernissi"),
+        # no sign: a trade name and its manager, a company's record
+        dict(record_id="8", truth="", name="Atlas Auto", legal_rep_name="Omar Tazi"),
     ])
     feats = prepare_features(records)
-    assert feats["rep_self"].tolist() == [False] * 7
-    assert feats["name_clean"].tolist() == ["nadia ouazzani", "pressing atlas", "garage atlas auto",
-                                            "atlas auto", "boutaleb haddou", "widad zemama", "hikma"]
-    assert feats["name_sign"].fillna("").tolist() == ["pressing", "", "", "garage", "cabinet medical inara",
-                                                      "epicerie harmonie", "snack"]
-    assert feats["name_whole"].fillna("").tolist() == ["pressing nadia ouazzani", "", "", "garage atlas auto",
+    assert feats["rep_self"].tolist() == [False, False, True, False, False, False, False, False]
+    assert feats["name_clean"].tolist() == ["nadia ouazzani", "pressing atlas", "atlas auto", "atlas auto",
+                                            "boutaleb haddou", "widad zemama", "hikma", "atlas auto"]
+    assert feats["name_sign"].fillna("").tolist() == ["pressing", "", "garage", "garage",
+                                                      "cabinet medical inara", "epicerie harmonie", "snack", ""]
+    assert feats["name_whole"].fillna("").tolist() == ["pressing nadia ouazzani", "", "garage atlas auto",
+                                                       "garage atlas auto",
                                                        "cabinet medical inara boutaleb haddou",
-                                                       "widad zemama epicerie harmonie", "snack hikma"]
+                                                       "widad zemama epicerie harmonie", "snack hikma", ""]
 
 
 def test_a_representative_named_as_the_record_is_the_record_itself() -> None:
