@@ -748,8 +748,8 @@ def test_only_a_sole_traders_shop_sign_is_taken_off_the_name() -> None:
     assert feats["rep_self"].tolist() == [False, False, True, False, False, False, False, False]
     assert feats["name_clean"].tolist() == ["nadia ouazzani", "pressing atlas", "atlas auto", "atlas auto",
                                             "boutaleb haddou", "widad zemama", "hikma", "atlas auto"]
-    assert feats["name_sign"].fillna("").tolist() == ["pressing", "", "garage", "garage",
-                                                      "cabinet medical inara", "epicerie harmonie", "snack", ""]
+    signs = ["pressing", "", "garage", "garage", "cabinet medical inara", "epicerie harmonie", "snack", ""]
+    assert feats["name_sign"].fillna("").tolist() == signs
     assert feats["name_whole"].fillna("").tolist() == ["pressing nadia ouazzani", "", "garage atlas auto",
                                                        "garage atlas auto",
                                                        "cabinet medical inara boutaleb haddou",
