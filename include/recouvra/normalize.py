@@ -957,9 +957,23 @@ def address_skeleton(address: str) -> frozenset[str]:
     المعاريف`` and ``69 bd andalous maarif`` are both ``{69, ndls, mrf}``). The kind of way, building
     or flat is left out (شارع is an avenue or a boulevard)."""
     out: set[str] = set()
+    words: list[str] = []
+    glue = False
     for tok in address.split():
-        if tok not in _ADDRESS_KIND_WORDS:
-            out.add(tok if tok.isdigit() else _phonetic_token(tok)[1])
+        if tok in _ADDRESS_KIND_WORDS:
+            continue
+        if tok.isdigit():
+            out.add(tok)
+            glue = False
+            continue
+        # a name's particles glued to the next word, as names are (مولاي عبد الله: moulay abdellah)
+        if glue:
+            words[-1] += tok
+        else:
+            words.append(tok)
+        glue = tok in _PARTICLES
+    # without h, which the two scripts write apart: Latin th, kh, ch are one letter each (Fath: فتح)
+    out.update(_phonetic_token(w)[1].replace("h", "") for w in words)
     out.discard("")
     return frozenset(out)
 

@@ -285,6 +285,9 @@ def test_a_companys_name_keeps_its_title_words() -> None:
     ("عمارة 41 شقة 23 رقم 2223 زنقة محمد الخامس حي الرياض",
      "2223, Rue Mohammed V, Quartier Riad, Imm. 41 Appartement 23"),
     ("رقم ٢٨٦ زنقة الوحدة", "286 Rue El Wahda"),  # Arabic-Indic digits
+    # a street's name with its particles (مولاي عبد الله: Moulay Abdellah), an h written apart (الفتح: Fath)
+    ("282 شارع مولاي عبد الله حي الفتح", "282 Av Moulay Abdellah Hay Fath"),
+    ("دوار إداوتنان", "Douar Idaoutanane"),  # a village: no number
 ])
 def test_an_address_in_arabic_script_has_the_skeleton_of_its_latin_spelling(arabic: str, latin: str) -> None:
     assert address_skeleton(normalize_address(arabic)) == address_skeleton(normalize_address(latin))
