@@ -413,8 +413,10 @@ def _phonetic_token(token: str) -> tuple[str, str]:
             t = t.replace(a, b)
     t = _REPEAT.sub(r"\1", t)
     vowels = _VOWEL_RUN.sub("a", t)
-    # in the skeleton g is k: Moroccan Arabic writes the g of Agadir or Guelmim with kaf (أكادير)
-    skeleton = _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", t).replace("g", "k"))
+    # in the skeleton g is k (Moroccan Arabic writes the g of Agadir or Guelmim with kaf: أكادير) and h
+    # is left out (the two scripts write it apart: Latin th, kh, ch are one letter each, الفتح is Fath;
+    # a final ه is a vowel, عبد الله is Abdellah)
+    skeleton = _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", t).replace("g", "k").replace("h", ""))
     return vowels, skeleton or vowels
 
 
@@ -885,6 +887,8 @@ for _canon, _forms in {
     "place": "place pl",
     "derb": "derb drb",
     "douar": "douar dr",
+    "ksar": "ksar ksour",
+    "cne": "cne cr commune",  # a rural commune (C.R., Cne), written after the village or left out
     "mohamed": "mohammed med",
     "1": "i 1er",
     "2": "ii",
@@ -898,8 +902,9 @@ for _canon, _forms in {
 # the same words in Arabic script (folded as the addresses are): rue, quarter, building, flat, number,
 # estate, residence, road, floor; شارع (an avenue or a boulevard, one word for both) stays itself
 for _canon, _forms in {
-    "rue": "زنقة", "hay": "حي", "imm": "عمارة", "appt": "شقة", "": "رقم", "lot": "تجزئة",
+    "rue": "زنقة", "hay": "حي الحي", "imm": "عمارة", "appt": "شقة", "": "رقم", "lot": "تجزئة",
     "res": "إقامة اقامة", "rte": "طريق", "etage": "الطابق طابق", "derb": "درب", "douar": "دوار",
+    "ksar": "قصر", "cne": "جماعة الجماعة ج",
     # a king's or a street's ordinal (شارع محمد الخامس: Mohammed V, Hassan II)
     "1": "الأول الاول", "2": "الثاني", "3": "الثالث", "4": "الرابع", "5": "الخامس", "6": "السادس",
 }.items():
@@ -947,7 +952,8 @@ def normalize_address(value: object) -> str:
 _STREET_WORDS = frozenset({"bd", "av", "rue", "hay", "lot", "imm", "res", "rte", "km", "angle", "mag", "cite",
                            "place", "derb", "douar", "zi", "bp", "etage", "appt"})
 # what says where rather than which: dropped from an address's skeleton
-_ADDRESS_KIND_WORDS = _STREET_WORDS | {fold("شارع")}
+# (a rural commune's words too: the commune is written after the village, or left out)
+_ADDRESS_KIND_WORDS = _STREET_WORDS | {"ksar", "cne"} | {fold(w) for w in "شارع القروية قروية".split()}
 
 
 @lru_cache(maxsize=200_000)
@@ -972,8 +978,7 @@ def address_skeleton(address: str) -> frozenset[str]:
         else:
             words.append(tok)
         glue = tok in _PARTICLES
-    # without h, which the two scripts write apart: Latin th, kh, ch are one letter each (Fath: فتح)
-    out.update(_phonetic_token(w)[1].replace("h", "") for w in words)
+    out.update(_phonetic_token(w)[1] for w in words)
     out.discard("")
     return frozenset(out)
 

@@ -288,6 +288,8 @@ def test_a_companys_name_keeps_its_title_words() -> None:
     # a street's name with its particles (مولاي عبد الله: Moulay Abdellah), an h written apart (الفتح: Fath)
     ("282 شارع مولاي عبد الله حي الفتح", "282 Av Moulay Abdellah Hay Fath"),
     ("دوار إداوتنان", "Douar Idaoutanane"),  # a village: no number
+    ("دوار تيزكي الجماعة القروية تامري", "Douar Tizgui C.R. Tamri"),  # its rural commune after it
+    ("رقم 329 زنقة 39 الحي الوحدة", "329 Rue 39 Hay Wahda"),  # the quarter with its article
 ])
 def test_an_address_in_arabic_script_has_the_skeleton_of_its_latin_spelling(arabic: str, latin: str) -> None:
     assert address_skeleton(normalize_address(arabic)) == address_skeleton(normalize_address(latin))
@@ -359,6 +361,8 @@ def test_phonetic_key_of_a_joined_name_and_across_scripts() -> None:
     ("مولاي رشيد", "Moulay Rachid"),
     ("الوفاق للبناء", "Wifaq Construction"),  # the trade in French, the proper name's consonants
     ("تيفاوت للنقل أكادير", "Tifawt Transport Agadir"),  # the g of Agadir written with kaf
+    ("ولد باه إيطو", "Ouled Bah Itto"),  # a final h that Arabic writes as a vowel
+    ("عبد الله بناني", "Abdellah Bennani"),
 ])
 def test_a_name_in_arabic_script_has_the_skeleton_of_its_latin_spelling(arabic: str, latin: str) -> None:
     skeletons = [phonetic_key(normalize_company_name(name).clean)[1] for name in (arabic, latin)]
