@@ -842,16 +842,22 @@ def _similarities(a: np.ndarray, b: np.ndarray, scorers: Sequence[Callable[..., 
     return out
 
 
-def _names_alike(a: str, b: str, pa: tuple[str, str] | None, pb: tuple[str, str] | None) -> float:
+def _names_alike(a: str, b: str, pa: tuple[str, str, str] | None, pb: tuple[str, str, str] | None) -> float:
     """Token-set similarity of two clean names, or of their phonetic forms (``phonetic_key``: the
-    sorted forms, and the forms joined in order) when that is higher: ``Meryem Rifai`` and
-    ``Errifai Meriem``, ``Najat Chraibi`` and ``NejatChraibi`` are one name."""
+    sorted forms, the forms joined in order, the consonant skeleton) when that is higher: ``Meryem
+    Rifai`` and ``Errifai Meriem``, ``Najat Chraibi`` and ``NejatChraibi`` are one name; so are a name
+    with Arabic letters and one with the same consonants (``العلوي عيسى``, ``Alaoui Aissa``)."""
     from rapidfuzz import fuzz
 
     best = fuzz.token_set_ratio(a, b)
     if pa is not None and pb is not None and best < 100:
         best = max(best, fuzz.token_set_ratio(pa[0], pb[0]), fuzz.ratio(pa[1], pb[1]))
+        if pa[2] and pa[2] == pb[2] and _ARABIC_LETTER.search(a + b) is not None:
+            best = 100
     return float(best)
+
+
+_ARABIC_LETTER = re.compile("[\u0600-\u06FF]")
 
 
 def _name_similarity(a: str, b: str) -> float:
@@ -1733,17 +1739,46 @@ class _Clusters:
         # each record's name and the phonetic forms of it, read one at a time from their Arrow
         # columns (as lists of Python strings and tuples they held about 0.3 GB at a million records)
         self._names = _Texts(features["name_clean"])
-        self._phon_key, self._phon_flat = _Texts(features["phon_key"]), _Texts(features["phon_flat"])
+        self._phon = tuple(_Texts(features[c]) for c in ("phon_key", "phon_flat", "phon_skeleton"))
+        # a sole trader's shop known by its sign and brand (``Café Souss``) is also its owner's, its
+        # representative (``rep_self``): his name is the record's other name
+        owner = features["rep_self"].to_numpy(dtype=bool) & features["name_sign"].notna().to_numpy()
+        self._owner = _Texts(features["rep"].where(owner, None))
+        self._owner_phon = tuple(_Texts(features[c].where(owner, None))
+                                 for c in ("rep_phon", "rep_phon_flat", "rep_skeleton"))
         # a cluster whose root record has no name shows the name of another of its records
         self._shown: dict[int, int] = {}
 
     def record_name(self, x: int) -> str | None:
         return self._names[x]
 
-    def record_phon(self, x: int) -> tuple[str, str] | None:
-        """The phonetic forms of record ``x``'s name (sorted, joined), None when one is missing."""
-        k, f = self._phon_key[x], self._phon_flat[x]
-        return (k, f) if k is not None and f is not None else None
+    def record_phon(self, x: int) -> tuple[str, str, str] | None:
+        """The phonetic forms of record ``x``'s name (sorted, joined, skeleton), None when one is missing."""
+        return self._forms(self._phon, x)
+
+    @staticmethod
+    def _forms(columns: tuple[_Texts, ...], x: int) -> tuple[str, str, str] | None:
+        k, f, s = (c[x] for c in columns)
+        return (k, f, s or "") if k is not None and f is not None else None
+
+    def record_names(self, x: int) -> list[tuple[str, tuple[str, str, str] | None]]:
+        """Record ``x``'s names with their phonetic forms: its own, and its owner's where it is a sole
+        trader's shop under its sign and brand (none when the record has no name)."""
+        name = self.record_name(x)
+        if name is None:
+            return []
+        out = [(name, self.record_phon(x))]
+        owner = self._owner[x]
+        if owner is not None:
+            out.append((owner, self._forms(self._owner_phon, x)))
+        return out
+
+    def alike(self, a: int, b: int) -> float:
+        """The best :func:`_names_alike` of records ``a``'s and ``b``'s names (100 when one has none)."""
+        pairs = [(x, y) for x in self.record_names(a) for y in self.record_names(b)]
+        if not pairs:
+            return 100.0
+        return max(_names_alike(na, nb, pa, pb) for (na, pa), (nb, pb) in pairs)
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -1776,11 +1811,7 @@ class _Clusters:
         return va is not None and vb is not None and len(va) == 1 and len(vb) == 1 and va != vb
 
     def names_agree(self, ra: int, rb: int, floor: float) -> bool:
-        sa, sb = self._shown.get(ra, ra), self._shown.get(rb, rb)
-        a, b = self.record_name(sa), self.record_name(sb)
-        if a is None or b is None:
-            return True
-        return _names_alike(a, b, self.record_phon(sa), self.record_phon(sb)) >= floor
+        return self.alike(self._shown.get(ra, ra), self._shown.get(rb, rb)) >= floor
 
     def union(self, ra: int, rb: int) -> None:
         if self.size[ra] < self.size[rb]:
@@ -1840,7 +1871,7 @@ def _names_differ(clusters: _Clusters, rule: str, a: int, b: int, floor: float) 
         return False
     if rule == "rc_court":
         return _name_similarity(na, nb) < floor
-    return _names_alike(na, nb, clusters.record_phon(a), clusters.record_phon(b)) < floor
+    return clusters.alike(a, b) < floor
 
 
 #: The features column each strong rule groups records by.

@@ -415,8 +415,9 @@ def _phonetic_token(token: str) -> tuple[str, str]:
     vowels = _VOWEL_RUN.sub("a", t)
     # in the skeleton g is k (Moroccan Arabic writes the g of Agadir or Guelmim with kaf: أكادير) and h
     # is left out (the two scripts write it apart: Latin th, kh, ch are one letter each, الفتح is Fath;
-    # a final ه is a vowel, عبد الله is Abdellah)
-    skeleton = _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", t).replace("g", "k").replace("h", ""))
+    # a final ه is a vowel, عبد الله is Abdellah), after the doubled letters are made one: the two m of
+    # محمد (Mohamed, mmd) stay two, Hamid is md
+    skeleton = _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", t).replace("g", "k")).replace("h", "")
     return vowels, skeleton or vowels
 
 

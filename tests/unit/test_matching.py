@@ -483,6 +483,12 @@ DIRT = [
          address="168 Rue 41 Hay Al Amal", city="Aït Melloul", legal_rep_name="Mbarek Abarkane"),
     dict(record_id="p48", truth="P24", name="ABARKANE Mbarek", cin="JK 835398", city="Ait Melloul",
          phone="0528613996"),
+    # a café under its sign and brand, its owner its representative in Arabic script; the owner under his
+    # name in Latin letters: one phone, one address in two scripts
+    dict(record_id="p49", truth="P25", name="Café Souss", address="341 شارع محمد الخامس حي مولاي رشيد",
+         city="كلميم", phone="0614380395", legal_rep_name="العلوي نور الدين"),
+    dict(record_id="p50", truth="P25", name="Alaoui Noureddine", cin="JY70088",
+         address="341 Bd Mohamed V Hay Moulay Rachid", city="Guelmim", phone="06 14 38 03 95"),
     # --- negatives
     # the same trade name, another city and manager: another company
     dict(record_id="n27", truth="N27", name="Librairie Al Amal SARL", address="3 Av Hassan II", city="Tiznit",
@@ -606,7 +612,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p45", "p46", "a doctor's practice and her title in Arabic script"),
      ("c27", "c28", "a company's trade word in Arabic script"),
      ("c29", "c30", "a company's trade translated, its name's g written with kaf"),
-     ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner")],
+     ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner"),
+     ("p49", "p50", "a shop's brand and its owner in Arabic script, and the owner in Latin letters")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
@@ -1057,3 +1064,19 @@ def test_letters_read_for_digits_beside_digits_are_those_digits() -> None:
     assert feats["aff"].tolist() == ["3717640", "3717640"]
     # the S of a court's name after an RC number is no digit: the number stays as it was read
     assert feats["rc_key"][1] is not None and feats["rc_key"][0] != feats["rc_key"][1]
+
+
+@pytest.mark.parametrize(("a", "b", "alike"), [
+    ("بنعلي محمد", "Benali Mohamed", True),  # one name in two scripts: the same consonants
+    ("عيسى العلوي", "Aissa Alaoui", True),
+    ("بنعلي محمد", "Benali Hamid", False),
+    ("Amal", "Mila", False),  # the same consonants in one script are no proof
+])
+def test_the_clustering_reads_a_name_in_two_scripts_by_its_consonants(a: str, b: str, alike: bool) -> None:
+    from recouvra.matching import _names_alike
+    from recouvra.normalize import normalize_company_name, phonetic_key
+
+    ca, cb = normalize_company_name(a).clean, normalize_company_name(b).clean
+    # phonetic_key gives key, skeleton, flat; the clusters hold key, flat, skeleton
+    (ka, sa, fa), (kb, sb, fb) = phonetic_key(ca), phonetic_key(cb)
+    assert (_names_alike(ca, cb, (ka, fa, sa), (kb, fb, sb)) >= 88) is alike
