@@ -29,7 +29,7 @@ from recouvra import matching as m
 #: Names of :func:`recouvra.matching._blocking_keys`' blocks, in its order.
 BLOCK_NAMES = ("phone", "email", "name_key", "longest+locality", "manager+locality", "longest+manager",
                "address+locality", "id_number", "longest+address", "phon_key", "phon_skeleton",
-               "phon_longest+locality")
+               "phon_longest+locality", "owner_skeleton")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -708,9 +708,25 @@ def _blocking_keys(features: pd.DataFrame,
             (single["phon_key"], config.window),
             (single["phon_skeleton"], config.window),
             (pool.submit(_combine, phon_longest, features["locality"]), config.window),
+            # a sole trader's shop under its sign and brand, by its owner's (its representative's) name
+            (pool.submit(_owner_skeletons, features), config.window),
         ]
         blocks = [(key.result(), window) for key, window in keys]
         return name_order.result(), blocks
+
+
+def _owner_skeletons(features: pd.DataFrame) -> np.ndarray:
+    """Key codes of the block that meets a sole trader's shop known by its sign and brand (``Café
+    Souss``, represented by its owner) with its owner's other records: the owner's name's consonant
+    skeleton for the shop, the name's for every other record; only the keys a shop holds (-1 elsewhere)."""
+    import numpy as np
+
+    shop = (features["rep_self"].to_numpy(dtype=bool) & features["name_sign"].notna().to_numpy()
+            & features["rep_skeleton"].notna().to_numpy())
+    codes = _codes(features["phon_skeleton"].where(~shop, features["rep_skeleton"]))
+    held = np.zeros(int(codes.max()) + 2, dtype=bool)
+    held[codes[shop]] = True
+    return np.where((codes >= 0) & held[codes], codes, -1)
 
 
 #: Columns of the sorted neighbourhoods across values: an id number mistyped in its last digits, a
@@ -1619,10 +1635,16 @@ def _represents_self(packed: str) -> bool:
 
 def _self_represented(rep_and_name: str) -> bool:
     """``rep\x1fname``: every word of the name (initials aside) a word of the representative's,
-    phonetically (``K. Oualy`` / ``Mme Oualy Kawtar``, ``Dr Najjar Hafid`` / ``Najjar Hafid``)."""
+    phonetically (``K. Oualy`` / ``Mme Oualy Kawtar``, ``Dr Najjar Hafid`` / ``Najjar Hafid``), or one
+    letter apart from one, a word of four letters or more (``Berkany Abdelaziz`` / ``Berkani Abdelazize``)."""
+    from rapidfuzz.distance import Levenshtein
+
     rep, name = rep_and_name.split("\x1f")
     words = {w for w in _phonetic_words(normalize_person_name(name)) if len(w) > 1}  # titles aside
-    return bool(words) and words <= _phonetic_words(rep)
+    theirs = _phonetic_words(rep)
+    return bool(words) and all(
+        w in theirs or (len(w) >= 4 and any(Levenshtein.distance(w, r, score_cutoff=1) <= 1 for r in theirs))
+        for w in words)
 
 
 def _pairs_whose(values: pd.Series, pairs: np.ndarray, where: np.ndarray,

@@ -1080,3 +1080,35 @@ def test_the_clustering_reads_a_name_in_two_scripts_by_its_consonants(a: str, b:
     # phonetic_key gives key, skeleton, flat; the clusters hold key, flat, skeleton
     (ka, sa, fa), (kb, sb, fb) = phonetic_key(ca), phonetic_key(cb)
     assert (_names_alike(ca, cb, (ka, fa, sa), (kb, fb, sb)) >= 88) is alike
+
+
+@pytest.mark.parametrize(("rep", "name", "self_"), [
+    ("Mme Oualy Kawtar", "K. Oualy", True),
+    ("Berkani Abdelazize", "Berkany Abdelaziz", True),  # a letter apart in a long word
+    ("Berkani Abdelaziz", "Berkani Aziz", False),
+    ("Tazi Adil", "Tazi Ali", False),  # a short word: one letter is another name
+])
+def test_a_representative_is_the_record_itself_by_its_names_words(rep: str, name: str, self_: bool) -> None:
+    from recouvra.matching import _self_represented
+    from recouvra.normalize import normalize_person_name
+
+    assert _self_represented(f"{normalize_person_name(rep)}\x1f{name}") is self_
+
+
+def test_a_shop_under_its_sign_and_brand_meets_its_owners_records_by_his_name() -> None:
+    # the shop represented by its owner, in Latin letters; the owner's own record in Arabic script:
+    # no phone, address, id or name in common, only the owner's name
+    from recouvra.matching import MatchConfig, candidate_pairs
+
+    records, _ = _frame([
+        dict(record_id="a", truth="A", name="Epicerie Wifaq", legal_rep_name="Mohamed Ait Ouarab",
+             address="Douar Tiguert", city="Taza"),
+        dict(record_id="b", truth="A", name="محمد أيت واعراب", address="287 شارع المسيرة", city="Zagora"),
+        # others, whose names sort between theirs (no neighbourhood of names holds the two)
+        *(dict(record_id=f"x{k}", truth=f"X{k}", name=name, city=city) for k, (name, city) in enumerate([
+            ("Xavier Zniber", "Fès"), ("Yassir Zouhair", "Safi"), ("Younes Zerouali", "Settat"),
+            ("Zakaria Zemmouri", "Tanger"), ("Zineb Ziani", "Rabat"), ("أحمد البقالي", "Oujda"),
+            ("إدريس الناصري", "Nador"), ("بشرى التازي", "Meknès"), ("حسن الفاسي", "Salé")])),
+    ])
+    feats = prepare_features(records)
+    assert (0, 1) in {tuple(p) for p in candidate_pairs(feats, MatchConfig()).tolist()}
