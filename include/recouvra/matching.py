@@ -1585,9 +1585,33 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     asked = ok & ~veto & (managed[i] | managed[j]) & (c.levels["id_number"] == 2)
     veto |= _manager_is_other(features, s.pairs, asked & managed[i]) \
         | _manager_is_other(features, s.pairs[:, ::-1], asked & managed[j])
+    # two names each numbered, their numbers not the same: sister entities (``Syndic Résidence Miramar
+    # I`` and ``II``, ``Al Inbiaat 1`` and ``2``, ``Ecole Nour 2`` and ``3``), not one written twice
+    veto |= _pairs_whose(features["name_clean"], s.pairs, ok & ~veto, _numbered_apart)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
+
+
+#: the roman numerals a name is numbered with (a residence's, a school's: ``Miramar II``); ``i`` and ``v``
+#: only as the name's last word (elsewhere an initial)
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
+
+
+def _name_numbers(clean: str) -> frozenset[str]:
+    """The numbers a clean name holds: its words of digits and its roman numerals."""
+    words = clean.split()
+    out = {w.lstrip("0") or "0" for w in words if w.isdigit()}
+    out |= {_ROMAN[w] for w in words if w in _ROMAN}
+    if len(words) > 1 and words[-1] in ("i", "v"):
+        out.add("1" if words[-1] == "i" else "5")
+    return frozenset(out)
+
+
+def _numbered_apart(a: str, b: str) -> bool:
+    """Both names hold numbers (:func:`_name_numbers`), not the same ones."""
+    na, nb = _name_numbers(a), _name_numbers(b)
+    return bool(na) and bool(nb) and na != nb
 
 
 def _manager_is_other(features: pd.DataFrame, pairs: np.ndarray, where: np.ndarray) -> np.ndarray:

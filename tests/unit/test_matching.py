@@ -490,6 +490,15 @@ DIRT = [
     dict(record_id="p50", truth="P25", name="Alaoui Noureddine", cin="JY70088",
          address="341 Bd Mohamed V Hay Moulay Rachid", city="Guelmim", phone="06 14 38 03 95"),
     # --- negatives
+    # the co-owners of two residences of one name, numbered (I and II), on one street, one phone and
+    # one manager's family: two employers
+    dict(record_id="n28", truth="N28", name="SYNDIC DE LA RESIDENCE Miramar I",
+         legal_form="Syndic de copropriété",
+         address="Imm 17 Appt 36 Résidence Miramar 1 No 84 Rue Ain Taoujtate Sidi Maarouf", city="Casablanca",
+         phone="05.22.90.78.92", legal_rep_name="Adil Ait Brahim"),
+    dict(record_id="n29", truth="N29", name="SYNDIC RESIDENCE MIRAMAR II", legal_form="Association",
+         address="RESIDENCE MIRAMAR 2, IMM20 APPT4, R. AIN TAOUJTATE, SIDI MAAROUF", city="CASA",
+         phone="+212522907892", legal_rep_name="AYOUB AIT BRAHIM"),
     # the same trade name, another city and manager: another company
     dict(record_id="n27", truth="N27", name="Librairie Al Amal SARL", address="3 Av Hassan II", city="Tiznit",
          legal_rep_name="Brahim Ait Baha"),
@@ -643,6 +652,7 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n23"] != ent["n24"]  # sister companies without their form, their manager's CIN
     assert ent["n25"] != ent["n26"]  # a trade naming its manager, and the manager
     assert ent["n27"] != ent["c28"]  # one trade name, two cities and managers
+    assert ent["n28"] != ent["n29"]  # one name, two numbers: two residences' co-owners
 
 
 @pytest.mark.parametrize(("second_name", "second_group_affiliations", "one_debtor"), [
@@ -1112,3 +1122,17 @@ def test_a_shop_under_its_sign_and_brand_meets_its_owners_records_by_his_name() 
     ])
     feats = prepare_features(records)
     assert (0, 1) in {tuple(p) for p in candidate_pairs(feats, MatchConfig()).tolist()}
+
+
+@pytest.mark.parametrize(("a", "b", "apart"), [
+    ("syndic residence miramar i", "syndic residence miramar ii", True),
+    ("residence inbiaat 1", "syndic inbiaat 2", True),
+    ("residence inbiaat ii", "residence inbiaat 2", False),  # one number, two ways
+    ("residence lilas", "residence lilas 1", False),  # one name not numbered: no proof
+    ("atlas 2000", "atlas 2000 services", False),
+    ("a tazi", "tazi ahmed", False),  # an initial is no number
+])
+def test_two_names_numbered_apart_are_two_entities(a: str, b: str, apart: bool) -> None:
+    from recouvra.matching import _numbered_apart
+
+    assert _numbered_apart(a, b) is apart
