@@ -1587,7 +1587,10 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
         | _manager_is_other(features, s.pairs[:, ::-1], asked & managed[j])
     # two names each numbered, their numbers not the same: sister entities (``Syndic Résidence Miramar
     # I`` and ``II``, ``Al Inbiaat 1`` and ``2``, ``Ecole Nour 2`` and ``3``), not one written twice
-    veto |= _pairs_whose(features["name_clean"], s.pairs, ok & ~veto, _numbered_apart)
+    # (its texts read only where both names hold a number: millions of pairs pass at L)
+    names = features["name_clean"]
+    numbered = names.str.contains(_NUMBERED_NAME, regex=True).fillna(False).to_numpy(dtype=bool)
+    veto |= _pairs_whose(names, s.pairs, ok & ~veto & numbered[i] & numbered[j], _numbered_apart)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
     return cast("np.ndarray", ok & ~veto)
@@ -1596,6 +1599,10 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
 #: the roman numerals a name is numbered with (a residence's, a school's: ``Miramar II``); ``i`` and ``v``
 #: only as the name's last word (elsewhere an initial)
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
+
+
+#: a clean name holding a number (:func:`_name_numbers`), as a pattern RE2 reads (Arrow's strings)
+_NUMBERED_NAME = "[0-9]|(?:^| )(?:" + "|".join(_ROMAN) + ")(?: |$)| [iv]$"
 
 
 def _name_numbers(clean: str) -> frozenset[str]:
