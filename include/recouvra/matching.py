@@ -723,6 +723,8 @@ def _owner_skeletons(features: pd.DataFrame) -> np.ndarray:
 
     shop = (features["rep_self"].to_numpy(dtype=bool) & features["name_sign"].notna().to_numpy()
             & features["rep_skeleton"].notna().to_numpy())
+    if not shop.any():  # no such shop (none in the project generator's files; an empty file)
+        return np.full(len(shop), -1, dtype=np.int64)
     codes = _codes(features["phon_skeleton"].where(~shop, features["rep_skeleton"]))
     held = np.zeros(int(codes.max()) + 2, dtype=bool)
     held[codes[shop]] = True

@@ -1136,3 +1136,13 @@ def test_two_names_numbered_apart_are_two_entities(a: str, b: str, apart: bool) 
     from recouvra.matching import _numbered_apart
 
     assert _numbered_apart(a, b) is apart
+
+
+@pytest.mark.parametrize("rows", ["", "r1;Atlas\n"])
+def test_a_file_of_no_record_or_one_resolves(tmp_path: Path, rows: str) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("record_id;name\n" + rows, encoding="utf-8")
+    report = dedupe_file(src, tmp_path / "out.csv", progress=False)
+    out = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert report.records == len(out) - 1 == rows.count("\n")
+    assert out[1:] == (["r1;Er1"] if rows else [])
