@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from recouvra.errors import RecouvraError
 from recouvra.fellegi_sunter import FieldSpec
 from recouvra.normalize import (
+    _ARABIC_RE,
     NormalizedName,
     _map_unique,
     address_skeleton,
@@ -721,14 +722,20 @@ def _owner_skeletons(features: pd.DataFrame) -> np.ndarray:
     skeleton for the shop, the name's for every other record; only the keys a shop holds (-1 elsewhere)."""
     import numpy as np
 
-    shop = (features["rep_self"].to_numpy(dtype=bool) & features["name_sign"].notna().to_numpy()
-            & features["rep_skeleton"].notna().to_numpy())
+    shop = _owners_shops(features) & features["rep_skeleton"].notna().to_numpy()
     if not shop.any():  # no such shop (none in the project generator's files; an empty file)
         return np.full(len(shop), -1, dtype=np.int64)
     codes = _codes(features["phon_skeleton"].where(~shop, features["rep_skeleton"]))
     held = np.zeros(int(codes.max()) + 2, dtype=bool)
     held[codes[shop]] = True
     return np.where((codes >= 0) & held[codes], codes, -1)
+
+
+def _owners_shops(features: pd.DataFrame) -> np.ndarray:
+    """Per record, whether it is a sole trader's shop under its sign and brand whose representative is
+    its owner (``rep_self``): ``Café Souss``, represented by Noureddine Alaoui, is also his."""
+    owned = features["rep_self"].to_numpy(dtype=bool) & features["name_sign"].notna().to_numpy()
+    return cast("np.ndarray", owned)
 
 
 #: Columns of the sorted neighbourhoods across values: an id number mistyped in its last digits, a
@@ -870,12 +877,9 @@ def _names_alike(a: str, b: str, pa: tuple[str, str, str] | None, pb: tuple[str,
     best = fuzz.token_set_ratio(a, b)
     if pa is not None and pb is not None and best < 100:
         best = max(best, fuzz.token_set_ratio(pa[0], pb[0]), fuzz.ratio(pa[1], pb[1]))
-        if pa[2] and pa[2] == pb[2] and _ARABIC_LETTER.search(a + b) is not None:
+        if pa[2] and pa[2] == pb[2] and _ARABIC_RE.search(a + b) is not None:
             best = 100
     return float(best)
-
-
-_ARABIC_LETTER = re.compile("[\u0600-\u06FF]")
 
 
 def _name_similarity(a: str, b: str) -> float:
@@ -1797,7 +1801,7 @@ class _Clusters:
         self._phon = tuple(_Texts(features[c]) for c in ("phon_key", "phon_flat", "phon_skeleton"))
         # a sole trader's shop known by its sign and brand (``Café Souss``) is also its owner's, its
         # representative (``rep_self``): his name is the record's other name
-        owner = features["rep_self"].to_numpy(dtype=bool) & features["name_sign"].notna().to_numpy()
+        owner = _owners_shops(features)
         self._owner = _Texts(features["rep"].where(owner, None))
         self._owner_phon = tuple(_Texts(features[c].where(owner, None))
                                  for c in ("rep_phon", "rep_phon_flat", "rep_skeleton"))

@@ -303,11 +303,14 @@ for _canon, _forms in {
 }.items():
     for _f in _forms.split():
         _VARIANTS[_f] = _canon
-# A trade written in Arabic script is the same trade as its French word (``صيدلية النور`` is ``Pharmacie
-# Nour``'s sign, ``بقالة محمد العلوي`` ``Épicerie Mohamed Alaoui``'s): its words read as the French ones,
-# so that the shop signs below know them, folded as names are (ta marbuta, hamza), with or without
-# the article
-for _canon, _forms in {
+# A trade written in Arabic script is the same trade as its French word, read so with its article or,
+# for a company's trade, "for the" (لل), folded as names are (ta marbuta, hamza):
+# - a shop sign (``صيدلية النور`` is ``Pharmacie Nour``'s sign, ``بقالة محمد العلوي`` ``Épicerie Mohamed
+#   Alaoui``'s), so that the shop signs below know it;
+# - a company's trade (``الوفاق للبناء`` is ``Wifaq Construction``, ``تيفاوت للنقل`` ``Tifawt Transport``),
+#   the word as the variants above fold it; the rest of the name, a proper name, is compared on its
+#   consonants
+_ARABIC_SIGNS = {
     "epicerie": "بقالة", "cafe": "مقهى", "pharmacie": "صيدلية", "boulangerie": "مخبزة",
     "patisserie": "حلويات", "boucherie": "جزارة مجزرة", "couture": "خياطة", "tailleur": "خياط",
     "menuiserie": "نجارة", "ferronnerie": "حدادة", "librairie": "مكتبة", "restaurant": "مطعم",
@@ -316,25 +319,22 @@ for _canon, _forms in {
     "ferme": "ضيعة", "taxi": "طاكسي", "pressing": "مصبنة", "avocat": "محامي محاماة", "notaire": "موثق",
     "veterinaire": "بيطري", "adoul": "عدل عدول", "atelier": "ورشة", "droguerie": "عطارة",
     "quincaillerie": "خردوات", "medical": "طبية طبي", "dentaire": "الأسنان",
-}.items():
-    for _f in _forms.split():
-        for _w in (_f, "\u0627\u0644" + _f):
-            _VARIANTS[fold(_w)] = _canon
-# A company's trade written in Arabic script is its French name's trade (``الوفاق للبناء`` is ``Wifaq
-# Construction``, ``تيفاوت للنقل`` ``Tifawt Transport``): the word, with its article or with "for the"
-# (لل), read as the French word, as the variants above fold it; the rest of the name, a proper name,
-# is compared on its consonants
-for _canon, _forms in {
+}
+_ARABIC_TRADES = {
     "construction": "بناء", "transport": "نقل", "service": "خدمات", "travaux": "أشغال اشغال",
     "commerce": "تجارة", "distribution": "توزيع", "import": "استيراد", "export": "تصدير",
     "industrie": "صناعة", "immobilier": "عقار عقارات", "agricole": "فلاحية زراعية", "peche": "صيد",
     "tourisme": "سياحة", "lait": "حليب", "safran": "زعفران", "textile": "نسيج", "nettoyage": "تنظيف",
     "gardiennage": "حراسة", "sociale": "اجتماعية", "culturelle": "ثقافية", "sport": "رياضة",
     "developpement": "تنمية", "artisanat": "تقليدية", "argan": "أركان اركان",
-}.items():
-    for _f in _forms.split():
-        for _w in (_f, "\u0627\u0644" + _f, "\u0644\u0644" + _f):
-            _VARIANTS[fold(_w)] = _canon
+}
+_ARTICLE_AR, _FOR_THE_AR = "\u0627\u0644", "\u0644\u0644"  # ال, لل
+for _table, _prefixes in ((_ARABIC_SIGNS, ("", _ARTICLE_AR)),
+                          (_ARABIC_TRADES, ("", _ARTICLE_AR, _FOR_THE_AR))):
+    for _canon, _forms in _table.items():
+        for _f in _forms.split():
+            for _p in _prefixes:
+                _VARIANTS[fold(_p + _f)] = _canon
 
 _ABD_PREFIX = re.compile(r"^(?:abd[aeiou]?l|abdoul|abdul)(?=[a-z]{3})")
 _DOUBLE = re.compile(r"([a-z])\1+")
