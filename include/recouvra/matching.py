@@ -330,6 +330,28 @@ def _script_of(value: str | None) -> str:
     return "arabic" if value and value[:1] >= "\u0600" else "latin"
 
 
+#: The forms of a clean name (:func:`_name_forms`) and its phonetic keys (:func:`phonetic_key`).
+_FORM_FIELDS = ("name_flat", "name_core", "name_initial", "name_initial_last", "name_turned")
+_PHON_FIELDS = ("phon_key", "phon_skeleton", "phon_flat")
+#: What :func:`_name_features` gives of a name, :func:`_rep_features` of a manager's.
+_NAME_FIELDS = (*NormalizedName._fields, *_FORM_FIELDS, *_PHON_FIELDS)
+_REP_FIELDS = ("rep", "rep_script", "rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial")
+
+
+def _name_features(value: str) -> tuple[str | None, ...]:
+    """A name normalised (:class:`NormalizedName`'s fields), its clean form's forms and its phonetic
+    keys: one call per distinct name on a worker process, where the forms and keys were a second and a
+    third pass over the names in the calling process after the workers were done (12 s at L)."""
+    name = normalize_company_name(value)
+    return (*name, *_name_forms(name.clean), *phonetic_key(name.clean))
+
+
+def _rep_features(value: str) -> tuple[str, ...]:
+    """A manager's name normalised, its script and its phonetic forms (:func:`_rep_phonetics`)."""
+    rep = normalize_person_name(value)
+    return (rep, _script_of(rep), *_rep_phonetics(rep))
+
+
 _SHORT_WORD = re.compile(r"\b\w{1,3}\b")
 _FIRST_WORD = re.compile(r"^(\w)\w*(?= )")
 
@@ -424,14 +446,14 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         df[col] = _digits_misread(df[col])
     # the slow normalisers run on worker processes while this one does the vectorised columns
     with map_unique_all({
-        "names": (df["name"], normalize_company_name),
+        "names": (df["name"], _name_features),
         "rc": (df["rc_number"] + "\x1f" + df["rc_court"], _rc_key),
         "cin": (df["cin"], normalize_cin),
         "address": (df["address"], normalize_address),
-        "rep": (df["legal_rep_name"], normalize_person_name),
+        "rep": (df["legal_rep_name"], _rep_features),
         "legal_form": (df["legal_form"], _legal_form_of),
-    }, fields={"names": NormalizedName._fields, "rc": None, "cin": None, "address": None,
-               "rep": None, "legal_form": None}) as normalized:
+    }, fields={"names": _NAME_FIELDS, "rc": None, "cin": None, "address": None,
+               "rep": _REP_FIELDS, "legal_form": None}) as normalized:
         ice = ice_series(df["ice"])
         # a number read by OCR or keyed from a scan: the letters that look like digits are those digits
         aff = (df["affiliation_no"].str.translate(_DIGIT_LOOKALIKES).str.replace(r"\D", "", regex=True)
@@ -461,11 +483,12 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     # a representative who is, by name, the record itself (``K. Oualy``, represented by ``Mme Oualy
     # Kawtar``): a natural person written as her own representative, no company naming its manager
     # (asked only where it decides something: a legal person is a company, a natural person's form says so)
-    has_rep = got["rep"].fillna("") != ""
+    rep = got["rep.rep"]
+    has_rep = rep.fillna("") != ""
     asked = has_rep & ~legal_person & (out["legal_form"] != "EI")
     out["rep_self"] = False
     if asked.any():
-        both = got["rep"][asked] + "\x1f" + out["name_clean"][asked].fillna("") + "\x1f" + df["name"][asked]
+        both = rep[asked] + "\x1f" + out["name_clean"][asked].fillna("") + "\x1f" + df["name"][asked]
         out.loc[asked, "rep_self"] = _map_unique(both, _represents_self, parallel=False).to_numpy(dtype=bool)
     out["rep_self"] = out["rep_self"].astype(bool)
     # (a manager named on a record whose form says a natural person is the trader himself)
@@ -502,27 +525,22 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
     out = out.join(cities)
     out = out.join(phones)
     out["email"] = emails
-    # forms of the clean name, once per distinct name (a regular expression per record costs seconds
-    # at a million records)
-    forms = map_unique_text(out["name_clean"], _name_forms,
-                            ("name_flat", "name_core", "name_initial", "name_initial_last", "name_turned"))
-    for col, values in forms.items():
-        out[col] = values
-    # transliteration-aware phonetic keys (Qadiri/Kadiri, Slawi/Slaoui, Meryem/Mariam, Arabic script)
-    phon = map_unique_text(out["name_clean"].fillna(""), phonetic_key,
-                           ("phon_key", "phon_skeleton", "phon_flat"))
-    for col, values in phon.items():
-        out[col] = values
+    # forms of the clean name (joined, core, initials, turned) and its transliteration-aware phonetic
+    # keys (Qadiri/Kadiri, Slawi/Slaoui, Meryem/Mariam, Arabic script), worked out beside its
+    # normalisation on the workers; a shop read as its owner's has the owner's name's
+    for col in (*_FORM_FIELDS, *_PHON_FIELDS):
+        out[col] = got[f"names.{col}"]
+    if len(signed):
+        owner = out.loc[signed.index, "name_clean"].fillna("")
+        for col, values in (map_unique_text(owner, _name_forms, _FORM_FIELDS)
+                            | map_unique_text(owner, phonetic_key, _PHON_FIELDS)).items():
+            out.loc[signed.index, col] = values
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
     out["id_number"] = pid.where((pid.str.len() >= 5) & ~legal_person, None).astype("object")
-    out["rep"] = got["rep"]
-    out["rep_script"] = _map_unique(out["rep"], _script_of, parallel=False)
-    # the manager's name phonetically (Meryem El Khatib = MariamElKhatib), its skeleton (across
-    # scripts), and with the given name cut to its initial (A. Lahlu = Abderrazak Lahlou)
-    rep_phon = map_unique_text(out["rep"].fillna(""), _rep_phonetics,
-                               ("rep_phon", "rep_phon_flat", "rep_skeleton", "rep_initial"))
-    for col, values in rep_phon.items():
-        out[col] = values
+    # the manager's name, its script, phonetically (Meryem El Khatib = MariamElKhatib), its skeleton
+    # (across scripts), and with the given name cut to its initial (A. Lahlu = Abderrazak Lahlou)
+    for col in _REP_FIELDS:
+        out[col] = got[f"rep.{col}"]
     for col in ("name_clean", "name_key", "name_flat", "name_core", "name_initial", "name_initial_last",
                 "name_turned", "phon_key", "phon_skeleton", "phon_flat", "address", "rep", "rep_phon",
                 "rep_phon_flat", "rep_skeleton", "rep_initial"):

@@ -516,6 +516,18 @@ if __name__ == "__main__":
         got = pending()
     same = all(got[k].tolist() == [f(v) for v in s] for k, (s, f) in jobs.items())
     print("SAME", same, "CHILDREN AFTER", len(mp.active_children()))
+    # a job of several text fields comes back from the workers a field at a time; a text job as text
+    keys = pd.Series([f"{w} Kadiri {i % 400}" for i, w in enumerate(["Qadiri", "Slaoui"] * 500)],
+                     dtype="str")
+    fielded = {"keys": (keys, normalize.phonetic_key), "texts": (names, normalize.normalize_address)}
+    wanted = {"keys": ("key", "skeleton", "flat"), "texts": None}
+    with normalize.map_unique_all(fielded, fields=wanted) as pending:
+        got = pending()
+    expected = [normalize.phonetic_key(v) for v in keys]
+    print("FIELDS", sorted(got), all(got[f"keys.{f}"].tolist() == [e[k] for e in expected]
+                                     for k, f in enumerate(("key", "skeleton", "flat"))),
+          str(got["keys.key"].dtype),
+          got["texts"].tolist() == [normalize.normalize_address(v) for v in names])
     try:
         with normalize.map_unique_all(jobs):
             raise RuntimeError("the caller's own work failed")
@@ -531,6 +543,7 @@ def test_several_normalisers_share_one_pool_that_ends_with_the_block(tmp_path) -
     out = _run_script(tmp_path, _ALL_PROBE)
     assert "CHILDREN DURING 2" in out
     assert "SAME True CHILDREN AFTER 0" in out
+    assert "FIELDS ['keys.flat', 'keys.key', 'keys.skeleton', 'texts'] True str True" in out
     assert "CHILDREN AFTER A FAILURE 0" in out
     # what a task's log shows (test_demo_above_fork_threshold reads it in the debtor master's log)
     assert "worker processes (forkserver)" in out and "pool ended" in out
