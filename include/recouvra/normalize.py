@@ -303,6 +303,30 @@ for _canon, _forms in {
 }.items():
     for _f in _forms.split():
         _VARIANTS[_f] = _canon
+# Trade words registers and clerks cut short (``Nett``, ``Prom``, ``Distri``, ``Equip``; a name cut at a
+# field's width): a word of four letters or more that begins one of these words and no other, two letters
+# short of it at least, is that word in the name's key. Three letters are too few (``Ali`` would be
+# alimentaire, ``Ind`` industrie or independant); words that begin a brand as often as a trade (médical:
+# ``Medi``, automobile: ``Auto``) are not in the list, and a beginning two trade words share (``Elec``:
+# électricité or électronique; ``Cons``: construction or conseil) is neither.
+_TRADE_WORDS = frozenset("""
+    transport service international import export distribution construction travaux industrie commerce
+    general immobilier nettoyage promotion equipement gardiennage materiaux materiel batiment electricite
+    electrique electronique fourniture informatique consulting conseil logistique menuiserie mecanique
+    alimentaire textile confection climatisation plomberie peinture securite restauration hotellerie
+    tourisme telecommunication communication developpement technologie topographie carrelage aluminium
+    sanitaire imprimerie negoce trading production fabrication maintenance installation environnement
+    agricole agriculture papeterie quincaillerie boulangerie patisserie cosmetique energie hydraulique
+    emballage plastique manutention architecture ingenierie gestion assurance formation enseignement
+""".split())
+_TRADE_ABBREVIATIONS: dict[str, str] = {}
+for _word in sorted(_TRADE_WORDS):
+    for _cut in range(4, len(_word) - 1):
+        _head = _word[:_cut]
+        # a beginning shared by two words is neither's
+        _TRADE_ABBREVIATIONS[_head] = "" if _TRADE_ABBREVIATIONS.get(_head, _word) != _word else _word
+_TRADE_ABBREVIATIONS = {k: v for k, v in _TRADE_ABBREVIATIONS.items()
+                        if v and k not in _TRADE_WORDS and k not in _VARIANTS}
 # A trade written in Arabic script is the same trade as its French word, read so with its article or,
 # for a company's trade, "for the" (لل), folded as names are (ta marbuta, hamza):
 # - a shop sign (``صيدلية النور`` is ``Pharmacie Nour``'s sign, ``بقالة محمد العلوي`` ``Épicerie Mohamed
@@ -529,7 +553,11 @@ def normalize_company_name(value: object) -> NormalizedName:
         kept = [t.rstrip(".") for t in tokens if t not in _STOP_WORDS] or tokens
     folded_tokens = _fold_tokens(kept)
     clean = " ".join(folded_tokens)
-    return NormalizedName(clean, _name_key(folded_tokens), form, _script(clean))
+    # the key reads trade words cut short as the words (``Zitouna Prom Immo`` = ``Zitouna Promotion
+    # Immobilier``); the clean name, which similarities score, keeps them as written: ``Telecom`` and its
+    # typo ``Teelecom`` are closer than ``Telecommunication`` and ``Teelecom``
+    key = _name_key([_TRADE_ABBREVIATIONS.get(t, t) for t in folded_tokens])
+    return NormalizedName(clean, key, form, _script(clean))
 
 
 _COOPERATIVE_KINDS = frozenset({"agricole", "agr", "agricoles"})

@@ -477,6 +477,11 @@ DIRT = [
          city="كلميم", legal_rep_name="المنصوري خالد"),
     dict(record_id="c30", truth="C15", name="Wifaq Construction SARL", address="12 Rue 4 Hay Nahda",
          city="Guelmim", legal_rep_name="Khalid Mansouri", phone="0528871204"),
+    # a trade word cut short by one clerk (Nett: nettoyage), the address abbreviated by the other
+    dict(record_id="c31", truth="C16", name="Dar Salam Nett", legal_form="SNC", city="Berkane",
+         address="318 Bd Ibn Khaldoun", legal_rep_name="Tahiri Mohamed"),
+    dict(record_id="c32", truth="C16", name="DAR SALAM NETTOYAGE SNC", legal_form="SNC", city="BERKANE",
+         address="318 BOULEVARD IBN KHALDOUN", legal_rep_name="M. Tahiri"),
     # a pharmacy under its sign and brand, no form said, its owner as its representative, with his CIN;
     # the owner under his own name
     dict(record_id="p47", truth="P24", name="Pharmacie Ennakhil", cin="JK835398",
@@ -621,6 +626,7 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p45", "p46", "a doctor's practice and her title in Arabic script"),
      ("c27", "c28", "a company's trade word in Arabic script"),
      ("c29", "c30", "a company's trade translated, its name's g written with kaf"),
+     ("c31", "c32", "a trade word cut short"),
      ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner"),
      ("p49", "p50", "a shop's brand and its owner in Arabic script, and the owner in Latin letters")],
 )

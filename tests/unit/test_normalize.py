@@ -703,3 +703,19 @@ def test_an_initial_in_a_name_is_kept_the_word_it_spells_is_not(raw: str, clean:
     # "A. Jbari" was "jbari": a subset of every Jbari's name, Mohamed's as well as Ahmed's
     got = normalize_company_name(raw)
     assert (got.clean, got.legal_form) == (clean, form)
+
+
+@pytest.mark.parametrize(("short", "whole", "same"), [
+    ("Zitouna Prom Immo", "Zitouna Promotion Immobilier", True),
+    ("Dar Salam Nett SNC", "Dar Salam Nettoyage", True),
+    ("Nouvelle Distri", "Nouvelle Distribution", True),
+    ("Nakhla Equip", "Nakhla Equipements", True),
+    # a beginning of two trade words (électricité, électronique) is neither; three letters are too few
+    ("Atlas Elec", "Atlas Electricite", False),
+    ("Atlas Ind", "Atlas Industrie", False),
+])
+def test_a_trade_word_cut_short_has_the_words_key(short: str, whole: str, same: bool) -> None:
+    a, b = normalize_company_name(short), normalize_company_name(whole)
+    assert (a.key == b.key) is same
+    # the clean name, which similarities score, keeps the word as written
+    assert a.clean != b.clean
