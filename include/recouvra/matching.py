@@ -1593,6 +1593,14 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # a trade name and the mailbox made from it are shared by namesakes: a company also needs its
     # premises, its phone or its manager to agree
     support = (c.levels["address"] >= 3) | c.same["phone_number"] | (c.levels["legal_rep"] >= 2)
+    # ... unless one record is too sparse to hold them (a field agent's return, a tax extract: a name and
+    # a town): a company's name is its own (the register refuses a name already taken), so one name (its
+    # words, or a typo of a long one) in one locality, with nothing of one record contradicting the
+    # other (no address, phone, mailbox, manager or number that differs), is one company
+    contradicted = ((c.levels["address"] == 0) | (c.levels["address"] == 1) | (c.levels["phone"] == 0)
+                    | (c.levels["email"] == 0) | (c.levels["legal_rep"] == 0) | (c.levels["rc"] == 0)
+                    | (c.levels["affiliation_no"] == 0) | (c.levels["ice"] == 0))
+    support |= (c.levels["name"] >= _SAME_NAME) & (c.levels["locality"] >= 1) & ~contradicted
     gated = legal & ~id_agree
     names_apart &= ~_typo_twins(features["name_clean"], s.pairs, gated & names_apart & ok)
     reps_apart &= ~_family_name_within(features["rep"], s.pairs, gated & reps_apart & ok)

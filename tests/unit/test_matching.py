@@ -482,6 +482,11 @@ DIRT = [
          address="318 Bd Ibn Khaldoun", legal_rep_name="Tahiri Mohamed"),
     dict(record_id="c32", truth="C16", name="DAR SALAM NETTOYAGE SNC", legal_form="SNC", city="BERKANE",
          address="318 BOULEVARD IBN KHALDOUN", legal_rep_name="M. Tahiri"),
+    # a company's full record, and a field agent's return of its name and town alone: nothing contradicts
+    dict(record_id="c33", truth="C17", name="TRADI SARL", legal_form="SARL", rc_number="396256",
+         rc_court="Casablanca", address="Hay Annahda N 234", city="Casablanca",
+         legal_rep_name="Chraibi Ahmed"),
+    dict(record_id="c34", truth="C17", name="Tradi", legal_form="Sarl", city="CASA"),
     # a pharmacy under its sign and brand, no form said, its owner as its representative, with his CIN;
     # the owner under his own name
     dict(record_id="p47", truth="P24", name="Pharmacie Ennakhil", cin="JK835398",
@@ -570,6 +575,10 @@ DIRT = [
     dict(record_id="n04", truth="N4", name="Metra Froid SARL", legal_form="SARL",
          address="889 Quartier Industriel", city="Casablanca", phone="0522889052",
          legal_rep_name="Aziz Ait Taleb"),
+    # one name and town, one record sparse, but the phones differ: two companies
+    dict(record_id="n30", truth="N30", name="Atlas Nour Negoce SARL", legal_form="SARL", city="Rabat",
+         phone="0537214455", address="12 Rue Patrice Lumumba", legal_rep_name="Kamal Bennani"),
+    dict(record_id="n31", truth="N31", name="Atlas Nour Negoce", city="RABAT", phone="0661908812"),
     # same name and city, nothing else in common: not enough
     dict(record_id="n05", truth="N5", name="Noor Tech Conseil", city="Agadir", address="4 Av. Hassan II",
          phone="0528000001", legal_rep_name="Samira Bouhlal"),
@@ -627,6 +636,7 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c27", "c28", "a company's trade word in Arabic script"),
      ("c29", "c30", "a company's trade translated, its name's g written with kaf"),
      ("c31", "c32", "a trade word cut short"),
+     ("c33", "c34", "a company's name and town alone, nothing contradicting its full record"),
      ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner"),
      ("p49", "p50", "a shop's brand and its owner in Arabic script, and the owner in Latin letters")],
 )
@@ -659,6 +669,7 @@ def test_dirt_table_makes_no_false_merge() -> None:
     assert ent["n25"] != ent["n26"]  # a trade naming its manager, and the manager
     assert ent["n27"] != ent["c28"]  # one trade name, two cities and managers
     assert ent["n28"] != ent["n29"]  # one name, two numbers: two residences' co-owners
+    assert ent["n30"] != ent["n31"]  # one name and town, a sparse record, two phones
 
 
 @pytest.mark.parametrize(("second_name", "second_group_affiliations", "one_debtor"), [
