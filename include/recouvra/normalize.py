@@ -288,17 +288,22 @@ for _canon, _forms in {
     "ait": "aitt",
     "el": "al",
     "transport": "transports trans",
-    "service": "services serv",
+    # (the contractions registers and clerks write: Sce, Pdts, Ind, Frs, Gle, Mar)
+    "service": "services serv sce sces svc svce",
     "international": "internationale intl inter",
     "import": "imp",
     "export": "exp",
     "distribution": "distrib",
     "construction": "constructions const",
-    "travaux": "trvx trav",
-    "industrie": "industries industriel industrielle",
-    "commerce": "commercial commerciale",
-    "maroc": "morocco marocaine marocain",
-    "general": "generale generaux",
+    "travaux": "trvx trav tvx",
+    "industrie": "industries industriel industrielle ind indus",
+    "commerce": "commercial commerciale cial",
+    "maroc": "morocco marocaine marocain mar",
+    "general": "generale generaux gle",
+    "produit": "produits pdts pdt prdts prdt",
+    "freres": "frs",
+    "batiment": "bat",
+    "equipement": "equipements eqpt",
     "immobilier": "immobiliere immo",
 }.items():
     for _f in _forms.split():
@@ -306,9 +311,10 @@ for _canon, _forms in {
 # Trade words registers and clerks cut short (``Nett``, ``Prom``, ``Distri``, ``Equip``; a name cut at a
 # field's width): a word of four letters or more that begins one of these words and no other, two letters
 # short of it at least, is that word in the name's key. Three letters are too few (``Ali`` would be
-# alimentaire, ``Ind`` industrie or independant); words that begin a brand as often as a trade (médical:
-# ``Medi``, automobile: ``Auto``) are not in the list, and a beginning two trade words share (``Elec``:
-# électricité or électronique; ``Cons``: construction or conseil) is neither.
+# alimentaire, ``Tex`` textile; the few contractions of three, ``Ind``, ``Sce``, are variants above);
+# words that begin a brand as often as a trade (médical: ``Medi``, automobile: ``Auto``) are not in the
+# list, and a beginning two trade words share (``Elec``: électricité or électronique; ``Cons``:
+# construction or conseil) is neither.
 _TRADE_WORDS = frozenset("""
     transport service international import export distribution construction travaux industrie commerce
     general immobilier nettoyage promotion equipement gardiennage materiaux materiel batiment electricite

@@ -712,10 +712,19 @@ def test_an_initial_in_a_name_is_kept_the_word_it_spells_is_not(raw: str, clean:
     ("Nakhla Equip", "Nakhla Equipements", True),
     # a beginning of two trade words (électricité, électronique) is neither; three letters are too few
     ("Atlas Elec", "Atlas Electricite", False),
-    ("Atlas Ind", "Atlas Industrie", False),
+    ("Atlas Tex", "Atlas Textile", False),
 ])
 def test_a_trade_word_cut_short_has_the_words_key(short: str, whole: str, same: bool) -> None:
     a, b = normalize_company_name(short), normalize_company_name(whole)
     assert (a.key == b.key) is same
     # the clean name, which similarities score, keeps the word as written
     assert a.clean != b.clean
+
+
+@pytest.mark.parametrize(("contracted", "whole"), [
+    ("Oasis Sce", "Oasis Services"), ("Zasi Ind SA", "Zasi Industrie SA"),
+    ("Ste Mar de Pdts Alimentaires", "Société Marocaine de Produits Alimentaires"),
+    ("Benkirane Frs", "Benkirane Frères"), ("Atlas Bat", "Atlas Bâtiment"),
+])
+def test_a_trade_word_contracted_is_the_word(contracted: str, whole: str) -> None:
+    assert normalize_company_name(contracted).clean == normalize_company_name(whole).clean
