@@ -1061,6 +1061,9 @@ class CityTable:
     by_key: dict[str, CityInfo]
     keys: tuple[str, ...]
     last_words: frozenset[str]  # the last word of every spelling: a city written at an address's end
+    # the consonant skeleton of every spelling (``phonetic_key``'s) that one city alone has, of three
+    # consonants or more: a spelling by ear (``Meknass``, ``Qenitra``, ``Birkane``, ``Ennador``)
+    by_skeleton: dict[str, CityInfo]
 
 
 def _city_key(text: str) -> str:
@@ -1093,7 +1096,18 @@ def load_city_table(path: str | Path | None = None) -> CityTable:
                 previous = by_key.setdefault(k, info)
                 if previous.city != city:
                     raise ValueError(f"{cfg}: spelling {spelling!r} names both {previous.city} and {city}")
-    return CityTable(by_key, tuple(sorted(by_key)), frozenset(key.split()[-1] for key in by_key))
+    skeletons: dict[str, set[str]] = {}
+    for key, info in by_key.items():
+        skeletons.setdefault(_city_skeleton(key), set()).add(info.city)
+    by_city = {info.city: info for info in by_key.values()}
+    by_skeleton = {k: by_city[next(iter(cities))] for k, cities in skeletons.items()
+                   if len(cities) == 1 and len(k.replace(" ", "")) >= 3}
+    return CityTable(by_key, tuple(sorted(by_key)), frozenset(key.split()[-1] for key in by_key), by_skeleton)
+
+
+def _city_skeleton(key: str) -> str:
+    """A city spelling's consonant skeleton, its words joined (``dar el beida`` as ``darelbeida``)."""
+    return phonetic_key(key.replace(" ", ""))[1]
 
 
 @lru_cache(maxsize=50_000)
@@ -1102,7 +1116,8 @@ def canonical_city(value: object, path: str | None = None) -> CityInfo | None:
 
     Exact spellings first (``Casa``, ``Dar el Baida``, ``Fez``), then a known city inside a longer text
     (``Hay Hassani Casablanca``, ``20250 Casablanca``), then a fuzzy match (rapidfuzz ratio >= 88, texts
-    of 4+ letters) for typos such as ``Casablnca``.
+    of 4+ letters) for typos such as ``Casablnca``, then the consonants of a spelling by ear
+    (``Meknass``, ``Qenitra``) when they are one city's alone.
     """
     table = load_city_table(path)
     key = _city_key(_text(value))
@@ -1121,7 +1136,10 @@ def canonical_city(value: object, path: str | None = None) -> CityInfo | None:
     if len(letters.replace(" ", "")) < 4:
         return None
     best = process.extractOne(letters, table.keys, scorer=fuzz.ratio, score_cutoff=88)
-    return table.by_key[best[0]] if best else None
+    if best:
+        return table.by_key[best[0]]
+    # a city written by ear: its consonants, if they are one city's alone
+    return table.by_skeleton.get(_city_skeleton(letters))
 
 
 # ---------------------------------------------------------------------------------- bulk forms

@@ -728,3 +728,13 @@ def test_a_trade_word_cut_short_has_the_words_key(short: str, whole: str, same: 
 ])
 def test_a_trade_word_contracted_is_the_word(contracted: str, whole: str) -> None:
     assert normalize_company_name(contracted).clean == normalize_company_name(whole).clean
+
+
+@pytest.mark.parametrize(("written", "city"), [
+    ("Meknass", "Meknès"), ("Qenitra", "Kénitra"), ("Birkane", "Berkane"), ("Ennador", "Nador"),
+    # another town's consonants, or too few of them: no city
+    ("Mediouna", None), ("Tamansourt", None), ("Sfi", None),
+])
+def test_a_city_written_by_ear_is_read_by_its_consonants(written: str, city: str | None) -> None:
+    got = canonical_city(written)
+    assert (got.city if got else None) == city
