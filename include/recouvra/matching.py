@@ -1596,7 +1596,8 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # ... unless one record is too sparse to hold them (a field agent's return, a tax extract: a name and
     # a town): a company's name is its own (the register refuses a name already taken), so one name (its
     # words, or a typo of a long one) in one locality, with nothing of one record contradicting the
-    # other (no address, phone, mailbox, manager or number that differs), is one company
+    # other (no address less than similar, no phone, mailbox, manager or number that differs), is one
+    # company
     contradicted = ((c.levels["address"] == 0) | (c.levels["address"] == 1) | (c.levels["phone"] == 0)
                     | (c.levels["email"] == 0) | (c.levels["legal_rep"] == 0) | (c.levels["rc"] == 0)
                     | (c.levels["affiliation_no"] == 0) | (c.levels["ice"] == 0))

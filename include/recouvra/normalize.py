@@ -1267,7 +1267,7 @@ def _pool_for(sizes: list[int]) -> Iterator[Any]:
 
 def _submitted(pool: Any, func: Any, items: list[Any], width: int | None = None) -> Any:
     """``items`` sent to the pool's workers in chunks (four per worker), not waited for; ``width``:
-    ``func`` returns tuples of that many fields, which come back as columns (:func:`_gathered`)."""
+    ``func`` returns tuples of that many fields, which come back as columns (:func:`_gathered_columns`)."""
     step = max(1, -(-len(items) // (_workers() * 4)))
     chunks = [items[a : a + step] for a in range(0, len(items), step)]
     if width is None:
