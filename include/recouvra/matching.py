@@ -339,11 +339,18 @@ _REP_FIELDS = ("rep", "rep_script", "rep_phon", "rep_phon_flat", "rep_skeleton",
 
 
 def _name_features(value: str) -> tuple[str | None, ...]:
-    """A name normalised (:class:`NormalizedName`'s fields), its clean form's forms and its phonetic
-    keys: one call per distinct name on a worker process, where the forms and keys were a second and a
-    third pass over the names in the calling process after the workers were done (12 s at L)."""
+    """A name normalised (:class:`NormalizedName`'s fields), then its clean form's forms and phonetic
+    keys (:func:`_clean_name_features`): one call per distinct name on a worker process, where the forms
+    and keys were a second and a third pass over the names in the calling process after the workers
+    were done (12 s at L)."""
     name = normalize_company_name(value)
-    return (*name, *_name_forms(name.clean), *phonetic_key(name.clean))
+    return (*name, *_clean_name_features(name.clean))
+
+
+def _clean_name_features(clean: str) -> tuple[str, ...]:
+    """A clean name's forms (:func:`_name_forms`) and phonetic keys (:func:`phonetic_key`): the fields
+    :data:`_FORM_FIELDS` and :data:`_PHON_FIELDS`."""
+    return (*_name_forms(clean), *phonetic_key(clean))
 
 
 def _rep_features(value: str) -> tuple[str, ...]:
@@ -532,8 +539,8 @@ def prepare_record_features(records: pd.DataFrame) -> pd.DataFrame:
         out[col] = got[f"names.{col}"]
     if len(signed):
         owner = out.loc[signed.index, "name_clean"].fillna("")
-        for col, values in (map_unique_text(owner, _name_forms, _FORM_FIELDS)
-                            | map_unique_text(owner, phonetic_key, _PHON_FIELDS)).items():
+        owners = map_unique_text(owner, _clean_name_features, (*_FORM_FIELDS, *_PHON_FIELDS))
+        for col, values in owners.items():
             out.loc[signed.index, col] = values
     out["locality"] = out["city"].where(out["city"].notna(), raw_city.where(raw_city != "", None))
     out["id_number"] = pid.where((pid.str.len() >= 5) & ~legal_person, None).astype("object")

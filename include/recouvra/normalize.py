@@ -1280,9 +1280,9 @@ def _gathered(func: Any, items: list[Any], pending: Any, started: float) -> list
     return [x for part in _waited(func, items, pending, started) for x in part]
 
 
-def _gathered_columns(func: Any, items: list[Any], pending: Any, started: float, width: int) -> _ColumnParts:
+def _gathered_columns(func: Any, items: list[Any], pending: Any, started: float) -> _ColumnParts:
     """The results of :func:`_submitted` with a ``width``: each field's values, in the order of ``items``."""
-    return _ColumnParts(_waited(func, items, pending, started), width)
+    return _ColumnParts(_waited(func, items, pending, started))
 
 
 def _waited(func: Any, items: list[Any], pending: Any, started: float) -> list[Any]:
@@ -1298,11 +1298,8 @@ class _ColumnParts:
     is let go as it is read, so that a job's results are never held twice (the chunks' and the whole
     field's), nor all fields at once as Python strings when they are made Arrow text one at a time."""
 
-    def __init__(self, parts: list[list[list[Any]]], width: int):
-        self._parts, self._width = parts, width
-
-    def __len__(self) -> int:
-        return self._width
+    def __init__(self, parts: list[list[list[Any]]]):
+        self._parts = parts
 
     def __getitem__(self, k: int) -> list[Any]:
         got = [x for part in self._parts for x in part[k]]
@@ -1393,8 +1390,8 @@ def map_unique_all(
                 codes = factorised[k][0]
                 if k in widths:  # "<job>.<field>", a field at a time
                     width = widths[k]
-                    columns = (_gathered_columns(func, items[k], pending[k], started, width) if k in pending
-                               else _ColumnParts([_columns_of([func(u) for u in items[k]], width)], width))
+                    columns = (_gathered_columns(func, items[k], pending[k], started) if k in pending
+                               else _ColumnParts([_columns_of([func(u) for u in items[k]], width)]))
                     out.update({f"{k}.{f}": _text_spread(columns[n], codes, values)
                                 for n, f in enumerate(fields[k] or ())})
                     continue
