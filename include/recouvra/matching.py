@@ -1038,6 +1038,9 @@ class _Column:
         # Arabic script (see :func:`_columns`)
         self.placed: np.ndarray = np.zeros(0, dtype=bool)
         self.arabic: np.ndarray = np.zeros(0, dtype=bool)
+        # for a column whose value is a function of another's (a name's joined form, its phonetic key):
+        # the code of each of the other's values here (-1: none), see :func:`_derived_codes`
+        self.base_codes: np.ndarray | None = None
         # only for words parted by single ASCII spaces (what the normalisers write): rapidfuzz's own
         # scorers split other white space (U+0085, U+00A0, leading, doubled) in ways of their own, and
         # a column holding any such value keeps them
@@ -1053,6 +1056,7 @@ class _Column:
 
         col = cls.__new__(cls)
         col.codes, col.uniques, col.sorted_words = codes, np.empty(0, dtype=object), None
+        col.base_codes = None
         col.placed = col.arabic = np.zeros(0, dtype=bool)
         return col
 
@@ -1065,18 +1069,101 @@ def _distinct_value_pairs(col: _Column, i: np.ndarray,
                           j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct pairs of values of the record pairs ``(i, j)`` (both present), in either order:
     ``(inverse, left, right)``, each pair's index into them and their values' codes."""
+    return _distinct_code_pairs(col.codes[i], col.codes[j], len(col.uniques) + 1)
+
+
+def _distinct_code_pairs(ci: np.ndarray, cj: np.ndarray,
+                         base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_distinct_value_pairs` from the pairs' codes (``base``: more than the largest code)."""
     import numpy as np
     import pandas as pd
 
     # int64: the pair's key below is a product of two codes
-    lo = np.minimum(col.codes[i], col.codes[j]).astype(np.int64)
-    hi = np.maximum(col.codes[i], col.codes[j]).astype(np.int64)
-    base = len(col.uniques) + 1
+    lo = np.minimum(ci, cj).astype(np.int64)
+    hi = np.maximum(ci, cj).astype(np.int64)
     # the distinct pairs only, found by a hash table (np.unique sorted them, at twice the cost; the
     # order of the distinct pairs does not matter)
     inverse, uniq = pd.factorize(lo * base + hi)
     left, right = np.divmod(uniq, base)
     return inverse, left, right
+
+
+class _ValuePairs:
+    """The record pairs ``(i, j)`` of a chunk on one factorised column: which hold two values, which the
+    same one, and the distinct pairs of different values, found once (a hash table over the pairs) and
+    scored by several scorers, on subsets of the pairs, and on forms of the values
+    (:meth:`similarity`'s ``derived``): a name's ratio, its token-set ratio, its joined form and its
+    phonetic key are four scorings of one set of distinct pairs, which were four hash tables."""
+
+    def __init__(self, col: _Column, i: np.ndarray, j: np.ndarray):
+        import numpy as np
+
+        self.col, self.i, self.j = col, i, j
+        ci, cj = col.codes[i], col.codes[j]
+        self.both = (ci >= 0) & (cj >= 0)
+        self.equal = self.both & (ci == cj)
+        work = np.flatnonzero(self.both & ~self.equal)
+        inverse, self.left, self.right = _distinct_code_pairs(ci[work], cj[work], len(col.uniques) + 1)
+        # each pair's distinct value pair (-1: not two different values)
+        self.slot = np.full(len(i), -1, dtype=np.int64)
+        self.slot[work] = inverse
+
+    def similarity(self, scorers: Sequence[Callable[..., float]], todo: np.ndarray | None = None, *,
+                   derived: _Column | None = None, distance: bool = False) -> np.ndarray:
+        """Best of rapidfuzz scorers (0-100) per pair, as :func:`_pair_similarity` gives it, of this
+        column or of ``derived``, a column whose value is a function of this one's
+        (:attr:`_Column.base_codes`): -1 where a side is missing or the pair is not in ``todo``, 100
+        (0 for a ``distance``) for equal values; each distinct pair of values scored once."""
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        col = self.col if derived is None else derived
+        if derived is None:
+            both, equal = self.both, self.equal
+        else:
+            di, dj = derived.codes[self.i], derived.codes[self.j]
+            both = (di >= 0) & (dj >= 0)
+            equal = both & (di == dj)
+        out = np.full(len(self.i), -1.0)
+        out[equal] = 0.0 if distance else 100.0
+        # two different derived values come of two different values of this column
+        work = both & ~equal if todo is None else both & ~equal & todo
+        if not work.any():
+            return out
+        slots = self.slot[work]
+        needed = np.zeros(len(self.left), dtype=bool)
+        needed[slots] = True
+        at = np.flatnonzero(needed)
+        left, right = self.left[at], self.right[at]
+        if derived is not None:
+            assert derived.base_codes is not None
+            left, right = derived.base_codes[left], derived.base_codes[right]
+        plain: tuple[list[str], list[str]] | None = None
+        best = np.full(len(at), np.inf if distance else 0.0)
+        for scorer in scorers:
+            # rapidfuzz's distance module scores 0-1, fuzz 0-100
+            scale = 100.0 if not distance and scorer.__module__.startswith("rapidfuzz.distance") else 1.0
+            if scorer is fuzz.token_sort_ratio and col.sorted_words is not None:
+                # the same score from the words sorted once per value (see :class:`_Column`)
+                got = process.cpdist(col.sorted_words[left].tolist(), col.sorted_words[right].tolist(),
+                                     scorer=fuzz.ratio, workers=-1)
+            else:
+                if plain is None:
+                    plain = col.uniques[left].tolist(), col.uniques[right].tolist()
+                got = scale * process.cpdist(*plain, scorer=scorer, workers=-1)
+            best = np.minimum(best, got) if distance else np.maximum(best, got)
+        scores = np.empty(len(self.left))
+        scores[at] = best
+        out[work] = scores[slots]
+        return out
+
+    def derived(self, derived: _Column, scorers: Sequence[Callable[..., float]],
+                todo: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`similarity` of ``derived``, from this column's distinct pairs when its values are a
+        function of this column's, else from its own."""
+        if derived.base_codes is None:
+            return _pair_similarity(derived, self.i, self.j, scorers, todo)
+        return self.similarity(scorers, todo, derived=derived)
 
 
 def _pair_similarity(
@@ -1088,33 +1175,7 @@ def _pair_similarity(
     Each distinct pair of distinct values is scored once (``process.cpdist``, C++, every core): the
     same two spellings met in many pairs cost one comparison. ``todo`` limits the work to some pairs
     (the others get -1); ``distance`` returns the smallest raw distance instead (0 when equal)."""
-    import numpy as np
-    from rapidfuzz import fuzz, process
-
-    ci, cj = col.codes[i], col.codes[j]
-    both = (ci >= 0) & (cj >= 0)
-    out = np.full(len(i), -1.0)
-    equal = both & (ci == cj)
-    out[equal] = 0.0 if distance else 100.0
-    work = both & ~equal if todo is None else both & ~equal & todo
-    if work.any():
-        inverse, left_at, right_at = _distinct_value_pairs(col, i[work], j[work])
-        plain: tuple[list[str], list[str]] | None = None
-        best = np.full(len(left_at), np.inf if distance else 0.0)
-        for scorer in scorers:
-            # rapidfuzz's distance module scores 0-1, fuzz 0-100
-            scale = 100.0 if not distance and scorer.__module__.startswith("rapidfuzz.distance") else 1.0
-            if scorer is fuzz.token_sort_ratio and col.sorted_words is not None:
-                # the same score from the words sorted once per value (see :class:`_Column`)
-                got = process.cpdist(col.sorted_words[left_at].tolist(), col.sorted_words[right_at].tolist(),
-                                     scorer=fuzz.ratio, workers=-1)
-            else:
-                if plain is None:
-                    plain = col.uniques[left_at].tolist(), col.uniques[right_at].tolist()
-                got = scale * process.cpdist(*plain, scorer=scorer, workers=-1)
-            best = np.minimum(best, got) if distance else np.maximum(best, got)
-        out[work] = best[inverse]
-    return out
+    return _ValuePairs(col, i, j).similarity(scorers, todo, distance=distance)
 
 
 def _addresses_across_scripts(col: _Column, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -1190,11 +1251,29 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
         address.codes]
     address.arabic = np.append(values.str.contains("[\u0600-\u06FF]", regex=True).to_numpy(dtype=bool),
                                False)[address.codes]
+    for base, derived in _DERIVED_COLUMNS:
+        out[derived].base_codes = _derived_codes(out[base], out[derived])
     unchecked = out["ice_unchecked"]
     if fillers is None:
         fillers = _held_by_more(unchecked.codes, (config or MatchConfig()).max_key_group)
     unchecked.codes[fillers] = -1
     return out
+
+
+#: (column, its function): a name's joined form and its phonetic key are its clean form's, a manager's
+#: phonetic forms his name's; their pairs are the base column's pairs (:class:`_ValuePairs`)
+_DERIVED_COLUMNS = (("name_clean", "name_flat"), ("name_clean", "phon_key"), ("rep", "rep_phon"),
+                    ("rep", "rep_phon_flat"))
+
+
+def _derived_codes(base: _Column, derived: _Column) -> np.ndarray | None:
+    """Each of ``base``'s values' code in ``derived`` (-1: none) when ``derived``'s value is a function
+    of ``base``'s on every record (a record without a base value has none), else ``None``."""
+    import numpy as np
+
+    of_base = np.full(len(base.uniques) + 1, -1, dtype=np.int32)  # the last: a missing base value
+    of_base[base.codes] = derived.codes
+    return of_base[:-1] if np.array_equal(of_base[base.codes], derived.codes) and of_base[-1] == -1 else None
 
 
 # pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
@@ -1270,13 +1349,14 @@ def _compare_chunk(
 
     # names: a typo (ratio), swapped given and family names (token sort), joined names (no spaces),
     # a missing middle name or an initial (token set); transliteration variants are folded beforehand
-    both_name, name_exact = codes_of("name_clean")
+    names = _ValuePairs(cols["name_clean"], i, j)
+    both_name, name_exact = names.both, names.equal.copy()
     _, key_equal = codes_of("name_key")
     # the same letters turned: the same words in another order, joined or parted elsewhere
     _, turned_equal = codes_of("name_turned")
     key_equal |= turned_equal
-    name_close = _pair_similarity(cols["name_clean"], i, j, (fuzz.ratio, fuzz.token_sort_ratio))
-    flat = _pair_similarity(cols["name_flat"], i, j, (fuzz.ratio,), name_close < 95)
+    name_close = names.similarity((fuzz.ratio, fuzz.token_sort_ratio))
+    flat = names.derived(cols["name_flat"], (fuzz.ratio,), name_close < 95)
     name_close = np.maximum(name_close, flat)
     # one record read as a sole trader with a shop sign, the other not (a company whose trade name
     # begins with the word, a record without its legal form and manager): their whole names compare too
@@ -1294,9 +1374,7 @@ def _compare_chunk(
         name_close[one_signed] = np.maximum(name_close[one_signed], best)
     _, core_equal = codes_of("name_core")
     name_close = np.where(core_equal, np.maximum(name_close, 88.0), name_close)
-    name_set = _pair_similarity(
-        cols["name_clean"], i, j, (fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88
-    )
+    name_set = names.similarity((fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88)
     # a given name cut to its initial, first or last ("a bouhlal" = "bouhlal abderrazak")
     first, last = cols["name_initial"].codes, cols["name_initial_last"].codes
     _, initial_equal = codes_of("name_initial")
@@ -1311,8 +1389,7 @@ def _compare_chunk(
     written_arabic = mixed[i] | mixed[j] | arabic[i] | arabic[j]
     phonetic = ((same_script & (phon_equal | phon_flat_equal))
                 | (both_name & (~same_script | written_arabic) & skeleton_equal))
-    phon_set = _pair_similarity(cols["phon_key"], i, j, (fuzz.token_set_ratio,),
-                                same_script & (name_close < 88))
+    phon_set = names.derived(cols["phon_key"], (fuzz.token_set_ratio,), same_script & (name_close < 88))
     lv = np.select(
         [~both_name | ~(same_script | skeleton_equal), name_exact, key_equal | (name_close >= 95),
          name_close >= 88, phonetic, (name_set >= 90) | initial_equal | (phon_set >= 95), name_close >= 70],
@@ -1320,16 +1397,17 @@ def _compare_chunk(
     levels["name"] = lv
     if evidence:
         sims["name"] = name_close
-    addr = _pair_similarity(cols["address"], i, j, (fuzz.token_sort_ratio,))
-    both_addr, addr_exact = codes_of("address")
+    addresses = _ValuePairs(cols["address"], i, j)
+    addr = addresses.similarity((fuzz.token_sort_ratio,))
+    both_addr, addr_exact = addresses.both, addresses.equal
     # one address within the other: the same house written with or without its building, flat or
     # district (``av allal fassi 231`` / ``231 av allal fassi hay attakadoum``), when the shorter holds a
     # house number and a street (three words at least): close. Its words sorted are in the other's
     # sorted, so their token-sort ratio is at least 2a / (a + b) (a, b: the lengths): asked from 50, the
     # shorter a third of the other at least (the most of the pairs, which differ, are not asked)
     placed = cols["address"].placed
-    addr_within = _pair_similarity(cols["address"], i, j, (fuzz.token_set_ratio,),
-                                   (addr >= 50) & (addr < 92) & placed[i] & placed[j]) == 100
+    addr_within = addresses.similarity((fuzz.token_set_ratio,),
+                                       (addr >= 50) & (addr < 92) & placed[i] & placed[j]) == 100
     levels["address"] = np.select(
         [~both_addr, addr_exact, (addr >= 92) | addr_within, addr >= 80, addr >= 60], [-1, 4, 3, 2, 1], 0)
     # an address in Arabic script and one in Latin letters: compared on their numbers and skeletons
@@ -1350,14 +1428,15 @@ def _compare_chunk(
     both_ice, ice_exact = codes_of("ice")
     _, ice_unchecked = codes_of("ice_unchecked")
     levels["ice"] = np.select([ice_exact, ice_unchecked, both_ice & ~ice_exact], [2, 1, 0], -1)
-    rep = _pair_similarity(cols["rep"], i, j, (fuzz.token_sort_ratio,))
-    both_rep, rep_exact = codes_of("rep")
+    reps = _ValuePairs(cols["rep"], i, j)
+    rep = reps.similarity((fuzz.token_sort_ratio,))
+    both_rep, rep_exact = reps.both, reps.equal
     # transliterations and joined names (phonetic forms), an initial for the given name (counts as 80)
     rep_same_script = rep_scripts[i] == rep_scripts[j]
-    rep = np.maximum(rep, _pair_similarity(cols["rep_phon"], i, j, (fuzz.token_sort_ratio,),
-                                           rep_same_script & (rep >= 0) & (rep < 92)))
-    rep = np.maximum(rep, _pair_similarity(cols["rep_phon_flat"], i, j, (fuzz.ratio,),
-                                           rep_same_script & (rep >= 0) & (rep < 92)))
+    rep = np.maximum(rep, reps.derived(cols["rep_phon"], (fuzz.token_sort_ratio,),
+                                       rep_same_script & (rep >= 0) & (rep < 92)))
+    rep = np.maximum(rep, reps.derived(cols["rep_phon_flat"], (fuzz.ratio,),
+                                       rep_same_script & (rep >= 0) & (rep < 92)))
     _, rep_initial_equal = codes_of("rep_initial")
     rep = np.where(rep_same_script & rep_initial_equal, np.maximum(rep, 80.0), rep)
     # the same consonants in two scripts (يوسف التازي, Youssef Tazi): close

@@ -968,6 +968,44 @@ def test_words_sorted_once_per_value_score_as_rapidfuzzs_token_sort(values: list
     assert matching._Column(pd.Series(["a b", "b\xa0a"]), sorted_words=True).sorted_words is None
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_WORD, min_size=1, max_size=3).map(" ".join)), min_size=2,
+                max_size=10),
+       st.lists(st.booleans(), min_size=45, max_size=45))
+def test_a_derived_column_scores_from_its_base_columns_pairs_as_from_its_own(
+        values: list[str | None], todo: list[bool]) -> None:
+    # a name's joined form and phonetic key, a manager's phonetic forms, are scored on the distinct
+    # pairs of the name (or manager) they come from (_ValuePairs.derived): every pair's score must be
+    # the one its own column's pairs give, whatever pairs are asked; a column that is no function of
+    # the other (two forms of one value) is scored on its own pairs
+    import numpy as np
+    from rapidfuzz import fuzz
+
+    from recouvra import matching
+
+    base = matching._Column(pd.Series(values, dtype="object"), sorted_words=True)
+    pairs = np.array(list(itertools.combinations(range(len(values)), 2)), dtype=np.int64)
+    i, j = pairs[:, 0], pairs[:, 1]
+    asked = np.array(todo[: len(pairs)])
+    # (its last word: values that differ may share it, so the two columns' codes differ)
+    function = [None if v is None else v.split(" ")[-1] for v in values]
+    # the second form: a value's form on its first record differs from the others' (not a function)
+    other = [None if v is None else (v + "x" if k == values.index(v) and values.count(v) > 1 else v)
+             for k, v in enumerate(values)]
+    for form, is_function in ((function, True), (other, other == values)):
+        derived = matching._Column(pd.Series(form, dtype="object"), sorted_words=True)
+        derived.base_codes = matching._derived_codes(base, derived)
+        assert (derived.base_codes is not None) == is_function
+        for scorers in ((fuzz.ratio,), (fuzz.token_set_ratio, fuzz.token_sort_ratio)):
+            own = matching._pair_similarity(derived, i, j, scorers, asked)
+            got = matching._ValuePairs(base, i, j).derived(derived, scorers, asked)
+            assert np.array_equal(got, own)
+    # a derived value on a record without a base value: no function of it
+    lone = matching._Column(pd.Series([v or "z" for v in values], dtype="object"))
+    if None in values:
+        assert matching._derived_codes(base, lone) is None
+
+
 def test_blocks_built_on_threads_give_the_same_candidate_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     # the blocks' keys and pairs are built on threads and merged in their order: the same pairs on any
     # number of threads, and the same as one block after the other by hand
