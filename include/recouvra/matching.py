@@ -408,6 +408,28 @@ def _longest_token(key: str) -> str | None:
     return max(key.split(" "), key=len) or None
 
 
+def _longest_tokens(values: pd.Series) -> pd.Series:
+    """:func:`_longest_token` of each value (the first of the longest words; missing for a missing or
+    empty value), worked out on the distinct values in Arrow: a Python call per distinct name took a
+    second at L on the thread that builds the blocks."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    words = pc.split_pattern(pa.array(np.asarray(uniques, dtype=object), type=pa.string()), " ")
+    flat = pc.list_flatten(words)
+    parent = pc.list_parent_indices(words).to_numpy()
+    length = pc.utf8_length(flat).to_numpy()
+    # per value (every value has a word, an empty one for ""), its longest word, the first of ties
+    order = np.lexsort((np.arange(len(flat)), -length, parent))
+    first = order[np.r_[True, parent[order][1:] != parent[order][:-1]]] if len(order) else order
+    best = flat.take(pa.array(first, type=pa.int64()))
+    best = pc.if_else(pc.equal(pc.utf8_length(best), 0), pa.scalar(None, pa.string()), best)
+    return pd.Series(pd.array(best, dtype="str").take(codes, allow_fill=True), index=values.index)
+
+
 def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     """Normalised matching features, one row per record (same index as ``records``).
 
@@ -615,8 +637,16 @@ def _block_order(key: np.ndarray, order_by: np.ndarray | None) -> np.ndarray:
     import numpy as np
 
     idx = np.flatnonzero(key >= 0)
-    sort_keys = (order_by[idx], key[idx]) if order_by is not None else (idx, key[idx])
-    return cast("np.ndarray", idx[np.lexsort(sort_keys)])
+    if len(idx) == 0:
+        return idx
+    # key, order and position packed in one integer and sorted (one sort of distinct integers, 4 times
+    # faster than a lexsort of the two keys at L), unless the product would not fit in 63 bits
+    by = order_by[idx].astype(np.int64) if order_by is not None else np.zeros(len(idx), dtype=np.int64)
+    keys = key[idx].astype(np.int64)
+    span_by, n = int(by.max()) + 1, len(key)
+    if (int(keys.max()) + 1) * span_by * n < 2**63:
+        return cast("np.ndarray", np.sort((keys * span_by + by) * n + idx) % n)
+    return cast("np.ndarray", idx[np.lexsort((by, keys))])
 
 
 def _neighbour_order(values: pd.Series) -> np.ndarray:
@@ -716,8 +746,8 @@ def _blocking_keys(features: pd.DataFrame,
         rep_here = pool.submit(_combine, features["rep"], features["locality"])
         addr_head = features["address"].str.slice(0, 14)
         addr_here = pool.submit(_combine, addr_head, features["locality"])
-        longest = _map_unique(features["name_clean"].fillna(""), _longest_token, parallel=False)
-        phon_longest = _map_unique(features["phon_key"].fillna(""), _longest_token, parallel=False)
+        longest = _longest_tokens(features["name_clean"])
+        phon_longest = _longest_tokens(features["phon_key"])
         # (the first and the last word of the name with the locality were blocks too: 2.3 M of the 18.4 M
         # pairs at L, for 50 true links out of 125,000 that no other block found; benchmarks.md)
         keys = [

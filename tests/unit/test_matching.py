@@ -1006,6 +1006,39 @@ def test_a_derived_column_scores_from_its_base_columns_pairs_as_from_its_own(
         assert matching._derived_codes(base, lone) is None
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=" ab\u00e9\u0645\u062d\t", max_size=9)), max_size=12))
+def test_longest_words_in_arrow_are_the_first_of_the_longest(values: list[str | None]) -> None:
+    # the blocks' longest word of a name (and of its phonetic key) is worked out column-wise: it must be
+    # _longest_token's for every value (ties: the first; empty or missing: missing), spaces doubled,
+    # leading or trailing, other white space inside a word, letters of any script
+    from recouvra import matching
+
+    series = pd.Series(values, dtype="str")
+    got = matching._longest_tokens(series)
+    expected = [None if v is None else matching._longest_token(v) for v in values]
+    assert [None if pd.isna(x) else x for x in got] == expected
+    assert list(got.index) == list(series.index)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-1, 6), max_size=40), st.booleans(), st.sampled_from([1, 2**58]))
+def test_a_blocks_order_is_by_key_then_order_then_position(keys: list[int], ordered: bool,
+                                                            scale: int) -> None:
+    # the records of the blocks sorted by key, inside a block by the order given (the clean name's
+    # rank) and then by position: packed in one integer, or (keys too large to pack) by a lexsort
+    import numpy as np
+
+    from recouvra import matching
+
+    key = np.array(keys, dtype=np.int64)
+    key = np.where(key >= 0, key * scale, -1)
+    order_by = np.array([(7 * k) % 3 for k in range(len(keys))], dtype=np.int64) if ordered else None
+    idx = [k for k in range(len(keys)) if key[k] >= 0]
+    expected = sorted(idx, key=lambda k: (key[k], 0 if order_by is None else order_by[k], k))
+    assert matching._block_order(key, order_by).tolist() == expected
+
+
 def test_blocks_built_on_threads_give_the_same_candidate_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     # the blocks' keys and pairs are built on threads and merged in their order: the same pairs on any
     # number of threads, and the same as one block after the other by hand
