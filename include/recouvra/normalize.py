@@ -19,7 +19,7 @@ import os
 import re
 import time
 import unicodedata
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -1374,15 +1374,32 @@ def map_unique_all(
 
     fields = fields or {}
 
-    factorised = {k: pd.factorize(values, use_na_sentinel=False) for k, (values, _) in jobs.items()}
-    items = {k: list(uniques) for k, (_, uniques) in factorised.items()}
-    big = [k for k, v in items.items() if len(v) >= parallel_min_values()]
     # a job of several fields travels back from the workers as columns
     widths = {k: len(f) for k, f in fields.items() if f is not None}
-    with _pool_for([len(items[k]) for k in big]) as pool:
+    factorised: dict[str, tuple[Any, Any]] = {}
+    items: dict[str, list[Any]] = {}
+    pending: dict[str, Any] = {}
+    with ExitStack() as stack:
+        pool: Any = None
         started = time.monotonic()
-        pending = {} if pool is None else {k: _submitted(pool, jobs[k][1], items[k], widths.get(k))
-                                           for k in big}
+        # each job sent to the workers as soon as its distinct values are known, the pool started for
+        # the first that needs it: the workers are busy with the first job (the names, the longest)
+        # while this process factorises the others (2 s at L)
+        for k, (values, func) in jobs.items():
+            factorised[k] = pd.factorize(values, use_na_sentinel=False)
+            items[k] = list(factorised[k][1])
+            if len(items[k]) < parallel_min_values():
+                continue
+            if pool is None:
+                pool = stack.enter_context(_pool_for([len(items[k])]))
+                started = time.monotonic()
+                if pool is None:
+                    break
+            pending[k] = _submitted(pool, func, items[k], widths.get(k))
+        for k, (values, _) in jobs.items():
+            if k not in factorised:
+                factorised[k] = pd.factorize(values, use_na_sentinel=False)
+                items[k] = list(factorised[k][1])
 
         def results() -> dict[str, pd.Series]:
             out = {}
