@@ -1071,6 +1071,11 @@ class _Column:
         # for a column whose value is a function of another's (a name's joined form, its phonetic key):
         # the code of each of the other's values here (-1: none), see :func:`_derived_codes`
         self.base_codes: np.ndarray | None = None
+        # for a name or phonetic key, each value's words as bits (one of 64 per distinct word) and
+        # whether a word comes twice in it, one more entry for a missing value (all bits, twice): see
+        # :func:`_may_share_a_word`
+        self.word_bits: np.ndarray | None = None
+        self.repeats: np.ndarray | None = None
         # only for words parted by single ASCII spaces (what the normalisers write): rapidfuzz's own
         # scorers split other white space (U+0085, U+00A0, leading, doubled) in ways of their own, and
         # a column holding any such value keeps them
@@ -1086,7 +1091,7 @@ class _Column:
 
         col = cls.__new__(cls)
         col.codes, col.uniques, col.sorted_words = codes, np.empty(0, dtype=object), None
-        col.base_codes = None
+        col.base_codes = col.word_bits = col.repeats = None
         col.placed = col.arabic = np.zeros(0, dtype=bool)
         return col
 
@@ -1283,6 +1288,8 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
                                False)[address.codes]
     for base, derived in _DERIVED_COLUMNS:
         out[derived].base_codes = _derived_codes(out[base], out[derived])
+    for c in _WORDED_COLUMNS:
+        out[c].word_bits, out[c].repeats = _word_bits(out[c].uniques)
     unchecked = out["ice_unchecked"]
     if fillers is None:
         fillers = _held_by_more(unchecked.codes, (config or MatchConfig()).max_key_group)
@@ -1294,6 +1301,53 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
 #: phonetic forms his name's; their pairs are the base column's pairs (:class:`_ValuePairs`)
 _DERIVED_COLUMNS = (("name_clean", "name_flat"), ("name_clean", "phon_key"), ("rep", "rep_phon"),
                     ("rep", "rep_phon_flat"))
+
+
+#: Columns compared by token-set ratio, whose words are known as bits (:func:`_may_share_a_word`)
+_WORDED_COLUMNS = ("name_clean", "phon_key")
+
+
+def _word_bits(values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per distinct value, its words as bits (a word's bit: its code among all the values' words,
+    modulo 64) and whether it holds a word twice, then the same for a missing value (every bit, and
+    twice); ``None`` for values whose words are not parted by single ASCII spaces (rapidfuzz's
+    scorers split other white space too)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    listed = values.tolist()
+    if not listed or any(_ODD_SPACE.search(v) for v in listed):
+        return None, None
+    texts = pa.array(listed, type=pa.string())
+    words = pc.split_pattern(texts, " ")
+    parent = pc.list_parent_indices(words).to_numpy()
+    codes, _ = pd.factorize(pd.array(pc.list_flatten(words), dtype="str"))
+    bits = np.zeros(len(values) + 1, dtype=np.uint64)
+    np.bitwise_or.at(bits, parent, np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64)))
+    bits[-1] = np.iinfo(np.uint64).max
+    span = int(codes.max()) + 1
+    held = np.sort(parent.astype(np.int64) * span + codes)
+    repeats = np.zeros(len(values) + 1, dtype=bool)
+    repeats[held[1:][held[1:] == held[:-1]] // span] = True
+    repeats[-1] = True
+    return bits, repeats
+
+
+def _may_share_a_word(col: _Column, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Per pair, whether its two values may have a word in common or one of them a word twice
+    (``False``: surely neither). Two names with neither have a token-set ratio equal to their
+    token-sort ratio (rapidfuzz's set decomposition then compares the two sets' words sorted, which
+    are all the words), so a pair whose token-sort ratio is already known below a bar need not be
+    scored by token set to know that it stays below it."""
+    import numpy as np
+
+    if col.word_bits is None or col.repeats is None:
+        return np.ones(len(i), dtype=bool)
+    ci, cj = col.codes[i], col.codes[j]  # -1, a missing value: the last entry
+    shared = (col.word_bits[ci] & col.word_bits[cj]) != 0
+    return cast("np.ndarray", shared | col.repeats[ci] | col.repeats[cj])
 
 
 def _derived_codes(base: _Column, derived: _Column) -> np.ndarray | None:
@@ -1404,7 +1458,12 @@ def _compare_chunk(
         name_close[one_signed] = np.maximum(name_close[one_signed], best)
     _, core_equal = codes_of("name_core")
     name_close = np.where(core_equal, np.maximum(name_close, 88.0), name_close)
-    name_set = names.similarity((fuzz.token_set_ratio, JaroWinkler.normalized_similarity), name_close < 88)
+    # (a token-set ratio of 90 where the token-sort ratio is below 88 needs a word in common or a word
+    # twice: the others' token set is not scored, their level comes of their Jaro-Winkler alone)
+    unclose = name_close < 88
+    name_set = np.maximum(
+        names.similarity((JaroWinkler.normalized_similarity,), unclose),
+        names.similarity((fuzz.token_set_ratio,), unclose & _may_share_a_word(cols["name_clean"], i, j)))
     # a given name cut to its initial, first or last ("a bouhlal" = "bouhlal abderrazak")
     first, last = cols["name_initial"].codes, cols["name_initial_last"].codes
     _, initial_equal = codes_of("name_initial")
@@ -1419,7 +1478,15 @@ def _compare_chunk(
     written_arabic = mixed[i] | mixed[j] | arabic[i] | arabic[j]
     phonetic = ((same_script & (phon_equal | phon_flat_equal))
                 | (both_name & (~same_script | written_arabic) & skeleton_equal))
-    phon_set = names.derived(cols["phon_key"], (fuzz.token_set_ratio,), same_script & (name_close < 88))
+    # (the token-set ratio of two keys without a word in common or a word twice is their token-sort
+    # ratio, a cheaper scorer, but for its last bits: where that is near the bar, the token set decides)
+    phon_asked = same_script & unclose
+    phon_shared = _may_share_a_word(cols["phon_key"], i, j)
+    phon_sort = names.derived(cols["phon_key"], (fuzz.token_sort_ratio,), phon_asked & ~phon_shared)
+    phon_set_asked = phon_shared | (phon_sort >= 94)
+    phon_set = np.where(phon_set_asked,
+                        names.derived(cols["phon_key"], (fuzz.token_set_ratio,), phon_asked & phon_set_asked),
+                        phon_sort)
     lv = np.select(
         [~both_name | ~(same_script | skeleton_equal), name_exact, key_equal | (name_close >= 95),
          name_close >= 88, phonetic, (name_set >= 90) | initial_equal | (phon_set >= 95), name_close >= 70],

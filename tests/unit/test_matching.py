@@ -1039,6 +1039,38 @@ def test_a_blocks_order_is_by_key_then_order_then_position(keys: list[int], orde
     assert matching._block_order(key, order_by).tolist() == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_WORD, min_size=1, max_size=4).map(" ".join)), min_size=2,
+                max_size=10))
+def test_names_without_a_word_in_common_score_their_token_sort_by_token_set(values: list[str | None],
+                                                                          ) -> None:
+    # the comparison scores a name pair's token-set ratio only where the two may share a word or one
+    # holds a word twice (_may_share_a_word): for every other pair rapidfuzz's token set must be its
+    # token sort, and no pair with a word in common, or a word twice, may be missed
+    import numpy as np
+    from rapidfuzz import fuzz
+
+    from recouvra import matching
+
+    col = matching._Column(pd.Series(values, dtype="object"), sorted_words=True)
+    col.word_bits, col.repeats = matching._word_bits(col.uniques)
+    pairs = np.array(list(itertools.combinations(range(len(values)), 2)), dtype=np.int64)
+    may = matching._may_share_a_word(col, pairs[:, 0], pairs[:, 1])
+    for (a, b), maybe in zip(pairs.tolist(), may.tolist(), strict=True):
+        x, y = values[a], values[b]
+        if x is None or y is None:
+            assert maybe
+            continue
+        wx, wy = x.split(" "), y.split(" ")
+        if set(wx) & set(wy) or len(set(wx)) < len(wx) or len(set(wy)) < len(wy):
+            assert maybe
+        if not maybe:  # the same ratio, but for the last bits of its floating point
+            assert abs(fuzz.token_set_ratio(x, y) - fuzz.token_sort_ratio(x, y)) < 1e-9
+    # words parted otherwise than by one space: no bits, every pair may share
+    assert matching._word_bits(np.array(["a\u00a0b", "a"], dtype=object)) == (None, None)
+    assert matching._word_bits(np.array(["a  b", "a"], dtype=object)) == (None, None)
+
+
 def test_blocks_built_on_threads_give_the_same_candidate_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     # the blocks' keys and pairs are built on threads and merged in their order: the same pairs on any
     # number of threads, and the same as one block after the other by hand
