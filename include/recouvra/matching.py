@@ -422,8 +422,9 @@ def _longest_tokens(values: pd.Series) -> pd.Series:
     flat = pc.list_flatten(words)
     parent = pc.list_parent_indices(words).to_numpy()
     length = pc.utf8_length(flat).to_numpy()
-    # per value (every value has a word, an empty one for ""), its longest word, the first of ties
-    order = np.lexsort((np.arange(len(flat)), -length, parent))
+    # per value (every value has a word, an empty one for ""), its longest word, the first of ties (a
+    # lexsort is stable: ties stay in the words' order)
+    order = np.lexsort((-length, parent))
     first = order[np.r_[True, parent[order][1:] != parent[order][:-1]]] if len(order) else order
     best = flat.take(pa.array(first, type=pa.int64()))
     best = pc.if_else(pc.equal(pc.utf8_length(best), 0), pa.scalar(None, pa.string()), best)
@@ -1152,13 +1153,11 @@ class _ValuePairs:
         import numpy as np
         from rapidfuzz import fuzz, process
 
-        col = self.col if derived is None else derived
         if derived is None:
-            both, equal = self.both, self.equal
+            col, both, equal = self.col, self.both, self.equal
         else:
-            di, dj = derived.codes[self.i], derived.codes[self.j]
-            both = (di >= 0) & (dj >= 0)
-            equal = both & (di == dj)
+            col = derived
+            both, equal = _both_and_equal(derived.codes, self.i, self.j)
         out = np.full(len(self.i), -1.0)
         out[equal] = 0.0 if distance else 100.0
         # two different derived values come of two different values of this column
