@@ -1077,6 +1077,10 @@ class _Column:
         # :func:`_may_share_a_word`
         self.word_bits: np.ndarray | None = None
         self.repeats: np.ndarray | None = None
+        # for a column scored by ratio or Jaro-Winkler: each value's letters counted (see :class:`_Bags`);
+        # for a column derived from another: whether its values are the other's without their spaces
+        self.bags: _Bags | None = None
+        self.spaceless = False
         # only for words parted by single ASCII spaces (what the normalisers write): rapidfuzz's own
         # scorers split other white space (U+0085, U+00A0, leading, doubled) in ways of their own, and
         # a column holding any such value keeps them
@@ -1092,7 +1096,8 @@ class _Column:
 
         col = cls.__new__(cls)
         col.codes, col.uniques, col.sorted_words = codes, np.empty(0, dtype=object), None
-        col.base_codes = col.word_bits = col.repeats = None
+        col.base_codes = col.word_bits = col.repeats = col.bags = None
+        col.spaceless = False
         col.placed = col.arabic = np.zeros(0, dtype=bool)
         return col
 
@@ -1124,6 +1129,82 @@ def _distinct_code_pairs(ci: np.ndarray, cj: np.ndarray,
     return inverse, left, right
 
 
+_BAG_CHUNK = 65_536  # values counted, or pairs bounded, at once (their temporaries: 4 to 32 MB)
+#: the letters of a class of their own in :class:`_Bags` (their place here is their class), the space last
+_BAG_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789 "
+_SPACE_CLASS = len(_BAG_LETTERS) - 1
+
+
+class _Bags:
+    """Each distinct value's letters counted in 64 classes (a to z, the ten digits, the space, the
+    rest by their code point), and its length: a bound on how alike two values can be, worked out
+    for many pairs at once in numpy.
+
+    Two texts have at most ``common = sum(min(count_a, count_b))`` letters in common (each class's
+    letters, fewer classes than letters only adds to the sum), so their Indel ratio
+    (``fuzz.ratio``, of the words sorted too) is at most ``200 * common / (len_a + len_b)`` and their
+    Jaro similarity at most ``(common / len_a + common / len_b + 1) / 3`` (its matching letters are
+    common letters), Jaro-Winkler at most that plus 0.4 of what it lacks (four letters of prefix at
+    0.1). A pair whose bound is under a caller's floor cannot reach it: it is not scored, which spares
+    the scorer and the Python strings taken for it (difflib's ``quick_ratio``, for many pairs).
+    Counts past 255 are kept at 255 and their values are never left out."""
+
+    def __init__(self, values: np.ndarray):
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ascii_class = np.full(128, len(_BAG_LETTERS), dtype=np.int64)  # any other ASCII: one class
+        ascii_class[[ord(ch) for ch in _BAG_LETTERS]] = np.arange(len(_BAG_LETTERS))
+        listed = values.tolist()
+        self.counts = np.empty((len(listed), 64), dtype=np.uint8)
+        self.lengths = np.empty(len(listed), dtype=np.int64)
+        self.whole = np.empty(len(listed), dtype=bool)
+        for a in range(0, len(listed), _BAG_CHUNK):  # the counts' temporaries a chunk at a time
+            part = listed[a : a + _BAG_CHUNK]
+            lengths = pc.utf8_length(pa.array(part, type=pa.string())).to_numpy(zero_copy_only=False)
+            points = np.frombuffer("".join(part).encode("utf-32-le"), dtype="<u4")
+            # other letters (Arabic, accented) share the 26 classes left by their code point
+            klass = np.where(points < 128, ascii_class[np.minimum(points, 127)],
+                             len(_BAG_LETTERS) + 1 + points % (63 - len(_BAG_LETTERS)))
+            owner = np.repeat(np.arange(len(part), dtype=np.int64), lengths)
+            counts = np.bincount(owner * 64 + klass, minlength=len(part) * 64).reshape(len(part), 64)
+            self.counts[a : a + len(part)] = np.minimum(counts, 255)
+            self.lengths[a : a + len(part)] = lengths
+            self.whole[a : a + len(part)] = counts.max(axis=1, initial=0) <= 255  # none kept at 255
+
+    def reachable(self, left: np.ndarray, right: np.ndarray, scorers: Sequence[Callable[..., float]],
+                  floor: float, *, spaceless: bool = False) -> np.ndarray:
+        """Which pairs of values (codes ``left``, ``right``) may reach ``floor`` (0-100) by one of
+        ``scorers``; every pair for a scorer this class cannot bound. ``spaceless``: the values with
+        their spaces taken out are scored (a name's joined form, bounded on the name's counts)."""
+        import numpy as np
+        from rapidfuzz import fuzz
+        from rapidfuzz.distance import JaroWinkler
+
+        common = np.empty(len(left), dtype=np.int64)
+        for at in range(0, len(left), _BAG_CHUNK):  # the pairs' counts (64 bytes a side) a part at a time
+            a, b = self.counts[left[at : at + _BAG_CHUNK]], self.counts[right[at : at + _BAG_CHUNK]]
+            common[at : at + len(a)] = np.minimum(a, b, out=a).sum(axis=1, dtype=np.int64)
+        la, lb = self.lengths[left], self.lengths[right]
+        if spaceless:
+            sa, sb = self.counts[left, _SPACE_CLASS], self.counts[right, _SPACE_CLASS]
+            common -= np.minimum(sa, sb)
+            la, lb = la - sa, lb - sb
+        reach = ~(self.whole[left] & self.whole[right]) | (la == 0) | (lb == 0)
+        slack = floor - 1e-3  # the scorers give float32: a score is within 1e-5 of its exact value
+        for scorer in scorers:
+            if scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+                reach |= 200.0 * common >= slack * (la + lb)
+            elif scorer is JaroWinkler.normalized_similarity:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    jaro = (common / la + common / lb + 1.0) / 3.0
+                reach |= 100.0 * (0.6 * jaro + 0.4) >= slack
+            else:
+                return np.ones(len(left), dtype=bool)
+        return cast("np.ndarray", reach)
+
+
 class _ValuePairs:
     """The record pairs ``(i, j)`` of a chunk on one factorised column: which hold two values, which the
     same one, and the distinct pairs of different values, found once (a hash table over the pairs) and
@@ -1145,11 +1226,16 @@ class _ValuePairs:
         self.slot[work] = inverse
 
     def similarity(self, scorers: Sequence[Callable[..., float]], todo: np.ndarray | None = None, *,
-                   derived: _Column | None = None, distance: bool = False) -> np.ndarray:
+                   derived: _Column | None = None, distance: bool = False,
+                   floor: float | None = None) -> np.ndarray:
         """Best of rapidfuzz scorers (0-100) per pair, as :func:`_pair_similarity` gives it, of this
         column or of ``derived``, a column whose value is a function of this one's
         (:attr:`_Column.base_codes`): -1 where a side is missing or the pair is not in ``todo``, 100
-        (0 for a ``distance``) for equal values; each distinct pair of values scored once."""
+        (0 for a ``distance``) for equal values; each distinct pair of values scored once.
+
+        ``floor`` (0-100): the caller reads the scores only against bars at or above it, so a pair
+        whose letters show it cannot reach it (:class:`_Bags`, on a column that counts them) may be
+        given 0 unscored; every other score is exactly as without."""
         import numpy as np
         from rapidfuzz import fuzz, process
 
@@ -1169,9 +1255,21 @@ class _ValuePairs:
         needed[slots] = True
         at = np.flatnonzero(needed)
         left, right = self.left[at], self.right[at]
+        reach = None
+        if floor is not None:
+            # the pairs whose letters alone keep every scorer under the floor are not scored: 0
+            if derived is not None and derived.spaceless and self.col.bags is not None:
+                reach = self.col.bags.reachable(left, right, scorers, floor, spaceless=True)
+            elif derived is None and self.col.bags is not None:
+                reach = self.col.bags.reachable(left, right, scorers, floor)
         if derived is not None:
             assert derived.base_codes is not None
             left, right = derived.base_codes[left], derived.base_codes[right]
+        if reach is not None:
+            scores = np.zeros(len(self.left))
+            at, left, right = at[reach], left[reach], right[reach]
+        else:
+            scores = np.empty(len(self.left))
         plain: tuple[list[str], list[str]] | None = None
         best = np.full(len(at), np.inf if distance else 0.0)
         for scorer in scorers:
@@ -1186,18 +1284,17 @@ class _ValuePairs:
                     plain = col.uniques[left].tolist(), col.uniques[right].tolist()
                 got = scale * process.cpdist(*plain, scorer=scorer, workers=-1)
             best = np.minimum(best, got) if distance else np.maximum(best, got)
-        scores = np.empty(len(self.left))
         scores[at] = best
         out[work] = scores[slots]
         return out
 
     def derived(self, derived: _Column, scorers: Sequence[Callable[..., float]],
-                todo: np.ndarray | None = None) -> np.ndarray:
+                todo: np.ndarray | None = None, *, floor: float | None = None) -> np.ndarray:
         """:meth:`similarity` of ``derived``, from this column's distinct pairs when its values are a
         function of this column's, else from its own."""
         if derived.base_codes is None:
-            return _pair_similarity(derived, self.i, self.j, scorers, todo)
-        return self.similarity(scorers, todo, derived=derived)
+            return _ValuePairs(derived, self.i, self.j).similarity(scorers, todo, floor=floor)
+        return self.similarity(scorers, todo, derived=derived, floor=floor)
 
 
 def _pair_similarity(
@@ -1265,7 +1362,9 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
 
     def column(c: str) -> _Column:
         if c in _SIMILARITY_COLUMNS:
-            return _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
+            col = _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
+            col.bags = _Bags(col.uniques) if c in _BAGGED_COLUMNS else None
+            return col
         return _Column(features[c], with_values=False)
 
     # factorised on threads (Arrow's hashing lets the GIL go); a name's two initial forms together, so
@@ -1287,6 +1386,7 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
                                False)[address.codes]
     for base, derived in _DERIVED_COLUMNS:
         out[derived].base_codes = _derived_codes(out[base], out[derived])
+        out[derived].spaceless = _spaceless_of(out[base], out[derived])
     for c in _WORDED_COLUMNS:
         out[c].word_bits, out[c].repeats = _word_bits(out[c].uniques)
     unchecked = out["ice_unchecked"]
@@ -1300,6 +1400,10 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
 #: phonetic forms his name's; their pairs are the base column's pairs (:class:`_ValuePairs`)
 _DERIVED_COLUMNS = (("name_clean", "name_flat"), ("name_clean", "phon_key"), ("rep", "rep_phon"),
                     ("rep", "rep_phon_flat"))
+
+
+#: Columns whose scores below a floor are bounded by their letters (:class:`_Bags`)
+_BAGGED_COLUMNS = ("name_clean", "address")
 
 
 #: Columns compared by token-set ratio, whose words are known as bits (:func:`_may_share_a_word`)
@@ -1357,6 +1461,22 @@ def _derived_codes(base: _Column, derived: _Column) -> np.ndarray | None:
     of_base = np.full(len(base.uniques) + 1, -1, dtype=np.int32)  # the last: a missing base value
     of_base[base.codes] = derived.codes
     return of_base[:-1] if np.array_equal(of_base[base.codes], derived.codes) and of_base[-1] == -1 else None
+
+
+def _spaceless_of(base: _Column, derived: _Column) -> bool:
+    """Whether each of ``base``'s values that has one in ``derived`` (:attr:`_Column.base_codes`) has
+    there itself without its spaces (a name's joined form): then a bound on ``base``'s letters, the
+    spaces left out, bounds ``derived``'s scores (:meth:`_Bags.reachable`)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if derived.base_codes is None:
+        return False
+    has = np.flatnonzero(derived.base_codes >= 0)
+    joined = pc.replace_substring(pa.array(base.uniques[has].tolist(), type=pa.string()), " ", "")
+    theirs = pa.array(derived.uniques[derived.base_codes[has]].tolist(), type=pa.string())
+    return bool(pc.all(pc.equal(joined, theirs)).as_py() is not False)
 
 
 # pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
@@ -1438,8 +1558,11 @@ def _compare_chunk(
     # the same letters turned: the same words in another order, joined or parted elsewhere
     _, turned_equal = codes_of("name_turned")
     key_equal |= turned_equal
-    name_close = names.similarity((fuzz.ratio, fuzz.token_sort_ratio))
-    flat = names.derived(cols["name_flat"], (fuzz.ratio,), name_close < 95)
+    # (a score is read against its bars only, but for the evidence's: under the lowest, a score may
+    # be left at 0, see _Bags)
+    lowest = None if evidence else 70.0
+    name_close = names.similarity((fuzz.ratio, fuzz.token_sort_ratio), floor=lowest)
+    flat = names.derived(cols["name_flat"], (fuzz.ratio,), name_close < 95, floor=lowest)
     name_close = np.maximum(name_close, flat)
     # one record read as a sole trader with a shop sign, the other not (a company whose trade name
     # begins with the word, a record without its legal form and manager): their whole names compare too
@@ -1461,7 +1584,7 @@ def _compare_chunk(
     # twice: the others' token set is not scored, their level comes of their Jaro-Winkler alone)
     unclose = name_close < 88
     name_set = np.maximum(
-        names.similarity((JaroWinkler.normalized_similarity,), unclose),
+        names.similarity((JaroWinkler.normalized_similarity,), unclose, floor=90.0),
         names.similarity((fuzz.token_set_ratio,), unclose & _may_share_a_word(cols["name_clean"], i, j)))
     # a given name cut to its initial, first or last ("a bouhlal" = "bouhlal abderrazak")
     first, last = cols["name_initial"].codes, cols["name_initial_last"].codes
@@ -1494,7 +1617,7 @@ def _compare_chunk(
     if evidence:
         sims["name"] = name_close
     addresses = _ValuePairs(cols["address"], i, j)
-    addr = addresses.similarity((fuzz.token_sort_ratio,))
+    addr = addresses.similarity((fuzz.token_sort_ratio,), floor=None if evidence else 50.0)
     both_addr, addr_exact = addresses.both, addresses.equal
     # one address within the other: the same house written with or without its building, flat or
     # district (``av allal fassi 231`` / ``231 av allal fassi hay attakadoum``), when the shorter holds a

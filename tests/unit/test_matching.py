@@ -910,6 +910,38 @@ def _assert_name_level(left: str, right: str, level: str) -> None:
     assert labels[got.levels["name"][0]] == level
 
 
+def test_pairs_left_out_by_their_letters_get_the_same_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the dirt table's all pairs compared with the names' and addresses' letters counted (pairs that
+    # cannot reach a bar not scored) and without: the same levels, the same evidence
+    import numpy as np
+    from rapidfuzz import fuzz
+
+    from recouvra import matching
+
+    records, _ = _dirt()
+    feats = prepare_features(records.sort_values("record_id").reset_index(drop=True))
+    pairs = np.array(list(itertools.combinations(range(len(feats)), 2)), dtype=np.int64)
+    columns = matching._columns(feats)
+    assert columns["name_clean"].bags is not None and columns["address"].bags is not None
+    assert columns["name_flat"].spaceless and not columns["phon_key"].spaceless
+    bags = columns["name_clean"].bags
+    codes = columns["name_clean"].codes[pairs]
+    left, right = codes[(codes >= 0).all(axis=1) & (codes[:, 0] != codes[:, 1])].T
+    assert not bags.reachable(left, right, (fuzz.ratio,), 70.0).all()  # some are left out
+    counted = matching.compare_pairs(feats, pairs, columns)
+    monkeypatch.setattr(matching, "_BAGGED_COLUMNS", ())
+    uncounted = matching._columns(feats)
+    assert uncounted["name_clean"].bags is None
+    every = matching.compare_pairs(feats, pairs, uncounted)
+    for f in every.levels:
+        assert np.array_equal(counted.levels[f], every.levels[f]), f
+    for f in every.sims:
+        assert np.array_equal(counted.sims[f], every.sims[f]), f
+    evidence = matching.compare_pairs(feats, pairs, columns, evidence=True)
+    assert np.array_equal(evidence.sims["name"], matching.compare_pairs(feats, pairs, uncounted,
+                                                                        evidence=True).sims["name"])
+
+
 def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.MonkeyPatch) -> None:
     # chunks of 7 pairs: the dirt table's all pairs span many chunks, on one thread and on three
     import numpy as np
@@ -1069,6 +1101,86 @@ def test_names_without_a_word_in_common_score_their_token_sort_by_token_set(valu
     # words parted otherwise than by one space: no bits, every pair may share
     assert matching._word_bits(np.array(["a\u00a0b", "a"], dtype=object)) == (None, None)
     assert matching._word_bits(np.array(["a  b", "a"], dtype=object)) == (None, None)
+
+
+_LETTERS = st.text(alphabet="abcdeéz 019-'\u0645\u062d\u0660", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_LETTERS, st.sampled_from(["a" * 300, "ab" * 200 + " x", "b" * 256])), min_size=2,
+                max_size=10),
+       st.sampled_from([0.0, 30.0, 50.0, 70.0, 88.0, 90.0, 94.5, 100.0]))
+def test_letters_counted_never_leave_out_a_pair_that_reaches_the_floor(values: list[str],
+                                                                      floor: float) -> None:
+    # a pair of values is not scored when its letters counted show that no scorer can reach the
+    # caller's floor (_Bags): for every pair whose ratio, token-sort ratio, Jaro-Winkler (or ratio
+    # without the spaces, a name's joined form) reaches the floor, the bound must say it may;
+    # letters of any script, classes shared by several letters, counts past 255
+    import numpy as np
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import JaroWinkler
+
+    from recouvra import matching
+
+    uniques = np.asarray(list(dict.fromkeys(values)), dtype=object)
+    bags = matching._Bags(uniques)
+    pairs = np.array(list(itertools.combinations(range(len(uniques)), 2)), dtype=np.int64).reshape(-1, 2)
+    left, right = pairs[:, 0], pairs[:, 1]
+    jaro = (JaroWinkler.normalized_similarity,)
+    for scorers, own in (((fuzz.ratio,), fuzz.ratio), ((fuzz.token_sort_ratio,), fuzz.token_sort_ratio),
+                         (jaro, lambda a, b: 100.0 * JaroWinkler.normalized_similarity(a, b))):
+        reach = bags.reachable(left, right, scorers, floor)
+        for (a, b), may in zip(pairs.tolist(), reach.tolist(), strict=True):
+            assert may or own(uniques[a], uniques[b]) < floor, (uniques[a], uniques[b], scorers)
+    reach = bags.reachable(left, right, (fuzz.ratio,), floor, spaceless=True)
+    for (a, b), may in zip(pairs.tolist(), reach.tolist(), strict=True):
+        flat_a, flat_b = uniques[a].replace(" ", ""), uniques[b].replace(" ", "")
+        assert may or fuzz.ratio(flat_a, flat_b) < floor, (flat_a, flat_b)
+    # Jaro-Winkler past its Jaro by the common prefix (eight letters of ten and four first in common:
+    # Jaro 0.867, Jaro-Winkler 0.92), a joined form far closer than the spaced one
+    near = matching._Bags(np.array(["abcdefghij", "abcdefghxy", "a b c d e f", "abcdef"], dtype=object))
+    assert near.reachable(np.array([0]), np.array([1]), jaro, 90.0).all()
+    assert near.reachable(np.array([2]), np.array([3]), (fuzz.ratio,), 100.0, spaceless=True).all()
+    # and it does leave out: no letter in common, far under the floor
+    few = matching._Bags(np.array(["abc de", "xyz 19"], dtype=object))
+    assert not few.reachable(np.array([0]), np.array([1]), (fuzz.ratio, *jaro), 70.0).any()
+    assert few.reachable(np.array([0]), np.array([1]), (fuzz.token_set_ratio,), 70.0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), _LETTERS), min_size=2, max_size=10),
+       st.sampled_from([50.0, 70.0, 90.0]))
+def test_a_floor_changes_no_score_at_or_above_it(values: list[str | None], floor: float) -> None:
+    # a comparison that reads a score only against bars at or above a floor asks it with that floor:
+    # a pair left out by its letters scores 0, every other pair exactly as without the floor, for a
+    # column and for its joined form (its values without their spaces, bounded on the column's)
+    import numpy as np
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import JaroWinkler
+
+    from recouvra import matching
+
+    col = matching._Column(pd.Series(values, dtype="object"), sorted_words=True)
+    col.bags = matching._Bags(col.uniques)
+    flat = matching._Column(pd.Series([None if v is None else v.replace(" ", "") for v in values],
+                                      dtype="object"))
+    flat.base_codes = matching._derived_codes(col, flat)
+    flat.spaceless = matching._spaceless_of(col, flat)
+    assert flat.spaceless == (flat.base_codes is not None)
+    pairs = np.array(list(itertools.combinations(range(len(values)), 2)), dtype=np.int64)
+    i, j = pairs[:, 0], pairs[:, 1]
+    for scorers in ((fuzz.ratio, fuzz.token_sort_ratio), (JaroWinkler.normalized_similarity,)):
+        whole = matching._ValuePairs(col, i, j).similarity(scorers)
+        floored = matching._ValuePairs(col, i, j).similarity(scorers, floor=floor)
+        assert np.array_equal(floored, whole) or (
+            np.all((floored == whole) | ((floored == 0) & (whole < floor))))
+    whole = matching._ValuePairs(col, i, j).derived(flat, (fuzz.ratio,))
+    floored = matching._ValuePairs(col, i, j).derived(flat, (fuzz.ratio,), floor=floor)
+    assert np.all((floored == whole) | ((floored == 0) & (whole < floor)))
+    # a form that is not the value without its spaces is bounded on its own or not at all
+    other = matching._Column(pd.Series([None if v is None else v + "q" for v in values], dtype="object"))
+    other.base_codes = matching._derived_codes(col, other)
+    assert not matching._spaceless_of(col, other) or all(v is None for v in values)
 
 
 def test_blocks_built_on_threads_give_the_same_candidate_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
