@@ -1180,8 +1180,9 @@ class _Bags:
         their spaces taken out are scored (a name's joined form, bounded on the name's counts)."""
         import numpy as np
         from rapidfuzz import fuzz
-        from rapidfuzz.distance import JaroWinkler
 
+        if not all(scorer in _bounded_scorers() for scorer in scorers):
+            return np.ones(len(left), dtype=bool)
         common = np.empty(len(left), dtype=np.int64)
         for at in range(0, len(left), _BAG_CHUNK):  # the pairs' counts (64 bytes a side) a part at a time
             a, b = self.counts[left[at : at + _BAG_CHUNK]], self.counts[right[at : at + _BAG_CHUNK]]
@@ -1196,13 +1197,19 @@ class _Bags:
         for scorer in scorers:
             if scorer in (fuzz.ratio, fuzz.token_sort_ratio):
                 reach |= 200.0 * common >= slack * (la + lb)
-            elif scorer is JaroWinkler.normalized_similarity:
+            else:  # Jaro-Winkler
                 with np.errstate(divide="ignore", invalid="ignore"):
                     jaro = (common / la + common / lb + 1.0) / 3.0
                 reach |= 100.0 * (0.6 * jaro + 0.4) >= slack
-            else:
-                return np.ones(len(left), dtype=bool)
         return cast("np.ndarray", reach)
+
+
+def _bounded_scorers() -> tuple[Callable[..., float], ...]:
+    """The scorers :meth:`_Bags.reachable` bounds."""
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import JaroWinkler
+
+    return fuzz.ratio, fuzz.token_sort_ratio, JaroWinkler.normalized_similarity
 
 
 class _ValuePairs:
@@ -1255,21 +1262,17 @@ class _ValuePairs:
         needed[slots] = True
         at = np.flatnonzero(needed)
         left, right = self.left[at], self.right[at]
-        reach = None
-        if floor is not None:
-            # the pairs whose letters alone keep every scorer under the floor are not scored: 0
-            if derived is not None and derived.spaceless and self.col.bags is not None:
-                reach = self.col.bags.reachable(left, right, scorers, floor, spaceless=True)
-            elif derived is None and self.col.bags is not None:
-                reach = self.col.bags.reachable(left, right, scorers, floor)
+        # the pairs whose letters alone keep every scorer under the floor are not scored: 0 (this
+        # column's counts bound a derived column that is its values without their spaces)
+        bags = self.col.bags if derived is None or derived.spaceless else None
+        reach = None if bags is None or floor is None else \
+            bags.reachable(left, right, scorers, floor, spaceless=derived is not None)
         if derived is not None:
             assert derived.base_codes is not None
             left, right = derived.base_codes[left], derived.base_codes[right]
         if reach is not None:
-            scores = np.zeros(len(self.left))
             at, left, right = at[reach], left[reach], right[reach]
-        else:
-            scores = np.empty(len(self.left))
+        scores = np.zeros(len(self.left))
         plain: tuple[list[str], list[str]] | None = None
         best = np.full(len(at), np.inf if distance else 0.0)
         for scorer in scorers:
@@ -1363,7 +1366,8 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
     def column(c: str) -> _Column:
         if c in _SIMILARITY_COLUMNS:
             col = _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
-            col.bags = _Bags(col.uniques) if c in _BAGGED_COLUMNS else None
+            if c in _BAGGED_COLUMNS:
+                col.bags = _Bags(col.uniques)
             return col
         return _Column(features[c], with_values=False)
 
@@ -1476,7 +1480,7 @@ def _spaceless_of(base: _Column, derived: _Column) -> bool:
     has = np.flatnonzero(derived.base_codes >= 0)
     joined = pc.replace_substring(pa.array(base.uniques[has].tolist(), type=pa.string()), " ", "")
     theirs = pa.array(derived.uniques[derived.base_codes[has]].tolist(), type=pa.string())
-    return bool(pc.all(pc.equal(joined, theirs)).as_py() is not False)
+    return pc.all(pc.equal(joined, theirs)).as_py() is not False
 
 
 # pairs compared at once: the temporary arrays of one chunk (codes, masks, similarities, distinct
