@@ -149,6 +149,20 @@ _NON_WORD = re.compile(r"[^a-z0-9\u0600-\u06FF]+")
 _INITIAL = re.compile(r"(?<![\w.])([a-z])\.(?=\s*[a-z]{2})")
 
 
+#: a word boundary a name written without its spaces keeps in its capitals: two lower-case letters, then
+#: an upper-case one and another letter (``AbderrazzakBenis``, ``RachidaGUESSOUS``; Latin letters, accented
+#: or not). Not a capital after one letter: two letters swapped (``eMsolu`` for ``Mesolu``), ``McDonald``
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_JOINED_WORDS = re.compile(f"(?<=[{_LOWER}]{{2}})(?=[{_UPPER}][{_LOWER}{_UPPER}])")
+
+
+def _unjoined(value: object) -> object:
+    """A name's words a system wrote together parted again where its capitals show them
+    (``AbderrazzakBenis`` -> ``Abderrazzak Benis``); any other value as it is."""
+    return _JOINED_WORDS.sub(" ", value) if isinstance(value, str) else value
+
+
 def _tokens(folded: str) -> list[str]:
     folded = folded.replace("&", " et ").replace("@", " at ")
     folded = _DOTTED.sub("", folded)
@@ -543,7 +557,7 @@ def normalize_company_name(value: object) -> NormalizedName:
     stripped, stop-words dropped and transliteration variants (Mohammed/Mohamed, Al/El, Ould/Ouled)
     folded so that spellings of one name compare equal. A name made only of legal words keeps them.
     """
-    folded = fold(value)
+    folded = fold(_unjoined(value))
     tokens = _tokens_keeping_initials(folded)
     if not tokens:
         return NormalizedName("", "", None, "empty")
@@ -680,7 +694,7 @@ def normalize_person_name(value: object) -> str:
 
     A leading single letter is the given name's initial (``A. Kadiri``, ``D. Daoudi``), not the
     French word it spells (``à``, ``d'``): kept, unless it is a title (``M.`` is Monsieur)."""
-    raw = _tokens(fold(value))
+    raw = _tokens(fold(_unjoined(value)))
     lead = 0  # the titles before the given name
     while lead < len(raw) - 1 and raw[lead] in _PERSON_TITLES:
         lead += 1

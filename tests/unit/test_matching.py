@@ -499,6 +499,12 @@ DIRT = [
          city="كلميم", phone="0614380395", legal_rep_name="العلوي نور الدين"),
     dict(record_id="p50", truth="P25", name="Alaoui Noureddine", cin="JY70088",
          address="341 Bd Mohamed V Hay Moulay Rachid", city="Guelmim", phone="06 14 38 03 95"),
+    # a name written without its space, its capitals kept, and the given name's initial in another town:
+    # one CIN and one phone
+    dict(record_id="p51", truth="P26", name="AbderrazzakBenis", legal_form="EI", cin="BE574759",
+         address="245 Lotissement Al Wifaq", city="Larache", phone="+212650840938"),
+    dict(record_id="p52", truth="P26", name="A. Benis", cin="BE574759", address="198 Hay Riad",
+         city="Tanger", phone="06 50 84 09 38"),
     # --- negatives
     # the co-owners of two residences of one name, numbered (I and II), on one street, one phone and
     # one manager's family: two employers
@@ -638,7 +644,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c31", "c32", "a trade word cut short"),
      ("c33", "c34", "a company's name and town alone, nothing contradicting its full record"),
      ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner"),
-     ("p49", "p50", "a shop's brand and its owner in Arabic script, and the owner in Latin letters")],
+     ("p49", "p50", "a shop's brand and its owner in Arabic script, and the owner in Latin letters"),
+     ("p51", "p52", "a name written without its space, capitals kept, against an initial: one CIN")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()

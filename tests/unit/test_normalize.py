@@ -346,6 +346,27 @@ def test_phonetic_key_folds_transliterations(a: str, b: str, why: str) -> None:
     assert ka[0] == kb[0], why
 
 
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("AbderrazzakBenis", "abderrazzak benis"), ("RachidaGUESSOUS", "rachida guessous"),
+     ("LaylaBennis", "layla bennis"), ("ÉpicerieAlami", "epicerie alami"),
+     # no capital inside a word: nothing to part
+     ("ABDELAZIZ HAJAJI", "abdelaziz hajaji"), ("abdelazizhajaji", "abdelazizhajaji"),
+     # a capital after one letter: two letters swapped (Mesolu), or Mc
+     ("Sté eMsolu Transport", "emsolu transport"), ("McDonald Casablanca", "mcdonald casablanca"),
+     ("Sté ATLAS Transports S.A.R.L.", "atlas transport")],
+)
+def test_a_name_written_without_its_spaces_is_parted_at_its_capitals(raw: str, clean: str) -> None:
+    assert normalize_company_name(raw).clean == clean
+
+
+@pytest.mark.parametrize(("raw", "clean"), [("AbderrazzakBenis", "abderrazzak benis"),
+                                            ("TareqBENNIS", "tareq bennis"),
+                                            ("M. SamiraGuessous", "samira guessous")])
+def test_a_managers_name_written_without_its_spaces_is_parted_at_its_capitals(raw: str, clean: str) -> None:
+    assert normalize_person_name(raw) == clean
+
+
 def test_phonetic_key_of_a_joined_name_and_across_scripts() -> None:
     joined = phonetic_key(normalize_company_name("NejatChraibi").clean)
     apart = phonetic_key(normalize_company_name("Najat Chraibi").clean)
@@ -648,7 +669,7 @@ def test_a_name_in_two_parts_gives_the_trade_and_its_owner(raw: str, sign: str |
 @pytest.mark.parametrize(
     ("raw", "sign", "owner"),
     [
-        ("Pressing NadyaOuazzani", "pressing", "nadyaouazzani"),
+        ("Pressing NadyaOuazzani", "pressing", "nadya ouazzani"),
         ("ÉPICERIE Jamal Jbari", "epicerie", "jamal jbari"),
         ("Salon de Coiffure Zineb Tazi", "salon coiffure", "zineb tazi"),  # the longest sign
         ("Café M. Bel Kadi", "cafe", "m bel kadi"),
