@@ -270,7 +270,7 @@ def load_match_model(wh: Warehouse, on: dt.date) -> tuple[FSModel, dt.date] | No
     head = wh.query(query("debtor_master/select_match_model"), [on])
     if not head:
         return None
-    trained_on, prior, prior_candidates, _records, pairs, random_pairs, iterations = head[0]
+    trained_on, prior, prior_candidates, _records, pairs, random_pairs, iterations, mail_share = head[0]
     rows = wh.query(query("debtor_master/select_match_model_levels"), [trained_on])
     stored = {(str(f), int(lv)): (str(label), float(m), float(u)) for f, lv, label, m, u in rows}
     expected = {(spec.name, lv): label for spec in FS_FIELDS for lv, label in enumerate(spec.labels)}
@@ -281,7 +281,9 @@ def load_match_model(wh: Warehouse, on: dt.date) -> tuple[FSModel, dt.date] | No
     m = {spec.name: np.array([stored[(spec.name, lv)][1] for lv in range(spec.levels)]) for spec in FS_FIELDS}
     u = {spec.name: np.array([stored[(spec.name, lv)][2] for lv in range(spec.levels)]) for spec in FS_FIELDS}
     model = FSModel(FS_FIELDS, m, u, float(prior), iterations=int(iterations), pairs=int(pairs),
-                    random_pairs=int(random_pairs), lam_candidates=float(prior_candidates))
+                    random_pairs=int(random_pairs), lam_candidates=float(prior_candidates),
+                    # a model stored before V038 kept no share: the e-mail is not a company's support
+                    namesakes_mail_share=1.0 if mail_share is None else float(mail_share))
     return model, trained_on
 
 
@@ -292,7 +294,7 @@ def store_match_model(wh: Warehouse, model: FSModel, on: dt.date, records: int) 
     wh.execute(query("debtor_master/delete_match_model"), [on])
     wh.execute(query("debtor_master/insert_match_model"),
                [on, float(model.lam), float(model.lam_candidates), records, model.pairs, model.random_pairs,
-                model.iterations, now])
+                model.iterations, now, float(model.namesakes_mail_share)])
     for spec in model.fields:
         for lv, label in enumerate(spec.labels):
             m, u = float(model.m[spec.name][lv]), float(model.u[spec.name][lv])

@@ -58,6 +58,10 @@ class FSModel:
     random_pairs: int = 0
     history: list[float] = field(default_factory=list)
     lam_candidates: float = 0.01  # expected share of matches among the candidate pairs
+    # how often records of one name that the file's identifiers keep apart (two entities) hold one
+    # mailbox: the upper bound of that share (recouvra.matching.namesakes_mail_share); 1 where the file
+    # did not tell (too few such pairs, or a model stored before it was kept)
+    namesakes_mail_share: float = 1.0
 
     def prior_weight(self, among_candidates: bool = False) -> float:
         """log2-odds of a match before any comparison: between two random records, or (``among_candidates``)

@@ -256,7 +256,8 @@ def test_staging_loses_its_keys_on_postgres_keeping_rows_and_comments(
         assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
         after = list_columns(wh)
     later = {"reconcile_input", "attribution", "attribution_kind"}  # made or re-made later (V036, V037)
-    assert [c for c in after if c.table not in later] == [
+    added = ("match_model", "namesakes_mail_share")  # V038's
+    assert [c for c in after if c.table not in later and (c.table, c.name) != added] == [
         dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c for c in before
         if c.table not in later]
 
@@ -267,7 +268,7 @@ def test_v037_makes_attributions_postings_on_postgres(
     """V037 on PostgreSQL (tests/unit/test_warehouse.py holds DuckDB's): the rows stay, kinds take their
     row's month, an entry and dossier may hold a row per statement month, never two in one."""
     before = attribution_before_v037(pg_url)
-    assert migrate(pg_url) == ["V037"]
+    assert migrate(pg_url)[0] == "V037"
     with connect(pg_url) as wh:
         assert wh.query("SELECT * FROM core.attribution ORDER BY 1, 2") == before
         assert [r[:3] for r in wh.query("SELECT ledger_payment_id, dossier_id, attribution_month, kind "

@@ -267,6 +267,15 @@ def test_retrain_trains_and_stores_a_new_model(months: dict[str, Any], tmp_path:
         loaded = debtor_master.load_match_model(wh, DECEMBER)
         assert loaded is not None and loaded[1] == DECEMBER
         assert 0 < loaded[0].lam < 1
+        # how often namesakes share a mailbox is kept with the model (a company's support reads it)
+        stored = wh.query("SELECT namesakes_mail_share FROM core.match_model WHERE trained_on = ?",
+                          [DECEMBER])
+        assert stored[0][0] is not None and 0 < stored[0][0] <= 1
+        assert loaded[0].namesakes_mail_share == stored[0][0]
+        # a model stored before V038 kept none: read as 1, the e-mail no company's support
+        wh.execute("UPDATE core.match_model SET namesakes_mail_share = NULL")
+        before = debtor_master.load_match_model(wh, DECEMBER)
+        assert before is not None and before[0].namesakes_mail_share == 1.0
 
 
 def test_re_running_a_month_changes_nothing_and_takes_everything_from_the_cache(

@@ -19,6 +19,7 @@ from recouvra.matching import (
     MatchConfig,
     build_golden_records,
     dedupe_file,
+    namesakes_mail_share,
     oversized_key_groups,
     pair_metrics,
     prepare_features,
@@ -1385,3 +1386,72 @@ def test_a_file_of_no_record_or_one_resolves(tmp_path: Path, rows: str) -> None:
     out = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
     assert report.records == len(out) - 1 == rows.count("\n")
     assert out[1:] == (["r1;Er1"] if rows else [])
+
+
+# ------------------------------------------------------------ a mailbox, where namesakes do not share theirs
+
+
+def _namesakes_file(share_mailboxes: bool) -> pd.DataFrame:
+    """200 company names, each held by three companies in three towns (three valid ICE roots: three
+    debtors), each with its own phone and manager, and their mailboxes their own or one per name; then
+    one company written twice, in two towns, one mailbox, its manager's given name cut to an initial."""
+    first = ["Bara", "Tilo", "Kesra", "Nador", "Wafi", "Rimal", "Zahir", "Loumi", "Sadra", "Fanar",
+             "Janub", "Qamar", "Talia", "Ourika", "Majd", "Nakhla", "Sahab", "Tarfa", "Yasmi", "Hilal"]
+    trade = ["Négoce", "Transport", "Services", "Textile", "Import", "Travaux", "Conseil", "Pêche",
+             "Bâtiment", "Voyages"]
+    towns = ["Fès", "Agadir", "Oujda"]
+    rows, k = [], 0
+    for a, b in itertools.product(first, trade):
+        for t, town in enumerate(towns):
+            k += 1
+            rows.append(dict(
+                record_id=f"r{k:04d}", name=f"{a} {b} SARL", legal_form="SARL",
+                ice=_valid_ice(f"{100_000_000 + k}"), city=town, address=f"{k} Rue {t + 1}",
+                phone=f"06{10_000_000 + k}", legal_rep_name=f"{first[(k + t) % 20]} Alami{k}",
+                email=f"{a}{b}@gmail.com".lower() if share_mailboxes else f"contact{k}@{a}{b}.ma".lower()))
+    rows += [
+        dict(record_id="t1", name="Nakhil Textile Data", legal_form="SA", ice=_valid_ice("194669448"),
+             rc_number="459928", rc_court="Meknès", city="Meknes", phone="+212642625323",
+             email="nakhil11018@gmail.com", legal_rep_name="Samira Ouahbi"),
+        dict(record_id="t2", name="Nakhil Textile Data", legal_form="SA", rc_number="75986",
+             rc_court="Béni Mellal", address="42 Rue de Fès", city="Béni Mellal", phone="+212611416757",
+             email="nakhil11018@gmail.com", legal_rep_name="S. Ouahbi"),
+    ]
+    return pd.DataFrame(rows).fillna("")
+
+
+def test_a_mailbox_supports_a_companys_link_where_namesakes_do_not_share_theirs() -> None:
+    """A company moved (another town, phone and RC number), its manager's given name cut to an initial:
+    nothing but its name and its mailbox say it is one. Where the file's namesakes that identifiers keep
+    apart (600 pairs of one name, different ICEs) never share a mailbox, the mailbox says it; where they
+    share the one made from their name, it does not, and the company stays two."""
+    apart = resolve(_namesakes_file(share_mailboxes=False))
+    shared = resolve(_namesakes_file(share_mailboxes=True))
+    assert apart.model is not None and shared.model is not None
+    below = MatchConfig().mail_support_below
+    assert apart.model.namesakes_mail_share < below < shared.model.namesakes_mail_share
+    for res, linked in ((apart, True), (shared, False)):
+        ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
+        assert (ent["t1"] == ent["t2"]) is linked, res.evidence.tail()
+        assert len(set(ent.values())) == 602 - linked  # no namesake linked
+    link = apart.evidence[apart.evidence["left_record_id"] == "t1"]
+    assert "email=exact" in link["matched_fields"].iat[0]
+
+
+@pytest.mark.parametrize(("seen", "shared", "below"), [(600, 0, True), (100, 0, False), (600, 3, False),
+                                                       (0, 0, False)])
+def test_namesakes_mail_share_is_an_upper_bound(seen: int, shared: int, below: bool) -> None:
+    """The share's upper bound (Wilson, 95 %): none of 600 pairs is under 1 %, none of 100 is not (a
+    small file tells little), 3 of 600 is not; no pair at all tells nothing (1)."""
+    from types import SimpleNamespace
+
+    n = seen + 5  # five pairs that do not count: another name, or no e-mail, or no identifier apart
+    name = np.full(n, 6)
+    email = np.r_[np.ones(shared), np.zeros(seen - shared), [1, 1, -1, 1, 1]].astype(np.int64)
+    name[seen:seen + 2] = [2, 0]
+    differ = np.r_[np.ones(seen + 3, dtype=bool), [False, False]]
+    compared = SimpleNamespace(levels={"name": name, "email": email},
+                               differ={"ice_root": differ, "cin": np.zeros(n, dtype=bool)})
+    share = namesakes_mail_share(compared)  # type: ignore[arg-type]
+    assert (share < MatchConfig().mail_support_below) is below
+    assert 0 < share <= 1 and (seen or share == 1.0)

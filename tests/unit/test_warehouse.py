@@ -578,7 +578,8 @@ def test_staging_loses_its_keys_keeping_rows_and_comments(
         wh.execute("INSERT INTO staging.disputes SELECT * FROM staging.disputes WHERE dispute_id = '1'")
         assert wh.query("SELECT count(*) FROM staging.disputes WHERE dispute_id = '1'") == [(2,)]
     later = {"reconcile_input", "attribution", "attribution_kind"}  # made or re-made later (V036, V037)
-    assert [c for c in after if c.table not in later] == [
+    added = ("match_model", "namesakes_mail_share")  # V038's
+    assert [c for c in after if c.table not in later and (c.table, c.name) != added] == [
         dataclasses.replace(c, primary_key=False) if c.schema == "staging" else c for c in before
         if c.table not in later]
     assert all(c.table_comment and c.comment for c in after if c.schema == "staging")
@@ -594,7 +595,7 @@ def test_v037_makes_attributions_postings_keeping_rows_and_giving_kinds_their_ro
     row in each statement month (a later month's change), even of amount 0 (kinds moved), never two in
     one month."""
     before = attribution_before_v037(url)
-    assert migrate(url) == ["V037"]
+    assert migrate(url)[0] == "V037"
     with connect(url) as wh:
         assert wh.query("SELECT * FROM core.attribution ORDER BY 1, 2") == before
         assert wh.query("SELECT ledger_payment_id, dossier_id, attribution_month, kind, amount "
