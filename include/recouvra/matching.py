@@ -2175,6 +2175,9 @@ class _Clusters:
         self._owner = _Texts(features["rep"].where(owner, None))
         self._owner_phon = tuple(_Texts(features[c].where(owner, None))
                                  for c in ("rep_phon", "rep_phon_flat", "rep_skeleton"))
+        # a sole trader's record named by its shop and its owner (``Magasin Al Wahda (Ismail Belkadi)``)
+        # is named by its shop too: its whole name, the sign's part with the owner's
+        self._whole = _Texts(features["name_whole"])
         # a cluster whose root record has no name shows the name of another of its records
         self._shown: dict[int, int] = {}
 
@@ -2200,6 +2203,9 @@ class _Clusters:
         owner = self._owner[x]
         if owner is not None:
             out.append((owner, self._forms(self._owner_phon, x)))
+        whole = self._whole[x]
+        if whole is not None and whole != name:
+            out.append((whole, None))
         return out
 
     def alike(self, a: int, b: int) -> float:

@@ -506,6 +506,12 @@ DIRT = [
          address="245 Lotissement Al Wifaq", city="Larache", phone="+212650840938"),
     dict(record_id="p52", truth="P26", name="A. Benis", cin="BE574759", address="198 Hay Riad",
          city="Tanger", phone="06 50 84 09 38"),
+    # a shop by its sign and brand alone, and the same shop with its owner's name in parentheses: one
+    # affiliation number, the owner's CIN on one record, two phones
+    dict(record_id="p53", truth="P27", name="Magasin Al Wahda", affiliation_no="5404765",
+         address="Mag. 43 Bd Tariiq Ibn Ziyad, Hay Al Wifaq", city="Meknès", phone="06 83 94 19 70"),
+    dict(record_id="p54", truth="P27", name="Magasin Al Wahda (Ismail Belkadi)", legal_form="EI",
+         affiliation_no="5404765", cin="JC947867", address="Mag. 43 Bd Tarik Ibn Ziad", phone="0535019242"),
     # --- negatives
     # the co-owners of two residences of one name, numbered (I and II), on one street, one phone and
     # one manager's family: two employers
@@ -646,7 +652,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("c33", "c34", "a company's name and town alone, nothing contradicting its full record"),
      ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner"),
      ("p49", "p50", "a shop's brand and its owner in Arabic script, and the owner in Latin letters"),
-     ("p51", "p52", "a name written without its space, capitals kept, against an initial: one CIN")],
+     ("p51", "p52", "a name written without its space, capitals kept, against an initial: one CIN"),
+     ("p53", "p54", "a shop's sign and brand alone, and with its owner: one affiliation number")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
