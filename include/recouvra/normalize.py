@@ -193,10 +193,14 @@ for _form, _phrases in {
         "societe a responsabilite limitee d associe unique",
         "societe a responsabilite limitee associe unique",
         "شركه ذات المسووليه المحدوده ذات الشريك الوحيد", "شمم شو",
+        # the abbreviation and "of the sole partner" written out, "of limited liability" without its article
+        "شمم ذات الشريك الوحيد", "ش م م ذات الشريك الوحيد", "شركه ذات مسووليه محدوده ذات الشريك الوحيد",
+        "ذات المسووليه المحدوده ذات الشريك الوحيد", "ذات مسووليه محدوده ذات الشريك الوحيد",
     ],
     "SARL": [
         "sarl", "s a r l", "societe a responsabilite limitee", "شمم", "ش م م",
-        "شركه ذات المسووليه المحدوده",
+        "شركه ذات المسووليه المحدوده", "شركه ذات مسووليه محدوده", "ذات المسووليه المحدوده",
+        "ذات مسووليه محدوده",
     ],
     "SAS": ["sas", "s a s", "societe par actions simplifiee"],
     "SA": ["sa", "s a", "societe anonyme", "شم", "ش م", "شركه مساهمه"],

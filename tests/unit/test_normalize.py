@@ -88,6 +88,11 @@ def test_company_name_variants_share_the_key() -> None:
         ("مؤسسة النور", "النور", None, "arabic"),
         ("تعاونية الأمل", "الامل", "COOPERATIVE", "arabic"),
         ("Ste Nour النور SARL", "nour النور", "SARL", "mixed"),
+        # SARL AU: the abbreviation and "of the sole partner" written out; "of limited liability"
+        # without its article, and with it
+        ("شركة أطلس للأشغال ش.م.م ذات الشريك الوحيد", "اطلس travaux", "SARL AU", "mixed"),
+        ("شركة النور ذات مسؤولية محدودة", "النور", "SARL", "arabic"),
+        ("شركة النور ذات المسؤولية المحدودة ذات الشريك الوحيد", "النور", "SARL AU", "arabic"),
     ],
 )
 def test_company_names_in_arabic_are_kept_and_flagged(
