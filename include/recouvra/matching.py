@@ -2414,7 +2414,27 @@ class _StrongSupport:
         """Why records ``a`` and ``b`` join on ``rule`` though their names differ, or None."""
         return (self._second_identifier(rule, a, b)
                 or (self._ice_support(a, b) if rule in ("ice_root", "affiliation_no") else None)
-                or (self._cin_support(a, b) if rule == "cin" else None))
+                or (self._cin_support(a, b) if rule == "cin" else None)
+                or ("trader_of_the_shop" if rule != "cin" and self._trader_and_his_shop(a, b) else None))
+
+    def _trader_and_his_shop(self, a: int, b: int) -> bool:
+        """One record is a sole trader's (its legal form EI, or its name a shop's sign) whose
+        representative is, by name, the other record, a natural person's (no company's form):
+        ``Alimentation Générale Anfa``, EI, represented by ``Hamzah Benmoussa``, and ``HAMZA BENMOUSSA``
+        under one ICE. A sole trader has no legal personality of his own: his shop's ICE is his. (Under
+        one CIN the same pair is a company with its manager's CIN unless its form says EI: the CIN's
+        rule keeps its own checks.)"""
+        import numpy as np
+
+        f = self.features
+        legal = f["legal_person"]
+        for shop, owner in ((a, b), (b, a)):
+            sole = f["legal_form"].iat[shop] == "EI" or isinstance(f["name_sign"].iat[shop], str)
+            if sole and not legal.iat[owner] and isinstance(f["rep"].iat[shop], str):
+                pair = np.array([[shop, owner]])
+                if _manager_is_other(f, pair, np.ones(1, dtype=bool))[0]:
+                    return True
+        return False
 
     def company_and_its_manager(self, a: int, b: int) -> bool:
         """One record names a manager (:func:`_managed`) who is, by name, the other record: a company

@@ -512,6 +512,12 @@ DIRT = [
          address="Mag. 43 Bd Tariiq Ibn Ziyad, Hay Al Wifaq", city="Meknès", phone="06 83 94 19 70"),
     dict(record_id="p54", truth="P27", name="Magasin Al Wahda (Ismail Belkadi)", legal_form="EI",
          affiliation_no="5404765", cin="JC947867", address="Mag. 43 Bd Tarik Ibn Ziad", phone="0535019242"),
+    # a sole trader's shop (EI) represented by its owner, and the owner under his own name: one ICE, two
+    # phones, two affiliation numbers
+    dict(record_id="p55", truth="P28", name="Alimentation Générale Anfa", legal_form="EI",
+         affiliation_no="97701169", city="Agadir", phone="05 28 97 62 89", legal_rep_name="Hamzah Benmoussa"),
+    dict(record_id="p56", truth="P28", name="HAMZA BENMOUSSA", affiliation_no="1782626",
+         address="Résidence Al Boustane, Imm 22, Appt 19", city="Agadir", phone="212603515710"),
     # --- negatives
     # the co-owners of two residences of one name, numbered (I and II), on one street, one phone and
     # one manager's family: two employers
@@ -601,6 +607,7 @@ DIRT = [
 
 
 _DIRT_ICE = {"c19": _valid_ice("008291596"), "c20": _valid_ice("008291596"),
+             "p55": _valid_ice("001690496", "0001"), "p56": _valid_ice("001690496", "0001"),
              "n15": _valid_ice("004305645"), "n16": _valid_ice("004305645")}
 
 
@@ -653,7 +660,8 @@ def _dirt() -> tuple[pd.DataFrame, dict[str, str]]:
      ("p47", "p48", "a shop's sign and brand, its owner its representative, and the owner"),
      ("p49", "p50", "a shop's brand and its owner in Arabic script, and the owner in Latin letters"),
      ("p51", "p52", "a name written without its space, capitals kept, against an initial: one CIN"),
-     ("p53", "p54", "a shop's sign and brand alone, and with its owner: one affiliation number")],
+     ("p53", "p54", "a shop's sign and brand alone, and with its owner: one affiliation number"),
+     ("p55", "p56", "a sole trader's shop represented by its owner, and the owner: one ICE")],
 )
 def test_each_kind_of_dirt_links_its_twins(left: str, right: str, why: str) -> None:
     records, _ = _dirt()
