@@ -2178,6 +2178,7 @@ class _Clusters:
         # a sole trader's record named by its shop and its owner (``Magasin Al Wahda (Ismail Belkadi)``)
         # is named by its shop too: its whole name, the sign's part with the owner's
         self._whole = _Texts(features["name_whole"])
+        self._has_whole = features["name_whole"].notna().to_numpy(dtype=bool)  # read only where one is
         # a cluster whose root record has no name shows the name of another of its records
         self._shown: dict[int, int] = {}
 
@@ -2203,9 +2204,10 @@ class _Clusters:
         owner = self._owner[x]
         if owner is not None:
             out.append((owner, self._forms(self._owner_phon, x)))
-        whole = self._whole[x]
-        if whole is not None and whole != name:
-            out.append((whole, None))
+        if self._has_whole[x]:
+            whole = self._whole[x]
+            if whole is not None and whole != name:
+                out.append((whole, None))
         return out
 
     def alike(self, a: int, b: int) -> float:
@@ -2409,6 +2411,7 @@ class _StrongSupport:
         self._shops: np.ndarray | None = None
         self._reps: np.ndarray | None = None
         self._places: np.ndarray | None = None
+        self._traders: tuple[np.ndarray, np.ndarray] | None = None
 
     def why(self, rule: str, a: int, b: int) -> str | None:
         """Why records ``a`` and ``b`` join on ``rule`` though their names differ, or None."""
@@ -2426,13 +2429,15 @@ class _StrongSupport:
         rule keeps its own checks.)"""
         import numpy as np
 
-        f = self.features
-        legal = f["legal_person"]
+        if self._traders is None:  # per record, read once when first asked
+            f = self.features
+            shop = ((f["legal_form"] == "EI") | f["name_sign"].notna()) & f["rep"].notna()
+            self._traders = (shop.to_numpy(dtype=bool), f["legal_person"].to_numpy(dtype=bool))
+        shops, legal = self._traders
         for shop, owner in ((a, b), (b, a)):
-            sole = f["legal_form"].iat[shop] == "EI" or isinstance(f["name_sign"].iat[shop], str)
-            if sole and not legal.iat[owner] and isinstance(f["rep"].iat[shop], str):
+            if shops[shop] and not legal[owner]:
                 pair = np.array([[shop, owner]])
-                if _manager_is_other(f, pair, np.ones(1, dtype=bool))[0]:
+                if _manager_is_other(self.features, pair, np.ones(1, dtype=bool))[0]:
                     return True
         return False
 
