@@ -155,12 +155,15 @@ _INITIAL = re.compile(r"(?<![\w.])([a-z])\.(?=\s*[a-z]{2})")
 _LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 _JOINED_WORDS = re.compile(f"(?<=[{_LOWER}]{{2}})(?=[{_UPPER}][{_LOWER}{_UPPER}])")
+_LOWER_THEN_UPPER = re.compile(f"[{_LOWER}][{_UPPER}]")  # searched first: a name in 200 has one
 
 
 def _unjoined(value: object) -> object:
     """A name's words a system wrote together parted again where its capitals show them
     (``AbderrazzakBenis`` -> ``Abderrazzak Benis``); any other value as it is."""
-    return _JOINED_WORDS.sub(" ", value) if isinstance(value, str) else value
+    if isinstance(value, str) and _LOWER_THEN_UPPER.search(value) is not None:
+        return _JOINED_WORDS.sub(" ", value)
+    return value
 
 
 def _tokens(folded: str) -> list[str]:
