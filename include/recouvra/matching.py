@@ -2431,15 +2431,14 @@ class _StrongSupport:
 
         if self._traders is None:  # per record, read once when first asked
             f = self.features
-            shop = ((f["legal_form"] == "EI") | f["name_sign"].notna()) & f["rep"].notna()
-            self._traders = (shop.to_numpy(dtype=bool), f["legal_person"].to_numpy(dtype=bool))
-        shops, legal = self._traders
-        for shop, owner in ((a, b), (b, a)):
-            if shops[shop] and not legal[owner]:
-                pair = np.array([[shop, owner]])
-                if _manager_is_other(self.features, pair, np.ones(1, dtype=bool))[0]:
-                    return True
-        return False
+            _, shops, _ = self._people()
+            sole = (f["legal_form"] == "EI").to_numpy(dtype=bool) | (shops > 0)
+            self._traders = (sole & f["rep"].notna().to_numpy(dtype=bool),
+                             f["legal_person"].to_numpy(dtype=bool))
+        traders, legal = self._traders
+        pair = np.array([[a, b], [b, a]])  # as company_and_its_manager: each record the shop in turn
+        asked = traders[pair[:, 0]] & ~legal[pair[:, 1]]
+        return bool(asked.any() and _manager_is_other(self.features, pair, asked).any())
 
     def company_and_its_manager(self, a: int, b: int) -> bool:
         """One record names a manager (:func:`_managed`) who is, by name, the other record: a company
