@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recouvra.matching import (
+    _SOCIETE_NAMED,
     COLUMNS,
     GOLDEN_FEATURES,
     DedupeInputError,
@@ -26,6 +27,7 @@ from recouvra.matching import (
     read_records,
     resolve,
 )
+from recouvra.matching import _arrow_contains as arrow_contains
 
 # truth = the entity a person would give each record; "why" says what the case tests
 SAMPLE = [
@@ -263,6 +265,26 @@ def test_duplicate_record_id_names_the_line(tmp_path: Path) -> None:
     expected = r"dup\.csv, line 4: duplicate record_id 'A1' \(first seen on line 2\)"
     with pytest.raises(DedupeInputError, match=expected):
         dedupe_file(src, tmp_path / "out.csv", progress=False)
+
+
+#: the fragments of a name that opens, or nearly, on "Société": its words, their letters in two scripts,
+#: marks, the long s, a tatweel, full-width and sub-/superscript letters, digits and punctuation
+_NAME_FRAGMENTS = ["S", "s", "t", "T", "é", "È", "o", "c", "i", "ال", "شرك", "ة", "ه", " ", ".", "«", "_",
+                   "1", "٣", "²", "ſ", "\u0301", "ـ", "x", "Ｓ", "\n", "-", "'"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_FRAGMENTS), max_size=8))
+def test_societe_named_on_arrow_reads_names_as_pythons_re_does(fragments: list[str]) -> None:
+    """The company designation's RE2 pattern (run by Arrow) reads every name as the pattern written with
+    Python's ``\\W`` does (a letter, digit or _ of any script is a word character)."""
+    import re
+
+    python = re.compile(r"(?i)^\W*(?:s+t[eéèê]s?|soci[eéèê]t[eéèê]s?|soc|(?:ال)?شرك[ةه])(?:\W|$)")
+    name = "".join(fragments)
+    for text in (name, "Sté" + name, "Société" + name, "شركة" + name, name + "Ste " + name):
+        got = arrow_contains(pd.Series([text, None], dtype="str"), _SOCIETE_NAMED)
+        assert got.tolist() == [python.search(text) is not None, False], text
 
 
 def test_pair_metrics() -> None:
