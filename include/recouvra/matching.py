@@ -405,9 +405,18 @@ def _name_forms(clean: str) -> tuple[str, str, str, str, str]:
 
 def _least_rotation(text: str) -> str:
     """The least of ``text``'s rotations: two texts are rotations of one another when these are
-    equal. Only rotations starting on the least letter can be least."""
+    equal. Only rotations starting on the least letter can be least: they are found by ``str.find``
+    (a loop over every letter in Python took twice as long, 3 % of the workers' time at L)."""
     low = min(text, default="")
-    return min((text[k:] + text[:k] for k, ch in enumerate(text) if ch == low), default="")
+    if not low:
+        return ""
+    k = text.find(low)
+    best = text[k:] + text[:k]
+    k = text.find(low, k + 1)
+    while k >= 0:
+        best = min(best, text[k:] + text[:k])
+        k = text.find(low, k + 1)
+    return best
 
 
 def _initial_form(given: str, rest: list[str]) -> str:

@@ -28,6 +28,7 @@ from recouvra.matching import (
     resolve,
 )
 from recouvra.matching import _arrow_contains as arrow_contains
+from recouvra.matching import _least_rotation as least_rotation
 
 # truth = the entity a person would give each record; "why" says what the case tests
 SAMPLE = [
@@ -285,6 +286,12 @@ def test_societe_named_on_arrow_reads_names_as_pythons_re_does(fragments: list[s
     for text in (name, "Sté" + name, "Société" + name, "شركة" + name, name + "Ste " + name):
         got = arrow_contains(pd.Series([text, None], dtype="str"), _SOCIETE_NAMED)
         assert got.tolist() == [python.search(text) is not None, False], text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abn ز", max_size=12))
+def test_least_rotation_is_the_least_of_all_rotations(text: str) -> None:
+    assert least_rotation(text) == min((text[k:] + text[:k] for k in range(len(text))), default="")
 
 
 def test_pair_metrics() -> None:
