@@ -56,6 +56,7 @@ from recouvra.normalize import (
     owner_of_shop_sign,
     owner_of_signed_part,
     phone_series,
+    phonetic_flat,
     phonetic_key,
 )
 
@@ -422,7 +423,7 @@ def _least_rotation(text: str) -> str:
 def _initial_form(given: str, rest: list[str]) -> str:
     """A given name's initial, then the other words' phonetic form (``phonetic_key``'s, in order):
     the initial as written (a vowel's phonetic form would lose it), the rest as it sounds."""
-    return f"{given[0]} {phonetic_key(' '.join(rest))[2]}"
+    return f"{given[0]} {phonetic_flat(' '.join(rest))}"
 
 
 def _rep_phonetics(rep: str) -> tuple[str, str, str, str]:
@@ -430,7 +431,7 @@ def _rep_phonetics(rep: str) -> tuple[str, str, str, str]:
     form of the name with its first word cut to the initial (``a lahla`` for ``Abderrazak Lahlou``
     and ``A. Lahlu``)."""
     key, skeleton, flat = phonetic_key(rep)
-    initial = phonetic_key(_FIRST_WORD.sub(r"\1", rep))[2] if " " in rep else ""
+    initial = phonetic_flat(_FIRST_WORD.sub(r"\1", rep)) if " " in rep else ""
     return key, flat, skeleton, initial
 
 

@@ -67,6 +67,7 @@ __all__ = [
     "owner_of_signed_part",
     "parse_phone",
     "phone_series",
+    "phonetic_flat",
     "phonetic_key",
     "shop_sign",
 ]
@@ -472,14 +473,8 @@ def _phonetic_token(token: str) -> tuple[str, str]:
     return vowels, skeleton or vowels
 
 
-@lru_cache(maxsize=200_000)
-def phonetic_key(clean: str) -> tuple[str, str, str]:
-    """Transliteration-aware keys of a clean name (``normalize_company_name(x).clean``): the tokens'
-    phonetic forms, sorted; their consonant skeletons, sorted (``("kadara", "kdr", ...)`` for both
-    ``kadiri`` and ``qadiri``); and the phonetic forms in their order without spaces (joined names,
-    ``NejatChraibi``). Particles written apart (``ben slimane``) are glued to the next word.
-    Empty strings for an empty name."""
-    tokens = clean.split()
+def _glued(tokens: list[str]) -> list[str]:
+    """``tokens`` with each particle written apart (``ben slimane``) glued to the next word."""
     glued: list[str] = []
     i = 0
     while i < len(tokens):
@@ -490,11 +485,28 @@ def phonetic_key(clean: str) -> tuple[str, str, str]:
             continue
         glued.append(tok)
         i += 1
-    forms = [_phonetic_token(t) for t in glued]
+    return glued
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_key(clean: str) -> tuple[str, str, str]:
+    """Transliteration-aware keys of a clean name (``normalize_company_name(x).clean``): the tokens'
+    phonetic forms, sorted; their consonant skeletons, sorted (``("kadara", "kdr", ...)`` for both
+    ``kadiri`` and ``qadiri``); and the phonetic forms in their order without spaces (joined names,
+    ``NejatChraibi``). Particles written apart (``ben slimane``) are glued to the next word.
+    Empty strings for an empty name."""
+    forms = [_phonetic_token(t) for t in _glued(clean.split())]
     vowels = " ".join(sorted(f[0] for f in forms if f[0]))
     skeleton = " ".join(sorted(f[1] for f in forms if f[1]))
     flat = _VOWEL_RUN.sub("a", "".join(f[0] for f in forms))
     return vowels, skeleton, flat
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_flat(clean: str) -> str:
+    """``phonetic_key(clean)[2]`` alone (the phonetic forms in their order, without spaces), without the
+    sorted forms and skeletons: a name's words but its first or last (an initial's name) need no more."""
+    return _VOWEL_RUN.sub("a", "".join(_phonetic_token(t)[0] for t in _glued(clean.split())))
 
 
 def _fold_tokens(tokens: list[str]) -> list[str]:

@@ -27,6 +27,7 @@ from recouvra.normalize import (
     owner_of_signed_part,
     parse_phone,
     phone_series,
+    phonetic_flat,
     phonetic_key,
     shop_sign,
 )
@@ -282,6 +283,14 @@ def test_a_title_before_a_persons_name_is_not_the_name(a: str, b: str) -> None:
 def test_a_companys_name_keeps_its_title_words() -> None:
     assert normalize_company_name("Le Maître Pâtissier SARL").clean == "maitre patissier"
     assert normalize_company_name("Docteur").clean == "docteur"  # a title alone is all there is
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ben", "ait", "abd", "moulay", "el", "kadiri", "qadiri", "nour", "eddine",
+                                 "bouhlal", "محمد", "بن", "a", "oo"]), max_size=6))
+def test_phonetic_flat_is_the_keys_joined_form(words: list[str]) -> None:
+    clean = " ".join(words)
+    assert phonetic_flat(clean) == phonetic_key(clean)[2]
 
 
 @pytest.mark.parametrize(("arabic", "latin"), [
