@@ -1386,11 +1386,12 @@ _DROPPED_AFTER_CODES = ("name_key", "name_core", "name_turned", "name_initial", 
 
 
 def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
-             fillers: np.ndarray | None = None) -> dict[str, _Column]:
-    """The compared columns, factorised. An unchecked ICE held by more than ``max_key_group`` records is
-    a filler (``123456789012345``), as a strong key would be: it counts for nothing. ``fillers``: those
-    of a larger file, flagged per record (``oversized_key_groups(...)["ice_unchecked"]``), for a part
-    of it, which cannot count them itself."""
+             oversized: Mapping[str, np.ndarray] | None = None) -> dict[str, _Column]:
+    """The compared columns, factorised. An unchecked ICE, a CIN or an id number held by more than
+    ``max_key_group`` records is a filler (``123456789012345``, ``X999999``), as a strong key would be:
+    it counts for nothing, agreeing or differing (:data:`_PLACEHOLDER_COLUMNS`). ``oversized``: those of
+    a larger file, flagged per record (:func:`oversized_key_groups`), for a part of it, which cannot
+    count them itself."""
     import numpy as np
     import pandas as pd
 
@@ -1424,11 +1425,20 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
         out[derived].spaceless = _spaceless_of(out[base], out[derived])
     for c in _WORDED_COLUMNS:
         out[c].word_bits, out[c].repeats = _word_bits(out[c].uniques)
-    unchecked = out["ice_unchecked"]
-    if fillers is None:
-        fillers = _held_by_more(unchecked.codes, (config or MatchConfig()).max_key_group)
-    unchecked.codes[fillers] = -1
+    limit = (config or MatchConfig()).max_key_group
+    for rule, c in _PLACEHOLDER_COLUMNS.items():
+        held = oversized.get(rule) if oversized is not None else None
+        col = out[c]
+        col.codes[_held_by_more(col.codes, limit) if held is None else held] = -1
     return out
+
+
+#: The compared columns whose values, held by more than ``max_key_group`` records, are placeholders
+#: (:func:`_columns`), by the name :func:`oversized_key_groups` flags them under. A CIN is one person's:
+#: fifty records under one are a form's default (``X999999``), which must not keep a debtor's record
+#: from the record with the debtor's own CIN. An ICE root held by as many is a placeholder to the strong
+#: keys too, but it still tells two companies apart: a bank's branches may be that many.
+_PLACEHOLDER_COLUMNS = {"ice_unchecked": "ice_unchecked", "cin": "cin", "id_number": "id_number"}
 
 
 #: (column, its function): a name's joined form and its phonetic key are its clean form's, a manager's
@@ -2175,10 +2185,10 @@ class _Clusters:
     """Union-find whose clusters remember their strong identifiers and a representative name."""
 
     def __init__(self, features: pd.DataFrame, veto_columns: Sequence[str],
-                 soft_codes: Mapping[str, np.ndarray] | None = None):
+                 codes: Mapping[str, np.ndarray] | None = None):
         """``veto_columns``: identifiers two clusters may not both hold with none in common (a
-        :meth:`conflict`); ``soft_codes``: identifiers (their codes per record, -1 = none) remembered
-        for :meth:`settled_apart`."""
+        :meth:`conflict`); ``codes``: identifiers' codes per record (-1 = none) to remember instead of
+        the features' (a placeholder none), or besides the veto columns, for :meth:`settled_apart`."""
         n = len(features)
         self.veto_columns = tuple(veto_columns)
         self.parent = list(range(n))
@@ -2186,7 +2196,8 @@ class _Clusters:
         # each record's strong identifiers as integer codes (-1 = none); a cluster's own set of them
         # is kept only once it has absorbed another cluster (a dict of sets per record held about
         # 0.4 GB at a million records, for the few that ever merge)
-        self.codes = {col: _codes(features[col]) for col in veto_columns} | dict(soft_codes or {})
+        given = dict(codes or {})
+        self.codes = {col: _codes(features[col]) for col in veto_columns if col not in given} | given
         self.keys: dict[int, dict[str, set[int]]] = {}
         # each record's name and the phonetic forms of it, read one at a time from their Arrow
         # columns (as lists of Python strings and tuples they held about 0.3 GB at a million records)
@@ -2339,11 +2350,11 @@ STRONG_COLUMNS = {"ice_root": "ice_root", "rc_court": "rc_key", "cin": "cin", "a
 
 
 def oversized_key_groups(features: pd.DataFrame, config: MatchConfig) -> dict[str, np.ndarray]:
-    """Per strong rule, and for the unchecked ICE (``ice_unchecked``), a flag per record whose key is
-    shared by more than ``max_key_group`` records (such keys link nothing, count for nothing): what a
-    part of a file must be told of the whole file's groups."""
+    """Per strong rule, and for the unchecked ICE and the id number (``ice_unchecked``, ``id_number``), a
+    flag per record whose key is shared by more than ``max_key_group`` records (such keys link nothing,
+    count for nothing): what a part of a file must be told of the whole file's groups."""
     return {rule: _held_by_more(_codes(features[column]), config.max_key_group)
-            for rule, column in {**STRONG_COLUMNS, "ice_unchecked": "ice_unchecked"}.items()}
+            for rule, column in {**STRONG_COLUMNS, **_PLACEHOLDER_COLUMNS}.items()}
 
 
 def _identifier_codes(features: pd.DataFrame, config: MatchConfig,
@@ -2617,8 +2628,9 @@ def resolve(
     # a second identifier agreeing (the ICE, RC, CIN or affiliation number besides a strong edge's own)
     # is an employer renamed, not a manager's CIN or a mistyped number: no name check
     id_codes = _identifier_codes(feats, config, sorted_oversized)
+    # (a CIN fifty records hold is a placeholder: it vetoes nothing, see _PLACEHOLDER_COLUMNS)
     clusters = _Clusters(feats, ("ice_root", "cin", "rc_key") if config.veto_on_rc else ("ice_root", "cin"),
-                         soft_codes={"aff": id_codes["aff"]})
+                         codes={"aff": id_codes["aff"], "cin": id_codes["cin"]})
     ev = _Evidence()
     vetoed = 0
     ignored: dict[str, int] = {}
@@ -2644,8 +2656,7 @@ def resolve(
     step(f"score {len(pairs):,} pairs")
     # the model learns from every candidate pair (those the strong keys joined are good examples of
     # one entity's records) but only pairs still apart can link anything new
-    fillers = None if sorted_oversized is None else sorted_oversized.get("ice_unchecked")
-    columns = _columns(feats, config, fillers)
+    columns = _columns(feats, config, sorted_oversized)
     kept = feats[list(GOLDEN_FEATURES)] if keep_features else None
     feats = feats.drop(columns=[c for c in _DROPPED_AFTER_CODES if c in feats.columns])
     release_memory()  # the dropped columns' text and the blocking's temporaries

@@ -4,7 +4,9 @@ evidence, determinism, and the file contract of ``dedupe_file``."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1287,31 +1289,80 @@ def _unchecked_ice_filler() -> pd.DataFrame:
     return _frame(rows)[0]
 
 
-def test_an_unchecked_ice_many_records_hold_is_a_filler_not_evidence() -> None:
-    # the filler is no evidence; the rare one links its two records
-    records = _unchecked_ice_filler()
-    res = resolve(records)
-    ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
-    assert ent["t1"] == ent["t2"], res.evidence
-    assert res.assignments["entity_id"].nunique() == 61, res.evidence
-
-
 @pytest.mark.parametrize("told", [True, False])
 def test_a_part_is_told_the_whole_files_unchecked_ice_fillers(told: bool) -> None:
     # Ahmed Tazi and Ahmed Kettani of Fès hold the filler: alone in a part, the part cannot tell it is
     # one unless the whole file tells it (oversized_key_groups), as for the strong keys
-    records = _unchecked_ice_filler()
+    part = _a_pair_resolved_as_a_part(
+        _unchecked_ice_filler(), ("f00", "f30"),
+        lambda over: over if told else {k: v for k, v in over.items() if k != "ice_unchecked"})
+    assert (part.assignments["entity_id"].nunique() == 2) is told, part.evidence
+
+
+def _a_pair_resolved_as_a_part(records: pd.DataFrame, ids: tuple[str, str],
+                               told: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]) -> Any:
+    """The two records ``ids`` of ``records`` resolved as a part of the file (its features, model and
+    population, their one candidate pair), told what ``told`` leaves of the whole file's oversized key
+    groups (:func:`oversized_key_groups`, at the two records)."""
     config = MatchConfig()
     whole = resolve(records, config)
     feats = prepare_features(records)
-    at = records.index[records["record_id"].isin(["f00", "f30"])]
-    oversized = {k: v[at] for k, v in oversized_key_groups(feats, config).items()}
-    if not told:
-        del oversized["ice_unchecked"]
-    part = resolve(records.loc[at, ["record_id"]].reset_index(drop=True), config,
+    at = records.index[records["record_id"].isin(list(ids))]
+    oversized = told({k: v[at] for k, v in oversized_key_groups(feats, config).items()})
+    return resolve(records.loc[at, ["record_id"]].reset_index(drop=True), config,
                    features=feats.loc[at].reset_index(drop=True), model=whole.model,
                    candidates=np.array([[0, 1]]), oversized=oversized, population=len(records))
-    assert (part.assignments["entity_id"].nunique() == 2) is told, part.evidence
+
+
+def _placeholder_cin() -> pd.DataFrame:
+    """58 sole traders and two namesakes (k1, k2) who share a CIN a form gave them all (``X999999``),
+    more than max_key_group records, one town's holders on one street; a debtor's record with it (p1)
+    and with his own (p2), which agree on name, address, phone and mailbox."""
+    givens = ["Ahmed", "Youssef", "Karim", "Nadia", "Fatima", "Omar", "Hicham", "Laila", "Samir", "Rachid",
+              "Zineb", "Khalid"]
+    families = ["Tazi", "Alaoui", "Bennani", "Chraibi", "Filali", "Kadiri", "Lahlou", "Naciri", "Sqalli"]
+    rows = [dict(record_id=f"h{k:02d}", truth=f"H{k}", name=f"{givens[k % 12]} {families[k // 12]}",
+                 cin="X999999", city=["Fès", "Rabat", "Oujda", "Agadir", "Tanger"][k % 5],
+                 address=f"{k + 1} Rue {families[k % 5]}", phone=f"06612{k:05d}") for k in range(58)]
+    rows += [
+        dict(record_id="k1", truth="K1", name="Karim Lahlou", cin="X999999", city="Rabat",
+             address="4 Rue Fès", phone="0612000001"),
+        dict(record_id="k2", truth="K2", name="Karim Lahlou", cin="X999999", city="Oujda",
+             address="9 Bd Atlas", phone="0612000002"),
+        *(dict(record_id=rid, truth="P", name="Ahmed Tazi", cin=cin, city="Fès", address="12 Rue Atlas",
+               phone="0661234567", email="ahmed.tazi@gmail.com") for rid, cin in (("p1", "X999999"),
+                                                                                  ("p2", "BE123456"))),
+    ]
+    return _frame(rows)[0]
+
+
+@pytest.mark.parametrize(("records", "one", "two"), [
+    # an unchecked ICE's filler is no evidence; the rare one links its two records
+    (_unchecked_ice_filler, ("t1", "t2"), ()),
+    # a placeholder CIN keeps no debtor from his record with his own CIN, and links none of its holders:
+    # neither namesakes in two towns nor neighbours of one street
+    (_placeholder_cin, ("p1", "p2"), ("k1", "k2")),
+], ids=["unchecked ICE", "CIN"])
+def test_a_value_many_records_hold_is_a_placeholder_neither_evidence_nor_veto(
+    records: Callable[[], pd.DataFrame], one: tuple[str, str], two: tuple[str, ...],
+) -> None:
+    res = resolve(records())
+    ent = dict(zip(res.assignments.record_id, res.assignments.entity_id, strict=True))
+    assert ent[one[0]] == ent[one[1]], res.evidence
+    assert len({ent[r] for r in two}) == len(two), res.evidence
+    assert res.assignments["entity_id"].nunique() == 61, res.evidence  # the others all apart
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_a_part_is_told_the_whole_files_placeholder_cins(told: bool) -> None:
+    # p1 and p2 alone in a part: the part holds one record with the placeholder, a valid CIN to it, unless
+    # the whole file tells it the CIN is many records' (oversized_key_groups)
+    def tell(oversized: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        assert oversized["cin"].sum() == oversized["id_number"].sum() == 1  # p1's
+        return oversized if told else {k: np.zeros_like(v) for k, v in oversized.items()}
+
+    part = _a_pair_resolved_as_a_part(_placeholder_cin(), ("p1", "p2"), tell)
+    assert (part.assignments["entity_id"].nunique() == 1) is told, part.evidence
 
 
 def test_records_one_debtor_by_an_identifier_count_once_among_a_values_holders() -> None:
