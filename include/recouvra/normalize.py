@@ -37,7 +37,7 @@ from recouvra.exchange.spec import EMAIL_RE
 from recouvra.exchange.values import MAX_EMAIL_CHARS, is_email, moroccan_number
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     import numpy as np
     import pandas as pd
@@ -498,15 +498,20 @@ def phonetic_key(clean: str) -> tuple[str, str, str]:
     forms = [_phonetic_token(t) for t in _glued(clean.split())]
     vowels = " ".join(sorted(f[0] for f in forms if f[0]))
     skeleton = " ".join(sorted(f[1] for f in forms if f[1]))
-    flat = _VOWEL_RUN.sub("a", "".join(f[0] for f in forms))
-    return vowels, skeleton, flat
+    return vowels, skeleton, _joined_form(f[0] for f in forms)
 
 
 @lru_cache(maxsize=200_000)
 def phonetic_flat(clean: str) -> str:
     """``phonetic_key(clean)[2]`` alone (the phonetic forms in their order, without spaces), without the
     sorted forms and skeletons: a name's words but its first or last (an initial's name) need no more."""
-    return _VOWEL_RUN.sub("a", "".join(_phonetic_token(t)[0] for t in _glued(clean.split())))
+    return _joined_form(_phonetic_token(t)[0] for t in _glued(clean.split()))
+
+
+def _joined_form(forms: Iterable[str]) -> str:
+    """The tokens' phonetic forms in their order, joined, each run of vowels one ``a`` (across the
+    joins too): :func:`phonetic_key`'s third key, and :func:`phonetic_flat`."""
+    return _VOWEL_RUN.sub("a", "".join(forms))
 
 
 def _fold_tokens(tokens: list[str]) -> list[str]:
