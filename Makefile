@@ -104,8 +104,10 @@ backfill: install
 production-cycle: install services
 	@SCALE=$(SCALE) SEED=$(SEED) DEMO_MONTHS=$(MONTHS) bash scripts/production-cycle.sh $(DATA_DIR)/production
 
+# Two lanes side by side, one per core: the integration tests as they run, the unit tests niced beside them
+# (scripts/test.sh; TEST_LANES=1 for one pytest over the whole suite).
 test: install system-deps services
-	$(BIN)/pytest
+	@BIN=$(BIN) bash scripts/test.sh
 
 test-unit: install
 	$(BIN)/pytest tests/unit tests/dags
