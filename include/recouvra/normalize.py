@@ -1364,7 +1364,9 @@ def _map_unique(values: pd.Series, func: Any, *, parallel: bool = True) -> pd.Se
     import pandas as pd
 
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    results = _apply(func, list(uniques)) if parallel else [func(u) for u in uniques]
+    # (Index.tolist: iterating an Arrow text index boxes each value, 6.6 times slower at L)
+    listed = uniques.tolist()
+    results = _apply(func, listed) if parallel else [func(u) for u in listed]
     return _mapped(results, codes, values)
 
 
@@ -1385,7 +1387,7 @@ def map_unique_text(values: pd.Series, func: Callable[[Any], Any],
     import pandas as pd
 
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return _spread_fields([func(u) for u in uniques], codes, values, fields)
+    return _spread_fields([func(u) for u in uniques.tolist()], codes, values, fields)
 
 
 def _spread_fields(results: list[Any], codes: np.ndarray, values: pd.Series,
@@ -1425,7 +1427,7 @@ def map_unique_all(
         # while this process factorises the others (2 s at L)
         for k, (values, func) in jobs.items():
             factorised[k] = pd.factorize(values, use_na_sentinel=False)
-            items[k] = list(factorised[k][1])
+            items[k] = factorised[k][1].tolist()  # (not list(): see _map_unique)
             if len(items[k]) < parallel_min_values():
                 continue
             if pool is None:
@@ -1437,7 +1439,7 @@ def map_unique_all(
         for k, (values, _) in jobs.items():
             if k not in factorised:
                 factorised[k] = pd.factorize(values, use_na_sentinel=False)
-                items[k] = list(factorised[k][1])
+                items[k] = factorised[k][1].tolist()
 
         def results() -> dict[str, pd.Series]:
             out = {}
