@@ -71,11 +71,13 @@ cat "$unit_log"
 echo
 echo "make test: integration lane exit status $integration_status after $(minutes "$integration_time");" \
   "unit lane exit status $unit_status; whole suite $(minutes $(($(clock) - started)))"
+if [ "$unit_status" -ne 0 ]; then
+  echo "make test: the unit lane's log stays in $unit_log"
+fi
 if [ "$integration_status" -ne 0 ]; then
   exit "$integration_status"
 fi
 if [ "$unit_status" -ne 0 ]; then
-  echo "make test: the unit lane's log stays in $unit_log"
   exit "$unit_status"
 fi
 rm -rf "$work"
