@@ -14,7 +14,8 @@
 #
 #   TEST_LANES=1 make test       the old single run (one pytest, the whole suite)
 #   bash scripts/test.sh ARGS    one pytest with ARGS (a file, -k, -x...): no lanes
-# Exit status: 0 when both lanes pass, else the first failing lane's pytest status.
+# Exit status: 0 when both lanes pass, else the integration lane's pytest status if it failed, else the
+# unit lane's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}

@@ -709,10 +709,7 @@ def _window_pairs(key: np.ndarray, order_by: np.ndarray | None, window: int) -> 
         same = k[:-step] == k[step:]
         if not same.any():
             break
-        a, b = idx[:-step][same], idx[step:][same]
-        # each pair i < j by the smaller and the larger (a sort along the rows sorts each row on its own:
-        # five times slower)
-        chunks.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+        chunks.append(_ordered_pairs(idx[:-step][same], idx[step:][same]))
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
     return np.concatenate(chunks)
@@ -723,11 +720,18 @@ def _neighbour_pairs(values: pd.Series, window: int) -> np.ndarray:
     import numpy as np
 
     idx = _neighbour_order(values)
-    chunks = [np.stack([np.minimum(idx[:-step], idx[step:]), np.maximum(idx[:-step], idx[step:])], axis=1)
-              for step in range(1, min(window, len(idx)))]
+    chunks = [_ordered_pairs(idx[:-step], idx[step:]) for step in range(1, min(window, len(idx)))]
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
     return np.concatenate(chunks)
+
+
+def _ordered_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The pairs (a, b) as an (n, 2) array, each row (i, j) with i <= j: the smaller, then the larger (a
+    sort along the rows sorts each row on its own, five times slower)."""
+    import numpy as np
+
+    return np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)
 
 
 def _combine(*parts: pd.Series) -> np.ndarray:
@@ -1742,7 +1746,7 @@ def _random_pairs(n: int, count: int, seed: int = 1) -> np.ndarray:
     a = rng.integers(0, n, size=count)
     b = rng.integers(0, n - 1, size=count)
     b = np.where(b >= a, b + 1, b)
-    return np.sort(np.stack([a, b], axis=1), axis=1)
+    return _ordered_pairs(a, b)
 
 
 def _sessions(c: _Compared) -> dict[str, tuple[np.ndarray, frozenset[str]]]:
