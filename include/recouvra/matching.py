@@ -48,6 +48,7 @@ from recouvra.normalize import (
     map_unique_all,
     map_unique_text,
     name_parts,
+    name_phonetics,
     normalize_address,
     normalize_cin,
     normalize_company_name,
@@ -372,7 +373,16 @@ def _name_features(value: str) -> tuple[str | None, ...]:
 def _clean_name_features(clean: str) -> tuple[str, ...]:
     """A clean name's forms (:func:`_name_forms`) and phonetic keys (:func:`phonetic_key`): the fields
     :data:`_FORM_FIELDS` and :data:`_PHON_FIELDS`."""
-    return (*_name_forms(clean), *phonetic_key(clean))
+    words = clean.split(" ")
+    if len(words) < 2 or "" in words:
+        return (*_name_forms(clean), *phonetic_key(clean))
+    # a name of several words: its words' phonetic forms worked out once for its keys and its forms
+    # from an initial (three passes over them before, 6 % of the normalisation's time at L)
+    key, skeleton, joined, but_first, but_last = name_phonetics(words)
+    flat = clean.replace(" ", "")
+    forms = (flat, " ".join(_SHORT_WORD.sub(" ", clean).split()), f"{words[0][0]} {but_first}",
+             f"{words[-1][0]} {but_last}", _least_rotation(flat))
+    return (*forms, key, skeleton, joined)
 
 
 def _rep_features(value: str) -> tuple[str, ...]:

@@ -30,7 +30,10 @@ from recouvra.matching import (
     resolve,
 )
 from recouvra.matching import _arrow_contains as arrow_contains
+from recouvra.matching import _clean_name_features as clean_name_features
 from recouvra.matching import _least_rotation as least_rotation
+from recouvra.matching import _name_forms as name_forms
+from recouvra.normalize import phonetic_key
 
 # truth = the entity a person would give each record; "why" says what the case tests
 SAMPLE = [
@@ -1550,3 +1553,13 @@ def test_namesakes_mail_share_is_an_upper_bound(seen: int, shared: int, below: b
     share = namesakes_mail_share(compared)  # type: ignore[arg-type]
     assert (share < MatchConfig().mail_support_below) is below
     assert 0 < share <= 1 and (seen or share == 1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ben", "ait", "moulay", "hicham", "skalli", "sqalli", "nour", "eddine",
+                                 "bouhlal", "محمد", "بن", "a", "sarl", "noureddine"]), max_size=5))
+def test_a_clean_names_features_in_one_pass_are_its_forms_and_keys(words: list[str]) -> None:
+    # a name of several words takes one pass over its words' phonetic forms: what the forms and the
+    # keys worked out apart gave
+    clean = " ".join(words)
+    assert clean_name_features(clean) == (*name_forms(clean), *phonetic_key(clean))

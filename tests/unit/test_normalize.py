@@ -13,8 +13,10 @@ from recouvra.normalize import (
     canonical_city,
     city_series,
     email_series,
+    fold,
     ice_series,
     load_city_table,
+    name_phonetics,
     normalize_address,
     normalize_cin,
     normalize_company_name,
@@ -291,6 +293,38 @@ def test_a_companys_name_keeps_its_title_words() -> None:
 def test_phonetic_flat_is_the_keys_joined_form(words: list[str]) -> None:
     clean = " ".join(words)
     assert phonetic_flat(clean) == phonetic_key(clean)[2]
+
+
+_PHONETIC_WORDS = ["ben", "ait", "abd", "moulay", "el", "kadiri", "qadiri", "nour", "eddine", "bouhlal",
+                   "محمد", "بن", "a", "oo"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PHONETIC_WORDS), min_size=2, max_size=6))
+def test_name_phonetics_are_the_keys_and_the_shorter_names_flat_forms(words: list[str]) -> None:
+    # one pass over the words gives what phonetic_key and two phonetic_flat calls gave, particles at
+    # either end (glued to the next word in the whole name, not in the shorter one) included
+    clean = " ".join(words)
+    assert name_phonetics(words) == (*phonetic_key(clean), phonetic_flat(" ".join(words[1:])),
+                                     phonetic_flat(" ".join(words[:-1])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1))
+def test_folding_ascii_text_is_lower_casing_it(text: str) -> None:
+    # ASCII takes a short way (no NFKC, no tables): the same as the long way a non-ASCII letter takes
+    if text.strip():
+        assert fold(text) == text.lower()
+        assert fold(text + "\u00c9") == text.lower() + "e"
+    else:
+        assert fold(text) == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("0123456789", min_size=1, max_size=12), st.sampled_from(["Casablanca", "", "TC Rabat"]))
+def test_an_rc_of_digits_alone_reads_as_one_written_with_spaces(digits: str, court: str) -> None:
+    # digits alone take a short way; with a space around them, the long way: the same number
+    assert normalize_rc(digits, court) == normalize_rc(f" {digits} ", court)
 
 
 @pytest.mark.parametrize(("arabic", "latin"), [
