@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = [
     "CityInfo",
@@ -1288,12 +1289,17 @@ def _work_chunk(work: tuple[Any, list[Any]]) -> list[Any]:
     return [func(u) for u in items]
 
 
-def _work_chunk_columns(work: tuple[Any, list[Any], int]) -> list[list[Any]]:
-    """A chunk's results of a function returning a tuple of ``width`` texts, sent back a list per
-    field: unpickled in the calling process (which holds the GIL meanwhile) five times faster than
-    the tuples, and the fields are wanted as columns there."""
+def _work_chunk_text(work: tuple[Any, list[Any], int | None]) -> list[pa.Array]:
+    """A chunk's results of a function returning a text (``width`` None) or a tuple of ``width`` texts,
+    sent back as Arrow text, an array per field. Arrow travels as its buffers: the lists of Python
+    strings it replaces were pickled here and unpickled in the calling process (which holds the GIL
+    meanwhile), and made Arrow text there one field at a time (14 % of that process's time at L)."""
+    import pyarrow as pa
+
     func, items, width = work
-    return _columns_of([func(u) for u in items], width)
+    results = [func(u) for u in items]
+    columns = [results] if width is None else _columns_of(results, width)
+    return [pa.array(column, type=pa.large_string()) for column in columns]
 
 
 def _columns_of(rows: list[Any], width: int) -> list[list[Any]]:
@@ -1331,7 +1337,7 @@ def _pool_for(sizes: list[int]) -> Iterator[Any]:
         yield None
         return
     ctx = mp.get_context(WORKER_START)
-    ctx.set_forkserver_preload([__name__])
+    ctx.set_forkserver_preload([__name__, "pyarrow"])  # (the workers send Arrow text back)
     with _callers_main_unseen():
         pool = ctx.Pool(workers, initializer=_worker_init)
     try:
@@ -1342,14 +1348,16 @@ def _pool_for(sizes: list[int]) -> Iterator[Any]:
         log.info("normalisation: %d worker processes (%s), pool ended", workers, WORKER_START)
 
 
-def _submitted(pool: Any, func: Any, items: list[Any], width: int | None = None) -> Any:
-    """``items`` sent to the pool's workers in chunks (four per worker), not waited for; ``width``:
-    ``func`` returns tuples of that many fields, which come back as columns (:func:`_gathered_columns`)."""
+def _submitted(pool: Any, func: Any, items: list[Any], *, text: bool = False,
+               width: int | None = None) -> Any:
+    """``items`` sent to the pool's workers in chunks (four per worker), not waited for. ``text``:
+    ``func`` returns a text, or tuples of ``width`` texts, which come back as Arrow text, a list of
+    arrays per chunk (:func:`_gathered_text`)."""
     step = max(1, -(-len(items) // (_workers() * 4)))
     chunks = [items[a : a + step] for a in range(0, len(items), step)]
-    if width is None:
+    if not text:
         return pool.map_async(_work_chunk, [(func, chunk) for chunk in chunks])
-    return pool.map_async(_work_chunk_columns, [(func, chunk, width) for chunk in chunks])
+    return pool.map_async(_work_chunk_text, [(func, chunk, width) for chunk in chunks])
 
 
 def _gathered(func: Any, items: list[Any], pending: Any, started: float) -> list[Any]:
@@ -1357,9 +1365,24 @@ def _gathered(func: Any, items: list[Any], pending: Any, started: float) -> list
     return [x for part in _waited(func, items, pending, started) for x in part]
 
 
-def _gathered_columns(func: Any, items: list[Any], pending: Any, started: float) -> _ColumnParts:
-    """The results of :func:`_submitted` with a ``width``: each field's values, in the order of ``items``."""
-    return _ColumnParts(_waited(func, items, pending, started))
+class _ArrowParts:
+    """The Arrow text of :func:`_submitted` with ``text``: each field's values in the order of the items,
+    a field at a time (its chunks let go as it is read)."""
+
+    def __init__(self, parts: list[list[pa.Array | None]]):
+        self._parts = parts
+
+    def __getitem__(self, k: int) -> pa.ChunkedArray:
+        import pyarrow as pa
+
+        got = pa.chunked_array([part[k] for part in self._parts], type=pa.large_string())
+        for part in self._parts:
+            part[k] = None
+        return got
+
+
+def _gathered_text(func: Any, items: list[Any], pending: Any, started: float) -> _ArrowParts:
+    return _ArrowParts(_waited(func, items, pending, started))
 
 
 def _waited(func: Any, items: list[Any], pending: Any, started: float) -> list[Any]:
@@ -1409,12 +1432,16 @@ def _map_unique(values: pd.Series, func: Any, *, parallel: bool = True) -> pd.Se
     return _mapped(results, codes, values)
 
 
-def _text_spread(results: Sequence[str | None], codes: np.ndarray, values: pd.Series) -> pd.Series:
-    """Text results, one per distinct value, spread to the rows by their codes as Arrow text: the
-    distinct values converted once (a million rows' Python strings made text cost about 0.4 s a column
-    at L, against 0.15 s for a take of the distinct ones)."""
+def _text_spread(results: Sequence[str | None] | pa.ChunkedArray, codes: np.ndarray,
+                 values: pd.Series) -> pd.Series:
+    """Text results, one per distinct value (Python's, or Arrow's from the workers), spread to the rows
+    by their codes as Arrow text: the distinct values converted once (a million rows' Python strings
+    made text cost about 0.4 s a column at L, against 0.15 s for a take of the distinct ones)."""
     import pandas as pd
+    import pyarrow as pa
 
+    if isinstance(results, pa.ChunkedArray):
+        results = results.combine_chunks()
     return pd.Series(pd.array(results, dtype="str").take(codes), index=values.index)
 
 
@@ -1474,7 +1501,7 @@ def map_unique_all(
                 started = time.monotonic()
                 if pool is None:
                     break
-            pending[k] = _submitted(pool, func, items[k], widths.get(k))
+            pending[k] = _submitted(pool, func, items[k], text=k in fields, width=widths.get(k))
         for k, (values, _) in jobs.items():
             if k not in factorised:
                 factorised[k] = pd.factorize(values, use_na_sentinel=False)
@@ -1484,10 +1511,16 @@ def map_unique_all(
             out = {}
             for k, (values, func) in jobs.items():
                 codes = factorised[k][0]
-                if k in widths:  # "<job>.<field>", a field at a time
-                    width = widths[k]
-                    columns = (_gathered_columns(func, items[k], pending[k], started) if k in pending
-                               else _ColumnParts([_columns_of([func(u) for u in items[k]], width)]))
+                if k in pending and k in fields:  # Arrow text from the workers
+                    arrow = _gathered_text(func, items[k], pending[k], started)
+                    if k in widths:  # "<job>.<field>", a field at a time
+                        out.update({f"{k}.{f}": _text_spread(arrow[n], codes, values)
+                                    for n, f in enumerate(fields[k] or ())})
+                    else:
+                        out[k] = _text_spread(arrow[0], codes, values)
+                    continue
+                if k in widths:
+                    columns = _ColumnParts([_columns_of([func(u) for u in items[k]], widths[k])])
                     out.update({f"{k}.{f}": _text_spread(columns[n], codes, values)
                                 for n, f in enumerate(fields[k] or ())})
                     continue
