@@ -109,8 +109,9 @@ production-cycle: install services
 test: install system-deps services
 	@BIN=$(BIN) bash scripts/test.sh
 
+# each lane of make test alone (the same folders as scripts/test.sh's lanes)
 test-unit: install
-	$(BIN)/pytest tests/unit tests/dags
+	$(BIN)/pytest tests/unit tests/dags tests/bench
 
 test-integration: install system-deps services
 	$(BIN)/pytest tests/integration
