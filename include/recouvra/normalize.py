@@ -566,7 +566,7 @@ def _fold_tokens(tokens: list[str]) -> list[str]:
         if tok == "el" and nxt is not None:  # "El Amrani" = "Al Amrani" = "Amrani" for matching
             i += 1
             continue
-        m = _ABD_PREFIX.match(tok)
+        m = _ABD_PREFIX.match(tok) if tok.startswith("abd") else None  # (every form begins so)
         if m:
             tok = "abdel" + tok[m.end():]
         out.append(tok)
@@ -581,6 +581,8 @@ def _strip_phrases(tokens: list[str]) -> tuple[list[str], str | None]:
     tokens = [_FORM_TYPOS.get(t, t) for t in tokens]
     if len(tokens) >= 2 and tokens[-1] in _TRAILING_SARL:
         tokens[-1] = "sarl"
+    if _PHRASE_STARTS.isdisjoint(tokens):  # most names: no word that can begin a form or a designation
+        return tokens, None
     i = 0
     n = len(tokens)
     while i < n:
