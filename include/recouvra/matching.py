@@ -379,10 +379,7 @@ def _clean_name_features(clean: str) -> tuple[str, ...]:
     # a name of several words: its words' phonetic forms worked out once for its keys and its forms
     # from an initial (three passes over them before, 6 % of the normalisation's time at L)
     key, skeleton, joined, but_first, but_last = name_phonetics(words)
-    flat = clean.replace(" ", "")
-    forms = (flat, " ".join(_SHORT_WORD.sub(" ", clean).split()), f"{words[0][0]} {but_first}",
-             f"{words[-1][0]} {but_last}", _least_rotation(flat))
-    return (*forms, key, skeleton, joined)
+    return (*_name_forms(clean, (but_first, but_last)), key, skeleton, joined)
 
 
 def _rep_features(value: str) -> tuple[str, ...]:
@@ -395,17 +392,20 @@ _SHORT_WORD = re.compile(r"\b\w{1,3}\b")
 _FIRST_WORD = re.compile(r"^(\w)\w*(?= )")
 
 
-def _name_forms(clean: str) -> tuple[str, str, str, str, str]:
+def _name_forms(clean: str, rests: tuple[str, str] | None = None) -> tuple[str, str, str, str, str]:
     """The clean name without spaces (joined names); its words of four letters or more (a mistyped
     designation, "St", "Set", "Se", or an initial falls out, the name itself stays); the name as
-    an initial and the other words phonetically (:func:`_initial_form`), from its first word and from
-    its last ("h skalli" = "hicham skalli" = "skalli hicham" = "h sqalli"); and its letters' least
-    rotation (:func:`_least_rotation`)."""
+    an initial and the other words phonetically, from its first word and from its last ("h skalli" =
+    "hicham skalli" = "skalli hicham" = "h sqalli"); and its letters' least rotation
+    (:func:`_least_rotation`). ``rests``: :func:`phonetic_flat` of the words but the first and of the
+    words but the last, when the caller has them already (:func:`name_phonetics`)."""
     words = clean.split(" ")
     first = last = ""
     if len(words) >= 2:
-        first = _initial_form(words[0], words[1:])
-        last = _initial_form(words[-1], words[:-1])
+        # the initial as written (a vowel's phonetic form would lose it), the other words as they sound
+        but_first, but_last = rests or (phonetic_flat(" ".join(words[1:])),
+                                        phonetic_flat(" ".join(words[:-1])))
+        first, last = f"{words[0][0]} {but_first}", f"{words[-1][0]} {but_last}"
     flat = clean.replace(" ", "")
     # a name of several words, or one long enough to be several joined: the same letters turned are the
     # same words in another order, joined or parted elsewhere ("noureddine filali" = "filali nour
@@ -428,12 +428,6 @@ def _least_rotation(text: str) -> str:
         best = min(best, text[k:] + text[:k])
         k = text.find(low, k + 1)
     return best
-
-
-def _initial_form(given: str, rest: list[str]) -> str:
-    """A given name's initial, then the other words' phonetic form (``phonetic_key``'s, in order):
-    the initial as written (a vowel's phonetic form would lose it), the rest as it sounds."""
-    return f"{given[0]} {phonetic_flat(' '.join(rest))}"
 
 
 def _rep_phonetics(rep: str) -> tuple[str, str, str, str]:
