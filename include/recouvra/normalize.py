@@ -1395,21 +1395,6 @@ def _waited(func: Any, items: list[Any], pending: Any, started: float) -> list[A
     return parts
 
 
-class _ColumnParts:
-    """Each field's values gathered from the workers' chunks when asked, once: the chunk's list of it
-    is let go as it is read, so that a job's results are never held twice (the chunks' and the whole
-    field's), nor all fields at once as Python strings when they are made Arrow text one at a time."""
-
-    def __init__(self, parts: list[list[list[Any]]]):
-        self._parts = parts
-
-    def __getitem__(self, k: int) -> list[Any]:
-        got = [x for part in self._parts for x in part[k]]
-        for part in self._parts:
-            part[k] = []
-        return got
-
-
 def _mapped(results: list[Any], codes: np.ndarray, values: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
@@ -1434,17 +1419,13 @@ def _map_unique(values: pd.Series, func: Any, *, parallel: bool = True) -> pd.Se
     return _mapped(results, codes, values)
 
 
-def _text_spread(results: Sequence[str | None] | pa.ChunkedArray, codes: np.ndarray,
-                 values: pd.Series) -> pd.Series:
-    """Text results, one per distinct value (Python's, or Arrow's from the workers), spread to the rows
-    by their codes as Arrow text: the distinct values converted once (a million rows' Python strings
-    made text cost about 0.4 s a column at L, against 0.15 s for a take of the distinct ones)."""
+def _text_spread(results: pa.ChunkedArray, codes: np.ndarray, values: pd.Series) -> pd.Series:
+    """Text results, one per distinct value, spread to the rows by their codes as Arrow text: the
+    distinct values made text once (a million rows' Python strings made text cost about 0.4 s a column
+    at L, against 0.15 s for a take of the distinct ones)."""
     import pandas as pd
-    import pyarrow as pa
 
-    if isinstance(results, pa.ChunkedArray):
-        results = results.combine_chunks()
-    return pd.Series(pd.array(results, dtype="str").take(codes), index=values.index)
+    return pd.Series(pd.array(results.combine_chunks(), dtype="str").take(codes), index=values.index)
 
 
 def map_unique_text(values: pd.Series, func: Callable[[Any], Any],
@@ -1455,14 +1436,17 @@ def map_unique_text(values: pd.Series, func: Callable[[Any], Any],
     import pandas as pd
 
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return _spread_fields([func(u) for u in uniques.tolist()], codes, values, fields)
+    width = None if fields is None else len(fields)
+    return _spread_fields(_ArrowParts([_work_chunk_text((func, uniques.tolist(), width))]), codes, values,
+                          fields)
 
 
-def _spread_fields(results: list[Any], codes: np.ndarray, values: pd.Series,
+def _spread_fields(parts: _ArrowParts, codes: np.ndarray, values: pd.Series,
                    fields: Sequence[str] | None) -> dict[str, pd.Series]:
+    """A text job's columns, a field at a time: ``{"": column}``, or ``{field: column}``."""
     if fields is None:
-        return {"": _text_spread(results, codes, values)}
-    return {f: _text_spread([r[k] for r in results], codes, values) for k, f in enumerate(fields)}
+        return {"": _text_spread(parts[0], codes, values)}
+    return {f: _text_spread(parts[k], codes, values) for k, f in enumerate(fields)}
 
 
 @contextmanager
@@ -1513,22 +1497,16 @@ def map_unique_all(
             out = {}
             for k, (values, func) in jobs.items():
                 codes = factorised[k][0]
-                if k in pending and k in fields:  # Arrow text from the workers
-                    arrow = _gathered_text(func, items[k], pending[k], started)
-                    if k in widths:  # "<job>.<field>", a field at a time
-                        out.update({f"{k}.{f}": _text_spread(arrow[n], codes, values)
-                                    for n, f in enumerate(fields[k] or ())})
-                    else:
-                        out[k] = _text_spread(arrow[0], codes, values)
-                    continue
-                if k in widths:
-                    columns = _ColumnParts([_columns_of([func(u) for u in items[k]], widths[k])])
-                    out.update({f"{k}.{f}": _text_spread(columns[n], codes, values)
-                                for n, f in enumerate(fields[k] or ())})
+                if k in fields:  # Arrow text, from the workers or made here as they make it
+                    parts = (_gathered_text(func, items[k], pending[k], started) if k in pending
+                             else _ArrowParts([_work_chunk_text((func, items[k], widths.get(k)))]))
+                    # "<job>", or "<job>.<field>" a field at a time
+                    out.update({f"{k}.{f}" if f else k: column
+                                for f, column in _spread_fields(parts, codes, values, fields[k]).items()})
                     continue
                 got = (_gathered(func, items[k], pending[k], started) if k in pending
                        else [func(u) for u in items[k]])
-                out[k] = _text_spread(got, codes, values) if k in fields else _mapped(got, codes, values)
+                out[k] = _mapped(got, codes, values)
             return out
 
         yield results
