@@ -25,6 +25,7 @@ import csv
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -1418,6 +1419,8 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
             col = _Column(features[c], sorted_words=c in _TOKEN_SORT_COLUMNS)
             if c in _BAGGED_COLUMNS:
                 col.bags = _Bags(col.uniques)
+            if c in _WORDED_COLUMNS:
+                col.word_bits, col.repeats = _word_bits(col.uniques)
             return col
         return _Column(features[c], with_values=False)
 
@@ -1441,8 +1444,6 @@ def _columns(features: pd.DataFrame, config: MatchConfig | None = None,
     for base, derived in _DERIVED_COLUMNS:
         out[derived].base_codes = _derived_codes(out[base], out[derived])
         out[derived].spaceless = _spaceless_of(out[base], out[derived])
-    for c in _WORDED_COLUMNS:
-        out[c].word_bits, out[c].repeats = _word_bits(out[c].uniques)
     limit = (config or MatchConfig()).max_key_group
     for rule, c in _PLACEHOLDER_COLUMNS.items():
         held = oversized.get(rule) if oversized is not None else None
@@ -1564,29 +1565,28 @@ def compare_pairs(
     arabic = scripts == "arabic"
     mixed = scripts == "mixed"
     rep_scripts = _codes(features["rep_script"])
-    first = _compare_chunk(cols, latin, arabic, mixed, rep_scripts, pairs[:COMPARE_CHUNK], evidence)
     if len(pairs) <= COMPARE_CHUNK:
-        return first
-    # the result arrays are allocated once and filled chunk by chunk (no concatenation: that would
-    # hold every chunk and the joined copy at once)
+        return _compare_chunk(cols, latin, arabic, mixed, rep_scripts, pairs, evidence)
+    # the result arrays are allocated once, by the first chunk done (their fields and types are its), and
+    # filled chunk by chunk (no concatenation: that would hold every chunk and the joined copy at once)
     groups = ("levels", "sims")
-    out = {g: {k: np.empty(len(pairs), dtype=v.dtype) for k, v in getattr(first, g).items()} for g in groups}
+    out: dict[str, dict[str, np.ndarray]] = {}
+    allocating = threading.Lock()
 
-    def put(a: int, part: _Compared) -> None:
+    def fill(a: int) -> None:
+        part = _compare_chunk(cols, latin, arabic, mixed, rep_scripts, pairs[a : a + COMPARE_CHUNK], evidence)
+        with allocating:
+            if not out:
+                out.update({g: {k: np.empty(len(pairs), dtype=v.dtype) for k, v in getattr(part, g).items()}
+                            for g in groups})
         for g in groups:
             for k, v in getattr(part, g).items():
                 out[g][k][a : a + len(v)] = v
 
-    def fill(a: int) -> None:
-        chunk = pairs[a : a + COMPARE_CHUNK]
-        put(a, _compare_chunk(cols, latin, arabic, mixed, rep_scripts, chunk, evidence))
-
-    put(0, first)
-    del first
     # chunks on as many threads as cores: numpy's sorts and takes and rapidfuzz's C++ let the GIL go,
     # and each thread writes its own slice of the results (the same arrays as in one thread)
     with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
-        for _ in pool.map(fill, range(COMPARE_CHUNK, len(pairs), COMPARE_CHUNK)):
+        for _ in pool.map(fill, range(0, len(pairs), COMPARE_CHUNK)):
             pass
     return _Compared(pairs, out["levels"], out["sims"], cols)
 
@@ -1905,8 +1905,9 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
     freq["name_sound"] = features["phon_flat_freq"].to_numpy()  # records whose name sounds the same
     scored = _Scored(pairs, np.empty(0), compared, model, freq, population or 0, known)
     total = np.full(len(pairs), model.prior_weight(config.prior_among_candidates))
+
     # in chunks: each field's weight needs a few temporary arrays as long as the pairs
-    for a in range(0, len(pairs), COMPARE_CHUNK):
+    def weigh(a: int) -> None:
         at = slice(a, a + COMPARE_CHUNK)
         part = total[at]
         # a debtor who moves changes address, city, phone and RC number at once: their disagreements
@@ -1923,6 +1924,12 @@ def score_pairs(features: pd.DataFrame, pairs: np.ndarray, config: MatchConfig,
                 neg_min = neg if neg_min is None else np.minimum(neg_min, neg, out=neg_min)
         if neg_sum is not None and neg_min is not None:
             total[at] = part - neg_sum + neg_min
+
+    # the chunks on the comparison's threads (numpy's arithmetic lets the GIL go), each writing its own
+    # slice of the scores: the same sums as in one thread
+    with ThreadPoolExecutor(max_workers=compare_threads()) as pool:
+        for _ in pool.map(weigh, range(0, len(pairs), COMPARE_CHUNK)):
+            pass
     scored.score = total
     return scored, model
 
@@ -1950,16 +1957,32 @@ def namesakes_mail_share(compared: _Compared, z: float = 1.96) -> float:
 
 
 def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
-    """Which scored pairs pass: match weight at or above the threshold, and no identifier conflict."""
+    """Which scored pairs pass: match weight at or above the threshold, and no identifier conflict.
 
-    import pandas as pd
+    The gates below are asked of the pairs above the threshold alone (about 1 % of the candidates at
+    L): a pair under it passes nothing whatever they say."""
+    import numpy as np
 
-    i, j = s.pairs[:, 0], s.pairs[:, 1]
     c = s.compared
     ok = s.score >= config.accept_score
     # names written in two scripts cannot be compared: such a pair needs more of the other evidence
     name_missing = c.levels["name"] < 0
     ok &= ~name_missing | (s.score >= config.accept_score + config.no_name_margin)
+    above = np.flatnonzero(ok)
+    out = np.zeros(len(ok), dtype=bool)
+    if len(above):
+        part = _Compared(c.pairs[above], {f: v[above] for f, v in c.levels.items()},
+                         {f: v[above] for f, v in c.sims.items()}, c.columns)
+        out[above] = _gates_pass(part, s.model, features, config)
+    return out
+
+
+def _gates_pass(c: _Compared, model: FSModel, features: pd.DataFrame, config: MatchConfig) -> np.ndarray:
+    """Which pairs of ``c``, each above the threshold, no identifier or gate of :func:`_fuzzy_accept`
+    keeps apart."""
+    import pandas as pd
+
+    i, j = c.pairs[:, 0], c.pairs[:, 1]
     # a company rarely changes legal form: SA against SARL under one name is a sister company
     forms = pd.factorize(features["legal_form"].replace(_FORM_FAMILY))[0]  # -1: no form
     forms_apart = (forms[i] >= 0) & (forms[j] >= 0) & (forms[i] != forms[j])
@@ -1986,7 +2009,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     # premises, its phone or its manager to agree
     support = (c.levels["address"] >= 3) | c.same["phone_number"] | (c.levels["legal_rep"] >= 2)
     # ... or its mailbox, in a file whose namesakes do not share theirs
-    if s.model.namesakes_mail_share < config.mail_support_below:
+    if model.namesakes_mail_share < config.mail_support_below:
         support |= c.same["email"]
     # ... unless one record is too sparse to hold them (a field agent's return, a tax extract: a name and
     # a town): a company's name is its own (the register refuses a name already taken), so one name (its
@@ -1998,30 +2021,30 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
                     | (c.levels["affiliation_no"] == 0) | (c.levels["ice"] == 0))
     support |= (c.levels["name"] >= _SAME_NAME) & (c.levels["locality"] >= 1) & ~contradicted
     gated = legal & ~id_agree
-    names_apart &= ~_typo_twins(features["name_clean"], s.pairs, gated & names_apart & ok)
-    reps_apart &= ~_family_name_within(features["rep"], s.pairs, gated & reps_apart & ok)
+    names_apart &= ~_typo_twins(features["name_clean"], c.pairs, gated & names_apart)
+    reps_apart &= ~_family_name_within(features["rep"], c.pairs, gated & reps_apart)
     veto |= gated & (names_apart | reps_apart | scripts_apart | ~support)
     # two natural persons whose names share nothing (no word, no initial, no sound) are two people who
     # share an accountant's address, phone and mailbox, or a family's, unless an identifier agrees
-    strangers = ~legal & (c.levels["name"] == 0) & ~(id_agree | (c.levels["id_number"] >= 1)) & ok
+    strangers = ~legal & (c.levels["name"] == 0) & ~(id_agree | (c.levels["id_number"] >= 1))
     # (a sign and one word: a brand, ``Ferme Al Karama``; a sign and a person's name is that person's)
     brand = (c.columns["name_sign"].codes >= 0) & _one_word(features["name_clean"])
     strangers &= ~(brand[i] | brand[j])
-    veto |= strangers & ~_word_in_common(features["name_clean"], s.pairs, strangers)
+    veto |= strangers & ~_word_in_common(features["name_clean"], c.pairs, strangers)
     # a company written without its form, holding its manager's CIN, and the manager, by name, as a
     # natural person: two debtors
-    asked = ok & ~veto & (managed[i] | managed[j]) & (c.levels["id_number"] == 2)
-    veto |= _manager_is_other(features, s.pairs, asked & managed[i]) \
-        | _manager_is_other(features, s.pairs[:, ::-1], asked & managed[j])
+    asked = ~veto & (managed[i] | managed[j]) & (c.levels["id_number"] == 2)
+    veto |= _manager_is_other(features, c.pairs, asked & managed[i]) \
+        | _manager_is_other(features, c.pairs[:, ::-1], asked & managed[j])
     # two names each numbered, their numbers not the same: sister entities (``Syndic Résidence Miramar
     # I`` and ``II``, ``Al Inbiaat 1`` and ``2``, ``Ecole Nour 2`` and ``3``), not one written twice
     # (its texts read only where both names hold a number: millions of pairs pass at L)
     names = features["name_clean"]
     numbered = names.str.contains(_NUMBERED_NAME, regex=True).fillna(False).to_numpy(dtype=bool)
-    veto |= _pairs_whose(names, s.pairs, ok & ~veto & numbered[i] & numbered[j], _numbered_apart)
+    veto |= _pairs_whose(names, c.pairs, ~veto & numbered[i] & numbered[j], _numbered_apart)
     if config.veto_on_rc:
         veto |= c.differ["rc_key"]
-    return cast("np.ndarray", ok & ~veto)
+    return cast("np.ndarray", ~veto)
 
 
 #: the roman numerals a name is numbered with (a residence's, a school's: ``Miramar II``); ``i`` and ``v``
