@@ -322,6 +322,8 @@ def fit(
         r_pat = _decode(r_codes, fields)
     all_codes, all_counts = _code_counts(codes)
     all_pat = _decode(all_codes, fields)
+    # each session's patterns and their counts, the same in both rounds (a pass over its pairs' codes)
+    patterns = {name: _code_counts(codes[mask]) for name, (mask, _) in sessions.items() if mask.sum() >= 1}
     m = dict(m0)
     prior = 1e-4
     for rnd in range(2):
@@ -331,10 +333,10 @@ def fit(
             u = estimate_u(random_levels, fields, u_pseudo, not_match[r_inverse.ravel()])
         sums = {s.name: np.zeros(s.levels) for s in fields}
         mass = {s.name: 0.0 for s in fields}
-        for mask, fixed in sessions.values():
-            if mask.sum() < 1:
+        for name, (_, fixed) in sessions.items():
+            if name not in patterns:
                 continue
-            pc, counts = _code_counts(codes[mask])
+            pc, counts = patterns[name]
             pat = _decode(pc, fields)
             m_s, w, it = _em_m(
                 pat,
