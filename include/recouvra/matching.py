@@ -2678,14 +2678,16 @@ def resolve(
     ignored: dict[str, int] = {}
 
     step("strong keys")
-
-    vetoed += _join_strong_keys(feats, config, clusters, _StrongSupport(feats, config, id_codes),
-                                sorted_oversized, ignored, ev)
-
-    step("candidate pairs")
-    if candidates is None:
-        pairs = candidate_pairs(feats, config)
-    else:  # given in the caller's row order: to sorted positions, i < j, distinct, in order
+    # the blocks are built on a thread while this one joins the strong keys: the joins are a Python loop
+    # on one core, the blocks' sorts and hash tables let the GIL go (neither changes the features)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        blocking = background.submit(candidate_pairs, feats, config) if candidates is None else None
+        vetoed += _join_strong_keys(feats, config, clusters, _StrongSupport(feats, config, id_codes),
+                                    sorted_oversized, ignored, ev)
+        step("candidate pairs")
+        if blocking is not None:
+            pairs = blocking.result()
+    if candidates is not None:  # in the caller's row order: to sorted positions, i < j, distinct, in order
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
         given = np.sort(rank[np.asarray(candidates, dtype=np.int64).reshape(-1, 2)], axis=1)
