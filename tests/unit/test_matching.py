@@ -1026,6 +1026,46 @@ def test_pairs_compared_on_threads_get_the_same_levels(monkeypatch: pytest.Monke
     assert all(np.array_equal(whole.levels[f], one.levels[f]) for f in one.levels)
 
 
+
+def test_scores_summed_on_threads_are_the_same_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the field weights are summed a chunk at a time on the comparison's threads: chunks of 7 pairs on
+    # one thread and on three give the very scores (the model trained once, given to both)
+    from recouvra import matching
+
+    records, _ = _dirt()
+    feats = prepare_features(records.sort_values("record_id").reset_index(drop=True))
+    pairs = np.array(list(itertools.combinations(range(len(feats)), 2)), dtype=np.int64)
+    _, model = matching.score_pairs(feats, pairs, MatchConfig())
+    monkeypatch.setattr(matching, "COMPARE_CHUNK", 7)
+    scores = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("RECOUVRA_COMPARE_THREADS", threads)
+        scores[threads] = matching.score_pairs(feats, pairs, MatchConfig(), model=model)[0].score
+    monkeypatch.setattr(matching, "COMPARE_CHUNK", len(pairs))
+    whole = matching.score_pairs(feats, pairs, MatchConfig(), model=model)[0].score
+    assert len(pairs) > 20 * 7 and len(np.unique(whole)) > 20
+    assert np.array_equal(scores["1"], whole) and np.array_equal(scores["3"], whole)
+
+
+def test_the_gates_asked_of_the_pairs_above_the_threshold_decide_as_if_asked_of_all() -> None:
+    # _fuzzy_accept asks its gates of the pairs over the threshold alone: the same links as the
+    # threshold and the gates each asked of every pair, some of them held back by a gate
+    from recouvra import matching
+
+    records, _ = _dirt()
+    feats = prepare_features(records.sort_values("record_id").reset_index(drop=True))
+    pairs = np.array(list(itertools.combinations(range(len(feats)), 2)), dtype=np.int64)
+    config = MatchConfig()
+    scored, model = matching.score_pairs(feats, pairs, config)
+    above = scored.score >= config.accept_score
+    named = scored.compared.levels["name"] >= 0
+    above &= named | (scored.score >= config.accept_score + config.no_name_margin)
+    everywhere = above & matching._gates_pass(scored.compared, model, feats, config)
+    got = matching._fuzzy_accept(scored, feats, config)
+    assert np.array_equal(got, everywhere)
+    assert got.sum() > 10 and (above & ~got).sum() > 0 and (~above).sum() > 0
+
+
 _WORD = st.text(alphabet="abcéèç-'\u0645\u062d\u062f", min_size=1, max_size=5)
 
 
