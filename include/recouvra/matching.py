@@ -1040,6 +1040,12 @@ class _Compared:
     sims: dict[str, np.ndarray]
     columns: dict[str, _Column]
 
+    def take(self, at: np.ndarray, *, columns: bool = True) -> _Compared:
+        """The pairs at ``at`` alone, their levels and similarities; ``columns=False`` leaves the columns'
+        codes out (``same``/``differ`` cannot be asked of the result)."""
+        return _Compared(self.pairs[at], {f: v[at] for f, v in self.levels.items()},
+                         {f: v[at] for f, v in self.sims.items()}, self.columns if columns else {})
+
     @property
     def same(self) -> _Agreement:
         return _Agreement(self.columns, self.pairs, differ=False)
@@ -1868,11 +1874,8 @@ class _Scored:
     def take(self, at: np.ndarray) -> _Scored:
         """The pairs at ``at`` alone (their levels, similarities and scores; the columns' codes are
         not kept: ``same``/``differ`` cannot be asked of the result)."""
-        c = self.compared
-        compared = _Compared(c.pairs[at], {f: v[at] for f, v in c.levels.items()},
-                             {f: v[at] for f, v in c.sims.items()}, {})
-        return _Scored(self.pairs[at], self.score[at], compared, self.model, self.freq, self.population,
-                       self.known)
+        return _Scored(self.pairs[at], self.score[at], self.compared.take(at, columns=False), self.model,
+                       self.freq, self.population, self.known)
 
 
 #: How candidate pairs are compared: :func:`compare_pairs`, or a cache of its results
@@ -1971,9 +1974,7 @@ def _fuzzy_accept(s: _Scored, features: pd.DataFrame, config: MatchConfig) -> np
     above = np.flatnonzero(ok)
     out = np.zeros(len(ok), dtype=bool)
     if len(above):
-        part = _Compared(c.pairs[above], {f: v[above] for f, v in c.levels.items()},
-                         {f: v[above] for f, v in c.sims.items()}, c.columns)
-        out[above] = _gates_pass(part, s.model, features, config)
+        out[above] = _gates_pass(c.take(above), s.model, features, config)
     return out
 
 
